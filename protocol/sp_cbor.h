@@ -1,0 +1,124 @@
+/*
+ * sp_cbor.h - deterministic CBOR (RFC 8949 section 4.2.1) for signed data.
+ *
+ * Everything Simpul signs is deterministic CBOR: shortest-form integers and
+ * lengths, definite lengths only, map keys unsigned integers in strictly
+ * ascending order, no floats, no tags, text strings valid UTF-8, nothing
+ * after the top-level item. Writing goes through libcbor's encoders (which
+ * always emit the shortest form) into a growable buffer; reading is a strict
+ * pull parser on top of libcbor's streaming decoder that rejects each kind
+ * of non-canonical input with its own sp_err code.
+ *
+ * The allowed item kinds are exactly those in enum sp_cbor_kind.
+ */
+#ifndef SP_CBOR_H
+#define SP_CBOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Deepest nesting accepted when validating or skipping an item. */
+#define SP_CBOR_MAX_DEPTH 16
+
+/* ---- growable output buffer ------------------------------------------ */
+
+/* A byte buffer that grows on demand. The first failure (allocation, or a
+ * caller-side limit) latches in `err`, later writes are no-ops, and the
+ * caller checks `err` once at the end. */
+struct sp_buf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+	int err;
+};
+
+/* sp_buf_init makes an empty buffer (no allocation yet). */
+void sp_buf_init(struct sp_buf *b);
+
+/* sp_buf_free releases the buffer's memory and resets it to empty. */
+void sp_buf_free(struct sp_buf *b);
+
+/* sp_buf_put appends n raw bytes. */
+void sp_buf_put(struct sp_buf *b, const void *data, size_t n);
+
+/* sp_buf_take hands the buffer's memory to the caller (who frees it with
+ * free()) and resets the buffer. Returns NULL if `err` is set or the buffer
+ * is empty; *len receives the length. */
+uint8_t *sp_buf_take(struct sp_buf *b, size_t *len);
+
+/* ---- writer: each appends one deterministic head (+payload) ---------- */
+
+void sp_cbor_put_uint(struct sp_buf *b, uint64_t v);
+void sp_cbor_put_negint(struct sp_buf *b, uint64_t n); /* encodes -1-n */
+void sp_cbor_put_bytes(struct sp_buf *b, const uint8_t *p, size_t n);
+void sp_cbor_put_text(struct sp_buf *b, const char *s, size_t n);
+void sp_cbor_put_array(struct sp_buf *b, uint64_t count);
+void sp_cbor_put_map(struct sp_buf *b, uint64_t count);
+void sp_cbor_put_bool(struct sp_buf *b, int v);
+void sp_cbor_put_null(struct sp_buf *b);
+
+/* ---- strict reader ---------------------------------------------------- */
+
+enum sp_cbor_kind {
+	SP_CBOR_UINT,
+	SP_CBOR_NEGINT, /* value -1-val */
+	SP_CBOR_BYTES,
+	SP_CBOR_TEXT,
+	SP_CBOR_ARRAY,
+	SP_CBOR_MAP,
+	SP_CBOR_FALSE,
+	SP_CBOR_TRUE,
+	SP_CBOR_NULL,
+};
+
+/* One item head. For BYTES and TEXT, `data` points into the input and
+ * `val` is the length; for ARRAY and MAP `val` is the element/pair count;
+ * for UINT and NEGINT `val` is the argument. */
+struct sp_cbor_item {
+	enum sp_cbor_kind kind;
+	uint64_t val;
+	const uint8_t *data;
+};
+
+struct sp_cbor_reader {
+	const uint8_t *buf;
+	size_t len;
+	size_t pos;
+};
+
+/* sp_cbor_reader_init starts reading buf[0..len). The reader borrows buf. */
+void sp_cbor_reader_init(struct sp_cbor_reader *r, const uint8_t *buf, size_t len);
+
+/* sp_cbor_read reads one head (and a string's payload) strictly.
+ * Errors: SP_ERR_CBOR_MALFORMED (truncated or ill-formed),
+ * SP_ERR_CBOR_NONSHORTEST, SP_ERR_CBOR_INDEFINITE, SP_ERR_CBOR_TYPE
+ * (float, tag, undefined, other simple values), SP_ERR_CBOR_UTF8. */
+int sp_cbor_read(struct sp_cbor_reader *r, struct sp_cbor_item *it);
+
+/* Typed reads: read one item and require its kind (else SP_ERR_CBOR_TYPE). */
+int sp_cbor_read_uint(struct sp_cbor_reader *r, uint64_t *v);
+int sp_cbor_read_bytes(struct sp_cbor_reader *r, const uint8_t **p, size_t *n);
+int sp_cbor_read_text(struct sp_cbor_reader *r, const char **s, size_t *n);
+int sp_cbor_read_map(struct sp_cbor_reader *r, uint64_t *count);
+int sp_cbor_read_array(struct sp_cbor_reader *r, uint64_t *count);
+
+/* sp_cbor_read_key reads a map key: an unsigned integer strictly greater
+ * than *prev (pass *prev = -1 as INT64_MIN sentinel: use
+ * SP_CBOR_NO_KEY before the first key). Updates *prev.
+ * Errors: SP_ERR_CBOR_TYPE, SP_ERR_CBOR_UNSORTED, SP_ERR_CBOR_DUPKEY. */
+#define SP_CBOR_NO_KEY (-1)
+int sp_cbor_read_key(struct sp_cbor_reader *r, int64_t *prev, uint64_t *key);
+
+/* sp_cbor_skip reads and checks one complete item of any allowed kind,
+ * nested ones included (map keys ascending, depth <= SP_CBOR_MAX_DEPTH),
+ * leaving the reader after it. *start/*end (optional) receive its span. */
+int sp_cbor_skip(struct sp_cbor_reader *r, size_t *start, size_t *end);
+
+/* sp_cbor_validate checks that buf[0..len) is exactly one deterministic
+ * item: sp_cbor_skip plus SP_ERR_CBOR_TRAILING for leftover bytes. */
+int sp_cbor_validate(const uint8_t *buf, size_t len);
+
+/* sp_cbor_at_end is 1 when the reader has consumed all input. */
+int sp_cbor_at_end(const struct sp_cbor_reader *r);
+
+#endif
