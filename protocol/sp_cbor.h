@@ -111,7 +111,7 @@ int sp_cbor_read_key(struct sp_cbor_reader *r, int64_t *prev, uint64_t *key);
 
 /* sp_cbor_skip reads and checks one complete item of any allowed kind,
  * nested ones included (map keys ascending, depth <= SP_CBOR_MAX_DEPTH),
- * leaving the reader after it. *start/*end (optional) receive its span. */
+ * leaving the reader after it. *start and *end (optional) receive its span. */
 int sp_cbor_skip(struct sp_cbor_reader *r, size_t *start, size_t *end);
 
 /* sp_cbor_validate checks that buf[0..len) is exactly one deterministic
