@@ -1,0 +1,1130 @@
+/*
+ * sp_store.c - the store: opening RocksDB, the log registry, snapshots,
+ * reads (entries, proofs, tiles, bundles), checkpoints, fork evidence and
+ * maintenance. Appends live in sp_store_append.c, replica ingest in
+ * sp_store_ingest.c.
+ */
+#include "sp_store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+
+static const char *const cf_names[SP_CF_N] = {"default", "logs", "entries", "tiles", "checkpoints",
+					      "forks"};
+
+/* ---- small helpers --------------------------------------------------------- */
+
+uint64_t sp_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int sp_db_err(char *err)
+{
+	if (err == NULL)
+		return 0;
+	rocksdb_free(err);
+	return SP_ERR_DB;
+}
+
+struct sp_key sp_key_entry(uint32_t id, uint64_t index)
+{
+	struct sp_key k = {.n = 0};
+	sp_key_u32(&k, id);
+	sp_key_u64(&k, index);
+	return k;
+}
+
+struct sp_key sp_key_tile(uint32_t id, unsigned level, uint64_t tk)
+{
+	struct sp_key k = {.n = 0};
+	sp_key_u32(&k, id);
+	sp_key_u8(&k, (uint8_t)level);
+	sp_key_u64(&k, tk);
+	return k;
+}
+
+struct sp_key sp_key_checkpoint(uint32_t id, uint64_t size)
+{
+	struct sp_key k = {.n = 0};
+	sp_key_u32(&k, id);
+	sp_key_u64(&k, size);
+	return k;
+}
+
+static int db_get(struct sp_store *s, enum sp_cf cf, const struct sp_key *k, struct sp_buf *out)
+{
+	char *err = NULL;
+	size_t n = 0;
+	char *v = rocksdb_get_cf(s->db, s->ropts, s->cf[cf], (const char *)k->b, k->n, &n, &err);
+	if (err)
+		return sp_db_err(err);
+	if (v == NULL)
+		return SP_ERR_NOT_FOUND;
+	sp_buf_put(out, v, n);
+	rocksdb_free(v);
+	return out->err;
+}
+
+/* ---- snapshots ---------------------------------------------------------------- */
+
+struct sp_snap *sp_snap_from_writer(struct sp_log *l)
+{
+	struct sp_snap *sn = calloc(1, sizeof(*sn));
+	if (sn == NULL)
+		return NULL;
+	if (sp_edge_clone(&l->w_edge, &sn->edge)) {
+		free(sn);
+		return NULL;
+	}
+	atomic_init(&sn->refs, 1);
+	sn->size = l->w_size;
+	memcpy(sn->head, l->w_head, SP_HASH_BYTES);
+	sn->head_time = l->w_time;
+	return sn;
+}
+
+struct sp_snap *sp_snap_get(struct sp_log *l)
+{
+	pthread_mutex_lock(&l->smu);
+	struct sp_snap *sn = l->snap;
+	atomic_fetch_add(&sn->refs, 1);
+	pthread_mutex_unlock(&l->smu);
+	return sn;
+}
+
+void sp_snap_put(struct sp_snap *sn)
+{
+	if (sn && atomic_fetch_sub(&sn->refs, 1) == 1) {
+		sp_edge_free(&sn->edge);
+		free(sn);
+	}
+}
+
+void sp_snap_publish(struct sp_log *l, struct sp_snap *sn)
+{
+	pthread_mutex_lock(&l->smu);
+	struct sp_snap *old = l->snap;
+	l->snap = sn;
+	pthread_mutex_unlock(&l->smu);
+	sp_snap_put(old);
+}
+
+/* ---- the log registry ------------------------------------------------------------ */
+
+struct sp_log *sp_store_log_get(struct sp_store *s, uint32_t id)
+{
+	struct sp_log *l = NULL;
+	pthread_rwlock_rdlock(&s->logs_mu);
+	if (id < s->nlogs)
+		l = s->logs[id];
+	pthread_rwlock_unlock(&s->logs_mu);
+	return l;
+}
+
+static void log_free(struct sp_log *l)
+{
+	if (l == NULL)
+		return;
+	sp_edge_free(&l->w_edge);
+	sp_snap_put(l->snap);
+	pthread_mutex_destroy(&l->wmu);
+	pthread_mutex_destroy(&l->smu);
+	pthread_mutex_destroy(&l->cp_mu);
+	free(l);
+}
+
+static struct sp_log *log_new(uint32_t id, const char *origin, const uint8_t pk[32])
+{
+	struct sp_log *l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return NULL;
+	l->id = id;
+	snprintf(l->origin, sizeof(l->origin), "%s", origin);
+	memcpy(l->pk, pk, 32);
+	pthread_mutex_init(&l->wmu, NULL);
+	pthread_mutex_init(&l->smu, NULL);
+	pthread_mutex_init(&l->cp_mu, NULL);
+	sp_edge_init(&l->w_edge);
+	return l;
+}
+
+int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writebatch_t *wb)
+{
+	struct sp_buf b;
+	sp_buf_init(&b);
+	sp_cbor_put_map(&b, 4);
+	sp_cbor_put_uint(&b, 0);
+	sp_cbor_put_text(&b, l->origin, strlen(l->origin));
+	sp_cbor_put_uint(&b, 1);
+	sp_cbor_put_bytes(&b, l->pk, 32);
+	sp_cbor_put_uint(&b, 2);
+	sp_cbor_put_bool(&b, l->own);
+	sp_cbor_put_uint(&b, 3);
+	sp_cbor_put_bool(&b, atomic_load(&l->frozen));
+	if (b.err) {
+		sp_buf_free(&b);
+		return b.err;
+	}
+	struct sp_key k = {.n = 0};
+	sp_key_u32(&k, l->id);
+	rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_LOGS], (const char *)k.b, k.n, (const char *)b.p,
+				  b.len);
+	sp_buf_free(&b);
+	return 0;
+}
+
+static int parse_log_record(const uint8_t *v, size_t n, char *origin, uint8_t pk[32], int *own,
+			    int *frozen)
+{
+	struct sp_cbor_reader r;
+	uint64_t count, key;
+	int64_t prev = SP_CBOR_NO_KEY;
+	const char *o;
+	const uint8_t *p;
+	size_t on, pn;
+	struct sp_cbor_item it;
+	sp_cbor_reader_init(&r, v, n);
+	if (sp_cbor_read_map(&r, &count) || count != 4 || sp_cbor_read_key(&r, &prev, &key) ||
+	    key != 0 || sp_cbor_read_text(&r, &o, &on) || on > SP_ORIGIN_MAX ||
+	    sp_cbor_read_key(&r, &prev, &key) || key != 1 || sp_cbor_read_bytes(&r, &p, &pn) ||
+	    pn != 32)
+		return SP_ERR_CORRUPT;
+	memcpy(origin, o, on);
+	origin[on] = '\0';
+	memcpy(pk, p, 32);
+	if (sp_cbor_read_key(&r, &prev, &key) || key != 2 || sp_cbor_read(&r, &it))
+		return SP_ERR_CORRUPT;
+	*own = it.kind == SP_CBOR_TRUE;
+	if (sp_cbor_read_key(&r, &prev, &key) || key != 3 || sp_cbor_read(&r, &it))
+		return SP_ERR_CORRUPT;
+	*frozen = it.kind == SP_CBOR_TRUE;
+	return 0;
+}
+
+static int registry_append(struct sp_store *s, struct sp_log *l)
+{
+	if (s->nlogs == s->caplogs) {
+		uint32_t cap = s->caplogs ? s->caplogs * 2 : 16;
+		struct sp_log **nl = realloc(s->logs, cap * sizeof(*nl));
+		if (nl == NULL)
+			return SP_ERR_NOMEM;
+		s->logs = nl;
+		s->caplogs = cap;
+	}
+	s->logs[s->nlogs++] = l;
+	return 0;
+}
+
+/* Rebuilds a log's writer state and first snapshot from what is on disk. */
+static int log_load_state(struct sp_store *s, struct sp_log *l)
+{
+	struct sp_key hi = sp_key_entry(l->id, UINT64_MAX);
+	rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ropts, s->cf[SP_CF_ENTRIES]);
+	rocksdb_iter_seek_for_prev(it, (const char *)hi.b, hi.n);
+	int rc = 0;
+	if (rocksdb_iter_valid(it)) {
+		size_t kn, vn;
+		const uint8_t *kb = (const uint8_t *)rocksdb_iter_key(it, &kn);
+		const uint8_t *vb = (const uint8_t *)rocksdb_iter_value(it, &vn);
+		if (kn == 12 && sp_be32(kb) == l->id) {
+			struct sp_entry e;
+			if (sp_entry_decode(vb, vn, &e) || e.index != sp_be64(kb + 4)) {
+				rc = SP_ERR_CORRUPT;
+			} else {
+				l->w_size = e.index + 1;
+				l->w_time = e.time_ms;
+				sp_entry_hash(vb, vn, l->w_head);
+			}
+		}
+	}
+	rocksdb_iter_destroy(it);
+	if (rc)
+		return rc;
+	l->w_edge.size = l->w_size;
+
+	/* Level-0 partial tile: re-hash the last (size mod 256) entries. */
+	unsigned w0 = sp_edge_width(&l->w_edge, 0);
+	if (w0 > 0) {
+		sp_hash *leaves = malloc(SP_TILE_WIDTH * sizeof(sp_hash));
+		if (leaves == NULL)
+			return SP_ERR_NOMEM;
+		uint64_t base = l->w_size - w0;
+		for (unsigned i = 0; i < w0 && rc == 0; i++) {
+			struct sp_buf b;
+			sp_buf_init(&b);
+			struct sp_key k = sp_key_entry(l->id, base + i);
+			rc = db_get(s, SP_CF_ENTRIES, &k, &b);
+			if (rc == SP_ERR_NOT_FOUND)
+				rc = SP_ERR_CORRUPT; /* a gap below the head */
+			if (rc == 0)
+				sp_merkle_leaf_hash(b.p, b.len, leaves[i]);
+			sp_buf_free(&b);
+		}
+		if (rc == 0)
+			rc = sp_edge_set_tile(&l->w_edge, 0, leaves);
+		free(leaves);
+		if (rc)
+			return rc;
+	}
+	/* Higher partial tiles were persisted as their leaves. */
+	for (unsigned t = 1; t < SP_TILE_LEVELS; t++) {
+		unsigned w = sp_edge_width(&l->w_edge, t);
+		if (w == 0)
+			continue;
+		struct sp_buf b;
+		sp_buf_init(&b);
+		struct sp_key k = sp_key_tile(l->id, t, l->w_size >> ((t + 1) * SP_TILE_HEIGHT));
+		rc = db_get(s, SP_CF_TILES, &k, &b);
+		if (rc == 0 && b.len != (size_t)w * 32)
+			rc = SP_ERR_CORRUPT;
+		if (rc == SP_ERR_NOT_FOUND)
+			rc = SP_ERR_CORRUPT;
+		if (rc == 0)
+			rc = sp_edge_set_tile(&l->w_edge, t, (const sp_hash *)b.p);
+		sp_buf_free(&b);
+		if (rc)
+			return rc;
+	}
+	l->snap = sp_snap_from_writer(l);
+	return l->snap ? 0 : SP_ERR_NOMEM;
+}
+
+static int load_logs(struct sp_store *s)
+{
+	rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ropts, s->cf[SP_CF_LOGS]);
+	int rc = 0;
+	for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && rc == 0;
+	     rocksdb_iter_next(it)) {
+		size_t kn, vn;
+		const uint8_t *kb = (const uint8_t *)rocksdb_iter_key(it, &kn);
+		const uint8_t *vb = (const uint8_t *)rocksdb_iter_value(it, &vn);
+		char origin[SP_ORIGIN_MAX + 1];
+		uint8_t pk[32];
+		int own, frozen;
+		if (kn != 4 || sp_be32(kb) != s->nlogs ||
+		    parse_log_record(vb, vn, origin, pk, &own, &frozen)) {
+			rc = SP_ERR_CORRUPT;
+			break;
+		}
+		struct sp_log *l = log_new(s->nlogs, origin, pk);
+		if (l == NULL) {
+			rc = SP_ERR_NOMEM;
+			break;
+		}
+		l->own = own;
+		atomic_store(&l->frozen, frozen);
+		rc = registry_append(s, l);
+		if (rc == 0)
+			rc = log_load_state(s, l);
+		else
+			log_free(l);
+	}
+	rocksdb_iter_destroy(it);
+	return rc;
+}
+
+static int add_log(struct sp_store *s, const char *origin, const uint8_t pk[32], int own,
+		   uint32_t *id)
+{
+	if (origin == NULL || origin[0] == '\0' || strlen(origin) > SP_ORIGIN_MAX)
+		return SP_ERR_ARG;
+	if (s->read_only)
+		return SP_ERR_ARG;
+	pthread_rwlock_wrlock(&s->logs_mu);
+	int rc = 0;
+	for (uint32_t i = 0; i < s->nlogs; i++) {
+		if (strcmp(s->logs[i]->origin, origin) == 0) {
+			rc = memcmp(s->logs[i]->pk, pk, 32) == 0 ? 0 : SP_ERR_EXISTS;
+			*id = i;
+			pthread_rwlock_unlock(&s->logs_mu);
+			return rc;
+		}
+	}
+	struct sp_log *l = log_new(s->nlogs, origin, pk);
+	if (l == NULL) {
+		pthread_rwlock_unlock(&s->logs_mu);
+		return SP_ERR_NOMEM;
+	}
+	l->own = own;
+	l->snap = sp_snap_from_writer(l);
+	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+	rc = l->snap ? sp_store_save_log(s, l, wb) : SP_ERR_NOMEM;
+	if (rc == 0) {
+		char *err = NULL;
+		rocksdb_write(s->db, s->wsync, wb, &err);
+		rc = sp_db_err(err);
+	}
+	rocksdb_writebatch_destroy(wb);
+	if (rc == 0)
+		rc = registry_append(s, l);
+	if (rc)
+		log_free(l);
+	else
+		*id = l->id;
+	pthread_rwlock_unlock(&s->logs_mu);
+	return rc;
+}
+
+int sp_store_log_add(struct sp_store *s, const char *origin, const uint8_t pk[SP_KEY_BYTES],
+		     uint32_t *id)
+{
+	return add_log(s, origin, pk, 0, id);
+}
+
+int sp_store_log_find(struct sp_store *s, const char *origin, uint32_t *id)
+{
+	int rc = SP_ERR_NOT_FOUND;
+	pthread_rwlock_rdlock(&s->logs_mu);
+	for (uint32_t i = 0; i < s->nlogs; i++) {
+		if (strcmp(s->logs[i]->origin, origin) == 0) {
+			*id = i;
+			rc = 0;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&s->logs_mu);
+	return rc;
+}
+
+uint32_t sp_store_log_count(struct sp_store *s)
+{
+	pthread_rwlock_rdlock(&s->logs_mu);
+	uint32_t n = s->nlogs;
+	pthread_rwlock_unlock(&s->logs_mu);
+	return n;
+}
+
+int sp_store_own_log(struct sp_store *s, uint32_t *id)
+{
+	if (s->own_id < 0)
+		return SP_ERR_NOT_FOUND;
+	*id = (uint32_t)s->own_id;
+	return 0;
+}
+
+int sp_store_log_info(struct sp_store *s, uint32_t id, struct sp_log_info *info)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	struct sp_snap *sn = sp_snap_get(l);
+	memset(info, 0, sizeof(*info));
+	info->id = id;
+	memcpy(info->origin, l->origin, sizeof(info->origin));
+	memcpy(info->pk, l->pk, 32);
+	info->own = l->own;
+	info->size = sn->size;
+	memcpy(info->head, sn->head, 32);
+	info->head_time_ms = sn->head_time;
+	info->frozen = atomic_load(&l->frozen);
+	sp_snap_put(sn);
+	return 0;
+}
+
+/* ---- open / close ------------------------------------------------------------------ */
+
+static void set_cf_options(struct sp_store *s, enum sp_cf cf)
+{
+	rocksdb_options_t *o = rocksdb_options_create();
+	rocksdb_options_set_block_based_table_factory(o, s->bbo);
+	switch (cf) {
+	case SP_CF_TILES:
+		/* hashes do not compress */
+		rocksdb_options_set_compression(o, rocksdb_no_compression);
+		break;
+	default:
+		rocksdb_options_set_compression(o, rocksdb_lz4_compression);
+		rocksdb_options_set_bottommost_compression(o, rocksdb_zstd_compression);
+		break;
+	}
+	s->cfopts[cf] = o;
+}
+
+static int db_open(struct sp_store *s, const char *path, const struct sp_store_opts *o)
+{
+	size_t mb = o->cache_mb ? o->cache_mb : 64;
+	s->cache = rocksdb_cache_create_lru(mb << 20);
+	s->bbo = rocksdb_block_based_options_create();
+	rocksdb_block_based_options_set_block_cache(s->bbo, s->cache);
+	rocksdb_block_based_options_set_block_size(s->bbo, 16 * 1024);
+	s->dbopts = rocksdb_options_create();
+	rocksdb_options_set_create_if_missing(s->dbopts, 1);
+	rocksdb_options_set_create_missing_column_families(s->dbopts, 1);
+	rocksdb_options_set_max_background_jobs(s->dbopts, 2);
+	rocksdb_options_set_max_open_files(s->dbopts, 512);
+	for (int i = 0; i < SP_CF_N; i++)
+		set_cf_options(s, (enum sp_cf)i);
+
+	char *err = NULL;
+	if (o->read_only)
+		s->db = rocksdb_open_for_read_only_column_families(
+		    s->dbopts, path, SP_CF_N, (const char *const *)cf_names,
+		    (const rocksdb_options_t *const *)s->cfopts, s->cf, 0, &err);
+	else
+		s->db = rocksdb_open_column_families(s->dbopts, path, SP_CF_N,
+						     (const char *const *)cf_names,
+						     (const rocksdb_options_t *const *)s->cfopts,
+						     s->cf, &err);
+	if (err) {
+		/* RocksDB reports a held LOCK file as an IO error mentioning "lock". */
+		int busy = strstr(err, "lock") != NULL || strstr(err, "LOCK") != NULL;
+		rocksdb_free(err);
+		return busy ? SP_ERR_BUSY : SP_ERR_DB;
+	}
+	s->wsync = rocksdb_writeoptions_create();
+	rocksdb_writeoptions_set_sync(s->wsync, 1);
+	s->wnosync = rocksdb_writeoptions_create();
+	s->ropts = rocksdb_readoptions_create();
+	return 0;
+}
+
+/* Loads the own log's last checkpoint and checks the tree still matches it. */
+static int own_checkpoint_load(struct sp_store *s, struct sp_log *l)
+{
+	struct sp_buf b;
+	sp_buf_init(&b);
+	uint64_t size;
+	int rc = sp_store_checkpoint(s, l->id, &b, &size);
+	if (rc == SP_ERR_NOT_FOUND) {
+		sp_buf_free(&b);
+		return 0;
+	}
+	struct sp_note_key key;
+	struct sp_checkpoint c;
+	if (rc == 0)
+		rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
+	if (rc == 0)
+		rc = sp_checkpoint_open((const char *)b.p, b.len, &key, &c) ? SP_ERR_CORRUPT : 0;
+	sp_buf_free(&b);
+	if (rc)
+		return rc;
+	l->cp_have = 1;
+	l->cp_size = c.size;
+	memcpy(l->cp_root, c.root, 32);
+	if (c.size > l->w_size) {
+		/* Restored from an older copy: appending now would fork. */
+		s->own_behind = 1;
+		return 0;
+	}
+	uint8_t root[32];
+	rc = sp_store_root(s, l->id, c.size, root);
+	if (rc == 0 && sodium_memcmp(root, c.root, 32) != 0)
+		rc = SP_ERR_CORRUPT;
+	return rc;
+}
+
+static int open_own_log(struct sp_store *s, const struct sp_store_opts *o)
+{
+	uint8_t pk[32];
+	uint32_t id;
+	crypto_sign_ed25519_sk_to_pk(pk, o->own_sk);
+	memcpy(s->sk, o->own_sk, SP_SECRET_BYTES);
+	int rc = sp_store_log_find(s, o->own_origin, &id);
+	if (rc == SP_ERR_NOT_FOUND) {
+		if (o->read_only)
+			return SP_ERR_NOT_FOUND;
+		rc = add_log(s, o->own_origin, pk, 1, &id);
+	}
+	if (rc)
+		return rc;
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (!l->own || memcmp(l->pk, pk, 32) != 0)
+		return SP_ERR_ARG; /* this folder belongs to another key or log */
+	s->own_id = (int)id;
+	return own_checkpoint_load(s, l);
+}
+
+int sp_store_open(const char *path, const struct sp_store_opts *o, struct sp_store **out)
+{
+	static const struct sp_store_opts defaults;
+	if (path == NULL || out == NULL)
+		return SP_ERR_ARG;
+	if (o == NULL)
+		o = &defaults;
+	if ((o->own_origin == NULL) != (o->own_sk == NULL))
+		return SP_ERR_ARG;
+	if (sodium_init() < 0)
+		return SP_ERR_INTERNAL;
+	struct sp_store *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return SP_ERR_NOMEM;
+	s->own_id = -1;
+	s->read_only = o->read_only;
+	s->checkpoint_ms = o->checkpoint_ms;
+	pthread_rwlock_init(&s->logs_mu, NULL);
+	pthread_mutex_init(&s->q_mu, NULL);
+	pthread_cond_init(&s->q_cv, NULL);
+	pthread_cond_init(&s->q_room_cv, NULL);
+	pthread_cond_init(&s->c_cv, NULL);
+
+	unsigned vt = o->verify_threads ? o->verify_threads : sp_pool_cpus();
+	int rc = db_open(s, path, o);
+	if (rc == 0)
+		rc = sp_pool_create(vt - 1, &s->pool);
+	if (rc == 0)
+		rc = load_logs(s);
+	if (rc == 0 && o->own_origin)
+		rc = open_own_log(s, o);
+	if (rc == 0 && !s->read_only)
+		rc = sp_store_pipeline_start(s);
+	if (rc) {
+		sp_store_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void sp_store_close(struct sp_store *s)
+{
+	if (s == NULL)
+		return;
+	sp_store_pipeline_stop(s);
+	if (s->own_id >= 0 && !s->read_only && !atomic_load(&s->broken))
+		sp_store_checkpoint_sign(s); /* a final checkpoint of what is durable */
+	sp_pool_destroy(s->pool);
+	for (uint32_t i = 0; i < s->nlogs; i++)
+		log_free(s->logs[i]);
+	free(s->logs);
+	for (int i = 0; i < SP_CF_N; i++)
+		if (s->cf[i])
+			rocksdb_column_family_handle_destroy(s->cf[i]);
+	if (s->db)
+		rocksdb_close(s->db);
+	for (int i = 0; i < SP_CF_N; i++)
+		if (s->cfopts[i])
+			rocksdb_options_destroy(s->cfopts[i]);
+	if (s->dbopts)
+		rocksdb_options_destroy(s->dbopts);
+	if (s->bbo)
+		rocksdb_block_based_options_destroy(s->bbo);
+	if (s->cache)
+		rocksdb_cache_destroy(s->cache);
+	if (s->wsync)
+		rocksdb_writeoptions_destroy(s->wsync);
+	if (s->wnosync)
+		rocksdb_writeoptions_destroy(s->wnosync);
+	if (s->ropts)
+		rocksdb_readoptions_destroy(s->ropts);
+	sodium_memzero(s->sk, sizeof(s->sk));
+	pthread_rwlock_destroy(&s->logs_mu);
+	pthread_mutex_destroy(&s->q_mu);
+	pthread_cond_destroy(&s->q_cv);
+	pthread_cond_destroy(&s->q_room_cv);
+	pthread_cond_destroy(&s->c_cv);
+	free(s);
+}
+
+/* ---- tiles written by appends ------------------------------------------------------ */
+
+struct emit_ctx {
+	struct sp_store *s;
+	uint32_t id;
+	rocksdb_writebatch_t *wb;
+};
+
+int sp_store_tile_emit(void *ctx, unsigned t, uint64_t k, const sp_hash *slots, unsigned width)
+{
+	struct emit_ctx *c = ctx;
+	struct sp_key key = sp_key_tile(c->id, t, k);
+	/* Full tiles are stored expanded; partial ones only as their leaves. */
+	size_t n = width == SP_TILE_WIDTH ? SP_TILE_BYTES : (size_t)width * 32;
+	rocksdb_writebatch_put_cf(c->wb, c->s->cf[SP_CF_TILES], (const char *)key.b, key.n,
+				  (const char *)slots, n);
+	return 0;
+}
+
+/* ---- reads ---------------------------------------------------------------------------- */
+
+int sp_store_entry(struct sp_store *s, uint32_t id, uint64_t index, struct sp_buf *out)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	struct sp_snap *sn = sp_snap_get(l);
+	uint64_t size = sn->size;
+	sp_snap_put(sn);
+	if (index >= size)
+		return SP_ERR_NOT_FOUND;
+	struct sp_key k = sp_key_entry(id, index);
+	int rc = db_get(s, SP_CF_ENTRIES, &k, out);
+	return rc == SP_ERR_NOT_FOUND ? SP_ERR_CORRUPT : rc;
+}
+
+int sp_store_scan(struct sp_store *s, uint32_t id, uint64_t from, uint64_t to, sp_entry_fn fn,
+		  void *arg)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	struct sp_snap *sn = sp_snap_get(l);
+	if (to > sn->size)
+		to = sn->size;
+	sp_snap_put(sn);
+	if (from >= to)
+		return 0;
+	struct sp_key lo = sp_key_entry(id, from), hi = sp_key_entry(id, to);
+	rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+	rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi.b, hi.n);
+	rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[SP_CF_ENTRIES]);
+	int rc = 0;
+	uint64_t want = from;
+	for (rocksdb_iter_seek(it, (const char *)lo.b, lo.n); rocksdb_iter_valid(it) && rc == 0;
+	     rocksdb_iter_next(it), want++) {
+		size_t kn, vn;
+		const uint8_t *kb = (const uint8_t *)rocksdb_iter_key(it, &kn);
+		const char *vb = rocksdb_iter_value(it, &vn);
+		if (kn != 12 || sp_be64(kb + 4) != want)
+			rc = SP_ERR_CORRUPT;
+		else
+			rc = fn(arg, want, (const uint8_t *)vb, vn);
+	}
+	char *err = NULL;
+	rocksdb_iter_get_error(it, &err);
+	if (rc == 0)
+		rc = sp_db_err(err);
+	else if (err)
+		rocksdb_free(err);
+	if (rc == 0 && want != to)
+		rc = SP_ERR_CORRUPT;
+	rocksdb_iter_destroy(it);
+	rocksdb_readoptions_destroy(ro);
+	return rc;
+}
+
+/* Node lookups for proofs: the edge first, else a full tile from RocksDB,
+ * pinned in the block cache; a proof touches one tile per 8 levels, so a
+ * handful of cached tiles serves the whole proof. */
+#define NODE_CACHE 4
+struct node_ctx {
+	struct sp_store *s;
+	uint32_t id;
+	struct sp_snap *sn;
+	unsigned n, next;
+	struct {
+		unsigned t;
+		uint64_t k;
+		rocksdb_pinnableslice_t *ps;
+		const uint8_t *v;
+	} c[NODE_CACHE];
+};
+
+static const uint8_t *node_tile(struct node_ctx *c, unsigned t, uint64_t k, int *rc)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->c[i].t == t && c->c[i].k == k)
+			return c->c[i].v;
+	struct sp_key key = sp_key_tile(c->id, t, k);
+	char *err = NULL;
+	rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(c->s->db, c->s->ropts,
+							    c->s->cf[SP_CF_TILES],
+							    (const char *)key.b, key.n, &err);
+	if (err) {
+		*rc = sp_db_err(err);
+		return NULL;
+	}
+	size_t vn = 0;
+	const char *v = ps ? rocksdb_pinnableslice_value(ps, &vn) : NULL;
+	if (v == NULL || vn != SP_TILE_BYTES) {
+		rocksdb_pinnableslice_destroy(ps);
+		*rc = SP_ERR_CORRUPT;
+		return NULL;
+	}
+	unsigned i = c->n < NODE_CACHE ? c->n++ : (c->next++ % NODE_CACHE);
+	if (c->c[i].ps)
+		rocksdb_pinnableslice_destroy(c->c[i].ps);
+	c->c[i].t = t;
+	c->c[i].k = k;
+	c->c[i].ps = ps;
+	c->c[i].v = (const uint8_t *)v;
+	return c->c[i].v;
+}
+
+static int node_fn(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct node_ctx *c = ctx;
+	unsigned t, slot;
+	uint64_t k;
+	int rc = sp_edge_locate(&c->sn->edge, level, index, &t, &k, &slot, out);
+	if (rc <= 0)
+		return rc;
+	rc = 0;
+	const uint8_t *tile = node_tile(c, t, k, &rc);
+	if (tile == NULL)
+		return rc;
+	memcpy(out, tile + (size_t)slot * 32, 32);
+	return 0;
+}
+
+static int node_ctx_init(struct node_ctx *c, struct sp_store *s, uint32_t id)
+{
+	memset(c, 0, sizeof(*c));
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	c->s = s;
+	c->id = id;
+	c->sn = sp_snap_get(l);
+	return 0;
+}
+
+static void node_ctx_done(struct node_ctx *c)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		rocksdb_pinnableslice_destroy(c->c[i].ps);
+	sp_snap_put(c->sn);
+}
+
+int sp_store_root(struct sp_store *s, uint32_t id, uint64_t size, uint8_t root[32])
+{
+	struct node_ctx c;
+	int rc = node_ctx_init(&c, s, id);
+	if (rc)
+		return rc;
+	rc = size > c.sn->size ? SP_ERR_RANGE : sp_merkle_root(node_fn, &c, size, root);
+	node_ctx_done(&c);
+	return rc;
+}
+
+int sp_store_inclusion(struct sp_store *s, uint32_t id, uint64_t index, uint64_t size,
+		       sp_hash proof[SP_MERKLE_MAX_PROOF], size_t *n)
+{
+	struct node_ctx c;
+	int rc = node_ctx_init(&c, s, id);
+	if (rc)
+		return rc;
+	rc = size > c.sn->size ? SP_ERR_RANGE
+			       : sp_merkle_inclusion_proof(node_fn, &c, index, size, proof, n);
+	node_ctx_done(&c);
+	return rc;
+}
+
+int sp_store_consistency(struct sp_store *s, uint32_t id, uint64_t old_size, uint64_t new_size,
+			 sp_hash proof[SP_MERKLE_MAX_PROOF], size_t *n)
+{
+	struct node_ctx c;
+	int rc = node_ctx_init(&c, s, id);
+	if (rc)
+		return rc;
+	rc = new_size > c.sn->size
+		 ? SP_ERR_RANGE
+		 : sp_merkle_consistency_proof(node_fn, &c, old_size, new_size, proof, n);
+	node_ctx_done(&c);
+	return rc;
+}
+
+int sp_store_tile(struct sp_store *s, uint32_t id, unsigned level, uint64_t index, unsigned w,
+		  struct sp_buf *out)
+{
+	if (w == 0 || w > SP_TILE_WIDTH || level >= SP_TILE_LEVELS)
+		return SP_ERR_ARG;
+	struct node_ctx c;
+	int rc = node_ctx_init(&c, s, id);
+	if (rc)
+		return rc;
+	uint64_t nodes = c.sn->size >> (level * SP_TILE_HEIGHT);
+	if (index > (UINT64_MAX >> 8) || index * SP_TILE_WIDTH + w > nodes) {
+		rc = SP_ERR_NOT_FOUND;
+	} else if ((index + 1) * SP_TILE_WIDTH <= nodes) {
+		const uint8_t *tile = node_tile(&c, level, index, &rc);
+		if (tile)
+			sp_buf_put(out, tile, (size_t)w * 32);
+	} else {
+		sp_buf_put(out, c.sn->edge.tile[level], (size_t)w * 32);
+	}
+	node_ctx_done(&c);
+	return rc ? rc : out->err;
+}
+
+struct bundle_ctx {
+	struct sp_buf *out;
+};
+
+static int bundle_one(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+	struct bundle_ctx *b = arg;
+	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+	sp_buf_put(b->out, hdr, 2);
+	sp_buf_put(b->out, entry, len);
+	return b->out->err;
+}
+
+int sp_store_bundle(struct sp_store *s, uint32_t id, uint64_t index, unsigned w,
+		    struct sp_buf *out)
+{
+	if (w == 0 || w > SP_TILE_WIDTH || index > (UINT64_MAX >> 8))
+		return SP_ERR_ARG;
+	struct sp_log_info info;
+	int rc = sp_store_log_info(s, id, &info);
+	if (rc)
+		return rc;
+	uint64_t from = index * SP_TILE_WIDTH;
+	if (from + w > info.size)
+		return SP_ERR_NOT_FOUND;
+	struct bundle_ctx b = {out};
+	return sp_store_scan(s, id, from, from + w, bundle_one, &b);
+}
+
+/* ---- checkpoints --------------------------------------------------------------------- */
+
+int sp_store_checkpoint(struct sp_store *s, uint32_t id, struct sp_buf *out, uint64_t *size)
+{
+	struct sp_key hi = sp_key_checkpoint(id, UINT64_MAX);
+	rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ropts,
+							    s->cf[SP_CF_CHECKPOINTS]);
+	rocksdb_iter_seek_for_prev(it, (const char *)hi.b, hi.n);
+	int rc = SP_ERR_NOT_FOUND;
+	if (rocksdb_iter_valid(it)) {
+		size_t kn, vn;
+		const uint8_t *kb = (const uint8_t *)rocksdb_iter_key(it, &kn);
+		const char *vb = rocksdb_iter_value(it, &vn);
+		if (kn == 12 && sp_be32(kb) == id) {
+			if (size)
+				*size = sp_be64(kb + 4);
+			sp_buf_put(out, vb, vn);
+			rc = out->err;
+		}
+	}
+	rocksdb_iter_destroy(it);
+	return rc;
+}
+
+int sp_store_checkpoint_at(struct sp_store *s, uint32_t id, uint64_t size, struct sp_buf *out)
+{
+	struct sp_key k = sp_key_checkpoint(id, size);
+	return db_get(s, SP_CF_CHECKPOINTS, &k, out);
+}
+
+int sp_store_checkpoint_sign(struct sp_store *s)
+{
+	if (s->own_id < 0 || s->read_only)
+		return SP_ERR_ARG;
+	struct sp_log *l = sp_store_log_get(s, (uint32_t)s->own_id);
+	pthread_mutex_lock(&l->cp_mu);
+	int rc = sp_store_sign_checkpoint_locked(s, l);
+	pthread_mutex_unlock(&l->cp_mu);
+	return rc;
+}
+
+int sp_store_add_fork(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
+		      enum sp_fork_kind kind, uint64_t at, const uint8_t *held, size_t held_len,
+		      const uint8_t *other, size_t other_len)
+{
+	uint8_t h[32];
+	crypto_hash_sha256(h, other, other_len);
+	struct sp_key k = {.n = 0};
+	sp_key_u32(&k, l->id);
+	sp_key_u8(&k, (uint8_t)kind);
+	sp_key_u64(&k, at);
+	for (int i = 0; i < 8; i++)
+		sp_key_u8(&k, h[i]);
+	struct sp_buf b;
+	sp_buf_init(&b);
+	sp_cbor_put_array(&b, 2);
+	sp_cbor_put_bytes(&b, held, held_len);
+	sp_cbor_put_bytes(&b, other, other_len);
+	if (b.err) {
+		sp_buf_free(&b);
+		return b.err;
+	}
+	rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_FORKS], (const char *)k.b, k.n,
+				  (const char *)b.p, b.len);
+	sp_buf_free(&b);
+	/* A forked log is frozen on this node until a coordinator acts. */
+	atomic_store(&l->frozen, 1);
+	return sp_store_save_log(s, l, wb);
+}
+
+static int write_batch(struct sp_store *s, rocksdb_writebatch_t *wb, int sync)
+{
+	char *err = NULL;
+	rocksdb_write(s->db, sync ? s->wsync : s->wnosync, wb, &err);
+	return sp_db_err(err);
+}
+
+static int checkpoint_conflict(struct sp_store *s, struct sp_log *l, uint64_t size,
+			       const struct sp_buf *held, const char *note, size_t len)
+{
+	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+	int rc = sp_store_add_fork(s, l, wb, SP_FORK_CHECKPOINT, size, held->p, held->len,
+				   (const uint8_t *)note, len);
+	if (rc == 0)
+		rc = write_batch(s, wb, 1);
+	rocksdb_writebatch_destroy(wb);
+	return rc ? rc : SP_ERR_INCONSISTENT;
+}
+
+/* The held evidence for a checkpoint that contradicts the entries: the
+ * entry at size-1 (whose tree it disagrees with). */
+static int held_for_size(struct sp_store *s, struct sp_log *l, uint64_t size, struct sp_buf *held)
+{
+	if (sp_store_checkpoint_at(s, l->id, size, held) == 0)
+		return 0;
+	return size ? sp_store_entry(s, l->id, size - 1, held) : 0;
+}
+
+int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, size_t len)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	if (l->own || s->read_only)
+		return SP_ERR_ARG;
+	struct sp_note_key key;
+	struct sp_checkpoint c;
+	int rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
+	if (rc == 0)
+		rc = sp_checkpoint_open(note, len, &key, &c);
+	if (rc == 0 && strcmp(c.origin, l->origin) != 0)
+		rc = SP_ERR_CHECKPOINT;
+	if (rc)
+		return rc;
+	struct sp_buf held;
+	sp_buf_init(&held);
+	pthread_mutex_lock(&l->wmu);
+	uint8_t root[32];
+	int mismatch = 0;
+	if (c.size <= l->w_size) {
+		rc = sp_store_root(s, id, c.size, root);
+		mismatch = rc == 0 && sodium_memcmp(root, c.root, 32) != 0;
+	}
+	if (rc == 0 && !mismatch && sp_store_checkpoint_at(s, id, c.size, &held) == 0) {
+		struct sp_checkpoint old;
+		struct sp_note_key k2 = key;
+		if (sp_checkpoint_open((const char *)held.p, held.len, &k2, &old) == 0 &&
+		    sodium_memcmp(old.root, c.root, 32) != 0)
+			mismatch = 1;
+		else
+			rc = SP_ERR_EXISTS; /* already held: nothing to do */
+	}
+	if (rc == 0 && mismatch) {
+		if (held.len == 0)
+			held_for_size(s, l, c.size, &held);
+		rc = checkpoint_conflict(s, l, c.size, &held, note, len);
+	} else if (rc == 0) {
+		struct sp_key k = sp_key_checkpoint(id, c.size);
+		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_CHECKPOINTS], (const char *)k.b, k.n,
+					  note, len);
+		rc = write_batch(s, wb, 1);
+		rocksdb_writebatch_destroy(wb);
+	}
+	pthread_mutex_unlock(&l->wmu);
+	sp_buf_free(&held);
+	return rc == SP_ERR_EXISTS ? 0 : rc;
+}
+
+int sp_store_cosign_add(struct sp_store *s, uint32_t id, uint64_t size, const char *line,
+			size_t len)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	if (len < 4 || line[len - 1] != '\n' || memchr(line, '\n', len - 1) != NULL)
+		return SP_ERR_NOTE_FORMAT;
+	struct sp_buf b;
+	sp_buf_init(&b);
+	pthread_mutex_lock(&l->cp_mu);
+	int rc = sp_store_checkpoint_at(s, id, size, &b);
+	struct sp_note note;
+	if (rc == 0) {
+		sp_buf_put(&b, line, len);
+		rc = b.err ? b.err : sp_note_parse((const char *)b.p, b.len, &note);
+	}
+	if (rc == 0) {
+		struct sp_key k = sp_key_checkpoint(id, size);
+		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_CHECKPOINTS], (const char *)k.b, k.n,
+					  (const char *)b.p, b.len);
+		rc = write_batch(s, wb, 1);
+		rocksdb_writebatch_destroy(wb);
+	}
+	pthread_mutex_unlock(&l->cp_mu);
+	sp_buf_free(&b);
+	return rc;
+}
+
+/* ---- fork evidence ------------------------------------------------------------------------ */
+
+static int decode_fork(const uint8_t *kb, size_t kn, const uint8_t *vb, size_t vn,
+		       struct sp_fork *f)
+{
+	struct sp_cbor_reader r;
+	uint64_t n;
+	if (kn != 21)
+		return SP_ERR_CORRUPT;
+	sp_cbor_reader_init(&r, vb, vn);
+	if (sp_cbor_read_array(&r, &n) || n != 2 || sp_cbor_read_bytes(&r, &f->held, &f->held_len) ||
+	    sp_cbor_read_bytes(&r, &f->other, &f->other_len))
+		return SP_ERR_CORRUPT;
+	f->kind = (enum sp_fork_kind)kb[4];
+	f->at = sp_be64(kb + 5);
+	return 0;
+}
+
+int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg)
+{
+	struct sp_key lo = {.n = 0}, hi = {.n = 0};
+	sp_key_u32(&lo, id);
+	sp_key_u32(&hi, id + 1);
+	rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+	rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi.b, hi.n);
+	rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[SP_CF_FORKS]);
+	int rc = 0;
+	for (rocksdb_iter_seek(it, (const char *)lo.b, lo.n); rocksdb_iter_valid(it) && rc == 0;
+	     rocksdb_iter_next(it)) {
+		size_t kn, vn;
+		const uint8_t *kb = (const uint8_t *)rocksdb_iter_key(it, &kn);
+		const uint8_t *vb = (const uint8_t *)rocksdb_iter_value(it, &vn);
+		struct sp_fork f;
+		rc = decode_fork(kb, kn, vb, vn, &f);
+		if (rc == 0)
+			rc = fn(arg, &f);
+	}
+	rocksdb_iter_destroy(it);
+	rocksdb_readoptions_destroy(ro);
+	return rc;
+}
+
+/* ---- maintenance --------------------------------------------------------------------------- */
+
+int sp_store_compact(struct sp_store *s)
+{
+	for (int i = 0; i < SP_CF_N; i++)
+		rocksdb_compact_range_cf(s->db, s->cf[i], NULL, 0, NULL, 0);
+	return 0;
+}
+
+int sp_store_disk_bytes(struct sp_store *s, uint64_t *bytes)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < SP_CF_N; i++) {
+		char *v = rocksdb_property_value_cf(s->db, s->cf[i], "rocksdb.total-sst-files-size");
+		if (v) {
+			total += strtoull(v, NULL, 10);
+			rocksdb_free(v);
+		}
+	}
+	*bytes = total;
+	return 0;
+}
+
+int sp_store_backup(struct sp_store *s, const char *dir)
+{
+	char *err = NULL;
+	rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(s->db, &err);
+	if (err)
+		return sp_db_err(err);
+	rocksdb_checkpoint_create(cp, dir, 0, &err);
+	rocksdb_checkpoint_object_destroy(cp);
+	return sp_db_err(err);
+}

@@ -1,0 +1,214 @@
+/*
+ * sp_store.h - one node's durable store of many signed logs (RocksDB).
+ *
+ * A store holds the node's own log (which it signs) and replicas of other
+ * institutions' logs (which it verifies). For every log it keeps the
+ * entries, the RFC 6962 Merkle tree as C2SP tlog tiles, signed checkpoints
+ * (with cosignatures), and evidence of forks. See docs/architecture.md for
+ * the on-disk layout.
+ *
+ * Threads: every function may be called from any thread. Own-log appends
+ * are asynchronous: they are signed in order by the store's signer thread
+ * and acknowledged by its commit thread only after the batch they are in is
+ * written and fsynced, so concurrent appenders share one fsync (group
+ * commit) and signing of one batch overlaps the fsync of the previous one.
+ * Readers see only durable data, through immutable per-log snapshots.
+ */
+#ifndef SP_STORE_H
+#define SP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_cbor.h"
+#include "sp_entry.h"
+#include "sp_merkle.h"
+#include "sp_note.h"
+
+struct sp_store;
+
+struct sp_store_opts {
+	/* The own log: its origin ("<federation>/<institution id>") and the
+	 * node's 64-byte Ed25519 secret key (copied). NULL origin: the store
+	 * holds replicas only (an observer or a verifier). */
+	const char *own_origin;
+	const uint8_t *own_sk;
+	/* Re-sign the own checkpoint at most this often while appends come in
+	 * (milliseconds); 0 re-signs after every batch. */
+	uint32_t checkpoint_ms;
+	/* RocksDB block cache, MiB (0: 64). */
+	size_t cache_mb;
+	/* Threads verifying signatures on replica ingest (0: number of CPUs). */
+	unsigned verify_threads;
+	/* Open read-only (for offline tools on a stopped node's folder). */
+	int read_only;
+};
+
+/* sp_store_open opens (or creates) the store in folder `path`. On success
+ * *out owns the store; close it with sp_store_close. Errors: SP_ERR_BUSY
+ * (another process has it open), SP_ERR_DB, SP_ERR_CORRUPT (a log's tree
+ * does not match its latest signed checkpoint), SP_ERR_ARG. */
+int sp_store_open(const char *path, const struct sp_store_opts *opts, struct sp_store **out);
+
+/* sp_store_close waits for pending appends to become durable (their
+ * callbacks run), stops the threads and frees everything. NULL is a no-op. */
+void sp_store_close(struct sp_store *s);
+
+/* ---- logs ------------------------------------------------------------- */
+
+struct sp_log_info {
+	uint32_t id;
+	char origin[SP_ORIGIN_MAX + 1];
+	uint8_t pk[SP_KEY_BYTES];
+	int own;
+	uint64_t size;                /* durable entries */
+	uint8_t head[SP_HASH_BYTES];  /* entry hash of entry size-1 (zeros if empty) */
+	uint64_t head_time_ms;
+	int frozen;                   /* a fork was seen: no further ingest */
+};
+
+/* sp_store_own_log: the id of the own log, or SP_ERR_NOT_FOUND. */
+int sp_store_own_log(struct sp_store *s, uint32_t *id);
+
+/* sp_store_log_add registers a replica log (origin, writer key). Returns
+ * the existing id if the same pair is known; SP_ERR_EXISTS if the origin is
+ * known with another key. */
+int sp_store_log_add(struct sp_store *s, const char *origin, const uint8_t pk[SP_KEY_BYTES],
+		     uint32_t *id);
+
+/* sp_store_log_find looks a log up by origin (SP_ERR_NOT_FOUND). */
+int sp_store_log_find(struct sp_store *s, const char *origin, uint32_t *id);
+
+/* sp_store_log_info fills *info with a log's durable state. */
+int sp_store_log_info(struct sp_store *s, uint32_t id, struct sp_log_info *info);
+
+/* sp_store_log_count: number of logs; ids are 0 .. count-1. */
+uint32_t sp_store_log_count(struct sp_store *s);
+
+/* ---- own-log appends ---------------------------------------------------- */
+
+/* Called once per append, from the store's commit thread, after the entry
+ * is durable (err 0) or when it failed (err < 0; index/hash undefined).
+ * Must not block for long and must not call sp_store_close. */
+typedef void (*sp_append_cb)(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES]);
+
+/* sp_store_append_async queues one entry of event `type` with CBOR `body`
+ * (copied; must be one deterministic item) for the own log. Bad input is
+ * rejected at once (negative return, no callback). The time is the wall
+ * clock in ms, raised if needed to stay non-decreasing. */
+int sp_store_append_async(struct sp_store *s, uint64_t type, const uint8_t *body, size_t body_len,
+			  sp_append_cb cb, void *arg);
+
+/* sp_store_append is the blocking form: returns once the entry is durable.
+ * *index and hash (both optional) receive its index and entry hash. */
+int sp_store_append(struct sp_store *s, uint64_t type, const uint8_t *body, size_t body_len,
+		    uint64_t *index, uint8_t hash[SP_HASH_BYTES]);
+
+/* ---- replica ingest ----------------------------------------------------- */
+
+/* sp_store_insert verifies and durably stores entries[0..n) of replica log
+ * `id`, in order. Signatures are checked in parallel; then each entry must
+ * extend the log (author, index, prev hash, time). An entry already held
+ * with the same bytes is skipped; one with different bytes is stored as
+ * fork evidence, the log is frozen, and SP_ERR_FORK is returned. Nothing
+ * invalid is stored; the valid prefix before a bad entry is. *accepted
+ * (optional) receives how many new entries were stored. Errors: any
+ * sp_entry_decode error, SP_ERR_BAD_SIGNATURE, SP_ERR_WRONG_*,
+ * SP_ERR_TIME_ORDER, SP_ERR_GAP, SP_ERR_FORK, SP_ERR_BUSY (frozen log),
+ * SP_ERR_ARG (own log). */
+int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
+		    const size_t *lens, size_t n, size_t *accepted);
+
+/* ---- reads -------------------------------------------------------------- */
+
+/* sp_store_entry appends entry `index` of log `id` to out. */
+int sp_store_entry(struct sp_store *s, uint32_t id, uint64_t index, struct sp_buf *out);
+
+/* Called for each entry by sp_store_scan; a non-zero return stops the scan
+ * and is returned by it. The bytes are valid only during the call. */
+typedef int (*sp_entry_fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len);
+
+/* sp_store_scan calls fn for entries [from, to) of log `id` in order. */
+int sp_store_scan(struct sp_store *s, uint32_t id, uint64_t from, uint64_t to, sp_entry_fn fn,
+		  void *arg);
+
+/* Merkle tree of the durable log, for any size <= the durable size. */
+int sp_store_root(struct sp_store *s, uint32_t id, uint64_t size, uint8_t root[32]);
+int sp_store_inclusion(struct sp_store *s, uint32_t id, uint64_t index, uint64_t size,
+		       sp_hash proof[SP_MERKLE_MAX_PROOF], size_t *n);
+int sp_store_consistency(struct sp_store *s, uint32_t id, uint64_t old_size, uint64_t new_size,
+			 sp_hash proof[SP_MERKLE_MAX_PROOF], size_t *n);
+
+/* sp_store_tile appends the C2SP tlog-tiles hash tile (level, index) of
+ * width w (1..256) to out: w hashes of 32 bytes. SP_ERR_NOT_FOUND if the
+ * durable tree does not yet have w hashes in that tile. */
+int sp_store_tile(struct sp_store *s, uint32_t id, unsigned level, uint64_t index, unsigned w,
+		  struct sp_buf *out);
+
+/* sp_store_bundle appends the tlog-tiles entry bundle `index` of width w:
+ * entries 256*index .. 256*index+w-1, each as a 2-byte big-endian length
+ * and the entry bytes. */
+int sp_store_bundle(struct sp_store *s, uint32_t id, uint64_t index, unsigned w,
+		    struct sp_buf *out);
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+/* sp_store_checkpoint_sign signs a checkpoint of the own log's durable head
+ * now (if it grew since the last one) and stores it. It refuses
+ * (SP_ERR_INCONSISTENT / SP_ERR_STALE) to sign anything inconsistent with a
+ * checkpoint it signed before. */
+int sp_store_checkpoint_sign(struct sp_store *s);
+
+/* sp_store_checkpoint appends log `id`'s latest stored checkpoint note
+ * (with any cosignature lines) to out; *size (optional) gets its size.
+ * SP_ERR_NOT_FOUND if none. */
+int sp_store_checkpoint(struct sp_store *s, uint32_t id, struct sp_buf *out, uint64_t *size);
+
+/* sp_store_checkpoint_at: the stored checkpoint of exactly `size`. */
+int sp_store_checkpoint_at(struct sp_store *s, uint32_t id, uint64_t size, struct sp_buf *out);
+
+/* sp_store_checkpoint_put verifies a replica log's signed checkpoint (its
+ * writer key, name = origin) and stores it. If the store holds that many
+ * entries the root must match, else the conflicting checkpoint is kept as
+ * fork evidence, the log frozen, and SP_ERR_INCONSISTENT returned. */
+int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, size_t len);
+
+/* sp_store_cosign_add appends a verified cosignature line to the stored
+ * checkpoint of `size` (see sp_cosig_line). */
+int sp_store_cosign_add(struct sp_store *s, uint32_t id, uint64_t size, const char *line,
+			size_t len);
+
+/* ---- fork evidence -------------------------------------------------------- */
+
+enum sp_fork_kind { SP_FORK_ENTRY = 1, SP_FORK_CHECKPOINT = 2 };
+
+/* Evidence of misbehaviour: two signed statements by one writer that cannot
+ * both be true. Both byte strings are valid only during the callback. */
+struct sp_fork {
+	enum sp_fork_kind kind;
+	uint64_t at; /* entry index, or checkpoint size */
+	const uint8_t *held;
+	size_t held_len;
+	const uint8_t *other;
+	size_t other_len;
+};
+
+typedef int (*sp_fork_fn)(void *arg, const struct sp_fork *f);
+
+/* sp_store_forks calls fn for every fork evidence record of log `id`. */
+int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg);
+
+/* ---- maintenance ------------------------------------------------------------ */
+
+/* sp_store_compact compacts all column families (benchmarks, after bulk
+ * loads). */
+int sp_store_compact(struct sp_store *s);
+
+/* sp_store_disk_bytes: live SST + WAL bytes of the store. */
+int sp_store_disk_bytes(struct sp_store *s, uint64_t *bytes);
+
+/* sp_store_backup writes a consistent RocksDB checkpoint of the store into
+ * the new folder `dir` (hard links where possible). */
+int sp_store_backup(struct sp_store *s, const char *dir);
+
+#endif

@@ -1,0 +1,230 @@
+/*
+ * sp_store_ingest.c - storing entries of other institutions' logs.
+ *
+ * A peer's bad data never reaches storage: every entry is decoded strictly
+ * and its signature checked (in parallel, on all cores) before anything is
+ * written; then, in log order, each must extend the log exactly (author,
+ * index, previous hash, time) and, where the store holds the writer's
+ * signed checkpoint for that size, reproduce its Merkle root. A different
+ * entry at an index already held is evidence of a fork: it is kept as such,
+ * the log is frozen, and nothing of it replaces what was held.
+ */
+#include "sp_store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+
+struct verify_job {
+	const uint8_t *const *bufs;
+	const size_t *lens;
+	struct sp_entry *ents;
+	int *rcs;
+};
+
+static int verify_chunk(void *arg, size_t begin, size_t end)
+{
+	struct verify_job *j = arg;
+	for (size_t i = begin; i < end; i++)
+		j->rcs[i] = sp_entry_open(j->bufs[i], j->lens[i], &j->ents[i]);
+	return 0;
+}
+
+/* Checks a duplicate of an entry already held: same bytes, or a fork. */
+static int check_held(struct sp_store *s, struct sp_log *l, const uint8_t *buf, size_t len,
+		      uint64_t index, rocksdb_writebatch_t *wb)
+{
+	struct sp_buf held;
+	sp_buf_init(&held);
+	int rc = sp_store_entry(s, l->id, index, &held);
+	if (rc == 0 && (held.len != len || memcmp(held.p, buf, len) != 0)) {
+		rc = sp_store_add_fork(s, l, wb, SP_FORK_ENTRY, index, held.p, held.len, buf, len);
+		if (rc == 0)
+			rc = SP_ERR_FORK;
+	}
+	sp_buf_free(&held);
+	return rc;
+}
+
+/* The writer's checkpoint of exactly this size, if the store holds one,
+ * must have the root of the tree the entries build. */
+static int check_checkpoint(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
+			    const uint8_t *last, size_t last_len)
+{
+	struct sp_buf note;
+	sp_buf_init(&note);
+	int rc = sp_store_checkpoint_at(s, l->id, l->w_size, &note);
+	if (rc == SP_ERR_NOT_FOUND) {
+		sp_buf_free(&note);
+		return 0;
+	}
+	struct sp_note_key key;
+	struct sp_checkpoint c;
+	uint8_t root[32];
+	if (rc == 0)
+		rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
+	if (rc == 0)
+		rc = sp_checkpoint_open((const char *)note.p, note.len, &key, &c);
+	if (rc == 0)
+		rc = sp_edge_root(&l->w_edge, root);
+	if (rc == 0 && sodium_memcmp(root, c.root, 32) != 0) {
+		rc = sp_store_add_fork(s, l, wb, SP_FORK_CHECKPOINT, l->w_size, note.p, note.len,
+				       last, last_len);
+		if (rc == 0)
+			rc = SP_ERR_INCONSISTENT;
+	}
+	sp_buf_free(&note);
+	return rc;
+}
+
+/* Appends one verified entry to the replica's writer state and batch. */
+static int extend(struct sp_store *s, struct sp_log *l, const struct sp_entry *e,
+		  const uint8_t *buf, size_t len, rocksdb_writebatch_t *wb)
+{
+	if (memcmp(e->author, l->pk, SP_KEY_BYTES) != 0)
+		return SP_ERR_WRONG_AUTHOR;
+	struct sp_entry prev = {0};
+	memcpy(prev.author, l->pk, SP_KEY_BYTES);
+	prev.index = l->w_size - 1;
+	prev.time_ms = l->w_time;
+	int rc = sp_entry_check_link(l->w_size ? &prev : NULL, l->w_head, e);
+	if (rc)
+		return rc;
+	uint8_t leaf[32];
+	sp_merkle_leaf_hash(buf, len, leaf);
+	struct sp_key k = sp_key_entry(l->id, e->index);
+	rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_ENTRIES], (const char *)k.b, k.n,
+				  (const char *)buf, len);
+	struct {
+		struct sp_store *s;
+		uint32_t id;
+		rocksdb_writebatch_t *wb;
+	} ectx = {s, l->id, wb};
+	rc = sp_edge_append(&l->w_edge, leaf, sp_store_tile_emit, &ectx);
+	if (rc) {
+		atomic_store(&s->broken, 1);
+		return rc;
+	}
+	l->w_size++;
+	sp_entry_hash(buf, len, l->w_head);
+	l->w_time = e->time_ms;
+	return 0;
+}
+
+/* Restores the writer state from the durable snapshot after a batch that
+ * could not be written (its entries were never stored). */
+static int rollback(struct sp_log *l)
+{
+	struct sp_snap *sn = sp_snap_get(l);
+	struct sp_edge e;
+	int rc = sp_edge_clone(&sn->edge, &e);
+	if (rc == 0) {
+		sp_edge_free(&l->w_edge);
+		l->w_edge = e;
+		l->w_size = sn->size;
+		memcpy(l->w_head, sn->head, SP_HASH_BYTES);
+		l->w_time = sn->head_time;
+	}
+	sp_snap_put(sn);
+	return rc;
+}
+
+static int apply(struct sp_store *s, struct sp_log *l, const uint8_t *const *entries,
+		 const size_t *lens, const struct sp_entry *ents, const int *rcs, size_t n,
+		 size_t *accepted)
+{
+	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+	rocksdb_writebatch_t *ev = rocksdb_writebatch_create(); /* fork evidence only */
+	uint64_t start = l->w_size;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		rc = rcs[i];
+		if (rc)
+			break;
+		if (ents[i].index < l->w_size) {
+			if (ents[i].index < start)
+				rc = check_held(s, l, entries[i], lens[i], ents[i].index, ev);
+			else
+				rc = SP_ERR_WRONG_INDEX; /* repeated within this batch */
+			continue;
+		}
+		if (ents[i].index > l->w_size) {
+			rc = SP_ERR_GAP;
+			break;
+		}
+		rc = extend(s, l, &ents[i], entries[i], lens[i], wb);
+		if (rc == 0)
+			rc = check_checkpoint(s, l, ev, entries[i], lens[i]);
+	}
+	if (rc == SP_ERR_FORK || rc == SP_ERR_INCONSISTENT) {
+		/* The writer contradicted itself: store the evidence (and the
+		 * frozen flag) but none of this batch's entries. */
+		int wrc = rollback(l);
+		char *err = NULL;
+		if (wrc == 0)
+			rocksdb_write(s->db, s->wsync, ev, &err);
+		wrc = wrc ? wrc : sp_db_err(err);
+		rocksdb_writebatch_destroy(ev);
+		rocksdb_writebatch_destroy(wb);
+		return wrc ? wrc : rc;
+	}
+	rocksdb_writebatch_destroy(ev);
+	/* A bad entry ends the batch; the valid prefix before it is stored. */
+	size_t added = (size_t)(l->w_size - start);
+	int wrc = 0;
+	if (added > 0) {
+		char *err = NULL;
+		rocksdb_write(s->db, s->wsync, wb, &err);
+		wrc = sp_db_err(err);
+		if (wrc == 0) {
+			struct sp_snap *sn = sp_snap_from_writer(l);
+			if (sn)
+				sp_snap_publish(l, sn);
+			else
+				wrc = SP_ERR_NOMEM;
+		} else if (rollback(l)) {
+			atomic_store(&s->broken, 1);
+		}
+	}
+	rocksdb_writebatch_destroy(wb);
+	if (accepted)
+		*accepted = wrc ? 0 : added;
+	return wrc ? wrc : rc;
+}
+
+int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
+		    const size_t *lens, size_t n, size_t *accepted)
+{
+	if (accepted)
+		*accepted = 0;
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	if (l->own || s->read_only)
+		return SP_ERR_ARG;
+	if (atomic_load(&l->frozen))
+		return SP_ERR_BUSY;
+	if (atomic_load(&s->broken))
+		return SP_ERR_DB;
+	if (n == 0)
+		return 0;
+	struct sp_entry *ents = calloc(n, sizeof(*ents));
+	int *rcs = calloc(n, sizeof(*rcs));
+	if (ents == NULL || rcs == NULL) {
+		free(ents);
+		free(rcs);
+		return SP_ERR_NOMEM;
+	}
+	struct verify_job job = {entries, lens, ents, rcs};
+	sp_pool_for(s->pool, n, 64, verify_chunk, &job);
+	pthread_mutex_lock(&l->wmu);
+	int rc = atomic_load(&l->frozen) ? SP_ERR_BUSY
+					 : apply(s, l, entries, lens, ents, rcs, n, accepted);
+	pthread_mutex_unlock(&l->wmu);
+	free(ents);
+	free(rcs);
+	return rc;
+}

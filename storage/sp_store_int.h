@@ -1,0 +1,132 @@
+/*
+ * sp_store_int.h - private to storage/: the store's internal structures,
+ * shared by sp_store.c (open, reads, checkpoints), sp_store_append.c (the
+ * own-log group-commit pipeline) and sp_store_ingest.c (replica ingest).
+ *
+ * Concurrency model. Each log has:
+ *  - writer state (w_*), touched only under wmu by the one writer at a time
+ *    (the signer thread for the own log, sp_store_insert for replicas);
+ *    it may run ahead of what is durable;
+ *  - a durable snapshot (snap), immutable and reference-counted, replaced
+ *    under smu once a write batch is on disk. Readers take a reference and
+ *    never block writers for longer than a pointer swap.
+ */
+#ifndef SP_STORE_INT_H
+#define SP_STORE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "sp_pool.h"
+#include "sp_store.h"
+#include "sp_store_db.h"
+#include "sp_tile.h"
+
+struct sp_snap {
+	atomic_int refs;
+	uint64_t size;
+	uint8_t head[SP_HASH_BYTES];
+	uint64_t head_time;
+	struct sp_edge edge;
+};
+
+struct sp_log {
+	uint32_t id;
+	char origin[SP_ORIGIN_MAX + 1];
+	uint8_t pk[SP_KEY_BYTES];
+	int own;
+	atomic_int frozen;
+
+	pthread_mutex_t wmu;
+	uint64_t w_size;
+	uint8_t w_head[SP_HASH_BYTES];
+	uint64_t w_time;
+	struct sp_edge w_edge;
+
+	pthread_mutex_t smu;
+	struct sp_snap *snap;
+
+	/* own log: the last checkpoint signed (cp_mu) */
+	pthread_mutex_t cp_mu;
+	uint64_t cp_size;
+	uint8_t cp_root[32];
+	int cp_have;
+};
+
+/* One queued own-log append. */
+struct sp_req {
+	struct sp_req *next;
+	uint64_t type;
+	uint8_t *body;
+	size_t body_len;
+	sp_append_cb cb;
+	void *arg;
+	int err;
+	uint64_t index;
+	uint8_t hash[SP_HASH_BYTES];
+};
+
+/* A signed batch on its way to disk. */
+struct sp_batch {
+	struct sp_batch *next;
+	rocksdb_writebatch_t *wb;
+	struct sp_req *reqs;
+	struct sp_snap *snap; /* the log's state once this batch is durable */
+};
+
+struct sp_store {
+	rocksdb_t *db;
+	rocksdb_options_t *dbopts;
+	rocksdb_options_t *cfopts[SP_CF_N];
+	rocksdb_block_based_table_options_t *bbo;
+	rocksdb_cache_t *cache;
+	rocksdb_column_family_handle_t *cf[SP_CF_N];
+	rocksdb_writeoptions_t *wsync;
+	rocksdb_writeoptions_t *wnosync;
+	rocksdb_readoptions_t *ropts;
+	int read_only;
+	atomic_int broken; /* a write failed after writer state moved: reopen */
+
+	pthread_rwlock_t logs_mu;
+	struct sp_log **logs;
+	uint32_t nlogs, caplogs;
+	int own_id; /* -1: none */
+	int own_behind; /* own log shorter than its last checkpoint: no appends */
+	uint8_t sk[SP_SECRET_BYTES];
+
+	struct sp_pool *pool;
+
+	/* append pipeline */
+	uint32_t checkpoint_ms;
+	uint64_t last_cp_ms;
+	pthread_mutex_t q_mu;
+	pthread_cond_t q_cv;      /* work for the signer */
+	pthread_cond_t q_room_cv; /* room in the queue for appenders */
+	struct sp_req *q_head, *q_tail;
+	size_t q_len;
+	struct sp_batch *c_head, *c_tail; /* signed, not yet durable */
+	pthread_cond_t c_cv;
+	int stopping;
+	int threads_started;
+	pthread_t signer, committer;
+};
+
+/* sp_store.c */
+struct sp_log *sp_store_log_get(struct sp_store *s, uint32_t id);
+struct sp_snap *sp_snap_from_writer(struct sp_log *l);
+struct sp_snap *sp_snap_get(struct sp_log *l);
+void sp_snap_put(struct sp_snap *sn);
+void sp_snap_publish(struct sp_log *l, struct sp_snap *sn);
+int sp_store_tile_emit(void *ctx, unsigned t, uint64_t k, const sp_hash *slots, unsigned width);
+int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writebatch_t *wb);
+int sp_store_add_fork(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
+		      enum sp_fork_kind kind, uint64_t at, const uint8_t *held, size_t held_len,
+		      const uint8_t *other, size_t other_len);
+uint64_t sp_now_ms(void);
+
+/* sp_store_append.c */
+int sp_store_pipeline_start(struct sp_store *s);
+void sp_store_pipeline_stop(struct sp_store *s);
+int sp_store_sign_checkpoint_locked(struct sp_store *s, struct sp_log *l);
+
+#endif
