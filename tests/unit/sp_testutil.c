@@ -1,6 +1,7 @@
 /*
  * sp_testutil.c - scratch folders and fixed keys for the unit tests.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "sp_testutil.h"
 
 #include <ftw.h>
