@@ -1,0 +1,393 @@
+/*
+ * bench_log.c - benchmarks for the signed log and its store (issue #2).
+ *
+ * Every figure is printed next to the raw libsodium operation it is built
+ * on, measured in the same run on the same machine, so the ratios stay
+ * meaningful across machines:
+ *   - raw Ed25519 signs/s and verifies/s on one core, SHA-256 MB/s;
+ *   - durable own appends/s from 8 writer threads, each append acknowledged
+ *     only after its batch is fsynced (vs the raw single-core sign rate);
+ *   - replica ingest with every signature verified (vs 2 x raw verify);
+ *   - `simpul log verify` of the whole log (vs 2 x raw verify);
+ *   - inclusion proofs served per second from the store;
+ *   - bytes on disk after compaction vs the sum of entry sizes.
+ *
+ * Usage: simpul-bench [--entries N] [--dir DIR] [--simpul PATH]
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+#include "sp_pool.h"
+#include "sp_store.h"
+
+#define ORIGIN "bench.simpul/73.12"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "simpul-bench: %s: %s\n", what, sp_strerror(rc));
+	exit(1);
+}
+
+/* ---- raw operations -------------------------------------------------------- */
+
+struct raw {
+	double sign_per_s, verify_per_s, sha_mb_s;
+};
+
+static void measure_raw(struct raw *r)
+{
+	uint8_t pk[32], sk[64], sig[64], msg[300];
+	randombytes_buf(msg, sizeof(msg));
+	crypto_sign_keypair(pk, sk);
+	int n = 20000;
+	double t = now_s();
+	for (int i = 0; i < n; i++) {
+		msg[0] = (uint8_t)i;
+		crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
+	}
+	r->sign_per_s = n / (now_s() - t);
+	n = 8000;
+	t = now_s();
+	for (int i = 0; i < n; i++)
+		if (crypto_sign_verify_detached(sig, msg, sizeof(msg), pk) != 0 && i == -1)
+			abort();
+	r->verify_per_s = n / (now_s() - t);
+	static uint8_t buf[1 << 20];
+	uint8_t h[32];
+	t = now_s();
+	for (int i = 0; i < 200; i++)
+		crypto_hash_sha256(h, buf, sizeof(buf));
+	r->sha_mb_s = 200 / (now_s() - t);
+}
+
+/* ---- realistic entry bodies ---------------------------------------------------- */
+
+static const char *const complaints[] = {
+    "Jalan utama di %s rusak parah dan berlubang sejak musim hujan, membahayakan pengendara "
+    "motor terutama pada malam hari karena tidak ada penerangan jalan.",
+    "Puskesmas di %s kekurangan obat-obatan dasar dan antrean pasien sangat panjang; "
+    "petugas hanya melayani sampai pukul sebelas siang.",
+    "Bantuan sosial PKH untuk keluarga kami di %s belum cair tiga bulan, padahal nama kami "
+    "terdaftar di DTKS. Mohon ditindaklanjuti.",
+    "Pengurusan KTP elektronik di Disdukcapil %s sudah dua bulan belum selesai dengan alasan "
+    "blangko habis.",
+    "Air PDAM di %s mati hampir setiap hari selama seminggu terakhir tanpa pemberitahuan "
+    "kepada pelanggan.",
+    "Sekolah dasar negeri di %s memungut biaya seragam dan buku yang memberatkan orang tua "
+    "murid, padahal sudah ada dana BOS.",
+};
+static const char *const places[] = {"Kecamatan Lalabata", "Kecamatan Marioriwawo",
+				     "Kelurahan Botto", "Desa Watu", "Kecamatan Donri-Donri",
+				     "Kecamatan Ganra", "Kecamatan Citta", "Desa Pesse"};
+
+static void make_body(struct sp_buf *b, uint64_t i)
+{
+	char text[400];
+	int n = snprintf(text, sizeof(text), complaints[i % 6], places[(i / 6) % 8]);
+	char region[16];
+	int rn = snprintf(region, sizeof(region), "73.12.%02u", (unsigned)(1 + i % 8));
+	sp_buf_init(b);
+	sp_cbor_put_map(b, 3);
+	sp_cbor_put_uint(b, 0);
+	sp_cbor_put_text(b, text, (size_t)n);
+	sp_cbor_put_uint(b, 1);
+	sp_cbor_put_text(b, region, (size_t)rn);
+	sp_cbor_put_uint(b, 2);
+	sp_cbor_put_uint(b, i % 12);
+}
+
+/* ---- durable appends ------------------------------------------------------------- */
+
+#define WRITERS 8
+
+struct writer {
+	struct sp_store *s;
+	uint64_t count;
+	unsigned window; /* appends in flight per writer */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned inflight;
+	uint64_t done;
+	atomic_int failed;
+};
+
+static void writer_cb(void *arg, int err, uint64_t index, const uint8_t hash[32])
+{
+	struct writer *w = arg;
+	if (err)
+		atomic_store(&w->failed, err);
+	pthread_mutex_lock(&w->mu);
+	w->inflight--;
+	w->done++;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	for (uint64_t i = 0; i < w->count; i++) {
+		pthread_mutex_lock(&w->mu);
+		while (w->inflight >= w->window)
+			pthread_cond_wait(&w->cv, &w->mu);
+		w->inflight++;
+		pthread_mutex_unlock(&w->mu);
+		struct sp_buf b;
+		make_body(&b, i);
+		int rc = sp_store_append_async(w->s, 1, b.p, b.len, writer_cb, w);
+		sp_buf_free(&b);
+		if (rc)
+			die("append", rc);
+	}
+	pthread_mutex_lock(&w->mu);
+	while (w->done < w->count)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Appends `total` entries from WRITERS threads with `window` appends in
+ * flight each; returns appends per second. */
+static double run_appends(struct sp_store *s, uint64_t total, unsigned window)
+{
+	struct writer w[WRITERS];
+	pthread_t th[WRITERS];
+	double t = now_s();
+	for (int i = 0; i < WRITERS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].s = s;
+		w[i].count = total / WRITERS;
+		w[i].window = window;
+		pthread_mutex_init(&w[i].mu, NULL);
+		pthread_cond_init(&w[i].cv, NULL);
+		pthread_create(&th[i], NULL, writer_main, &w[i]);
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		pthread_join(th[i], NULL);
+		if (atomic_load(&w[i].failed))
+			die("append callback", atomic_load(&w[i].failed));
+		pthread_mutex_destroy(&w[i].mu);
+		pthread_cond_destroy(&w[i].cv);
+	}
+	return (double)(total / WRITERS * WRITERS) / (now_s() - t);
+}
+
+/* ---- replica ingest ---------------------------------------------------------------- */
+
+struct ingest_ctx {
+	uint8_t **p;
+	size_t *len;
+	uint64_t n, got;
+	uint64_t bytes;
+};
+
+static int ingest_collect(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+	struct ingest_ctx *c = arg;
+	c->p[c->got] = malloc(len);
+	memcpy(c->p[c->got], entry, len);
+	c->len[c->got++] = len;
+	c->bytes += len;
+	return 0;
+}
+
+static double run_ingest(struct sp_store *own, uint32_t own_id, const uint8_t pk[32],
+			 const char *dir, uint64_t n)
+{
+	struct ingest_ctx c = {calloc(n, sizeof(uint8_t *)), calloc(n, sizeof(size_t)), n, 0, 0};
+	int rc = sp_store_scan(own, own_id, 0, n, ingest_collect, &c);
+	if (rc)
+		die("scan", rc);
+	struct sp_store *r;
+	uint32_t rid;
+	if ((rc = sp_store_open(dir, NULL, &r)) || (rc = sp_store_log_add(r, ORIGIN, pk, &rid)))
+		die("replica open", rc);
+	double t = now_s();
+	const uint64_t batch = 256; /* about what one 64 KiB peer message carries */
+	for (uint64_t i = 0; i < n; i += batch) {
+		size_t m = (size_t)(n - i < batch ? n - i : batch), acc;
+		rc = sp_store_insert(r, rid, (const uint8_t *const *)c.p + i, c.len + i, m, &acc);
+		if (rc || acc != m)
+			die("insert", rc ? rc : SP_ERR_INTERNAL);
+	}
+	double rate = (double)n / (now_s() - t);
+	sp_store_close(r);
+	for (uint64_t i = 0; i < n; i++)
+		free(c.p[i]);
+	free(c.p);
+	free(c.len);
+	return rate;
+}
+
+/* ---- inclusion proofs ------------------------------------------------------------------ */
+
+struct proof_ctx {
+	struct sp_store *s;
+	uint32_t id;
+	uint64_t size;
+	uint64_t count;
+	unsigned seed;
+};
+
+static void *proof_main(void *arg)
+{
+	struct proof_ctx *c = arg;
+	sp_hash proof[SP_MERKLE_MAX_PROOF];
+	size_t n;
+	for (uint64_t i = 0; i < c->count; i++) {
+		uint64_t idx = (uint64_t)rand_r(&c->seed) * 7919u % c->size;
+		int rc = sp_store_inclusion(c->s, c->id, idx, c->size, proof, &n);
+		if (rc)
+			die("inclusion", rc);
+	}
+	return NULL;
+}
+
+static double run_proofs(struct sp_store *s, uint32_t id, uint64_t size, unsigned threads)
+{
+	struct proof_ctx c[8];
+	pthread_t th[8];
+	double t = now_s();
+	for (unsigned i = 0; i < threads; i++) {
+		c[i] = (struct proof_ctx){s, id, size, 200000, 17u + i};
+		pthread_create(&th[i], NULL, proof_main, &c[i]);
+	}
+	for (unsigned i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	return 200000.0 * threads / (now_s() - t);
+}
+
+/* ---- simpul log verify ----------------------------------------------------------------- */
+
+static double run_cli_verify(const char *simpul, const char *dir, uint64_t n)
+{
+	double t = now_s();
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(simpul, simpul, "log", "verify", "--data", dir, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "simpul-bench: %s log verify failed\n", simpul);
+		return 0;
+	}
+	return (double)n / (now_s() - t);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t entries = 1000000;
+	const char *dir = "/tmp/simpul-bench";
+	const char *simpul = NULL;
+	static const struct option opts[] = {{"entries", required_argument, NULL, 'n'},
+					     {"dir", required_argument, NULL, 'd'},
+					     {"simpul", required_argument, NULL, 's'},
+					     {NULL, 0, NULL, 0}};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "n:d:s:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			entries = strtoull(optarg, NULL, 10);
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 's':
+			simpul = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: simpul-bench [--entries N] [--dir DIR] [--simpul PATH]\n");
+			return 2;
+		}
+	}
+	if (sodium_init() < 0 || entries < 10000)
+		die("init", SP_ERR_ARG);
+	char own_dir[1024], rep_dir[1024], cmd[2100];
+	snprintf(own_dir, sizeof(own_dir), "%s/own", dir);
+	snprintf(rep_dir, sizeof(rep_dir), "%s/replica", dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+	if (system(cmd) != 0)
+		die("scratch folder", SP_ERR_IO);
+
+	struct raw raw;
+	measure_raw(&raw);
+	unsigned cpus = sp_pool_cpus();
+	printf("machine: %u CPUs\n", cpus);
+	printf("raw: Ed25519 sign %.0f/s, verify %.0f/s (one core); SHA-256 %.0f MB/s\n",
+	       raw.sign_per_s, raw.verify_per_s, raw.sha_mb_s);
+
+	uint8_t pk[32], sk[64];
+	crypto_sign_keypair(pk, sk);
+	struct sp_store_opts o = {.own_origin = ORIGIN, .own_sk = sk, .checkpoint_ms = 1000};
+	struct sp_store *s;
+	int rc = sp_store_open(own_dir, &o, &s);
+	if (rc)
+		die("open", rc);
+	uint32_t id;
+	sp_store_own_log(s, &id);
+
+	double blocking = run_appends(s, 8000, 1);
+	printf("appends, 8 writers x 1 in flight (each blocks on its fsync): %.0f/s = %.2f x raw sign\n",
+	       blocking, blocking / raw.sign_per_s);
+	uint64_t rest = entries - 8000;
+	double rate = run_appends(s, rest, 64);
+	printf("appends, 8 writers x 64 in flight, acked after fsync: %.0f/s = %.2f x raw sign "
+	       "(target >= 0.60)\n",
+	       rate, rate / raw.sign_per_s);
+	if ((rc = sp_store_checkpoint_sign(s)))
+		die("checkpoint", rc);
+	struct sp_log_info info;
+	sp_store_log_info(s, id, &info);
+
+	double ing = run_ingest(s, id, pk, rep_dir, info.size < 200000 ? info.size : 200000);
+	printf("replica ingest, every signature verified, %u cores: %.0f/s = %.2f x (%u x raw verify) "
+	       "(target >= 0.80)\n",
+	       cpus, ing, ing / (cpus * raw.verify_per_s), cpus);
+
+	double pr = run_proofs(s, id, info.size, cpus);
+	printf("inclusion proofs from a %llu-entry log, %u threads: %.0f/s (target >= 100000)\n",
+	       (unsigned long long)info.size, cpus, pr);
+
+	uint64_t entry_bytes = 0, disk = 0;
+	for (uint64_t i = 0; i < info.size; i += 1) {
+		struct sp_buf b;
+		sp_buf_init(&b);
+		sp_store_entry(s, id, i, &b);
+		entry_bytes += b.len;
+		sp_buf_free(&b);
+	}
+	sp_store_compact(s);
+	sp_store_disk_bytes(s, &disk);
+	printf("disk after compaction: %llu bytes for %llu bytes of entries (avg %.0f B) = %.2f x "
+	       "(target <= 1.30)\n",
+	       (unsigned long long)disk, (unsigned long long)entry_bytes,
+	       (double)entry_bytes / (double)info.size, (double)disk / (double)entry_bytes);
+	sp_store_close(s);
+
+	if (simpul) {
+		double v = run_cli_verify(simpul, own_dir, info.size);
+		printf("simpul log verify, %llu entries: %.0f/s = %.2f x (%u x raw verify) (target >= "
+		       "0.80)\n",
+		       (unsigned long long)info.size, v, v / (cpus * raw.verify_per_s), cpus);
+	}
+	return 0;
+}
