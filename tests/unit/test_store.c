@@ -1,0 +1,473 @@
+/*
+ * test_store.c - the RocksDB store: appends, reads, proofs, tiles, reopen,
+ * checkpoints, replica ingest and its rejections, fork evidence.
+ */
+#include "sp_testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+#include "sp_note.h"
+#include "sp_store.h"
+#include "sp_tile.h"
+
+#define ORIGIN "simpul.test/73.12"
+
+struct fixture {
+	char dir[512];
+	uint8_t pk[32], sk[64];
+	struct sp_store *s;
+};
+
+static void make_body(struct sp_buf *b, uint64_t i)
+{
+	char text[64];
+	int n = snprintf(text, sizeof(text), "Laporan nomor %llu: jalan rusak", (unsigned long long)i);
+	sp_buf_init(b);
+	sp_cbor_put_map(b, 1);
+	sp_cbor_put_uint(b, 0);
+	sp_cbor_put_text(b, text, (size_t)n);
+	assert_int_equal(b->err, 0);
+}
+
+static struct sp_store *open_own(const char *dir, const uint8_t sk[64])
+{
+	struct sp_store_opts o = {.own_origin = ORIGIN, .own_sk = sk, .checkpoint_ms = 0};
+	struct sp_store *s = NULL;
+	assert_int_equal(sp_store_open(dir, &o, &s), 0);
+	return s;
+}
+
+static void append_n(struct sp_store *s, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = first; i < first + n; i++) {
+		struct sp_buf b;
+		uint64_t idx;
+		make_body(&b, i);
+		assert_int_equal(sp_store_append(s, 1, b.p, b.len, &idx, NULL), 0);
+		assert_int_equal(idx, i);
+		sp_buf_free(&b);
+	}
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "%s", sp_test_tmpdir("store"));
+	sp_test_keypair(7, f->pk, f->sk);
+	f->s = open_own(f->dir, f->sk);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	sp_store_close(f->s);
+	sp_test_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Leaf hashes of the first n entries, read back through the store. */
+static sp_hash *leaves_of(struct sp_store *s, uint32_t id, uint64_t n)
+{
+	sp_hash *leaves = calloc(n ? n : 1, sizeof(sp_hash));
+	for (uint64_t i = 0; i < n; i++) {
+		struct sp_buf b;
+		sp_buf_init(&b);
+		assert_int_equal(sp_store_entry(s, id, i, &b), 0);
+		sp_merkle_leaf_hash(b.p, b.len, leaves[i]);
+		sp_buf_free(&b);
+	}
+	return leaves;
+}
+
+static void test_append_chain_and_proofs(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id;
+	const uint64_t n = 700; /* spans full and partial tiles at level 0 and 1 */
+	append_n(f->s, 0, n);
+	assert_int_equal(sp_store_own_log(f->s, &id), 0);
+
+	struct sp_log_info info;
+	assert_int_equal(sp_store_log_info(f->s, id, &info), 0);
+	assert_int_equal(info.size, n);
+	assert_memory_equal(info.pk, f->pk, 32);
+
+	/* The chain: every entry verifies and links to the one before. */
+	struct sp_entry prev, e;
+	uint8_t prev_hash[32] = {0};
+	struct sp_buf pb;
+	sp_buf_init(&pb);
+	for (uint64_t i = 0; i < n; i++) {
+		struct sp_buf b;
+		sp_buf_init(&b);
+		assert_int_equal(sp_store_entry(f->s, id, i, &b), 0);
+		assert_int_equal(sp_entry_open(b.p, b.len, &e), 0);
+		assert_int_equal(sp_entry_check_link(i ? &prev : NULL, prev_hash, &e), 0);
+		sp_entry_hash(b.p, b.len, prev_hash);
+		sp_buf_free(&pb);
+		pb = b; /* keep the bytes prev points into */
+		prev = e;
+	}
+	assert_memory_equal(info.head, prev_hash, 32);
+	sp_buf_free(&pb);
+
+	sp_hash *leaves = leaves_of(f->s, id, n);
+	for (uint64_t size = 1; size <= n; size += 37) {
+		uint8_t want[32], got[32];
+		assert_int_equal(sp_merkle_root(sp_merkle_mem_node, leaves, size, want), 0);
+		assert_int_equal(sp_store_root(f->s, id, size, got), 0);
+		assert_memory_equal(want, got, 32);
+		for (uint64_t i = 0; i < size; i += 13) {
+			sp_hash proof[SP_MERKLE_MAX_PROOF];
+			size_t pn;
+			assert_int_equal(sp_store_inclusion(f->s, id, i, size, proof, &pn), 0);
+			assert_int_equal(sp_merkle_verify_inclusion(leaves[i], i, size, proof, pn, got), 0);
+		}
+		uint8_t new_root[32];
+		sp_hash proof[SP_MERKLE_MAX_PROOF];
+		size_t pn;
+		assert_int_equal(sp_store_root(f->s, id, n, new_root), 0);
+		assert_int_equal(sp_store_consistency(f->s, id, size, n, proof, &pn), 0);
+		assert_int_equal(sp_merkle_verify_consistency(size, n, got, new_root, proof, pn), 0);
+	}
+	/* Beyond the durable size: refused. */
+	uint8_t r[32];
+	assert_int_equal(sp_store_root(f->s, id, n + 1, r), SP_ERR_RANGE);
+	free(leaves);
+}
+
+static void test_tiles_and_bundles(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id;
+	append_n(f->s, 0, 300);
+	assert_int_equal(sp_store_own_log(f->s, &id), 0);
+	sp_hash *leaves = leaves_of(f->s, id, 300);
+
+	struct sp_buf t;
+	sp_buf_init(&t);
+	assert_int_equal(sp_store_tile(f->s, id, 0, 0, 256, &t), 0);
+	assert_int_equal(t.len, 256 * 32);
+	assert_memory_equal(t.p, leaves, 256 * 32);
+	sp_buf_free(&t);
+	/* The partial right-edge tile, at any width it holds. */
+	assert_int_equal(sp_store_tile(f->s, id, 0, 1, 44, &t), 0);
+	assert_memory_equal(t.p, leaves[256], 44 * 32);
+	sp_buf_free(&t);
+	assert_int_equal(sp_store_tile(f->s, id, 0, 1, 45, &t), SP_ERR_NOT_FOUND);
+	sp_buf_free(&t);
+	/* Level 1 holds the root of the first full level-0 tile. */
+	uint8_t root256[32];
+	assert_int_equal(sp_merkle_root(sp_merkle_mem_node, leaves, 256, root256), 0);
+	assert_int_equal(sp_store_tile(f->s, id, 1, 0, 1, &t), 0);
+	assert_memory_equal(t.p, root256, 32);
+	sp_buf_free(&t);
+
+	/* Entry bundles: 2-byte big-endian length, then the entry. */
+	struct sp_buf bundle, e;
+	sp_buf_init(&bundle);
+	sp_buf_init(&e);
+	assert_int_equal(sp_store_bundle(f->s, id, 1, 44, &bundle), 0);
+	assert_int_equal(sp_store_entry(f->s, id, 256, &e), 0);
+	assert_int_equal((bundle.p[0] << 8) | bundle.p[1], e.len);
+	assert_memory_equal(bundle.p + 2, e.p, e.len);
+	sp_buf_free(&bundle);
+	sp_buf_free(&e);
+	assert_int_equal(sp_store_bundle(f->s, id, 1, 45, &bundle), SP_ERR_NOT_FOUND);
+	sp_buf_free(&bundle);
+	free(leaves);
+}
+
+static void test_reopen_and_continue(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id;
+	append_n(f->s, 0, 520);
+	assert_int_equal(sp_store_own_log(f->s, &id), 0);
+	uint8_t root_before[32];
+	assert_int_equal(sp_store_root(f->s, id, 520, root_before), 0);
+	sp_store_close(f->s);
+
+	/* Someone else's key may not open this node's folder. */
+	uint8_t pk2[32], sk2[64];
+	sp_test_keypair(8, pk2, sk2);
+	struct sp_store_opts bad = {.own_origin = ORIGIN, .own_sk = sk2};
+	struct sp_store *s2 = NULL;
+	assert_int_equal(sp_store_open(f->dir, &bad, &s2), SP_ERR_ARG);
+
+	f->s = open_own(f->dir, f->sk);
+	/* A second opener of the same folder is refused while it is open. */
+	assert_int_equal(sp_store_open(f->dir, NULL, &s2), SP_ERR_BUSY);
+
+	uint8_t root_after[32];
+	assert_int_equal(sp_store_root(f->s, id, 520, root_after), 0);
+	assert_memory_equal(root_before, root_after, 32);
+	append_n(f->s, 520, 300);
+	sp_hash *leaves = leaves_of(f->s, id, 820);
+	uint8_t want[32], got[32];
+	assert_int_equal(sp_merkle_root(sp_merkle_mem_node, leaves, 820, want), 0);
+	assert_int_equal(sp_store_root(f->s, id, 820, got), 0);
+	assert_memory_equal(want, got, 32);
+	free(leaves);
+}
+
+static void test_checkpoints(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id;
+	struct sp_note_key key;
+	assert_int_equal(sp_note_key_init(&key, ORIGIN, SP_NOTE_TYPE_ED25519, f->pk), 0);
+	assert_int_equal(sp_store_own_log(f->s, &id), 0);
+	append_n(f->s, 0, 10);
+	assert_int_equal(sp_store_checkpoint_sign(f->s), 0);
+
+	struct sp_buf note;
+	uint64_t size;
+	sp_buf_init(&note);
+	assert_int_equal(sp_store_checkpoint(f->s, id, &note, &size), 0);
+	assert_int_equal(size, 10);
+	struct sp_checkpoint c;
+	assert_int_equal(sp_checkpoint_open((const char *)note.p, note.len, &key, &c), 0);
+	assert_string_equal(c.origin, ORIGIN);
+	uint8_t root[32];
+	assert_int_equal(sp_store_root(f->s, id, 10, root), 0);
+	assert_memory_equal(c.root, root, 32);
+	sp_buf_free(&note);
+
+	append_n(f->s, 10, 5);
+	assert_int_equal(sp_store_checkpoint_sign(f->s), 0);
+	assert_int_equal(sp_store_checkpoint(f->s, id, &note, &size), 0);
+	assert_int_equal(size, 15);
+	sp_buf_free(&note);
+	/* The old one is kept too. */
+	assert_int_equal(sp_store_checkpoint_at(f->s, id, 10, &note), 0);
+	sp_buf_free(&note);
+
+	/* A witness cosignature line is kept with the checkpoint. */
+	uint8_t wpk[32], wsk[64];
+	sp_test_keypair(9, wpk, wsk);
+	struct sp_buf body, line;
+	sp_buf_init(&body);
+	sp_buf_init(&line);
+	c.size = 15;
+	assert_int_equal(sp_store_root(f->s, id, 15, c.root), 0);
+	sp_checkpoint_format(&c, &body);
+	assert_int_equal(sp_cosig_line((const char *)body.p, body.len, 1767225600, "witness.test", wsk,
+				       &line),
+			 0);
+	assert_int_equal(sp_store_cosign_add(f->s, id, 15, (const char *)line.p, line.len), 0);
+	assert_int_equal(sp_store_checkpoint(f->s, id, &note, &size), 0);
+	struct sp_note_key wkey;
+	uint64_t ts;
+	assert_int_equal(sp_note_key_init(&wkey, "witness.test", SP_NOTE_TYPE_COSIG, wpk), 0);
+	assert_int_equal(sp_cosig_verify((const char *)note.p, note.len, &wkey, &ts), 0);
+	assert_int_equal(ts, 1767225600);
+	sp_buf_free(&note);
+	sp_buf_free(&body);
+	sp_buf_free(&line);
+}
+
+/* Collects the own log's entries of [from, to) for feeding a replica. */
+struct entries {
+	uint8_t **p;
+	size_t *len;
+	size_t n;
+};
+
+static int collect(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+	struct entries *e = arg;
+	e->p[e->n] = malloc(len);
+	memcpy(e->p[e->n], entry, len);
+	e->len[e->n++] = len;
+	return 0;
+}
+
+static void entries_load(struct sp_store *s, uint32_t id, uint64_t n, struct entries *e)
+{
+	e->p = calloc(n, sizeof(*e->p));
+	e->len = calloc(n, sizeof(*e->len));
+	e->n = 0;
+	assert_int_equal(sp_store_scan(s, id, 0, n, collect, e), 0);
+	assert_int_equal(e->n, n);
+}
+
+static void entries_free(struct entries *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->p[i]);
+	free(e->p);
+	free(e->len);
+}
+
+static int count_forks(void *arg, const struct sp_fork *f)
+{
+	(*(int *)arg)++;
+	assert_true(f->held_len > 0 && f->other_len > 0);
+	return 0;
+}
+
+static void test_replica_ingest(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t own, rid;
+	assert_int_equal(sp_store_own_log(f->s, &own), 0);
+	append_n(f->s, 0, 600);
+	struct entries e;
+	entries_load(f->s, own, 600, &e);
+
+	char rdir[600];
+	snprintf(rdir, sizeof(rdir), "%s-replica", f->dir);
+	sp_test_rmtree(rdir);
+	struct sp_store *r = NULL;
+	assert_int_equal(sp_store_open(rdir, NULL, &r), 0);
+	assert_int_equal(sp_store_log_add(r, ORIGIN, f->pk, &rid), 0);
+	/* Same origin, other key: refused. */
+	uint8_t pk2[32], sk2[64];
+	uint32_t tmp;
+	sp_test_keypair(8, pk2, sk2);
+	assert_int_equal(sp_store_log_add(r, ORIGIN, pk2, &tmp), SP_ERR_EXISTS);
+
+	const uint8_t *const *ents = (const uint8_t *const *)e.p;
+	size_t acc;
+	/* A gap is refused and stores nothing. */
+	assert_int_equal(sp_store_insert(r, rid, ents + 1, e.len + 1, 5, &acc), SP_ERR_GAP);
+	assert_int_equal(acc, 0);
+	/* A bad signature in the middle: the valid prefix only. */
+	e.p[100][e.len[100] - 1] ^= 1;
+	assert_int_equal(sp_store_insert(r, rid, ents, e.len, 200, &acc), SP_ERR_BAD_SIGNATURE);
+	assert_int_equal(acc, 100);
+	e.p[100][e.len[100] - 1] ^= 1;
+	struct sp_log_info info;
+	assert_int_equal(sp_store_log_info(r, rid, &info), 0);
+	assert_int_equal(info.size, 100);
+	/* Replays of entries held are harmless; the rest are appended. */
+	assert_int_equal(sp_store_insert(r, rid, ents, e.len, 600, &acc), 0);
+	assert_int_equal(acc, 500);
+	uint8_t r1[32], r2[32];
+	assert_int_equal(sp_store_root(f->s, own, 600, r1), 0);
+	assert_int_equal(sp_store_root(r, rid, 600, r2), 0);
+	assert_memory_equal(r1, r2, 32);
+
+	/* The writer's checkpoint is accepted by the replica. */
+	struct sp_buf note;
+	sp_buf_init(&note);
+	assert_int_equal(sp_store_checkpoint_sign(f->s), 0);
+	assert_int_equal(sp_store_checkpoint(f->s, own, &note, NULL), 0);
+	assert_int_equal(sp_store_checkpoint_put(r, rid, (const char *)note.p, note.len), 0);
+	sp_buf_free(&note);
+
+	/* A fork: the same key signs a different entry 5 at another node. */
+	char fdir[600];
+	snprintf(fdir, sizeof(fdir), "%s-fork", f->dir);
+	sp_test_rmtree(fdir);
+	struct sp_store *fk = open_own(fdir, f->sk);
+	uint32_t fid;
+	assert_int_equal(sp_store_own_log(fk, &fid), 0);
+	assert_int_equal(sp_store_insert(fk, fid, ents, e.len, 1, &acc), SP_ERR_ARG);
+	append_n(fk, 0, 6);
+	struct entries fe;
+	entries_load(fk, fid, 6, &fe);
+	assert_int_equal(sp_store_insert(r, rid, (const uint8_t *const *)fe.p + 5, fe.len + 5, 1, &acc),
+			 SP_ERR_FORK);
+	int forks = 0;
+	assert_int_equal(sp_store_forks(r, rid, count_forks, &forks), 0);
+	assert_int_equal(forks, 1);
+	assert_int_equal(sp_store_log_info(r, rid, &info), 0);
+	assert_true(info.frozen);
+	assert_int_equal(info.size, 600);
+	assert_int_equal(sp_store_insert(r, rid, ents, e.len, 1, &acc), SP_ERR_BUSY);
+
+	/* Frozen survives a restart. */
+	sp_store_close(r);
+	assert_int_equal(sp_store_open(rdir, NULL, &r), 0);
+	assert_int_equal(sp_store_log_info(r, rid, &info), 0);
+	assert_true(info.frozen);
+	assert_int_equal(info.size, 600);
+
+	entries_free(&fe);
+	entries_free(&e);
+	sp_store_close(r);
+	sp_store_close(fk);
+	sp_test_rmtree(rdir);
+	sp_test_rmtree(fdir);
+}
+
+static void test_inconsistent_checkpoint(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t own, rid;
+	assert_int_equal(sp_store_own_log(f->s, &own), 0);
+	append_n(f->s, 0, 20);
+	struct entries e;
+	entries_load(f->s, own, 20, &e);
+	char rdir[600];
+	snprintf(rdir, sizeof(rdir), "%s-replica2", f->dir);
+	sp_test_rmtree(rdir);
+	struct sp_store *r = NULL;
+	size_t acc;
+	assert_int_equal(sp_store_open(rdir, NULL, &r), 0);
+	assert_int_equal(sp_store_log_add(r, ORIGIN, f->pk, &rid), 0);
+	assert_int_equal(sp_store_insert(r, rid, (const uint8_t *const *)e.p, e.len, 20, &acc), 0);
+
+	/* A checkpoint signed by the writer's key for a tree it never had. */
+	struct sp_checkpoint c = {.size = 10};
+	snprintf(c.origin, sizeof(c.origin), "%s", ORIGIN);
+	memset(c.root, 0x5a, 32);
+	struct sp_buf note;
+	sp_buf_init(&note);
+	assert_int_equal(sp_checkpoint_sign(&c, f->sk, &note), 0);
+	assert_int_equal(sp_store_checkpoint_put(r, rid, (const char *)note.p, note.len),
+			 SP_ERR_INCONSISTENT);
+	int forks = 0;
+	assert_int_equal(sp_store_forks(r, rid, count_forks, &forks), 0);
+	assert_int_equal(forks, 1);
+	sp_buf_free(&note);
+	/* A checkpoint signed by someone else is rejected outright. */
+	uint8_t pk2[32], sk2[64];
+	sp_test_keypair(8, pk2, sk2);
+	assert_int_equal(sp_checkpoint_sign(&c, sk2, &note), 0);
+	assert_true(sp_store_checkpoint_put(r, rid, (const char *)note.p, note.len) < 0);
+	sp_buf_free(&note);
+	entries_free(&e);
+	sp_store_close(r);
+	sp_test_rmtree(rdir);
+}
+
+static void test_bad_appends(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t not_det[] = {0x18, 0x05}; /* non-shortest integer */
+	assert_int_equal(sp_store_append(f->s, 1, not_det, sizeof(not_det), NULL, NULL),
+			 SP_ERR_CBOR_NONSHORTEST);
+	uint8_t *big = calloc(1, 70000);
+	assert_int_equal(sp_store_append(f->s, 1, big, 70000, NULL, NULL), SP_ERR_ENTRY_TOO_LARGE);
+	free(big);
+	uint32_t id;
+	struct sp_log_info info;
+	assert_int_equal(sp_store_own_log(f->s, &id), 0);
+	assert_int_equal(sp_store_log_info(f->s, id, &info), 0);
+	assert_int_equal(info.size, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_append_chain_and_proofs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tiles_and_bundles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen_and_continue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replica_ingest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inconsistent_checkpoint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_appends, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
