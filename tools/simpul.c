@@ -1,0 +1,128 @@
+/*
+ * simpul.c - the simpul command-line tool: main, the command table, and
+ * the small helpers every command uses (errors, numbers, hex).
+ *
+ * Commands are a table of subcommands, each in its own file; a group such
+ * as `log` is a command whose run function dispatches on its own table, so
+ * a new command is one table line and one function.
+ */
+#include "simpul.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_err.h"
+
+#ifndef SIMPUL_VERSION
+#define SIMPUL_VERSION "unknown"
+#endif
+
+static const struct simpul_cmd top_cmds[] = {
+	{"keygen", simpul_keygen_main, "create a node key, or show a key's public parts"},
+	{"log", simpul_log_main, "append to, verify and export signed logs"},
+	{"demo", simpul_demo_main, "build, verify and export a demo complaint log"},
+	{NULL, NULL, NULL},
+};
+
+int simpul_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", cmd);
+	return SIMPUL_USAGE;
+}
+
+int simpul_bad_option(const char *cmd)
+{
+	fprintf(stderr, "Try '%s --help'.\n", cmd);
+	return SIMPUL_USAGE;
+}
+
+int simpul_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("simpul: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", sp_strerror(err));
+	return SIMPUL_FAIL;
+}
+
+int simpul_parse_u64(const char *s, uint64_t *v)
+{
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || *end != '\0')
+		return -1;
+	*v = x;
+	return 0;
+}
+
+void simpul_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void print_commands(FILE *f, const char *group, const struct simpul_cmd *cmds)
+{
+	fprintf(f, "usage: %s <command> [options] [arguments]\n\ncommands:\n", group);
+	for (const struct simpul_cmd *c = cmds; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+	fprintf(f, "\nRun '%s <command> --help' for a command's options.\n", group);
+}
+
+int simpul_dispatch(const struct simpul_cmd *cmds, int argc, char **argv)
+{
+	const char *group = argv[0];
+	if (argc < 2) {
+		print_commands(stderr, group, cmds);
+		return SIMPUL_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		print_commands(stdout, group, cmds);
+		return SIMPUL_OK;
+	}
+	for (const struct simpul_cmd *c = cmds; c->name; c++) {
+		if (strcmp(c->name, name) != 0)
+			continue;
+		char full[128];
+		snprintf(full, sizeof(full), "%s %s", group, c->name);
+		argv[1] = full; /* getopt and messages then name the whole command */
+		return c->run(argc - 1, argv + 1);
+	}
+	if (name[0] == '-')
+		return simpul_usage(group, "unknown option '%s'", name);
+	return simpul_usage(group, "unknown command '%s'", name);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("simpul %s\n", SIMPUL_VERSION);
+		return SIMPUL_OK;
+	}
+	char prog[] = "simpul"; /* not argv[0]: messages say "simpul", not a path */
+	char *fallback[] = {prog, NULL};
+	if (argc < 1) {
+		argc = 1;
+		argv = fallback;
+	}
+	argv[0] = prog;
+	return simpul_dispatch(top_cmds, argc, argv);
+}

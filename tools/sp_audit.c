@@ -1,0 +1,330 @@
+/*
+ * sp_audit.c - the chunked, parallel log checker and the two whole-log
+ * audits built on it: from a store, and from a tlog-tiles folder.
+ */
+#include "sp_audit.h"
+#include "sp_audit_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+
+/* Entries per pool task: large enough that scheduling is noise next to
+ * 64 signature checks, small enough to balance 4096 over a few cores. */
+#define POOL_GRAIN 64
+
+struct sp_audit_item {
+	size_t off, len;
+	int rc;
+	struct sp_entry e;
+	uint8_t hash[SP_HASH_BYTES];
+	uint8_t leaf[32];
+};
+
+int sp_audit_failf(struct sp_audit_fail *f, int err, const char *fmt, ...)
+{
+	if (f->err == 0 && err != 0) {
+		f->err = err;
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(f->where, sizeof(f->where), fmt, ap);
+		va_end(ap);
+	}
+	return f->err;
+}
+
+void sp_audit_init(struct sp_audit *a, const uint8_t author[SP_KEY_BYTES], struct sp_pool *pool)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->author, author, SP_KEY_BYTES);
+	a->pool = pool;
+	a->mark_size = UINT64_MAX;
+	sp_merkle_frontier_init(&a->tree);
+}
+
+void sp_audit_free(struct sp_audit *a)
+{
+	free(a->bytes);
+	free(a->items);
+	a->bytes = NULL;
+	a->items = NULL;
+	a->n = a->cap = a->bytes_len = a->bytes_cap = 0;
+}
+
+void sp_audit_root(const struct sp_audit *a, uint8_t out[32])
+{
+	sp_merkle_frontier_root(&a->tree, out);
+}
+
+void sp_audit_mark(struct sp_audit *a, uint64_t size)
+{
+	a->mark_size = size;
+	a->mark_set = 0;
+	if (size == a->tree.size) {
+		sp_audit_root(a, a->mark_root);
+		a->mark_set = 1;
+	}
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * elem);
+	if (q == NULL)
+		return SP_ERR_NOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+int sp_audit_add(struct sp_audit *a, const uint8_t *entry, size_t len)
+{
+	if (a->fail.err)
+		return a->fail.err;
+	if (grow((void **)&a->bytes, &a->bytes_cap, a->bytes_len + len, 1) ||
+	    grow((void **)&a->items, &a->cap, a->n + 1, sizeof(*a->items)))
+		return sp_audit_failf(&a->fail, SP_ERR_NOMEM, "entry %llu",
+				      (unsigned long long)(a->tree.size + a->n));
+	struct sp_audit_item *it = &a->items[a->n++];
+	it->off = a->bytes_len;
+	it->len = len;
+	if (len)
+		memcpy(a->bytes + a->bytes_len, entry, len);
+	a->bytes_len += len;
+	return a->n >= SP_AUDIT_CHUNK ? sp_audit_flush(a) : 0;
+}
+
+/* The parallel part: everything about one entry that needs no other entry.
+ * Errors stay in the item, so the report names the first bad entry in log
+ * order whichever worker found it. */
+static int check_items(void *arg, size_t begin, size_t end)
+{
+	struct sp_audit *a = arg;
+	for (size_t i = begin; i < end; i++) {
+		struct sp_audit_item *it = &a->items[i];
+		const uint8_t *p = a->bytes + it->off;
+		it->rc = sp_entry_open(p, it->len, &it->e);
+		if (it->rc == 0 && sodium_memcmp(it->e.author, a->author, SP_KEY_BYTES) != 0)
+			it->rc = SP_ERR_WRONG_AUTHOR;
+		if (it->rc)
+			continue;
+		sp_entry_hash(p, it->len, it->hash);
+		sp_merkle_leaf_hash(p, it->len, it->leaf);
+	}
+	return 0;
+}
+
+/* The sequential part: links between neighbours and the tree. */
+static int accept_item(struct sp_audit *a, struct sp_audit_item *it)
+{
+	uint64_t index = a->tree.size;
+	int rc = it->rc;
+	if (rc == 0 && it->e.index != index)
+		rc = SP_ERR_WRONG_INDEX;
+	if (rc == 0)
+		rc = sp_entry_check_link(index ? &a->last : NULL, a->last_hash, &it->e);
+	if (rc)
+		return sp_audit_failf(&a->fail, rc, "entry %llu", (unsigned long long)index);
+	sp_merkle_frontier_append(&a->tree, it->leaf);
+	if (a->leaf_fn && (rc = a->leaf_fn(a->leaf_ctx, index, it->leaf)) != 0)
+		return sp_audit_failf(&a->fail, rc, "entry %llu", (unsigned long long)index);
+	a->last = it->e;
+	a->last.body = NULL; /* points into the chunk, which is about to be reused */
+	a->last.body_len = 0;
+	memcpy(a->last_hash, it->hash, SP_HASH_BYTES);
+	if (a->tree.size == a->mark_size) {
+		sp_audit_root(a, a->mark_root);
+		a->mark_set = 1;
+	}
+	return 0;
+}
+
+int sp_audit_flush(struct sp_audit *a)
+{
+	if (a->fail.err || a->n == 0)
+		goto out;
+	int rc = a->pool ? sp_pool_for(a->pool, a->n, POOL_GRAIN, check_items, a)
+			 : check_items(a, 0, a->n);
+	if (rc) {
+		sp_audit_failf(&a->fail, rc, "entry %llu", (unsigned long long)a->tree.size);
+		goto out;
+	}
+	for (size_t i = 0; i < a->n; i++)
+		if (accept_item(a, &a->items[i]))
+			break;
+out:
+	a->n = 0;
+	a->bytes_len = 0;
+	return a->fail.err;
+}
+
+/* ---- checkpoints ---------------------------------------------------------------- */
+
+/* count_cosigs: signature lines by anyone but the log itself (witnesses). */
+static uint64_t count_cosigs(const char *note, size_t len, const struct sp_note_key *key)
+{
+	struct sp_note *n = malloc(sizeof(*n));
+	uint64_t count = 0;
+	if (n == NULL || sp_note_parse(note, len, n) != 0) {
+		free(n);
+		return 0;
+	}
+	size_t klen = strlen(key->name);
+	for (size_t i = 0; i < n->nsigs; i++) {
+		const struct sp_note_sig *sg = &n->sigs[i];
+		int own = sg->name_len == klen && memcmp(sg->name, key->name, klen) == 0 &&
+			  memcmp(sg->id, key->id, 4) == 0;
+		count += !own;
+	}
+	free(n);
+	return count;
+}
+
+/* sp_audit_open_checkpoint: see sp_audit_int.h. */
+int sp_audit_open_checkpoint(const char *note, size_t len, const struct sp_note_key *key,
+			   struct sp_checkpoint *c, struct sp_audit_report *rep)
+{
+	int rc = sp_checkpoint_open(note, len, key, c);
+	if (rc)
+		return rc;
+	rep->have_cp = 1;
+	rep->cp_size = c->size;
+	rep->cosigs = count_cosigs(note, len, key);
+	return 0;
+}
+
+/* sp_audit_compare_mark: see sp_audit_int.h. */
+void sp_audit_compare_mark(struct sp_audit *a, const struct sp_checkpoint *c,
+			 struct sp_audit_report *rep)
+{
+	if (a->fail.err || !a->mark_set)
+		return;
+	rep->cp_compared = 1;
+	if (sodium_memcmp(a->mark_root, c->root, 32) != 0)
+		sp_audit_failf(&a->fail, SP_ERR_INCONSISTENT,
+			       "checkpoint of size %llu: the entries have another root",
+			       (unsigned long long)c->size);
+}
+
+void sp_audit_report_done(struct sp_audit *a, struct sp_audit_report *rep, double t0)
+{
+	rep->entries = a->tree.size;
+	sp_audit_root(a, rep->root);
+	rep->fail = a->fail;
+	rep->seconds = sp_progress_now() - t0;
+}
+
+/* ---- a log in a store --------------------------------------------------------- */
+
+static int scan_one(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+	(void)index;
+	return sp_audit_add(arg, entry, len);
+}
+
+static int count_fork(void *arg, const struct sp_fork *f)
+{
+	(void)f;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+static void store_checkpoint(struct sp_store *s, uint32_t id, const struct sp_note_key *key,
+			     struct sp_audit *a, struct sp_checkpoint *c,
+			     struct sp_audit_report *rep)
+{
+	struct sp_buf note;
+	sp_buf_init(&note);
+	uint64_t key_size = 0;
+	int rc = sp_store_checkpoint(s, id, &note, &key_size);
+	if (rc == 0)
+		rc = sp_audit_open_checkpoint((const char *)note.p, note.len, key, c, rep);
+	if (rc == 0 && c->size != key_size)
+		rc = SP_ERR_CORRUPT; /* stored under another size than it says */
+	if (rc && rc != SP_ERR_NOT_FOUND)
+		sp_audit_failf(&a->fail, rc, "latest checkpoint");
+	sp_buf_free(&note);
+}
+
+/* store_entries checks entries [0, size) chunk by chunk. */
+static void store_entries(struct sp_store *s, uint32_t id, uint64_t size, struct sp_audit *a,
+			  struct sp_progress *prog)
+{
+	for (uint64_t from = 0; from < size && a->fail.err == 0; from += SP_AUDIT_CHUNK) {
+		uint64_t to = size - from < SP_AUDIT_CHUNK ? size : from + SP_AUDIT_CHUNK;
+		int rc = sp_store_scan(s, id, from, to, scan_one, a);
+		if (rc)
+			sp_audit_failf(&a->fail, rc, "reading entries %llu..%llu",
+				       (unsigned long long)from, (unsigned long long)to - 1);
+		sp_audit_flush(a);
+		if (prog)
+			sp_progress_update(prog, a->tree.size);
+	}
+}
+
+/* store_tree compares the store's own tree and head with the entries. */
+static void store_tree(struct sp_store *s, uint32_t id, const struct sp_log_info *info,
+		       struct sp_audit *a)
+{
+	if (a->fail.err)
+		return;
+	uint8_t mine[32], theirs[32];
+	sp_audit_root(a, mine);
+	int rc = sp_store_root(s, id, a->tree.size, theirs);
+	if (rc == 0 && sodium_memcmp(mine, theirs, 32) != 0)
+		rc = SP_ERR_CORRUPT;
+	if (rc) {
+		sp_audit_failf(&a->fail, rc, "the store's Merkle tiles disagree with its entries");
+		return;
+	}
+	if (info->size && sodium_memcmp(a->last_hash, info->head, SP_HASH_BYTES) != 0)
+		sp_audit_failf(&a->fail, SP_ERR_CORRUPT, "the store's head hash");
+}
+
+int sp_audit_store_log(struct sp_store *s, uint32_t id, struct sp_pool *pool,
+		       struct sp_progress *prog, struct sp_audit_report *rep)
+{
+	double t0 = sp_progress_now();
+	memset(rep, 0, sizeof(*rep));
+	struct sp_log_info info;
+	int rc = sp_store_log_info(s, id, &info);
+	if (rc)
+		return sp_audit_failf(&rep->fail, rc, "log %u", (unsigned)id);
+	memcpy(rep->origin, info.origin, sizeof(rep->origin));
+	memcpy(rep->pk, info.pk, SP_KEY_BYTES);
+
+	struct sp_audit a;
+	struct sp_note_key key;
+	struct sp_checkpoint c;
+	sp_audit_init(&a, info.pk, pool);
+	rc = sp_note_key_init(&key, info.origin, SP_NOTE_TYPE_ED25519, info.pk);
+	if (rc)
+		sp_audit_failf(&a.fail, rc, "the log's origin is not a valid key name");
+	else
+		store_checkpoint(s, id, &key, &a, &c, rep);
+	if (rep->have_cp && c.size <= info.size)
+		sp_audit_mark(&a, c.size);
+	if (a.fail.err == 0)
+		store_entries(s, id, info.size, &a, prog);
+	store_tree(s, id, &info, &a);
+	if (rep->have_cp)
+		sp_audit_compare_mark(&a, &c, rep);
+	rc = sp_store_forks(s, id, count_fork, &rep->forks);
+	if (rc)
+		sp_audit_failf(&a.fail, rc, "reading fork evidence");
+	else if (rep->forks)
+		sp_audit_failf(&a.fail, SP_ERR_FORK, "%llu fork evidence record%s",
+			       (unsigned long long)rep->forks, rep->forks == 1 ? "" : "s");
+	sp_audit_report_done(&a, rep, t0);
+	sp_audit_free(&a);
+	return rep->fail.err;
+}

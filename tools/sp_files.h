@@ -1,0 +1,27 @@
+/*
+ * sp_files.h - small file helpers for the tools: create folders, replace a
+ * file atomically, read a whole file with a size limit.
+ */
+#ifndef SP_FILES_H
+#define SP_FILES_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sp_cbor.h"
+
+/* sp_mkdirs creates path and any missing parents (like mkdir -p).
+ * SP_ERR_IO on failure. */
+int sp_mkdirs(const char *path, mode_t mode);
+
+/* sp_file_replace writes data to path through a temporary file in the same
+ * folder and rename(2), creating missing parent folders (0755), so a web
+ * server reading the folder meanwhile sees the old file or the new one,
+ * never half of one. Files are made 0644: they are public. SP_ERR_IO. */
+int sp_file_replace(const char *path, const void *data, size_t len);
+
+/* sp_file_read appends the contents of path to out. SP_ERR_NOT_FOUND if it
+ * does not exist, SP_ERR_RANGE if it is longer than max bytes, SP_ERR_IO. */
+int sp_file_read(const char *path, size_t max, struct sp_buf *out);
+
+#endif
