@@ -53,6 +53,22 @@ static const struct sp_err_desc sp_err_table[] = {
 	{SP_ERR_CORRUPT, "SP_ERR_CORRUPT", "stored data fails its own checks"},
 	{SP_ERR_CONFIG, "SP_ERR_CONFIG", "configuration invalid"},
 	{SP_ERR_USAGE, "SP_ERR_USAGE", "bad command-line usage"},
+	{SP_ERR_REPORT_FIELD, "SP_ERR_REPORT_FIELD", "report or action body malformed"},
+	{SP_ERR_AUTHORITY, "SP_ERR_AUTHORITY", "actor may not act on this report now"},
+	{SP_ERR_TRANSITION, "SP_ERR_TRANSITION", "action not allowed in the report's state"},
+	{SP_ERR_UNKNOWN_REPORT, "SP_ERR_UNKNOWN_REPORT", "no report with this id"},
+	{SP_ERR_REPORTER_PROOF, "SP_ERR_REPORTER_PROOF", "reporter key or tracking secret wrong"},
+	{SP_ERR_WINDOW, "SP_ERR_WINDOW", "outside the reporter's reopen or rating window"},
+	{SP_ERR_SEALED, "SP_ERR_SEALED", "sealed content cannot be opened here"},
+	{SP_ERR_DIR_RECORD, "SP_ERR_DIR_RECORD", "directory record malformed"},
+	{SP_ERR_UNKNOWN_INSTITUTION, "SP_ERR_UNKNOWN_INSTITUTION", "institution not in the directory"},
+	{SP_ERR_UNKNOWN_OFFICER, "SP_ERR_UNKNOWN_OFFICER", "officer key not enrolled at that time"},
+	{SP_ERR_NOT_DELEGATED, "SP_ERR_NOT_DELEGATED", "writer may not make this directory record"},
+	{SP_ERR_NO_ROUTE, "SP_ERR_NO_ROUTE", "no rule or region routes the report"},
+	{SP_ERR_HTTP_BAD_REQUEST, "SP_ERR_HTTP_BAD_REQUEST", "malformed request or JSON"},
+	{SP_ERR_HTTP_TOO_LARGE, "SP_ERR_HTTP_TOO_LARGE", "request body over the limit"},
+	{SP_ERR_RATE_LIMITED, "SP_ERR_RATE_LIMITED", "too many requests from this address"},
+	{SP_ERR_REPLAY, "SP_ERR_REPLAY", "signed request already seen or expired"},
 };
 
 static const struct sp_err_desc *sp_err_find(int err)

@@ -62,6 +62,28 @@ enum sp_err {
 	/* config and CLI */
 	SP_ERR_CONFIG = -100,        /* configuration invalid */
 	SP_ERR_USAGE = -101,         /* bad command-line usage */
+
+	/* reports and their handling (DESIGN section 3) */
+	SP_ERR_REPORT_FIELD = -120,  /* report or action body malformed */
+	SP_ERR_AUTHORITY = -121,     /* actor may not act on this report now */
+	SP_ERR_TRANSITION = -122,    /* action not allowed in the report's state */
+	SP_ERR_UNKNOWN_REPORT = -123, /* no report with this id */
+	SP_ERR_REPORTER_PROOF = -124, /* reporter key or tracking secret wrong */
+	SP_ERR_WINDOW = -125,        /* outside the reporter's reopen/rate window */
+	SP_ERR_SEALED = -126,        /* sealed content cannot be opened here */
+
+	/* the directory: institutions, officers, routing, calendar */
+	SP_ERR_DIR_RECORD = -140,    /* directory record malformed */
+	SP_ERR_UNKNOWN_INSTITUTION = -141, /* institution not in the directory */
+	SP_ERR_UNKNOWN_OFFICER = -142, /* officer key not enrolled (at that time) */
+	SP_ERR_NOT_DELEGATED = -143, /* writer may not make this directory record */
+	SP_ERR_NO_ROUTE = -144,      /* no rule or region routes the report */
+
+	/* node: HTTP API, limits */
+	SP_ERR_HTTP_BAD_REQUEST = -160, /* malformed request or JSON */
+	SP_ERR_HTTP_TOO_LARGE = -161,   /* request body over the limit */
+	SP_ERR_RATE_LIMITED = -162,     /* too many requests from this address */
+	SP_ERR_REPLAY = -163,           /* signed request already seen or expired */
 };
 
 /* sp_strerror returns a static, human-readable string for an sp_err code.
