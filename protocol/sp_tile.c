@@ -114,7 +114,8 @@ int sp_edge_clone(const struct sp_edge *e, struct sp_edge *out)
 int sp_edge_locate(const struct sp_edge *e, unsigned level, uint64_t index, unsigned *t,
 		   uint64_t *k, unsigned *slot, uint8_t out[32])
 {
-	if (level >= 64 || (index + 1) > (e->size >> level) || (e->size >> level) == 0)
+	/* index >= count, not index + 1 > count: index + 1 wraps at UINT64_MAX. */
+	if (level >= 64 || index >= (e->size >> level))
 		return SP_ERR_RANGE;
 	unsigned tl = level / SP_TILE_HEIGHT, sub = level % SP_TILE_HEIGHT;
 	uint64_t tk = index >> (SP_TILE_HEIGHT - sub);
