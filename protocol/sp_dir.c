@@ -1,0 +1,1305 @@
+/*
+ * sp_dir.c - the federation directory: record codecs, the trust and
+ * delegation rules that decide which log may write which record, the
+ * time-aware institution and officer tables, and complaint routing (see
+ * sp_dir.h for the interface and docs/directory.md for the formats).
+ *
+ * Institutions keep every version of their record, sorted by the time it
+ * took effect, so "which key was valid at t" is a search over versions and
+ * a rotated key still verifies the history it signed. Lookups by id and by
+ * key go through small open-addressing hash indexes: a national directory
+ * with every OPD has tens of thousands of institutions.
+ */
+#include "sp_dir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_err.h"
+
+#define MAX_DEPTH 64 /* longest parent chain walked: guards against cycles */
+#define DEFAULT_RULE_PREFIX "default:"
+
+/* ---- syntax -------------------------------------------------------------- */
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit(s[i]))
+			return 0;
+	return 1;
+}
+
+int sp_dir_region_valid(const char *code)
+{
+	/* Kemendagri: provinsi NN, kabkota NN.NN, kecamatan NN.NN.NN, desa
+	 * NN.NN.NN.NNNN; each level is its parent plus one dotted part. */
+	static const size_t part[] = {2, 2, 2, 4};
+	if (code == NULL)
+		return 0;
+	const char *p = code;
+	for (size_t level = 0; level < 4; level++) {
+		if (!digits(p, part[level]))
+			return 0;
+		p += part[level];
+		if (*p == '\0')
+			return 1;
+		if (*p != '.')
+			return 0;
+		p++;
+	}
+	return 0;
+}
+
+int sp_dir_id_valid(const char *id)
+{
+	if (id == NULL)
+		return 0;
+	size_t n = strlen(id);
+	if (n == 0 || n > SP_INST_ID_MAX)
+		return 0;
+	int only_code = 1;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		int ok = is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			 c == '.' || c == '_' || c == '-';
+		if (!ok)
+			return 0;
+		if (!is_digit(c) && c != '.')
+			only_code = 0;
+	}
+	/* A region government's id is its code: "73.1" must not pass as one. */
+	return !only_code || sp_dir_region_valid(id);
+}
+
+int sp_dir_category_valid(const char *cat)
+{
+	if (cat == NULL)
+		return 0;
+	if (strcmp(cat, "*") == 0)
+		return 1;
+	size_t n = strlen(cat);
+	if (n == 0 || n > SP_DIR_CATEGORY_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = cat[i];
+		if (!(is_digit(c) || (c >= 'a' && c <= 'z') || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* rule ids are free-form but "default:" is what sp_dir_route reports when
+ * no rule matched, so no record may claim it. */
+static int rule_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > SP_DIR_RULE_MAX)
+		return 0;
+	if (strncmp(id, DEFAULT_RULE_PREFIX, sizeof(DEFAULT_RULE_PREFIX) - 1) == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		if (!(is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '.' ||
+		      c == '_' || c == '-' || c == ':' || c == '*'))
+			return 0;
+	}
+	return 1;
+}
+
+static int len_ok(const char *s, size_t min, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+	return n >= min && n <= max;
+}
+
+/* ---- record checks (shared by encoders and decoders) ---------------------- */
+
+static int inst_check(const struct sp_dir_inst *r)
+{
+	if (!sp_dir_id_valid(r->id) || !len_ok(r->name, 1, SP_DIR_NAME_MAX) ||
+	    (unsigned)r->tier > SP_DIR_TIER_UNIT)
+		return SP_ERR_DIR_RECORD;
+	int coord = r->tier == SP_DIR_TIER_COORDINATOR;
+	if (coord ? r->parent[0] != '\0'
+		  : !sp_dir_id_valid(r->parent) || strcmp(r->parent, r->id) == 0)
+		return SP_ERR_DIR_RECORD;
+	if (r->npeers > SP_DIR_MAX_PEERS || r->nregions > SP_DIR_MAX_REGIONS ||
+	    r->ncategories > SP_DIR_MAX_CATEGORIES || !len_ok(r->http, 0, SP_DIR_ADDR_MAX))
+		return SP_ERR_DIR_RECORD;
+	for (size_t i = 0; i < r->npeers; i++)
+		if (!len_ok(r->peers[i], 1, SP_DIR_ADDR_MAX))
+			return SP_ERR_DIR_RECORD;
+	for (size_t i = 0; i < r->nregions; i++)
+		if (!sp_dir_region_valid(r->regions[i]))
+			return SP_ERR_DIR_RECORD;
+	for (size_t i = 0; i < r->ncategories; i++)
+		if (!sp_dir_category_valid(r->categories[i]))
+			return SP_ERR_DIR_RECORD;
+	return 0;
+}
+
+static int officer_check(const struct sp_dir_officer *r)
+{
+	if (!sp_dir_id_valid(r->inst) || !len_ok(r->name, 1, SP_DIR_NAME_MAX) ||
+	    (unsigned)r->role > SP_DIR_ROLE_PENGHUBUNG || (unsigned)r->action > SP_DIR_REMOVE)
+		return SP_ERR_DIR_RECORD;
+	return 0;
+}
+
+static int route_check(const struct sp_dir_route *r)
+{
+	if (!len_ok(r->rule_id, 1, SP_DIR_RULE_MAX) || !rule_id_valid(r->rule_id) ||
+	    !len_ok(r->category, 1, SP_DIR_CATEGORY_MAX) || !sp_dir_category_valid(r->category))
+		return SP_ERR_DIR_RECORD;
+	if (r->region[0] != '\0' &&
+	    (!len_ok(r->region, 1, SP_DIR_REGION_MAX) || !sp_dir_region_valid(r->region)))
+		return SP_ERR_DIR_RECORD;
+	if (r->inst[0] != '\0' && !sp_dir_id_valid(r->inst))
+		return SP_ERR_DIR_RECORD;
+	return 0;
+}
+
+static int policy_check(const struct sp_dir_policy *r)
+{
+	if (r->category[0] != '\0' &&
+	    (!len_ok(r->category, 1, SP_DIR_CATEGORY_MAX) || !sp_dir_category_valid(r->category) ||
+	     strcmp(r->category, "*") == 0))
+		return SP_ERR_DIR_RECORD;
+	if (r->verify == 0 || r->answer == 0 || r->window == 0 || r->ceiling == 0 ||
+	    r->ceiling > SP_DIR_DAYS_MAX || r->verify > r->ceiling || r->answer > r->ceiling ||
+	    r->window > r->ceiling)
+		return SP_ERR_DIR_RECORD;
+	return 0;
+}
+
+static int delegate_check(const struct sp_dir_delegate *r)
+{
+	if (!sp_dir_id_valid(r->delegate) || !sp_dir_id_valid(r->root) ||
+	    (r->grant != 0 && r->grant != 1))
+		return SP_ERR_DIR_RECORD;
+	return 0;
+}
+
+/* ---- encoding ---------------------------------------------------------------- */
+
+static void put_str(struct sp_buf *b, uint64_t key, const char *s)
+{
+	sp_cbor_put_uint(b, key);
+	sp_cbor_put_text(b, s, strlen(s));
+}
+
+static int finish(const struct sp_buf *b)
+{
+	return b->err ? SP_ERR_NOMEM : 0;
+}
+
+int sp_dir_inst_encode(const struct sp_dir_inst *r, struct sp_buf *out)
+{
+	if (r == NULL || out == NULL)
+		return SP_ERR_ARG;
+	int rc = inst_check(r);
+	if (rc)
+		return rc;
+	sp_cbor_put_map(out, 10);
+	put_str(out, 0, r->id);
+	put_str(out, 1, r->name);
+	sp_cbor_put_uint(out, 2);
+	sp_cbor_put_uint(out, (uint64_t)r->tier);
+	put_str(out, 3, r->parent);
+	sp_cbor_put_uint(out, 4);
+	sp_cbor_put_bytes(out, r->sign_key, SP_KEY_BYTES);
+	sp_cbor_put_uint(out, 5);
+	sp_cbor_put_bytes(out, r->seal_key, SP_KEY_BYTES);
+	sp_cbor_put_uint(out, 6);
+	sp_cbor_put_array(out, r->npeers);
+	for (size_t i = 0; i < r->npeers; i++)
+		sp_cbor_put_text(out, r->peers[i], strlen(r->peers[i]));
+	put_str(out, 7, r->http);
+	sp_cbor_put_uint(out, 8);
+	sp_cbor_put_array(out, r->nregions);
+	for (size_t i = 0; i < r->nregions; i++)
+		sp_cbor_put_text(out, r->regions[i], strlen(r->regions[i]));
+	sp_cbor_put_uint(out, 9);
+	sp_cbor_put_array(out, r->ncategories);
+	for (size_t i = 0; i < r->ncategories; i++)
+		sp_cbor_put_text(out, r->categories[i], strlen(r->categories[i]));
+	return finish(out);
+}
+
+int sp_dir_officer_encode(const struct sp_dir_officer *r, struct sp_buf *out)
+{
+	if (r == NULL || out == NULL)
+		return SP_ERR_ARG;
+	int rc = officer_check(r);
+	if (rc)
+		return rc;
+	sp_cbor_put_map(out, 5);
+	put_str(out, 0, r->inst);
+	sp_cbor_put_uint(out, 1);
+	sp_cbor_put_bytes(out, r->key, SP_KEY_BYTES);
+	put_str(out, 2, r->name);
+	sp_cbor_put_uint(out, 3);
+	sp_cbor_put_uint(out, (uint64_t)r->role);
+	sp_cbor_put_uint(out, 4);
+	sp_cbor_put_uint(out, (uint64_t)r->action);
+	return finish(out);
+}
+
+int sp_dir_route_encode(const struct sp_dir_route *r, struct sp_buf *out)
+{
+	if (r == NULL || out == NULL)
+		return SP_ERR_ARG;
+	int rc = route_check(r);
+	if (rc)
+		return rc;
+	sp_cbor_put_map(out, 4);
+	put_str(out, 0, r->rule_id);
+	put_str(out, 1, r->category);
+	put_str(out, 2, r->region);
+	put_str(out, 3, r->inst);
+	return finish(out);
+}
+
+int sp_dir_policy_encode(const struct sp_dir_policy *r, struct sp_buf *out)
+{
+	if (r == NULL || out == NULL)
+		return SP_ERR_ARG;
+	int rc = policy_check(r);
+	if (rc)
+		return rc;
+	sp_cbor_put_map(out, 5);
+	put_str(out, 0, r->category);
+	sp_cbor_put_uint(out, 1);
+	sp_cbor_put_uint(out, r->verify);
+	sp_cbor_put_uint(out, 2);
+	sp_cbor_put_uint(out, r->answer);
+	sp_cbor_put_uint(out, 3);
+	sp_cbor_put_uint(out, r->window);
+	sp_cbor_put_uint(out, 4);
+	sp_cbor_put_uint(out, r->ceiling);
+	return finish(out);
+}
+
+int sp_dir_delegate_encode(const struct sp_dir_delegate *r, struct sp_buf *out)
+{
+	if (r == NULL || out == NULL)
+		return SP_ERR_ARG;
+	int rc = delegate_check(r);
+	if (rc)
+		return rc;
+	sp_cbor_put_map(out, 3);
+	put_str(out, 0, r->delegate);
+	put_str(out, 1, r->root);
+	sp_cbor_put_uint(out, 2);
+	sp_cbor_put_bool(out, r->grant);
+	return finish(out);
+}
+
+/* ---- strict decoding --------------------------------------------------------- */
+
+/* A record being read: the reader and the last key seen. */
+struct rec {
+	struct sp_cbor_reader r;
+	int64_t prev;
+};
+
+/* A kind mismatch is a malformed record; other CBOR errors keep their own
+ * code so callers can tell non-canonical encodings apart. */
+static int kind_err(int rc)
+{
+	return rc == SP_ERR_CBOR_TYPE ? SP_ERR_DIR_RECORD : rc;
+}
+
+static int rec_open(struct rec *c, const uint8_t *body, size_t len, uint64_t npairs)
+{
+	if (body == NULL)
+		return SP_ERR_ARG;
+	sp_cbor_reader_init(&c->r, body, len);
+	c->prev = SP_CBOR_NO_KEY;
+	uint64_t n;
+	int rc = sp_cbor_read_map(&c->r, &n);
+	if (rc)
+		return kind_err(rc);
+	return n == npairs ? 0 : SP_ERR_DIR_RECORD;
+}
+
+/* rec_key reads the next key, which must be `want`: every key is required
+ * and keys come in order, so anything else is a missing or unknown key. */
+static int rec_key(struct rec *c, uint64_t want)
+{
+	uint64_t k;
+	int rc = sp_cbor_read_key(&c->r, &c->prev, &k);
+	if (rc)
+		return kind_err(rc);
+	return k == want ? 0 : SP_ERR_DIR_RECORD;
+}
+
+static int rec_close(const struct rec *c)
+{
+	return sp_cbor_at_end(&c->r) ? 0 : SP_ERR_CBOR_TRAILING;
+}
+
+/* read_str copies a text of min..max bytes (no NUL inside) into out. */
+static int read_str(struct rec *c, char *out, size_t min, size_t max)
+{
+	const char *s;
+	size_t n;
+	int rc = sp_cbor_read_text(&c->r, &s, &n);
+	if (rc)
+		return kind_err(rc);
+	if (n < min || n > max || memchr(s, '\0', n) != NULL)
+		return SP_ERR_DIR_RECORD;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static int key_str(struct rec *c, uint64_t key, char *out, size_t min, size_t max)
+{
+	int rc = rec_key(c, key);
+	return rc ? rc : read_str(c, out, min, max);
+}
+
+static int key_bytes32(struct rec *c, uint64_t key, uint8_t out[SP_KEY_BYTES])
+{
+	int rc = rec_key(c, key);
+	if (rc)
+		return rc;
+	const uint8_t *p;
+	size_t n;
+	rc = sp_cbor_read_bytes(&c->r, &p, &n);
+	if (rc)
+		return kind_err(rc);
+	if (n != SP_KEY_BYTES)
+		return SP_ERR_DIR_RECORD;
+	memcpy(out, p, SP_KEY_BYTES);
+	return 0;
+}
+
+static int key_uint(struct rec *c, uint64_t key, uint64_t max, uint64_t *v)
+{
+	int rc = rec_key(c, key);
+	if (rc)
+		return rc;
+	rc = sp_cbor_read_uint(&c->r, v);
+	if (rc)
+		return kind_err(rc);
+	return *v <= max ? 0 : SP_ERR_DIR_RECORD;
+}
+
+/* key_strs reads an array of at most max texts of 1..len bytes each into
+ * rows of `stride` bytes. */
+static int key_strs(struct rec *c, uint64_t key, char *rows, size_t stride, size_t max,
+		    size_t len, size_t *count)
+{
+	int rc = rec_key(c, key);
+	if (rc)
+		return rc;
+	uint64_t n;
+	rc = sp_cbor_read_array(&c->r, &n);
+	if (rc)
+		return kind_err(rc);
+	if (n > max)
+		return SP_ERR_DIR_RECORD;
+	for (size_t i = 0; i < n; i++) {
+		rc = read_str(c, rows + i * stride, 1, len);
+		if (rc)
+			return rc;
+	}
+	*count = (size_t)n;
+	return 0;
+}
+
+int sp_dir_inst_decode(const uint8_t *body, size_t len, struct sp_dir_inst *r)
+{
+	if (r == NULL)
+		return SP_ERR_ARG;
+	memset(r, 0, sizeof(*r));
+	struct rec c;
+	uint64_t tier = 0;
+	int rc = rec_open(&c, body, len, 10);
+	if (!rc)
+		rc = key_str(&c, 0, r->id, 1, SP_INST_ID_MAX);
+	if (!rc)
+		rc = key_str(&c, 1, r->name, 1, SP_DIR_NAME_MAX);
+	if (!rc)
+		rc = key_uint(&c, 2, SP_DIR_TIER_UNIT, &tier);
+	if (!rc)
+		rc = key_str(&c, 3, r->parent, 0, SP_INST_ID_MAX);
+	if (!rc)
+		rc = key_bytes32(&c, 4, r->sign_key);
+	if (!rc)
+		rc = key_bytes32(&c, 5, r->seal_key);
+	if (!rc)
+		rc = key_strs(&c, 6, r->peers[0], sizeof(r->peers[0]), SP_DIR_MAX_PEERS,
+			      SP_DIR_ADDR_MAX, &r->npeers);
+	if (!rc)
+		rc = key_str(&c, 7, r->http, 0, SP_DIR_ADDR_MAX);
+	if (!rc)
+		rc = key_strs(&c, 8, r->regions[0], sizeof(r->regions[0]), SP_DIR_MAX_REGIONS,
+			      SP_DIR_REGION_MAX, &r->nregions);
+	if (!rc)
+		rc = key_strs(&c, 9, r->categories[0], sizeof(r->categories[0]),
+			      SP_DIR_MAX_CATEGORIES, SP_DIR_CATEGORY_MAX, &r->ncategories);
+	if (!rc)
+		rc = rec_close(&c);
+	r->tier = (enum sp_dir_tier)tier;
+	return rc ? rc : inst_check(r);
+}
+
+int sp_dir_officer_decode(const uint8_t *body, size_t len, struct sp_dir_officer *r)
+{
+	if (r == NULL)
+		return SP_ERR_ARG;
+	memset(r, 0, sizeof(*r));
+	struct rec c;
+	uint64_t role = 0, action = 0;
+	int rc = rec_open(&c, body, len, 5);
+	if (!rc)
+		rc = key_str(&c, 0, r->inst, 1, SP_INST_ID_MAX);
+	if (!rc)
+		rc = key_bytes32(&c, 1, r->key);
+	if (!rc)
+		rc = key_str(&c, 2, r->name, 1, SP_DIR_NAME_MAX);
+	if (!rc)
+		rc = key_uint(&c, 3, SP_DIR_ROLE_PENGHUBUNG, &role);
+	if (!rc)
+		rc = key_uint(&c, 4, SP_DIR_REMOVE, &action);
+	if (!rc)
+		rc = rec_close(&c);
+	r->role = (enum sp_dir_role)role;
+	r->action = (enum sp_dir_officer_action)action;
+	return rc ? rc : officer_check(r);
+}
+
+int sp_dir_route_decode(const uint8_t *body, size_t len, struct sp_dir_route *r)
+{
+	if (r == NULL)
+		return SP_ERR_ARG;
+	memset(r, 0, sizeof(*r));
+	struct rec c;
+	int rc = rec_open(&c, body, len, 4);
+	if (!rc)
+		rc = key_str(&c, 0, r->rule_id, 1, SP_DIR_RULE_MAX);
+	if (!rc)
+		rc = key_str(&c, 1, r->category, 1, SP_DIR_CATEGORY_MAX);
+	if (!rc)
+		rc = key_str(&c, 2, r->region, 0, SP_DIR_REGION_MAX);
+	if (!rc)
+		rc = key_str(&c, 3, r->inst, 0, SP_INST_ID_MAX);
+	if (!rc)
+		rc = rec_close(&c);
+	return rc ? rc : route_check(r);
+}
+
+int sp_dir_policy_decode(const uint8_t *body, size_t len, struct sp_dir_policy *r)
+{
+	if (r == NULL)
+		return SP_ERR_ARG;
+	memset(r, 0, sizeof(*r));
+	struct rec c;
+	uint64_t v[4] = {0};
+	int rc = rec_open(&c, body, len, 5);
+	if (!rc)
+		rc = key_str(&c, 0, r->category, 0, SP_DIR_CATEGORY_MAX);
+	for (uint64_t i = 0; i < 4 && !rc; i++)
+		rc = key_uint(&c, i + 1, SP_DIR_DAYS_MAX, &v[i]);
+	if (!rc)
+		rc = rec_close(&c);
+	r->verify = (uint32_t)v[0];
+	r->answer = (uint32_t)v[1];
+	r->window = (uint32_t)v[2];
+	r->ceiling = (uint32_t)v[3];
+	return rc ? rc : policy_check(r);
+}
+
+int sp_dir_delegate_decode(const uint8_t *body, size_t len, struct sp_dir_delegate *r)
+{
+	if (r == NULL)
+		return SP_ERR_ARG;
+	memset(r, 0, sizeof(*r));
+	struct rec c;
+	int rc = rec_open(&c, body, len, 3);
+	if (!rc)
+		rc = key_str(&c, 0, r->delegate, 1, SP_INST_ID_MAX);
+	if (!rc)
+		rc = key_str(&c, 1, r->root, 1, SP_INST_ID_MAX);
+	if (!rc)
+		rc = rec_key(&c, 2);
+	struct sp_cbor_item it;
+	if (!rc)
+		rc = kind_err(sp_cbor_read(&c.r, &it));
+	if (!rc && it.kind != SP_CBOR_TRUE && it.kind != SP_CBOR_FALSE)
+		rc = SP_ERR_DIR_RECORD;
+	if (!rc)
+		rc = rec_close(&c);
+	if (rc)
+		return rc;
+	r->grant = it.kind == SP_CBOR_TRUE;
+	return delegate_check(r);
+}
+
+/* ---- hash index: up to 32 bytes of key -> item number ------------------------- */
+
+struct slot {
+	uint32_t val; /* item number + 1; 0 = empty */
+	uint8_t len;
+	uint8_t key[32];
+};
+
+struct hidx {
+	struct slot *s;
+	size_t cap, n; /* cap is a power of two, kept at least twice n */
+};
+
+static uint64_t hash_bytes(const void *k, size_t n)
+{
+	const uint8_t *p = k;
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a: keys are short */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static struct slot *hidx_slot(const struct hidx *h, const void *k, size_t n)
+{
+	size_t mask = h->cap - 1;
+	for (size_t i = hash_bytes(k, n) & mask;; i = (i + 1) & mask) {
+		struct slot *s = &h->s[i];
+		if (s->val == 0 || (s->len == n && memcmp(s->key, k, n) == 0))
+			return s;
+	}
+}
+
+/* hidx_find returns the item number for k, or -1. */
+static long hidx_find(const struct hidx *h, const void *k, size_t n)
+{
+	if (h->cap == 0 || n > 32)
+		return -1;
+	const struct slot *s = hidx_slot(h, k, n);
+	return s->val ? (long)s->val - 1 : -1;
+}
+
+/* hidx_reserve makes room for `more` new keys, so that later puts cannot
+ * fail: an apply either changes everything it needs or nothing. */
+static int hidx_reserve(struct hidx *h, size_t more)
+{
+	if ((h->n + more) * 2 <= h->cap)
+		return 0;
+	size_t cap = h->cap ? h->cap : 64;
+	while ((h->n + more) * 2 > cap)
+		cap *= 2;
+	struct slot *s = calloc(cap, sizeof(*s));
+	if (s == NULL)
+		return SP_ERR_NOMEM;
+	struct hidx grown = {s, cap, h->n};
+	for (size_t i = 0; i < h->cap; i++)
+		if (h->s[i].val)
+			*hidx_slot(&grown, h->s[i].key, h->s[i].len) = h->s[i];
+	free(h->s);
+	*h = grown;
+	return 0;
+}
+
+/* hidx_put adds k (not present; room reserved). */
+static void hidx_put(struct hidx *h, const void *k, size_t n, uint32_t item)
+{
+	struct slot *s = hidx_slot(h, k, n);
+	s->val = item + 1;
+	s->len = (uint8_t)n;
+	memcpy(s->key, k, n);
+	h->n++;
+}
+
+/* grow makes room for one more element in a dynamic array. */
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 16;
+	void *q = realloc(*p, c * size);
+	if (q == NULL)
+		return SP_ERR_NOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* ---- the directory ------------------------------------------------------------- */
+
+/* All versions of one institution's record, oldest first. */
+struct inst {
+	struct sp_dir_inst *v;
+	size_t n, cap;
+};
+
+/* All enrol/remove events of one officer key, oldest first. */
+struct officer {
+	struct sp_dir_officer *ev;
+	size_t n, cap;
+};
+
+struct sp_dir {
+	uint8_t root_key[SP_KEY_BYTES];
+	long coord; /* the coordinator's institution number, -1 until recorded */
+	struct inst *insts;
+	size_t ninsts, capinsts;
+	struct hidx by_id, by_key, by_officer;
+	struct officer *offs;
+	size_t noffs, capoffs;
+	struct sp_dir_route *routes;
+	size_t nroutes, caproutes;
+	struct sp_dir_policy *pols;
+	size_t npols, cappols;
+	struct sp_dir_delegate *dels; /* grants in force */
+	size_t ndels, capdels;
+};
+
+int sp_dir_new(const uint8_t root_key[SP_KEY_BYTES], struct sp_dir **out)
+{
+	if (root_key == NULL || out == NULL)
+		return SP_ERR_ARG;
+	struct sp_dir *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return SP_ERR_NOMEM;
+	memcpy(d->root_key, root_key, SP_KEY_BYTES);
+	d->coord = -1;
+	*out = d;
+	return 0;
+}
+
+void sp_dir_free(struct sp_dir *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->ninsts; i++)
+		free(d->insts[i].v);
+	for (size_t i = 0; i < d->noffs; i++)
+		free(d->offs[i].ev);
+	free(d->insts);
+	free(d->offs);
+	free(d->by_id.s);
+	free(d->by_key.s);
+	free(d->by_officer.s);
+	free(d->routes);
+	free(d->pols);
+	free(d->dels);
+	free(d);
+}
+
+size_t sp_dir_count(const struct sp_dir *d)
+{
+	return d ? d->ninsts : 0;
+}
+
+static const struct inst *find(const struct sp_dir *d, const char *id)
+{
+	long i = hidx_find(&d->by_id, id, strlen(id));
+	return i < 0 ? NULL : &d->insts[i];
+}
+
+static const struct sp_dir_inst *latest(const struct inst *in)
+{
+	return &in->v[in->n - 1];
+}
+
+/* version_at: the version in force at t, or NULL before the first one. */
+static const struct sp_dir_inst *version_at(const struct inst *in, uint64_t t)
+{
+	for (size_t i = in->n; i-- > 0;)
+		if (in->v[i].valid_from <= t)
+			return &in->v[i];
+	return NULL;
+}
+
+static int in_subtree(const struct sp_dir *d, const char *id, const char *root)
+{
+	const char *cur = id;
+	for (int depth = 0; depth < MAX_DEPTH; depth++) {
+		if (strcmp(cur, root) == 0)
+			return 1;
+		const struct inst *in = find(d, cur);
+		if (in == NULL || latest(in)->parent[0] == '\0')
+			return 0;
+		cur = latest(in)->parent;
+	}
+	return 0;
+}
+
+int sp_dir_in_subtree(const struct sp_dir *d, const char *id, const char *root)
+{
+	if (d == NULL || id == NULL || root == NULL || find(d, id) == NULL)
+		return 0;
+	return in_subtree(d, id, root);
+}
+
+/* ---- who wrote it, and may they ------------------------------------------------- */
+
+/* is_root: author is the coordinator's key at t. Before any coordinator
+ * record is in force that is the configured root key; afterwards the key
+ * of the coordinator's record, so the coordinator can rotate its own key. */
+static int is_root(const struct sp_dir *d, const uint8_t *author, uint64_t t)
+{
+	if (d->coord >= 0) {
+		const struct sp_dir_inst *v = version_at(&d->insts[d->coord], t);
+		if (v)
+			return memcmp(v->sign_key, author, SP_KEY_BYTES) == 0;
+	}
+	return memcmp(d->root_key, author, SP_KEY_BYTES) == 0;
+}
+
+/* writer_id: the institution whose node key at t is author, or NULL. */
+static const char *writer_id(const struct sp_dir *d, const uint8_t *author, uint64_t t)
+{
+	long i = hidx_find(&d->by_key, author, SP_KEY_BYTES);
+	if (i < 0)
+		return NULL;
+	const struct sp_dir_inst *v = version_at(&d->insts[i], t);
+	if (v == NULL || memcmp(v->sign_key, author, SP_KEY_BYTES) != 0)
+		return NULL;
+	return v->id;
+}
+
+/* A per-record test of whether a delegated subtree root covers it. */
+typedef int (*covers_fn)(const struct sp_dir *d, const char *root, const void *rec);
+
+/* delegated: some subtree granted to the writer at t covers rec. */
+static int delegated(const struct sp_dir *d, const struct sp_entry *e, covers_fn covers,
+		     const void *rec)
+{
+	const char *w = writer_id(d, e->author, e->time_ms);
+	if (w == NULL)
+		return 0;
+	for (size_t i = 0; i < d->ndels; i++)
+		if (strcmp(d->dels[i].delegate, w) == 0 && covers(d, d->dels[i].root, rec))
+			return 1;
+	return 0;
+}
+
+/* A delegate may write unit records strictly inside its subtree: never
+ * the subtree's root itself, nor a government, ministry or coordinator,
+ * which only the coordinator records. */
+static int covers_inst(const struct sp_dir *d, const char *root, const void *p)
+{
+	const struct sp_dir_inst *r = p;
+	if (r->tier != SP_DIR_TIER_UNIT || strcmp(r->id, root) == 0)
+		return 0;
+	if (!in_subtree(d, r->parent, root))
+		return 0;
+	const struct inst *old = find(d, r->id);
+	return old == NULL || (latest(old)->tier == SP_DIR_TIER_UNIT && in_subtree(d, r->id, root));
+}
+
+static int covers_officer(const struct sp_dir *d, const char *root, const void *p)
+{
+	const struct sp_dir_officer *r = p;
+	return in_subtree(d, r->inst, root);
+}
+
+/* region_under: region lies inside prefix ("" covers everything). */
+static int region_under(const char *region, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (n == 0)
+		return 1;
+	return strncmp(region, prefix, n) == 0 && (region[n] == '\0' || region[n] == '.');
+}
+
+/* route_in: a rule targets the subtree and stays inside its root's
+ * regions, so a delegate can never capture complaints from elsewhere. */
+static int route_in(const struct sp_dir *d, const char *root, const struct sp_dir_route *r)
+{
+	if (r->inst[0] != '\0' && !in_subtree(d, r->inst, root))
+		return 0;
+	const struct inst *ri = find(d, root);
+	if (ri == NULL || r->region[0] == '\0')
+		return 0;
+	const struct sp_dir_inst *v = latest(ri);
+	for (size_t i = 0; i < v->nregions; i++)
+		if (region_under(r->region, v->regions[i]))
+			return 1;
+	return 0;
+}
+
+static long route_find(const struct sp_dir *d, const char *rule_id)
+{
+	for (size_t i = 0; i < d->nroutes; i++)
+		if (strcmp(d->routes[i].rule_id, rule_id) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int covers_route(const struct sp_dir *d, const char *root, const void *p)
+{
+	const struct sp_dir_route *r = p;
+	long old = route_find(d, r->rule_id);
+	return route_in(d, root, r) && (old < 0 || route_in(d, root, &d->routes[old]));
+}
+
+static int allowed(const struct sp_dir *d, const struct sp_entry *e, covers_fn covers,
+		   const void *rec)
+{
+	if (is_root(d, e->author, e->time_ms))
+		return 0;
+	if (covers != NULL && delegated(d, e, covers, rec))
+		return 0;
+	return SP_ERR_NOT_DELEGATED;
+}
+
+/* ---- applying institution records ------------------------------------------------ */
+
+/* inst_consistent: the record fits the directory as it stands. */
+static int inst_consistent(const struct sp_dir *d, const struct sp_dir_inst *r)
+{
+	const struct inst *old = find(d, r->id);
+	int coord = r->tier == SP_DIR_TIER_COORDINATOR;
+	if (d->coord >= 0 && (coord || old != NULL) &&
+	    (coord != (old == &d->insts[d->coord])))
+		return SP_ERR_EXISTS; /* one coordinator, and it stays one */
+	long k = hidx_find(&d->by_key, r->sign_key, SP_KEY_BYTES);
+	if (k >= 0 && (old == NULL || &d->insts[k] != old))
+		return SP_ERR_EXISTS; /* a key names one institution, or writers blur */
+	if (coord)
+		return 0;
+	if (find(d, r->parent) == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	if (old != NULL && in_subtree(d, r->parent, r->id))
+		return SP_ERR_DIR_RECORD; /* would make a cycle */
+	return 0;
+}
+
+/* insert_version puts v in time order (after versions of the same time)
+ * and fixes the validity bounds around it. Room must be reserved. */
+static void insert_version(struct inst *in, const struct sp_dir_inst *v)
+{
+	size_t at = in->n;
+	while (at > 0 && in->v[at - 1].valid_from > v->valid_from)
+		at--;
+	memmove(&in->v[at + 1], &in->v[at], (in->n - at) * sizeof(*v));
+	in->v[at] = *v;
+	in->n++;
+	in->v[at].valid_until = at + 1 < in->n ? in->v[at + 1].valid_from : SP_DIR_TIME_MAX;
+	if (at > 0)
+		in->v[at - 1].valid_until = v->valid_from;
+}
+
+static int apply_inst(struct sp_dir *d, const struct sp_entry *e)
+{
+	struct sp_dir_inst r;
+	int rc = sp_dir_inst_decode(e->body, e->body_len, &r);
+	if (rc)
+		return rc;
+	rc = allowed(d, e, r.tier == SP_DIR_TIER_COORDINATOR ? NULL : covers_inst, &r);
+	if (!rc)
+		rc = inst_consistent(d, &r);
+	if (rc)
+		return rc;
+	long idx = hidx_find(&d->by_id, r.id, strlen(r.id));
+	int new_key = hidx_find(&d->by_key, r.sign_key, SP_KEY_BYTES) < 0;
+	/* Reserve everything first: after this point nothing can fail. */
+	if (idx < 0 && (grow((void **)&d->insts, &d->capinsts, d->ninsts, sizeof(struct inst)) ||
+			hidx_reserve(&d->by_id, 1)))
+		return SP_ERR_NOMEM;
+	if (new_key && hidx_reserve(&d->by_key, 1))
+		return SP_ERR_NOMEM;
+	struct inst *in = idx < 0 ? &d->insts[d->ninsts] : &d->insts[idx];
+	if (idx < 0)
+		memset(in, 0, sizeof(*in));
+	if (grow((void **)&in->v, &in->cap, in->n, sizeof(*in->v)))
+		return SP_ERR_NOMEM;
+	if (idx < 0) {
+		idx = (long)d->ninsts++;
+		hidx_put(&d->by_id, r.id, strlen(r.id), (uint32_t)idx);
+	}
+	if (new_key)
+		hidx_put(&d->by_key, r.sign_key, SP_KEY_BYTES, (uint32_t)idx);
+	if (r.tier == SP_DIR_TIER_COORDINATOR)
+		d->coord = idx;
+	r.valid_from = e->time_ms;
+	insert_version(in, &r);
+	return 0;
+}
+
+/* ---- applying officer records ------------------------------------------------------ */
+
+static const struct sp_dir_officer *officer_at(const struct officer *o, uint64_t t)
+{
+	for (size_t i = o->n; i-- > 0;)
+		if (o->ev[i].since <= t)
+			return o->ev[i].action == SP_DIR_ENROL ? &o->ev[i] : NULL;
+	return NULL;
+}
+
+static int officer_consistent(const struct sp_dir *d, const struct sp_dir_officer *r,
+			      uint64_t t)
+{
+	if (find(d, r->inst) == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	long i = hidx_find(&d->by_officer, r->key, SP_KEY_BYTES);
+	const struct sp_dir_officer *now = i < 0 ? NULL : officer_at(&d->offs[i], t);
+	if (r->action == SP_DIR_REMOVE)
+		return now && strcmp(now->inst, r->inst) == 0 ? 0 : SP_ERR_UNKNOWN_OFFICER;
+	/* One person acts for one institution at a time: the trail must name
+	 * a single institution for every officer signature. */
+	return now && strcmp(now->inst, r->inst) != 0 ? SP_ERR_EXISTS : 0;
+}
+
+static int apply_officer(struct sp_dir *d, const struct sp_entry *e)
+{
+	struct sp_dir_officer r;
+	int rc = sp_dir_officer_decode(e->body, e->body_len, &r);
+	if (!rc)
+		rc = allowed(d, e, covers_officer, &r);
+	if (!rc)
+		rc = officer_consistent(d, &r, e->time_ms);
+	if (rc)
+		return rc;
+	long i = hidx_find(&d->by_officer, r.key, SP_KEY_BYTES);
+	if (i < 0 && (grow((void **)&d->offs, &d->capoffs, d->noffs, sizeof(struct officer)) ||
+		      hidx_reserve(&d->by_officer, 1)))
+		return SP_ERR_NOMEM;
+	struct officer *o = i < 0 ? &d->offs[d->noffs] : &d->offs[i];
+	if (i < 0)
+		memset(o, 0, sizeof(*o));
+	if (grow((void **)&o->ev, &o->cap, o->n, sizeof(*o->ev)))
+		return SP_ERR_NOMEM;
+	if (i < 0) {
+		hidx_put(&d->by_officer, r.key, SP_KEY_BYTES, (uint32_t)d->noffs);
+		d->noffs++;
+	}
+	r.since = e->time_ms;
+	size_t at = o->n;
+	while (at > 0 && o->ev[at - 1].since > r.since)
+		at--;
+	memmove(&o->ev[at + 1], &o->ev[at], (o->n - at) * sizeof(r));
+	o->ev[at] = r;
+	o->n++;
+	return 0;
+}
+
+/* ---- routes, policies, delegations -------------------------------------------------- */
+
+static int apply_route(struct sp_dir *d, const struct sp_entry *e)
+{
+	struct sp_dir_route r;
+	int rc = sp_dir_route_decode(e->body, e->body_len, &r);
+	if (!rc)
+		rc = allowed(d, e, covers_route, &r);
+	if (rc)
+		return rc;
+	long old = route_find(d, r.rule_id);
+	if (r.inst[0] == '\0') { /* deletion */
+		if (old < 0)
+			return SP_ERR_NOT_FOUND;
+		d->routes[old] = d->routes[--d->nroutes];
+		return 0;
+	}
+	if (find(d, r.inst) == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	if (old >= 0) {
+		d->routes[old] = r;
+		return 0;
+	}
+	if (grow((void **)&d->routes, &d->caproutes, d->nroutes, sizeof(r)))
+		return SP_ERR_NOMEM;
+	d->routes[d->nroutes++] = r;
+	return 0;
+}
+
+static int apply_policy(struct sp_dir *d, const struct sp_entry *e)
+{
+	struct sp_dir_policy r;
+	int rc = sp_dir_policy_decode(e->body, e->body_len, &r);
+	if (!rc)
+		rc = allowed(d, e, NULL, &r);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < d->npols; i++) {
+		if (strcmp(d->pols[i].category, r.category) == 0) {
+			d->pols[i] = r;
+			return 0;
+		}
+	}
+	if (grow((void **)&d->pols, &d->cappols, d->npols, sizeof(r)))
+		return SP_ERR_NOMEM;
+	d->pols[d->npols++] = r;
+	return 0;
+}
+
+static int apply_delegate(struct sp_dir *d, const struct sp_entry *e)
+{
+	struct sp_dir_delegate r;
+	int rc = sp_dir_delegate_decode(e->body, e->body_len, &r);
+	if (!rc)
+		rc = allowed(d, e, NULL, &r); /* no re-delegation: root only */
+	if (rc)
+		return rc;
+	if (find(d, r.delegate) == NULL || find(d, r.root) == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	for (size_t i = 0; i < d->ndels; i++) {
+		if (strcmp(d->dels[i].delegate, r.delegate) == 0 &&
+		    strcmp(d->dels[i].root, r.root) == 0) {
+			if (!r.grant)
+				d->dels[i] = d->dels[--d->ndels];
+			return 0;
+		}
+	}
+	if (!r.grant)
+		return 0;
+	if (grow((void **)&d->dels, &d->capdels, d->ndels, sizeof(r)))
+		return SP_ERR_NOMEM;
+	d->dels[d->ndels++] = r;
+	return 0;
+}
+
+int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e)
+{
+	if (d == NULL || e == NULL || e->body == NULL)
+		return SP_ERR_ARG;
+	switch (e->type) {
+	case SP_EV_INSTITUTION:
+		return apply_inst(d, e);
+	case SP_EV_OFFICER:
+		return apply_officer(d, e);
+	case SP_EV_ROUTE:
+		return apply_route(d, e);
+	case SP_EV_POLICY:
+		return apply_policy(d, e);
+	case SP_EV_DELEGATE:
+		return apply_delegate(d, e);
+	default:
+		return 0; /* not ours: calendar, reports */
+	}
+}
+
+int sp_dir_apply_entry(struct sp_dir *d, const uint8_t *buf, size_t len)
+{
+	struct sp_entry e;
+	int rc = sp_entry_open(buf, len, &e);
+	return rc ? rc : sp_dir_apply(d, &e);
+}
+
+/* ---- queries ------------------------------------------------------------------------- */
+
+int sp_dir_institution(const struct sp_dir *d, const char *id, uint64_t t,
+		       struct sp_dir_inst *out)
+{
+	if (d == NULL || id == NULL || out == NULL)
+		return SP_ERR_ARG;
+	const struct inst *in = find(d, id);
+	const struct sp_dir_inst *v = in ? version_at(in, t) : NULL;
+	if (v == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	*out = *v;
+	return 0;
+}
+
+int sp_dir_by_key(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
+		  struct sp_dir_inst *out)
+{
+	if (d == NULL || key == NULL || out == NULL)
+		return SP_ERR_ARG;
+	const char *id = writer_id(d, key, t);
+	return id ? sp_dir_institution(d, id, t, out) : SP_ERR_UNKNOWN_INSTITUTION;
+}
+
+int sp_dir_officer(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
+		   struct sp_dir_officer *out)
+{
+	if (d == NULL || key == NULL || out == NULL)
+		return SP_ERR_ARG;
+	long i = hidx_find(&d->by_officer, key, SP_KEY_BYTES);
+	const struct sp_dir_officer *o = i < 0 ? NULL : officer_at(&d->offs[i], t);
+	if (o == NULL)
+		return SP_ERR_UNKNOWN_OFFICER;
+	*out = *o;
+	return 0;
+}
+
+int sp_dir_parent(const struct sp_dir *d, const char *id, char out[SP_INST_ID_MAX + 1])
+{
+	if (d == NULL || id == NULL || out == NULL)
+		return SP_ERR_ARG;
+	const struct inst *in = find(d, id);
+	if (in == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	if (latest(in)->parent[0] == '\0')
+		return SP_ERR_NOT_FOUND;
+	memcpy(out, latest(in)->parent, SP_INST_ID_MAX + 1);
+	return 0;
+}
+
+int sp_dir_is_coordinator(const struct sp_dir *d, const char *id)
+{
+	if (d == NULL || id == NULL || d->coord < 0)
+		return 0;
+	return strcmp(latest(&d->insts[d->coord])->id, id) == 0;
+}
+
+int sp_dir_coordinator(const struct sp_dir *d, char out[SP_INST_ID_MAX + 1])
+{
+	if (d == NULL || out == NULL)
+		return SP_ERR_ARG;
+	if (d->coord < 0)
+		return SP_ERR_NOT_FOUND;
+	memcpy(out, latest(&d->insts[d->coord])->id, SP_INST_ID_MAX + 1);
+	return 0;
+}
+
+int sp_dir_each(const struct sp_dir *d, sp_dir_inst_fn fn, void *arg)
+{
+	if (d == NULL || fn == NULL)
+		return SP_ERR_ARG;
+	for (size_t i = 0; i < d->ninsts; i++) {
+		int rc = fn(arg, latest(&d->insts[i]));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Children and subtrees are found by scanning: parents can change with any
+ * record, and a scan with short ancestor walks is cheap at this size. */
+int sp_dir_children(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+{
+	if (d == NULL || id == NULL || fn == NULL)
+		return SP_ERR_ARG;
+	if (find(d, id) == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	for (size_t i = 0; i < d->ninsts; i++) {
+		const struct sp_dir_inst *v = latest(&d->insts[i]);
+		int rc = strcmp(v->parent, id) == 0 ? fn(arg, v) : 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int sp_dir_subtree(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+{
+	if (d == NULL || id == NULL || fn == NULL)
+		return SP_ERR_ARG;
+	if (find(d, id) == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	for (size_t i = 0; i < d->ninsts; i++) {
+		const struct sp_dir_inst *v = latest(&d->insts[i]);
+		int rc = in_subtree(d, v->id, id) ? fn(arg, v) : 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int sp_dir_ancestors(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+{
+	if (d == NULL || id == NULL || fn == NULL)
+		return SP_ERR_ARG;
+	const struct inst *in = find(d, id);
+	if (in == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	for (int depth = 0; depth < MAX_DEPTH && latest(in)->parent[0] != '\0'; depth++) {
+		in = find(d, latest(in)->parent);
+		if (in == NULL)
+			return 0;
+		int rc = fn(arg, latest(in));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- routing ---------------------------------------------------------------------------- */
+
+/* better: rule a beats the best so far, b (NULL if none). */
+static int better(const struct sp_dir_route *a, const struct sp_dir_route *b)
+{
+	if (b == NULL)
+		return 1;
+	size_t la = strlen(a->region), lb = strlen(b->region);
+	if (la != lb)
+		return la > lb;
+	int sa = strcmp(a->category, "*") != 0, sb = strcmp(b->category, "*") != 0;
+	if (sa != sb)
+		return sa > sb;
+	return strcmp(a->rule_id, b->rule_id) < 0;
+}
+
+static void set_default(const char *inst, char out_inst[SP_INST_ID_MAX + 1],
+			char out_rule_id[SP_DIR_RULE_MAX + 1])
+{
+	memcpy(out_inst, inst, strlen(inst) + 1);
+	memcpy(out_rule_id, DEFAULT_RULE_PREFIX, sizeof(DEFAULT_RULE_PREFIX));
+	strcat(out_rule_id, inst); /* 8 + 32 bytes fit SP_DIR_RULE_MAX */
+}
+
+/* route_default: the most specific region government, else the
+ * coordinator (no wrong door: someone always holds the complaint). */
+static int route_default(const struct sp_dir *d, const char *region,
+			 char out_inst[SP_INST_ID_MAX + 1], char out_rule_id[SP_DIR_RULE_MAX + 1])
+{
+	char code[SP_DIR_REGION_MAX + 1];
+	memcpy(code, region, strlen(region) + 1);
+	while (code[0] != '\0') {
+		if (find(d, code) != NULL) {
+			set_default(code, out_inst, out_rule_id);
+			return 0;
+		}
+		char *dot = strrchr(code, '.');
+		if (dot == NULL)
+			break;
+		*dot = '\0';
+	}
+	if (d->coord < 0)
+		return SP_ERR_NO_ROUTE;
+	set_default(latest(&d->insts[d->coord])->id, out_inst, out_rule_id);
+	return 0;
+}
+
+int sp_dir_route(const struct sp_dir *d, const char *category, const char *region,
+		 char out_inst[SP_INST_ID_MAX + 1], char out_rule_id[SP_DIR_RULE_MAX + 1])
+{
+	if (d == NULL || category == NULL || region == NULL || out_inst == NULL ||
+	    out_rule_id == NULL)
+		return SP_ERR_ARG;
+	if (!sp_dir_category_valid(category) || (region[0] != '\0' && !sp_dir_region_valid(region)))
+		return SP_ERR_ARG;
+	const struct sp_dir_route *best = NULL;
+	for (size_t i = 0; i < d->nroutes; i++) {
+		const struct sp_dir_route *r = &d->routes[i];
+		if (strcmp(r->category, "*") != 0 && strcmp(r->category, category) != 0)
+			continue;
+		if (!region_under(region, r->region))
+			continue;
+		if (better(r, best))
+			best = r;
+	}
+	if (best == NULL)
+		return route_default(d, region, out_inst, out_rule_id);
+	memcpy(out_inst, best->inst, SP_INST_ID_MAX + 1);
+	memcpy(out_rule_id, best->rule_id, SP_DIR_RULE_MAX + 1);
+	return 0;
+}
+
+int sp_dir_policy_for(const struct sp_dir *d, const char *category, struct sp_dir_policy *out)
+{
+	static const struct sp_dir_policy builtin = {"", 3, 5, 10, 60};
+	if (d == NULL || category == NULL || out == NULL || !sp_dir_category_valid(category))
+		return SP_ERR_ARG;
+	const struct sp_dir_policy *dflt = &builtin;
+	for (size_t i = 0; i < d->npols; i++) {
+		if (strcmp(d->pols[i].category, category) == 0) {
+			*out = d->pols[i];
+			return 0;
+		}
+		if (d->pols[i].category[0] == '\0')
+			dflt = &d->pols[i];
+	}
+	*out = *dflt;
+	return 0;
+}
