@@ -595,14 +595,21 @@ int sp_cbor_skip(struct sp_cbor_reader *r, size_t *start, size_t *end)
 	return 0;
 }
 
-int sp_cbor_validate(const uint8_t *buf, size_t len)
+int sp_cbor_validate_nested(const uint8_t *buf, size_t len, int outer)
 {
 	struct sp_cbor_reader r;
 	int err;
 
+	if (outer < 0 || outer >= SP_CBOR_MAX_DEPTH)
+		return SP_ERR_ARG;
 	sp_cbor_reader_init(&r, buf, len);
-	err = sp_cbor_skip(&r, NULL, NULL);
+	err = skip_item(&r, outer);
 	if (err)
 		return err;
 	return sp_cbor_at_end(&r) ? 0 : SP_ERR_CBOR_TRAILING;
+}
+
+int sp_cbor_validate(const uint8_t *buf, size_t len)
+{
+	return sp_cbor_validate_nested(buf, len, 0);
 }

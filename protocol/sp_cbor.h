@@ -118,6 +118,11 @@ int sp_cbor_skip(struct sp_cbor_reader *r, size_t *start, size_t *end);
  * item: sp_cbor_skip plus SP_ERR_CBOR_TRAILING for leftover bytes. */
 int sp_cbor_validate(const uint8_t *buf, size_t len);
 
+/* sp_cbor_validate_nested is sp_cbor_validate for an item that will sit
+ * inside `outer` containers (an entry body sits inside the entry map: 1),
+ * so its own nesting is checked against what the whole will be allowed. */
+int sp_cbor_validate_nested(const uint8_t *buf, size_t len, int outer);
+
 /* sp_cbor_at_end is 1 when the reader has consumed all input. */
 int sp_cbor_at_end(const struct sp_cbor_reader *r);
 

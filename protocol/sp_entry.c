@@ -82,7 +82,8 @@ static int check_sign_args(const struct sp_entry *e, const uint8_t *sk, uint8_t 
 		return SP_ERR_ARG;
 	if (e->body_len > SP_ENTRY_MAX)
 		return SP_ERR_ENTRY_TOO_LARGE;
-	return sp_cbor_validate(e->body, e->body_len);
+	/* The body sits inside the entry map: one level less to nest. */
+	return sp_cbor_validate_nested(e->body, e->body_len, 1);
 }
 
 /* assemble writes the complete entry: 0xa8 || pairs || sig pair. */

@@ -259,7 +259,7 @@ int sp_store_append_async(struct sp_store *s, uint64_t type, const uint8_t *body
 		return SP_ERR_DB;
 	if (body_len > SP_ENTRY_MAX - SP_ENTRY_OVERHEAD)
 		return SP_ERR_ENTRY_TOO_LARGE;
-	int rc = sp_cbor_validate(body, body_len);
+	int rc = sp_cbor_validate_nested(body, body_len, 1);
 	if (rc)
 		return rc;
 	struct sp_req *r = calloc(1, sizeof(*r));

@@ -439,6 +439,39 @@ static void test_sign_errors(void **state)
 	assert_null(out);
 }
 
+/* A writer must never sign a body its own decoder refuses: the body sits
+ * one level down in the entry map, so it may nest one level less. */
+static void test_body_nesting_limit(void **state)
+{
+	uint8_t body[SP_CBOR_MAX_DEPTH + 1];
+	struct sp_entry e, d;
+	uint8_t pk[32], sk[64];
+	uint8_t *out = NULL;
+	size_t len;
+
+	(void)state;
+	sp_test_keypair(4, pk, sk);
+	for (int depth = SP_CBOR_MAX_DEPTH - 2; depth <= SP_CBOR_MAX_DEPTH; depth++) {
+		/* depth nested one-element arrays around a 0 */
+		memset(body, 0x81, (size_t)depth);
+		body[depth] = 0x00;
+		memset(&e, 0, sizeof(e));
+		e.version = SP_ENTRY_VERSION;
+		e.body = body;
+		e.body_len = (size_t)depth + 1;
+		int rc = sp_entry_sign(&e, sk, &out, &len);
+		if (depth < SP_CBOR_MAX_DEPTH) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(sp_entry_open(out, len, &d), 0);
+			free(out);
+			out = NULL;
+		} else {
+			assert_int_equal(rc, SP_ERR_CBOR_MALFORMED);
+			assert_null(out);
+		}
+	}
+}
+
 /* ---- signatures ------------------------------------------------------- */
 
 /* flip_and_open flips one bit of a copy of buf and opens it. */
@@ -576,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_trailing_and_truncated),
 		cmocka_unit_test(test_size_limit),
 		cmocka_unit_test(test_sign_errors),
+		cmocka_unit_test(test_body_nesting_limit),
 		cmocka_unit_test(test_signature_bit_flip),
 		cmocka_unit_test(test_body_byte_changed),
 		cmocka_unit_test(test_every_bit_flip_rejected),
