@@ -379,7 +379,7 @@ static int check_report(const uint8_t *buf, size_t len)
 /* report_count counts the pairs sp_report_encode will write. */
 static uint64_t report_count(const struct sp_report *r)
 {
-	return 5 + (r->title.p != NULL) + (r->content.p != NULL) + r->has_sealed + r->has_rule +
+	return 6 + (r->title.p != NULL) + (r->content.p != NULL) + r->has_sealed + r->has_rule +
 	       r->has_reporter_key + r->has_tracking + (r->n_attach > 0) + r->has_policy;
 }
 
