@@ -21,9 +21,11 @@
 #endif
 
 static const struct simpul_cmd top_cmds[] = {
+	{"init", simpul_init_main, "set up a node folder: key, data folder, simpuld.ini"},
 	{"keygen", simpul_keygen_main, "create a node key, or show a key's public parts"},
 	{"log", simpul_log_main, "append to, verify and export signed logs"},
 	{"demo", simpul_demo_main, "build, verify and export a demo complaint log"},
+	{"federation", simpul_federation_main, "generate a federation: keys, directory, routing"},
 	{NULL, NULL, NULL},
 };
 

@@ -100,10 +100,12 @@ int simpul_export_log(struct sp_store *s, const char *origin, const char *outdir
 /* ---- commands ------------------------------------------------------------ */
 
 int simpul_keygen_main(int argc, char **argv);
+int simpul_init_main(int argc, char **argv);
 int simpul_log_main(int argc, char **argv);
 int simpul_log_append_main(int argc, char **argv);
 int simpul_log_verify_main(int argc, char **argv);
 int simpul_log_export_main(int argc, char **argv);
 int simpul_demo_main(int argc, char **argv);
+int simpul_federation_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,433 @@
+/*
+ * sp_conf.c - reading and validating node config files (see sp_conf.h).
+ *
+ * inih does the INI syntax; we feed it through our own line reader so we
+ * know the line number of every key (inih only reports the first error's),
+ * can see section headers that hold no keys (inih never reports those), and
+ * can refuse lines longer than inih's fixed buffer instead of having them
+ * split silently in two.
+ */
+#include "sp_conf.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "sp_err.h"
+
+/* One parse in progress. */
+struct parse {
+	struct sp_conf *c;
+	const char *name, *base;
+	const char *text;
+	size_t len, pos;
+	unsigned line;          /* line number of the line last handed to inih */
+	unsigned err_line;      /* first error's line (0: none yet) */
+	char *why;
+	size_t cap;
+	uint64_t seen;          /* bit per key of the table below */
+};
+
+typedef int (*set_fn)(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi);
+
+struct key {
+	const char *section, *name;
+	set_fn set;
+	size_t off;
+	uint64_t lo, hi; /* bounds for numbers, lengths for strings */
+	int required;
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct parse *p, const char *fmt, ...)
+{
+	if (p->err_line)
+		return 0; /* keep the first error */
+	p->err_line = p->line ? p->line : 1;
+	int n = snprintf(p->why, p->cap, "%s:%u: ", p->name, p->line);
+	if (n < 0 || (size_t)n >= p->cap)
+		return 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->why + n, p->cap - (size_t)n, fmt, ap);
+	va_end(ap);
+	return 0; /* inih: stop treating this line as good */
+}
+
+/* ---- value parsers ----------------------------------------------------------- */
+
+static int set_u32(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = *v >= '0' && *v <= '9' ? strtoull(v, &end, 10) : 0;
+	if (*v < '0' || *v > '9' || errno || *end != '\0' || x < lo || x > hi)
+		return fail(p, "'%s' is not a whole number from %llu to %llu", v,
+			    (unsigned long long)lo, (unsigned long long)hi);
+	*(uint32_t *)field = (uint32_t)x;
+	return 1;
+}
+
+/* name_ok: institution ids and federation names are path and key-name
+ * components: letters, digits, '.', '-', '_' only. */
+static int name_ok(const char *v, size_t max)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n > max || v[0] == '.' || v[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr(".-_", v[i]))
+			return 0;
+	return strstr(v, "..") == NULL;
+}
+
+static int set_name(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	if (!name_ok(v, (size_t)hi))
+		return fail(p, "'%s' must be 1 to %llu letters, digits, '.', '-' or '_' "
+			    "(no leading '.' or '-', no '..')", v, (unsigned long long)hi);
+	strcpy(field, v);
+	return 1;
+}
+
+static int set_path(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	if (*v == '\0')
+		return fail(p, "a path is required");
+	int n = *v == '/' ? snprintf(field, PATH_MAX, "%s", v)
+			  : snprintf(field, PATH_MAX, "%s/%s", p->base, v);
+	if (n < 0 || n >= PATH_MAX)
+		return fail(p, "path too long");
+	return 1;
+}
+
+static int set_level(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	if (sp_logx_level_parse(v, field) != 0)
+		return fail(p, "'%s' is not one of debug, info, warn, error", v);
+	return 1;
+}
+
+static int set_listen(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	char host[64];
+	uint16_t port;
+	if (strlen(v) > SP_CONF_ADDR_MAX || sp_conf_parse_listen(v, host, sizeof(host), &port))
+		return fail(p, "'%s' is not a numeric address and port (127.0.0.1:8080, "
+			    "0.0.0.0:8080, [::1]:8080; port 0 picks a free one)", v);
+	strcpy(field, v);
+	return 1;
+}
+
+/* url_ok: a peer URL is tcp://host:port or tls+tcp://host:port (nng). */
+static int url_ok(const char *v)
+{
+	const char *rest = NULL;
+	if (strncmp(v, "tcp://", 6) == 0)
+		rest = v + 6;
+	else if (strncmp(v, "tls+tcp://", 10) == 0)
+		rest = v + 10;
+	if (rest == NULL || strlen(v) > SP_CONF_URL_MAX)
+		return 0;
+	const char *colon = strrchr(rest, ':');
+	if (colon == NULL || colon == rest || colon[1] == '\0')
+		return 0;
+	for (const char *c = rest; c < colon; c++)
+		if (!isalnum((unsigned char)*c) && !strchr(".-[]:", *c))
+			return 0;
+	char *end;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	return *end == '\0' && isdigit((unsigned char)colon[1]) && port <= 65535;
+}
+
+static int set_url(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	if (*v != '\0' && !url_ok(v))
+		return fail(p, "'%s' is not tcp://HOST:PORT or tls+tcp://HOST:PORT", v);
+	strcpy(field, v);
+	return 1;
+}
+
+/* set_peers reads a list of peer URLs separated by spaces or commas. */
+static int set_peers(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	struct sp_conf *c = p->c;
+	char tmp[SP_CONF_URL_MAX + 1];
+	c->npeers = 0;
+	while (*v) {
+		size_t n = strcspn(v, " \t,");
+		if (n > 0) {
+			if (n > SP_CONF_URL_MAX)
+				return fail(p, "peer URL too long (at most %d bytes)", SP_CONF_URL_MAX);
+			memcpy(tmp, v, n);
+			tmp[n] = '\0';
+			if (!url_ok(tmp))
+				return fail(p, "peer '%s' is not tcp://HOST:PORT or tls+tcp://HOST:PORT",
+					    tmp);
+			if (c->npeers == SP_CONF_PEERS_MAX)
+				return fail(p, "more than %d peers", SP_CONF_PEERS_MAX);
+			strcpy(c->peers[c->npeers++], tmp);
+		}
+		v += n;
+		v += strspn(v, " \t,");
+	}
+	return 1;
+}
+
+static int set_vkey(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	struct sp_conf *c = p->c;
+	c->has_root_key = 0;
+	if (*v == '\0')
+		return 1; /* standalone: this node trusts no coordinator */
+	if (sp_note_vkey_parse(v, &c->root_key) != 0 || c->root_key.type != SP_NOTE_TYPE_ED25519)
+		return fail(p, "not an Ed25519 verifier key (NAME+KEYID+BASE64, as printed by "
+			    "'simpul keygen --show FILE --name NAME')");
+	c->has_root_key = 1;
+	return 1;
+}
+
+#define OFF(f) offsetof(struct sp_conf, f)
+
+static const struct key keys[] = {
+	{"node", "id", set_name, OFF(id), 1, SP_INST_ID_MAX, 1},
+	{"node", "federation", set_name, OFF(federation), 1, SP_ORIGIN_NAME_MAX, 1},
+	{"node", "key", set_path, OFF(key_path), 0, 0, 0},
+	{"node", "data", set_path, OFF(data_dir), 0, 0, 0},
+	{"node", "log_level", set_level, OFF(log_level), 0, 0, 0},
+	{"http", "listen", set_listen, OFF(http_listen), 0, 0, 0},
+	{"http", "max_body_bytes", set_u32, OFF(max_body_bytes), 1024, 64u << 20, 0},
+	{"http", "max_connections", set_u32, OFF(max_connections), 1, 100000, 0},
+	{"http", "request_timeout_s", set_u32, OFF(request_timeout_s), 1, 3600, 0},
+	{"http", "threads", set_u32, OFF(threads), 1, 64, 0},
+	{"http", "rate_limit", set_u32, OFF(rate_limit), 0, 1000000, 0},
+	{"http", "rate_burst", set_u32, OFF(rate_burst), 1, 1000000, 0},
+	{"peer", "listen", set_url, OFF(peer_listen), 0, 0, 0},
+	{"peer", "peers", set_peers, 0, 0, 0, 0},
+	{"federation", "root_key", set_vkey, 0, 0, 0, 0},
+	{"deadlines", "verify_days", set_u32, OFF(verify_days), 1, 366, 0},
+	{"deadlines", "answer_days", set_u32, OFF(answer_days), 1, 366, 0},
+	{"deadlines", "window_days", set_u32, OFF(window_days), 1, 366, 0},
+	{"deadlines", "ceiling_days", set_u32, OFF(ceiling_days), 1, 3660, 0},
+	{"checkpoint", "interval_ms", set_u32, OFF(checkpoint_ms), 10, 3600000, 0},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int section_known(const char *s, size_t n)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].section) == n && memcmp(keys[i].section, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* on_key is inih's handler: one call per "name = value". */
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	int section_seen = 0;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		section_seen = 1;
+		if (strcmp(keys[i].name, name) != 0)
+			continue;
+		if (p->seen & (1ull << i))
+			return fail(p, "[%s] %s is set twice (continuation lines are not supported)",
+				    section, name);
+		p->seen |= 1ull << i;
+		return keys[i].set(p, (char *)p->c + keys[i].off, value, keys[i].lo, keys[i].hi);
+	}
+	if (*section == '\0')
+		return fail(p, "'%s' is outside any section", name);
+	if (!section_seen)
+		return 1; /* the reader already reported the unknown section */
+	return fail(p, "unknown key '%s' in [%s]", name, section);
+}
+
+/* reader gives inih one line at a time, counting lines and checking the
+ * things inih cannot: line length and section names. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	if (p->pos >= p->len)
+		return NULL;
+	const char *s = p->text + p->pos;
+	const char *nl = memchr(s, '\n', p->len - p->pos);
+	size_t n = nl ? (size_t)(nl - s) + 1 : p->len - p->pos;
+	p->pos += n;
+	p->line++;
+	if (n >= (size_t)num) {
+		fail(p, "line longer than %d bytes", num - 2);
+		n = 0;
+	}
+	memcpy(str, s, n);
+	str[n] = '\0';
+	const char *t = str + strspn(str, " \t");
+	if (*t == '[') {
+		size_t len = strcspn(t + 1, "]");
+		if (t[1 + len] == ']' && !section_known(t + 1, len))
+			fail(p, "unknown section [%.*s]", (int)len, t + 1);
+	}
+	return str;
+}
+
+/* check_whole checks what only the whole file can show. */
+static int check_whole(struct parse *p)
+{
+	struct sp_conf *c = p->c;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].required && !(p->seen & (1ull << i))) {
+			snprintf(p->why, p->cap, "%s: [%s] %s is required", p->name, keys[i].section,
+				 keys[i].name);
+			return SP_ERR_CONFIG;
+		}
+	}
+	char origin[SP_ORIGIN_MAX + 1];
+	struct sp_note_key k;
+	static const uint8_t no_pk[32];
+	if (sp_conf_origin(c, origin, sizeof(origin)) ||
+	    sp_note_key_init(&k, origin, SP_NOTE_TYPE_ED25519, no_pk)) {
+		snprintf(p->why, p->cap, "%s: origin '%s/%s' is not a valid key name", p->name,
+			 c->federation, c->id);
+		return SP_ERR_CONFIG;
+	}
+	uint32_t longest = c->verify_days > c->answer_days ? c->verify_days : c->answer_days;
+	if (c->ceiling_days < longest) {
+		snprintf(p->why, p->cap, "%s: [deadlines] ceiling_days (%u) is shorter than a stage",
+			 p->name, c->ceiling_days);
+		return SP_ERR_CONFIG;
+	}
+	return 0;
+}
+
+void sp_conf_defaults(struct sp_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->key_path, "node.key");
+	strcpy(c->data_dir, "data");
+	c->log_level = SP_LOGX_INFO;
+	strcpy(c->http_listen, "127.0.0.1:8080");
+	c->max_body_bytes = 1u << 20;
+	c->max_connections = 512;
+	c->request_timeout_s = 30;
+	c->threads = 4;
+	c->rate_limit = 20;
+	c->rate_burst = 100;
+	c->verify_days = 3;
+	c->answer_days = 5;
+	c->window_days = 10;
+	c->ceiling_days = 60;
+	c->checkpoint_ms = 1000;
+}
+
+int sp_conf_parse(struct sp_conf *c, const char *text, size_t len, const char *name,
+		  const char *base_dir, char *why, size_t cap)
+{
+	struct parse p = {.c = c, .name = name, .base = base_dir, .text = text, .len = len,
+			  .why = why, .cap = cap};
+	why[0] = '\0';
+	/* Relative defaults start at the config's folder too. */
+	char def[PATH_MAX];
+	snprintf(def, sizeof(def), "%s", c->key_path);
+	if (def[0] != '/')
+		set_path(&p, c->key_path, def, 0, 0);
+	snprintf(def, sizeof(def), "%s", c->data_dir);
+	if (def[0] != '/')
+		set_path(&p, c->data_dir, def, 0, 0);
+	int line = ini_parse_stream(reader, &p, on_key, &p);
+	if (line > 0 && (p.err_line == 0 || (unsigned)line < p.err_line)) {
+		p.err_line = 0;
+		p.line = (unsigned)line;
+		fail(&p, "expected 'key = value', '[section]' or a ';' comment");
+	}
+	if (line < 0) {
+		snprintf(why, cap, "%s: out of memory", name);
+		return SP_ERR_NOMEM;
+	}
+	if (p.err_line)
+		return SP_ERR_CONFIG;
+	return check_whole(&p);
+}
+
+int sp_conf_load(struct sp_conf *c, const char *path, char *why, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(why, cap, "%s: %s", path, strerror(errno));
+		return SP_ERR_IO;
+	}
+	char *text = malloc(1 << 20);
+	size_t n = text ? fread(text, 1, 1 << 20, f) : 0;
+	int bad = text == NULL || ferror(f) || n == 1 << 20;
+	fclose(f);
+	if (bad) {
+		free(text);
+		snprintf(why, cap, "%s: cannot read it (or it is over 1 MiB)", path);
+		return SP_ERR_IO;
+	}
+	char base[PATH_MAX];
+	snprintf(base, sizeof(base), "%s", path);
+	char *slash = strrchr(base, '/');
+	if (slash == NULL)
+		strcpy(base, ".");
+	else if (slash == base)
+		base[1] = '\0';
+	else
+		*slash = '\0';
+	sp_conf_defaults(c);
+	int rc = sp_conf_parse(c, text, n, path, base, why, cap);
+	free(text);
+	return rc;
+}
+
+int sp_conf_load_default(struct sp_conf *c, const char *base_dir, char *why, size_t cap)
+{
+	sp_conf_defaults(c);
+	return sp_conf_parse(c, sp_conf_default_ini, strlen(sp_conf_default_ini), "(built-in)",
+			     base_dir, why, cap);
+}
+
+int sp_conf_origin(const struct sp_conf *c, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s/%s", c->federation, c->id);
+	return n < 0 || (size_t)n >= cap ? SP_ERR_RANGE : 0;
+}
+
+int sp_conf_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port)
+{
+	const char *colon;
+	size_t hlen;
+	int v6 = s[0] == '[';
+	if (v6) {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':')
+			return SP_ERR_ARG;
+		hlen = (size_t)(close - s - 1);
+		colon = close + 1;
+		s++;
+	} else {
+		colon = strchr(s, ':');
+		if (colon == NULL || strchr(colon + 1, ':'))
+			return SP_ERR_ARG;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= host_cap || !isdigit((unsigned char)colon[1]))
+		return SP_ERR_ARG;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	char *end;
+	unsigned long p = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || p > 65535 || (colon[1] == '0' && colon[2] != '\0'))
+		return SP_ERR_ARG;
+	unsigned char tmp[16];
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, tmp) != 1)
+		return SP_ERR_ARG;
+	*port = (uint16_t)p;
+	return 0;
+}

@@ -1,0 +1,94 @@
+/*
+ * sp_conf.h - a node's configuration: one INI file (read with inih).
+ *
+ * Sections and keys are listed in docs/operations.md; config/default.ini
+ * holds every key with its default and is compiled into simpuld
+ * (sp_conf_default_ini) so a node can start with no file at all. Every key
+ * is validated; an unknown section or key, a repeated key, a bad value or
+ * a missing required key is an error reported as "file:line: what is
+ * wrong" (no line when the whole file lacks something).
+ *
+ * Relative paths (node.key, node.data) are taken relative to the folder
+ * holding the config file, so a node folder can be moved as a whole.
+ *
+ * Pure data: no threads, no globals. A struct sp_conf owns nothing on the
+ * heap; copy it freely.
+ */
+#ifndef SP_CONF_H
+#define SP_CONF_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_event.h"
+#include "sp_logx.h"
+#include "sp_note.h"
+
+#define SP_CONF_WHY 512       /* room for an error message */
+#define SP_CONF_PEERS_MAX 32  /* most peers listed */
+#define SP_CONF_URL_MAX 255   /* longest peer URL */
+#define SP_CONF_ADDR_MAX 63   /* longest host:port */
+
+struct sp_conf {
+	/* [node] */
+	char id[SP_INST_ID_MAX + 1];             /* institution id, "73.12" */
+	char federation[SP_ORIGIN_NAME_MAX + 1]; /* "lapor.go.id" */
+	char key_path[PATH_MAX];                 /* node key file (resolved) */
+	char data_dir[PATH_MAX];                 /* data folder (resolved) */
+	enum sp_logx_level log_level;
+
+	/* [http] */
+	char http_listen[SP_CONF_ADDR_MAX + 1];  /* "127.0.0.1:8080"; port 0: any free one */
+	uint32_t max_body_bytes;
+	uint32_t max_connections;
+	uint32_t request_timeout_s;
+	uint32_t threads;                        /* HTTP worker threads */
+	uint32_t rate_limit;                     /* requests/s per address; 0: no limit */
+	uint32_t rate_burst;
+
+	/* [peer] */
+	char peer_listen[SP_CONF_URL_MAX + 1];   /* "" : no peer listener */
+	char peers[SP_CONF_PEERS_MAX][SP_CONF_URL_MAX + 1];
+	size_t npeers;
+
+	/* [federation] */
+	int has_root_key;                        /* 0: standalone node */
+	struct sp_note_key root_key;
+
+	/* [deadlines] (working days, except the ceiling: calendar days) */
+	uint32_t verify_days, answer_days, window_days, ceiling_days;
+
+	/* [checkpoint] */
+	uint32_t checkpoint_ms;
+};
+
+/* The compiled-in default configuration (config/default.ini), NUL-ended. */
+extern const char sp_conf_default_ini[];
+
+/* sp_conf_defaults fills c with every default (id and federation empty). */
+void sp_conf_defaults(struct sp_conf *c);
+
+/* sp_conf_parse reads INI text[0..len) over c (which should hold the
+ * defaults). name is the file name used in messages; base_dir is where
+ * relative paths start. On error returns SP_ERR_CONFIG with
+ * "name:line: what is wrong" in why (cap bytes), and c is undefined. */
+int sp_conf_parse(struct sp_conf *c, const char *text, size_t len, const char *name,
+		  const char *base_dir, char *why, size_t cap);
+
+/* sp_conf_load reads the file at path (relative paths inside it start at
+ * the file's folder). SP_ERR_CONFIG or SP_ERR_IO, with why. */
+int sp_conf_load(struct sp_conf *c, const char *path, char *why, size_t cap);
+
+/* sp_conf_load_default parses the built-in default with base_dir as the
+ * folder for its relative paths. */
+int sp_conf_load_default(struct sp_conf *c, const char *base_dir, char *why, size_t cap);
+
+/* sp_conf_origin writes the own log's origin "<federation>/<id>". */
+int sp_conf_origin(const struct sp_conf *c, char *buf, size_t cap);
+
+/* sp_conf_parse_listen splits "host:port" or "[v6]:port" into a numeric
+ * host and a port (0..65535). SP_ERR_ARG if malformed or not numeric. */
+int sp_conf_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * sp_http_int.h - sp_http's insides, shared by its source files only.
+ */
+#ifndef SP_HTTP_INT_H
+#define SP_HTTP_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <microhttpd.h>
+
+#include "sp_http.h"
+#include "sp_rate.h"
+
+#define SP_HTTP_MAX_HEADERS 4
+
+/* Status codes counted separately in metrics; others count as "other". */
+#define SP_HTTP_NCODES 18
+
+struct sp_http_resp {
+	unsigned status;         /* 0: not set yet */
+	const char *type;        /* static Content-Type */
+	const char *cache;       /* static Cache-Control, or NULL */
+	uint8_t *body;           /* malloc'ed, or NULL */
+	size_t len;
+	int nheaders;
+	char hname[SP_HTTP_MAX_HEADERS][32];
+	char hvalue[SP_HTTP_MAX_HEADERS][128];
+};
+
+struct sp_http_slot {
+	const struct sp_http_route *route;
+	void *ctx;
+	char label[96]; /* "GET /v1/status" for metrics */
+};
+
+struct sp_http {
+	struct sp_http_opts o;
+	char listen[64];
+	struct MHD_Daemon *d;
+	char addr[80];                  /* bound address */
+	struct sp_rate *rate;
+	size_t nroutes;
+	struct sp_http_slot routes[SP_HTTP_MAX_ROUTES];
+	atomic_uint inflight;
+	/* requests answered, [route or unmatched][status code index] */
+	atomic_uint_least64_t count[SP_HTTP_MAX_ROUTES + 1][SP_HTTP_NCODES];
+};
+
+/* One request, from its headers to MHD's completion notice. */
+struct sp_http_rq {
+	struct sp_http_req pub;
+	struct sp_http_resp res;
+	struct sp_http *h;
+	struct MHD_Connection *conn;
+	int slot;                       /* route index, -1: none */
+	int state;                      /* RQ_* in sp_http.c */
+	struct sp_buf body;
+	char client[48];
+	char method[16];
+	char *path;
+	const char *pnames[SP_HTTP_MAX_PARAMS];
+	size_t pname_len[SP_HTTP_MAX_PARAMS];
+	char *pvalues[SP_HTTP_MAX_PARAMS];
+	int nparams;
+	uint64_t t0_ms;
+	/* asynchronous completion: guarded by mu */
+	pthread_mutex_t mu;
+	int suspended, done, gone;
+	atomic_int refs;
+};
+
+/* sp_http_match matches path against pattern, filling rq's params.
+ * 1 on a match, 0 if not. */
+int sp_http_match(const char *pattern, const char *path, struct sp_http_rq *rq);
+
+/* sp_http_drop_params frees the matched variables. */
+void sp_http_drop_params(struct sp_http_rq *rq);
+
+/* sp_http_code_index: the metrics slot of an HTTP status. */
+int sp_http_code_index(unsigned status);
+extern const unsigned sp_http_codes[SP_HTTP_NCODES];
+
+/* sp_http_resp_clear frees a response's body and resets it. */
+void sp_http_resp_clear(struct sp_http_resp *res);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * sp_http_reply.c - building responses and errors, mapping sp_err codes to
+ * HTTP statuses, and matching route patterns (see sp_http.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_err.h"
+#include "sp_http_int.h"
+
+const unsigned sp_http_codes[SP_HTTP_NCODES] = {200, 201, 202, 204, 304, 400, 401, 403, 404,
+						405, 409, 413, 422, 429, 500, 503, 507, 0};
+
+int sp_http_code_index(unsigned status)
+{
+	for (int i = 0; i < SP_HTTP_NCODES - 1; i++)
+		if (sp_http_codes[i] == status)
+			return i;
+	return SP_HTTP_NCODES - 1;
+}
+
+unsigned sp_http_status(int err)
+{
+	switch (err) {
+	case SP_OK:
+		return 200;
+	case SP_ERR_NOT_FOUND:
+	case SP_ERR_UNKNOWN_REPORT:
+	case SP_ERR_UNKNOWN_INSTITUTION:
+		return 404;
+	case SP_ERR_HTTP_TOO_LARGE:
+	case SP_ERR_ENTRY_TOO_LARGE:
+		return 413;
+	case SP_ERR_RATE_LIMITED:
+		return 429;
+	case SP_ERR_AUTHORITY:
+	case SP_ERR_UNKNOWN_OFFICER:
+	case SP_ERR_NOT_DELEGATED:
+	case SP_ERR_SEALED:
+	case SP_ERR_REPORTER_PROOF:
+		return 403;
+	case SP_ERR_EXISTS:
+	case SP_ERR_TRANSITION:
+	case SP_ERR_WINDOW:
+	case SP_ERR_REPLAY:
+	case SP_ERR_FORK:
+	case SP_ERR_INCONSISTENT:
+	case SP_ERR_STALE:
+	case SP_ERR_GAP:
+	case SP_ERR_WRONG_AUTHOR:
+	case SP_ERR_WRONG_INDEX:
+	case SP_ERR_WRONG_PREV:
+	case SP_ERR_TIME_ORDER:
+		return 409;
+	case SP_ERR_NO_ROUTE:
+		return 422;
+	case SP_ERR_BUSY:
+	case SP_ERR_CLOSED:
+		return 503;
+	case SP_ERR_NOMEM:
+	case SP_ERR_IO:
+	case SP_ERR_DB:
+	case SP_ERR_CORRUPT:
+	case SP_ERR_INTERNAL:
+	case SP_ERR_CONFIG:
+		return 500;
+	default:
+		/* Everything else describes a malformed input: CBOR, entries,
+		 * notes, keys, proofs, report fields, directory records. */
+		return 400;
+	}
+}
+
+void sp_http_resp_clear(struct sp_http_resp *res)
+{
+	free(res->body);
+	memset(res, 0, sizeof(*res));
+}
+
+int sp_http_reply(struct sp_http_resp *res, unsigned status, const char *type, const void *body,
+		  size_t len)
+{
+	uint8_t *p = malloc(len ? len : 1);
+	if (p == NULL)
+		return SP_ERR_NOMEM;
+	if (len)
+		memcpy(p, body, len);
+	free(res->body);
+	res->body = p;
+	res->len = len;
+	res->status = status;
+	res->type = type;
+	return 0;
+}
+
+int sp_http_reply_buf(struct sp_http_resp *res, unsigned status, const char *type,
+		      struct sp_buf *b)
+{
+	if (b->err)
+		return b->err;
+	size_t len;
+	uint8_t *p = sp_buf_take(b, &len);
+	if (p == NULL)
+		return sp_http_reply(res, status, type, "", 0);
+	free(res->body);
+	res->body = p;
+	res->len = len;
+	res->status = status;
+	res->type = type;
+	return 0;
+}
+
+int sp_http_reply_json(struct sp_http_resp *res, unsigned status, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	json_decref(j);
+	if (text == NULL)
+		return sp_http_reply_error(res, SP_ERR_NOMEM, NULL);
+	size_t n = strlen(text);
+	text[n] = '\n'; /* replaces the NUL: the body is bytes, with a final newline */
+	int rc = sp_http_reply(res, status, "application/json", text, n + 1);
+	free(text);
+	return rc;
+}
+
+int sp_http_reply_error(struct sp_http_resp *res, int err, const char *fmt, ...)
+{
+	char msg[512];
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	} else {
+		snprintf(msg, sizeof(msg), "%s", sp_strerror(err));
+	}
+	json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", sp_errname(err), "message", msg);
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	json_decref(j);
+	unsigned status = sp_http_status(err);
+	int rc;
+	if (text == NULL) {
+		static const char oom[] =
+			"{\"error\":{\"code\":\"SP_ERR_NOMEM\",\"message\":\"out of memory\"}}\n";
+		rc = sp_http_reply(res, 500, "application/json", oom, sizeof(oom) - 1);
+	} else {
+		size_t n = strlen(text);
+		text[n] = '\n';
+		rc = sp_http_reply(res, status, "application/json", text, n + 1);
+		free(text);
+	}
+	res->cache = "no-store";
+	return rc;
+}
+
+void sp_http_cache(struct sp_http_resp *res, const char *cache_control)
+{
+	res->cache = cache_control;
+}
+
+/* ---- patterns ------------------------------------------------------------------ */
+
+/* add_param records one matched variable (value copied). */
+static int add_param(struct sp_http_rq *rq, const char *name, size_t nlen, const char *v,
+		     size_t vlen)
+{
+	if (rq->nparams == SP_HTTP_MAX_PARAMS)
+		return 0;
+	char *copy = malloc(vlen + 1);
+	if (copy == NULL)
+		return 0;
+	memcpy(copy, v, vlen);
+	copy[vlen] = '\0';
+	rq->pnames[rq->nparams] = name;
+	rq->pname_len[rq->nparams] = nlen;
+	rq->pvalues[rq->nparams++] = copy;
+	return 1;
+}
+
+void sp_http_drop_params(struct sp_http_rq *rq)
+{
+	for (int i = 0; i < rq->nparams; i++)
+		free(rq->pvalues[i]);
+	rq->nparams = 0;
+}
+
+int sp_http_match(const char *pat, const char *path, struct sp_http_rq *rq)
+{
+	sp_http_drop_params(rq);
+	while (*pat == '/' && *path == '/') {
+		pat++;
+		path++;
+		size_t plen = strcspn(pat, "/"), slen = strcspn(path, "/");
+		if (plen > 2 && pat[0] == '{' && pat[plen - 1] == '}') {
+			int rest = plen > 5 && memcmp(pat + plen - 4, "...}", 4) == 0;
+			size_t nlen = plen - 2 - (rest ? 3 : 0);
+			if (rest) {
+				size_t all = strlen(path);
+				if (all == 0 || !add_param(rq, pat + 1, nlen, path, all))
+					break;
+				return 1;
+			}
+			if (slen == 0 || !add_param(rq, pat + 1, nlen, path, slen))
+				break;
+		} else if (plen != slen || memcmp(pat, path, plen) != 0) {
+			break;
+		}
+		pat += plen;
+		path += slen;
+		if (*pat == '\0' && *path == '\0')
+			return 1;
+	}
+	sp_http_drop_params(rq);
+	return 0;
+}
+
+const char *sp_http_param(const struct sp_http_req *req, const char *name)
+{
+	const struct sp_http_rq *rq = (const struct sp_http_rq *)req;
+	size_t n = strlen(name);
+	for (int i = 0; i < rq->nparams; i++)
+		if (rq->pname_len[i] == n && memcmp(rq->pnames[i], name, n) == 0)
+			return rq->pvalues[i];
+	return NULL;
+}
+
+const char *sp_http_query(const struct sp_http_req *req, const char *name)
+{
+	const struct sp_http_rq *rq = (const struct sp_http_rq *)req;
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *sp_http_header(const struct sp_http_req *req, const char *name)
+{
+	const struct sp_http_rq *rq = (const struct sp_http_rq *)req;
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+struct sp_http_resp *sp_http_resp_of(struct sp_http_req *req)
+{
+	return &((struct sp_http_rq *)req)->res;
+}

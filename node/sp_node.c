@@ -1,0 +1,616 @@
+/*
+ * sp_node.c - the node's lifecycle on a libuv loop: start-up, signals,
+ * the checkpoint timer, deferred work, reload and the clean stop (see
+ * sp_node.h).
+ */
+#include "sp_node.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "sp_api.h"
+#include "sp_err.h"
+#include "sp_files.h"
+#include "sp_keyfile.h"
+
+/* The API tables every node serves; a new API file adds its line here. */
+static const struct sp_http_route *const api_tables[] = {
+	sp_api_tiles_routes,
+	sp_api_status_routes,
+	NULL,
+};
+
+#define DRAIN_POLL_MS 20
+
+struct defer_item {
+	sp_node_fn fn;
+	void *arg;
+	struct defer_item *next;
+};
+
+struct sp_node {
+	const struct sp_node_opts *o;
+	struct sp_conf conf;          /* as loaded at start: read by handlers */
+	enum sp_logx_level level;     /* live values (SIGHUP), loop thread only */
+	uint32_t rate_limit, rate_burst;
+	struct sp_logx *log;
+	uv_loop_t loop;
+	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_timer_t cp_timer, drain_timer;
+	uv_async_t wake;
+	pthread_mutex_t defer_mu;
+	struct defer_item *defer_head, *defer_tail;
+	int closed;                   /* guarded by defer_mu: no more defers */
+	int stopping, cp_busy, cp_rc;
+	uint64_t drain_deadline;
+	struct sp_store *store;
+	struct sp_http *http;
+	char origin[SP_ORIGIN_MAX + 1];
+	char vkey[SP_ORIGIN_MAX + 128];
+	char addr_path[PATH_MAX];
+	uint64_t t0_ms;
+	atomic_uint_least64_t appends_ok, appends_err, checkpoints;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- accessors ------------------------------------------------------------------- */
+
+struct sp_store *sp_node_store(struct sp_node *n) { return n->store; }
+struct sp_logx *sp_node_log(struct sp_node *n) { return n->log; }
+const struct sp_conf *sp_node_conf(struct sp_node *n) { return &n->conf; }
+const char *sp_node_origin(struct sp_node *n) { return n->origin; }
+const char *sp_node_vkey(struct sp_node *n) { return n->vkey; }
+uint64_t sp_node_uptime_ms(struct sp_node *n) { return mono_ms() - n->t0_ms; }
+
+int sp_node_find_log(struct sp_node *n, const char *inst, uint32_t *id)
+{
+	char origin[SP_ORIGIN_MAX + 1];
+	int len = snprintf(origin, sizeof(origin), "%s/%s", n->conf.federation, inst);
+	if (len < 0 || (size_t)len >= sizeof(origin) || strchr(inst, '/'))
+		return SP_ERR_NOT_FOUND;
+	return sp_store_log_find(n->store, origin, id);
+}
+
+/* ---- config ---------------------------------------------------------------------- */
+
+/* load_conf reads the config named by the options and applies the command
+ * line's overrides; used at start and on SIGHUP. */
+static int load_conf(const struct sp_node_opts *o, struct sp_conf *c, char *why, size_t cap)
+{
+	int rc = o->conf_path ? sp_conf_load(c, o->conf_path, why, cap)
+			      : sp_conf_load_default(c, o->dir ? o->dir : ".", why, cap);
+	if (rc)
+		return rc;
+	if (o->http_listen) {
+		char host[64];
+		uint16_t port;
+		if (strlen(o->http_listen) >= sizeof(c->http_listen) ||
+		    sp_conf_parse_listen(o->http_listen, host, sizeof(host), &port)) {
+			snprintf(why, cap, "--http '%s' is not a numeric address and port",
+				 o->http_listen);
+			return SP_ERR_CONFIG;
+		}
+		strcpy(c->http_listen, o->http_listen);
+	}
+	if (o->log_level && sp_logx_level_parse(o->log_level, &c->log_level)) {
+		snprintf(why, cap, "--log-level '%s' is not debug, info, warn or error",
+			 o->log_level);
+		return SP_ERR_CONFIG;
+	}
+	return 0;
+}
+
+/* restart_needed names the first setting that differs and that only a
+ * restart applies, or returns NULL. */
+static const char *restart_needed(const struct sp_conf *a, const struct sp_conf *b)
+{
+	if (strcmp(a->id, b->id) || strcmp(a->federation, b->federation))
+		return "[node] id/federation";
+	if (strcmp(a->key_path, b->key_path) || strcmp(a->data_dir, b->data_dir))
+		return "[node] key/data";
+	if (strcmp(a->http_listen, b->http_listen) || a->max_body_bytes != b->max_body_bytes ||
+	    a->max_connections != b->max_connections ||
+	    a->request_timeout_s != b->request_timeout_s || a->threads != b->threads)
+		return "[http] listen/max_body_bytes/max_connections/request_timeout_s/threads";
+	if (strcmp(a->peer_listen, b->peer_listen) || a->npeers != b->npeers ||
+	    memcmp(a->peers, b->peers, sizeof(a->peers)))
+		return "[peer]";
+	if (a->has_root_key != b->has_root_key ||
+	    (a->has_root_key && memcmp(a->root_key.pk, b->root_key.pk, 32)))
+		return "[federation] root_key";
+	if (a->verify_days != b->verify_days || a->answer_days != b->answer_days ||
+	    a->window_days != b->window_days || a->ceiling_days != b->ceiling_days)
+		return "[deadlines]";
+	if (a->checkpoint_ms != b->checkpoint_ms)
+		return "[checkpoint] interval_ms";
+	return NULL;
+}
+
+static void reload(struct sp_node *n)
+{
+	struct sp_conf c;
+	char why[SP_CONF_WHY];
+	if (load_conf(n->o, &c, why, sizeof(why)) != 0) {
+		sp_logx(n->log, SP_LOGX_ERROR, "node", "reload failed, keeping the running config: %s",
+			why);
+		return;
+	}
+	n->level = c.log_level;
+	n->rate_limit = c.rate_limit;
+	n->rate_burst = c.rate_burst;
+	sp_logx_set_level(n->log, c.log_level);
+	sp_http_set_limits(n->http, c.rate_limit, c.rate_burst);
+	sp_logx(n->log, SP_LOGX_INFO, "node", "reloaded log_level=%s rate_limit=%u rate_burst=%u",
+		sp_logx_level_name(c.log_level), c.rate_limit, c.rate_burst);
+	const char *what = restart_needed(&n->conf, &c);
+	if (what)
+		sp_logx(n->log, SP_LOGX_WARN, "node", "changes to %s take effect after a restart",
+			what);
+}
+
+/* ---- deferred work and the thread pool -------------------------------------------------- */
+
+int sp_node_defer(struct sp_node *n, sp_node_fn fn, void *arg)
+{
+	struct defer_item *it = malloc(sizeof(*it));
+	if (it == NULL)
+		return SP_ERR_NOMEM;
+	it->fn = fn;
+	it->arg = arg;
+	it->next = NULL;
+	pthread_mutex_lock(&n->defer_mu);
+	int closed = n->closed;
+	if (!closed) {
+		if (n->defer_tail)
+			n->defer_tail->next = it;
+		else
+			n->defer_head = it;
+		n->defer_tail = it;
+		uv_async_send(&n->wake); /* safe from any thread */
+	}
+	pthread_mutex_unlock(&n->defer_mu);
+	if (closed)
+		free(it);
+	return closed ? SP_ERR_CLOSED : 0;
+}
+
+static void run_deferred(struct sp_node *n)
+{
+	pthread_mutex_lock(&n->defer_mu);
+	struct defer_item *it = n->defer_head;
+	n->defer_head = n->defer_tail = NULL;
+	pthread_mutex_unlock(&n->defer_mu);
+	while (it) {
+		struct defer_item *next = it->next;
+		it->fn(n, it->arg);
+		free(it);
+		it = next;
+	}
+}
+
+static void on_wake(uv_async_t *a)
+{
+	run_deferred(a->data);
+}
+
+struct work {
+	uv_work_t req;
+	void (*work)(void *);
+	void (*after)(void *, int);
+	void *arg;
+};
+
+static void work_run(uv_work_t *w)
+{
+	struct work *wk = w->data;
+	wk->work(wk->arg);
+}
+
+static void work_done(uv_work_t *w, int status)
+{
+	struct work *wk = w->data;
+	wk->after(wk->arg, status);
+	free(wk);
+}
+
+int sp_node_queue_work(struct sp_node *n, void (*work)(void *arg),
+		       void (*after)(void *arg, int status), void *arg)
+{
+	struct work *wk = malloc(sizeof(*wk));
+	if (wk == NULL)
+		return SP_ERR_NOMEM;
+	wk->work = work;
+	wk->after = after;
+	wk->arg = arg;
+	wk->req.data = wk;
+	if (uv_queue_work(&n->loop, &wk->req, work_run, work_done) != 0) {
+		free(wk);
+		return SP_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+/* ---- appends and checkpoints ----------------------------------------------------------- */
+
+struct append_wrap {
+	struct sp_node *n;
+	sp_append_cb cb;
+	void *arg;
+};
+
+static void append_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
+{
+	struct append_wrap *w = arg;
+	atomic_fetch_add(err ? &w->n->appends_err : &w->n->appends_ok, 1);
+	w->cb(w->arg, err, index, hash);
+	free(w);
+}
+
+int sp_node_append_async(struct sp_node *n, uint64_t type, const uint8_t *body, size_t len,
+			 sp_append_cb cb, void *arg)
+{
+	struct append_wrap *w = malloc(sizeof(*w));
+	if (w == NULL)
+		return SP_ERR_NOMEM;
+	*w = (struct append_wrap){n, cb, arg};
+	int rc = sp_store_append_async(n->store, type, body, len, append_done, w);
+	if (rc) {
+		atomic_fetch_add(&n->appends_err, 1);
+		free(w);
+	}
+	return rc;
+}
+
+int sp_node_checkpoint_sign(struct sp_node *n)
+{
+	int rc = sp_store_checkpoint_sign(n->store);
+	if (rc == 0)
+		atomic_fetch_add(&n->checkpoints, 1);
+	return rc;
+}
+
+static void cp_work(void *arg)
+{
+	struct sp_node *n = arg;
+	n->cp_rc = sp_node_checkpoint_sign(n);
+}
+
+static void cp_after(void *arg, int status)
+{
+	struct sp_node *n = arg;
+	n->cp_busy = 0;
+	if (n->cp_rc)
+		sp_logx(n->log, SP_LOGX_WARN, "store", "checkpoint not signed err=%s",
+			sp_errname(n->cp_rc));
+}
+
+/* on_cp_timer signs the checkpoint off the loop thread (an fsynced write),
+ * so entries appended after the store's last re-sign get one too. */
+static void on_cp_timer(uv_timer_t *t)
+{
+	struct sp_node *n = t->data;
+	if (n->cp_busy || n->stopping)
+		return;
+	n->cp_busy = 1;
+	if (sp_node_queue_work(n, cp_work, cp_after, n) != 0)
+		n->cp_busy = 0;
+}
+
+/* ---- stopping -------------------------------------------------------------------------- */
+
+static void close_handle(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* finish runs once requests are done: no more HTTP, a last checkpoint,
+ * the store closed, every handle closed so uv_run returns. */
+static void finish(struct sp_node *n)
+{
+	unsigned left = sp_http_inflight(n->http);
+	if (left)
+		sp_logx(n->log, SP_LOGX_WARN, "http", "stopping with requests in flight n=%u", left);
+	sp_http_free(n->http);
+	n->http = NULL;
+	pthread_mutex_lock(&n->defer_mu);
+	n->closed = 1;
+	pthread_mutex_unlock(&n->defer_mu);
+	run_deferred(n);
+	int rc = sp_node_checkpoint_sign(n);
+	struct sp_log_info info = {0};
+	uint32_t id;
+	if (sp_store_own_log(n->store, &id) == 0)
+		sp_store_log_info(n->store, id, &info);
+	sp_store_close(n->store);
+	n->store = NULL;
+	unlink(n->addr_path);
+	if (rc)
+		sp_logx(n->log, SP_LOGX_WARN, "store", "final checkpoint not signed err=%s",
+			sp_errname(rc));
+	sp_logx(n->log, SP_LOGX_INFO, "node", "stopped origin=%s size=%llu", n->origin,
+		(unsigned long long)info.size);
+	uv_walk(&n->loop, close_handle, NULL);
+}
+
+static void on_drain(uv_timer_t *t)
+{
+	struct sp_node *n = t->data;
+	int timed_out = mono_ms() > n->drain_deadline;
+	if ((sp_http_inflight(n->http) == 0 && !n->cp_busy) || (timed_out && !n->cp_busy))
+		finish(n);
+}
+
+static void stop(struct sp_node *n, const char *why)
+{
+	if (n->stopping) {
+		sp_logx(n->log, SP_LOGX_INFO, "node", "already stopping signal=%s", why);
+		return;
+	}
+	n->stopping = 1;
+	sp_logx(n->log, SP_LOGX_INFO, "node", "stopping signal=%s inflight=%u", why,
+		sp_http_inflight(n->http));
+	sp_http_quiesce(n->http);
+	uv_timer_stop(&n->cp_timer);
+	n->drain_deadline = mono_ms() + (uint64_t)n->conf.request_timeout_s * 1000 + 5000;
+	uv_timer_start(&n->drain_timer, on_drain, 0, DRAIN_POLL_MS);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct sp_node *n = s->data;
+	if (signum == SIGHUP)
+		reload(n);
+	else
+		stop(n, signum == SIGTERM ? "TERM" : "INT");
+}
+
+/* ---- starting ------------------------------------------------------------------------ */
+
+/* load_key reads the node key, creating it first in default mode. */
+static int load_key(struct sp_node *n, uint8_t pk[32], uint8_t sk[64])
+{
+	char why[SP_KEYFILE_WHY];
+	struct stat st;
+	if (n->o->create_key && stat(n->conf.key_path, &st) != 0 && errno == ENOENT) {
+		int rc = sp_keyfile_generate(n->conf.key_path, pk, sk, why, sizeof(why));
+		if (rc == 0)
+			sp_logx(n->log, SP_LOGX_INFO, "node", "created key file=%s (back it up)",
+				n->conf.key_path);
+		else
+			sp_logx(n->log, SP_LOGX_ERROR, "node", "cannot create key: %s", why);
+		return rc;
+	}
+	int rc = sp_keyfile_load(n->conf.key_path, pk, sk, why, sizeof(why));
+	if (rc)
+		sp_logx(n->log, SP_LOGX_ERROR, "node", "cannot use key file %s: %s",
+			n->conf.key_path, why);
+	return rc;
+}
+
+static int open_store(struct sp_node *n)
+{
+	uint8_t pk[32], sk[64];
+	int rc = load_key(n, pk, sk);
+	if (rc)
+		return rc;
+	struct sp_note_key k;
+	struct sp_buf b;
+	sp_buf_init(&b);
+	if (sp_note_key_init(&k, n->origin, SP_NOTE_TYPE_ED25519, pk) == 0) {
+		sp_note_vkey_format(&k, &b);
+		if (b.err == 0 && b.len < sizeof(n->vkey))
+			snprintf(n->vkey, sizeof(n->vkey), "%.*s", (int)b.len, (const char *)b.p);
+	}
+	sp_buf_free(&b);
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s/store", n->conf.data_dir) >= (int)sizeof(path))
+		rc = SP_ERR_RANGE;
+	else
+		rc = sp_mkdirs(n->conf.data_dir, 0700);
+	if (rc == 0) {
+		struct sp_store_opts so = {.own_origin = n->origin, .own_sk = sk,
+					   .checkpoint_ms = n->conf.checkpoint_ms};
+		rc = sp_store_open(path, &so, &n->store);
+	}
+	sodium_memzero(sk, sizeof(sk));
+	if (rc) {
+		sp_logx(n->log, SP_LOGX_ERROR, "store", "cannot open store path=%s err=%s: %s%s",
+			path, sp_errname(rc), sp_strerror(rc),
+			rc == SP_ERR_BUSY ? " (is another simpuld running on it?)" : "");
+		return rc;
+	}
+	/* A fresh log gets its first checkpoint now, so it is servable. */
+	rc = sp_node_checkpoint_sign(n);
+	if (rc && rc != SP_ERR_STALE)
+		sp_logx(n->log, SP_LOGX_WARN, "store", "checkpoint not signed err=%s",
+			sp_errname(rc));
+	return 0;
+}
+
+static int start_http(struct sp_node *n)
+{
+	struct sp_http_opts ho = {
+		.listen = n->conf.http_listen,
+		.max_body_bytes = n->conf.max_body_bytes,
+		.max_connections = n->conf.max_connections,
+		.timeout_s = n->conf.request_timeout_s,
+		.threads = n->conf.threads,
+		.rate_limit = n->conf.rate_limit,
+		.rate_burst = n->conf.rate_burst,
+		.log = n->log,
+	};
+	int rc = sp_http_new(&ho, &n->http);
+	for (int i = 0; rc == 0 && api_tables[i]; i++)
+		rc = sp_http_add_routes(n->http, api_tables[i], n);
+	if (rc == 0)
+		rc = sp_http_start(n->http);
+	if (rc)
+		return rc;
+	char addr[80], line[96];
+	sp_http_addr(n->http, addr, sizeof(addr));
+	snprintf(line, sizeof(line), "%s\n", addr);
+	/* Written after binding, atomically: whoever reads it can connect. */
+	if (snprintf(n->addr_path, sizeof(n->addr_path), "%s/simpuld.addr", n->conf.data_dir) >=
+	    (int)sizeof(n->addr_path))
+		rc = SP_ERR_RANGE;
+	else
+		rc = sp_file_replace(n->addr_path, line, strlen(line));
+	if (rc)
+		sp_logx(n->log, SP_LOGX_ERROR, "node", "cannot write %s", n->addr_path);
+	else
+		sp_logx(n->log, SP_LOGX_INFO, "http", "listening addr=%s threads=%u", addr,
+			n->conf.threads);
+	return rc;
+}
+
+static int start_loop(struct sp_node *n)
+{
+	int rc = uv_loop_init(&n->loop);
+	if (rc)
+		return SP_ERR_INTERNAL;
+	uv_async_init(&n->loop, &n->wake, on_wake);
+	uv_signal_init(&n->loop, &n->sig_term);
+	uv_signal_init(&n->loop, &n->sig_int);
+	uv_signal_init(&n->loop, &n->sig_hup);
+	uv_timer_init(&n->loop, &n->cp_timer);
+	uv_timer_init(&n->loop, &n->drain_timer);
+	n->wake.data = n->sig_term.data = n->sig_int.data = n->sig_hup.data = n;
+	n->cp_timer.data = n->drain_timer.data = n;
+	uv_signal_start(&n->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&n->sig_int, on_signal, SIGINT);
+	uv_signal_start(&n->sig_hup, on_signal, SIGHUP);
+	uv_timer_start(&n->cp_timer, on_cp_timer, n->conf.checkpoint_ms, n->conf.checkpoint_ms);
+	return 0;
+}
+
+static int node_start(struct sp_node *n)
+{
+	char why[SP_CONF_WHY];
+	if (load_conf(n->o, &n->conf, why, sizeof(why)) != 0) {
+		sp_logx(n->log, SP_LOGX_ERROR, "conf", "%s", why);
+		return SP_ERR_CONFIG;
+	}
+	n->level = n->conf.log_level;
+	n->rate_limit = n->conf.rate_limit;
+	n->rate_burst = n->conf.rate_burst;
+	sp_logx_set_level(n->log, n->conf.log_level);
+	sp_conf_origin(&n->conf, n->origin, sizeof(n->origin));
+	sp_logx(n->log, SP_LOGX_INFO, "node", "starting version=%s origin=%s config=%s data=%s",
+		SIMPUL_VERSION, n->origin, n->o->conf_path ? n->o->conf_path : "(built-in)",
+		n->conf.data_dir);
+	if (!n->conf.has_root_key)
+		sp_logx(n->log, SP_LOGX_WARN, "node",
+			"no [federation] root_key: standalone node, trusting no coordinator");
+	int rc = open_store(n);
+	if (rc == 0)
+		rc = start_loop(n);
+	if (rc == 0)
+		rc = start_http(n);
+	if (rc == 0) {
+		struct sp_log_info info = {0};
+		uint32_t id;
+		if (sp_store_own_log(n->store, &id) == 0)
+			sp_store_log_info(n->store, id, &info);
+		sp_logx(n->log, SP_LOGX_INFO, "node", "ready origin=%s size=%llu logs=%u vkey=%s",
+			n->origin, (unsigned long long)info.size, sp_store_log_count(n->store),
+			n->vkey);
+	}
+	return rc;
+}
+
+int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
+{
+	struct sp_node *n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return 1;
+	n->o = o;
+	n->log = log;
+	n->t0_ms = mono_ms();
+	pthread_mutex_init(&n->defer_mu, NULL);
+	int loop_up = 0;
+	int rc = node_start(n);
+	loop_up = n->wake.loop != NULL;
+	if (rc == 0) {
+		uv_run(&n->loop, UV_RUN_DEFAULT);
+	} else {
+		sp_http_free(n->http);
+		sp_store_close(n->store);
+		if (loop_up) {
+			uv_walk(&n->loop, close_handle, NULL);
+			uv_run(&n->loop, UV_RUN_DEFAULT);
+		}
+	}
+	if (loop_up)
+		uv_loop_close(&n->loop);
+	pthread_mutex_destroy(&n->defer_mu);
+	free(n);
+	return rc ? 1 : 0;
+}
+
+/* ---- metrics ------------------------------------------------------------------------ */
+
+static void put_line(struct sp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_line(struct sp_buf *b, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (len > 0)
+		sp_buf_put(b, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+}
+
+void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
+{
+	put_line(out, "# HELP simpul_build_info Version of this simpuld.\n"
+		      "# TYPE simpul_build_info gauge\nsimpul_build_info{version=\"%s\"} 1\n",
+		 SIMPUL_VERSION);
+	put_line(out, "# HELP simpul_uptime_seconds Seconds since the node started.\n"
+		      "# TYPE simpul_uptime_seconds gauge\nsimpul_uptime_seconds %.3f\n",
+		 (double)sp_node_uptime_ms(n) / 1000.0);
+	put_line(out, "# HELP simpul_appends_total Own-log appends, by result.\n"
+		      "# TYPE simpul_appends_total counter\n"
+		      "simpul_appends_total{result=\"ok\"} %llu\n"
+		      "simpul_appends_total{result=\"error\"} %llu\n",
+		 (unsigned long long)atomic_load(&n->appends_ok),
+		 (unsigned long long)atomic_load(&n->appends_err));
+	put_line(out, "# HELP simpul_checkpoints_signed_total Own checkpoint signing calls.\n"
+		      "# TYPE simpul_checkpoints_signed_total counter\n"
+		      "simpul_checkpoints_signed_total %llu\n",
+		 (unsigned long long)atomic_load(&n->checkpoints));
+	put_line(out, "# HELP simpul_log_entries Durable entries per log held.\n"
+		      "# TYPE simpul_log_entries gauge\n");
+	uint32_t count = sp_store_log_count(n->store);
+	for (uint32_t id = 0; id < count; id++) {
+		struct sp_log_info info;
+		if (sp_store_log_info(n->store, id, &info) == 0)
+			put_line(out, "simpul_log_entries{origin=\"%s\",own=\"%d\"} %llu\n",
+				 info.origin, info.own, (unsigned long long)info.size);
+	}
+	uint64_t bytes = 0;
+	if (sp_store_disk_bytes(n->store, &bytes) == 0)
+		put_line(out, "# HELP simpul_store_disk_bytes Live SST and WAL bytes of the store.\n"
+			      "# TYPE simpul_store_disk_bytes gauge\nsimpul_store_disk_bytes %llu\n",
+			 (unsigned long long)bytes);
+	sp_http_metrics(n->http, out);
+}

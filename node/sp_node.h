@@ -1,0 +1,93 @@
+/*
+ * sp_node.h - the simpuld node: its lifecycle and what API handlers may
+ * use of it.
+ *
+ * A node is one libuv loop (the main thread) that owns: the config, the
+ * event log, the store (own log "<federation>/<id>" signed with the node
+ * key, plus replicas), the HTTP server, a checkpoint timer and the signal
+ * handlers. sp_node_run does everything from reading the key to the clean
+ * exit:
+ *
+ *   SIGTERM, SIGINT  stop accepting, let requests in flight finish, sign a
+ *                    final checkpoint, close the store, exit 0
+ *   SIGHUP           re-read the config; apply log level and rate limits;
+ *                    log what changed and what needs a restart
+ *
+ * HTTP handlers run on the server's threads. They may call the functions
+ * below (all thread-safe) and the store's (thread-safe too); to run
+ * something on the loop thread, they use sp_node_defer.
+ */
+#ifndef SP_NODE_H
+#define SP_NODE_H
+
+#include <stdint.h>
+
+#include "sp_conf.h"
+#include "sp_http.h"
+#include "sp_logx.h"
+#include "sp_store.h"
+
+#ifndef SIMPUL_VERSION
+#define SIMPUL_VERSION "unknown"
+#endif
+
+struct sp_node;
+
+struct sp_node_opts {
+	const char *conf_path;    /* config file; NULL: the built-in default */
+	const char *dir;          /* with the default: folder for its relative paths */
+	const char *http_listen;  /* overrides [http] listen (NULL: no) */
+	const char *log_level;    /* overrides [node] log_level (NULL: no) */
+	int create_key;           /* create the key file if missing (default mode) */
+};
+
+/* sp_node_run reads the config and runs a node until a stop signal.
+ * Returns the process exit code: 0 after a clean stop, 1 if it could not
+ * start (the reason is logged to log). */
+int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log);
+
+/* ---- for API handlers ----------------------------------------------------- */
+
+struct sp_store *sp_node_store(struct sp_node *n);
+struct sp_logx *sp_node_log(struct sp_node *n);
+
+/* The config as loaded at start (reloads change only the log level and
+ * rate limits, which handlers do not read). */
+const struct sp_conf *sp_node_conf(struct sp_node *n);
+
+/* sp_node_origin: the own log's origin; sp_node_vkey: its verifier key. */
+const char *sp_node_origin(struct sp_node *n);
+const char *sp_node_vkey(struct sp_node *n);
+
+/* sp_node_uptime_ms: milliseconds since the node started. */
+uint64_t sp_node_uptime_ms(struct sp_node *n);
+
+/* sp_node_find_log finds the log an URL names by its institution id:
+ * origin "<federation>/<inst>". SP_ERR_NOT_FOUND. */
+int sp_node_find_log(struct sp_node *n, const char *inst, uint32_t *id);
+
+/* sp_node_defer runs fn(n, arg) on the loop thread soon. From any thread.
+ * SP_ERR_CLOSED once the node is stopping (fn is then not called). */
+typedef void (*sp_node_fn)(struct sp_node *n, void *arg);
+int sp_node_defer(struct sp_node *n, sp_node_fn fn, void *arg);
+
+/* sp_node_append_async appends to the own log like sp_store_append_async
+ * (cb runs on the store's commit thread once the entry is durable or
+ * failed) and counts it in the metrics. */
+int sp_node_append_async(struct sp_node *n, uint64_t type, const uint8_t *body, size_t len,
+			 sp_append_cb cb, void *arg);
+
+/* sp_node_checkpoint_sign signs a checkpoint of the own log now (blocking:
+ * call it off the loop thread, e.g. in uv work) and counts it. */
+int sp_node_checkpoint_sign(struct sp_node *n);
+
+/* sp_node_metrics appends the node's Prometheus metrics (uptime, appends,
+ * checkpoints, log sizes, disk bytes, HTTP) to out. */
+void sp_node_metrics(struct sp_node *n, struct sp_buf *out);
+
+/* sp_node_queue_work runs work(arg) on libuv's thread pool and then
+ * after(arg, status) on the loop thread. Loop thread only. */
+int sp_node_queue_work(struct sp_node *n, void (*work)(void *arg),
+		       void (*after)(void *arg, int status), void *arg);
+
+#endif
