@@ -408,6 +408,8 @@ struct sp_report_state {
  * id, index) order, each checked against the rules of docs/reports.md; an
  * entry that breaks one is marked invalid in st->verdict and skipped, it
  * never stops the computation. Deadlines and the auto-close use `now`.
+ * sub_inst (whose log holds the submission: any node accepts any report)
+ * is checked for presence only; the first holder is the body's routed_to.
  * st is filled and owns allocations: release with sp_report_state_free.
  * Errors (the computation itself): SP_ERR_ARG, SP_ERR_NOMEM, and the
  * sp_report_parse errors for a bad submission body. */
