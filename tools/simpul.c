@@ -26,7 +26,6 @@ static const struct simpul_cmd top_cmds[] = {
 	{"log", simpul_log_main, "append to, verify and export signed logs"},
 	{"demo", simpul_demo_main, "build, verify and export a demo complaint log"},
 	{"federation", simpul_federation_main, "generate a federation: keys, directory, routing"},
-	{"federation", simpul_federation_main, "generate a federation: keys, directory, routing"},
 	{NULL, NULL, NULL},
 };
 

@@ -107,6 +107,5 @@ int simpul_log_verify_main(int argc, char **argv);
 int simpul_log_export_main(int argc, char **argv);
 int simpul_demo_main(int argc, char **argv);
 int simpul_federation_main(int argc, char **argv);
-int simpul_federation_main(int argc, char **argv);
 
 #endif
