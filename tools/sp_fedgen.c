@@ -225,17 +225,20 @@ int sp_sealfile_load(const char *path, uint8_t pk[32], uint8_t sk[32], char *why
 	ssize_t n = -1;
 	int rc = 0;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		rc = why_msg(why, why_cap, SP_ERR_IO, "%s is not a regular file (%s)", path, errno);
+		rc = SP_ERR_IO;
 	else if (st.st_mode & 077)
-		rc = why_msg(why, why_cap, SP_ERR_CONFIG, "%s is readable by others (%s); chmod 600",
-			     path, 0);
+		rc = SP_ERR_CONFIG; /* as for signing keys: a leaked seal key opens reports */
 	else
 		n = read(fd, text, sizeof(text));
 	close(fd);
 	uint8_t s[32];
 	if (rc == 0 && (n < 0 || seal_parse(text, (size_t)n, s) != 0))
-		rc = why_msg(why, why_cap, SP_ERR_KEY_FORMAT, "%s is not a seal key file (%s)",
-			     path, 0);
+		rc = SP_ERR_KEY_FORMAT;
+	if (rc && why && why_cap)
+		snprintf(why, why_cap, "%s: %s", path,
+			 rc == SP_ERR_CONFIG ? "group or others may read it; run chmod 600"
+			 : rc == SP_ERR_IO   ? "not a readable regular file"
+					     : "not a simpul seal key file");
 	if (rc == 0 && pk)
 		crypto_scalarmult_base(pk, s);
 	if (rc == 0 && sk)
