@@ -391,7 +391,16 @@ static int load_key(struct sp_node *n, uint8_t pk[32], uint8_t sk[64])
 	char why[SP_KEYFILE_WHY];
 	struct stat st;
 	if (n->o->create_key && stat(n->conf.key_path, &st) != 0 && errno == ENOENT) {
-		int rc = sp_keyfile_generate(n->conf.key_path, pk, sk, why, sizeof(why));
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", n->conf.key_path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir)
+			*slash = '\0';
+		int rc = slash && slash != dir ? sp_mkdirs(dir, 0700) : 0;
+		if (rc == 0)
+			rc = sp_keyfile_generate(n->conf.key_path, pk, sk, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "cannot create the key's folder");
 		if (rc == 0)
 			sp_logx(n->log, SP_LOGX_INFO, "node", "created key file=%s (back it up)",
 				n->conf.key_path);
