@@ -108,5 +108,13 @@ int simpul_keygen_main(int argc, char **argv)
 		return simpul_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if ((out == NULL) == (show == NULL))
 		return simpul_usage(cmd, "give exactly one of --out FILE and --show FILE");
+	/* Check the name first: a bad one must not leave a new key behind. */
+	struct sp_note_key k;
+	static const uint8_t no_pk[SP_KEY_BYTES];
+	if (name && sp_note_key_init(&k, name, SP_NOTE_TYPE_ED25519, no_pk) != 0)
+		return simpul_usage(cmd,
+				    "--name '%s' is not a valid key name (1 to 256 bytes, no "
+				    "spaces or '+')",
+				    name);
 	return out ? keygen_out(out, name) : keygen_show(show, name);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -59,6 +60,10 @@ int simpul_open_own(const char *data, const char *origin, const uint8_t sk[SP_SE
 
 int simpul_open_ro(const char *data, struct sp_store **out)
 {
+	/* RocksDB would create a missing folder even when opening read-only. */
+	struct stat st;
+	if (stat(data, &st) != 0 || !S_ISDIR(st.st_mode))
+		return simpul_fail(SP_ERR_NOT_FOUND, "opening store %s (no such folder)", data);
 	struct sp_store_opts o = {0};
 	o.read_only = 1;
 	o.verify_threads = 1; /* the tools bring their own pool */
@@ -319,11 +324,19 @@ static const char *argv_text(void *ctx, uint64_t i, char *scratch, size_t cap, s
 	return t;
 }
 
+/* A slot no outcome was written to: a bulk append stops queueing at the
+ * first entry the store refuses, so the TEXTs after it were never tried. */
+#define SLOT_NOT_QUEUED 1
+
 /* print_slots prints '<index> <hash>' per appended entry, in order. */
 static void print_slots(const struct simpul_slot *slots, int n)
 {
 	for (int i = 0; i < n; i++) {
 		char hex[2 * SP_HASH_BYTES + 1];
+		if (slots[i].err == SLOT_NOT_QUEUED) {
+			printf("- not appended: an earlier entry failed\n");
+			continue;
+		}
 		if (slots[i].err) {
 			printf("- failed: %s\n", sp_strerror(slots[i].err));
 			continue;
@@ -347,6 +360,8 @@ static int append_run(struct sp_store *s, const struct append_args *a)
 		struct simpul_slot *slots = calloc((size_t)a->ntexts, sizeof(*slots));
 		if (slots == NULL)
 			return simpul_fail(SP_ERR_NOMEM, "appending");
+		for (int i = 0; i < a->ntexts; i++)
+			slots[i].err = SLOT_NOT_QUEUED;
 		simpul_append_bulk(s, a->type, (uint64_t)a->ntexts, argv_text, a->texts, slots,
 				   &res);
 		print_slots(slots, a->ntexts);
