@@ -462,7 +462,7 @@ void sp_http_metrics(struct sp_http *h, struct sp_buf *out)
 			uint64_t n = atomic_load(&h->count[i][k]);
 			if (n == 0)
 				continue;
-			char code[8];
+			char code[16];
 			if (sp_http_codes[k])
 				snprintf(code, sizeof(code), "%u", sp_http_codes[k]);
 			else
