@@ -215,6 +215,33 @@ static void test_load_file(void **state)
 	assert_non_null(strstr(why, "missing.ini"));
 }
 
+/* The example configs in config/ are valid, and default.ini is the
+ * built-in text byte for byte. */
+static void test_example_files(void **state)
+{
+	static const char *const names[] = {"default", "ministry", "province", "kabupaten"};
+	for (size_t i = 0; i < 4; i++) {
+		char path[1024], why[SP_CONF_WHY];
+		snprintf(path, sizeof(path), "%s/config/%s.ini", SP_SOURCE_DIR, names[i]);
+		struct sp_conf c;
+		if (sp_conf_load(&c, path, why, sizeof(why)) != 0)
+			fail_msg("%s", why);
+		if (i > 0)
+			assert_string_equal(c.federation, "lapor.go.id");
+		if (i > 0)
+			assert_int_equal(c.has_root_key, 1);
+	}
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/config/default.ini", SP_SOURCE_DIR);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static char text[65536];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_string_equal(text, sp_conf_default_ini);
+}
+
 static void test_listen_parse(void **state)
 {
 	char host[64];
@@ -239,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_default_config),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_example_files),
 		cmocka_unit_test(test_listen_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
