@@ -461,6 +461,9 @@ static int db_open(struct sp_store *s, const char *path, const struct sp_store_o
 	rocksdb_options_set_create_missing_column_families(s->dbopts, 1);
 	rocksdb_options_set_max_background_jobs(s->dbopts, 2);
 	rocksdb_options_set_max_open_files(s->dbopts, 512);
+	/* The default opens SST files with 16 threads per column family:
+	 * ~100 threads for every short-lived CLI run. */
+	rocksdb_options_set_max_file_opening_threads(s->dbopts, 2);
 	for (int i = 0; i < SP_CF_N; i++)
 		set_cf_options(s, (enum sp_cf)i);
 
@@ -522,6 +525,14 @@ static int own_checkpoint_load(struct sp_store *s, struct sp_log *l)
 	return rc;
 }
 
+static int has_own_log(struct sp_store *s)
+{
+	for (uint32_t i = 0; i < s->nlogs; i++)
+		if (s->logs[i]->own)
+			return 1;
+	return 0;
+}
+
 static int open_own_log(struct sp_store *s, const struct sp_store_opts *o)
 {
 	uint8_t pk[32];
@@ -529,6 +540,8 @@ static int open_own_log(struct sp_store *s, const struct sp_store_opts *o)
 	crypto_sign_ed25519_sk_to_pk(pk, o->own_sk);
 	memcpy(s->sk, o->own_sk, SP_SECRET_BYTES);
 	int rc = sp_store_log_find(s, o->own_origin, &id);
+	if (rc == SP_ERR_NOT_FOUND && has_own_log(s))
+		return SP_ERR_EXISTS; /* one own log per store: a node has one key and origin */
 	if (rc == SP_ERR_NOT_FOUND) {
 		if (o->read_only)
 			return SP_ERR_NOT_FOUND;

@@ -47,7 +47,9 @@ struct sp_store_opts {
 /* sp_store_open opens (or creates) the store in folder `path`. On success
  * *out owns the store; close it with sp_store_close. Errors: SP_ERR_BUSY
  * (another process has it open), SP_ERR_DB, SP_ERR_CORRUPT (a log's tree
- * does not match its latest signed checkpoint), SP_ERR_ARG. */
+ * does not match its latest signed checkpoint), SP_ERR_ARG (the own origin
+ * is known here with another key), SP_ERR_EXISTS (the store already has an
+ * own log under another origin: one node, one own log). */
 int sp_store_open(const char *path, const struct sp_store_opts *opts, struct sp_store **out);
 
 /* sp_store_close waits for pending appends to become durable (their

@@ -202,6 +202,11 @@ static void test_reopen_and_continue(void **state)
 	struct sp_store_opts bad = {.own_origin = ORIGIN, .own_sk = sk2};
 	struct sp_store *s2 = NULL;
 	assert_int_equal(sp_store_open(f->dir, &bad, &s2), SP_ERR_ARG);
+	/* Nor may a second own log, under another origin, with any key. */
+	struct sp_store_opts other = {.own_origin = "test.simpul/99.99", .own_sk = sk2};
+	assert_int_equal(sp_store_open(f->dir, &other, &s2), SP_ERR_EXISTS);
+	other.own_sk = f->sk;
+	assert_int_equal(sp_store_open(f->dir, &other, &s2), SP_ERR_EXISTS);
 
 	f->s = open_own(f->dir, f->sk);
 	/* A second opener of the same folder is refused while it is open. */
