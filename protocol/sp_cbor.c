@@ -487,6 +487,20 @@ int sp_cbor_read_bytes(struct sp_cbor_reader *r, const uint8_t **p, size_t *n)
 	return err;
 }
 
+int sp_cbor_read_fixed(struct sp_cbor_reader *r, uint8_t *dst, size_t n, int bad_len)
+{
+	const uint8_t *p;
+	size_t got;
+	int err = sp_cbor_read_bytes(r, &p, &got);
+
+	if (err)
+		return err;
+	if (got != n)
+		return bad_len;
+	memcpy(dst, p, n);
+	return 0;
+}
+
 int sp_cbor_read_text(struct sp_cbor_reader *r, const char **s, size_t *n)
 {
 	struct sp_cbor_item it;

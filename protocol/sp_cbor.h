@@ -102,6 +102,12 @@ int sp_cbor_read_text(struct sp_cbor_reader *r, const char **s, size_t *n);
 int sp_cbor_read_map(struct sp_cbor_reader *r, uint64_t *count);
 int sp_cbor_read_array(struct sp_cbor_reader *r, uint64_t *count);
 
+/* sp_cbor_read_fixed reads a byte string that must be exactly n bytes and
+ * copies it to dst (caller-owned, n bytes). A string of another length is
+ * a field error of the caller's format, not a CBOR one, so the caller names
+ * the code returned for it: bad_len. Other errors: as sp_cbor_read_bytes. */
+int sp_cbor_read_fixed(struct sp_cbor_reader *r, uint8_t *dst, size_t n, int bad_len);
+
 /* sp_cbor_read_key reads a map key: an unsigned integer strictly greater
  * than *prev (pass *prev = -1 as INT64_MIN sentinel: use
  * SP_CBOR_NO_KEY before the first key). Updates *prev.

@@ -139,19 +139,11 @@ done:
 
 /* ---- strict decoding -------------------------------------------------- */
 
-/* read_fixed reads a byte string that must be exactly n bytes long. */
+/* read_fixed reads a byte string that must be exactly n bytes long; another
+ * length is SP_ERR_ENTRY_FIELD_SIZE. */
 static int read_fixed(struct sp_cbor_reader *r, uint8_t *dst, size_t n)
 {
-	const uint8_t *p;
-	size_t got;
-	int err = sp_cbor_read_bytes(r, &p, &got);
-
-	if (err)
-		return err;
-	if (got != n)
-		return SP_ERR_ENTRY_FIELD_SIZE;
-	memcpy(dst, p, n);
-	return 0;
+	return sp_cbor_read_fixed(r, dst, n, SP_ERR_ENTRY_FIELD_SIZE);
 }
 
 static int read_version(struct sp_cbor_reader *r, struct sp_entry *e)

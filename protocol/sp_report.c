@@ -39,18 +39,11 @@ static int read_str(struct sp_cbor_reader *r, struct sp_str *s, size_t min, size
 	return s->n < min || s->n > max ? SP_ERR_REPORT_FIELD : 0;
 }
 
+/* read_fixed reads a byte string of exactly n bytes; another length is a
+ * report field error. */
 static int read_fixed(struct sp_cbor_reader *r, uint8_t *dst, size_t n)
 {
-	const uint8_t *p;
-	size_t got;
-	int err = sp_cbor_read_bytes(r, &p, &got);
-
-	if (err)
-		return err;
-	if (got != n)
-		return SP_ERR_REPORT_FIELD;
-	memcpy(dst, p, n);
-	return 0;
+	return sp_cbor_read_fixed(r, dst, n, SP_ERR_REPORT_FIELD);
 }
 
 static int read_range(struct sp_cbor_reader *r, uint64_t lo, uint64_t hi, uint32_t *v)
