@@ -12,6 +12,7 @@
  */
 #include "sp_dir.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,8 +121,9 @@ static int len_ok(const char *s, size_t min, size_t max)
 
 /* ---- record checks (shared by encoders and decoders) ---------------------- */
 
-static int inst_check(const struct sp_dir_inst *r)
+static int inst_check(const void *p)
 {
+	const struct sp_dir_inst *r = p;
 	if (!sp_dir_id_valid(r->id) || !len_ok(r->name, 1, SP_DIR_NAME_MAX) ||
 	    (unsigned)r->tier > SP_DIR_TIER_UNIT)
 		return SP_ERR_DIR_RECORD;
@@ -144,16 +146,18 @@ static int inst_check(const struct sp_dir_inst *r)
 	return 0;
 }
 
-static int officer_check(const struct sp_dir_officer *r)
+static int officer_check(const void *p)
 {
+	const struct sp_dir_officer *r = p;
 	if (!sp_dir_id_valid(r->inst) || !len_ok(r->name, 1, SP_DIR_NAME_MAX) ||
 	    (unsigned)r->role > SP_DIR_ROLE_PENGHUBUNG || (unsigned)r->action > SP_DIR_REMOVE)
 		return SP_ERR_DIR_RECORD;
 	return 0;
 }
 
-static int route_check(const struct sp_dir_route *r)
+static int route_check(const void *p)
 {
+	const struct sp_dir_route *r = p;
 	if (!len_ok(r->rule_id, 1, SP_DIR_RULE_MAX) || !rule_id_valid(r->rule_id) ||
 	    !len_ok(r->category, 1, SP_DIR_CATEGORY_MAX) || !sp_dir_category_valid(r->category))
 		return SP_ERR_DIR_RECORD;
@@ -165,8 +169,9 @@ static int route_check(const struct sp_dir_route *r)
 	return 0;
 }
 
-static int policy_check(const struct sp_dir_policy *r)
+static int policy_check(const void *p)
 {
+	const struct sp_dir_policy *r = p;
 	if (r->category[0] != '\0' &&
 	    (!len_ok(r->category, 1, SP_DIR_CATEGORY_MAX) || !sp_dir_category_valid(r->category) ||
 	     strcmp(r->category, "*") == 0))
@@ -178,136 +183,197 @@ static int policy_check(const struct sp_dir_policy *r)
 	return 0;
 }
 
-static int delegate_check(const struct sp_dir_delegate *r)
+static int delegate_check(const void *p)
 {
+	const struct sp_dir_delegate *r = p;
 	if (!sp_dir_id_valid(r->delegate) || !sp_dir_id_valid(r->root) ||
 	    (r->grant != 0 && r->grant != 1))
 		return SP_ERR_DIR_RECORD;
 	return 0;
 }
 
+/* ---- the record codec: one table per record type ------------------------------ */
+
+/* Every record is a map whose keys are 0, 1, ... n-1, all required, in
+ * order; so a record type is fully described by its list of fields, key i
+ * being fields[i], and one encoder and one strict decoder serve all five. */
+enum fkind {
+	F_STR,   /* char[]: text of min..max bytes */
+	F_KEY,   /* uint8_t[SP_KEY_BYTES]: byte string */
+	F_UINT,  /* uint32_t or an enum of its size: unsigned 0..max */
+	F_STRS,  /* char[rows][len + 1] + size_t count: array of 0..rows texts of 1..len */
+	F_BOOL,  /* int 0 or 1: CBOR false or true */
+};
+
+struct field {
+	enum fkind kind;
+	size_t off;   /* the member in the record */
+	size_t min;   /* F_STR: shortest text */
+	size_t max;   /* F_STR, F_STRS: longest text; F_UINT: largest value */
+	size_t rows;  /* F_STRS: most elements */
+	size_t count; /* F_STRS: offset of the size_t element count */
+};
+
+struct codec {
+	const struct field *f;
+	size_t n;
+	size_t size;                  /* sizeof the record */
+	int (*check)(const void *r); /* the record's semantic checks */
+};
+
+#define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
+/* Text maxima come from the member's size, so a decoder can never overflow one. */
+#define FSTR(T, m, lo) {F_STR, offsetof(T, m), (lo), MEMBER_SIZE(T, m) - 1, 0, 0}
+#define FKEY(T, m) {F_KEY, offsetof(T, m), 0, 0, 0, 0}
+#define FUINT(T, m, hi) {F_UINT, offsetof(T, m), 0, (hi), 0, 0}
+#define FSTRS(T, m, cnt)                                                                       \
+	{F_STRS, offsetof(T, m), 0, MEMBER_SIZE(T, m[0]) - 1,                                  \
+	 MEMBER_SIZE(T, m) / MEMBER_SIZE(T, m[0]), offsetof(T, cnt)}
+#define FBOOL(T, m) {F_BOOL, offsetof(T, m), 0, 0, 0, 0}
+#define CODEC(T, fields, chk) {fields, sizeof(fields) / sizeof(fields[0]), sizeof(T), chk}
+
+/* F_UINT members are read and written as uint32_t. */
+_Static_assert(sizeof(enum sp_dir_tier) == sizeof(uint32_t), "tier is 32 bits");
+_Static_assert(sizeof(enum sp_dir_role) == sizeof(uint32_t), "role is 32 bits");
+_Static_assert(sizeof(enum sp_dir_officer_action) == sizeof(uint32_t), "action is 32 bits");
+
+static const struct field inst_fields[] = {
+	FSTR(struct sp_dir_inst, id, 1),
+	FSTR(struct sp_dir_inst, name, 1),
+	FUINT(struct sp_dir_inst, tier, SP_DIR_TIER_UNIT),
+	FSTR(struct sp_dir_inst, parent, 0),
+	FKEY(struct sp_dir_inst, sign_key),
+	FKEY(struct sp_dir_inst, seal_key),
+	FSTRS(struct sp_dir_inst, peers, npeers),
+	FSTR(struct sp_dir_inst, http, 0),
+	FSTRS(struct sp_dir_inst, regions, nregions),
+	FSTRS(struct sp_dir_inst, categories, ncategories),
+};
+
+static const struct field officer_fields[] = {
+	FSTR(struct sp_dir_officer, inst, 1),
+	FKEY(struct sp_dir_officer, key),
+	FSTR(struct sp_dir_officer, name, 1),
+	FUINT(struct sp_dir_officer, role, SP_DIR_ROLE_PENGHUBUNG),
+	FUINT(struct sp_dir_officer, action, SP_DIR_REMOVE),
+};
+
+static const struct field route_fields[] = {
+	FSTR(struct sp_dir_route, rule_id, 1),
+	FSTR(struct sp_dir_route, category, 1),
+	FSTR(struct sp_dir_route, region, 0),
+	FSTR(struct sp_dir_route, inst, 0),
+};
+
+static const struct field policy_fields[] = {
+	FSTR(struct sp_dir_policy, category, 0),
+	FUINT(struct sp_dir_policy, verify, SP_DIR_DAYS_MAX),
+	FUINT(struct sp_dir_policy, answer, SP_DIR_DAYS_MAX),
+	FUINT(struct sp_dir_policy, window, SP_DIR_DAYS_MAX),
+	FUINT(struct sp_dir_policy, ceiling, SP_DIR_DAYS_MAX),
+};
+
+static const struct field delegate_fields[] = {
+	FSTR(struct sp_dir_delegate, delegate, 1),
+	FSTR(struct sp_dir_delegate, root, 1),
+	FBOOL(struct sp_dir_delegate, grant),
+};
+
+static const struct codec inst_codec = CODEC(struct sp_dir_inst, inst_fields, inst_check);
+static const struct codec officer_codec =
+	CODEC(struct sp_dir_officer, officer_fields, officer_check);
+static const struct codec route_codec = CODEC(struct sp_dir_route, route_fields, route_check);
+static const struct codec policy_codec =
+	CODEC(struct sp_dir_policy, policy_fields, policy_check);
+static const struct codec delegate_codec =
+	CODEC(struct sp_dir_delegate, delegate_fields, delegate_check);
+
 /* ---- encoding ---------------------------------------------------------------- */
 
-static void put_str(struct sp_buf *b, uint64_t key, const char *s)
+static void put_str(struct sp_buf *b, const char *s)
 {
-	sp_cbor_put_uint(b, key);
 	sp_cbor_put_text(b, s, strlen(s));
 }
 
-static int finish(const struct sp_buf *b)
+static uint32_t get_u32(const unsigned char *m)
 {
-	return b->err ? SP_ERR_NOMEM : 0;
+	uint32_t v;
+	memcpy(&v, m, sizeof(v));
+	return v;
+}
+
+static void put_field(struct sp_buf *b, const struct field *f, const unsigned char *rec)
+{
+	const unsigned char *m = rec + f->off;
+	switch (f->kind) {
+	case F_STR:
+		put_str(b, (const char *)m);
+		break;
+	case F_KEY:
+		sp_cbor_put_bytes(b, m, SP_KEY_BYTES);
+		break;
+	case F_UINT:
+		sp_cbor_put_uint(b, get_u32(m));
+		break;
+	case F_STRS: {
+		size_t n;
+		memcpy(&n, rec + f->count, sizeof(n));
+		sp_cbor_put_array(b, n);
+		for (size_t i = 0; i < n; i++)
+			put_str(b, (const char *)m + i * (f->max + 1));
+		break;
+	}
+	case F_BOOL: {
+		int v;
+		memcpy(&v, m, sizeof(v));
+		sp_cbor_put_bool(b, v);
+		break;
+	}
+	}
+}
+
+/* encode checks the record first: an invalid one is never written. */
+static int encode(const struct codec *c, const void *r, struct sp_buf *out)
+{
+	if (r == NULL || out == NULL)
+		return SP_ERR_ARG;
+	int rc = c->check(r);
+	if (rc)
+		return rc;
+	sp_cbor_put_map(out, c->n);
+	for (size_t i = 0; i < c->n; i++) {
+		sp_cbor_put_uint(out, i);
+		put_field(out, &c->f[i], r);
+	}
+	return out->err ? SP_ERR_NOMEM : 0;
 }
 
 int sp_dir_inst_encode(const struct sp_dir_inst *r, struct sp_buf *out)
 {
-	if (r == NULL || out == NULL)
-		return SP_ERR_ARG;
-	int rc = inst_check(r);
-	if (rc)
-		return rc;
-	sp_cbor_put_map(out, 10);
-	put_str(out, 0, r->id);
-	put_str(out, 1, r->name);
-	sp_cbor_put_uint(out, 2);
-	sp_cbor_put_uint(out, (uint64_t)r->tier);
-	put_str(out, 3, r->parent);
-	sp_cbor_put_uint(out, 4);
-	sp_cbor_put_bytes(out, r->sign_key, SP_KEY_BYTES);
-	sp_cbor_put_uint(out, 5);
-	sp_cbor_put_bytes(out, r->seal_key, SP_KEY_BYTES);
-	sp_cbor_put_uint(out, 6);
-	sp_cbor_put_array(out, r->npeers);
-	for (size_t i = 0; i < r->npeers; i++)
-		sp_cbor_put_text(out, r->peers[i], strlen(r->peers[i]));
-	put_str(out, 7, r->http);
-	sp_cbor_put_uint(out, 8);
-	sp_cbor_put_array(out, r->nregions);
-	for (size_t i = 0; i < r->nregions; i++)
-		sp_cbor_put_text(out, r->regions[i], strlen(r->regions[i]));
-	sp_cbor_put_uint(out, 9);
-	sp_cbor_put_array(out, r->ncategories);
-	for (size_t i = 0; i < r->ncategories; i++)
-		sp_cbor_put_text(out, r->categories[i], strlen(r->categories[i]));
-	return finish(out);
+	return encode(&inst_codec, r, out);
 }
 
 int sp_dir_officer_encode(const struct sp_dir_officer *r, struct sp_buf *out)
 {
-	if (r == NULL || out == NULL)
-		return SP_ERR_ARG;
-	int rc = officer_check(r);
-	if (rc)
-		return rc;
-	sp_cbor_put_map(out, 5);
-	put_str(out, 0, r->inst);
-	sp_cbor_put_uint(out, 1);
-	sp_cbor_put_bytes(out, r->key, SP_KEY_BYTES);
-	put_str(out, 2, r->name);
-	sp_cbor_put_uint(out, 3);
-	sp_cbor_put_uint(out, (uint64_t)r->role);
-	sp_cbor_put_uint(out, 4);
-	sp_cbor_put_uint(out, (uint64_t)r->action);
-	return finish(out);
+	return encode(&officer_codec, r, out);
 }
 
 int sp_dir_route_encode(const struct sp_dir_route *r, struct sp_buf *out)
 {
-	if (r == NULL || out == NULL)
-		return SP_ERR_ARG;
-	int rc = route_check(r);
-	if (rc)
-		return rc;
-	sp_cbor_put_map(out, 4);
-	put_str(out, 0, r->rule_id);
-	put_str(out, 1, r->category);
-	put_str(out, 2, r->region);
-	put_str(out, 3, r->inst);
-	return finish(out);
+	return encode(&route_codec, r, out);
 }
 
 int sp_dir_policy_encode(const struct sp_dir_policy *r, struct sp_buf *out)
 {
-	if (r == NULL || out == NULL)
-		return SP_ERR_ARG;
-	int rc = policy_check(r);
-	if (rc)
-		return rc;
-	sp_cbor_put_map(out, 5);
-	put_str(out, 0, r->category);
-	sp_cbor_put_uint(out, 1);
-	sp_cbor_put_uint(out, r->verify);
-	sp_cbor_put_uint(out, 2);
-	sp_cbor_put_uint(out, r->answer);
-	sp_cbor_put_uint(out, 3);
-	sp_cbor_put_uint(out, r->window);
-	sp_cbor_put_uint(out, 4);
-	sp_cbor_put_uint(out, r->ceiling);
-	return finish(out);
+	return encode(&policy_codec, r, out);
 }
 
 int sp_dir_delegate_encode(const struct sp_dir_delegate *r, struct sp_buf *out)
 {
-	if (r == NULL || out == NULL)
-		return SP_ERR_ARG;
-	int rc = delegate_check(r);
-	if (rc)
-		return rc;
-	sp_cbor_put_map(out, 3);
-	put_str(out, 0, r->delegate);
-	put_str(out, 1, r->root);
-	sp_cbor_put_uint(out, 2);
-	sp_cbor_put_bool(out, r->grant);
-	return finish(out);
+	return encode(&delegate_codec, r, out);
 }
 
 /* ---- strict decoding --------------------------------------------------------- */
-
-/* A record being read: the reader and the last key seen. */
-struct rec {
-	struct sp_cbor_reader r;
-	int64_t prev;
-};
 
 /* A kind mismatch is a malformed record; other CBOR errors keep their own
  * code so callers can tell non-canonical encodings apart. */
@@ -316,41 +382,12 @@ static int kind_err(int rc)
 	return rc == SP_ERR_CBOR_TYPE ? SP_ERR_DIR_RECORD : rc;
 }
 
-static int rec_open(struct rec *c, const uint8_t *body, size_t len, uint64_t npairs)
-{
-	if (body == NULL)
-		return SP_ERR_ARG;
-	sp_cbor_reader_init(&c->r, body, len);
-	c->prev = SP_CBOR_NO_KEY;
-	uint64_t n;
-	int rc = sp_cbor_read_map(&c->r, &n);
-	if (rc)
-		return kind_err(rc);
-	return n == npairs ? 0 : SP_ERR_DIR_RECORD;
-}
-
-/* rec_key reads the next key, which must be `want`: every key is required
- * and keys come in order, so anything else is a missing or unknown key. */
-static int rec_key(struct rec *c, uint64_t want)
-{
-	uint64_t k;
-	int rc = sp_cbor_read_key(&c->r, &c->prev, &k);
-	if (rc)
-		return kind_err(rc);
-	return k == want ? 0 : SP_ERR_DIR_RECORD;
-}
-
-static int rec_close(const struct rec *c)
-{
-	return sp_cbor_at_end(&c->r) ? 0 : SP_ERR_CBOR_TRAILING;
-}
-
 /* read_str copies a text of min..max bytes (no NUL inside) into out. */
-static int read_str(struct rec *c, char *out, size_t min, size_t max)
+static int read_str(struct sp_cbor_reader *r, char *out, size_t min, size_t max)
 {
 	const char *s;
 	size_t n;
-	int rc = sp_cbor_read_text(&c->r, &s, &n);
+	int rc = sp_cbor_read_text(r, &s, &n);
 	if (rc)
 		return kind_err(rc);
 	if (n < min || n > max || memchr(s, '\0', n) != NULL)
@@ -360,189 +397,136 @@ static int read_str(struct rec *c, char *out, size_t min, size_t max)
 	return 0;
 }
 
-static int key_str(struct rec *c, uint64_t key, char *out, size_t min, size_t max)
+static int read_uint(struct sp_cbor_reader *r, uint64_t max, unsigned char *m)
 {
-	int rc = rec_key(c, key);
-	return rc ? rc : read_str(c, out, min, max);
-}
-
-static int key_bytes32(struct rec *c, uint64_t key, uint8_t out[SP_KEY_BYTES])
-{
-	int rc = rec_key(c, key);
-	if (rc)
-		return rc;
-	const uint8_t *p;
-	size_t n;
-	rc = sp_cbor_read_bytes(&c->r, &p, &n);
+	uint64_t v;
+	int rc = sp_cbor_read_uint(r, &v);
 	if (rc)
 		return kind_err(rc);
-	if (n != SP_KEY_BYTES)
+	if (v > max)
 		return SP_ERR_DIR_RECORD;
-	memcpy(out, p, SP_KEY_BYTES);
+	uint32_t v32 = (uint32_t)v; /* max fits: every F_UINT maximum is small */
+	memcpy(m, &v32, sizeof(v32));
 	return 0;
 }
 
-static int key_uint(struct rec *c, uint64_t key, uint64_t max, uint64_t *v)
+/* read_strs reads an array of at most f->rows texts of 1..f->max bytes. */
+static int read_strs(struct sp_cbor_reader *r, const struct field *f, unsigned char *rec)
 {
-	int rc = rec_key(c, key);
-	if (rc)
-		return rc;
-	rc = sp_cbor_read_uint(&c->r, v);
-	if (rc)
-		return kind_err(rc);
-	return *v <= max ? 0 : SP_ERR_DIR_RECORD;
-}
-
-/* key_strs reads an array of at most max texts of 1..len bytes each into
- * rows of `stride` bytes. */
-static int key_strs(struct rec *c, uint64_t key, char *rows, size_t stride, size_t max,
-		    size_t len, size_t *count)
-{
-	int rc = rec_key(c, key);
-	if (rc)
-		return rc;
 	uint64_t n;
-	rc = sp_cbor_read_array(&c->r, &n);
+	int rc = sp_cbor_read_array(r, &n);
 	if (rc)
 		return kind_err(rc);
-	if (n > max)
+	if (n > f->rows)
 		return SP_ERR_DIR_RECORD;
 	for (size_t i = 0; i < n; i++) {
-		rc = read_str(c, rows + i * stride, 1, len);
+		rc = read_str(r, (char *)rec + f->off + i * (f->max + 1), 1, f->max);
 		if (rc)
 			return rc;
 	}
-	*count = (size_t)n;
+	size_t count = (size_t)n;
+	memcpy(rec + f->count, &count, sizeof(count));
 	return 0;
+}
+
+/* read_bool: anything but false or true, even another valid item, is a
+ * malformed record. */
+static int read_bool(struct sp_cbor_reader *r, unsigned char *m)
+{
+	struct sp_cbor_item it;
+	int rc = kind_err(sp_cbor_read(r, &it));
+	if (rc)
+		return rc;
+	if (it.kind != SP_CBOR_TRUE && it.kind != SP_CBOR_FALSE)
+		return SP_ERR_DIR_RECORD;
+	int v = it.kind == SP_CBOR_TRUE;
+	memcpy(m, &v, sizeof(v));
+	return 0;
+}
+
+static int read_field(struct sp_cbor_reader *r, const struct field *f, unsigned char *rec)
+{
+	unsigned char *m = rec + f->off;
+	switch (f->kind) {
+	case F_STR:
+		return read_str(r, (char *)m, f->min, f->max);
+	case F_KEY:
+		return kind_err(sp_cbor_read_fixed(r, m, SP_KEY_BYTES, SP_ERR_DIR_RECORD));
+	case F_UINT:
+		return read_uint(r, f->max, m);
+	case F_STRS:
+		return read_strs(r, f, rec);
+	case F_BOOL:
+		return read_bool(r, m);
+	}
+	return SP_ERR_INTERNAL;
+}
+
+/* read_key reads the next key, which must be `want`: every key is required
+ * and keys come in order, so anything else is a missing or unknown key. */
+static int read_key(struct sp_cbor_reader *r, int64_t *prev, uint64_t want)
+{
+	uint64_t k;
+	int rc = sp_cbor_read_key(r, prev, &k);
+	if (rc)
+		return kind_err(rc);
+	return k == want ? 0 : SP_ERR_DIR_RECORD;
+}
+
+static int read_fields(struct sp_cbor_reader *r, const struct codec *c, unsigned char *rec)
+{
+	uint64_t n;
+	int rc = sp_cbor_read_map(r, &n);
+	if (rc)
+		return kind_err(rc);
+	if (n != c->n)
+		return SP_ERR_DIR_RECORD;
+	int64_t prev = SP_CBOR_NO_KEY;
+	for (size_t i = 0; i < c->n && !rc; i++) {
+		rc = read_key(r, &prev, i);
+		if (!rc)
+			rc = read_field(r, &c->f[i], rec);
+	}
+	return rc;
+}
+
+/* decode: body[0..len) must be exactly one record, and a valid one. */
+static int decode(const struct codec *c, const uint8_t *body, size_t len, void *rec)
+{
+	if (rec == NULL || body == NULL)
+		return SP_ERR_ARG;
+	memset(rec, 0, c->size);
+	struct sp_cbor_reader r;
+	sp_cbor_reader_init(&r, body, len);
+	int rc = read_fields(&r, c, rec);
+	if (!rc && !sp_cbor_at_end(&r))
+		rc = SP_ERR_CBOR_TRAILING;
+	return rc ? rc : c->check(rec);
 }
 
 int sp_dir_inst_decode(const uint8_t *body, size_t len, struct sp_dir_inst *r)
 {
-	if (r == NULL)
-		return SP_ERR_ARG;
-	memset(r, 0, sizeof(*r));
-	struct rec c;
-	uint64_t tier = 0;
-	int rc = rec_open(&c, body, len, 10);
-	if (!rc)
-		rc = key_str(&c, 0, r->id, 1, SP_INST_ID_MAX);
-	if (!rc)
-		rc = key_str(&c, 1, r->name, 1, SP_DIR_NAME_MAX);
-	if (!rc)
-		rc = key_uint(&c, 2, SP_DIR_TIER_UNIT, &tier);
-	if (!rc)
-		rc = key_str(&c, 3, r->parent, 0, SP_INST_ID_MAX);
-	if (!rc)
-		rc = key_bytes32(&c, 4, r->sign_key);
-	if (!rc)
-		rc = key_bytes32(&c, 5, r->seal_key);
-	if (!rc)
-		rc = key_strs(&c, 6, r->peers[0], sizeof(r->peers[0]), SP_DIR_MAX_PEERS,
-			      SP_DIR_ADDR_MAX, &r->npeers);
-	if (!rc)
-		rc = key_str(&c, 7, r->http, 0, SP_DIR_ADDR_MAX);
-	if (!rc)
-		rc = key_strs(&c, 8, r->regions[0], sizeof(r->regions[0]), SP_DIR_MAX_REGIONS,
-			      SP_DIR_REGION_MAX, &r->nregions);
-	if (!rc)
-		rc = key_strs(&c, 9, r->categories[0], sizeof(r->categories[0]),
-			      SP_DIR_MAX_CATEGORIES, SP_DIR_CATEGORY_MAX, &r->ncategories);
-	if (!rc)
-		rc = rec_close(&c);
-	r->tier = (enum sp_dir_tier)tier;
-	return rc ? rc : inst_check(r);
+	return decode(&inst_codec, body, len, r);
 }
 
 int sp_dir_officer_decode(const uint8_t *body, size_t len, struct sp_dir_officer *r)
 {
-	if (r == NULL)
-		return SP_ERR_ARG;
-	memset(r, 0, sizeof(*r));
-	struct rec c;
-	uint64_t role = 0, action = 0;
-	int rc = rec_open(&c, body, len, 5);
-	if (!rc)
-		rc = key_str(&c, 0, r->inst, 1, SP_INST_ID_MAX);
-	if (!rc)
-		rc = key_bytes32(&c, 1, r->key);
-	if (!rc)
-		rc = key_str(&c, 2, r->name, 1, SP_DIR_NAME_MAX);
-	if (!rc)
-		rc = key_uint(&c, 3, SP_DIR_ROLE_PENGHUBUNG, &role);
-	if (!rc)
-		rc = key_uint(&c, 4, SP_DIR_REMOVE, &action);
-	if (!rc)
-		rc = rec_close(&c);
-	r->role = (enum sp_dir_role)role;
-	r->action = (enum sp_dir_officer_action)action;
-	return rc ? rc : officer_check(r);
+	return decode(&officer_codec, body, len, r);
 }
 
 int sp_dir_route_decode(const uint8_t *body, size_t len, struct sp_dir_route *r)
 {
-	if (r == NULL)
-		return SP_ERR_ARG;
-	memset(r, 0, sizeof(*r));
-	struct rec c;
-	int rc = rec_open(&c, body, len, 4);
-	if (!rc)
-		rc = key_str(&c, 0, r->rule_id, 1, SP_DIR_RULE_MAX);
-	if (!rc)
-		rc = key_str(&c, 1, r->category, 1, SP_DIR_CATEGORY_MAX);
-	if (!rc)
-		rc = key_str(&c, 2, r->region, 0, SP_DIR_REGION_MAX);
-	if (!rc)
-		rc = key_str(&c, 3, r->inst, 0, SP_INST_ID_MAX);
-	if (!rc)
-		rc = rec_close(&c);
-	return rc ? rc : route_check(r);
+	return decode(&route_codec, body, len, r);
 }
 
 int sp_dir_policy_decode(const uint8_t *body, size_t len, struct sp_dir_policy *r)
 {
-	if (r == NULL)
-		return SP_ERR_ARG;
-	memset(r, 0, sizeof(*r));
-	struct rec c;
-	uint64_t v[4] = {0};
-	int rc = rec_open(&c, body, len, 5);
-	if (!rc)
-		rc = key_str(&c, 0, r->category, 0, SP_DIR_CATEGORY_MAX);
-	for (uint64_t i = 0; i < 4 && !rc; i++)
-		rc = key_uint(&c, i + 1, SP_DIR_DAYS_MAX, &v[i]);
-	if (!rc)
-		rc = rec_close(&c);
-	r->verify = (uint32_t)v[0];
-	r->answer = (uint32_t)v[1];
-	r->window = (uint32_t)v[2];
-	r->ceiling = (uint32_t)v[3];
-	return rc ? rc : policy_check(r);
+	return decode(&policy_codec, body, len, r);
 }
 
 int sp_dir_delegate_decode(const uint8_t *body, size_t len, struct sp_dir_delegate *r)
 {
-	if (r == NULL)
-		return SP_ERR_ARG;
-	memset(r, 0, sizeof(*r));
-	struct rec c;
-	int rc = rec_open(&c, body, len, 3);
-	if (!rc)
-		rc = key_str(&c, 0, r->delegate, 1, SP_INST_ID_MAX);
-	if (!rc)
-		rc = key_str(&c, 1, r->root, 1, SP_INST_ID_MAX);
-	if (!rc)
-		rc = rec_key(&c, 2);
-	struct sp_cbor_item it;
-	if (!rc)
-		rc = kind_err(sp_cbor_read(&c.r, &it));
-	if (!rc && it.kind != SP_CBOR_TRUE && it.kind != SP_CBOR_FALSE)
-		rc = SP_ERR_DIR_RECORD;
-	if (!rc)
-		rc = rec_close(&c);
-	if (rc)
-		return rc;
-	r->grant = it.kind == SP_CBOR_TRUE;
-	return delegate_check(r);
+	return decode(&delegate_codec, body, len, r);
 }
 
 /* ---- hash index: up to 32 bytes of key -> item number ------------------------- */
