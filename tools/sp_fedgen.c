@@ -12,7 +12,6 @@
 #include "sp_fedgen.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,9 +32,6 @@
 
 #define LINE_MAX_LEN 1024
 #define PATH_LEN 4096
-#define B64_KEY_LEN 44 /* padded base64 of 32 bytes */
-#define SEAL_MAGIC_LEN (sizeof(SP_SEALFILE_MAGIC) - 1)
-#define SEAL_FILE_LEN (SEAL_MAGIC_LEN + 1 + B64_KEY_LEN + 1)
 #define MAX_AGENCY_CATS 3
 
 /* Ministries and agencies with national jurisdiction: each category they
@@ -144,108 +140,6 @@ static int grow(void **p, size_t *cap, size_t n, size_t size)
 static void hex(const uint8_t *p, size_t n, char *out)
 {
 	sodium_bin2hex(out, 2 * n + 1, p, n);
-}
-
-/* ---- seal key files ---------------------------------------------------------- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int why_msg(char *why, size_t cap, int rc, const char *fmt, const char *path, int e)
-{
-	if (why && cap)
-		snprintf(why, cap, fmt, path, strerror(e));
-	return rc;
-}
-
-int sp_sealfile_create(const char *path, const uint8_t sk[32], char *why, size_t why_cap)
-{
-	char text[SEAL_FILE_LEN + 1];
-	memcpy(text, SP_SEALFILE_MAGIC "\n", SEAL_MAGIC_LEN + 1);
-	sodium_bin2base64(text + SEAL_MAGIC_LEN + 1, B64_KEY_LEN + 1, sk, 32,
-			  sodium_base64_VARIANT_ORIGINAL);
-	text[SEAL_FILE_LEN - 1] = '\n';
-	/* O_EXCL: a key is never replaced, the same rule as signing keys. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-		sodium_memzero(text, sizeof(text));
-		return why_msg(why, why_cap, e == EEXIST ? SP_ERR_EXISTS : SP_ERR_IO,
-			       "cannot create %s: %s", path, e);
-	}
-	int bad = write_all(fd, text, SEAL_FILE_LEN) != 0 || fsync(fd) != 0;
-	int e = errno;
-	sodium_memzero(text, sizeof(text));
-	if (close(fd) != 0 && !bad) {
-		bad = 1;
-		e = errno;
-	}
-	if (bad) {
-		unlink(path);
-		return why_msg(why, why_cap, SP_ERR_IO, "cannot write %s: %s", path, e);
-	}
-	return 0;
-}
-
-static int seal_parse(const char *text, size_t n, uint8_t sk[32])
-{
-	size_t got = 0;
-	const char *end = NULL;
-	if (n != SEAL_FILE_LEN || memcmp(text, SP_SEALFILE_MAGIC "\n", SEAL_MAGIC_LEN + 1) != 0 ||
-	    text[SEAL_FILE_LEN - 1] != '\n')
-		return SP_ERR_KEY_FORMAT;
-	if (sodium_base642bin(sk, 32, text + SEAL_MAGIC_LEN + 1, B64_KEY_LEN, NULL, &got, &end,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    got != 32 || end != text + SEAL_MAGIC_LEN + 1 + B64_KEY_LEN)
-		return SP_ERR_KEY_FORMAT;
-	return 0;
-}
-
-int sp_sealfile_load(const char *path, uint8_t pk[32], uint8_t sk[32], char *why,
-		     size_t why_cap)
-{
-	if (sodium_init() < 0)
-		return SP_ERR_INTERNAL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return why_msg(why, why_cap, SP_ERR_IO, "cannot open %s: %s", path, errno);
-	struct stat st;
-	char text[SEAL_FILE_LEN + 2];
-	ssize_t n = -1;
-	int rc = 0;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		rc = SP_ERR_IO;
-	else if (st.st_mode & 077)
-		rc = SP_ERR_CONFIG; /* as for signing keys: a leaked seal key opens reports */
-	else
-		n = read(fd, text, sizeof(text));
-	close(fd);
-	uint8_t s[32];
-	if (rc == 0 && (n < 0 || seal_parse(text, (size_t)n, s) != 0))
-		rc = SP_ERR_KEY_FORMAT;
-	if (rc && why && why_cap)
-		snprintf(why, why_cap, "%s: %s", path,
-			 rc == SP_ERR_CONFIG ? "group or others may read it; run chmod 600"
-			 : rc == SP_ERR_IO   ? "not a readable regular file"
-					     : "not a simpul seal key file");
-	if (rc == 0 && pk)
-		crypto_scalarmult_base(pk, s);
-	if (rc == 0 && sk)
-		memcpy(sk, s, 32);
-	sodium_memzero(text, sizeof(text));
-	sodium_memzero(s, sizeof(s));
-	return rc;
 }
 
 /* ---- reading wilayah.csv ------------------------------------------------------ */

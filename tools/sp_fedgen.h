@@ -8,23 +8,20 @@
  *
  *   federation.ini        description: federation, root key, every institution
  *   keys/<ID>.key         Ed25519 node signing key (sp_keyfile.h), mode 0600
- *   keys/<ID>.seal        X25519 sealing key, mode 0600 (format below)
+ *   keys/<ID>.seal        X25519 sealing key (sp_keyfile.h), mode 0600
  *   store/                the coordinator's store: its own log holds the directory
  *   directory.entries     the same entries, each a 2-byte big-endian length and
  *                         the entry bytes (the tlog-tiles entry-bundle framing)
  *   directory.checkpoint  the coordinator's signed checkpoint of that log
- *
- * A seal key file is two lines, like a signing key file:
- *   simpul-x25519-private-key-v1
- *   <standard padded base64 of the 32-byte X25519 secret key>
- */
+ * */
 #ifndef SP_FEDGEN_H
 #define SP_FEDGEN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define SP_SEALFILE_MAGIC "simpul-x25519-private-key-v1"
+#include "sp_keyfile.h" /* seal key files: sp_sealfile_create, sp_sealfile_load */
+
 #define SP_FEDGEN_NAME "simpul.local"   /* default federation name */
 #define SP_FEDGEN_COORDINATOR "KEMENPANRB"
 #define SP_FEDGEN_PORT_BASE 17000
@@ -54,15 +51,5 @@ struct sp_fedgen_result {
  * SP_ERR_CONFIG (wilayah.csv malformed), SP_ERR_NOMEM, store errors. */
 int sp_fedgen_run(const struct sp_fedgen_opts *o, struct sp_fedgen_result *res, char *why,
 		  size_t why_cap);
-
-/* sp_sealfile_create writes a new seal key file (O_EXCL, 0600, fsynced)
- * holding the X25519 secret key sk. SP_ERR_EXISTS, SP_ERR_IO. */
-int sp_sealfile_create(const char *path, const uint8_t sk[32], char *why, size_t why_cap);
-
-/* sp_sealfile_load reads a seal key file (refusing one group or others may
- * read, like sp_keyfile_load) and derives the public key. Either output may
- * be NULL. SP_ERR_IO, SP_ERR_CONFIG (permissions), SP_ERR_KEY_FORMAT. */
-int sp_sealfile_load(const char *path, uint8_t pk[32], uint8_t sk[32], char *why,
-		     size_t why_cap);
 
 #endif

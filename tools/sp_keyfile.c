@@ -1,6 +1,8 @@
 /*
- * sp_keyfile.c - reading and writing Ed25519 private key files (see
- * sp_keyfile.h for the format and the rules).
+ * sp_keyfile.c - reading and writing private key files (see sp_keyfile.h
+ * for the format and the rules). Every kind is the same two-line file with
+ * its own magic line, so one writer and one reader serve them all and the
+ * kinds differ only in how a public key is derived.
  */
 #include "sp_keyfile.h"
 
@@ -16,9 +18,11 @@
 
 #include "sp_err.h"
 
-#define MAGIC_LEN (sizeof(SP_KEYFILE_MAGIC) - 1)
 #define B64_SEED_LEN 44 /* padded base64 of 32 bytes */
-#define FILE_LEN (MAGIC_LEN + 1 + B64_SEED_LEN + 1)
+#define FILE_MAX (SP_KEYFILE_MAGIC_MAX + 1 + B64_SEED_LEN + 1)
+
+static int say(char *why, size_t cap, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static int say(char *why, size_t cap, int rc, const char *fmt, ...)
 {
@@ -29,6 +33,13 @@ static int say(char *why, size_t cap, int rc, const char *fmt, ...)
 		va_end(ap);
 	}
 	return rc;
+}
+
+/* magic_len: the length of a usable magic line, or 0. */
+static size_t magic_len(const char *magic)
+{
+	size_t n = magic ? strnlen(magic, SP_KEYFILE_MAGIC_MAX + 1) : 0;
+	return n <= SP_KEYFILE_MAGIC_MAX && memchr(magic, '\n', n) == NULL ? n : 0;
 }
 
 /* write_all retries short writes and EINTR. */
@@ -46,15 +57,27 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int sp_keyfile_create(const char *path, const uint8_t seed[SP_KEYFILE_SEED], char *why,
-		      size_t why_cap)
+/* format_text lays out the two lines; returns the file's length. */
+static size_t format_text(char text[FILE_MAX + 1], const char *magic, size_t mlen,
+			  const uint8_t secret[SP_KEYFILE_SEED])
 {
-	char text[FILE_LEN + 1];
-	memcpy(text, SP_KEYFILE_MAGIC "\n", MAGIC_LEN + 1);
-	sodium_bin2base64(text + MAGIC_LEN + 1, B64_SEED_LEN + 1, seed, SP_KEYFILE_SEED,
+	memcpy(text, magic, mlen);
+	text[mlen] = '\n';
+	sodium_bin2base64(text + mlen + 1, B64_SEED_LEN + 1, secret, SP_KEYFILE_SEED,
 			  sodium_base64_VARIANT_ORIGINAL);
-	text[FILE_LEN - 1] = '\n';
-	text[FILE_LEN] = '\0';
+	text[mlen + 1 + B64_SEED_LEN] = '\n';
+	text[mlen + 2 + B64_SEED_LEN] = '\0';
+	return mlen + 2 + B64_SEED_LEN;
+}
+
+int sp_keyfile_create_kind(const char *path, const char *magic,
+			   const uint8_t secret[SP_KEYFILE_SEED], char *why, size_t why_cap)
+{
+	size_t mlen = magic_len(magic);
+	if (mlen == 0 || path == NULL || secret == NULL)
+		return say(why, why_cap, SP_ERR_ARG, "invalid key file request");
+	char text[FILE_MAX + 1];
+	size_t len = format_text(text, magic, mlen, secret);
 
 	/* O_EXCL: an existing key is never replaced, not even by a race. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -66,7 +89,7 @@ int sp_keyfile_create(const char *path, const uint8_t seed[SP_KEYFILE_SEED], cha
 				   path);
 		return say(why, why_cap, SP_ERR_IO, "cannot create %s: %s", path, strerror(e));
 	}
-	int bad = write_all(fd, text, FILE_LEN) != 0 || fsync(fd) != 0;
+	int bad = write_all(fd, text, len) != 0 || fsync(fd) != 0;
 	int e = errno;
 	sodium_memzero(text, sizeof(text));
 	if (close(fd) != 0 && !bad) {
@@ -78,6 +101,18 @@ int sp_keyfile_create(const char *path, const uint8_t seed[SP_KEYFILE_SEED], cha
 		return say(why, why_cap, SP_ERR_IO, "cannot write %s: %s", path, strerror(e));
 	}
 	return 0;
+}
+
+int sp_keyfile_create(const char *path, const uint8_t seed[SP_KEYFILE_SEED], char *why,
+		      size_t why_cap)
+{
+	return sp_keyfile_create_kind(path, SP_KEYFILE_MAGIC, seed, why, why_cap);
+}
+
+int sp_sealfile_create(const char *path, const uint8_t sk[SP_KEYFILE_SEED], char *why,
+		       size_t why_cap)
+{
+	return sp_keyfile_create_kind(path, SP_SEALFILE_MAGIC, sk, why, why_cap);
 }
 
 int sp_keyfile_generate(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_SECRET_BYTES],
@@ -116,17 +151,19 @@ static int read_small(int fd, char *buf, size_t cap, size_t *n)
 	return 0;
 }
 
-/* parse_text checks the exact two-line layout and decodes the seed. */
-static int parse_text(const char *text, size_t n, uint8_t seed[SP_KEYFILE_SEED])
+/* parse_text checks the exact two-line layout and decodes the secret. */
+static int parse_text(const char *text, size_t n, const char *magic, size_t mlen,
+		      uint8_t secret[SP_KEYFILE_SEED])
 {
-	if (n != FILE_LEN || memcmp(text, SP_KEYFILE_MAGIC "\n", MAGIC_LEN + 1) != 0 ||
-	    text[FILE_LEN - 1] != '\n')
+	const char *b64 = text + mlen + 1;
+	if (n != mlen + 2 + B64_SEED_LEN || memcmp(text, magic, mlen) != 0 || text[mlen] != '\n' ||
+	    text[n - 1] != '\n')
 		return SP_ERR_KEY_FORMAT;
 	size_t got = 0;
 	const char *end = NULL;
-	if (sodium_base642bin(seed, SP_KEYFILE_SEED, text + MAGIC_LEN + 1, B64_SEED_LEN, NULL, &got,
-			      &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    got != SP_KEYFILE_SEED || end != text + MAGIC_LEN + 1 + B64_SEED_LEN)
+	if (sodium_base642bin(secret, SP_KEYFILE_SEED, b64, B64_SEED_LEN, NULL, &got, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    got != SP_KEYFILE_SEED || end != b64 + B64_SEED_LEN)
 		return SP_ERR_KEY_FORMAT;
 	return 0;
 }
@@ -159,27 +196,42 @@ static int open_private(const char *path, int *fd_out, char *why, size_t why_cap
 	return 0;
 }
 
+int sp_keyfile_load_kind(const char *path, const char *magic, uint8_t secret[SP_KEYFILE_SEED],
+			 char *why, size_t why_cap)
+{
+	size_t mlen = magic_len(magic);
+	if (mlen == 0 || path == NULL || secret == NULL)
+		return say(why, why_cap, SP_ERR_ARG, "invalid key file request");
+	int fd = -1;
+	int rc = open_private(path, &fd, why, why_cap);
+	if (rc)
+		return rc;
+	char text[FILE_MAX + 1];
+	size_t n;
+	uint8_t s[SP_KEYFILE_SEED];
+	if (read_small(fd, text, mlen + 3 + B64_SEED_LEN, &n) != 0)
+		rc = say(why, why_cap, SP_ERR_IO, "cannot read key file %s: %s", path,
+			 strerror(errno));
+	else if (parse_text(text, n, magic, mlen, s) != 0)
+		rc = say(why, why_cap, SP_ERR_KEY_FORMAT,
+			 "%s is not a simpul key file (expected the line \"%s\" and one line of "
+			 "base64)",
+			 path, magic);
+	close(fd);
+	if (rc == 0)
+		memcpy(secret, s, SP_KEYFILE_SEED);
+	sodium_memzero(text, sizeof(text));
+	sodium_memzero(s, sizeof(s));
+	return rc;
+}
+
 int sp_keyfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_SECRET_BYTES],
 		    char *why, size_t why_cap)
 {
 	if (sodium_init() < 0)
 		return say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
-	int fd = -1;
-	int rc = open_private(path, &fd, why, why_cap);
-	if (rc)
-		return rc;
-	char text[FILE_LEN + 1];
-	size_t n;
 	uint8_t seed[SP_KEYFILE_SEED], p[SP_KEY_BYTES], s[SP_SECRET_BYTES];
-	if (read_small(fd, text, sizeof(text), &n) != 0)
-		rc = say(why, why_cap, SP_ERR_IO, "cannot read key file %s: %s", path,
-			 strerror(errno));
-	else if (parse_text(text, n, seed) != 0)
-		rc = say(why, why_cap, SP_ERR_KEY_FORMAT,
-			 "%s is not a simpul key file (expected the line \"" SP_KEYFILE_MAGIC
-			 "\" and one line of base64)",
-			 path);
-	close(fd);
+	int rc = sp_keyfile_load_kind(path, SP_KEYFILE_MAGIC, seed, why, why_cap);
 	if (rc == 0) {
 		crypto_sign_seed_keypair(p, s, seed);
 		if (pk)
@@ -187,8 +239,22 @@ int sp_keyfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_SE
 		if (sk)
 			memcpy(sk, s, SP_SECRET_BYTES);
 	}
-	sodium_memzero(text, sizeof(text));
 	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(s, sizeof(s));
+	return rc;
+}
+
+int sp_sealfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_KEYFILE_SEED],
+		     char *why, size_t why_cap)
+{
+	if (sodium_init() < 0)
+		return say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
+	uint8_t s[SP_KEYFILE_SEED];
+	int rc = sp_keyfile_load_kind(path, SP_SEALFILE_MAGIC, s, why, why_cap);
+	if (rc == 0 && pk)
+		crypto_scalarmult_base(pk, s);
+	if (rc == 0 && sk)
+		memcpy(sk, s, SP_KEYFILE_SEED);
 	sodium_memzero(s, sizeof(s));
 	return rc;
 }

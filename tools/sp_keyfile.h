@@ -1,15 +1,19 @@
 /*
- * sp_keyfile.h - Ed25519 private key files for the simpul tools and node.
+ * sp_keyfile.h - private key files for the simpul tools and node: Ed25519
+ * signing keys (".key") and X25519 sealing keys (".seal").
  *
- * A key file is two lines of text:
+ * A key file is two lines of text, a magic line naming its kind and the
+ * 32-byte secret in standard padded base64:
  *
- *   simpul-ed25519-private-key-v1
- *   <standard padded base64 of the 32-byte seed>
+ *   simpul-ed25519-private-key-v1        simpul-x25519-private-key-v1
+ *   <base64 of the Ed25519 seed>         <base64 of the X25519 secret key>
  *
- * Only the seed is stored; the secret and public keys are derived from it
- * (crypto_sign_seed_keypair). Files are created 0600 and never overwritten;
- * loading refuses a file that group or others may read, as ssh does, because
- * a leaked node key lets anyone sign in the institution's name.
+ * For a signing key only the seed is stored; the secret and public keys are
+ * derived from it (crypto_sign_seed_keypair). A seal key's public key is
+ * crypto_scalarmult_base of it. Files are created 0600 and never
+ * overwritten; loading refuses a file that group or others may read, as ssh
+ * does, because a leaked node key lets anyone sign in the institution's
+ * name and a leaked seal key opens its sealed reports.
  */
 #ifndef SP_KEYFILE_H
 #define SP_KEYFILE_H
@@ -20,7 +24,9 @@
 #include "sp_entry.h"
 
 #define SP_KEYFILE_MAGIC "simpul-ed25519-private-key-v1"
-#define SP_KEYFILE_SEED 32
+#define SP_SEALFILE_MAGIC "simpul-x25519-private-key-v1"
+#define SP_KEYFILE_SEED 32      /* the stored secret, bytes, for every kind */
+#define SP_KEYFILE_MAGIC_MAX 64 /* longest magic line a kind may have */
 
 /* Room for a message explaining why loading or creating failed. */
 #define SP_KEYFILE_WHY 256
@@ -44,5 +50,26 @@ int sp_keyfile_generate(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[S
  * exactly the two lines above). Every copy of secret material is zeroed. */
 int sp_keyfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_SECRET_BYTES],
 		    char *why, size_t why_cap);
+
+/* sp_keyfile_create_kind and sp_keyfile_load_kind are the two operations
+ * for any kind of key file, named by its magic line (at most
+ * SP_KEYFILE_MAGIC_MAX bytes, no newline; else SP_ERR_ARG): create writes
+ * secret, load reads it into secret (caller-owned; not written on error).
+ * Errors as sp_keyfile_create and sp_keyfile_load. */
+int sp_keyfile_create_kind(const char *path, const char *magic,
+			   const uint8_t secret[SP_KEYFILE_SEED], char *why, size_t why_cap);
+int sp_keyfile_load_kind(const char *path, const char *magic, uint8_t secret[SP_KEYFILE_SEED],
+			 char *why, size_t why_cap);
+
+/* sp_sealfile_create writes a new seal key file holding the X25519 secret
+ * key sk (O_EXCL, 0600, fsynced). SP_ERR_EXISTS, SP_ERR_IO. */
+int sp_sealfile_create(const char *path, const uint8_t sk[SP_KEYFILE_SEED], char *why,
+		       size_t why_cap);
+
+/* sp_sealfile_load reads a seal key file (with the checks of
+ * sp_keyfile_load) and derives its public key. Either output may be NULL.
+ * SP_ERR_IO, SP_ERR_CONFIG (permissions), SP_ERR_KEY_FORMAT. */
+int sp_sealfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_KEYFILE_SEED],
+		     char *why, size_t why_cap);
 
 #endif
