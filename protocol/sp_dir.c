@@ -969,6 +969,20 @@ static int apply_officer(struct sp_dir *d, const struct sp_entry *e)
 
 /* ---- routes, policies, delegations -------------------------------------------------- */
 
+/* set_or_append stores rec (size bytes) as item `at` of a dynamic array,
+ * replacing what is there, or appends it when at < 0. */
+static int set_or_append(void **arr, size_t *n, size_t *cap, long at, const void *rec,
+			 size_t size)
+{
+	if (at < 0) {
+		if (grow(arr, cap, *n, size))
+			return SP_ERR_NOMEM;
+		at = (long)(*n)++;
+	}
+	memcpy((char *)*arr + (size_t)at * size, rec, size);
+	return 0;
+}
+
 static int apply_route(struct sp_dir *d, const struct sp_entry *e)
 {
 	struct sp_dir_route r;
@@ -986,14 +1000,7 @@ static int apply_route(struct sp_dir *d, const struct sp_entry *e)
 	}
 	if (find(d, r.inst) == NULL)
 		return SP_ERR_UNKNOWN_INSTITUTION;
-	if (old >= 0) {
-		d->routes[old] = r;
-		return 0;
-	}
-	if (grow((void **)&d->routes, &d->caproutes, d->nroutes, sizeof(r)))
-		return SP_ERR_NOMEM;
-	d->routes[d->nroutes++] = r;
-	return 0;
+	return set_or_append((void **)&d->routes, &d->nroutes, &d->caproutes, old, &r, sizeof(r));
 }
 
 static int apply_policy(struct sp_dir *d, const struct sp_entry *e)
@@ -1004,16 +1011,11 @@ static int apply_policy(struct sp_dir *d, const struct sp_entry *e)
 		rc = allowed(d, e, NULL, &r);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < d->npols; i++) {
-		if (strcmp(d->pols[i].category, r.category) == 0) {
-			d->pols[i] = r;
-			return 0;
-		}
-	}
-	if (grow((void **)&d->pols, &d->cappols, d->npols, sizeof(r)))
-		return SP_ERR_NOMEM;
-	d->pols[d->npols++] = r;
-	return 0;
+	long old = -1;
+	for (size_t i = 0; i < d->npols && old < 0; i++)
+		if (strcmp(d->pols[i].category, r.category) == 0)
+			old = (long)i;
+	return set_or_append((void **)&d->pols, &d->npols, &d->cappols, old, &r, sizeof(r));
 }
 
 static int apply_delegate(struct sp_dir *d, const struct sp_entry *e)
@@ -1036,10 +1038,7 @@ static int apply_delegate(struct sp_dir *d, const struct sp_entry *e)
 	}
 	if (!r.grant)
 		return 0;
-	if (grow((void **)&d->dels, &d->capdels, d->ndels, sizeof(r)))
-		return SP_ERR_NOMEM;
-	d->dels[d->ndels++] = r;
-	return 0;
+	return set_or_append((void **)&d->dels, &d->ndels, &d->capdels, -1, &r, sizeof(r));
 }
 
 int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e)
@@ -1136,48 +1135,69 @@ int sp_dir_coordinator(const struct sp_dir *d, char out[SP_INST_ID_MAX + 1])
 	return 0;
 }
 
+/* A filter for scan: does institution v (latest version) belong? */
+typedef int (*inst_match_fn)(const struct sp_dir *d, const struct sp_dir_inst *v,
+			     const char *id);
+
+static int any_inst(const struct sp_dir *d, const struct sp_dir_inst *v, const char *id)
+{
+	(void)d, (void)v, (void)id;
+	return 1;
+}
+
+static int child_of(const struct sp_dir *d, const struct sp_dir_inst *v, const char *id)
+{
+	(void)d;
+	return strcmp(v->parent, id) == 0;
+}
+
+static int under(const struct sp_dir *d, const struct sp_dir_inst *v, const char *id)
+{
+	return in_subtree(d, v->id, id);
+}
+
+/* scan calls fn with every institution that match accepts, in the order
+ * first recorded. Children and subtrees are found this way too: parents
+ * can change with any record, and a scan with short ancestor walks is
+ * cheap at this size. */
+static int scan(const struct sp_dir *d, inst_match_fn match, const char *id, sp_dir_inst_fn fn,
+		void *arg)
+{
+	for (size_t i = 0; i < d->ninsts; i++) {
+		const struct sp_dir_inst *v = latest(&d->insts[i]);
+		int rc = match(d, v, id) ? fn(arg, v) : 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int sp_dir_each(const struct sp_dir *d, sp_dir_inst_fn fn, void *arg)
 {
 	if (d == NULL || fn == NULL)
 		return SP_ERR_ARG;
-	for (size_t i = 0; i < d->ninsts; i++) {
-		int rc = fn(arg, latest(&d->insts[i]));
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return scan(d, any_inst, NULL, fn, arg);
 }
 
-/* Children and subtrees are found by scanning: parents can change with any
- * record, and a scan with short ancestor walks is cheap at this size. */
-int sp_dir_children(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+/* scan_from is scan for the queries about one institution, id. */
+static int scan_from(const struct sp_dir *d, inst_match_fn match, const char *id,
+		     sp_dir_inst_fn fn, void *arg)
 {
 	if (d == NULL || id == NULL || fn == NULL)
 		return SP_ERR_ARG;
 	if (find(d, id) == NULL)
 		return SP_ERR_UNKNOWN_INSTITUTION;
-	for (size_t i = 0; i < d->ninsts; i++) {
-		const struct sp_dir_inst *v = latest(&d->insts[i]);
-		int rc = strcmp(v->parent, id) == 0 ? fn(arg, v) : 0;
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return scan(d, match, id, fn, arg);
+}
+
+int sp_dir_children(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+{
+	return scan_from(d, child_of, id, fn, arg);
 }
 
 int sp_dir_subtree(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
 {
-	if (d == NULL || id == NULL || fn == NULL)
-		return SP_ERR_ARG;
-	if (find(d, id) == NULL)
-		return SP_ERR_UNKNOWN_INSTITUTION;
-	for (size_t i = 0; i < d->ninsts; i++) {
-		const struct sp_dir_inst *v = latest(&d->insts[i]);
-		int rc = in_subtree(d, v->id, id) ? fn(arg, v) : 0;
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return scan_from(d, under, id, fn, arg);
 }
 
 int sp_dir_ancestors(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
