@@ -229,8 +229,8 @@ void sp_gossip_msg_free(struct sp_gossip_msg *m);
 
 /* sp_gossip_encode appends message m to out. It checks m by the same
  * rules as the decoder, so it never writes what a peer would refuse;
- * errors as for sp_gossip_decode, and out->err for allocation. On error
- * out is left as it was. */
+ * errors as for sp_gossip_decode. On a rule error out is left as it was;
+ * on allocation failure out->err latches (SP_ERR_NOMEM) as sp_buf does. */
 int sp_gossip_encode(const struct sp_gossip_msg *m, struct sp_buf *out);
 
 /* sp_gossip_entries_pack appends one ENTRIES message carrying the longest
