@@ -199,6 +199,26 @@ static struct sp_report_action act(const struct fx *f, uint32_t code)
 
 /* push adds an entry written by institution `log` at time t; returns its
  * position in the trail. */
+/* expect_verdicts checks the verdicts of the trail entries listed, so each
+ * test states its expectations as one table. */
+struct want {
+	size_t at;
+	int rc;
+};
+
+static void expect_verdicts(const struct fx *f, const struct want *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f->st.verdict[w[i].at] != w[i].rc)
+			fail_msg("trail entry %zu: verdict %d (%s), want %d (%s)", w[i].at,
+				 f->st.verdict[w[i].at], sp_errname(f->st.verdict[w[i].at]), w[i].rc,
+				 sp_errname(w[i].rc));
+}
+
+#define EXPECT_VERDICTS(f, ...)                                                               \
+	expect_verdicts(f, (const struct want[]){__VA_ARGS__},                                \
+			sizeof((const struct want[]){__VA_ARGS__}) / sizeof(struct want))
+
 static size_t push(struct fx *f, const char *log, uint64_t t, uint64_t type, uint8_t *body,
 		   size_t len)
 {
@@ -525,11 +545,7 @@ static void test_happy_path(void **state)
 	nil = rep_simple(&f, wib(20260109, 8), SP_ACT_NILAI, 5, 0);
 	sel = rep_simple(&f, wib(20260109, 9), SP_ACT_SELESAI, 0, 0);
 	compute(&f, wib(20260110, 0));
-	assert_int_equal(f.st.verdict[v], 0);
-	assert_int_equal(f.st.verdict[d], 0);
-	assert_int_equal(f.st.verdict[ans], 0);
-	assert_int_equal(f.st.verdict[nil], 0);
-	assert_int_equal(f.st.verdict[sel], 0);
+	EXPECT_VERDICTS(&f, {v, 0}, {d, 0}, {ans, 0}, {nil, 0}, {sel, 0});
 	assert_int_equal(f.st.status, SP_ST_SELESAI);
 	assert_false(f.st.auto_closed);
 	assert_int_equal(f.st.rating, 5);
@@ -578,15 +594,11 @@ static void test_authority(void **state)
 	rep_off = reporter(&f, wib(20260105, 18), &a, 1);
 
 	compute(&f, wib(20260105, 20));
-	assert_int_equal(f.st.verdict[wrong_inst], SP_ERR_AUTHORITY);
-	assert_int_equal(f.st.verdict[unknown], SP_ERR_UNKNOWN_OFFICER);
-	assert_int_equal(f.st.verdict[early], SP_ERR_UNKNOWN_OFFICER);
-	assert_int_equal(f.st.verdict[forged], SP_ERR_BAD_SIGNATURE);
-	assert_int_equal(f.st.verdict[via_other], SP_ERR_AUTHORITY);
-	assert_int_equal(f.st.verdict[bad_secret], SP_ERR_REPORTER_PROOF);
-	assert_int_equal(f.st.verdict[bad_key], SP_ERR_REPORTER_PROOF);
-	assert_int_equal(f.st.verdict[off_rep], SP_ERR_AUTHORITY);
-	assert_int_equal(f.st.verdict[rep_off], SP_ERR_AUTHORITY);
+	EXPECT_VERDICTS(&f, {wrong_inst, SP_ERR_AUTHORITY}, {unknown, SP_ERR_UNKNOWN_OFFICER},
+			{early, SP_ERR_UNKNOWN_OFFICER}, {forged, SP_ERR_BAD_SIGNATURE},
+			{via_other, SP_ERR_AUTHORITY}, {bad_secret, SP_ERR_REPORTER_PROOF},
+			{bad_key, SP_ERR_REPORTER_PROOF}, {off_rep, SP_ERR_AUTHORITY},
+			{rep_off, SP_ERR_AUTHORITY});
 	/* None of them was applied. */
 	assert_int_equal(f.st.status, SP_ST_DITERIMA);
 
@@ -617,12 +629,9 @@ static void test_invalid_transitions(void **state)
 	arsip_late = with_reason(&f, "73.12.DINKES", 2, wib(20260105, 16), SP_ACT_ARSIP,
 				 SP_REASON_BUKAN_LAPORAN);
 	compute(&f, wib(20260105, 20));
-	assert_int_equal(f.st.verdict[early_answer], SP_ERR_TRANSITION);
-	assert_int_equal(f.st.verdict[early_close], SP_ERR_TRANSITION);
-	assert_int_equal(f.st.verdict[reopen_early], SP_ERR_TRANSITION);
-	assert_int_equal(f.st.verdict[bw_root], SP_ERR_TRANSITION);
-	assert_int_equal(f.st.verdict[twice], SP_ERR_TRANSITION);
-	assert_int_equal(f.st.verdict[arsip_late], SP_ERR_TRANSITION);
+	EXPECT_VERDICTS(&f, {early_answer, SP_ERR_TRANSITION}, {early_close, SP_ERR_TRANSITION},
+			{reopen_early, SP_ERR_TRANSITION}, {bw_root, SP_ERR_TRANSITION},
+			{twice, SP_ERR_TRANSITION}, {arsip_late, SP_ERR_TRANSITION});
 	assert_int_equal(f.st.status, SP_ST_DIDISPOSISIKAN);
 	assert_string_equal(f.st.holders[0], "73.12.DINKES");
 	fx_free(&f);
@@ -679,9 +688,8 @@ static void test_take_over(void **state)
 	by_73 = off_simple(&f, "73", 4, wib(20260106, 10), SP_ACT_AMBIL_ALIH);
 	old_holder = answer(&f, "73.12.DINKES", 2, wib(20260106, 11));
 	compute(&f, wib(20260106, 12));
-	assert_int_equal(f.st.verdict[stranger], SP_ERR_AUTHORITY);
-	assert_int_equal(f.st.verdict[by_73], 0);
-	assert_int_equal(f.st.verdict[old_holder], SP_ERR_AUTHORITY);
+	EXPECT_VERDICTS(&f, {stranger, SP_ERR_AUTHORITY}, {by_73, 0},
+			{old_holder, SP_ERR_AUTHORITY});
 	assert_int_equal(f.st.n_holders, 1);
 	assert_string_equal(f.st.holders[0], "73");
 	assert_int_equal(f.st.status, SP_ST_DIDISPOSISIKAN);
@@ -787,9 +795,8 @@ static void test_reopen_and_window(void **state)
 	late_rate = rep_simple(&f, window + 1, SP_ACT_NILAI, 2, 0);
 	late_close = rep_simple(&f, window + 2, SP_ACT_SELESAI, 0, 0);
 	compute(&f, window + 3);
-	assert_int_equal(f.st.verdict[late_reopen], SP_ERR_WINDOW);
-	assert_int_equal(f.st.verdict[late_rate], SP_ERR_WINDOW);
-	assert_int_equal(f.st.verdict[late_close], SP_ERR_WINDOW);
+	EXPECT_VERDICTS(&f, {late_reopen, SP_ERR_WINDOW}, {late_rate, SP_ERR_WINDOW},
+			{late_close, SP_ERR_WINDOW});
 	assert_int_equal(f.st.status, SP_ST_SELESAI);
 	assert_true(f.st.auto_closed);
 	assert_int_equal(f.st.closed_ms, window);
@@ -869,11 +876,8 @@ static void test_replay_and_foreign(void **state)
 	bad_type = push(&f, "73.12", wib(20260105, 13), SP_EV_ROUTE, dup, 3);
 	before = off_simple(&f, "73.12", 1, wib(T0_YMD, 8), SP_ACT_VERIFIKASI);
 	compute(&f, wib(20260105, 14));
-	assert_int_equal(f.st.verdict[first], 0);
-	assert_int_equal(f.st.verdict[copy], SP_ERR_REPLAY);
-	assert_int_equal(f.st.verdict[foreign], SP_ERR_UNKNOWN_REPORT);
-	assert_int_equal(f.st.verdict[bad_type], SP_ERR_REPORT_FIELD);
-	assert_int_equal(f.st.verdict[before], SP_ERR_TIME_ORDER);
+	EXPECT_VERDICTS(&f, {first, 0}, {copy, SP_ERR_REPLAY}, {foreign, SP_ERR_UNKNOWN_REPORT},
+			{bad_type, SP_ERR_REPORT_FIELD}, {before, SP_ERR_TIME_ORDER});
 	assert_int_equal(f.st.status, SP_ST_DIVERIFIKASI);
 	fx_free(&f);
 }
@@ -932,10 +936,8 @@ static void test_deadlines_escalation(void **state)
 	assert_int_equal(sp_report_esc_encode(&e, &body, &len), 0);
 	wrong = push(&f, "73.12", due + 4, SP_EV_ESCALATION, body, len);
 	compute(&f, due + 5);
-	assert_int_equal(f.st.verdict[stranger], SP_ERR_AUTHORITY);
-	assert_int_equal(f.st.verdict[ok], 0);
-	assert_int_equal(f.st.verdict[dup], SP_ERR_EXISTS);
-	assert_int_equal(f.st.verdict[wrong], SP_ERR_TRANSITION);
+	EXPECT_VERDICTS(&f, {stranger, SP_ERR_AUTHORITY}, {ok, 0}, {dup, SP_ERR_EXISTS},
+			{wrong, SP_ERR_TRANSITION});
 	assert_int_equal(f.st.escalations, 1);
 	assert_int_equal(sp_report_escalation_due(&f.st, due + 5, &e), 0);
 

@@ -313,6 +313,29 @@ static void entries_free(struct entries *e)
 	free(e->len);
 }
 
+/* own_entries appends n entries to the fixture's own log (*own) and loads
+ * them into e (freed by the caller with entries_free). */
+static void own_entries(struct fixture *f, uint64_t n, uint32_t *own, struct entries *e)
+{
+	assert_int_equal(sp_store_own_log(f->s, own), 0);
+	append_n(f->s, 0, n);
+	entries_load(f->s, *own, n, e);
+}
+
+/* open_replica opens a fresh store in dir (<fixture dir>-<suffix>, 600
+ * bytes of room) that follows the fixture's log as *rid. The caller closes
+ * it and removes dir. */
+static struct sp_store *open_replica(const struct fixture *f, const char *suffix, char dir[600],
+				     uint32_t *rid)
+{
+	snprintf(dir, 600, "%s-%s", f->dir, suffix);
+	sp_test_rmtree(dir);
+	struct sp_store *r = NULL;
+	assert_int_equal(sp_store_open(dir, NULL, &r), 0);
+	assert_int_equal(sp_store_log_add(r, ORIGIN, f->pk, rid), 0);
+	return r;
+}
+
 static int count_forks(void *arg, const struct sp_fork *f)
 {
 	(*(int *)arg)++;
@@ -324,17 +347,10 @@ static void test_replica_ingest(void **state)
 {
 	struct fixture *f = *state;
 	uint32_t own, rid;
-	assert_int_equal(sp_store_own_log(f->s, &own), 0);
-	append_n(f->s, 0, 600);
 	struct entries e;
-	entries_load(f->s, own, 600, &e);
-
 	char rdir[600];
-	snprintf(rdir, sizeof(rdir), "%s-replica", f->dir);
-	sp_test_rmtree(rdir);
-	struct sp_store *r = NULL;
-	assert_int_equal(sp_store_open(rdir, NULL, &r), 0);
-	assert_int_equal(sp_store_log_add(r, ORIGIN, f->pk, &rid), 0);
+	own_entries(f, 600, &own, &e);
+	struct sp_store *r = open_replica(f, "replica", rdir, &rid);
 	/* Same origin, other key: refused. */
 	uint8_t pk2[32], sk2[64];
 	uint32_t tmp;
@@ -410,17 +426,11 @@ static void test_inconsistent_checkpoint(void **state)
 {
 	struct fixture *f = *state;
 	uint32_t own, rid;
-	assert_int_equal(sp_store_own_log(f->s, &own), 0);
-	append_n(f->s, 0, 20);
 	struct entries e;
-	entries_load(f->s, own, 20, &e);
 	char rdir[600];
-	snprintf(rdir, sizeof(rdir), "%s-replica2", f->dir);
-	sp_test_rmtree(rdir);
-	struct sp_store *r = NULL;
+	own_entries(f, 20, &own, &e);
+	struct sp_store *r = open_replica(f, "replica2", rdir, &rid);
 	size_t acc;
-	assert_int_equal(sp_store_open(rdir, NULL, &r), 0);
-	assert_int_equal(sp_store_log_add(r, ORIGIN, f->pk, &rid), 0);
 	assert_int_equal(sp_store_insert(r, rid, (const uint8_t *const *)e.p, e.len, 20, &acc), 0);
 
 	/* A checkpoint signed by the writer's key for a tree it never had. */
