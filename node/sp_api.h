@@ -17,4 +17,12 @@ extern const struct sp_http_route sp_api_tiles_routes[];
 /* /v1/status, /v1/logs, /metrics, POST /v1/checkpoint/sign (loopback). */
 extern const struct sp_http_route sp_api_status_routes[];
 
+/* /v1/reports..., /v1/stats: submit, track, receipts, actions, queries. */
+extern const struct sp_http_route sp_api_reports_routes[];
+
+/* sp_api_reports_escalate writes the escalation entries due for reports
+ * this node's institution holds (blocking: call it off the loop thread). */
+struct sp_node;
+int sp_api_reports_escalate(struct sp_node *n);
+
 #endif

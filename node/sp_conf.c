@@ -106,6 +106,16 @@ static int set_path(struct parse *p, void *field, const char *v, uint64_t lo, ui
 	return 1;
 }
 
+/* set_opt_path: like set_path, but empty means "none". */
+static int set_opt_path(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	if (*v == '\0') {
+		*(char *)field = '\0';
+		return 1;
+	}
+	return set_path(p, field, v, lo, hi);
+}
+
 static int set_level(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
 {
 	if (sp_logx_level_parse(v, field) != 0)
@@ -200,6 +210,7 @@ static const struct key keys[] = {
 	{"node", "key", set_path, OFF(key_path), 0, 0, 0},
 	{"node", "data", set_path, OFF(data_dir), 0, 0, 0},
 	{"node", "log_level", set_level, OFF(log_level), 0, 0, 0},
+	{"node", "seal_key", set_opt_path, OFF(seal_path), 0, 0, 0},
 	{"http", "listen", set_listen, OFF(http_listen), 0, 0, 0},
 	{"http", "max_body_bytes", set_u32, OFF(max_body_bytes), 1024, 64u << 20, 0},
 	{"http", "max_connections", set_u32, OFF(max_connections), 1, 100000, 0},
@@ -210,10 +221,12 @@ static const struct key keys[] = {
 	{"peer", "listen", set_url, OFF(peer_listen), 0, 0, 0},
 	{"peer", "peers", set_peers, 0, 0, 0, 0},
 	{"federation", "root_key", set_vkey, 0, 0, 0, 0},
+	{"federation", "directory", set_opt_path, OFF(directory), 0, 0, 0},
 	{"deadlines", "verify_days", set_u32, OFF(verify_days), 1, 366, 0},
 	{"deadlines", "answer_days", set_u32, OFF(answer_days), 1, 366, 0},
 	{"deadlines", "window_days", set_u32, OFF(window_days), 1, 366, 0},
 	{"deadlines", "ceiling_days", set_u32, OFF(ceiling_days), 1, 3660, 0},
+	{"deadlines", "escalate_s", set_u32, OFF(escalate_s), 1, 86400, 0},
 	{"checkpoint", "interval_ms", set_u32, OFF(checkpoint_ms), 10, 3600000, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -323,6 +336,7 @@ void sp_conf_defaults(struct sp_conf *c)
 	c->answer_days = 5;
 	c->window_days = 10;
 	c->ceiling_days = 60;
+	c->escalate_s = 60;
 	c->checkpoint_ms = 1000;
 }
 

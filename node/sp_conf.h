@@ -36,6 +36,7 @@ struct sp_conf {
 	char federation[SP_ORIGIN_NAME_MAX + 1]; /* "lapor.go.id" */
 	char key_path[PATH_MAX];                 /* node key file (resolved) */
 	char data_dir[PATH_MAX];                 /* data folder (resolved) */
+	char seal_path[PATH_MAX];                /* X25519 seal key file ("": none) */
 	enum sp_logx_level log_level;
 
 	/* [http] */
@@ -55,9 +56,11 @@ struct sp_conf {
 	/* [federation] */
 	int has_root_key;                        /* 0: standalone node */
 	struct sp_note_key root_key;
+	char directory[PATH_MAX];                /* directory folder or .entries file ("": none) */
 
 	/* [deadlines] (working days, except the ceiling: calendar days) */
 	uint32_t verify_days, answer_days, window_days, ceiling_days;
+	uint32_t escalate_s;                     /* how often overdue reports are checked */
 
 	/* [checkpoint] */
 	uint32_t checkpoint_ms;

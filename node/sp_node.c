@@ -21,14 +21,17 @@
 #include <uv.h>
 
 #include "sp_api.h"
+#include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
+#include "sp_reports.h"
 
 /* The API tables every node serves; a new API file adds its line here. */
 static const struct sp_http_route *const api_tables[] = {
 	sp_api_tiles_routes,
 	sp_api_status_routes,
+	sp_api_reports_routes,
 	NULL,
 };
 
@@ -57,6 +60,10 @@ struct sp_node {
 	uint64_t drain_deadline;
 	struct sp_store *store;
 	struct sp_http *http;
+	struct sp_dirload *dl;        /* the directory (read-only once started) */
+	struct sp_reports *reports;   /* report index, derived from the logs */
+	uv_timer_t esc_timer;         /* overdue reports -> escalation entries */
+	int esc_busy;
 	char origin[SP_ORIGIN_MAX + 1];
 	char vkey[SP_ORIGIN_MAX + 128];
 	char addr_path[PATH_MAX];
@@ -79,6 +86,8 @@ const struct sp_conf *sp_node_conf(struct sp_node *n) { return &n->conf; }
 const char *sp_node_origin(struct sp_node *n) { return n->origin; }
 const char *sp_node_vkey(struct sp_node *n) { return n->vkey; }
 uint64_t sp_node_uptime_ms(struct sp_node *n) { return mono_ms() - n->t0_ms; }
+const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
+struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 
 int sp_node_find_log(struct sp_node *n, const char *inst, uint32_t *id)
 {
@@ -314,6 +323,28 @@ static void on_cp_timer(uv_timer_t *t)
 		n->cp_busy = 0;
 }
 
+static void esc_work(void *arg)
+{
+	sp_api_reports_escalate(arg);
+}
+
+static void esc_after(void *arg, int status)
+{
+	struct sp_node *n = arg;
+	n->esc_busy = 0;
+}
+
+/* on_esc_timer looks for missed deadlines off the loop thread. */
+static void on_esc_timer(uv_timer_t *t)
+{
+	struct sp_node *n = t->data;
+	if (n->esc_busy || n->stopping)
+		return;
+	n->esc_busy = 1;
+	if (sp_node_queue_work(n, esc_work, esc_after, n) != 0)
+		n->esc_busy = 0;
+}
+
 /* ---- stopping -------------------------------------------------------------------------- */
 
 static void close_handle(uv_handle_t *h, void *arg)
@@ -342,6 +373,8 @@ static void finish(struct sp_node *n)
 		sp_store_log_info(n->store, id, &info);
 	sp_store_close(n->store);
 	n->store = NULL;
+	sp_reports_free(n->reports);
+	n->reports = NULL;
 	unlink(n->addr_path);
 	if (rc)
 		sp_logx(n->log, SP_LOGX_WARN, "store", "final checkpoint not signed err=%s",
@@ -355,6 +388,8 @@ static void on_drain(uv_timer_t *t)
 {
 	struct sp_node *n = t->data;
 	int timed_out = mono_ms() > n->drain_deadline;
+	if (n->esc_busy)
+		return;
 	if ((sp_http_inflight(n->http) == 0 && !n->cp_busy) || (timed_out && !n->cp_busy))
 		finish(n);
 }
@@ -370,6 +405,7 @@ static void stop(struct sp_node *n, const char *why)
 		sp_http_inflight(n->http));
 	sp_http_quiesce(n->http);
 	uv_timer_stop(&n->cp_timer);
+	uv_timer_stop(&n->esc_timer);
 	n->drain_deadline = mono_ms() + (uint64_t)n->conf.request_timeout_s * 1000 + 5000;
 	uv_timer_start(&n->drain_timer, on_drain, 0, DRAIN_POLL_MS);
 }
@@ -455,6 +491,29 @@ static int open_store(struct sp_node *n)
 	return 0;
 }
 
+/* start_reports loads the directory and rebuilds the report index. */
+static int start_reports(struct sp_node *n)
+{
+	int rc = sp_dirload_open(&n->conf, n->store, n->log, &n->dl);
+	struct sp_reports_opts ro = {
+		.store = n->store,
+		.dir = n->dl ? n->dl->dir : NULL,
+		.cal = n->dl ? &n->dl->cal : NULL,
+		.policy = {n->conf.verify_days, n->conf.answer_days, n->conf.window_days,
+			   n->conf.ceiling_days},
+	};
+	if (rc == 0)
+		rc = sp_reports_new(&ro, &n->reports);
+	if (rc == 0)
+		rc = sp_reports_rebuild(n->reports);
+	if (rc)
+		sp_logx(n->log, SP_LOGX_ERROR, "reports", "cannot start: %s", sp_errname(rc));
+	else
+		sp_logx(n->log, SP_LOGX_INFO, "reports", "index rebuilt reports=%zu",
+			sp_reports_count(n->reports));
+	return rc;
+}
+
 static int start_http(struct sp_node *n)
 {
 	struct sp_http_opts ho = {
@@ -502,6 +561,10 @@ static int start_loop(struct sp_node *n)
 	uv_signal_init(&n->loop, &n->sig_hup);
 	uv_timer_init(&n->loop, &n->cp_timer);
 	uv_timer_init(&n->loop, &n->drain_timer);
+	uv_timer_init(&n->loop, &n->esc_timer);
+	n->esc_timer.data = n;
+	uv_timer_start(&n->esc_timer, on_esc_timer, (uint64_t)n->conf.escalate_s * 1000,
+		       (uint64_t)n->conf.escalate_s * 1000);
 	n->wake.data = n->sig_term.data = n->sig_int.data = n->sig_hup.data = n;
 	n->cp_timer.data = n->drain_timer.data = n;
 	uv_signal_start(&n->sig_term, on_signal, SIGTERM);
@@ -530,6 +593,8 @@ static int node_start(struct sp_node *n)
 		sp_logx(n->log, SP_LOGX_WARN, "node",
 			"no [federation] root_key: standalone node, trusting no coordinator");
 	int rc = open_store(n);
+	if (rc == 0)
+		rc = start_reports(n);
 	if (rc == 0)
 		rc = start_loop(n);
 	if (rc == 0)
@@ -570,6 +635,8 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	}
 	if (loop_up)
 		uv_loop_close(&n->loop);
+	sp_reports_free(n->reports);
+	sp_dirload_free(n->dl);
 	pthread_mutex_destroy(&n->defer_mu);
 	free(n);
 	return rc ? 1 : 0;

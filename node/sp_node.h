@@ -48,6 +48,9 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log);
 
 /* ---- for API handlers ----------------------------------------------------- */
 
+struct sp_dirload;
+struct sp_reports;
+
 struct sp_store *sp_node_store(struct sp_node *n);
 struct sp_logx *sp_node_log(struct sp_node *n);
 
@@ -58,6 +61,11 @@ const struct sp_conf *sp_node_conf(struct sp_node *n);
 /* sp_node_origin: the own log's origin; sp_node_vkey: its verifier key. */
 const char *sp_node_origin(struct sp_node *n);
 const char *sp_node_vkey(struct sp_node *n);
+
+/* sp_node_dir: the federation directory (sp_dirload.h), unchanging while
+ * the node runs; sp_node_reports: the report index (sp_reports.h). */
+const struct sp_dirload *sp_node_dir(struct sp_node *n);
+struct sp_reports *sp_node_reports(struct sp_node *n);
 
 /* sp_node_uptime_ms: milliseconds since the node started. */
 uint64_t sp_node_uptime_ms(struct sp_node *n);

@@ -1,0 +1,979 @@
+/*
+ * sp_api_reports.c - the reports API (docs/api.md, "Reports"):
+ *
+ *   POST /v1/reports                  submit (any node: no wrong door)
+ *   GET  /v1/reports                  query, with paging
+ *   GET  /v1/reports/{id}             state and public trail
+ *   GET  /v1/reports/{id}/receipt     C2SP tlog-proof of the submission
+ *   POST /v1/reports/{id}/actions     an officer's or reporter's signed act
+ *   GET  /v1/stats                    counts by status and institution
+ *
+ * and the escalation pass the node runs on a timer. Submissions and
+ * actions are appended asynchronously: the request is parked and answered
+ * from the store's commit thread once the entry is durable, after the
+ * report index has taken it in. Sealed parts never leave this file in
+ * clear (they are never even opened here); nothing about the reporter is
+ * logged.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "sp_api.h"
+#include "sp_dirload.h"
+#include "sp_err.h"
+#include "sp_node.h"
+#include "sp_reports.h"
+
+#define NAME_MAX_BYTES 128
+#define CONTACT_MAX_BYTES 256
+#define TITLE_MAX_BYTES 256
+#define QUERY_LIMIT_DEFAULT 50
+#define QUERY_LIMIT_MAX 500
+
+static const char *const kind_names[] = {"pengaduan", "aspirasi", "permintaan_informasi"};
+static const char *const vis_names[] = {"publik", "anonim", "rahasia"};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+	char h[2 * 64 + 1];
+	sodium_bin2hex(h, sizeof(h), p, n);
+	return json_string(h);
+}
+
+/* parse_hex reads exactly n bytes of hex. 0 or -1. */
+static int parse_hex(const char *s, uint8_t *out, size_t n)
+{
+	size_t got;
+	const char *end;
+	if (s == NULL || strlen(s) != 2 * n)
+		return -1;
+	return sodium_hex2bin(out, n, s, 2 * n, NULL, &got, &end) == 0 && got == n ? 0 : -1;
+}
+
+static int path_id(struct sp_http_req *req, struct sp_http_resp *res, uint8_t id[SP_HASH_BYTES])
+{
+	if (parse_hex(sp_http_param(req, "id"), id, SP_HASH_BYTES) == 0)
+		return 0;
+	sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST, "a report id is 64 hex digits");
+	return SP_ERR_HTTP_BAD_REQUEST;
+}
+
+static int own_log(struct sp_node *n, uint32_t *id, uint64_t *size)
+{
+	struct sp_log_info info;
+	int rc = sp_store_own_log(sp_node_store(n), id);
+	if (rc == 0)
+		rc = sp_store_log_info(sp_node_store(n), *id, &info);
+	if (rc == 0 && size)
+		*size = info.size;
+	return rc;
+}
+
+/* ---- JSON input ------------------------------------------------------------------ */
+
+/* A JSON field problem: reply 400 naming the field. */
+#define BAD(res, ...) (sp_http_reply_error((res), SP_ERR_HTTP_BAD_REQUEST, __VA_ARGS__), \
+		       SP_ERR_HTTP_BAD_REQUEST)
+
+static int load_object(struct sp_http_req *req, struct sp_http_resp *res, json_t **out)
+{
+	json_error_t err;
+	*out = req->body ? json_loadb((const char *)req->body, req->body_len,
+				      JSON_REJECT_DUPLICATES, &err)
+			 : NULL;
+	if (*out && json_is_object(*out))
+		return 0;
+	json_decref(*out);
+	*out = NULL;
+	return BAD(res, "the body must be one JSON object");
+}
+
+/* only_keys refuses keys not in the NULL-ended list. */
+static int only_keys(json_t *o, const char *const *allowed, struct sp_http_resp *res)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) {
+		size_t i = 0;
+		while (allowed[i] && strcmp(allowed[i], key) != 0)
+			i++;
+		if (allowed[i] == NULL)
+			return BAD(res, "unknown field '%.64s'", key);
+	}
+	return 0;
+}
+
+/* get_text reads string field key (1..max bytes, no NUL) into *s;
+ * absent: s->p = NULL, an error if required. */
+static int get_text(json_t *o, const char *key, size_t max, int required, struct sp_str *s,
+		    struct sp_http_resp *res)
+{
+	json_t *v = json_object_get(o, key);
+	s->p = NULL;
+	s->n = 0;
+	if (v == NULL)
+		return required ? BAD(res, "field '%s' is required", key) : 0;
+	if (!json_is_string(v))
+		return BAD(res, "field '%s' must be a string", key);
+	s->p = json_string_value(v);
+	s->n = json_string_length(v);
+	if (s->n == 0 || s->n > max || strlen(s->p) != s->n)
+		return BAD(res, "field '%s' must be 1 to %zu bytes", key, max);
+	return 0;
+}
+
+static int get_enum(json_t *o, const char *key, const char *const *names, size_t n, int *out,
+		    struct sp_http_resp *res)
+{
+	struct sp_str s;
+	int rc = get_text(o, key, 64, 1, &s, res);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (strcmp(names[i], s.p) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return rc ? rc : BAD(res, "field '%s' has an unknown value", key);
+}
+
+static int get_attachment(json_t *a, struct sp_report_attachment *at, struct sp_http_resp *res)
+{
+	static const char *const keys[] = {"sha256", "size", "media_type", NULL};
+	struct sp_str sha;
+	json_t *size = json_object_get(a, "size");
+	if (!json_is_object(a) || only_keys(a, keys, res) != 0)
+		return BAD(res, "attachments are objects {sha256, size, media_type}");
+	int rc = get_text(a, "sha256", 64, 1, &sha, res);
+	if (rc == 0 && parse_hex(sha.p, at->sha256, SP_HASH_BYTES) != 0)
+		return BAD(res, "attachment sha256 must be 64 hex digits");
+	if (rc == 0 && (!json_is_integer(size) || json_integer_value(size) <= 0))
+		return BAD(res, "attachment size must be a positive integer");
+	if (rc == 0)
+		rc = get_text(a, "media_type", 127, 1, &at->media_type, res);
+	at->size = rc == 0 ? (uint64_t)json_integer_value(size) : 0;
+	return rc;
+}
+
+static int get_attachments(json_t *o, struct sp_report *r, struct sp_http_resp *res)
+{
+	json_t *arr = json_object_get(o, "attachments");
+	if (arr == NULL)
+		return 0;
+	size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
+	if (n == 0 || n > SP_REPORT_MAX_ATTACH)
+		return BAD(res, "attachments must be an array of 1 to %d", SP_REPORT_MAX_ATTACH);
+	for (size_t i = 0; i < n; i++) {
+		int rc = get_attachment(json_array_get(arr, i), &r->attach[i], res);
+		if (rc)
+			return rc;
+	}
+	r->n_attach = n;
+	return 0;
+}
+
+/* ---- POST /v1/reports ------------------------------------------------------------------- */
+
+/* What a submission carries besides the report body. */
+struct submission {
+	struct sp_report r;
+	struct sp_report_private priv;
+	char category[SP_DIR_CATEGORY_MAX + 1], region[SP_DIR_REGION_MAX + 1];
+	char routed[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
+	uint8_t rule_hash[SP_HASH_BYTES];
+	uint8_t secret[SP_REPORT_SECRET_BYTES];
+};
+
+static int parse_submission(json_t *o, struct submission *s, struct sp_http_resp *res)
+{
+	static const char *const keys[] = {"kind", "visibility", "category", "region", "title",
+					   "content", "name", "contact", "reporter_key",
+					   "attachments", "channel", NULL};
+	int kind = 0, vis = 0;
+	struct sp_str key = {0};
+	int rc = only_keys(o, keys, res);
+	if (rc == 0)
+		rc = get_enum(o, "kind", kind_names, 3, &kind, res);
+	if (rc == 0)
+		rc = get_enum(o, "visibility", vis_names, 3, &vis, res);
+	if (rc == 0)
+		rc = get_text(o, "category", SP_DIR_CATEGORY_MAX, 1, &s->r.category, res);
+	if (rc == 0)
+		rc = get_text(o, "region", SP_DIR_REGION_MAX, 1, &s->r.region, res);
+	if (rc == 0)
+		rc = get_text(o, "title", TITLE_MAX_BYTES, 1, &s->priv.title, res);
+	if (rc == 0)
+		rc = get_text(o, "content", SP_REPORT_TEXT_MAX, 1, &s->priv.content, res);
+	if (rc == 0)
+		rc = get_text(o, "name", NAME_MAX_BYTES, 0, &s->priv.name, res);
+	if (rc == 0)
+		rc = get_text(o, "contact", CONTACT_MAX_BYTES, 0, &s->priv.contact, res);
+	if (rc == 0)
+		rc = get_text(o, "channel", 32, 0, &s->r.channel, res);
+	if (rc == 0)
+		rc = get_text(o, "reporter_key", 64, 0, &key, res);
+	if (rc == 0 && key.p && parse_hex(key.p, s->r.reporter_key, SP_KEY_BYTES) != 0)
+		rc = BAD(res, "field 'reporter_key' must be 64 hex digits (an Ed25519 public key)");
+	if (rc == 0)
+		rc = get_attachments(o, &s->r, res);
+	if (rc)
+		return rc;
+	s->r.kind = (enum sp_report_kind)kind;
+	s->r.vis = (enum sp_report_vis)vis;
+	s->r.has_reporter_key = key.p != NULL;
+	if (s->r.channel.p == NULL)
+		s->r.channel = (struct sp_str){"web", 3}; /* the body requires one */
+	snprintf(s->category, sizeof(s->category), "%s", s->r.category.p);
+	snprintf(s->region, sizeof(s->region), "%s", s->r.region.p);
+	if (!sp_dir_category_valid(s->category) || strcmp(s->category, "*") == 0)
+		return BAD(res, "field 'category' must be 1 to 32 of a-z 0-9 -");
+	if (!sp_dir_region_valid(s->region))
+		return BAD(res, "field 'region' must be a Kemendagri region code (73.12.03)");
+	return 0;
+}
+
+/* route finds the holder, the rule and the deadline policy. */
+static int route(const struct sp_dirload *dl, struct submission *s, struct sp_http_resp *res)
+{
+	if (dl == NULL || dl->dir == NULL)
+		return SP_ERR_NO_ROUTE;
+	int rc = sp_dir_route(dl->dir, s->category, s->region, s->routed, s->rule);
+	if (rc)
+		return rc == SP_ERR_ARG ? BAD(res, "category or region not routable") : rc;
+	s->r.routed_to = (struct sp_str){s->routed, strlen(s->routed)};
+	s->r.has_rule = sp_dirload_rule_hash(dl, s->rule, s->rule_hash) == 0;
+	memcpy(s->r.rule, s->rule_hash, SP_HASH_BYTES);
+	struct sp_dir_policy p;
+	rc = sp_dir_policy_for(dl->dir, s->category, &p);
+	s->r.has_policy = rc == 0;
+	s->r.policy = (struct sp_report_policy){p.verify, p.answer, p.window, p.ceiling};
+	return rc;
+}
+
+/* seal puts the private parts in an envelope for the holder and the
+ * national coordinator; *ct is the ciphertext the body borrows. */
+static int seal(const struct sp_dirload *dl, struct submission *s, uint8_t **ct)
+{
+	struct sp_report_private p = s->priv;
+	if (s->r.vis != SP_REPORT_RAHASIA) {
+		s->r.title = p.title;
+		s->r.content = p.content;
+		p.title = p.content = (struct sp_str){0};
+	}
+	if (!p.title.p && !p.name.p && !p.contact.p)
+		return 0;
+	const char *ids[2] = {s->routed, dl->coordinator};
+	struct sp_dir_inst inst[2];
+	struct sp_report_reader readers[2];
+	size_t n = strcmp(s->routed, dl->coordinator) == 0 || !dl->coordinator[0] ? 1 : 2;
+	for (size_t i = 0; i < n; i++) {
+		int rc = sp_dir_institution(dl->dir, ids[i], SP_DIR_TIME_MAX, &inst[i]);
+		if (rc)
+			return rc;
+		readers[i] = (struct sp_report_reader){ids[i], inst[i].seal_key};
+	}
+	uint8_t *plain;
+	size_t len;
+	int rc = sp_report_private_encode(&p, &plain, &len);
+	if (rc)
+		return rc;
+	rc = sp_report_seal(plain, len, readers, n, &s->r.sealed, ct, NULL);
+	sodium_memzero(plain, len);
+	free(plain);
+	s->r.has_sealed = rc == 0;
+	return rc;
+}
+
+/* A submission being appended. */
+struct submit_job {
+	struct sp_node *n;
+	struct sp_http_req *req;
+	char routed[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
+	int has_secret;
+	uint8_t secret[SP_REPORT_SECRET_BYTES];
+};
+
+static json_t *submit_json(struct submit_job *j, uint64_t index, const uint8_t id[32])
+{
+	char idh[65], path[128];
+	sodium_bin2hex(idh, sizeof(idh), id, 32);
+	snprintf(path, sizeof(path), "/v1/reports/%s/receipt", idh);
+	json_t *o = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "report_id", idh, "log",
+			      sp_node_conf(j->n)->id, "index", (json_int_t)index, "routed_to",
+			      j->routed, "rule", j->rule, "receipt", path);
+	if (o && j->has_secret)
+		json_object_set_new(o, "tracking_secret", hex_json(j->secret, sizeof(j->secret)));
+	return o;
+}
+
+/* submit_done: the store's commit thread, once the entry is durable. */
+static void submit_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
+{
+	struct submit_job *j = arg;
+	struct sp_http_resp *res = sp_http_resp_of(j->req);
+	uint32_t log;
+	if (err == 0)
+		err = own_log(j->n, &log, NULL);
+	if (err == 0)
+		err = sp_reports_add(sp_node_reports(j->n), log, index);
+	if (err) {
+		sp_http_reply_error(res, err, "report not stored: %s", sp_strerror(err));
+	} else {
+		sp_http_cache(res, "no-store");
+		sp_http_reply_json(res, 201, submit_json(j, index, hash));
+		sp_logx(sp_node_log(j->n), SP_LOGX_INFO, "reports",
+			"submitted index=%llu routed_to=%s rule=%s", (unsigned long long)index,
+			j->routed, j->rule);
+	}
+	sp_http_complete(j->req);
+	sodium_memzero(j->secret, sizeof(j->secret));
+	free(j);
+}
+
+static int append_report(struct sp_http_req *req, struct sp_http_resp *res,
+			 const struct submission *s)
+{
+	uint8_t *body;
+	size_t len;
+	int rc = sp_report_encode(&s->r, &body, &len);
+	struct submit_job *j = rc ? NULL : calloc(1, sizeof(*j));
+	if (rc || j == NULL) {
+		free(body);
+		return rc ? rc : SP_ERR_NOMEM;
+	}
+	*j = (struct submit_job){.n = req->ctx, .req = req, .has_secret = s->r.has_tracking};
+	memcpy(j->routed, s->routed, sizeof(j->routed));
+	memcpy(j->rule, s->rule, sizeof(j->rule));
+	memcpy(j->secret, s->secret, sizeof(j->secret));
+	sp_http_suspend(req);
+	rc = sp_node_append_async(j->n, SP_EV_REPORT, body, len, submit_done, j);
+	free(body);
+	if (rc) {
+		sp_http_reply_error(res, rc, "report not queued: %s", sp_strerror(rc));
+		sp_http_complete(req);
+		sodium_memzero(j->secret, sizeof(j->secret));
+		free(j);
+	}
+	return SP_HTTP_SUSPENDED;
+}
+
+static int post_report(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	const struct sp_dirload *dl = sp_node_dir(req->ctx);
+	json_t *o;
+	struct submission s = {0};
+	uint8_t *ct = NULL;
+	int rc = load_object(req, res, &o);
+	if (rc == 0)
+		rc = parse_submission(o, &s, res);
+	if (rc == 0)
+		rc = route(dl, &s, res);
+	if (rc == 0 && !s.r.has_reporter_key) {
+		randombytes_buf(s.secret, sizeof(s.secret));
+		sp_report_tracking_hash(s.secret, s.r.tracking);
+		s.r.has_tracking = 1;
+	}
+	if (rc == 0)
+		rc = seal(dl, &s, &ct);
+	if (rc == 0)
+		rc = append_report(req, res, &s);
+	free(ct);
+	json_decref(o);
+	sodium_memzero(s.secret, sizeof(s.secret));
+	if (rc == SP_ERR_HTTP_BAD_REQUEST)
+		return SP_HTTP_DONE; /* the reply names the field */
+	return rc;
+}
+
+/* ---- the state and trail as JSON ------------------------------------------------------------ */
+
+static json_t *ms_or_null(uint64_t ms)
+{
+	return ms ? json_integer((json_int_t)ms) : json_null();
+}
+
+static json_t *str_json(struct sp_str s)
+{
+	return s.p ? json_stringn(s.p, s.n) : json_null();
+}
+
+static json_t *history_json(const struct sp_report_state *st, uint64_t now)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < st->n_spans; i++) {
+		const struct sp_report_span *sp = &st->spans[i];
+		uint64_t end = sp->open ? now : sp->end_ms;
+		json_t *h = json_pack("{s:s,s:I,s:o,s:I,s:o}", "institution", sp->inst, "start",
+				      (json_int_t)sp->start_ms, "end",
+				      sp->open ? json_null() : json_integer((json_int_t)sp->end_ms),
+				      "duration_ms",
+				      (json_int_t)(end > sp->start_ms ? end - sp->start_ms : 0), "from",
+				      sp->from >= 0 ? json_string(st->spans[sp->from].inst)
+						    : json_null());
+		json_array_append_new(a, h);
+	}
+	return a;
+}
+
+/* act_fields adds what an action says in public (its signed act). */
+static void act_fields(json_t *o, const struct sp_report_action *a)
+{
+	json_object_set_new(o, "action", json_string(sp_report_act_name((int)a->code)));
+	if (a->n_targets) {
+		json_t *t = json_array();
+		for (size_t i = 0; i < a->n_targets; i++)
+			json_array_append_new(t, str_json(a->targets[i]));
+		json_object_set_new(o, "targets", t);
+	}
+	if (a->reason)
+		json_object_set_new(o, "reason", json_integer(a->reason));
+	if (a->text.p)
+		json_object_set_new(o, "text", str_json(a->text));
+	if (a->rating)
+		json_object_set_new(o, "rating", json_integer(a->rating));
+	if (a->has_merge)
+		json_object_set_new(o, "merge_into", hex_json(a->merge_into, SP_HASH_BYTES));
+	json_object_set_new(o, "issued", json_integer((json_int_t)a->issued_ms));
+}
+
+static json_t *actor_json(const struct sp_dirload *dl, const struct sp_report_action *a,
+			  uint64_t t)
+{
+	if (a->actor != SP_ACTOR_OFFICER)
+		return json_pack("{s:s}", "reporter",
+				 a->actor == SP_ACTOR_REPORTER_SIG ? "key" : "tracking_secret");
+	struct sp_dir_officer off;
+	int known = dl && dl->dir && sp_dir_officer(dl->dir, a->officer, t, &off) == 0;
+	return json_pack("{s:o,s:o}", "officer", hex_json(a->officer, SP_KEY_BYTES),
+			 "institution", known ? json_string(off.inst) : json_null());
+}
+
+static json_t *item_json(const struct sp_dirload *dl, const struct sp_reports_item *it,
+			 int verdict)
+{
+	json_t *o = json_pack("{s:s,s:I,s:I,s:s,s:s}", "log", it->inst, "index",
+			      (json_int_t)it->index, "time", (json_int_t)it->e.time_ms, "type",
+			      it->e.type == SP_EV_ACTION ? "action" : "escalation", "verdict",
+			      verdict ? "invalid" : "applied");
+	if (o && verdict)
+		json_object_set_new(o, "error", json_string(sp_errname(verdict)));
+	struct sp_report_action a;
+	struct sp_report_escalation x;
+	if (o && it->e.type == SP_EV_ACTION &&
+	    sp_report_action_parse(it->e.body, it->e.body_len, &a) == 0) {
+		act_fields(o, &a);
+		json_object_set_new(o, "actor", actor_json(dl, &a, it->e.time_ms));
+	} else if (o && sp_report_esc_parse(it->e.body, it->e.body_len, &x) == 0) {
+		json_object_set_new(o, "stage", json_integer(x.stage));
+		json_object_set_new(o, "deadline", json_integer((json_int_t)x.deadline_ms));
+	}
+	return o;
+}
+
+static json_t *attachments_json(const struct sp_report *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < r->n_attach; i++)
+		json_array_append_new(
+			a, json_pack("{s:o,s:I,s:o}", "sha256", hex_json(r->attach[i].sha256, 32),
+				     "size", (json_int_t)r->attach[i].size, "media_type",
+				     str_json(r->attach[i].media_type)));
+	return a;
+}
+
+/* body_json: what the submission says in public. */
+static void body_json(json_t *o, const struct sp_dirload *dl, const struct sp_report *r)
+{
+	const char *rule = r->has_rule && dl ? sp_dirload_rule_name(dl, r->rule) : NULL;
+	json_object_set_new(o, "kind", json_string(kind_names[r->kind]));
+	json_object_set_new(o, "visibility", json_string(vis_names[r->vis]));
+	json_object_set_new(o, "category", str_json(r->category));
+	json_object_set_new(o, "region", str_json(r->region));
+	json_object_set_new(o, "routed_to", str_json(r->routed_to));
+	char def[SP_DIR_RULE_MAX + 1];
+	snprintf(def, sizeof(def), "default:%.*s", (int)r->routed_to.n, r->routed_to.p);
+	json_object_set_new(o, "rule", rule ? json_string(rule)
+				       : r->has_rule ? hex_json(r->rule, 32) : json_string(def));
+	json_object_set_new(o, "channel", str_json(r->channel));
+	json_object_set_new(o, "attachments", attachments_json(r));
+	if (r->vis == SP_REPORT_RAHASIA) {
+		json_object_set_new(o, "sealed", json_true());
+	} else {
+		json_object_set_new(o, "title", str_json(r->title));
+		json_object_set_new(o, "content", str_json(r->content));
+	}
+	json_object_set_new(o, "reporter_proof", json_string(r->has_reporter_key ? "key"
+										: "tracking_secret"));
+	if (r->vis == SP_REPORT_PUBLIK && r->has_reporter_key)
+		json_object_set_new(o, "reporter_key", hex_json(r->reporter_key, SP_KEY_BYTES));
+}
+
+static json_t *holders_json(const struct sp_report_state *st)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < st->n_holders; i++)
+		json_array_append_new(a, json_string(st->holders[i]));
+	return a;
+}
+
+static void state_fields(json_t *o, const struct sp_report_state *st, uint64_t now)
+{
+	json_object_set_new(o, "status", json_string(sp_report_status_name(st->status)));
+	json_object_set_new(o, "holders", holders_json(st));
+	json_object_set_new(o, "history", history_json(st, now));
+	json_object_set_new(o, "bounces", json_integer(st->bounces));
+	json_object_set_new(o, "reopens", json_integer(st->reopens));
+	json_object_set_new(o, "escalations", json_integer(st->escalations));
+	json_object_set_new(o, "stage", json_integer(st->stage));
+	json_object_set_new(o, "deadline", ms_or_null(st->deadline_ms));
+	json_object_set_new(o, "overdue", json_boolean(st->overdue));
+	json_object_set_new(o, "rating", st->rating ? json_integer(st->rating) : json_null());
+	json_object_set_new(o, "auto_closed", json_boolean(st->auto_closed));
+	json_object_set_new(o, "merged_into",
+			    st->merged ? hex_json(st->merged_into, 32) : json_null());
+	json_object_set_new(o, "answered", ms_or_null(st->answered_ms));
+	json_object_set_new(o, "closed", ms_or_null(st->closed_ms));
+}
+
+static json_t *view_json(const struct sp_dirload *dl, const struct sp_reports_view *v,
+			 uint64_t now)
+{
+	json_t *o = json_pack("{s:o,s:s,s:I,s:I}", "report_id", hex_json(v->st.id, 32), "log",
+			      v->sub.inst, "index", (json_int_t)v->sub.index, "submitted",
+			      (json_int_t)v->sub.e.time_ms);
+	json_t *trail = json_array();
+	if (o == NULL || trail == NULL) {
+		json_decref(o);
+		json_decref(trail);
+		return NULL;
+	}
+	body_json(o, dl, &v->body);
+	state_fields(o, &v->st, now);
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(trail, item_json(dl, &v->items[i], v->st.verdict[i]));
+	json_object_set_new(o, "trail", trail);
+	return o;
+}
+
+static int get_report(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	uint8_t id[SP_HASH_BYTES];
+	if (path_id(req, res, id) != 0)
+		return SP_HTTP_DONE;
+	struct sp_reports_view v;
+	uint64_t now = now_ms();
+	int rc = sp_reports_view(sp_node_reports(req->ctx), id, now, NULL, &v);
+	if (rc)
+		return rc;
+	sp_http_cache(res, "no-cache");
+	rc = sp_http_reply_json(res, 200, view_json(sp_node_dir(req->ctx), &v, now));
+	sp_reports_view_free(&v);
+	return rc;
+}
+
+/* ---- GET /v1/reports/{id}/receipt --------------------------------------------------------- */
+
+static int get_receipt(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct sp_node *n = req->ctx;
+	struct sp_store *s = sp_node_store(n);
+	uint8_t id[SP_HASH_BYTES];
+	if (path_id(req, res, id) != 0)
+		return SP_HTTP_DONE;
+	uint32_t log;
+	uint64_t index, size = 0;
+	int rc = sp_reports_locate(sp_node_reports(n), id, &log, &index);
+	if (rc)
+		return rc;
+	struct sp_buf cp, out;
+	sp_buf_init(&cp);
+	sp_buf_init(&out);
+	rc = sp_store_checkpoint(s, log, &cp, &size);
+	if (rc == 0 && size <= index) {
+		sp_buf_free(&cp);
+		return sp_http_reply_error(res, SP_ERR_NOT_FOUND,
+					   "no signed checkpoint covers entry %llu yet; checkpoints "
+					   "are signed every %u ms: try again shortly",
+					   (unsigned long long)index, sp_node_conf(n)->checkpoint_ms);
+	}
+	sp_hash proof[SP_MERKLE_MAX_PROOF];
+	size_t np = 0;
+	if (rc == 0)
+		rc = sp_store_inclusion(s, log, index, size, proof, &np);
+	if (rc == 0)
+		rc = sp_receipt_format(index, proof, np, (const char *)cp.p, cp.len, NULL, 0, &out);
+	sp_buf_free(&cp);
+	if (rc == 0) {
+		sp_http_cache(res, "no-cache");
+		rc = sp_http_reply_buf(res, 200, "text/plain; charset=utf-8", &out);
+	}
+	sp_buf_free(&out);
+	return rc;
+}
+
+/* ---- POST /v1/reports/{id}/actions --------------------------------------------------------- */
+
+struct act_job {
+	struct sp_node *n;
+	struct sp_http_req *req;
+	uint8_t id[SP_HASH_BYTES];
+	uint32_t code;
+};
+
+static void act_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
+{
+	struct act_job *j = arg;
+	struct sp_http_resp *res = sp_http_resp_of(j->req);
+	struct sp_reports *r = sp_node_reports(j->n);
+	struct sp_reports_view v;
+	uint64_t now = now_ms();
+	uint32_t log;
+	if (err == 0)
+		err = own_log(j->n, &log, NULL);
+	if (err == 0)
+		err = sp_reports_add(r, log, index);
+	if (err)
+		sp_reports_unpend(r, j->id);
+	if (err == 0)
+		err = sp_reports_view(r, j->id, now, NULL, &v);
+	if (err) {
+		sp_http_reply_error(res, err, "action not stored: %s", sp_strerror(err));
+	} else {
+		sp_http_reply_json(res, 201, view_json(sp_node_dir(j->n), &v, now));
+		sp_reports_view_free(&v);
+		sp_logx(sp_node_log(j->n), SP_LOGX_INFO, "reports", "action=%s index=%llu",
+			sp_report_act_name((int)j->code), (unsigned long long)index);
+	}
+	sp_http_complete(j->req);
+	free(j);
+}
+
+/* read_act decodes {"body": base64} into a parsed action (a borrows *raw,
+ * which the caller frees). */
+static int read_act(struct sp_http_req *req, struct sp_http_resp *res, uint8_t **raw,
+		    size_t *len, struct sp_report_action *a)
+{
+	static const char *const keys[] = {"body", NULL};
+	json_t *o;
+	struct sp_str b64;
+	int rc = load_object(req, res, &o);
+	if (rc == 0)
+		rc = only_keys(o, keys, res);
+	if (rc == 0)
+		rc = get_text(o, "body", 4 * (SP_ENTRY_MAX / 3 + 1), 1, &b64, res);
+	*raw = rc ? NULL : malloc(b64.n);
+	if (rc == 0 && *raw == NULL)
+		rc = SP_ERR_NOMEM;
+	if (rc == 0 && sodium_base642bin(*raw, b64.n, b64.p, b64.n, NULL, len, NULL,
+					 sodium_base64_VARIANT_ORIGINAL) != 0)
+		rc = BAD(res, "field 'body' is not standard base64");
+	json_decref(o);
+	if (rc == 0)
+		rc = sp_report_action_parse(*raw, *len, a);
+	return rc;
+}
+
+/* check_act runs the rules: the candidate entry must be applied. */
+static int check_act(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], const uint8_t *raw,
+		     size_t len)
+{
+	uint32_t log;
+	uint64_t size;
+	int rc = own_log(n, &log, &size);
+	struct sp_reports_extra x = {sp_node_conf(n)->id, size, SP_EV_ACTION, raw, len};
+	struct sp_reports_view v;
+	if (rc == 0)
+		rc = sp_reports_view(sp_node_reports(n), id, now_ms(), &x, &v);
+	if (rc == 0) {
+		rc = v.st.verdict[v.n - 1];
+		sp_reports_view_free(&v);
+	}
+	return rc;
+}
+
+/* append_act queues the checked action; the request completes in act_done.
+ * Returns SP_HTTP_SUSPENDED, or an error before anything was queued. */
+static int append_act(struct sp_http_req *req, struct sp_http_resp *res,
+		      const struct sp_report_action *a, const uint8_t *raw, size_t len)
+{
+	struct act_job *j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return SP_ERR_NOMEM;
+	*j = (struct act_job){.n = req->ctx, .req = req, .code = a->code};
+	memcpy(j->id, a->report, SP_HASH_BYTES);
+	sp_http_suspend(req);
+	int rc = sp_node_append_async(j->n, SP_EV_ACTION, raw, len, act_done, j);
+	if (rc) {
+		sp_reports_unpend(sp_node_reports(j->n), j->id);
+		sp_http_reply_error(res, rc, "action not queued: %s", sp_strerror(rc));
+		sp_http_complete(req);
+		free(j);
+	}
+	return SP_HTTP_SUSPENDED;
+}
+
+static int post_action(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct sp_node *n = req->ctx;
+	struct sp_reports *r = sp_node_reports(n);
+	struct sp_report_action a;
+	uint8_t id[SP_HASH_BYTES], *raw = NULL;
+	size_t len = 0;
+	if (path_id(req, res, id) != 0)
+		return SP_HTTP_DONE;
+	int rc = read_act(req, res, &raw, &len, &a);
+	if (rc == 0 && memcmp(a.report, id, SP_HASH_BYTES) != 0)
+		rc = BAD(res, "the act names another report");
+	if (rc == 0 && a.actor == SP_ACTOR_OFFICER)
+		rc = sp_report_action_verify_officer(&a);
+	if (rc == 0)
+		rc = sp_reports_pending(r, id);
+	if (rc == 0) {
+		rc = check_act(n, id, raw, len);
+		if (rc == 0)
+			rc = append_act(req, res, &a, raw, len);
+		if (rc != SP_HTTP_SUSPENDED)
+			sp_reports_unpend(r, id);
+	}
+	free(raw);
+	return rc == SP_ERR_HTTP_BAD_REQUEST ? SP_HTTP_DONE : rc;
+}
+
+/* ---- GET /v1/reports, GET /v1/stats ------------------------------------------------------------ */
+
+static json_t *summary_json(const struct sp_reports_summary *s)
+{
+	json_t *h = json_array();
+	for (size_t i = 0; h && i < s->n_holders; i++)
+		json_array_append_new(h, json_string(s->holders[i]));
+	return json_pack("{s:o,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:i,s:o,s:b,s:i}", "report_id",
+			 hex_json(s->id, 32), "log", s->log, "index", (json_int_t)s->index,
+			 "submitted", (json_int_t)s->submitted_ms, "region", s->region, "category",
+			 s->category, "routed_to", s->routed_to, "status",
+			 sp_report_status_name(s->status), "holders", h, "stage", (int)s->stage,
+			 "deadline", ms_or_null(s->deadline_ms), "overdue", s->overdue,
+			 "escalations", (int)s->escalations);
+}
+
+static int add_summary(void *arg, const struct sp_reports_summary *s)
+{
+	return json_array_append_new(arg, summary_json(s)) ? SP_ERR_NOMEM : 0;
+}
+
+static int parse_status(const char *s, int *out)
+{
+	for (int i = 0; i <= SP_ST_DIGABUNG; i++) {
+		if (strcmp(sp_report_status_name(i), s) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int query_u64(struct sp_http_req *req, const char *name, uint64_t *v)
+{
+	const char *s = sp_http_query(req, name);
+	char *end;
+	if (s == NULL)
+		return 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	*v = strtoull(s, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+static int parse_query(struct sp_http_req *req, struct sp_http_resp *res,
+		       struct sp_reports_query *q)
+{
+	const char *st = sp_http_query(req, "status"), *ov = sp_http_query(req, "overdue");
+	uint64_t limit = QUERY_LIMIT_DEFAULT;
+	*q = (struct sp_reports_query){.status = -1};
+	q->institution = sp_http_query(req, "institution");
+	q->region = sp_http_query(req, "region");
+	if (st && parse_status(st, &q->status) != 0)
+		return BAD(res, "unknown status '%.32s'", st);
+	if (ov && strcmp(ov, "1") != 0 && strcmp(ov, "0") != 0)
+		return BAD(res, "overdue is 0 or 1");
+	q->overdue = ov && ov[0] == '1';
+	if (query_u64(req, "since", &q->since) || query_u64(req, "until", &q->until) ||
+	    query_u64(req, "cursor", &q->cursor) || query_u64(req, "limit", &limit) ||
+	    limit == 0 || limit > QUERY_LIMIT_MAX)
+		return BAD(res, "since, until, cursor are whole numbers; limit 1 to %d",
+			   QUERY_LIMIT_MAX);
+	q->limit = (size_t)limit;
+	return 0;
+}
+
+static int get_reports(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct sp_reports_query q;
+	if (parse_query(req, res, &q) != 0)
+		return SP_HTTP_DONE;
+	json_t *arr = json_array();
+	uint64_t next = 0;
+	int rc = arr ? sp_reports_query(sp_node_reports(req->ctx), &q, now_ms(), add_summary, arr,
+				      &next)
+		     : SP_ERR_NOMEM;
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	char cur[24];
+	snprintf(cur, sizeof(cur), "%llu", (unsigned long long)next);
+	sp_http_cache(res, "no-cache");
+	return sp_http_reply_json(res, 200,
+				  json_pack("{s:o,s:o}", "reports", arr, "next_cursor",
+					    next ? json_string(cur) : json_null()));
+}
+
+/* count adds 1 to o[key][field] (o[key] an object) or o[key] (field NULL). */
+static void count(json_t *o, const char *key, const char *field)
+{
+	json_t *v = json_object_get(o, key);
+	if (field == NULL) {
+		json_object_set_new(o, key, json_integer(json_integer_value(v) + 1));
+		return;
+	}
+	if (v == NULL) {
+		v = json_object();
+		json_object_set_new(o, key, v);
+	}
+	count(v, field, NULL);
+}
+
+struct stats {
+	json_t *by_status, *by_inst;
+	json_int_t total, overdue;
+};
+
+static int add_stat(void *arg, const struct sp_reports_summary *s)
+{
+	struct stats *st = arg;
+	const char *status = sp_report_status_name(s->status);
+	st->total++;
+	st->overdue += s->overdue;
+	count(st->by_status, status, NULL);
+	size_t n = s->n_holders ? s->n_holders : 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *inst = s->n_holders ? s->holders[i] : s->last_holder;
+		count(st->by_inst, inst, "total");
+		count(st->by_inst, inst, status);
+		if (s->overdue)
+			count(st->by_inst, inst, "overdue");
+	}
+	return 0;
+}
+
+static int get_stats(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct sp_reports_query q = {.status = -1};
+	struct stats st = {json_object(), json_object(), 0, 0};
+	int rc = st.by_status && st.by_inst
+			 ? sp_reports_query(sp_node_reports(req->ctx), &q, now_ms(), add_stat, &st,
+					    NULL)
+			 : SP_ERR_NOMEM;
+	if (rc) {
+		json_decref(st.by_status);
+		json_decref(st.by_inst);
+		return rc;
+	}
+	sp_http_cache(res, "no-cache");
+	return sp_http_reply_json(res, 200,
+				  json_pack("{s:I,s:I,s:o,s:o}", "total", st.total, "overdue",
+					    st.overdue, "by_status", st.by_status,
+					    "by_institution", st.by_inst));
+}
+
+/* ---- escalations (a libuv pool thread, on the node's timer) ---------------------------------- */
+
+struct due {
+	const char *inst;
+	size_t n, cap;
+	uint8_t (*ids)[SP_HASH_BYTES];
+};
+
+static int collect_due(void *arg, const struct sp_reports_summary *s)
+{
+	struct due *d = arg;
+	if (!s->overdue || s->n_holders == 0 || strcmp(s->holders[0], d->inst) != 0)
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 16;
+		uint8_t(*ni)[SP_HASH_BYTES] = realloc(d->ids, cap * SP_HASH_BYTES);
+		if (ni == NULL)
+			return SP_ERR_NOMEM;
+		d->ids = ni;
+		d->cap = cap;
+	}
+	memcpy(d->ids[d->n++], s->id, SP_HASH_BYTES);
+	return 0;
+}
+
+/* escalate_one writes the escalation due for one report, if any. */
+static int escalate_one(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_t now)
+{
+	struct sp_reports *r = sp_node_reports(n);
+	struct sp_reports_view v;
+	struct sp_report_escalation x;
+	uint8_t *body = NULL;
+	size_t len;
+	uint64_t index;
+	uint32_t log;
+	int rc = sp_reports_pending(r, id);
+	if (rc)
+		return rc == SP_ERR_BUSY ? 0 : rc;
+	rc = sp_reports_view(r, id, now, NULL, &v);
+	int due = rc == 0 && sp_report_escalation_due(&v.st, now, &x);
+	if (rc == 0)
+		sp_reports_view_free(&v);
+	if (due)
+		rc = sp_report_esc_encode(&x, &body, &len);
+	if (due && rc == 0)
+		rc = sp_store_append(sp_node_store(n), SP_EV_ESCALATION, body, len, &index, NULL);
+	if (due && rc == 0)
+		rc = own_log(n, &log, NULL);
+	if (due && rc == 0)
+		rc = sp_reports_add(r, log, index);
+	if (!due || rc)
+		sp_reports_unpend(r, id);
+	if (due && rc == 0)
+		sp_logx(sp_node_log(n), SP_LOGX_INFO, "reports", "escalated stage=%u index=%llu",
+			x.stage, (unsigned long long)index);
+	free(body);
+	return rc;
+}
+
+int sp_api_reports_escalate(struct sp_node *n)
+{
+	struct due d = {.inst = sp_node_conf(n)->id};
+	struct sp_reports_query q = {.status = -1, .overdue = 1};
+	uint64_t now = now_ms();
+	int rc = sp_reports_query(sp_node_reports(n), &q, now, collect_due, &d, NULL);
+	for (size_t i = 0; rc == 0 && i < d.n; i++)
+		rc = escalate_one(n, d.ids[i], now);
+	if (rc)
+		sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports", "escalation pass failed err=%s",
+			sp_errname(rc));
+	free(d.ids);
+	return rc;
+}
+
+const struct sp_http_route sp_api_reports_routes[] = {
+	{"POST", "/v1/reports", post_report, 0},
+	{"GET", "/v1/reports", get_reports, 0},
+	{"GET", "/v1/reports/{id}", get_report, 0},
+	{"GET", "/v1/reports/{id}/receipt", get_receipt, 0},
+	{"POST", "/v1/reports/{id}/actions", post_action, 0},
+	{"GET", "/v1/stats", get_stats, 0},
+	{NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,81 @@
+/*
+ * sp_dirload.h - the federation directory on a running node.
+ *
+ * At start the node loads the coordinator's directory log, as written by
+ * `simpul federation init` (DIR/directory.entries: each entry a 2-byte
+ * big-endian length and the entry bytes; DIR/directory.checkpoint: the
+ * coordinator's signed checkpoint). Every entry is decoded and verified
+ * (sp_entry_open), must be signed by the configured root key, and must
+ * extend the one before (index, previous hash, time): together they are
+ * the coordinator's log. They go into the store as a replica log of origin
+ * "<federation>/<coordinator id>" (idempotent: entries already held are
+ * skipped), with the checkpoint if one is given. Then the directory is
+ * built from what the store holds for that log (so a restart without the
+ * file, or a log that has grown since, gives the same result): every
+ * directory record is applied to an sp_dir, calendar records to the
+ * working-day calendar (on top of the built-in 2026 default), and routing
+ * rules are remembered by rule id with the hash of their entry (a report
+ * records that hash).
+ *
+ * Bad directory data (framing, signature, author, chain, a store that
+ * refuses the entries) stops start-up with a message naming the file and
+ * entry. A record the directory refuses (sp_dir_apply) is logged and
+ * skipped, as every node skips it.
+ *
+ * The node's seal key ([node] seal_key) is loaded too and must be the
+ * X25519 key that the directory's record of this institution carries.
+ *
+ * Threads: built on the loop thread at start and then only read (the
+ * directory does not change while the node runs), so any thread may query.
+ */
+#ifndef SP_DIRLOAD_H
+#define SP_DIRLOAD_H
+
+#include <stdint.h>
+
+#include "sp_cal.h"
+#include "sp_conf.h"
+#include "sp_dir.h"
+#include "sp_logx.h"
+#include "sp_store.h"
+
+/* One routing rule as recorded: its id and the hash of its entry. */
+struct sp_dirload_rule {
+	char id[SP_DIR_RULE_MAX + 1];
+	uint8_t hash[SP_HASH_BYTES];
+};
+
+struct sp_dirload {
+	struct sp_dir *dir;        /* NULL: standalone node (no root key) */
+	struct sp_cal cal;         /* holidays: 2026 default + calendar records */
+	char coordinator[SP_INST_ID_MAX + 1]; /* "" if none yet */
+	int has_log;
+	uint32_t log_id;           /* the directory log in the store */
+	uint64_t applied, refused; /* directory entries applied, refused */
+	struct sp_dirload_rule *rules;
+	size_t n_rules;
+	int has_seal;              /* [node] seal_key loaded */
+	uint8_t seal_pk[32], seal_sk[32];
+};
+
+/* sp_dirload_open loads the directory as above into a new *out (the
+ * caller frees it with sp_dirload_free). Errors are logged to log with
+ * what is wrong: SP_ERR_IO, SP_ERR_CORRUPT (framing), SP_ERR_WRONG_AUTHOR,
+ * the sp_entry_open and sp_store_insert errors, SP_ERR_CONFIG (seal key),
+ * SP_ERR_NOMEM. */
+int sp_dirload_open(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
+		    struct sp_dirload **out);
+
+/* sp_dirload_free releases everything (the seal key is wiped). NULL: no-op. */
+void sp_dirload_free(struct sp_dirload *d);
+
+/* sp_dirload_rule_hash finds the entry hash of routing rule `id`
+ * (SP_ERR_NOT_FOUND, e.g. for a "default:" route). */
+int sp_dirload_rule_hash(const struct sp_dirload *d, const char *id,
+			 uint8_t hash[SP_HASH_BYTES]);
+
+/* sp_dirload_rule_name gives the id of the rule whose entry hash is
+ * `hash`, or NULL. */
+const char *sp_dirload_rule_name(const struct sp_dirload *d, const uint8_t hash[SP_HASH_BYTES]);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * sp_reports.h - the node's report index: which entries, in which logs,
+ * make up each report, and the state computed from them.
+ *
+ * The index is derived data. The logs are the truth: at start it is
+ * rebuilt by scanning every log the store holds (own and replicas) for
+ * SP_EV_REPORT, SP_EV_ACTION and SP_EV_ESCALATION entries, and then kept
+ * up to date by the node as its own appends become durable
+ * (sp_reports_add). Nothing here is written to disk; dropping the index
+ * loses nothing.
+ *
+ * Per report it holds where the submission is (log, index), its trail
+ * [(log, index)] in the order seen, and a cached summary (status, holders,
+ * deadline) for queries. States are computed with sp_report_compute over
+ * the entries read back from the store, with a context backed by the
+ * directory (officer enrolments, parents, the coordinator), the working-
+ * day calendar and the directory's deadline policy: the same pure function
+ * every other node and observer runs.
+ *
+ * Threads: every function may be called from any thread. A rwlock guards
+ * the index; states are computed outside it (from entries read through the
+ * store's snapshots), so readers never wait on each other.
+ */
+#ifndef SP_REPORTS_H
+#define SP_REPORTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_dir.h"
+#include "sp_report.h"
+#include "sp_store.h"
+
+#define SP_REPORTS_MAX_TRAIL 4096 /* entries one report's trail may hold */
+
+struct sp_reports;
+
+struct sp_reports_opts {
+	struct sp_store *store;       /* borrowed */
+	const struct sp_dir *dir;     /* borrowed, unchanging; NULL: no directory */
+	const struct sp_cal *cal;     /* borrowed */
+	struct sp_report_policy policy; /* used when there is no directory */
+};
+
+/* sp_reports_new makes an empty index (*out is the caller's: free it with
+ * sp_reports_free). SP_ERR_NOMEM, SP_ERR_ARG. */
+int sp_reports_new(const struct sp_reports_opts *o, struct sp_reports **out);
+
+void sp_reports_free(struct sp_reports *r);
+
+/* sp_reports_rebuild empties the index and scans every log of the store:
+ * submissions first, then the actions and escalations naming them (an
+ * entry naming an unknown report is skipped). Store errors. */
+int sp_reports_rebuild(struct sp_reports *r);
+
+/* sp_reports_add indexes entry `index` of log `log` (read back from the
+ * store; entries of other types are ignored) and clears the report's
+ * pending mark. Safe to call twice for one entry. Store errors. */
+int sp_reports_add(struct sp_reports *r, uint32_t log, uint64_t index);
+
+/* sp_reports_count: reports indexed. */
+size_t sp_reports_count(struct sp_reports *r);
+
+/* sp_reports_locate gives where report `id` was submitted.
+ * SP_ERR_UNKNOWN_REPORT. */
+int sp_reports_locate(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint32_t *log,
+		      uint64_t *index);
+
+/* sp_reports_pending marks report `id` as having an append in flight, so
+ * that two writers cannot both pass validation against the same trail:
+ * SP_ERR_BUSY if it already has one, SP_ERR_UNKNOWN_REPORT. The mark is
+ * cleared by sp_reports_add of the report's next entry, or by
+ * sp_reports_unpend when the append fails. */
+int sp_reports_pending(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES]);
+void sp_reports_unpend(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES]);
+
+/* ---- computed views ---------------------------------------------------- */
+
+/* One entry of a view's trail: where it is and its decoded form. */
+struct sp_reports_item {
+	uint32_t log;
+	uint64_t index;
+	char inst[SP_INST_ID_MAX + 1];
+	struct sp_entry e;    /* borrows buf */
+	uint8_t *buf;
+	size_t len;
+};
+
+/* A report with its state: the submission, the trail and the computed
+ * state (verdict[i] for items[i]). Owns everything: sp_reports_view_free. */
+struct sp_reports_view {
+	struct sp_reports_item sub;
+	struct sp_report body;       /* the submission body, borrows sub.buf */
+	struct sp_reports_item *items;
+	size_t n;
+	struct sp_report_state st;
+	uint64_t gen;                /* internal: the index's version of the trail */
+};
+
+/* A candidate entry not yet in any log (an action about to be appended),
+ * checked as if written now by `inst` at the end of its log. */
+struct sp_reports_extra {
+	const char *inst;
+	uint64_t index;
+	uint64_t type;
+	const uint8_t *body;
+	size_t body_len;
+};
+
+/* sp_reports_view computes report `id` at time `now`; with extra, that
+ * entry is the view's last item and its verdict says whether it would be
+ * applied. SP_ERR_UNKNOWN_REPORT, SP_ERR_NOMEM, store and
+ * sp_report_compute errors. */
+int sp_reports_view(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t now,
+		    const struct sp_reports_extra *extra, struct sp_reports_view *v);
+
+void sp_reports_view_free(struct sp_reports_view *v);
+
+/* sp_reports_ctx fills the sp_report_compute context this index uses. */
+void sp_reports_ctx(struct sp_reports *r, const char *category, struct sp_report_ctx *ctx);
+
+/* ---- queries -------------------------------------------------------------- */
+
+/* What queries see of one report (a copy). */
+struct sp_reports_summary {
+	uint8_t id[SP_HASH_BYTES];
+	uint64_t seq;                  /* position in the index (the paging cursor) */
+	char log[SP_INST_ID_MAX + 1];  /* whose log holds the submission */
+	uint64_t index;
+	uint64_t submitted_ms;
+	char region[SP_DIR_REGION_MAX + 1];
+	char category[SP_DIR_CATEGORY_MAX + 1];
+	char routed_to[SP_INST_ID_MAX + 1];
+	enum sp_report_status status;
+	size_t n_holders;
+	char holders[SP_REPORT_MAX_HOLDERS][SP_INST_ID_MAX + 1];
+	char last_holder[SP_INST_ID_MAX + 1]; /* holder of the latest span */
+	size_t n_handled;              /* every institution that held it */
+	char handled[SP_REPORT_MAX_HOLDERS][SP_INST_ID_MAX + 1];
+	enum sp_report_stage stage;
+	uint64_t deadline_ms;
+	int overdue;
+	unsigned escalations;
+};
+
+/* Filters; zero/NULL fields do not filter. */
+struct sp_reports_query {
+	const char *institution; /* holds or held it; with overdue: held in its subtree */
+	const char *region;      /* region-code prefix, whole parts */
+	int status;              /* enum sp_report_status, or -1 */
+	int overdue;
+	uint64_t since, until;   /* submission time, [since, until) ms */
+	uint64_t cursor;         /* first seq to consider */
+	size_t limit;            /* most results (0: no limit) */
+};
+
+typedef int (*sp_reports_fn)(void *arg, const struct sp_reports_summary *s);
+
+/* sp_reports_query calls fn for each matching report in index order;
+ * *next (optional) receives the cursor for the next page, 0 if none.
+ * A non-zero return from fn stops and is returned. */
+int sp_reports_query(struct sp_reports *r, const struct sp_reports_query *q, uint64_t now,
+		     sp_reports_fn fn, void *arg, uint64_t *next);
+
+#endif

@@ -1,0 +1,690 @@
+/*
+ * test_reports_api.c - the reports API end to end, with real simpuld
+ * processes on 127.0.0.1.
+ *
+ * Setup: `simpul federation init --subset 73` makes a small federation;
+ * the test extends the coordinator's directory log with officer
+ * enrolments (signed with the coordinator's key, as the coordinator would)
+ * for Kabupaten Soppeng (73.12) and Kabupaten Barru (73.11), then starts the
+ * node of 73.12 with its signing key, its seal key and the directory.
+ *
+ * Then: publik, anonim and rahasia submissions over HTTP and their
+ * tracking; routing (no wrong door); bad requests (malformed JSON, missing
+ * and oversize fields, bad region, unknown fields, an oversize body);
+ * officer actions through the lifecycle to selesai by the reporter's
+ * tracking secret; forged, replayed, wrong-institution and out-of-state
+ * actions, each refused with its code and nothing stored; queries and
+ * stats; a receipt verified offline with sp_receipt_verify; a restart that
+ * finds every report in the same state; the CLI (submit, track, act,
+ * query, verify-receipt); and privacy: the reporter's contact and the
+ * rahasia text appear in no file of the data folder, not in the node's
+ * log output, and not in any public HTTP response.
+ */
+#define _GNU_SOURCE /* memmem, nftw */
+#include "sp_testutil.h"
+
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "sp_dir.h"
+#include "sp_err.h"
+#include "sp_files.h"
+#include "sp_keyfile.h"
+#include "sp_node_harness.h"
+#include "sp_note.h"
+#include "sp_report.h"
+
+#define START_MS 15000
+#define CONTACT "kontak-rahasia-0812-555-0199@example.id"
+#define SECRET_TEXT "ISI-RAHASIA: pungutan liar di loket 3 oleh petugas X"
+#define NAME "Pelapor Anonim Budi"
+
+struct fixture {
+	char dir[PATH_MAX];       /* scratch */
+	char fed[PATH_MAX + 8];   /* federation folder */
+	char ini[PATH_MAX + 16];
+	char log[PATH_MAX + 16];
+	char data[PATH_MAX + 8];
+	char addr_file[PATH_MAX + 32];
+	char addr[64];
+	char root_vkey[300];
+	pid_t pid;
+	uint8_t off_pk[32], off_sk[64];     /* officer of 73.12 */
+	uint8_t other_pk[32], other_sk[64]; /* officer of 73.11 */
+	json_t *public_bodies;              /* every response body, for the privacy check */
+};
+
+static struct fixture g;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- federation and node --------------------------------------------------------- */
+
+static void wilayah(char *buf, size_t cap)
+{
+	const char *tail = strstr(__FILE__, "tests/unit/test_reports_api.c");
+	assert_non_null(tail);
+	snprintf(buf, cap, "%.*s../shared/data/wilayah.csv", (int)(tail - __FILE__), __FILE__);
+}
+
+static void read_root_vkey(void)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/federation.ini", g.fed);
+	char *ini = sp_h_slurp(path, NULL);
+	assert_non_null(ini);
+	char *v = strstr(ini, "\nroot_vkey = ");
+	assert_non_null(v);
+	sscanf(v + 13, "%299s", g.root_vkey);
+	free(ini);
+}
+
+/* enrol appends an officer record to the coordinator's directory log, as
+ * the coordinator would: next index, previous hash, signed with its key. */
+static void enrol(const char *inst, const uint8_t pk[32], const char *name)
+{
+	char path[PATH_MAX + 32], key[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/directory.entries", g.fed);
+	snprintf(key, sizeof(key), "%s/keys/KEMENPANRB.key", g.fed);
+	struct sp_buf file;
+	sp_buf_init(&file);
+	assert_int_equal(sp_file_read(path, 64u << 20, &file), 0);
+	size_t pos = 0, last = 0, last_len = 0;
+	while (pos < file.len) {
+		last = pos + 2;
+		last_len = (size_t)file.p[pos] << 8 | file.p[pos + 1];
+		pos += 2 + last_len;
+	}
+	struct sp_entry prev, e = {0};
+	assert_int_equal(sp_entry_decode(file.p + last, last_len, &prev), 0);
+	struct sp_dir_officer o = {.role = SP_DIR_ROLE_PENGHUBUNG, .action = SP_DIR_ENROL};
+	snprintf(o.inst, sizeof(o.inst), "%s", inst);
+	snprintf(o.name, sizeof(o.name), "%s", name);
+	memcpy(o.key, pk, 32);
+	struct sp_buf body;
+	sp_buf_init(&body);
+	assert_int_equal(sp_dir_officer_encode(&o, &body), 0);
+	uint8_t csk[64], cpk[32];
+	assert_int_equal(sp_keyfile_load(key, cpk, csk, NULL, 0), 0);
+	e.version = SP_ENTRY_VERSION;
+	e.index = prev.index + 1;
+	sp_entry_hash(file.p + last, last_len, e.prev);
+	e.time_ms = now_ms() > prev.time_ms ? now_ms() : prev.time_ms;
+	e.type = SP_EV_OFFICER;
+	e.body = body.p;
+	e.body_len = body.len;
+	uint8_t *out;
+	size_t len;
+	assert_int_equal(sp_entry_sign(&e, csk, &out, &len), 0);
+	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+	sp_buf_put(&file, hdr, 2);
+	sp_buf_put(&file, out, len);
+	assert_int_equal(sp_file_replace(path, file.p, file.len), 0);
+	free(out);
+	sp_buf_free(&body);
+	sp_buf_free(&file);
+}
+
+static void make_federation(void)
+{
+	char bin[PATH_MAX], csv[PATH_MAX], out[PATH_MAX + 16];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	wilayah(csv, sizeof(csv));
+	snprintf(out, sizeof(out), "%s/fedgen.out", g.dir);
+	const char *argv[] = {bin, "federation", "init", "--wilayah", csv, "--out", g.fed,
+			      "--subset", "73", NULL};
+	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+	read_root_vkey();
+	sp_test_keypair(71, g.off_pk, g.off_sk);
+	sp_test_keypair(72, g.other_pk, g.other_sk);
+	enrol("73.12", g.off_pk, "Petugas Soppeng");
+	enrol("73.11", g.other_pk, "Petugas Barru");
+}
+
+static void write_config(void)
+{
+	FILE *f = fopen(g.ini, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"[node]\nid = 73.12\nfederation = simpul.local\nkey = %s/keys/73.12.key\n"
+		"seal_key = %s/keys/73.12.seal\ndata = %s\n"
+		"[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\nmax_body_bytes = 65536\n"
+		"[federation]\nroot_key = %s\ndirectory = %s\n"
+		"[checkpoint]\ninterval_ms = 100\n",
+		g.fed, g.fed, g.data, g.root_vkey, g.fed);
+	fclose(f);
+}
+
+static void node_start(void)
+{
+	char bin[PATH_MAX];
+	sp_h_bin(bin, sizeof(bin), "simpuld");
+	unlink(g.addr_file);
+	const char *argv[] = {bin, "--config", g.ini, NULL};
+	g.pid = sp_h_spawn(argv, g.log);
+	if (sp_h_wait_file(g.addr_file, START_MS) != 0) {
+		char *log = sp_h_slurp(g.log, NULL);
+		fail_msg("simpuld did not start; its log:\n%s", log ? log : "(none)");
+	}
+	char *a = sp_h_slurp(g.addr_file, NULL);
+	assert_non_null(a);
+	sscanf(a, "%63s", g.addr);
+	free(a);
+}
+
+static void node_stop(void)
+{
+	kill(g.pid, SIGTERM);
+	int code = sp_h_wait(g.pid, 15000);
+	if (code < 0) {
+		kill(g.pid, SIGKILL);
+		waitpid(g.pid, NULL, 0);
+	}
+	g.pid = 0;
+	assert_int_equal(code, 0);
+}
+
+static int setup(void **state)
+{
+	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("reports_api"));
+	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
+	snprintf(g.ini, sizeof(g.ini), "%s/simpuld.ini", g.dir);
+	snprintf(g.log, sizeof(g.log), "%s/simpuld.log", g.dir);
+	snprintf(g.data, sizeof(g.data), "%s/data", g.dir);
+	snprintf(g.addr_file, sizeof(g.addr_file), "%s/simpuld.addr", g.data);
+	g.public_bodies = json_array();
+	make_federation();
+	write_config();
+	node_start();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	if (g.pid > 0) {
+		kill(g.pid, SIGKILL);
+		waitpid(g.pid, NULL, 0);
+	}
+	json_decref(g.public_bodies);
+	return 0;
+}
+
+/* ---- HTTP ------------------------------------------------------------------------------ */
+
+/* call sends a request, checks the status, keeps the body for the privacy
+ * check and returns it parsed (NULL for a non-JSON body). */
+static json_t *call(const char *method, const char *path, const char *body, int want)
+{
+	struct sp_h_resp r;
+	assert_int_equal(sp_h_http(g.addr, method, path, body ? "Content-Type: application/json\r\n"
+							      : NULL,
+				   body, body ? strlen(body) : 0, &r),
+			 0);
+	if (r.status != want)
+		fail_msg("%s %s: status %d, want %d: %s", method, path, r.status, want, r.body);
+	json_array_append_new(g.public_bodies, json_stringn(r.body, r.len));
+	json_t *j = json_loads(r.body, 0, NULL);
+	sp_h_resp_free(&r);
+	return j;
+}
+
+/* call_err expects a JSON error with this code. */
+static void call_err(const char *method, const char *path, const char *body, int want,
+		     const char *code)
+{
+	json_t *j = call(method, path, body, want);
+	assert_non_null(j);
+	const char *got = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+	if (got == NULL || strcmp(got, code) != 0)
+		fail_msg("%s %s: error %s, want %s", method, path, got ? got : "(none)", code);
+	json_decref(j);
+}
+
+static json_int_t own_size(void)
+{
+	json_t *s = call("GET", "/v1/status", NULL, 200);
+	json_int_t n = json_integer_value(json_object_get(json_object_get(s, "own_log"), "size"));
+	json_decref(s);
+	return n;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	if (s == NULL)
+		fail_msg("no string '%s'", key);
+	return s;
+}
+
+struct submitted {
+	char id[65];
+	char secret[65];
+	char path[100];
+};
+
+static void submit(const char *body, const char *routed_to, struct submitted *out)
+{
+	json_t *j = call("POST", "/v1/reports", body, 201);
+	assert_non_null(j);
+	snprintf(out->id, sizeof(out->id), "%s", jstr(j, "report_id"));
+	json_t *sec = json_object_get(j, "tracking_secret");
+	snprintf(out->secret, sizeof(out->secret), "%s", sec ? json_string_value(sec) : "");
+	snprintf(out->path, sizeof(out->path), "/v1/reports/%s", out->id);
+	assert_string_equal(jstr(j, "routed_to"), routed_to);
+	assert_string_equal(jstr(j, "log"), "73.12");
+	json_decref(j);
+}
+
+static json_t *track(const struct submitted *s)
+{
+	return call("GET", s->path, NULL, 200);
+}
+
+/* ---- acts -------------------------------------------------------------------------------- */
+
+/* act_json makes {"body": base64} for an act by an officer (sk) or by the
+ * reporter's tracking secret (sk NULL). flip corrupts the signature. */
+static char *act_json(const struct submitted *s, uint32_t code, const uint8_t *sk,
+		      const char *target, const char *text, int flip)
+{
+	struct sp_report_action a = {.code = code, .issued_ms = now_ms()};
+	assert_int_equal(sodium_hex2bin(a.report, 32, s->id, 64, NULL, NULL, NULL), 0);
+	if (target) {
+		a.targets[0] = (struct sp_str){target, strlen(target)};
+		a.n_targets = 1;
+	}
+	if (text)
+		a.text = (struct sp_str){text, strlen(text)};
+	uint8_t *body, secret[32];
+	size_t len;
+	if (sk) {
+		assert_int_equal(sp_report_action_build_officer(&a, sk, &body, &len), 0);
+	} else {
+		assert_int_equal(sodium_hex2bin(secret, 32, s->secret, 64, NULL, NULL, NULL), 0);
+		assert_int_equal(sp_report_action_build_reporter(&a, NULL, secret, &body, &len), 0);
+	}
+	if (flip)
+		body[len - 1] ^= 1; /* the last byte is in the officer signature */
+	char b64[4096], *out = malloc(4200);
+	sodium_bin2base64(b64, sizeof(b64), body, len, sodium_base64_VARIANT_ORIGINAL);
+	snprintf(out, 4200, "{\"body\":\"%s\"}", b64);
+	free(body);
+	return out;
+}
+
+static void act_ok(const struct submitted *s, const char *body, const char *status)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/actions", s->path);
+	json_t *j = call("POST", path, body, 201);
+	assert_string_equal(jstr(j, "status"), status);
+	json_decref(j);
+}
+
+/* act_refused: refused with `code`, and the log did not grow. */
+static void act_refused(const struct submitted *s, const char *body, int http, const char *code)
+{
+	char path[128];
+	json_int_t before = own_size();
+	snprintf(path, sizeof(path), "%s/actions", s->path);
+	call_err("POST", path, body, http, code);
+	assert_int_equal(own_size(), before);
+}
+
+/* ---- the tests ------------------------------------------------------------------------- */
+
+#define PUBLIK                                                                                 \
+	"{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","            \
+	"\"region\":\"73.12.03\",\"title\":\"Jalan rusak\",\"content\":\"Jalan poros Watansoppeng " \
+	"berlubang\",\"channel\":\"web\",\"attachments\":[{\"sha256\":\"" \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"size\":1024,"   \
+	"\"media_type\":\"image/jpeg\"}]}"
+#define ANONIM                                                                                 \
+	"{\"kind\":\"pengaduan\",\"visibility\":\"anonim\",\"category\":\"kesehatan\","        \
+	"\"region\":\"73.12\",\"title\":\"Puskesmas tutup\",\"content\":\"Tutup jam 10\","     \
+	"\"name\":\"" NAME "\",\"contact\":\"" CONTACT "\"}"
+#define RAHASIA                                                                                \
+	"{\"kind\":\"pengaduan\",\"visibility\":\"rahasia\",\"category\":\"pelayanan-publik\"," \
+	"\"region\":\"73.12.01\",\"title\":\"Pungli\",\"content\":\"" SECRET_TEXT "\","        \
+	"\"contact\":\"" CONTACT "\"}"
+
+static struct submitted g_pub, g_anon, g_rah, g_fwd, g_bansos, g_other;
+
+static void test_submit_and_track(void **state)
+{
+	submit(PUBLIK, "73.12", &g_pub);
+	submit(ANONIM, "73.12", &g_anon);
+	submit(RAHASIA, "73.12", &g_rah);
+	submit(PUBLIK, "73.12", &g_fwd);
+	assert_int_equal(strlen(g_pub.secret), 64);
+
+	json_t *j = track(&g_pub);
+	assert_string_equal(jstr(j, "status"), "diterima");
+	assert_string_equal(jstr(j, "visibility"), "publik");
+	assert_string_equal(jstr(j, "title"), "Jalan rusak");
+	assert_string_equal(jstr(j, "rule"), "default:73.12");
+	assert_string_equal(jstr(j, "reporter_proof"), "tracking_secret");
+	assert_int_equal(json_array_size(json_object_get(j, "attachments")), 1);
+	assert_int_equal(json_array_size(json_object_get(j, "holders")), 1);
+	assert_true(json_integer_value(json_object_get(j, "deadline")) > (json_int_t)now_ms());
+	json_decref(j);
+
+	j = track(&g_rah);
+	assert_true(json_is_true(json_object_get(j, "sealed")));
+	assert_null(json_object_get(j, "content"));
+	assert_null(json_object_get(j, "title"));
+	json_decref(j);
+
+	/* No wrong door: a social-aid complaint goes to KEMENSOS by its national
+	 * rule, one about a region outside the subset to the coordinator. */
+	json_t *b = json_loads(PUBLIK, 0, NULL);
+	json_object_set_new(b, "category", json_string("bansos"));
+	char *s = json_dumps(b, 0);
+	submit(s, "KEMENSOS", &g_bansos);
+	free(s);
+	json_object_set_new(b, "category", json_string("jalan"));
+	json_object_set_new(b, "region", json_string("31.71"));
+	s = json_dumps(b, 0);
+	submit(s, "KEMENPANRB", &g_other);
+	free(s);
+	json_decref(b);
+	j = track(&g_bansos);
+	assert_string_equal(jstr(j, "rule"), "nasional:bansos");
+	json_decref(j);
+}
+
+static void test_bad_requests(void **state)
+{
+	json_int_t before = own_size();
+	call_err("POST", "/v1/reports", "{\"kind\":", 400, "SP_ERR_HTTP_BAD_REQUEST");
+	call_err("POST", "/v1/reports", "[1,2]", 400, "SP_ERR_HTTP_BAD_REQUEST");
+	call_err("POST", "/v1/reports",
+		 "{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\"}", 400,
+		 "SP_ERR_HTTP_BAD_REQUEST");
+	json_t *b = json_loads(PUBLIK, 0, NULL);
+	const char *edits[][2] = {{"region", "73.1x"}, {"region", "7312"},
+				  {"visibility", "rahasiaa"}, {"category", "Jalan!"},
+				  {"reporter_key", "abcd"}};
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		json_t *c = json_deep_copy(b);
+		json_object_set_new(c, edits[i][0], json_string(edits[i][1]));
+		char *s = json_dumps(c, 0);
+		call_err("POST", "/v1/reports", s, 400, "SP_ERR_HTTP_BAD_REQUEST");
+		free(s);
+		json_decref(c);
+	}
+	json_t *c = json_deep_copy(b);
+	json_object_set_new(c, "extra", json_true());
+	char *s = json_dumps(c, 0);
+	call_err("POST", "/v1/reports", s, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	free(s);
+	json_decref(c);
+	char *big = malloc(SP_REPORT_TEXT_MAX + 2);
+	memset(big, 'a', SP_REPORT_TEXT_MAX + 1);
+	big[SP_REPORT_TEXT_MAX + 1] = '\0';
+	json_object_set_new(b, "content", json_string(big));
+	s = json_dumps(b, 0);
+	call_err("POST", "/v1/reports", s, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	free(s);
+	/* over [http] max_body_bytes: refused before it is read */
+	char *huge = malloc(70000);
+	memset(huge, ' ', 69999);
+	huge[0] = '{';
+	huge[69998] = '}';
+	huge[69999] = '\0';
+	call_err("POST", "/v1/reports", huge, 413, "SP_ERR_HTTP_TOO_LARGE");
+	free(huge);
+	free(big);
+	json_decref(b);
+	call_err("GET", "/v1/reports/zz", NULL, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	call_err("GET",
+		 "/v1/reports/0000000000000000000000000000000000000000000000000000000000000000",
+		 NULL, 404, "SP_ERR_UNKNOWN_REPORT");
+	assert_int_equal(own_size(), before);
+}
+
+static void test_actions(void **state)
+{
+	/* verify, answer, closed by the reporter's tracking secret */
+	char *verify = act_json(&g_pub, SP_ACT_VERIFIKASI, g.off_sk, NULL, NULL, 0);
+	act_ok(&g_pub, verify, "diverifikasi");
+	act_refused(&g_pub, verify, 409, "SP_ERR_REPLAY");
+	free(verify);
+	char *early = act_json(&g_pub, SP_ACT_SELESAI, NULL, NULL, NULL, 0);
+	act_refused(&g_pub, early, 409, "SP_ERR_TRANSITION");
+	free(early);
+	char *answer = act_json(&g_pub, SP_ACT_TINDAK_LANJUT, g.off_sk, NULL,
+				"Sudah ditambal oleh Dinas PU", 0);
+	act_ok(&g_pub, answer, "ditindaklanjuti");
+	free(answer);
+	char *close = act_json(&g_pub, SP_ACT_SELESAI, NULL, NULL, NULL, 0);
+	act_ok(&g_pub, close, "selesai");
+	free(close);
+
+	/* forged signature, officer of another institution, wrong report */
+	char *forged = act_json(&g_anon, SP_ACT_VERIFIKASI, g.off_sk, NULL, NULL, 1);
+	act_refused(&g_anon, forged, 400, "SP_ERR_BAD_SIGNATURE");
+	free(forged);
+	char *other = act_json(&g_anon, SP_ACT_VERIFIKASI, g.other_sk, NULL, NULL, 0);
+	act_refused(&g_anon, other, 403, "SP_ERR_AUTHORITY");
+	act_refused(&g_rah, other, 400, "SP_ERR_HTTP_BAD_REQUEST"); /* names g_anon */
+	free(other);
+	act_refused(&g_anon, "{\"body\":\"!!!\"}", 400, "SP_ERR_HTTP_BAD_REQUEST");
+	act_refused(&g_anon, "{\"body\":\"oA==\"}", 400, "SP_ERR_REPORT_FIELD");
+	act_refused(&g_anon, "{\"bodi\":\"oA==\"}", 400, "SP_ERR_HTTP_BAD_REQUEST");
+	act_refused(&g_anon, "not json", 400, "SP_ERR_HTTP_BAD_REQUEST");
+
+	/* forwarded to the province */
+	char *fwd = act_json(&g_fwd, SP_ACT_DISPOSISI, g.off_sk, "73", NULL, 0);
+	act_ok(&g_fwd, fwd, "didisposisikan");
+	free(fwd);
+	json_t *j = track(&g_fwd);
+	json_t *h = json_object_get(j, "holders");
+	assert_int_equal(json_array_size(h), 1);
+	assert_string_equal(json_string_value(json_array_get(h, 0)), "73");
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 2);
+	json_decref(j);
+	/* 73.12 no longer holds it */
+	char *late = act_json(&g_fwd, SP_ACT_TINDAK_LANJUT, g.off_sk, NULL, "jawaban", 0);
+	act_refused(&g_fwd, late, 403, "SP_ERR_AUTHORITY");
+	free(late);
+
+	j = track(&g_pub);
+	json_t *trail = json_object_get(j, "trail");
+	assert_int_equal(json_array_size(trail), 3);
+	json_t *t0 = json_array_get(trail, 0);
+	assert_string_equal(jstr(t0, "action"), "verifikasi");
+	assert_string_equal(jstr(t0, "verdict"), "applied");
+	assert_string_equal(jstr(json_object_get(t0, "actor"), "institution"), "73.12");
+	assert_string_equal(jstr(json_array_get(trail, 1), "text"), "Sudah ditambal oleh Dinas PU");
+	json_decref(j);
+}
+
+static void test_query_and_stats(void **state)
+{
+	json_t *j = call("GET", "/v1/reports?institution=73.12&limit=2", NULL, 200);
+	json_t *list = json_object_get(j, "reports");
+	assert_int_equal(json_array_size(list), 2);
+	char next[80];
+	snprintf(next, sizeof(next), "/v1/reports?institution=73.12&limit=2&cursor=%s",
+		 jstr(j, "next_cursor"));
+	json_decref(j);
+	j = call("GET", next, NULL, 200);
+	assert_true(json_array_size(json_object_get(j, "reports")) >= 1);
+	json_decref(j);
+	j = call("GET", "/v1/reports?status=selesai", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "reports")), 1);
+	json_decref(j);
+	j = call("GET", "/v1/reports?region=73.12&status=diterima", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "reports")), 3); /* anonim, rahasia, bansos */
+	json_decref(j);
+	j = call("GET", "/v1/reports?overdue=1", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "reports")), 0);
+	json_decref(j);
+	call_err("GET", "/v1/reports?status=nope", NULL, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	call_err("GET", "/v1/reports?limit=0", NULL, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	j = call("GET", "/v1/stats", NULL, 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "total")), 6);
+	json_t *by = json_object_get(j, "by_status");
+	assert_int_equal(json_integer_value(json_object_get(by, "selesai")), 1);
+	assert_int_equal(json_integer_value(json_object_get(by, "didisposisikan")), 1);
+	json_t *kemensos = json_object_get(json_object_get(j, "by_institution"), "KEMENSOS");
+	assert_int_equal(json_integer_value(json_object_get(kemensos, "total")), 1);
+	json_decref(j);
+}
+
+/* bundle_entry fetches entry `index` of 73.12's log from its tiles. */
+static uint8_t *bundle_entry(uint64_t index, json_int_t size, size_t *len)
+{
+	char path[128];
+	assert_true(size < 256);
+	snprintf(path, sizeof(path), "/logs/73.12/tile/entries/000.p/%d", (int)size);
+	struct sp_h_resp r;
+	assert_int_equal(sp_h_http(g.addr, "GET", path, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	size_t pos = 0;
+	uint8_t *out = NULL;
+	for (uint64_t i = 0; pos + 2 <= r.len; i++) {
+		size_t n = (size_t)(uint8_t)r.body[pos] << 8 | (uint8_t)r.body[pos + 1];
+		if (i == index) {
+			out = malloc(n);
+			memcpy(out, r.body + pos + 2, n);
+			*len = n;
+		}
+		pos += 2 + n;
+	}
+	sp_h_resp_free(&r);
+	assert_non_null(out);
+	return out;
+}
+
+static void test_receipt(void **state)
+{
+	json_decref(call("POST", "/v1/checkpoint/sign", "", 200));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/receipt", g_rah.path);
+	struct sp_h_resp r;
+	assert_int_equal(sp_h_http(g.addr, "GET", path, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	json_t *st = call("GET", "/v1/status", NULL, 200);
+	struct sp_note_key k;
+	assert_int_equal(sp_note_vkey_parse(jstr(st, "vkey"), &k), 0);
+	json_t *rep = track(&g_rah);
+	uint64_t index = (uint64_t)json_integer_value(json_object_get(rep, "index"));
+	size_t len;
+	uint8_t *entry = bundle_entry(index, json_integer_value(json_object_get(
+						     json_object_get(st, "own_log"), "size")),
+				      &len);
+	uint8_t h[32], id[32];
+	sp_entry_hash(entry, len, h);
+	sodium_hex2bin(id, 32, g_rah.id, 64, NULL, NULL, NULL);
+	assert_memory_equal(h, id, 32); /* the report id is the entry's hash */
+	struct sp_receipt rc;
+	assert_int_equal(sp_receipt_verify(r.body, r.len, entry, len, &k, &rc), 0);
+	assert_int_equal(rc.index, index);
+	entry[len / 2] ^= 1;
+	assert_int_not_equal(sp_receipt_verify(r.body, r.len, entry, len, &k, &rc), 0);
+	free(entry);
+	sp_h_resp_free(&r);
+	json_decref(rep);
+	json_decref(st);
+}
+
+static void test_restart(void **state)
+{
+	const struct submitted *all[] = {&g_pub, &g_anon, &g_rah, &g_fwd, &g_bansos, &g_other};
+	char *before[6];
+	for (int i = 0; i < 6; i++) {
+		json_t *j = track(all[i]);
+		json_object_del(j, "history"); /* open spans' durations grow */
+		before[i] = json_dumps(j, JSON_SORT_KEYS);
+		json_decref(j);
+	}
+	node_stop();
+	node_start(); /* loads the same directory file again: idempotent */
+	for (int i = 0; i < 6; i++) {
+		json_t *j = track(all[i]);
+		json_object_del(j, "history");
+		char *after = json_dumps(j, JSON_SORT_KEYS);
+		assert_string_equal(after, before[i]);
+		free(after);
+		free(before[i]);
+		json_decref(j);
+	}
+	/* still acting after the restart */
+	char *verify = act_json(&g_anon, SP_ACT_VERIFIKASI, g.off_sk, NULL, NULL, 0);
+	act_ok(&g_anon, verify, "diverifikasi");
+	free(verify);
+}
+
+/* ---- privacy --------------------------------------------------------------------------- */
+
+static const char *const g_needles[] = {CONTACT, SECRET_TEXT, NAME};
+static int g_found;
+static char g_found_in[PATH_MAX];
+
+static int scan_file(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	if (flag != FTW_F)
+		return 0;
+	size_t len;
+	char *text = sp_h_slurp(path, &len);
+	for (size_t i = 0; text && i < 3; i++) {
+		if (memmem(text, len, g_needles[i], strlen(g_needles[i]))) {
+			g_found = 1;
+			snprintf(g_found_in, sizeof(g_found_in), "%s", path);
+		}
+	}
+	free(text);
+	return 0;
+}
+
+static void test_privacy(void **state)
+{
+	json_decref(call("GET", "/v1/reports?limit=500", NULL, 200));
+	json_decref(call("GET", "/v1/stats", NULL, 200));
+	node_stop(); /* everything flushed */
+	g_found = 0;
+	assert_int_equal(nftw(g.data, scan_file, 16, FTW_PHYS), 0);
+	if (g_found)
+		fail_msg("reporter data in clear in %s", g_found_in);
+	scan_file(g.log, NULL, FTW_F, NULL);
+	assert_int_equal(g_found, 0);
+	char *all = json_dumps(g.public_bodies, 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_null(strstr(all, g_needles[i]));
+	/* ...while the publik report's text is there to be found */
+	assert_non_null(strstr(all, "Jalan poros Watansoppeng"));
+	free(all);
+	node_start();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_submit_and_track),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_query_and_stats),
+		cmocka_unit_test(test_receipt),
+		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_privacy),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
