@@ -363,9 +363,9 @@ static void test_pack_many(void **state)
 
 /* build_big_checkpoint: a signed checkpoint with cosignature lines up to
  * nearly SP_GOSSIP_NOTE_MAX bytes (the largest a peer may send). */
-static char *build_big_checkpoint(uint64_t size, size_t *len)
+static char *build_big_checkpoint(const char *origin, uint64_t size, size_t *len)
 {
-	char *cp = signed_checkpoint(ORIGIN, size, len);
+	char *cp = signed_checkpoint(origin, size, len);
 	struct sp_buf b;
 	size_t body_len = strstr(cp, "\n\n") - cp + 1;
 
@@ -396,8 +396,8 @@ static void test_pack_max_entry(void **state)
 	const uint8_t *ents[2] = {big, big};
 	size_t lens[2] = {SP_ENTRY_MAX, SP_ENTRY_MAX}, len, cp_len, taken;
 	uint8_t proof[64 * 32] = {0};
-	char *cp = build_big_checkpoint(1000, &cp_len);
-	char origin[SP_ORIGIN_MAX + 1];
+	char *cp = build_big_checkpoint(ORIGIN, 1000, &cp_len);
+	char origin[SP_ORIGIN_MAX + 1] = {0};
 	struct sp_gossip_entries e = {ORIGIN, strlen(ORIGIN), 998, 2,  ents, lens, cp, cp_len,
 				      997, 64, proof};
 	struct sp_buf b;
@@ -413,23 +413,28 @@ static void test_pack_max_entry(void **state)
 	free(p);
 
 	/* The worst case the limits allow still fits SP_GOSSIP_MSG_MAX: the
-	 * most entries, a full batch, the longest origin is not possible with
-	 * a checkpoint of ORIGIN, so use the most entries and biggest note. */
+	 * most entries, a full batch, the longest origin a checkpoint may
+	 * carry (255 bytes: sp_checkpoint_sign's interop limit), the biggest
+	 * checkpoint and the longest proof. */
+	memset(origin, 'o', SP_ORIGIN_MAX - 1);
 	{
 		static uint8_t small[SP_GOSSIP_MAX_ENTRIES][SP_GOSSIP_BATCH_MAX /
 							    SP_GOSSIP_MAX_ENTRIES];
 		const uint8_t *sp[SP_GOSSIP_MAX_ENTRIES];
-		size_t sl[SP_GOSSIP_MAX_ENTRIES];
+		size_t sl[SP_GOSSIP_MAX_ENTRIES], big_len;
+		char *big_cp = build_big_checkpoint(origin, 1000, &big_len);
 
 		for (size_t i = 0; i < SP_GOSSIP_MAX_ENTRIES; i++)
 			sp[i] = small[i], sl[i] = sizeof(small[i]);
-		e = (struct sp_gossip_entries){ORIGIN, strlen(ORIGIN), 0, SP_GOSSIP_MAX_ENTRIES,
-					       sp, sl, cp, cp_len, 1, 64, proof};
+		e = (struct sp_gossip_entries){origin, SP_ORIGIN_MAX - 1, 0, SP_GOSSIP_MAX_ENTRIES,
+					       sp, sl, big_cp, big_len, 1, 64, proof};
 		sp_buf_init(&b);
 		assert_int_equal(sp_gossip_entries_pack(&e, &b, &taken), 0);
 		assert_int_equal(taken, SP_GOSSIP_MAX_ENTRIES);
-		assert_true(b.len <= SP_GOSSIP_MSG_MAX);
+		assert_true(big_len > SP_GOSSIP_NOTE_MAX - 200);
+		assert_true(b.len > 75000 && b.len <= SP_GOSSIP_MSG_MAX);
 		sp_buf_free(&b);
+		free(big_cp);
 	}
 	/* An entry over SP_ENTRY_MAX is refused, not truncated. */
 	lens[0] = SP_ENTRY_MAX + 1;
@@ -438,8 +443,8 @@ static void test_pack_max_entry(void **state)
 	sp_buf_init(&b);
 	assert_int_equal(sp_gossip_entries_pack(&e, &b, &taken), SP_ERR_ENTRY_TOO_LARGE);
 	sp_buf_free(&b);
-	/* The longest origin is accepted. */
-	memset(origin, 'o', SP_ORIGIN_MAX);
+	/* The longest origin is accepted, one byte more is not. */
+	origin[SP_ORIGIN_MAX - 1] = 'o';
 	lens[0] = 10;
 	e = (struct sp_gossip_entries){
 	    .origin = origin, .origin_len = SP_ORIGIN_MAX, .count = 1, .entries = ents, .lens = lens};
