@@ -1,5 +1,6 @@
 /*
- * sp_testutil.c - scratch folders and fixed keys for the unit tests.
+ * sp_testutil.c - scratch folders, fixed keys and reference Merkle hashes
+ * for the unit tests.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "sp_testutil.h"
@@ -46,4 +47,45 @@ void sp_test_keypair(uint8_t seed_byte, uint8_t pk[32], uint8_t sk[64])
 	uint8_t seed[32];
 	memset(seed, seed_byte, sizeof(seed));
 	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+void sp_test_leaf_hash(const uint8_t *d, size_t len, uint8_t out[32])
+{
+	uint8_t buf[64];
+	assert_true(len < sizeof(buf));
+	buf[0] = 0x00;
+	memcpy(buf + 1, d, len);
+	crypto_hash_sha256(out, buf, len + 1);
+}
+
+void sp_test_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
+{
+	uint8_t buf[65];
+	buf[0] = 0x01;
+	memcpy(buf + 1, l, 32);
+	memcpy(buf + 33, r, 32);
+	crypto_hash_sha256(out, buf, sizeof(buf));
+}
+
+void sp_test_ztree(uint8_t z[SP_TEST_ZLEVELS][32])
+{
+	sp_test_leaf_hash((const uint8_t *)"z", 1, z[0]);
+	for (unsigned l = 1; l < SP_TEST_ZLEVELS; l++)
+		sp_test_node_hash(z[l - 1], z[l - 1], z[l]);
+}
+
+/* The RFC recursion on a constant tree: the largest complete subtree on
+ * the left, the rest on the right, so the root folds the set bits of size
+ * from the lowest up. */
+void sp_test_zroot(const uint8_t z[SP_TEST_ZLEVELS][32], uint64_t size, uint8_t out[32])
+{
+	if (size == 0) {
+		crypto_hash_sha256(out, NULL, 0);
+		return;
+	}
+	unsigned low = (unsigned)__builtin_ctzll(size);
+	memcpy(out, z[low], 32);
+	for (unsigned l = low + 1; l < SP_TEST_ZLEVELS; l++)
+		if (size & (UINT64_C(1) << l))
+			sp_test_node_hash(z[l], out, out);
 }

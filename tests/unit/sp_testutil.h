@@ -1,6 +1,7 @@
 /*
  * sp_testutil.h - helpers shared by the cmocka unit tests: cmocka's
- * required includes in the right order, scratch folders and fixed keys.
+ * required includes in the right order, scratch folders, fixed keys and
+ * reference Merkle hashes.
  */
 #ifndef SP_TESTUTIL_H
 #define SP_TESTUTIL_H
@@ -23,5 +24,20 @@ void sp_test_rmtree(const char *path);
 /* sp_test_keypair derives a fixed Ed25519 key pair from a one-byte seed,
  * so tests and test vectors are reproducible. */
 void sp_test_keypair(uint8_t seed_byte, uint8_t pk[32], uint8_t sk[64]);
+
+/* Reference RFC 9162 (section 2.1) hashes, written out naively on SHA-256
+ * and not on sp_merkle, so that sp_merkle and sp_tile are checked against
+ * an independent computation. sp_test_leaf_hash takes up to 62 bytes. */
+void sp_test_leaf_hash(const uint8_t *d, size_t len, uint8_t out[32]);
+void sp_test_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32]);
+
+/* The constant tree: every leaf is the leaf hash of "z", so every complete
+ * subtree of level l has the same hash z[l] and trees of any size up to
+ * 2^63 cost nothing. sp_test_ztree fills the caller's z[0..63];
+ * sp_test_zroot gives the root of the constant tree of `size` leaves (the
+ * empty-tree hash for 0) from it. */
+#define SP_TEST_ZLEVELS 64
+void sp_test_ztree(uint8_t z[SP_TEST_ZLEVELS][32]);
+void sp_test_zroot(const uint8_t z[SP_TEST_ZLEVELS][32], uint64_t size, uint8_t out[32]);
 
 #endif

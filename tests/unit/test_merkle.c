@@ -148,24 +148,6 @@ static void hx(const char *hex, uint8_t out[32])
 
 static sp_hash ref_leaves[N]; /* reference leaf hashes of the test leaves */
 
-static void ref_leaf_hash(const uint8_t *d, size_t len, uint8_t out[32])
-{
-	uint8_t buf[64];
-	assert_true(len < sizeof(buf));
-	buf[0] = 0x00;
-	memcpy(buf + 1, d, len);
-	crypto_hash_sha256(out, buf, len + 1);
-}
-
-static void ref_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
-{
-	uint8_t buf[65];
-	buf[0] = 0x01;
-	memcpy(buf + 1, l, 32);
-	memcpy(buf + 33, r, 32);
-	crypto_hash_sha256(out, buf, sizeof(buf));
-}
-
 /* The largest power of two smaller than n (n > 1). */
 static uint64_t ref_k(uint64_t n)
 {
@@ -200,7 +182,7 @@ static void ref_mth(uint64_t lo, uint64_t hi, uint8_t out[32])
 	uint64_t k = ref_k(hi - lo);
 	ref_mth(lo, lo + k, l);
 	ref_mth(lo + k, hi, r);
-	ref_node_hash(l, r, out);
+	sp_test_node_hash(l, r, out);
 	memcpy(memo[m], out, 32);
 	memo_ok[m] = 1;
 }
@@ -341,21 +323,6 @@ static int z_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 	return 0;
 }
 
-/* The root of the constant tree from the RFC recursion: the largest
- * complete subtree on the left, the rest on the right. */
-static void z_root(uint64_t size, uint8_t out[32])
-{
-	if (size == 0) {
-		crypto_hash_sha256(out, NULL, 0);
-		return;
-	}
-	unsigned low = (unsigned)__builtin_ctzll(size);
-	memcpy(out, z[low], 32);
-	for (unsigned l = low + 1; l < 64; l++)
-		if (size & (UINT64_C(1) << l))
-			ref_node_hash(z[l], out, out);
-}
-
 /* ---- setup ------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -364,11 +331,11 @@ static int setup(void **state)
 
 	for (unsigned i = 0; i < N; i++) {
 		if (i < 8) {
-			ref_leaf_hash((const uint8_t *)vec_in[i].data, vec_in[i].len,
+			sp_test_leaf_hash((const uint8_t *)vec_in[i].data, vec_in[i].len,
 			              ref_leaves[i]);
 		} else {
 			int len = snprintf(buf, sizeof(buf), "leaf %u", i);
-			ref_leaf_hash((const uint8_t *)buf, (size_t)len, ref_leaves[i]);
+			sp_test_leaf_hash((const uint8_t *)buf, (size_t)len, ref_leaves[i]);
 		}
 	}
 	memo = calloc((size_t)(N + 1) * (N + 1), sizeof(sp_hash));
@@ -384,13 +351,11 @@ static int setup(void **state)
 			if (l == 0)
 				memcpy(cache.lv[0][i], ref_leaves[i], 32);
 			else
-				ref_node_hash(cache.lv[l - 1][2 * i], cache.lv[l - 1][2 * i + 1],
+				sp_test_node_hash(cache.lv[l - 1][2 * i], cache.lv[l - 1][2 * i + 1],
 				              cache.lv[l][i]);
 		}
 	}
-	ref_leaf_hash((const uint8_t *)"z", 1, z[0]);
-	for (unsigned l = 1; l < 64; l++)
-		ref_node_hash(z[l - 1], z[l - 1], z[l]);
+	sp_test_ztree(z);
 	(void)state;
 	return 0;
 }
@@ -1075,7 +1040,7 @@ static void test_huge_sizes(void **state)
 		uint64_t s = sizes[si];
 		struct ztree t = {s};
 
-		z_root(s, want);
+		sp_test_zroot(z, s, want);
 		assert_int_equal(sp_merkle_root(z_node, &t, s, got), 0);
 		assert_memory_equal(got, want, 32);
 
@@ -1120,7 +1085,7 @@ static void test_huge_sizes(void **state)
 	assert_int_equal(sp_merkle_consistency_proof(z_node, &t, MAX_SIZE - 1, MAX_SIZE, proof, &n),
 	                 0);
 	assert_int_equal(n, SP_MERKLE_MAX_PROOF);
-	z_root(MAX_SIZE - 1, r1);
+	sp_test_zroot(z, MAX_SIZE - 1, r1);
 	assert_int_equal(sp_merkle_verify_consistency(MAX_SIZE - 1, MAX_SIZE, r1, z[63], proof, n),
 	                 0);
 	assert_int_equal(sp_merkle_root(z_node, &t, MAX_SIZE, got), 0);
@@ -1158,7 +1123,7 @@ static void test_frontier(void **state)
 	for (unsigned l = 0; l < 63; l++)
 		memcpy(f.node[l], z[l], 32);
 	sp_merkle_frontier_root(&f, got);
-	z_root(MAX_SIZE - 1, want);
+	sp_test_zroot(z, MAX_SIZE - 1, want);
 	assert_memory_equal(got, want, 32);
 	sp_merkle_frontier_append(&f, z[0]);
 	assert_true(f.size == MAX_SIZE);

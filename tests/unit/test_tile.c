@@ -27,15 +27,6 @@
 
 /* ---- a naive tree ------------------------------------------------------- */
 
-static void ref_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
-{
-	uint8_t buf[65];
-	buf[0] = 0x01;
-	memcpy(buf + 1, l, 32);
-	memcpy(buf + 33, r, 32);
-	crypto_hash_sha256(out, buf, sizeof(buf));
-}
-
 /* lv[l][i]: the complete subtree (l, i) of a tree of NT leaves. */
 static sp_hash *lv[NL];
 
@@ -56,15 +47,6 @@ static void ref_root(uint64_t size, uint8_t out[32])
 /* A constant tree: every leaf is z[0], every complete level-l subtree z[l]. */
 static sp_hash z[64];
 
-static void z_root(uint64_t size, uint8_t out[32])
-{
-	unsigned low = (unsigned)__builtin_ctzll(size);
-	memcpy(out, z[low], 32);
-	for (unsigned l = low + 1; l < 64; l++)
-		if (size & (UINT64_C(1) << l))
-			ref_node_hash(z[l], out, out);
-}
-
 static int setup(void **state)
 {
 	char buf[32];
@@ -80,10 +62,8 @@ static int setup(void **state)
 	}
 	for (unsigned l = 1; l < NL; l++)
 		for (unsigned i = 0; i < (NT >> l); i++)
-			ref_node_hash(lv[l - 1][2 * i], lv[l - 1][2 * i + 1], lv[l][i]);
-	sp_merkle_leaf_hash((const uint8_t *)"z", 1, z[0]);
-	for (unsigned l = 1; l < 64; l++)
-		ref_node_hash(z[l - 1], z[l - 1], z[l]);
+			sp_test_node_hash(lv[l - 1][2 * i], lv[l - 1][2 * i + 1], lv[l][i]);
+	sp_test_ztree(z);
 	(void)state;
 	return 0;
 }
@@ -512,7 +492,7 @@ static void test_edge_huge(void **state)
 		}
 		for (unsigned step = 0; step < 3; step++) {
 			assert_int_equal(sp_edge_root(&e, got), 0);
-			z_root(e.size, want);
+			sp_test_zroot(z, e.size, want);
 			assert_memory_equal(got, want, 32);
 			/* the last complete node of every level */
 			for (unsigned level = 0; level < 64; level++) {
