@@ -69,6 +69,10 @@ static const struct sp_err_desc sp_err_table[] = {
 	{SP_ERR_HTTP_TOO_LARGE, "SP_ERR_HTTP_TOO_LARGE", "request body over the limit"},
 	{SP_ERR_RATE_LIMITED, "SP_ERR_RATE_LIMITED", "too many requests from this address"},
 	{SP_ERR_REPLAY, "SP_ERR_REPLAY", "signed request already seen or expired"},
+	{SP_ERR_PEER_PROTOCOL, "SP_ERR_PEER_PROTOCOL", "peer broke the session protocol"},
+	{SP_ERR_AUTH, "SP_ERR_AUTH", "peer authentication failed"},
+	{SP_ERR_UNKNOWN_PEER, "SP_ERR_UNKNOWN_PEER", "peer key not in the directory"},
+	{SP_ERR_HASH_MISMATCH, "SP_ERR_HASH_MISMATCH", "content does not match its hash"},
 };
 
 static const struct sp_err_desc *sp_err_find(int err)

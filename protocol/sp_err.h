@@ -84,6 +84,12 @@ enum sp_err {
 	SP_ERR_HTTP_TOO_LARGE = -161,   /* request body over the limit */
 	SP_ERR_RATE_LIMITED = -162,     /* too many requests from this address */
 	SP_ERR_REPLAY = -163,           /* signed request already seen or expired */
+
+	/* peers and replication */
+	SP_ERR_PEER_PROTOCOL = -180,    /* peer broke the session protocol */
+	SP_ERR_AUTH = -181,             /* peer authentication failed */
+	SP_ERR_UNKNOWN_PEER = -182,     /* peer key not in the directory */
+	SP_ERR_HASH_MISMATCH = -183,    /* content does not match its hash */
 };
 
 /* sp_strerror returns a static, human-readable string for an sp_err code.
