@@ -192,6 +192,30 @@ static int delegate_check(const void *p)
 	return 0;
 }
 
+/* copy_str copies s into a field of cap bytes (NUL included), or fails. */
+static int copy_str(char *out, size_t cap, const char *s)
+{
+	size_t n = s ? strlen(s) : cap;
+	if (n >= cap)
+		return SP_ERR_DIR_RECORD;
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+int sp_dir_route_make(struct sp_dir_route *r, const char *rule_id, const char *category,
+		      const char *region, const char *inst)
+{
+	if (r == NULL)
+		return SP_ERR_ARG;
+	memset(r, 0, sizeof(*r));
+	if (copy_str(r->rule_id, sizeof(r->rule_id), rule_id) ||
+	    copy_str(r->category, sizeof(r->category), category) ||
+	    copy_str(r->region, sizeof(r->region), region) ||
+	    copy_str(r->inst, sizeof(r->inst), inst))
+		return SP_ERR_DIR_RECORD;
+	return 0;
+}
+
 /* ---- the record codec: one table per record type ------------------------------ */
 
 /* Every record is a map whose keys are 0, 1, ... n-1, all required, in

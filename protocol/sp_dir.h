@@ -118,6 +118,12 @@ struct sp_dir_delegate {
 	int grant;
 };
 
+/* sp_dir_route_make fills *r from its four strings (inst "" for a
+ * deletion). SP_ERR_DIR_RECORD if one does not fit its field; the record's
+ * other rules are checked when it is encoded. */
+int sp_dir_route_make(struct sp_dir_route *r, const char *rule_id, const char *category,
+		      const char *region, const char *inst);
+
 /* Encoders validate the record (SP_ERR_DIR_RECORD if a field is invalid)
  * and append its deterministic CBOR body to out (caller-owned; check
  * out->err for allocation failure, reported as SP_ERR_NOMEM). */

@@ -424,15 +424,11 @@ static int queue_route(struct gen *g, const char *rule, const char *cat, const c
 		       const char *inst)
 {
 	struct sp_dir_route r;
-	memset(&r, 0, sizeof(r));
-	snprintf(r.rule_id, sizeof(r.rule_id), "%s", rule);
-	snprintf(r.category, sizeof(r.category), "%s", cat);
-	snprintf(r.region, sizeof(r.region), "%s", region);
-	snprintf(r.inst, sizeof(r.inst), "%s", inst);
 	struct sp_buf b;
 	sp_buf_init(&b);
+	int rc = sp_dir_route_make(&r, rule, cat, region, inst);
 	g->res->routes++;
-	return queue(g, SP_EV_ROUTE, &b, sp_dir_route_encode(&r, &b));
+	return queue(g, SP_EV_ROUTE, &b, rc ? rc : sp_dir_route_encode(&r, &b));
 }
 
 /* National rules send an agency's categories to it from anywhere; each

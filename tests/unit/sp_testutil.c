@@ -15,6 +15,8 @@
 
 #include <sodium.h>
 
+#include "sp_dir.h"
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -88,4 +90,13 @@ void sp_test_zroot(const uint8_t z[SP_TEST_ZLEVELS][32], uint64_t size, uint8_t 
 	for (unsigned l = low + 1; l < SP_TEST_ZLEVELS; l++)
 		if (size & (UINT64_C(1) << l))
 			sp_test_node_hash(z[l], out, out);
+}
+
+void sp_test_expect_route(const struct sp_dir *d, const char *cat, const char *region,
+			  const char *want_inst, const char *want_rule)
+{
+	char inst[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
+	assert_int_equal(sp_dir_route(d, cat, region, inst, rule), 0);
+	assert_string_equal(inst, want_inst);
+	assert_string_equal(rule, want_rule);
 }

@@ -40,4 +40,10 @@ void sp_test_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32]
 void sp_test_ztree(uint8_t z[SP_TEST_ZLEVELS][32]);
 void sp_test_zroot(const uint8_t z[SP_TEST_ZLEVELS][32], uint64_t size, uint8_t out[32]);
 
+/* sp_test_expect_route asserts that sp_dir_route sends a complaint of
+ * category cat about region to want_inst by rule want_rule. */
+struct sp_dir;
+void sp_test_expect_route(const struct sp_dir *d, const char *cat, const char *region,
+			  const char *want_inst, const char *want_rule);
+
 #endif

@@ -118,11 +118,7 @@ static int put_route(struct sp_dir *d, uint8_t signer, uint64_t t, const char *r
 		     const char *cat, const char *region, const char *inst)
 {
 	struct sp_dir_route r;
-	memset(&r, 0, sizeof(r));
-	snprintf(r.rule_id, sizeof(r.rule_id), "%s", rule);
-	snprintf(r.category, sizeof(r.category), "%s", cat);
-	snprintf(r.region, sizeof(r.region), "%s", region);
-	snprintf(r.inst, sizeof(r.inst), "%s", inst);
+	assert_int_equal(sp_dir_route_make(&r, rule, cat, region, inst), 0);
 	struct sp_buf b;
 	sp_buf_init(&b);
 	assert_int_equal(sp_dir_route_encode(&r, &b), 0);
@@ -670,15 +666,6 @@ static void test_tree(void **state)
 
 /* ---- routing and policy ----------------------------------------------------------- */
 
-static void expect_route(const struct sp_dir *d, const char *cat, const char *region,
-			 const char *want_inst, const char *want_rule)
-{
-	char inst[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
-	assert_int_equal(sp_dir_route(d, cat, region, inst, rule), 0);
-	assert_string_equal(inst, want_inst);
-	assert_string_equal(rule, want_rule);
-}
-
 static void test_routing(void **state)
 {
 	(void)state;
@@ -695,11 +682,11 @@ static void test_routing(void **state)
 				  K_UNIT, NULL),
 			 0);
 	/* defaults: the most specific region government, else the coordinator */
-	expect_route(d, "kesehatan", "73.12.03.2004", "73.12", "default:73.12");
-	expect_route(d, "kesehatan", "73.12", "73.12", "default:73.12");
-	expect_route(d, "kesehatan", "73.10.01", "73", "default:73");
-	expect_route(d, "kesehatan", "91.01", "KEMENPANRB", "default:KEMENPANRB");
-	expect_route(d, "kesehatan", "", "KEMENPANRB", "default:KEMENPANRB");
+	sp_test_expect_route(d, "kesehatan", "73.12.03.2004", "73.12", "default:73.12");
+	sp_test_expect_route(d, "kesehatan", "73.12", "73.12", "default:73.12");
+	sp_test_expect_route(d, "kesehatan", "73.10.01", "73", "default:73");
+	sp_test_expect_route(d, "kesehatan", "91.01", "KEMENPANRB", "default:KEMENPANRB");
+	sp_test_expect_route(d, "kesehatan", "", "KEMENPANRB", "default:KEMENPANRB");
 
 	assert_int_equal(put_route(d, K_ROOT, 200, "jalan-nas", "jalan-nasional", "", "KEMENPU"),
 			 0);
@@ -712,22 +699,22 @@ static void test_routing(void **state)
 			 SP_ERR_UNKNOWN_INSTITUTION);
 
 	/* category-specific beats "*" at the same prefix length */
-	expect_route(d, "kesehatan", "73.12.03", "73.12.DINKES", "kes-7312");
-	expect_route(d, "pendidikan", "73.12.03", "73.12", "any-7312");
+	sp_test_expect_route(d, "kesehatan", "73.12.03", "73.12.DINKES", "kes-7312");
+	sp_test_expect_route(d, "pendidikan", "73.12.03", "73.12", "any-7312");
 	/* the longest prefix wins, even over a category-specific rule */
-	expect_route(d, "jalan", "73.12.01", "73.12", "any-7312");
-	expect_route(d, "jalan", "73.10", "73", "jalan-73");
+	sp_test_expect_route(d, "jalan", "73.12.01", "73.12", "any-7312");
+	sp_test_expect_route(d, "jalan", "73.10", "73", "jalan-73");
 	/* a national rule (empty prefix) matches anywhere, and with no region */
-	expect_route(d, "jalan-nasional", "74.01.02", "KEMENPU", "jalan-nas");
-	expect_route(d, "jalan-nasional", "", "KEMENPU", "jalan-nas");
+	sp_test_expect_route(d, "jalan-nasional", "74.01.02", "KEMENPU", "jalan-nas");
+	sp_test_expect_route(d, "jalan-nasional", "", "KEMENPU", "jalan-nas");
 	/* ties at the same prefix and category: the smallest rule id */
 	assert_int_equal(put_route(d, K_ROOT, 210, "a-jalan-nas", "jalan-nasional", "", "74"), 0);
-	expect_route(d, "jalan-nasional", "74.01", "74", "a-jalan-nas");
+	sp_test_expect_route(d, "jalan-nasional", "74.01", "74", "a-jalan-nas");
 	/* replace and delete by rule id */
 	assert_int_equal(put_route(d, K_ROOT, 220, "a-jalan-nas", "jalan-nasional", "", "73"), 0);
-	expect_route(d, "jalan-nasional", "74.01", "73", "a-jalan-nas");
+	sp_test_expect_route(d, "jalan-nasional", "74.01", "73", "a-jalan-nas");
 	assert_int_equal(put_route(d, K_ROOT, 230, "a-jalan-nas", "jalan-nasional", "", ""), 0);
-	expect_route(d, "jalan-nasional", "74.01", "KEMENPU", "jalan-nas");
+	sp_test_expect_route(d, "jalan-nasional", "74.01", "KEMENPU", "jalan-nas");
 	assert_int_equal(put_route(d, K_ROOT, 230, "a-jalan-nas", "jalan-nasional", "", ""),
 			 SP_ERR_NOT_FOUND);
 

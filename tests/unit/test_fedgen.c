@@ -220,15 +220,6 @@ static int count(void *arg, const struct sp_dir_inst *inst)
 	return 0;
 }
 
-static void expect_route(const struct sp_dir *d, const char *cat, const char *region,
-			 const char *want_inst, const char *want_rule)
-{
-	char inst[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
-	assert_int_equal(sp_dir_route(d, cat, region, inst, rule), 0);
-	assert_string_equal(inst, want_inst);
-	assert_string_equal(rule, want_rule);
-}
-
 /* key_seed reads the base64 payload of a two-line key file. */
 static void key_payload(const char *path, const char *magic, uint8_t out[32])
 {
@@ -326,18 +317,18 @@ static void test_full(void **state)
 	assert_string_equal(r.parent, "KEMENPANRB");
 
 	/* no wrong door */
-	expect_route(f.d, "kesehatan", "73.12.03", "73.12", "default:73.12");
-	expect_route(f.d, "kesehatan", "73.12.03.2004", "73.12", "default:73.12");
-	expect_route(f.d, "adminduk", "31.71.01", "31.71", "default:31.71");
-	expect_route(f.d, "jalan-nasional", "73.12.03", "KEMENPU", "nasional:jalan-nasional");
-	expect_route(f.d, "jalan-nasional", "", "KEMENPU", "nasional:jalan-nasional");
-	expect_route(f.d, "bpjs-kesehatan", "11.01", "BPJS-KESEHATAN", "nasional:bpjs-kesehatan");
-	expect_route(f.d, "listrik", "94.01", "PLN", "nasional:listrik");
-	expect_route(f.d, "bansos", "73.12", "KEMENSOS", "nasional:bansos");
-	expect_route(f.d, "maladministrasi", "32.73", "OMBUDSMAN", "nasional:maladministrasi");
-	expect_route(f.d, "jalan-provinsi", "73.12.03.2004", "73", "73:jalan-provinsi");
-	expect_route(f.d, "pendidikan-menengah", "35.78", "35", "35:pendidikan-menengah");
-	expect_route(f.d, "jalan", "", "KEMENPANRB", "default:KEMENPANRB");
+	sp_test_expect_route(f.d, "kesehatan", "73.12.03", "73.12", "default:73.12");
+	sp_test_expect_route(f.d, "kesehatan", "73.12.03.2004", "73.12", "default:73.12");
+	sp_test_expect_route(f.d, "adminduk", "31.71.01", "31.71", "default:31.71");
+	sp_test_expect_route(f.d, "jalan-nasional", "73.12.03", "KEMENPU", "nasional:jalan-nasional");
+	sp_test_expect_route(f.d, "jalan-nasional", "", "KEMENPU", "nasional:jalan-nasional");
+	sp_test_expect_route(f.d, "bpjs-kesehatan", "11.01", "BPJS-KESEHATAN", "nasional:bpjs-kesehatan");
+	sp_test_expect_route(f.d, "listrik", "94.01", "PLN", "nasional:listrik");
+	sp_test_expect_route(f.d, "bansos", "73.12", "KEMENSOS", "nasional:bansos");
+	sp_test_expect_route(f.d, "maladministrasi", "32.73", "OMBUDSMAN", "nasional:maladministrasi");
+	sp_test_expect_route(f.d, "jalan-provinsi", "73.12.03.2004", "73", "73:jalan-provinsi");
+	sp_test_expect_route(f.d, "pendidikan-menengah", "35.78", "35", "35:pendidikan-menengah");
+	sp_test_expect_route(f.d, "jalan", "", "KEMENPANRB", "default:KEMENPANRB");
 	struct sp_dir_policy p;
 	assert_int_equal(sp_dir_policy_for(f.d, "kesehatan", &p), 0);
 	assert_int_equal(p.verify, 3);
@@ -399,8 +390,8 @@ static void test_subset(void **state)
 	assert_true(c.tier[SP_DIR_TIER_KABKOTA] > 20);
 	assert_int_equal(c.outside, 0);
 	/* a region outside the subset still has a door: the coordinator */
-	expect_route(f.d, "kesehatan", "11.01", "KEMENPANRB", "default:KEMENPANRB");
-	expect_route(f.d, "kesehatan", "74.01.02", "74.01", "default:74.01");
+	sp_test_expect_route(f.d, "kesehatan", "11.01", "KEMENPANRB", "default:KEMENPANRB");
+	sp_test_expect_route(f.d, "kesehatan", "74.01.02", "74.01", "default:74.01");
 	sp_dir_free(f.d);
 }
 
