@@ -26,6 +26,11 @@ static const struct simpul_cmd top_cmds[] = {
 	{"log", simpul_log_main, "append to, verify and export signed logs"},
 	{"demo", simpul_demo_main, "build, verify and export a demo complaint log"},
 	{"federation", simpul_federation_main, "generate a federation: keys, directory, routing"},
+	{"submit", simpul_submit_main, "submit a complaint to a node"},
+	{"track", simpul_track_main, "show a report's state and trail (and save its receipt)"},
+	{"act", simpul_act_main, "sign and send an officer's or reporter's action"},
+	{"query", simpul_query_main, "list reports by institution, status, region, time"},
+	{"verify-receipt", simpul_verify_receipt_main, "check a report receipt offline"},
 	{NULL, NULL, NULL},
 };
 

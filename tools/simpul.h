@@ -107,5 +107,10 @@ int simpul_log_verify_main(int argc, char **argv);
 int simpul_log_export_main(int argc, char **argv);
 int simpul_demo_main(int argc, char **argv);
 int simpul_federation_main(int argc, char **argv);
+int simpul_submit_main(int argc, char **argv);
+int simpul_track_main(int argc, char **argv);
+int simpul_act_main(int argc, char **argv);
+int simpul_query_main(int argc, char **argv);
+int simpul_verify_receipt_main(int argc, char **argv);
 
 #endif

@@ -63,6 +63,7 @@ struct fixture {
 	uint8_t off_pk[32], off_sk[64];     /* officer of 73.12 */
 	uint8_t other_pk[32], other_sk[64]; /* officer of 73.11 */
 	json_t *public_bodies;              /* every response body, for the privacy check */
+	char cli_key[PATH_MAX + 16];        /* officer key file of 73.12 */
 };
 
 static struct fixture g;
@@ -155,6 +156,13 @@ static void make_federation(void)
 	sp_test_keypair(72, g.other_pk, g.other_sk);
 	enrol("73.12", g.off_pk, "Petugas Soppeng");
 	enrol("73.11", g.other_pk, "Petugas Barru");
+	/* a third officer, with a key file, for the CLI */
+	uint8_t seed[32], pk[32];
+	memset(seed, 73, sizeof(seed));
+	snprintf(g.cli_key, sizeof(g.cli_key), "%s/officer.key", g.dir);
+	assert_int_equal(sp_keyfile_create(g.cli_key, seed, NULL, 0), 0);
+	assert_int_equal(sp_keyfile_load(g.cli_key, pk, NULL, NULL, 0), 0);
+	enrol("73.12", pk, "Petugas CLI");
 }
 
 static void write_config(void)
@@ -606,6 +614,69 @@ static void test_receipt(void **state)
 	json_decref(st);
 }
 
+/* cli runs simpul with args and returns its output (caller frees). */
+static char *cli(int want, const char *const *args)
+{
+	char bin[PATH_MAX], out[PATH_MAX + 16];
+	const char *argv[24] = {bin};
+	size_t n = 1;
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	while (args[n - 1] && n < 23) {
+		argv[n] = args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	snprintf(out, sizeof(out), "%s/cli.out", g.dir);
+	int code = sp_h_run(argv, out, 30000);
+	char *text = sp_h_slurp(out, NULL);
+	if (code != want)
+		fail_msg("simpul %s: exit %d, want %d:\n%s", args[0], code, want, text);
+	return text;
+}
+
+static void test_cli(void **state)
+{
+	char url[96], rec[PATH_MAX + 16], ent[PATH_MAX + 32];
+	snprintf(url, sizeof(url), "http://%s", g.addr);
+	snprintf(rec, sizeof(rec), "%s/receipt.txt", g.dir);
+	snprintf(ent, sizeof(ent), "%s.entry", rec);
+	const char *sub[] = {"submit", "--node", url, "--category", "air-bersih", "--region",
+			     "73.12.02", "--title", "Air mati", "--content", "Tiga hari air mati",
+			     "--json", NULL};
+	char *out = cli(0, sub);
+	json_t *j = json_loads(out, 0, NULL);
+	assert_non_null(j);
+	char id[65];
+	snprintf(id, sizeof(id), "%s", jstr(j, "report_id"));
+	json_decref(j);
+	free(out);
+	const char *act[] = {"act", "--node", url, "--key", g.cli_key, id, "verifikasi", NULL};
+	out = cli(0, act);
+	assert_non_null(strstr(out, "status    diverifikasi"));
+	free(out);
+	const char *bad[] = {"act", "--node", url, "--key", g.cli_key, id, "verifikasi", NULL};
+	out = cli(1, bad); /* the same act again is a new act, but verifikasi twice is not */
+	assert_non_null(strstr(out, "SP_ERR_TRANSITION"));
+	free(out);
+	json_decref(call("POST", "/v1/checkpoint/sign", "", 200));
+	const char *track[] = {"track", "--node", url, id, "--receipt", rec, NULL};
+	out = cli(0, track);
+	assert_non_null(strstr(out, "verifikasi"));
+	free(out);
+	json_t *st = call("GET", "/v1/status", NULL, 200);
+	const char *verify[] = {"verify-receipt", "--vkey", jstr(st, "vkey"), rec, ent, NULL};
+	out = cli(0, verify);
+	assert_non_null(strstr(out, id));
+	free(out);
+	const char *wrong[] = {"verify-receipt", "--vkey", g.root_vkey, rec, ent, NULL};
+	free(cli(1, wrong));
+	json_decref(st);
+	const char *query[] = {"query", "--node", url, "--status", "diverifikasi", NULL};
+	out = cli(0, query);
+	assert_non_null(strstr(out, id));
+	free(out);
+}
+
 static void test_restart(void **state)
 {
 	const struct submitted *all[] = {&g_pub, &g_anon, &g_rah, &g_fwd, &g_bansos, &g_other};
@@ -683,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_query_and_stats),
 		cmocka_unit_test(test_receipt),
+		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_privacy),
 	};
