@@ -441,7 +441,7 @@ int sp_reports_view(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint6
 	memset(v, 0, sizeof(*v));
 	struct loc sub, *trail = NULL;
 	size_t n = 0;
-	uint64_t gen;
+	uint64_t gen = 0;
 	int rc = snapshot(r, id, &sub, &trail, &n, &gen);
 	if (rc == 0)
 		rc = read_item(r, sub, &v->sub);

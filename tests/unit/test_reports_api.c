@@ -595,7 +595,7 @@ static void test_receipt(void **state)
 	assert_int_equal(sp_note_vkey_parse(jstr(st, "vkey"), &k), 0);
 	json_t *rep = track(&g_rah);
 	uint64_t index = (uint64_t)json_integer_value(json_object_get(rep, "index"));
-	size_t len;
+	size_t len = 0;
 	uint8_t *entry = bundle_entry(index, json_integer_value(json_object_get(
 						     json_object_get(st, "own_log"), "size")),
 				      &len);
