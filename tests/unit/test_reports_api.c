@@ -18,7 +18,8 @@
  * finds every report in the same state; the CLI (submit, track, act,
  * query, verify-receipt); and privacy: the reporter's contact and the
  * rahasia text appear in no file of the data folder, not in the node's
- * log output, and not in any public HTTP response.
+ * log output, and not in any public HTTP response; and a directory file
+ * with a corrupted entry, which stops start-up naming the entry.
  */
 #define _GNU_SOURCE /* memmem, nftw */
 #include "sp_testutil.h"
@@ -165,9 +166,9 @@ static void make_federation(void)
 	enrol("73.12", pk, "Petugas CLI");
 }
 
-static void write_config(void)
+static void write_config_to(const char *ini, const char *data, const char *directory)
 {
-	FILE *f = fopen(g.ini, "w");
+	FILE *f = fopen(ini, "w");
 	assert_non_null(f);
 	fprintf(f,
 		"[node]\nid = 73.12\nfederation = simpul.local\nkey = %s/keys/73.12.key\n"
@@ -175,8 +176,13 @@ static void write_config(void)
 		"[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\nmax_body_bytes = 65536\n"
 		"[federation]\nroot_key = %s\ndirectory = %s\n"
 		"[checkpoint]\ninterval_ms = 100\n",
-		g.fed, g.fed, g.data, g.root_vkey, g.fed);
+		g.fed, g.fed, data, g.root_vkey, directory);
 	fclose(f);
+}
+
+static void write_config(void)
+{
+	write_config_to(g.ini, g.data, g.fed);
 }
 
 static void node_start(void)
@@ -746,6 +752,32 @@ static void test_privacy(void **state)
 	node_start();
 }
 
+/* A directory file with one corrupted entry stops start-up, saying which. */
+static void test_bad_directory(void **state)
+{
+	char src[PATH_MAX + 32], bad[PATH_MAX + 16], ini[PATH_MAX + 16], data[PATH_MAX + 16],
+		log[PATH_MAX + 16], bin[PATH_MAX];
+	snprintf(src, sizeof(src), "%s/directory.entries", g.fed);
+	snprintf(bad, sizeof(bad), "%s/bad.entries", g.dir);
+	snprintf(ini, sizeof(ini), "%s/bad.ini", g.dir);
+	snprintf(data, sizeof(data), "%s/data-bad", g.dir);
+	snprintf(log, sizeof(log), "%s/bad.log", g.dir);
+	size_t len;
+	char *bytes = sp_h_slurp(src, &len);
+	assert_non_null(bytes);
+	bytes[len - 10] ^= 1; /* inside the last entry's signature */
+	assert_int_equal(sp_file_replace(bad, bytes, len), 0);
+	free(bytes);
+	write_config_to(ini, data, bad);
+	sp_h_bin(bin, sizeof(bin), "simpuld");
+	const char *argv[] = {bin, "--config", ini, NULL};
+	assert_int_equal(sp_h_run(argv, log, 20000), 1);
+	char *text = sp_h_slurp(log, NULL);
+	assert_non_null(strstr(text, "is not part of the coordinator's log"));
+	assert_non_null(strstr(text, "SP_ERR_BAD_SIGNATURE"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_privacy),
+		cmocka_unit_test(test_bad_directory),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
