@@ -1117,6 +1117,12 @@ int sp_store_compact(struct sp_store *s)
 	return 0;
 }
 
+void sp_store_stats(struct sp_store *s, struct sp_store_stats *out)
+{
+	out->appends = atomic_load(&s->n_appends);
+	out->syncs = atomic_load(&s->n_syncs);
+}
+
 int sp_store_disk_bytes(struct sp_store *s, uint64_t *bytes)
 {
 	uint64_t total = 0;

@@ -207,6 +207,14 @@ int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg);
  * loads). */
 int sp_store_compact(struct sp_store *s);
 
+/* Counters since open, for metrics: own entries made durable, and the
+ * fsyncs that made them so (appends / syncs = group-commit batch size). */
+struct sp_store_stats {
+	uint64_t appends;
+	uint64_t syncs;
+};
+void sp_store_stats(struct sp_store *s, struct sp_store_stats *out);
+
 /* sp_store_disk_bytes: live SST + WAL bytes of the store. */
 int sp_store_disk_bytes(struct sp_store *s, uint64_t *bytes);
 

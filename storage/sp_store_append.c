@@ -157,17 +157,16 @@ static void *signer_main(void *arg)
 	return NULL;
 }
 
+/* commit_take takes every batch the signer has queued: the committer writes
+ * them all and fsyncs once, so when appends trickle in and the signer makes
+ * many small batches, they still share one fsync. */
 static struct sp_batch *commit_take(struct sp_store *s)
 {
 	pthread_mutex_lock(&s->q_mu);
 	while (s->c_head == NULL && s->stopping != 2)
 		pthread_cond_wait(&s->c_cv, &s->q_mu);
 	struct sp_batch *b = s->c_head;
-	if (b) {
-		s->c_head = b->next;
-		if (s->c_head == NULL)
-			s->c_tail = NULL;
-	}
+	s->c_head = s->c_tail = NULL;
 	pthread_mutex_unlock(&s->q_mu);
 	return b;
 }
@@ -183,33 +182,60 @@ static void maybe_checkpoint(struct sp_store *s, struct sp_log *l)
 	pthread_mutex_unlock(&l->cp_mu);
 }
 
-static void *committer_main(void *arg)
+/* Writes a chain of batches in order; only the last write syncs, which makes
+ * the WAL durable up to and including every earlier one. */
+static int commit_write(struct sp_store *s, struct sp_batch *chain)
 {
-	struct sp_store *s = arg;
-	struct sp_log *l = sp_store_log_get(s, (uint32_t)s->own_id);
-	struct sp_batch *b;
-	while ((b = commit_take(s)) != NULL) {
-		int rc = atomic_load(&s->broken) ? SP_ERR_DB : 0;
-		if (rc == 0) {
-			char *err = NULL;
-			rocksdb_write(s->db, s->wsync, b->wb, &err);
-			rc = sp_db_err(err);
-		}
-		if (rc == 0) {
-			sp_snap_publish(l, b->snap);
-			b->snap = NULL;
-		} else {
-			atomic_store(&s->broken, 1);
-		}
+	if (atomic_load(&s->broken))
+		return SP_ERR_DB;
+	for (struct sp_batch *b = chain; b; b = b->next) {
+		char *err = NULL;
+		rocksdb_write(s->db, b->next ? s->wnosync : s->wsync, b->wb, &err);
+		int rc = sp_db_err(err);
+		if (rc)
+			return rc;
+	}
+	atomic_fetch_add(&s->n_syncs, 1);
+	return 0;
+}
+
+/* Acknowledges (or fails) every request of every batch, publishing the
+ * last batch's snapshot first so an acknowledged entry is readable. */
+static void commit_finish(struct sp_store *s, struct sp_log *l, struct sp_batch *chain, int rc)
+{
+	struct sp_batch *last = chain;
+	while (last->next)
+		last = last->next;
+	if (rc == 0) {
+		sp_snap_publish(l, last->snap);
+		last->snap = NULL;
+	} else {
+		atomic_store(&s->broken, 1);
+	}
+	for (struct sp_batch *b = chain, *bn; b; b = bn) {
+		bn = b->next;
 		for (struct sp_req *r = b->reqs, *next; r; r = next) {
 			next = r->next;
 			if (rc)
 				r->err = rc;
+			else if (r->err == 0)
+				atomic_fetch_add(&s->n_appends, 1);
 			req_finish(r);
 		}
 		sp_snap_put(b->snap);
 		rocksdb_writebatch_destroy(b->wb);
 		free(b);
+	}
+}
+
+static void *committer_main(void *arg)
+{
+	struct sp_store *s = arg;
+	struct sp_log *l = sp_store_log_get(s, (uint32_t)s->own_id);
+	struct sp_batch *chain;
+	while ((chain = commit_take(s)) != NULL) {
+		int rc = commit_write(s, chain);
+		commit_finish(s, l, chain, rc);
 		if (rc == 0)
 			maybe_checkpoint(s, l);
 	}

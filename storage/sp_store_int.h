@@ -106,6 +106,7 @@ struct sp_store {
 	size_t q_len;
 	struct sp_batch *c_head, *c_tail; /* signed, not yet durable */
 	pthread_cond_t c_cv;
+	_Atomic uint64_t n_appends, n_syncs; /* own entries made durable; fsyncs */
 	int stopping;
 	int threads_started;
 	pthread_t signer, committer;
