@@ -202,6 +202,30 @@ static int set_vkey(struct parse *p, void *field, const char *v, uint64_t lo, ui
 	return 1;
 }
 
+/* set_peer_keys reads verifier keys separated by spaces or commas. */
+static int set_peer_keys(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	struct sp_conf *c = p->c;
+	char tmp[SP_NOTE_NAME_MAX + 128];
+	c->npeer_keys = 0;
+	while (*v) {
+		size_t n = strcspn(v, " \t,");
+		if (n >= sizeof(tmp))
+			return fail(p, "peer key too long");
+		memcpy(tmp, v, n);
+		tmp[n] = '\0';
+		if (n > 0 && c->npeer_keys == SP_CONF_PEERS_MAX)
+			return fail(p, "more than %d peer keys", SP_CONF_PEERS_MAX);
+		if (n > 0 && (sp_note_vkey_parse(tmp, &c->peer_keys[c->npeer_keys]) != 0 ||
+			      c->peer_keys[c->npeer_keys].type != SP_NOTE_TYPE_ED25519))
+			return fail(p, "peer key '%s' is not an Ed25519 verifier key", tmp);
+		c->npeer_keys += n > 0;
+		v += n;
+		v += strspn(v, " \t,");
+	}
+	return 1;
+}
+
 #define OFF(f) offsetof(struct sp_conf, f)
 
 static const struct key keys[] = {
@@ -220,6 +244,7 @@ static const struct key keys[] = {
 	{"http", "rate_burst", set_u32, OFF(rate_burst), 1, 1000000, 0},
 	{"peer", "listen", set_url, OFF(peer_listen), 0, 0, 0},
 	{"peer", "peers", set_peers, 0, 0, 0, 0},
+	{"peer", "keys", set_peer_keys, 0, 0, 0, 0},
 	{"federation", "root_key", set_vkey, 0, 0, 0, 0},
 	{"federation", "directory", set_opt_path, OFF(directory), 0, 0, 0},
 	{"deadlines", "verify_days", set_u32, OFF(verify_days), 1, 366, 0},

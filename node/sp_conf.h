@@ -52,6 +52,10 @@ struct sp_conf {
 	char peer_listen[SP_CONF_URL_MAX + 1];   /* "" : no peer listener */
 	char peers[SP_CONF_PEERS_MAX][SP_CONF_URL_MAX + 1];
 	size_t npeers;
+	/* With no directory, the node keys of the peers to accept (verifier
+	 * keys named "<federation>/<inst>"); with one, the directory decides. */
+	struct sp_note_key peer_keys[SP_CONF_PEERS_MAX];
+	size_t npeer_keys;
 
 	/* [federation] */
 	int has_root_key;                        /* 0: standalone node */

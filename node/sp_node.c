@@ -25,6 +25,7 @@
 #include "sp_err.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
+#include "sp_peer.h"
 #include "sp_reports.h"
 
 /* The API tables every node serves; a new API file adds its line here. */
@@ -62,6 +63,7 @@ struct sp_node {
 	struct sp_http *http;
 	struct sp_dirload *dl;        /* the directory (read-only once started) */
 	struct sp_reports *reports;   /* report index, derived from the logs */
+	struct sp_peer *peer;         /* replication with other nodes (sp_peer.h) */
 	uv_timer_t esc_timer;         /* overdue reports -> escalation entries */
 	int esc_busy;
 	char origin[SP_ORIGIN_MAX + 1];
@@ -269,6 +271,8 @@ static void append_done(void *arg, int err, uint64_t index, const uint8_t hash[S
 {
 	struct append_wrap *w = arg;
 	atomic_fetch_add(err ? &w->n->appends_err : &w->n->appends_ok, 1);
+	if (err == 0)
+		sp_peer_notify(w->n->peer);
 	w->cb(w->arg, err, index, hash);
 	free(w);
 }
@@ -371,6 +375,7 @@ static void finish(struct sp_node *n)
 	uint32_t id;
 	if (sp_store_own_log(n->store, &id) == 0)
 		sp_store_log_info(n->store, id, &info);
+	sp_peer_stop(n->peer);
 	sp_store_close(n->store);
 	n->store = NULL;
 	sp_reports_free(n->reports);
@@ -550,6 +555,20 @@ static int start_http(struct sp_node *n)
 	return rc;
 }
 
+/* start_peer listens for and dials peers ([peer]), trusting the keys the
+ * directory vouches for (or [peer] keys on a node without one). */
+static int start_peer(struct sp_node *n)
+{
+	struct sp_peer_opts po = {
+		.loop = &n->loop,
+		.store = n->store,
+		.log = n->log,
+		.conf = &n->conf,
+		.dir = n->dl ? n->dl->dir : NULL,
+	};
+	return sp_peer_new(&po, &n->peer);
+}
+
 static int start_loop(struct sp_node *n)
 {
 	int rc = uv_loop_init(&n->loop);
@@ -599,6 +618,8 @@ static int node_start(struct sp_node *n)
 		rc = start_loop(n);
 	if (rc == 0)
 		rc = start_http(n);
+	if (rc == 0)
+		rc = start_peer(n);
 	if (rc == 0) {
 		struct sp_log_info info = {0};
 		uint32_t id;
@@ -627,6 +648,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 		uv_run(&n->loop, UV_RUN_DEFAULT);
 	} else {
 		sp_http_free(n->http);
+		sp_peer_stop(n->peer);
 		sp_store_close(n->store);
 		if (loop_up) {
 			uv_walk(&n->loop, close_handle, NULL);
@@ -637,6 +659,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 		uv_loop_close(&n->loop);
 	sp_reports_free(n->reports);
 	sp_dirload_free(n->dl);
+	sp_peer_free(n->peer);
 	pthread_mutex_destroy(&n->defer_mu);
 	free(n);
 	return rc ? 1 : 0;
@@ -683,10 +706,16 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 			put_line(out, "simpul_log_entries{origin=\"%s\",own=\"%d\"} %llu\n",
 				 info.origin, info.own, (unsigned long long)info.size);
 	}
+	struct sp_store_stats st;
+	sp_store_stats(n->store, &st);
+	put_line(out, "# HELP simpul_store_syncs_total Group commits (fsyncs) of own appends.\n"
+		      "# TYPE simpul_store_syncs_total counter\nsimpul_store_syncs_total %llu\n",
+		 (unsigned long long)st.syncs);
 	uint64_t bytes = 0;
 	if (sp_store_disk_bytes(n->store, &bytes) == 0)
 		put_line(out, "# HELP simpul_store_disk_bytes Live SST and WAL bytes of the store.\n"
 			      "# TYPE simpul_store_disk_bytes gauge\nsimpul_store_disk_bytes %llu\n",
 			 (unsigned long long)bytes);
 	sp_http_metrics(n->http, out);
+	sp_peer_metrics(n->peer, out);
 }

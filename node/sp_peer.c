@@ -1,0 +1,924 @@
+/*
+ * sp_peer.c - peer sessions on the loop thread: the HELLO/AUTH handshake
+ * with node keys, session tags, EBT notes, WANT/ENTRIES with the sp_gossip
+ * planner, ingest through the store's checks, eager pushes to tree
+ * neighbours, and the timeouts that drop stalled peers (see sp_peer.h and
+ * docs/replication.md, "Implementation in simpuld").
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+#include "sp_keyfile.h"
+#include "sp_peer_int.h"
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- trust: which keys and logs the directory (or config) vouches for ---------------- */
+
+/* inst_key finds the signing key the directory (or [peer] keys, with no
+ * directory) gives institution inst. */
+static int inst_key(struct sp_peer *p, const char *inst, uint8_t key[32])
+{
+	if (p->dir) {
+		struct sp_dir_inst rec;
+		int rc = sp_dir_institution(p->dir, inst, SP_DIR_TIME_MAX, &rec);
+		if (rc == 0)
+			memcpy(key, rec.sign_key, 32);
+		return rc ? SP_ERR_UNKNOWN_PEER : 0;
+	}
+	char origin[SP_ORIGIN_MAX + 1];
+	snprintf(origin, sizeof(origin), "%s/%s", p->conf->federation, inst);
+	for (size_t i = 0; i < p->conf->npeer_keys; i++)
+		if (strcmp(p->conf->peer_keys[i].name, origin) == 0) {
+			memcpy(key, p->conf->peer_keys[i].pk, 32);
+			return 0;
+		}
+	return SP_ERR_UNKNOWN_PEER;
+}
+
+/* peer_vouched: the HELLO's key is the node key of the HELLO's institution
+ * now (with a directory, a rotated-away key is refused). */
+static int peer_vouched(struct sp_peer *p, const char *inst, const uint8_t key[32])
+{
+	if (p->dir) {
+		struct sp_dir_inst rec;
+		if (sp_dir_by_key(p->dir, key, wall_ms(), &rec) != 0 || strcmp(rec.id, inst) != 0)
+			return SP_ERR_UNKNOWN_PEER;
+		return 0;
+	}
+	uint8_t want[32];
+	if (inst_key(p, inst, want) != 0 || sodium_memcmp(want, key, 32) != 0)
+		return SP_ERR_UNKNOWN_PEER;
+	return 0;
+}
+
+/* is_neighbour: inst is our parent or child in the tier tree (with no
+ * directory every configured peer is). */
+static int is_neighbour(struct sp_peer *p, const char *inst)
+{
+	if (p->dir == NULL)
+		return 1;
+	char parent[SP_INST_ID_MAX + 1];
+	if (sp_dir_parent(p->dir, p->conf->id, parent) == 0 && strcmp(parent, inst) == 0)
+		return 1;
+	return sp_dir_parent(p->dir, inst, parent) == 0 && strcmp(parent, p->conf->id) == 0;
+}
+
+/* origin_inst gives the institution part of "<our federation>/<inst>", or
+ * NULL for another federation. */
+static const char *origin_inst(struct sp_peer *p, const char *origin)
+{
+	size_t fl = strlen(p->conf->federation);
+	if (strncmp(origin, p->conf->federation, fl) != 0 || origin[fl] != '/')
+		return NULL;
+	return origin + fl + 1;
+}
+
+/* learn registers a log a peer offers, if its writer key is vouched for:
+ * 1 if it was added, 0 if known or not vouched. */
+static int learn(struct sp_peer *p, const char *origin)
+{
+	uint32_t id;
+	uint8_t key[32];
+	const char *inst = origin_inst(p, origin);
+	if (sp_store_log_find(p->store, origin, &id) == 0 || inst == NULL || !sp_dir_id_valid(inst) ||
+	    inst_key(p, inst, key) != 0)
+		return 0;
+	int rc = sp_store_log_add(p->store, origin, key, &id);
+	if (rc) {
+		sp_logx(p->log, SP_LOGX_WARN, "peer", "cannot add log origin=%s err=%s", origin,
+			sp_errname(rc));
+		return 0;
+	}
+	sp_logx(p->log, SP_LOGX_INFO, "peer", "replicating log origin=%s", origin);
+	return 1;
+}
+
+/* ---- our note set ------------------------------------------------------------------------ */
+
+static void ours_set(struct sp_peer *p, uint32_t id)
+{
+	struct sp_log_info info;
+	if (sp_store_log_info(p->store, id, &info) != 0)
+		return;
+	struct sp_buf cp;
+	sp_buf_init(&cp);
+	int has = sp_store_checkpoint(p->store, id, &cp, NULL) == 0 && cp.err == 0 &&
+		  cp.len <= SP_GOSSIP_NOTE_MAX;
+	sp_peer_nset_set(&p->ours, info.origin, strlen(info.origin), info.size,
+			 has ? (const char *)cp.p : NULL, has ? cp.len : 0);
+	sp_buf_free(&cp);
+}
+
+static void ours_rebuild(struct sp_peer *p)
+{
+	uint32_t count = sp_store_log_count(p->store);
+	for (uint32_t id = 0; id < count; id++)
+		ours_set(p, id);
+}
+
+/* plan_view is our note set as the WANT planner should see it: the own log
+ * and frozen logs look complete, so they are never asked for. */
+static struct sp_gossip_note *plan_view(struct sp_peer *p)
+{
+	struct sp_gossip_note *v = malloc((p->ours.n + 1) * sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	memcpy(v, p->ours.v, p->ours.n * sizeof(*v));
+	for (size_t i = 0; i < p->ours.n; i++) {
+		uint32_t id;
+		struct sp_log_info info;
+		if (sp_store_log_find(p->store, v[i].origin, &id) == 0 &&
+		    sp_store_log_info(p->store, id, &info) == 0 && (info.own || info.frozen))
+			v[i].size = UINT64_MAX >> 1;
+	}
+	return v;
+}
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+static const char *peer_name(const struct sp_peer_conn *c)
+{
+	return c->their_inst[0] ? c->their_inst : "?";
+}
+
+/* drop closes a session for reason rc, logged once. */
+static void drop(struct sp_peer_conn *c, int rc, const char *why)
+{
+	struct sp_peer *p = c->p;
+	if (c->dead)
+		return;
+	atomic_fetch_add(&p->st.dropped, 1);
+	sp_logx(p->log, rc == SP_ERR_CLOSED ? SP_LOGX_INFO : SP_LOGX_WARN, "peer",
+		"dropped peer=%s addr=%s err=%s: %s", peer_name(c), c->addr, sp_errname(rc), why);
+	sp_peer_net_close(c);
+}
+
+/* send_bytes tags an encoded message once the session is up and queues it;
+ * a full queue means the peer stopped reading, and drops it. */
+static int send_bytes(struct sp_peer_conn *c, const uint8_t *msg, size_t len)
+{
+	uint8_t tag[SP_GOSSIP_TAG_BYTES];
+	size_t tag_len = 0;
+	if (c->state == SP_PEER_READY) {
+		sp_gossip_tag(c->tx_key, c->seq_tx++, msg, len, tag);
+		tag_len = sizeof(tag);
+	}
+	int rc = sp_peer_net_send(c, msg, len, tag, tag_len);
+	if (rc == SP_ERR_BUSY)
+		drop(c, rc, "send queue full: peer not reading");
+	else if (rc && rc != SP_ERR_CLOSED)
+		drop(c, rc, "cannot send");
+	return rc;
+}
+
+/* send_msg encodes m and sends it. */
+static int send_msg(struct sp_peer_conn *c, const struct sp_gossip_msg *m)
+{
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_gossip_encode(m, &b);
+	if (rc == 0 && b.err)
+		rc = SP_ERR_NOMEM;
+	if (rc == 0)
+		rc = send_bytes(c, b.p, b.len);
+	else
+		drop(c, rc, "cannot encode");
+	sp_buf_free(&b);
+	return rc;
+}
+
+/* refuse tells the peer why (best effort) and drops it. */
+static void refuse(struct sp_peer_conn *c, int rc, const char *why)
+{
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_ERROR};
+	m.u.error = (struct sp_gossip_error){rc, why, strlen(why)};
+	send_msg(c, &m);
+	drop(c, rc, why);
+}
+
+static void send_notes(struct sp_peer_conn *c)
+{
+	struct sp_peer *p = c->p;
+	struct sp_gossip_note *out = malloc((p->ours.n + 1) * sizeof(*out));
+	size_t nout = 0;
+	int full = 0;
+	if (out == NULL ||
+	    sp_gossip_session_our_notes(&c->plan, c->sent_notes.v, c->sent_notes.n, p->ours.v,
+					p->ours.n, out, &nout, &full) != 0) {
+		free(out);
+		return;
+	}
+	struct sp_gossip_notes m = {full, 0, nout, out};
+	while (!c->dead && (m.n > 0 || full)) {
+		struct sp_buf b;
+		size_t taken = 0;
+		sp_buf_init(&b);
+		int rc = sp_gossip_notes_pack(&m, &b, &taken);
+		if (rc == 0 && b.err)
+			rc = SP_ERR_NOMEM;
+		if (rc == 0)
+			rc = send_bytes(c, b.p, b.len);
+		sp_buf_free(&b);
+		if (rc || (taken == 0 && m.n > 0))
+			break;
+		m.notes += taken;
+		m.n -= taken;
+		full = 0;
+	}
+	free(out);
+	if (!c->dead)
+		sp_peer_nset_copy(&c->sent_notes, &p->ours);
+}
+
+/* do_wants asks the peer for what it holds and we lack, within the window. */
+static void do_wants(struct sp_peer_conn *c)
+{
+	struct sp_gossip_note *view = plan_view(c->p);
+	struct sp_gossip_range out[SP_GOSSIP_WINDOW_MAX];
+	size_t nout = 0;
+	unsigned before = c->plan.npending;
+	if (view == NULL ||
+	    sp_gossip_session_wants(&c->plan, view, c->p->ours.n, c->peer_notes.v,
+				    c->peer_notes.n, out, SP_GOSSIP_WINDOW_MAX, &nout) != 0 ||
+	    nout == 0) {
+		free(view);
+		return;
+	}
+	if (before == 0)
+		c->t_answer_ms = sp_peer_now_ms();
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_WANT};
+	m.u.want = (struct sp_gossip_want){nout, out};
+	send_msg(c, &m);
+	free(view);
+}
+
+/* ---- serving ranges ------------------------------------------------------------------------ */
+
+struct batch {
+	struct sp_buf bytes;
+	size_t n, total;
+	size_t off[SP_GOSSIP_MAX_ENTRIES], len[SP_GOSSIP_MAX_ENTRIES];
+};
+
+static int batch_add(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+	struct batch *b = arg;
+	if (b->n == SP_GOSSIP_MAX_ENTRIES || b->total + len > SP_GOSSIP_BATCH_MAX)
+		return 1; /* full: stop the scan */
+	b->off[b->n] = b->bytes.len;
+	b->len[b->n++] = len;
+	b->total += len;
+	sp_buf_put(&b->bytes, entry, len);
+	return 0;
+}
+
+/* attach_checkpoint adds our latest checkpoint of the log when it covers
+ * the batch, with a consistency proof from the receiver's size `from`. */
+static void attach_checkpoint(struct sp_peer *p, uint32_t id, uint64_t from,
+			      struct sp_gossip_entries *e, struct sp_buf *cp,
+			      sp_hash proof[SP_MERKLE_MAX_PROOF])
+{
+	uint64_t size = 0;
+	size_t n = 0;
+	if (sp_store_checkpoint(p->store, id, cp, &size) != 0 || cp->err ||
+	    cp->len > SP_GOSSIP_NOTE_MAX || size < e->first + e->count)
+		return;
+	if (from > 0 && sp_store_consistency(p->store, id, from, size, proof, &n) != 0)
+		return;
+	e->checkpoint = (const char *)cp->p;
+	e->checkpoint_len = cp->len;
+	e->proof_from = from;
+	e->nproof = n;
+	e->proof = (const uint8_t *)proof;
+}
+
+/* serve sends one ENTRIES of [from, to) of `origin` (clamped to what we
+ * hold; answers send "nothing" too, pushes do not). Returns the number of
+ * entries sent. */
+static size_t serve(struct sp_peer_conn *c, const char *origin, uint64_t from, uint64_t to,
+		    int push)
+{
+	struct sp_peer *p = c->p;
+	uint32_t id;
+	struct sp_log_info info = {0};
+	if (sp_store_log_find(p->store, origin, &id) == 0)
+		sp_store_log_info(p->store, id, &info);
+	struct sp_gossip_range want = {origin, strlen(origin), from, to};
+	uint64_t f, t;
+	sp_gossip_serve_range(&want, info.size, &f, &t);
+	struct batch *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return 0;
+	sp_buf_init(&b->bytes);
+	if (t > f)
+		sp_store_scan(p->store, id, f, t, batch_add, b);
+	const uint8_t *ptrs[SP_GOSSIP_MAX_ENTRIES];
+	for (size_t i = 0; i < b->n; i++)
+		ptrs[i] = b->bytes.p + b->off[i];
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_ENTRIES};
+	m.u.entries = (struct sp_gossip_entries){.origin = origin, .origin_len = strlen(origin),
+						 .first = f, .count = b->n, .entries = ptrs,
+						 .lens = b->len};
+	struct sp_buf cp;
+	sp_buf_init(&cp);
+	sp_hash proof[SP_MERKLE_MAX_PROOF];
+	if (b->n)
+		attach_checkpoint(p, id, from, &m.u.entries, &cp, proof);
+	struct sp_buf msg;
+	size_t sent = 0;
+	sp_buf_init(&msg);
+	if (!b->bytes.err && (b->n > 0 || !push) &&
+	    sp_gossip_entries_pack(&m.u.entries, &msg, &sent) == 0 && msg.err == 0 &&
+	    send_bytes(c, msg.p, msg.len) != 0)
+		sent = 0;
+	sp_buf_free(&msg);
+	sp_buf_free(&cp);
+	sp_buf_free(&b->bytes);
+	free(b);
+	return sent;
+}
+
+/* serve_wants answers queued WANT ranges while the send queue has room;
+ * when it fills, a WRITABLE event brings us back. */
+static void serve_wants(struct sp_peer_conn *c)
+{
+	struct sp_peer_want_q *q = &c->wants;
+	while (q->n > 0 && !c->dead && sp_peer_net_queued(c, 1) < SP_PEER_TX_LOW) {
+		struct sp_gossip_pending *w = &q->v[q->head];
+		q->head = (q->head + 1) % SP_GOSSIP_WINDOW_MAX;
+		q->n--;
+		serve(c, w->origin, w->from, w->to, 0);
+	}
+}
+
+/* push sends, to an eager peer, the recent entries it lacks of the logs
+ * it holds. Large gaps are left to its WANTs (it sees them in our notes). */
+static void push(struct sp_peer_conn *c)
+{
+	struct sp_gossip_range r[64];
+	size_t n = 0;
+	if (sp_gossip_session_offers(c->p->ours.v, c->p->ours.n, c->peer_notes.v, c->peer_notes.n,
+				     r, 64, &n) != 0)
+		return;
+	for (size_t i = 0; i < n && !c->dead; i++) {
+		char origin[SP_ORIGIN_MAX + 1];
+		snprintf(origin, sizeof(origin), "%.*s", (int)r[i].origin_len, r[i].origin);
+		uint64_t from = r[i].from;
+		if (r[i].to - from > 4 * SP_GOSSIP_MAX_ENTRIES)
+			continue;
+		while (from < r[i].to && !c->dead && sp_peer_net_queued(c, 0) < SP_PEER_TX_LOW) {
+			size_t k = serve(c, origin, from, r[i].to, 1);
+			if (k == 0)
+				break;
+			from += k;
+		}
+		long j = sp_peer_nset_find(&c->peer_notes, origin, strlen(origin));
+		if (j >= 0 && from > c->peer_notes.v[j].size)
+			c->peer_notes.v[j].size = from; /* it will say so in its notes */
+	}
+}
+
+/* ---- receiving: handshake ---------------------------------------------------------------- */
+
+static void session_start(struct sp_peer_conn *c)
+{
+	struct sp_peer *p = c->p;
+	c->t_start_ms = sp_peer_now_ms();
+	c->ours.federation = p->conf->federation;
+	c->ours.federation_len = strlen(p->conf->federation);
+	c->ours.inst = p->conf->id;
+	c->ours.inst_len = strlen(p->conf->id);
+	memcpy(c->ours.key, p->pk, 32);
+	randombytes_buf(c->ours.nonce, sizeof(c->ours.nonce));
+	crypto_kx_keypair(c->ours.kx, c->kx_sk);
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_HELLO};
+	m.u.hello = c->ours;
+	send_msg(c, &m);
+}
+
+static void on_hello(struct sp_peer_conn *c, const struct sp_gossip_hello *h)
+{
+	struct sp_peer *p = c->p;
+	snprintf(c->their_fed, sizeof(c->their_fed), "%.*s", (int)h->federation_len, h->federation);
+	snprintf(c->their_inst, sizeof(c->their_inst), "%.*s", (int)h->inst_len, h->inst);
+	c->theirs = *h;
+	c->theirs.federation = c->their_fed;
+	c->theirs.inst = c->their_inst;
+	if (strcmp(c->their_fed, p->conf->federation) != 0 || h->inst_len >= sizeof(c->their_inst)) {
+		refuse(c, SP_ERR_ARG, "another federation");
+		return;
+	}
+	int rc = peer_vouched(p, c->their_inst, h->key);
+	if (rc) {
+		atomic_fetch_add(&p->st.refused, 1);
+		refuse(c, rc, "key not vouched for by the directory");
+		return;
+	}
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_AUTH};
+	rc = sp_gossip_auth_sign(&c->ours, &c->theirs, p->sk, m.u.auth.sig);
+	if (rc) {
+		refuse(c, rc, "cannot authenticate (talking to myself?)");
+		return;
+	}
+	c->state = SP_PEER_AUTH;
+	send_msg(c, &m);
+}
+
+/* dedupe keeps one session per pair of nodes: the one dialed by the node
+ * with the smaller key (both sides choose the same); 1 if c was closed. */
+static int dedupe(struct sp_peer_conn *c)
+{
+	struct sp_peer *p = c->p;
+	for (struct sp_peer_conn *o = p->conns; o; o = o->next) {
+		if (o == c || o->state != SP_PEER_READY || memcmp(o->theirs.key, c->theirs.key, 32))
+			continue;
+		const uint8_t *kc = c->slot >= 0 ? p->pk : c->theirs.key;
+		const uint8_t *ko = o->slot >= 0 ? p->pk : o->theirs.key;
+		struct sp_peer_conn *loser = memcmp(kc, ko, 32) < 0 ? o : c;
+		drop(loser, SP_ERR_CLOSED, "duplicate session");
+		return loser == c;
+	}
+	return 0;
+}
+
+static void on_auth(struct sp_peer_conn *c, const struct sp_gossip_auth *a)
+{
+	struct sp_peer *p = c->p;
+	int rc = sp_gossip_auth_verify(&c->ours, &c->theirs, a->sig);
+	if (rc == 0)
+		rc = sp_gossip_session_keys(&c->ours, &c->theirs, c->kx_sk, c->rx_key, c->tx_key);
+	sodium_memzero(c->kx_sk, sizeof(c->kx_sk));
+	if (rc) {
+		atomic_fetch_add(&p->st.refused, 1);
+		refuse(c, SP_ERR_AUTH, "authentication failed");
+		return;
+	}
+	c->state = SP_PEER_READY;
+	c->eager = is_neighbour(p, c->their_inst);
+	sp_gossip_session_init(&c->plan, SP_PEER_WINDOW);
+	atomic_fetch_add(&p->st.sessions, 1);
+	if (c->slot >= 0) {
+		memcpy(p->dials[c->slot].peer_key, c->theirs.key, 32);
+		p->dials[c->slot].known = 1;
+	}
+	sp_logx(p->log, SP_LOGX_INFO, "peer", "session up peer=%s addr=%s dialed=%d eager=%d",
+		c->their_inst, c->addr, c->slot >= 0, c->eager);
+	if (dedupe(c))
+		return;
+	send_notes(c);
+}
+
+/* ---- receiving: exchange ------------------------------------------------------------------- */
+
+/* put_checkpoint verifies and stores a replica's checkpoint, once we hold
+ * the entries it covers: a node serves (tlog-tiles) only checkpoints it
+ * can back with tiles. Until then the entries' own checks stand, and the
+ * checkpoint comes again with later notes and batches. */
+static int put_checkpoint(struct sp_peer *p, struct sp_peer_conn *c, uint32_t id,
+			  const char *cp, size_t len)
+{
+	struct sp_note note;
+	struct sp_checkpoint body;
+	struct sp_log_info held;
+	if (sp_note_parse(cp, len, &note) != 0 ||
+	    sp_checkpoint_parse(note.text, note.text_len, &body) != 0)
+		return SP_ERR_CHECKPOINT;
+	if (sp_store_log_info(p->store, id, &held) != 0 || body.size > held.size)
+		return 0;
+	int rc = sp_store_checkpoint_put(p->store, id, cp, len);
+	if (rc == SP_ERR_INCONSISTENT) {
+		struct sp_log_info info;
+		sp_store_log_info(p->store, id, &info);
+		sp_logx(p->log, SP_LOGX_WARN, "peer",
+			"checkpoint contradicts the log: evidence kept, log frozen origin=%s peer=%s",
+			info.origin, peer_name(c));
+		return 0;
+	}
+	return rc;
+}
+
+static void on_notes(struct sp_peer_conn *c, const struct sp_gossip_notes *m)
+{
+	struct sp_peer *p = c->p;
+	if (sp_gossip_session_peer_notes(&c->plan, m) != 0) {
+		refuse(c, SP_ERR_PEER_PROTOCOL, "notes out of order");
+		return;
+	}
+	int learned = 0;
+	for (size_t i = 0; i < m->n && !c->dead; i++) {
+		const struct sp_gossip_note *n = &m->notes[i];
+		char origin[SP_ORIGIN_MAX + 1];
+		snprintf(origin, sizeof(origin), "%.*s", (int)n->origin_len, n->origin);
+		sp_peer_nset_set(&c->peer_notes, n->origin, n->origin_len, n->size, n->checkpoint,
+				 n->checkpoint_len);
+		learned |= learn(p, origin);
+		uint32_t id;
+		long j = sp_peer_nset_find(&p->ours, n->origin, n->origin_len);
+		int same = j >= 0 && p->ours.v[j].checkpoint && n->checkpoint &&
+			   p->ours.v[j].checkpoint_len == n->checkpoint_len &&
+			   memcmp(p->ours.v[j].checkpoint, n->checkpoint, n->checkpoint_len) == 0;
+		if (n->checkpoint && !same && sp_store_log_find(p->store, origin, &id) == 0 &&
+		    (!p->has_own || id != p->own_id) &&
+		    put_checkpoint(p, c, id, n->checkpoint, n->checkpoint_len) != 0) {
+			refuse(c, SP_ERR_BAD_SIGNATURE, "checkpoint does not verify");
+			return;
+		}
+	}
+	if (learned)
+		ours_rebuild(p);
+	do_wants(c);
+}
+
+static void on_want(struct sp_peer_conn *c, const struct sp_gossip_want *w)
+{
+	struct sp_peer_want_q *q = &c->wants;
+	if (q->n + w->n > SP_GOSSIP_WINDOW_MAX) {
+		refuse(c, SP_ERR_PEER_PROTOCOL, "too many ranges outstanding");
+		return;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		struct sp_gossip_pending *d = &q->v[(q->head + q->n++) % SP_GOSSIP_WINDOW_MAX];
+		snprintf(d->origin, sizeof(d->origin), "%.*s", (int)w->ranges[i].origin_len,
+			 w->ranges[i].origin);
+		d->origin_len = w->ranges[i].origin_len;
+		d->from = w->ranges[i].from;
+		d->to = w->ranges[i].to;
+	}
+	serve_wants(c);
+}
+
+/* check_entries_checkpoint: the checkpoint is signed by the log's key and,
+ * when we hold the size it proves from, extends our tree. */
+static int check_entries_checkpoint(struct sp_peer *p, const struct sp_log_info *info,
+				    const struct sp_gossip_entries *e)
+{
+	struct sp_note_key k;
+	struct sp_checkpoint cp;
+	if (sp_note_key_init(&k, info->origin, SP_NOTE_TYPE_ED25519, info->pk) != 0 ||
+	    sp_checkpoint_open(e->checkpoint, e->checkpoint_len, &k, &cp) != 0)
+		return SP_ERR_BAD_SIGNATURE;
+	if (e->proof_from == 0 || e->proof_from > info->size)
+		return 0;
+	uint8_t old_root[32];
+	int rc = sp_store_root(p->store, info->id, e->proof_from, old_root);
+	if (rc == 0)
+		rc = sp_merkle_verify_consistency(e->proof_from, cp.size, old_root, cp.root,
+						  (const sp_hash *)e->proof, e->nproof);
+	return rc ? SP_ERR_PROOF : 0;
+}
+
+/* ingest stores a batch; 0, or the error that makes the peer hostile. */
+static int ingest(struct sp_peer_conn *c, const struct sp_log_info *info,
+		  const struct sp_gossip_entries *e, int unsolicited)
+{
+	struct sp_peer *p = c->p;
+	size_t acc = 0;
+	int rc = sp_store_insert(p->store, info->id, e->entries, e->lens, e->count, &acc);
+	atomic_fetch_add(&p->st.entries_in, acc);
+	if (acc) {
+		ours_set(p, info->id);
+		atomic_store(&p->dirty, 1); /* relay: push and announce */
+	}
+	if (rc == SP_ERR_FORK) {
+		sp_logx(p->log, SP_LOGX_WARN, "peer", "fork: evidence kept, log frozen origin=%s peer=%s",
+			info->origin, peer_name(c));
+		return 0;
+	}
+	if (rc == SP_ERR_BUSY || (unsolicited && (rc == SP_ERR_GAP || rc == SP_ERR_WRONG_INDEX)))
+		return 0; /* frozen log; a push that raced our own catch-up */
+	if (rc)
+		atomic_fetch_add(&p->st.entries_bad, e->count - acc);
+	return rc;
+}
+
+static void on_entries(struct sp_peer_conn *c, const struct sp_gossip_entries *e)
+{
+	struct sp_peer *p = c->p;
+	int rc = sp_gossip_session_answered(&c->plan, e->origin, e->origin_len, e->first, e->count);
+	int unsolicited = rc != 0;
+	if (rc == SP_ERR_RANGE && !c->eager) {
+		refuse(c, SP_ERR_PEER_PROTOCOL, "entries outside the range asked for");
+		return;
+	}
+	if (rc == SP_ERR_NOT_FOUND && !c->eager)
+		return; /* unsolicited from a lazy peer: ignored */
+	c->t_answer_ms = sp_peer_now_ms();
+	char origin[SP_ORIGIN_MAX + 1];
+	snprintf(origin, sizeof(origin), "%.*s", (int)e->origin_len, e->origin);
+	uint32_t id;
+	struct sp_log_info info;
+	if (e->count == 0 || sp_store_log_find(p->store, origin, &id) != 0 ||
+	    sp_store_log_info(p->store, id, &info) != 0 || info.own) {
+		do_wants(c);
+		return;
+	}
+	if (e->checkpoint && (rc = check_entries_checkpoint(p, &info, e)) != 0) {
+		refuse(c, rc, "checkpoint or consistency proof does not verify");
+		return;
+	}
+	if ((rc = ingest(c, &info, e, unsolicited)) != 0) {
+		refuse(c, rc, "entries refused");
+		return;
+	}
+	if (e->checkpoint && (rc = put_checkpoint(p, c, id, e->checkpoint, e->checkpoint_len)) != 0) {
+		refuse(c, rc, "checkpoint refused");
+		return;
+	}
+	long j = sp_peer_nset_find(&c->peer_notes, e->origin, e->origin_len);
+	if (j >= 0 && c->peer_notes.v[j].size < e->first + e->count)
+		c->peer_notes.v[j].size = e->first + e->count;
+	do_wants(c);
+}
+
+/* on_lazy takes ANNOUNCE and IHAVE: the peer's new sizes, to WANT from. */
+static void on_lazy(struct sp_peer_conn *c, const struct sp_gossip_note *n, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		long j = sp_peer_nset_find(&c->peer_notes, n[i].origin, n[i].origin_len);
+		if (j >= 0 && c->peer_notes.v[j].size < n[i].size)
+			c->peer_notes.v[j].size = n[i].size;
+	}
+	do_wants(c);
+}
+
+static void on_error(struct sp_peer_conn *c, const struct sp_gossip_error *e)
+{
+	char text[SP_GOSSIP_TEXT_MAX + 1];
+	size_t n = 0;
+	for (; n < e->text_len && n < SP_GOSSIP_TEXT_MAX; n++) /* peer text: printable only */
+		text[n] = e->text[n] >= 0x20 && e->text[n] < 0x7f && e->text[n] != '"' ? e->text[n]
+										     : '?';
+	text[n] = '\0';
+	sp_logx(c->p->log, SP_LOGX_WARN, "peer", "peer=%s addr=%s sent error code=%s text=\"%s\"",
+		peer_name(c), c->addr, sp_errname(e->code), text);
+	drop(c, SP_ERR_CLOSED, "closed by the peer");
+}
+
+static void dispatch(struct sp_peer_conn *c, const struct sp_gossip_msg *m)
+{
+	if (m->type == SP_GOSSIP_ERROR)
+		on_error(c, &m->u.error);
+	else if (c->state == SP_PEER_HELLO && m->type == SP_GOSSIP_HELLO)
+		on_hello(c, &m->u.hello);
+	else if (c->state == SP_PEER_AUTH && m->type == SP_GOSSIP_AUTH)
+		on_auth(c, &m->u.auth);
+	else if (c->state != SP_PEER_READY || m->type == SP_GOSSIP_HELLO || m->type == SP_GOSSIP_AUTH)
+		refuse(c, SP_ERR_PEER_PROTOCOL, "message out of order in the handshake");
+	else if (m->type == SP_GOSSIP_NOTES)
+		on_notes(c, &m->u.notes);
+	else if (m->type == SP_GOSSIP_WANT)
+		on_want(c, &m->u.want);
+	else if (m->type == SP_GOSSIP_ENTRIES)
+		on_entries(c, &m->u.entries);
+	else if (m->type == SP_GOSSIP_ANNOUNCE)
+		on_lazy(c, &m->u.announce, 1);
+	else if (m->type == SP_GOSSIP_IHAVE)
+		on_lazy(c, m->u.ihave.notes, m->u.ihave.n);
+	/* GRAFT, PRUNE, COSIGN, ATTACH_WANT, ATTACH: not acted on yet */
+}
+
+static void on_frame(struct sp_peer_conn *c, uint8_t *buf, size_t len)
+{
+	struct sp_peer *p = c->p;
+	atomic_fetch_add(&p->st.msgs_in, 1);
+	if (c->state == SP_PEER_READY) {
+		if (len <= SP_GOSSIP_TAG_BYTES) {
+			refuse(c, SP_ERR_PEER_PROTOCOL, "message without its tag");
+			return;
+		}
+		len -= SP_GOSSIP_TAG_BYTES;
+		if (sp_gossip_tag_verify(c->rx_key, c->seq_rx++, buf, len, buf + len) != 0) {
+			refuse(c, SP_ERR_AUTH, "bad session tag");
+			return;
+		}
+	}
+	struct sp_gossip_msg m;
+	int rc = sp_gossip_decode(buf, len, &m);
+	if (rc == 0)
+		dispatch(c, &m);
+	else
+		refuse(c, rc, "malformed message");
+	sp_gossip_msg_free(&m);
+}
+
+/* ---- the loop side: events and rounds ---------------------------------------------------------- */
+
+static void on_conn(struct sp_peer *p, struct sp_peer_ev *e)
+{
+	if (e->st == NULL) {
+		sp_logx(p->log, SP_LOGX_DEBUG, "peer", "dial failed url=%s: %s",
+			p->dials[e->slot].url, nng_strerror(e->err));
+		sp_peer_net_redial(p, e->slot, 0);
+		return;
+	}
+	if (p->nconns >= SP_PEER_CONNS_MAX) {
+		sp_logx(p->log, SP_LOGX_WARN, "peer", "too many connections: refused one");
+		if (e->slot >= 0)
+			sp_peer_net_redial(p, e->slot, 0);
+		return; /* ev_free frees the stream */
+	}
+	struct sp_peer_conn *c = sp_peer_net_conn(p, e->st, e->slot);
+	e->st = NULL;
+	if (c)
+		session_start(c);
+	else if (e->slot >= 0)
+		sp_peer_net_redial(p, e->slot, 0);
+}
+
+static void handle(struct sp_peer *p, struct sp_peer_ev *e)
+{
+	struct sp_peer_conn *c = e->c;
+	switch (e->type) {
+	case SP_PEER_EV_CONN:
+		on_conn(p, e);
+		return;
+	case SP_PEER_EV_MSG:
+		if (!c->dead)
+			on_frame(c, e->buf, e->len);
+		if (!c->dead)
+			sp_peer_net_consumed(c);
+		return;
+	case SP_PEER_EV_DOWN:
+		if (!c->dead)
+			drop(c, e->err == NNG_ECLOSED || e->err == NNG_ECONNSHUT ? SP_ERR_CLOSED
+				: e->err > 0 ? SP_ERR_IO : e->err,
+			     e->err > 0 ? nng_strerror(e->err) : "bad frame");
+		return;
+	case SP_PEER_EV_WRITABLE:
+		if (!c->dead && c->state == SP_PEER_READY)
+			serve_wants(c);
+		return;
+	}
+}
+
+/* round: timeouts, then (if logs grew) pushes, then note deltas. */
+static void round_run(struct sp_peer *p)
+{
+	uint64_t now = sp_peer_now_ms();
+	int dirty = atomic_exchange(&p->dirty, 0);
+	ours_rebuild(p);
+	struct sp_peer_conn *next;
+	for (struct sp_peer_conn *c = p->conns; c; c = next) {
+		next = c->next;
+		if (c->state != SP_PEER_READY) {
+			if (now - c->t_start_ms > SP_PEER_HANDSHAKE_MS)
+				drop(c, SP_ERR_AUTH, "handshake timed out");
+			continue;
+		}
+		if (sp_peer_net_stalled(c, now, SP_PEER_STALL_MS)) {
+			drop(c, SP_ERR_BUSY, "stalled: sent nothing for too long");
+			continue;
+		}
+		if (c->plan.npending && now - c->t_answer_ms > SP_PEER_STALL_MS) {
+			drop(c, SP_ERR_BUSY, "stalled: ranges asked for not answered");
+			continue;
+		}
+		if (dirty && c->eager)
+			push(c);
+		if (!c->dead)
+			send_notes(c);
+	}
+}
+
+static void on_async(uv_async_t *a)
+{
+	struct sp_peer *p = a->data;
+	struct sp_peer_ev *e = sp_peer_net_take_events(p);
+	while (e) {
+		struct sp_peer_ev *next = e->next;
+		handle(p, e);
+		sp_peer_ev_free(e);
+		e = next;
+	}
+	if (atomic_load(&p->dirty))
+		round_run(p);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	round_run(t->data);
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------------- */
+
+void sp_peer_notify(struct sp_peer *p)
+{
+	if (p == NULL)
+		return;
+	atomic_store(&p->dirty, 1);
+	pthread_mutex_lock(&p->ev_mu); /* the handle stays open while not stopping */
+	if (!p->stopping)
+		uv_async_send(&p->async);
+	pthread_mutex_unlock(&p->ev_mu);
+}
+
+int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
+{
+	*out = NULL;
+	struct sp_peer *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return SP_ERR_NOMEM;
+	p->loop = o->loop;
+	p->store = o->store;
+	p->log = o->log;
+	p->conf = o->conf;
+	p->dir = o->dir;
+	pthread_mutex_init(&p->ev_mu, NULL);
+	sp_conf_origin(o->conf, p->origin, sizeof(p->origin));
+	p->has_own = sp_store_own_log(p->store, &p->own_id) == 0;
+	char why[SP_KEYFILE_WHY];
+	int rc = sp_keyfile_load(o->conf->key_path, p->pk, p->sk, why, sizeof(why));
+	if (rc) {
+		sp_logx(p->log, SP_LOGX_ERROR, "peer", "cannot use key file: %s", why);
+		pthread_mutex_destroy(&p->ev_mu);
+		sodium_memzero(p->sk, sizeof(p->sk));
+		free(p);
+		return rc;
+	}
+	uv_async_init(p->loop, &p->async, on_async);
+	uv_timer_init(p->loop, &p->tick);
+	p->async.data = p->tick.data = p;
+	*out = p; /* from here sp_peer_stop + sp_peer_free clean up */
+	ours_rebuild(p);
+	rc = sp_peer_net_start(p);
+	if (rc == 0)
+		uv_timer_start(&p->tick, on_tick, SP_PEER_TICK_MS, SP_PEER_TICK_MS);
+	return rc;
+}
+
+void sp_peer_stop(struct sp_peer *p)
+{
+	if (p == NULL)
+		return;
+	sp_peer_net_stop(p);
+	uv_timer_stop(&p->tick);
+	if (!uv_is_closing((uv_handle_t *)&p->tick))
+		uv_close((uv_handle_t *)&p->tick, NULL);
+	if (!uv_is_closing((uv_handle_t *)&p->async))
+		uv_close((uv_handle_t *)&p->async, NULL);
+}
+
+void sp_peer_free(struct sp_peer *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->ndials; i++) {
+		nng_stream_dialer_free(p->dials[i].d);
+		nng_aio_free(p->dials[i].aio);
+	}
+	free(p->dials);
+	if (p->listener)
+		nng_stream_listener_free(p->listener);
+	nng_aio_free(p->accept_aio);
+	sp_peer_nset_free(&p->ours);
+	pthread_mutex_destroy(&p->ev_mu);
+	sodium_memzero(p->sk, sizeof(p->sk));
+	free(p);
+}
+
+void sp_peer_metrics(struct sp_peer *p, struct sp_buf *out)
+{
+	if (p == NULL)
+		return;
+	char b[1536];
+	int n = snprintf(
+		b, sizeof(b),
+		"# HELP simpul_peer_sessions_total Peer sessions authenticated.\n"
+		"# TYPE simpul_peer_sessions_total counter\nsimpul_peer_sessions_total %llu\n"
+		"# HELP simpul_peer_refused_total Peers refused at the handshake.\n"
+		"# TYPE simpul_peer_refused_total counter\nsimpul_peer_refused_total %llu\n"
+		"# HELP simpul_peer_dropped_total Peer sessions closed.\n"
+		"# TYPE simpul_peer_dropped_total counter\nsimpul_peer_dropped_total %llu\n"
+		"# HELP simpul_peer_messages_total Peer messages, by direction.\n"
+		"# TYPE simpul_peer_messages_total counter\n"
+		"simpul_peer_messages_total{dir=\"in\"} %llu\nsimpul_peer_messages_total{dir=\"out\"} %llu\n"
+		"# HELP simpul_peer_bytes_total Peer bytes, by direction.\n"
+		"# TYPE simpul_peer_bytes_total counter\n"
+		"simpul_peer_bytes_total{dir=\"in\"} %llu\nsimpul_peer_bytes_total{dir=\"out\"} %llu\n"
+		"# HELP simpul_peer_entries_total Replica entries received, by result.\n"
+		"# TYPE simpul_peer_entries_total counter\n"
+		"simpul_peer_entries_total{result=\"stored\"} %llu\n"
+		"simpul_peer_entries_total{result=\"refused\"} %llu\n",
+		(unsigned long long)atomic_load(&p->st.sessions),
+		(unsigned long long)atomic_load(&p->st.refused),
+		(unsigned long long)atomic_load(&p->st.dropped),
+		(unsigned long long)atomic_load(&p->st.msgs_in),
+		(unsigned long long)atomic_load(&p->st.msgs_out),
+		(unsigned long long)atomic_load(&p->st.bytes_in),
+		(unsigned long long)atomic_load(&p->st.bytes_out),
+		(unsigned long long)atomic_load(&p->st.entries_in),
+		(unsigned long long)atomic_load(&p->st.entries_bad));
+	if (n > 0)
+		sp_buf_put(out, b, (size_t)n < sizeof(b) ? (size_t)n : sizeof(b) - 1);
+}

@@ -1,0 +1,68 @@
+/*
+ * sp_peer.h - simpuld's peers: the replication protocol of
+ * docs/replication.md (protocol/sp_gossip.h) over nng byte streams.
+ *
+ * The module listens on [peer] listen, dials every [peer] peers URL (and
+ * redials with backoff), authenticates each connection with the node keys
+ * (HELLO/AUTH), then exchanges notes, WANTs and ENTRIES so that every log a
+ * peer holds and the directory (or, with no directory, [peer] keys)
+ * vouches for is copied here, each entry verified by sp_store_insert before
+ * it is stored. New entries of any log held are pushed eagerly to the
+ * tree neighbours (parent, children) and announced to every peer by notes.
+ * docs/replication.md, "Implementation in simpuld", has the details.
+ *
+ * Threads. sp_peer_new, sp_peer_stop and sp_peer_free run on the loop
+ * thread, which owns all session state. nng's callbacks (on nng's threads)
+ * only move bytes: they hand received frames and connection events to the
+ * loop through a locked queue and uv_async_send. sp_peer_notify may be
+ * called from any thread.
+ *
+ * Ownership. The module borrows the loop, store, log, config and
+ * directory, which must outlive it; it copies the node's secret key (read
+ * from the config's key file) and wipes it in sp_peer_free.
+ */
+#ifndef SP_PEER_H
+#define SP_PEER_H
+
+#include <uv.h>
+
+#include "sp_cbor.h"
+#include "sp_conf.h"
+#include "sp_dir.h"
+#include "sp_logx.h"
+#include "sp_store.h"
+
+struct sp_peer;
+
+struct sp_peer_opts {
+	uv_loop_t *loop;
+	struct sp_store *store;
+	struct sp_logx *log;
+	const struct sp_conf *conf; /* [peer], id, federation, key_path, data_dir */
+	const struct sp_dir *dir;   /* NULL: trust only [peer] keys */
+};
+
+/* sp_peer_new starts listening and dialing (nothing if [peer] has neither)
+ * and writes the bound listen URL to <data>/simpuld.peer. *out owns the
+ * module. Errors (logged): SP_ERR_IO (cannot listen), key file errors,
+ * SP_ERR_NOMEM. */
+int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out);
+
+/* sp_peer_notify: the store has new entries (own appends); push them
+ * soon. Any thread; cheap. NULL is a no-op. */
+void sp_peer_notify(struct sp_peer *p);
+
+/* sp_peer_stop closes every connection, the listener and the dialers
+ * (waiting for nng's callbacks to finish) and closes the module's libuv
+ * handles. Call before closing the store. NULL is a no-op. */
+void sp_peer_stop(struct sp_peer *p);
+
+/* sp_peer_free releases the module after sp_peer_stop, once the loop has
+ * run the handles' close callbacks (after uv_run returns). NULL: no-op. */
+void sp_peer_free(struct sp_peer *p);
+
+/* sp_peer_metrics appends Prometheus lines (sessions, messages, entries
+ * received and refused, peers dropped) to out. Any thread. */
+void sp_peer_metrics(struct sp_peer *p, struct sp_buf *out);
+
+#endif

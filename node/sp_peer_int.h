@@ -1,0 +1,202 @@
+/*
+ * sp_peer_int.h - what sp_peer's files share: the module, its connections
+ * and the byte transport (sp_peer_net.c) under the sessions (sp_peer.c).
+ * Not an interface for the rest of the node (that is sp_peer.h).
+ *
+ * A connection carries frames: a 4-byte big-endian length, then that many
+ * bytes (one peer message, with its session tag after AUTH). A length of 0
+ * or above SP_GOSSIP_RECV_MAX closes the connection before anything is
+ * allocated.
+ */
+#ifndef SP_PEER_INT_H
+#define SP_PEER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <nng/nng.h>
+#include <uv.h>
+
+#include "sp_gossip.h"
+#include "sp_peer.h"
+
+#define SP_PEER_RXQ_MAX 4            /* frames received, not yet handled, per conn */
+#define SP_PEER_TXQ_MAX (4u << 20)   /* bytes queued to send per conn: more = stalled */
+#define SP_PEER_TX_LOW (512u << 10)  /* serve more WANTs while below this */
+#define SP_PEER_CONNS_MAX 256        /* connections, in and out */
+#define SP_PEER_WINDOW 16            /* WANT ranges we keep outstanding per peer */
+#define SP_PEER_HANDSHAKE_MS 10000   /* HELLO + AUTH must be done by then */
+#define SP_PEER_STALL_MS 20000       /* no send progress, or no answer, for this long */
+#define SP_PEER_TICK_MS 250          /* gossip round: notes, pushes, timeouts */
+#define SP_PEER_BACKOFF_MIN_MS 100
+#define SP_PEER_BACKOFF_MAX_MS 30000
+
+/* An owned, sorted note set (origins and checkpoints malloc'ed). */
+struct sp_peer_nset {
+	size_t n, cap;
+	struct sp_gossip_note *v;
+};
+
+enum sp_peer_state { SP_PEER_HELLO = 0, SP_PEER_AUTH, SP_PEER_READY };
+
+struct sp_peer_frame {
+	struct sp_peer_frame *next;
+	size_t len; /* 4 + message */
+	uint8_t data[];
+};
+
+struct sp_peer_want_q {
+	unsigned head, n;
+	struct sp_gossip_pending v[SP_GOSSIP_WINDOW_MAX];
+};
+
+struct sp_peer_conn {
+	struct sp_peer *p;
+	atomic_int refs;        /* the loop's list, and each queued event */
+	nng_stream *st;
+	nng_aio *rx_aio, *tx_aio;
+	int dead;               /* loop thread: closed, waiting for its refs */
+	int slot;               /* dial slot, or -1 if accepted */
+	char addr[80];
+
+	/* nng's receive callback only */
+	uint8_t rx_hdr[4];
+	uint8_t *rx_buf;
+	size_t rx_len, rx_got;
+
+	pthread_mutex_t mu;     /* guards the fields below */
+	int closed, down_posted, rx_paused, tx_busy, tx_wait;
+	unsigned rx_queued;
+	struct sp_peer_frame *tx_head, *tx_tail;
+	size_t tx_bytes, tx_off;
+	uint64_t tx_progress_ms;
+
+	/* session: loop thread only */
+	enum sp_peer_state state;
+	uint64_t t_start_ms, t_answer_ms;
+	struct sp_gossip_hello ours, theirs;
+	char their_fed[SP_GOSSIP_FED_MAX + 1], their_inst[SP_INST_ID_MAX + 1];
+	uint8_t kx_sk[32], rx_key[32], tx_key[32];
+	uint64_t seq_rx, seq_tx;
+	int eager;              /* a tree neighbour: push entries to it */
+	struct sp_gossip_session plan;
+	struct sp_peer_nset peer_notes, sent_notes;
+	struct sp_peer_want_q wants; /* ranges the peer asked, not yet served */
+	struct sp_peer_conn *next;
+};
+
+struct sp_peer_dial {
+	struct sp_peer *p;
+	char url[SP_CONF_URL_MAX + 1];
+	nng_stream_dialer *d;
+	nng_aio *aio;
+	uv_timer_t timer;
+	unsigned backoff_ms;
+	int busy;               /* a dial or a connection is under way */
+	int known;              /* peer_key: who answered here last time */
+	uint8_t peer_key[32];
+};
+
+enum sp_peer_ev_type { SP_PEER_EV_CONN, SP_PEER_EV_MSG, SP_PEER_EV_DOWN, SP_PEER_EV_WRITABLE };
+
+struct sp_peer_ev {
+	enum sp_peer_ev_type type;
+	struct sp_peer_conn *c;  /* MSG, DOWN, WRITABLE (holds a ref) */
+	nng_stream *st;          /* CONN: the new stream (NULL: a dial failed) */
+	int slot;                /* CONN: dial slot or -1 */
+	int err;                 /* CONN, DOWN: nng error */
+	uint8_t *buf;            /* MSG, owned */
+	size_t len;
+	struct sp_peer_ev *next;
+};
+
+struct sp_peer_stats {
+	atomic_uint_least64_t sessions, refused, dropped, msgs_in, msgs_out, entries_in,
+		entries_bad, bytes_in, bytes_out;
+};
+
+struct sp_peer {
+	uv_loop_t *loop;
+	struct sp_store *store;
+	struct sp_logx *log;
+	const struct sp_conf *conf;
+	const struct sp_dir *dir;
+	uint8_t pk[32], sk[64];
+	char origin[SP_ORIGIN_MAX + 1];
+	uint32_t own_id;
+	int has_own;
+
+	uv_async_t async;        /* events queued, or notify */
+	uv_timer_t tick;
+	pthread_mutex_t ev_mu;
+	struct sp_peer_ev *ev_head, *ev_tail;
+	int stopping;            /* under ev_mu: drop new events */
+	atomic_int dirty;        /* logs grew: push and announce */
+
+	nng_stream_listener *listener;
+	nng_aio *accept_aio;
+	struct sp_peer_dial *dials;
+	size_t ndials;
+	struct sp_peer_conn *conns;
+	unsigned nconns;
+	struct sp_peer_nset ours; /* every log held, rebuilt each round */
+	struct sp_peer_stats st;
+};
+
+/* ---- sp_peer_net.c: transport --------------------------------------------------- */
+
+uint64_t sp_peer_now_ms(void);
+
+/* Start listening and dialing; stop everything (blocking on nng). */
+int sp_peer_net_start(struct sp_peer *p);
+void sp_peer_net_stop(struct sp_peer *p);
+
+/* sp_peer_net_conn makes a connection for a new stream and starts reading
+ * (loop thread). NULL on allocation failure (the stream is freed). */
+struct sp_peer_conn *sp_peer_net_conn(struct sp_peer *p, nng_stream *st, int slot);
+
+/* sp_peer_net_send queues one frame (a copy of msg and tag). SP_ERR_BUSY
+ * if that would pass SP_PEER_TXQ_MAX (the peer is not reading),
+ * SP_ERR_CLOSED if the connection is closing. */
+int sp_peer_net_send(struct sp_peer_conn *c, const uint8_t *msg, size_t len, const uint8_t *tag,
+		     size_t tag_len);
+
+/* sp_peer_net_stalled: bytes wait to be sent and none went out for
+ * limit_ms. */
+int sp_peer_net_stalled(struct sp_peer_conn *c, uint64_t now, uint64_t limit_ms);
+
+/* sp_peer_ev_free frees an event and what it holds (stream, buffer, ref). */
+void sp_peer_ev_free(struct sp_peer_ev *e);
+
+/* sp_peer_net_queued: bytes waiting to be sent; sets tx_wait so that a
+ * WRITABLE event comes when the queue drains below SP_PEER_TX_LOW. */
+size_t sp_peer_net_queued(struct sp_peer_conn *c, int want_writable);
+
+/* sp_peer_net_consumed: one received frame was handled (resumes reading). */
+void sp_peer_net_consumed(struct sp_peer_conn *c);
+
+/* sp_peer_net_close closes a connection (loop thread; idempotent): no more
+ * callbacks after it returns. The conn is freed when its last ref goes. */
+void sp_peer_net_close(struct sp_peer_conn *c);
+void sp_peer_net_unref(struct sp_peer_conn *c);
+
+/* sp_peer_net_redial schedules the dial slot's next attempt with backoff
+ * (reset: after a session that worked, start from the minimum again). */
+void sp_peer_net_redial(struct sp_peer *p, int slot, int reset);
+
+/* sp_peer_net_take_events takes the queued events (loop thread). */
+struct sp_peer_ev *sp_peer_net_take_events(struct sp_peer *p);
+
+/* ---- sp_peer_nset.c: note sets ------------------------------------------------------ */
+
+void sp_peer_nset_free(struct sp_peer_nset *s);
+/* Index of origin, or -1. */
+long sp_peer_nset_find(const struct sp_peer_nset *s, const char *origin, size_t len);
+/* Insert or replace (size, checkpoint): copies the strings. */
+int sp_peer_nset_set(struct sp_peer_nset *s, const char *origin, size_t len, uint64_t size,
+		     const char *cp, size_t cp_len);
+/* dst = copy of src. */
+int sp_peer_nset_copy(struct sp_peer_nset *dst, const struct sp_peer_nset *src);
+
+#endif

@@ -1,0 +1,457 @@
+/*
+ * test_peer.c - replication between real simpuld processes on 127.0.0.1
+ * (node/sp_peer.*, docs/replication.md).
+ *
+ * `simpul federation init --subset 73` makes a small federation. Node A is
+ * Kabupaten Soppeng (73.12): it listens for peers; its own log is filled
+ * with `simpul log append` before it starts (a bulk fill) and then grows
+ * through POST /v1/reports. Node B is Provinsi Sulawesi Selatan (73), A's
+ * parent: it dials A. Both trust the directory. Checked:
+ *   - B ends up with A's log byte for byte: the same checkpoint and the
+ *     same tiles and entry bundles over both nodes' HTTP;
+ *   - B killed with SIGKILL in the middle of a catch-up restarts and
+ *     resumes; its store then verifies offline (no partial entries);
+ *   - a node whose key the directory does not vouch for is refused
+ *     (SP_ERR_UNKNOWN_PEER in A's log) and learns nothing;
+ *   - garbage and oversized frames get the connection closed, and A's
+ *     store is unchanged.
+ */
+#include "sp_testutil.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sp_node_harness.h"
+
+#define START_MS 15000
+#define SYNC_MS 20000
+#define FED "simpul.local"
+#define BIG (2 * PATH_MAX) /* room for any path built here */
+
+struct node {
+	const char *id;
+	char dir[PATH_MAX];
+	char ini[PATH_MAX + 16];
+	char log[PATH_MAX + 16];
+	char data[PATH_MAX + 8];
+	char addr[64];     /* HTTP */
+	char peer_url[96]; /* its peer listener, if any */
+	pid_t pid;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct {
+	char dir[PATH_MAX - 64];
+	char fed[PATH_MAX - 32];
+	char root_vkey[300];
+	struct node a, b, c;
+} g;
+
+/* ---- federation and nodes ---------------------------------------------------------------- */
+
+static void wilayah(char *buf, size_t cap)
+{
+	const char *tail = strstr(__FILE__, "tests/unit/test_peer.c");
+	assert_non_null(tail);
+	snprintf(buf, cap, "%.*s../shared/data/wilayah.csv", (int)(tail - __FILE__), __FILE__);
+}
+
+static void make_federation(void)
+{
+	char bin[BIG], csv[BIG], out[BIG], path[BIG];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	wilayah(csv, sizeof(csv));
+	snprintf(out, sizeof(out), "%s/fedgen.out", g.dir);
+	const char *argv[] = {bin, "federation", "init", "--wilayah", csv, "--out", g.fed,
+			      "--subset", "73", NULL};
+	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+	snprintf(path, sizeof(path), "%s/federation.ini", g.fed);
+	char *ini = sp_h_slurp(path, NULL);
+	assert_non_null(ini);
+	char *v = strstr(ini, "\nroot_vkey = ");
+	assert_non_null(v);
+	sscanf(v + 13, "%299s", g.root_vkey);
+	free(ini);
+}
+
+static void node_init(struct node *n, const char *id)
+{
+	n->id = id;
+	snprintf(n->dir, sizeof(n->dir), "%s/%s", g.dir, id);
+	snprintf(n->ini, sizeof(n->ini), "%s/simpuld.ini", n->dir);
+	snprintf(n->log, sizeof(n->log), "%s/simpuld.log", n->dir);
+	snprintf(n->data, sizeof(n->data), "%s/data", n->dir);
+	assert_int_equal(mkdir(n->dir, 0700), 0);
+}
+
+/* write_config: listen (or not) for peers and dial `peers`; with the
+ * directory unless `key` names a stray key file (then [peer] keys). */
+static void write_config(struct node *n, int listen, const char *peers, const char *key,
+			 const char *peer_keys)
+{
+	FILE *f = fopen(n->ini, "w");
+	assert_non_null(f);
+	fprintf(f, "[node]\nid = %s\nfederation = " FED "\ndata = %s\nlog_level = debug\n", n->id,
+		n->data);
+	if (key)
+		fprintf(f, "key = %s\n", key);
+	else
+		fprintf(f, "key = %s/keys/%s.key\nseal_key = %s/keys/%s.seal\n", g.fed, n->id, g.fed,
+			n->id);
+	fprintf(f, "[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\n[peer]\n");
+	fprintf(f, "listen = %s\npeers = %s\nkeys = %s\n", listen ? "tcp://127.0.0.1:0" : "",
+		peers ? peers : "", peer_keys ? peer_keys : "");
+	if (!key)
+		fprintf(f, "[federation]\nroot_key = %s\ndirectory = %s\n", g.root_vkey, g.fed);
+	fprintf(f, "[checkpoint]\ninterval_ms = 100\n");
+	fclose(f);
+}
+
+static void read_word(const char *path, char *out, size_t cap)
+{
+	char *s = sp_h_slurp(path, NULL);
+	assert_non_null(s);
+	char fmt[16];
+	snprintf(fmt, sizeof(fmt), "%%%zus", cap - 1);
+	sscanf(s, fmt, out);
+	free(s);
+}
+
+static void node_start(struct node *n, int listen)
+{
+	char bin[BIG], addr_file[BIG], peer_file[BIG];
+	sp_h_bin(bin, sizeof(bin), "simpuld");
+	snprintf(addr_file, sizeof(addr_file), "%s/simpuld.addr", n->data);
+	snprintf(peer_file, sizeof(peer_file), "%s/simpuld.peer", n->data);
+	unlink(addr_file);
+	unlink(peer_file);
+	const char *argv[] = {bin, "--config", n->ini, NULL};
+	n->pid = sp_h_spawn(argv, n->log);
+	if (sp_h_wait_file(addr_file, START_MS) != 0 ||
+	    (listen && sp_h_wait_file(peer_file, START_MS) != 0)) {
+		char *log = sp_h_slurp(n->log, NULL);
+		fail_msg("simpuld %s did not start; its log:\n%s", n->id, log ? log : "(none)");
+	}
+	read_word(addr_file, n->addr, sizeof(n->addr));
+	if (listen)
+		read_word(peer_file, n->peer_url, sizeof(n->peer_url));
+}
+
+static void node_stop(struct node *n)
+{
+	if (n->pid <= 0)
+		return;
+	kill(n->pid, SIGTERM);
+	int code = sp_h_wait(n->pid, 15000);
+	if (code < 0) {
+		kill(n->pid, SIGKILL);
+		waitpid(n->pid, NULL, 0);
+	}
+	n->pid = 0;
+	assert_int_equal(code, 0);
+}
+
+static void node_kill(struct node *n)
+{
+	kill(n->pid, SIGKILL);
+	waitpid(n->pid, NULL, 0);
+	n->pid = 0;
+}
+
+/* fill appends `count` entries to A's own log with the CLI (A stopped). */
+static void fill(struct node *n, int count)
+{
+	char bin[BIG], store[BIG], key[BIG], out[BIG], cnt[16];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(store, sizeof(store), "%s/store", n->data);
+	snprintf(key, sizeof(key), "%s/keys/%s.key", g.fed, n->id);
+	snprintf(out, sizeof(out), "%s/fill.out", n->dir);
+	snprintf(cnt, sizeof(cnt), "%d", count);
+	mkdir(n->data, 0700); /* the node makes it too; here the CLI comes first */
+	const char *argv[] = {bin, "log", "append", "--data", store, "--key", key, "--origin",
+			      FED "/73.12", "--count", cnt, "--text", "laporan uji replikasi",
+			      NULL};
+	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+}
+
+/* ---- HTTP ---------------------------------------------------------------------------------- */
+
+/* get returns the body of a 200 response, or NULL. */
+static char *get(const struct node *n, const char *path, size_t *len)
+{
+	struct sp_h_resp r;
+	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
+		return NULL;
+	char *body = NULL;
+	if (r.status == 200) {
+		body = r.body;
+		r.body = NULL;
+		if (len)
+			*len = r.len;
+	}
+	sp_h_resp_free(&r);
+	return body;
+}
+
+static unsigned long long cp_size(const char *cp)
+{
+	const char *nl = cp ? strchr(cp, '\n') : NULL;
+	return nl ? strtoull(nl + 1, NULL, 10) : 0;
+}
+
+/* replica_size: entries of A's log that node n holds (from /metrics). */
+static unsigned long long replica_size(const struct node *n)
+{
+	char *m = get(n, "/metrics", NULL);
+	unsigned long long size = 0;
+	const char *line = m ? strstr(m, "origin=\"" FED "/73.12\"") : NULL;
+	if (line)
+		size = strtoull(strchr(line, '}') + 1, NULL, 10);
+	free(m);
+	return size;
+}
+
+/* wait_synced waits until B serves the same checkpoint of A's log as A,
+ * of at least `size` entries; returns that checkpoint. */
+static char *wait_synced(unsigned long long size)
+{
+	uint64_t t0 = now_ms();
+	while (now_ms() - t0 < SYNC_MS) {
+		char *ca = get(&g.a, "/logs/73.12/checkpoint", NULL);
+		char *cb = get(&g.b, "/logs/73.12/checkpoint", NULL);
+		if (ca && cb && strcmp(ca, cb) == 0 && cp_size(ca) >= size) {
+			free(cb);
+			return ca;
+		}
+		free(ca);
+		free(cb);
+		usleep(50000);
+	}
+	char *lb = sp_h_slurp(g.b.log, NULL);
+	fail_msg("B did not catch up with A (%llu of %llu); B's log:\n%s", replica_size(&g.b),
+		 size, lb ? lb : "");
+	return NULL;
+}
+
+/* same_path: A and B serve identical bytes at path. */
+static void same_path(const char *path)
+{
+	size_t la = 0, lb = 0;
+	char *a = get(&g.a, path, &la), *b = get(&g.b, path, &lb);
+	if (a == NULL || b == NULL || la != lb || memcmp(a, b, la) != 0)
+		fail_msg("%s differs between A and B (%s %zu bytes, %s %zu bytes)", path,
+			 a ? "200" : "no", la, b ? "200" : "no", lb);
+	free(a);
+	free(b);
+}
+
+/* same_tiles compares every entry bundle and level-0 hash tile of a tree
+ * of `size` entries. */
+static void same_tiles(unsigned long long size)
+{
+	char path[128];
+	for (unsigned long long i = 0; i * 256 < size; i++) {
+		unsigned long long w = size - i * 256 < 256 ? size - i * 256 : 256;
+		const char *kinds[] = {"entries/", "0/"};
+		for (int k = 0; k < 2; k++) {
+			if (w == 256)
+				snprintf(path, sizeof(path), "/logs/73.12/tile/%s%03llu", kinds[k], i);
+			else
+				snprintf(path, sizeof(path), "/logs/73.12/tile/%s%03llu.p/%llu",
+					 kinds[k], i, w);
+			same_path(path);
+		}
+	}
+}
+
+static int count_text(const char *path, const char *needle)
+{
+	char *s = sp_h_slurp(path, NULL);
+	int n = 0;
+	for (const char *p = s; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(s);
+	return n;
+}
+
+/* ---- fixture ------------------------------------------------------------------------------- */
+
+static int setup(void **state)
+{
+	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("peer"));
+	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
+	make_federation();
+	node_init(&g.a, "73.12");
+	node_init(&g.b, "73");
+	node_init(&g.c, "73.11");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct node *all[] = {&g.a, &g.b, &g.c};
+	for (int i = 0; i < 3; i++)
+		if (all[i]->pid > 0)
+			node_kill(all[i]);
+	return 0;
+}
+
+/* ---- tests ------------------------------------------------------------------------------------ */
+
+#define REPORT                                                                                 \
+	"{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","            \
+	"\"region\":\"73.12.03\",\"title\":\"Jalan rusak\",\"content\":\"Jalan poros berlubang\"," \
+	"\"channel\":\"web\"}"
+
+static void test_replicate(void **state)
+{
+	fill(&g.a, 3000);
+	write_config(&g.a, 1, NULL, NULL, NULL);
+	node_start(&g.a, 1);
+	write_config(&g.b, 0, g.a.peer_url, NULL, NULL);
+	node_start(&g.b, 0);
+	char *cp = wait_synced(3000);
+	free(cp);
+	/* A live append reaches B by eager push. */
+	struct sp_h_resp r;
+	assert_int_equal(sp_h_http(g.a.addr, "POST", "/v1/reports",
+				   "Content-Type: application/json\r\n", REPORT, strlen(REPORT),
+				   &r),
+			 0);
+	assert_int_equal(r.status, 201);
+	sp_h_resp_free(&r);
+	cp = wait_synced(3001);
+	unsigned long long size = cp_size(cp);
+	free(cp);
+	same_tiles(size);
+	assert_true(count_text(g.b.log, "session up peer=73.12") >= 1);
+	assert_true(count_text(g.b.log, "replicating log origin=" FED "/73.12") == 1);
+}
+
+static void test_kill9_resume(void **state)
+{
+	node_stop(&g.b);
+	node_stop(&g.a);
+	fill(&g.a, 30000);
+	node_start(&g.a, 1);
+	write_config(&g.b, 0, g.a.peer_url, NULL, NULL);
+	node_start(&g.b, 0);
+	unsigned long long before = replica_size(&g.b), now = before;
+	uint64_t t0 = now_ms();
+	while ((now = replica_size(&g.b)) < before + 1000 && now_ms() - t0 < SYNC_MS)
+		usleep(2000);
+	node_kill(&g.b);
+	assert_true(now < 33001); /* killed mid-way */
+	node_start(&g.b, 0);
+	char *cp = wait_synced(33001);
+	unsigned long long size = cp_size(cp);
+	free(cp);
+	same_tiles(size);
+	node_stop(&g.b);
+	char bin[BIG], store[BIG], out[BIG];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(store, sizeof(store), "%s/store", g.b.data);
+	snprintf(out, sizeof(out), "%s/verify.out", g.b.dir);
+	const char *argv[] = {bin, "log", "verify", "--data", store, NULL};
+	if (sp_h_run(argv, out, 60000) != 0) {
+		char *o = sp_h_slurp(out, NULL);
+		fail_msg("B's store does not verify:\n%s", o ? o : "");
+	}
+	node_start(&g.b, 0);
+}
+
+static void test_stranger_refused(void **state)
+{
+	/* C claims to be 73.11 with a key of its own, not the directory's. */
+	char key[BIG], bin[BIG], out[BIG];
+	snprintf(key, sizeof(key), "%s/stray.key", g.c.dir);
+	snprintf(out, sizeof(out), "%s/keygen.out", g.c.dir);
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	const char *argv[] = {bin, "keygen", "--out", key, NULL};
+	assert_int_equal(sp_h_run(argv, out, 10000), 0);
+	write_config(&g.c, 0, g.a.peer_url, key, NULL);
+	int before = count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER");
+	node_start(&g.c, 0);
+	assert_int_equal(sp_h_wait_text(g.a.log, "peer=73.11", SYNC_MS), 0);
+	uint64_t t0 = now_ms();
+	while (count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER") == before &&
+	       now_ms() - t0 < SYNC_MS)
+		usleep(20000);
+	assert_true(count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER") > before);
+	char *cp = get(&g.c, "/logs/73.12/checkpoint", NULL);
+	assert_null(cp);
+	node_stop(&g.c);
+}
+
+/* raw_frame connects to A's peer port, sends bytes and reports whether A
+ * closed the connection within a few seconds. */
+static int raw_frame(const void *bytes, size_t len)
+{
+	unsigned port = 0;
+	assert_int_equal(sscanf(g.a.peer_url, "tcp://127.0.0.1:%u", &port), 1);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, bytes, len), (ssize_t)len);
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) /* A's HELLO, maybe an ERROR */
+		;
+	close(fd);
+	return n == 0;
+}
+
+static void test_garbage_dropped(void **state)
+{
+	char *before = get(&g.a, "/metrics", NULL);
+	assert_non_null(before);
+	const uint8_t oversized[] = {0xff, 0xff, 0xff, 0xff, 1, 2, 3};
+	assert_true(raw_frame(oversized, sizeof(oversized)));
+	const uint8_t garbage[] = {0, 0, 0, 6, 0x83, 0x01, 0x05, 0xff, 0xfe, 0xfd};
+	assert_true(raw_frame(garbage, sizeof(garbage)));
+	const uint8_t empty[] = {0, 0, 0, 0};
+	assert_true(raw_frame(empty, sizeof(empty)));
+	assert_true(count_text(g.a.log, "malformed message") >= 1);
+	assert_true(count_text(g.a.log, "bad frame") >= 2);
+	/* Nothing new stored: the same logs and sizes. */
+	char *after = get(&g.a, "/metrics", NULL);
+	const char *lb = strstr(before, "simpul_log_entries{"), *la = strstr(after, "simpul_log_entries{");
+	assert_non_null(lb);
+	assert_non_null(la);
+	assert_int_equal(strcspn(lb, "#"), strcspn(la, "#"));
+	assert_memory_equal(lb, la, strcspn(lb, "#"));
+	free(before);
+	free(after);
+	/* The honest session still works. */
+	assert_int_equal(kill(g.b.pid, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replicate),
+		cmocka_unit_test(test_kill9_resume),
+		cmocka_unit_test(test_stranger_refused),
+		cmocka_unit_test(test_garbage_dropped),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
