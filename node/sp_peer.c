@@ -338,8 +338,8 @@ static size_t serve(struct sp_peer_conn *c, const char *origin, uint64_t from, u
 	struct sp_buf msg;
 	size_t sent = 0;
 	sp_buf_init(&msg);
-	if (!b->bytes.err && (b->n > 0 || !push) &&
-	    sp_gossip_entries_pack(&m.u.entries, &msg, &sent) == 0 && msg.err == 0 &&
+	if (b->bytes.err || (b->n == 0 && push) ||
+	    sp_gossip_entries_pack(&m.u.entries, &msg, &sent) != 0 || msg.err ||
 	    send_bytes(c, msg.p, msg.len) != 0)
 		sent = 0;
 	sp_buf_free(&msg);
