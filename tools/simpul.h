@@ -97,6 +97,17 @@ int simpul_print_report(const struct sp_audit_report *rep, int tiles);
  * store as tiles into outdir and prints what it wrote. */
 int simpul_export_log(struct sp_store *s, const char *origin, const char *outdir);
 
+/* ---- a node's HTTP API (simpul_report.c) ------------------------------- */
+
+struct json_t; /* jansson */
+
+/* simpul_api_call sends `method` node+path (with a JSON body, or NULL) and
+ * returns the parsed JSON response; NULL after printing why on stderr (no
+ * answer, or a status other than want: the node's SP_ERR_* code and
+ * message). The caller json_decref's the result. */
+struct json_t *simpul_api_call(const char *node, const char *method, const char *path,
+			       const char *body, long want);
+
 /* ---- commands ------------------------------------------------------------ */
 
 int simpul_keygen_main(int argc, char **argv);
@@ -106,11 +117,17 @@ int simpul_log_append_main(int argc, char **argv);
 int simpul_log_verify_main(int argc, char **argv);
 int simpul_log_export_main(int argc, char **argv);
 int simpul_demo_main(int argc, char **argv);
+int simpul_backup_main(int argc, char **argv);
 int simpul_federation_main(int argc, char **argv);
 int simpul_submit_main(int argc, char **argv);
 int simpul_track_main(int argc, char **argv);
 int simpul_act_main(int argc, char **argv);
 int simpul_query_main(int argc, char **argv);
 int simpul_verify_receipt_main(int argc, char **argv);
+
+/* simpul_node_demo is `simpul demo --node` (simpul_node_demo.c): dir is
+ * the demo's folder, http the node's address, wilayah the region list to
+ * try first. Returns an exit code. */
+int simpul_node_demo(const char *dir, const char *http, const char *wilayah);
 
 #endif

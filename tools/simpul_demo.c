@@ -4,6 +4,7 @@
  * (SP4N-LAPOR!-style texts about real kecamatan and desa of Kabupaten
  * Soppeng) to a store, verify it, export it as tlog-tiles, and verify the
  * export offline as an observer would; then say where to look.
+ * `simpul demo --node` runs a real node instead (simpul_node_demo.c).
  */
 #include "simpul.h"
 
@@ -148,14 +149,16 @@ static const char *demo_text(void *ctx, uint64_t i, char *scratch, size_t cap, s
 }
 
 struct demo_args {
-	const char *dir, *wilayah;
+	const char *dir, *wilayah, *http;
 	uint64_t entries;
+	int node, has_entries;
 	char key[PATH_MAX], data[PATH_MAX], tiles[PATH_MAX], vkey_file[PATH_MAX];
 };
 
 static void demo_help(const char *cmd)
 {
 	printf("usage: %s [--dir DIR] [--entries N] [--wilayah FILE]\n"
+	       "       %s --node [--dir DIR] [--http ADDR] [--wilayah FILE]\n"
 	       "\n"
 	       "Show the signed log end to end in a few seconds: create a node key, append\n"
 	       "N complaint texts (about real kecamatan and desa of Kabupaten Soppeng) to\n"
@@ -163,13 +166,22 @@ static void demo_help(const char *cmd)
 	       "tlog-tiles files and verify those offline, as a public observer would.\n"
 	       "Run it again to grow the same log.\n"
 	       "\n"
-	       "  -d, --dir DIR        where to put everything (default ./simpul-demo)\n"
+	       "With --node, run a real node instead: generate a small federation (the\n"
+	       "ministries and province 73), start simpuld for Kabupaten Soppeng (73.12),\n"
+	       "submit sample complaints over HTTP, print where to look, and keep the node\n"
+	       "running until Ctrl-C. Run it again to restart the same node and data.\n"
+	       "\n"
+	       "  -d, --dir DIR        where to put everything (default ./simpul-demo;\n"
+	       "                       with --node ./simpul-node)\n"
 	       "  -n, --entries N      complaints to append (default 1000)\n"
-	       "  -w, --wilayah FILE   region names (default " DEMO_WILAYAH
-	       ",\n"
-	       "                       built-in names if absent)\n"
+	       "  -N, --node           run a node (see above)\n"
+	       "  -H, --http ADDR      with --node: the node's HTTP address\n"
+	       "                       (default 127.0.0.1:8080; port 0: any free one)\n"
+	       "  -w, --wilayah FILE   region list (default " DEMO_WILAYAH
+	       ";\n"
+	       "                       the log demo has built-in names if absent)\n"
 	       "  -h, --help           show this help\n",
-	       cmd);
+	       cmd, cmd);
 }
 
 static int demo_parse(int argc, char **argv, struct demo_args *a)
@@ -177,14 +189,14 @@ static int demo_parse(int argc, char **argv, struct demo_args *a)
 	static const struct option opts[] = {
 		{"dir", required_argument, NULL, 'd'},     {"entries", required_argument, NULL, 'n'},
 		{"wilayah", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+		{"node", no_argument, NULL, 'N'},          {"http", required_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *cmd = argv[0];
-	a->dir = "simpul-demo";
 	a->wilayah = DEMO_WILAYAH;
 	a->entries = 1000;
 	int c;
-	while ((c = getopt_long(argc, argv, "d:n:w:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:w:NH:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			a->dir = optarg;
@@ -193,6 +205,13 @@ static int demo_parse(int argc, char **argv, struct demo_args *a)
 			if (simpul_parse_u64(optarg, &a->entries) || a->entries > 100000000)
 				return simpul_usage(cmd, "--entries wants 0..100000000, not '%s'",
 						    optarg);
+			a->has_entries = 1;
+			break;
+		case 'N':
+			a->node = 1;
+			break;
+		case 'H':
+			a->http = optarg;
 			break;
 		case 'w':
 			a->wilayah = optarg;
@@ -206,6 +225,11 @@ static int demo_parse(int argc, char **argv, struct demo_args *a)
 	}
 	if (optind < argc)
 		return simpul_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (a->node ? a->has_entries : a->http != NULL)
+		return simpul_usage(cmd, a->node ? "--entries is not for --node"
+						 : "--http goes with --node");
+	if (a->dir == NULL)
+		a->dir = a->node ? "simpul-node" : "simpul-demo";
 	if (snprintf(a->key, sizeof(a->key), "%s/node.key", a->dir) >= (int)sizeof(a->key) ||
 	    snprintf(a->vkey_file, sizeof(a->vkey_file), "%s/vkey.txt", a->dir) >=
 		(int)sizeof(a->vkey_file))
@@ -335,6 +359,8 @@ int simpul_demo_main(int argc, char **argv)
 	int ex = demo_parse(argc, argv, &a);
 	if (ex >= 0)
 		return ex;
+	if (a.node)
+		return simpul_node_demo(a.dir, a.http ? a.http : "127.0.0.1:8080", a.wilayah);
 	int rc = sp_mkdirs(a.dir, 0700);
 	if (rc)
 		return simpul_fail(rc, "creating %s", a.dir);

@@ -113,6 +113,12 @@ static json_t *call(const char *node, const char *method, const char *path, cons
 	return j;
 }
 
+json_t *simpul_api_call(const char *node, const char *method, const char *path, const char *body,
+			long want)
+{
+	return call(node, method, path, body, want, 0);
+}
+
 static const char *jstr(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
