@@ -10,6 +10,7 @@
 #define SP_API_H
 
 #include "sp_http.h"
+#include "sp_report.h"
 
 /* /logs/{inst}/checkpoint, /logs/{inst}/tile/...: C2SP tlog-tiles. */
 extern const struct sp_http_route sp_api_tiles_routes[];
@@ -20,9 +21,49 @@ extern const struct sp_http_route sp_api_status_routes[];
 /* /v1/reports..., /v1/stats: submit, track, receipts, actions, queries. */
 extern const struct sp_http_route sp_api_reports_routes[];
 
+/* /v1/attachments, /v1/attachments/{sha256}: upload and fetch files. */
+extern const struct sp_http_route sp_api_attach_routes[];
+
+/* ---- attachments, for submissions (sp_api_attach.c) ---- */
+
+#define SP_ATTACH_AD "simpul/attach/v1\n" /* AEAD associated data, then the media type */
+
+struct sp_node;
+
+/* sp_api_attach_type: the canonical allowed media type equal (ignoring
+ * case) to type[0..len), or NULL if attachments may not have it. */
+const char *sp_api_attach_type(const char *type, size_t len);
+
+/* sp_api_attach_refs checks that every file a publik or anonim report
+ * references is held here, plain, with the size and media type given. On
+ * failure it sets the JSON error on res and returns its code:
+ * SP_ERR_NOT_FOUND, SP_ERR_HASH_MISMATCH, SP_ERR_SEALED, store errors. */
+int sp_api_attach_refs(struct sp_node *n, const struct sp_report *r, struct sp_http_resp *res);
+
+/* sp_api_attach_seal takes a rahasia report's file (standard base64 b64,
+ * media type at->media_type), encrypts it with the report's content key
+ * (XChaCha20-Poly1305, AD SP_ATTACH_AD || type) and appends the blob,
+ * nonce || ciphertext, to blob; then fills at with the blob's SHA-256 and
+ * size and the canonical type. The plaintext is zeroed, never stored.
+ * Errors set res as above: SP_ERR_HTTP_BAD_REQUEST (type, base64,
+ * content), SP_ERR_HTTP_TOO_LARGE, SP_ERR_NOMEM. */
+int sp_api_attach_seal(struct sp_node *n, const uint8_t key[SP_REPORT_CKEY_BYTES],
+		       struct sp_str b64, struct sp_report_attachment *at, struct sp_buf *blob,
+		       struct sp_http_resp *res);
+
+/* sp_api_attach_store_sealed stores a blob sp_api_attach_seal made for at
+ * (synced), flagged sealed: it is served as application/octet-stream. */
+int sp_api_attach_store_sealed(struct sp_node *n, const struct sp_report_attachment *at,
+			       const struct sp_buf *blob);
+
+/* sp_api_attach_open decrypts a sealed blob with the report's content key
+ * into a new buffer *plain (caller frees). SP_ERR_SEALED if it does not
+ * open, SP_ERR_NOMEM. */
+int sp_api_attach_open(const uint8_t key[SP_REPORT_CKEY_BYTES], const char *media_type,
+		       const uint8_t *blob, size_t len, uint8_t **plain, size_t *plain_len);
+
 /* sp_api_reports_escalate writes the escalation entries due for reports
  * this node's institution holds (blocking: call it off the loop thread). */
-struct sp_node;
 int sp_api_reports_escalate(struct sp_node *n);
 
 #endif

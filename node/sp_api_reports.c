@@ -146,25 +146,35 @@ static int get_enum(json_t *o, const char *key, const char *const *names, size_t
 	return rc ? rc : BAD(res, "field '%s' has an unknown value", key);
 }
 
-static int get_attachment(json_t *a, struct sp_report_attachment *at, struct sp_http_resp *res)
+/* get_attachment reads one attachment: a reference {sha256, size,
+ * media_type} to an uploaded file (publik, anonim), or, for rahasia, the
+ * file inline {media_type, data: base64}, which the node seals (*data). */
+static int get_attachment(json_t *a, int rahasia, struct sp_report_attachment *at,
+			  struct sp_str *data, struct sp_http_resp *res)
 {
-	static const char *const keys[] = {"sha256", "size", "media_type", NULL};
+	static const char *const ref_keys[] = {"sha256", "size", "media_type", NULL};
+	static const char *const inline_keys[] = {"media_type", "data", NULL};
 	struct sp_str sha;
 	json_t *size = json_object_get(a, "size");
-	if (!json_is_object(a) || only_keys(a, keys, res) != 0)
-		return BAD(res, "attachments are objects {sha256, size, media_type}");
-	int rc = get_text(a, "sha256", 64, 1, &sha, res);
+	if (!json_is_object(a) || only_keys(a, rahasia ? inline_keys : ref_keys, res) != 0)
+		return rahasia ? BAD(res, "rahasia attachments are objects {media_type, data}: "
+					  "the file itself, sealed by the node")
+			       : BAD(res, "attachments are objects {sha256, size, media_type}");
+	int rc = get_text(a, "media_type", SP_ATTACH_TYPE_MAX, 1, &at->media_type, res);
+	if (rc == 0 && rahasia)
+		return get_text(a, "data", 4 * (SP_ATTACH_MAX_BYTES / 3 + 1), 1, data, res);
+	if (rc == 0)
+		rc = get_text(a, "sha256", 64, 1, &sha, res);
 	if (rc == 0 && parse_hex(sha.p, at->sha256, SP_HASH_BYTES) != 0)
 		return BAD(res, "attachment sha256 must be 64 hex digits");
 	if (rc == 0 && (!json_is_integer(size) || json_integer_value(size) <= 0))
 		return BAD(res, "attachment size must be a positive integer");
-	if (rc == 0)
-		rc = get_text(a, "media_type", 127, 1, &at->media_type, res);
 	at->size = rc == 0 ? (uint64_t)json_integer_value(size) : 0;
 	return rc;
 }
 
-static int get_attachments(json_t *o, struct sp_report *r, struct sp_http_resp *res)
+static int get_attachments(json_t *o, int vis, struct sp_report *r, struct sp_str *data,
+			   struct sp_http_resp *res)
 {
 	json_t *arr = json_object_get(o, "attachments");
 	if (arr == NULL)
@@ -173,7 +183,8 @@ static int get_attachments(json_t *o, struct sp_report *r, struct sp_http_resp *
 	if (n == 0 || n > SP_REPORT_MAX_ATTACH)
 		return BAD(res, "attachments must be an array of 1 to %d", SP_REPORT_MAX_ATTACH);
 	for (size_t i = 0; i < n; i++) {
-		int rc = get_attachment(json_array_get(arr, i), &r->attach[i], res);
+		int rc = get_attachment(json_array_get(arr, i), vis == SP_REPORT_RAHASIA,
+					&r->attach[i], &data[i], res);
 		if (rc)
 			return rc;
 	}
@@ -191,6 +202,7 @@ struct submission {
 	char routed[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
 	uint8_t rule_hash[SP_HASH_BYTES];
 	uint8_t secret[SP_REPORT_SECRET_BYTES];
+	struct sp_str data[SP_REPORT_MAX_ATTACH]; /* rahasia files, base64 (borrowed) */
 };
 
 static int parse_submission(json_t *o, struct submission *s, struct sp_http_resp *res)
@@ -224,7 +236,7 @@ static int parse_submission(json_t *o, struct submission *s, struct sp_http_resp
 	if (rc == 0 && key.p && parse_hex(key.p, s->r.reporter_key, SP_KEY_BYTES) != 0)
 		rc = BAD(res, "field 'reporter_key' must be 64 hex digits (an Ed25519 public key)");
 	if (rc == 0)
-		rc = get_attachments(o, &s->r, res);
+		rc = get_attachments(o, vis, &s->r, s->data, res);
 	if (rc)
 		return rc;
 	s->r.kind = (enum sp_report_kind)kind;
@@ -260,8 +272,10 @@ static int route(const struct sp_dirload *dl, struct submission *s, struct sp_ht
 }
 
 /* seal puts the private parts in an envelope for the holder and the
- * national coordinator; *ct is the ciphertext the body borrows. */
-static int seal(const struct sp_dirload *dl, struct submission *s, uint8_t **ct)
+ * national coordinator; *ct is the ciphertext the body borrows, key the
+ * content key (set only when there is an envelope). */
+static int seal(const struct sp_dirload *dl, struct submission *s, uint8_t **ct,
+		uint8_t key[SP_REPORT_CKEY_BYTES])
 {
 	struct sp_report_private p = s->priv;
 	if (s->r.vis != SP_REPORT_RAHASIA) {
@@ -286,7 +300,7 @@ static int seal(const struct sp_dirload *dl, struct submission *s, uint8_t **ct)
 	int rc = sp_report_private_encode(&p, &plain, &len);
 	if (rc)
 		return rc;
-	rc = sp_report_seal(plain, len, readers, n, &s->r.sealed, ct, NULL);
+	rc = sp_report_seal(plain, len, readers, n, &s->r.sealed, ct, key);
 	sodium_memzero(plain, len);
 	free(plain);
 	s->r.has_sealed = rc == 0;
@@ -366,12 +380,32 @@ static int append_report(struct sp_http_req *req, struct sp_http_resp *res,
 	return SP_HTTP_SUSPENDED;
 }
 
+/* seal_files encrypts a rahasia report's files with its content key, then
+ * stores them (synced) once all are sealed, before the entry is appended:
+ * a failed append leaves only unreferenced ciphertext. */
+static int seal_files(struct sp_node *n, struct submission *s,
+		      const uint8_t key[SP_REPORT_CKEY_BYTES], struct sp_http_resp *res)
+{
+	struct sp_buf blobs[SP_REPORT_MAX_ATTACH];
+	size_t i, sealed = 0;
+	int rc = 0;
+	for (i = 0; rc == 0 && i < s->r.n_attach; i++, sealed++) {
+		sp_buf_init(&blobs[i]);
+		rc = sp_api_attach_seal(n, key, s->data[i], &s->r.attach[i], &blobs[i], res);
+	}
+	for (i = 0; rc == 0 && i < s->r.n_attach; i++)
+		rc = sp_api_attach_store_sealed(n, &s->r.attach[i], &blobs[i]);
+	for (i = 0; i < sealed; i++)
+		sp_buf_free(&blobs[i]);
+	return rc;
+}
+
 static int post_report(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	const struct sp_dirload *dl = sp_node_dir(req->ctx);
 	json_t *o;
 	struct submission s = {0};
-	uint8_t *ct = NULL;
+	uint8_t *ct = NULL, key[SP_REPORT_CKEY_BYTES];
 	int rc = load_object(req, res, &o);
 	if (rc == 0)
 		rc = parse_submission(o, &s, res);
@@ -382,8 +416,13 @@ static int post_report(struct sp_http_req *req, struct sp_http_resp *res)
 		sp_report_tracking_hash(s.secret, s.r.tracking);
 		s.r.has_tracking = 1;
 	}
+	if (rc == 0 && s.r.vis != SP_REPORT_RAHASIA)
+		rc = sp_api_attach_refs(req->ctx, &s.r, res);
 	if (rc == 0)
-		rc = seal(dl, &s, &ct);
+		rc = seal(dl, &s, &ct, key);
+	if (rc == 0 && s.r.vis == SP_REPORT_RAHASIA)
+		rc = seal_files(req->ctx, &s, key, res);
+	sodium_memzero(key, sizeof(key));
 	if (rc == 0)
 		rc = append_report(req, res, &s);
 	free(ct);

@@ -33,6 +33,7 @@ static const struct sp_http_route *const api_tables[] = {
 	sp_api_tiles_routes,
 	sp_api_status_routes,
 	sp_api_reports_routes,
+	sp_api_attach_routes,
 	NULL,
 };
 

@@ -16,7 +16,7 @@
 #include "sp_err.h"
 
 static const char *const cf_names[SP_CF_N] = {"default", "logs", "entries", "tiles", "checkpoints",
-					      "forks"};
+					      "forks", "attachments"};
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -441,12 +441,37 @@ static void set_cf_options(struct sp_store *s, enum sp_cf cf)
 		/* hashes do not compress */
 		rocksdb_options_set_compression(o, rocksdb_no_compression);
 		break;
+	case SP_CF_ATTACHMENTS:
+		/* photos and PDFs are compressed already; large values live in
+		 * blob files, so compaction does not rewrite them */
+		rocksdb_options_set_compression(o, rocksdb_no_compression);
+		rocksdb_options_set_enable_blob_files(o, 1);
+		rocksdb_options_set_min_blob_size(o, 4096);
+		break;
 	default:
 		rocksdb_options_set_compression(o, rocksdb_lz4_compression);
 		rocksdb_options_set_bottommost_compression(o, rocksdb_zstd_compression);
 		break;
 	}
 	s->cfopts[cf] = o;
+}
+
+/* read_only_cfs: how many families a read-only open asks for. A store
+ * written before the last family existed lacks it (only a writable open
+ * creates it); its handle then stays NULL and reads find nothing there. */
+static int read_only_cfs(struct sp_store *s, const char *path)
+{
+	size_t n = 0;
+	char *err = NULL;
+	char **names = rocksdb_list_column_families(s->dbopts, path, &n, &err);
+	int last = 0;
+	for (size_t i = 0; names && i < n; i++)
+		last |= strcmp(names[i], cf_names[SP_CF_N - 1]) == 0;
+	if (names)
+		rocksdb_list_column_families_destroy(names, n);
+	if (err)
+		rocksdb_free(err); /* the open itself reports it */
+	return err || last ? SP_CF_N : SP_CF_N - 1;
 }
 
 static int db_open(struct sp_store *s, const char *path, const struct sp_store_opts *o)
@@ -470,7 +495,7 @@ static int db_open(struct sp_store *s, const char *path, const struct sp_store_o
 	char *err = NULL;
 	if (o->read_only)
 		s->db = rocksdb_open_for_read_only_column_families(
-		    s->dbopts, path, SP_CF_N, (const char *const *)cf_names,
+		    s->dbopts, path, read_only_cfs(s, path), (const char *const *)cf_names,
 		    (const rocksdb_options_t *const *)s->cfopts, s->cf, 0, &err);
 	else
 		s->db = rocksdb_open_column_families(s->dbopts, path, SP_CF_N,
@@ -1113,7 +1138,8 @@ int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg)
 int sp_store_compact(struct sp_store *s)
 {
 	for (int i = 0; i < SP_CF_N; i++)
-		rocksdb_compact_range_cf(s->db, s->cf[i], NULL, 0, NULL, 0);
+		if (s->cf[i])
+			rocksdb_compact_range_cf(s->db, s->cf[i], NULL, 0, NULL, 0);
 	return 0;
 }
 
@@ -1126,8 +1152,11 @@ void sp_store_stats(struct sp_store *s, struct sp_store_stats *out)
 int sp_store_disk_bytes(struct sp_store *s, uint64_t *bytes)
 {
 	uint64_t total = 0;
-	for (int i = 0; i < SP_CF_N; i++) {
-		char *v = rocksdb_property_value_cf(s->db, s->cf[i], "rocksdb.total-sst-files-size");
+	static const char *const props[] = {"rocksdb.total-sst-files-size",
+					    "rocksdb.total-blob-file-size"};
+	for (int i = 0; i < SP_CF_N * 2; i++) {
+		char *v = s->cf[i / 2] ? rocksdb_property_value_cf(s->db, s->cf[i / 2], props[i % 2])
+				       : NULL;
 		if (v) {
 			total += strtoull(v, NULL, 10);
 			rocksdb_free(v);

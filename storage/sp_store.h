@@ -201,6 +201,44 @@ typedef int (*sp_fork_fn)(void *arg, const struct sp_fork *f);
 /* sp_store_forks calls fn for every fork evidence record of log `id`. */
 int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg);
 
+/* ---- attachments ------------------------------------------------------------ */
+
+/* Files referenced from report entries (photos, documents), stored once
+ * under the SHA-256 of their bytes, with the media type they came with.
+ * A sealed attachment's bytes are ciphertext (a rahasia report's file,
+ * encrypted by the node at submission): the hash is the ciphertext's. */
+
+#define SP_ATTACH_MAX_BYTES (10u << 20) /* largest attachment */
+#define SP_ATTACH_TYPE_MAX 127          /* media type length, as in report bodies */
+#define SP_ATTACH_SEALED 1u             /* flag: the bytes are ciphertext */
+
+struct sp_attach_info {
+	uint8_t sha256[SP_HASH_BYTES];
+	uint64_t size;                         /* bytes (ciphertext if sealed) */
+	char media_type[SP_ATTACH_TYPE_MAX + 1];
+	unsigned flags;                        /* SP_ATTACH_SEALED */
+};
+
+/* sp_store_attach_put stores bytes[0..len) (1..SP_ATTACH_MAX_BYTES) with
+ * its media type (1..SP_ATTACH_TYPE_MAX bytes) and flags, synced (WAL +
+ * fsync) before it returns. Content-addressed: bytes already held are not
+ * written again, and *info (optional) describes what is stored, which for
+ * those is the first upload's type and flags. *created (optional) is 1 if
+ * this call stored them. Errors: SP_ERR_ARG, SP_ERR_RANGE (size),
+ * SP_ERR_NOMEM, SP_ERR_DB. */
+int sp_store_attach_put(struct sp_store *s, const uint8_t *bytes, size_t len,
+			const char *media_type, unsigned flags, struct sp_attach_info *info,
+			int *created);
+
+/* sp_store_attach_get looks attachment sha256 up: *info (optional) gets its
+ * description and, with out non-NULL, its bytes are appended to out after
+ * checking them against the hash. Without out nothing is hashed (a quick
+ * existence and size check). Errors: SP_ERR_NOT_FOUND, SP_ERR_CORRUPT (the
+ * stored value is malformed or its bytes do not hash to the key), SP_ERR_DB,
+ * SP_ERR_NOMEM. */
+int sp_store_attach_get(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			struct sp_attach_info *info, struct sp_buf *out);
+
 /* ---- maintenance ------------------------------------------------------------ */
 
 /* sp_store_compact compacts all column families (benchmarks, after bulk

@@ -10,6 +10,11 @@
  *                                                  partial (level >= 1): its w leaves
  *   checkpoints  id(4) size(8)                  -> signed note (+ cosignature lines)
  *   forks        id(4) kind(1) at(8) hash(8)    -> CBOR [held bytes, other bytes]
+ *   attachments  sha256(32)                     -> flags(1) type length(1) media type,
+ *                                                  then the bytes (sp_store_attach.c)
+ *
+ * New families go at the end, so existing stores keep their indexes (open
+ * creates missing families; read-only opens skip a missing last one).
  */
 #ifndef SP_STORE_DB_H
 #define SP_STORE_DB_H
@@ -19,7 +24,8 @@
 
 #include <rocksdb/c.h>
 
-enum sp_cf { SP_CF_DEFAULT, SP_CF_LOGS, SP_CF_ENTRIES, SP_CF_TILES, SP_CF_CHECKPOINTS, SP_CF_FORKS, SP_CF_N };
+enum sp_cf { SP_CF_DEFAULT, SP_CF_LOGS, SP_CF_ENTRIES, SP_CF_TILES, SP_CF_CHECKPOINTS, SP_CF_FORKS,
+	     SP_CF_ATTACHMENTS, SP_CF_N };
 
 #define SP_KEY_MAX 24
 

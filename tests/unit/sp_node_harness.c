@@ -1,10 +1,14 @@
 /*
- * sp_node_harness.c - processes, files and a raw HTTP client for the node
- * tests (see sp_node_harness.h).
+ * sp_node_harness.c - processes, files, a raw HTTP client and the
+ * federation fixture for the node tests (see sp_node_harness.h).
  */
 #include "sp_node_harness.h"
 
 #include "sp_testutil.h"
+
+#include "sp_dir.h"
+#include "sp_files.h"
+#include "sp_keyfile.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -236,4 +240,181 @@ void sp_h_resp_free(struct sp_h_resp *r)
 	free(r->head);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
+}
+
+/* ---- a federation and the node of 73.12 ---------------------------------------- */
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void read_root_vkey(struct sp_h_fed *f)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/federation.ini", f->fed);
+	char *ini = sp_h_slurp(path, NULL);
+	assert_non_null(ini);
+	char *v = strstr(ini, "\nroot_vkey = ");
+	assert_non_null(v);
+	sscanf(v + 13, "%299s", f->root_vkey);
+	free(ini);
+}
+
+void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk[32],
+		    const char *name)
+{
+	char path[PATH_MAX + 32], key[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/directory.entries", f->fed);
+	snprintf(key, sizeof(key), "%s/keys/KEMENPANRB.key", f->fed);
+	struct sp_buf file;
+	sp_buf_init(&file);
+	assert_int_equal(sp_file_read(path, 64u << 20, &file), 0);
+	size_t pos = 0, last = 0, last_len = 0;
+	while (pos < file.len) {
+		last = pos + 2;
+		last_len = (size_t)file.p[pos] << 8 | file.p[pos + 1];
+		pos += 2 + last_len;
+	}
+	struct sp_entry prev, e = {0};
+	assert_int_equal(sp_entry_decode(file.p + last, last_len, &prev), 0);
+	struct sp_dir_officer o = {.role = SP_DIR_ROLE_PENGHUBUNG, .action = SP_DIR_ENROL};
+	snprintf(o.inst, sizeof(o.inst), "%s", inst);
+	snprintf(o.name, sizeof(o.name), "%s", name);
+	memcpy(o.key, pk, 32);
+	struct sp_buf body;
+	sp_buf_init(&body);
+	assert_int_equal(sp_dir_officer_encode(&o, &body), 0);
+	uint8_t csk[64], cpk[32];
+	assert_int_equal(sp_keyfile_load(key, cpk, csk, NULL, 0), 0);
+	e.version = SP_ENTRY_VERSION;
+	e.index = prev.index + 1;
+	sp_entry_hash(file.p + last, last_len, e.prev);
+	e.time_ms = wall_ms() > prev.time_ms ? wall_ms() : prev.time_ms;
+	e.type = SP_EV_OFFICER;
+	e.body = body.p;
+	e.body_len = body.len;
+	uint8_t *out;
+	size_t len;
+	assert_int_equal(sp_entry_sign(&e, csk, &out, &len), 0);
+	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+	sp_buf_put(&file, hdr, 2);
+	sp_buf_put(&file, out, len);
+	assert_int_equal(sp_file_replace(path, file.p, file.len), 0);
+	free(out);
+	sp_buf_free(&body);
+	sp_buf_free(&file);
+}
+
+void sp_h_fed_config(const struct sp_h_fed *f, const char *ini, const char *data,
+		     const char *directory)
+{
+	FILE *fp = fopen(ini, "w");
+	assert_non_null(fp);
+	fprintf(fp,
+		"[node]\nid = 73.12\nfederation = simpul.local\nkey = %s/keys/73.12.key\n"
+		"seal_key = %s/keys/73.12.seal\ndata = %s\n"
+		"[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\nmax_body_bytes = 65536\n"
+		"[federation]\nroot_key = %s\ndirectory = %s\n"
+		"[deadlines]\nescalate_s = 1\n"
+		"[checkpoint]\ninterval_ms = 100\n",
+		f->fed, f->fed, data, f->root_vkey, directory);
+	fclose(fp);
+}
+
+void sp_h_fed_init(struct sp_h_fed *f, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "%s", sp_test_tmpdir(name));
+	snprintf(f->fed, sizeof(f->fed), "%s/fed", f->dir);
+	snprintf(f->ini, sizeof(f->ini), "%s/simpuld.ini", f->dir);
+	snprintf(f->log, sizeof(f->log), "%s/simpuld.log", f->dir);
+	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
+	snprintf(f->addr_file, sizeof(f->addr_file), "%s/simpuld.addr", f->data);
+	f->bodies = json_array();
+	char bin[PATH_MAX], out[PATH_MAX + 16];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(out, sizeof(out), "%s/fedgen.out", f->dir);
+	const char *argv[] = {bin, "federation", "init", "--wilayah",
+			      SP_SOURCE_DIR "/../shared/data/wilayah.csv", "--out", f->fed,
+			      "--subset", "73", NULL};
+	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+	read_root_vkey(f);
+	sp_h_fed_config(f, f->ini, f->data, f->fed);
+}
+
+void sp_h_fed_free(struct sp_h_fed *f)
+{
+	if (f->pid > 0) {
+		kill(f->pid, SIGKILL);
+		waitpid(f->pid, NULL, 0);
+		f->pid = 0;
+	}
+	json_decref(f->bodies);
+	f->bodies = NULL;
+}
+
+void sp_h_fed_start(struct sp_h_fed *f)
+{
+	char bin[PATH_MAX];
+	sp_h_bin(bin, sizeof(bin), "simpuld");
+	unlink(f->addr_file);
+	const char *argv[] = {bin, "--config", f->ini, NULL};
+	f->pid = sp_h_spawn(argv, f->log);
+	if (sp_h_wait_file(f->addr_file, 15000) != 0) {
+		char *log = sp_h_slurp(f->log, NULL);
+		fail_msg("simpuld did not start; its log:\n%s", log ? log : "(none)");
+	}
+	char *a = sp_h_slurp(f->addr_file, NULL);
+	assert_non_null(a);
+	sscanf(a, "%63s", f->addr);
+	free(a);
+}
+
+void sp_h_fed_stop(struct sp_h_fed *f)
+{
+	kill(f->pid, SIGTERM);
+	int code = sp_h_wait(f->pid, 15000);
+	if (code < 0) {
+		kill(f->pid, SIGKILL);
+		waitpid(f->pid, NULL, 0);
+	}
+	f->pid = 0;
+	assert_int_equal(code, 0);
+}
+
+json_t *sp_h_call(struct sp_h_fed *f, const char *method, const char *path, const char *type,
+		  const void *body, size_t len, int want)
+{
+	struct sp_h_resp r;
+	char extra[160];
+	snprintf(extra, sizeof(extra), "Content-Type: %s\r\n", type ? type : "");
+	assert_int_equal(sp_h_http(f->addr, method, path, type ? extra : NULL, body, len, &r), 0);
+	if (r.status != want)
+		fail_msg("%s %s: status %d, want %d: %.500s", method, path, r.status, want, r.body);
+	json_array_append_new(f->bodies, json_stringn(r.body, r.len));
+	json_t *j = json_loads(r.body, 0, NULL);
+	sp_h_resp_free(&r);
+	return j;
+}
+
+void sp_h_call_err(struct sp_h_fed *f, const char *method, const char *path, const char *type,
+		   const void *body, size_t len, int want, const char *code)
+{
+	json_t *j = sp_h_call(f, method, path, type, body, len, want);
+	assert_non_null(j);
+	const char *got = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+	if (got == NULL || strcmp(got, code) != 0)
+		fail_msg("%s %s: error %s, want %s", method, path, got ? got : "(none)", code);
+	json_decref(j);
+}
+
+long long sp_h_own_size(struct sp_h_fed *f)
+{
+	json_t *s = sp_h_call(f, "GET", "/v1/status", NULL, NULL, 0, 200);
+	json_int_t n = json_integer_value(json_object_get(json_object_get(s, "own_log"), "size"));
+	json_decref(s);
+	return (long long)n;
 }

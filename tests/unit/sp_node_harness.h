@@ -2,15 +2,21 @@
  * sp_node_harness.h - helpers for tests that drive real simpuld and simpul
  * processes: spawning and waiting with timeouts, files and logs, and a
  * small HTTP/1.1 client over plain sockets (so tests can send exactly the
- * bytes they mean, malformed paths and lying Content-Lengths included).
+ * bytes they mean, malformed paths and lying Content-Lengths included),
+ * and a federation fixture: `simpul federation init --subset 73`, officer
+ * enrolments in its directory, and the node of Kabupaten Soppeng (73.12).
  *
  * Functions fail the current cmocka test on unexpected OS errors.
  */
 #ifndef SP_NODE_HARNESS_H
 #define SP_NODE_HARNESS_H
 
+#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include <jansson.h>
 
 /* sp_h_bin writes $SP_BIN_DIR/<name> into buf (the binaries' folder). */
 void sp_h_bin(char *buf, size_t cap, const char *name);
@@ -56,5 +62,56 @@ int sp_h_http(const char *addr, const char *method, const char *path, const char
 const char *sp_h_header(const struct sp_h_resp *r, const char *name, char *buf, size_t cap);
 
 void sp_h_resp_free(struct sp_h_resp *r);
+
+/* ---- a federation and the node of 73.12 ---------------------------------------- */
+
+struct sp_h_fed {
+	char dir[PATH_MAX];       /* scratch */
+	char fed[PATH_MAX + 8];   /* federation folder (simpul federation init) */
+	char ini[PATH_MAX + 16];  /* the node's config */
+	char log[PATH_MAX + 16];  /* its output */
+	char data[PATH_MAX + 8];  /* its data folder */
+	char addr_file[PATH_MAX + 32];
+	char addr[64];            /* "127.0.0.1:port" once started */
+	char root_vkey[300];
+	pid_t pid;                /* 0: not running */
+	json_t *bodies;           /* every response body sp_h_call saw (privacy checks) */
+};
+
+/* sp_h_fed_init makes a scratch folder `name`, a federation of province 73
+ * in it, and the config of node 73.12 (sp_h_fed_config); nothing runs. */
+void sp_h_fed_init(struct sp_h_fed *f, const char *name);
+
+/* sp_h_fed_free kills a node still running and frees f->bodies. */
+void sp_h_fed_free(struct sp_h_fed *f);
+
+/* sp_h_fed_enrol appends an officer enrolment (officer key pk of inst) to
+ * the coordinator's directory log, signed as the coordinator would. */
+void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk[32],
+		    const char *name);
+
+/* sp_h_fed_config writes a config for node 73.12 to ini with data folder
+ * data and directory `directory` (checkpoints every 100 ms, escalation
+ * pass every second, no rate limit, 64 KiB bodies). */
+void sp_h_fed_config(const struct sp_h_fed *f, const char *ini, const char *data,
+		     const char *directory);
+
+/* sp_h_fed_start starts simpuld on f->ini and waits for its address;
+ * sp_h_fed_stop sends SIGTERM and asserts a clean exit. */
+void sp_h_fed_start(struct sp_h_fed *f);
+void sp_h_fed_stop(struct sp_h_fed *f);
+
+/* sp_h_call sends a request to the node (type: the Content-Type, or NULL),
+ * asserts the status, keeps the body in f->bodies and returns it parsed
+ * (NULL if not JSON; caller decrefs). */
+json_t *sp_h_call(struct sp_h_fed *f, const char *method, const char *path, const char *type,
+		  const void *body, size_t len, int want);
+
+/* sp_h_call_err expects a JSON error with code `code` and status want. */
+void sp_h_call_err(struct sp_h_fed *f, const char *method, const char *path, const char *type,
+		   const void *body, size_t len, int want, const char *code);
+
+/* sp_h_own_size: the node's own log size (GET /v1/status). */
+long long sp_h_own_size(struct sp_h_fed *f);
 
 #endif

@@ -18,8 +18,10 @@
  * finds every report in the same state; the CLI (submit, track, act,
  * query, verify-receipt); and privacy: the reporter's contact and the
  * rahasia text appear in no file of the data folder, not in the node's
- * log output, and not in any public HTTP response; and a directory file
- * with a corrupted entry, which stops start-up naming the entry.
+ * log output, and not in any public HTTP response; escalation: a report
+ * replicated from another node, submitted 20 days ago, gets its escalation
+ * entry from the node's timer and shows on the parent's overdue list; and
+ * a directory file with a corrupted entry, which stops start-up naming it.
  */
 #define _GNU_SOURCE /* memmem, nftw */
 #include "sp_testutil.h"
@@ -45,25 +47,16 @@
 #include "sp_node_harness.h"
 #include "sp_note.h"
 #include "sp_report.h"
+#include "sp_store.h"
 
-#define START_MS 15000
 #define CONTACT "kontak-rahasia-0812-555-0199@example.id"
 #define SECRET_TEXT "ISI-RAHASIA: pungutan liar di loket 3 oleh petugas X"
 #define NAME "Pelapor Anonim Budi"
 
 struct fixture {
-	char dir[PATH_MAX];       /* scratch */
-	char fed[PATH_MAX + 8];   /* federation folder */
-	char ini[PATH_MAX + 16];
-	char log[PATH_MAX + 16];
-	char data[PATH_MAX + 8];
-	char addr_file[PATH_MAX + 32];
-	char addr[64];
-	char root_vkey[300];
-	pid_t pid;
+	struct sp_h_fed f;                  /* federation, node 73.12, its responses */
 	uint8_t off_pk[32], off_sk[64];     /* officer of 73.12 */
 	uint8_t other_pk[32], other_sk[64]; /* officer of 73.11 */
-	json_t *public_bodies;              /* every response body, for the privacy check */
 	char cli_key[PATH_MAX + 16];        /* officer key file of 73.12 */
 };
 
@@ -78,204 +71,66 @@ static uint64_t now_ms(void)
 
 /* ---- federation and node --------------------------------------------------------- */
 
-static void wilayah(char *buf, size_t cap)
-{
-	const char *tail = strstr(__FILE__, "tests/unit/test_reports_api.c");
-	assert_non_null(tail);
-	snprintf(buf, cap, "%.*s../shared/data/wilayah.csv", (int)(tail - __FILE__), __FILE__);
-}
-
-static void read_root_vkey(void)
-{
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/federation.ini", g.fed);
-	char *ini = sp_h_slurp(path, NULL);
-	assert_non_null(ini);
-	char *v = strstr(ini, "\nroot_vkey = ");
-	assert_non_null(v);
-	sscanf(v + 13, "%299s", g.root_vkey);
-	free(ini);
-}
-
-/* enrol appends an officer record to the coordinator's directory log, as
- * the coordinator would: next index, previous hash, signed with its key. */
-static void enrol(const char *inst, const uint8_t pk[32], const char *name)
-{
-	char path[PATH_MAX + 32], key[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/directory.entries", g.fed);
-	snprintf(key, sizeof(key), "%s/keys/KEMENPANRB.key", g.fed);
-	struct sp_buf file;
-	sp_buf_init(&file);
-	assert_int_equal(sp_file_read(path, 64u << 20, &file), 0);
-	size_t pos = 0, last = 0, last_len = 0;
-	while (pos < file.len) {
-		last = pos + 2;
-		last_len = (size_t)file.p[pos] << 8 | file.p[pos + 1];
-		pos += 2 + last_len;
-	}
-	struct sp_entry prev, e = {0};
-	assert_int_equal(sp_entry_decode(file.p + last, last_len, &prev), 0);
-	struct sp_dir_officer o = {.role = SP_DIR_ROLE_PENGHUBUNG, .action = SP_DIR_ENROL};
-	snprintf(o.inst, sizeof(o.inst), "%s", inst);
-	snprintf(o.name, sizeof(o.name), "%s", name);
-	memcpy(o.key, pk, 32);
-	struct sp_buf body;
-	sp_buf_init(&body);
-	assert_int_equal(sp_dir_officer_encode(&o, &body), 0);
-	uint8_t csk[64], cpk[32];
-	assert_int_equal(sp_keyfile_load(key, cpk, csk, NULL, 0), 0);
-	e.version = SP_ENTRY_VERSION;
-	e.index = prev.index + 1;
-	sp_entry_hash(file.p + last, last_len, e.prev);
-	e.time_ms = now_ms() > prev.time_ms ? now_ms() : prev.time_ms;
-	e.type = SP_EV_OFFICER;
-	e.body = body.p;
-	e.body_len = body.len;
-	uint8_t *out;
-	size_t len;
-	assert_int_equal(sp_entry_sign(&e, csk, &out, &len), 0);
-	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
-	sp_buf_put(&file, hdr, 2);
-	sp_buf_put(&file, out, len);
-	assert_int_equal(sp_file_replace(path, file.p, file.len), 0);
-	free(out);
-	sp_buf_free(&body);
-	sp_buf_free(&file);
-}
-
 static void make_federation(void)
 {
-	char bin[PATH_MAX], csv[PATH_MAX], out[PATH_MAX + 16];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	wilayah(csv, sizeof(csv));
-	snprintf(out, sizeof(out), "%s/fedgen.out", g.dir);
-	const char *argv[] = {bin, "federation", "init", "--wilayah", csv, "--out", g.fed,
-			      "--subset", "73", NULL};
-	assert_int_equal(sp_h_run(argv, out, 60000), 0);
-	read_root_vkey();
+	sp_h_fed_init(&g.f, "reports_api");
 	sp_test_keypair(71, g.off_pk, g.off_sk);
 	sp_test_keypair(72, g.other_pk, g.other_sk);
-	enrol("73.12", g.off_pk, "Petugas Soppeng");
-	enrol("73.11", g.other_pk, "Petugas Barru");
+	sp_h_fed_enrol(&g.f, "73.12", g.off_pk, "Petugas Soppeng");
+	sp_h_fed_enrol(&g.f, "73.11", g.other_pk, "Petugas Barru");
 	/* a third officer, with a key file, for the CLI */
 	uint8_t seed[32], pk[32];
 	memset(seed, 73, sizeof(seed));
-	snprintf(g.cli_key, sizeof(g.cli_key), "%s/officer.key", g.dir);
+	snprintf(g.cli_key, sizeof(g.cli_key), "%s/officer.key", g.f.dir);
 	assert_int_equal(sp_keyfile_create(g.cli_key, seed, NULL, 0), 0);
 	assert_int_equal(sp_keyfile_load(g.cli_key, pk, NULL, NULL, 0), 0);
-	enrol("73.12", pk, "Petugas CLI");
-}
-
-static void write_config_to(const char *ini, const char *data, const char *directory)
-{
-	FILE *f = fopen(ini, "w");
-	assert_non_null(f);
-	fprintf(f,
-		"[node]\nid = 73.12\nfederation = simpul.local\nkey = %s/keys/73.12.key\n"
-		"seal_key = %s/keys/73.12.seal\ndata = %s\n"
-		"[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\nmax_body_bytes = 65536\n"
-		"[federation]\nroot_key = %s\ndirectory = %s\n"
-		"[checkpoint]\ninterval_ms = 100\n",
-		g.fed, g.fed, data, g.root_vkey, directory);
-	fclose(f);
-}
-
-static void write_config(void)
-{
-	write_config_to(g.ini, g.data, g.fed);
+	sp_h_fed_enrol(&g.f, "73.12", pk, "Petugas CLI");
 }
 
 static void node_start(void)
 {
-	char bin[PATH_MAX];
-	sp_h_bin(bin, sizeof(bin), "simpuld");
-	unlink(g.addr_file);
-	const char *argv[] = {bin, "--config", g.ini, NULL};
-	g.pid = sp_h_spawn(argv, g.log);
-	if (sp_h_wait_file(g.addr_file, START_MS) != 0) {
-		char *log = sp_h_slurp(g.log, NULL);
-		fail_msg("simpuld did not start; its log:\n%s", log ? log : "(none)");
-	}
-	char *a = sp_h_slurp(g.addr_file, NULL);
-	assert_non_null(a);
-	sscanf(a, "%63s", g.addr);
-	free(a);
+	sp_h_fed_start(&g.f);
 }
 
 static void node_stop(void)
 {
-	kill(g.pid, SIGTERM);
-	int code = sp_h_wait(g.pid, 15000);
-	if (code < 0) {
-		kill(g.pid, SIGKILL);
-		waitpid(g.pid, NULL, 0);
-	}
-	g.pid = 0;
-	assert_int_equal(code, 0);
+	sp_h_fed_stop(&g.f);
 }
 
 static int setup(void **state)
 {
-	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("reports_api"));
-	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
-	snprintf(g.ini, sizeof(g.ini), "%s/simpuld.ini", g.dir);
-	snprintf(g.log, sizeof(g.log), "%s/simpuld.log", g.dir);
-	snprintf(g.data, sizeof(g.data), "%s/data", g.dir);
-	snprintf(g.addr_file, sizeof(g.addr_file), "%s/simpuld.addr", g.data);
-	g.public_bodies = json_array();
 	make_federation();
-	write_config();
 	node_start();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	if (g.pid > 0) {
-		kill(g.pid, SIGKILL);
-		waitpid(g.pid, NULL, 0);
-	}
-	json_decref(g.public_bodies);
+	sp_h_fed_free(&g.f);
 	return 0;
 }
 
 /* ---- HTTP ------------------------------------------------------------------------------ */
 
-/* call sends a request, checks the status, keeps the body for the privacy
- * check and returns it parsed (NULL for a non-JSON body). */
+/* call sends a JSON request (sp_h_call: the body is kept for the privacy
+ * check) and returns the answer parsed. */
 static json_t *call(const char *method, const char *path, const char *body, int want)
 {
-	struct sp_h_resp r;
-	assert_int_equal(sp_h_http(g.addr, method, path, body ? "Content-Type: application/json\r\n"
-							      : NULL,
-				   body, body ? strlen(body) : 0, &r),
-			 0);
-	if (r.status != want)
-		fail_msg("%s %s: status %d, want %d: %s", method, path, r.status, want, r.body);
-	json_array_append_new(g.public_bodies, json_stringn(r.body, r.len));
-	json_t *j = json_loads(r.body, 0, NULL);
-	sp_h_resp_free(&r);
-	return j;
+	return sp_h_call(&g.f, method, path, body ? "application/json" : NULL, body,
+			 body ? strlen(body) : 0, want);
 }
 
 /* call_err expects a JSON error with this code. */
 static void call_err(const char *method, const char *path, const char *body, int want,
 		     const char *code)
 {
-	json_t *j = call(method, path, body, want);
-	assert_non_null(j);
-	const char *got = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
-	if (got == NULL || strcmp(got, code) != 0)
-		fail_msg("%s %s: error %s, want %s", method, path, got ? got : "(none)", code);
-	json_decref(j);
+	sp_h_call_err(&g.f, method, path, body ? "application/json" : NULL, body,
+		      body ? strlen(body) : 0, want, code);
 }
 
 static json_int_t own_size(void)
 {
-	json_t *s = call("GET", "/v1/status", NULL, 200);
-	json_int_t n = json_integer_value(json_object_get(json_object_get(s, "own_log"), "size"));
-	json_decref(s);
-	return n;
+	return (json_int_t)sp_h_own_size(&g.f);
 }
 
 static const char *jstr(json_t *o, const char *key)
@@ -366,9 +221,7 @@ static void act_refused(const struct submitted *s, const char *body, int http, c
 #define PUBLIK                                                                                 \
 	"{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","            \
 	"\"region\":\"73.12.03\",\"title\":\"Jalan rusak\",\"content\":\"Jalan poros Watansoppeng " \
-	"berlubang\",\"channel\":\"web\",\"attachments\":[{\"sha256\":\"" \
-	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"size\":1024,"   \
-	"\"media_type\":\"image/jpeg\"}]}"
+	"berlubang\",\"channel\":\"web\"}"
 #define ANONIM                                                                                 \
 	"{\"kind\":\"pengaduan\",\"visibility\":\"anonim\",\"category\":\"kesehatan\","        \
 	"\"region\":\"73.12\",\"title\":\"Puskesmas tutup\",\"content\":\"Tutup jam 10\","     \
@@ -394,7 +247,7 @@ static void test_submit_and_track(void **state)
 	assert_string_equal(jstr(j, "title"), "Jalan rusak");
 	assert_string_equal(jstr(j, "rule"), "default:73.12");
 	assert_string_equal(jstr(j, "reporter_proof"), "tracking_secret");
-	assert_int_equal(json_array_size(json_object_get(j, "attachments")), 1);
+	assert_int_equal(json_array_size(json_object_get(j, "attachments")), 0);
 	assert_int_equal(json_array_size(json_object_get(j, "holders")), 1);
 	assert_true(json_integer_value(json_object_get(j, "deadline")) > (json_int_t)now_ms());
 	json_decref(j);
@@ -570,7 +423,7 @@ static uint8_t *bundle_entry(uint64_t index, json_int_t size, size_t *len)
 	assert_true(size < 256);
 	snprintf(path, sizeof(path), "/logs/73.12/tile/entries/000.p/%d", (int)size);
 	struct sp_h_resp r;
-	assert_int_equal(sp_h_http(g.addr, "GET", path, NULL, NULL, 0, &r), 0);
+	assert_int_equal(sp_h_http(g.f.addr, "GET", path, NULL, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);
 	size_t pos = 0;
 	uint8_t *out = NULL;
@@ -594,7 +447,7 @@ static void test_receipt(void **state)
 	char path[128];
 	snprintf(path, sizeof(path), "%s/receipt", g_rah.path);
 	struct sp_h_resp r;
-	assert_int_equal(sp_h_http(g.addr, "GET", path, NULL, NULL, 0, &r), 0);
+	assert_int_equal(sp_h_http(g.f.addr, "GET", path, NULL, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);
 	json_t *st = call("GET", "/v1/status", NULL, 200);
 	struct sp_note_key k;
@@ -632,7 +485,7 @@ static char *cli(int want, const char *const *args)
 		n++;
 	}
 	argv[n] = NULL;
-	snprintf(out, sizeof(out), "%s/cli.out", g.dir);
+	snprintf(out, sizeof(out), "%s/cli.out", g.f.dir);
 	int code = sp_h_run(argv, out, 30000);
 	char *text = sp_h_slurp(out, NULL);
 	if (code != want)
@@ -643,8 +496,8 @@ static char *cli(int want, const char *const *args)
 static void test_cli(void **state)
 {
 	char url[96], rec[PATH_MAX + 16], ent[PATH_MAX + 32];
-	snprintf(url, sizeof(url), "http://%s", g.addr);
-	snprintf(rec, sizeof(rec), "%s/receipt.txt", g.dir);
+	snprintf(url, sizeof(url), "http://%s", g.f.addr);
+	snprintf(rec, sizeof(rec), "%s/receipt.txt", g.f.dir);
 	snprintf(ent, sizeof(ent), "%s.entry", rec);
 	const char *sub[] = {"submit", "--node", url, "--category", "air-bersih", "--region",
 			     "73.12.02", "--title", "Air mati", "--content", "Tiga hari air mati",
@@ -674,7 +527,7 @@ static void test_cli(void **state)
 	out = cli(0, verify);
 	assert_non_null(strstr(out, id));
 	free(out);
-	const char *wrong[] = {"verify-receipt", "--vkey", g.root_vkey, rec, ent, NULL};
+	const char *wrong[] = {"verify-receipt", "--vkey", g.f.root_vkey, rec, ent, NULL};
 	free(cli(1, wrong));
 	json_decref(st);
 	const char *query[] = {"query", "--node", url, "--status", "diverifikasi", NULL};
@@ -738,12 +591,12 @@ static void test_privacy(void **state)
 	json_decref(call("GET", "/v1/stats", NULL, 200));
 	node_stop(); /* everything flushed */
 	g_found = 0;
-	assert_int_equal(nftw(g.data, scan_file, 16, FTW_PHYS), 0);
+	assert_int_equal(nftw(g.f.data, scan_file, 16, FTW_PHYS), 0);
 	if (g_found)
 		fail_msg("reporter data in clear in %s", g_found_in);
-	scan_file(g.log, NULL, FTW_F, NULL);
+	scan_file(g.f.log, NULL, FTW_F, NULL);
 	assert_int_equal(g_found, 0);
-	char *all = json_dumps(g.public_bodies, 0);
+	char *all = json_dumps(g.f.bodies, 0);
 	for (size_t i = 0; i < 3; i++)
 		assert_null(strstr(all, g_needles[i]));
 	/* ...while the publik report's text is there to be found */
@@ -752,23 +605,122 @@ static void test_privacy(void **state)
 	node_start();
 }
 
+/* ---- deadlines ------------------------------------------------------------------------ */
+
+#define DAY_MS (24ull * 3600 * 1000)
+
+/* old_report signs, as the node of 73.11 would, entry 0 of its log: a
+ * publik report (no wrong door) routed to 73.12, submitted `age_ms` ago.
+ * Returns the entry (caller frees). */
+static uint8_t *old_report(uint64_t age_ms, size_t *len)
+{
+	char key[PATH_MAX + 32];
+	uint8_t pk[32], sk[64], *body, *out;
+	size_t blen;
+	snprintf(key, sizeof(key), "%s/keys/73.11.key", g.f.fed);
+	assert_int_equal(sp_keyfile_load(key, pk, sk, NULL, 0), 0);
+	struct sp_report r = {.kind = SP_REPORT_PENGADUAN, .vis = SP_REPORT_PUBLIK,
+			      .category = {"jalan", 5}, .region = {"73.12.03", 8},
+			      .title = {"Jembatan putus", 14}, .content = {"Sejak bulan lalu", 16},
+			      .routed_to = {"73.12", 5}, .channel = {"web", 3}, .has_tracking = 1};
+	randombytes_buf(r.tracking, sizeof(r.tracking));
+	assert_int_equal(sp_report_encode(&r, &body, &blen), 0);
+	struct sp_entry e = {.version = SP_ENTRY_VERSION, .time_ms = now_ms() - age_ms,
+			     .type = SP_EV_REPORT, .body = body, .body_len = blen};
+	assert_int_equal(sp_entry_sign(&e, sk, &out, len), 0);
+	free(body);
+	return out;
+}
+
+/* on_list: report id is on GET path's list. */
+static int on_list(const char *path, const char *id)
+{
+	json_t *j = call("GET", path, NULL, 200);
+	json_t *list = json_object_get(j, "reports"), *it;
+	size_t i;
+	int found = 0;
+	json_array_foreach(list, i, it)
+		found |= strcmp(jstr(it, "report_id"), id) == 0;
+	json_decref(j);
+	return found;
+}
+
+/* A report whose verify deadline passed long ago (submitted 20 days ago at
+ * another node, replicated here) gets an escalation entry from the node's
+ * timer (every second in this config) and is on its parent's overdue list.
+ * Real clocks throughout: the report is old, not the node's time shifted. */
+static void test_escalation(void **state)
+{
+	node_stop();
+	size_t len;
+	uint8_t *entry = old_report(20 * DAY_MS, &len), h[32];
+	struct sp_store *st;
+	struct sp_store_opts o = {.verify_threads = 1};
+	uint32_t log;
+	size_t accepted = 0;
+	const uint8_t *const ents[] = {entry};
+	struct sp_entry e;
+	assert_int_equal(sp_entry_decode(entry, len, &e), 0);
+	char store[PATH_MAX + 16];
+	snprintf(store, sizeof(store), "%s/store", g.f.data);
+	assert_int_equal(sp_store_open(store, &o, &st), 0);
+	assert_int_equal(sp_store_log_add(st, "simpul.local/73.11", e.author, &log), 0);
+	assert_int_equal(sp_store_insert(st, log, ents, &len, 1, &accepted), 0);
+	assert_int_equal(accepted, 1);
+	sp_store_close(st);
+	struct submitted old;
+	sp_entry_hash(entry, len, h);
+	sodium_bin2hex(old.id, sizeof(old.id), h, 32);
+	snprintf(old.path, sizeof(old.path), "/v1/reports/%s", old.id);
+	free(entry);
+	node_start();
+
+	json_t *j = NULL;
+	for (int waited = 0; waited < 10000; waited += 100) {
+		json_decref(j);
+		j = track(&old);
+		if (json_integer_value(json_object_get(j, "escalations")) > 0)
+			break;
+		usleep(100 * 1000);
+	}
+	assert_int_equal(json_integer_value(json_object_get(j, "escalations")), 1);
+	assert_true(json_is_true(json_object_get(j, "overdue")));
+	assert_string_equal(jstr(j, "status"), "diterima");
+	json_t *t = json_array_get(json_object_get(j, "trail"), 0);
+	assert_non_null(t);
+	assert_string_equal(jstr(t, "type"), "escalation");
+	assert_string_equal(jstr(t, "log"), "73.12");
+	assert_string_equal(jstr(t, "verdict"), "applied");
+	assert_int_equal(json_integer_value(json_object_get(t, "stage")), SP_STAGE_VERIFY);
+	assert_true(json_integer_value(json_object_get(t, "deadline")) <= (json_int_t)now_ms());
+	json_decref(j);
+	/* on the province's and the coordinator's overdue lists, not on a
+	 * sibling's; and written once: the next passes add nothing */
+	assert_true(on_list("/v1/reports?institution=73&overdue=1", old.id));
+	assert_true(on_list("/v1/reports?institution=KEMENPANRB&overdue=1", old.id));
+	assert_false(on_list("/v1/reports?institution=73.11&overdue=1", old.id));
+	json_int_t size = own_size();
+	usleep(2500 * 1000);
+	assert_int_equal(own_size(), size);
+}
+
 /* A directory file with one corrupted entry stops start-up, saying which. */
 static void test_bad_directory(void **state)
 {
 	char src[PATH_MAX + 32], bad[PATH_MAX + 16], ini[PATH_MAX + 16], data[PATH_MAX + 16],
 		log[PATH_MAX + 16], bin[PATH_MAX];
-	snprintf(src, sizeof(src), "%s/directory.entries", g.fed);
-	snprintf(bad, sizeof(bad), "%s/bad.entries", g.dir);
-	snprintf(ini, sizeof(ini), "%s/bad.ini", g.dir);
-	snprintf(data, sizeof(data), "%s/data-bad", g.dir);
-	snprintf(log, sizeof(log), "%s/bad.log", g.dir);
+	snprintf(src, sizeof(src), "%s/directory.entries", g.f.fed);
+	snprintf(bad, sizeof(bad), "%s/bad.entries", g.f.dir);
+	snprintf(ini, sizeof(ini), "%s/bad.ini", g.f.dir);
+	snprintf(data, sizeof(data), "%s/data-bad", g.f.dir);
+	snprintf(log, sizeof(log), "%s/bad.log", g.f.dir);
 	size_t len;
 	char *bytes = sp_h_slurp(src, &len);
 	assert_non_null(bytes);
 	bytes[len - 10] ^= 1; /* inside the last entry's signature */
 	assert_int_equal(sp_file_replace(bad, bytes, len), 0);
 	free(bytes);
-	write_config_to(ini, data, bad);
+	sp_h_fed_config(&g.f, ini, data, bad);
 	sp_h_bin(bin, sizeof(bin), "simpuld");
 	const char *argv[] = {bin, "--config", ini, NULL};
 	assert_int_equal(sp_h_run(argv, log, 20000), 1);
@@ -789,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_privacy),
+		cmocka_unit_test(test_escalation),
 		cmocka_unit_test(test_bad_directory),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
