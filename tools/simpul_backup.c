@@ -49,7 +49,7 @@ static int is_store(const char *dir)
 }
 
 /* backup_paths picks the store to read (DIR/store or DIR) and the folder
- * to write (NEWDIR/store or NEWDIR), creating the latter's parent. */
+ * to write (NEWDIR/store or NEWDIR). */
 static int backup_paths(const char *data, const char *out, char *src, char *dst)
 {
 	struct stat st;
@@ -63,10 +63,16 @@ static int backup_paths(const char *data, const char *out, char *src, char *dst)
 		return simpul_fail(SP_ERR_EXISTS, "%s exists; not overwriting it", out);
 	if (snprintf(dst, PATH_MAX, nested ? "%s/store" : "%s", out) >= PATH_MAX)
 		return simpul_fail(SP_ERR_ARG, "%s: path too long", out);
+	return SIMPUL_OK;
+}
+
+/* backup_write creates dst's parent folder and writes the checkpoint. */
+static int backup_write(struct sp_store *s, const char *dst)
+{
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", dst);
 	int rc = sp_mkdirs(dirname(parent), 0700);
-	return rc ? simpul_fail(rc, "creating %s", parent) : SIMPUL_OK;
+	return rc ? rc : sp_store_backup(s, dst);
 }
 
 /* backup_list prints every log of s with its size and checkpoint size. */
@@ -104,7 +110,7 @@ static int backup_run(const char *src, const char *dst)
 	}
 	if (rc)
 		return simpul_fail(rc, "opening store %s", src);
-	rc = sp_store_backup(s, dst);
+	rc = backup_write(s, dst);
 	if (rc == 0)
 		backup_list(s);
 	sp_store_close(s);
