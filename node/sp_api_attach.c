@@ -46,6 +46,9 @@ static const struct {
 
 #define N_ALLOWED (sizeof(allowed) / sizeof(allowed[0]))
 
+/* REFUSE sets the JSON error for code on res and evaluates to code. */
+#define REFUSE(res, code, ...) (sp_http_reply_error((res), (code), __VA_ARGS__), (code))
+
 const char *sp_api_attach_type(const char *type, size_t len)
 {
 	for (size_t i = 0; type && i < N_ALLOWED; i++)
@@ -160,11 +163,14 @@ static int get_attachment(struct sp_http_req *req, struct sp_http_resp *res)
 	if (rc == SP_ERR_CORRUPT)
 		sp_logx(sp_node_log(n), SP_LOGX_ERROR, "attach", "stored attachment %s is corrupt",
 			sp_http_param(req, "sha256"));
+	/* the reply keeps the type pointer: use the table's static string */
+	const char *type = sp_api_attach_type(info.media_type, strlen(info.media_type));
 	if (rc == 0) {
 		sp_http_cache(res, "public, max-age=31536000, immutable");
 		rc = sp_http_reply_buf(res, 200,
-				       info.flags & SP_ATTACH_SEALED ? "application/octet-stream"
-								     : info.media_type,
+				       type && !(info.flags & SP_ATTACH_SEALED)
+					       ? type
+					       : "application/octet-stream",
 				       &b);
 	}
 	sp_buf_free(&b);
@@ -180,14 +186,14 @@ int sp_api_attach_refs(struct sp_node *n, const struct sp_report *r, struct sp_h
 		struct sp_attach_info info;
 		int rc = sp_store_attach_get(sp_node_store(n), at->sha256, &info, NULL);
 		if (rc == SP_ERR_NOT_FOUND)
-			return sp_http_reply_error(res, rc, "attachment %zu is not held here: "
+			return REFUSE(res, rc, "attachment %zu is not held here: "
 						   "upload it first (POST /v1/attachments)", i);
 		if (rc == 0 && (info.flags & SP_ATTACH_SEALED))
-			return sp_http_reply_error(res, SP_ERR_SEALED,
+			return REFUSE(res, SP_ERR_SEALED,
 						   "attachment %zu is a sealed file", i);
 		if (rc == 0 && (info.size != at->size || strlen(info.media_type) != at->media_type.n ||
 				memcmp(info.media_type, at->media_type.p, at->media_type.n) != 0))
-			return sp_http_reply_error(res, SP_ERR_HASH_MISMATCH,
+			return REFUSE(res, SP_ERR_HASH_MISMATCH,
 						   "attachment %zu: the stored file has size %llu "
 						   "and type %s", i, (unsigned long long)info.size,
 						   info.media_type);
@@ -258,13 +264,13 @@ static int decode_inline(struct sp_node *n, struct sp_str b64, const char *type,
 		return SP_ERR_NOMEM;
 	if (sodium_base642bin(*out, cap, b64.p, b64.n, NULL, len, NULL,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 || *len == 0)
-		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
+		return REFUSE(res, SP_ERR_HTTP_BAD_REQUEST,
 					   "attachment data must be standard base64 of a file");
 	if (*len > max_bytes(n) - SP_REPORT_NONCE_BYTES - crypto_aead_xchacha20poly1305_ietf_ABYTES)
-		return sp_http_reply_error(res, SP_ERR_HTTP_TOO_LARGE, "attachment over %zu bytes",
+		return REFUSE(res, SP_ERR_HTTP_TOO_LARGE, "attachment over %zu bytes",
 					   max_bytes(n));
 	if (!magic_ok(type, *out, *len))
-		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
+		return REFUSE(res, SP_ERR_HTTP_BAD_REQUEST,
 					   "attachment data is not a %s file", type);
 	return 0;
 }
@@ -277,7 +283,7 @@ int sp_api_attach_seal(struct sp_node *n, const uint8_t key[SP_REPORT_CKEY_BYTES
 	uint8_t *plain = NULL;
 	size_t len = 0;
 	if (type == NULL)
-		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
+		return REFUSE(res, SP_ERR_HTTP_BAD_REQUEST,
 					   "attachment media_type '%.64s' is not accepted",
 					   at->media_type.p);
 	int rc = decode_inline(n, b64, type, &plain, &len, res);
