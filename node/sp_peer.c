@@ -127,8 +127,10 @@ static void ours_rebuild(struct sp_peer *p)
 		ours_set(p, id);
 }
 
-/* plan_view is our note set as the WANT planner should see it: the own log
- * and frozen logs look complete, so they are never asked for. */
+/* plan_view is our note set as the WANT planner should see it: sizes
+ * include the batches still in the ingest pipeline; the own log, frozen
+ * logs and logs whose pipeline is full look complete, so they are not
+ * asked for (now). */
 static struct sp_gossip_note *plan_view(struct sp_peer *p)
 {
 	struct sp_gossip_note *v = malloc((p->ours.n + 1) * sizeof(*v));
@@ -138,9 +140,13 @@ static struct sp_gossip_note *plan_view(struct sp_peer *p)
 	for (size_t i = 0; i < p->ours.n; i++) {
 		uint32_t id;
 		struct sp_log_info info;
-		if (sp_store_log_find(p->store, v[i].origin, &id) == 0 &&
-		    sp_store_log_info(p->store, id, &info) == 0 && (info.own || info.frozen))
+		if (sp_store_log_find(p->store, v[i].origin, &id) != 0 ||
+		    sp_store_log_info(p->store, id, &info) != 0)
+			continue;
+		if (info.own || info.frozen || sp_peer_lane_full(p, id))
 			v[i].size = UINT64_MAX >> 1;
+		else
+			v[i].size = sp_peer_lane_size(p, id, info.size);
 	}
 	return v;
 }
@@ -150,6 +156,15 @@ static struct sp_gossip_note *plan_view(struct sp_peer *p)
 static const char *peer_name(const struct sp_peer_conn *c)
 {
 	return c->their_inst[0] ? c->their_inst : "?";
+}
+
+/* log_frozen: a log's writer contradicted itself (evidence kept). */
+static void log_frozen(struct sp_peer *p, struct sp_peer_conn *c, uint32_t id, const char *what)
+{
+	struct sp_log_info info = {0};
+	sp_store_log_info(p->store, id, &info);
+	sp_logx(p->log, SP_LOGX_WARN, "peer", "%s: evidence kept, log frozen origin=%s peer=%s", what,
+		info.origin, peer_name(c));
 }
 
 /* drop closes a session for reason rc, logged once. */
@@ -481,28 +496,14 @@ static void on_auth(struct sp_peer_conn *c, const struct sp_gossip_auth *a)
 
 /* ---- receiving: exchange ------------------------------------------------------------------- */
 
-/* put_checkpoint verifies and stores a replica's checkpoint, once we hold
- * the entries it covers: a node serves (tlog-tiles) only checkpoints it
- * can back with tiles. Until then the entries' own checks stand, and the
- * checkpoint comes again with later notes and batches. */
+/* put_checkpoint stores a checkpoint from the peer's notes (see
+ * sp_peer_checkpoint_put); a contradiction is evidence, not an error. */
 static int put_checkpoint(struct sp_peer *p, struct sp_peer_conn *c, uint32_t id,
 			  const char *cp, size_t len)
 {
-	struct sp_note note;
-	struct sp_checkpoint body;
-	struct sp_log_info held;
-	if (sp_note_parse(cp, len, &note) != 0 ||
-	    sp_checkpoint_parse(note.text, note.text_len, &body) != 0)
-		return SP_ERR_CHECKPOINT;
-	if (sp_store_log_info(p->store, id, &held) != 0 || body.size > held.size)
-		return 0;
-	int rc = sp_store_checkpoint_put(p->store, id, cp, len);
+	int rc = sp_peer_checkpoint_put(p, id, cp, len);
 	if (rc == SP_ERR_INCONSISTENT) {
-		struct sp_log_info info;
-		sp_store_log_info(p->store, id, &info);
-		sp_logx(p->log, SP_LOGX_WARN, "peer",
-			"checkpoint contradicts the log: evidence kept, log frozen origin=%s peer=%s",
-			info.origin, peer_name(c));
+		log_frozen(p, c, id, "checkpoint contradicts the log");
 		return 0;
 	}
 	return rc;
@@ -558,53 +559,35 @@ static void on_want(struct sp_peer_conn *c, const struct sp_gossip_want *w)
 	serve_wants(c);
 }
 
-/* check_entries_checkpoint: the checkpoint is signed by the log's key and,
- * when we hold the size it proves from, extends our tree. */
-static int check_entries_checkpoint(struct sp_peer *p, const struct sp_log_info *info,
-				    const struct sp_gossip_entries *e)
-{
-	struct sp_note_key k;
-	struct sp_checkpoint cp;
-	if (sp_note_key_init(&k, info->origin, SP_NOTE_TYPE_ED25519, info->pk) != 0 ||
-	    sp_checkpoint_open(e->checkpoint, e->checkpoint_len, &k, &cp) != 0)
-		return SP_ERR_BAD_SIGNATURE;
-	if (e->proof_from == 0 || e->proof_from > info->size)
-		return 0;
-	uint8_t old_root[32];
-	int rc = sp_store_root(p->store, info->id, e->proof_from, old_root);
-	if (rc == 0)
-		rc = sp_merkle_verify_consistency(e->proof_from, cp.size, old_root, cp.root,
-						  (const sp_hash *)e->proof, e->nproof);
-	return rc ? SP_ERR_PROOF : 0;
-}
-
-/* ingest stores a batch; 0, or the error that makes the peer hostile. */
-static int ingest(struct sp_peer_conn *c, const struct sp_log_info *info,
-		  const struct sp_gossip_entries *e, int unsolicited)
+/* queue_batch hands a received batch (and its frame) to the ingest
+ * pipeline; unsolicited ones are dropped when the pipeline is full (the
+ * notes bring them back as WANTs). */
+static void queue_batch(struct sp_peer_conn *c, const struct sp_log_info *info,
+			struct sp_gossip_msg *m, uint8_t **bufp, int unsolicited)
 {
 	struct sp_peer *p = c->p;
-	size_t acc = 0;
-	int rc = sp_store_insert(p->store, info->id, e->entries, e->lens, e->count, &acc);
-	atomic_fetch_add(&p->st.entries_in, acc);
-	if (acc) {
-		ours_set(p, info->id);
-		atomic_store(&p->dirty, 1); /* relay: push and announce */
+	if (unsolicited && sp_peer_lane_full(p, info->id))
+		return;
+	struct sp_peer_job *j = calloc(1, sizeof(*j));
+	struct sp_peer_ev *ev = calloc(1, sizeof(*ev));
+	if (j == NULL || ev == NULL) {
+		free(j);
+		free(ev);
+		return; /* asked for again: the range is no longer pending */
 	}
-	if (rc == SP_ERR_FORK) {
-		sp_logx(p->log, SP_LOGX_WARN, "peer", "fork: evidence kept, log frozen origin=%s peer=%s",
-			info->origin, peer_name(c));
-		return 0;
-	}
-	if (rc == SP_ERR_BUSY || (unsolicited && (rc == SP_ERR_GAP || rc == SP_ERR_WRONG_INDEX)))
-		return 0; /* frozen log; a push that raced our own catch-up */
-	if (rc)
-		atomic_fetch_add(&p->st.entries_bad, e->count - acc);
-	return rc;
+	atomic_fetch_add(&c->refs, 1);
+	*j = (struct sp_peer_job){.c = c, .id = info->id, .unsolicited = unsolicited,
+				  .buf = *bufp, .m = *m, .ev = ev};
+	*bufp = NULL;
+	m->alloc = NULL; /* the job owns the decoded arrays now */
+	if (sp_peer_ingest_queue(p, j, info->size) != 0)
+		sp_peer_job_free(j);
 }
 
-static void on_entries(struct sp_peer_conn *c, const struct sp_gossip_entries *e)
+static void on_entries(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t **bufp)
 {
 	struct sp_peer *p = c->p;
+	const struct sp_gossip_entries *e = &m->u.entries;
 	int rc = sp_gossip_session_answered(&c->plan, e->origin, e->origin_len, e->first, e->count);
 	int unsolicited = rc != 0;
 	if (rc == SP_ERR_RANGE && !c->eager) {
@@ -618,27 +601,39 @@ static void on_entries(struct sp_peer_conn *c, const struct sp_gossip_entries *e
 	snprintf(origin, sizeof(origin), "%.*s", (int)e->origin_len, e->origin);
 	uint32_t id;
 	struct sp_log_info info;
-	if (e->count == 0 || sp_store_log_find(p->store, origin, &id) != 0 ||
-	    sp_store_log_info(p->store, id, &info) != 0 || info.own) {
-		do_wants(c);
-		return;
+	if (e->count > 0 && sp_store_log_find(p->store, origin, &id) == 0 &&
+	    sp_store_log_info(p->store, id, &info) == 0 && !info.own && !info.frozen) {
+		long j = sp_peer_nset_find(&c->peer_notes, e->origin, e->origin_len);
+		if (j >= 0 && c->peer_notes.v[j].size < e->first + e->count)
+			c->peer_notes.v[j].size = e->first + e->count;
+		queue_batch(c, &info, m, bufp, unsolicited);
 	}
-	if (e->checkpoint && (rc = check_entries_checkpoint(p, &info, e)) != 0) {
-		refuse(c, rc, "checkpoint or consistency proof does not verify");
-		return;
-	}
-	if ((rc = ingest(c, &info, e, unsolicited)) != 0) {
-		refuse(c, rc, "entries refused");
-		return;
-	}
-	if (e->checkpoint && (rc = put_checkpoint(p, c, id, e->checkpoint, e->checkpoint_len)) != 0) {
-		refuse(c, rc, "checkpoint refused");
-		return;
-	}
-	long j = sp_peer_nset_find(&c->peer_notes, e->origin, e->origin_len);
-	if (j >= 0 && c->peer_notes.v[j].size < e->first + e->count)
-		c->peer_notes.v[j].size = e->first + e->count;
 	do_wants(c);
+}
+
+/* on_ingested takes a batch back from the pipeline: counts, relays,
+ * refuses a sender whose batch failed its checks, asks for more. */
+static void on_ingested(struct sp_peer *p, struct sp_peer_job *j)
+{
+	struct sp_peer_conn *c = j->c;
+	sp_peer_lane_done(p, j->id);
+	atomic_fetch_add(&p->st.entries_in, j->acc);
+	if (j->acc) {
+		ours_set(p, j->id);
+		atomic_store(&p->dirty, 1); /* relay: push and announce */
+	}
+	if (j->fork)
+		log_frozen(p, c, j->id, "fork");
+	if (j->cp_fork)
+		log_frozen(p, c, j->id, "checkpoint contradicts the log");
+	if (j->rc) {
+		atomic_fetch_add(&p->st.entries_bad, j->m.u.entries.count - j->acc);
+		if (!c->dead)
+			refuse(c, j->rc, j->why ? j->why : "entries refused");
+	}
+	for (struct sp_peer_conn *o = p->conns; o; o = o->next)
+		if (o->state == SP_PEER_READY && !o->dead)
+			do_wants(o);
 }
 
 /* on_lazy takes ANNOUNCE and IHAVE: the peer's new sizes, to WANT from. */
@@ -665,7 +660,7 @@ static void on_error(struct sp_peer_conn *c, const struct sp_gossip_error *e)
 	drop(c, SP_ERR_CLOSED, "closed by the peer");
 }
 
-static void dispatch(struct sp_peer_conn *c, const struct sp_gossip_msg *m)
+static void dispatch(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t **bufp)
 {
 	if (m->type == SP_GOSSIP_ERROR)
 		on_error(c, &m->u.error);
@@ -680,7 +675,7 @@ static void dispatch(struct sp_peer_conn *c, const struct sp_gossip_msg *m)
 	else if (m->type == SP_GOSSIP_WANT)
 		on_want(c, &m->u.want);
 	else if (m->type == SP_GOSSIP_ENTRIES)
-		on_entries(c, &m->u.entries);
+		on_entries(c, m, bufp);
 	else if (m->type == SP_GOSSIP_ANNOUNCE)
 		on_lazy(c, &m->u.announce, 1);
 	else if (m->type == SP_GOSSIP_IHAVE)
@@ -688,8 +683,11 @@ static void dispatch(struct sp_peer_conn *c, const struct sp_gossip_msg *m)
 	/* GRAFT, PRUNE, COSIGN, ATTACH_WANT, ATTACH: not acted on yet */
 }
 
-static void on_frame(struct sp_peer_conn *c, uint8_t *buf, size_t len)
+/* on_frame handles one received frame; an ENTRIES batch may take the
+ * buffer (*bufp set to NULL). */
+static void on_frame(struct sp_peer_conn *c, uint8_t **bufp, size_t len)
 {
+	uint8_t *buf = *bufp;
 	struct sp_peer *p = c->p;
 	atomic_fetch_add(&p->st.msgs_in, 1);
 	if (c->state == SP_PEER_READY) {
@@ -706,7 +704,7 @@ static void on_frame(struct sp_peer_conn *c, uint8_t *buf, size_t len)
 	struct sp_gossip_msg m;
 	int rc = sp_gossip_decode(buf, len, &m);
 	if (rc == 0)
-		dispatch(c, &m);
+		dispatch(c, &m, bufp);
 	else
 		refuse(c, rc, "malformed message");
 	sp_gossip_msg_free(&m);
@@ -745,7 +743,7 @@ static void handle(struct sp_peer *p, struct sp_peer_ev *e)
 		return;
 	case SP_PEER_EV_MSG:
 		if (!c->dead)
-			on_frame(c, e->buf, e->len);
+			on_frame(c, &e->buf, e->len);
 		if (!c->dead)
 			sp_peer_net_consumed(c);
 		return;
@@ -758,6 +756,9 @@ static void handle(struct sp_peer *p, struct sp_peer_ev *e)
 	case SP_PEER_EV_WRITABLE:
 		if (!c->dead && c->state == SP_PEER_READY)
 			serve_wants(c);
+		return;
+	case SP_PEER_EV_INGESTED:
+		on_ingested(p, e->job);
 		return;
 	}
 }
@@ -851,7 +852,9 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
 	p->async.data = p->tick.data = p;
 	*out = p; /* from here sp_peer_stop + sp_peer_free clean up */
 	ours_rebuild(p);
-	rc = sp_peer_net_start(p);
+	rc = sp_peer_ingest_start(p);
+	if (rc == 0)
+		rc = sp_peer_net_start(p);
 	if (rc == 0)
 		uv_timer_start(&p->tick, on_tick, SP_PEER_TICK_MS, SP_PEER_TICK_MS);
 	return rc;
@@ -862,6 +865,7 @@ void sp_peer_stop(struct sp_peer *p)
 	if (p == NULL)
 		return;
 	sp_peer_net_stop(p);
+	sp_peer_ingest_stop(p);
 	uv_timer_stop(&p->tick);
 	if (!uv_is_closing((uv_handle_t *)&p->tick))
 		uv_close((uv_handle_t *)&p->tick, NULL);
@@ -882,6 +886,7 @@ void sp_peer_free(struct sp_peer *p)
 		nng_stream_listener_free(p->listener);
 	nng_aio_free(p->accept_aio);
 	sp_peer_nset_free(&p->ours);
+	sp_peer_ingest_free(p);
 	pthread_mutex_destroy(&p->ev_mu);
 	sodium_memzero(p->sk, sizeof(p->sk));
 	free(p);

@@ -26,6 +26,8 @@
 #define SP_PEER_TX_LOW (512u << 10)  /* serve more WANTs while below this */
 #define SP_PEER_CONNS_MAX 256        /* connections, in and out */
 #define SP_PEER_WINDOW 16            /* WANT ranges we keep outstanding per peer */
+#define SP_PEER_LANE_JOBS 4          /* batches received, not yet stored, per log */
+#define SP_PEER_JOBS_MAX 32          /* ... and in all (each <= SP_GOSSIP_RECV_MAX) */
 #define SP_PEER_HANDSHAKE_MS 10000   /* HELLO + AUTH must be done by then */
 #define SP_PEER_STALL_MS 20000       /* no send progress, or no answer, for this long */
 #define SP_PEER_TICK_MS 250          /* gossip round: notes, pushes, timeouts */
@@ -98,7 +100,36 @@ struct sp_peer_dial {
 	uint8_t peer_key[32];
 };
 
-enum sp_peer_ev_type { SP_PEER_EV_CONN, SP_PEER_EV_MSG, SP_PEER_EV_DOWN, SP_PEER_EV_WRITABLE };
+enum sp_peer_ev_type {
+	SP_PEER_EV_CONN,
+	SP_PEER_EV_MSG,
+	SP_PEER_EV_DOWN,
+	SP_PEER_EV_WRITABLE,
+	SP_PEER_EV_INGESTED
+};
+
+/* One received ENTRIES batch on its way to the store (sp_peer_ingest.c).
+ * Made on the loop, run on the ingest thread, handed back to the loop. */
+struct sp_peer_job {
+	struct sp_peer_job *next;
+	struct sp_peer_conn *c;  /* the sender (holds a ref) */
+	uint32_t id;             /* the log */
+	int unsolicited;         /* an eager push, not an answer */
+	uint8_t *buf;            /* the frame, owned; m borrows it */
+	struct sp_gossip_msg m;  /* ENTRIES, owned (sp_gossip_msg_free) */
+	struct sp_peer_ev *ev;   /* allocated with the job: how it comes back */
+	/* results, set by the ingest thread */
+	int rc;                  /* 0, or what makes the sender hostile */
+	const char *why;         /* with rc: which check failed */
+	size_t acc;              /* new entries stored */
+	int fork, cp_fork;       /* evidence kept, log frozen */
+};
+
+/* A log's batches in the pipeline (loop thread). */
+struct sp_peer_lane {
+	unsigned jobs;           /* queued or being stored */
+	uint64_t next;           /* the log's size once they are stored */
+};
 
 struct sp_peer_ev {
 	enum sp_peer_ev_type type;
@@ -108,6 +139,7 @@ struct sp_peer_ev {
 	int err;                 /* CONN, DOWN: nng error */
 	uint8_t *buf;            /* MSG, owned */
 	size_t len;
+	struct sp_peer_job *job; /* INGESTED, owned */
 	struct sp_peer_ev *next;
 };
 
@@ -142,6 +174,17 @@ struct sp_peer {
 	unsigned nconns;
 	struct sp_peer_nset ours; /* every log held, rebuilt each round */
 	struct sp_peer_stats st;
+
+	/* ingest pipeline (sp_peer_ingest.c) */
+	pthread_t ing_thread;
+	int ing_started;
+	pthread_mutex_t ing_mu;  /* guards the queue and ing_stop */
+	pthread_cond_t ing_cv;
+	struct sp_peer_job *ing_head, *ing_tail;
+	int ing_stop;
+	struct sp_peer_lane *lanes; /* by log id: loop thread only */
+	size_t nlanes;
+	unsigned njobs;          /* jobs in the pipeline: loop thread only */
 };
 
 /* ---- sp_peer_net.c: transport --------------------------------------------------- */
@@ -166,8 +209,13 @@ int sp_peer_net_send(struct sp_peer_conn *c, const uint8_t *msg, size_t len, con
  * limit_ms. */
 int sp_peer_net_stalled(struct sp_peer_conn *c, uint64_t now, uint64_t limit_ms);
 
-/* sp_peer_ev_free frees an event and what it holds (stream, buffer, ref). */
+/* sp_peer_ev_free frees an event and what it holds (stream, buffer, job,
+ * ref). */
 void sp_peer_ev_free(struct sp_peer_ev *e);
+
+/* sp_peer_net_post_job hands a finished job back to the loop (any thread;
+ * takes ownership; a stopping module frees it). */
+void sp_peer_net_post_job(struct sp_peer *p, struct sp_peer_job *j);
 
 /* sp_peer_net_queued: bytes waiting to be sent; sets tx_wait so that a
  * WRITABLE event comes when the queue drains below SP_PEER_TX_LOW. */
@@ -187,6 +235,32 @@ void sp_peer_net_redial(struct sp_peer *p, int slot, int reset);
 
 /* sp_peer_net_take_events takes the queued events (loop thread). */
 struct sp_peer_ev *sp_peer_net_take_events(struct sp_peer *p);
+
+/* ---- sp_peer_ingest.c: the ingest pipeline -------------------------------------------- */
+
+/* Start the ingest thread; stop it (joining: the store is unused after),
+ * dropping queued jobs; free the lanes after sp_peer_ingest_stop. */
+int sp_peer_ingest_start(struct sp_peer *p);
+void sp_peer_ingest_stop(struct sp_peer *p);
+void sp_peer_ingest_free(struct sp_peer *p);
+
+/* sp_peer_ingest_queue (loop thread) queues job j (taking ownership) for
+ * the ingest thread; durable is the log's stored size now. */
+int sp_peer_ingest_queue(struct sp_peer *p, struct sp_peer_job *j, uint64_t durable);
+void sp_peer_job_free(struct sp_peer_job *j);
+
+/* Lanes (loop thread): the size log id will have once its queued batches
+ * are stored (durable if none); whether it may take no more; one job of it
+ * came back. */
+uint64_t sp_peer_lane_size(struct sp_peer *p, uint32_t id, uint64_t durable);
+int sp_peer_lane_full(struct sp_peer *p, uint32_t id);
+void sp_peer_lane_done(struct sp_peer *p, uint32_t id);
+
+/* sp_peer_checkpoint_put verifies and stores a replica's checkpoint once we
+ * hold the entries it covers (before that: 0, nothing stored).
+ * SP_ERR_INCONSISTENT: it contradicts the log (evidence kept, log frozen).
+ * Any thread. */
+int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_t len);
 
 /* ---- sp_peer_nset.c: note sets ------------------------------------------------------ */
 

@@ -38,6 +38,7 @@ void sp_peer_ev_free(struct sp_peer_ev *e)
 	if (e->st)
 		nng_stream_free(e->st);
 	free(e->buf);
+	sp_peer_job_free(e->job);
 	if (e->c)
 		sp_peer_net_unref(e->c);
 	free(e);
@@ -75,6 +76,14 @@ static void post_conn_ev(struct sp_peer_conn *c, enum sp_peer_ev_type type, int 
 	atomic_fetch_add(&c->refs, 1);
 	*e = (struct sp_peer_ev){.type = type, .c = c, .err = err, .buf = buf, .len = len};
 	post(c->p, e);
+}
+
+void sp_peer_net_post_job(struct sp_peer *p, struct sp_peer_job *j)
+{
+	struct sp_peer_ev *e = j->ev;
+	j->ev = NULL;
+	*e = (struct sp_peer_ev){.type = SP_PEER_EV_INGESTED, .job = j};
+	post(p, e);
 }
 
 struct sp_peer_ev *sp_peer_net_take_events(struct sp_peer *p)

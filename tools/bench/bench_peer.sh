@@ -4,7 +4,9 @@
 # node B (73, its parent) starts empty and dials A; the script times until
 # B holds all N (every entry's signature checked by B's store), and prints
 # entries/s next to the raw Ed25519 verify rate measured in the same run
-# (simpul-bench's raw figures).
+# (simpul-bench's raw line, and its store-only replica ingest for
+# comparison), B's CPU time, bytes on the wire per entry against the entry
+# size, and the idle traffic on the link afterwards.
 #
 # usage: tools/bench/bench_peer.sh BUILD_DIR [N]   (a Release build)
 set -eu
@@ -59,5 +61,22 @@ RATE=$(echo "$N / $SECS" | bc -l)
 BYTES=$(curl -s "http://$B/metrics" | sed -n 's/^simpul_peer_bytes_total{dir="in"} //p')
 printf 'catch-up of %d entries: %.2f s (from B starting, handshake included), %.0f entries/s\n' \
 	"$N" "$SECS" "$RATE"
-printf 'bytes received by B: %s (%.0f per entry)\n' "$BYTES" "$(echo "$BYTES / $N" | bc -l)"
-"$BUILD/tools/bench/simpul-bench" --help >/dev/null 2>&1 || true
+TCK=$(getconf CLK_TCK)
+CPU=$(awk -v t="$TCK" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$PB/stat")
+A=$(cat "$T/73.12/data/simpuld.addr")
+ESIZE=$(curl -s "http://$A/logs/73.12/tile/entries/000" | wc -c)
+ESIZE=$(echo "($ESIZE - 512) / 256" | bc -l)
+printf 'bytes received by B: %s = %.0f per entry, entries %.0f bytes: %.2f x entry size\n' \
+	"$BYTES" "$(echo "$BYTES / $N" | bc -l)" "$ESIZE" "$(echo "$BYTES / $N / $ESIZE" | bc -l)"
+printf 'B: %s CPU-seconds (%.0f us per entry)\n' "$CPU" "$(echo "$CPU * 1000000 / $N" | bc -l)"
+sleep 1
+I0=$(curl -s "http://$B/metrics" | awk '/^simpul_peer_bytes_total/ { s += $2 } END { print s }')
+sleep 10
+I1=$(curl -s "http://$B/metrics" | awk '/^simpul_peer_bytes_total/ { s += $2 } END { print s }')
+printf 'idle link, both directions: %.0f bytes/s\n' "$(echo "($I1 - $I0) / 10" | bc -l)"
+kill $PA $PB; wait $PA $PB 2>/dev/null || true; PA=; PB=
+RAW=$("$BUILD/tools/bench/simpul-bench" --entries 10000 --dir "$T/sb" --simpul "$BUILD/tools/simpul" |
+	grep -E '^raw|^replica ingest')
+echo "$RAW"
+V=$(echo "$RAW" | sed -n 's/.*verify \([0-9]*\)\/s.*/\1/p')
+printf 'replication = %.2f x (2 x raw verify %s/s)\n' "$(echo "$RATE / (2 * $V)" | bc -l)" "$V"

@@ -1,0 +1,230 @@
+/*
+ * sp_peer_ingest.c - sp_peer's ingest pipeline: received ENTRIES batches
+ * are checked and stored on a thread of their own, so that the loop keeps
+ * serving, asking and receiving while signatures are verified.
+ *
+ * The loop queues a job per batch (sp_peer_ingest_queue); the ingest
+ * thread takes them in order (so the batches of a log reach the store in
+ * the order they arrived), checks the batch's checkpoint and consistency
+ * proof, calls sp_store_insert (which verifies the signatures on all
+ * cores), stores the checkpoint, and hands the job back to the loop as an
+ * SP_PEER_EV_INGESTED event. The loop keeps, per log, a lane: the batches
+ * queued and the size the log will have once they are stored, which the
+ * WANT planner takes as our size (so the next range is asked for at once)
+ * and which bounds the pipeline (SP_PEER_LANE_JOBS per log,
+ * SP_PEER_JOBS_MAX in all).
+ *
+ * Threads: lanes are loop-thread state; the job queue is guarded by
+ * ing_mu. sp_peer_ingest_stop joins the thread, so the store is no longer
+ * used once it returns.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_err.h"
+#include "sp_peer_int.h"
+
+/* ---- checks on the ingest thread -------------------------------------------------------- */
+
+/* check_checkpoint: the batch's checkpoint is signed by the log's key and,
+ * when we hold the size it proves from, extends our tree. */
+static int check_checkpoint(struct sp_peer *p, const struct sp_log_info *info,
+			    const struct sp_gossip_entries *e)
+{
+	struct sp_note_key k;
+	struct sp_checkpoint cp;
+	if (sp_note_key_init(&k, info->origin, SP_NOTE_TYPE_ED25519, info->pk) != 0 ||
+	    sp_checkpoint_open(e->checkpoint, e->checkpoint_len, &k, &cp) != 0)
+		return SP_ERR_BAD_SIGNATURE;
+	if (e->proof_from == 0 || e->proof_from > info->size)
+		return 0;
+	uint8_t old_root[32];
+	int rc = sp_store_root(p->store, info->id, e->proof_from, old_root);
+	if (rc == 0)
+		rc = sp_merkle_verify_consistency(e->proof_from, cp.size, old_root, cp.root,
+						  (const sp_hash *)e->proof, e->nproof);
+	return rc ? SP_ERR_PROOF : 0;
+}
+
+int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_t len)
+{
+	struct sp_note note;
+	struct sp_checkpoint body;
+	struct sp_log_info held;
+	if (sp_note_parse(cp, len, &note) != 0 ||
+	    sp_checkpoint_parse(note.text, note.text_len, &body) != 0)
+		return SP_ERR_CHECKPOINT;
+	if (sp_store_log_info(p->store, id, &held) != 0 || body.size > held.size)
+		return 0;
+	return sp_store_checkpoint_put(p->store, id, cp, len);
+}
+
+/* insert stores the batch; forks, frozen logs and gaps are not the
+ * sender's fault (a gap: an earlier batch of the lane failed, or a push
+ * raced our own catch-up; the range is asked for again). */
+static int insert(struct sp_peer *p, struct sp_peer_job *j)
+{
+	const struct sp_gossip_entries *e = &j->m.u.entries;
+	int rc = sp_store_insert(p->store, j->id, e->entries, e->lens, e->count, &j->acc);
+	if (rc == SP_ERR_FORK)
+		j->fork = 1;
+	if (rc == SP_ERR_FORK || rc == SP_ERR_BUSY || rc == SP_ERR_GAP ||
+	    (j->unsolicited && rc == SP_ERR_WRONG_INDEX))
+		return 0;
+	return rc;
+}
+
+static void job_run(struct sp_peer *p, struct sp_peer_job *j)
+{
+	const struct sp_gossip_entries *e = &j->m.u.entries;
+	struct sp_log_info info;
+	int rc = sp_store_log_info(p->store, j->id, &info);
+	if (rc == 0 && e->first > info.size)
+		return; /* a gap: asked for again once the lane is empty */
+	if (rc == 0 && e->checkpoint && (rc = check_checkpoint(p, &info, e)) != 0)
+		j->why = "checkpoint or consistency proof does not verify";
+	if (rc == 0 && (rc = insert(p, j)) != 0)
+		j->why = "entries refused";
+	if (rc == 0 && e->checkpoint &&
+	    (rc = sp_peer_checkpoint_put(p, j->id, e->checkpoint, e->checkpoint_len)) != 0) {
+		if (rc == SP_ERR_INCONSISTENT)
+			j->cp_fork = 1, rc = 0;
+		else
+			j->why = "checkpoint refused";
+	}
+	j->rc = rc;
+}
+
+static void *ingest_main(void *arg)
+{
+	struct sp_peer *p = arg;
+	pthread_mutex_lock(&p->ing_mu);
+	for (;;) {
+		while (p->ing_head == NULL && !p->ing_stop)
+			pthread_cond_wait(&p->ing_cv, &p->ing_mu);
+		if (p->ing_stop)
+			break;
+		struct sp_peer_job *j = p->ing_head;
+		p->ing_head = j->next;
+		if (p->ing_head == NULL)
+			p->ing_tail = NULL;
+		pthread_mutex_unlock(&p->ing_mu);
+		job_run(p, j);
+		sp_peer_net_post_job(p, j);
+		pthread_mutex_lock(&p->ing_mu);
+	}
+	pthread_mutex_unlock(&p->ing_mu);
+	return NULL;
+}
+
+/* ---- queue ------------------------------------------------------------------------------ */
+
+void sp_peer_job_free(struct sp_peer_job *j)
+{
+	if (j == NULL)
+		return;
+	sp_gossip_msg_free(&j->m);
+	free(j->buf);
+	free(j->ev);
+	if (j->c)
+		sp_peer_net_unref(j->c);
+	free(j);
+}
+
+int sp_peer_ingest_start(struct sp_peer *p)
+{
+	pthread_mutex_init(&p->ing_mu, NULL);
+	pthread_cond_init(&p->ing_cv, NULL);
+	if (pthread_create(&p->ing_thread, NULL, ingest_main, p) != 0)
+		return SP_ERR_NOMEM;
+	p->ing_started = 1;
+	return 0;
+}
+
+void sp_peer_ingest_stop(struct sp_peer *p)
+{
+	if (!p->ing_started)
+		return;
+	pthread_mutex_lock(&p->ing_mu);
+	p->ing_stop = 1;
+	pthread_cond_signal(&p->ing_cv);
+	pthread_mutex_unlock(&p->ing_mu);
+	pthread_join(p->ing_thread, NULL);
+	p->ing_started = 0;
+	while (p->ing_head) {
+		struct sp_peer_job *j = p->ing_head;
+		p->ing_head = j->next;
+		sp_peer_job_free(j);
+	}
+	p->ing_tail = NULL;
+}
+
+void sp_peer_ingest_free(struct sp_peer *p)
+{
+	free(p->lanes);
+	p->lanes = NULL;
+	p->nlanes = 0;
+	pthread_mutex_destroy(&p->ing_mu);
+	pthread_cond_destroy(&p->ing_cv);
+}
+
+/* lane returns log id's lane, growing the table; NULL without memory. */
+static struct sp_peer_lane *lane(struct sp_peer *p, uint32_t id)
+{
+	if (id >= p->nlanes) {
+		size_t n = (size_t)id + 16;
+		struct sp_peer_lane *v = realloc(p->lanes, n * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		memset(v + p->nlanes, 0, (n - p->nlanes) * sizeof(*v));
+		p->lanes = v;
+		p->nlanes = n;
+	}
+	return &p->lanes[id];
+}
+
+int sp_peer_lane_full(struct sp_peer *p, uint32_t id)
+{
+	return p->njobs >= SP_PEER_JOBS_MAX ||
+	       (id < p->nlanes && p->lanes[id].jobs >= SP_PEER_LANE_JOBS);
+}
+
+uint64_t sp_peer_lane_size(struct sp_peer *p, uint32_t id, uint64_t durable)
+{
+	if (id >= p->nlanes || p->lanes[id].jobs == 0 || p->lanes[id].next < durable)
+		return durable;
+	return p->lanes[id].next;
+}
+
+int sp_peer_ingest_queue(struct sp_peer *p, struct sp_peer_job *j, uint64_t durable)
+{
+	const struct sp_gossip_entries *e = &j->m.u.entries;
+	struct sp_peer_lane *l = lane(p, j->id);
+	if (l == NULL)
+		return SP_ERR_NOMEM;
+	uint64_t base = sp_peer_lane_size(p, j->id, durable);
+	if (e->first <= base && e->first + e->count > base)
+		l->next = e->first + e->count;
+	else
+		l->next = base;
+	l->jobs++;
+	p->njobs++;
+	j->next = NULL;
+	pthread_mutex_lock(&p->ing_mu);
+	if (p->ing_tail)
+		p->ing_tail->next = j;
+	else
+		p->ing_head = j;
+	p->ing_tail = j;
+	pthread_cond_signal(&p->ing_cv);
+	pthread_mutex_unlock(&p->ing_mu);
+	return 0;
+}
+
+void sp_peer_lane_done(struct sp_peer *p, uint32_t id)
+{
+	if (id < p->nlanes && p->lanes[id].jobs > 0)
+		p->lanes[id].jobs--;
+	if (p->njobs > 0)
+		p->njobs--;
+}
