@@ -107,9 +107,9 @@ static int nd_wilayah(const struct nd *n, const char *given, char *out, size_t c
 				   "../share/simpul/wilayah.csv"};
 	snprintf(out, cap, "%s", given);
 	for (size_t i = 0; access(out, R_OK) != 0; i++) {
-		if (i == sizeof(rel) / sizeof(rel[0]) || n->bin_dir[0] == '\0')
+		if (i == sizeof(rel) / sizeof(rel[0]) || n->bin_dir[0] == '\0' ||
+		    snprintf(out, cap, "%s/%s", n->bin_dir, rel[i]) >= (int)cap)
 			return -1;
-		snprintf(out, cap, "%s/%s", n->bin_dir, rel[i]);
 	}
 	return 0;
 }
