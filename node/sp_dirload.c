@@ -113,6 +113,24 @@ static int check_chain(const struct frames *f, const uint8_t root[32], const cha
 	return 0;
 }
 
+/* check_own: on the coordinator's own node the directory log is its own
+ * log (a copy of the `federation init` store): the file must be a prefix
+ * of it, byte for byte. */
+static int check_own(struct sp_store *s, uint32_t id, const struct frames *f)
+{
+	struct sp_buf e;
+	sp_buf_init(&e);
+	int rc = 0;
+	for (size_t i = 0; i < f->n && rc == 0; i++) {
+		e.len = 0;
+		rc = sp_store_entry(s, id, i, &e);
+		if (rc == 0 && (e.len != f->len[i] || memcmp(e.p, f->p[i], e.len) != 0))
+			rc = SP_ERR_INCONSISTENT;
+	}
+	sp_buf_free(&e);
+	return rc;
+}
+
 /* store_file puts the file's entries (and checkpoint) into the store. */
 static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
 		      struct sp_dirload *d)
@@ -138,7 +156,12 @@ static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_log
 	if (rc == 0)
 		rc = sp_store_log_add(s, origin, c->root_key.pk, &d->log_id);
 	size_t added = 0;
+	struct sp_log_info li = {0};
 	if (rc == 0)
+		sp_store_log_info(s, d->log_id, &li);
+	if (rc == 0 && li.own)
+		rc = check_own(s, d->log_id, &f);
+	else if (rc == 0)
 		rc = sp_store_insert(s, d->log_id, f.p, f.len, f.n, &added);
 	if (rc)
 		sp_logx(log, SP_LOGX_ERROR, "dir", "directory %s not stored in log %s: %s (%s)", path,
@@ -151,7 +174,7 @@ static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_log
 		origin, added);
 	struct sp_buf cp;
 	sp_buf_init(&cp);
-	if (sp_file_read(cp_path, SP_NOTE_MAX, &cp) == 0 && cp.len > 0) {
+	if (!li.own && sp_file_read(cp_path, SP_NOTE_MAX, &cp) == 0 && cp.len > 0) {
 		rc = sp_store_checkpoint_put(s, d->log_id, (const char *)cp.p, cp.len);
 		if (rc)
 			sp_logx(log, SP_LOGX_ERROR, "dir", "%s: checkpoint refused: %s (%s)", cp_path,

@@ -119,6 +119,12 @@ int simpul_log_export_main(int argc, char **argv);
 int simpul_demo_main(int argc, char **argv);
 int simpul_backup_main(int argc, char **argv);
 int simpul_federation_main(int argc, char **argv);
+/* simpul_federation_up.c: a local federation of simpuld processes */
+int simpul_federation_up_main(int argc, char **argv);
+int simpul_federation_down_main(int argc, char **argv);
+int simpul_federation_status_main(int argc, char **argv);
+int simpul_federation_kill_main(int argc, char **argv);
+int simpul_federation_start_main(int argc, char **argv);
 int simpul_submit_main(int argc, char **argv);
 int simpul_track_main(int argc, char **argv);
 int simpul_act_main(int argc, char **argv);

@@ -18,6 +18,11 @@ static int simpul_federation_init_main(int argc, char **argv);
 
 static const struct simpul_cmd federation_cmds[] = {
 	{"init", simpul_federation_init_main, "generate keys, directory and routing rules"},
+	{"up", simpul_federation_up_main, "run a local federation: a simpuld per institution"},
+	{"down", simpul_federation_down_main, "stop every node of the local federation"},
+	{"status", simpul_federation_status_main, "show the nodes, their logs and sizes"},
+	{"kill", simpul_federation_kill_main, "kill one node (an outage)"},
+	{"start", simpul_federation_start_main, "start one node again"},
 	{NULL, NULL, NULL},
 };
 
