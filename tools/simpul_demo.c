@@ -25,7 +25,7 @@
 
 #define DEMO_ORIGIN "demo.simpul.id/73.12"
 #define DEMO_REGION "73.12" /* Kabupaten Soppeng, Sulawesi Selatan */
-#define DEMO_WILAYAH "../shared/data/wilayah.csv"
+#define DEMO_WILAYAH "config/wilayah.csv"
 #define MAX_PLACES 512
 #define NAME_MAX_LEN 64
 

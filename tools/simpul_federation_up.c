@@ -286,10 +286,22 @@ static int spawn(const struct fu_fed *f, const char *id)
 	node_path(f, id, "data/simpuld.addr", addr, sizeof(addr));
 	unlink(addr);
 	fflush(NULL);
+	/* The child holds the write end of a close-on-exec pipe: the read
+	 * returns at its exec (or exit), so the pid file never names a
+	 * process that is not simpuld yet (node_pid would call it dead). */
+	int ex[2];
+	if (pipe(ex) != 0)
+		return simpul_fail(SP_ERR_IO, "pipe");
+	fcntl(ex[0], F_SETFD, FD_CLOEXEC);
+	fcntl(ex[1], F_SETFD, FD_CLOEXEC);
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(ex[0]);
+		close(ex[1]);
 		return simpul_fail(SP_ERR_IO, "fork");
+	}
 	if (pid == 0) {
+		close(ex[0]);
 		int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		int in = open("/dev/null", O_RDONLY);
 		if (out < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
@@ -298,6 +310,11 @@ static int spawn(const struct fu_fed *f, const char *id)
 		execl(f->bin, "simpuld", "--config", ini, (char *)NULL);
 		_exit(127);
 	}
+	close(ex[1]);
+	char b;
+	while (read(ex[0], &b, 1) < 0 && errno == EINTR)
+		;
+	close(ex[0]);
 	char line[32];
 	int n = snprintf(line, sizeof(line), "%ld\n", (long)pid);
 	int rc = sp_file_replace(pidf, line, (size_t)n);

@@ -99,11 +99,11 @@ static int nd_paths(struct nd *n, const char *dir, const char *http)
 }
 
 /* nd_wilayah finds the region list: the path given, else the repository's
- * copy next to a build tree (BIN/../../../shared/data), else an installed
+ * copy next to a build tree (BIN/../../config), else an installed
  * one (BIN/../share/simpul). 0, or -1 if none is readable. */
 static int nd_wilayah(const struct nd *n, const char *given, char *out, size_t cap)
 {
-	const char *const rel[] = {"../../../shared/data/wilayah.csv",
+	const char *const rel[] = {"../../config/wilayah.csv",
 				   "../share/simpul/wilayah.csv"};
 	snprintf(out, cap, "%s", given);
 	for (size_t i = 0; access(out, R_OK) != 0; i++) {

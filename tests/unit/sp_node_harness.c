@@ -338,7 +338,7 @@ void sp_h_fed_init(struct sp_h_fed *f, const char *name)
 	sp_h_bin(bin, sizeof(bin), "simpul");
 	snprintf(out, sizeof(out), "%s/fedgen.out", f->dir);
 	const char *argv[] = {bin, "federation", "init", "--wilayah",
-			      SP_SOURCE_DIR "/../shared/data/wilayah.csv", "--out", f->fed,
+			      SP_WILAYAH, "--out", f->fed,
 			      "--subset", "73", NULL};
 	assert_int_equal(sp_h_run(argv, out, 60000), 0);
 	read_root_vkey(f);

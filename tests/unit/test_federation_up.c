@@ -117,10 +117,7 @@ static int setup(void **state)
 {
 	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("fedup"));
 	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
-	const char *tail = strstr(__FILE__, "tests/unit/test_federation_up.c");
-	assert_non_null(tail);
-	snprintf(g.csv, sizeof(g.csv), "%.*s../shared/data/wilayah.csv", (int)(tail - __FILE__),
-		 __FILE__);
+	snprintf(g.csv, sizeof(g.csv), "%s", SP_WILAYAH);
 	return 0;
 }
 

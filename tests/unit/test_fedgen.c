@@ -8,8 +8,8 @@
  * hold the keys the records publish; delegation lets a kabupaten enrol its
  * own units; a --subset run holds only its provinces; usage errors.
  *
- * wilayah.csv is found next to the source tree (../shared/data, from
- * __FILE__); without it the tests skip.
+ * The region list is the one the product ships, config/wilayah.csv (all
+ * provinces, kabupaten/kota and kecamatan); without it the tests skip.
  */
 #include "sp_testutil.h"
 
@@ -40,14 +40,10 @@ static void path_fmt(char *out, const char *a, const char *b)
 	assert_true(n > 0 && n < PATH_MAX);
 }
 
-/* find_wilayah: <source root>/../shared/data/wilayah.csv, or 0. */
+/* find_wilayah: the shipped config/wilayah.csv, or 0. */
 static int find_wilayah(void)
 {
-	const char *tail = strstr(__FILE__, "tests/unit/test_fedgen.c");
-	if (__FILE__[0] != '/' || tail == NULL)
-		return 0;
-	snprintf(g_wilayah, sizeof(g_wilayah), "%.*s../shared/data/wilayah.csv",
-		 (int)(tail - __FILE__), __FILE__);
+	snprintf(g_wilayah, sizeof(g_wilayah), "%s", SP_WILAYAH);
 	return access(g_wilayah, R_OK) == 0;
 }
 

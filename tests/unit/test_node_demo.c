@@ -40,7 +40,7 @@ struct demo {
 
 static void wilayah(char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s/../shared/data/wilayah.csv", SP_SOURCE_DIR);
+	snprintf(buf, cap, "%s", SP_WILAYAH);
 }
 
 /* parse_reports reads the 'report ID VISIBILITY CATEGORY REGION -> INST'

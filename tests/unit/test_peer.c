@@ -67,9 +67,7 @@ static struct {
 
 static void wilayah(char *buf, size_t cap)
 {
-	const char *tail = strstr(__FILE__, "tests/unit/test_peer.c");
-	assert_non_null(tail);
-	snprintf(buf, cap, "%.*s../shared/data/wilayah.csv", (int)(tail - __FILE__), __FILE__);
+	snprintf(buf, cap, "%s", SP_WILAYAH);
 }
 
 static void make_federation(void)

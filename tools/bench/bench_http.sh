@@ -9,7 +9,7 @@ set -euo pipefail
 BUILD=$(cd "${1:?usage: bench_http.sh BUILD_DIR [SECONDS]}" && pwd)
 SECS=${2:-15}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-WILAYAH="$SRC/../shared/data/wilayah.csv"
+WILAYAH="$SRC/config/wilayah.csv"
 command -v wrk >/dev/null || { echo "bench_http: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 T=$(mktemp -d /tmp/simpul-bench-http.XXXXXX)
 PID=""

@@ -16,7 +16,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d)
 trap 'kill $PA $PB 2>/dev/null || true; rm -rf "$T"' EXIT
 PA=; PB=
-"$BUILD/tools/simpul" federation init --wilayah "$SRC/../shared/data/wilayah.csv" --out "$T/fed" \
+"$BUILD/tools/simpul" federation init --wilayah "$SRC/config/wilayah.csv" --out "$T/fed" \
 	--subset 73 >/dev/null
 ROOT=$(sed -n 's/^root_vkey = //p' "$T/fed/federation.ini")
 conf() { # id listen peers
