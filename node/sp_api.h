@@ -24,9 +24,20 @@ extern const struct sp_http_route sp_api_reports_routes[];
 /* /v1/attachments, /v1/attachments/{sha256}: upload and fetch files. */
 extern const struct sp_http_route sp_api_attach_routes[];
 
+/* POST /v1/reports/{id}/open (an officer's signed request to read a
+ * sealed report), GET /v1/directory/institutions/{id}: sp_api_sealed.c. */
+extern const struct sp_http_route sp_api_sealed_routes[];
+
+/* The sealed API's per-node state: the signatures of recent open requests
+ * (replays). sp_api_sealed_new makes it (*out is the caller's; SP_ERR_NOMEM),
+ * sp_api_sealed_free releases it (NULL: no-op). Thread-safe. */
+struct sp_api_sealed;
+int sp_api_sealed_new(struct sp_api_sealed **out);
+void sp_api_sealed_free(struct sp_api_sealed *s);
+
 /* ---- attachments, for submissions (sp_api_attach.c) ---- */
 
-#define SP_ATTACH_AD "simpul/attach/v1\n" /* AEAD associated data, then the media type */
+#define SP_ATTACH_AD SP_REPORT_ATTACH_AD /* AEAD associated data, then the media type */
 
 struct sp_node;
 
@@ -56,9 +67,9 @@ int sp_api_attach_seal(struct sp_node *n, const uint8_t key[SP_REPORT_CKEY_BYTES
 int sp_api_attach_store_sealed(struct sp_node *n, const struct sp_report_attachment *at,
 			       const struct sp_buf *blob);
 
-/* sp_api_attach_open decrypts a sealed blob with the report's content key
- * into a new buffer *plain (caller frees). SP_ERR_SEALED if it does not
- * open, SP_ERR_NOMEM. */
+/* sp_api_attach_open is sp_report_open_blob (kept for its callers): it
+ * decrypts a sealed blob with the report's content key into a new buffer
+ * *plain (caller frees). SP_ERR_SEALED if it does not open, SP_ERR_NOMEM. */
 int sp_api_attach_open(const uint8_t key[SP_REPORT_CKEY_BYTES], const char *media_type,
 		       const uint8_t *blob, size_t len, uint8_t **plain, size_t *plain_len);
 

@@ -10,12 +10,13 @@
  *
  * Rahasia files are encrypted by the node at submission with the report's
  * content key (the key of its sealed envelope, sealed to every reader),
- * XChaCha20-Poly1305-IETF with a fresh nonce, AD SP_ATTACH_AD || media
- * type; the stored blob is nonce || ciphertext, addressed by its own
- * SHA-256, and that hash is what the entry lists. The plaintext exists
- * only in the request's memory (zeroed after): it never reaches the store,
- * so it is in no file and no response. Anyone may fetch the blob; only a
- * reader of the report can open it (sp_api_attach_open).
+ * XChaCha20-Poly1305-IETF with a fresh nonce, AD SP_REPORT_ATTACH_AD ||
+ * media type (sp_report_seal_blob); the stored blob is nonce || ciphertext,
+ * addressed by its own SHA-256, and that hash is what the entry lists. The
+ * plaintext exists only in the request's memory (zeroed after): it never
+ * reaches the store, so it is in no file and no response. Anyone may fetch
+ * the blob; only a reader of the report can open it (sp_report_open_blob,
+ * with the content key POST /v1/reports/{id}/open gives an officer).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -203,54 +204,10 @@ int sp_api_attach_refs(struct sp_node *n, const struct sp_report *r, struct sp_h
 	return 0;
 }
 
-/* seal_blob appends nonce || ciphertext of plain to blob. */
-static int seal_blob(const uint8_t key[SP_REPORT_CKEY_BYTES], const char *type,
-		     const uint8_t *plain, size_t len, struct sp_buf *blob)
-{
-	size_t ad_len = strlen(SP_ATTACH_AD) + strlen(type);
-	size_t n = SP_REPORT_NONCE_BYTES + len + crypto_aead_xchacha20poly1305_ietf_ABYTES;
-	uint8_t *ad = malloc(ad_len), *out = malloc(n);
-	if (ad == NULL || out == NULL) {
-		free(ad);
-		free(out);
-		return SP_ERR_NOMEM;
-	}
-	memcpy(ad, SP_ATTACH_AD, strlen(SP_ATTACH_AD));
-	memcpy(ad + strlen(SP_ATTACH_AD), type, strlen(type));
-	randombytes_buf(out, SP_REPORT_NONCE_BYTES);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(out + SP_REPORT_NONCE_BYTES, NULL, plain, len,
-						   ad, ad_len, NULL, out, key);
-	sp_buf_put(blob, out, n);
-	free(ad);
-	free(out);
-	return blob->err;
-}
-
 int sp_api_attach_open(const uint8_t key[SP_REPORT_CKEY_BYTES], const char *media_type,
 		       const uint8_t *blob, size_t len, uint8_t **plain, size_t *plain_len)
 {
-	size_t over = SP_REPORT_NONCE_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
-	size_t ad_len = strlen(SP_ATTACH_AD) + strlen(media_type);
-	uint8_t *ad = len > over ? malloc(ad_len) : NULL;
-	*plain = ad ? malloc(len - over) : NULL;
-	if (*plain == NULL) {
-		free(ad);
-		return len > over ? SP_ERR_NOMEM : SP_ERR_SEALED;
-	}
-	memcpy(ad, SP_ATTACH_AD, strlen(SP_ATTACH_AD));
-	memcpy(ad + strlen(SP_ATTACH_AD), media_type, strlen(media_type));
-	unsigned long long n;
-	int ok = crypto_aead_xchacha20poly1305_ietf_decrypt(
-			 *plain, &n, NULL, blob + SP_REPORT_NONCE_BYTES, len - SP_REPORT_NONCE_BYTES,
-			 ad, ad_len, blob, key) == 0;
-	free(ad);
-	if (!ok) {
-		free(*plain);
-		*plain = NULL;
-		return SP_ERR_SEALED;
-	}
-	*plain_len = (size_t)n;
-	return 0;
+	return sp_report_open_blob(key, media_type, blob, len, plain, plain_len);
 }
 
 /* decode_inline reads a base64 file into a new buffer (caller zeroes and
@@ -266,7 +223,7 @@ static int decode_inline(struct sp_node *n, struct sp_str b64, const char *type,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 || *len == 0)
 		return REFUSE(res, SP_ERR_HTTP_BAD_REQUEST,
 					   "attachment data must be standard base64 of a file");
-	if (*len > max_bytes(n) - SP_REPORT_NONCE_BYTES - crypto_aead_xchacha20poly1305_ietf_ABYTES)
+	if (*len > max_bytes(n) - SP_REPORT_BLOB_OVERHEAD)
 		return REFUSE(res, SP_ERR_HTTP_TOO_LARGE, "attachment over %zu bytes",
 					   max_bytes(n));
 	if (!magic_ok(type, *out, *len))
@@ -288,7 +245,7 @@ int sp_api_attach_seal(struct sp_node *n, const uint8_t key[SP_REPORT_CKEY_BYTES
 					   at->media_type.p);
 	int rc = decode_inline(n, b64, type, &plain, &len, res);
 	if (rc == 0)
-		rc = seal_blob(key, type, plain, len, blob);
+		rc = sp_report_seal_blob(key, type, plain, len, blob);
 	if (plain)
 		sodium_memzero(plain, len);
 	free(plain);

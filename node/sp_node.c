@@ -34,6 +34,7 @@ static const struct sp_http_route *const api_tables[] = {
 	sp_api_status_routes,
 	sp_api_reports_routes,
 	sp_api_attach_routes,
+	sp_api_sealed_routes,
 	NULL,
 };
 
@@ -64,6 +65,7 @@ struct sp_node {
 	struct sp_http *http;
 	struct sp_dirload *dl;        /* the directory (read-only once started) */
 	struct sp_reports *reports;   /* report index, derived from the logs */
+	struct sp_api_sealed *sealed; /* recent open requests (sp_api_sealed.c) */
 	struct sp_peer *peer;         /* replication with other nodes (sp_peer.h) */
 	uv_timer_t esc_timer;         /* overdue reports -> escalation entries */
 	int esc_busy;
@@ -91,6 +93,7 @@ const char *sp_node_vkey(struct sp_node *n) { return n->vkey; }
 uint64_t sp_node_uptime_ms(struct sp_node *n) { return mono_ms() - n->t0_ms; }
 const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
 struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
+struct sp_api_sealed *sp_node_sealed(struct sp_node *n) { return n->sealed; }
 
 int sp_node_find_log(struct sp_node *n, const char *inst, uint32_t *id)
 {
@@ -511,6 +514,8 @@ static int start_reports(struct sp_node *n)
 	if (rc == 0)
 		rc = sp_reports_new(&ro, &n->reports);
 	if (rc == 0)
+		rc = sp_api_sealed_new(&n->sealed);
+	if (rc == 0)
 		rc = sp_reports_rebuild(n->reports);
 	if (rc)
 		sp_logx(n->log, SP_LOGX_ERROR, "reports", "cannot start: %s", sp_errname(rc));
@@ -659,6 +664,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	if (loop_up)
 		uv_loop_close(&n->loop);
 	sp_reports_free(n->reports);
+	sp_api_sealed_free(n->sealed);
 	sp_dirload_free(n->dl);
 	sp_peer_free(n->peer);
 	pthread_mutex_destroy(&n->defer_mu);

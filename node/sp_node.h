@@ -67,6 +67,10 @@ const char *sp_node_vkey(struct sp_node *n);
 const struct sp_dirload *sp_node_dir(struct sp_node *n);
 struct sp_reports *sp_node_reports(struct sp_node *n);
 
+/* sp_node_sealed: the sealed API's replay table (sp_api.h). */
+struct sp_api_sealed;
+struct sp_api_sealed *sp_node_sealed(struct sp_node *n);
+
 /* sp_node_uptime_ms: milliseconds since the node started. */
 uint64_t sp_node_uptime_ms(struct sp_node *n);
 

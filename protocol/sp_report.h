@@ -76,6 +76,7 @@
 #include <stdint.h>
 
 #include "sp_cal.h"
+#include "sp_cbor.h"
 #include "sp_entry.h"
 #include "sp_event.h"
 
@@ -326,6 +327,59 @@ int sp_report_open_key(const struct sp_report_key *keys, size_t n, const char *i
  * (authentication fails), SP_ERR_NOMEM. */
 int sp_report_open(const struct sp_report_sealed *s, const uint8_t key[SP_REPORT_CKEY_BYTES],
 		   uint8_t **plain, size_t *plain_len);
+
+/* ---- sealed attachments ------------------------------------------------- */
+
+#define SP_REPORT_ATTACH_AD "simpul/attach/v1\n" /* AEAD associated data, then the media type */
+#define SP_REPORT_BLOB_OVERHEAD (SP_REPORT_NONCE_BYTES + 16) /* nonce + AEAD tag */
+
+/* sp_report_seal_blob appends to out the sealed form of a rahasia
+ * report's file: a fresh nonce (24) || XChaCha20-Poly1305-IETF of plain
+ * under the report's content key, AD SP_REPORT_ATTACH_AD || media_type.
+ * Errors: SP_ERR_ARG, SP_ERR_NOMEM (out->err). */
+int sp_report_seal_blob(const uint8_t key[SP_REPORT_CKEY_BYTES], const char *media_type,
+			const uint8_t *plain, size_t len, struct sp_buf *out);
+
+/* sp_report_open_blob decrypts such a blob into a new buffer *plain
+ * (caller frees with free()). Errors: SP_ERR_SEALED (too short, or it does
+ * not authenticate: wrong key, type or bytes), SP_ERR_NOMEM, SP_ERR_ARG. */
+int sp_report_open_blob(const uint8_t key[SP_REPORT_CKEY_BYTES], const char *media_type,
+			const uint8_t *blob, size_t len, uint8_t **plain, size_t *plain_len);
+
+/* ---- an officer's signed request to open a sealed report --------------- */
+
+/* An officer asks a node holding a key copy to open a report for them
+ * (POST /v1/reports/{id}/open, docs/api.md). The signed message is
+ *
+ *   SP_REPORT_OPEN_DOMAIN || report (32) || officer key (32)
+ *     || issued (8 bytes, big-endian ms) || purpose (the rest)
+ *
+ * so it names the report, the person, the moment and why. The node keeps
+ * recent signatures to refuse replays within the window. */
+#define SP_REPORT_OPEN_DOMAIN "simpul/open/v1\n"
+#define SP_REPORT_PURPOSE_MAX 256
+#define SP_REPORT_OPEN_WINDOW_MS (5u * 60 * 1000) /* |now - issued| allowed */
+
+struct sp_report_open_req {
+	uint8_t report[SP_HASH_BYTES];
+	uint64_t issued_ms;
+	struct sp_str purpose; /* 1..SP_REPORT_PURPOSE_MAX bytes, no NUL; borrowed */
+	uint8_t officer[SP_KEY_BYTES];
+	uint8_t sig[SP_SIG_BYTES];
+};
+
+/* sp_report_open_req_sign sets q->officer from officer_sk and signs the
+ * other fields into q->sig. Errors: SP_ERR_ARG, SP_ERR_REPORT_FIELD
+ * (purpose), SP_ERR_NOMEM. */
+int sp_report_open_req_sign(struct sp_report_open_req *q,
+			    const uint8_t officer_sk[SP_SECRET_BYTES]);
+
+/* sp_report_open_req_verify checks, in this order, the purpose
+ * (SP_ERR_REPORT_FIELD), the signature (SP_ERR_BAD_SIGNATURE) and that
+ * issued is within window_ms of now_ms either way (SP_ERR_REPLAY: stale
+ * or from the future). Pure: the caller supplies the clock. */
+int sp_report_open_req_verify(const struct sp_report_open_req *q, uint64_t now_ms,
+			      uint64_t window_ms);
 
 /* ---- state from the trail ---------------------------------------------- */
 

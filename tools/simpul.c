@@ -30,6 +30,7 @@ static const struct simpul_cmd top_cmds[] = {
 	{"submit", simpul_submit_main, "submit a complaint to a node"},
 	{"track", simpul_track_main, "show a report's state and trail (and save its receipt)"},
 	{"act", simpul_act_main, "sign and send an officer's or reporter's action"},
+	{"open", simpul_open_main, "read a sealed report as an officer (signed request)"},
 	{"query", simpul_query_main, "list reports by institution, status, region, time"},
 	{"verify-receipt", simpul_verify_receipt_main, "check a report receipt offline"},
 	{NULL, NULL, NULL},

@@ -128,6 +128,7 @@ int simpul_federation_start_main(int argc, char **argv);
 int simpul_submit_main(int argc, char **argv);
 int simpul_track_main(int argc, char **argv);
 int simpul_act_main(int argc, char **argv);
+int simpul_open_main(int argc, char **argv);
 int simpul_query_main(int argc, char **argv);
 int simpul_verify_receipt_main(int argc, char **argv);
 

@@ -5,12 +5,18 @@
  *   simpul submit         submit a complaint; prints its id and tracking secret
  *   simpul track          a report's state and public trail (and its receipt)
  *   simpul act            an officer's (or reporter's) action, signed here
+ *   simpul open           an officer reads a sealed report (signed request)
  *   simpul query          list reports by institution, status, region, time
  *   simpul verify-receipt check a tlog-proof receipt offline
  *
  * Officer actions are signed locally with the officer's key file
  * (sp_report_action_build_officer): the node only ever sees the signed act.
  * Reporter actions are proved with the tracking secret (--secret).
+ * Sealed reports: `open` sends the officer's signed open request
+ * (sp_report_open_req_sign) and prints the plaintext the node returns; a
+ * disposisi first fetches the report's content key the same way and seals
+ * it to each target's X25519 key (from the node's directory) into the
+ * act's key 8, so the new holders can read it.
  * --json prints the node's JSON response as is, for scripts.
  */
 #include "simpul.h"
@@ -25,6 +31,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "sp_dir.h"
 #include "sp_err.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
@@ -346,6 +353,119 @@ int simpul_track_main(int argc, char **argv)
 	return rc;
 }
 
+/* ---- open ----------------------------------------------------------------------------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* open_body signs an open request for report id (64 hex) with the officer
+ * key file and returns its JSON text (caller frees), or NULL after
+ * printing why. */
+static char *open_body(const char *keyfile, const char *id, const char *purpose)
+{
+	struct sp_report_open_req q = {.issued_ms = now_ms(),
+				       .purpose = {purpose, strlen(purpose)}};
+	uint8_t sk[SP_SECRET_BYTES], pk[SP_KEY_BYTES];
+	char why[256], sig[sodium_base64_ENCODED_LEN(SP_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	char off[2 * SP_KEY_BYTES + 1];
+	size_t got;
+	if (strlen(id) != 64 || sodium_hex2bin(q.report, 32, id, 64, NULL, &got, NULL) != 0 ||
+	    got != 32)
+		return simpul_usage("simpul open", "a report id is 64 hex digits"), NULL;
+	if (sp_keyfile_load(keyfile, pk, sk, why, sizeof(why)) != 0)
+		return fprintf(stderr, "simpul: %s: %s\n", keyfile, why), NULL;
+	int rc = sp_report_open_req_sign(&q, sk);
+	sodium_memzero(sk, sizeof(sk));
+	if (rc)
+		return simpul_fail(rc, "cannot sign the open request (purpose: 1 to %d bytes)",
+				   SP_REPORT_PURPOSE_MAX), NULL;
+	sodium_bin2base64(sig, sizeof(sig), q.sig, SP_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL);
+	simpul_hex(q.officer, SP_KEY_BYTES, off);
+	json_t *o = json_pack("{s:s,s:s,s:I,s:s,s:s}", "report", id, "purpose", purpose, "issued",
+			      (json_int_t)q.issued_ms, "officer", off, "sig", sig);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return text;
+}
+
+/* open_report asks the node to open report id for the officer: the
+ * node's JSON answer (plaintext and content key), or NULL after printing
+ * the error. raw prints the answer as it came. */
+static json_t *open_report(const char *node, const char *keyfile, const char *id,
+			   const char *purpose, int raw)
+{
+	char path[128], *body = open_body(keyfile, id, purpose);
+	if (body == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "/v1/reports/%.64s/open", id);
+	json_t *j = call(node, "POST", path, body, 200, raw);
+	free(body);
+	return j;
+}
+
+static void open_help(const char *cmd)
+{
+	printf("usage: %s --node URL --key OFFICER.key REPORT_ID [--purpose TEXT] [--json]\n"
+	       "\n"
+	       "Read a sealed report: its rahasia title and content, the reporter's name and\n"
+	       "contact. The request is signed with the officer's key; the node answers only an\n"
+	       "officer of a current holder or of the national coordinator, and only if it holds\n"
+	       "a key copy (the node of a holder). --purpose says why; it is signed with the\n"
+	       "request (default \"penanganan\"). --json adds the content key (base64), for\n"
+	       "sealed attachments. Use https:// in production: the answer is the plaintext.\n",
+	       cmd);
+}
+
+static void open_print(json_t *j)
+{
+	static const char *const fields[] = {"title", "content", "name", "contact"};
+	printf("report    %s (%s)\n", jstr(j, "report_id"), jstr(j, "visibility"));
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (json_is_string(json_object_get(j, fields[i])))
+			printf("%-9s %s\n", fields[i], jstr(j, fields[i]));
+}
+
+int simpul_open_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"node", required_argument, NULL, 'N'},    {"key", required_argument, NULL, 'k'},
+		{"purpose", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	};
+	const char *cmd = argv[0], *node = NULL, *key = NULL, *purpose = "penanganan";
+	int c, raw = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'N')
+			node = optarg;
+		else if (c == 'k')
+			key = optarg;
+		else if (c == 'p')
+			purpose = optarg;
+		else if (c == 'j')
+			raw = 1;
+		else if (c == 'h')
+			return open_help(cmd), SIMPUL_OK;
+		else
+			return simpul_bad_option(cmd);
+	}
+	if (need_node(cmd, node))
+		return SIMPUL_USAGE;
+	if (key == NULL)
+		return simpul_usage(cmd, "--key OFFICER.key is required");
+	if (optind + 1 != argc)
+		return simpul_usage(cmd, "give one REPORT_ID");
+	json_t *j = open_report(node, key, argv[optind], purpose, raw);
+	if (j && !raw)
+		open_print(j);
+	int rc = j ? SIMPUL_OK : SIMPUL_FAIL;
+	json_decref(j);
+	return rc;
+}
+
 /* ---- act ------------------------------------------------------------------------------ */
 
 static void act_help(const char *cmd)
@@ -358,7 +478,9 @@ static void act_help(const char *cmd)
 	       "institution. Officer actions (--key): verifikasi tunda arsip disposisi\n"
 	       "bukan_wewenang tindak_lanjut ambil_alih gabung. Reporter actions, proved with\n"
 	       "the tracking secret (--secret): balas selesai buka_kembali nilai.\n"
-	       "Reasons: tunda 1-2, arsip 10-13, bukan_wewenang 20-22 (docs/reports.md).\n",
+	       "Reasons: tunda 1-2, arsip 10-13, bukan_wewenang 20-22 (docs/reports.md).\n"
+	       "A disposisi of a sealed report re-seals its content key to every --to\n"
+	       "(fetched with the officer's signed open request, as 'simpul open').\n",
 	       cmd);
 }
 
@@ -369,6 +491,51 @@ struct act_opts {
 	uint64_t reason, rating;
 	int raw;
 };
+
+/* seal_to seals the content key to institution inst, with the X25519 key
+ * the node's directory lists for it (out->inst borrows inst). */
+static int seal_to(const char *node, const char *inst, const uint8_t key[SP_REPORT_CKEY_BYTES],
+		   struct sp_report_key *out)
+{
+	char path[128];
+	uint8_t pk[SP_REPORT_X25519_BYTES];
+	size_t got;
+	if (!sp_dir_id_valid(inst))
+		return simpul_usage("simpul act", "'%s' is not an institution id", inst);
+	snprintf(path, sizeof(path), "/v1/directory/institutions/%s", inst);
+	json_t *j = call(node, "GET", path, NULL, 200, 0);
+	const char *hex = json_string_value(json_object_get(j, "seal_key"));
+	int ok = hex && strlen(hex) == 64 &&
+		 sodium_hex2bin(pk, sizeof(pk), hex, 64, NULL, &got, NULL) == 0 && got == 32;
+	json_decref(j);
+	if (!ok)
+		return j ? simpul_fail(SP_ERR_SEALED, "no seal key for %s", inst) : SIMPUL_FAIL;
+	struct sp_report_reader r = {inst, pk};
+	int rc = sp_report_seal_key(key, &r, out);
+	return rc ? simpul_fail(rc, "cannot seal the key to %s", inst) : SIMPUL_OK;
+}
+
+/* reseal: a disposisi of a sealed report carries its content key sealed
+ * to every target (docs/reports.md, act key 8). The key comes from the
+ * node through the officer's signed open request; nothing sealed (no
+ * content key): no copies. */
+static int reseal(const struct act_opts *o, const char *id, struct sp_report_action *a)
+{
+	json_t *j = open_report(o->node, o->key, id, "disposisi", 0);
+	const char *b64 = json_string_value(json_object_get(j, "content_key"));
+	uint8_t key[SP_REPORT_CKEY_BYTES];
+	size_t got = 0;
+	int rc = j ? SIMPUL_OK : SIMPUL_FAIL;
+	if (b64 && (sodium_base642bin(key, sizeof(key), b64, strlen(b64), NULL, &got, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) != 0 || got != sizeof(key)))
+		rc = simpul_fail(SP_ERR_SEALED, "the node's content key is malformed");
+	for (size_t i = 0; b64 && rc == SIMPUL_OK && i < o->n_to; i++)
+		rc = seal_to(o->node, o->to[i], key, &a->keys[i]);
+	a->n_keys = b64 && rc == SIMPUL_OK ? o->n_to : 0;
+	sodium_memzero(key, sizeof(key));
+	json_decref(j);
+	return rc;
+}
 
 /* act_build fills a from the options and signs it into *body. */
 static int act_build(const struct act_opts *o, const char *id, const char *action,
@@ -389,9 +556,7 @@ static int act_build(const struct act_opts *o, const char *id, const char *actio
 					NULL) != 0 || got != 32))
 		return simpul_usage(cmd, "--merge-into takes a report id");
 	a->has_merge = o->merge != NULL;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	a->issued_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	a->issued_ms = now_ms();
 	for (size_t i = 0; i < o->n_to; i++)
 		a->targets[i] = (struct sp_str){o->to[i], strlen(o->to[i])};
 	a->n_targets = o->n_to;
@@ -399,6 +564,8 @@ static int act_build(const struct act_opts *o, const char *id, const char *actio
 	a->rating = (uint32_t)o->rating;
 	if (o->text)
 		a->text = (struct sp_str){o->text, strlen(o->text)};
+	if (a->code == SP_ACT_DISPOSISI && o->key && reseal(o, id, a) != SIMPUL_OK)
+		return SIMPUL_FAIL;
 	uint8_t sk[SP_SECRET_BYTES], pk[SP_KEY_BYTES], secret[SP_REPORT_SECRET_BYTES];
 	char why[256];
 	int rc;

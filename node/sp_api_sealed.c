@@ -1,0 +1,382 @@
+/*
+ * sp_api_sealed.c - opening sealed reports for officers, and the public
+ * directory lookup a client needs to re-seal (docs/api.md, "Sealed
+ * reports"):
+ *
+ *   POST /v1/reports/{id}/open                an officer's signed request
+ *   GET  /v1/directory/institutions/{id}      an institution's public record
+ *
+ * A report's sealed envelope (rahasia title and content, the reporter's
+ * name and contact) can be opened only with a copy of its content key
+ * sealed to an institution's X25519 key: in the envelope (the first holder
+ * and the national coordinator) or in an applied action's key 8 (every
+ * later holder). This node opens the copy addressed to its own
+ * institution with its seal key, and only for an officer who signed a
+ * fresh request (sp_report_open_req_verify), is enrolled now, and belongs
+ * to an institution that currently holds the report or is the national
+ * coordinator. The answer carries the plaintext and the content key, so
+ * the officer's client can open sealed attachments and re-seal the key to
+ * the targets of a disposisi; it is marked no-store, and in production the
+ * API must be behind TLS (libmicrohttpd serves plain HTTP here).
+ *
+ * Replays: a request is good for SP_REPORT_OPEN_WINDOW_MS either side of
+ * its issued time, and the node remembers the signatures of the requests
+ * it answered until they expire (a bounded table per node, struct
+ * sp_api_sealed); a second use is SP_ERR_REPLAY. When the table is full of
+ * live signatures, requests get SP_ERR_BUSY rather than forgetting one.
+ *
+ * Logging: one line per opened report, "opened report <id> by officer
+ * <key prefix>"; never the purpose, the content or the key.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "sp_api.h"
+#include "sp_dirload.h"
+#include "sp_err.h"
+#include "sp_node.h"
+#include "sp_reports.h"
+
+#define SEEN_MAX 2048 /* live signatures remembered per node */
+
+/* ---- the replay table ----------------------------------------------------------- */
+
+struct seen {
+	uint8_t sig[SP_SIG_BYTES];
+	uint64_t expires_ms; /* 0: free slot */
+};
+
+struct sp_api_sealed {
+	pthread_mutex_t mu;
+	struct seen slot[SEEN_MAX];
+};
+
+int sp_api_sealed_new(struct sp_api_sealed **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL)
+		return SP_ERR_NOMEM;
+	pthread_mutex_init(&(*out)->mu, NULL);
+	return 0;
+}
+
+void sp_api_sealed_free(struct sp_api_sealed *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+/* remember records sig until expires_ms: SP_ERR_REPLAY if it is already
+ * there, SP_ERR_BUSY if every slot holds a live signature. */
+static int remember(struct sp_api_sealed *s, const uint8_t sig[SP_SIG_BYTES],
+		    uint64_t expires_ms, uint64_t now)
+{
+	int rc = 0;
+	struct seen *free_slot = NULL;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; rc == 0 && i < SEEN_MAX; i++) {
+		struct seen *e = &s->slot[i];
+		if (e->expires_ms > now && memcmp(e->sig, sig, SP_SIG_BYTES) == 0)
+			rc = SP_ERR_REPLAY;
+		else if (e->expires_ms <= now && free_slot == NULL)
+			free_slot = e;
+	}
+	if (rc == 0 && free_slot == NULL)
+		rc = SP_ERR_BUSY;
+	if (rc == 0) {
+		memcpy(free_slot->sig, sig, SP_SIG_BYTES);
+		free_slot->expires_ms = expires_ms;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int parse_hex(const char *s, uint8_t *out, size_t n)
+{
+	size_t got;
+	if (s == NULL || strlen(s) != 2 * n)
+		return -1;
+	return sodium_hex2bin(out, n, s, 2 * n, NULL, &got, NULL) == 0 && got == n ? 0 : -1;
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+	char h[2 * 64 + 1];
+	sodium_bin2hex(h, sizeof(h), p, n);
+	return json_string(h);
+}
+
+#define ANSWERED 1 /* a helper set the reply: stop */
+
+/* refuse sets the JSON error for err and returns ANSWERED. A failed proof
+ * (bad signature, stale or replayed request) is 401; the rest keep their
+ * usual status (403 for authority and sealing). */
+static int refuse(struct sp_http_resp *res, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(struct sp_http_resp *res, int err, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	unsigned status = err == SP_ERR_BAD_SIGNATURE || err == SP_ERR_REPLAY
+				  ? 401
+				  : sp_http_status(err);
+	sp_http_cache(res, "no-store");
+	sp_http_reply_json(res, status,
+			   json_pack("{s:{s:s,s:s}}", "error", "code", sp_errname(err), "message",
+				     msg));
+	return ANSWERED;
+}
+
+/* ---- POST /v1/reports/{id}/open --------------------------------------------------------- */
+
+/* read_req parses {report, purpose, issued, officer, sig} into q (q
+ * borrows *o, which the caller releases). 0 or ANSWERED. */
+static int read_req(struct sp_http_req *req, struct sp_http_resp *res, json_t **o,
+		    struct sp_report_open_req *q)
+{
+	const char *report, *officer, *sig;
+	json_int_t issued;
+	json_error_t err;
+	size_t got;
+	*o = req->body ? json_loadb((const char *)req->body, req->body_len,
+				    JSON_REJECT_DUPLICATES, &err)
+		       : NULL;
+	if (*o == NULL || json_unpack_ex(*o, &err, JSON_STRICT, "{s:s,s:s%,s:I,s:s,s:s}", "report",
+					 &report, "purpose", &q->purpose.p, &q->purpose.n,
+					 "issued", &issued, "officer", &officer, "sig", &sig) != 0)
+		return refuse(res, SP_ERR_HTTP_BAD_REQUEST,
+			      "the body is one JSON object {report, purpose, issued, officer, "
+			      "sig} and nothing else");
+	if (parse_hex(report, q->report, SP_HASH_BYTES) || parse_hex(officer, q->officer, 32) ||
+	    issued < 0)
+		return refuse(res, SP_ERR_HTTP_BAD_REQUEST,
+			      "report and officer are 64 hex digits, issued a time in ms");
+	if (sodium_base642bin(q->sig, SP_SIG_BYTES, sig, strlen(sig), NULL, &got, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 || got != SP_SIG_BYTES)
+		return refuse(res, SP_ERR_HTTP_BAD_REQUEST,
+			      "sig is the standard base64 of a 64-byte Ed25519 signature");
+	q->issued_ms = (uint64_t)issued;
+	return 0;
+}
+
+/* check_proof: the purpose, the signature, the replay window. */
+static int check_proof(struct sp_http_resp *res, const struct sp_report_open_req *q,
+		       uint64_t now)
+{
+	int rc = sp_report_open_req_verify(q, now, SP_REPORT_OPEN_WINDOW_MS);
+	if (rc == SP_ERR_REPORT_FIELD)
+		return refuse(res, SP_ERR_HTTP_BAD_REQUEST, "purpose is 1 to %d bytes",
+			      SP_REPORT_PURPOSE_MAX);
+	if (rc == SP_ERR_BAD_SIGNATURE)
+		return refuse(res, rc, "the signature does not verify");
+	if (rc == SP_ERR_REPLAY)
+		return refuse(res, rc, "the request was issued more than %u s from now",
+			      SP_REPORT_OPEN_WINDOW_MS / 1000);
+	return rc;
+}
+
+/* may_read: the officer is enrolled now at a current holder of the report
+ * or at the national coordinator. 0 or ANSWERED. */
+static int may_read(const struct sp_dirload *dl, const struct sp_report_open_req *q,
+		    const struct sp_report_state *st, uint64_t now, struct sp_http_resp *res)
+{
+	struct sp_dir_officer off;
+	if (dl == NULL || dl->dir == NULL || sp_dir_officer(dl->dir, q->officer, now, &off) != 0)
+		return refuse(res, SP_ERR_UNKNOWN_OFFICER, "the key is not an enrolled officer's");
+	for (size_t i = 0; i < st->n_holders; i++)
+		if (strcmp(st->holders[i], off.inst) == 0)
+			return 0;
+	if (sp_dir_is_coordinator(dl->dir, off.inst))
+		return 0;
+	return refuse(res, SP_ERR_AUTHORITY,
+		      "officers of %s may not read this report: it is held by others", off.inst);
+}
+
+/* content_key opens this institution's copy of the report's key: in the
+ * envelope, or in an applied action that re-sealed it (a forward, a
+ * take-over). SP_ERR_SEALED if this node holds no copy it can open. */
+static int content_key(struct sp_node *n, const struct sp_reports_view *v,
+		       uint8_t key[SP_REPORT_CKEY_BYTES])
+{
+	const struct sp_dirload *dl = sp_node_dir(n);
+	const char *me = sp_node_conf(n)->id;
+	const struct sp_report_sealed *s = &v->body.sealed;
+	if (dl == NULL || !dl->has_seal)
+		return SP_ERR_SEALED;
+	int rc = sp_report_open_key(s->keys, s->n_keys, me, dl->seal_pk, dl->seal_sk, key);
+	for (size_t i = 0; rc == SP_ERR_SEALED && i < v->n; i++) {
+		struct sp_report_action a;
+		const struct sp_entry *e = &v->items[i].e;
+		if (v->st.verdict[i] == 0 && e->type == SP_EV_ACTION &&
+		    sp_report_action_parse(e->body, e->body_len, &a) == 0)
+			rc = sp_report_open_key(a.keys, a.n_keys, me, dl->seal_pk, dl->seal_sk, key);
+	}
+	return rc;
+}
+
+static json_t *str_json(struct sp_str s)
+{
+	return s.p ? json_stringn(s.p, s.n) : json_null();
+}
+
+/* opened_json: the report's private parts (publik and anonim title and
+ * content are the public ones) and, if sealed, its content key. */
+static json_t *opened_json(const struct sp_reports_view *v, const struct sp_report_private *p,
+			   const uint8_t *key)
+{
+	static const char *const vis[] = {"publik", "anonim", "rahasia"};
+	char b64[sodium_base64_ENCODED_LEN(SP_REPORT_CKEY_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	int rahasia = v->body.vis == SP_REPORT_RAHASIA;
+	if (key)
+		sodium_bin2base64(b64, sizeof(b64), key, SP_REPORT_CKEY_BYTES,
+				  sodium_base64_VARIANT_ORIGINAL);
+	json_t *o = json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "report_id",
+			      hex_json(v->st.id, SP_HASH_BYTES), "visibility", vis[v->body.vis],
+			      "title", str_json(rahasia ? p->title : v->body.title), "content",
+			      str_json(rahasia ? p->content : v->body.content), "name",
+			      str_json(p->name), "contact", str_json(p->contact), "content_key",
+			      key ? json_string(b64) : json_null());
+	sodium_memzero(b64, sizeof(b64));
+	return o;
+}
+
+/* reply_opened opens the envelope (if any) and sets the answer: 0,
+ * ANSWERED (no key copy here), or an error. */
+static int reply_opened(struct sp_node *n, const struct sp_reports_view *v,
+			struct sp_http_resp *res)
+{
+	struct sp_report_private p = {0};
+	uint8_t key[SP_REPORT_CKEY_BYTES], *plain = NULL;
+	size_t len = 0;
+	int sealed = v->body.has_sealed;
+	int rc = sealed ? content_key(n, v, key) : 0;
+	if (rc == 0 && sealed)
+		rc = sp_report_open(&v->body.sealed, key, &plain, &len);
+	if (rc == 0 && sealed)
+		rc = sp_report_private_parse(plain, len, &p);
+	if (rc == 0) {
+		sp_http_cache(res, "no-store");
+		rc = sp_http_reply_json(res, 200, opened_json(v, &p, sealed ? key : NULL));
+	} else if (rc == SP_ERR_SEALED) {
+		rc = refuse(res, rc, "this node (%s) holds no key copy of the report: ask the "
+				     "node of a holder", sp_node_conf(n)->id);
+	}
+	sodium_memzero(key, sizeof(key));
+	if (plain)
+		sodium_memzero(plain, len);
+	free(plain);
+	return rc;
+}
+
+/* open_checked: the request is genuine and fresh; now the report, the
+ * officer's right to read it, the replay table, and the answer. */
+static int open_checked(struct sp_node *n, const struct sp_report_open_req *q, uint64_t now,
+			struct sp_http_resp *res)
+{
+	struct sp_reports_view v;
+	int rc = sp_reports_view(sp_node_reports(n), q->report, now, NULL, &v);
+	if (rc)
+		return rc;
+	rc = may_read(sp_node_dir(n), q, &v.st, now, res);
+	int seen = rc ? 0 : remember(sp_node_sealed(n), q->sig,
+				     q->issued_ms + SP_REPORT_OPEN_WINDOW_MS + 1, now);
+	if (seen == SP_ERR_REPLAY)
+		rc = refuse(res, seen, "this request was used already");
+	else if (seen)
+		rc = refuse(res, seen, "too many open requests: try again shortly");
+	if (rc == 0)
+		rc = reply_opened(n, &v, res);
+	if (rc == 0) {
+		char h[2 * SP_HASH_BYTES + 1], k[2 * SP_KEY_BYTES + 1];
+		sodium_bin2hex(h, sizeof(h), q->report, SP_HASH_BYTES);
+		sodium_bin2hex(k, sizeof(k), q->officer, SP_KEY_BYTES);
+		sp_logx(sp_node_log(n), SP_LOGX_INFO, "reports", "opened report %s by officer %.16s",
+			h, k);
+	}
+	sp_reports_view_free(&v);
+	return rc;
+}
+
+static int post_open(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct sp_report_open_req q = {0};
+	uint8_t id[SP_HASH_BYTES];
+	json_t *o = NULL;
+	uint64_t now = now_ms();
+	int rc = parse_hex(sp_http_param(req, "id"), id, SP_HASH_BYTES) == 0
+			 ? 0
+			 : refuse(res, SP_ERR_HTTP_BAD_REQUEST, "a report id is 64 hex digits");
+	if (rc == 0)
+		rc = read_req(req, res, &o, &q);
+	if (rc == 0 && memcmp(q.report, id, SP_HASH_BYTES) != 0)
+		rc = refuse(res, SP_ERR_HTTP_BAD_REQUEST, "the request names another report");
+	if (rc == 0)
+		rc = check_proof(res, &q, now);
+	if (rc == 0)
+		rc = open_checked(req->ctx, &q, now, res);
+	json_decref(o);
+	return rc == ANSWERED ? SP_HTTP_DONE : rc;
+}
+
+/* ---- GET /v1/directory/institutions/{id} ------------------------------------------- */
+
+static const char *tier_name(enum sp_dir_tier t)
+{
+	static const char *const names[] = {"national-coordinator", "ministry", "agency",
+					    "province", "kabkota", "unit"};
+	return (unsigned)t <= SP_DIR_TIER_UNIT ? names[t] : "?";
+}
+
+static json_t *inst_json(const struct sp_dir_inst *r)
+{
+	json_t *peers = json_array();
+	for (size_t i = 0; peers && i < r->npeers; i++)
+		json_array_append_new(peers, json_string(r->peers[i]));
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", r->id, "name", r->name,
+			 "tier", tier_name(r->tier), "parent",
+			 r->parent[0] ? json_string(r->parent) : json_null(), "sign_key",
+			 hex_json(r->sign_key, SP_KEY_BYTES), "seal_key",
+			 hex_json(r->seal_key, SP_KEY_BYTES), "http",
+			 r->http[0] ? json_string(r->http) : json_null(), "peers", peers);
+}
+
+static int get_institution(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	const struct sp_dirload *dl = sp_node_dir(req->ctx);
+	const char *id = sp_http_param(req, "id");
+	struct sp_dir_inst r;
+	if (id == NULL || !sp_dir_id_valid(id))
+		return refuse(res, SP_ERR_HTTP_BAD_REQUEST, "not an institution id"), SP_HTTP_DONE;
+	if (dl == NULL || dl->dir == NULL ||
+	    sp_dir_institution(dl->dir, id, SP_DIR_TIME_MAX, &r) != 0)
+		return refuse(res, SP_ERR_UNKNOWN_INSTITUTION, "no institution '%.32s' here", id),
+		       SP_HTTP_DONE;
+	sp_http_cache(res, "no-cache");
+	return sp_http_reply_json(res, 200, inst_json(&r));
+}
+
+const struct sp_http_route sp_api_sealed_routes[] = {
+	{"POST", "/v1/reports/{id}/open", post_open, 0},
+	{"GET", "/v1/directory/institutions/{id}", get_institution, 0},
+	{NULL, NULL, NULL, 0},
+};
