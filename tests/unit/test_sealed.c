@@ -3,7 +3,8 @@
  * real simpuld (the node of Kabupaten Soppeng, 73.12, from the harness's
  * federation of province 73).
  *
- * Officers: two of 73.12 (one with a key file, for the CLI), one of 73.11,
+ * First the pure functions (sp_report_open_req_sign/_verify, the sealed
+ * blob format). Officers: two of 73.12 (one with a key file, for the CLI), one of 73.11,
  * one of the province (73), one of the national coordinator, and a key
  * nobody enrolled. A rahasia report with a sealed attachment is submitted;
  * then POST /v1/reports/{id}/open: the holder's officer gets the exact
@@ -157,6 +158,57 @@ static json_t *open_as(const uint8_t *sk, int want, const char *code)
 }
 
 /* ---- the tests ------------------------------------------------------------------------ */
+
+/* The pure functions: what the signature covers, the window's edges, the
+ * blob format. */
+static void test_pure(void **state)
+{
+	(void)state;
+	struct sp_report_open_req q = {.issued_ms = 1000000, .purpose = {"audit", 5}};
+	memset(q.report, 7, sizeof(q.report));
+	assert_int_equal(sp_report_open_req_sign(&q, g.off_sk), 0);
+	assert_memory_equal(q.officer, g.off_pk, 32);
+	const uint64_t w = SP_REPORT_OPEN_WINDOW_MS;
+	assert_int_equal(sp_report_open_req_verify(&q, 1000000 + w, w), 0);
+	assert_int_equal(sp_report_open_req_verify(&q, 1000000 - w, w), 0);
+	assert_int_equal(sp_report_open_req_verify(&q, 1000000 + w + 1, w), SP_ERR_REPLAY);
+	assert_int_equal(sp_report_open_req_verify(&q, 1000000 - w - 1, w), SP_ERR_REPLAY);
+	struct sp_report_open_req t = q;
+	t.purpose = (struct sp_str){"audiT", 5};
+	assert_int_equal(sp_report_open_req_verify(&t, 1000000, w), SP_ERR_BAD_SIGNATURE);
+	t = q;
+	t.issued_ms++;
+	assert_int_equal(sp_report_open_req_verify(&t, 1000000, w), SP_ERR_BAD_SIGNATURE);
+	t = q;
+	t.report[31] ^= 1;
+	assert_int_equal(sp_report_open_req_verify(&t, 1000000, w), SP_ERR_BAD_SIGNATURE);
+	t = q;
+	memcpy(t.officer, g.other_pk, 32);
+	assert_int_equal(sp_report_open_req_verify(&t, 1000000, w), SP_ERR_BAD_SIGNATURE);
+	t.purpose = (struct sp_str){"a\0b", 3};
+	assert_int_equal(sp_report_open_req_verify(&t, 1000000, w), SP_ERR_REPORT_FIELD);
+	assert_int_equal(sp_report_open_req_sign(&t, g.off_sk), SP_ERR_REPORT_FIELD);
+	t.purpose = (struct sp_str){NULL, 0};
+	assert_int_equal(sp_report_open_req_sign(&t, g.off_sk), SP_ERR_REPORT_FIELD);
+
+	uint8_t key[32], *plain;
+	size_t len;
+	struct sp_buf blob;
+	memset(key, 9, sizeof(key));
+	sp_buf_init(&blob);
+	assert_int_equal(sp_report_seal_blob(key, "text/plain", (const uint8_t *)"hi", 2, &blob), 0);
+	assert_int_equal(blob.len, SP_REPORT_BLOB_OVERHEAD + 2);
+	assert_int_equal(sp_report_open_blob(key, "text/plain", blob.p, blob.len, &plain, &len), 0);
+	assert_int_equal(len, 2);
+	assert_memory_equal(plain, "hi", 2);
+	free(plain);
+	assert_int_equal(sp_report_open_blob(key, "text/plain", blob.p, SP_REPORT_BLOB_OVERHEAD - 1,
+					     &plain, &len), SP_ERR_SEALED);
+	blob.p[blob.len - 1] ^= 1;
+	assert_int_equal(sp_report_open_blob(key, "text/plain", blob.p, blob.len, &plain, &len),
+			 SP_ERR_SEALED);
+	sp_buf_free(&blob);
+}
 
 static void test_submit(void **state)
 {
@@ -454,6 +506,7 @@ static void test_privacy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pure),
 		cmocka_unit_test(test_submit),
 		cmocka_unit_test(test_open_holder),
 		cmocka_unit_test(test_open_refused),
