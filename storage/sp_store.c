@@ -698,6 +698,38 @@ int sp_store_entry(struct sp_store *s, uint32_t id, uint64_t index, struct sp_bu
 	return rc == SP_ERR_NOT_FOUND ? SP_ERR_CORRUPT : rc;
 }
 
+int sp_store_checkpoint_sizes(struct sp_store *s, uint32_t id, uint64_t lo, uint64_t hi,
+			      uint64_t *sizes, size_t cap, size_t *n)
+{
+	*n = 0;
+	if (lo >= hi)
+		return 0;
+	struct sp_key klo = sp_key_checkpoint(id, lo), khi = sp_key_checkpoint(id, hi);
+	rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+	rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)khi.b, khi.n);
+	rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[SP_CF_CHECKPOINTS]);
+	int rc = 0;
+	for (rocksdb_iter_seek(it, (const char *)klo.b, klo.n); rocksdb_iter_valid(it) && *n < cap;
+	     rocksdb_iter_next(it)) {
+		size_t kn;
+		const uint8_t *kb = (const uint8_t *)rocksdb_iter_key(it, &kn);
+		if (kn != 12) {
+			rc = SP_ERR_CORRUPT;
+			break;
+		}
+		sizes[(*n)++] = sp_be64(kb + 4);
+	}
+	char *err = NULL;
+	rocksdb_iter_get_error(it, &err);
+	if (rc == 0)
+		rc = sp_db_err(err);
+	else if (err)
+		rocksdb_free(err);
+	rocksdb_iter_destroy(it);
+	rocksdb_readoptions_destroy(ro);
+	return rc;
+}
+
 int sp_store_scan(struct sp_store *s, uint32_t id, uint64_t from, uint64_t to, sp_entry_fn fn,
 		  void *arg)
 {

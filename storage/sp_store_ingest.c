@@ -148,10 +148,18 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 	const size_t *lens = j->lens;
 	const struct sp_entry *ents = j->ents;
 	const int *rcs = j->rcs;
+	uint64_t start = l->w_size;
+	/* Which sizes this batch can reach have a checkpoint to match. */
+	uint64_t *cps = malloc((n + 1) * sizeof(*cps));
+	size_t ncp = 0, next_cp = 0;
+	int rc = cps ? sp_store_checkpoint_sizes(s, l->id, start + 1, start + n + 1, cps, n + 1, &ncp)
+		     : SP_ERR_NOMEM;
+	if (rc) {
+		free(cps);
+		return rc;
+	}
 	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 	rocksdb_writebatch_t *ev = rocksdb_writebatch_create(); /* fork evidence only */
-	uint64_t start = l->w_size;
-	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		rc = rcs[i];
 		if (rc)
@@ -168,9 +176,12 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 			break;
 		}
 		rc = extend(s, l, j, i, wb);
-		if (rc == 0)
+		while (next_cp < ncp && cps[next_cp] < l->w_size)
+			next_cp++;
+		if (rc == 0 && next_cp < ncp && cps[next_cp] == l->w_size)
 			rc = check_checkpoint(s, l, ev, entries[i], lens[i]);
 	}
+	free(cps);
 	if (rc == SP_ERR_FORK || rc == SP_ERR_INCONSISTENT) {
 		/* The writer contradicted itself: store the evidence (and the
 		 * frozen flag) but none of this batch's entries. */
