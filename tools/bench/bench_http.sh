@@ -72,6 +72,7 @@ run() { # name, connections, extra wrk args...
 }
 RSS0=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
 echo "idle node with a directory (Sulawesi Selatan), empty log: RSS $((RSS0 / 1024)) MiB"
+run "POST /v1/reports (durable)" 32 -s "$T/submit.lua" "$URL/v1/reports"
 run "POST /v1/reports (durable)" 64 -s "$T/submit.lua" "$URL/v1/reports"
 ID=$(curl -fsS -X POST -H 'Content-Type: application/json' --data \
 	'{"kind":"pengaduan","visibility":"publik","category":"jalan","region":"73.12.03","title":"t","content":"c"}' \
