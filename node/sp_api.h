@@ -28,6 +28,15 @@ extern const struct sp_http_route sp_api_attach_routes[];
  * sealed report), GET /v1/directory/institutions/{id}: sp_api_sealed.c. */
 extern const struct sp_http_route sp_api_sealed_routes[];
 
+/* POST /witness/add-checkpoint (c2sp.org/tlog-witness), GET /v1/witness. */
+extern const struct sp_http_route sp_api_witness_routes[];
+
+/* sp_api_witness_new makes the node's witness (sp_witness.h): key from
+ * [node] key_path, name = the node's origin. *out is the caller's. */
+struct sp_node;
+struct sp_witness;
+int sp_api_witness_new(struct sp_node *n, struct sp_witness **out);
+
 /* The sealed API's per-node state: the signatures of recent open requests
  * (replays). sp_api_sealed_new makes it (*out is the caller's; SP_ERR_NOMEM),
  * sp_api_sealed_free releases it (NULL: no-op). Thread-safe. */

@@ -27,6 +27,7 @@
 #include "sp_keyfile.h"
 #include "sp_peer.h"
 #include "sp_reports.h"
+#include "sp_witness.h"
 
 /* The API tables every node serves; a new API file adds its line here. */
 static const struct sp_http_route *const api_tables[] = {
@@ -35,6 +36,7 @@ static const struct sp_http_route *const api_tables[] = {
 	sp_api_reports_routes,
 	sp_api_attach_routes,
 	sp_api_sealed_routes,
+	sp_api_witness_routes,
 	NULL,
 };
 
@@ -66,6 +68,7 @@ struct sp_node {
 	struct sp_dirload *dl;        /* the directory (read-only once started) */
 	struct sp_reports *reports;   /* report index, derived from the logs */
 	struct sp_api_sealed *sealed; /* recent open requests (sp_api_sealed.c) */
+	struct sp_witness *witness;   /* tlog witness (sp_witness.h) */
 	struct sp_peer *peer;         /* replication with other nodes (sp_peer.h) */
 	uv_timer_t esc_timer;         /* overdue reports -> escalation entries */
 	int esc_busy;
@@ -94,6 +97,7 @@ uint64_t sp_node_uptime_ms(struct sp_node *n) { return mono_ms() - n->t0_ms; }
 const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
 struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 struct sp_api_sealed *sp_node_sealed(struct sp_node *n) { return n->sealed; }
+struct sp_witness *sp_node_witness(struct sp_node *n) { return n->witness; }
 
 int sp_node_find_log(struct sp_node *n, const char *inst, uint32_t *id)
 {
@@ -621,6 +625,8 @@ static int node_start(struct sp_node *n)
 	if (rc == 0)
 		rc = start_reports(n);
 	if (rc == 0)
+		rc = sp_api_witness_new(n, &n->witness);
+	if (rc == 0)
 		rc = start_loop(n);
 	if (rc == 0)
 		rc = start_http(n);
@@ -665,6 +671,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 		uv_loop_close(&n->loop);
 	sp_reports_free(n->reports);
 	sp_api_sealed_free(n->sealed);
+	sp_witness_free(n->witness);
 	sp_dirload_free(n->dl);
 	sp_peer_free(n->peer);
 	pthread_mutex_destroy(&n->defer_mu);

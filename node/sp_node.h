@@ -71,6 +71,10 @@ struct sp_reports *sp_node_reports(struct sp_node *n);
 struct sp_api_sealed;
 struct sp_api_sealed *sp_node_sealed(struct sp_node *n);
 
+/* sp_node_witness: the node's witness (sp_witness.h). */
+struct sp_witness;
+struct sp_witness *sp_node_witness(struct sp_node *n);
+
 /* sp_node_uptime_ms: milliseconds since the node started. */
 uint64_t sp_node_uptime_ms(struct sp_node *n);
 

@@ -599,6 +599,7 @@ int sp_store_open(const char *path, const struct sp_store_opts *o, struct sp_sto
 	s->read_only = o->read_only;
 	s->checkpoint_ms = o->checkpoint_ms;
 	pthread_rwlock_init(&s->logs_mu, NULL);
+	pthread_mutex_init(&s->wit_mu, NULL);
 	pthread_mutex_init(&s->q_mu, NULL);
 	pthread_cond_init(&s->q_cv, NULL);
 	pthread_cond_init(&s->q_room_cv, NULL);
@@ -655,6 +656,7 @@ void sp_store_close(struct sp_store *s)
 		rocksdb_readoptions_destroy(s->ropts);
 	sodium_memzero(s->sk, sizeof(s->sk));
 	pthread_rwlock_destroy(&s->logs_mu);
+	pthread_mutex_destroy(&s->wit_mu);
 	pthread_mutex_destroy(&s->q_mu);
 	pthread_cond_destroy(&s->q_cv);
 	pthread_cond_destroy(&s->q_room_cv);

@@ -201,6 +201,33 @@ typedef int (*sp_fork_fn)(void *arg, const struct sp_fork *f);
 /* sp_store_forks calls fn for every fork evidence record of log `id`. */
 int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg);
 
+/* ---- witness state (sp_store_witness.c) ----------------------------------- */
+
+/* What this node, as a witness, last cosigned for an origin: the size and
+ * root of that checkpoint. Kept apart from the logs, since a witness may
+ * cosign logs it does not hold. */
+
+/* sp_store_witness_get fills *size and root with origin's witness state,
+ * and appends the signed note it cosigned to note (if not NULL).
+ * SP_ERR_NOT_FOUND if it never cosigned one (then *size is 0). */
+int sp_store_witness_get(struct sp_store *s, const char *origin, uint64_t *size, uint8_t root[32],
+			 struct sp_buf *note);
+
+/* sp_store_witness_set replaces origin's state with (size, root, the
+ * signed note note[0..len)), synced before it returns, only if the state
+ * still is (old_size, old_root): check and write are one atomic step
+ * (c2sp.org/tlog-witness). No state counts as size 0, any root. Else
+ * SP_ERR_STALE and nothing is written. */
+int sp_store_witness_set(struct sp_store *s, const char *origin, uint64_t old_size,
+			 const uint8_t old_root[32], uint64_t size, const uint8_t root[32],
+			 const char *note, size_t len);
+
+/* sp_store_fork_checkpoints keeps two signed checkpoints of log id that
+ * cannot both be true (held: the one known first) as fork evidence at
+ * size `at`, synced, and freezes the log. */
+int sp_store_fork_checkpoints(struct sp_store *s, uint32_t id, uint64_t at, const char *held,
+			      size_t held_len, const char *other, size_t other_len);
+
 /* ---- attachments ------------------------------------------------------------ */
 
 /* Files referenced from report entries (photos, documents), stored once

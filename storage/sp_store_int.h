@@ -88,6 +88,7 @@ struct sp_store {
 	atomic_int broken; /* a write failed after writer state moved: reopen */
 
 	pthread_rwlock_t logs_mu;
+	pthread_mutex_t wit_mu; /* witness state: compare and write (sp_store_witness.c) */
 	struct sp_log **logs;
 	uint32_t nlogs, caplogs;
 	int own_id; /* -1: none */

@@ -1,0 +1,132 @@
+/*
+ * sp_store_witness.c - the store's witness state: for each origin, the
+ * latest checkpoint this node cosigned (c2sp.org/tlog-witness), and the
+ * fork evidence a witness finds.
+ *
+ * Layout, in the default column family:
+ *   "witness/" origin -> size(8, big-endian) root(32) signed note
+ *
+ * sp_store_witness_set compares and writes under wit_mu with a synced
+ * write, so two requests can never both move the state from one size, and
+ * a restart finds exactly what was cosigned last.
+ */
+#include <string.h>
+
+#include "sp_err.h"
+#include "sp_store_int.h"
+
+#define WIT_PREFIX "witness/"
+#define WIT_KEY_MAX (sizeof(WIT_PREFIX) + SP_ORIGIN_MAX)
+#define WIT_HEAD 40 /* size(8) root(32) */
+
+/* wit_key writes the key of origin's state; its length, or 0 if too long. */
+static size_t wit_key(const char *origin, char key[WIT_KEY_MAX])
+{
+	size_t n = strlen(origin);
+	if (n == 0 || n > SP_ORIGIN_MAX)
+		return 0;
+	memcpy(key, WIT_PREFIX, sizeof(WIT_PREFIX) - 1);
+	memcpy(key + sizeof(WIT_PREFIX) - 1, origin, n);
+	return sizeof(WIT_PREFIX) - 1 + n;
+}
+
+/* wit_read is sp_store_witness_get without the lock. */
+static int wit_read(struct sp_store *s, const char *origin, uint64_t *size, uint8_t root[32],
+		    struct sp_buf *note)
+{
+	char key[WIT_KEY_MAX];
+	size_t kn = wit_key(origin, key);
+	*size = 0;
+	if (kn == 0)
+		return SP_ERR_ARG;
+	char *err = NULL;
+	size_t vn = 0;
+	char *v = rocksdb_get_cf(s->db, s->ropts, s->cf[SP_CF_DEFAULT], key, kn, &vn, &err);
+	int rc = sp_db_err(err);
+	if (rc == 0 && v == NULL)
+		rc = SP_ERR_NOT_FOUND;
+	if (rc == 0 && vn < WIT_HEAD)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0) {
+		*size = sp_be64((const uint8_t *)v);
+		memcpy(root, v + 8, 32);
+		if (note) {
+			sp_buf_put(note, v + WIT_HEAD, vn - WIT_HEAD);
+			rc = note->err;
+		}
+	}
+	rocksdb_free(v);
+	return rc;
+}
+
+int sp_store_witness_get(struct sp_store *s, const char *origin, uint64_t *size, uint8_t root[32],
+			 struct sp_buf *note)
+{
+	pthread_mutex_lock(&s->wit_mu);
+	int rc = wit_read(s, origin, size, root, note);
+	pthread_mutex_unlock(&s->wit_mu);
+	return rc;
+}
+
+static int wit_write(struct sp_store *s, const char *origin, uint64_t size, const uint8_t root[32],
+		     const char *note, size_t len)
+{
+	char key[WIT_KEY_MAX];
+	size_t kn = wit_key(origin, key);
+	if (kn == 0)
+		return SP_ERR_ARG;
+	struct sp_buf v;
+	sp_buf_init(&v);
+	struct sp_key sz = {.n = 0};
+	sp_key_u64(&sz, size);
+	sp_buf_put(&v, sz.b, sz.n);
+	sp_buf_put(&v, root, 32);
+	sp_buf_put(&v, note, len);
+	int rc = v.err;
+	if (rc == 0) {
+		char *err = NULL;
+		rocksdb_put_cf(s->db, s->wsync, s->cf[SP_CF_DEFAULT], key, kn, (const char *)v.p,
+			       v.len, &err);
+		rc = sp_db_err(err);
+	}
+	sp_buf_free(&v);
+	return rc;
+}
+
+int sp_store_witness_set(struct sp_store *s, const char *origin, uint64_t old_size,
+			 const uint8_t old_root[32], uint64_t size, const uint8_t root[32],
+			 const char *note, size_t len)
+{
+	if (s->read_only)
+		return SP_ERR_ARG;
+	uint64_t cur;
+	uint8_t cur_root[32];
+	pthread_mutex_lock(&s->wit_mu);
+	int rc = wit_read(s, origin, &cur, cur_root, NULL);
+	if (rc == SP_ERR_NOT_FOUND)
+		rc = 0;
+	if (rc == 0 && (cur != old_size || (cur != 0 && memcmp(cur_root, old_root, 32) != 0)))
+		rc = SP_ERR_STALE;
+	if (rc == 0)
+		rc = wit_write(s, origin, size, root, note, len);
+	pthread_mutex_unlock(&s->wit_mu);
+	return rc;
+}
+
+int sp_store_fork_checkpoints(struct sp_store *s, uint32_t id, uint64_t at, const char *held,
+			      size_t held_len, const char *other, size_t other_len)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+	int rc = sp_store_add_fork(s, l, wb, SP_FORK_CHECKPOINT, at, (const uint8_t *)held,
+				   held_len, (const uint8_t *)other, other_len);
+	if (rc == 0) {
+		char *err = NULL;
+		rocksdb_write(s->db, s->wsync, wb, &err);
+		rc = sp_db_err(err);
+	}
+	rocksdb_writebatch_destroy(wb);
+	return rc;
+}
