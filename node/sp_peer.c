@@ -256,26 +256,40 @@ static void send_notes(struct sp_peer_conn *c)
 		sp_peer_nset_copy(&c->sent_notes, &p->ours);
 }
 
-/* do_wants asks the peer for what it holds and we lack, within the window. */
+/* do_wants asks the peer for what it holds and we lack, within the window:
+ * one WANT per call of the planner (each lists a log once), so that
+ * several consecutive ranges of a log are in flight. */
 static void do_wants(struct sp_peer_conn *c)
 {
 	struct sp_gossip_note *view = plan_view(c->p);
 	struct sp_gossip_range out[SP_GOSSIP_WINDOW_MAX];
 	size_t nout = 0;
-	unsigned before = c->plan.npending;
-	if (view == NULL ||
-	    sp_gossip_session_wants(&c->plan, view, c->p->ours.n, c->peer_notes.v,
-				    c->peer_notes.n, out, SP_GOSSIP_WINDOW_MAX, &nout) != 0 ||
-	    nout == 0) {
-		free(view);
-		return;
-	}
-	if (before == 0)
+	if (c->plan.npending == 0)
 		c->t_answer_ms = sp_peer_now_ms();
-	struct sp_gossip_msg m = {.type = SP_GOSSIP_WANT};
-	m.u.want = (struct sp_gossip_want){nout, out};
-	send_msg(c, &m);
+	while (view && !c->dead &&
+	       sp_gossip_session_wants(&c->plan, view, c->p->ours.n, c->peer_notes.v,
+				       c->peer_notes.n, out, SP_GOSSIP_WINDOW_MAX, &nout) == 0 &&
+	       nout > 0) {
+		struct sp_gossip_msg m = {.type = SP_GOSSIP_WANT};
+		m.u.want = (struct sp_gossip_want){nout, out};
+		send_msg(c, &m);
+	}
 	free(view);
+}
+
+/* tune_chunk sizes the next ranges after an answer so that one range's
+ * entries fit one ENTRIES message (7/8 of its budget, by the answer's
+ * mean entry size): a range that does not fit comes back short and
+ * costs the ranges planned after it. */
+static void tune_chunk(struct sp_peer_conn *c, const struct sp_gossip_entries *e)
+{
+	size_t bytes = 0;
+	for (size_t i = 0; i < e->count; i++)
+		bytes += e->lens[i];
+	if (e->count == 0 || bytes == 0)
+		return;
+	uint64_t chunk = (uint64_t)SP_GOSSIP_BATCH_MAX * 7 / 8 / ((bytes + e->count - 1) / e->count);
+	c->plan.chunk = chunk < 1 ? 1 : chunk > SP_GOSSIP_MAX_ENTRIES ? SP_GOSSIP_MAX_ENTRIES : chunk;
 }
 
 /* ---- serving ranges ------------------------------------------------------------------------ */
@@ -482,6 +496,7 @@ static void on_auth(struct sp_peer_conn *c, const struct sp_gossip_auth *a)
 	c->state = SP_PEER_READY;
 	c->eager = is_neighbour(p, c->their_inst);
 	sp_gossip_session_init(&c->plan, SP_PEER_WINDOW);
+	sp_gossip_session_depth(&c->plan, SP_PEER_DEPTH, SP_PEER_CHUNK0);
 	atomic_fetch_add(&p->st.sessions, 1);
 	if (c->slot >= 0) {
 		memcpy(p->dials[c->slot].peer_key, c->theirs.key, 32);
@@ -590,6 +605,13 @@ static void on_entries(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t 
 	const struct sp_gossip_entries *e = &m->u.entries;
 	int rc = sp_gossip_session_answered(&c->plan, e->origin, e->origin_len, e->first, e->count);
 	int unsolicited = rc != 0;
+	if (rc == SP_ERR_GAP) { /* planned before a short answer: asked again */
+		c->t_answer_ms = sp_peer_now_ms();
+		do_wants(c);
+		return;
+	}
+	if (rc == 0)
+		tune_chunk(c, e);
 	if (rc == SP_ERR_RANGE && !c->eager) {
 		refuse(c, SP_ERR_PEER_PROTOCOL, "entries outside the range asked for");
 		return;

@@ -1064,6 +1064,13 @@ void sp_gossip_session_init(struct sp_gossip_session *s, unsigned window)
 	if (window < 1)
 		window = 1;
 	s->window = window > SP_GOSSIP_WINDOW_MAX ? SP_GOSSIP_WINDOW_MAX : window;
+	s->depth = 1;
+}
+
+void sp_gossip_session_depth(struct sp_gossip_session *s, unsigned depth, uint64_t chunk)
+{
+	s->depth = depth < 1 ? 1 : depth > s->window ? s->window : depth;
+	s->chunk = chunk < 1 ? 1 : chunk;
 }
 
 int sp_gossip_session_our_notes(struct sp_gossip_session *s, const struct sp_gossip_note *sent,
@@ -1098,12 +1105,35 @@ int sp_gossip_session_peer_notes(struct sp_gossip_session *s, const struct sp_go
 	return 0;
 }
 
+/* find_pending: the log's earliest pending range, or -1. */
 static int find_pending(const struct sp_gossip_session *s, const char *origin, size_t len)
 {
+	int best = -1;
 	for (unsigned i = 0; i < s->npending; i++)
-		if (s->pending[i].origin_len == len && memcmp(s->pending[i].origin, origin, len) == 0)
-			return (int)i;
-	return -1;
+		if (s->pending[i].origin_len == len && memcmp(s->pending[i].origin, origin, len) == 0 &&
+		    (best < 0 || s->pending[i].from < s->pending[best].from))
+			best = (int)i;
+	return best;
+}
+
+/* log_pending: how many ranges of the log are pending, whether any is
+ * stale, and where the last one ends (0 if none). */
+static unsigned log_pending(const struct sp_gossip_session *s, const char *origin, size_t len,
+			    int *stale, uint64_t *end)
+{
+	unsigned n = 0;
+	*stale = 0;
+	*end = 0;
+	for (unsigned i = 0; i < s->npending; i++) {
+		const struct sp_gossip_pending *p = &s->pending[i];
+		if (p->origin_len != len || memcmp(p->origin, origin, len) != 0)
+			continue;
+		n++;
+		*stale |= p->stale;
+		if (p->to > *end)
+			*end = p->to;
+	}
+	return n;
 }
 
 static void add_pending(struct sp_gossip_session *s, const struct sp_gossip_range *r)
@@ -1115,6 +1145,25 @@ static void add_pending(struct sp_gossip_session *s, const struct sp_gossip_rang
 	p->origin_len = r->origin_len;
 	p->from = r->from;
 	p->to = r->to;
+	p->stale = 0;
+}
+
+/* plan_range: the next range of a log we hold `have` of and the peer
+ * `peer_size`, within the session's depth; 0 if none. */
+static int plan_range(const struct sp_gossip_session *s, const struct sp_gossip_note *peer,
+		      uint64_t have, struct sp_gossip_range *r)
+{
+	int stale;
+	uint64_t end;
+	unsigned n = log_pending(s, peer->origin, peer->origin_len, &stale, &end);
+	uint64_t from = n && end > have ? end : have;
+	if (stale || n >= s->depth || from >= peer->size)
+		return 0;
+	uint64_t to = peer->size;
+	if (s->depth > 1 && to - from > s->chunk)
+		to = from + s->chunk;
+	*r = (struct sp_gossip_range){peer->origin, peer->origin_len, from, to};
+	return 1;
 }
 
 /* ahead walks both sorted sets and writes [b.size, a.size) for each log in
@@ -1136,13 +1185,13 @@ static int ahead(const struct sp_gossip_note *a, size_t na, const struct sp_goss
 			c < 0 ? i++ : j++;
 			continue;
 		}
-		if (a[i].size > b[j].size && a[i].origin_len <= SP_ORIGIN_MAX &&
-		    (s == NULL || find_pending(s, a[i].origin, a[i].origin_len) < 0)) {
+		if (a[i].size > b[j].size && a[i].origin_len <= SP_ORIGIN_MAX) {
 			out[k] = (struct sp_gossip_range){a[i].origin, a[i].origin_len, b[j].size,
 							  a[i].size};
-			if (s != NULL)
-				add_pending(s, &out[k]);
-			k++;
+			if (s == NULL)
+				k++;
+			else if (plan_range(s, &a[i], b[j].size, &out[k]))
+				add_pending(s, &out[k++]);
 		}
 		i++;
 		j++;
@@ -1173,8 +1222,15 @@ int sp_gossip_session_answered(struct sp_gossip_session *s, const char *origin, 
 		return SP_ERR_NOT_FOUND;
 	p = s->pending[i];
 	s->pending[i] = s->pending[--s->npending];
+	if (p.stale)
+		return SP_ERR_GAP;
 	if (first != p.from || count > p.to - p.from)
 		return SP_ERR_RANGE;
+	if (count < p.to - p.from) /* short: the later ranges would leave a gap */
+		for (unsigned k = 0; k < s->npending; k++)
+			if (s->pending[k].origin_len == origin_len &&
+			    memcmp(s->pending[k].origin, origin, origin_len) == 0)
+				s->pending[k].stale = 1;
 	return 0;
 }
 

@@ -315,6 +315,7 @@ struct sp_gossip_pending {
 	char origin[SP_ORIGIN_MAX + 1];
 	size_t origin_len;
 	uint64_t from, to;
+	int stale; /* an earlier range of the log came back short: drop the answer */
 };
 
 /* What one side knows about one session. Fixed size, no allocation; the
@@ -325,6 +326,8 @@ struct sp_gossip_pending {
  * window * SP_GOSSIP_MSG_MAX bytes of our buffers. */
 struct sp_gossip_session {
 	unsigned window;
+	unsigned depth;    /* ranges per log outstanding (1 unless set) */
+	uint64_t chunk;    /* entries per range with depth > 1 */
 	int notes_sent;    /* our first (full) note set went out */
 	int peer_started;  /* the peer's first NOTES arrived */
 	int peer_complete; /* the peer's full set ended (more = 0) */
@@ -332,8 +335,20 @@ struct sp_gossip_session {
 	struct sp_gossip_pending pending[SP_GOSSIP_WINDOW_MAX];
 };
 
-/* sp_gossip_session_init clears s; window is clamped to 1..WINDOW_MAX. */
+/* sp_gossip_session_init clears s; window is clamped to 1..WINDOW_MAX.
+ * One range per log is outstanding, as long as the peer holds more. */
 void sp_gossip_session_init(struct sp_gossip_session *s, unsigned window);
+
+/* sp_gossip_session_depth lets up to `depth` (1..window) consecutive,
+ * non-overlapping ranges of one log be outstanding, each of at most
+ * `chunk` (>= 1) entries: the peer serves one while the next is carried
+ * and the previous one verified. Answers come back in order (the peer
+ * serves WANTs in order); one that stops short of its range's end (the
+ * entries did not fit one message) makes the later ranges of its log
+ * stale: their answers are dropped and the log planned again from our
+ * size once they are in. Pick chunk so that chunk entries fit one
+ * message. */
+void sp_gossip_session_depth(struct sp_gossip_session *s, unsigned depth, uint64_t chunk);
 
 /* sp_gossip_session_our_notes picks the notes to send now: all of cur
  * (*full = 1) the first time, afterwards sp_gossip_notes_delta(sent, cur)
@@ -348,22 +363,27 @@ int sp_gossip_session_our_notes(struct sp_gossip_session *s, const struct sp_gos
  * after it. SP_ERR_ARG if the peer breaks it. */
 int sp_gossip_session_peer_notes(struct sp_gossip_session *s, const struct sp_gossip_notes *m);
 
-/* sp_gossip_session_wants plans WANT ranges: for each log in both sets
- * (ours lists every log we replicate, size 0 if still empty; ours sizes
- * include entries received and being verified) where the peer holds more,
- * and no range of it is outstanding, [ours.size, peer.size), until the
- * window is full or cap ranges are written to out. One range per log is
- * outstanding at a time, so answers never leave gaps. Records them as
+/* sp_gossip_session_wants plans one WANT message: for each log in both
+ * sets (ours lists every log we replicate, size 0 if still empty; ours
+ * sizes include entries received and being verified) where the peer holds
+ * more, fewer than `depth` ranges are outstanding and none is stale, the
+ * next range [start, peer.size) (at most chunk entries with depth > 1),
+ * start being ours.size or the end of the log's last outstanding range,
+ * until the window is full or cap ranges are written to out. At most one
+ * range per log per call (a WANT lists each log once): with depth > 1 call
+ * again, one message each, until it plans nothing. Records them as
  * pending; out borrows peer's origins. SP_ERR_ARG if a set is unsorted. */
 int sp_gossip_session_wants(struct sp_gossip_session *s, const struct sp_gossip_note *ours,
 			    size_t nours, const struct sp_gossip_note *peer, size_t npeer,
 			    struct sp_gossip_range *out, size_t cap, size_t *nout);
 
 /* sp_gossip_session_answered matches a received ENTRIES (origin, first,
- * count) to its pending range and frees the slot. SP_ERR_NOT_FOUND if none
- * is pending for the log (unsolicited: an eager push); SP_ERR_RANGE if the
- * answer does not start at the range's start or overruns it (the slot is
- * freed anyway: the caller penalises the peer). */
+ * count) to the log's earliest pending range and frees the slot.
+ * SP_ERR_NOT_FOUND if none is pending for the log (unsolicited: an eager
+ * push); SP_ERR_GAP if that range was stale (drop the entries: they would
+ * leave a gap); SP_ERR_RANGE if the answer does not start at the range's
+ * start or overruns it (the slot is freed anyway: the caller penalises
+ * the peer). A short answer makes the log's other pending ranges stale. */
 int sp_gossip_session_answered(struct sp_gossip_session *s, const char *origin, size_t origin_len,
 			       uint64_t first, size_t count);
 

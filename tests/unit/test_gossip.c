@@ -895,6 +895,64 @@ static void test_session_window(void **state)
 	assert_int_equal(s.window, SP_GOSSIP_WINDOW_MAX);
 }
 
+/* Several consecutive ranges of one log in flight, answered in order; a
+ * short answer makes the later ones stale, then the log is planned again. */
+static void test_session_depth(void **state)
+{
+	struct sp_gossip_note ours[2] = {NOTE("a/1", 0), NOTE("a/2", 95)};
+	struct sp_gossip_note peer[2] = {NOTE("a/1", 1000), NOTE("a/2", 100)};
+	struct sp_gossip_range out[4];
+	struct sp_gossip_session s;
+	size_t n;
+
+	sp_gossip_session_init(&s, 8);
+	sp_gossip_session_depth(&s, 3, 100);
+	/* one range per log per message: a WANT lists each log once */
+	assert_int_equal(sp_gossip_session_wants(&s, ours, 2, peer, 2, out, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].from, 0);
+	assert_int_equal(out[0].to, 100);
+	assert_int_equal(out[1].from, 95); /* the peer's size bounds the chunk */
+	assert_int_equal(out[1].to, 100);
+	assert_int_equal(sp_gossip_session_wants(&s, ours, 2, peer, 2, out, 4, &n), 0);
+	assert_int_equal(n, 1); /* a/2 has nothing more to ask */
+	assert_int_equal(out[0].from, 100);
+	assert_int_equal(out[0].to, 200);
+	assert_int_equal(sp_gossip_session_wants(&s, ours, 2, peer, 2, out, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].from, 200);
+	assert_int_equal(sp_gossip_session_wants(&s, ours, 2, peer, 2, out, 4, &n), 0);
+	assert_int_equal(n, 0); /* depth 3 reached */
+	/* answers match the earliest range; a later start is out of order */
+	assert_int_equal(sp_gossip_session_answered(&s, "a/1", 3, 100, 100), SP_ERR_RANGE);
+	sp_gossip_session_init(&s, 8);
+	sp_gossip_session_depth(&s, 3, 100);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sp_gossip_session_wants(&s, ours, 1, peer, 1, out, 4, &n), 0);
+	assert_int_equal(s.npending, 3);
+	assert_int_equal(sp_gossip_session_answered(&s, "a/1", 3, 0, 100), 0);
+	ours[0].size = 100; /* received, being verified */
+	assert_int_equal(sp_gossip_session_wants(&s, ours, 1, peer, 1, out, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].from, 300); /* after the last outstanding range */
+	/* a short answer: [100, 200) came back with 60; the later two are stale */
+	assert_int_equal(sp_gossip_session_answered(&s, "a/1", 3, 100, 60), 0);
+	ours[0].size = 160;
+	assert_int_equal(sp_gossip_session_wants(&s, ours, 1, peer, 1, out, 4, &n), 0);
+	assert_int_equal(n, 0); /* not until the stale answers are in */
+	assert_int_equal(sp_gossip_session_answered(&s, "a/1", 3, 200, 100), SP_ERR_GAP);
+	assert_int_equal(sp_gossip_session_answered(&s, "a/1", 3, 300, 100), SP_ERR_GAP);
+	assert_int_equal(s.npending, 0);
+	assert_int_equal(sp_gossip_session_wants(&s, ours, 1, peer, 1, out, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].from, 160); /* the hole, asked again */
+	assert_int_equal(out[0].to, 260);
+	/* depth is bounded by the window */
+	sp_gossip_session_depth(&s, 100, 0);
+	assert_int_equal(s.depth, 8);
+	assert_int_equal(s.chunk, 1);
+}
+
 static void test_session_offers(void **state)
 {
 	struct sp_gossip_note ours[3] = {NOTE("a/1", 9), NOTE("a/2", 3), NOTE("a/4", 7)};
@@ -935,6 +993,7 @@ int main(void)
 	    cmocka_unit_test(test_notes_delta),
 	    cmocka_unit_test(test_session_notes_rule),
 	    cmocka_unit_test(test_session_window),
+	    cmocka_unit_test(test_session_depth),
 	    cmocka_unit_test(test_session_offers),
 	};
 
