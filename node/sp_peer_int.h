@@ -26,7 +26,9 @@
 #define SP_PEER_TX_LOW (512u << 10)  /* serve more WANTs while below this */
 #define SP_PEER_CONNS_MAX 256        /* connections, in and out */
 #define SP_PEER_WINDOW 16            /* WANT ranges we keep outstanding per peer */
-#define SP_PEER_LANE_JOBS 4          /* batches received, not yet stored, per log */
+#define SP_PEER_DEPTH 8              /* ... of which consecutive ranges of one log */
+#define SP_PEER_CHUNK0 64            /* entries per range until an answer sizes them */
+#define SP_PEER_LANE_JOBS 8          /* batches received, not yet stored, per log */
 #define SP_PEER_JOBS_MAX 32          /* ... and in all (each <= SP_GOSSIP_RECV_MAX) */
 #define SP_PEER_HANDSHAKE_MS 10000   /* HELLO + AUTH must be done by then */
 #define SP_PEER_STALL_MS 20000       /* no send progress, or no answer, for this long */
