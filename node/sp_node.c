@@ -565,6 +565,24 @@ static int start_http(struct sp_node *n)
 	return rc;
 }
 
+/* on_stored (peer ingest thread): a replica batch is stored; reports,
+ * actions and escalations in it reach the index at once. Directory
+ * records that arrive this way are stored but applied at the next start
+ * (the directory is read without locks while the node runs). */
+static void on_stored(void *arg, uint32_t log, uint64_t first, const uint8_t *const *entries,
+		      const size_t *lens, size_t count)
+{
+	struct sp_node *n = arg;
+	int rc = sp_reports_add_entries(n->reports, log, first, entries, lens, count);
+	if (rc)
+		sp_logx(n->log, SP_LOGX_WARN, "reports", "replica entries not indexed log=%u err=%s",
+			log, sp_errname(rc));
+	if (n->dl && n->dl->has_log && log == n->dl->log_id)
+		sp_logx(n->log, SP_LOGX_WARN, "dir",
+			"directory log grew by replication to %llu entries: applied at the next start",
+			(unsigned long long)(first + count));
+}
+
 /* start_peer listens for and dials peers ([peer]), trusting the keys the
  * directory vouches for (or [peer] keys on a node without one). */
 static int start_peer(struct sp_node *n)
@@ -575,6 +593,8 @@ static int start_peer(struct sp_node *n)
 		.log = n->log,
 		.conf = &n->conf,
 		.dir = n->dl ? n->dl->dir : NULL,
+		.stored = on_stored,
+		.stored_arg = n,
 	};
 	return sp_peer_new(&po, &n->peer);
 }

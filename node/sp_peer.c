@@ -857,6 +857,8 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
 	p->log = o->log;
 	p->conf = o->conf;
 	p->dir = o->dir;
+	p->stored = o->stored;
+	p->stored_arg = o->stored_arg;
 	pthread_mutex_init(&p->ev_mu, NULL);
 	sp_conf_origin(o->conf, p->origin, sizeof(p->origin));
 	p->has_own = sp_store_own_log(p->store, &p->own_id) == 0;

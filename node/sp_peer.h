@@ -34,12 +34,20 @@
 
 struct sp_peer;
 
+/* A replica batch was stored: entries[i] (lens[i] bytes) is now entry
+ * first + i of log `log`, for the entries new to this node. Called on the
+ * ingest thread, in storing order; the bytes are borrowed for the call. */
+typedef void (*sp_peer_stored_fn)(void *arg, uint32_t log, uint64_t first,
+				  const uint8_t *const *entries, const size_t *lens, size_t n);
+
 struct sp_peer_opts {
 	uv_loop_t *loop;
 	struct sp_store *store;
 	struct sp_logx *log;
 	const struct sp_conf *conf; /* [peer], id, federation, key_path, data_dir */
 	const struct sp_dir *dir;   /* NULL: trust only [peer] keys */
+	sp_peer_stored_fn stored;   /* optional (the node's report index) */
+	void *stored_arg;
 };
 
 /* sp_peer_new starts listening and dialing (nothing if [peer] has neither)

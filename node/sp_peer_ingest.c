@@ -7,7 +7,9 @@
  * thread takes them in order (so the batches of a log reach the store in
  * the order they arrived), checks the batch's checkpoint and consistency
  * proof, calls sp_store_insert (which verifies the signatures on all
- * cores), stores the checkpoint, and hands the job back to the loop as an
+ * cores), passes the entries the log gained to the node's stored hook
+ * (the report index, at once: see sp_peer.h), stores the checkpoint, and
+ * hands the job back to the loop as an
  * SP_PEER_EV_INGESTED event. The loop keeps, per log, a lane: the batches
  * queued and the size the log will have once they are stored, which the
  * WANT planner takes as our size (so the next range is asked for at once)
@@ -76,10 +78,26 @@ static int insert(struct sp_peer *p, struct sp_peer_job *j)
 	return rc;
 }
 
+/* tell_stored hands the entries of the batch that the log gained (its
+ * size went from `before` to what it is now) to the stored hook, so the
+ * node's report index sees them at once, not at the next start. */
+static void tell_stored(struct sp_peer *p, const struct sp_peer_job *j, uint64_t before)
+{
+	const struct sp_gossip_entries *e = &j->m.u.entries;
+	struct sp_log_info now;
+	if (p->stored == NULL || sp_store_log_info(p->store, j->id, &now) != 0)
+		return;
+	uint64_t from = before > e->first ? before : e->first;
+	uint64_t to = now.size < e->first + e->count ? now.size : e->first + e->count;
+	if (from < to)
+		p->stored(p->stored_arg, j->id, from, e->entries + (from - e->first),
+			  e->lens + (from - e->first), (size_t)(to - from));
+}
+
 static void job_run(struct sp_peer *p, struct sp_peer_job *j)
 {
 	const struct sp_gossip_entries *e = &j->m.u.entries;
-	struct sp_log_info info;
+	struct sp_log_info info = {0};
 	int rc = sp_store_log_info(p->store, j->id, &info);
 	if (rc == 0 && e->first > info.size)
 		return; /* a gap: asked for again once the lane is empty */
@@ -87,6 +105,7 @@ static void job_run(struct sp_peer *p, struct sp_peer_job *j)
 		j->why = "checkpoint or consistency proof does not verify";
 	if (rc == 0 && (rc = insert(p, j)) != 0)
 		j->why = "entries refused";
+	tell_stored(p, j, info.size); /* also the valid prefix of a refused batch */
 	if (rc == 0 && e->checkpoint &&
 	    (rc = sp_peer_checkpoint_put(p, j->id, e->checkpoint, e->checkpoint_len)) != 0) {
 		if (rc == SP_ERR_INCONSISTENT)

@@ -156,6 +156,8 @@ struct sp_peer {
 	struct sp_logx *log;
 	const struct sp_conf *conf;
 	const struct sp_dir *dir;
+	sp_peer_stored_fn stored; /* ingest thread: a batch was stored */
+	void *stored_arg;
 	uint8_t pk[32], sk[64];
 	char origin[SP_ORIGIN_MAX + 1];
 	uint32_t own_id;

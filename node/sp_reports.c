@@ -1,7 +1,8 @@
 /*
  * sp_reports.c - the report index (see sp_reports.h): an open-addressing
  * map from report id to its submission and trail locations, rebuilt from
- * the store's logs, and views computed with sp_report_compute.
+ * the store's logs, and views computed with sp_report_compute. Trail
+ * entries whose report is not held yet wait in a small orphan list.
  */
 #include "sp_reports.h"
 
@@ -29,6 +30,12 @@ struct rep {
 	struct sp_reports_summary sum;
 };
 
+/* A trail entry naming a report not indexed yet. */
+struct orphan {
+	uint8_t id[SP_HASH_BYTES];
+	struct loc at;
+};
+
 struct sp_reports {
 	struct sp_reports_opts o;
 	pthread_rwlock_t lk;
@@ -36,6 +43,8 @@ struct sp_reports {
 	size_t n, cap;
 	uint32_t *slots;   /* open addressing: position + 1, 0 empty */
 	size_t nslots;     /* power of two */
+	struct orphan *orph; /* unordered; at most SP_REPORTS_MAX_ORPHANS */
+	size_t n_orph;
 };
 
 /* ---- the map ---------------------------------------------------------------- */
@@ -92,6 +101,41 @@ static int grow(struct sp_reports *r)
 	return 0;
 }
 
+static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
+			int own);
+
+/* orphan_put keeps a trail entry whose report is unknown (write lock);
+ * once full, later ones are dropped (the next rebuild files them). */
+static int orphan_put(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at)
+{
+	for (size_t i = 0; i < r->n_orph; i++)
+		if (r->orph[i].at.log == at.log && r->orph[i].at.index == at.index)
+			return 0;
+	if (r->n_orph == SP_REPORTS_MAX_ORPHANS)
+		return 0;
+	if (r->orph == NULL && (r->orph = malloc(SP_REPORTS_MAX_ORPHANS * sizeof(*r->orph))) == NULL)
+		return SP_ERR_NOMEM;
+	memcpy(r->orph[r->n_orph].id, id, SP_HASH_BYTES);
+	r->orph[r->n_orph++].at = at;
+	return 0;
+}
+
+/* orphans_adopt files the waiting trail entries of report id (write lock). */
+static int orphans_adopt(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < r->n_orph;) {
+		if (memcmp(r->orph[i].id, id, SP_HASH_BYTES) != 0) {
+			i++;
+			continue;
+		}
+		struct loc at = r->orph[i].at;
+		r->orph[i] = r->orph[--r->n_orph];
+		rc = insert_trail(r, id, at, 0);
+	}
+	return rc;
+}
+
 /* insert_report adds a submission (under the write lock); a second copy
  * of one id is ignored. */
 static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at)
@@ -109,15 +153,17 @@ static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], 
 	p->sum.seq = r->n + 1;
 	r->reps[r->n] = p;
 	slot_put(r, r->n++);
-	return 0;
+	return r->n_orph ? orphans_adopt(r, id) : 0;
 }
 
-/* insert_trail adds (log, index) to a report's trail once (write lock). */
-static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at)
+/* insert_trail adds (log, index) to a report's trail once (write lock);
+ * own: an own append, which clears the report's pending mark. */
+static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
+			int own)
 {
 	struct rep *p = find(r, id);
 	if (p == NULL)
-		return 0; /* names no report held here: skipped */
+		return orphan_put(r, id, at); /* its submission has not arrived */
 	for (size_t i = 0; i < p->n_trail; i++)
 		if (p->trail[i].log == at.log && p->trail[i].index == at.index)
 			return 0;
@@ -132,7 +178,8 @@ static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], s
 		p->cap_trail = cap;
 	}
 	p->trail[p->n_trail++] = at;
-	p->pending = 0;
+	if (own)
+		p->pending = 0;
 	p->dirty = 1;
 	p->gen++;
 	return 0;
@@ -146,9 +193,11 @@ static void clear(struct sp_reports *r)
 	}
 	free(r->reps);
 	free(r->slots);
+	free(r->orph);
 	r->reps = NULL;
 	r->slots = NULL;
-	r->n = r->cap = r->nslots = 0;
+	r->orph = NULL;
+	r->n = r->cap = r->nslots = r->n_orph = 0;
 }
 
 int sp_reports_new(const struct sp_reports_opts *o, struct sp_reports **out)
@@ -193,9 +242,10 @@ static int report_of(const struct sp_entry *e, uint8_t id[SP_HASH_BYTES])
 }
 
 /* index_entry files one entry; pass 1 takes submissions, pass 2 the rest
- * (pass 0: both, for live appends). Caller holds the write lock. */
-static int index_entry(struct sp_reports *r, int pass, struct loc at, const uint8_t *buf,
-		       size_t len)
+ * (pass 0: both, for live entries); own as insert_trail. Caller holds the
+ * write lock. */
+static int index_entry(struct sp_reports *r, int pass, int own, struct loc at,
+		       const uint8_t *buf, size_t len)
 {
 	struct sp_entry e;
 	if (sp_entry_decode(buf, len, &e) != 0)
@@ -207,7 +257,7 @@ static int index_entry(struct sp_reports *r, int pass, struct loc at, const uint
 	}
 	if ((e.type == SP_EV_ACTION || e.type == SP_EV_ESCALATION) && pass != 1 &&
 	    report_of(&e, id) == 0)
-		return insert_trail(r, id, at);
+		return insert_trail(r, id, at, own);
 	return 0;
 }
 
@@ -220,7 +270,7 @@ struct scan_ctx {
 static int scan_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
 {
 	struct scan_ctx *c = arg;
-	return index_entry(c->r, c->pass, (struct loc){c->log, index}, buf, len);
+	return index_entry(c->r, c->pass, 0, (struct loc){c->log, index}, buf, len);
 }
 
 int sp_reports_rebuild(struct sp_reports *r)
@@ -251,10 +301,21 @@ int sp_reports_add(struct sp_reports *r, uint32_t log, uint64_t index)
 		rc = SP_ERR_NOMEM;
 	if (rc == 0) {
 		pthread_rwlock_wrlock(&r->lk);
-		rc = index_entry(r, 0, (struct loc){log, index}, b.p, b.len);
+		rc = index_entry(r, 0, 1, (struct loc){log, index}, b.p, b.len);
 		pthread_rwlock_unlock(&r->lk);
 	}
 	sp_buf_free(&b);
+	return rc;
+}
+
+int sp_reports_add_entries(struct sp_reports *r, uint32_t log, uint64_t first,
+			   const uint8_t *const *entries, const size_t *lens, size_t n)
+{
+	int rc = 0;
+	pthread_rwlock_wrlock(&r->lk);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = index_entry(r, 0, 0, (struct loc){log, first + i}, entries[i], lens[i]);
+	pthread_rwlock_unlock(&r->lk);
 	return rc;
 }
 

@@ -6,8 +6,10 @@
  * rebuilt by scanning every log the store holds (own and replicas) for
  * SP_EV_REPORT, SP_EV_ACTION and SP_EV_ESCALATION entries, and then kept
  * up to date by the node as its own appends become durable
- * (sp_reports_add). Nothing here is written to disk; dropping the index
- * loses nothing.
+ * (sp_reports_add) and as replica batches are stored by peer ingest
+ * (sp_reports_add_entries), so a report submitted at another node is seen
+ * here as soon as its log arrives. Nothing here is written to disk;
+ * dropping the index loses nothing.
  *
  * Per report it holds where the submission is (log, index), its trail
  * [(log, index)] in the order seen, and a cached summary (status, holders,
@@ -32,6 +34,7 @@
 #include "sp_store.h"
 
 #define SP_REPORTS_MAX_TRAIL 4096 /* entries one report's trail may hold */
+#define SP_REPORTS_MAX_ORPHANS 4096 /* trail entries waiting for their report */
 
 struct sp_reports;
 
@@ -57,6 +60,18 @@ int sp_reports_rebuild(struct sp_reports *r);
  * store; entries of other types are ignored) and clears the report's
  * pending mark. Safe to call twice for one entry. Store errors. */
 int sp_reports_add(struct sp_reports *r, uint32_t log, uint64_t index);
+
+/* sp_reports_add_entries indexes entries[i] (lens[i] bytes, as stored) at
+ * index first + i of replica log `log`, for i in [0, n), under one write
+ * lock: a batch peer ingest has just stored (the bytes are borrowed for
+ * the call). Pending marks are left alone (they guard this node's own
+ * appends). An action or escalation naming a report not indexed yet (its
+ * submission is in a log that has not arrived) waits aside, up to
+ * SP_REPORTS_MAX_ORPHANS of them, and joins the trail when the submission
+ * does (beyond that bound it is dropped until the next rebuild). Safe to
+ * call twice for one batch. SP_ERR_NOMEM. */
+int sp_reports_add_entries(struct sp_reports *r, uint32_t log, uint64_t first,
+			   const uint8_t *const *entries, const size_t *lens, size_t n);
 
 /* sp_reports_count: reports indexed. */
 size_t sp_reports_count(struct sp_reports *r);

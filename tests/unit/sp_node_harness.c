@@ -326,6 +326,11 @@ void sp_h_fed_config(const struct sp_h_fed *f, const char *ini, const char *data
 
 void sp_h_fed_init(struct sp_h_fed *f, const char *name)
 {
+	sp_h_fed_init_ports(f, name, 0);
+}
+
+void sp_h_fed_init_ports(struct sp_h_fed *f, const char *name, unsigned port_base)
+{
 	memset(f, 0, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "%s", sp_test_tmpdir(name));
 	snprintf(f->fed, sizeof(f->fed), "%s/fed", f->dir);
@@ -337,9 +342,11 @@ void sp_h_fed_init(struct sp_h_fed *f, const char *name)
 	char bin[PATH_MAX], out[PATH_MAX + 16];
 	sp_h_bin(bin, sizeof(bin), "simpul");
 	snprintf(out, sizeof(out), "%s/fedgen.out", f->dir);
+	char port[16];
+	snprintf(port, sizeof(port), "%u", port_base);
 	const char *argv[] = {bin, "federation", "init", "--wilayah",
 			      SP_WILAYAH, "--out", f->fed,
-			      "--subset", "73", NULL};
+			      "--subset", "73", port_base ? "--port-base" : NULL, port, NULL};
 	assert_int_equal(sp_h_run(argv, out, 60000), 0);
 	read_root_vkey(f);
 	sp_h_fed_config(f, f->ini, f->data, f->fed);
@@ -417,4 +424,32 @@ long long sp_h_own_size(struct sp_h_fed *f)
 	json_int_t n = json_integer_value(json_object_get(json_object_get(s, "own_log"), "size"));
 	json_decref(s);
 	return (long long)n;
+}
+
+/* ---- `simpul federation up` ---------------------------------------------------------- */
+
+int sp_h_fedup(const char *fed, const char *scratch, char **out, const char *a1, const char *a2)
+{
+	static int runs;
+	char bin[PATH_MAX], path[2 * PATH_MAX];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(path, sizeof(path), "%s/simpul.%d.out", scratch, runs++);
+	const char *argv[] = {bin, "federation", a1, "--dir", fed, a2, NULL};
+	int code = sp_h_run(argv, path, 90000);
+	char *text = sp_h_slurp(path, NULL);
+	if (out)
+		*out = text;
+	else
+		free(text);
+	return code;
+}
+
+void sp_h_fedup_addr(const char *fed, const char *id, char *out, size_t cap)
+{
+	char path[2 * PATH_MAX];
+	snprintf(path, sizeof(path), "%s/nodes/%s/data/simpuld.addr", fed, id);
+	char *s = sp_h_slurp(path, NULL);
+	assert_non_null(s);
+	snprintf(out, cap, "%.*s", (int)strcspn(s, " \n"), s);
+	free(s);
 }

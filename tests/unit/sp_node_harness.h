@@ -79,8 +79,12 @@ struct sp_h_fed {
 };
 
 /* sp_h_fed_init makes a scratch folder `name`, a federation of province 73
- * in it, and the config of node 73.12 (sp_h_fed_config); nothing runs. */
+ * in it, and the config of node 73.12 (sp_h_fed_config); nothing runs.
+ * sp_h_fed_init_ports does the same with the directory's loopback ports
+ * from port_base (`federation init --port-base`; 0: the default), for
+ * tests that run the federation with `simpul federation up`. */
 void sp_h_fed_init(struct sp_h_fed *f, const char *name);
+void sp_h_fed_init_ports(struct sp_h_fed *f, const char *name, unsigned port_base);
 
 /* sp_h_fed_free kills a node still running and frees f->bodies. */
 void sp_h_fed_free(struct sp_h_fed *f);
@@ -113,5 +117,16 @@ void sp_h_call_err(struct sp_h_fed *f, const char *method, const char *path, con
 
 /* sp_h_own_size: the node's own log size (GET /v1/status). */
 long long sp_h_own_size(struct sp_h_fed *f);
+
+/* ---- `simpul federation up`: one process per institution ---------------------- */
+
+/* sp_h_fedup runs `simpul federation a1 --dir fed [a2]` (a2 may be NULL)
+ * with its output in scratch/simpul.<n>.out; returns its exit code and,
+ * if out is not NULL, the output (malloc'ed; NULL if unreadable). */
+int sp_h_fedup(const char *fed, const char *scratch, char **out, const char *a1, const char *a2);
+
+/* sp_h_fedup_addr reads node id's HTTP address ("127.0.0.1:port") from
+ * fed/nodes/<id>/data/simpuld.addr; fails the test if there is none. */
+void sp_h_fedup_addr(const char *fed, const char *id, char *out, size_t cap);
 
 #endif

@@ -40,29 +40,13 @@ static uint64_t now_ms(void)
  * and its output (malloc'ed) in *out if out is not NULL. */
 static int simpul(char **out, const char *a1, const char *a2)
 {
-	static int runs;
-	char bin[BIG], path[BIG];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	snprintf(path, sizeof(path), "%s/simpul.%d.out", g.dir, runs++);
-	const char *argv[] = {bin, "federation", a1, "--dir", g.fed, a2, NULL};
-	int code = sp_h_run(argv, path, 60000);
-	char *text = sp_h_slurp(path, NULL);
-	if (out)
-		*out = text;
-	else
-		free(text);
-	return code;
+	return sp_h_fedup(g.fed, g.dir, out, a1, a2);
 }
 
 /* addr reads node id's HTTP address (its data/simpuld.addr). */
 static void addr(const char *id, char *out, size_t cap)
 {
-	char path[BIG];
-	snprintf(path, sizeof(path), "%s/nodes/%s/data/simpuld.addr", g.fed, id);
-	char *s = sp_h_slurp(path, NULL);
-	assert_non_null(s);
-	snprintf(out, cap, "%.*s", (int)strcspn(s, " \n"), s);
-	free(s);
+	sp_h_fedup_addr(g.fed, id, out, cap);
 }
 
 /* held: entries of log `log` that node id serves a checkpoint for. */

@@ -1,0 +1,172 @@
+/*
+ * test_wrong_door.c - "no wrong door" end to end, with real simpuld
+ * processes (`simpul federation up`, nodes 73, 73.12 and 73.11) and no
+ * restart: a complaint for a village of 73.12 is submitted at 73.11; it
+ * reaches 73.12's node by replication and, at once, its report index
+ * (GET /v1/reports/{id}, ?institution=, /v1/stats); an officer of 73.12
+ * (enrolled by a coordinator directory entry before the nodes start)
+ * verifies it at 73.12's node with `simpul act`; the act replicates back
+ * and 73.11's node and the province's show the report as diverifikasi.
+ */
+#include "sp_testutil.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sp_keyfile.h"
+#include "sp_node_harness.h"
+
+#define WAIT_MS 30000
+#define BIG (2 * PATH_MAX)
+
+static struct {
+	struct sp_h_fed f;
+	char key[BIG]; /* officer of 73.12 */
+} g;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* get asks node id for path: the parsed body if the status is 200. */
+static json_t *get(const char *id, const char *path)
+{
+	char a[64];
+	struct sp_h_resp r;
+	sp_h_fedup_addr(g.f.fed, id, a, sizeof(a));
+	json_t *j = NULL;
+	if (sp_h_http(a, "GET", path, NULL, NULL, 0, &r) == 0 && r.status == 200)
+		j = json_loads(r.body, 0, NULL);
+	sp_h_resp_free(&r);
+	return j;
+}
+
+/* shows: node id's view of report `id` has `status` and `holder` first. */
+static int shows(const char *node, const char *id, const char *status, const char *holder)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", id);
+	json_t *j = get(node, path);
+	const char *st = json_string_value(json_object_get(j, "status"));
+	const char *h = json_string_value(json_array_get(json_object_get(j, "holders"), 0));
+	int ok = st && h && strcmp(st, status) == 0 && strcmp(h, holder) == 0;
+	json_decref(j);
+	return ok;
+}
+
+static void wait_shows(const char *node, const char *id, const char *status, const char *holder)
+{
+	uint64_t t0 = now_ms();
+	while (!shows(node, id, status, holder) && now_ms() - t0 < WAIT_MS)
+		usleep(50000);
+	if (!shows(node, id, status, holder)) {
+		char *st = NULL;
+		sp_h_fedup(g.f.fed, g.f.dir, &st, "status", NULL);
+		fail_msg("%s does not show report %s as %s held by %s; status:\n%s", node, id,
+			 status, holder, st ? st : "");
+	}
+}
+
+#define REPORT                                                                                 \
+	"{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","            \
+	"\"region\":\"73.12.03\",\"title\":\"Jalan rusak\",\"content\":\"Jalan poros berlubang\"," \
+	"\"channel\":\"web\"}"
+
+/* submit files the complaint at node id; its report id goes to out. */
+static void submit(const char *node, char out[65])
+{
+	char a[64];
+	struct sp_h_resp r;
+	sp_h_fedup_addr(g.f.fed, node, a, sizeof(a));
+	assert_int_equal(sp_h_http(a, "POST", "/v1/reports", "Content-Type: application/json\r\n",
+				   REPORT, strlen(REPORT), &r),
+			 0);
+	assert_int_equal(r.status, 201);
+	json_t *j = json_loads(r.body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "routed_to")), "73.12");
+	snprintf(out, 65, "%s", json_string_value(json_object_get(j, "report_id")));
+	assert_int_equal(strlen(out), 64);
+	json_decref(j);
+	sp_h_resp_free(&r);
+}
+
+/* act runs `simpul act` as the officer of 73.12 against node id. */
+static void act(const char *node, const char *id, const char *what)
+{
+	char bin[BIG], url[96], a[64], out[BIG];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	sp_h_fedup_addr(g.f.fed, node, a, sizeof(a));
+	snprintf(url, sizeof(url), "http://%s", a);
+	snprintf(out, sizeof(out), "%s/act.out", g.f.dir);
+	const char *argv[] = {bin, "act", "--node", url, "--key", g.key, id, what, NULL};
+	if (sp_h_run(argv, out, 30000) != 0) {
+		char *o = sp_h_slurp(out, NULL);
+		fail_msg("simpul act %s failed:\n%s", what, o ? o : "");
+	}
+}
+
+static int setup(void **state)
+{
+	unsigned base = 41000 + (unsigned)(getpid() % 150) * 100;
+	sp_h_fed_init_ports(&g.f, "wrong_door", base);
+	uint8_t seed[32], pk[32];
+	memset(seed, 12, sizeof(seed));
+	snprintf(g.key, sizeof(g.key), "%s/officer.key", g.f.dir);
+	assert_int_equal(sp_keyfile_create(g.key, seed, NULL, 0), 0);
+	assert_int_equal(sp_keyfile_load(g.key, pk, NULL, NULL, 0), 0);
+	sp_h_fed_enrol(&g.f, "73.12", pk, "Petugas Soppeng");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL);
+	sp_h_fed_free(&g.f);
+	return 0;
+}
+
+static void test_wrong_door(void **state)
+{
+	char *out = NULL, id[65];
+	if (sp_h_fedup(g.f.fed, g.f.dir, &out, "up", "--nodes=73,73.12,73.11") != 0)
+		fail_msg("federation up failed:\n%s", out ? out : "");
+	free(out);
+
+	/* The wrong door: 73.11 takes it; 73.12 sees it without a restart. */
+	submit("73.11", id);
+	wait_shows("73.12", id, "diterima", "73.12");
+	json_t *q = get("73.12", "/v1/reports?institution=73.12");
+	assert_non_null(q);
+	json_t *first = json_array_get(json_object_get(q, "reports"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "report_id")), id);
+	json_decref(q);
+	json_t *st = get("73.12", "/v1/stats");
+	assert_non_null(st);
+	assert_int_equal(json_integer_value(json_object_get(st, "total")), 1);
+	json_decref(st);
+
+	/* The institution in charge acts at its own node ... */
+	act("73.12", id, "verifikasi");
+	assert_true(shows("73.12", id, "diverifikasi", "73.12"));
+
+	/* ... and the door it came in by, and the province, see it. */
+	wait_shows("73.11", id, "diverifikasi", "73.12");
+	wait_shows("73", id, "diverifikasi", "73.12");
+
+	assert_int_equal(sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wrong_door),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
