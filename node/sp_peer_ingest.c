@@ -22,11 +22,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sp_err.h"
 #include "sp_peer_int.h"
-#include "sp_witness.h"
 
 /* ---- checks on the ingest thread -------------------------------------------------------- */
 
@@ -113,9 +111,6 @@ static void job_run(struct sp_peer *p, struct sp_peer_job *j)
 		else
 			j->why = "checkpoint refused";
 	}
-	if (rc == 0 && e->checkpoint && !j->cp_fork) /* parent-tier witnessing */
-		sp_witness_replica(p->store, p->origin, p->sk, j->id, e->checkpoint,
-				   e->checkpoint_len, (uint64_t)time(NULL));
 	j->rc = rc;
 }
 
