@@ -127,6 +127,13 @@ static void ours_rebuild(struct sp_peer *p)
 		ours_set(p, id);
 }
 
+/* own_fetching: own entries are taken from peers now (restore, DESIGN
+ * §2): appends are held, or the store holds a later own checkpoint. */
+static int own_fetching(struct sp_peer *p)
+{
+	return p->has_own && (p->restoring || sp_store_own_behind(p->store, NULL));
+}
+
 /* plan_view is our note set as the WANT planner should see it: sizes
  * include the batches still in the ingest pipeline; the own log, frozen
  * logs and logs whose pipeline is full look complete, so they are not
@@ -143,7 +150,7 @@ static struct sp_gossip_note *plan_view(struct sp_peer *p)
 		if (sp_store_log_find(p->store, v[i].origin, &id) != 0 ||
 		    sp_store_log_info(p->store, id, &info) != 0)
 			continue;
-		if (info.own || info.frozen || sp_peer_lane_full(p, id))
+		if ((info.own && !own_fetching(p)) || info.frozen || sp_peer_lane_full(p, id))
 			v[i].size = UINT64_MAX >> 1;
 		else
 			v[i].size = sp_peer_lane_size(p, id, info.size);
@@ -524,6 +531,57 @@ static int put_checkpoint(struct sp_peer *p, struct sp_peer_conn *c, uint32_t id
 	return rc;
 }
 
+/* restore_check ends the hold on own appends once every dialed peer
+ * answered with its notes (or could not be reached) and we hold all of
+ * our own log they hold, or after SP_PEER_RESTORE_MS. A stored own
+ * checkpoint larger than our log still holds appends (in the store) until
+ * its entries are back. */
+static void restore_check(struct sp_peer *p)
+{
+	if (!p->restoring)
+		return;
+	struct sp_log_info info = {0};
+	sp_store_log_info(p->store, p->own_id, &info);
+	int all = 1;
+	for (size_t i = 0; i < p->ndials; i++)
+		all &= p->dials[i].tried;
+	int late = sp_peer_now_ms() - p->restore_t0 > SP_PEER_RESTORE_MS;
+	if (!late && (!all || info.size < p->own_target))
+		return;
+	p->restoring = 0;
+	sp_store_own_hold(p->store, 0);
+	sp_logx(p->log, late ? SP_LOGX_WARN : SP_LOGX_INFO, "peer",
+		"own log checked with peers%s: size=%llu peers_hold=%llu behind=%d",
+		late ? " (timed out)" : "", (unsigned long long)info.size,
+		(unsigned long long)p->own_target, sp_store_own_behind(p->store, NULL));
+}
+
+/* own_note takes a peer's note of our own log: its size is what we must
+ * hold before appending again, its checkpoint (signed by us) is stored
+ * when larger than our log, so the store refuses appends until the
+ * entries are back. SP_ERR_BAD_SIGNATURE: the peer was refused. */
+static int own_note(struct sp_peer *p, struct sp_peer_conn *c, const char *origin,
+		    const struct sp_gossip_note *n)
+{
+	if (!p->has_own || strcmp(origin, p->origin) != 0)
+		return 0;
+	if (p->restoring && n->size > p->own_target)
+		p->own_target = n->size;
+	if (n->checkpoint == NULL)
+		return 0;
+	int rc = sp_store_own_checkpoint_put(p->store, n->checkpoint, n->checkpoint_len);
+	if (rc == SP_ERR_INCONSISTENT) {
+		sp_logx(p->log, SP_LOGX_ERROR, "peer",
+			"peer=%s holds an own checkpoint our log contradicts", peer_name(c));
+		return 0;
+	}
+	if (rc) {
+		refuse(c, SP_ERR_BAD_SIGNATURE, "own checkpoint does not verify");
+		return rc;
+	}
+	return 0;
+}
+
 static void on_notes(struct sp_peer_conn *c, const struct sp_gossip_notes *m)
 {
 	struct sp_peer *p = c->p;
@@ -540,6 +598,8 @@ static void on_notes(struct sp_peer_conn *c, const struct sp_gossip_notes *m)
 				 n->checkpoint_len);
 		learned |= learn(p, origin);
 		uint32_t id;
+		if (own_note(p, c, origin, n) != 0)
+			return;
 		long j = sp_peer_nset_find(&p->ours, n->origin, n->origin_len);
 		int same = j >= 0 && p->ours.v[j].checkpoint && n->checkpoint &&
 			   p->ours.v[j].checkpoint_len == n->checkpoint_len &&
@@ -553,6 +613,9 @@ static void on_notes(struct sp_peer_conn *c, const struct sp_gossip_notes *m)
 	}
 	if (learned)
 		ours_rebuild(p);
+	if (c->plan.peer_complete && c->slot >= 0)
+		p->dials[c->slot].tried = 1;
+	restore_check(p);
 	do_wants(c);
 }
 
@@ -624,7 +687,8 @@ static void on_entries(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t 
 	uint32_t id;
 	struct sp_log_info info;
 	if (e->count > 0 && sp_store_log_find(p->store, origin, &id) == 0 &&
-	    sp_store_log_info(p->store, id, &info) == 0 && !info.own && !info.frozen) {
+	    sp_store_log_info(p->store, id, &info) == 0 && (!info.own || own_fetching(p)) &&
+	    !info.frozen) {
 		long j = sp_peer_nset_find(&c->peer_notes, e->origin, e->origin_len);
 		if (j >= 0 && c->peer_notes.v[j].size < e->first + e->count)
 			c->peer_notes.v[j].size = e->first + e->count;
@@ -642,6 +706,7 @@ static void on_ingested(struct sp_peer *p, struct sp_peer_job *j)
 	atomic_fetch_add(&p->st.entries_in, j->acc);
 	if (j->acc) {
 		ours_set(p, j->id);
+		restore_check(p);
 		atomic_store(&p->dirty, 1); /* relay: push and announce */
 	}
 	if (j->fork)
@@ -739,6 +804,8 @@ static void on_conn(struct sp_peer *p, struct sp_peer_ev *e)
 	if (e->st == NULL) {
 		sp_logx(p->log, SP_LOGX_DEBUG, "peer", "dial failed url=%s: %s",
 			p->dials[e->slot].url, nng_strerror(e->err));
+		p->dials[e->slot].tried = 1;
+		restore_check(p);
 		sp_peer_net_redial(p, e->slot, 0);
 		return;
 	}
@@ -791,6 +858,7 @@ static void round_run(struct sp_peer *p)
 	uint64_t now = sp_peer_now_ms();
 	int dirty = atomic_exchange(&p->dirty, 0);
 	ours_rebuild(p);
+	restore_check(p);
 	struct sp_peer_conn *next;
 	for (struct sp_peer_conn *c = p->conns; c; c = next) {
 		next = c->next;
@@ -879,6 +947,11 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
 	rc = sp_peer_ingest_start(p);
 	if (rc == 0)
 		rc = sp_peer_net_start(p);
+	if (rc == 0 && p->has_own && p->ndials > 0) {
+		p->restoring = 1; /* a restored copy must not fork: ask first */
+		p->restore_t0 = sp_peer_now_ms();
+		sp_store_own_hold(p->store, 1);
+	}
 	if (rc == 0)
 		uv_timer_start(&p->tick, on_tick, SP_PEER_TICK_MS, SP_PEER_TICK_MS);
 	return rc;

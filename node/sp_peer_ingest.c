@@ -58,6 +58,8 @@ int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_
 		return SP_ERR_CHECKPOINT;
 	if (sp_store_log_info(p->store, id, &held) != 0 || body.size > held.size)
 		return 0;
+	if (held.own)
+		return sp_store_own_checkpoint_put(p->store, cp, len);
 	return sp_store_checkpoint_put(p->store, id, cp, len);
 }
 
@@ -67,7 +69,9 @@ int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_
 static int insert(struct sp_peer *p, struct sp_peer_job *j)
 {
 	const struct sp_gossip_entries *e = &j->m.u.entries;
-	int rc = sp_store_insert(p->store, j->id, e->entries, e->lens, e->count, &j->acc);
+	int rc = p->has_own && j->id == p->own_id /* restore: our own entries back */
+			 ? sp_store_own_insert(p->store, e->entries, e->lens, e->count, &j->acc)
+			 : sp_store_insert(p->store, j->id, e->entries, e->lens, e->count, &j->acc);
 	if (rc == SP_ERR_FORK)
 		j->fork = 1;
 	if (rc == SP_ERR_FORK || rc == SP_ERR_BUSY || rc == SP_ERR_GAP ||

@@ -32,6 +32,7 @@
 #define SP_PEER_JOBS_MAX 32          /* ... and in all (each <= SP_GOSSIP_RECV_MAX) */
 #define SP_PEER_HANDSHAKE_MS 10000   /* HELLO + AUTH must be done by then */
 #define SP_PEER_STALL_MS 20000       /* no send progress, or no answer, for this long */
+#define SP_PEER_RESTORE_MS 15000    /* own appends held at most this long at start */
 #define SP_PEER_TICK_MS 250          /* gossip round: notes, pushes, timeouts */
 #define SP_PEER_BACKOFF_MIN_MS 100
 #define SP_PEER_BACKOFF_MAX_MS 30000
@@ -99,6 +100,7 @@ struct sp_peer_dial {
 	unsigned backoff_ms;
 	int busy;               /* a dial or a connection is under way */
 	int known;              /* peer_key: who answered here last time */
+	int tried;              /* a dial failed or a session got the full notes */
 	uint8_t peer_key[32];
 };
 
@@ -162,6 +164,8 @@ struct sp_peer {
 	char origin[SP_ORIGIN_MAX + 1];
 	uint32_t own_id;
 	int has_own;
+	int restoring;           /* own appends held until peers said our size */
+	uint64_t restore_t0, own_target; /* since; largest own size a peer holds */
 
 	uv_async_t async;        /* events queued, or notify */
 	uv_timer_t tick;

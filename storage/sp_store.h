@@ -122,6 +122,36 @@ int sp_store_append(struct sp_store *s, uint64_t type, const uint8_t *body, size
 int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
 		    const size_t *lens, size_t n, size_t *accepted);
 
+/* ---- restoring the own log from peers ------------------------------------ */
+
+/* A node restored from an older copy must not append where it already
+ * signed entries: peers hold its later checkpoints and entries. Own
+ * appends fail with SP_ERR_STALE while a checkpoint of the own log larger
+ * than its entries is held ("behind"), or while the node holds them.
+ *
+ * sp_store_own_checkpoint_put verifies an own-log checkpoint a peer sent
+ * (own key, own origin). Larger than the own log and than the last one
+ * held: stored (synced) and the log is behind. Otherwise its root must be
+ * the log's at that size (SP_ERR_INCONSISTENT if not; nothing stored).
+ * SP_ERR_ARG if there is no own log. */
+int sp_store_own_checkpoint_put(struct sp_store *s, const char *note, size_t len);
+
+/* sp_store_own_insert stores own-log entries fetched from a peer while
+ * the log is behind or appends are held (else SP_ERR_ARG), with sp_store_insert's checks and
+ * results (the author must be the own key; the held checkpoint's root is
+ * checked when its size is reached). Reaching the checkpoint's size ends
+ * "behind". */
+int sp_store_own_insert(struct sp_store *s, const uint8_t *const *entries, const size_t *lens,
+			size_t n, size_t *accepted);
+
+/* sp_store_own_behind: 1 if the own log is behind; *cp_size (optional)
+ * gets the size of the latest own checkpoint held (0 if none). */
+int sp_store_own_behind(struct sp_store *s, uint64_t *cp_size);
+
+/* sp_store_own_hold (on = 1) makes own appends fail with SP_ERR_STALE
+ * until called with on = 0 (the node asks its peers first). Any thread. */
+void sp_store_own_hold(struct sp_store *s, int on);
+
 /* ---- reads -------------------------------------------------------------- */
 
 /* sp_store_entry appends entry `index` of log `id` to out. */

@@ -279,7 +279,7 @@ int sp_store_append_async(struct sp_store *s, uint64_t type, const uint8_t *body
 {
 	if (s->own_id < 0 || s->read_only || body == NULL)
 		return SP_ERR_ARG;
-	if (s->own_behind)
+	if (atomic_load(&s->own_behind) || atomic_load(&s->own_hold))
 		return SP_ERR_STALE;
 	if (atomic_load(&s->broken))
 		return SP_ERR_DB;

@@ -222,16 +222,11 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 	return wrc ? wrc : rc;
 }
 
-int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
-		    const size_t *lens, size_t n, size_t *accepted)
+/* insert_log verifies entries[0..n) in parallel, then applies them to
+ * log l under its writer lock. */
+static int insert_log(struct sp_store *s, struct sp_log *l, const uint8_t *const *entries,
+		      const size_t *lens, size_t n, size_t *accepted)
 {
-	if (accepted)
-		*accepted = 0;
-	struct sp_log *l = sp_store_log_get(s, id);
-	if (l == NULL)
-		return SP_ERR_NOT_FOUND;
-	if (l->own || s->read_only)
-		return SP_ERR_ARG;
 	if (atomic_load(&l->frozen))
 		return SP_ERR_BUSY;
 	if (atomic_load(&s->broken))
@@ -253,4 +248,104 @@ int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entri
 	free(job.leaf);
 	free(job.hash);
 	return rc;
+}
+
+int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
+		    const size_t *lens, size_t n, size_t *accepted)
+{
+	if (accepted)
+		*accepted = 0;
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	if (l->own || s->read_only)
+		return SP_ERR_ARG;
+	return insert_log(s, l, entries, lens, n, accepted);
+}
+
+/* ---- restoring the own log from peers ----------------------------------- */
+
+static struct sp_log *own_log(struct sp_store *s)
+{
+	return s->own_id < 0 || s->read_only ? NULL : sp_store_log_get(s, (uint32_t)s->own_id);
+}
+
+int sp_store_own_checkpoint_put(struct sp_store *s, const char *note, size_t len)
+{
+	struct sp_log *l = own_log(s);
+	if (l == NULL)
+		return SP_ERR_ARG;
+	struct sp_note_key key;
+	struct sp_checkpoint c;
+	int rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
+	if (rc == 0)
+		rc = sp_checkpoint_open(note, len, &key, &c);
+	if (rc == 0 && strcmp(c.origin, l->origin) != 0)
+		rc = SP_ERR_CHECKPOINT;
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&l->wmu);
+	pthread_mutex_lock(&l->cp_mu);
+	if (c.size <= l->w_size) {
+		uint8_t root[32];
+		rc = sp_store_root(s, l->id, c.size, root);
+		if (rc == 0 && sodium_memcmp(root, c.root, 32) != 0)
+			rc = SP_ERR_INCONSISTENT;
+	} else if (!l->cp_have || c.size > l->cp_size) {
+		struct sp_key k = sp_key_checkpoint(l->id, c.size);
+		char *err = NULL;
+		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_CHECKPOINTS], (const char *)k.b, k.n,
+					  note, len);
+		rocksdb_write(s->db, s->wsync, wb, &err);
+		rocksdb_writebatch_destroy(wb);
+		rc = sp_db_err(err);
+		if (rc == 0) {
+			l->cp_have = 1;
+			l->cp_size = c.size;
+			memcpy(l->cp_root, c.root, 32);
+			atomic_store(&s->own_behind, 1);
+		}
+	}
+	pthread_mutex_unlock(&l->cp_mu);
+	pthread_mutex_unlock(&l->wmu);
+	return rc;
+}
+
+int sp_store_own_insert(struct sp_store *s, const uint8_t *const *entries, const size_t *lens,
+			size_t n, size_t *accepted)
+{
+	if (accepted)
+		*accepted = 0;
+	struct sp_log *l = own_log(s);
+	if (l == NULL || !(atomic_load(&s->own_behind) || atomic_load(&s->own_hold)))
+		return SP_ERR_ARG;
+	int rc = insert_log(s, l, entries, lens, n, accepted);
+	pthread_mutex_lock(&l->wmu);
+	pthread_mutex_lock(&l->cp_mu);
+	if (l->w_size >= l->cp_size) /* caught up: the roots matched on the way */
+		atomic_store(&s->own_behind, 0);
+	pthread_mutex_unlock(&l->cp_mu);
+	pthread_mutex_unlock(&l->wmu);
+	return rc;
+}
+
+int sp_store_own_behind(struct sp_store *s, uint64_t *cp_size)
+{
+	struct sp_log *l = own_log(s);
+	int behind = l != NULL && atomic_load(&s->own_behind);
+	if (cp_size) {
+		*cp_size = 0;
+		if (l) {
+			pthread_mutex_lock(&l->cp_mu);
+			*cp_size = l->cp_have ? l->cp_size : 0;
+			pthread_mutex_unlock(&l->cp_mu);
+		}
+	}
+	return behind;
+}
+
+void sp_store_own_hold(struct sp_store *s, int on)
+{
+	atomic_store(&s->own_hold, on ? 1 : 0);
 }

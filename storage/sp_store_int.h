@@ -92,7 +92,8 @@ struct sp_store {
 	struct sp_log **logs;
 	uint32_t nlogs, caplogs;
 	int own_id; /* -1: none */
-	int own_behind; /* own log shorter than its last checkpoint: no appends */
+	atomic_int own_behind; /* own log shorter than its last checkpoint: no appends */
+	atomic_int own_hold;   /* the node holds own appends (sp_store_own_hold) */
 	uint8_t sk[SP_SECRET_BYTES];
 
 	struct sp_pool *pool;

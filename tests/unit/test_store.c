@@ -457,6 +457,63 @@ static void test_inconsistent_checkpoint(void **state)
 	sp_test_rmtree(rdir);
 }
 
+/* A node restored from an older copy (here: an empty store with the same
+ * key) learns its own checkpoint from a peer, refuses appends until the
+ * own entries are back, then continues at the right index: no fork. */
+static void test_own_restore(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t own;
+	struct entries e;
+	own_entries(f, 20, &own, &e);
+	assert_int_equal(sp_store_checkpoint_sign(f->s), 0);
+	struct sp_buf cp;
+	sp_buf_init(&cp);
+	assert_int_equal(sp_store_checkpoint(f->s, own, &cp, NULL), 0);
+	char dir[600];
+	snprintf(dir, sizeof(dir), "%s-restored", f->dir);
+	sp_test_rmtree(dir);
+	struct sp_store *r = open_own(dir, f->sk);
+	struct sp_buf b;
+	make_body(&b, 0);
+	assert_int_equal(sp_store_own_behind(r, NULL), 0);
+	sp_store_own_hold(r, 1);
+	assert_int_equal(sp_store_append(r, 1, b.p, b.len, NULL, NULL), SP_ERR_STALE);
+	sp_store_own_hold(r, 0);
+	/* a tampered checkpoint is refused; the peer's signed one is stored */
+	char *bad = malloc(cp.len);
+	memcpy(bad, cp.p, cp.len);
+	bad[cp.len / 3] ^= 1;
+	assert_int_not_equal(sp_store_own_checkpoint_put(r, bad, cp.len), 0);
+	free(bad);
+	assert_int_equal(sp_store_own_checkpoint_put(r, (const char *)cp.p, cp.len), 0);
+	uint64_t cps = 0;
+	assert_int_equal(sp_store_own_behind(r, &cps), 1);
+	assert_int_equal(cps, 20);
+	assert_int_equal(sp_store_append(r, 1, b.p, b.len, NULL, NULL), SP_ERR_STALE);
+	/* the entries come back, checked; the root matches at 20 */
+	size_t acc = 0;
+	assert_int_equal(sp_store_own_insert(r, (const uint8_t *const *)e.p, e.len, 12, &acc), 0);
+	assert_int_equal(acc, 12);
+	assert_int_equal(sp_store_own_behind(r, NULL), 1);
+	assert_int_equal(sp_store_own_insert(r, (const uint8_t *const *)e.p + 12, e.len + 12, 8,
+					     &acc), 0);
+	assert_int_equal(sp_store_own_behind(r, NULL), 0);
+	/* caught up: no more own inserts, appends continue at 20 */
+	assert_int_equal(sp_store_own_insert(r, (const uint8_t *const *)e.p, e.len, 1, &acc),
+			 SP_ERR_ARG);
+	uint64_t idx = 0;
+	assert_int_equal(sp_store_append(r, 1, b.p, b.len, &idx, NULL), 0);
+	assert_int_equal(idx, 20);
+	/* an own checkpoint the log is consistent with: nothing to do */
+	assert_int_equal(sp_store_own_checkpoint_put(r, (const char *)cp.p, cp.len), 0);
+	sp_buf_free(&b);
+	sp_buf_free(&cp);
+	sp_store_close(r);
+	sp_test_rmtree(dir);
+	entries_free(&e);
+}
+
 static void test_bad_appends(void **state)
 {
 	struct fixture *f = *state;
@@ -482,6 +539,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replica_ingest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_inconsistent_checkpoint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_own_restore, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_appends, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
