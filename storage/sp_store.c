@@ -700,6 +700,35 @@ int sp_store_entry(struct sp_store *s, uint32_t id, uint64_t index, struct sp_bu
 	return rc == SP_ERR_NOT_FOUND ? SP_ERR_CORRUPT : rc;
 }
 
+/* sp_log_checkpoint_open verifies a checkpoint note with log l's key and
+ * checks it names l's origin. */
+int sp_log_checkpoint_open(const struct sp_log *l, const char *note, size_t len,
+			   struct sp_checkpoint *c)
+{
+	struct sp_note_key key;
+	int rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
+	if (rc == 0)
+		rc = sp_checkpoint_open(note, len, &key, c);
+	if (rc == 0 && strcmp(c->origin, l->origin) != 0)
+		rc = SP_ERR_CHECKPOINT;
+	return rc;
+}
+
+/* iter_close ends an iteration: a RocksDB error becomes the result unless
+ * the loop already failed; frees the iterator and its options. */
+static int iter_close(rocksdb_iterator_t *it, rocksdb_readoptions_t *ro, int rc)
+{
+	char *err = NULL;
+	rocksdb_iter_get_error(it, &err);
+	if (rc == 0)
+		rc = sp_db_err(err);
+	else if (err)
+		rocksdb_free(err);
+	rocksdb_iter_destroy(it);
+	rocksdb_readoptions_destroy(ro);
+	return rc;
+}
+
 int sp_store_checkpoint_sizes(struct sp_store *s, uint32_t id, uint64_t lo, uint64_t hi,
 			      uint64_t *sizes, size_t cap, size_t *n)
 {
@@ -721,15 +750,7 @@ int sp_store_checkpoint_sizes(struct sp_store *s, uint32_t id, uint64_t lo, uint
 		}
 		sizes[(*n)++] = sp_be64(kb + 4);
 	}
-	char *err = NULL;
-	rocksdb_iter_get_error(it, &err);
-	if (rc == 0)
-		rc = sp_db_err(err);
-	else if (err)
-		rocksdb_free(err);
-	rocksdb_iter_destroy(it);
-	rocksdb_readoptions_destroy(ro);
-	return rc;
+	return iter_close(it, ro, rc);
 }
 
 int sp_store_scan(struct sp_store *s, uint32_t id, uint64_t from, uint64_t to, sp_entry_fn fn,
@@ -760,17 +781,8 @@ int sp_store_scan(struct sp_store *s, uint32_t id, uint64_t from, uint64_t to, s
 		else
 			rc = fn(arg, want, (const uint8_t *)vb, vn);
 	}
-	char *err = NULL;
-	rocksdb_iter_get_error(it, &err);
-	if (rc == 0)
-		rc = sp_db_err(err);
-	else if (err)
-		rocksdb_free(err);
-	if (rc == 0 && want != to)
-		rc = SP_ERR_CORRUPT;
-	rocksdb_iter_destroy(it);
-	rocksdb_readoptions_destroy(ro);
-	return rc;
+	rc = iter_close(it, ro, rc);
+	return rc == 0 && want != to ? SP_ERR_CORRUPT : rc;
 }
 
 /* Node lookups for proofs: the edge first, else a full tile from RocksDB,
@@ -1051,13 +1063,8 @@ int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, s
 		return SP_ERR_NOT_FOUND;
 	if (l->own || s->read_only)
 		return SP_ERR_ARG;
-	struct sp_note_key key;
 	struct sp_checkpoint c;
-	int rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
-	if (rc == 0)
-		rc = sp_checkpoint_open(note, len, &key, &c);
-	if (rc == 0 && strcmp(c.origin, l->origin) != 0)
-		rc = SP_ERR_CHECKPOINT;
+	int rc = sp_log_checkpoint_open(l, note, len, &c);
 	if (rc)
 		return rc;
 	struct sp_buf held;
@@ -1071,8 +1078,7 @@ int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, s
 	}
 	if (rc == 0 && !mismatch && sp_store_checkpoint_at(s, id, c.size, &held) == 0) {
 		struct sp_checkpoint old;
-		struct sp_note_key k2 = key;
-		if (sp_checkpoint_open((const char *)held.p, held.len, &k2, &old) == 0 &&
+		if (sp_log_checkpoint_open(l, (const char *)held.p, held.len, &old) == 0 &&
 		    sodium_memcmp(old.root, c.root, 32) != 0)
 			mismatch = 1;
 		else

@@ -275,13 +275,8 @@ int sp_store_own_checkpoint_put(struct sp_store *s, const char *note, size_t len
 	struct sp_log *l = own_log(s);
 	if (l == NULL)
 		return SP_ERR_ARG;
-	struct sp_note_key key;
 	struct sp_checkpoint c;
-	int rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
-	if (rc == 0)
-		rc = sp_checkpoint_open(note, len, &key, &c);
-	if (rc == 0 && strcmp(c.origin, l->origin) != 0)
-		rc = SP_ERR_CHECKPOINT;
+	int rc = sp_log_checkpoint_open(l, note, len, &c);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&l->wmu);

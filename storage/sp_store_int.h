@@ -126,6 +126,10 @@ int sp_store_add_fork(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t
 		      enum sp_fork_kind kind, uint64_t at, const uint8_t *held, size_t held_len,
 		      const uint8_t *other, size_t other_len);
 uint64_t sp_now_ms(void);
+/* sp_log_checkpoint_open verifies a checkpoint note with log l's key and
+ * checks it names l's origin. */
+int sp_log_checkpoint_open(const struct sp_log *l, const char *note, size_t len,
+			   struct sp_checkpoint *c);
 /* sp_store_checkpoint_sizes lists, ascending, the sizes in [lo, hi) at
  * which log id has a stored checkpoint (at most cap of them): one seek
  * instead of a lookup per entry when a batch is ingested. */
