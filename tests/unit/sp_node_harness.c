@@ -89,25 +89,7 @@ int sp_h_run(const char *const *argv, const char *out_path, int timeout_ms)
 
 char *sp_h_slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *p = malloc(cap);
-	for (;;) {
-		if (n + 1024 + 1 > cap)
-			p = realloc(p, cap *= 2);
-		assert_non_null(p);
-		size_t r = fread(p + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	p[n] = '\0';
-	if (len)
-		*len = n;
-	return p;
+	return sp_test_slurp(path, len);
 }
 
 int sp_h_wait_file(const char *path, int timeout_ms)

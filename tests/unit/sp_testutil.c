@@ -100,3 +100,26 @@ void sp_test_expect_route(const struct sp_dir *d, const char *cat, const char *r
 	assert_string_equal(inst, want_inst);
 	assert_string_equal(rule, want_rule);
 }
+
+char *sp_test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *p = malloc(cap);
+	for (;;) {
+		if (n + 1024 + 1 > cap)
+			p = realloc(p, cap *= 2);
+		assert_non_null(p);
+		size_t r = fread(p + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	fclose(f);
+	p[n] = '\0';
+	if (len)
+		*len = n;
+	return p;
+}

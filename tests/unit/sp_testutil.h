@@ -18,6 +18,10 @@
  * next call overwrites. */
 const char *sp_test_tmpdir(const char *name);
 
+/* sp_test_slurp reads a whole file into a NUL-terminated buffer the caller
+ * frees; *len (optional) gets its length. NULL if it cannot be opened. */
+char *sp_test_slurp(const char *path, size_t *len);
+
 /* sp_test_rmtree removes a folder and everything below it. */
 void sp_test_rmtree(const char *path);
 

@@ -68,33 +68,6 @@ struct run {
 	size_t out_len, err_len;
 };
 
-/* slurp reads a whole file into a NUL-terminated malloc'ed buffer; NULL if
- * it cannot be read. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *p = malloc(cap);
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			cap *= 2;
-			p = realloc(p, cap);
-		}
-		assert_non_null(p);
-		size_t r = fread(p + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	p[n] = '\0';
-	if (len)
-		*len = n;
-	return p;
-}
-
 static void spit(const char *path, const void *p, size_t n)
 {
 	FILE *f = fopen(path, "wb");
@@ -168,9 +141,9 @@ static void collect(struct run *r, size_t slot, int status)
 	char path[PATH_MAX];
 	r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	fmt(path, sizeof(path), "%s/.stdout.%zu", g_tmp, slot);
-	r->out = slurp(path, &r->out_len);
+	r->out = sp_test_slurp(path, &r->out_len);
 	fmt(path, sizeof(path), "%s/.stderr.%zu", g_tmp, slot);
-	r->err = slurp(path, &r->err_len);
+	r->err = sp_test_slurp(path, &r->err_len);
 	assert_non_null(r->out);
 	assert_non_null(r->err);
 }
@@ -386,7 +359,7 @@ static void copy_store(const char *src, const char *dst)
 			continue;
 		fmt(b, sizeof(b), "%s/%s", dst, de->d_name);
 		size_t n;
-		char *p = slurp(a, &n);
+		char *p = sp_test_slurp(a, &n);
 		assert_non_null(p);
 		spit(b, p, n);
 		free(p);
@@ -550,7 +523,7 @@ static void test_help(void **state)
 	run_rows_opt(rs, rows, N_HELP + 4, 1);
 
 	char doc_file[PATH_MAX];
-	char *doc = docs_path(doc_file, sizeof(doc_file)) == 0 ? slurp(doc_file, NULL) : NULL;
+	char *doc = docs_path(doc_file, sizeof(doc_file)) == 0 ? sp_test_slurp(doc_file, NULL) : NULL;
 	if (doc == NULL)
 		fail_msg("cannot read docs/cli.md (%s)", doc_file);
 	for (size_t i = 0; i < N_HELP; i++) {
@@ -714,7 +687,7 @@ static void test_keygen(void **state)
 	assert_int_equal(stat(key, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	size_t n;
-	char *text = slurp(key, &n);
+	char *text = sp_test_slurp(key, &n);
 	assert_int_equal(n, 30 + 45);
 	assert_memory_equal(text, "simpul-ed25519-private-key-v1\n", 30);
 	assert_int_equal(text[n - 1], '\n');
@@ -752,7 +725,7 @@ static void test_keygen(void **state)
 	assert_string_equal(rs[0].out, "");
 	EXPECT_IN(rs[0].err, "already exists; not overwriting it");
 	size_t n2;
-	char *text2 = slurp(key, &n2);
+	char *text2 = sp_test_slurp(key, &n2);
 	assert_int_equal(n2, n);
 	assert_memory_equal(text2, text, n);
 	free(text2);
@@ -1032,7 +1005,7 @@ static void test_export(void **state)
 	/* the checkpoint: signed by the log key, size 303 */
 	size_t cp_len;
 	fmt(path, sizeof(path), "%s/checkpoint", out);
-	char *cp = slurp(path, &cp_len);
+	char *cp = sp_test_slurp(path, &cp_len);
 	assert_memory_equal(cp, ORIGIN "\n303\n", strlen(ORIGIN "\n303\n"));
 	char vk[512];
 	vkey_of(1, ORIGIN, vk, sizeof(vk));
@@ -1048,9 +1021,9 @@ static void test_export(void **state)
 	static size_t lens[303];
 	size_t b0_len, b1_len;
 	fmt(path, sizeof(path), "%s/tile/entries/000", out);
-	uint8_t *b0 = (uint8_t *)slurp(path, &b0_len);
+	uint8_t *b0 = (uint8_t *)sp_test_slurp(path, &b0_len);
 	fmt(path, sizeof(path), "%s/tile/entries/001.p/47", out);
-	uint8_t *b1 = (uint8_t *)slurp(path, &b1_len);
+	uint8_t *b1 = (uint8_t *)sp_test_slurp(path, &b1_len);
 	assert_int_equal(bundle_entries(b0, b0_len, ents, lens, 256), 256);
 	assert_int_equal(bundle_entries(b1, b1_len, ents + 256, lens + 256, 47), 47);
 
@@ -1087,17 +1060,17 @@ static void test_export(void **state)
 	/* the hash tiles hold the leaf hashes and the level-1 node */
 	size_t n;
 	fmt(path, sizeof(path), "%s/tile/0/000", out);
-	uint8_t *t = (uint8_t *)slurp(path, &n);
+	uint8_t *t = (uint8_t *)sp_test_slurp(path, &n);
 	assert_memory_equal(t, leaves, 256 * 32);
 	free(t);
 	fmt(path, sizeof(path), "%s/tile/0/001.p/47", out);
-	t = (uint8_t *)slurp(path, &n);
+	t = (uint8_t *)sp_test_slurp(path, &n);
 	assert_memory_equal(t, leaves + 256, 47 * 32);
 	free(t);
 	uint8_t node[32];
 	sp_merkle_frontier_root(&first, node);
 	fmt(path, sizeof(path), "%s/tile/1/000.p/1", out);
-	t = (uint8_t *)slurp(path, &n);
+	t = (uint8_t *)sp_test_slurp(path, &n);
 	assert_memory_equal(t, node, 32);
 	free(t);
 
@@ -1130,7 +1103,7 @@ static void test_export(void **state)
 	fmt(path, sizeof(path), "%s/tile/entries/001.p/49", out);
 	assert_true(exists(path));
 	free(cp);
-	cp = slurp(tp(path, "ex-tiles/checkpoint"), &cp_len);
+	cp = sp_test_slurp(tp(path, "ex-tiles/checkpoint"), &cp_len);
 	assert_int_equal(sp_checkpoint_open(cp, cp_len, &nk, &c), 0);
 	assert_int_equal(c.size, 305);
 	SIMPUL(&r, "log", "verify", "--tiles", out, "--vkey", vk);
@@ -1207,7 +1180,7 @@ static void copy_export(const char *src, const char *dst)
 		fmt(a, sizeof(a), "%s/%s", src, export_files[i]);
 		fmt(b, sizeof(b), "%s/%s", dst, export_files[i]);
 		size_t n;
-		char *p = slurp(a, &n);
+		char *p = sp_test_slurp(a, &n);
 		assert_non_null(p);
 		spit(b, p, n);
 		free(p);
@@ -1220,7 +1193,7 @@ static void apply(const char *dir, const struct tamper *tm)
 	char path[PATH_MAX];
 	fmt(path, sizeof(path), "%s/%s", dir, tm->file);
 	size_t n;
-	char *p = slurp(path, &n);
+	char *p = sp_test_slurp(path, &n);
 	assert_non_null(p);
 	p = realloc(p, n + 2);
 	assert_non_null(p);
@@ -1378,7 +1351,7 @@ static void test_init_federation(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	fmt(path, sizeof(path), "%s/simpuld.ini", node);
-	char *ini = slurp(path, NULL);
+	char *ini = sp_test_slurp(path, NULL);
 	assert_non_null(ini);
 	char v[512];
 	ini_value(ini, "id", v, sizeof(v));
@@ -1400,7 +1373,7 @@ static void test_init_federation(void **state)
 	char root_hex[128];
 	line_value(r->out, "  root key     ", root_hex, sizeof(root_hex));
 	fmt(path, sizeof(path), "%s/federation.ini", fed);
-	char *fini = slurp(path, NULL);
+	char *fini = sp_test_slurp(path, NULL);
 	assert_non_null(fini);
 	char root_vkey[512], entries[32], key_file[PATH_MAX], seal_file[PATH_MAX];
 	ini_value(fini, "root_key", v, sizeof(v));
@@ -1486,7 +1459,7 @@ static void test_demo_twice(void **state)
 	assert_int_equal(stat(key, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	fmt(path, sizeof(path), "%s/vkey.txt", dir);
-	char *vfile = slurp(path, NULL);
+	char *vfile = sp_test_slurp(path, NULL);
 	assert_non_null(vfile);
 	char vk[512];
 	fmt(vk, sizeof(vk), "%.*s", (int)strcspn(vfile, "\n"), vfile);
@@ -1499,7 +1472,7 @@ static void test_demo_twice(void **state)
 	/* the complaints name the places of the CSV */
 	fmt(path, sizeof(path), "%s/tiles/tile/entries/000.p/40", dir);
 	size_t blen;
-	char *bundle = slurp(path, &blen);
+	char *bundle = sp_test_slurp(path, &blen);
 	assert_non_null(bundle);
 	assert_true(has_bytes(bundle, blen, "Desa Kampung Uji"));
 	assert_false(has_bytes(bundle, blen, "Desa Lain"));
@@ -1535,12 +1508,12 @@ static void test_demo_twice(void **state)
 	/* a node key others can read is refused, and nothing changes */
 	fmt(path, sizeof(path), "%s/tiles/checkpoint", dir);
 	size_t cp_len, cp2_len;
-	char *cp = slurp(path, &cp_len);
+	char *cp = sp_test_slurp(path, &cp_len);
 	assert_int_equal(chmod(key, 0644), 0);
 	SIMPUL(&r, "demo", "--dir", dir, "--entries", "5");
 	EXPECT_EXIT(&r, 1);
 	EXPECT_IN(r.err, "chmod 600");
-	char *cp2 = slurp(path, &cp2_len);
+	char *cp2 = sp_test_slurp(path, &cp2_len);
 	assert_int_equal(cp_len, cp2_len);
 	assert_memory_equal(cp, cp2, cp_len);
 	free(cp);
