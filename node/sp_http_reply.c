@@ -47,7 +47,6 @@ unsigned sp_http_status(int err)
 	case SP_ERR_REPLAY:
 	case SP_ERR_FORK:
 	case SP_ERR_INCONSISTENT:
-	case SP_ERR_STALE:
 	case SP_ERR_GAP:
 	case SP_ERR_WRONG_AUTHOR:
 	case SP_ERR_WRONG_INDEX:
@@ -58,6 +57,7 @@ unsigned sp_http_status(int err)
 		return 422;
 	case SP_ERR_BUSY:
 	case SP_ERR_CLOSED:
+	case SP_ERR_STALE: /* own log behind a restore: catching up from peers */
 		return 503;
 	case SP_ERR_NOMEM:
 	case SP_ERR_IO:

@@ -325,6 +325,66 @@ static int teardown(void **state)
 	"\"region\":\"73.12.03\",\"title\":\"Jalan rusak\",\"content\":\"Jalan poros berlubang\"," \
 	"\"channel\":\"web\"}"
 
+/* ---- restore from a backup ------------------------------------------------------------------ */
+
+/* submit posts a report to n: the status, the error code (or "") and,
+ * on 201, the entry's index. */
+static int submit(const struct node *n, char *code, size_t cap, unsigned long long *index)
+{
+	struct sp_h_resp r;
+	assert_int_equal(sp_h_http(n->addr, "POST", "/v1/reports",
+				   "Content-Type: application/json\r\n", REPORT, strlen(REPORT),
+				   &r),
+			 0);
+	json_t *o = json_loads(r.body ? r.body : "", 0, NULL);
+	const char *c = json_string_value(json_object_get(json_object_get(o, "error"), "code"));
+	snprintf(code, cap, "%s", c ? c : "");
+	*index = (unsigned long long)json_integer_value(json_object_get(o, "index"));
+	json_decref(o);
+	int status = r.status;
+	sp_h_resp_free(&r);
+	return status;
+}
+
+/* backup runs `simpul backup` of n's data folder into out. */
+static void backup(const struct node *n, const char *out)
+{
+	char bin[BIG], log[BIG];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(log, sizeof(log), "%s/backup.out", n->dir);
+	const char *argv[] = {bin, "backup", "--data", n->data, "--out", out, NULL};
+	assert_int_equal(sp_h_run(argv, log, 60000), 0);
+}
+
+/* restore puts the backup's store in place of n's (n stopped). */
+static void restore(const struct node *n, const char *bk)
+{
+	char from[BIG], to[BIG], aside[BIG];
+	snprintf(from, sizeof(from), "%s/store", bk);
+	snprintf(to, sizeof(to), "%s/store", n->data);
+	snprintf(aside, sizeof(aside), "%s/store.newer", n->dir);
+	assert_int_equal(rename(to, aside), 0);
+	assert_int_equal(rename(from, to), 0);
+}
+
+/* log_frozen: node n's copy of A's log is frozen (GET /v1/logs). */
+static int log_frozen(const struct node *n)
+{
+	char *body = get(n, "/v1/logs", NULL);
+	json_t *o = json_loads(body ? body : "", 0, NULL), *v;
+	json_t *logs = json_is_array(o) ? o : json_object_get(o, "logs");
+	size_t i;
+	int frozen = -1;
+	json_array_foreach(logs, i, v) {
+		const char *origin = json_string_value(json_object_get(v, "origin"));
+		if (origin && strcmp(origin, FED "/73.12") == 0)
+			frozen = json_is_true(json_object_get(v, "frozen"));
+	}
+	json_decref(o);
+	free(body);
+	return frozen;
+}
+
 static void test_replicate(void **state)
 {
 	fill(&g.a, 3000);
@@ -451,6 +511,48 @@ static void test_garbage_dropped(void **state)
 	assert_int_equal(kill(g.b.pid, 0), 0);
 }
 
+/* A restored from a backup of M entries, while B holds N > M of A's log:
+ * A refuses submits (503 SP_ERR_STALE) until it has fetched its own
+ * entries M..N back from B; the next submit gets index N, and B takes it
+ * (no fork: B's copy grows to N + 1 and is not frozen). */
+static void test_restore_backup(void **state)
+{
+	char bk[PATH_MAX], code[64];
+	snprintf(bk, sizeof(bk), "%s/backup", g.dir);
+	node_stop(&g.b);
+	node_stop(&g.a);
+	backup(&g.a, bk);
+	fill(&g.a, 20000); /* signed after the backup */
+	write_config(&g.b, 1, NULL, NULL, NULL);
+	node_start(&g.b, 1);
+	write_config(&g.a, 1, g.b.peer_url, NULL, NULL);
+	node_start(&g.a, 1);
+	char *cp = wait_synced(1);
+	unsigned long long n = cp_size(cp), index = 0;
+	free(cp);
+	node_stop(&g.a);
+	restore(&g.a, bk);
+	node_start(&g.a, 1);
+	int status, refused = 0;
+	uint64_t t0 = now_ms();
+	while ((status = submit(&g.a, code, sizeof(code), &index)) == 503 &&
+	       now_ms() - t0 < SYNC_MS) {
+		assert_string_equal(code, "SP_ERR_STALE");
+		refused++;
+		usleep(20000);
+	}
+	if (status != 201)
+		fail_msg("submit after restore: %d %s (see %s)", status, code, g.a.log);
+	assert_true(refused > 0);
+	assert_int_equal(index, n);
+	t0 = now_ms();
+	while (replica_size(&g.b) < n + 1 && now_ms() - t0 < SYNC_MS)
+		usleep(20000);
+	assert_int_equal(replica_size(&g.b), n + 1);
+	assert_int_equal(log_frozen(&g.b), 0);
+	assert_int_equal(count_text(g.b.log, "fork"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_kill9_resume),
 		cmocka_unit_test(test_stranger_refused),
 		cmocka_unit_test(test_garbage_dropped),
+		cmocka_unit_test(test_restore_backup),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
