@@ -7,14 +7,14 @@
  * thread takes them in order (so the batches of a log reach the store in
  * the order they arrived), checks the batch's checkpoint and consistency
  * proof, calls sp_store_insert (which verifies the signatures on all
- * cores), passes the entries the log gained to the node's stored hook
- * (the report index, at once: see sp_peer.h), stores the checkpoint, and
- * hands the job back to the loop as an
- * SP_PEER_EV_INGESTED event. The loop keeps, per log, a lane: the batches
- * queued and the size the log will have once they are stored, which the
- * WANT planner takes as our size (so the next range is asked for at once)
- * and which bounds the pipeline (SP_PEER_LANE_JOBS per log,
- * SP_PEER_JOBS_MAX in all).
+ * cores), passes the entries the log gained to the node's stored hook (the
+ * report index, at once: see sp_peer.h), stores the checkpoint (and
+ * cosigns it as witness, sp_peer_checkpoint_put), and hands the job back
+ * to the loop as an SP_PEER_EV_INGESTED event. The loop keeps, per log, a
+ * lane: the batches queued and the size the log will have once they are
+ * stored, which the WANT planner takes as our size (so the next range is
+ * asked for at once) and which bounds the pipeline (SP_PEER_LANE_JOBS per
+ * log, SP_PEER_JOBS_MAX in all).
  *
  * Threads: lanes are loop-thread state; the job queue is guarded by
  * ing_mu. sp_peer_ingest_stop joins the thread, so the store is no longer
@@ -22,9 +22,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sp_err.h"
 #include "sp_peer_int.h"
+#include "sp_witness.h"
 
 /* ---- checks on the ingest thread -------------------------------------------------------- */
 
@@ -60,7 +62,11 @@ int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_
 		return 0;
 	if (held.own)
 		return sp_store_own_checkpoint_put(p->store, cp, len);
-	return sp_store_checkpoint_put(p->store, id, cp, len);
+	int rc = sp_store_checkpoint_put(p->store, id, cp, len);
+	if (rc == 0 && sp_witness_replica(p->store, p->origin, p->sk, id, cp, len,
+					  (uint64_t)time(NULL)) == SP_ERR_INCONSISTENT)
+		rc = SP_ERR_INCONSISTENT; /* contradicts what we cosigned: evidence kept */
+	return rc;
 }
 
 /* insert stores the batch; forks, frozen logs and gaps are not the

@@ -265,8 +265,12 @@ int sp_peer_lane_full(struct sp_peer *p, uint32_t id);
 void sp_peer_lane_done(struct sp_peer *p, uint32_t id);
 
 /* sp_peer_checkpoint_put verifies and stores a replica's checkpoint once we
- * hold the entries it covers (before that: 0, nothing stored).
- * SP_ERR_INCONSISTENT: it contradicts the log (evidence kept, log frozen).
+ * hold the entries it covers (before that: 0, nothing stored), and cosigns
+ * it as witness (sp_witness_replica: node key, name = our origin); the
+ * served checkpoint then carries our cosignature line. Both ENTRIES
+ * (ingest thread) and NOTES (loop) store checkpoints through here.
+ * SP_ERR_INCONSISTENT: it contradicts the log or the checkpoint we cosigned
+ * last (evidence kept, log frozen).
  * Any thread. */
 int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_t len);
 

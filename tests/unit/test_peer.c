@@ -7,14 +7,19 @@
  * with `simpul log append` before it starts (a bulk fill) and then grows
  * through POST /v1/reports. Node B is Provinsi Sulawesi Selatan (73), A's
  * parent: it dials A. Both trust the directory. Checked:
- *   - B ends up with A's log byte for byte: the same checkpoint and the
+ *   - B ends up with A's log byte for byte: the same checkpoint text and the
  *     same tiles and entry bundles over both nodes' HTTP;
+ *   - B cosigns, as witness, the checkpoints of A's log it stores: its
+ *     served checkpoint carries a line that verifies with B's witness key;
  *   - B killed with SIGKILL in the middle of a catch-up restarts and
  *     resumes; its store then verifies offline (no partial entries);
  *   - a node whose key the directory does not vouch for is refused
  *     (SP_ERR_UNKNOWN_PEER in A's log) and learns nothing;
  *   - garbage and oversized frames get the connection closed, and A's
- *     store is unchanged.
+ *     store is unchanged;
+ *   - A restored from an older backup does not fork its log: it refuses
+ *     submits (503 SP_ERR_STALE) until it has its newer entries back from
+ *     B, then continues at the next index, and B takes that entry.
  */
 #include "sp_testutil.h"
 
@@ -31,7 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sp_err.h"
 #include "sp_node_harness.h"
+#include "sp_note.h"
 
 #define START_MS 15000
 #define SYNC_MS 20000
@@ -410,6 +417,32 @@ static void test_replicate(void **state)
 	assert_true(count_text(g.b.log, "replicating log origin=" FED "/73.12") == 1);
 }
 
+/* B, A's parent, cosigns as witness the checkpoints of A's log it stores:
+ * the /logs/73.12/checkpoint it serves carries B's cosignature line, which
+ * verifies with B's witness key (GET /v1/witness). */
+static void test_replica_cosigned(void **state)
+{
+	char *w = get(&g.b, "/v1/witness", NULL);
+	json_t *o = json_loads(w ? w : "", 0, NULL);
+	struct sp_note_key k;
+	assert_int_equal(sp_note_vkey_parse(json_string_value(json_object_get(o, "vkey")), &k), 0);
+	json_decref(o);
+	free(w);
+	uint64_t t0 = now_ms(), ts = 0;
+	int rc = SP_ERR_NOTE_NO_SIG;
+	while (rc != 0 && now_ms() - t0 < SYNC_MS) {
+		size_t len = 0;
+		char *cp = get(&g.b, "/logs/73.12/checkpoint", &len);
+		rc = cp ? sp_cosig_verify(cp, len, &k, &ts) : SP_ERR_NOTE_NO_SIG;
+		free(cp);
+		if (rc)
+			usleep(50000);
+	}
+	assert_int_equal(rc, 0);
+	assert_true(ts > 0);
+	assert_int_equal(count_text(g.b.log, "fork"), 0);
+}
+
 static void test_kill9_resume(void **state)
 {
 	node_stop(&g.b);
@@ -557,6 +590,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replicate),
+		cmocka_unit_test(test_replica_cosigned),
 		cmocka_unit_test(test_kill9_resume),
 		cmocka_unit_test(test_stranger_refused),
 		cmocka_unit_test(test_garbage_dropped),
