@@ -62,6 +62,7 @@ struct sp_node {
 	struct defer_item *defer_head, *defer_tail;
 	int closed;                   /* guarded by defer_mu: no more defers */
 	int stopping, cp_busy, cp_rc;
+	int cp_last_rc; /* the previous tick's result: log changes only */
 	uint64_t drain_deadline;
 	struct sp_store *store;
 	struct sp_http *http;
@@ -318,7 +319,11 @@ static void cp_after(void *arg, int status)
 {
 	struct sp_node *n = arg;
 	n->cp_busy = 0;
-	if (n->cp_rc)
+	/* While a restored node catches up its own log (SP_ERR_STALE) this is
+	 * expected on every tick: one line when it starts, not ten a second. */
+	int again = n->cp_rc == n->cp_last_rc;
+	n->cp_last_rc = n->cp_rc;
+	if (n->cp_rc && !again)
 		sp_logx(n->log, SP_LOGX_WARN, "store", "checkpoint not signed err=%s",
 			sp_errname(n->cp_rc));
 }
