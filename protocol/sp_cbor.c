@@ -366,8 +366,7 @@ static const struct cbor_callbacks rd_callbacks = {
 	.indef_break = cb_break,
 };
 
-/* head_len is the size of the shortest head carrying argument v. */
-static size_t head_len(uint64_t v)
+size_t sp_cbor_head_len(uint64_t v)
 {
 	if (v < 24)
 		return 1;
@@ -418,7 +417,7 @@ static int check_item(const struct sp_cbor_item *it, size_t read)
 
 	if (it->kind == SP_CBOR_BYTES || it->kind == SP_CBOR_TEXT)
 		head = read - (size_t)it->val;
-	if (head != head_len(it->val))
+	if (head != sp_cbor_head_len(it->val))
 		return SP_ERR_CBOR_NONSHORTEST;
 	if (it->kind == SP_CBOR_TEXT && !utf8_valid(it->data, (size_t)it->val))
 		return SP_ERR_CBOR_UTF8;

@@ -129,6 +129,11 @@ int sp_cbor_validate(const uint8_t *buf, size_t len);
  * so its own nesting is checked against what the whole will be allowed. */
 int sp_cbor_validate_nested(const uint8_t *buf, size_t len, int outer);
 
+/* sp_cbor_head_len: bytes of the shortest head (initial byte and
+ * argument) carrying argument v; what an item of that length or count
+ * costs beyond its content, for size budgets. */
+size_t sp_cbor_head_len(uint64_t v);
+
 /* sp_cbor_at_end is 1 when the reader has consumed all input. */
 int sp_cbor_at_end(const struct sp_cbor_reader *r);
 

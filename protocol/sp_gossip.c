@@ -44,20 +44,6 @@ static int type_known(uint64_t t)
 	return t >= SP_GOSSIP_HELLO && t <= SP_GOSSIP_ERROR;
 }
 
-/* head_len: bytes of the shortest CBOR head carrying argument v. */
-static size_t head_len(uint64_t v)
-{
-	if (v < 24)
-		return 1;
-	if (v <= UINT8_MAX)
-		return 2;
-	if (v <= UINT16_MAX)
-		return 3;
-	if (v <= UINT32_MAX)
-		return 5;
-	return 9;
-}
-
 int sp_gossip_origin_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t n = alen < blen ? alen : blen;
@@ -851,11 +837,11 @@ int sp_gossip_entries_pack(const struct sp_gossip_entries *m, struct sp_buf *out
 /* note_size: the encoded size of one NOTES element. */
 static size_t note_size(const struct sp_gossip_note *n)
 {
-	size_t s = 1 + head_len(n->origin_len) + n->origin_len + head_len(n->size);
+	size_t s = 1 + sp_cbor_head_len(n->origin_len) + n->origin_len + sp_cbor_head_len(n->size);
 
 	if (n->checkpoint == NULL)
 		return s + 1;
-	return s + head_len(n->checkpoint_len) + n->checkpoint_len;
+	return s + sp_cbor_head_len(n->checkpoint_len) + n->checkpoint_len;
 }
 
 /* The NOTES frame without its notes: array head, version, type, two
