@@ -87,6 +87,25 @@ int sp_h_run(const char *const *argv, const char *out_path, int timeout_ms)
 	return code;
 }
 
+char *sp_h_simpul(const char *dir, int want, const char *const *args)
+{
+	char bin[PATH_MAX], out[PATH_MAX + 16];
+	const char *argv[24] = {bin};
+	size_t n = 1;
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	while (args[n - 1] && n < 23) {
+		argv[n] = args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	snprintf(out, sizeof(out), "%s/cli.out", dir);
+	int code = sp_h_run(argv, out, 30000);
+	char *text = sp_h_slurp(out, NULL);
+	if (code != want)
+		fail_msg("simpul %s: exit %d, want %d:\n%s", args[0], code, want, text);
+	return text;
+}
+
 char *sp_h_slurp(const char *path, size_t *len)
 {
 	return sp_test_slurp(path, len);

@@ -33,6 +33,11 @@ int sp_h_wait(pid_t pid, int timeout_ms);
  * to out_path; returns its exit code. */
 int sp_h_run(const char *const *argv, const char *out_path, int timeout_ms);
 
+/* sp_h_simpul runs `simpul args...` (NULL-ended), output kept in
+ * dir/cli.out, fails the test unless it exits with `want`, and returns
+ * its output (caller frees). */
+char *sp_h_simpul(const char *dir, int want, const char *const *args);
+
 /* sp_h_slurp reads a file into a NUL-terminated malloc'ed buffer; NULL if
  * it cannot be read. *len optional. */
 char *sp_h_slurp(const char *path, size_t *len);

@@ -473,26 +473,6 @@ static void test_receipt(void **state)
 	json_decref(st);
 }
 
-/* cli runs simpul with args and returns its output (caller frees). */
-static char *cli(int want, const char *const *args)
-{
-	char bin[PATH_MAX], out[PATH_MAX + 16];
-	const char *argv[24] = {bin};
-	size_t n = 1;
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	while (args[n - 1] && n < 23) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-	snprintf(out, sizeof(out), "%s/cli.out", g.f.dir);
-	int code = sp_h_run(argv, out, 30000);
-	char *text = sp_h_slurp(out, NULL);
-	if (code != want)
-		fail_msg("simpul %s: exit %d, want %d:\n%s", args[0], code, want, text);
-	return text;
-}
-
 static void test_cli(void **state)
 {
 	char url[96], rec[PATH_MAX + 16], ent[PATH_MAX + 32];
@@ -502,7 +482,7 @@ static void test_cli(void **state)
 	const char *sub[] = {"submit", "--node", url, "--category", "air-bersih", "--region",
 			     "73.12.02", "--title", "Air mati", "--content", "Tiga hari air mati",
 			     "--json", NULL};
-	char *out = cli(0, sub);
+	char *out = sp_h_simpul(g.f.dir, 0, sub);
 	json_t *j = json_loads(out, 0, NULL);
 	assert_non_null(j);
 	char id[65];
@@ -510,28 +490,28 @@ static void test_cli(void **state)
 	json_decref(j);
 	free(out);
 	const char *act[] = {"act", "--node", url, "--key", g.cli_key, id, "verifikasi", NULL};
-	out = cli(0, act);
+	out = sp_h_simpul(g.f.dir, 0, act);
 	assert_non_null(strstr(out, "status    diverifikasi"));
 	free(out);
 	const char *bad[] = {"act", "--node", url, "--key", g.cli_key, id, "verifikasi", NULL};
-	out = cli(1, bad); /* the same act again is a new act, but verifikasi twice is not */
+	out = sp_h_simpul(g.f.dir, 1, bad); /* the same act again is a new act, but verifikasi twice is not */
 	assert_non_null(strstr(out, "SP_ERR_TRANSITION"));
 	free(out);
 	json_decref(call("POST", "/v1/checkpoint/sign", "", 200));
 	const char *track[] = {"track", "--node", url, id, "--receipt", rec, NULL};
-	out = cli(0, track);
+	out = sp_h_simpul(g.f.dir, 0, track);
 	assert_non_null(strstr(out, "verifikasi"));
 	free(out);
 	json_t *st = call("GET", "/v1/status", NULL, 200);
 	const char *verify[] = {"verify-receipt", "--vkey", jstr(st, "vkey"), rec, ent, NULL};
-	out = cli(0, verify);
+	out = sp_h_simpul(g.f.dir, 0, verify);
 	assert_non_null(strstr(out, id));
 	free(out);
 	const char *wrong[] = {"verify-receipt", "--vkey", g.f.root_vkey, rec, ent, NULL};
-	free(cli(1, wrong));
+	free(sp_h_simpul(g.f.dir, 1, wrong));
 	json_decref(st);
 	const char *query[] = {"query", "--node", url, "--status", "diverifikasi", NULL};
-	out = cli(0, query);
+	out = sp_h_simpul(g.f.dir, 0, query);
 	assert_non_null(strstr(out, id));
 	free(out);
 }

@@ -350,26 +350,6 @@ static void test_directory(void **state)
 		      "SP_ERR_HTTP_BAD_REQUEST");
 }
 
-/* cli runs simpul with args (NULL-ended) and returns its output. */
-static char *cli(int want, const char *const *args)
-{
-	char bin[PATH_MAX], out[PATH_MAX + 16];
-	const char *argv[24] = {bin};
-	size_t n = 1;
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	while (args[n - 1] && n < 23) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-	snprintf(out, sizeof(out), "%s/cli.out", g.f.dir);
-	int code = sp_h_run(argv, out, 30000);
-	char *text = sp_h_slurp(out, NULL);
-	if (code != want)
-		fail_msg("simpul %s: exit %d, want %d:\n%s", args[0], code, want, text);
-	return text;
-}
-
 /* action_at fetches entry `index` of 73.12's log from its tiles and
  * parses it as an action (a borrows *buf, which the caller frees). */
 static void action_at(uint64_t index, uint8_t **buf, struct sp_report_action *a)
@@ -421,13 +401,13 @@ static void test_disposisi(void **state)
 
 	/* the CLI reads it, then forwards it with the key re-sealed */
 	const char *open[] = {"open", "--node", g.url, "--key", g.cli_key, g.id, NULL};
-	char *out = cli(0, open);
+	char *out = sp_h_simpul(g.f.dir, 0, open);
 	assert_non_null(strstr(out, SECRET_TEXT));
 	assert_non_null(strstr(out, CONTACT));
 	free(out);
 	const char *act[] = {"act",  "--node", g.url, "--key", g.cli_key, g.id, "disposisi",
 			     "--to", "73",     NULL};
-	out = cli(0, act);
+	out = sp_h_simpul(g.f.dir, 0, act);
 	assert_non_null(strstr(out, "status    didisposisikan"));
 	free(out);
 
@@ -455,7 +435,7 @@ static void test_disposisi(void **state)
 	assert_string_equal(jstr(o, "content"), SECRET_TEXT);
 	json_decref(o);
 	const char *again[] = {"open", "--node", g.url, "--key", g.cli_key, g.id, NULL};
-	out = cli(1, again);
+	out = sp_h_simpul(g.f.dir, 1, again);
 	assert_non_null(strstr(out, "SP_ERR_AUTHORITY"));
 	free(out);
 }
