@@ -245,6 +245,8 @@ static const struct key keys[] = {
 	{"peer", "listen", set_url, OFF(peer_listen), 0, 0, 0},
 	{"peer", "peers", set_peers, 0, 0, 0, 0},
 	{"peer", "keys", set_peer_keys, 0, 0, 0, 0},
+	{"peer", "tls_cert_key", set_opt_path, OFF(peer_tls_cert_key), 0, 0, 0},
+	{"peer", "tls_ca", set_opt_path, OFF(peer_tls_ca), 0, 0, 0},
 	{"federation", "root_key", set_vkey, 0, 0, 0, 0},
 	{"federation", "directory", set_opt_path, OFF(directory), 0, 0, 0},
 	{"deadlines", "verify_days", set_u32, OFF(verify_days), 1, 366, 0},
@@ -333,6 +335,11 @@ static int check_whole(struct parse *p)
 	    sp_note_key_init(&k, origin, SP_NOTE_TYPE_ED25519, no_pk)) {
 		snprintf(p->why, p->cap, "%s: origin '%s/%s' is not a valid key name", p->name,
 			 c->federation, c->id);
+		return SP_ERR_CONFIG;
+	}
+	if (strncmp(c->peer_listen, "tls+tcp://", 10) == 0 && c->peer_tls_cert_key[0] == '\0') {
+		snprintf(p->why, p->cap, "%s: [peer] listen is tls+tcp:// but [peer] tls_cert_key "
+			 "(certificate and key, one PEM file) is not set", p->name);
 		return SP_ERR_CONFIG;
 	}
 	uint32_t longest = c->verify_days > c->answer_days ? c->verify_days : c->answer_days;

@@ -56,6 +56,12 @@ struct sp_conf {
 	 * keys named "<federation>/<inst>"); with one, the directory decides. */
 	struct sp_note_key peer_keys[SP_CONF_PEERS_MAX];
 	size_t npeer_keys;
+	/* tls+tcp://: our certificate and its private key in one PEM file
+	 * (required to listen on tls+tcp://), and the CAs that must have
+	 * signed the certificates of the peers we dial ("": encrypt without
+	 * checking them; node keys still authenticate every session). */
+	char peer_tls_cert_key[PATH_MAX];
+	char peer_tls_ca[PATH_MAX];
 
 	/* [federation] */
 	int has_root_key;                        /* 0: standalone node */

@@ -24,6 +24,8 @@
 #include "sp_files.h"
 #include "sp_peer_int.h"
 
+#include <nng/supplemental/tls/tls.h>
+
 uint64_t sp_peer_now_ms(void)
 {
 	struct timespec ts;
@@ -405,10 +407,36 @@ static int write_peer_file(struct sp_peer *p, const char *url, int port)
 	return rc;
 }
 
+static int is_tls(const char *url)
+{
+	return strncmp(url, "tls+tcp://", 10) == 0;
+}
+
+/* TLS only hides the traffic: sessions are authenticated by node keys
+ * (docs/replication.md §3), so a dialer without [peer] tls_ca encrypts
+ * without checking the listener's certificate. */
+static int listen_tls(struct sp_peer *p)
+{
+	return nng_stream_listener_set_string(p->listener, NNG_OPT_TLS_CERT_KEY_FILE,
+					      p->conf->peer_tls_cert_key);
+}
+
+static int dial_tls(struct sp_peer *p, nng_stream_dialer *d)
+{
+	const char *ca = p->conf->peer_tls_ca;
+	if (ca[0] == '\0')
+		return nng_stream_dialer_set_int(d, NNG_OPT_TLS_AUTH_MODE, NNG_TLS_AUTH_MODE_NONE);
+	int rv = nng_stream_dialer_set_string(d, NNG_OPT_TLS_CA_FILE, ca);
+	return rv ? rv : nng_stream_dialer_set_int(d, NNG_OPT_TLS_AUTH_MODE,
+						   NNG_TLS_AUTH_MODE_REQUIRED);
+}
+
 static int listen_start(struct sp_peer *p)
 {
 	const char *url = p->conf->peer_listen;
 	int port = 0, rv = nng_stream_listener_alloc(&p->listener, url);
+	if (rv == 0 && is_tls(url))
+		rv = listen_tls(p);
 	if (rv == 0)
 		rv = nng_stream_listener_listen(p->listener);
 	if (rv == 0)
@@ -492,6 +520,8 @@ static int dial_init(struct sp_peer *p, struct sp_peer_dial *d, const char *url)
 	uv_timer_init(p->loop, &d->timer);
 	d->timer.data = d;
 	int rv = nng_stream_dialer_alloc(&d->d, url);
+	if (rv == 0 && is_tls(url))
+		rv = dial_tls(p, d->d);
 	if (rv == 0)
 		rv = nng_aio_alloc(&d->aio, dial_cb, d);
 	if (rv) {

@@ -68,6 +68,11 @@ static struct {
 	char fed[PATH_MAX - 32];
 	char root_vkey[300];
 	struct node a, b, c;
+	/* tls+tcp:// for the nodes configured from now on: the listener's
+	 * certificate and key (one PEM file) and the CA file dialers check it
+	 * against ("": not checked) */
+	int tls;
+	char tls_cert_key[BIG], tls_ca[BIG];
 } g;
 
 /* ---- federation and nodes ---------------------------------------------------------------- */
@@ -120,8 +125,11 @@ static void write_config(struct node *n, int listen, const char *peers, const ch
 		fprintf(f, "key = %s/keys/%s.key\nseal_key = %s/keys/%s.seal\n", g.fed, n->id, g.fed,
 			n->id);
 	fprintf(f, "[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\n[peer]\n");
-	fprintf(f, "listen = %s\npeers = %s\nkeys = %s\n", listen ? "tcp://127.0.0.1:0" : "",
+	const char *url = g.tls ? "tls+tcp://127.0.0.1:0" : "tcp://127.0.0.1:0";
+	fprintf(f, "listen = %s\npeers = %s\nkeys = %s\n", listen ? url : "",
 		peers ? peers : "", peer_keys ? peer_keys : "");
+	if (g.tls)
+		fprintf(f, "tls_cert_key = %s\ntls_ca = %s\n", g.tls_cert_key, g.tls_ca);
 	if (!key)
 		fprintf(f, "[federation]\nroot_key = %s\ndirectory = %s\n", g.root_vkey, g.fed);
 	fprintf(f, "[checkpoint]\ninterval_ms = 100\n");
@@ -586,6 +594,72 @@ static void test_restore_backup(void **state)
 	assert_int_equal(count_text(g.b.log, "fork"), 0);
 }
 
+/* tls_cert makes a self-signed certificate for 127.0.0.1 (CN: mbedTLS
+ * 2.28 matches no IP addresses in subjectAltName) with openssl: key and
+ * certificate in dir/<name>.pem, the certificate alone in <name>.crt. */
+static void tls_cert(const char *name, char *pem, size_t pem_cap, char *crt, size_t crt_cap)
+{
+	char key[BIG], out[BIG];
+	snprintf(key, sizeof(key), "%s/%s.key", g.dir, name);
+	snprintf(crt, crt_cap, "%s/%s.crt", g.dir, name);
+	snprintf(pem, pem_cap, "%s/%s.pem", g.dir, name);
+	snprintf(out, sizeof(out), "%s/openssl.out", g.dir);
+	const char *argv[] = {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+			      "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", crt,
+			      "-days", "30", "-subj", "/CN=127.0.0.1", NULL};
+	assert_int_equal(sp_h_run(argv, out, 30000), 0);
+	char *k = sp_h_slurp(key, NULL), *c = sp_h_slurp(crt, NULL);
+	assert_non_null(k);
+	assert_non_null(c);
+	FILE *f = fopen(pem, "w");
+	assert_non_null(f);
+	fprintf(f, "%s%s", c, k);
+	fclose(f);
+	free(k);
+	free(c);
+}
+
+/* Over tls+tcp://: B, checking A's certificate against it, replicates A's
+ * log and a live append; C, whose CA file holds another certificate,
+ * never gets a session (its TLS handshake fails), and neither does a plain
+ * tcp:// dial to A's TLS port. */
+static void test_tls(void **state)
+{
+	char other_pem[BIG], other_crt[BIG];
+	node_stop(&g.b);
+	node_stop(&g.a);
+	tls_cert("a-tls", g.tls_cert_key, sizeof(g.tls_cert_key), g.tls_ca, sizeof(g.tls_ca));
+	tls_cert("other-tls", other_pem, sizeof(other_pem), other_crt, sizeof(other_crt));
+	g.tls = 1;
+	write_config(&g.a, 1, NULL, NULL, NULL);
+	node_start(&g.a, 1);
+	assert_int_equal(strncmp(g.a.peer_url, "tls+tcp://", 10), 0);
+	write_config(&g.b, 0, g.a.peer_url, NULL, NULL);
+	node_start(&g.b, 0);
+	snprintf(g.tls_ca, sizeof(g.tls_ca), "%s", other_crt);
+	snprintf(g.c.data, sizeof(g.c.data), "%.*s/tls", (int)sizeof(g.c.data) - 5, g.c.dir); /* its own key now */
+	int sessions = count_text(g.a.log, "session up peer=73.11");
+	write_config(&g.c, 0, g.a.peer_url, NULL, NULL);
+	node_start(&g.c, 0);
+	char code[64];
+	unsigned long long index = 0;
+	assert_int_equal(submit(&g.a, code, sizeof(code), &index), 201);
+	char *cp = wait_synced(index + 1);
+	free(cp);
+	assert_int_equal(sp_h_wait_text(g.c.log, "Cryptographic error", SYNC_MS), 0); /* its TLS check */
+	node_stop(&g.c);
+	g.tls = 0;
+	char plain[128];
+	snprintf(plain, sizeof(plain), "tcp://%.80s", g.a.peer_url + 10);
+	write_config(&g.c, 0, plain, NULL, NULL);
+	node_start(&g.c, 0);
+	uint64_t t0 = now_ms();
+	while (now_ms() - t0 < 3000)
+		usleep(50000);
+	node_stop(&g.c);
+	assert_int_equal(count_text(g.a.log, "session up peer=73.11"), sessions);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_stranger_refused),
 		cmocka_unit_test(test_garbage_dropped),
 		cmocka_unit_test(test_restore_backup),
+		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
