@@ -89,6 +89,7 @@ static void test_every_key(void **state)
 		"request_timeout_s = 5\nthreads = 2\nrate_limit = 0\nrate_burst = 1\n"
 		"[peer]\nlisten = tls+tcp://0.0.0.0:7070\n"
 		"peers = tcp://10.0.0.1:7070, tls+tcp://prov.example.go.id:7070 tcp://[::1]:1\n"
+		"tls_cert_key = tls/peer.pem\ntls_ca = /etc/simpul/ca.pem\n"
 		"[federation]\nroot_key = %s\n"
 		"[deadlines]\nverify_days = 2\nanswer_days = 7\nwindow_days = 14\nceiling_days = 30\n"
 		"[checkpoint]\ninterval_ms = 250\n", vkey);
@@ -98,6 +99,8 @@ static void test_every_key(void **state)
 	if (rc)
 		fail_msg("%s", why);
 	assert_string_equal(c.key_path, "/etc/simpul/node.key");
+	assert_string_equal(c.peer_tls_ca, "/etc/simpul/ca.pem");
+	assert_non_null(strstr(c.peer_tls_cert_key, "/tls/peer.pem"));
 	assert_string_equal(c.data_dir, "/srv/node/var/data");
 	assert_int_equal(c.log_level, SP_LOGX_DEBUG);
 	assert_string_equal(c.http_listen, "[::1]:0");
@@ -158,6 +161,7 @@ static void test_errors(void **state)
 	expect_error("[node]\nid = 1\nfederation = a b\n", 3, "letters, digits");
 	expect_error(GOOD "[peer]\npeers = http://x:1\n", 5, "tcp://HOST:PORT");
 	expect_error(GOOD "[peer]\nlisten = tcp://host\n", 5, "tcp://HOST:PORT");
+	expect_error(GOOD "[peer]\nlisten = tls+tcp://0.0.0.0:7070\n", 0, "tls_cert_key");
 	expect_error(GOOD "[federation]\nroot_key = nonsense\n", 5, "verifier key");
 	expect_error(GOOD "[checkpoint]\ninterval_ms = 0\n", 5, "from 10 to");
 	expect_error(GOOD "[deadlines]\nceiling_days = 2\n", 0, "ceiling_days");
