@@ -247,6 +247,7 @@ static const struct key keys[] = {
 	{"peer", "keys", set_peer_keys, 0, 0, 0, 0},
 	{"peer", "tls_cert_key", set_opt_path, OFF(peer_tls_cert_key), 0, 0, 0},
 	{"peer", "tls_ca", set_opt_path, OFF(peer_tls_ca), 0, 0, 0},
+	{"peer", "attach_rate", set_u32, OFF(attach_rate), 0, 1u << 30, 0},
 	{"federation", "root_key", set_vkey, 0, 0, 0, 0},
 	{"federation", "directory", set_opt_path, OFF(directory), 0, 0, 0},
 	{"deadlines", "verify_days", set_u32, OFF(verify_days), 1, 366, 0},

@@ -62,6 +62,7 @@ struct sp_conf {
 	 * checking them; node keys still authenticate every session). */
 	char peer_tls_cert_key[PATH_MAX];
 	char peer_tls_ca[PATH_MAX];
+	uint32_t attach_rate;                    /* attachment bytes/s fetched from peers; 0: no cap */
 
 	/* [federation] */
 	int has_root_key;                        /* 0: standalone node */

@@ -183,6 +183,7 @@ static void drop(struct sp_peer_conn *c, int rc, const char *why)
 	atomic_fetch_add(&p->st.dropped, 1);
 	sp_logx(p->log, rc == SP_ERR_CLOSED ? SP_LOGX_INFO : SP_LOGX_WARN, "peer",
 		"dropped peer=%s addr=%s err=%s: %s", peer_name(c), c->addr, sp_errname(rc), why);
+	sp_peer_attach_conn_down(c);
 	sp_peer_net_close(c);
 }
 
@@ -709,6 +710,8 @@ static void on_ingested(struct sp_peer *p, struct sp_peer_job *j)
 		restore_check(p);
 		atomic_store(&p->dirty, 1); /* relay: push and announce */
 	}
+	if (j->natt)
+		sp_peer_attach_found(p, c, j->id, j->att, j->natt);
 	if (j->fork)
 		log_frozen(p, c, j->id, "fork");
 	if (j->cp_fork)
@@ -767,7 +770,11 @@ static void dispatch(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t **
 		on_lazy(c, &m->u.announce, 1);
 	else if (m->type == SP_GOSSIP_IHAVE)
 		on_lazy(c, m->u.ihave.notes, m->u.ihave.n);
-	/* GRAFT, PRUNE, COSIGN, ATTACH_WANT, ATTACH: not acted on yet */
+	else if (m->type == SP_GOSSIP_ATTACH_WANT)
+		sp_peer_attach_on_want(c, &m->u.attach_want);
+	else if (m->type == SP_GOSSIP_ATTACH)
+		sp_peer_attach_on_chunk(c, &m->u.attach);
+	/* GRAFT, PRUNE, COSIGN: not acted on yet */
 }
 
 /* on_frame handles one received frame; an ENTRIES batch may take the
@@ -845,6 +852,8 @@ static void handle(struct sp_peer *p, struct sp_peer_ev *e)
 	case SP_PEER_EV_WRITABLE:
 		if (!c->dead && c->state == SP_PEER_READY)
 			serve_wants(c);
+		if (!c->dead && c->state == SP_PEER_READY)
+			sp_peer_attach_serve(c);
 		return;
 	case SP_PEER_EV_INGESTED:
 		on_ingested(p, e->job);
@@ -880,6 +889,7 @@ static void round_run(struct sp_peer *p)
 		if (!c->dead)
 			send_notes(c);
 	}
+	sp_peer_attach_round(p, now);
 }
 
 static void on_async(uv_async_t *a)
@@ -944,7 +954,9 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
 	p->async.data = p->tick.data = p;
 	*out = p; /* from here sp_peer_stop + sp_peer_free clean up */
 	ours_rebuild(p);
-	rc = sp_peer_ingest_start(p);
+	rc = sp_peer_attach_start(p);
+	if (rc == 0)
+		rc = sp_peer_ingest_start(p);
 	if (rc == 0)
 		rc = sp_peer_net_start(p);
 	if (rc == 0 && p->has_own && p->ndials > 0) {
@@ -984,6 +996,7 @@ void sp_peer_free(struct sp_peer *p)
 	nng_aio_free(p->accept_aio);
 	sp_peer_nset_free(&p->ours);
 	sp_peer_ingest_free(p);
+	sp_peer_attach_free(p);
 	pthread_mutex_destroy(&p->ev_mu);
 	sodium_memzero(p->sk, sizeof(p->sk));
 	free(p);
@@ -1023,4 +1036,15 @@ void sp_peer_metrics(struct sp_peer *p, struct sp_buf *out)
 		(unsigned long long)atomic_load(&p->st.entries_bad));
 	if (n > 0)
 		sp_buf_put(out, b, (size_t)n < sizeof(b) ? (size_t)n : sizeof(b) - 1);
+	sp_peer_attach_metrics(p, out);
+}
+
+int sp_peer_send(struct sp_peer_conn *c, const struct sp_gossip_msg *m)
+{
+	return send_msg(c, m);
+}
+
+void sp_peer_refuse(struct sp_peer_conn *c, int rc, const char *why)
+{
+	refuse(c, rc, why);
 }

@@ -88,18 +88,21 @@ static int insert(struct sp_peer *p, struct sp_peer_job *j)
 
 /* tell_stored hands the entries of the batch that the log gained (its
  * size went from `before` to what it is now) to the stored hook, so the
- * node's report index sees them at once, not at the next start. */
-static void tell_stored(struct sp_peer *p, const struct sp_peer_job *j, uint64_t before)
+ * node's report index sees them at once, not at the next start, and
+ * lists the attachments they name that we lack (fetched by the loop). */
+static void tell_stored(struct sp_peer *p, struct sp_peer_job *j, uint64_t before)
 {
 	const struct sp_gossip_entries *e = &j->m.u.entries;
 	struct sp_log_info now;
-	if (p->stored == NULL || sp_store_log_info(p->store, j->id, &now) != 0)
+	if (sp_store_log_info(p->store, j->id, &now) != 0)
 		return;
 	uint64_t from = before > e->first ? before : e->first;
 	uint64_t to = now.size < e->first + e->count ? now.size : e->first + e->count;
-	if (from < to)
+	if (from < to && p->stored)
 		p->stored(p->stored_arg, j->id, from, e->entries + (from - e->first),
 			  e->lens + (from - e->first), (size_t)(to - from));
+	if (from < to)
+		sp_peer_attach_collect(p, j, from, to);
 }
 
 static void job_run(struct sp_peer *p, struct sp_peer_job *j)
@@ -153,6 +156,7 @@ void sp_peer_job_free(struct sp_peer_job *j)
 	if (j == NULL)
 		return;
 	sp_gossip_msg_free(&j->m);
+	free(j->att);
 	free(j->buf);
 	free(j->ev);
 	if (j->c)

@@ -36,6 +36,10 @@
 #define SP_PEER_TICK_MS 250          /* gossip round: notes, pushes, timeouts */
 #define SP_PEER_BACKOFF_MIN_MS 100
 #define SP_PEER_BACKOFF_MAX_MS 30000
+#define SP_PEER_ATT_FLIGHT 8         /* attachment chunks asked for, in all */
+#define SP_PEER_ATT_PER_PEER 2       /* ... of one peer */
+#define SP_PEER_ATT_SERVE_MAX 4      /* ATTACH_WANTs a peer may have queued here */
+#define SP_PEER_ATT_WANTED_MAX 4096  /* attachments referenced, not held, tracked */
 
 /* An owned, sorted note set (origins and checkpoints malloc'ed). */
 struct sp_peer_nset {
@@ -49,6 +53,22 @@ struct sp_peer_frame {
 	struct sp_peer_frame *next;
 	size_t len; /* 4 + message */
 	uint8_t data[];
+};
+
+/* An attachment a stored entry references and this node lacks, as the
+ * entry describes it (sp_peer_attach.c). */
+struct sp_peer_att_ref {
+	uint8_t hash[SP_HASH_BYTES];
+	uint64_t size;
+	char type[SP_ATTACH_TYPE_MAX + 1];
+	unsigned flags;          /* SP_ATTACH_SEALED: a rahasia report's file */
+};
+
+/* A connection's attachment traffic (loop thread). */
+struct sp_peer_att_conn {
+	unsigned asked;          /* our ATTACH_WANTs on it, unanswered */
+	unsigned qhead, qn;      /* its ATTACH_WANTs, not yet served */
+	struct sp_gossip_attach_want q[SP_PEER_ATT_SERVE_MAX];
 };
 
 struct sp_peer_want_q {
@@ -88,6 +108,7 @@ struct sp_peer_conn {
 	struct sp_gossip_session plan;
 	struct sp_peer_nset peer_notes, sent_notes;
 	struct sp_peer_want_q wants; /* ranges the peer asked, not yet served */
+	struct sp_peer_att_conn att;
 	struct sp_peer_conn *next;
 };
 
@@ -127,6 +148,8 @@ struct sp_peer_job {
 	const char *why;         /* with rc: which check failed */
 	size_t acc;              /* new entries stored */
 	int fork, cp_fork;       /* evidence kept, log frozen */
+	struct sp_peer_att_ref *att; /* attachments the new entries name, not held (owned) */
+	size_t natt;
 };
 
 /* A log's batches in the pipeline (loop thread). */
@@ -193,6 +216,8 @@ struct sp_peer {
 	struct sp_peer_lane *lanes; /* by log id: loop thread only */
 	size_t nlanes;
 	unsigned njobs;          /* jobs in the pipeline: loop thread only */
+
+	struct sp_peer_attach *att; /* attachments wanted and in flight (sp_peer_attach.c) */
 };
 
 /* ---- sp_peer_net.c: transport --------------------------------------------------- */
@@ -273,6 +298,37 @@ void sp_peer_lane_done(struct sp_peer *p, uint32_t id);
  * last (evidence kept, log frozen).
  * Any thread. */
 int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_t len);
+
+/* ---- sp_peer_attach.c: attachments travel with the entries --------------------------- */
+
+/* sp_peer_attach_start sets up p->att and finds, in every log held, the
+ * attachments entries name that the store lacks (resuming partial ones);
+ * sp_peer_attach_free releases it. Loop thread, before/after the network. */
+int sp_peer_attach_start(struct sp_peer *p);
+void sp_peer_attach_free(struct sp_peer *p);
+
+/* sp_peer_attach_collect (ingest thread) lists in j->att the attachments
+ * that entries [from, to) of the batch, just stored, name and the store
+ * lacks. */
+void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j, uint64_t from, uint64_t to);
+
+/* sp_peer_attach_found (loop) wants refs v[0..n) of log `log`, first from
+ * c (the peer that sent the entries; may be NULL), and asks for them. */
+void sp_peer_attach_found(struct sp_peer *p, struct sp_peer_conn *c, uint32_t log,
+			  const struct sp_peer_att_ref *v, size_t n);
+
+/* Messages, the send queue draining, a session closing, a round. */
+void sp_peer_attach_on_want(struct sp_peer_conn *c, const struct sp_gossip_attach_want *w);
+void sp_peer_attach_on_chunk(struct sp_peer_conn *c, const struct sp_gossip_attach *a);
+void sp_peer_attach_serve(struct sp_peer_conn *c);
+void sp_peer_attach_conn_down(struct sp_peer_conn *c);
+void sp_peer_attach_round(struct sp_peer *p, uint64_t now);
+void sp_peer_attach_metrics(struct sp_peer *p, struct sp_buf *out);
+
+/* sp_peer.c's senders, for the files beside it: send a message (tagged);
+ * tell the peer why and drop it. */
+int sp_peer_send(struct sp_peer_conn *c, const struct sp_gossip_msg *m);
+void sp_peer_refuse(struct sp_peer_conn *c, int rc, const char *why);
 
 /* ---- sp_peer_nset.c: note sets ------------------------------------------------------ */
 

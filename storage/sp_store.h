@@ -296,6 +296,38 @@ int sp_store_attach_put(struct sp_store *s, const uint8_t *bytes, size_t len,
 int sp_store_attach_get(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
 			struct sp_attach_info *info, struct sp_buf *out);
 
+/* sp_store_attach_read appends bytes [offset, offset + max) of attachment
+ * sha256 (fewer at its end) to out and describes it in *info, for serving
+ * it in chunks to a peer. At offset 0 the whole value is hashed first, so
+ * a damaged one is SP_ERR_CORRUPT, never sent. Errors: SP_ERR_NOT_FOUND,
+ * SP_ERR_RANGE (offset at or past the end), SP_ERR_CORRUPT, SP_ERR_DB,
+ * SP_ERR_NOMEM. */
+int sp_store_attach_read(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			 uint64_t offset, size_t max, struct sp_attach_info *info,
+			 struct sp_buf *out);
+
+/* Partial attachments: one fetched from a peer in chunks, kept while the
+ * transfer runs so that it resumes where it stopped, across restarts.
+ * Chunks are kept in the attachments family under sha256 || offset
+ * (8 bytes, big-endian), chained (the chunk at 0, then the one at its
+ * end, ...), written without fsync: a crash loses a suffix, and the
+ * transfer resumes from the chunk before it.
+ *
+ * sp_store_attach_part_put keeps bytes[0..len) (len >= 1) as the chunk at
+ * offset. sp_store_attach_part_read follows the chain from 0 and sets
+ * *held to the bytes it holds (at most max); with out non-NULL it appends
+ * them. sp_store_attach_part_done deletes the chain and, if bytes is not
+ * NULL, stores bytes[0..len) as the attachment (as sp_store_attach_put;
+ * the caller has checked them against sha256), both in one synced write.
+ * Errors: SP_ERR_ARG, SP_ERR_RANGE, SP_ERR_DB, SP_ERR_NOMEM. */
+int sp_store_attach_part_put(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			     uint64_t offset, const uint8_t *bytes, size_t len);
+int sp_store_attach_part_read(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			      uint64_t max, uint64_t *held, struct sp_buf *out);
+int sp_store_attach_part_done(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			      const uint8_t *bytes, size_t len, const char *media_type,
+			      unsigned flags);
+
 /* ---- maintenance ------------------------------------------------------------ */
 
 /* sp_store_compact compacts all column families (benchmarks, after bulk

@@ -7,6 +7,10 @@
  * same file is stored once whatever it was uploaded as. Every put is one
  * synced write (WAL + fsync). Reads that return the bytes hash them
  * again, so a damaged value is SP_ERR_CORRUPT, never served.
+ *
+ * Partial attachments (a transfer from a peer in progress) are chunks
+ * under the 40-byte key sha256 || offset (big-endian), chained from 0;
+ * whole attachments have 32-byte keys, so the two never meet.
  */
 #include "sp_store_int.h"
 
@@ -67,9 +71,24 @@ int sp_store_attach_get(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
 	return rc;
 }
 
-int sp_store_attach_put(struct sp_store *s, const uint8_t *bytes, size_t len,
-			const char *media_type, unsigned flags, struct sp_attach_info *info,
-			int *created)
+/* make_value builds a stored value (header, type, bytes) in a new buffer
+ * (caller frees); NULL without memory. */
+static uint8_t *make_value(const uint8_t *bytes, size_t len, const char *media_type, size_t tl,
+			   unsigned flags)
+{
+	uint8_t *v = malloc(HDR_BYTES + tl + len);
+	if (v == NULL)
+		return NULL;
+	v[0] = (uint8_t)flags;
+	v[1] = (uint8_t)tl;
+	memcpy(v + HDR_BYTES, media_type, tl);
+	memcpy(v + HDR_BYTES + tl, bytes, len);
+	return v;
+}
+
+/* put_args checks what sp_store_attach_put and _part_done take. */
+static int put_args(struct sp_store *s, const uint8_t *bytes, size_t len, const char *media_type,
+		    unsigned flags)
 {
 	size_t tl = media_type ? strlen(media_type) : 0;
 	if (bytes == NULL || tl == 0 || tl > SP_ATTACH_TYPE_MAX || flags > SP_ATTACH_SEALED ||
@@ -77,21 +96,28 @@ int sp_store_attach_put(struct sp_store *s, const uint8_t *bytes, size_t len,
 		return SP_ERR_ARG;
 	if (len == 0 || len > SP_ATTACH_MAX_BYTES)
 		return SP_ERR_RANGE;
+	return 0;
+}
+
+int sp_store_attach_put(struct sp_store *s, const uint8_t *bytes, size_t len,
+			const char *media_type, unsigned flags, struct sp_attach_info *info,
+			int *created)
+{
+	int rc = put_args(s, bytes, len, media_type, flags);
+	if (rc)
+		return rc;
+	size_t tl = strlen(media_type);
 	struct sp_attach_info tmp;
 	uint8_t key[SP_HASH_BYTES];
 	crypto_hash_sha256(key, bytes, len);
 	if (created)
 		*created = 0;
-	int rc = sp_store_attach_get(s, key, info ? info : &tmp, NULL);
+	rc = sp_store_attach_get(s, key, info ? info : &tmp, NULL);
 	if (rc != SP_ERR_NOT_FOUND)
 		return rc; /* held already (0), or a read error */
-	uint8_t *v = malloc(HDR_BYTES + tl + len);
+	uint8_t *v = make_value(bytes, len, media_type, tl, flags);
 	if (v == NULL)
 		return SP_ERR_NOMEM;
-	v[0] = (uint8_t)flags;
-	v[1] = (uint8_t)tl;
-	memcpy(v + HDR_BYTES, media_type, tl);
-	memcpy(v + HDR_BYTES + tl, bytes, len);
 	char *err = NULL;
 	rocksdb_put_cf(s->db, s->wsync, s->cf[SP_CF_ATTACHMENTS], (const char *)key, sizeof(key),
 		       (const char *)v, HDR_BYTES + tl + len, &err);
@@ -102,5 +128,137 @@ int sp_store_attach_put(struct sp_store *s, const uint8_t *bytes, size_t len,
 	free(v);
 	if (rc == 0 && created)
 		*created = 1;
+	return rc;
+}
+
+int sp_store_attach_read(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			 uint64_t offset, size_t max, struct sp_attach_info *info,
+			 struct sp_buf *out)
+{
+	if (s->cf[SP_CF_ATTACHMENTS] == NULL)
+		return SP_ERR_NOT_FOUND;
+	char *err = NULL;
+	rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(
+		s->db, s->ropts, s->cf[SP_CF_ATTACHMENTS], (const char *)sha256, SP_HASH_BYTES, &err);
+	if (err)
+		return sp_db_err(err);
+	if (ps == NULL)
+		return SP_ERR_NOT_FOUND;
+	size_t n;
+	const uint8_t *v = (const uint8_t *)rocksdb_pinnableslice_value(ps, &n), *bytes;
+	int rc = parse_value(sha256, v, n, info, &bytes);
+	if (rc == 0 && offset >= info->size)
+		rc = SP_ERR_RANGE;
+	if (rc == 0 && offset == 0) {
+		uint8_t h[SP_HASH_BYTES];
+		crypto_hash_sha256(h, bytes, info->size);
+		if (sodium_memcmp(h, sha256, SP_HASH_BYTES) != 0)
+			rc = SP_ERR_CORRUPT;
+	}
+	if (rc == 0) {
+		uint64_t left = info->size - offset;
+		sp_buf_put(out, bytes + offset, left < max ? (size_t)left : max);
+		rc = out->err;
+	}
+	rocksdb_pinnableslice_destroy(ps);
+	return rc;
+}
+
+/* ---- partial attachments ----------------------------------------------------- */
+
+#define PART_KEY (SP_HASH_BYTES + 8)
+
+static void part_key(const uint8_t sha256[SP_HASH_BYTES], uint64_t offset, uint8_t k[PART_KEY])
+{
+	memcpy(k, sha256, SP_HASH_BYTES);
+	for (int i = 0; i < 8; i++)
+		k[SP_HASH_BYTES + i] = (uint8_t)(offset >> (8 * (7 - i)));
+}
+
+int sp_store_attach_part_put(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			     uint64_t offset, const uint8_t *bytes, size_t len)
+{
+	if (bytes == NULL || len == 0 || s->read_only || s->cf[SP_CF_ATTACHMENTS] == NULL)
+		return SP_ERR_ARG;
+	if (offset + len > SP_ATTACH_MAX_BYTES)
+		return SP_ERR_RANGE;
+	uint8_t k[PART_KEY];
+	part_key(sha256, offset, k);
+	char *err = NULL;
+	rocksdb_put_cf(s->db, s->wnosync, s->cf[SP_CF_ATTACHMENTS], (const char *)k, sizeof(k),
+		       (const char *)bytes, len, &err);
+	return sp_db_err(err);
+}
+
+/* part_walk follows the chain of chunks of sha256 from 0 (up to max
+ * bytes): appends them to out (optional), deletes them in wb (optional),
+ * and sets *held. */
+static int part_walk(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES], uint64_t max,
+		     uint64_t *held, struct sp_buf *out, rocksdb_writebatch_t *wb)
+{
+	*held = 0;
+	if (s->cf[SP_CF_ATTACHMENTS] == NULL)
+		return 0;
+	for (;;) {
+		uint8_t k[PART_KEY];
+		part_key(sha256, *held, k);
+		char *err = NULL;
+		rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(
+			s->db, s->ropts, s->cf[SP_CF_ATTACHMENTS], (const char *)k, sizeof(k), &err);
+		if (err)
+			return sp_db_err(err);
+		if (ps == NULL)
+			return 0;
+		size_t n;
+		const char *v = rocksdb_pinnableslice_value(ps, &n);
+		int stop = n == 0 || *held + n > max;
+		if (!stop && out)
+			sp_buf_put(out, v, n);
+		if (wb)
+			rocksdb_writebatch_delete_cf(wb, s->cf[SP_CF_ATTACHMENTS], (const char *)k,
+						     sizeof(k));
+		rocksdb_pinnableslice_destroy(ps);
+		if (stop)
+			return 0; /* a chunk past what is wanted: not held */
+		*held += n;
+		if (out && out->err)
+			return SP_ERR_NOMEM;
+	}
+}
+
+int sp_store_attach_part_read(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			      uint64_t max, uint64_t *held, struct sp_buf *out)
+{
+	return part_walk(s, sha256, max, held, out, NULL);
+}
+
+int sp_store_attach_part_done(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			      const uint8_t *bytes, size_t len, const char *media_type,
+			      unsigned flags)
+{
+	int rc = bytes ? put_args(s, bytes, len, media_type, flags)
+		       : s->read_only || s->cf[SP_CF_ATTACHMENTS] == NULL ? SP_ERR_ARG : 0;
+	if (rc)
+		return rc;
+	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+	uint64_t held;
+	rc = part_walk(s, sha256, SP_ATTACH_MAX_BYTES, &held, NULL, wb);
+	uint8_t *v = NULL;
+	if (rc == 0 && bytes) {
+		size_t tl = strlen(media_type);
+		v = make_value(bytes, len, media_type, tl, flags);
+		if (v == NULL)
+			rc = SP_ERR_NOMEM;
+		else
+			rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_ATTACHMENTS], (const char *)sha256,
+						  SP_HASH_BYTES, (const char *)v, HDR_BYTES + tl + len);
+	}
+	if (rc == 0) {
+		char *err = NULL;
+		rocksdb_write(s->db, s->wsync, wb, &err);
+		rc = sp_db_err(err);
+	}
+	free(v);
+	rocksdb_writebatch_destroy(wb);
 	return rc;
 }

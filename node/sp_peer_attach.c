@@ -1,0 +1,555 @@
+/*
+ * sp_peer_attach.c - attachments travel with the reports that reference
+ * them (docs/replication.md, "Attachments"): a node that stores a replica
+ * entry naming a file it lacks fetches it by hash from its peers
+ * (ATTACH_WANT / ATTACH, one chunk per request), keeps the chunks in the
+ * store as they come (so a transfer resumes at its offset after a dropped
+ * session or a restart), checks the SHA-256 of the whole before keeping
+ * it, and serves the files it holds to its peers.
+ *
+ * Bounds: one request outstanding per attachment, SP_PEER_ATT_PER_PEER
+ * per peer and SP_PEER_ATT_FLIGHT in all (each answer is one message of at
+ * most SP_GOSSIP_RECV_MAX); at most SP_PEER_ATT_WANTED_MAX attachments
+ * tracked (more are found again at the next start); [peer] attach_rate
+ * caps the bytes asked for per second. A peer may queue
+ * SP_PEER_ATT_SERVE_MAX requests here; they are served while its send
+ * queue is below SP_PEER_TX_LOW.
+ *
+ * Threads: sp_peer_attach_collect runs on the ingest thread and only
+ * reads the store; everything else runs on the loop thread. The counters
+ * are atomic (sp_peer_attach_metrics runs on HTTP threads).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+#include "sp_peer_int.h"
+#include "sp_report.h"
+
+#define ATT_BAD_MAX 4          /* peers remembered per file as having sent bad data */
+#define ATT_MIN_CHUNK 16384    /* a shorter chunk, unless the last, is refused */
+#define ATT_RETRY_MS 100       /* first retry after "not held", doubling ... */
+#define ATT_RETRY_MAX_MS 30000 /* ... up to this */
+#define ATT_CANDIDATES 64      /* peers considered per request */
+
+/* One attachment wanted (loop thread). */
+struct att {
+	struct sp_peer_att_ref ref;
+	uint32_t log;               /* a log whose entry names it */
+	uint64_t have;              /* bytes held, as chained chunks in the store */
+	struct sp_peer_conn *asked; /* the peer with our request, or NULL */
+	uint64_t asked_ms, not_before_ms;
+	unsigned turn, misses;      /* rotation over peers; "not held" answers in a row */
+	int has_hint, has_src;
+	uint8_t hint[32];           /* the peer that sent the entry: asked first */
+	uint8_t src[32];            /* the peer the held bytes came from */
+	int mixed_src;              /* ... several peers, or unknown (resumed) */
+	unsigned nbad;
+	uint8_t bad[ATT_BAD_MAX][32]; /* peers that sent bad data for it: never asked again */
+};
+
+struct sp_peer_attach {
+	struct att *v;              /* wanted, in the order found */
+	size_t n, cap;
+	unsigned inflight;
+	uint64_t budget, refill_ms; /* [peer] attach_rate token bucket */
+	int full_logged;
+	/* fetched, checked and kept; refused (bad data); chunk bytes kept;
+	 * "not held" answers; chunks and "not held" served; bytes served */
+	atomic_uint_least64_t fetched, refused, bytes_in, not_held, served, unserved, bytes_out,
+		wanted;
+};
+
+static void hex16(const uint8_t h[SP_HASH_BYTES], char out[17])
+{
+	sodium_bin2hex(out, 17, h, 8);
+}
+
+/* ---- finding what entries name (ingest thread, and the start) ----------------------- */
+
+struct refs {
+	struct sp_store *store;
+	struct sp_peer_att_ref *v;
+	size_t n, cap;
+};
+
+/* refs_add lists the attachments entry buf names that the store lacks;
+ * sizes and types the store could not take are skipped. 1: the list is
+ * full (stop a scan). */
+static int refs_add(struct refs *rs, const uint8_t *buf, size_t len)
+{
+	struct sp_entry e;
+	struct sp_report r;
+	if (sp_entry_decode(buf, len, &e) != 0 || e.type != SP_EV_REPORT ||
+	    sp_report_parse(e.body, e.body_len, &r) != 0)
+		return 0;
+	for (size_t i = 0; i < r.n_attach; i++) {
+		const struct sp_report_attachment *a = &r.attach[i];
+		if (a->size == 0 || a->size > SP_ATTACH_MAX_BYTES || a->media_type.n == 0 ||
+		    a->media_type.n > SP_ATTACH_TYPE_MAX ||
+		    memchr(a->media_type.p, '\0', a->media_type.n) ||
+		    sp_store_attach_get(rs->store, a->sha256, NULL, NULL) != SP_ERR_NOT_FOUND)
+			continue;
+		if (rs->n == SP_PEER_ATT_WANTED_MAX)
+			return 1;
+		if (rs->n == rs->cap) {
+			size_t cap = rs->cap ? 2 * rs->cap : 8;
+			struct sp_peer_att_ref *v = realloc(rs->v, cap * sizeof(*v));
+			if (v == NULL)
+				return 1;
+			rs->v = v;
+			rs->cap = cap;
+		}
+		struct sp_peer_att_ref *o = &rs->v[rs->n++];
+		memcpy(o->hash, a->sha256, SP_HASH_BYTES);
+		o->size = a->size;
+		memcpy(o->type, a->media_type.p, a->media_type.n);
+		o->type[a->media_type.n] = '\0';
+		o->flags = r.vis == SP_REPORT_RAHASIA ? SP_ATTACH_SEALED : 0;
+	}
+	return 0;
+}
+
+void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j, uint64_t from, uint64_t to)
+{
+	const struct sp_gossip_entries *e = &j->m.u.entries;
+	struct refs rs = {p->store, NULL, 0, 0};
+	for (uint64_t i = from; i < to && i >= e->first && i - e->first < e->count; i++)
+		if (refs_add(&rs, e->entries[i - e->first], e->lens[i - e->first]))
+			break;
+	j->att = rs.v;
+	j->natt = rs.n;
+}
+
+/* ---- the wanted list (loop thread) -------------------------------------------------- */
+
+static struct att *find(struct sp_peer_attach *a, const uint8_t hash[SP_HASH_BYTES])
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (memcmp(a->v[i].ref.hash, hash, SP_HASH_BYTES) == 0)
+			return &a->v[i];
+	return NULL;
+}
+
+static void forget(struct sp_peer_attach *a, struct att *t)
+{
+	size_t i = (size_t)(t - a->v);
+	memmove(t, t + 1, (a->n - i - 1) * sizeof(*t));
+	a->n--;
+	atomic_store(&a->wanted, a->n);
+}
+
+/* release: the request on t is answered or its session is gone. */
+static void release(struct sp_peer_attach *a, struct att *t)
+{
+	if (t->asked == NULL)
+		return;
+	if (t->asked->att.asked > 0)
+		t->asked->att.asked--;
+	t->asked = NULL;
+	a->inflight--;
+}
+
+static int is_bad(const struct att *t, const uint8_t key[32])
+{
+	for (unsigned i = 0; i < t->nbad; i++)
+		if (memcmp(t->bad[i], key, 32) == 0)
+			return 1;
+	return 0;
+}
+
+/* choose picks the peer to ask for t: among the peers with a free slot
+ * that hold the log naming it and never sent bad data for it, the one that
+ * sent the entry first, then the others in turn. */
+static struct sp_peer_conn *choose(struct sp_peer *p, struct att *t)
+{
+	struct sp_log_info info;
+	if (sp_store_log_info(p->store, t->log, &info) != 0)
+		return NULL;
+	struct sp_peer_conn *cand[ATT_CANDIDATES], *hint = NULL;
+	size_t n = 0;
+	for (struct sp_peer_conn *c = p->conns; c && n < ATT_CANDIDATES; c = c->next) {
+		if (c->state != SP_PEER_READY || c->dead || c->att.asked >= SP_PEER_ATT_PER_PEER ||
+		    is_bad(t, c->theirs.key) ||
+		    sp_peer_nset_find(&c->peer_notes, info.origin, strlen(info.origin)) < 0)
+			continue;
+		if (t->has_hint && memcmp(c->theirs.key, t->hint, 32) == 0)
+			hint = c;
+		cand[n++] = c;
+	}
+	if (hint && t->misses == 0)
+		return hint;
+	return n ? cand[t->turn % n] : NULL;
+}
+
+static void refill(struct sp_peer *p, uint64_t now)
+{
+	struct sp_peer_attach *a = p->att;
+	uint64_t rate = p->conf->attach_rate, cap = rate > SP_GOSSIP_CHUNK_MAX ? rate
+									     : SP_GOSSIP_CHUNK_MAX;
+	if (rate == 0)
+		return;
+	if (a->refill_ms == 0) {
+		a->refill_ms = now;
+		a->budget = SP_GOSSIP_CHUNK_MAX;
+		return;
+	}
+	uint64_t add = (now - a->refill_ms) * rate / 1000;
+	if (add == 0)
+		return;
+	a->budget = a->budget + add > cap ? cap : a->budget + add;
+	a->refill_ms = now;
+}
+
+/* ask sends ATTACH_WANT for t's next chunk to c. */
+static void ask(struct sp_peer *p, struct att *t, struct sp_peer_conn *c, uint64_t now)
+{
+	struct sp_peer_attach *a = p->att;
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_ATTACH_WANT};
+	memcpy(m.u.attach_want.hash, t->ref.hash, SP_HASH_BYTES);
+	m.u.attach_want.offset = t->have;
+	if (sp_peer_send(c, &m) != 0)
+		return; /* c is being dropped */
+	t->asked = c;
+	t->asked_ms = now;
+	c->att.asked++;
+	a->inflight++;
+	if (p->conf->attach_rate)
+		a->budget -= a->budget < SP_GOSSIP_CHUNK_MAX ? a->budget : SP_GOSSIP_CHUNK_MAX;
+}
+
+/* pump asks for the next chunks, within the bounds and the rate. */
+static void pump(struct sp_peer *p)
+{
+	struct sp_peer_attach *a = p->att;
+	uint64_t now = sp_peer_now_ms();
+	refill(p, now);
+	for (size_t i = 0; i < a->n && a->inflight < SP_PEER_ATT_FLIGHT; i++) {
+		struct att *t = &a->v[i];
+		if (t->asked || now < t->not_before_ms)
+			continue;
+		if (p->conf->attach_rate && a->budget < SP_GOSSIP_CHUNK_MAX)
+			break;
+		struct sp_peer_conn *c = choose(p, t);
+		if (c)
+			ask(p, t, c, now);
+	}
+}
+
+/* want adds one attachment to the list (not if held or listed already). */
+static void want(struct sp_peer *p, struct sp_peer_conn *c, uint32_t log,
+		 const struct sp_peer_att_ref *r)
+{
+	struct sp_peer_attach *a = p->att;
+	if (find(a, r->hash) || sp_store_attach_get(p->store, r->hash, NULL, NULL) != SP_ERR_NOT_FOUND)
+		return;
+	if (a->n == SP_PEER_ATT_WANTED_MAX) {
+		if (!a->full_logged)
+			sp_logx(p->log, SP_LOGX_WARN, "attach",
+				"%d attachments wanted: more wait for the next start",
+				SP_PEER_ATT_WANTED_MAX);
+		a->full_logged = 1;
+		return;
+	}
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 16;
+		struct att *v = realloc(a->v, cap * sizeof(*v));
+		if (v == NULL)
+			return;
+		a->v = v;
+		a->cap = cap;
+	}
+	struct att *t = &a->v[a->n];
+	memset(t, 0, sizeof(*t));
+	t->ref = *r;
+	t->log = log;
+	if (c) {
+		t->has_hint = 1;
+		memcpy(t->hint, c->theirs.key, 32);
+	}
+	if (sp_store_attach_part_read(p->store, r->hash, r->size, &t->have, NULL) != 0)
+		t->have = 0;
+	t->mixed_src = t->have > 0; /* resumed: the earlier chunks' sender is not known */
+	a->n++;
+	atomic_store(&a->wanted, a->n);
+	char h[17];
+	hex16(r->hash, h);
+	sp_logx(p->log, SP_LOGX_INFO, "attach", "%s sha256=%s.. size=%llu offset=%llu",
+		t->have ? "resuming" : "wanted", h, (unsigned long long)r->size,
+		(unsigned long long)t->have);
+}
+
+void sp_peer_attach_found(struct sp_peer *p, struct sp_peer_conn *c, uint32_t log,
+			  const struct sp_peer_att_ref *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		want(p, c && !c->dead ? c : NULL, log, &v[i]);
+	pump(p);
+}
+
+/* ---- answers ---------------------------------------------------------------------------- */
+
+/* blame refuses a peer that sent bad data for t: counted, never asked for
+ * t again, its session dropped. */
+static void blame(struct sp_peer *p, struct att *t, struct sp_peer_conn *c, int rc,
+		  const char *why)
+{
+	atomic_fetch_add(&p->att->refused, 1);
+	if (t->nbad < ATT_BAD_MAX)
+		memcpy(t->bad[t->nbad++], c->theirs.key, 32);
+	char h[17];
+	hex16(t->ref.hash, h);
+	sp_logx(p->log, SP_LOGX_WARN, "attach", "refused sha256=%s.. peer=%s: %s", h,
+		c->their_inst, why);
+	sp_peer_refuse(c, rc, why);
+}
+
+/* complete checks the whole of t against its hash and keeps it (the
+ * chunks go in the same write), or drops the chunks and asks again. */
+static void complete(struct sp_peer *p, struct att *t, struct sp_peer_conn *c)
+{
+	struct sp_buf b;
+	uint64_t held = 0;
+	char h[17];
+	hex16(t->ref.hash, h);
+	sp_buf_init(&b);
+	int rc = sp_store_attach_part_read(p->store, t->ref.hash, t->ref.size, &held, &b);
+	if (rc == 0 && (b.err || held != t->ref.size))
+		rc = b.err ? SP_ERR_NOMEM : SP_ERR_INCONSISTENT;
+	if (rc == 0)
+		rc = sp_gossip_attach_check(t->ref.hash, b.p, b.len);
+	if (rc == 0)
+		rc = sp_store_attach_part_done(p->store, t->ref.hash, b.p, b.len, t->ref.type,
+					       t->ref.flags);
+	sp_buf_free(&b);
+	if (rc == 0) {
+		atomic_fetch_add(&p->att->fetched, 1);
+		sp_logx(p->log, SP_LOGX_INFO, "attach", "fetched sha256=%s.. size=%llu sealed=%d peer=%s",
+			h, (unsigned long long)t->ref.size, (t->ref.flags & SP_ATTACH_SEALED) != 0,
+			c->their_inst);
+		forget(p->att, t);
+		return;
+	}
+	if (rc != SP_ERR_INCONSISTENT) { /* ours, not the peer's: try again later */
+		sp_logx(p->log, SP_LOGX_ERROR, "attach", "cannot keep sha256=%s..: %s", h,
+			sp_errname(rc));
+		t->not_before_ms = sp_peer_now_ms() + ATT_RETRY_MAX_MS;
+		return;
+	}
+	sp_store_attach_part_done(p->store, t->ref.hash, NULL, 0, NULL, 0);
+	t->have = 0;
+	if (t->mixed_src) { /* several senders: none can be blamed alone */
+		atomic_fetch_add(&p->att->refused, 1);
+		sp_logx(p->log, SP_LOGX_WARN, "attach",
+			"sha256=%s.. does not match its hash: dropped, asked again", h);
+		t->mixed_src = 0;
+		return;
+	}
+	blame(p, t, c, SP_ERR_HASH_MISMATCH, "attachment does not match its hash");
+}
+
+/* chunk_fault: why a chunk answering t is refused, or NULL. */
+static const char *chunk_fault(const struct att *t, const struct sp_gossip_attach *m)
+{
+	uint64_t left = t->ref.size - t->have;
+	if (m->total != t->ref.size)
+		return "attachment size differs from the entry's";
+	if (m->offset != t->have)
+		return "attachment chunk at another offset than asked";
+	if (m->len < (left < ATT_MIN_CHUNK ? left : ATT_MIN_CHUNK))
+		return "attachment chunk too short";
+	return NULL;
+}
+
+void sp_peer_attach_on_chunk(struct sp_peer_conn *c, const struct sp_gossip_attach *m)
+{
+	struct sp_peer *p = c->p;
+	struct sp_peer_attach *a = p->att;
+	struct att *t = find(a, m->hash);
+	if (t == NULL || t->asked != c) {
+		sp_peer_refuse(c, SP_ERR_PEER_PROTOCOL, "attachment not asked for");
+		return;
+	}
+	release(a, t);
+	const char *why = m->total ? chunk_fault(t, m) : NULL;
+	if (m->total == 0) { /* "not held": another peer, or later */
+		atomic_fetch_add(&a->not_held, 1);
+		unsigned k = t->misses < 9 ? t->misses : 9;
+		uint64_t wait = (uint64_t)ATT_RETRY_MS << k;
+		t->not_before_ms = sp_peer_now_ms() + (wait < ATT_RETRY_MAX_MS ? wait : ATT_RETRY_MAX_MS);
+		t->misses++;
+		t->turn++;
+	} else if (why) {
+		blame(p, t, c, SP_ERR_PEER_PROTOCOL, why);
+	} else if (sp_store_attach_part_put(p->store, t->ref.hash, m->offset, m->data, m->len) != 0) {
+		sp_logx(p->log, SP_LOGX_ERROR, "attach", "cannot keep a chunk: retrying later");
+		t->not_before_ms = sp_peer_now_ms() + ATT_RETRY_MAX_MS;
+	} else {
+		if (t->have == 0 || !t->has_src || memcmp(t->src, c->theirs.key, 32) != 0)
+			t->mixed_src |= t->have > 0;
+		memcpy(t->src, c->theirs.key, 32);
+		t->has_src = 1;
+		t->have += m->len;
+		t->misses = 0;
+		atomic_fetch_add(&a->bytes_in, m->len);
+		if (t->have == t->ref.size)
+			complete(p, t, c);
+	}
+	pump(p);
+}
+
+void sp_peer_attach_conn_down(struct sp_peer_conn *c)
+{
+	struct sp_peer_attach *a = c->p->att;
+	for (size_t i = 0; a && i < a->n; i++)
+		if (a->v[i].asked == c)
+			release(a, &a->v[i]);
+	c->att.asked = 0;
+	c->att.qn = 0;
+}
+
+void sp_peer_attach_round(struct sp_peer *p, uint64_t now)
+{
+	struct sp_peer_attach *a = p->att;
+	for (size_t i = 0; i < a->n; i++) {
+		struct sp_peer_conn *c = a->v[i].asked;
+		if (c && now - a->v[i].asked_ms > SP_PEER_STALL_MS)
+			sp_peer_refuse(c, SP_ERR_BUSY, "stalled: attachment asked for not answered");
+	}
+	pump(p);
+}
+
+/* ---- serving ------------------------------------------------------------------------------ */
+
+/* serve_one answers one ATTACH_WANT: a chunk of the file, or "not held"
+ * (total 0). A file whose bytes no longer match its hash is not held. */
+static void serve_one(struct sp_peer_conn *c, const struct sp_gossip_attach_want *w)
+{
+	struct sp_peer *p = c->p;
+	struct sp_attach_info info;
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_store_attach_read(p->store, w->hash, w->offset, SP_GOSSIP_CHUNK_MAX, &info, &b);
+	if (rc == SP_ERR_RANGE) {
+		sp_buf_free(&b);
+		sp_peer_refuse(c, SP_ERR_RANGE, "attachment asked for past its end");
+		return;
+	}
+	if (rc == SP_ERR_CORRUPT) {
+		char h[17];
+		hex16(w->hash, h);
+		sp_logx(p->log, SP_LOGX_ERROR, "attach", "stored sha256=%s.. is corrupt: not served",
+			h);
+	}
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_ATTACH};
+	memcpy(m.u.attach.hash, w->hash, SP_HASH_BYTES);
+	if (rc == 0) {
+		m.u.attach = (struct sp_gossip_attach){.total = info.size, .offset = w->offset,
+						       .data = b.p, .len = b.len};
+		memcpy(m.u.attach.hash, w->hash, SP_HASH_BYTES);
+	}
+	if (sp_peer_send(c, &m) == 0 && rc == 0) {
+		atomic_fetch_add(&p->att->served, 1);
+		atomic_fetch_add(&p->att->bytes_out, b.len);
+	} else if (rc) {
+		atomic_fetch_add(&p->att->unserved, 1);
+	}
+	sp_buf_free(&b);
+}
+
+void sp_peer_attach_serve(struct sp_peer_conn *c)
+{
+	struct sp_peer_att_conn *q = &c->att;
+	while (q->qn > 0 && !c->dead && sp_peer_net_queued(c, 1) < SP_PEER_TX_LOW) {
+		struct sp_gossip_attach_want w = q->q[q->qhead];
+		q->qhead = (q->qhead + 1) % SP_PEER_ATT_SERVE_MAX;
+		q->qn--;
+		serve_one(c, &w);
+	}
+}
+
+void sp_peer_attach_on_want(struct sp_peer_conn *c, const struct sp_gossip_attach_want *w)
+{
+	struct sp_peer_att_conn *q = &c->att;
+	if (q->qn >= SP_PEER_ATT_SERVE_MAX) {
+		sp_peer_refuse(c, SP_ERR_PEER_PROTOCOL, "too many attachment requests outstanding");
+		return;
+	}
+	q->q[(q->qhead + q->qn++) % SP_PEER_ATT_SERVE_MAX] = *w;
+	sp_peer_attach_serve(c);
+}
+
+/* ---- start, metrics ------------------------------------------------------------------------ */
+
+static int scan_one(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+	(void)index;
+	return refs_add(arg, entry, len);
+}
+
+int sp_peer_attach_start(struct sp_peer *p)
+{
+	p->att = calloc(1, sizeof(*p->att));
+	if (p->att == NULL)
+		return SP_ERR_NOMEM;
+	uint32_t count = sp_store_log_count(p->store);
+	struct refs rs = {p->store, NULL, 0, 0};
+	for (uint32_t id = 0; id < count && p->att->n < SP_PEER_ATT_WANTED_MAX; id++) {
+		struct sp_log_info info;
+		rs.n = 0;
+		if (sp_store_log_info(p->store, id, &info) == 0)
+			sp_store_scan(p->store, id, 0, info.size, scan_one, &rs);
+		for (size_t i = 0; i < rs.n; i++)
+			want(p, NULL, id, &rs.v[i]);
+	}
+	free(rs.v);
+	return 0;
+}
+
+void sp_peer_attach_free(struct sp_peer *p)
+{
+	if (p->att)
+		free(p->att->v);
+	free(p->att);
+	p->att = NULL;
+}
+
+void sp_peer_attach_metrics(struct sp_peer *p, struct sp_buf *out)
+{
+	struct sp_peer_attach *a = p->att;
+	if (a == NULL)
+		return;
+	char b[1536];
+	int n = snprintf(
+		b, sizeof(b),
+		"# HELP simpul_peer_attachments_total Attachments fetched from peers (checked and "
+		"kept), and transfers refused (bad data).\n"
+		"# TYPE simpul_peer_attachments_total counter\n"
+		"simpul_peer_attachments_total{result=\"fetched\"} %llu\n"
+		"simpul_peer_attachments_total{result=\"refused\"} %llu\n"
+		"# HELP simpul_peer_attachments_wanted Attachments named by stored entries, not held yet.\n"
+		"# TYPE simpul_peer_attachments_wanted gauge\nsimpul_peer_attachments_wanted %llu\n"
+		"# HELP simpul_peer_attachment_bytes_total Attachment bytes received (kept) and served.\n"
+		"# TYPE simpul_peer_attachment_bytes_total counter\n"
+		"simpul_peer_attachment_bytes_total{dir=\"in\"} %llu\n"
+		"simpul_peer_attachment_bytes_total{dir=\"out\"} %llu\n"
+		"# HELP simpul_peer_attachment_chunks_total Attachment requests, by direction and "
+		"answer.\n"
+		"# TYPE simpul_peer_attachment_chunks_total counter\n"
+		"simpul_peer_attachment_chunks_total{dir=\"out\",answer=\"chunk\"} %llu\n"
+		"simpul_peer_attachment_chunks_total{dir=\"out\",answer=\"not_held\"} %llu\n"
+		"simpul_peer_attachment_chunks_total{dir=\"in\",answer=\"not_held\"} %llu\n",
+		(unsigned long long)atomic_load(&a->fetched),
+		(unsigned long long)atomic_load(&a->refused),
+		(unsigned long long)atomic_load(&a->wanted),
+		(unsigned long long)atomic_load(&a->bytes_in),
+		(unsigned long long)atomic_load(&a->bytes_out),
+		(unsigned long long)atomic_load(&a->served),
+		(unsigned long long)atomic_load(&a->unserved),
+		(unsigned long long)atomic_load(&a->not_held));
+	if (n > 0)
+		sp_buf_put(out, b, (size_t)n < sizeof(b) ? (size_t)n : sizeof(b) - 1);
+}
