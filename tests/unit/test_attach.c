@@ -1,7 +1,8 @@
 /*
  * test_attach.c - attachments: the store's `attachments` family in-process
  * (put, get, idempotence, durability across a reopen, a damaged value
- * found on read, an older store opened read-only), then a real simpuld
+ * found on read, an older store opened read-only, chunked reads and
+ * partial attachments for the peer protocol), then a real simpuld
  * (sp_node_harness's federation fixture): upload, reference from a report,
  * fetch back the same bytes; oversize, bad type, wrong content, unknown
  * hash and size mismatch refused with their codes and the log unchanged;
@@ -143,6 +144,88 @@ static void test_store(void **state)
 	damage(dir, h, 1);
 	s = open_store(dir, 0);
 	assert_int_equal(sp_store_attach_get(s, h, &info, NULL), SP_ERR_CORRUPT);
+	sp_store_close(s);
+	sp_buf_free(&b);
+	free(f);
+}
+
+/* Chunked reads for serving peers, and partial attachments (a transfer
+ * from a peer): chunks chained from 0, kept across a reopen, then the
+ * whole stored and the chunks deleted in one write; or dropped. */
+static void test_store_chunks(void **state)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", sp_test_tmpdir("attach_chunks"));
+	struct sp_store *s = open_store(dir, 0);
+	size_t n = 150000;
+	uint8_t *f = malloc(n), h[32];
+	assert_non_null(f);
+	randombytes_buf(f, n);
+	crypto_hash_sha256(h, f, n);
+	struct sp_attach_info info;
+	struct sp_buf b;
+	sp_buf_init(&b);
+
+	/* nothing held: no chunks */
+	uint64_t held = 7;
+	assert_int_equal(sp_store_attach_part_read(s, h, n, &held, &b), 0);
+	assert_int_equal(held, 0);
+	assert_int_equal(sp_store_attach_read(s, h, 0, 65536, &info, &b), SP_ERR_NOT_FOUND);
+
+	/* two chunks, a reopen, the third */
+	assert_int_equal(sp_store_attach_part_put(s, h, 0, f, 65536), 0);
+	assert_int_equal(sp_store_attach_part_put(s, h, 65536, f + 65536, 65536), 0);
+	assert_int_equal(sp_store_attach_part_put(s, h, 0, f, 0), SP_ERR_ARG);
+	assert_int_equal(sp_store_attach_part_put(s, h, SP_ATTACH_MAX_BYTES, f, 1), SP_ERR_RANGE);
+	sp_store_close(s);
+	s = open_store(dir, 0);
+	assert_int_equal(sp_store_attach_part_read(s, h, n, &held, NULL), 0);
+	assert_int_equal(held, 131072);
+	assert_int_equal(sp_store_attach_part_put(s, h, 131072, f + 131072, n - 131072), 0);
+	assert_int_equal(sp_store_attach_part_read(s, h, n, &held, &b), 0);
+	assert_int_equal(held, n);
+	assert_memory_equal(b.p, f, n);
+	/* a chunk past `max` is not counted */
+	assert_int_equal(sp_store_attach_part_read(s, h, n - 1, &held, NULL), 0);
+	assert_int_equal(held, 131072);
+
+	/* the whole kept, the chunks gone, in one write */
+	assert_int_equal(sp_store_attach_part_done(s, h, b.p, b.len, "application/pdf", 0), 0);
+	assert_int_equal(sp_store_attach_part_read(s, h, n, &held, NULL), 0);
+	assert_int_equal(held, 0);
+	b.len = 0;
+	assert_int_equal(sp_store_attach_get(s, h, &info, &b), 0);
+	assert_int_equal(b.len, n);
+	assert_memory_equal(b.p, f, n);
+	assert_string_equal(info.media_type, "application/pdf");
+
+	/* served in chunks: the last one short, past the end refused */
+	b.len = 0;
+	assert_int_equal(sp_store_attach_read(s, h, 0, 65536, &info, &b), 0);
+	assert_int_equal(b.len, 65536);
+	assert_memory_equal(b.p, f, 65536);
+	b.len = 0;
+	assert_int_equal(sp_store_attach_read(s, h, 131072, 65536, &info, &b), 0);
+	assert_int_equal(b.len, n - 131072);
+	assert_memory_equal(b.p, f + 131072, n - 131072);
+	assert_int_equal(info.size, n);
+	assert_int_equal(sp_store_attach_read(s, h, n, 65536, &info, &b), SP_ERR_RANGE);
+
+	/* a transfer given up: its chunks dropped, nothing stored */
+	uint8_t h2[32];
+	memset(h2, 0xab, sizeof(h2));
+	assert_int_equal(sp_store_attach_part_put(s, h2, 0, f, 1000), 0);
+	assert_int_equal(sp_store_attach_part_done(s, h2, NULL, 0, NULL, 0), 0);
+	assert_int_equal(sp_store_attach_part_read(s, h2, n, &held, NULL), 0);
+	assert_int_equal(held, 0);
+	assert_int_equal(sp_store_attach_get(s, h2, &info, NULL), SP_ERR_NOT_FOUND);
+	sp_store_close(s);
+
+	/* a damaged file is not served from its start */
+	damage(dir, h, 0);
+	s = open_store(dir, 0);
+	b.len = 0;
+	assert_int_equal(sp_store_attach_read(s, h, 0, 65536, &info, &b), SP_ERR_CORRUPT);
 	sp_store_close(s);
 	sp_buf_free(&b);
 	free(f);
@@ -423,6 +506,7 @@ int main(void)
 	const struct CMUnitTest store[] = {
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_store_without_family),
+		cmocka_unit_test(test_store_chunks),
 	};
 	const struct CMUnitTest node[] = {
 		cmocka_unit_test(test_upload_and_reference),
