@@ -588,6 +588,18 @@ static void on_stored(void *arg, uint32_t log, uint64_t first, const uint8_t *co
 			(unsigned long long)(first + count));
 }
 
+/* The report index says which logs an institution exchanged reports in:
+ * the peer module offers them to its node (interest sets, DESIGN §4). */
+static int involved(void *arg, const char *inst, uint32_t log)
+{
+	return sp_reports_involved(arg, inst, log);
+}
+
+static uint64_t involved_gen(void *arg)
+{
+	return sp_reports_involved_gen(arg);
+}
+
 /* start_peer listens for and dials peers ([peer]), trusting the keys the
  * directory vouches for (or [peer] keys on a node without one). */
 static int start_peer(struct sp_node *n)
@@ -600,6 +612,9 @@ static int start_peer(struct sp_node *n)
 		.dir = n->dl ? n->dl->dir : NULL,
 		.stored = on_stored,
 		.stored_arg = n,
+		.involved = involved,
+		.involved_gen = involved_gen,
+		.involved_arg = n->reports,
 	};
 	return sp_peer_new(&po, &n->peer);
 }

@@ -230,15 +230,20 @@ static void refuse(struct sp_peer_conn *c, int rc, const char *why)
 	drop(c, rc, why);
 }
 
+/* send_notes sends the peer the notes of its interest set: the whole set
+ * first, then what changed. */
 static void send_notes(struct sp_peer_conn *c)
 {
 	struct sp_peer *p = c->p;
+	size_t nview = 0;
+	struct sp_gossip_note *view = sp_peer_offer_view(c, &nview);
 	struct sp_gossip_note *out = malloc((p->ours.n + 1) * sizeof(*out));
 	size_t nout = 0;
 	int full = 0;
-	if (out == NULL ||
-	    sp_gossip_session_our_notes(&c->plan, c->sent_notes.v, c->sent_notes.n, p->ours.v,
-					p->ours.n, out, &nout, &full) != 0) {
+	if (view == NULL || out == NULL ||
+	    sp_gossip_session_our_notes(&c->plan, c->sent_notes.v, c->sent_notes.n, view, nview,
+					out, &nout, &full) != 0) {
+		free(view);
 		free(out);
 		return;
 	}
@@ -260,8 +265,10 @@ static void send_notes(struct sp_peer_conn *c)
 		full = 0;
 	}
 	free(out);
+	struct sp_peer_nset sent = {nview, nview, view};
 	if (!c->dead)
-		sp_peer_nset_copy(&c->sent_notes, &p->ours);
+		sp_peer_nset_copy(&c->sent_notes, &sent);
+	free(view);
 }
 
 /* do_wants asks the peer for what it holds and we lack, within the window:
@@ -937,6 +944,9 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
 	p->dir = o->dir;
 	p->stored = o->stored;
 	p->stored_arg = o->stored_arg;
+	p->involved = o->involved;
+	p->involved_gen = o->involved_gen;
+	p->involved_arg = o->involved_arg;
 	pthread_mutex_init(&p->ev_mu, NULL);
 	sp_conf_origin(o->conf, p->origin, sizeof(p->origin));
 	p->has_own = sp_store_own_log(p->store, &p->own_id) == 0;

@@ -40,6 +40,12 @@ struct sp_peer;
 typedef void (*sp_peer_stored_fn)(void *arg, uint32_t log, uint64_t first,
 				  const uint8_t *const *entries, const size_t *lens, size_t n);
 
+/* Institution inst takes part in a report with entries in log `log`, so
+ * it must be offered that log (sp_reports_involved); the generation
+ * changes whenever an answer may have. Any thread. */
+typedef int (*sp_peer_involved_fn)(void *arg, const char *inst, uint32_t log);
+typedef uint64_t (*sp_peer_involved_gen_fn)(void *arg);
+
 struct sp_peer_opts {
 	uv_loop_t *loop;
 	struct sp_store *store;
@@ -48,6 +54,9 @@ struct sp_peer_opts {
 	const struct sp_dir *dir;   /* NULL: trust only [peer] keys */
 	sp_peer_stored_fn stored;   /* optional (the node's report index) */
 	void *stored_arg;
+	sp_peer_involved_fn involved;         /* optional: tree rules only */
+	sp_peer_involved_gen_fn involved_gen; /* with involved */
+	void *involved_arg;
 };
 
 /* sp_peer_new starts listening and dialing (nothing if [peer] has neither)

@@ -109,6 +109,11 @@ struct sp_peer_conn {
 	struct sp_peer_nset peer_notes, sent_notes;
 	struct sp_peer_want_q wants; /* ranges the peer asked, not yet served */
 	struct sp_peer_att_conn att;
+	/* which of our logs are in the peer's interest set (sp_peer_offer.c),
+	 * by position in p->ours, and what that was computed from */
+	uint8_t *offer;
+	size_t offer_n, offer_peer_n;
+	uint64_t offer_gen;
 	struct sp_peer_conn *next;
 };
 
@@ -183,6 +188,9 @@ struct sp_peer {
 	const struct sp_dir *dir;
 	sp_peer_stored_fn stored; /* ingest thread: a batch was stored */
 	void *stored_arg;
+	sp_peer_involved_fn involved;
+	sp_peer_involved_gen_fn involved_gen;
+	void *involved_arg;
 	uint8_t pk[32], sk[64];
 	char origin[SP_ORIGIN_MAX + 1];
 	uint32_t own_id;
@@ -329,6 +337,12 @@ void sp_peer_attach_metrics(struct sp_peer *p, struct sp_buf *out);
  * tell the peer why and drop it. */
 int sp_peer_send(struct sp_peer_conn *c, const struct sp_gossip_msg *m);
 void sp_peer_refuse(struct sp_peer_conn *c, int rc, const char *why);
+/* ---- sp_peer_offer.c: interest sets ------------------------------------------------ */
+
+/* sp_peer_offer_view gives our notes of the logs in connection c's
+ * interest set (DESIGN §4), borrowing p->ours' strings, in a new array
+ * (*n of them; caller frees; NULL on allocation failure). */
+struct sp_gossip_note *sp_peer_offer_view(struct sp_peer_conn *c, size_t *n);
 
 /* ---- sp_peer_nset.c: note sets ------------------------------------------------------ */
 

@@ -308,6 +308,7 @@ static void conn_free(struct sp_peer_conn *c)
 	free(c->rx_buf);
 	sp_peer_nset_free(&c->peer_notes);
 	sp_peer_nset_free(&c->sent_notes);
+	free(c->offer);
 	sodium_memzero(c->kx_sk, sizeof(c->kx_sk));
 	pthread_mutex_destroy(&c->mu);
 	free(c);

@@ -18,9 +18,16 @@ struct loc {
 	uint64_t index;
 };
 
+/* An institution's name, as in the logs' origins. */
+struct inst {
+	char id[SP_INST_ID_MAX + 1];
+};
+
 struct rep {
 	uint8_t id[SP_HASH_BYTES];
 	struct loc sub;
+	struct inst *inv; /* institutions involved: recorded, routed, forwarded to, acted */
+	size_t n_inv, cap_inv;
 	struct loc *trail;
 	size_t n_trail, cap_trail;
 	int pending;     /* an append about it is in flight */
@@ -36,9 +43,19 @@ struct orphan {
 	struct loc at;
 };
 
+/* "inst takes part in a report with an entry in log": what replication
+ * offers beyond the tier tree (sp_reports_involved). */
+struct pair {
+	uint32_t log;
+	struct inst who;
+};
+
 struct sp_reports {
 	struct sp_reports_opts o;
 	pthread_rwlock_t lk;
+	struct pair *pairs; /* sorted by (log, who) */
+	size_t n_pairs, cap_pairs;
+	uint64_t pairs_gen; /* bumped on every new pair */
 	struct rep **reps; /* in index order; seq = position + 1 */
 	size_t n, cap;
 	uint32_t *slots;   /* open addressing: position + 1, 0 empty */
@@ -101,8 +118,30 @@ static int grow(struct sp_reports *r)
 	return 0;
 }
 
+/* The institutions an entry sends its report to (routing, disposisi). */
+struct targets {
+	size_t n;
+	struct sp_str v[SP_REPORT_MAX_TARGETS];
+};
+
+static void targets_of(const struct sp_entry *e, struct targets *t)
+{
+	t->n = 0;
+	if (e->type == SP_EV_REPORT) {
+		struct sp_report b;
+		if (sp_report_parse(e->body, e->body_len, &b) == 0)
+			t->v[t->n++] = b.routed_to;
+	} else if (e->type == SP_EV_ACTION) {
+		struct sp_report_action a;
+		if (sp_report_action_parse(e->body, e->body_len, &a) == 0) {
+			t->n = a.n_targets;
+			memcpy(t->v, a.targets, a.n_targets * sizeof(a.targets[0]));
+		}
+	}
+}
+
 static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
-			int own);
+			int own, const struct targets *t);
 
 /* orphan_put keeps a trail entry whose report is unknown (write lock);
  * once full, later ones are dropped (the next rebuild files them). */
@@ -120,6 +159,22 @@ static int orphan_put(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], str
 	return 0;
 }
 
+/* adopt files a waiting trail entry, read back from the store for the
+ * institutions it sends the report to (it was stored before it waited). */
+static int adopt(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at)
+{
+	struct sp_buf b;
+	struct sp_entry e;
+	struct targets t = {0};
+	sp_buf_init(&b);
+	if (sp_store_entry(r->o.store, at.log, at.index, &b) == 0 && b.err == 0 &&
+	    sp_entry_decode(b.p, b.len, &e) == 0)
+		targets_of(&e, &t);
+	int rc = insert_trail(r, id, at, 0, &t);
+	sp_buf_free(&b);
+	return rc;
+}
+
 /* orphans_adopt files the waiting trail entries of report id (write lock). */
 static int orphans_adopt(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
 {
@@ -131,14 +186,137 @@ static int orphans_adopt(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
 		}
 		struct loc at = r->orph[i].at;
 		r->orph[i] = r->orph[--r->n_orph];
-		rc = insert_trail(r, id, at, 0);
+		rc = adopt(r, id, at);
 	}
+	return rc;
+}
+
+/* ---- involvement: which institutions must see which logs ---------------------- */
+
+static int pair_cmp(uint32_t log, const char *who, const struct pair *b)
+{
+	if (log != b->log)
+		return log < b->log ? -1 : 1;
+	return strcmp(who, b->who.id);
+}
+
+/* pair_pos: where (log, who) is or would go in the sorted pairs. */
+static size_t pair_pos(const struct sp_reports *r, uint32_t log, const char *who, int *found)
+{
+	size_t lo = 0, hi = r->n_pairs;
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = pair_cmp(log, who, &r->pairs[mid]);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static int pair_add(struct sp_reports *r, uint32_t log, const char *who)
+{
+	int found;
+	size_t at = pair_pos(r, log, who, &found);
+	if (found)
+		return 0;
+	if (r->n_pairs == r->cap_pairs) {
+		size_t cap = r->cap_pairs ? 2 * r->cap_pairs : 64;
+		struct pair *np = realloc(r->pairs, cap * sizeof(*np));
+		if (np == NULL)
+			return SP_ERR_NOMEM;
+		r->pairs = np;
+		r->cap_pairs = cap;
+	}
+	memmove(&r->pairs[at + 1], &r->pairs[at], (r->n_pairs - at) * sizeof(*r->pairs));
+	r->pairs[at].log = log;
+	snprintf(r->pairs[at].who.id, sizeof(r->pairs[at].who.id), "%s", who);
+	r->n_pairs++;
+	r->pairs_gen++;
+	return 0;
+}
+
+/* log_inst names the institution whose log `log` is ("" if unknown). */
+static void log_inst(const struct sp_reports *r, uint32_t log, struct inst *out)
+{
+	struct sp_log_info info;
+	const char *slash = NULL;
+	if (sp_store_log_info(r->o.store, log, &info) == 0)
+		slash = strrchr(info.origin, '/');
+	snprintf(out->id, sizeof(out->id), "%s", slash ? slash + 1 : "");
+}
+
+/* rep_has_log: an entry of log `log` is already the report's. */
+static int rep_has_log(const struct rep *p, uint32_t log)
+{
+	if (p->sub.log == log)
+		return 1;
+	for (size_t i = 0; i < p->n_trail; i++)
+		if (p->trail[i].log == log)
+			return 1;
+	return 0;
+}
+
+/* involve makes `who` (a name of at most SP_INST_ID_MAX bytes) one of the
+ * report's institutions: it must see every log the report's entries are
+ * in. */
+static int involve(struct sp_reports *r, struct rep *p, const char *who, size_t len)
+{
+	if (len == 0 || len > SP_INST_ID_MAX)
+		return 0;
+	struct inst w;
+	memcpy(w.id, who, len);
+	w.id[len] = '\0';
+	for (size_t i = 0; i < p->n_inv; i++)
+		if (strcmp(p->inv[i].id, w.id) == 0)
+			return 0;
+	if (p->n_inv == p->cap_inv) {
+		size_t cap = p->cap_inv ? 2 * p->cap_inv : 4;
+		struct inst *ni = realloc(p->inv, cap * sizeof(*ni));
+		if (ni == NULL)
+			return SP_ERR_NOMEM;
+		p->inv = ni;
+		p->cap_inv = cap;
+	}
+	p->inv[p->n_inv++] = w;
+	int rc = pair_add(r, p->sub.log, w.id);
+	for (size_t i = 0; rc == 0 && i < p->n_trail; i++)
+		rc = pair_add(r, p->trail[i].log, w.id);
+	return rc;
+}
+
+/* involve_log: an entry of the report is now in log `log` (before it joins
+ * the trail): every involved institution must see that log, and the log's
+ * institution is involved. */
+static int involve_log(struct sp_reports *r, struct rep *p, uint32_t log)
+{
+	int rc = 0;
+	if (!rep_has_log(p, log))
+		for (size_t i = 0; rc == 0 && i < p->n_inv; i++)
+			rc = pair_add(r, log, p->inv[i].id);
+	struct inst w;
+	log_inst(r, log, &w);
+	return rc ? rc : involve(r, p, w.id, strlen(w.id));
+}
+
+static int involve_targets(struct sp_reports *r, struct rep *p, const struct targets *t)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && t && i < t->n; i++)
+		rc = involve(r, p, t->v[i].p, t->v[i].n);
 	return rc;
 }
 
 /* insert_report adds a submission (under the write lock); a second copy
  * of one id is ignored. */
-static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at)
+static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
+			 const struct targets *t)
 {
 	if (find(r, id))
 		return 0;
@@ -153,13 +331,17 @@ static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], 
 	p->sum.seq = r->n + 1;
 	r->reps[r->n] = p;
 	slot_put(r, r->n++);
-	return r->n_orph ? orphans_adopt(r, id) : 0;
+	int rc = involve_log(r, p, at.log);
+	if (rc == 0)
+		rc = involve_targets(r, p, t);
+	return rc ? rc : r->n_orph ? orphans_adopt(r, id) : 0;
 }
 
 /* insert_trail adds (log, index) to a report's trail once (write lock);
- * own: an own append, which clears the report's pending mark. */
+ * own: an own append, which clears the report's pending mark; t: the
+ * institutions the entry sends the report to (NULL: read it back). */
 static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
-			int own)
+			int own, const struct targets *t)
 {
 	struct rep *p = find(r, id);
 	if (p == NULL)
@@ -177,20 +359,26 @@ static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], s
 		p->trail = nt;
 		p->cap_trail = cap;
 	}
+	int rc = involve_log(r, p, at.log);
 	p->trail[p->n_trail++] = at;
 	if (own)
 		p->pending = 0;
 	p->dirty = 1;
 	p->gen++;
-	return 0;
+	return rc ? rc : involve_targets(r, p, t);
 }
 
 static void clear(struct sp_reports *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->reps[i]->trail);
+		free(r->reps[i]->inv);
 		free(r->reps[i]);
 	}
+	free(r->pairs);
+	r->pairs = NULL;
+	r->n_pairs = r->cap_pairs = 0;
+	r->pairs_gen++;
 	free(r->reps);
 	free(r->slots);
 	free(r->orph);
@@ -251,13 +439,17 @@ static int index_entry(struct sp_reports *r, int pass, int own, struct loc at,
 	if (sp_entry_decode(buf, len, &e) != 0)
 		return 0;
 	uint8_t id[SP_HASH_BYTES];
+	struct targets t;
 	if (e.type == SP_EV_REPORT && pass != 2) {
 		sp_entry_hash(buf, len, id);
-		return insert_report(r, id, at);
+		targets_of(&e, &t);
+		return insert_report(r, id, at, &t);
 	}
 	if ((e.type == SP_EV_ACTION || e.type == SP_EV_ESCALATION) && pass != 1 &&
-	    report_of(&e, id) == 0)
-		return insert_trail(r, id, at, own);
+	    report_of(&e, id) == 0) {
+		targets_of(&e, &t);
+		return insert_trail(r, id, at, own, &t);
+	}
 	return 0;
 }
 
@@ -325,6 +517,23 @@ size_t sp_reports_count(struct sp_reports *r)
 	size_t n = r->n;
 	pthread_rwlock_unlock(&r->lk);
 	return n;
+}
+
+int sp_reports_involved(struct sp_reports *r, const char *inst, uint32_t log)
+{
+	int found;
+	pthread_rwlock_rdlock(&r->lk);
+	pair_pos(r, log, inst, &found);
+	pthread_rwlock_unlock(&r->lk);
+	return found;
+}
+
+uint64_t sp_reports_involved_gen(struct sp_reports *r)
+{
+	pthread_rwlock_rdlock(&r->lk);
+	uint64_t gen = r->pairs_gen;
+	pthread_rwlock_unlock(&r->lk);
+	return gen;
 }
 
 int sp_reports_locate(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint32_t *log,

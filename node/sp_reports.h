@@ -76,6 +76,16 @@ int sp_reports_add_entries(struct sp_reports *r, uint32_t log, uint64_t first,
 /* sp_reports_count: reports indexed. */
 size_t sp_reports_count(struct sp_reports *r);
 
+/* sp_reports_involved: institution inst takes part in a report that has
+ * an entry in log `log` (the report was recorded by it, routed or
+ * forwarded to it, or it acted on it), so it must replicate that log
+ * although the tier tree alone would not give it (DESIGN §4: "the logs
+ * of institutions it exchanged reports with"). Built as entries are
+ * indexed; sp_reports_involved_gen changes whenever an answer may have.
+ * Any thread. */
+int sp_reports_involved(struct sp_reports *r, const char *inst, uint32_t log);
+uint64_t sp_reports_involved_gen(struct sp_reports *r);
+
 /* sp_reports_locate gives where report `id` was submitted.
  * SP_ERR_UNKNOWN_REPORT. */
 int sp_reports_locate(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint32_t *log,

@@ -61,6 +61,21 @@ static int shows(const char *node, const char *id, const char *status, const cha
 	return ok;
 }
 
+/* holds: a GET /v1/logs answer lists the log of institution inst. */
+static int holds(json_t *logs, const char *inst)
+{
+	char origin[64];
+	json_t *v, *a = json_is_array(logs) ? logs : json_object_get(logs, "logs");
+	size_t i;
+	snprintf(origin, sizeof(origin), "simpul.local/%s", inst);
+	json_array_foreach(a, i, v) {
+		const char *o = json_string_value(json_object_get(v, "origin"));
+		if (o && strcmp(o, origin) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void wait_shows(const char *node, const char *id, const char *status, const char *holder)
 {
 	uint64_t t0 = now_ms();
@@ -135,7 +150,7 @@ static int teardown(void **state)
 static void test_wrong_door(void **state)
 {
 	char *out = NULL, id[65];
-	if (sp_h_fedup(g.f.fed, g.f.dir, &out, "up", "--nodes=73,73.12,73.11") != 0)
+	if (sp_h_fedup(g.f.fed, g.f.dir, &out, "up", "--nodes=73,73.12,73.11,73.13") != 0)
 		fail_msg("federation up failed:\n%s", out ? out : "");
 	free(out);
 
@@ -159,6 +174,24 @@ static void test_wrong_door(void **state)
 	/* ... and the door it came in by, and the province, see it. */
 	wait_shows("73.11", id, "diverifikasi", "73.12");
 	wait_shows("73", id, "diverifikasi", "73.12");
+
+	/* Interest sets (DESIGN §4): 73.13, a sibling that took no part in the
+	 * report, holds its province's log but neither 73.11's nor 73.12's,
+	 * while 73.11 and 73.12, which exchanged the report, hold each other's. */
+	uint64_t t0 = now_ms();
+	json_t *cp = NULL;
+	while ((cp = get("73.13", "/v1/logs")) != NULL && !holds(cp, "73") && now_ms() - t0 < WAIT_MS) {
+		json_decref(cp);
+		usleep(50000);
+	}
+	assert_non_null(cp);
+	assert_true(holds(cp, "73"));
+	assert_false(holds(cp, "73.11"));
+	assert_false(holds(cp, "73.12"));
+	json_decref(cp);
+	cp = get("73.11", "/v1/logs");
+	assert_true(holds(cp, "73.12"));
+	json_decref(cp);
 
 	assert_int_equal(sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL), 0);
 }
