@@ -12,7 +12,12 @@
  *   ([peer] attach_rate), is killed (SIGKILL) once it holds part of a
  *   512 KiB file, restarts, resumes at the offset it held (its log says
  *   so, and it fetches fewer bytes than the file after the restart) and
- *   ends with the file byte for byte.
+ *   ends with the file byte for byte;
+ * - a lying sender: the test process, as the node of 73.13 (its key from
+ *   the federation folder), gives 73.12 a report entry naming a file and
+ *   answers 73.12's ATTACH_WANT with other bytes; 73.12 refuses it (ERROR
+ *   SP_ERR_HASH_MISMATCH, counted), keeps nothing of them, and gets the
+ *   file from another peer (the province, where it was uploaded).
  */
 #include "sp_testutil.h"
 
@@ -23,9 +28,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <sodium.h>
 
+#include "sp_entry.h"
+#include "sp_err.h"
+#include "sp_gossip.h"
+#include "sp_keyfile.h"
 #include "sp_node_harness.h"
+#include "sp_report.h"
 
 #define WAIT_MS 60000
 #define SMALL (200u << 10)
@@ -274,11 +289,229 @@ static void test_resume_after_restart(void **state)
 	free(file);
 }
 
+/* ---- a peer that lies: the test process speaks the protocol ------------------------- */
+
+struct liar {
+	int fd;
+	struct sp_gossip_hello ours, theirs;
+	char their_fed[SP_GOSSIP_FED_MAX + 1], their_inst[SP_INST_ID_MAX + 1];
+	uint8_t pk[32], sk[64], kx_sk[32], rx[32], tx[32];
+	uint64_t seq_tx;
+	int ready;
+	uint8_t *buf; /* the last frame received */
+};
+
+static void liar_send(struct liar *l, const struct sp_gossip_msg *m)
+{
+	struct sp_buf b;
+	sp_buf_init(&b);
+	assert_int_equal(sp_gossip_encode(m, &b), 0);
+	uint8_t tag[SP_GOSSIP_TAG_BYTES];
+	size_t tl = 0;
+	if (l->ready) {
+		sp_gossip_tag(l->tx, l->seq_tx++, b.p, b.len, tag);
+		tl = sizeof(tag);
+	}
+	uint8_t hdr[4];
+	uint32_t n = (uint32_t)(b.len + tl);
+	hdr[0] = (uint8_t)(n >> 24), hdr[1] = (uint8_t)(n >> 16), hdr[2] = (uint8_t)(n >> 8),
+	hdr[3] = (uint8_t)n;
+	assert_int_equal(send(l->fd, hdr, 4, MSG_NOSIGNAL), 4);
+	assert_int_equal(send(l->fd, b.p, b.len, MSG_NOSIGNAL), (ssize_t)b.len);
+	if (tl)
+		assert_int_equal(send(l->fd, tag, tl, MSG_NOSIGNAL), (ssize_t)tl);
+	sp_buf_free(&b);
+}
+
+/* read_full reads n bytes within WAIT_MS: 0, or -1 (closed, timed out). */
+static int read_full(int fd, uint8_t *p, size_t n)
+{
+	uint64_t t0 = now_ms();
+	while (n > 0) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (now_ms() - t0 > WAIT_MS || poll(&pf, 1, 1000) < 0)
+			return -1;
+		if (!(pf.revents & (POLLIN | POLLHUP)))
+			continue;
+		ssize_t k = recv(fd, p, n, 0);
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* liar_recv decodes the next message into m (borrowing l->buf): 0, or -1
+ * when the connection is closed. */
+static int liar_recv(struct liar *l, struct sp_gossip_msg *m)
+{
+	uint8_t hdr[4];
+	free(l->buf);
+	l->buf = NULL;
+	if (read_full(l->fd, hdr, 4) != 0)
+		return -1;
+	size_t n = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+	l->buf = malloc(n);
+	assert_non_null(l->buf);
+	if (read_full(l->fd, l->buf, n) != 0)
+		return -1;
+	if (l->ready) /* its tags are not checked: we only watch what it does */
+		n -= SP_GOSSIP_TAG_BYTES;
+	assert_int_equal(sp_gossip_decode(l->buf, n, m), 0);
+	return 0;
+}
+
+/* liar_connect dials url as inst (key file key) and authenticates. */
+static void liar_connect(struct liar *l, const char *url, const char *inst, const char *key)
+{
+	unsigned port = 0;
+	assert_int_equal(sscanf(url, "tcp://127.0.0.1:%u", &port), 1);
+	assert_int_equal(sp_keyfile_load(key, l->pk, l->sk, NULL, 0), 0);
+	l->fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(l->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	l->ours = (struct sp_gossip_hello){.federation = "simpul.local", .federation_len = 12,
+					   .inst = inst, .inst_len = strlen(inst)};
+	memcpy(l->ours.key, l->pk, 32);
+	randombytes_buf(l->ours.nonce, sizeof(l->ours.nonce));
+	crypto_kx_keypair(l->ours.kx, l->kx_sk);
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_HELLO};
+	m.u.hello = l->ours;
+	liar_send(l, &m);
+	struct sp_gossip_msg in;
+	assert_int_equal(liar_recv(l, &in), 0);
+	assert_int_equal(in.type, SP_GOSSIP_HELLO);
+	l->theirs = in.u.hello;
+	snprintf(l->their_fed, sizeof(l->their_fed), "%.*s", (int)in.u.hello.federation_len,
+		 in.u.hello.federation);
+	snprintf(l->their_inst, sizeof(l->their_inst), "%.*s", (int)in.u.hello.inst_len,
+		 in.u.hello.inst);
+	l->theirs.federation = l->their_fed;
+	l->theirs.inst = l->their_inst;
+	sp_gossip_msg_free(&in);
+	m = (struct sp_gossip_msg){.type = SP_GOSSIP_AUTH};
+	assert_int_equal(sp_gossip_auth_sign(&l->ours, &l->theirs, l->sk, m.u.auth.sig), 0);
+	liar_send(l, &m);
+	assert_int_equal(liar_recv(l, &in), 0);
+	assert_int_equal(in.type, SP_GOSSIP_AUTH);
+	assert_int_equal(sp_gossip_auth_verify(&l->ours, &l->theirs, in.u.auth.sig), 0);
+	sp_gossip_msg_free(&in);
+	assert_int_equal(sp_gossip_session_keys(&l->ours, &l->theirs, l->kx_sk, l->rx, l->tx), 0);
+	l->ready = 1;
+}
+
+/* report_entry signs entry 0 of inst's log: a publik complaint naming
+ * attachment h (n bytes); caller frees. */
+static uint8_t *report_entry(const struct liar *l, const uint8_t h[32], size_t n, size_t *len)
+{
+	struct sp_report r = {.kind = SP_REPORT_PENGADUAN, .vis = SP_REPORT_PUBLIK};
+#define S(x) ((struct sp_str){(x), sizeof(x) - 1})
+	r.category = S("jalan");
+	r.region = S("73.13.01");
+	r.title = S("Jembatan putus");
+	r.content = S("Foto terlampir");
+	r.routed_to = S("73.13");
+	r.channel = S("web");
+	r.has_tracking = 1;
+	memset(r.tracking, 3, sizeof(r.tracking));
+	r.n_attach = 1;
+	memcpy(r.attach[0].sha256, h, 32);
+	r.attach[0].size = n;
+	r.attach[0].media_type = S("application/pdf");
+#undef S
+	uint8_t *body, *out;
+	size_t blen;
+	assert_int_equal(sp_report_encode(&r, &body, &blen), 0);
+	struct sp_entry e = {.version = SP_ENTRY_VERSION, .index = 0, .type = SP_EV_REPORT,
+			     .body = body, .body_len = blen};
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e.time_ms = (uint64_t)ts.tv_sec * 1000;
+	assert_int_equal(sp_entry_sign(&e, l->sk, &out, len), 0);
+	free(body);
+	return out;
+}
+
+static void test_lying_sender(void **state)
+{
+	(void)state;
+	char sha[65], key[PATH_MAX + 64], url_file[PATH_MAX + 64], origin[] = "simpul.local/73.13";
+	size_t n = 40000;
+	uint8_t *file = pdf(n, 23), h[32];
+	upload("73", file, n, sha); /* the honest copy: at the province */
+	crypto_hash_sha256(h, file, n);
+
+	struct liar l = {0};
+	snprintf(key, sizeof(key), "%s/keys/73.13.key", g.f.fed);
+	snprintf(url_file, sizeof(url_file), "%s/nodes/73.12/data/simpuld.peer", g.f.fed);
+	char *url = sp_h_slurp(url_file, NULL);
+	assert_non_null(url);
+	url[strcspn(url, "\r\n")] = '\0';
+	liar_connect(&l, url, "73.13", key);
+	free(url);
+	size_t elen;
+	uint8_t *entry = report_entry(&l, h, n, &elen);
+
+	struct sp_gossip_note note = {origin, strlen(origin), 1, NULL, 0};
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_NOTES};
+	m.u.notes = (struct sp_gossip_notes){1, 0, 1, &note};
+	liar_send(&l, &m);
+	int asked = 0, code = 0;
+	struct sp_gossip_msg in;
+	while (code == 0 && liar_recv(&l, &in) == 0) {
+		if (in.type == SP_GOSSIP_WANT) {
+			const uint8_t *ev[1] = {entry};
+			size_t lv[1] = {elen};
+			m = (struct sp_gossip_msg){.type = SP_GOSSIP_ENTRIES};
+			m.u.entries = (struct sp_gossip_entries){.origin = origin,
+								 .origin_len = strlen(origin),
+								 .first = 0, .count = 1,
+								 .entries = ev, .lens = lv};
+			liar_send(&l, &m);
+		} else if (in.type == SP_GOSSIP_ATTACH_WANT) {
+			assert_memory_equal(in.u.attach_want.hash, h, 32);
+			assert_int_equal(in.u.attach_want.offset, 0);
+			file[n / 2] ^= 1; /* the lie */
+			m = (struct sp_gossip_msg){.type = SP_GOSSIP_ATTACH};
+			memcpy(m.u.attach.hash, h, 32);
+			m.u.attach.total = n;
+			m.u.attach.data = file;
+			m.u.attach.len = n;
+			liar_send(&l, &m);
+			file[n / 2] ^= 1;
+			asked = 1;
+		} else if (in.type == SP_GOSSIP_ERROR) {
+			code = in.u.error.code;
+		}
+		sp_gossip_msg_free(&in);
+	}
+	assert_true(asked);
+	assert_int_equal(code, SP_ERR_HASH_MISMATCH);
+	close(l.fd);
+	free(l.buf);
+	free(entry);
+
+	/* nothing of the lie kept; the file comes from the province */
+	wait_same("73.12", sha, file, n);
+	assert_true(metric("73.12", "simpul_peer_attachments_total{result=\"refused\"}") >= 1);
+	char log[PATH_MAX + 64];
+	snprintf(log, sizeof(log), "%s/nodes/73.12/simpuld.log", g.f.fed);
+	char *text = sp_h_slurp(log, NULL), needle[96];
+	assert_non_null(text);
+	snprintf(needle, sizeof(needle), "refused sha256=%.16s.. peer=73.13", sha);
+	assert_non_null(strstr(text, needle));
+	free(text);
+	free(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_travels),
 		cmocka_unit_test(test_resume_after_restart),
+		cmocka_unit_test(test_lying_sender),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
