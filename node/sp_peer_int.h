@@ -34,6 +34,8 @@
 #define SP_PEER_STALL_MS 20000       /* no send progress, or no answer, for this long */
 #define SP_PEER_RESTORE_MS 15000    /* own appends held at most this long at start */
 #define SP_PEER_TICK_MS 250          /* gossip round: notes, pushes, timeouts */
+#define SP_PEER_FLUSH_MS 20          /* closing: wait this long for a short queue ... */
+#define SP_PEER_FLUSH_BYTES 4096     /* ... of at most this many bytes (the ERROR) */
 #define SP_PEER_BACKOFF_MIN_MS 100
 #define SP_PEER_BACKOFF_MAX_MS 30000
 #define SP_PEER_ATT_FLIGHT 8         /* attachment chunks asked for, in all */
@@ -213,6 +215,7 @@ struct sp_peer {
 	unsigned nconns;
 	struct sp_peer_nset ours; /* every log held, rebuilt each round */
 	struct sp_peer_stats st;
+	struct sp_peer_score *score; /* penalties (sp_peer_score.c) */
 
 	/* ingest pipeline (sp_peer_ingest.c) */
 	pthread_t ing_thread;

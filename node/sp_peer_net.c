@@ -351,11 +351,29 @@ struct sp_peer_conn *sp_peer_net_conn(struct sp_peer *p, nng_stream *st, int slo
 	return c;
 }
 
+/* flush_small gives a short queue (typically the ERROR that refuse just
+ * queued) a moment to reach the kernel before the stream is closed, which
+ * would cancel it: at most SP_PEER_FLUSH_MS, and only when little is
+ * queued (a peer with a backlog is not reading anyway). */
+static void flush_small(struct sp_peer_conn *c)
+{
+	uint64_t t0 = sp_peer_now_ms();
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		int busy = c->tx_busy && c->tx_bytes <= SP_PEER_FLUSH_BYTES;
+		pthread_mutex_unlock(&c->mu);
+		if (!busy || sp_peer_now_ms() - t0 >= SP_PEER_FLUSH_MS)
+			return;
+		uv_sleep(1);
+	}
+}
+
 void sp_peer_net_close(struct sp_peer_conn *c)
 {
 	if (c->dead)
 		return;
 	c->dead = 1;
+	flush_small(c);
 	pthread_mutex_lock(&c->mu);
 	c->closed = 1;
 	pthread_mutex_unlock(&c->mu);
