@@ -69,9 +69,11 @@ int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_
 	return rc;
 }
 
-/* insert stores the batch; forks, frozen logs and gaps are not the
- * sender's fault (a gap: an earlier batch of the lane failed, or a push
- * raced our own catch-up; the range is asked for again). */
+/* insert stores the batch; forks and frozen logs are not the sender's
+ * fault, nor are gaps in a push (it raced our own catch-up; the range is
+ * asked for again). An answer starts at our size (job_run skips it
+ * otherwise), so a gap inside it means its entries do not carry the
+ * indexes asked for: SP_ERR_WRONG_INDEX, held against the sender. */
 static int insert(struct sp_peer *p, struct sp_peer_job *j)
 {
 	const struct sp_gossip_entries *e = &j->m.u.entries;
@@ -80,10 +82,10 @@ static int insert(struct sp_peer *p, struct sp_peer_job *j)
 			 : sp_store_insert(p->store, j->id, e->entries, e->lens, e->count, &j->acc);
 	if (rc == SP_ERR_FORK)
 		j->fork = 1;
-	if (rc == SP_ERR_FORK || rc == SP_ERR_BUSY || rc == SP_ERR_GAP ||
-	    (j->unsolicited && rc == SP_ERR_WRONG_INDEX))
+	if (rc == SP_ERR_FORK || rc == SP_ERR_BUSY ||
+	    (j->unsolicited && (rc == SP_ERR_GAP || rc == SP_ERR_WRONG_INDEX)))
 		return 0;
-	return rc;
+	return rc == SP_ERR_GAP ? SP_ERR_WRONG_INDEX : rc;
 }
 
 /* tell_stored hands the entries of the batch that the log gained (its
