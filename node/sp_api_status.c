@@ -13,6 +13,7 @@
 #include "sp_api.h"
 #include "sp_err.h"
 #include "sp_node.h"
+#include "sp_peer.h"
 
 /* log_json describes one log: origin, where its tiles are, size, and its
  * latest signed checkpoint (null if none yet). */
@@ -67,12 +68,13 @@ static int get_status(struct sp_http_req *req, struct sp_http_resp *res)
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(
 		res, 200,
-		json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:I,s:I},s:I}", "id", c->id, "federation",
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:I,s:I},s:I,s:o*}", "id", c->id, "federation",
 			  c->federation, "origin", sp_node_origin(n), "vkey", sp_node_vkey(n),
 			  "version", SIMPUL_VERSION, "uptime_s",
 			  (double)sp_node_uptime_ms(n) / 1000.0, "own_log", "size",
 			  (json_int_t)info.size, "checkpoint_size", (json_int_t)cp_size, "logs",
-			  (json_int_t)sp_store_log_count(sp_node_store(n))));
+			  (json_int_t)sp_store_log_count(sp_node_store(n)), "peer_penalties",
+			  sp_peer_penalties(sp_node_peer(n))));
 }
 
 static int get_metrics(struct sp_http_req *req, struct sp_http_resp *res)

@@ -248,6 +248,8 @@ static const struct key keys[] = {
 	{"peer", "tls_cert_key", set_opt_path, OFF(peer_tls_cert_key), 0, 0, 0},
 	{"peer", "tls_ca", set_opt_path, OFF(peer_tls_ca), 0, 0, 0},
 	{"peer", "attach_rate", set_u32, OFF(attach_rate), 0, 1u << 30, 0},
+	{"peer", "penalty_ms", set_u32, OFF(penalty_ms), 0, 86400000, 0},
+	{"peer", "penalty_max_ms", set_u32, OFF(penalty_max_ms), 0, 86400000, 0},
 	{"federation", "root_key", set_vkey, 0, 0, 0, 0},
 	{"federation", "directory", set_opt_path, OFF(directory), 0, 0, 0},
 	{"deadlines", "verify_days", set_u32, OFF(verify_days), 1, 366, 0},
@@ -343,6 +345,11 @@ static int check_whole(struct parse *p)
 			 "(certificate and key, one PEM file) is not set", p->name);
 		return SP_ERR_CONFIG;
 	}
+	if (c->penalty_max_ms < c->penalty_ms) {
+		snprintf(p->why, p->cap, "%s: [peer] penalty_max_ms (%u) is below penalty_ms (%u)",
+			 p->name, c->penalty_max_ms, c->penalty_ms);
+		return SP_ERR_CONFIG;
+	}
 	uint32_t longest = c->verify_days > c->answer_days ? c->verify_days : c->answer_days;
 	if (c->ceiling_days < longest) {
 		snprintf(p->why, p->cap, "%s: [deadlines] ceiling_days (%u) is shorter than a stage",
@@ -365,6 +372,8 @@ void sp_conf_defaults(struct sp_conf *c)
 	c->threads = 4;
 	c->rate_limit = 20;
 	c->rate_burst = 100;
+	c->penalty_ms = 30000;
+	c->penalty_max_ms = 3600000;
 	c->verify_days = 3;
 	c->answer_days = 5;
 	c->window_days = 10;

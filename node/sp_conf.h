@@ -63,6 +63,9 @@ struct sp_conf {
 	char peer_tls_cert_key[PATH_MAX];
 	char peer_tls_ca[PATH_MAX];
 	uint32_t attach_rate;                    /* attachment bytes/s fetched from peers; 0: no cap */
+	/* A peer refused for bad data is held off penalty_ms (0: never),
+	 * doubling with repeats up to penalty_max_ms (sp_peer_score.h). */
+	uint32_t penalty_ms, penalty_max_ms;
 
 	/* [federation] */
 	int has_root_key;                        /* 0: standalone node */

@@ -99,6 +99,7 @@ const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
 struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 struct sp_api_sealed *sp_node_sealed(struct sp_node *n) { return n->sealed; }
 struct sp_witness *sp_node_witness(struct sp_node *n) { return n->witness; }
+struct sp_peer *sp_node_peer(struct sp_node *n) { return n->peer; }
 
 int sp_node_find_log(struct sp_node *n, const char *inst, uint32_t *id)
 {

@@ -75,6 +75,9 @@ struct sp_api_sealed *sp_node_sealed(struct sp_node *n);
 struct sp_witness;
 struct sp_witness *sp_node_witness(struct sp_node *n);
 
+/* sp_node_peer: the replication module (NULL before it starts). */
+struct sp_peer *sp_node_peer(struct sp_node *n);
+
 /* sp_node_uptime_ms: milliseconds since the node started. */
 uint64_t sp_node_uptime_ms(struct sp_node *n);
 

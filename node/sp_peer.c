@@ -15,6 +15,7 @@
 #include "sp_err.h"
 #include "sp_keyfile.h"
 #include "sp_peer_int.h"
+#include "sp_peer_score.h"
 
 static uint64_t wall_ms(void)
 {
@@ -165,13 +166,20 @@ static const char *peer_name(const struct sp_peer_conn *c)
 	return c->their_inst[0] ? c->their_inst : "?";
 }
 
-/* log_frozen: a log's writer contradicted itself (evidence kept). */
-static void log_frozen(struct sp_peer *p, struct sp_peer_conn *c, uint32_t id, const char *what)
+static void refuse(struct sp_peer_conn *c, int rc, const char *why);
+
+/* log_frozen: a log's writer contradicted itself (evidence kept); if the
+ * sender is that writer, it is refused (err) and penalised. */
+static void log_frozen(struct sp_peer *p, struct sp_peer_conn *c, uint32_t id, int err,
+		       const char *what)
 {
 	struct sp_log_info info = {0};
 	sp_store_log_info(p->store, id, &info);
 	sp_logx(p->log, SP_LOGX_WARN, "peer", "%s: evidence kept, log frozen origin=%s peer=%s", what,
 		info.origin, peer_name(c));
+	const char *inst = origin_inst(p, info.origin);
+	if (!c->dead && c->state == SP_PEER_READY && inst && strcmp(inst, c->their_inst) == 0)
+		refuse(c, err, "the writer contradicted its own log");
 }
 
 /* drop closes a session for reason rc, logged once. */
@@ -226,6 +234,7 @@ static void refuse(struct sp_peer_conn *c, int rc, const char *why)
 {
 	struct sp_gossip_msg m = {.type = SP_GOSSIP_ERROR};
 	m.u.error = (struct sp_gossip_error){rc, why, strlen(why)};
+	sp_peer_penalise(c, rc, why);
 	send_msg(c, &m);
 	drop(c, rc, why);
 }
@@ -459,6 +468,10 @@ static void on_hello(struct sp_peer_conn *c, const struct sp_gossip_hello *h)
 	c->theirs = *h;
 	c->theirs.federation = c->their_fed;
 	c->theirs.inst = c->their_inst;
+	if (sp_peer_held_off(c)) {
+		refuse(c, SP_ERR_RATE_LIMITED, "held off after bad data: try later");
+		return;
+	}
 	if (strcmp(c->their_fed, p->conf->federation) != 0 || h->inst_len >= sizeof(c->their_inst)) {
 		refuse(c, SP_ERR_ARG, "another federation");
 		return;
@@ -533,7 +546,7 @@ static int put_checkpoint(struct sp_peer *p, struct sp_peer_conn *c, uint32_t id
 {
 	int rc = sp_peer_checkpoint_put(p, id, cp, len);
 	if (rc == SP_ERR_INCONSISTENT) {
-		log_frozen(p, c, id, "checkpoint contradicts the log");
+		log_frozen(p, c, id, SP_ERR_INCONSISTENT, "checkpoint contradicts the log");
 		return 0;
 	}
 	return rc;
@@ -602,10 +615,13 @@ static void on_notes(struct sp_peer_conn *c, const struct sp_gossip_notes *m)
 		const struct sp_gossip_note *n = &m->notes[i];
 		char origin[SP_ORIGIN_MAX + 1];
 		snprintf(origin, sizeof(origin), "%.*s", (int)n->origin_len, n->origin);
-		sp_peer_nset_set(&c->peer_notes, n->origin, n->origin_len, n->size, n->checkpoint,
-				 n->checkpoint_len);
 		learned |= learn(p, origin);
 		uint32_t id;
+		if (sp_store_log_find(p->store, origin, &id) != 0)
+			continue; /* neither held nor vouched for: not kept (a storm of
+				   * made-up logs would grow the set without bound) */
+		sp_peer_nset_set(&c->peer_notes, n->origin, n->origin_len, n->size, n->checkpoint,
+				 n->checkpoint_len);
 		if (own_note(p, c, origin, n) != 0)
 			return;
 		long j = sp_peer_nset_find(&p->ours, n->origin, n->origin_len);
@@ -720,9 +736,9 @@ static void on_ingested(struct sp_peer *p, struct sp_peer_job *j)
 	if (j->natt)
 		sp_peer_attach_found(p, c, j->id, j->att, j->natt);
 	if (j->fork)
-		log_frozen(p, c, j->id, "fork");
+		log_frozen(p, c, j->id, SP_ERR_FORK, "fork");
 	if (j->cp_fork)
-		log_frozen(p, c, j->id, "checkpoint contradicts the log");
+		log_frozen(p, c, j->id, SP_ERR_INCONSISTENT, "checkpoint contradicts the log");
 	if (j->rc) {
 		atomic_fetch_add(&p->st.entries_bad, j->m.u.entries.count - j->acc);
 		if (!c->dead)
@@ -851,10 +867,11 @@ static void handle(struct sp_peer *p, struct sp_peer_ev *e)
 			sp_peer_net_consumed(c);
 		return;
 	case SP_PEER_EV_DOWN:
-		if (!c->dead)
+		if (!c->dead && e->err < 0) /* our framing refused it: a bad frame */
+			refuse(c, e->err, "bad frame");
+		else if (!c->dead)
 			drop(c, e->err == NNG_ECLOSED || e->err == NNG_ECONNSHUT ? SP_ERR_CLOSED
-				: e->err > 0 ? SP_ERR_IO : e->err,
-			     e->err > 0 ? nng_strerror(e->err) : "bad frame");
+				: SP_ERR_IO, nng_strerror(e->err));
 		return;
 	case SP_PEER_EV_WRITABLE:
 		if (!c->dead && c->state == SP_PEER_READY)
@@ -966,6 +983,8 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
 	ours_rebuild(p);
 	rc = sp_peer_attach_start(p);
 	if (rc == 0)
+		rc = sp_peer_score_new(o->conf->penalty_ms, o->conf->penalty_max_ms, &p->score);
+	if (rc == 0)
 		rc = sp_peer_ingest_start(p);
 	if (rc == 0)
 		rc = sp_peer_net_start(p);
@@ -1007,6 +1026,7 @@ void sp_peer_free(struct sp_peer *p)
 	sp_peer_nset_free(&p->ours);
 	sp_peer_ingest_free(p);
 	sp_peer_attach_free(p);
+	sp_peer_score_free(p->score);
 	pthread_mutex_destroy(&p->ev_mu);
 	sodium_memzero(p->sk, sizeof(p->sk));
 	free(p);
@@ -1047,6 +1067,8 @@ void sp_peer_metrics(struct sp_peer *p, struct sp_buf *out)
 	if (n > 0)
 		sp_buf_put(out, b, (size_t)n < sizeof(b) ? (size_t)n : sizeof(b) - 1);
 	sp_peer_attach_metrics(p, out);
+	if (p->score)
+		sp_peer_score_metrics(p->score, sp_peer_now_ms(), out);
 }
 
 int sp_peer_send(struct sp_peer_conn *c, const struct sp_gossip_msg *m)
@@ -1057,4 +1079,9 @@ int sp_peer_send(struct sp_peer_conn *c, const struct sp_gossip_msg *m)
 void sp_peer_refuse(struct sp_peer_conn *c, int rc, const char *why)
 {
 	refuse(c, rc, why);
+}
+
+json_t *sp_peer_penalties(struct sp_peer *p)
+{
+	return p && p->score ? sp_peer_score_json(p->score, sp_peer_now_ms()) : json_array();
 }

@@ -24,6 +24,7 @@
 #ifndef SP_PEER_H
 #define SP_PEER_H
 
+#include <jansson.h>
 #include <uv.h>
 
 #include "sp_cbor.h"
@@ -81,5 +82,10 @@ void sp_peer_free(struct sp_peer *p);
 /* sp_peer_metrics appends Prometheus lines (sessions, messages, entries
  * received and refused, peers dropped) to out. Any thread. */
 void sp_peer_metrics(struct sp_peer *p, struct sp_buf *out);
+
+/* sp_peer_penalties: a new JSON array (caller owns it; NULL on allocation
+ * failure) of the peers refused for bad data, with their strikes, hold
+ * and last error (sp_peer_score.h). Any thread; NULL p: an empty array. */
+json_t *sp_peer_penalties(struct sp_peer *p);
 
 #endif

@@ -56,6 +56,8 @@ static void test_minimal_and_defaults(void **state)
 	assert_int_equal(c.window_days, 10);
 	assert_int_equal(c.ceiling_days, 60);
 	assert_int_equal(c.checkpoint_ms, 1000);
+	assert_int_equal(c.penalty_ms, 30000);
+	assert_int_equal(c.penalty_max_ms, 3600000);
 	assert_int_equal(c.has_root_key, 0);
 	assert_int_equal(c.npeers, 0);
 	char origin[SP_ORIGIN_MAX + 1];
@@ -90,6 +92,7 @@ static void test_every_key(void **state)
 		"[peer]\nlisten = tls+tcp://0.0.0.0:7070\n"
 		"peers = tcp://10.0.0.1:7070, tls+tcp://prov.example.go.id:7070 tcp://[::1]:1\n"
 		"tls_cert_key = tls/peer.pem\ntls_ca = /etc/simpul/ca.pem\n"
+		"penalty_ms = 500\npenalty_max_ms = 4000\n"
 		"[federation]\nroot_key = %s\n"
 		"[deadlines]\nverify_days = 2\nanswer_days = 7\nwindow_days = 14\nceiling_days = 30\n"
 		"[checkpoint]\ninterval_ms = 250\n", vkey);
@@ -113,6 +116,8 @@ static void test_every_key(void **state)
 	assert_int_equal(c.has_root_key, 1);
 	assert_int_equal(c.answer_days, 7);
 	assert_int_equal(c.checkpoint_ms, 250);
+	assert_int_equal(c.penalty_ms, 500);
+	assert_int_equal(c.penalty_max_ms, 4000);
 }
 
 static void test_root_key(void **state)
@@ -165,6 +170,9 @@ static void test_errors(void **state)
 	expect_error(GOOD "[federation]\nroot_key = nonsense\n", 5, "verifier key");
 	expect_error(GOOD "[checkpoint]\ninterval_ms = 0\n", 5, "from 10 to");
 	expect_error(GOOD "[deadlines]\nceiling_days = 2\n", 0, "ceiling_days");
+	expect_error(GOOD "[peer]\npenalty_ms = 5000\npenalty_max_ms = 1000\n", 0,
+		     "penalty_max_ms (1000) is below penalty_ms (5000)");
+	expect_error(GOOD "[peer]\npenalty_ms = 86400001\n", 5, "from 0 to");
 	expect_error("[node]\nid = 73.12\n", 0, "[node] federation is required");
 	expect_error("[node]\nfederation = x\n", 0, "[node] id is required");
 	expect_error(GOOD "[node]\nkey =\n", 5, "path is required");
