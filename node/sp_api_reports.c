@@ -586,9 +586,9 @@ static void state_fields(json_t *o, const struct sp_report_state *st, uint64_t n
 static json_t *view_json(const struct sp_dirload *dl, const struct sp_reports_view *v,
 			 uint64_t now)
 {
-	json_t *o = json_pack("{s:o,s:s,s:I,s:I}", "report_id", hex_json(v->st.id, 32), "log",
+	json_t *o = json_pack("{s:o,s:s,s:I,s:I,s:I}", "report_id", hex_json(v->st.id, 32), "log",
 			      v->sub.inst, "index", (json_int_t)v->sub.index, "submitted",
-			      (json_int_t)v->sub.e.time_ms);
+			      (json_int_t)v->sub.e.time_ms, "indexed", (json_int_t)v->indexed_ms);
 	json_t *trail = json_array();
 	if (o == NULL || trail == NULL) {
 		json_decref(o);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sp_err.h"
 
@@ -34,6 +35,7 @@ struct rep {
 	int dirty;       /* summary needs recomputing */
 	uint64_t gen;    /* bumped on every trail change */
 	uint64_t valid_until;
+	uint64_t indexed_ms; /* this node's clock when the submission was indexed */
 	struct sp_reports_summary sum;
 };
 
@@ -313,8 +315,15 @@ static int involve_targets(struct sp_reports *r, struct rep *p, const struct tar
 	return rc;
 }
 
-/* insert_report adds a submission (under the write lock); a second copy
- * of one id is ignored. */
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* insert_report adds a submission (under the write lock) and notes when;
+ * a second copy of one id is ignored. */
 static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
 			 const struct targets *t)
 {
@@ -327,6 +336,7 @@ static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], 
 	}
 	memcpy(p->id, id, SP_HASH_BYTES);
 	p->sub = at;
+	p->indexed_ms = wall_ms();
 	p->dirty = 1;
 	p->sum.seq = r->n + 1;
 	r->reps[r->n] = p;
@@ -643,7 +653,7 @@ static int read_item(struct sp_reports *r, struct loc at, struct sp_reports_item
 
 /* snapshot copies a report's locations under the read lock. */
 static int snapshot(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc *sub,
-		    struct loc **trail, size_t *n, uint64_t *gen)
+		    struct loc **trail, size_t *n, struct sp_reports_view *v)
 {
 	pthread_rwlock_rdlock(&r->lk);
 	struct rep *p = find(r, id);
@@ -651,7 +661,8 @@ static int snapshot(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struc
 	if (p) {
 		*sub = p->sub;
 		*n = p->n_trail;
-		*gen = p->gen;
+		v->gen = p->gen;
+		v->indexed_ms = p->indexed_ms;
 		*trail = malloc((p->n_trail + 1) * sizeof(**trail));
 		if (*trail == NULL)
 			rc = SP_ERR_NOMEM;
@@ -711,8 +722,7 @@ int sp_reports_view(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint6
 	memset(v, 0, sizeof(*v));
 	struct loc sub, *trail = NULL;
 	size_t n = 0;
-	uint64_t gen = 0;
-	int rc = snapshot(r, id, &sub, &trail, &n, &gen);
+	int rc = snapshot(r, id, &sub, &trail, &n, v);
 	if (rc == 0)
 		rc = read_item(r, sub, &v->sub);
 	if (rc == 0)
@@ -722,7 +732,6 @@ int sp_reports_view(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint6
 	if (rc == 0)
 		rc = view_compute(r, id, now, v);
 	free(trail);
-	v->gen = gen;
 	if (rc)
 		sp_reports_view_free(v);
 	return rc;

@@ -120,6 +120,10 @@ struct sp_reports_view {
 	size_t n;
 	struct sp_report_state st;
 	uint64_t gen;                /* internal: the index's version of the trail */
+	uint64_t indexed_ms;         /* when this node indexed the submission (its
+				      * CLOCK_REALTIME, ms): its own append became
+				      * durable, its replica batch was stored, or
+				      * the index was rebuilt at start */
 };
 
 /* A candidate entry not yet in any log (an action about to be appended),

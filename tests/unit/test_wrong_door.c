@@ -3,7 +3,8 @@
  * processes (`simpul federation up`, nodes 73, 73.12 and 73.11) and no
  * restart: a complaint for a village of 73.12 is submitted at 73.11; it
  * reaches 73.12's node by replication and, at once, its report index
- * (GET /v1/reports/{id}, ?institution=, /v1/stats); an officer of 73.12
+ * (GET /v1/reports/{id}, ?institution=, /v1/stats), which says when it
+ * indexed it (after 73.11 did, which is after the entry's time); an officer of 73.12
  * (enrolled by a coordinator directory entry before the nodes start)
  * verifies it at 73.12's node with `simpul act`; the act replicates back
  * and 73.11's node and the province's show the report as diverifikasi.
@@ -94,6 +95,18 @@ static void wait_shows(const char *node, const char *id, const char *status, con
 	"\"region\":\"73.12.03\",\"title\":\"Jalan rusak\",\"content\":\"Jalan poros berlubang\"," \
 	"\"channel\":\"web\"}"
 
+/* indexed: node id's "indexed" time of report `id` (0 if none). */
+static uint64_t indexed(const char *node, const char *id)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", id);
+	json_t *j = get(node, path);
+	json_int_t t = json_integer_value(json_object_get(j, "indexed"));
+	json_int_t sub = json_integer_value(json_object_get(j, "submitted"));
+	json_decref(j);
+	return t >= sub ? (uint64_t)t : 0;
+}
+
 /* submit files the complaint at node id; its report id goes to out. */
 static void submit(const char *node, char out[65])
 {
@@ -157,6 +170,9 @@ static void test_wrong_door(void **state)
 	/* The wrong door: 73.11 takes it; 73.12 sees it without a restart. */
 	submit("73.11", id);
 	wait_shows("73.12", id, "diterima", "73.12");
+	uint64_t door = indexed("73.11", id), there = indexed("73.12", id);
+	assert_true(door > 0);
+	assert_true(there >= door);
 	json_t *q = get("73.12", "/v1/reports?institution=73.12");
 	assert_non_null(q);
 	json_t *first = json_array_get(json_object_get(q, "reports"), 0);
