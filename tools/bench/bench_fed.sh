@@ -1,0 +1,139 @@
+#!/bin/sh
+# bench_fed.sh - propagation in a 40-node local federation of real simpuld
+# processes on 127.0.0.1: the national coordinator (KEMENPANRB), one
+# ministry (KEMENPU), the provinces Sulawesi Selatan (73) and Sulawesi
+# Tenggara (74), all 24 kabupaten/kota of 73 and 12 of the 17 of 74, each
+# node dialing its province (or the coordinator) and the coordinator, as
+# `simpul federation up` sets them up.
+#
+# N complaints are submitted, one at a time at RATE per second, each at a
+# random node (a wrong door: never the institution it is for) for a
+# random kabupaten/kota of the 36 (region = its code, category jalan, so
+# the directory routes it there). For each, the time from the submit's
+# acknowledgement to its arrival at (a) that kabupaten/kota, (b) its
+# province and (c) the coordinator is
+#     indexed(node) - ack
+# where indexed is the time the node itself put the report in its index,
+# right after storing the replica batch that holds it (GET /v1/reports/{id}
+# "indexed", ms, CLOCK_REALTIME of the same machine), and ack is the
+# client's clock just before curl started plus curl's time_total (so ack
+# is early by curl's own start-up, about 1-3 ms, and the latencies are
+# that much high, never low). Samples where the door is the node measured
+# (the province or the coordinator took the complaint itself) are not
+# propagation and are left out (counted). Prints p50/p90/p99/max of each,
+# and the coordinator's CPU time per complaint (an input of simpul-sim).
+#
+# usage: tools/bench/bench_fed.sh BUILD_DIR [N]    (a Release build)
+#   RATE=4 (complaints per second), PORT_BASE=15000 (ports PORT_BASE..+107)
+set -eu
+BUILD=${1:?usage: bench_fed.sh BUILD_DIR [N]}
+N=${2:-200}
+RATE=${RATE:-4}
+PORT_BASE=${PORT_BASE:-15000}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+SIMPUL="$BUILD/tools/simpul"
+T=$(mktemp -d)
+F="$T/fed"
+trap '"$SIMPUL" federation down --dir "$F" >/dev/null 2>&1 || true; rm -rf "$T"' EXIT
+"$SIMPUL" federation init --wilayah "$SRC/config/wilayah.csv" --out "$F" --subset 73 \
+	--subset 74 --port-base "$PORT_BASE" >/dev/null
+
+# The 40 nodes: 36 kabupaten/kota (the routing targets) and 4 others.
+KAB=$( (awk -F, '$3 == "kabkota" && $1 ~ /^73\./ { print $1 }' "$SRC/config/wilayah.csv"
+	awk -F, '$3 == "kabkota" && $1 ~ /^74\./ { print $1 }' "$SRC/config/wilayah.csv" |
+	head -n 12) | tr '\n' ' ')
+OTHERS="KEMENPANRB KEMENPU 73 74"
+NODES=$(echo $OTHERS $KAB | tr ' ' ',')
+"$SIMPUL" federation up --dir "$F" --nodes "$NODES" >"$T/up.out" || { cat "$T/up.out"; exit 1; }
+set -- $OTHERS $KAB
+NNODES=$#
+NKAB=$(echo $KAB | wc -w)
+http() { awk -v s="[institution $1]" '$0 == s { f = 1 }
+	f && /^http = / { sub("http://", "", $3); print $3; exit }' "$F/federation.ini"; }
+now_ms() { date +%s%3N; }
+
+# Ready: every session up (a kabupaten dials its province and the
+# coordinator, the others the coordinator: each session is logged by both).
+WANT=$((2 * (2 * NKAB + NNODES - NKAB - 1)))
+i=0
+while [ "$(cat "$F"/nodes/*/simpuld.log | grep -c 'session up')" -lt "$WANT" ]; do
+	i=$((i + 1)); [ $i -lt 600 ] || { echo "sessions not up"; exit 1; }
+	sleep 0.1
+done
+sleep 2
+echo "federation: $NNODES nodes ($NKAB kabupaten/kota), $((WANT / 2)) sessions; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+CPID=$(cat "$F/nodes/KEMENPANRB/simpuld.pid")
+TCK=$(getconf CLK_TCK)
+cpu() { awk -v t="$TCK" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$CPID/stat"; }
+IDLE0=$(cpu)
+sleep 5
+CPU0=$(cpu)
+IDLE=$(echo "($CPU0 - $IDLE0) / 5" | bc -l)
+
+# Submit: one at a time, the k-th at T0 + k/RATE s.
+: >"$T/subs"
+k=0
+T0=$(now_ms)
+while [ $k -lt "$N" ]; do
+	k=$((k + 1))
+	TGT=$(echo $KAB | tr ' ' '\n' | shuf -n 1)
+	DOOR=$(echo $OTHERS $KAB | tr ' ' '\n' | grep -vxF "$TGT" | shuf -n 1)
+	BODY="{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\",\"region\":\"$TGT\",\"title\":\"Jalan rusak $k\",\"content\":\"Jalan berlubang di dekat pasar, laporan uji $k\"}"
+	S=$(now_ms)
+	R=$(curl -s -w '\n%{time_total}' -H 'Content-Type: application/json' -d "$BODY" \
+		"http://$(http "$DOOR")/v1/reports")
+	ID=$(echo "$R" | sed -n 's/.*"report_id": *"\([0-9a-f]*\)".*/\1/p')
+	TO=$(echo "$R" | sed -n 's/.*"routed_to": *"\([^"]*\)".*/\1/p')
+	ACK=$(echo "$R" | tail -n 1 | awk -v s="$S" '{ printf "%.0f", s + $1 * 1000 }')
+	[ -n "$ID" ] && [ "$TO" = "$TGT" ] || { echo "submit $k at $DOOR failed: $R"; exit 1; }
+	echo "$ID $DOOR $TGT $ACK" >>"$T/subs"
+	NEXT=$((T0 + k * 1000 / RATE))
+	W=$((NEXT - $(now_ms)))
+	[ $W -le 0 ] || sleep "$(echo "$W / 1000" | bc -l)"
+done
+T1=$(now_ms)
+sleep 2
+CPU1=$(cpu)
+printf 'submitted %d complaints in %.1f s (%.2f/s), each at a random node for a random kabupaten/kota\n' \
+	"$N" "$(echo "($T1 - $T0) / 1000" | bc -l)" "$(echo "$N * 1000 / ($T1 - $T0)" | bc -l)"
+
+# Arrival: each target's own record of when it indexed the report
+# (waiting up to 60 s for stragglers).
+indexed() { curl -s "http://$(http "$1")/v1/reports/$2" | sed -n 's/.*"indexed": *\([0-9]*\).*/\1/p'; }
+arrival() { # node id: its indexed time, waiting for it
+	j=0
+	while :; do
+		V=$(indexed "$1" "$2")
+		[ -z "$V" ] || { echo "$V"; return; }
+		j=$((j + 1)); [ $j -lt 600 ] || { echo missing; return; }
+		sleep 0.1
+	done
+}
+: >"$T/inst"; : >"$T/prov"; : >"$T/nat"
+SKIPP=0; SKIPN=0
+while read -r ID DOOR TGT ACK; do
+	P=$(echo "$TGT" | cut -c1-2)
+	echo "$(arrival "$TGT" "$ID") $ACK" >>"$T/inst"
+	if [ "$DOOR" = "$P" ]; then SKIPP=$((SKIPP + 1)); else echo "$(arrival "$P" "$ID") $ACK" >>"$T/prov"; fi
+	if [ "$DOOR" = KEMENPANRB ]; then SKIPN=$((SKIPN + 1)); else echo "$(arrival KEMENPANRB "$ID") $ACK" >>"$T/nat"; fi
+done <"$T/subs"
+
+stats() { # name file
+	MISS=$(grep -c '^missing' "$2" || true)
+	grep -v '^missing' "$2" | awk '{ print $1 - $2 }' | sort -n | awk -v name="$1" -v miss="$MISS" '
+		{ v[NR] = $1 }
+		function q(p,  i) { i = int(p * NR + 0.999999); if (i < 1) i = 1; return v[i] }
+		END { printf "%-28s n=%d p50 %.0f ms  p90 %.0f ms  p99 %.0f ms  max %.0f ms  (min %.0f; not arrived in 60 s: %d)\n",
+			name, NR, q(0.50), q(0.90), q(0.99), v[NR], v[1], miss }'
+}
+echo "from the submit's acknowledgement to arrival (the node's own 'indexed' time, 1 ms resolution):"
+stats "(a) institution (kab/kota)" "$T/inst"
+stats "(b) its province" "$T/prov"
+stats "(c) national (KEMENPANRB)" "$T/nat"
+echo "left out: $SKIPP submitted at the province itself, $SKIPN at the coordinator itself"
+BUSY=$(echo "$CPU1 - $CPU0 - $IDLE * (($T1 - $T0) / 1000 + 2)" | bc -l)
+printf 'coordinator CPU: idle %.1f ms/s; %.2f s over the run and 2 s after, %.2f s above idle = %.2f ms per complaint\n' \
+	"$(echo "$IDLE * 1000" | bc -l)" "$(echo "$CPU1 - $CPU0" | bc -l)" "$BUSY" \
+	"$(echo "$BUSY * 1000 / $N" | bc -l)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
