@@ -48,8 +48,6 @@ NODES=$(echo $OTHERS $KAB | tr ' ' ',')
 set -- $OTHERS $KAB
 NNODES=$#
 NKAB=$(echo $KAB | wc -w)
-http() { awk -v s="[institution $1]" '$0 == s { f = 1 }
-	f && /^http = / { sub("http://", "", $3); print $3; exit }' "$F/federation.ini"; }
 now_ms() { date +%s%3N; }
 
 # Ready: every session up (a kabupaten dials its province and the
@@ -71,57 +69,69 @@ sleep 5
 CPU0=$(cpu)
 IDLE=$(echo "($CPU0 - $IDLE0) / 5" | bc -l)
 
+# The plan, drawn at once (so the loop below only submits): per complaint
+# its door (any node but the target), the target, their addresses, the
+# province's and the coordinator's.
+awk -v s="[institution" '$1 == s { id = substr($2, 1, length($2) - 1) }
+	$1 == "http" { sub("http://", "", $3); print id, $3 }' "$F/federation.ini" >"$T/addrs"
+echo $OTHERS $KAB | awk -v n="$N" -v seed="${SEED:-$$}" -v nk="$NKAB" -v addrs="$T/addrs" '
+	BEGIN { while ((getline l < addrs) > 0) { split(l, f, " "); a[f[1]] = f[2] } }
+	{ for (i = 1; i <= NF; i++) node[i] = $i; nn = NF }
+	END { srand(seed)
+	      for (k = 1; k <= n; k++) {
+		t = nn - nk + 1 + int(rand() * nk)
+		do d = 1 + int(rand() * nn); while (d == t)
+		p = substr(node[t], 1, 2)
+		print k, node[d], a[node[d]], node[t], a[node[t]], p, a[p], a["KEMENPANRB"] } }' >"$T/plan"
+
 # Submit: one at a time, the k-th at T0 + k/RATE s.
 : >"$T/subs"
-k=0
 T0=$(now_ms)
-while [ $k -lt "$N" ]; do
-	k=$((k + 1))
-	TGT=$(echo $KAB | tr ' ' '\n' | shuf -n 1)
-	DOOR=$(echo $OTHERS $KAB | tr ' ' '\n' | grep -vxF "$TGT" | shuf -n 1)
+while read -r k DOOR DA TGT TA P PA NA; do
 	BODY="{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\",\"region\":\"$TGT\",\"title\":\"Jalan rusak $k\",\"content\":\"Jalan berlubang di dekat pasar, laporan uji $k\"}"
 	S=$(now_ms)
-	R=$(curl -s -w '\n%{time_total}' -H 'Content-Type: application/json' -d "$BODY" \
-		"http://$(http "$DOOR")/v1/reports")
-	ID=$(echo "$R" | sed -n 's/.*"report_id": *"\([0-9a-f]*\)".*/\1/p')
-	TO=$(echo "$R" | sed -n 's/.*"routed_to": *"\([^"]*\)".*/\1/p')
-	ACK=$(echo "$R" | tail -n 1 | awk -v s="$S" '{ printf "%.0f", s + $1 * 1000 }')
-	[ -n "$ID" ] && [ "$TO" = "$TGT" ] || { echo "submit $k at $DOOR failed: $R"; exit 1; }
-	echo "$ID $DOOR $TGT $ACK" >>"$T/subs"
-	NEXT=$((T0 + k * 1000 / RATE))
-	W=$((NEXT - $(now_ms)))
+	R=$(curl -s -w '\n%{time_total}' -H 'Content-Type: application/json' -d "$BODY" "http://$DA/v1/reports")
+	ID=${R#*\"report_id\":\"}
+	ID=${ID%%\"*}
+	case "$R" in *"\"routed_to\":\"$TGT\""*) ;; *) echo "submit $k at $DOOR failed: $R"; exit 1 ;; esac
+	echo "$ID $DOOR $TGT $TA $P $PA $NA $S ${R##*
+}" >>"$T/subs"
+	W=$((T0 + k * 1000 / RATE - $(now_ms)))
 	[ $W -le 0 ] || sleep "$(echo "$W / 1000" | bc -l)"
-done
+done <"$T/plan"
 T1=$(now_ms)
 sleep 2
 CPU1=$(cpu)
 printf 'submitted %d complaints in %.1f s (%.2f/s), each at a random node for a random kabupaten/kota\n' \
 	"$N" "$(echo "($T1 - $T0) / 1000" | bc -l)" "$(echo "$N * 1000 / ($T1 - $T0)" | bc -l)"
 
-# Arrival: each target's own record of when it indexed the report
-# (waiting up to 60 s for stragglers).
-indexed() { curl -s "http://$(http "$1")/v1/reports/$2" | sed -n 's/.*"indexed": *\([0-9]*\).*/\1/p'; }
-arrival() { # node id: its indexed time, waiting for it
-	j=0
-	while :; do
-		V=$(indexed "$1" "$2")
-		[ -z "$V" ] || { echo "$V"; return; }
-		j=$((j + 1)); [ $j -lt 600 ] || { echo missing; return; }
-		sleep 0.1
-	done
+# Arrival: each node's own record of when it indexed the report, asked
+# of the three at once (waiting up to 60 s for stragglers).
+arrivals() { # id addr...: their indexed times, "none" where not yet
+	ID=$1; shift
+	for A in "$@"; do echo "http://$A/v1/reports/$ID"; done | xargs curl -s -w '\n@@\n' |
+		awk '/"indexed"/ { sub(/.*"indexed": */, ""); sub(/[^0-9].*/, ""); v = $0 }
+		     /^@@$/ { print (v == "" ? "none" : v); v = "" }' | tr '\n' ' '
 }
 : >"$T/inst"; : >"$T/prov"; : >"$T/nat"
 SKIPP=0; SKIPN=0
-while read -r ID DOOR TGT ACK; do
-	P=$(echo "$TGT" | cut -c1-2)
-	echo "$(arrival "$TGT" "$ID") $ACK" >>"$T/inst"
-	if [ "$DOOR" = "$P" ]; then SKIPP=$((SKIPP + 1)); else echo "$(arrival "$P" "$ID") $ACK" >>"$T/prov"; fi
-	if [ "$DOOR" = KEMENPANRB ]; then SKIPN=$((SKIPN + 1)); else echo "$(arrival KEMENPANRB "$ID") $ACK" >>"$T/nat"; fi
+while read -r ID DOOR TGT TA P PA NA S TT; do
+	ACK=$(echo "$S $TT" | awk '{ printf "%.0f", $1 + $2 * 1000 }')
+	j=0
+	while :; do
+		set -- $(arrivals "$ID" "$TA" "$PA" "$NA")
+		case "$*" in *none*) ;; *) break ;; esac
+		j=$((j + 1)); [ $j -lt 600 ] || break
+		sleep 0.1
+	done
+	echo "$1 $ACK" >>"$T/inst"
+	if [ "$DOOR" = "$P" ]; then SKIPP=$((SKIPP + 1)); else echo "$2 $ACK" >>"$T/prov"; fi
+	if [ "$DOOR" = KEMENPANRB ]; then SKIPN=$((SKIPN + 1)); else echo "$3 $ACK" >>"$T/nat"; fi
 done <"$T/subs"
 
 stats() { # name file
-	MISS=$(grep -c '^missing' "$2" || true)
-	grep -v '^missing' "$2" | awk '{ print $1 - $2 }' | sort -n | awk -v name="$1" -v miss="$MISS" '
+	MISS=$(grep -c '^none' "$2" || true)
+	grep -v '^none' "$2" | awk '{ print $1 - $2 }' | sort -n | awk -v name="$1" -v miss="$MISS" '
 		{ v[NR] = $1 }
 		function q(p,  i) { i = int(p * NR + 0.999999); if (i < 1) i = 1; return v[i] }
 		END { printf "%-28s n=%d p50 %.0f ms  p90 %.0f ms  p99 %.0f ms  max %.0f ms  (min %.0f; not arrived in 60 s: %d)\n",
