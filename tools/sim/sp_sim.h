@@ -1,0 +1,115 @@
+/*
+ * sp_sim.h - a discrete-event model of Simpul replication at federation
+ * scale (docs/simulation.md). The topology is the real one: the
+ * institutions of a `simpul federation init` folder (federation.ini), the
+ * sessions `simpul federation up` sets up (each node dials its nearest
+ * running ancestor and the coordinator), eager links between directory
+ * parent and child, lazy links elsewhere. Each node is a CPU with a few
+ * cores serving jobs first come, first served; each peer message costs
+ * CPU at both ends and a hop of latency; an entry costs its verification
+ * at the receiver. Entries spread as simpuld spreads them (docs/
+ * replication.md §10.4): a node that stores an entry pushes it at once to
+ * its eager peers that lack it (as far as their notes have told it) and
+ * sends a notes delta to every peer holding the log; a node that learns of
+ * an entry from notes asks for it (WANT) and gets it (ENTRIES).
+ *
+ * Pure computation: no sockets, no clocks; the random stream is seeded.
+ */
+#ifndef SP_SIM_H
+#define SP_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SP_SIM_ID_MAX 64
+
+enum sp_sim_tier {
+	SP_SIM_NATIONAL, SP_SIM_MINISTRY, SP_SIM_AGENCY, SP_SIM_PROVINCE, SP_SIM_KABKOTA,
+	SP_SIM_UNIT
+};
+
+/* Which logs a node replicates. */
+enum sp_sim_interest {
+	SP_SIM_ALL,    /* every log (simpuld today: every vouched log offered) */
+	SP_SIM_DESIGN  /* DESIGN §4: the author's and the target's ancestors and themselves */
+};
+
+/* Measured per-node costs (milliseconds) and the model's knobs. */
+struct sp_sim_costs {
+	double msg_ms;     /* CPU per peer message, at the sender and at the receiver */
+	double verify_ms;  /* CPU per entry stored (decode, signature, hashes, store, index) */
+	double hop_ms;     /* one-way network latency of a hop */
+	unsigned cores;    /* cores per node */
+	int shared;        /* 1: all nodes share one machine of `cores` (a local benchmark) */
+	enum sp_sim_interest interest;
+};
+
+struct sp_sim_node {
+	char id[SP_SIM_ID_MAX + 1];
+	enum sp_sim_tier tier;
+	int parent;        /* directory parent among the nodes, -1 */
+	int province;      /* its province among the nodes (itself for a province), -1 */
+	int *peers;        /* sessions */
+	uint8_t *eager;    /* eager[i]: peers[i] is a tree neighbour */
+	size_t npeers;
+	double *core_free; /* when each core is free (ms) */
+	double busy_ms;    /* CPU used */
+	uint64_t msgs;     /* messages sent and received */
+	uint64_t entries;  /* entries stored (replicas) */
+	int down;          /* down for the whole run: drops everything */
+};
+
+struct sp_sim_ev;
+
+/* A model: the nodes and the event queue. Owned by the caller's
+ * sp_sim_free. */
+struct sp_sim {
+	struct sp_sim_node *n;
+	size_t nn;
+	int coord;
+	size_t sessions, eager_links;
+	struct sp_sim_costs c;
+	double *shared_free;
+	struct sp_sim_ev *heap;
+	size_t nheap, capheap;
+	uint64_t rng;
+};
+
+/* sp_sim_load builds the model from the text of a federation.ini
+ * (`simpul federation init`): every institution, or only those in `nodes`
+ * (comma-separated ids; NULL: all), linked as `simpul federation up`
+ * links them. why (if not NULL) gets a sentence on failure.
+ * SP_ERR_CONFIG (malformed, unknown node), SP_ERR_NOMEM. */
+int sp_sim_load(struct sp_sim *s, const char *ini, const char *nodes,
+		const struct sp_sim_costs *c, uint64_t seed, char *why, size_t why_cap);
+
+void sp_sim_free(struct sp_sim *s);
+
+/* sp_sim_find: the index of node id, or -1. */
+int sp_sim_find(const struct sp_sim *s, const char *id);
+
+/* One report: where it was submitted, for whom, when; and, filled by
+ * sp_sim_run, when its submission entry was stored at each node (ms after
+ * the start; a negative value: never). at[] has s->nn slots and is the
+ * caller's. */
+struct sp_sim_report {
+	int door, target;
+	double t;
+	double *at;
+	size_t interested; /* nodes that replicate its log entry */
+};
+
+/* sp_sim_pick draws a report at time t: a random kabupaten/kota target
+ * (of the nodes up) and a random door among the other nodes up.
+ * SP_ERR_NOT_FOUND if there are none. */
+int sp_sim_pick(struct sp_sim *s, double t, struct sp_sim_report *r);
+
+/* sp_sim_run simulates the reports (in increasing t) to the end: every
+ * node's CPU and message counts are added to; r[i].at is filled.
+ * SP_ERR_NOMEM. */
+int sp_sim_run(struct sp_sim *s, struct sp_sim_report *r, size_t n);
+
+/* sp_sim_interested: node i replicates the log entry of report r. */
+int sp_sim_interested(const struct sp_sim *s, const struct sp_sim_report *r, int i);
+
+#endif
