@@ -18,10 +18,12 @@
 # "indexed", ms, CLOCK_REALTIME of the same machine), and ack is the
 # client's clock just before curl started plus curl's time_total (so ack
 # is early by curl's own start-up, about 1-3 ms, and the latencies are
-# that much high, never low). Samples where the door is the node measured
+# that much high; a node may even index a report a few ms before the
+# client has read the answer, when the machine is busy). Samples where the door is the node measured
 # (the province or the coordinator took the complaint itself) are not
 # propagation and are left out (counted). Prints p50/p90/p99/max of each,
-# and the coordinator's CPU time per complaint (an input of simpul-sim).
+# and the coordinator's CPU time and peer messages per complaint (inputs
+# of simpul-sim: docs/simulation.md).
 #
 # usage: tools/bench/bench_fed.sh BUILD_DIR [N]    (a Release build)
 #   RATE=4 (complaints per second), PORT_BASE=15000 (ports PORT_BASE..+107)
@@ -64,9 +66,13 @@ echo "federation: $NNODES nodes ($NKAB kabupaten/kota), $((WANT / 2)) sessions; 
 CPID=$(cat "$F/nodes/KEMENPANRB/simpuld.pid")
 TCK=$(getconf CLK_TCK)
 cpu() { awk -v t="$TCK" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$CPID/stat"; }
+CADDR=$(awk -v s="[institution" '$1 == s { id = $2 } id == "KEMENPANRB]" && $1 == "http" {
+	sub("http://", "", $3); print $3; exit }' "$F/federation.ini")
+msgs() { curl -s "http://$CADDR/metrics" | awk '/^simpul_peer_messages_total/ { s += $2 } END { print s + 0 }'; }
 IDLE0=$(cpu)
 sleep 5
 CPU0=$(cpu)
+MSG0=$(msgs)
 IDLE=$(echo "($CPU0 - $IDLE0) / 5" | bc -l)
 
 # The plan, drawn at once (so the loop below only submits): per complaint
@@ -102,6 +108,7 @@ done <"$T/plan"
 T1=$(now_ms)
 sleep 2
 CPU1=$(cpu)
+MSG1=$(msgs)
 printf 'submitted %d complaints in %.1f s (%.2f/s), each at a random node for a random kabupaten/kota\n' \
 	"$N" "$(echo "($T1 - $T0) / 1000" | bc -l)" "$(echo "$N * 1000 / ($T1 - $T0)" | bc -l)"
 
@@ -146,4 +153,6 @@ BUSY=$(echo "$CPU1 - $CPU0 - $IDLE * (($T1 - $T0) / 1000 + 2)" | bc -l)
 printf 'coordinator CPU: idle %.1f ms/s; %.2f s over the run and 2 s after, %.2f s above idle = %.2f ms per complaint\n' \
 	"$(echo "$IDLE * 1000" | bc -l)" "$(echo "$CPU1 - $CPU0" | bc -l)" "$BUSY" \
 	"$(echo "$BUSY * 1000 / $N" | bc -l)"
+printf 'coordinator peer messages (in + out): %.1f per complaint; CPU above idle per message: %.0f us\n' \
+	"$(echo "($MSG1 - $MSG0) / $N" | bc -l)" "$(echo "$BUSY * 1000000 / ($MSG1 - $MSG0)" | bc -l)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
