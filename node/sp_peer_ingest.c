@@ -3,11 +3,14 @@
  * are checked and stored on a thread of their own, so that the loop keeps
  * serving, asking and receiving while signatures are verified.
  *
- * The loop queues a job per batch (sp_peer_ingest_queue); the ingest
- * thread takes them in order (so the batches of a log reach the store in
- * the order they arrived), checks the batch's checkpoint and consistency
- * proof, calls sp_store_insert (which verifies the signatures on all
- * cores), passes the entries the log gained to the node's stored hook (the
+ * The loop queues a job per batch (sp_peer_ingest_queue). Two threads
+ * take them in order, one stage each, so that one batch's signatures are
+ * checked while the one before it is linked and written: the verify
+ * thread decodes, checks the signatures of and hashes the entries
+ * (sp_store_verify, on all cores); the ingest thread (so the batches of a
+ * log reach the store in the order they arrived) checks the batch's
+ * checkpoint and consistency proof, links the verified entries into the
+ * log (sp_store_apply), passes the entries the log gained to the node's stored hook (the
  * report index, at once: see sp_peer.h), stores the checkpoint (and
  * cosigns it as witness, sp_peer_checkpoint_put), and hands the job back
  * to the loop as an SP_PEER_EV_INGESTED event. The loop keeps, per log, a
@@ -79,7 +82,8 @@ static int insert(struct sp_peer *p, struct sp_peer_job *j)
 	const struct sp_gossip_entries *e = &j->m.u.entries;
 	int rc = p->has_own && j->id == p->own_id /* restore: our own entries back */
 			 ? sp_store_own_insert(p->store, e->entries, e->lens, e->count, &j->acc)
-			 : sp_store_insert(p->store, j->id, e->entries, e->lens, e->count, &j->acc);
+		 : j->batch ? sp_store_apply(p->store, j->batch, &j->acc)
+			    : sp_store_insert(p->store, j->id, e->entries, e->lens, e->count, &j->acc);
 	if (rc == SP_ERR_FORK)
 		j->fork = 1;
 	if (rc == SP_ERR_FORK || rc == SP_ERR_BUSY ||
@@ -129,6 +133,54 @@ static void job_run(struct sp_peer *p, struct sp_peer_job *j)
 	j->rc = rc;
 }
 
+/* take pops the head of a queue (ing_mu held). */
+static struct sp_peer_job *take(struct sp_peer_job **head, struct sp_peer_job **tail)
+{
+	struct sp_peer_job *j = *head;
+	*head = j->next;
+	if (*head == NULL)
+		*tail = NULL;
+	j->next = NULL;
+	return j;
+}
+
+static void put(struct sp_peer_job **head, struct sp_peer_job **tail, struct sp_peer_job *j)
+{
+	j->next = NULL;
+	if (*tail)
+		(*tail)->next = j;
+	else
+		*head = j;
+	*tail = j;
+}
+
+/* verify_main: the first stage. The own log (a restore) is left whole to
+ * the ingest thread, which stores it with sp_store_own_insert. */
+static void *verify_main(void *arg)
+{
+	struct sp_peer *p = arg;
+	pthread_mutex_lock(&p->ing_mu);
+	for (;;) {
+		while (p->ver_head == NULL && !p->ing_stop)
+			pthread_cond_wait(&p->ver_cv, &p->ing_mu);
+		if (p->ing_stop)
+			break;
+		struct sp_peer_job *j = take(&p->ver_head, &p->ver_tail);
+		pthread_mutex_unlock(&p->ing_mu);
+		const struct sp_gossip_entries *e = &j->m.u.entries;
+		/* On failure j->batch stays NULL and the ingest thread runs
+		 * sp_store_insert, which reports the error. */
+		if (!(p->has_own && j->id == p->own_id))
+			(void)sp_store_verify(p->store, j->id, e->entries, e->lens, e->count,
+					      &j->batch);
+		pthread_mutex_lock(&p->ing_mu);
+		put(&p->ing_head, &p->ing_tail, j);
+		pthread_cond_signal(&p->ing_cv);
+	}
+	pthread_mutex_unlock(&p->ing_mu);
+	return NULL;
+}
+
 static void *ingest_main(void *arg)
 {
 	struct sp_peer *p = arg;
@@ -138,12 +190,11 @@ static void *ingest_main(void *arg)
 			pthread_cond_wait(&p->ing_cv, &p->ing_mu);
 		if (p->ing_stop)
 			break;
-		struct sp_peer_job *j = p->ing_head;
-		p->ing_head = j->next;
-		if (p->ing_head == NULL)
-			p->ing_tail = NULL;
+		struct sp_peer_job *j = take(&p->ing_head, &p->ing_tail);
 		pthread_mutex_unlock(&p->ing_mu);
 		job_run(p, j);
+		sp_store_batch_free(j->batch);
+		j->batch = NULL;
 		sp_peer_net_post_job(p, j);
 		pthread_mutex_lock(&p->ing_mu);
 	}
@@ -157,6 +208,7 @@ void sp_peer_job_free(struct sp_peer_job *j)
 {
 	if (j == NULL)
 		return;
+	sp_store_batch_free(j->batch);
 	sp_gossip_msg_free(&j->m);
 	free(j->att);
 	free(j->buf);
@@ -170,10 +222,20 @@ int sp_peer_ingest_start(struct sp_peer *p)
 {
 	pthread_mutex_init(&p->ing_mu, NULL);
 	pthread_cond_init(&p->ing_cv, NULL);
+	pthread_cond_init(&p->ver_cv, NULL);
 	if (pthread_create(&p->ing_thread, NULL, ingest_main, p) != 0)
 		return SP_ERR_NOMEM;
 	p->ing_started = 1;
+	if (pthread_create(&p->ver_thread, NULL, verify_main, p) != 0)
+		return SP_ERR_NOMEM;
+	p->ver_started = 1;
 	return 0;
+}
+
+static void drain(struct sp_peer_job **head, struct sp_peer_job **tail)
+{
+	while (*head)
+		sp_peer_job_free(take(head, tail));
 }
 
 void sp_peer_ingest_stop(struct sp_peer *p)
@@ -182,16 +244,15 @@ void sp_peer_ingest_stop(struct sp_peer *p)
 		return;
 	pthread_mutex_lock(&p->ing_mu);
 	p->ing_stop = 1;
-	pthread_cond_signal(&p->ing_cv);
+	pthread_cond_broadcast(&p->ing_cv);
+	pthread_cond_broadcast(&p->ver_cv);
 	pthread_mutex_unlock(&p->ing_mu);
+	if (p->ver_started)
+		pthread_join(p->ver_thread, NULL);
 	pthread_join(p->ing_thread, NULL);
-	p->ing_started = 0;
-	while (p->ing_head) {
-		struct sp_peer_job *j = p->ing_head;
-		p->ing_head = j->next;
-		sp_peer_job_free(j);
-	}
-	p->ing_tail = NULL;
+	p->ing_started = p->ver_started = 0;
+	drain(&p->ver_head, &p->ver_tail);
+	drain(&p->ing_head, &p->ing_tail);
 }
 
 void sp_peer_ingest_free(struct sp_peer *p)
@@ -201,6 +262,7 @@ void sp_peer_ingest_free(struct sp_peer *p)
 	p->nlanes = 0;
 	pthread_mutex_destroy(&p->ing_mu);
 	pthread_cond_destroy(&p->ing_cv);
+	pthread_cond_destroy(&p->ver_cv);
 }
 
 /* lane returns log id's lane, growing the table; NULL without memory. */
@@ -244,14 +306,9 @@ int sp_peer_ingest_queue(struct sp_peer *p, struct sp_peer_job *j, uint64_t dura
 		l->next = base;
 	l->jobs++;
 	p->njobs++;
-	j->next = NULL;
 	pthread_mutex_lock(&p->ing_mu);
-	if (p->ing_tail)
-		p->ing_tail->next = j;
-	else
-		p->ing_head = j;
-	p->ing_tail = j;
-	pthread_cond_signal(&p->ing_cv);
+	put(&p->ver_head, &p->ver_tail, j);
+	pthread_cond_signal(&p->ver_cv);
 	pthread_mutex_unlock(&p->ing_mu);
 	return 0;
 }

@@ -141,7 +141,8 @@ enum sp_peer_ev_type {
 };
 
 /* One received ENTRIES batch on its way to the store (sp_peer_ingest.c).
- * Made on the loop, run on the ingest thread, handed back to the loop. */
+ * Made on the loop, verified on the verify thread, stored on the ingest
+ * thread, handed back to the loop. */
 struct sp_peer_job {
 	struct sp_peer_job *next;
 	struct sp_peer_conn *c;  /* the sender (holds a ref) */
@@ -150,6 +151,7 @@ struct sp_peer_job {
 	uint8_t *buf;            /* the frame, owned; m borrows it */
 	struct sp_gossip_msg m;  /* ENTRIES, owned (sp_gossip_msg_free) */
 	struct sp_peer_ev *ev;   /* allocated with the job: how it comes back */
+	struct sp_store_batch *batch; /* verified by the verify thread (owned), or NULL */
 	/* results, set by the ingest thread */
 	int rc;                  /* 0, or what makes the sender hostile */
 	const char *why;         /* with rc: which check failed */
@@ -218,11 +220,12 @@ struct sp_peer {
 	struct sp_peer_score *score; /* penalties (sp_peer_score.c) */
 
 	/* ingest pipeline (sp_peer_ingest.c) */
-	pthread_t ing_thread;
-	int ing_started;
-	pthread_mutex_t ing_mu;  /* guards the queue and ing_stop */
-	pthread_cond_t ing_cv;
-	struct sp_peer_job *ing_head, *ing_tail;
+	pthread_t ing_thread, ver_thread;
+	int ing_started, ver_started;
+	pthread_mutex_t ing_mu;  /* guards both queues and ing_stop */
+	pthread_cond_t ing_cv, ver_cv;
+	struct sp_peer_job *ver_head, *ver_tail; /* to verify */
+	struct sp_peer_job *ing_head, *ing_tail; /* verified, to store */
 	int ing_stop;
 	struct sp_peer_lane *lanes; /* by log id: loop thread only */
 	size_t nlanes;

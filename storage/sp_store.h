@@ -122,6 +122,23 @@ int sp_store_append(struct sp_store *s, uint64_t type, const uint8_t *body, size
 int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
 		    const size_t *lens, size_t n, size_t *accepted);
 
+/* sp_store_insert in two steps, so that a caller can verify one batch
+ * while the previous one is being linked: sp_store_verify decodes, checks
+ * the signatures of (in parallel, on the store's pool) and hashes
+ * entries[0..n) of replica log `id`, without touching the log, and gives
+ * the result in *out (the caller's: sp_store_apply it, then
+ * sp_store_batch_free; the entries' bytes are borrowed and must outlive
+ * it). sp_store_apply then does everything else sp_store_insert does
+ * (linking in order, checkpoints, forks, the write), with the same
+ * results. Only a verified batch can be applied: the type is opaque.
+ * sp_store_verify errors: SP_ERR_NOT_FOUND, SP_ERR_ARG (own log),
+ * SP_ERR_NOMEM; per-entry errors come from sp_store_apply. */
+struct sp_store_batch;
+int sp_store_verify(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
+		    const size_t *lens, size_t n, struct sp_store_batch **out);
+int sp_store_apply(struct sp_store *s, struct sp_store_batch *b, size_t *accepted);
+void sp_store_batch_free(struct sp_store_batch *b);
+
 /* ---- restoring the own log from peers ------------------------------------ */
 
 /* A node restored from an older copy must not append where it already

@@ -222,6 +222,64 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 	return wrc ? wrc : rc;
 }
 
+/* A batch whose entries are decoded, signature-checked and hashed
+ * (sp_store_verify), waiting to be linked into its log (sp_store_apply). */
+struct sp_store_batch {
+	struct sp_log *l;
+	size_t n;
+	struct verify_job job;
+};
+
+void sp_store_batch_free(struct sp_store_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->job.ents);
+	free(b->job.rcs);
+	free(b->job.leaf);
+	free(b->job.hash);
+	free(b);
+}
+
+/* verify_log checks entries[0..n) of log l in parallel on the store's pool. */
+static int verify_log(struct sp_store *s, struct sp_log *l, const uint8_t *const *entries,
+		      const size_t *lens, size_t n, struct sp_store_batch **out)
+{
+	*out = NULL;
+	struct sp_store_batch *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return SP_ERR_NOMEM;
+	b->l = l;
+	b->n = n;
+	b->job = (struct verify_job){entries, lens, calloc(n + 1, sizeof(struct sp_entry)),
+				     calloc(n + 1, sizeof(int)), calloc(n + 1, sizeof(sp_hash)),
+				     calloc(n + 1, sizeof(sp_hash))};
+	if (!b->job.ents || !b->job.rcs || !b->job.leaf || !b->job.hash) {
+		sp_store_batch_free(b);
+		return SP_ERR_NOMEM;
+	}
+	if (n > 0)
+		sp_pool_for(s->pool, n, 32, verify_chunk, &b->job);
+	*out = b;
+	return 0;
+}
+
+/* apply_log links a verified batch into its log under the writer lock. */
+static int apply_log(struct sp_store *s, struct sp_store_batch *b, size_t *accepted)
+{
+	struct sp_log *l = b->l;
+	if (atomic_load(&l->frozen))
+		return SP_ERR_BUSY;
+	if (atomic_load(&s->broken))
+		return SP_ERR_DB;
+	if (b->n == 0)
+		return 0;
+	pthread_mutex_lock(&l->wmu);
+	int rc = atomic_load(&l->frozen) ? SP_ERR_BUSY : apply(s, l, &b->job, b->n, accepted);
+	pthread_mutex_unlock(&l->wmu);
+	return rc;
+}
+
 /* insert_log verifies entries[0..n) in parallel, then applies them to
  * log l under its writer lock. */
 static int insert_log(struct sp_store *s, struct sp_log *l, const uint8_t *const *entries,
@@ -229,25 +287,20 @@ static int insert_log(struct sp_store *s, struct sp_log *l, const uint8_t *const
 {
 	if (atomic_load(&l->frozen))
 		return SP_ERR_BUSY;
-	if (atomic_load(&s->broken))
-		return SP_ERR_DB;
-	if (n == 0)
-		return 0;
-	struct verify_job job = {entries, lens, calloc(n, sizeof(struct sp_entry)),
-				 calloc(n, sizeof(int)), calloc(n, sizeof(sp_hash)),
-				 calloc(n, sizeof(sp_hash))};
-	int rc = SP_ERR_NOMEM;
-	if (job.ents && job.rcs && job.leaf && job.hash) {
-		sp_pool_for(s->pool, n, 32, verify_chunk, &job);
-		pthread_mutex_lock(&l->wmu);
-		rc = atomic_load(&l->frozen) ? SP_ERR_BUSY : apply(s, l, &job, n, accepted);
-		pthread_mutex_unlock(&l->wmu);
-	}
-	free(job.ents);
-	free(job.rcs);
-	free(job.leaf);
-	free(job.hash);
+	struct sp_store_batch *b;
+	int rc = verify_log(s, l, entries, lens, n, &b);
+	if (rc == 0)
+		rc = apply_log(s, b, accepted);
+	sp_store_batch_free(b);
 	return rc;
+}
+
+/* replica_log: log id, if it is a replica this store may write. */
+static struct sp_log *replica_log(struct sp_store *s, uint32_t id, int *rc)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	*rc = l == NULL ? SP_ERR_NOT_FOUND : (l->own || s->read_only) ? SP_ERR_ARG : 0;
+	return *rc ? NULL : l;
 }
 
 int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
@@ -255,12 +308,25 @@ int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entri
 {
 	if (accepted)
 		*accepted = 0;
-	struct sp_log *l = sp_store_log_get(s, id);
-	if (l == NULL)
-		return SP_ERR_NOT_FOUND;
-	if (l->own || s->read_only)
-		return SP_ERR_ARG;
-	return insert_log(s, l, entries, lens, n, accepted);
+	int rc;
+	struct sp_log *l = replica_log(s, id, &rc);
+	return l ? insert_log(s, l, entries, lens, n, accepted) : rc;
+}
+
+int sp_store_verify(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
+		    const size_t *lens, size_t n, struct sp_store_batch **out)
+{
+	*out = NULL;
+	int rc;
+	struct sp_log *l = replica_log(s, id, &rc);
+	return l ? verify_log(s, l, entries, lens, n, out) : rc;
+}
+
+int sp_store_apply(struct sp_store *s, struct sp_store_batch *b, size_t *accepted)
+{
+	if (accepted)
+		*accepted = 0;
+	return b ? apply_log(s, b, accepted) : SP_ERR_ARG;
 }
 
 /* ---- restoring the own log from peers ----------------------------------- */

@@ -422,6 +422,55 @@ static void test_replica_ingest(void **state)
 	sp_test_rmtree(fdir);
 }
 
+/* Verifying one batch while the previous one is applied (the peer ingest
+ * pipeline): batches verified ahead of the log they extend apply in
+ * order with sp_store_insert's results; a bad signature found while
+ * verifying stops the batch at apply, with the valid prefix stored. */
+static void test_verify_then_apply(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t own, rid;
+	struct entries e;
+	char rdir[600];
+	own_entries(f, 300, &own, &e);
+	struct sp_store *r = open_replica(f, "split", rdir, &rid);
+	const uint8_t *const *ents = (const uint8_t *const *)e.p;
+	struct sp_store_batch *b1, *b2, *b3;
+	size_t acc = 99;
+	e.p[250][e.len[250] - 1] ^= 1;
+	assert_int_equal(sp_store_verify(r, rid, ents, e.len, 100, &b1), 0);
+	assert_int_equal(sp_store_verify(r, rid, ents + 100, e.len + 100, 100, &b2), 0);
+	assert_int_equal(sp_store_verify(r, rid, ents + 200, e.len + 200, 100, &b3), 0);
+	struct sp_log_info info;
+	assert_int_equal(sp_store_log_info(r, rid, &info), 0);
+	assert_int_equal(info.size, 0); /* verifying stores nothing */
+	assert_int_equal(sp_store_apply(r, b2, &acc), SP_ERR_GAP); /* out of order */
+	assert_int_equal(acc, 0);
+	assert_int_equal(sp_store_apply(r, b1, &acc), 0);
+	assert_int_equal(acc, 100);
+	assert_int_equal(sp_store_apply(r, b2, &acc), 0);
+	assert_int_equal(acc, 100);
+	assert_int_equal(sp_store_apply(r, b3, &acc), SP_ERR_BAD_SIGNATURE);
+	assert_int_equal(acc, 50);
+	assert_int_equal(sp_store_apply(r, NULL, &acc), SP_ERR_ARG);
+	sp_store_batch_free(b1);
+	sp_store_batch_free(b2);
+	sp_store_batch_free(b3);
+	e.p[250][e.len[250] - 1] ^= 1;
+	assert_int_equal(sp_store_log_info(r, rid, &info), 0);
+	assert_int_equal(info.size, 250);
+	uint8_t r1[32], r2[32];
+	assert_int_equal(sp_store_root(f->s, own, 250, r1), 0);
+	assert_int_equal(sp_store_root(r, rid, 250, r2), 0);
+	assert_memory_equal(r1, r2, 32);
+	/* Only replicas: the own log is not verified this way. */
+	assert_int_equal(sp_store_verify(f->s, own, ents, e.len, 1, &b1), SP_ERR_ARG);
+	assert_null(b1);
+	entries_free(&e);
+	sp_store_close(r);
+	sp_test_rmtree(rdir);
+}
+
 static void test_inconsistent_checkpoint(void **state)
 {
 	struct fixture *f = *state;
@@ -537,6 +586,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tiles_and_bundles, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen_and_continue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_then_apply, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replica_ingest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_inconsistent_checkpoint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_own_restore, setup, teardown),
