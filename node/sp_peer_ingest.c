@@ -154,51 +154,58 @@ static void put(struct sp_peer_job **head, struct sp_peer_job **tail, struct sp_
 	*tail = j;
 }
 
-/* verify_main: the first stage. The own log (a restore) is left whole to
- * the ingest thread, which stores it with sp_store_own_insert. */
+/* stage runs jobs from one queue, in order, until the module stops. */
+static void stage(struct sp_peer *p, struct sp_peer_job **head, struct sp_peer_job **tail,
+		  pthread_cond_t *cv, void (*run)(struct sp_peer *, struct sp_peer_job *))
+{
+	pthread_mutex_lock(&p->ing_mu);
+	for (;;) {
+		while (*head == NULL && !p->ing_stop)
+			pthread_cond_wait(cv, &p->ing_mu);
+		if (p->ing_stop)
+			break;
+		struct sp_peer_job *j = take(head, tail);
+		pthread_mutex_unlock(&p->ing_mu);
+		run(p, j);
+		pthread_mutex_lock(&p->ing_mu);
+	}
+	pthread_mutex_unlock(&p->ing_mu);
+}
+
+/* verify_run: the first stage, then on to the ingest thread. The own log
+ * (a restore) is left whole to the ingest thread, which stores it with
+ * sp_store_own_insert. On failure j->batch stays NULL and the ingest
+ * thread runs sp_store_insert, which reports the error. */
+static void verify_run(struct sp_peer *p, struct sp_peer_job *j)
+{
+	const struct sp_gossip_entries *e = &j->m.u.entries;
+	if (!(p->has_own && j->id == p->own_id))
+		(void)sp_store_verify(p->store, j->id, e->entries, e->lens, e->count, &j->batch);
+	pthread_mutex_lock(&p->ing_mu);
+	put(&p->ing_head, &p->ing_tail, j);
+	pthread_cond_signal(&p->ing_cv);
+	pthread_mutex_unlock(&p->ing_mu);
+}
+
+static void ingest_run(struct sp_peer *p, struct sp_peer_job *j)
+{
+	job_run(p, j);
+	sp_store_batch_free(j->batch);
+	j->batch = NULL;
+	sp_peer_net_post_job(p, j);
+}
+
 static void *verify_main(void *arg)
 {
 	struct sp_peer *p = arg;
-	pthread_mutex_lock(&p->ing_mu);
-	for (;;) {
-		while (p->ver_head == NULL && !p->ing_stop)
-			pthread_cond_wait(&p->ver_cv, &p->ing_mu);
-		if (p->ing_stop)
-			break;
-		struct sp_peer_job *j = take(&p->ver_head, &p->ver_tail);
-		pthread_mutex_unlock(&p->ing_mu);
-		const struct sp_gossip_entries *e = &j->m.u.entries;
-		/* On failure j->batch stays NULL and the ingest thread runs
-		 * sp_store_insert, which reports the error. */
-		if (!(p->has_own && j->id == p->own_id))
-			(void)sp_store_verify(p->store, j->id, e->entries, e->lens, e->count,
-					      &j->batch);
-		pthread_mutex_lock(&p->ing_mu);
-		put(&p->ing_head, &p->ing_tail, j);
-		pthread_cond_signal(&p->ing_cv);
-	}
-	pthread_mutex_unlock(&p->ing_mu);
+	stage(p, &p->ver_head, &p->ver_tail, &p->ver_cv, verify_run);
 	return NULL;
 }
 
 static void *ingest_main(void *arg)
 {
 	struct sp_peer *p = arg;
-	pthread_mutex_lock(&p->ing_mu);
-	for (;;) {
-		while (p->ing_head == NULL && !p->ing_stop)
-			pthread_cond_wait(&p->ing_cv, &p->ing_mu);
-		if (p->ing_stop)
-			break;
-		struct sp_peer_job *j = take(&p->ing_head, &p->ing_tail);
-		pthread_mutex_unlock(&p->ing_mu);
-		job_run(p, j);
-		sp_store_batch_free(j->batch);
-		j->batch = NULL;
-		sp_peer_net_post_job(p, j);
-		pthread_mutex_lock(&p->ing_mu);
-	}
-	pthread_mutex_unlock(&p->ing_mu);
+	stage(p, &p->ing_head, &p->ing_tail, &p->ing_cv, ingest_run);
 	return NULL;
 }
 
