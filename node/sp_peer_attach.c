@@ -74,6 +74,7 @@ struct refs {
 	struct sp_store *store;
 	struct sp_peer_att_ref *v;
 	size_t n, cap;
+	uint64_t seen; /* entries looked at (the start scan) */
 };
 
 /* refs_add lists the attachments entry buf names that the store lacks;
@@ -83,6 +84,7 @@ static int refs_add(struct refs *rs, const uint8_t *buf, size_t len)
 {
 	struct sp_entry e;
 	struct sp_report r;
+	rs->seen++;
 	if (sp_entry_decode(buf, len, &e) != 0 || e.type != SP_EV_REPORT ||
 	    sp_report_parse(e.body, e.body_len, &r) != 0)
 		return 0;
@@ -116,7 +118,7 @@ static int refs_add(struct refs *rs, const uint8_t *buf, size_t len)
 void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j, uint64_t from, uint64_t to)
 {
 	const struct sp_gossip_entries *e = &j->m.u.entries;
-	struct refs rs = {p->store, NULL, 0, 0};
+	struct refs rs = {p->store, NULL, 0, 0, 0};
 	for (uint64_t i = from; i < to && i >= e->first && i - e->first < e->count; i++)
 		if (refs_add(&rs, e->entries[i - e->first], e->lens[i - e->first]))
 			break;
@@ -495,8 +497,9 @@ int sp_peer_attach_start(struct sp_peer *p)
 	p->att = calloc(1, sizeof(*p->att));
 	if (p->att == NULL)
 		return SP_ERR_NOMEM;
+	uint64_t t0 = sp_peer_now_ms();
 	uint32_t count = sp_store_log_count(p->store);
-	struct refs rs = {p->store, NULL, 0, 0};
+	struct refs rs = {p->store, NULL, 0, 0, 0};
 	for (uint32_t id = 0; id < count && p->att->n < SP_PEER_ATT_WANTED_MAX; id++) {
 		struct sp_log_info info;
 		rs.n = 0;
@@ -506,6 +509,9 @@ int sp_peer_attach_start(struct sp_peer *p)
 			want(p, NULL, id, &rs.v[i]);
 	}
 	free(rs.v);
+	sp_logx(p->log, SP_LOGX_INFO, "attach", "start scan entries=%llu wanted=%zu ms=%llu",
+		(unsigned long long)rs.seen, p->att->n,
+		(unsigned long long)(sp_peer_now_ms() - t0));
 	return 0;
 }
 
