@@ -726,6 +726,10 @@ static void on_entries(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t 
 static void on_ingested(struct sp_peer *p, struct sp_peer_job *j)
 {
 	struct sp_peer_conn *c = j->c;
+	if (c == NULL) { /* the attachment scan at start */
+		sp_peer_attach_found(p, NULL, j->att, j->natt);
+		return;
+	}
 	sp_peer_lane_done(p, j->id);
 	atomic_fetch_add(&p->st.entries_in, j->acc);
 	if (j->acc) {
@@ -734,7 +738,7 @@ static void on_ingested(struct sp_peer *p, struct sp_peer_job *j)
 		atomic_store(&p->dirty, 1); /* relay: push and announce */
 	}
 	if (j->natt)
-		sp_peer_attach_found(p, c, j->id, j->att, j->natt);
+		sp_peer_attach_found(p, c, j->att, j->natt);
 	if (j->fork)
 		log_frozen(p, c, j->id, SP_ERR_FORK, "fork");
 	if (j->cp_fork)
@@ -1004,6 +1008,7 @@ void sp_peer_stop(struct sp_peer *p)
 		return;
 	sp_peer_net_stop(p);
 	sp_peer_ingest_stop(p);
+	sp_peer_attach_stop(p);
 	uv_timer_stop(&p->tick);
 	if (!uv_is_closing((uv_handle_t *)&p->tick))
 		uv_close((uv_handle_t *)&p->tick, NULL);

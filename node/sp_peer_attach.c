@@ -15,9 +15,10 @@
  * SP_PEER_ATT_SERVE_MAX requests here; they are served while its send
  * queue is below SP_PEER_TX_LOW.
  *
- * Threads: sp_peer_attach_collect runs on the ingest thread and only
- * reads the store; everything else runs on the loop thread. The counters
- * are atomic (sp_peer_attach_metrics runs on HTTP threads).
+ * Threads: sp_peer_attach_collect runs on the ingest thread and the start
+ * scan on a thread of its own; both only read the store and hand what they
+ * find to the loop, where everything else runs. The counters are atomic
+ * (sp_peer_attach_metrics runs on HTTP threads).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,9 @@ struct att {
 };
 
 struct sp_peer_attach {
+	pthread_t scan;             /* the start scan */
+	int scan_started;
+	atomic_int scan_stop;
 	struct att *v;              /* wanted, in the order found */
 	size_t n, cap;
 	unsigned inflight;
@@ -72,9 +76,11 @@ static void hex16(const uint8_t h[SP_HASH_BYTES], char out[17])
 
 struct refs {
 	struct sp_store *store;
+	uint32_t log;  /* of the entries looked at */
 	struct sp_peer_att_ref *v;
 	size_t n, cap;
 	uint64_t seen; /* entries looked at (the start scan) */
+	atomic_int *stop; /* the start scan: stop when set */
 };
 
 /* refs_add lists the attachments entry buf names that the store lacks;
@@ -106,6 +112,7 @@ static int refs_add(struct refs *rs, const uint8_t *buf, size_t len)
 			rs->cap = cap;
 		}
 		struct sp_peer_att_ref *o = &rs->v[rs->n++];
+		o->log = rs->log;
 		memcpy(o->hash, a->sha256, SP_HASH_BYTES);
 		o->size = a->size;
 		memcpy(o->type, a->media_type.p, a->media_type.n);
@@ -118,7 +125,7 @@ static int refs_add(struct refs *rs, const uint8_t *buf, size_t len)
 void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j, uint64_t from, uint64_t to)
 {
 	const struct sp_gossip_entries *e = &j->m.u.entries;
-	struct refs rs = {p->store, NULL, 0, 0, 0};
+	struct refs rs = {.store = p->store, .log = j->id};
 	for (uint64_t i = from; i < to && i >= e->first && i - e->first < e->count; i++)
 		if (refs_add(&rs, e->entries[i - e->first], e->lens[i - e->first]))
 			break;
@@ -242,8 +249,7 @@ static void pump(struct sp_peer *p)
 }
 
 /* want adds one attachment to the list (not if held or listed already). */
-static void want(struct sp_peer *p, struct sp_peer_conn *c, uint32_t log,
-		 const struct sp_peer_att_ref *r)
+static void want(struct sp_peer *p, struct sp_peer_conn *c, const struct sp_peer_att_ref *r)
 {
 	struct sp_peer_attach *a = p->att;
 	if (find(a, r->hash) || sp_store_attach_get(p->store, r->hash, NULL, NULL) != SP_ERR_NOT_FOUND)
@@ -267,7 +273,7 @@ static void want(struct sp_peer *p, struct sp_peer_conn *c, uint32_t log,
 	struct att *t = &a->v[a->n];
 	memset(t, 0, sizeof(*t));
 	t->ref = *r;
-	t->log = log;
+	t->log = r->log;
 	if (c) {
 		t->has_hint = 1;
 		memcpy(t->hint, c->theirs.key, 32);
@@ -284,11 +290,11 @@ static void want(struct sp_peer *p, struct sp_peer_conn *c, uint32_t log,
 		(unsigned long long)t->have);
 }
 
-void sp_peer_attach_found(struct sp_peer *p, struct sp_peer_conn *c, uint32_t log,
+void sp_peer_attach_found(struct sp_peer *p, struct sp_peer_conn *c,
 			  const struct sp_peer_att_ref *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		want(p, c && !c->dead ? c : NULL, log, &v[i]);
+		want(p, c && !c->dead ? c : NULL, &v[i]);
 	pump(p);
 }
 
@@ -488,8 +494,40 @@ void sp_peer_attach_on_want(struct sp_peer_conn *c, const struct sp_gossip_attac
 
 static int scan_one(void *arg, uint64_t index, const uint8_t *entry, size_t len)
 {
+	struct refs *rs = arg;
 	(void)index;
-	return refs_add(arg, entry, len);
+	return atomic_load(rs->stop) || refs_add(rs, entry, len);
+}
+
+/* scan_main (its own thread) looks at every entry held for attachments not
+ * held, and hands the list to the loop as a job with no connection. */
+static void *scan_main(void *arg)
+{
+	struct sp_peer *p = arg;
+	uint64_t t0 = sp_peer_now_ms();
+	uint32_t count = sp_store_log_count(p->store);
+	struct refs rs = {.store = p->store, .stop = &p->att->scan_stop};
+	for (uint32_t id = 0; id < count && !atomic_load(&p->att->scan_stop); id++) {
+		struct sp_log_info info;
+		rs.log = id;
+		if (sp_store_log_info(p->store, id, &info) == 0)
+			sp_store_scan(p->store, id, 0, info.size, scan_one, &rs);
+	}
+	sp_logx(p->log, SP_LOGX_INFO, "attach", "start scan entries=%llu wanted=%zu ms=%llu",
+		(unsigned long long)rs.seen, rs.n, (unsigned long long)(sp_peer_now_ms() - t0));
+	struct sp_peer_job *j = calloc(1, sizeof(*j));
+	struct sp_peer_ev *ev = calloc(1, sizeof(*ev));
+	if (j == NULL || ev == NULL || rs.n == 0 || atomic_load(&p->att->scan_stop)) {
+		free(j);
+		free(ev);
+		free(rs.v);
+		return NULL;
+	}
+	j->ev = ev;
+	j->att = rs.v;
+	j->natt = rs.n;
+	sp_peer_net_post_job(p, j);
+	return NULL;
 }
 
 int sp_peer_attach_start(struct sp_peer *p)
@@ -497,22 +535,19 @@ int sp_peer_attach_start(struct sp_peer *p)
 	p->att = calloc(1, sizeof(*p->att));
 	if (p->att == NULL)
 		return SP_ERR_NOMEM;
-	uint64_t t0 = sp_peer_now_ms();
-	uint32_t count = sp_store_log_count(p->store);
-	struct refs rs = {p->store, NULL, 0, 0, 0};
-	for (uint32_t id = 0; id < count && p->att->n < SP_PEER_ATT_WANTED_MAX; id++) {
-		struct sp_log_info info;
-		rs.n = 0;
-		if (sp_store_log_info(p->store, id, &info) == 0)
-			sp_store_scan(p->store, id, 0, info.size, scan_one, &rs);
-		for (size_t i = 0; i < rs.n; i++)
-			want(p, NULL, id, &rs.v[i]);
-	}
-	free(rs.v);
-	sp_logx(p->log, SP_LOGX_INFO, "attach", "start scan entries=%llu wanted=%zu ms=%llu",
-		(unsigned long long)rs.seen, p->att->n,
-		(unsigned long long)(sp_peer_now_ms() - t0));
+	if (pthread_create(&p->att->scan, NULL, scan_main, p) != 0)
+		return SP_ERR_NOMEM;
+	p->att->scan_started = 1;
 	return 0;
+}
+
+void sp_peer_attach_stop(struct sp_peer *p)
+{
+	if (p->att == NULL || !p->att->scan_started)
+		return;
+	atomic_store(&p->att->scan_stop, 1);
+	pthread_join(p->att->scan, NULL);
+	p->att->scan_started = 0;
 }
 
 void sp_peer_attach_free(struct sp_peer *p)

@@ -60,6 +60,7 @@ struct sp_peer_frame {
 /* An attachment a stored entry references and this node lacks, as the
  * entry describes it (sp_peer_attach.c). */
 struct sp_peer_att_ref {
+	uint32_t log;            /* the log of the entry */
 	uint8_t hash[SP_HASH_BYTES];
 	uint64_t size;
 	char type[SP_ATTACH_TYPE_MAX + 1];
@@ -315,10 +316,13 @@ int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_
 
 /* ---- sp_peer_attach.c: attachments travel with the entries --------------------------- */
 
-/* sp_peer_attach_start sets up p->att and finds, in every log held, the
- * attachments entries name that the store lacks (resuming partial ones);
- * sp_peer_attach_free releases it. Loop thread, before/after the network. */
+/* sp_peer_attach_start sets up p->att and starts a thread that finds, in
+ * every log held, the attachments entries name that the store lacks, and
+ * hands them to the loop as a job with no connection (on_ingested passes
+ * it to sp_peer_attach_found). sp_peer_attach_stop ends and joins that
+ * thread (before the store closes); sp_peer_attach_free releases p->att. */
 int sp_peer_attach_start(struct sp_peer *p);
+void sp_peer_attach_stop(struct sp_peer *p);
 void sp_peer_attach_free(struct sp_peer *p);
 
 /* sp_peer_attach_collect (ingest thread) lists in j->att the attachments
@@ -326,9 +330,9 @@ void sp_peer_attach_free(struct sp_peer *p);
  * lacks. */
 void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j, uint64_t from, uint64_t to);
 
-/* sp_peer_attach_found (loop) wants refs v[0..n) of log `log`, first from
- * c (the peer that sent the entries; may be NULL), and asks for them. */
-void sp_peer_attach_found(struct sp_peer *p, struct sp_peer_conn *c, uint32_t log,
+/* sp_peer_attach_found (loop) wants refs v[0..n), first from c (the peer
+ * that sent the entries; NULL: none), and asks for them. */
+void sp_peer_attach_found(struct sp_peer *p, struct sp_peer_conn *c,
 			  const struct sp_peer_att_ref *v, size_t n);
 
 /* Messages, the send queue draining, a session closing, a round. */
