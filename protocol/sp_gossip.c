@@ -29,7 +29,7 @@ static const uint8_t nfields[] = {
 	[SP_GOSSIP_WANT] = 1,    [SP_GOSSIP_ENTRIES] = 6, [SP_GOSSIP_ANNOUNCE] = 3,
 	[SP_GOSSIP_IHAVE] = 1,   [SP_GOSSIP_GRAFT] = 2,   [SP_GOSSIP_PRUNE] = 1,
 	[SP_GOSSIP_COSIGN] = 3,  [SP_GOSSIP_ATTACH_WANT] = 2, [SP_GOSSIP_ATTACH] = 4,
-	[SP_GOSSIP_ERROR] = 2,
+	[SP_GOSSIP_ERROR] = 2,   [SP_GOSSIP_EVIDENCE] = 5,
 };
 
 /* Smallest encodings of one list element, to bound counts by the bytes
@@ -41,7 +41,7 @@ static const uint8_t nfields[] = {
 
 static int type_known(uint64_t t)
 {
-	return t >= SP_GOSSIP_HELLO && t <= SP_GOSSIP_ERROR;
+	return t >= SP_GOSSIP_HELLO && t <= SP_GOSSIP_TYPE_LAST;
 }
 
 int sp_gossip_origin_cmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -228,6 +228,48 @@ static int check_line(const char *p, size_t n)
 	return 0;
 }
 
+/* One signed item of EVIDENCE: an entry of index at, or a checkpoint of
+ * the origin (*size gets its size). */
+static int check_ev_item(const struct sp_gossip_evidence *v, const uint8_t *p, size_t n,
+			 uint64_t *size)
+{
+	struct sp_entry e;
+	int err;
+
+	if (p == NULL || n == 0 || n > SP_ENTRY_MAX)
+		return SP_ERR_ENTRY_FIELD_SIZE;
+	if (v->kind == SP_GOSSIP_EV_CHECKPOINT)
+		return check_checkpoint(v->origin, v->origin_len, (const char *)p, n, size);
+	err = sp_entry_decode(p, n, &e);
+	if (err == 0 && e.index != v->at)
+		err = SP_ERR_RANGE;
+	return err;
+}
+
+static int check_evidence(const struct sp_gossip_evidence *v)
+{
+	uint64_t sa = 0, sb = 0;
+	int err = check_origin(v->origin, v->origin_len);
+
+	if (err)
+		return err;
+	if (v->kind != SP_GOSSIP_EV_ENTRY && v->kind != SP_GOSSIP_EV_CHECKPOINT)
+		return SP_ERR_RANGE;
+	if (v->at > SIZE_MAX63 || v->a_len + v->b_len > SP_GOSSIP_EVIDENCE_MAX)
+		return SP_ERR_RANGE;
+	err = check_ev_item(v, v->a, v->a_len, &sa);
+	if (err == 0)
+		err = check_ev_item(v, v->b, v->b_len, &sb);
+	if (err)
+		return err;
+	if (v->kind == SP_GOSSIP_EV_CHECKPOINT && sa != v->at)
+		return SP_ERR_RANGE;
+	/* the same statement twice proves nothing */
+	if (v->a_len == v->b_len && memcmp(v->a, v->b, v->a_len) == 0)
+		return SP_ERR_ARG;
+	return 0;
+}
+
 static int check_attach(const struct sp_gossip_attach *a)
 {
 	if (a->total > SP_GOSSIP_ATTACH_MAX || a->len > SP_GOSSIP_CHUNK_MAX)
@@ -288,6 +330,8 @@ static int check_msg(const struct sp_gossip_msg *m)
 		if (e->code >= 0 || e->code < -ERR_CODE_MAX)
 			return SP_ERR_RANGE;
 		return check_text(e->text, e->text_len, 0, SP_GOSSIP_TEXT_MAX);
+	case SP_GOSSIP_EVIDENCE:
+		return check_evidence(&m->u.evidence);
 	}
 	return SP_ERR_ENTRY_FIELD;
 }
@@ -529,6 +573,19 @@ static int rd_cosign(struct sp_cbor_reader *r, struct sp_gossip_cosign *c)
 	return err ? err : rd_text(r, &c->line, &c->line_len);
 }
 
+static int rd_evidence(struct sp_cbor_reader *r, struct sp_gossip_evidence *v)
+{
+	int err = rd_text(r, &v->origin, &v->origin_len);
+
+	if (err == 0)
+		err = sp_cbor_read_uint(r, &v->kind);
+	if (err == 0)
+		err = sp_cbor_read_uint(r, &v->at);
+	if (err == 0)
+		err = sp_cbor_read_bytes(r, &v->a, &v->a_len);
+	return err ? err : sp_cbor_read_bytes(r, &v->b, &v->b_len);
+}
+
 static int rd_attach(struct sp_cbor_reader *r, struct sp_gossip_attach *a)
 {
 	int err = rd_fixed(r, a->hash, sizeof(a->hash));
@@ -598,6 +655,8 @@ static int rd_body(struct sp_cbor_reader *r, struct sp_gossip_msg *m)
 		return rd_attach(r, &m->u.attach);
 	case SP_GOSSIP_ERROR:
 		return rd_error(r, &m->u.error);
+	case SP_GOSSIP_EVIDENCE:
+		return rd_evidence(r, &m->u.evidence);
 	}
 	return SP_ERR_ENTRY_FIELD;
 }
@@ -777,6 +836,13 @@ static void put_body(struct sp_buf *b, const struct sp_gossip_msg *m)
 	case SP_GOSSIP_ERROR:
 		sp_cbor_put_negint(b, (uint64_t)(-(m->u.error.code + 1)));
 		put_text(b, m->u.error.text, m->u.error.text_len);
+		break;
+	case SP_GOSSIP_EVIDENCE:
+		put_text(b, m->u.evidence.origin, m->u.evidence.origin_len);
+		sp_cbor_put_uint(b, m->u.evidence.kind);
+		sp_cbor_put_uint(b, m->u.evidence.at);
+		sp_cbor_put_bytes(b, m->u.evidence.a, m->u.evidence.a_len);
+		sp_cbor_put_bytes(b, m->u.evidence.b, m->u.evidence.b_len);
 		break;
 	}
 }

@@ -50,6 +50,7 @@
 #define SP_GOSSIP_FED_MAX 128          /* federation name, bytes */
 #define SP_GOSSIP_LINE_MAX 1024        /* one cosignature line, bytes */
 #define SP_GOSSIP_TEXT_MAX 256         /* ERROR text, bytes */
+#define SP_GOSSIP_EVIDENCE_MAX 79872   /* EVIDENCE: both signed items together */
 #define SP_GOSSIP_WINDOW_MAX 64        /* WANT ranges per message, and in flight */
 #define SP_GOSSIP_CHUNK_MAX 65536      /* attachment bytes per ATTACH message */
 #define SP_GOSSIP_ATTACH_MAX (16u << 20) /* one attachment, bytes */
@@ -71,7 +72,9 @@ enum sp_gossip_type {
 	SP_GOSSIP_ATTACH_WANT = 11,
 	SP_GOSSIP_ATTACH = 12,
 	SP_GOSSIP_ERROR = 13,
+	SP_GOSSIP_EVIDENCE = 14,
 };
+#define SP_GOSSIP_TYPE_LAST SP_GOSSIP_EVIDENCE
 
 /* HELLO: who I am and this session's fresh values. `kx` is an ephemeral
  * X25519 public key (crypto_kx) from which both sides derive the session
@@ -164,6 +167,25 @@ struct sp_gossip_cosign {
 	size_t line_len;
 };
 
+/* EVIDENCE: two statements signed by one log's key that cannot both be
+ * true (docs/replication.md, EVIDENCE). kind SP_GOSSIP_EV_ENTRY: a and b
+ * are two different entries (exact signed bytes) both of index `at`.
+ * kind SP_GOSSIP_EV_CHECKPOINT: a and b are two different signed
+ * checkpoint notes of `origin`, `at` being a's size. The codec checks the
+ * syntax (entries decode, notes parse, index or size = at); signatures and
+ * the contradiction itself are the receiver's to check. */
+enum sp_gossip_ev_kind { SP_GOSSIP_EV_ENTRY = 1, SP_GOSSIP_EV_CHECKPOINT = 2 };
+struct sp_gossip_evidence {
+	const char *origin;
+	size_t origin_len;
+	uint64_t kind;
+	uint64_t at;
+	const uint8_t *a;
+	size_t a_len;
+	const uint8_t *b;
+	size_t b_len;
+};
+
 /* ATTACH_WANT: send the attachment whose SHA-256 is `hash`, from `offset`. */
 struct sp_gossip_attach_want {
 	uint8_t hash[SP_HASH_BYTES];
@@ -201,6 +223,7 @@ struct sp_gossip_msg {
 		struct sp_gossip_attach_want attach_want;
 		struct sp_gossip_attach attach;
 		struct sp_gossip_error error;
+		struct sp_gossip_evidence evidence;
 	} u;
 	void *alloc; /* set by sp_gossip_decode only; freed by sp_gossip_msg_free */
 };

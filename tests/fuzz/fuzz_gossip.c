@@ -56,6 +56,15 @@ static void check_pointers(const uint8_t *data, size_t size, const struct sp_gos
 	case SP_GOSSIP_ATTACH:
 		inside(data, size, m->u.attach.data, m->u.attach.len);
 		break;
+	case SP_GOSSIP_EVIDENCE:
+		inside(data, size, m->u.evidence.origin, m->u.evidence.origin_len);
+		inside(data, size, m->u.evidence.a, m->u.evidence.a_len);
+		inside(data, size, m->u.evidence.b, m->u.evidence.b_len);
+		if (m->u.evidence.a_len + m->u.evidence.b_len > SP_GOSSIP_EVIDENCE_MAX ||
+		    (m->u.evidence.a_len == m->u.evidence.b_len &&
+		     memcmp(m->u.evidence.a, m->u.evidence.b, m->u.evidence.a_len) == 0))
+			abort();
+		break;
 	default:
 		break;
 	}

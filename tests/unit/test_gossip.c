@@ -24,9 +24,10 @@
 
 /* ---- fixtures ---------------------------------------------------------- */
 
-/* signed_checkpoint: a checkpoint note of ORIGIN at `size`, signed with
- * test key 1, in a NUL-terminated heap string the caller frees. */
-static char *signed_checkpoint(const char *origin, uint64_t size, size_t *len)
+/* signed_checkpoint_root: a checkpoint note of `origin` at `size` whose
+ * root is 32 bytes of `fill`, signed with test key 1, in a NUL-terminated
+ * heap string the caller frees. */
+static char *signed_checkpoint_root(const char *origin, uint64_t size, uint8_t fill, size_t *len)
 {
 	uint8_t pk[32], sk[64];
 	struct sp_checkpoint c = {.size = size};
@@ -34,12 +35,30 @@ static char *signed_checkpoint(const char *origin, uint64_t size, size_t *len)
 
 	sp_test_keypair(1, pk, sk);
 	snprintf(c.origin, sizeof(c.origin), "%s", origin);
-	memset(c.root, 0x5a, sizeof(c.root));
+	memset(c.root, fill, sizeof(c.root));
 	sp_buf_init(&b);
 	assert_int_equal(sp_checkpoint_sign(&c, sk, &b), 0);
 	sp_buf_put(&b, "", 1);
 	*len = b.len - 1;
 	return (char *)sp_buf_take(&b, &(size_t){0});
+}
+
+static char *signed_checkpoint(const char *origin, uint64_t size, size_t *len)
+{
+	return signed_checkpoint_root(origin, size, 0x5a, len);
+}
+
+/* signed_entry: entry `index` of test key 1's log with a one-byte text
+ * body `c`, in a heap buffer the caller frees. */
+static uint8_t *signed_entry(uint64_t index, char c, size_t *len)
+{
+	uint8_t pk[32], sk[64], body[2] = {0x61, (uint8_t)c}, *out;
+	struct sp_entry e = {.version = 1, .index = index, .time_ms = 1700000000000ull,
+			     .type = 1, .body = body, .body_len = sizeof(body)};
+
+	sp_test_keypair(1, pk, sk);
+	assert_int_equal(sp_entry_sign(&e, sk, &out, len), 0);
+	return out;
 }
 
 /* encode_msg encodes m into a fresh buffer, asserting success. */
@@ -93,8 +112,10 @@ static int str_eq(const char *a, size_t alen, const char *b)
 
 /* A set of one valid message of each type, for round trips and mutation. */
 struct corpus {
-	char *cp;
-	size_t cp_len;
+	char *cp, *cp2;
+	size_t cp_len, cp2_len;
+	uint8_t *fork_a, *fork_b;
+	size_t fork_a_len, fork_b_len;
 	uint8_t entry_a[200], entry_b[300];
 	const uint8_t *ents[2];
 	size_t lens[2];
@@ -125,6 +146,9 @@ static void corpus_init(struct corpus *c)
 
 	memset(c, 0, sizeof(*c));
 	c->cp = signed_checkpoint(ORIGIN, 10, &c->cp_len);
+	c->cp2 = signed_checkpoint_root(ORIGIN, 10, 0x3c, &c->cp2_len);
+	c->fork_a = signed_entry(4, 'a', &c->fork_a_len);
+	c->fork_b = signed_entry(4, 'b', &c->fork_b_len);
 	memset(c->entry_a, 0xa8, sizeof(c->entry_a));
 	memset(c->entry_b, 0x07, sizeof(c->entry_b));
 	c->ents[0] = c->entry_a, c->ents[1] = c->entry_b;
@@ -168,12 +192,23 @@ static void corpus_init(struct corpus *c)
 	m++->u.attach.len = 200;
 	*m++ = (struct sp_gossip_msg){.type = SP_GOSSIP_ERROR,
 				      .u.error = {SP_ERR_BAD_SIGNATURE, "bad signature", 13}};
+	*m++ = (struct sp_gossip_msg){
+	    .type = SP_GOSSIP_EVIDENCE,
+	    .u.evidence = {ORIGIN, strlen(ORIGIN), SP_GOSSIP_EV_ENTRY, 4, c->fork_a, c->fork_a_len,
+			   c->fork_b, c->fork_b_len}};
+	*m++ = (struct sp_gossip_msg){
+	    .type = SP_GOSSIP_EVIDENCE,
+	    .u.evidence = {ORIGIN, strlen(ORIGIN), SP_GOSSIP_EV_CHECKPOINT, 10,
+			   (const uint8_t *)c->cp, c->cp_len, (const uint8_t *)c->cp2, c->cp2_len}};
 	c->n = (size_t)(m - c->msgs);
 }
 
 static void corpus_free(struct corpus *c)
 {
 	free(c->cp);
+	free(c->cp2);
+	free(c->fork_a);
+	free(c->fork_b);
 }
 
 /* ---- round trips ----------------------------------------------------------- */
@@ -269,13 +304,23 @@ static void check_equal(const struct sp_gossip_msg *a, const struct sp_gossip_ms
 		assert_int_equal(a->u.error.code, b->u.error.code);
 		assert_int_equal(a->u.error.text_len, b->u.error.text_len);
 		break;
+	case SP_GOSSIP_EVIDENCE:
+		assert_int_equal(a->u.evidence.kind, b->u.evidence.kind);
+		assert_int_equal(a->u.evidence.at, b->u.evidence.at);
+		assert_int_equal(a->u.evidence.a_len, b->u.evidence.a_len);
+		assert_memory_equal(a->u.evidence.a, b->u.evidence.a, a->u.evidence.a_len);
+		assert_int_equal(a->u.evidence.b_len, b->u.evidence.b_len);
+		assert_memory_equal(a->u.evidence.b, b->u.evidence.b, a->u.evidence.b_len);
+		/* no copies */
+		assert_true(b->u.evidence.b > buf && b->u.evidence.b + b->u.evidence.b_len <= buf + len);
+		break;
 	}
 }
 
 static void test_round_trip(void **state)
 {
 	struct corpus c;
-	int seen[SP_GOSSIP_ERROR + 1] = {0};
+	int seen[SP_GOSSIP_TYPE_LAST + 1] = {0};
 
 	corpus_init(&c);
 	for (size_t i = 0; i < c.n; i++) {
@@ -291,7 +336,7 @@ static void test_round_trip(void **state)
 		seen[c.msgs[i].type] = 1;
 		free(p);
 	}
-	for (int t = SP_GOSSIP_HELLO; t <= SP_GOSSIP_ERROR; t++)
+	for (int t = SP_GOSSIP_HELLO; t <= SP_GOSSIP_TYPE_LAST; t++)
 		assert_true(seen[t]);
 	corpus_free(&c);
 }
@@ -619,6 +664,71 @@ static void test_malformed(void **state)
 	assert_int_equal(decode_hex("84010d" "27" "60"), 0);
 	/* COSIGN line that is two lines */
 	assert_int_equal(decode_hex("85010a616105" "64610a620a"), SP_ERR_NOTE_FORMAT);
+}
+
+/* encode_evidence: the encoder's verdict on one EVIDENCE message. */
+static int encode_evidence(uint64_t kind, uint64_t at, const void *a, size_t alen, const void *b,
+			   size_t blen)
+{
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_EVIDENCE,
+				  .u.evidence = {ORIGIN, strlen(ORIGIN), kind, at, a, alen, b, blen}};
+	struct sp_buf out;
+
+	sp_buf_init(&out);
+	int rc = sp_gossip_encode(&m, &out);
+	sp_buf_free(&out);
+	return rc;
+}
+
+/* EVIDENCE: the syntax rules the codec owns (docs/replication.md 2.10). */
+static void test_evidence(void **state)
+{
+	size_t la, lb, l5, lc, lc2, lo;
+	uint8_t *a = signed_entry(4, 'a', &la), *b = signed_entry(4, 'b', &lb);
+	uint8_t *e5 = signed_entry(5, 'b', &l5);
+	char *cp = signed_checkpoint(ORIGIN, 10, &lc);
+	char *cp2 = signed_checkpoint_root(ORIGIN, 12, 0x3c, &lc2);
+	char *other = signed_checkpoint_root(ORIGIN2, 10, 0x3c, &lo);
+
+	assert_int_equal(encode_evidence(SP_GOSSIP_EV_ENTRY, 4, a, la, b, lb), 0);
+	/* the same statement twice */
+	assert_int_equal(encode_evidence(SP_GOSSIP_EV_ENTRY, 4, a, la, a, la), SP_ERR_ARG);
+	/* an entry of another index than `at` */
+	assert_int_equal(encode_evidence(SP_GOSSIP_EV_ENTRY, 4, a, la, e5, l5), SP_ERR_RANGE);
+	assert_int_equal(encode_evidence(SP_GOSSIP_EV_ENTRY, 5, a, la, e5, l5), SP_ERR_RANGE);
+	/* not an entry */
+	assert_int_equal(encode_evidence(SP_GOSSIP_EV_ENTRY, 4, a, la, "\x01", 1), SP_ERR_CBOR_TYPE);
+	assert_int_equal(encode_evidence(SP_GOSSIP_EV_ENTRY, 4, a, la, b, 0),
+			 SP_ERR_ENTRY_FIELD_SIZE);
+	/* unknown kind */
+	assert_int_equal(encode_evidence(3, 4, a, la, b, lb), SP_ERR_RANGE);
+	/* checkpoints: different sizes are fine, `at` is a's size */
+	assert_int_equal(encode_evidence(SP_GOSSIP_EV_CHECKPOINT, 10, cp, lc, cp2, lc2), 0);
+	assert_int_equal(encode_evidence(SP_GOSSIP_EV_CHECKPOINT, 12, cp, lc, cp2, lc2),
+			 SP_ERR_RANGE);
+	/* of another log; an entry where a checkpoint must be */
+	assert_int_equal(encode_evidence(SP_GOSSIP_EV_CHECKPOINT, 10, cp, lc, other, lo),
+			 SP_ERR_CHECKPOINT);
+	assert_int_not_equal(encode_evidence(SP_GOSSIP_EV_CHECKPOINT, 10, cp, lc, a, la), 0);
+	/* a checkpoint where an entry must be */
+	assert_int_not_equal(encode_evidence(SP_GOSSIP_EV_ENTRY, 10, cp, lc, cp2, lc2), 0);
+	/* the decoder refuses the same: a's bytes twice, re-encoded by hand */
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_EVIDENCE,
+				  .u.evidence = {ORIGIN, strlen(ORIGIN), 1, 4, a, la, b, lb}};
+	size_t len;
+	uint8_t *p = encode_msg(&m, &len);
+	uint8_t *bpos = p + len - lb;
+	assert_memory_equal(bpos, b, lb);
+	memcpy(bpos, a, la < lb ? la : lb); /* same length entries: b becomes a */
+	assert_int_equal(la, lb);
+	assert_int_equal(decode_exact(p, len, &m), SP_ERR_ARG);
+	free(p);
+	free(a);
+	free(b);
+	free(e5);
+	free(cp);
+	free(cp2);
+	free(other);
 }
 
 static void test_oversized(void **state)
@@ -986,6 +1096,7 @@ int main(void)
 	    cmocka_unit_test(test_bit_flips),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_oversized),
+	    cmocka_unit_test(test_evidence),
 	    cmocka_unit_test(test_entries_checkpoint),
 	    cmocka_unit_test(test_auth_exchange),
 	    cmocka_unit_test(test_auth_replay_relay),
