@@ -1003,6 +1003,14 @@ int sp_store_add_fork(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t
 		      enum sp_fork_kind kind, uint64_t at, const uint8_t *held, size_t held_len,
 		      const uint8_t *other, size_t other_len)
 {
+	return sp_store_add_fork_from(s, l, wb, kind, at, held, held_len, other, other_len, NULL);
+}
+
+int sp_store_add_fork_from(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
+			   enum sp_fork_kind kind, uint64_t at, const uint8_t *held,
+			   size_t held_len, const uint8_t *other, size_t other_len,
+			   const char *from)
+{
 	uint8_t h[32];
 	crypto_hash_sha256(h, other, other_len);
 	struct sp_key k = {.n = 0};
@@ -1013,9 +1021,11 @@ int sp_store_add_fork(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t
 		sp_key_u8(&k, h[i]);
 	struct sp_buf b;
 	sp_buf_init(&b);
-	sp_cbor_put_array(&b, 2);
+	sp_cbor_put_array(&b, 4);
 	sp_cbor_put_bytes(&b, held, held_len);
 	sp_cbor_put_bytes(&b, other, other_len);
+	sp_cbor_put_uint(&b, sp_now_ms());
+	sp_cbor_put_text(&b, from ? from : "", from ? strlen(from) : 0);
 	if (b.err) {
 		sp_buf_free(&b);
 		return b.err;
@@ -1044,6 +1054,8 @@ static int checkpoint_conflict(struct sp_store *s, struct sp_log *l, uint64_t si
 	if (rc == 0)
 		rc = write_batch(s, wb, 1);
 	rocksdb_writebatch_destroy(wb);
+	if (rc == 0)
+		atomic_fetch_add(&s->fork_gen, 1);
 	return rc ? rc : SP_ERR_INCONSISTENT;
 }
 
@@ -1141,8 +1153,15 @@ static int decode_fork(const uint8_t *kb, size_t kn, const uint8_t *vb, size_t v
 	if (kn != 21)
 		return SP_ERR_CORRUPT;
 	sp_cbor_reader_init(&r, vb, vn);
-	if (sp_cbor_read_array(&r, &n) || n != 2 || sp_cbor_read_bytes(&r, &f->held, &f->held_len) ||
+	if (sp_cbor_read_array(&r, &n) || (n != 2 && n != 4) ||
+	    sp_cbor_read_bytes(&r, &f->held, &f->held_len) ||
 	    sp_cbor_read_bytes(&r, &f->other, &f->other_len))
+		return SP_ERR_CORRUPT;
+	f->found_ms = 0;
+	f->from = "";
+	f->from_len = 0;
+	if (n == 4 && (sp_cbor_read_uint(&r, &f->found_ms) ||
+		       sp_cbor_read_text(&r, &f->from, &f->from_len)))
 		return SP_ERR_CORRUPT;
 	f->kind = (enum sp_fork_kind)kb[4];
 	f->at = sp_be64(kb + 5);

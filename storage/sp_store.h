@@ -241,12 +241,27 @@ struct sp_fork {
 	size_t held_len;
 	const uint8_t *other;
 	size_t other_len;
+	uint64_t found_ms;  /* when this node stored it (0: not recorded) */
+	const char *from;   /* peer institution it came from ("": found here) */
+	size_t from_len;
 };
 
 typedef int (*sp_fork_fn)(void *arg, const struct sp_fork *f);
 
 /* sp_store_forks calls fn for every fork evidence record of log `id`. */
 int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg);
+
+/* sp_store_fork_add keeps evidence a peer sent (`from`: its institution),
+ * already verified by the caller, synced, and freezes the log.
+ * SP_ERR_EXISTS (nothing written) if the log holds the same pair of
+ * statements, in either order, under the same kind. */
+int sp_store_fork_add(struct sp_store *s, uint32_t id, enum sp_fork_kind kind, uint64_t at,
+		      const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+		      const char *from);
+
+/* sp_store_fork_gen counts the evidence records written since open (any
+ * path): a change means there is new evidence to tell peers about. */
+uint64_t sp_store_fork_gen(struct sp_store *s);
 
 /* ---- witness state (sp_store_witness.c) ----------------------------------- */
 

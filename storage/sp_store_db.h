@@ -9,7 +9,8 @@
  *   tiles        id(4) level(1) tile index(8)   -> full tile: 511 expanded hashes;
  *                                                  partial (level >= 1): its w leaves
  *   checkpoints  id(4) size(8)                  -> signed note (+ cosignature lines)
- *   forks        id(4) kind(1) at(8) hash(8)    -> CBOR [held bytes, other bytes]
+ *   forks        id(4) kind(1) at(8) hash(8)    -> CBOR [held bytes, other bytes, found ms, from]
+ *                                                  (older records: the first two only)
  *   attachments  sha256(32)                     -> flags(1) type length(1) media type,
  *                                                  then the bytes (sp_store_attach.c)
  *

@@ -190,6 +190,8 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 		if (wrc == 0)
 			rocksdb_write(s->db, s->wsync, ev, &err);
 		wrc = wrc ? wrc : sp_db_err(err);
+		if (wrc == 0)
+			atomic_fetch_add(&s->fork_gen, 1);
 		rocksdb_writebatch_destroy(ev);
 		rocksdb_writebatch_destroy(wb);
 		return wrc ? wrc : rc;

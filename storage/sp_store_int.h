@@ -109,6 +109,7 @@ struct sp_store {
 	struct sp_batch *c_head, *c_tail; /* signed, not yet durable */
 	pthread_cond_t c_cv;
 	_Atomic uint64_t n_appends, n_syncs; /* own entries made durable; fsyncs */
+	_Atomic uint64_t fork_gen;           /* fork evidence records written */
 	int stopping;
 	int threads_started;
 	pthread_t signer, committer;
@@ -122,6 +123,12 @@ void sp_snap_put(struct sp_snap *sn);
 void sp_snap_publish(struct sp_log *l, struct sp_snap *sn);
 int sp_store_tile_emit(void *ctx, unsigned t, uint64_t k, const sp_hash *slots, unsigned width);
 int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writebatch_t *wb);
+/* sp_store_add_fork_from is sp_store_add_fork with the peer the evidence
+ * came from (NULL: found here); the record keeps the time it was found. */
+int sp_store_add_fork_from(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
+			   enum sp_fork_kind kind, uint64_t at, const uint8_t *held,
+			   size_t held_len, const uint8_t *other, size_t other_len,
+			   const char *from);
 int sp_store_add_fork(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
 		      enum sp_fork_kind kind, uint64_t at, const uint8_t *held, size_t held_len,
 		      const uint8_t *other, size_t other_len);

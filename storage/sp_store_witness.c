@@ -113,20 +113,70 @@ int sp_store_witness_set(struct sp_store *s, const char *origin, uint64_t old_si
 	return rc;
 }
 
-int sp_store_fork_checkpoints(struct sp_store *s, uint32_t id, uint64_t at, const char *held,
-			      size_t held_len, const char *other, size_t other_len)
+/* same_pair: record f holds statements a and b, in either order. */
+static int same_pair(const struct sp_fork *f, const uint8_t *a, size_t al, const uint8_t *b,
+		     size_t bl)
 {
-	struct sp_log *l = sp_store_log_get(s, id);
-	if (l == NULL)
-		return SP_ERR_NOT_FOUND;
+	return (f->held_len == al && f->other_len == bl && memcmp(f->held, a, al) == 0 &&
+		memcmp(f->other, b, bl) == 0) ||
+	       (f->held_len == bl && f->other_len == al && memcmp(f->held, b, bl) == 0 &&
+		memcmp(f->other, a, al) == 0);
+}
+
+struct fork_find {
+	enum sp_fork_kind kind;
+	const uint8_t *a, *b;
+	size_t al, bl;
+};
+
+static int fork_match(void *arg, const struct sp_fork *f)
+{
+	const struct fork_find *q = arg;
+	return f->kind == q->kind && same_pair(f, q->a, q->al, q->b, q->bl) ? SP_ERR_EXISTS : 0;
+}
+
+/* fork_write stores one evidence record, synced (the log is frozen). */
+static int fork_write(struct sp_store *s, struct sp_log *l, enum sp_fork_kind kind, uint64_t at,
+		      const uint8_t *a, size_t al, const uint8_t *b, size_t bl, const char *from)
+{
 	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-	int rc = sp_store_add_fork(s, l, wb, SP_FORK_CHECKPOINT, at, (const uint8_t *)held,
-				   held_len, (const uint8_t *)other, other_len);
+	int rc = sp_store_add_fork_from(s, l, wb, kind, at, a, al, b, bl, from);
 	if (rc == 0) {
 		char *err = NULL;
 		rocksdb_write(s->db, s->wsync, wb, &err);
 		rc = sp_db_err(err);
 	}
 	rocksdb_writebatch_destroy(wb);
+	if (rc == 0)
+		atomic_fetch_add(&s->fork_gen, 1);
 	return rc;
+}
+
+int sp_store_fork_checkpoints(struct sp_store *s, uint32_t id, uint64_t at, const char *held,
+			      size_t held_len, const char *other, size_t other_len)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	return fork_write(s, l, SP_FORK_CHECKPOINT, at, (const uint8_t *)held, held_len,
+			  (const uint8_t *)other, other_len, NULL);
+}
+
+int sp_store_fork_add(struct sp_store *s, uint32_t id, enum sp_fork_kind kind, uint64_t at,
+		      const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+		      const char *from)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	if (s->read_only || (kind != SP_FORK_ENTRY && kind != SP_FORK_CHECKPOINT))
+		return SP_ERR_ARG;
+	struct fork_find q = {kind, a, b, a_len, b_len};
+	int rc = sp_store_forks(s, id, fork_match, &q);
+	return rc ? rc : fork_write(s, l, kind, at, a, a_len, b, b_len, from);
+}
+
+uint64_t sp_store_fork_gen(struct sp_store *s)
+{
+	return atomic_load(&s->fork_gen);
 }

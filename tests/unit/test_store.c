@@ -343,6 +343,21 @@ static int count_forks(void *arg, const struct sp_fork *f)
 	return 0;
 }
 
+struct fork_seen {
+	int n, from_peer;
+};
+
+/* note_fork counts records and those a peer ("73") sent, with a time. */
+static int note_fork(void *arg, const struct sp_fork *f)
+{
+	struct fork_seen *q = arg;
+	q->n++;
+	assert_true(f->found_ms > 0);
+	if (f->from_len == 2 && memcmp(f->from, "73", 2) == 0)
+		q->from_peer++;
+	return 0;
+}
+
 static void test_replica_ingest(void **state)
 {
 	struct fixture *f = *state;
@@ -494,6 +509,20 @@ static void test_inconsistent_checkpoint(void **state)
 	int forks = 0;
 	assert_int_equal(sp_store_forks(r, rid, count_forks, &forks), 0);
 	assert_int_equal(forks, 1);
+	assert_int_equal(sp_store_fork_gen(r), 1);
+	/* Evidence from a peer (checked by the caller): kept once, in either
+	 * order, with where it came from and when. */
+	assert_int_equal(sp_store_fork_add(r, rid, SP_FORK_ENTRY, 3, e.p[3], e.len[3], e.p[4],
+					   e.len[4], "73"),
+			 0);
+	assert_int_equal(sp_store_fork_add(r, rid, SP_FORK_ENTRY, 3, e.p[4], e.len[4], e.p[3],
+					   e.len[3], "73.11"),
+			 SP_ERR_EXISTS);
+	assert_int_equal(sp_store_fork_gen(r), 2);
+	struct fork_seen seen = {0};
+	assert_int_equal(sp_store_forks(r, rid, note_fork, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.from_peer, 1);
 	sp_buf_free(&note);
 	/* A checkpoint signed by someone else is rejected outright. */
 	uint8_t pk2[32], sk2[64];
