@@ -28,6 +28,14 @@ extern const struct sp_http_route sp_api_attach_routes[];
  * sealed report), GET /v1/directory/institutions/{id}: sp_api_sealed.c. */
 extern const struct sp_http_route sp_api_sealed_routes[];
 
+/* GET /v1/forks: fork evidence held (sp_api_forks.c). */
+extern const struct sp_http_route sp_api_forks_routes[];
+
+/* sp_api_fork_at: the fork point of log id (the smallest index or
+ * checkpoint size among its evidence); SP_ERR_NOT_FOUND if it has none. */
+struct sp_store;
+int sp_api_fork_at(struct sp_store *s, uint32_t id, uint64_t *at);
+
 /* POST /witness/add-checkpoint (c2sp.org/tlog-witness), GET /v1/witness. */
 extern const struct sp_http_route sp_api_witness_routes[];
 

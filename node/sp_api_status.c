@@ -35,6 +35,9 @@ static json_t *log_json(struct sp_node *n, uint32_t id)
 			      "checkpoint_size", (json_int_t)cp_size);
 	if (j && !have)
 		json_object_set_new(j, "checkpoint", json_null());
+	uint64_t at;
+	if (j && info.frozen && sp_api_fork_at(sp_node_store(n), id, &at) == 0)
+		json_object_set_new(j, "fork_at", json_integer((json_int_t)at));
 	sp_buf_free(&cp);
 	return j;
 }
@@ -65,16 +68,29 @@ static int get_status(struct sp_http_req *req, struct sp_http_resp *res)
 		sp_store_checkpoint(sp_node_store(n), id, &cp, &cp_size);
 		sp_buf_free(&cp);
 	}
+	json_t *frozen = json_array();
+	uint32_t count = sp_store_log_count(sp_node_store(n));
+	for (uint32_t i = 0; frozen && i < count; i++) {
+		struct sp_log_info li;
+		uint64_t at = 0;
+		if (sp_store_log_info(sp_node_store(n), i, &li) == 0 && li.frozen) {
+			json_t *f = json_pack("{s:s,s:b,s:I}", "origin", li.origin, "frozen", 1,
+					      "size", (json_int_t)li.size);
+			if (f && sp_api_fork_at(sp_node_store(n), i, &at) == 0)
+				json_object_set_new(f, "at", json_integer((json_int_t)at));
+			json_array_append_new(frozen, f);
+		}
+	}
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(
 		res, 200,
-		json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:I,s:I},s:I,s:o*}", "id", c->id, "federation",
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:I,s:I},s:I,s:o*,s:o}", "id", c->id, "federation",
 			  c->federation, "origin", sp_node_origin(n), "vkey", sp_node_vkey(n),
 			  "version", SIMPUL_VERSION, "uptime_s",
 			  (double)sp_node_uptime_ms(n) / 1000.0, "own_log", "size",
 			  (json_int_t)info.size, "checkpoint_size", (json_int_t)cp_size, "logs",
-			  (json_int_t)sp_store_log_count(sp_node_store(n)), "peer_penalties",
-			  sp_peer_penalties(sp_node_peer(n))));
+			  (json_int_t)count, "peer_penalties", sp_peer_penalties(sp_node_peer(n)),
+			  "frozen_logs", frozen));
 }
 
 static int get_metrics(struct sp_http_req *req, struct sp_http_resp *res)

@@ -37,6 +37,7 @@ static const struct sp_http_route *const api_tables[] = {
 	sp_api_attach_routes,
 	sp_api_sealed_routes,
 	sp_api_witness_routes,
+	sp_api_forks_routes,
 	NULL,
 };
 

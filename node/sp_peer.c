@@ -801,7 +801,11 @@ static void dispatch(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t **
 		sp_peer_attach_on_want(c, &m->u.attach_want);
 	else if (m->type == SP_GOSSIP_ATTACH)
 		sp_peer_attach_on_chunk(c, &m->u.attach);
-	/* GRAFT, PRUNE, COSIGN: not acted on yet */
+	else if (m->type == SP_GOSSIP_COSIGN)
+		sp_peer_fork_on_cosign(c, &m->u.cosign);
+	else if (m->type == SP_GOSSIP_EVIDENCE)
+		sp_peer_fork_on_evidence(c, &m->u.evidence);
+	/* GRAFT, PRUNE: not acted on yet */
 }
 
 /* on_frame handles one received frame; an ENTRIES batch may take the
@@ -916,6 +920,8 @@ static void round_run(struct sp_peer *p)
 			push(c);
 		if (!c->dead)
 			send_notes(c);
+		if (!c->dead)
+			sp_peer_fork_round(c);
 	}
 	sp_peer_attach_round(p, now);
 }

@@ -117,6 +117,9 @@ struct sp_peer_conn {
 	uint8_t *offer;
 	size_t offer_n, offer_peer_n;
 	uint64_t offer_gen;
+	struct sp_peer_nset cos_sent; /* sp_peer_fork.c: COSIGN sizes sent, per log */
+	int ev_sent;            /* sp_peer_fork.c: evidence sent at fork gen ev_gen */
+	uint64_t ev_gen;
 	struct sp_peer_conn *next;
 };
 
@@ -353,6 +356,21 @@ void sp_peer_refuse(struct sp_peer_conn *c, int rc, const char *why);
  * interest set (DESIGN §4), borrowing p->ours' strings, in a new array
  * (*n of them; caller frees; NULL on allocation failure). */
 struct sp_gossip_note *sp_peer_offer_view(struct sp_peer_conn *c, size_t *n);
+
+/* ---- sp_peer_fork.c: fork evidence and cosignatures between peers -------------------- */
+
+/* sp_peer_fork_round (loop, each round, for a session that is up): sends
+ * the evidence we hold of the logs the peer replicates once its full
+ * notes are in and again whenever new evidence was stored, and, as
+ * witness, COSIGN for each of those logs whose latest checkpoint we
+ * cosigned and have not sent it yet. */
+void sp_peer_fork_round(struct sp_peer_conn *c);
+
+/* sp_peer_fork_on_evidence / _on_cosign take EVIDENCE and COSIGN: checked
+ * on their own (the log's key, our tree, the witness's session key); good
+ * ones are stored, bad ones refuse the peer and store nothing. */
+void sp_peer_fork_on_evidence(struct sp_peer_conn *c, const struct sp_gossip_evidence *v);
+void sp_peer_fork_on_cosign(struct sp_peer_conn *c, const struct sp_gossip_cosign *m);
 
 /* ---- sp_peer_nset.c: note sets ------------------------------------------------------ */
 

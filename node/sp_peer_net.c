@@ -309,6 +309,7 @@ static void conn_free(struct sp_peer_conn *c)
 	sp_peer_nset_free(&c->peer_notes);
 	sp_peer_nset_free(&c->sent_notes);
 	free(c->offer);
+	sp_peer_nset_free(&c->cos_sent);
 	sodium_memzero(c->kx_sk, sizeof(c->kx_sk));
 	pthread_mutex_destroy(&c->mu);
 	free(c);

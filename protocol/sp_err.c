@@ -73,6 +73,7 @@ static const struct sp_err_desc sp_err_table[] = {
 	{SP_ERR_AUTH, "SP_ERR_AUTH", "peer authentication failed"},
 	{SP_ERR_UNKNOWN_PEER, "SP_ERR_UNKNOWN_PEER", "peer key not in the directory"},
 	{SP_ERR_HASH_MISMATCH, "SP_ERR_HASH_MISMATCH", "content does not match its hash"},
+	{SP_ERR_NOT_EVIDENCE, "SP_ERR_NOT_EVIDENCE", "fork evidence that proves no fork"},
 };
 
 static const struct sp_err_desc *sp_err_find(int err)

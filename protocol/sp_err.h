@@ -90,6 +90,7 @@ enum sp_err {
 	SP_ERR_AUTH = -181,             /* peer authentication failed */
 	SP_ERR_UNKNOWN_PEER = -182,     /* peer key not in the directory */
 	SP_ERR_HASH_MISMATCH = -183,    /* content does not match its hash */
+	SP_ERR_NOT_EVIDENCE = -188,     /* fork evidence that proves no fork */
 };
 
 /* sp_strerror returns a static, human-readable string for an sp_err code.

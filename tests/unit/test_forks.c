@@ -1,0 +1,374 @@
+/*
+ * test_forks.c - fork evidence and cosignatures between real simpuld
+ * processes on 127.0.0.1 (node/sp_peer_fork.c, docs/replication.md 2.7 and
+ * 2.10, docs/api.md "Forks").
+ *
+ * A subset-73 federation: A = Kabupaten Soppeng (73.12), B = its province
+ * (73), C = the national coordinator (KEMENPANRB). Checked:
+ *   - COSIGN: B and C replicate A's log, cosign its checkpoint as
+ *     witnesses and send A their lines; A's own served checkpoint
+ *     (tlog-tiles) then carries both, each verifying with that node's
+ *     witness key (GET /v1/witness);
+ *   - EVIDENCE: A's key signs a second branch (another store of 73.12
+ *     with other entries, run as A'); B, which dials A', finds the
+ *     contradiction, freezes the log and lists it in GET /v1/forks; C,
+ *     which talks to B only, receives the evidence, checks it on its own,
+ *     stores it (from = "73") and freezes the log at the fork: GET
+ *     /v1/status lists it as frozen at 50.
+ * Every node's ports are chosen by the kernel (port 0).
+ */
+#include "sp_testutil.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+#include "sp_node_harness.h"
+#include "sp_note.h"
+
+#define START_MS 15000
+#define WAIT_MS 60000
+#define FED "simpul.local"
+#define ORIGIN FED "/73.12"
+#define BIG (2 * PATH_MAX)
+#define SIZE 50
+
+struct node {
+	const char *id;
+	char dir[PATH_MAX];
+	char ini[PATH_MAX + 16];
+	char log[PATH_MAX + 16];
+	char data[PATH_MAX + 8];
+	char addr[64];
+	char peer_url[96];
+	pid_t pid;
+};
+
+static struct {
+	char dir[PATH_MAX - 64];
+	char fed[PATH_MAX - 32];
+	char root_vkey[300];
+	struct node a, a2, b, c;
+} g;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- federation and nodes ------------------------------------------------------------------ */
+
+static void make_federation(void)
+{
+	char bin[BIG], out[BIG], path[BIG];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(out, sizeof(out), "%s/fedgen.out", g.dir);
+	const char *argv[] = {bin,   "federation", "init", "--wilayah", SP_WILAYAH, "--out",
+			      g.fed, "--subset",   "73",   NULL};
+	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+	snprintf(path, sizeof(path), "%s/federation.ini", g.fed);
+	char *ini = sp_h_slurp(path, NULL);
+	assert_non_null(ini);
+	char *v = strstr(ini, "\nroot_vkey = ");
+	assert_non_null(v);
+	sscanf(v + 13, "%299s", g.root_vkey);
+	free(ini);
+}
+
+/* node_init: n runs institution id from folder g.dir/dir. */
+static void node_init(struct node *n, const char *id, const char *dir)
+{
+	n->id = id;
+	snprintf(n->dir, sizeof(n->dir), "%s/%s", g.dir, dir);
+	snprintf(n->ini, sizeof(n->ini), "%s/simpuld.ini", n->dir);
+	snprintf(n->log, sizeof(n->log), "%s/simpuld.log", n->dir);
+	snprintf(n->data, sizeof(n->data), "%s/data", n->dir);
+	assert_int_equal(mkdir(n->dir, 0700), 0);
+	assert_int_equal(mkdir(n->data, 0700), 0);
+}
+
+/* write_config: listen for peers (or not) and dial the space-separated
+ * URLs in peers; the directory vouches for everyone. */
+static void write_config(const struct node *n, int listen, const char *peers)
+{
+	FILE *f = fopen(n->ini, "w");
+	assert_non_null(f);
+	fprintf(f, "[node]\nid = %s\nfederation = " FED "\ndata = %s\nlog_level = debug\n", n->id,
+		n->data);
+	fprintf(f, "key = %s/keys/%s.key\nseal_key = %s/keys/%s.seal\n", g.fed, n->id, g.fed, n->id);
+	fprintf(f, "[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\n[peer]\n");
+	fprintf(f, "listen = %s\npeers = %s\n", listen ? "tcp://127.0.0.1:0" : "", peers);
+	fprintf(f, "[federation]\nroot_key = %s\ndirectory = %s\n", g.root_vkey, g.fed);
+	fprintf(f, "[checkpoint]\ninterval_ms = 100\n");
+	fclose(f);
+}
+
+static void read_word(const char *path, char *out, size_t cap)
+{
+	char *s = sp_h_slurp(path, NULL);
+	assert_non_null(s);
+	char fmt[16];
+	snprintf(fmt, sizeof(fmt), "%%%zus", cap - 1);
+	sscanf(s, fmt, out);
+	free(s);
+}
+
+static void node_start(struct node *n, int listen)
+{
+	char bin[BIG], addr_file[BIG], peer_file[BIG];
+	sp_h_bin(bin, sizeof(bin), "simpuld");
+	snprintf(addr_file, sizeof(addr_file), "%s/simpuld.addr", n->data);
+	snprintf(peer_file, sizeof(peer_file), "%s/simpuld.peer", n->data);
+	unlink(addr_file);
+	unlink(peer_file);
+	const char *argv[] = {bin, "--config", n->ini, NULL};
+	n->pid = sp_h_spawn(argv, n->log);
+	if (sp_h_wait_file(addr_file, START_MS) != 0 ||
+	    (listen && sp_h_wait_file(peer_file, START_MS) != 0)) {
+		char *log = sp_h_slurp(n->log, NULL);
+		fail_msg("simpuld %s did not start; its log:\n%s", n->id, log ? log : "(none)");
+	}
+	read_word(addr_file, n->addr, sizeof(n->addr));
+	if (listen)
+		read_word(peer_file, n->peer_url, sizeof(n->peer_url));
+}
+
+static void node_stop(struct node *n)
+{
+	if (n->pid <= 0)
+		return;
+	kill(n->pid, SIGTERM);
+	int code = sp_h_wait(n->pid, 15000);
+	if (code < 0) {
+		kill(n->pid, SIGKILL);
+		waitpid(n->pid, NULL, 0);
+	}
+	n->pid = 0;
+	assert_int_equal(code, 0);
+}
+
+/* fill appends `count` entries with `text` to 73.12's log in n's store. */
+static void fill(const struct node *n, int count, const char *text)
+{
+	char bin[BIG], store[BIG], key[BIG], out[BIG], cnt[16];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(store, sizeof(store), "%s/store", n->data);
+	snprintf(key, sizeof(key), "%s/keys/73.12.key", g.fed);
+	snprintf(out, sizeof(out), "%s/fill.out", n->dir);
+	snprintf(cnt, sizeof(cnt), "%d", count);
+	const char *argv[] = {bin,     "log", "append", "--data", store, "--key", key, "--origin",
+			      ORIGIN, "--count", cnt, "--text", text, NULL};
+	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+}
+
+/* seed_coordinator gives C the coordinator's store (its own log is the
+ * directory), as `simpul federation up` does. */
+static void seed_coordinator(const struct node *n)
+{
+	char from[BIG], out[BIG];
+	snprintf(from, sizeof(from), "%s/store", g.fed);
+	snprintf(out, sizeof(out), "%s/cp.out", n->dir);
+	const char *argv[] = {"/bin/cp", "-R", from, n->data, NULL};
+	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+}
+
+/* get_json: node n's JSON answer at path, or NULL. */
+static json_t *get_json(const struct node *n, const char *path)
+{
+	struct sp_h_resp r;
+	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
+		return NULL;
+	json_t *j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
+	sp_h_resp_free(&r);
+	return j;
+}
+
+static char *get_text(const struct node *n, const char *path, size_t *len)
+{
+	struct sp_h_resp r;
+	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
+		return NULL;
+	char *body = NULL;
+	if (r.status == 200) {
+		body = r.body;
+		r.body = NULL;
+		*len = r.len;
+	}
+	sp_h_resp_free(&r);
+	return body;
+}
+
+/* witness_key: node n's witness verifier key (GET /v1/witness). */
+static void witness_key(const struct node *n, struct sp_note_key *k)
+{
+	json_t *o = get_json(n, "/v1/witness");
+	assert_non_null(o);
+	assert_int_equal(sp_note_vkey_parse(json_string_value(json_object_get(o, "vkey")), k), 0);
+	json_decref(o);
+}
+
+/* ---- fixture ------------------------------------------------------------------------------- */
+
+static int setup(void **state)
+{
+	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("forks"));
+	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
+	make_federation();
+	node_init(&g.a, "73.12", "a");
+	node_init(&g.a2, "73.12", "a2");
+	node_init(&g.b, "73", "b");
+	node_init(&g.c, "KEMENPANRB", "c");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct node *all[] = {&g.a, &g.a2, &g.b, &g.c};
+	for (int i = 0; i < 4; i++)
+		if (all[i]->pid > 0) {
+			kill(all[i]->pid, SIGKILL);
+			waitpid(all[i]->pid, NULL, 0);
+		}
+	return 0;
+}
+
+/* ---- tests --------------------------------------------------------------------------------- */
+
+/* cosigned_by: A's served checkpoint of its own log, of SIZE entries,
+ * carries valid cosignatures by both keys. */
+static int cosigned_by(const struct sp_note_key *kb, const struct sp_note_key *kc)
+{
+	size_t len = 0;
+	char *cp = get_text(&g.a, "/logs/73.12/checkpoint", &len);
+	const char *nl = cp ? strchr(cp, '\n') : NULL;
+	int ok = nl && strtoull(nl + 1, NULL, 10) == SIZE && sp_cosig_verify(cp, len, kb, NULL) == 0 &&
+		 sp_cosig_verify(cp, len, kc, NULL) == 0;
+	free(cp);
+	return ok;
+}
+
+/* The province and the national node cosign the kabupaten's checkpoint
+ * and send it their lines (COSIGN): the kabupaten serves them. */
+static void test_cosignatures_collected(void **state)
+{
+	fill(&g.a, SIZE, "laporan cabang pertama");
+	seed_coordinator(&g.c);
+	write_config(&g.a, 1, "");
+	node_start(&g.a, 1);
+	write_config(&g.b, 1, g.a.peer_url);
+	node_start(&g.b, 1);
+	char peers[256];
+	snprintf(peers, sizeof(peers), "%s %s", g.a.peer_url, g.b.peer_url);
+	write_config(&g.c, 0, peers);
+	node_start(&g.c, 0);
+	struct sp_note_key kb, kc;
+	witness_key(&g.b, &kb);
+	witness_key(&g.c, &kc);
+	uint64_t t0 = now_ms();
+	while (!cosigned_by(&kb, &kc) && now_ms() - t0 < WAIT_MS)
+		usleep(100000);
+	if (!cosigned_by(&kb, &kc)) {
+		size_t len = 0;
+		char *cp = get_text(&g.a, "/logs/73.12/checkpoint", &len);
+		fail_msg("A's checkpoint lacks B's or C's cosignature:\n%s\n(logs: %s, %s, %s)",
+			 cp ? cp : "(none)", g.a.log, g.b.log, g.c.log);
+	}
+	assert_int_equal(sp_h_wait_text(g.a.log, "cosignature stored", 1000), 0);
+}
+
+/* frozen_at: node n's /v1/status lists A's log as frozen at `at`; with
+ * from != NULL its /v1/forks holds a checkpoint fork of A's log from that
+ * peer whose two checkpoints have SIZE entries and different roots. */
+static int frozen_at(const struct node *n, uint64_t at, const char *from)
+{
+	json_t *st = get_json(n, "/v1/status"), *v;
+	size_t i;
+	int ok = 0;
+	json_array_foreach(json_object_get(st, "frozen_logs"), i, v) {
+		const char *o = json_string_value(json_object_get(v, "origin"));
+		ok |= o && strcmp(o, ORIGIN) == 0 && json_is_true(json_object_get(v, "frozen")) &&
+		      json_integer_value(json_object_get(v, "at")) == (json_int_t)at;
+	}
+	json_decref(st);
+	if (!ok || from == NULL)
+		return ok;
+	json_t *fk = get_json(n, "/v1/forks");
+	ok = 0;
+	json_array_foreach(json_object_get(fk, "forks"), i, v) {
+		const char *o = json_string_value(json_object_get(v, "origin"));
+		const char *f = json_string_value(json_object_get(v, "from"));
+		const char *kind = json_string_value(json_object_get(v, "kind"));
+		json_t *sizes = json_object_get(v, "sizes");
+		if (!o || strcmp(o, ORIGIN) || !f || strcmp(f, from) || !kind ||
+		    strcmp(kind, "checkpoint") ||
+		    json_integer_value(json_array_get(sizes, 0)) != SIZE ||
+		    json_integer_value(json_array_get(sizes, 1)) != SIZE ||
+		    json_integer_value(json_object_get(v, "detected_ms")) <= 0)
+			continue;
+		/* both items: signed notes with different roots */
+		struct sp_checkpoint cp[2];
+		int good = 1;
+		for (int k = 0; k < 2; k++) {
+			const char *b64 = json_string_value(json_object_get(v, k ? "b" : "a"));
+			char note[8192];
+			size_t len = 0;
+			struct sp_note nt;
+			good &= b64 && sodium_base642bin((unsigned char *)note, sizeof(note), b64,
+							 strlen(b64), NULL, &len, NULL,
+							 sodium_base64_VARIANT_ORIGINAL) == 0 &&
+				sp_note_parse(note, len, &nt) == 0 &&
+				sp_checkpoint_parse(nt.text, nt.text_len, &cp[k]) == 0;
+		}
+		ok |= good && memcmp(cp[0].root, cp[1].root, 32) != 0;
+	}
+	json_decref(fk);
+	return ok;
+}
+
+/* A's key signs another branch of the same size (A'); B finds it, keeps
+ * the evidence and freezes the log; C gets the evidence from B only,
+ * checks it, keeps it and freezes the log too. */
+static void test_fork_evidence_replicated(void **state)
+{
+	node_stop(&g.a);
+	node_stop(&g.b);
+	node_stop(&g.c);
+	fill(&g.a2, SIZE, "laporan cabang kedua");
+	write_config(&g.a2, 1, "");
+	node_start(&g.a2, 1);
+	write_config(&g.b, 1, g.a2.peer_url);
+	node_start(&g.b, 1);
+	write_config(&g.c, 0, g.b.peer_url);
+	node_start(&g.c, 0);
+	uint64_t t0 = now_ms();
+	while (!(frozen_at(&g.b, SIZE, NULL) && frozen_at(&g.c, SIZE, "73")) &&
+	       now_ms() - t0 < WAIT_MS)
+		usleep(100000);
+	if (!frozen_at(&g.b, SIZE, NULL) || !frozen_at(&g.c, SIZE, "73"))
+		fail_msg("the fork did not reach B and C (logs: %s, %s)", g.b.log, g.c.log);
+	assert_int_equal(sp_h_wait_text(g.c.log, "fork evidence received and verified", 1000), 0);
+	/* C sends it back to B, which holds it already: no second record */
+	json_t *fk = get_json(&g.b, "/v1/forks");
+	assert_int_equal(json_array_size(json_object_get(fk, "forks")), 1);
+	json_decref(fk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cosignatures_collected),
+		cmocka_unit_test(test_fork_evidence_replicated),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
