@@ -448,7 +448,7 @@ static void test_replica_cosigned(void **state)
 	}
 	assert_int_equal(rc, 0);
 	assert_true(ts > 0);
-	assert_int_equal(count_text(g.b.log, "fork"), 0);
+	assert_int_equal(count_text(g.b.log, "log frozen"), 0);
 }
 
 static void test_kill9_resume(void **state)
@@ -591,7 +591,7 @@ static void test_restore_backup(void **state)
 		usleep(20000);
 	assert_int_equal(replica_size(&g.b), n + 1);
 	assert_int_equal(log_frozen(&g.b), 0);
-	assert_int_equal(count_text(g.b.log, "fork"), 0);
+	assert_int_equal(count_text(g.b.log, "log frozen"), 0);
 }
 
 /* tls_cert makes a self-signed certificate for 127.0.0.1 (CN: mbedTLS
