@@ -16,9 +16,11 @@
  *
  * Every attack checks that V refused it (ERROR and a closed session, a
  * log line, counters in /metrics), that V stored nothing bad (its sizes of
- * the hostile logs), and that H's next entry still reaches V. Then the
- * penalties: a refused peer is held off (HELLO answered with ERROR
- * SP_ERR_RATE_LIMITED), listed in /v1/status and /metrics, the hold
+ * the hostile logs), and that H's next entry still reaches V. Fork
+ * evidence a peer sends is checked on its own: refused when it proves
+ * nothing (no record, log not frozen), kept and the log frozen when it
+ * proves a fork. Then the penalties: a refused peer is held off (HELLO
+ * answered with ERROR SP_ERR_RATE_LIMITED), listed in /v1/status and /metrics, the hold
  * doubles with a repeat, and the peer is accepted again after it.
  */
 #include "sp_testutil.h"
@@ -970,6 +972,105 @@ static void test_inconsistent_checkpoint(void **state)
 	honest_flows();
 }
 
+/* ---- fork evidence (EVIDENCE, docs/replication.md 2.10) ------------------------------------------- */
+
+/* send_evidence sends one EVIDENCE of `origin`. */
+static int send_evidence(struct hp *h, const char *origin, uint64_t kind, uint64_t at,
+			 const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_EVIDENCE};
+	m.u.evidence = (struct sp_gossip_evidence){origin, strlen(origin), kind, at, a, al, b, bl};
+	return hp_send(h, &m);
+}
+
+/* fork_records: V's GET /v1/forks records of origin (kind "entry" at
+ * index `index` from `from`, when kind is not NULL; all of origin's else). */
+static int fork_records(const char *origin, const char *kind, long long index, const char *from)
+{
+	char *body = get(&g.v, "/v1/forks");
+	json_t *o = json_loads(body ? body : "", 0, NULL), *v;
+	size_t i;
+	int n = 0;
+	json_array_foreach(json_object_get(o, "forks"), i, v) {
+		const char *og = json_string_value(json_object_get(v, "origin"));
+		const char *k = json_string_value(json_object_get(v, "kind"));
+		const char *f = json_string_value(json_object_get(v, "from"));
+		if (!og || strcmp(og, origin) != 0)
+			continue;
+		n += kind == NULL || (k && strcmp(k, kind) == 0 && f && strcmp(f, from) == 0 &&
+				      json_integer_value(json_object_get(v, "index")) == index);
+	}
+	json_decref(o);
+	free(body);
+	return n;
+}
+
+/* Evidence that proves nothing is refused and changes nothing: entries
+ * "of" H's log signed by another key (framing an honest node), and two
+ * honest checkpoints of one log that agree with V's tree. */
+static void test_evidence_refused(void **state)
+{
+	(void)state;
+	struct hp h = {.fd = -1};
+	struct before b;
+	int frozen = -1;
+	before_attack(&b, "73.06");
+	attach(&h, "73.06", 0);
+	uint8_t *e1 = NULL, *e2 = NULL;
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	size_t l1 = entry_make(&h, 0, NULL, 0, "satu", t, &e1);
+	size_t l2 = entry_make(&h, 0, NULL, 0, "dua", t, &e2);
+	assert_int_equal(send_evidence(&h, FED "/73.12", 1, 0, e1, l1, e2, l2), 0);
+	after_attack(&b, hp_refused(&h), SP_ERR_BAD_SIGNATURE, 0, 0);
+	log_state(&g.v, FED "/73.12", &frozen);
+	assert_int_equal(frozen, 0);
+	assert_int_equal(fork_records(FED "/73.12", NULL, 0, NULL), 0);
+	free(e1);
+	free(e2);
+
+	struct hlog l;
+	hold4(&h, &l, "73.07");
+	before_attack(&b, "73.07");
+	struct sp_buf c2, c4;
+	hlog_checkpoint(&l, &h, 2, NULL, &c2);
+	hlog_checkpoint(&l, &h, 4, NULL, &c4);
+	assert_int_equal(send_evidence(&h, l.origin, 2, 2, c2.p, c2.len, c4.p, c4.len), 0);
+	after_attack(&b, hp_refused(&h), SP_ERR_NOT_EVIDENCE, 0, 0);
+	log_state(&g.v, l.origin, &frozen);
+	assert_int_equal(frozen, 0);
+	assert_int_equal(fork_records(l.origin, NULL, 0, NULL), 0);
+	sp_buf_free(&c2);
+	sp_buf_free(&c4);
+	hlog_free(&l);
+}
+
+/* Two entries of one index signed by the log's key, sent as EVIDENCE:
+ * V checks them, keeps them (from the sender) and freezes the log. */
+static void test_evidence_stored(void **state)
+{
+	(void)state;
+	struct hp h = {.fd = -1};
+	struct hlog l;
+	hold4(&h, &l, "73.05");
+	uint8_t *fork = NULL;
+	size_t len = entry_make(&h, 2, l.e[1], l.len[1], "lain", (uint64_t)time(NULL) * 1000, &fork);
+	assert_int_equal(send_evidence(&h, l.origin, 1, 2, l.e[2], l.len[2], fork, len), 0);
+	uint64_t t0 = now_ms();
+	int frozen = 0;
+	while (!(frozen && fork_records(l.origin, "entry", 2, "73.05") == 1) &&
+	       now_ms() - t0 < WAIT_MS) {
+		log_state(&g.v, l.origin, &frozen);
+		usleep(20000);
+	}
+	assert_true(frozen);
+	assert_int_equal(fork_records(l.origin, "entry", 2, "73.05"), 1);
+	assert_int_equal(log_state(&g.v, l.origin, NULL), 4);
+	free(fork);
+	hp_close(&h);
+	hlog_free(&l);
+	honest_flows();
+}
+
 /* ---- floods ------------------------------------------------------------------------------------------------ */
 
 /* Unsolicited ENTRIES from a peer that is not V's tree neighbour (KEMENKES):
@@ -1162,6 +1263,8 @@ int main(void)
 		cmocka_unit_test(test_replayed_message),
 		cmocka_unit_test(test_forked_entry),
 		cmocka_unit_test(test_inconsistent_checkpoint),
+		cmocka_unit_test(test_evidence_refused),
+		cmocka_unit_test(test_evidence_stored),
 		cmocka_unit_test(test_flood_unsolicited),
 		cmocka_unit_test(test_flood_wants),
 		cmocka_unit_test(test_flood_notes),
