@@ -276,6 +276,16 @@ void sp_peer_fork_on_cosign(struct sp_peer_conn *c, const struct sp_gossip_cosig
 		sp_buf_free(&cp); /* not held at that size, or already cosigned by it */
 		return;
 	}
+	struct sp_note held;
+	if (cp.len + m->line_len > SP_GOSSIP_NOTE_MAX ||
+	    sp_note_parse((const char *)cp.p, cp.len, &held) != 0 ||
+	    held.nsigs + 1 >= SP_NOTE_MAX_SIGS) {
+		sp_logx(p->log, SP_LOGX_DEBUG, "peer",
+			"cosignature not kept: checkpoint full origin=%s size=%llu witness=%s", origin,
+			(unsigned long long)m->size, witness);
+		sp_buf_free(&cp); /* it could no longer travel in NOTES */
+		return;
+	}
 	sp_buf_put(&cp, m->line, m->line_len);
 	int rc = cp.err ? SP_ERR_NOMEM : sp_cosig_verify((const char *)cp.p, cp.len, &k, NULL);
 	if (rc == 0)
