@@ -214,19 +214,31 @@ static int find_line(const char *note, size_t len, const struct sp_note_key *k, 
 	return SP_ERR_NOT_FOUND;
 }
 
-/* same_text: two signed notes with the same signed text (the same
- * checkpoint, whatever lines follow). */
-static int same_text(const char *a, size_t al, const char *b, size_t bl)
+/* text_len: the length of a signed note's text (up to and including the
+ * newline before the blank line), 0 if there is none. No parsing: this
+ * runs for every log and peer each round. */
+static size_t text_len(const char *n, size_t len)
 {
-	struct sp_note na, nb;
-	return a && b && sp_note_parse(a, al, &na) == 0 && sp_note_parse(b, bl, &nb) == 0 &&
-	       na.text_len == nb.text_len && memcmp(na.text, nb.text, na.text_len) == 0;
+	for (size_t i = 0; n && i + 1 < len; i++)
+		if (n[i] == '\n' && n[i + 1] == '\n')
+			return i + 1;
+	return 0;
+}
+
+/* cp_size_fast: the size line of a checkpoint text (its second line). */
+static uint64_t cp_size_fast(const char *n, size_t tl)
+{
+	const char *nl = memchr(n, '\n', tl);
+	uint64_t v = 0;
+	for (const char *q = nl ? nl + 1 : n + tl; q < n + tl && *q >= '0' && *q <= '9'; q++)
+		v = v * 10 + (uint64_t)(*q - '0');
+	return v;
 }
 
 /* send_cosigns: our line of our latest checkpoint of each log the peer
  * replicates (not our own log), once per size and session, when the peer's
- * notes say it holds that very checkpoint as its latest (so an honest
- * peer can always check the line). */
+ * notes say it holds that very checkpoint (the same signed text) as its
+ * latest, so an honest peer can always check the line. */
 static void send_cosigns(struct sp_peer_conn *c)
 {
 	struct sp_peer *p = c->p;
@@ -236,26 +248,25 @@ static void send_cosigns(struct sp_peer_conn *c)
 	for (size_t i = 0; i < c->peer_notes.n && !c->dead; i++) {
 		const struct sp_gossip_note *pn = &c->peer_notes.v[i];
 		long j = sp_peer_nset_find(&p->ours, pn->origin, pn->origin_len);
-		if (j < 0 || strcmp(pn->origin, p->origin) == 0 ||
-		    !same_text(p->ours.v[j].checkpoint, p->ours.v[j].checkpoint_len, pn->checkpoint,
-			       pn->checkpoint_len))
+		if (j < 0 || strcmp(pn->origin, p->origin) == 0)
 			continue;
 		const struct sp_gossip_note *on = &p->ours.v[j];
-		struct sp_checkpoint body;
-		struct sp_note note;
+		size_t tl = text_len(on->checkpoint, on->checkpoint_len);
+		if (tl == 0 || text_len(pn->checkpoint, pn->checkpoint_len) != tl ||
+		    memcmp(on->checkpoint, pn->checkpoint, tl) != 0)
+			continue;
+		uint64_t size = cp_size_fast(on->checkpoint, tl);
+		long s = sp_peer_nset_find(&c->cos_sent, pn->origin, pn->origin_len);
 		const char *line;
 		size_t line_len;
-		long s = sp_peer_nset_find(&c->cos_sent, pn->origin, pn->origin_len);
-		if (sp_note_parse(on->checkpoint, on->checkpoint_len, &note) != 0 ||
-		    sp_checkpoint_parse(note.text, note.text_len, &body) != 0 ||
-		    (s >= 0 && c->cos_sent.v[s].size == body.size) ||
+		if ((s >= 0 && c->cos_sent.v[s].size == size) ||
 		    find_line(on->checkpoint, on->checkpoint_len, &k, &line, &line_len) != 0)
 			continue;
 		struct sp_gossip_msg m = {.type = SP_GOSSIP_COSIGN};
-		m.u.cosign = (struct sp_gossip_cosign){pn->origin, pn->origin_len, body.size, line,
+		m.u.cosign = (struct sp_gossip_cosign){pn->origin, pn->origin_len, size, line,
 						       line_len};
 		if (sp_peer_send(c, &m) == 0)
-			sp_peer_nset_set(&c->cos_sent, pn->origin, pn->origin_len, body.size, NULL, 0);
+			sp_peer_nset_set(&c->cos_sent, pn->origin, pn->origin_len, size, NULL, 0);
 	}
 }
 
