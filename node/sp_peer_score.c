@@ -221,10 +221,13 @@ void sp_peer_penalise(struct sp_peer_conn *c, int rc, const char *why)
 		return;
 	char ip[sizeof(c->addr)];
 	/* An institution is named only once it proved its key: anyone can
-	 * put another's id (and public key) in a HELLO. */
+	 * put another's id (and public key) in a HELLO. A peer that proved
+	 * it answers for itself, not for its address: institutions behind
+	 * one gateway (a shared data centre, NAT, loopback) are not held
+	 * off for one of them. */
 	const char *inst = c->state == SP_PEER_READY ? c->their_inst : NULL;
-	uint64_t hold = sp_peer_score_strike(p->score, inst, conn_ip(c, ip, sizeof(ip)), rc, why,
-					     sp_peer_now_ms());
+	const char *addr = inst ? NULL : conn_ip(c, ip, sizeof(ip));
+	uint64_t hold = sp_peer_score_strike(p->score, inst, addr, rc, why, sp_peer_now_ms());
 	sp_logx(p->log, SP_LOGX_WARN, "peer", "penalised peer=%s addr=%s err=%s hold_ms=%llu: %s",
 		inst ? inst : "?", c->addr, sp_errname(rc), (unsigned long long)hold, why);
 }

@@ -4,9 +4,9 @@
  *
  * A peer refused for bad data (a malformed or oversized frame, a bad
  * session tag, a protocol violation, entries or a checkpoint that fail
- * their checks) gets a strike against its institution id (only once it
- * proved its key: a session that reached AUTH's end) and against its
- * address (the IP of a connection it opened to us). Each strike holds it
+ * their checks) gets a strike against its institution id once it proved
+ * its key (a session past AUTH), else against its address (the IP of a
+ * connection it opened to us). Each strike holds it
  * off for a period that doubles with every repeat, from [peer] penalty_ms
  * up to [peer] penalty_max_ms; a peer with no offence for penalty_max_ms
  * starts again from the first period. While held off, its HELLOs are
@@ -61,8 +61,8 @@ json_t *sp_peer_score_json(struct sp_peer_score *s, uint64_t now);
 /* ---- session glue (loop thread) ------------------------------------------------------ */
 
 /* sp_peer_penalise: connection c is being refused for bad data (rc, why):
- * strike its institution (if it authenticated) and its address (if it
- * dialed us). rc SP_ERR_RATE_LIMITED (the hold's own refusal) is not a
+ * strike its institution if it authenticated, else its address if it
+ * dialed us. rc SP_ERR_RATE_LIMITED (the hold's own refusal) is not a
  * strike. */
 void sp_peer_penalise(struct sp_peer_conn *c, int rc, const char *why);
 

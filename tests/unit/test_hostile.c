@@ -21,7 +21,9 @@
  * nothing (no record, log not frozen), kept and the log frozen when it
  * proves a fork. Then the penalties: a refused peer is held off (HELLO
  * answered with ERROR SP_ERR_RATE_LIMITED), listed in /v1/status and /metrics, the hold
- * doubles with a repeat, and the peer is accepted again after it.
+ * doubles with a repeat, and the peer is accepted again after it; an
+ * authenticated offender is held by institution only (another one from
+ * its address is accepted), junk before any HELLO by address.
  */
 #include "sp_testutil.h"
 
@@ -1251,6 +1253,30 @@ static void test_penalty_holds_off(void **state)
 	assert_string_equal(json_string_value(json_object_get(p, "last_error")),
 			    "SP_ERR_WRONG_INDEX");
 	json_decref(p);
+	/* Only 73.15 is held: another institution from the same address is not. */
+	hp_keys(&h, g.fed, "73.16");
+	hp_connect(&h, g.v.peer_url, 0);
+	assert_int_equal(hp_handshake(&h, NULL), 0);
+	hp_close(&h);
+	/* Junk before any HELLO is held against the address: now every HELLO
+	 * from it is refused, 73.16's too, until the hold ends. */
+	const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff};
+	hp_connect(&h, g.v.peer_url, 0);
+	assert_int_equal(hp_write(&h, junk, sizeof(junk)), 0);
+	assert_int_equal(hp_refused(&h), SP_ERR_RANGE);
+	hp_connect(&h, g.v.peer_url, 0);
+	assert_int_equal(hp_handshake(&h, NULL), SP_ERR_RATE_LIMITED);
+	hp_close(&h);
+	assert_true(metric(&g.v, "simpul_peer_held{addr=\"127.0.0.1\"}") == 1);
+	t0 = now_ms();
+	rc = SP_ERR_RATE_LIMITED;
+	while (rc == SP_ERR_RATE_LIMITED && now_ms() - t0 < WAIT_MS) {
+		usleep(200000);
+		hp_connect(&h, g.v.peer_url, 0);
+		rc = hp_handshake(&h, NULL);
+		hp_close(&h);
+	}
+	assert_int_equal(rc, 0);
 	/* H, which V dials, was never held off. */
 	honest_flows();
 	assert_int_equal(count_text(g.v.log, "dropped peer=73.12 "), 0);
