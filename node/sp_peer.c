@@ -1092,6 +1092,11 @@ void sp_peer_refuse(struct sp_peer_conn *c, int rc, const char *why)
 	refuse(c, rc, why);
 }
 
+void sp_peer_drop(struct sp_peer_conn *c, int rc, const char *why)
+{
+	drop(c, rc, why);
+}
+
 json_t *sp_peer_penalties(struct sp_peer *p)
 {
 	return p && p->score ? sp_peer_score_json(p->score, sp_peer_now_ms()) : json_array();

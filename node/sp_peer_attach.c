@@ -425,7 +425,7 @@ void sp_peer_attach_round(struct sp_peer *p, uint64_t now)
 	for (size_t i = 0; i < a->n; i++) {
 		struct sp_peer_conn *c = a->v[i].asked;
 		if (c && now - a->v[i].asked_ms > SP_PEER_STALL_MS)
-			sp_peer_refuse(c, SP_ERR_BUSY, "stalled: attachment asked for not answered");
+			sp_peer_drop(c, SP_ERR_BUSY, "stalled: attachment asked for not answered");
 	}
 	pump(p);
 }

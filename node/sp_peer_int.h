@@ -347,9 +347,11 @@ void sp_peer_attach_round(struct sp_peer *p, uint64_t now);
 void sp_peer_attach_metrics(struct sp_peer *p, struct sp_buf *out);
 
 /* sp_peer.c's senders, for the files beside it: send a message (tagged);
- * tell the peer why and drop it. */
+ * tell the peer why, strike it (bad data) and drop it; drop it without a
+ * strike (a slow peer). */
 int sp_peer_send(struct sp_peer_conn *c, const struct sp_gossip_msg *m);
 void sp_peer_refuse(struct sp_peer_conn *c, int rc, const char *why);
+void sp_peer_drop(struct sp_peer_conn *c, int rc, const char *why);
 /* ---- sp_peer_offer.c: interest sets ------------------------------------------------ */
 
 /* sp_peer_offer_view gives our notes of the logs in connection c's
