@@ -920,6 +920,8 @@ static void hold4(struct hp *h, struct hlog *l, const char *inst)
 	assert_int_equal(log_state(&g.v, l->origin, NULL), 4);
 }
 
+static int fork_records(const char *origin, const char *kind, long long index, const char *from);
+
 /* A forked entry: the hostile log's entry 2 re-signed with other bytes,
  * pushed (73.13 is V's child: an eager peer) after V holds 0..3. */
 static void test_forked_entry(void **state)
@@ -942,6 +944,7 @@ static void test_forked_entry(void **state)
 	assert_true(count_text(g.v.log, "fork: evidence kept, log frozen origin=" FED "/73.13") >
 		    forks);
 	assert_int_equal(log_state(&g.v, l.origin, NULL), 4); /* nothing after the fork */
+	assert_true(fork_records(l.origin, NULL, 0, NULL) >= 1); /* the evidence, in GET /v1/forks */
 	/* The writer that forked its own log is refused and penalised. */
 	assert_int_equal(hp_refused(&h), SP_ERR_FORK);
 	free(fork);
@@ -975,6 +978,7 @@ static void test_inconsistent_checkpoint(void **state)
 	assert_true(frozen);
 	assert_true(count_text(g.v.log, "checkpoint contradicts the log: evidence kept, log frozen "
 					"origin=" FED "/73.14") >= 1);
+	assert_true(fork_records(l.origin, NULL, 0, NULL) >= 1);
 	assert_int_equal(hp_refused(&h), SP_ERR_INCONSISTENT);
 	hlog_free(&l);
 	honest_flows();
