@@ -573,6 +573,21 @@ static long rss_kb(pid_t pid)
 	return kb;
 }
 
+/* cpu_ms: CPU time (user + system) the process used so far. */
+static long cpu_ms(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char *s = sp_h_slurp(path, NULL);
+	const char *p = s ? strrchr(s, ')') : NULL;
+	unsigned long ut = 0, st = 0;
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+				&st) != 2)
+		ut = st = 0;
+	free(s);
+	return (long)((ut + st) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
+}
+
 #define REPORT                                                                                 \
 	"{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","            \
 	"\"region\":\"73.12.03\",\"title\":\"Jalan rusak\",\"content\":\"Jalan poros berlubang\"," \
@@ -1098,7 +1113,7 @@ static void test_flood_unsolicited(void **state)
 	struct sp_gossip_msg m = {.type = SP_GOSSIP_NOTES};
 	m.u.notes = (struct sp_gossip_notes){1, 0, 1, &note};
 	assert_int_equal(hp_send(&h, &m), 0);
-	long rss0 = rss_kb(g.v.pid);
+	long rss0 = rss_kb(g.v.pid), cpu0 = cpu_ms(g.v.pid);
 	/* 512 entries of 120 bytes of noise each: one full message, 1,000 times */
 	static uint8_t noise[512][120];
 	uint8_t *v[512];
@@ -1116,7 +1131,8 @@ static void test_flood_unsolicited(void **state)
 	       now_ms() - t0 < WAIT_MS)
 		usleep(50000);
 	long rss1 = rss_kb(g.v.pid);
-	print_message("unsolicited flood: 1000 x 64 KiB, V's RSS %ld -> %ld KiB\n", rss0, rss1);
+	print_message("unsolicited flood: 1000 x 64 KiB, V's RSS %ld -> %ld KiB, CPU %ld ms\n",
+		      rss0, rss1, cpu_ms(g.v.pid) - cpu0);
 	assert_true(!RSS_CHECKED || rss1 - rss0 < RSS_GROWTH_KB);
 	assert_true(log_state(&g.v, l.origin, NULL) <= 0);
 	hp_close(&h);
@@ -1161,7 +1177,7 @@ static void test_flood_notes(void **state)
 	struct sp_gossip_msg m = {.type = SP_GOSSIP_NOTES};
 	m.u.notes = (struct sp_gossip_notes){1, 0, 1, &full};
 	assert_int_equal(hp_send(&h, &m), 0);
-	long rss0 = rss_kb(g.v.pid);
+	long rss0 = rss_kb(g.v.pid), cpu0 = cpu_ms(g.v.pid);
 	enum { PER = 300, MSGS = 400 };
 	static char names[PER][220];
 	struct sp_gossip_note notes[PER];
@@ -1182,8 +1198,8 @@ static void test_flood_notes(void **state)
 	       now_ms() - t0 < WAIT_MS)
 		usleep(50000);
 	long rss1 = rss_kb(g.v.pid);
-	print_message("NOTES storm: %d notes of unknown logs, V's RSS %ld -> %ld KiB\n", PER * MSGS,
-		      rss0, rss1);
+	print_message("NOTES storm: %d notes of unknown logs, V's RSS %ld -> %ld KiB, CPU %ld ms\n",
+		      PER * MSGS, rss0, rss1, cpu_ms(g.v.pid) - cpu0);
 	assert_true(!RSS_CHECKED || rss1 - rss0 < RSS_GROWTH_KB);
 	assert_int_equal(log_state(&g.v, names[0], NULL), -1);
 	hp_close(&h);
