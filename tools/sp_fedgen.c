@@ -492,43 +492,50 @@ static int put_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len
 	return 0;
 }
 
-static int write_buf(struct gen *g, const char *file, struct sp_buf *b)
+/* write_file writes b (freed) to dir/file. */
+static int write_file(const char *dir, const char *file, struct sp_buf *b)
 {
 	char path[PATH_LEN];
-	int n = snprintf(path, sizeof(path), "%s/%s", g->o->out, file);
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, file);
 	int rc = n < 0 || (size_t)n >= sizeof(path) ? SP_ERR_ARG
 		 : b->err                          ? SP_ERR_NOMEM
 						   : sp_file_replace(path, b->p, b->len);
 	sp_buf_free(b);
-	return rc ? say(g, rc, "cannot write %s: %s", path, sp_strerror(rc)) : 0;
+	return rc;
 }
 
-/* export_log writes the signed entries and checkpoint next to the store. */
-static int export_log(struct gen *g)
+int sp_fedgen_export(struct sp_store *s, const char *dir, size_t *entries)
 {
 	uint32_t id;
 	struct sp_log_info info;
 	struct sp_buf b;
 	sp_buf_init(&b);
-	int rc = sp_store_checkpoint_sign(g->store);
+	int rc = sp_store_checkpoint_sign(s);
 	if (!rc)
-		rc = sp_store_own_log(g->store, &id);
+		rc = sp_store_own_log(s, &id);
 	if (!rc)
-		rc = sp_store_log_info(g->store, id, &info);
+		rc = sp_store_log_info(s, id, &info);
 	if (!rc)
-		rc = sp_store_scan(g->store, id, 0, info.size, put_entry, &b);
-	if (rc) {
-		sp_buf_free(&b);
-		return say(g, rc, "cannot read back the directory log: %s", sp_strerror(rc));
-	}
-	g->res->entries = info.size;
-	rc = write_buf(g, "directory.entries", &b);
+		rc = sp_store_scan(s, id, 0, info.size, put_entry, &b);
+	if (!rc && entries)
+		*entries = info.size;
 	if (!rc)
-		rc = sp_store_checkpoint(g->store, id, &b, NULL);
+		rc = write_file(dir, "directory.entries", &b);
 	if (!rc)
-		rc = write_buf(g, "directory.checkpoint", &b);
+		rc = sp_store_checkpoint(s, id, &b, NULL);
+	if (!rc)
+		rc = write_file(dir, "directory.checkpoint", &b);
 	sp_buf_free(&b);
 	return rc;
+}
+
+/* export_log writes the signed entries and checkpoint next to the store. */
+static int export_log(struct gen *g)
+{
+	int rc = sp_fedgen_export(g->store, g->o->out, &g->res->entries);
+	return rc ? say(g, rc, "cannot export the directory log to %s: %s", g->o->out,
+			sp_strerror(rc))
+		  : 0;
 }
 
 static int write_log(struct gen *g)
@@ -603,7 +610,9 @@ static int write_ini(struct gen *g)
 		g->res->entries, g->ninsts, g->res->provinces, g->res->kabkota);
 	for (size_t i = 0; i < g->ninsts; i++)
 		ini_inst(&b, &g->insts[i]);
-	return write_buf(g, "federation.ini", &b);
+	int rc = write_file(g->o->out, "federation.ini", &b);
+	return rc ? say(g, rc, "cannot write %s/federation.ini: %s", g->o->out, sp_strerror(rc))
+		  : 0;
 }
 
 /* ---- the run ----------------------------------------------------------------------------- */

@@ -52,4 +52,11 @@ struct sp_fedgen_result {
 int sp_fedgen_run(const struct sp_fedgen_opts *o, struct sp_fedgen_result *res, char *why,
 		  size_t why_cap);
 
+/* sp_fedgen_export signs a checkpoint of the own log of store s (a
+ * coordinator's: its directory) and writes the log to folder dir as
+ * directory.entries and directory.checkpoint (replaced). *entries
+ * (optional) gets the log's size. Errors: store and file errors. */
+struct sp_store;
+int sp_fedgen_export(struct sp_store *s, const char *dir, size_t *entries);
+
 #endif

@@ -7,8 +7,10 @@
 #include "sp_testutil.h"
 
 #include "sp_dir.h"
+#include "sp_fedgen.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
+#include "sp_store.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +27,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 static void nap_ms(int ms)
 {
@@ -245,13 +249,6 @@ void sp_h_resp_free(struct sp_h_resp *r)
 
 /* ---- a federation and the node of 73.12 ---------------------------------------- */
 
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void read_root_vkey(struct sp_h_fed *f)
 {
 	char path[PATH_MAX + 32];
@@ -267,20 +264,16 @@ static void read_root_vkey(struct sp_h_fed *f)
 void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk[32],
 		    const char *name)
 {
-	char path[PATH_MAX + 32], key[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/directory.entries", f->fed);
-	snprintf(key, sizeof(key), "%s/keys/KEMENPANRB.key", f->fed);
-	struct sp_buf file;
-	sp_buf_init(&file);
-	assert_int_equal(sp_file_read(path, 64u << 20, &file), 0);
-	size_t pos = 0, last = 0, last_len = 0;
-	while (pos < file.len) {
-		last = pos + 2;
-		last_len = (size_t)file.p[pos] << 8 | file.p[pos + 1];
-		pos += 2 + last_len;
-	}
-	struct sp_entry prev, e = {0};
-	assert_int_equal(sp_entry_decode(file.p + last, last_len, &prev), 0);
+	char path[PATH_MAX + 32], key[PATH_MAX + 32], origin[64];
+	snprintf(path, sizeof(path), "%s/store", f->fed);
+	snprintf(key, sizeof(key), "%s/keys/%s.key", f->fed, SP_FEDGEN_COORDINATOR);
+	snprintf(origin, sizeof(origin), "%s/%s", SP_FEDGEN_NAME, SP_FEDGEN_COORDINATOR);
+	uint8_t csk[64], cpk[32];
+	assert_int_equal(sp_keyfile_load(key, cpk, csk, NULL, 0), 0);
+	struct sp_store_opts so = {.own_origin = origin, .own_sk = csk};
+	struct sp_store *s;
+	assert_int_equal(sp_store_open(path, &so, &s), 0);
+	sodium_memzero(csk, sizeof(csk));
 	struct sp_dir_officer o = {.role = SP_DIR_ROLE_PENGHUBUNG, .action = SP_DIR_ENROL};
 	snprintf(o.inst, sizeof(o.inst), "%s", inst);
 	snprintf(o.name, sizeof(o.name), "%s", name);
@@ -288,25 +281,12 @@ void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk
 	struct sp_buf body;
 	sp_buf_init(&body);
 	assert_int_equal(sp_dir_officer_encode(&o, &body), 0);
-	uint8_t csk[64], cpk[32];
-	assert_int_equal(sp_keyfile_load(key, cpk, csk, NULL, 0), 0);
-	e.version = SP_ENTRY_VERSION;
-	e.index = prev.index + 1;
-	sp_entry_hash(file.p + last, last_len, e.prev);
-	e.time_ms = wall_ms() > prev.time_ms ? wall_ms() : prev.time_ms;
-	e.type = SP_EV_OFFICER;
-	e.body = body.p;
-	e.body_len = body.len;
-	uint8_t *out;
-	size_t len;
-	assert_int_equal(sp_entry_sign(&e, csk, &out, &len), 0);
-	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
-	sp_buf_put(&file, hdr, 2);
-	sp_buf_put(&file, out, len);
-	assert_int_equal(sp_file_replace(path, file.p, file.len), 0);
-	free(out);
+	assert_int_equal(sp_store_append(s, SP_EV_OFFICER, body.p, body.len, NULL, NULL), 0);
+	/* directory.entries and .checkpoint stay the coordinator's log, so its
+	 * node (which starts from a copy of this store) accepts them. */
+	assert_int_equal(sp_fedgen_export(s, f->fed, NULL), 0);
+	sp_store_close(s);
 	sp_buf_free(&body);
-	sp_buf_free(&file);
 }
 
 void sp_h_fed_config(const struct sp_h_fed *f, const char *ini, const char *data,

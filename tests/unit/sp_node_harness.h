@@ -95,7 +95,9 @@ void sp_h_fed_init_ports(struct sp_h_fed *f, const char *name, unsigned port_bas
 void sp_h_fed_free(struct sp_h_fed *f);
 
 /* sp_h_fed_enrol appends an officer enrolment (officer key pk of inst) to
- * the coordinator's directory log, signed as the coordinator would. */
+ * the coordinator's directory log: to its store (DIR/store, which
+ * `federation up` copies for the coordinator's node) and its files
+ * directory.entries and directory.checkpoint. */
 void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk[32],
 		    const char *name);
 
