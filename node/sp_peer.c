@@ -552,6 +552,47 @@ static int put_checkpoint(struct sp_peer *p, struct sp_peer_conn *c, uint32_t id
 	return rc;
 }
 
+/* cp_size: the size in a signed checkpoint note's body; 0 if none. */
+static uint64_t cp_size(const char *cp, size_t len)
+{
+	struct sp_note note;
+	struct sp_checkpoint body;
+	if (cp == NULL || sp_note_parse(cp, len, &note) != 0 ||
+	    sp_checkpoint_parse(note.text, note.text_len, &body) != 0)
+		return 0;
+	return body.size;
+}
+
+/* late_checkpoints stores, once replica log id has grown, the newest
+ * checkpoint of it that a peer noted before we held the entries it covers
+ * (sp_peer_checkpoint_put skips those, and notes say each change once):
+ * without it, a log whose entries came by eager push, ahead of their
+ * checkpoint, kept serving an older checkpoint for good (test_converge). */
+static void late_checkpoints(struct sp_peer *p, uint32_t id)
+{
+	struct sp_log_info info;
+	uint64_t have = 0;
+	struct sp_buf cur;
+	sp_buf_init(&cur);
+	int rc = sp_store_log_info(p->store, id, &info);
+	if (rc == 0 && !info.own && sp_store_checkpoint(p->store, id, &cur, &have) != 0)
+		have = 0;
+	sp_buf_free(&cur);
+	for (struct sp_peer_conn *o = p->conns; o && rc == 0 && !info.own; o = o->next) {
+		long k = o->state == SP_PEER_READY && !o->dead
+				 ? sp_peer_nset_find(&o->peer_notes, info.origin, strlen(info.origin))
+				 : -1;
+		const struct sp_gossip_note *n = k >= 0 ? &o->peer_notes.v[k] : NULL;
+		uint64_t size = n ? cp_size(n->checkpoint, n->checkpoint_len) : 0;
+		if (size <= have || size > info.size)
+			continue;
+		if (put_checkpoint(p, o, id, n->checkpoint, n->checkpoint_len) != 0)
+			refuse(o, SP_ERR_BAD_SIGNATURE, "checkpoint does not verify");
+		else
+			have = size;
+	}
+}
+
 /* restore_check ends the hold on own appends once every dialed peer
  * answered with its notes (or could not be reached) and we hold all of
  * our own log they hold, or after SP_PEER_RESTORE_MS. A stored own
@@ -733,6 +774,7 @@ static void on_ingested(struct sp_peer *p, struct sp_peer_job *j)
 	sp_peer_lane_done(p, j->id);
 	atomic_fetch_add(&p->st.entries_in, j->acc);
 	if (j->acc) {
+		late_checkpoints(p, j->id);
 		ours_set(p, j->id);
 		restore_check(p);
 		atomic_store(&p->dirty, 1); /* relay: push and announce */
