@@ -30,14 +30,18 @@ unsigned sp_ft_port_base(unsigned base, unsigned slots)
 
 void sp_ft_fail(struct sp_h_fed *f, const char *fmt, ...)
 {
-	char msg[2048];
+	char msg[20000];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	char *st = NULL;
 	sp_h_fedup(f->fed, f->dir, &st, "status", NULL);
-	fail_msg("%s\nfederation status:\n%s", msg, st ? st : "");
+	/* cmocka cuts long messages: the whole text goes to stdout first. */
+	printf("%s\nfederation status:\n%s\n", msg, st ? st : "");
+	fflush(stdout);
+	free(st);
+	fail_msg("%.200s ... (see above)", msg);
 }
 
 void sp_ft_fed(struct sp_h_fed *f, const char *cmd, const char *arg)
@@ -191,60 +195,78 @@ int sp_ft_wait(int (*ok)(void *arg), void *arg)
 	return r;
 }
 
-int sp_ft_same_logs(const struct sp_h_fed *f, const char *const *nodes, size_t n,
-		    const char *const *logs, size_t nl, char *why, size_t cap)
+/* ft_cp_agrees: node serves log's checkpoint body ref (needed: must serve
+ * one). 1 or 0, with *why. */
+static int ft_cp_agrees(const struct sp_h_fed *f, const char *node, const char *log,
+			const char *ref, int needed, char *why, size_t cap)
 {
-	for (size_t l = 0; l < nl; l++) {
-		char *ref = sp_ft_cp_body(f, nodes[0], logs[l]);
-		for (size_t i = 1; ref && i < n; i++) {
-			char *b = sp_ft_cp_body(f, nodes[i], logs[l]);
-			int same = b && strcmp(b, ref) == 0;
-			if (!same && why)
-				snprintf(why, cap, "log %s: %s serves\n%s, %s serves\n%s", logs[l],
-					 nodes[0], ref, nodes[i], b ? b : "nothing\n");
-			free(b);
-			if (!same) {
-				free(ref);
-				return 0;
-			}
-		}
-		if (ref == NULL) {
-			if (why)
-				snprintf(why, cap, "%s serves no checkpoint of %s", nodes[0], logs[l]);
+	char *b = sp_ft_cp_body(f, node, log);
+	int ok = b ? strcmp(b, ref) == 0 : !needed;
+	if (!ok && why)
+		snprintf(why, cap, "log %s: %s serves\n%s%s serves\n%s", log, log, ref, node,
+			 b ? b : "nothing\n");
+	free(b);
+	return ok;
+}
+
+int sp_ft_same_log(const struct sp_h_fed *f, const char *log, const char *const *must,
+		   size_t nmust, const char *const *any, size_t nany, char *why, size_t cap)
+{
+	char *ref = sp_ft_cp_body(f, log, log);
+	int ok = ref != NULL;
+	if (!ok && why)
+		snprintf(why, cap, "node %s serves no checkpoint of its own log", log);
+	for (size_t i = 0; ok && i < nmust + nany; i++)
+		ok = ft_cp_agrees(f, i < nmust ? must[i] : any[i - nmust], log, ref, i < nmust, why,
+				  cap);
+	free(ref);
+	return ok;
+}
+
+/* ft_holds: node holds every entry that view (a report's) is made of:
+ * the submission and each entry of the trail, by log and index. */
+static int ft_holds(const struct sp_h_fed *f, const char *node, json_t *view)
+{
+	const char *log = json_string_value(json_object_get(view, "log"));
+	json_int_t index = json_integer_value(json_object_get(view, "index"));
+	if (log == NULL || sp_ft_held(f, node, log) <= (unsigned long long)index)
+		return 0;
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(view, "trail"), i, t)
+	{
+		log = json_string_value(json_object_get(t, "log"));
+		index = json_integer_value(json_object_get(t, "index"));
+		if (log == NULL || sp_ft_held(f, node, log) <= (unsigned long long)index)
 			return 0;
-		}
-		free(ref);
 	}
 	return 1;
 }
 
-int sp_ft_same_views(const struct sp_h_fed *f, const char *const *nodes, size_t n,
-		     char ids[][65], size_t ni, const char *want, char *why, size_t cap)
+int sp_ft_agree(const struct sp_h_fed *f, const char *id, const char *const *must, size_t nmust,
+		const char *const *any, size_t nany, const char *want, char *why, size_t cap)
 {
-	char st[32];
-	for (size_t k = 0; k < ni; k++) {
-		sp_ft_status(f, nodes[0], ids[k], st, sizeof(st));
-		if (want && strcmp(st, want) != 0) {
-			if (why)
-				snprintf(why, cap, "%s shows report %s as '%s', want %s", nodes[0],
-					 ids[k], st, want);
-			return 0;
-		}
-		char *ref = sp_ft_view(f, nodes[0], ids[k]);
-		int same = ref != NULL;
-		for (size_t i = 1; same && i < n; i++) {
-			char *v = sp_ft_view(f, nodes[i], ids[k]);
-			same = v && strcmp(v, ref) == 0;
-			if (!same && why)
-				snprintf(why, cap, "report %s: %s shows\n%s\n%s shows\n%s", ids[k],
-					 nodes[0], ref, nodes[i], v ? v : "nothing");
-			free(v);
-		}
-		if (ref == NULL && why)
-			snprintf(why, cap, "%s has no view of report %s", nodes[0], ids[k]);
-		free(ref);
-		if (!same)
-			return 0;
+	char path[128], st[32];
+	snprintf(path, sizeof(path), "/v1/reports/%s", id);
+	json_t *view = sp_ft_get(f, must[0], path);
+	char *ref = sp_ft_view(f, must[0], id);
+	sp_ft_status(f, must[0], id, st, sizeof(st));
+	int ok = view && ref && (want == NULL || strcmp(st, want) == 0);
+	if (!ok && why)
+		snprintf(why, cap, "%s shows report %s as '%s', want %s", must[0], id, st,
+			 want ? want : "a view");
+	for (size_t i = 1; ok && i < nmust + nany; i++) {
+		const char *node = i < nmust ? must[i] : any[i - nmust];
+		if (i >= nmust && !ft_holds(f, node, view))
+			continue; /* not all of its logs here: no state to compare */
+		char *v = sp_ft_view(f, node, id);
+		ok = v && strcmp(v, ref) == 0;
+		if (!ok && why)
+			snprintf(why, cap, "report %s: %s shows\n%s\n%s shows\n%s", id, must[0], ref,
+				 node, v ? v : "nothing");
+		free(v);
 	}
-	return 1;
+	free(ref);
+	json_decref(view);
+	return ok;
 }

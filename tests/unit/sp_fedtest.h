@@ -78,16 +78,20 @@ unsigned long long sp_ft_held(const struct sp_h_fed *f, const char *node, const 
  * returns its last result. */
 int sp_ft_wait(int (*ok)(void *arg), void *arg);
 
-/* sp_ft_same_logs: every node of nodes[0..n) serves, for every log of
- * logs[0..nl), the same checkpoint body as the first node. 1 or 0;
- * *why (optional, cap bytes) says what differs. */
-int sp_ft_same_logs(const struct sp_h_fed *f, const char *const *nodes, size_t n,
-		    const char *const *logs, size_t nl, char *why, size_t cap);
+/* sp_ft_same_log: the checkpoint body of log `log` (an institution id)
+ * served by its own node is served by every node of must[0..nmust) and by
+ * every node of any[0..nany) that holds the log at all (with interest sets,
+ * DESIGN 4, a node replicates only some logs). 1 or 0; *why (optional,
+ * cap bytes) says what differs. */
+int sp_ft_same_log(const struct sp_h_fed *f, const char *log, const char *const *must,
+		   size_t nmust, const char *const *any, size_t nany, char *why, size_t cap);
 
-/* sp_ft_same_views: every node of nodes[0..n) has the same view
- * (sp_ft_view) of every report of ids[0..ni), and the first node's has
- * status want (NULL: any). 1 or 0; *why as above. */
-int sp_ft_same_views(const struct sp_h_fed *f, const char *const *nodes, size_t n,
-		     char ids[][65], size_t ni, const char *want, char *why, size_t cap);
+/* sp_ft_agree: report id has the same view (sp_ft_view) at every node of
+ * must[0..nmust), which must all have one, and at every node of
+ * any[0..nany) that holds every entry it is made of (the submission and
+ * each entry of its trail, by log and index, as must[0] shows them); and
+ * must[0] shows status want (NULL: any). 1 or 0; *why as above. */
+int sp_ft_agree(const struct sp_h_fed *f, const char *id, const char *const *must, size_t nmust,
+		const char *const *any, size_t nany, const char *want, char *why, size_t cap);
 
 #endif
