@@ -137,6 +137,7 @@ char *sp_ft_view(const struct sp_h_fed *f, const char *node, const char *id)
 	json_t *j = sp_ft_get(f, node, path);
 	if (j == NULL)
 		return NULL;
+	json_object_del(j, "indexed"); /* when this node indexed it: its own clock */
 	size_t i;
 	json_t *span;
 	json_array_foreach(json_object_get(j, "history"), i, span)

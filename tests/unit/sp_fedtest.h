@@ -54,9 +54,10 @@ void sp_ft_act(const struct sp_h_fed *f, const char *node, const char *key, cons
 	       const char *what);
 
 /* sp_ft_view: node id's view of report `id` (GET /v1/reports/{id}) as
- * JSON text with sorted keys and without the one clock-dependent field
- * (duration_ms of the open span of `history`), so two nodes that applied
- * the same trail give the same text; NULL if the node has no view.
+ * JSON text with sorted keys and without what depends on the node's clock
+ * (`indexed`, and duration_ms of the open span of `history`), so two nodes
+ * that applied the same trail give the same text; NULL if the node has no
+ * view.
  * Caller frees. */
 char *sp_ft_view(const struct sp_h_fed *f, const char *node, const char *id);
 
