@@ -37,6 +37,7 @@ SIMPUL="$BUILD/tools/simpul"
 T=$(mktemp -d)
 F="$T/fed"
 trap '"$SIMPUL" federation down --dir "$F" >/dev/null 2>&1 || true; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
 "$SIMPUL" federation init --wilayah "$SRC/config/wilayah.csv" --out "$F" --subset 73 \
 	--subset 74 --port-base "$PORT_BASE" >/dev/null
 
@@ -113,7 +114,8 @@ printf 'submitted %d complaints in %.1f s (%.2f/s), each at a random node for a 
 	"$N" "$(echo "($T1 - $T0) / 1000" | bc -l)" "$(echo "$N * 1000 / ($T1 - $T0)" | bc -l)"
 
 # Arrival: each node's own record of when it indexed the report, asked
-# of the three at once (waiting up to 60 s for stragglers).
+# of the three at once (stragglers are waited for until 60 s after the
+# last submission; what has not arrived by then is counted as such).
 arrivals() { # id addr...: their indexed times, "none" where not yet
 	ID=$1; shift
 	for A in "$@"; do echo "http://$A/v1/reports/$ID"; done | xargs curl -s -w '\n@@\n' |
@@ -124,11 +126,10 @@ arrivals() { # id addr...: their indexed times, "none" where not yet
 SKIPP=0; SKIPN=0
 while read -r ID DOOR TGT TA P PA NA S TT; do
 	ACK=$(echo "$S $TT" | awk '{ printf "%.0f", $1 + $2 * 1000 }')
-	j=0
 	while :; do
 		set -- $(arrivals "$ID" "$TA" "$PA" "$NA")
 		case "$*" in *none*) ;; *) break ;; esac
-		j=$((j + 1)); [ $j -lt 600 ] || break
+		[ "$(now_ms)" -lt $((T1 + 60000)) ] || break
 		sleep 0.1
 	done
 	echo "$1 $ACK" >>"$T/inst"
@@ -141,7 +142,7 @@ stats() { # name file
 	grep -v '^none' "$2" | awk '{ print $1 - $2 }' | sort -n | awk -v name="$1" -v miss="$MISS" '
 		{ v[NR] = $1 }
 		function q(p,  i) { i = int(p * NR + 0.999999); if (i < 1) i = 1; return v[i] }
-		END { printf "%-28s n=%d p50 %.0f ms  p90 %.0f ms  p99 %.0f ms  max %.0f ms  (min %.0f; not arrived in 60 s: %d)\n",
+		END { printf "%-28s n=%d p50 %.0f ms  p90 %.0f ms  p99 %.0f ms  max %.0f ms  (min %.0f; not arrived 60 s after the last submission: %d)\n",
 			name, NR, q(0.50), q(0.90), q(0.99), v[NR], v[1], miss }'
 }
 echo "from the submit's acknowledgement to arrival (the node's own 'indexed' time, 1 ms resolution):"
