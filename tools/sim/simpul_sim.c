@@ -50,7 +50,9 @@ static const char usage_text[] =
 	"      --hop-ms MS           one-way latency per hop (default 20)\n"
 	"      --cores N             cores per node (default 2)\n"
 	"      --shared              all nodes share one machine of --cores cores\n"
-	"      --interest all|design which logs a node replicates (default all)\n"
+	"      --interest sets|all|sets-up  which logs a node replicates: simpuld's\n"
+	"                            interest sets (default), every log, or the sets\n"
+	"                            plus the routed-to institution's ancestors\n"
 	"      --entries-per-report N entries a report's log trail has in all (default 5)\n"
 	"      --catchup-rate N      entries/s one node ingests in a catch-up (default 20624)\n"
 	"      --entry-bytes N       mean entry size (default 400)\n"
@@ -116,9 +118,14 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'c': o->c.cores = (unsigned)v; break;
 		case 'S': o->c.shared = 1; break;
 		case 'i':
-			if (strcmp(a, "all") && strcmp(a, "design"))
-				return usage("--interest is all or design");
-			o->c.interest = strcmp(a, "all") ? SP_SIM_DESIGN : SP_SIM_ALL;
+			if (strcmp(a, "all") == 0)
+				o->c.interest = SP_SIM_ALL;
+			else if (strcmp(a, "sets-up") == 0)
+				o->c.interest = SP_SIM_SETS_UP;
+			else if (strcmp(a, "sets") == 0)
+				o->c.interest = SP_SIM_SETS;
+			else
+				return usage("--interest is sets, all or sets-up");
 			break;
 		case 'e': o->entries_per_report = v; break;
 		case 'C': o->catchup_rate = v; break;
@@ -372,7 +379,7 @@ static int run(struct sp_sim *s, const struct opts *o)
 	printf("costs: message %.0f us, entry %.0f us, hop %.1f ms, %u cores%s, interest %s\n",
 	       o->c.msg_ms * 1000, o->c.verify_ms * 1000, o->c.hop_ms, o->c.cores,
 	       o->c.shared ? " shared by all nodes" : " per node",
-	       o->c.interest == SP_SIM_ALL ? "all" : "design");
+	       o->c.interest == SP_SIM_ALL ? "all" : o->c.interest == SP_SIM_SETS ? "sets" : "sets-up");
 	struct sp_sim_report *r;
 	int rc = simulate(s, o, n, &r);
 	if (rc)

@@ -309,8 +309,17 @@ static int is_ancestor_or_self(const struct sp_sim *s, int a, int of)
 
 int sp_sim_interested(const struct sp_sim *s, const struct sp_sim_report *r, int i)
 {
-	return s->c.interest == SP_SIM_ALL || is_ancestor_or_self(s, i, r->door) ||
-	       is_ancestor_or_self(s, i, r->target);
+	switch (s->c.interest) {
+	case SP_SIM_ALL:
+		return 1;
+	case SP_SIM_SETS_UP:
+		if (is_ancestor_or_self(s, i, r->target))
+			return 1;
+		/* fall through */
+	default:
+		return i == r->target || is_ancestor_or_self(s, i, r->door) ||
+		       is_ancestor_or_self(s, r->door, i);
+	}
 }
 
 /* ---- the event run ------------------------------------------------------------------ */

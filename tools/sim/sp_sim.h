@@ -30,8 +30,11 @@ enum sp_sim_tier {
 
 /* Which logs a node replicates. */
 enum sp_sim_interest {
-	SP_SIM_ALL,    /* every log (simpuld today: every vouched log offered) */
-	SP_SIM_DESIGN  /* DESIGN §4: the author's and the target's ancestors and themselves */
+	SP_SIM_SETS,   /* simpuld's interest sets (docs/replication.md §10.3): a report's
+			* entry in the door's log goes to the door's ancestors and
+			* subtree, and to the institution it is routed to */
+	SP_SIM_ALL,    /* every node replicates every log (simpuld before interest sets) */
+	SP_SIM_SETS_UP /* the sets, and the routed-to institution's ancestors too */
 };
 
 /* Measured per-node costs (milliseconds) and the model's knobs. */
@@ -109,7 +112,8 @@ int sp_sim_pick(struct sp_sim *s, double t, struct sp_sim_report *r);
  * SP_ERR_NOMEM. */
 int sp_sim_run(struct sp_sim *s, struct sp_sim_report *r, size_t n);
 
-/* sp_sim_interested: node i replicates the log entry of report r. */
+/* sp_sim_interested: node i replicates the log entry of report r (its
+ * door's log). */
 int sp_sim_interested(const struct sp_sim *s, const struct sp_sim_report *r, int i);
 
 #endif
