@@ -35,6 +35,7 @@
 #define ATT_RETRY_MS 100       /* first retry after "not held", doubling ... */
 #define ATT_RETRY_MAX_MS 30000 /* ... up to this */
 #define ATT_CANDIDATES 64      /* peers considered per request */
+#define ATT_IDLE_MS 1000       /* no peer to ask: look again after this */
 
 /* One attachment wanted (loop thread). */
 struct att {
@@ -170,6 +171,13 @@ static int is_bad(const struct att *t, const uint8_t key[32])
 	return 0;
 }
 
+/* mark_bad: c is never asked for t again (while the node runs). */
+static void mark_bad(struct att *t, const struct sp_peer_conn *c)
+{
+	if (t->nbad < ATT_BAD_MAX && !is_bad(t, c->theirs.key))
+		memcpy(t->bad[t->nbad++], c->theirs.key, 32);
+}
+
 /* choose picks the peer to ask for t: among the peers with a free slot
  * that hold the log naming it and never sent bad data for it, the one that
  * sent the entry first, then the others in turn. */
@@ -245,6 +253,8 @@ static void pump(struct sp_peer *p)
 		struct sp_peer_conn *c = choose(p, t);
 		if (c)
 			ask(p, t, c, now);
+		else
+			t->not_before_ms = now + ATT_IDLE_MS; /* no peer to ask now */
 	}
 }
 
@@ -306,8 +316,7 @@ static void blame(struct sp_peer *p, struct att *t, struct sp_peer_conn *c, int 
 		  const char *why)
 {
 	atomic_fetch_add(&p->att->refused, 1);
-	if (t->nbad < ATT_BAD_MAX)
-		memcpy(t->bad[t->nbad++], c->theirs.key, 32);
+	mark_bad(t, c);
 	char h[17];
 	hex16(t->ref.hash, h);
 	sp_logx(p->log, SP_LOGX_WARN, "attach", "refused sha256=%s.. peer=%s: %s", h,
@@ -359,12 +368,24 @@ static void complete(struct sp_peer *p, struct att *t, struct sp_peer_conn *c)
 	blame(p, t, c, SP_ERR_HASH_MISMATCH, "attachment does not match its hash");
 }
 
-/* chunk_fault: why a chunk answering t is refused, or NULL. */
+/* other_size: c holds a file of another size under t's hash. Either it or
+ * the entry naming t lies, and an entry's author could make honest peers
+ * look hostile that way: c is not asked again, and not struck. */
+static void other_size(struct sp_peer *p, struct att *t, struct sp_peer_conn *c, uint64_t total)
+{
+	char h[17];
+	hex16(t->ref.hash, h);
+	atomic_fetch_add(&p->att->refused, 1);
+	mark_bad(t, c);
+	sp_logx(p->log, SP_LOGX_WARN, "attach",
+		"refused sha256=%s.. peer=%s: size %llu, the entry says %llu: asking others", h,
+		c->their_inst, (unsigned long long)total, (unsigned long long)t->ref.size);
+}
+
+/* chunk_fault: why a chunk answering t (of t's size) is refused, or NULL. */
 static const char *chunk_fault(const struct att *t, const struct sp_gossip_attach *m)
 {
 	uint64_t left = t->ref.size - t->have;
-	if (m->total != t->ref.size)
-		return "attachment size differs from the entry's";
 	if (m->offset != t->have)
 		return "attachment chunk at another offset than asked";
 	if (m->len < (left < ATT_MIN_CHUNK ? left : ATT_MIN_CHUNK))
@@ -382,7 +403,7 @@ void sp_peer_attach_on_chunk(struct sp_peer_conn *c, const struct sp_gossip_atta
 		return;
 	}
 	release(a, t);
-	const char *why = m->total ? chunk_fault(t, m) : NULL;
+	const char *why = m->total && m->total == t->ref.size ? chunk_fault(t, m) : NULL;
 	if (m->total == 0) { /* "not held": another peer, or later */
 		atomic_fetch_add(&a->not_held, 1);
 		unsigned k = t->misses < 9 ? t->misses : 9;
@@ -390,6 +411,8 @@ void sp_peer_attach_on_chunk(struct sp_peer_conn *c, const struct sp_gossip_atta
 		t->not_before_ms = sp_peer_now_ms() + (wait < ATT_RETRY_MAX_MS ? wait : ATT_RETRY_MAX_MS);
 		t->misses++;
 		t->turn++;
+	} else if (m->total != t->ref.size) {
+		other_size(p, t, c, m->total);
 	} else if (why) {
 		blame(p, t, c, SP_ERR_PEER_PROTOCOL, why);
 	} else if (sp_store_attach_part_put(p->store, t->ref.hash, m->offset, m->data, m->len) != 0) {

@@ -17,7 +17,9 @@
  *   the federation folder), gives 73.12 a report entry naming a file and
  *   answers 73.12's ATTACH_WANT with other bytes; 73.12 refuses it (ERROR
  *   SP_ERR_HASH_MISMATCH, counted), keeps nothing of them, and gets the
- *   file from another peer (the province, where it was uploaded);
+ *   file from another peer (the province, where it was uploaded); one
+ *   that answers with another size (73.16) is not asked again but not
+ *   dropped (the entry may be what lies), and the file comes all the same;
  * - serving: the test process, as 73.14's node, asks 73.12 for chunks of
  *   the 200 KiB file (64 KiB, then the short last one), for a file it does
  *   not hold ("not held": total 0) and past the end (ERROR SP_ERR_RANGE);
@@ -329,13 +331,13 @@ static void liar_send(struct liar *l, const struct sp_gossip_msg *m)
 	sp_buf_free(&b);
 }
 
-/* read_full reads n bytes within WAIT_MS: 0, or -1 (closed, timed out). */
-static int read_full(int fd, uint8_t *p, size_t n)
+/* read_full reads n bytes within wait_ms: 0, or -1 (closed, timed out). */
+static int read_full(int fd, uint8_t *p, size_t n, uint64_t wait_ms)
 {
 	uint64_t t0 = now_ms();
 	while (n > 0) {
 		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		if (now_ms() - t0 > WAIT_MS || poll(&pf, 1, 1000) < 0)
+		if (now_ms() - t0 > wait_ms || poll(&pf, 1, 100) < 0)
 			return -1;
 		if (!(pf.revents & (POLLIN | POLLHUP)))
 			continue;
@@ -348,24 +350,29 @@ static int read_full(int fd, uint8_t *p, size_t n)
 	return 0;
 }
 
-/* liar_recv decodes the next message into m (borrowing l->buf): 0, or -1
- * when the connection is closed. */
-static int liar_recv(struct liar *l, struct sp_gossip_msg *m)
+/* liar_recv_ms decodes the next message, if one comes within wait_ms,
+ * into m (borrowing l->buf): 0, or -1 (closed, or none came). */
+static int liar_recv_ms(struct liar *l, struct sp_gossip_msg *m, uint64_t wait_ms)
 {
 	uint8_t hdr[4];
 	free(l->buf);
 	l->buf = NULL;
-	if (read_full(l->fd, hdr, 4) != 0)
+	if (read_full(l->fd, hdr, 4, wait_ms) != 0)
 		return -1;
 	size_t n = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
 	l->buf = malloc(n);
 	assert_non_null(l->buf);
-	if (read_full(l->fd, l->buf, n) != 0)
+	if (read_full(l->fd, l->buf, n, WAIT_MS) != 0)
 		return -1;
 	if (l->ready) /* its tags are not checked: we only watch what it does */
 		n -= SP_GOSSIP_TAG_BYTES;
 	assert_int_equal(sp_gossip_decode(l->buf, n, m), 0);
 	return 0;
+}
+
+static int liar_recv(struct liar *l, struct sp_gossip_msg *m)
+{
+	return liar_recv_ms(l, m, WAIT_MS);
 }
 
 /* liar_connect dials url as inst (key file key) and authenticates. */
@@ -475,27 +482,28 @@ static void liar_connect_as(struct liar *l, const char *inst)
 	free(url);
 }
 
-static void test_lying_sender(void **state)
+/* offer: as inst, give 73.12 entry 0 of inst's log, a complaint naming
+ * file[0..n) (hash h), and answer its ATTACH_WANT with `total` and the
+ * file with one bit flipped if flip. Returns the ERROR code 73.12 closes
+ * with (0: it did not close within the wait for its next request).
+ * The honest copy is uploaded at the province first. */
+static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int flip)
 {
-	(void)state;
-	char sha[65], origin[] = "simpul.local/73.13";
-	size_t n = 40000;
-	uint8_t *file = pdf(n, 23), h[32];
-	upload("73", file, n, sha); /* the honest copy: at the province */
+	char origin[64], sha[65];
+	uint8_t h[32];
+	snprintf(origin, sizeof(origin), "simpul.local/%s", inst);
+	upload("73", file, n, sha);
 	crypto_hash_sha256(h, file, n);
-
 	struct liar l = {0};
-	liar_connect_as(&l, "73.13");
+	liar_connect_as(&l, inst);
 	size_t elen;
 	uint8_t *entry = report_entry(&l, h, n, &elen);
-
 	struct sp_gossip_note note = {origin, strlen(origin), 1, NULL, 0};
-	struct sp_gossip_msg m = {.type = SP_GOSSIP_NOTES};
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_NOTES}, in;
 	m.u.notes = (struct sp_gossip_notes){1, 0, 1, &note};
 	liar_send(&l, &m);
 	int asked = 0, code = 0;
-	struct sp_gossip_msg in;
-	while (code == 0 && liar_recv(&l, &in) == 0) {
+	while (code == 0 && !asked && liar_recv(&l, &in) == 0) {
 		if (in.type == SP_GOSSIP_WANT) {
 			const uint8_t *ev[1] = {entry};
 			size_t lv[1] = {elen};
@@ -508,14 +516,6 @@ static void test_lying_sender(void **state)
 		} else if (in.type == SP_GOSSIP_ATTACH_WANT) {
 			assert_memory_equal(in.u.attach_want.hash, h, 32);
 			assert_int_equal(in.u.attach_want.offset, 0);
-			file[n / 2] ^= 1; /* the lie */
-			m = (struct sp_gossip_msg){.type = SP_GOSSIP_ATTACH};
-			memcpy(m.u.attach.hash, h, 32);
-			m.u.attach.total = n;
-			m.u.attach.data = file;
-			m.u.attach.len = n;
-			liar_send(&l, &m);
-			file[n / 2] ^= 1;
 			asked = 1;
 		} else if (in.type == SP_GOSSIP_ERROR) {
 			code = in.u.error.code;
@@ -523,21 +523,74 @@ static void test_lying_sender(void **state)
 		sp_gossip_msg_free(&in);
 	}
 	assert_true(asked);
-	assert_int_equal(code, SP_ERR_HASH_MISMATCH);
+	file[n / 2] ^= (uint8_t)flip; /* the lie */
+	m = (struct sp_gossip_msg){.type = SP_GOSSIP_ATTACH};
+	memcpy(m.u.attach.hash, h, 32);
+	m.u.attach.total = total;
+	m.u.attach.data = file;
+	m.u.attach.len = n;
+	liar_send(&l, &m);
+	file[n / 2] ^= (uint8_t)flip;
+	/* 73.12 closes on a refusal; else it goes on (notes every round) */
+	uint64_t end = now_ms() + 3000;
+	while (code == 0 && now_ms() < end && liar_recv_ms(&l, &in, 3000) == 0) {
+		if (in.type == SP_GOSSIP_ERROR)
+			code = in.u.error.code;
+		sp_gossip_msg_free(&in);
+	}
 	close(l.fd);
 	free(l.buf);
 	free(entry);
+	return code;
+}
+
+/* log_has: 73.12's log holds text. */
+static int log_has(const char *text)
+{
+	char log[PATH_MAX + 64];
+	snprintf(log, sizeof(log), "%s/nodes/73.12/simpuld.log", g.f.fed);
+	char *all = sp_h_slurp(log, NULL);
+	int has = all && strstr(all, text) != NULL;
+	free(all);
+	return has;
+}
+
+static void test_lying_sender(void **state)
+{
+	(void)state;
+	size_t n = 40000;
+	uint8_t *file = pdf(n, 23), h[32];
+	char sha[65], needle[128];
+	crypto_hash_sha256(h, file, n);
+	sodium_bin2hex(sha, sizeof(sha), h, 32);
+	long long refused = metric("73.12", "simpul_peer_attachments_total{result=\"refused\"}");
+	assert_int_equal(offer("73.13", file, n, n, 1), SP_ERR_HASH_MISMATCH);
 
 	/* nothing of the lie kept; the file comes from the province */
 	wait_same("73.12", sha, file, n);
-	assert_true(metric("73.12", "simpul_peer_attachments_total{result=\"refused\"}") >= 1);
-	char log[PATH_MAX + 64];
-	snprintf(log, sizeof(log), "%s/nodes/73.12/simpuld.log", g.f.fed);
-	char *text = sp_h_slurp(log, NULL), needle[96];
-	assert_non_null(text);
-	snprintf(needle, sizeof(needle), "refused sha256=%.16s.. peer=73.13", sha);
-	assert_non_null(strstr(text, needle));
-	free(text);
+	assert_int_equal(metric("73.12", "simpul_peer_attachments_total{result=\"refused\"}"),
+			 refused + 1);
+	snprintf(needle, sizeof(needle), "refused sha256=%.16s.. peer=73.13: attachment does not "
+		 "match its hash", sha);
+	assert_true(log_has(needle));
+	free(file);
+}
+
+/* A size other than the entry's: that peer is not asked again, but not
+ * dropped (the entry may be the liar); the file comes from the province. */
+static void test_other_size(void **state)
+{
+	(void)state;
+	size_t n = 30000;
+	uint8_t *file = pdf(n, 29), h[32];
+	char sha[65], needle[160];
+	crypto_hash_sha256(h, file, n);
+	sodium_bin2hex(sha, sizeof(sha), h, 32);
+	assert_int_equal(offer("73.16", file, n, n + 1, 0), 0); /* not closed */
+	wait_same("73.12", sha, file, n);
+	snprintf(needle, sizeof(needle),
+		 "refused sha256=%.16s.. peer=73.16: size %zu, the entry says %zu", sha, n + 1, n);
+	assert_true(log_has(needle));
 	free(file);
 }
 
@@ -617,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_travels),
 		cmocka_unit_test(test_resume_after_restart),
 		cmocka_unit_test(test_lying_sender),
+		cmocka_unit_test(test_other_size),
 		cmocka_unit_test(test_serving),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
