@@ -8,7 +8,8 @@
  * random kabupaten and some about national roads (routed to KEMENPU).
  * Each must reach the institution it is routed to; that institution's
  * officer verifies every other one at its own node. Then the institution,
- * the node it came in by, the province and the coordinator, and every
+ * the node it came in by, the coordinator, the province (for complaints
+ * entered inside the province), and every
  * other node that holds all of a report's entries (interest sets, DESIGN
  * 4: a sibling kabupaten that took no part holds none), compute the same
  * state of it (GET /v1/reports/{id}: status, holders, history, trail, all
@@ -100,14 +101,17 @@ static void wait_shows(int k, const char *status)
 static char why[16384];
 
 /* views_agree: every report is seen the same way by its institution, the
- * node it came in by, the province and the coordinator, and by every other
- * node that holds all of its entries. */
+ * node it came in by, the coordinator, the province (when it came in inside
+ * the province), and by every other node that holds all of its entries. */
 static int views_agree(void *arg)
 {
 	(void)arg;
 	for (int k = 0; k < NREPORTS; k++) {
-		const char *must[] = {g.routed[k], g.door[k], "73", "KEMENPANRB"};
-		if (!sp_ft_agree(&g.f, g.ids[k], must, 4, g.nodes, NNODES, NULL, why, sizeof(why)))
+		/* The province holds the reports that came in inside it, not those
+		 * entered at a ministry's node (it does not replicate that log). */
+		const char *must[] = {g.routed[k], g.door[k], "KEMENPANRB", "73"};
+		size_t n = strncmp(g.door[k], "73", 2) == 0 ? 4 : 3;
+		if (!sp_ft_agree(&g.f, g.ids[k], must, n, g.nodes, NNODES, NULL, why, sizeof(why)))
 			return 0;
 	}
 	return 1;
@@ -137,7 +141,8 @@ static void test_converge(void **state)
 	sp_ft_fed(&g.f, "up", list);
 	uint64_t t_up = sp_ft_ms();
 
-	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	const char *env = getenv("SP_SEED"); /* to replay a run */
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL) ^ (unsigned)getpid();
 	printf("test_converge: %d nodes, seed %u\n", NNODES, seed);
 	srand(seed);
 	for (int k = 0; k < NREPORTS; k++) {
