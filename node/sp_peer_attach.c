@@ -39,8 +39,7 @@
 
 /* One attachment wanted (loop thread). */
 struct att {
-	struct sp_peer_att_ref ref;
-	uint32_t log;               /* a log whose entry names it */
+	struct sp_peer_att_ref ref; /* as the entry gives it, with its log */
 	uint64_t have;              /* bytes held, as chained chunks in the store */
 	struct sp_peer_conn *asked; /* the peer with our request, or NULL */
 	uint64_t asked_ms, not_before_ms;
@@ -184,7 +183,7 @@ static void mark_bad(struct att *t, const struct sp_peer_conn *c)
 static struct sp_peer_conn *choose(struct sp_peer *p, struct att *t)
 {
 	struct sp_log_info info;
-	if (sp_store_log_info(p->store, t->log, &info) != 0)
+	if (sp_store_log_info(p->store, t->ref.log, &info) != 0)
 		return NULL;
 	struct sp_peer_conn *cand[ATT_CANDIDATES], *hint = NULL;
 	size_t n = 0;
@@ -283,7 +282,6 @@ static void want(struct sp_peer *p, struct sp_peer_conn *c, const struct sp_peer
 	struct att *t = &a->v[a->n];
 	memset(t, 0, sizeof(*t));
 	t->ref = *r;
-	t->log = r->log;
 	if (c) {
 		t->has_hint = 1;
 		memcpy(t->hint, c->theirs.key, 32);
