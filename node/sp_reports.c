@@ -307,11 +307,34 @@ static int involve_log(struct sp_reports *r, struct rep *p, uint32_t log)
 	return rc ? rc : involve(r, p, w.id, strlen(w.id));
 }
 
+struct up_arg {
+	struct sp_reports *r;
+	struct rep *p;
+};
+
+static int involve_up(void *arg, const struct sp_dir_inst *inst)
+{
+	struct up_arg *a = arg;
+	return involve(a->r, a->p, inst->id, strlen(inst->id));
+}
+
+/* involve_targets: the institutions a report is routed or forwarded to
+ * take part in it, and so do their ancestors, which may take it over and
+ * list it when it is overdue (DESIGN 3): a complaint for a kabupaten
+ * entered at a ministry's node reaches its province too (test_outage). */
 static int involve_targets(struct sp_reports *r, struct rep *p, const struct targets *t)
 {
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && t && i < t->n; i++)
+	struct up_arg a = {r, p};
+	for (size_t i = 0; rc == 0 && t && i < t->n; i++) {
+		char id[SP_INST_ID_MAX + 1];
 		rc = involve(r, p, t->v[i].p, t->v[i].n);
+		if (rc == 0 && r->o.dir && t->v[i].n <= SP_INST_ID_MAX) {
+			snprintf(id, sizeof(id), "%.*s", (int)t->v[i].n, t->v[i].p);
+			if (sp_dir_ancestors(r->o.dir, id, involve_up, &a) == SP_ERR_NOMEM)
+				rc = SP_ERR_NOMEM;
+		}
+	}
 	return rc;
 }
 

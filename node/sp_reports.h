@@ -78,7 +78,8 @@ size_t sp_reports_count(struct sp_reports *r);
 
 /* sp_reports_involved: institution inst takes part in a report that has
  * an entry in log `log` (the report was recorded by it, routed or
- * forwarded to it, or it acted on it), so it must replicate that log
+ * forwarded to it or to one of its descendants, which it may take over,
+ * or it acted on it), so it must replicate that log
  * although the tier tree alone would not give it (DESIGN §4: "the logs
  * of institutions it exchanged reports with"). Built as entries are
  * indexed; sp_reports_involved_gen changes whenever an answer may have.
