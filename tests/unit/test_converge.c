@@ -1,21 +1,21 @@
 /*
- * test_converge.c - convergence of a 20-node federation, real simpuld
- * processes on 127.0.0.1 (`simpul federation up`): the coordinator
- * (KEMENPANRB), a ministry (KEMENPU), the province 73 and 17 of its
- * kabupaten/kota (73.01 ... 73.17).
+ * test_converge.c - convergence of a 20-node federation of two provinces,
+ * real simpuld processes on 127.0.0.1 (`simpul federation up`): the
+ * coordinator (KEMENPANRB), a ministry (KEMENPU), the provinces 73 and 74,
+ * 14 kabupaten/kota of 73 (73.01 ... 73.14) and two of 74 (74.01, 74.02).
  *
- * Complaints are submitted at random nodes (the seed is printed), about
- * random kabupaten and some about national roads (routed to KEMENPU).
- * Each must reach the institution it is routed to; that institution's
- * officer verifies every other one at its own node. Then the institution,
- * the node it came in by, the coordinator, the province (for complaints
- * entered or routed inside the province), and every
- * other node that holds all of a report's entries (interest sets, DESIGN
- * 4: a sibling kabupaten that took no part holds none), compute the same
- * state of it (GET /v1/reports/{id}: status, holders, history, trail, all
- * but the running clock of the open span); every node that holds a log
- * (the coordinator every log, the province those of its subtree) serves
- * the same checkpoint body of it as the log's own node.
+ * Complaints are submitted at random nodes (the seed is printed; SP_SEED
+ * replays it), about random kabupaten of either province and some about
+ * national roads (routed to KEMENPU), so many enter in the other province
+ * or at a ministry. Each must reach the institution it is routed to; that
+ * institution's officer verifies every other one at its own node. Then the
+ * institution, the node it came in by, the coordinator, the institution's
+ * province (the door's for a ministry's complaint), and every other node that holds all of a report's entries
+ * (interest sets, DESIGN 4: a sibling kabupaten that took no part holds
+ * none), compute the same state of it (GET /v1/reports/{id}: status,
+ * holders, history, trail, all but what runs on the node's clock); every
+ * node that holds a log (the coordinator every log, a province those of
+ * its subtree) serves the same checkpoint body of it as the log's own node.
  */
 #include "sp_testutil.h"
 
@@ -27,8 +27,10 @@
 
 #include "sp_fedtest.h"
 
-#define NKAB 17
-#define NNODES (NKAB + 3)
+#define NKAB73 14 /* 73.01 ... 73.14 */
+#define NKAB74 2  /* 74.01, 74.02 */
+#define NKAB (NKAB73 + NKAB74)
+#define NNODES (NKAB + 4)
 #define NREPORTS 24
 
 static struct {
@@ -36,23 +38,38 @@ static struct {
 	char ids[NREPORTS][65];
 	char routed[NREPORTS][16];
 	const char *door[NREPORTS];
-	char names[NNODES][16];
+	char names[NNODES][16]; /* KEMENPANRB, KEMENPU, 73, 74, then the kabupaten */
 	const char *nodes[NNODES];
 	char keys[NNODES][2 * PATH_MAX];
 } g;
 
+/* fed_init generates a federation of provinces 73 and 74 (54 institutions:
+ * ports base .. base + 107, so slots of 200). */
+static void fed_init(void)
+{
+	char port[16];
+	snprintf(g.f.dir, sizeof(g.f.dir), "%s", sp_test_tmpdir("converge"));
+	snprintf(g.f.fed, sizeof(g.f.fed), "%s/fed", g.f.dir);
+	snprintf(port, sizeof(port), "%u", 10000 + 200 * ((unsigned)getpid() % 10));
+	free(sp_h_simpul(g.f.dir, 0,
+			 (const char *const[]){"federation", "init", "--wilayah", SP_WILAYAH, "--out",
+					       g.f.fed, "--subset", "73", "--subset", "74",
+					       "--port-base", port, NULL}));
+}
+
 static int setup(void **state)
 {
 	(void)state;
-	sp_h_fed_init_ports(&g.f, "converge", sp_ft_port_base(10000, 20));
-	snprintf(g.names[0], sizeof(g.names[0]), "KEMENPANRB");
-	snprintf(g.names[1], sizeof(g.names[1]), "KEMENPU");
-	snprintf(g.names[2], sizeof(g.names[2]), "73");
+	fed_init();
+	const char *fixed[] = {"KEMENPANRB", "KEMENPU", "73", "74"};
+	for (int i = 0; i < 4; i++)
+		snprintf(g.names[i], sizeof(g.names[i]), "%s", fixed[i]);
 	for (int i = 0; i < NKAB; i++)
-		snprintf(g.names[3 + i], sizeof(g.names[0]), "73.%02d", i + 1);
+		snprintf(g.names[4 + i], sizeof(g.names[0]), "%d.%02d", i < NKAB73 ? 73 : 74,
+			 i < NKAB73 ? i + 1 : i - NKAB73 + 1);
 	for (int i = 0; i < NNODES; i++) {
 		g.nodes[i] = g.names[i];
-		if (i != 0 && i != 2)
+		if (i == 1 || i >= 4)
 			sp_ft_officer(&g.f, g.names[i], (unsigned char)(40 + i), g.keys[i],
 				      sizeof(g.keys[i]));
 	}
@@ -100,19 +117,28 @@ static void wait_shows(int k, const char *status)
 
 static char why[16384];
 
+/* province: the province of region or institution id ("73"), or NULL
+ * for a ministry or the coordinator. */
+static const char *province(const char *id)
+{
+	return strncmp(id, "73", 2) == 0 ? "73" : strncmp(id, "74", 2) == 0 ? "74" : NULL;
+}
+
 /* views_agree: every report is seen the same way by its institution, the
- * node it came in by, the coordinator, the province (when it came in or is
- * routed inside the province), and by every other node that holds all of
- * its entries. */
+ * node it came in by, the coordinator, the institution's province (a
+ * complaint entered in 74 for 73.05 reaches 73), else the door's, and by
+ * every other node that holds all of its entries (the door's province
+ * holds the submission but follows the report only when it takes part). */
 static int views_agree(void *arg)
 {
 	(void)arg;
 	for (int k = 0; k < NREPORTS; k++) {
-		/* The province holds what came in inside it or is routed there. */
-		const char *must[] = {g.routed[k], g.door[k], "KEMENPANRB", "73"};
-		size_t n = strncmp(g.door[k], "73", 2) == 0 || strncmp(g.routed[k], "73", 2) == 0
-				   ? 4
-				   : 3;
+		const char *must[5] = {g.routed[k], g.door[k], "KEMENPANRB"};
+		size_t n = 3;
+		if (province(g.routed[k]))
+			must[n++] = province(g.routed[k]);
+		else if (province(g.door[k]))
+			must[n++] = province(g.door[k]);
 		if (!sp_ft_agree(&g.f, g.ids[k], must, n, g.nodes, NNODES, NULL, why, sizeof(why)))
 			return 0;
 	}
@@ -120,15 +146,16 @@ static int views_agree(void *arg)
 }
 
 /* logs_agree: every node's log has the same checkpoint at the coordinator,
- * at the province (for its subtree) and at every node that holds it. */
+ * at its province and at every node that holds it. */
 static int logs_agree(void *arg)
 {
 	(void)arg;
-	const char *must[] = {"KEMENPANRB", "73"};
-	for (int i = 0; i < NNODES; i++)
-		if (!sp_ft_same_log(&g.f, g.names[i], must, strncmp(g.names[i], "73", 2) == 0 ? 2 : 1,
-				    g.nodes, NNODES, why, sizeof(why)))
+	for (int i = 0; i < NNODES; i++) {
+		const char *must[] = {"KEMENPANRB", province(g.names[i])};
+		if (!sp_ft_same_log(&g.f, g.names[i], must, must[1] ? 2 : 1, g.nodes, NNODES, why,
+				    sizeof(why)))
 			return 0;
+	}
 	return 1;
 }
 
@@ -144,13 +171,14 @@ static void test_converge(void **state)
 	uint64_t t_up = sp_ft_ms();
 
 	const char *env = getenv("SP_SEED"); /* to replay a run */
-	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL) ^ (unsigned)getpid();
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10)
+			    : (unsigned)time(NULL) ^ (unsigned)getpid();
 	printf("test_converge: %d nodes, seed %u\n", NNODES, seed);
 	srand(seed);
 	for (int k = 0; k < NREPORTS; k++) {
 		const char *door = g.door[k] = g.names[rand() % NNODES];
 		char region[16];
-		snprintf(region, sizeof(region), "73.%02d.01", 1 + rand() % NKAB);
+		snprintf(region, sizeof(region), "%s.01", g.names[4 + rand() % NKAB]);
 		int national = k % 6 == 5; /* a national road: the ministry's */
 		snprintf(g.routed[k], sizeof(g.routed[k]), "%.5s", region);
 		if (national)
