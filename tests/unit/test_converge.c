@@ -177,7 +177,7 @@ static void test_converge(void **state)
 	srand(seed);
 	for (int k = 0; k < NREPORTS; k++) {
 		const char *door = g.door[k] = g.names[rand() % NNODES];
-		char region[16];
+		char region[24];
 		snprintf(region, sizeof(region), "%s.01", g.names[4 + rand() % NKAB]);
 		int national = k % 6 == 5; /* a national road: the ministry's */
 		snprintf(g.routed[k], sizeof(g.routed[k]), "%.5s", region);
