@@ -50,9 +50,10 @@ static const char usage_text[] =
 	"      --hop-ms MS           one-way latency per hop (default 20)\n"
 	"      --cores N             cores per node (default 2)\n"
 	"      --shared              all nodes share one machine of --cores cores\n"
-	"      --interest sets|all|sets-up  which logs a node replicates: simpuld's\n"
-	"                            interest sets (default), every log, or the sets\n"
-	"                            plus the routed-to institution's ancestors\n"
+	"      --interest sets|all|sets-up  which logs a node replicates: the sets\n"
+	"                            without the routed-to institution's ancestors\n"
+	"                            (simpuld before ec4eeb2), every log, or\n"
+	"                            simpuld's interest sets (default)\n"
 	"      --entries-per-report N entries a report's log trail has in all (default 5)\n"
 	"      --catchup-rate N      entries/s one node ingests in a catch-up (default 20624)\n"
 	"      --entry-bytes N       mean entry size (default 400)\n"
@@ -93,7 +94,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	*o = (struct opts){.per_day = 2000, .peak = 10, .duration = 3600,
 			   .entries_per_report = 5, .catchup_rate = 20624, .entry_bytes = 400,
 			   .batch_bytes = 65536, .mbps = 100, .seed = 1,
-			   .c = {.msg_ms = 0.25, .verify_ms = 0.058, .hop_ms = 20, .cores = 2}};
+			   .c = {.msg_ms = 0.25, .verify_ms = 0.058, .hop_ms = 20, .cores = 2,
+				  .interest = SP_SIM_SETS_UP}};
 	double v = 0;
 	int ch;
 	opterr = 0;

@@ -30,11 +30,12 @@ enum sp_sim_tier {
 
 /* Which logs a node replicates. */
 enum sp_sim_interest {
-	SP_SIM_SETS,   /* simpuld's interest sets (docs/replication.md §10.3): a report's
-			* entry in the door's log goes to the door's ancestors and
-			* subtree, and to the institution it is routed to */
+	SP_SIM_SETS,   /* the first interest sets: a report's entry in the door's log
+			* goes to the door's ancestors and subtree, and to the
+			* institution it is routed to */
 	SP_SIM_ALL,    /* every node replicates every log (simpuld before interest sets) */
-	SP_SIM_SETS_UP /* the sets, and the routed-to institution's ancestors too */
+	SP_SIM_SETS_UP /* simpuld's interest sets (docs/replication.md §10.3): the sets,
+			* and the routed-to institution's ancestors too */
 };
 
 /* Measured per-node costs (milliseconds) and the model's knobs. */
