@@ -261,7 +261,7 @@ static int verify_log(struct sp_store *s, struct sp_log *l, const uint8_t *const
 		return SP_ERR_NOMEM;
 	}
 	if (n > 0)
-		sp_pool_for(s->pool, n, 32, verify_chunk, &b->job);
+		sp_pool_for(s->pool, n, 8, verify_chunk, &b->job); /* small grains: short tails */
 	*out = b;
 	return 0;
 }
