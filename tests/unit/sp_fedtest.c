@@ -79,18 +79,9 @@ void sp_ft_submit(const struct sp_h_fed *f, const char *node, const char *cat,
 			 "\"region\":\"%s\",\"title\":\"Aduan di %s\",\"content\":\"Masuk lewat %s\","
 			 "\"channel\":\"web\"}",
 			 cat, region, region, node);
-	/* 503: a node that just started holds its appends until its peers
-	 * told it its own log's size (replication.md 10.8): retry. */
-	uint64_t t0 = sp_ft_ms();
-	for (;;) {
-		assert_int_equal(sp_h_http(a, "POST", "/v1/reports",
-					   "Content-Type: application/json\r\n", body, (size_t)n, &r),
-				 0);
-		if (r.status != 503 || sp_ft_ms() - t0 > SP_FT_WAIT_MS)
-			break;
-		sp_h_resp_free(&r);
-		usleep(100000);
-	}
+	assert_int_equal(sp_h_post_ready(a, "/v1/reports", "Content-Type: application/json\r\n",
+					 body, (size_t)n, &r),
+			 0);
 	if (r.status != 201)
 		fail_msg("submit at %s: status %d: %s", node, r.status, r.body);
 	json_t *j = json_loads(r.body, 0, NULL);

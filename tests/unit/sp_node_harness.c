@@ -222,6 +222,21 @@ int sp_h_http(const char *addr, const char *method, const char *path, const char
 	return 0;
 }
 
+int sp_h_post_ready(const char *addr, const char *path, const char *extra, const void *body,
+		    size_t len, struct sp_h_resp *r)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int rc = sp_h_http(addr, "POST", path, extra, body, len, r);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (rc != 0 || r->status != 503 || t.tv_sec - t0.tv_sec > 30)
+			return rc;
+		sp_h_resp_free(r);
+		usleep(100000);
+	}
+}
+
 const char *sp_h_header(const struct sp_h_resp *r, const char *name, char *buf, size_t cap)
 {
 	size_t nlen = strlen(name);

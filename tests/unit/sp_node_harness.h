@@ -63,6 +63,12 @@ struct sp_h_resp {
 int sp_h_http(const char *addr, const char *method, const char *path, const char *extra,
 	      const void *body, size_t len, struct sp_h_resp *r);
 
+/* sp_h_post_ready is sp_h_http's POST, retried for up to 30 s while the
+ * node answers 503: right after a start a node holds its appends until its
+ * peers told it its own log's size (docs/replication.md §10.8). */
+int sp_h_post_ready(const char *addr, const char *path, const char *extra, const void *body,
+		    size_t len, struct sp_h_resp *r);
+
 /* sp_h_header copies header `name`'s value into buf; NULL if absent. */
 const char *sp_h_header(const struct sp_h_resp *r, const char *name, char *buf, size_t cap);
 

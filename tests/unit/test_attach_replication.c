@@ -106,7 +106,11 @@ static json_t *submit(const char *id, json_t *b)
 {
 	char *s = json_dumps(b, 0);
 	struct sp_h_resp r;
-	request(id, "POST", "/v1/reports", "Content-Type: application/json\r\n", s, strlen(s), &r);
+	char a[64];
+	sp_h_fedup_addr(g.f.fed, id, a, sizeof(a));
+	if (sp_h_post_ready(a, "/v1/reports", "Content-Type: application/json\r\n", s, strlen(s),
+			    &r) != 0)
+		r.status = 0;
 	if (r.status != 201)
 		fail_msg("submit: %d %s", r.status, r.body ? r.body : "");
 	json_t *j = json_loads(r.body, 0, NULL);

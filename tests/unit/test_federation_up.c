@@ -89,8 +89,8 @@ static void submit(const char *id)
 	char a[64];
 	struct sp_h_resp r;
 	addr(id, a, sizeof(a));
-	assert_int_equal(sp_h_http(a, "POST", "/v1/reports", "Content-Type: application/json\r\n",
-				   REPORT, strlen(REPORT), &r),
+	assert_int_equal(sp_h_post_ready(a, "/v1/reports", "Content-Type: application/json\r\n",
+					 REPORT, strlen(REPORT), &r),
 			 0);
 	assert_int_equal(r.status, 201);
 	assert_non_null(strstr(r.body, "\"routed_to\":\"73.12\""));
