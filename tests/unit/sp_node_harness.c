@@ -449,3 +449,70 @@ void sp_h_fedup_addr(const char *fed, const char *id, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", (int)strcspn(s, " \n"), s);
 	free(s);
 }
+
+/* ---- one simpuld of a test's own making ------------------------------------------ */
+
+void sp_h_node_init(struct sp_h_node *n, const char *id, const char *dir)
+{
+	memset(n, 0, sizeof(*n));
+	n->id = id;
+	snprintf(n->dir, sizeof(n->dir), "%s", dir);
+	snprintf(n->ini, sizeof(n->ini), "%s/simpuld.ini", n->dir);
+	snprintf(n->log, sizeof(n->log), "%s/simpuld.log", n->dir);
+	snprintf(n->data, sizeof(n->data), "%s/data", n->dir);
+	assert_int_equal(mkdir(n->dir, 0700), 0);
+}
+
+/* read_word reads the first word of a file into out. */
+static void read_word(const char *path, char *out, size_t cap)
+{
+	char *s = sp_h_slurp(path, NULL);
+	assert_non_null(s);
+	char fmt[16];
+	snprintf(fmt, sizeof(fmt), "%%%zus", cap - 1);
+	sscanf(s, fmt, out);
+	free(s);
+}
+
+void sp_h_node_start(struct sp_h_node *n, int listen)
+{
+	char bin[PATH_MAX], addr_file[PATH_MAX + 32], peer_file[PATH_MAX + 32];
+	sp_h_bin(bin, sizeof(bin), "simpuld");
+	snprintf(addr_file, sizeof(addr_file), "%s/simpuld.addr", n->data);
+	snprintf(peer_file, sizeof(peer_file), "%s/simpuld.peer", n->data);
+	unlink(addr_file);
+	unlink(peer_file);
+	const char *argv[] = {bin, "--config", n->ini, NULL};
+	n->pid = sp_h_spawn(argv, n->log);
+	if (sp_h_wait_file(addr_file, 15000) != 0 ||
+	    (listen && sp_h_wait_file(peer_file, 15000) != 0)) {
+		char *log = sp_h_slurp(n->log, NULL);
+		fail_msg("simpuld %s did not start; its log:\n%s", n->id, log ? log : "(none)");
+	}
+	read_word(addr_file, n->addr, sizeof(n->addr));
+	if (listen)
+		read_word(peer_file, n->peer_url, sizeof(n->peer_url));
+}
+
+void sp_h_node_stop(struct sp_h_node *n)
+{
+	if (n->pid <= 0)
+		return;
+	kill(n->pid, SIGTERM);
+	int code = sp_h_wait(n->pid, 15000);
+	if (code < 0) {
+		kill(n->pid, SIGKILL);
+		waitpid(n->pid, NULL, 0);
+	}
+	n->pid = 0;
+	assert_int_equal(code, 0);
+}
+
+void sp_h_node_kill(struct sp_h_node *n)
+{
+	if (n->pid <= 0)
+		return;
+	kill(n->pid, SIGKILL);
+	waitpid(n->pid, NULL, 0);
+	n->pid = 0;
+}

@@ -74,6 +74,32 @@ const char *sp_h_header(const struct sp_h_resp *r, const char *name, char *buf, 
 
 void sp_h_resp_free(struct sp_h_resp *r);
 
+/* ---- one simpuld of a test's own making ------------------------------------------ */
+
+/* A node a test configures itself: its folder, config, log, data folder,
+ * and once started its HTTP address and peer URL. */
+struct sp_h_node {
+	const char *id;
+	char dir[PATH_MAX];
+	char ini[PATH_MAX + 16];
+	char log[PATH_MAX + 16];
+	char data[PATH_MAX + 8];
+	char addr[64];     /* HTTP "127.0.0.1:port" */
+	char peer_url[96]; /* its peer listener, if any */
+	pid_t pid;         /* 0: not running */
+};
+
+/* sp_h_node_init names node id's files in folder dir (made here). */
+void sp_h_node_init(struct sp_h_node *n, const char *id, const char *dir);
+
+/* sp_h_node_start starts simpuld on n->ini and waits for its HTTP address
+ * (and, with listen, its peer URL); fails the test with its log if it
+ * does not start. sp_h_node_stop sends SIGTERM and asserts a clean exit;
+ * sp_h_node_kill sends SIGKILL. */
+void sp_h_node_start(struct sp_h_node *n, int listen);
+void sp_h_node_stop(struct sp_h_node *n);
+void sp_h_node_kill(struct sp_h_node *n);
+
 /* ---- a federation and the node of 73.12 ---------------------------------------- */
 
 struct sp_h_fed {

@@ -35,29 +35,17 @@
 #include "sp_node_harness.h"
 #include "sp_note.h"
 
-#define START_MS 15000
 #define WAIT_MS 60000
 #define FED "simpul.local"
 #define ORIGIN FED "/73.12"
 #define BIG (2 * PATH_MAX)
 #define SIZE 50
 
-struct node {
-	const char *id;
-	char dir[PATH_MAX];
-	char ini[PATH_MAX + 16];
-	char log[PATH_MAX + 16];
-	char data[PATH_MAX + 8];
-	char addr[64];
-	char peer_url[96];
-	pid_t pid;
-};
-
 static struct {
 	char dir[PATH_MAX - 64];
 	char fed[PATH_MAX - 32];
 	char root_vkey[300];
-	struct node a, a2, b, c;
+	struct sp_h_node a, a2, b, c;
 } g;
 
 static uint64_t now_ms(void)
@@ -87,20 +75,17 @@ static void make_federation(void)
 }
 
 /* node_init: n runs institution id from folder g.dir/dir. */
-static void node_init(struct node *n, const char *id, const char *dir)
+static void node_init(struct sp_h_node *n, const char *id, const char *dir)
 {
-	n->id = id;
-	snprintf(n->dir, sizeof(n->dir), "%s/%s", g.dir, dir);
-	snprintf(n->ini, sizeof(n->ini), "%s/simpuld.ini", n->dir);
-	snprintf(n->log, sizeof(n->log), "%s/simpuld.log", n->dir);
-	snprintf(n->data, sizeof(n->data), "%s/data", n->dir);
-	assert_int_equal(mkdir(n->dir, 0700), 0);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", g.dir, dir);
+	sp_h_node_init(n, id, path);
 	assert_int_equal(mkdir(n->data, 0700), 0);
 }
 
 /* write_config: listen for peers (or not) and dial the space-separated
  * URLs in peers; the directory vouches for everyone. */
-static void write_config(const struct node *n, int listen, const char *peers)
+static void write_config(const struct sp_h_node *n, int listen, const char *peers)
 {
 	FILE *f = fopen(n->ini, "w");
 	assert_non_null(f);
@@ -114,52 +99,8 @@ static void write_config(const struct node *n, int listen, const char *peers)
 	fclose(f);
 }
 
-static void read_word(const char *path, char *out, size_t cap)
-{
-	char *s = sp_h_slurp(path, NULL);
-	assert_non_null(s);
-	char fmt[16];
-	snprintf(fmt, sizeof(fmt), "%%%zus", cap - 1);
-	sscanf(s, fmt, out);
-	free(s);
-}
-
-static void node_start(struct node *n, int listen)
-{
-	char bin[BIG], addr_file[BIG], peer_file[BIG];
-	sp_h_bin(bin, sizeof(bin), "simpuld");
-	snprintf(addr_file, sizeof(addr_file), "%s/simpuld.addr", n->data);
-	snprintf(peer_file, sizeof(peer_file), "%s/simpuld.peer", n->data);
-	unlink(addr_file);
-	unlink(peer_file);
-	const char *argv[] = {bin, "--config", n->ini, NULL};
-	n->pid = sp_h_spawn(argv, n->log);
-	if (sp_h_wait_file(addr_file, START_MS) != 0 ||
-	    (listen && sp_h_wait_file(peer_file, START_MS) != 0)) {
-		char *log = sp_h_slurp(n->log, NULL);
-		fail_msg("simpuld %s did not start; its log:\n%s", n->id, log ? log : "(none)");
-	}
-	read_word(addr_file, n->addr, sizeof(n->addr));
-	if (listen)
-		read_word(peer_file, n->peer_url, sizeof(n->peer_url));
-}
-
-static void node_stop(struct node *n)
-{
-	if (n->pid <= 0)
-		return;
-	kill(n->pid, SIGTERM);
-	int code = sp_h_wait(n->pid, 15000);
-	if (code < 0) {
-		kill(n->pid, SIGKILL);
-		waitpid(n->pid, NULL, 0);
-	}
-	n->pid = 0;
-	assert_int_equal(code, 0);
-}
-
 /* fill appends `count` entries with `text` to 73.12's log in n's store. */
-static void fill(const struct node *n, int count, const char *text)
+static void fill(const struct sp_h_node *n, int count, const char *text)
 {
 	char bin[BIG], store[BIG], key[BIG], out[BIG], cnt[16];
 	sp_h_bin(bin, sizeof(bin), "simpul");
@@ -174,7 +115,7 @@ static void fill(const struct node *n, int count, const char *text)
 
 /* seed_coordinator gives C the coordinator's store (its own log is the
  * directory), as `simpul federation up` does. */
-static void seed_coordinator(const struct node *n)
+static void seed_coordinator(const struct sp_h_node *n)
 {
 	char from[BIG], out[BIG];
 	snprintf(from, sizeof(from), "%s/store", g.fed);
@@ -184,7 +125,7 @@ static void seed_coordinator(const struct node *n)
 }
 
 /* get_json: node n's JSON answer at path, or NULL. */
-static json_t *get_json(const struct node *n, const char *path)
+static json_t *get_json(const struct sp_h_node *n, const char *path)
 {
 	struct sp_h_resp r;
 	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
@@ -194,7 +135,7 @@ static json_t *get_json(const struct node *n, const char *path)
 	return j;
 }
 
-static char *get_text(const struct node *n, const char *path, size_t *len)
+static char *get_text(const struct sp_h_node *n, const char *path, size_t *len)
 {
 	struct sp_h_resp r;
 	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
@@ -210,7 +151,7 @@ static char *get_text(const struct node *n, const char *path, size_t *len)
 }
 
 /* witness_key: node n's witness verifier key (GET /v1/witness). */
-static void witness_key(const struct node *n, struct sp_note_key *k)
+static void witness_key(const struct sp_h_node *n, struct sp_note_key *k)
 {
 	json_t *o = get_json(n, "/v1/witness");
 	assert_non_null(o);
@@ -234,7 +175,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct node *all[] = {&g.a, &g.a2, &g.b, &g.c};
+	struct sp_h_node *all[] = {&g.a, &g.a2, &g.b, &g.c};
 	for (int i = 0; i < 4; i++)
 		if (all[i]->pid > 0) {
 			kill(all[i]->pid, SIGKILL);
@@ -265,13 +206,13 @@ static void test_cosignatures_collected(void **state)
 	fill(&g.a, SIZE, "laporan cabang pertama");
 	seed_coordinator(&g.c);
 	write_config(&g.a, 1, "");
-	node_start(&g.a, 1);
+	sp_h_node_start(&g.a, 1);
 	write_config(&g.b, 1, g.a.peer_url);
-	node_start(&g.b, 1);
+	sp_h_node_start(&g.b, 1);
 	char peers[256];
 	snprintf(peers, sizeof(peers), "%s %s", g.a.peer_url, g.b.peer_url);
 	write_config(&g.c, 0, peers);
-	node_start(&g.c, 0);
+	sp_h_node_start(&g.c, 0);
 	struct sp_note_key kb, kc;
 	witness_key(&g.b, &kb);
 	witness_key(&g.c, &kc);
@@ -290,7 +231,7 @@ static void test_cosignatures_collected(void **state)
 /* frozen_at: node n's /v1/status lists A's log as frozen at `at`; with
  * from != NULL its /v1/forks holds a checkpoint fork of A's log from that
  * peer whose two checkpoints have SIZE entries and different roots. */
-static int frozen_at(const struct node *n, uint64_t at, const char *from)
+static int frozen_at(const struct sp_h_node *n, uint64_t at, const char *from)
 {
 	json_t *st = get_json(n, "/v1/status"), *v;
 	size_t i;
@@ -341,16 +282,16 @@ static int frozen_at(const struct node *n, uint64_t at, const char *from)
  * checks it, keeps it and freezes the log too. */
 static void test_fork_evidence_replicated(void **state)
 {
-	node_stop(&g.a);
-	node_stop(&g.b);
-	node_stop(&g.c);
+	sp_h_node_stop(&g.a);
+	sp_h_node_stop(&g.b);
+	sp_h_node_stop(&g.c);
 	fill(&g.a2, SIZE, "laporan cabang kedua");
 	write_config(&g.a2, 1, "");
-	node_start(&g.a2, 1);
+	sp_h_node_start(&g.a2, 1);
 	write_config(&g.b, 1, g.a2.peer_url);
-	node_start(&g.b, 1);
+	sp_h_node_start(&g.b, 1);
 	write_config(&g.c, 0, g.b.peer_url);
-	node_start(&g.c, 0);
+	sp_h_node_start(&g.c, 0);
 	uint64_t t0 = now_ms();
 	while (!(frozen_at(&g.b, SIZE, NULL) && frozen_at(&g.c, SIZE, "73")) &&
 	       now_ms() - t0 < WAIT_MS)

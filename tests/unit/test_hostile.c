@@ -49,7 +49,6 @@
 #include "sp_keyfile.h"
 #include "sp_node_harness.h"
 
-#define START_MS 15000
 #define WAIT_MS 30000
 #define FED "simpul.local"
 #define BIG (2 * PATH_MAX)
@@ -381,22 +380,11 @@ static void hlog_checkpoint(struct hlog *l, const struct hp *h, uint64_t size,
 
 /* ---- nodes -------------------------------------------------------------------------------------- */
 
-struct node {
-	const char *id;
-	char dir[PATH_MAX];
-	char ini[PATH_MAX + 16];
-	char log[PATH_MAX + 16];
-	char data[PATH_MAX + 8];
-	char addr[64];
-	char peer_url[96];
-	pid_t pid;
-};
-
 static struct {
 	char dir[PATH_MAX - 64];
 	char fed[PATH_MAX - 32];
 	char root_vkey[300];
-	struct node v, h;
+	struct sp_h_node v, h;
 } g;
 
 static void make_federation(void)
@@ -416,19 +404,16 @@ static void make_federation(void)
 	free(ini);
 }
 
-static void node_init(struct node *n, const char *id)
+static void node_init(struct sp_h_node *n, const char *id)
 {
-	n->id = id;
-	snprintf(n->dir, sizeof(n->dir), "%s/%s", g.dir, id);
-	snprintf(n->ini, sizeof(n->ini), "%s/simpuld.ini", n->dir);
-	snprintf(n->log, sizeof(n->log), "%s/simpuld.log", n->dir);
-	snprintf(n->data, sizeof(n->data), "%s/data", n->dir);
-	assert_int_equal(mkdir(n->dir, 0700), 0);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", g.dir, id);
+	sp_h_node_init(n, id, path);
 }
 
 /* write_config: listen for peers (port 0), dial peers; penalties of
  * pen_ms doubling to pen_max_ms. */
-static void write_config(struct node *n, const char *peers, unsigned pen_ms, unsigned pen_max_ms)
+static void write_config(struct sp_h_node *n, const char *peers, unsigned pen_ms, unsigned pen_max_ms)
 {
 	FILE *f = fopen(n->ini, "w");
 	assert_non_null(f);
@@ -443,49 +428,7 @@ static void write_config(struct node *n, const char *peers, unsigned pen_ms, uns
 	fclose(f);
 }
 
-static void read_word(const char *path, char *out, size_t cap)
-{
-	char *s = sp_h_slurp(path, NULL);
-	assert_non_null(s);
-	char fmt[16];
-	snprintf(fmt, sizeof(fmt), "%%%zus", cap - 1);
-	sscanf(s, fmt, out);
-	free(s);
-}
-
-static void node_start(struct node *n)
-{
-	char bin[BIG], addr_file[BIG], peer_file[BIG];
-	sp_h_bin(bin, sizeof(bin), "simpuld");
-	snprintf(addr_file, sizeof(addr_file), "%s/simpuld.addr", n->data);
-	snprintf(peer_file, sizeof(peer_file), "%s/simpuld.peer", n->data);
-	unlink(addr_file);
-	unlink(peer_file);
-	const char *argv[] = {bin, "--config", n->ini, NULL};
-	n->pid = sp_h_spawn(argv, n->log);
-	if (sp_h_wait_file(addr_file, START_MS) != 0 || sp_h_wait_file(peer_file, START_MS) != 0) {
-		char *log = sp_h_slurp(n->log, NULL);
-		fail_msg("simpuld %s did not start; its log:\n%s", n->id, log ? log : "(none)");
-	}
-	read_word(addr_file, n->addr, sizeof(n->addr));
-	read_word(peer_file, n->peer_url, sizeof(n->peer_url));
-}
-
-static void node_stop(struct node *n)
-{
-	if (n->pid <= 0)
-		return;
-	kill(n->pid, SIGTERM);
-	int code = sp_h_wait(n->pid, 15000);
-	if (code < 0) {
-		kill(n->pid, SIGKILL);
-		waitpid(n->pid, NULL, 0);
-	}
-	n->pid = 0;
-	assert_int_equal(code, 0);
-}
-
-static void fill(struct node *n, int count)
+static void fill(struct sp_h_node *n, int count)
 {
 	char bin[BIG], store[BIG], key[BIG], out[BIG], cnt[16];
 	sp_h_bin(bin, sizeof(bin), "simpul");
@@ -501,7 +444,7 @@ static void fill(struct node *n, int count)
 
 /* ---- what V shows -------------------------------------------------------------------------------- */
 
-static char *get(const struct node *n, const char *path)
+static char *get(const struct sp_h_node *n, const char *path)
 {
 	struct sp_h_resp r;
 	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
@@ -517,7 +460,7 @@ static char *get(const struct node *n, const char *path)
 
 /* metric: the value of the Prometheus line starting with `line` (name and
  * labels) on n, 0 if absent. */
-static unsigned long long metric(const struct node *n, const char *line)
+static unsigned long long metric(const struct sp_h_node *n, const char *line)
 {
 	char *m = get(n, "/metrics");
 	assert_non_null(m);
@@ -533,7 +476,7 @@ static unsigned long long metric(const struct node *n, const char *line)
 
 /* log_state: n's size of log origin (-1 if it does not hold it) and
  * whether it is frozen. */
-static long long log_state(const struct node *n, const char *origin, int *frozen)
+static long long log_state(const struct sp_h_node *n, const char *origin, int *frozen)
 {
 	char *body = get(n, "/v1/logs");
 	json_t *o = json_loads(body ? body : "", 0, NULL), *v;
@@ -728,17 +671,17 @@ static int setup(void **state)
 	node_init(&g.v, "73");
 	node_init(&g.h, "73.12");
 	write_config(&g.h, NULL, 30000, 3600000);
-	node_start(&g.h);
+	sp_h_node_start(&g.h, 1);
 	fill(&g.v, OWN_FILL);
 	write_config(&g.v, g.h.peer_url, 100, 400);
-	node_start(&g.v);
+	sp_h_node_start(&g.v, 1);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	struct node *all[] = {&g.v, &g.h};
+	struct sp_h_node *all[] = {&g.v, &g.h};
 	for (int i = 0; i < 2; i++)
 		if (all[i]->pid > 0) {
 			kill(all[i]->pid, SIGKILL);
@@ -1227,9 +1170,9 @@ static json_t *status_peer(const char *inst)
 static void test_penalty_holds_off(void **state)
 {
 	(void)state;
-	node_stop(&g.v);
+	sp_h_node_stop(&g.v);
 	write_config(&g.v, g.h.peer_url, 3000, 12000);
-	node_start(&g.v);
+	sp_h_node_start(&g.v, 1);
 	honest_flows();
 	/* Offence 1: a bad signature. */
 	bad_entries("73.15", spoil_sig, SP_ERR_BAD_SIGNATURE);

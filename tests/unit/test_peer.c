@@ -40,21 +40,9 @@
 #include "sp_node_harness.h"
 #include "sp_note.h"
 
-#define START_MS 15000
 #define SYNC_MS 20000
 #define FED "simpul.local"
 #define BIG (2 * PATH_MAX) /* room for any path built here */
-
-struct node {
-	const char *id;
-	char dir[PATH_MAX];
-	char ini[PATH_MAX + 16];
-	char log[PATH_MAX + 16];
-	char data[PATH_MAX + 8];
-	char addr[64];     /* HTTP */
-	char peer_url[96]; /* its peer listener, if any */
-	pid_t pid;
-};
 
 static uint64_t now_ms(void)
 {
@@ -67,7 +55,7 @@ static struct {
 	char dir[PATH_MAX - 64];
 	char fed[PATH_MAX - 32];
 	char root_vkey[300];
-	struct node a, b, c;
+	struct sp_h_node a, b, c;
 	/* tls+tcp:// for the nodes configured from now on: the listener's
 	 * certificate and key (one PEM file) and the CA file dialers check it
 	 * against ("": not checked) */
@@ -100,19 +88,16 @@ static void make_federation(void)
 	free(ini);
 }
 
-static void node_init(struct node *n, const char *id)
+static void node_init(struct sp_h_node *n, const char *id)
 {
-	n->id = id;
-	snprintf(n->dir, sizeof(n->dir), "%s/%s", g.dir, id);
-	snprintf(n->ini, sizeof(n->ini), "%s/simpuld.ini", n->dir);
-	snprintf(n->log, sizeof(n->log), "%s/simpuld.log", n->dir);
-	snprintf(n->data, sizeof(n->data), "%s/data", n->dir);
-	assert_int_equal(mkdir(n->dir, 0700), 0);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", g.dir, id);
+	sp_h_node_init(n, id, path);
 }
 
 /* write_config: listen (or not) for peers and dial `peers`; with the
  * directory unless `key` names a stray key file (then [peer] keys). */
-static void write_config(struct node *n, int listen, const char *peers, const char *key,
+static void write_config(struct sp_h_node *n, int listen, const char *peers, const char *key,
 			 const char *peer_keys)
 {
 	FILE *f = fopen(n->ini, "w");
@@ -136,59 +121,8 @@ static void write_config(struct node *n, int listen, const char *peers, const ch
 	fclose(f);
 }
 
-static void read_word(const char *path, char *out, size_t cap)
-{
-	char *s = sp_h_slurp(path, NULL);
-	assert_non_null(s);
-	char fmt[16];
-	snprintf(fmt, sizeof(fmt), "%%%zus", cap - 1);
-	sscanf(s, fmt, out);
-	free(s);
-}
-
-static void node_start(struct node *n, int listen)
-{
-	char bin[BIG], addr_file[BIG], peer_file[BIG];
-	sp_h_bin(bin, sizeof(bin), "simpuld");
-	snprintf(addr_file, sizeof(addr_file), "%s/simpuld.addr", n->data);
-	snprintf(peer_file, sizeof(peer_file), "%s/simpuld.peer", n->data);
-	unlink(addr_file);
-	unlink(peer_file);
-	const char *argv[] = {bin, "--config", n->ini, NULL};
-	n->pid = sp_h_spawn(argv, n->log);
-	if (sp_h_wait_file(addr_file, START_MS) != 0 ||
-	    (listen && sp_h_wait_file(peer_file, START_MS) != 0)) {
-		char *log = sp_h_slurp(n->log, NULL);
-		fail_msg("simpuld %s did not start; its log:\n%s", n->id, log ? log : "(none)");
-	}
-	read_word(addr_file, n->addr, sizeof(n->addr));
-	if (listen)
-		read_word(peer_file, n->peer_url, sizeof(n->peer_url));
-}
-
-static void node_stop(struct node *n)
-{
-	if (n->pid <= 0)
-		return;
-	kill(n->pid, SIGTERM);
-	int code = sp_h_wait(n->pid, 15000);
-	if (code < 0) {
-		kill(n->pid, SIGKILL);
-		waitpid(n->pid, NULL, 0);
-	}
-	n->pid = 0;
-	assert_int_equal(code, 0);
-}
-
-static void node_kill(struct node *n)
-{
-	kill(n->pid, SIGKILL);
-	waitpid(n->pid, NULL, 0);
-	n->pid = 0;
-}
-
 /* fill appends `count` entries to A's own log with the CLI (A stopped). */
-static void fill(struct node *n, int count)
+static void fill(struct sp_h_node *n, int count)
 {
 	char bin[BIG], store[BIG], key[BIG], out[BIG], cnt[16];
 	sp_h_bin(bin, sizeof(bin), "simpul");
@@ -206,7 +140,7 @@ static void fill(struct node *n, int count)
 /* ---- HTTP ---------------------------------------------------------------------------------- */
 
 /* get returns the body of a 200 response, or NULL. */
-static char *get(const struct node *n, const char *path, size_t *len)
+static char *get(const struct sp_h_node *n, const char *path, size_t *len)
 {
 	struct sp_h_resp r;
 	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
@@ -229,7 +163,7 @@ static unsigned long long cp_size(const char *cp)
 }
 
 /* replica_size: entries of A's log that node n holds (from /metrics). */
-static unsigned long long replica_size(const struct node *n)
+static unsigned long long replica_size(const struct sp_h_node *n)
 {
 	char *m = get(n, "/metrics", NULL);
 	unsigned long long size = 0;
@@ -326,10 +260,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct node *all[] = {&g.a, &g.b, &g.c};
+	struct sp_h_node *all[] = {&g.a, &g.b, &g.c};
 	for (int i = 0; i < 3; i++)
 		if (all[i]->pid > 0)
-			node_kill(all[i]);
+			sp_h_node_kill(all[i]);
 	return 0;
 }
 
@@ -344,7 +278,7 @@ static int teardown(void **state)
 
 /* submit posts a report to n: the status, the error code (or "") and,
  * on 201, the entry's index. */
-static int submit(const struct node *n, char *code, size_t cap, unsigned long long *index)
+static int submit(const struct sp_h_node *n, char *code, size_t cap, unsigned long long *index)
 {
 	struct sp_h_resp r;
 	assert_int_equal(sp_h_http(n->addr, "POST", "/v1/reports",
@@ -362,7 +296,7 @@ static int submit(const struct node *n, char *code, size_t cap, unsigned long lo
 }
 
 /* backup runs `simpul backup` of n's data folder into out. */
-static void backup(const struct node *n, const char *out)
+static void backup(const struct sp_h_node *n, const char *out)
 {
 	char bin[BIG], log[BIG];
 	sp_h_bin(bin, sizeof(bin), "simpul");
@@ -372,7 +306,7 @@ static void backup(const struct node *n, const char *out)
 }
 
 /* restore puts the backup's store in place of n's (n stopped). */
-static void restore(const struct node *n, const char *bk)
+static void restore(const struct sp_h_node *n, const char *bk)
 {
 	char from[BIG], to[BIG], aside[BIG];
 	snprintf(from, sizeof(from), "%s/store", bk);
@@ -383,7 +317,7 @@ static void restore(const struct node *n, const char *bk)
 }
 
 /* log_frozen: node n's copy of A's log is frozen (GET /v1/logs). */
-static int log_frozen(const struct node *n)
+static int log_frozen(const struct sp_h_node *n)
 {
 	char *body = get(n, "/v1/logs", NULL);
 	json_t *o = json_loads(body ? body : "", 0, NULL), *v;
@@ -404,9 +338,9 @@ static void test_replicate(void **state)
 {
 	fill(&g.a, 3000);
 	write_config(&g.a, 1, NULL, NULL, NULL);
-	node_start(&g.a, 1);
+	sp_h_node_start(&g.a, 1);
 	write_config(&g.b, 0, g.a.peer_url, NULL, NULL);
-	node_start(&g.b, 0);
+	sp_h_node_start(&g.b, 0);
 	char *cp = wait_synced(3000);
 	free(cp);
 	/* A live append reaches B by eager push. */
@@ -453,24 +387,24 @@ static void test_replica_cosigned(void **state)
 
 static void test_kill9_resume(void **state)
 {
-	node_stop(&g.b);
-	node_stop(&g.a);
+	sp_h_node_stop(&g.b);
+	sp_h_node_stop(&g.a);
 	fill(&g.a, 30000);
-	node_start(&g.a, 1);
+	sp_h_node_start(&g.a, 1);
 	write_config(&g.b, 0, g.a.peer_url, NULL, NULL);
-	node_start(&g.b, 0);
+	sp_h_node_start(&g.b, 0);
 	unsigned long long before = replica_size(&g.b), now = before;
 	uint64_t t0 = now_ms();
 	while ((now = replica_size(&g.b)) < before + 1000 && now_ms() - t0 < SYNC_MS)
 		usleep(2000);
-	node_kill(&g.b);
+	sp_h_node_kill(&g.b);
 	assert_true(now < 33001); /* killed mid-way */
-	node_start(&g.b, 0);
+	sp_h_node_start(&g.b, 0);
 	char *cp = wait_synced(33001);
 	unsigned long long size = cp_size(cp);
 	free(cp);
 	same_tiles(size);
-	node_stop(&g.b);
+	sp_h_node_stop(&g.b);
 	char bin[BIG], store[BIG], out[BIG];
 	sp_h_bin(bin, sizeof(bin), "simpul");
 	snprintf(store, sizeof(store), "%s/store", g.b.data);
@@ -480,7 +414,7 @@ static void test_kill9_resume(void **state)
 		char *o = sp_h_slurp(out, NULL);
 		fail_msg("B's store does not verify:\n%s", o ? o : "");
 	}
-	node_start(&g.b, 0);
+	sp_h_node_start(&g.b, 0);
 }
 
 static void test_stranger_refused(void **state)
@@ -494,7 +428,7 @@ static void test_stranger_refused(void **state)
 	assert_int_equal(sp_h_run(argv, out, 10000), 0);
 	write_config(&g.c, 0, g.a.peer_url, key, NULL);
 	int before = count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER");
-	node_start(&g.c, 0);
+	sp_h_node_start(&g.c, 0);
 	assert_int_equal(sp_h_wait_text(g.a.log, "peer=73.11", SYNC_MS), 0);
 	uint64_t t0 = now_ms();
 	while (count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER") == before &&
@@ -503,7 +437,7 @@ static void test_stranger_refused(void **state)
 	assert_true(count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER") > before);
 	char *cp = get(&g.c, "/logs/73.12/checkpoint", NULL);
 	assert_null(cp);
-	node_stop(&g.c);
+	sp_h_node_stop(&g.c);
 }
 
 /* raw_frame connects to A's peer port, sends bytes and reports whether A
@@ -560,20 +494,20 @@ static void test_restore_backup(void **state)
 {
 	char bk[PATH_MAX], code[64];
 	snprintf(bk, sizeof(bk), "%s/backup", g.dir);
-	node_stop(&g.b);
-	node_stop(&g.a);
+	sp_h_node_stop(&g.b);
+	sp_h_node_stop(&g.a);
 	backup(&g.a, bk);
 	fill(&g.a, 20000); /* signed after the backup */
 	write_config(&g.b, 1, NULL, NULL, NULL);
-	node_start(&g.b, 1);
+	sp_h_node_start(&g.b, 1);
 	write_config(&g.a, 1, g.b.peer_url, NULL, NULL);
-	node_start(&g.a, 1);
+	sp_h_node_start(&g.a, 1);
 	char *cp = wait_synced(1);
 	unsigned long long n = cp_size(cp), index = 0;
 	free(cp);
-	node_stop(&g.a);
+	sp_h_node_stop(&g.a);
 	restore(&g.a, bk);
-	node_start(&g.a, 1);
+	sp_h_node_start(&g.a, 1);
 	int status, refused = 0;
 	uint64_t t0 = now_ms();
 	while ((status = submit(&g.a, code, sizeof(code), &index)) == 503 &&
@@ -626,37 +560,37 @@ static void tls_cert(const char *name, char *pem, size_t pem_cap, char *crt, siz
 static void test_tls(void **state)
 {
 	char other_pem[BIG], other_crt[BIG];
-	node_stop(&g.b);
-	node_stop(&g.a);
+	sp_h_node_stop(&g.b);
+	sp_h_node_stop(&g.a);
 	tls_cert("a-tls", g.tls_cert_key, sizeof(g.tls_cert_key), g.tls_ca, sizeof(g.tls_ca));
 	tls_cert("other-tls", other_pem, sizeof(other_pem), other_crt, sizeof(other_crt));
 	g.tls = 1;
 	write_config(&g.a, 1, NULL, NULL, NULL);
-	node_start(&g.a, 1);
+	sp_h_node_start(&g.a, 1);
 	assert_int_equal(strncmp(g.a.peer_url, "tls+tcp://", 10), 0);
 	write_config(&g.b, 0, g.a.peer_url, NULL, NULL);
-	node_start(&g.b, 0);
+	sp_h_node_start(&g.b, 0);
 	snprintf(g.tls_ca, sizeof(g.tls_ca), "%s", other_crt);
 	snprintf(g.c.data, sizeof(g.c.data), "%.*s/tls", (int)sizeof(g.c.data) - 5, g.c.dir); /* its own key now */
 	int sessions = count_text(g.a.log, "session up peer=73.11");
 	write_config(&g.c, 0, g.a.peer_url, NULL, NULL);
-	node_start(&g.c, 0);
+	sp_h_node_start(&g.c, 0);
 	char code[64];
 	unsigned long long index = 0;
 	assert_int_equal(submit(&g.a, code, sizeof(code), &index), 201);
 	char *cp = wait_synced(index + 1);
 	free(cp);
 	assert_int_equal(sp_h_wait_text(g.c.log, "Cryptographic error", SYNC_MS), 0); /* its TLS check */
-	node_stop(&g.c);
+	sp_h_node_stop(&g.c);
 	g.tls = 0;
 	char plain[128];
 	snprintf(plain, sizeof(plain), "tcp://%.80s", g.a.peer_url + 10);
 	write_config(&g.c, 0, plain, NULL, NULL);
-	node_start(&g.c, 0);
+	sp_h_node_start(&g.c, 0);
 	uint64_t t0 = now_ms();
 	while (now_ms() - t0 < 3000)
 		usleep(50000);
-	node_stop(&g.c);
+	sp_h_node_stop(&g.c);
 	assert_int_equal(count_text(g.a.log, "session up peer=73.11"), sessions);
 }
 
