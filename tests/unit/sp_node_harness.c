@@ -222,6 +222,22 @@ int sp_h_http(const char *addr, const char *method, const char *path, const char
 	return 0;
 }
 
+char *sp_h_get(const char *addr, const char *path, size_t *len)
+{
+	struct sp_h_resp r;
+	if (sp_h_http(addr, "GET", path, NULL, NULL, 0, &r) != 0)
+		return NULL;
+	char *body = NULL;
+	if (r.status == 200) {
+		body = r.body;
+		r.body = NULL;
+		if (len)
+			*len = r.len;
+	}
+	sp_h_resp_free(&r);
+	return body;
+}
+
 int sp_h_post_ready(const char *addr, const char *path, const char *extra, const void *body,
 		    size_t len, struct sp_h_resp *r)
 {
@@ -264,15 +280,23 @@ void sp_h_resp_free(struct sp_h_resp *r)
 
 /* ---- a federation and the node of 73.12 ---------------------------------------- */
 
-static void read_root_vkey(struct sp_h_fed *f)
+void sp_h_fedgen(const char *scratch, const char *fed, unsigned port_base, char *root_vkey,
+		 size_t cap)
 {
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/federation.ini", f->fed);
+	char bin[PATH_MAX], out[PATH_MAX + 16], path[PATH_MAX + 32], port[16], fmt[16];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(out, sizeof(out), "%s/fedgen.out", scratch);
+	snprintf(port, sizeof(port), "%u", port_base);
+	const char *argv[] = {bin, "federation", "init", "--wilayah", SP_WILAYAH, "--out", fed,
+			      "--subset", "73", port_base ? "--port-base" : NULL, port, NULL};
+	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+	snprintf(path, sizeof(path), "%s/federation.ini", fed);
 	char *ini = sp_h_slurp(path, NULL);
 	assert_non_null(ini);
 	char *v = strstr(ini, "\nroot_vkey = ");
 	assert_non_null(v);
-	sscanf(v + 13, "%299s", f->root_vkey);
+	snprintf(fmt, sizeof(fmt), "%%%zus", cap - 1);
+	sscanf(v + 13, fmt, root_vkey);
 	free(ini);
 }
 
@@ -335,16 +359,7 @@ void sp_h_fed_init_ports(struct sp_h_fed *f, const char *name, unsigned port_bas
 	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
 	snprintf(f->addr_file, sizeof(f->addr_file), "%s/simpuld.addr", f->data);
 	f->bodies = json_array();
-	char bin[PATH_MAX], out[PATH_MAX + 16];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	snprintf(out, sizeof(out), "%s/fedgen.out", f->dir);
-	char port[16];
-	snprintf(port, sizeof(port), "%u", port_base);
-	const char *argv[] = {bin, "federation", "init", "--wilayah",
-			      SP_WILAYAH, "--out", f->fed,
-			      "--subset", "73", port_base ? "--port-base" : NULL, port, NULL};
-	assert_int_equal(sp_h_run(argv, out, 60000), 0);
-	read_root_vkey(f);
+	sp_h_fedgen(f->dir, f->fed, port_base, f->root_vkey, sizeof(f->root_vkey));
 	sp_h_fed_config(f, f->ini, f->data, f->fed);
 }
 

@@ -63,6 +63,10 @@ struct sp_h_resp {
 int sp_h_http(const char *addr, const char *method, const char *path, const char *extra,
 	      const void *body, size_t len, struct sp_h_resp *r);
 
+/* sp_h_get returns the body of a 200 answer to GET path from addr
+ * (malloc'ed, NUL-terminated; *len optional), or NULL. */
+char *sp_h_get(const char *addr, const char *path, size_t *len);
+
 /* sp_h_post_ready is sp_h_http's POST, retried for up to 30 s while the
  * node answers 503: right after a start a node holds its appends until its
  * peers told it its own log's size (docs/replication.md §10.8). */
@@ -122,6 +126,13 @@ struct sp_h_fed {
  * tests that run the federation with `simpul federation up`. */
 void sp_h_fed_init(struct sp_h_fed *f, const char *name);
 void sp_h_fed_init_ports(struct sp_h_fed *f, const char *name, unsigned port_base);
+
+/* sp_h_fedgen runs `simpul federation init --subset 73` into folder fed
+ * (port_base: its --port-base, 0 for the default), its output kept in
+ * scratch/fedgen.out, and copies the coordinator's verifier key (the
+ * nodes' [federation] root_key) into root_vkey (cap bytes). */
+void sp_h_fedgen(const char *scratch, const char *fed, unsigned port_base, char *root_vkey,
+		 size_t cap);
 
 /* sp_h_fed_free kills a node still running and frees f->bodies. */
 void sp_h_fed_free(struct sp_h_fed *f);

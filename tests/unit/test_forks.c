@@ -57,23 +57,6 @@ static uint64_t now_ms(void)
 
 /* ---- federation and nodes ------------------------------------------------------------------ */
 
-static void make_federation(void)
-{
-	char bin[BIG], out[BIG], path[BIG];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	snprintf(out, sizeof(out), "%s/fedgen.out", g.dir);
-	const char *argv[] = {bin,   "federation", "init", "--wilayah", SP_WILAYAH, "--out",
-			      g.fed, "--subset",   "73",   NULL};
-	assert_int_equal(sp_h_run(argv, out, 60000), 0);
-	snprintf(path, sizeof(path), "%s/federation.ini", g.fed);
-	char *ini = sp_h_slurp(path, NULL);
-	assert_non_null(ini);
-	char *v = strstr(ini, "\nroot_vkey = ");
-	assert_non_null(v);
-	sscanf(v + 13, "%299s", g.root_vkey);
-	free(ini);
-}
-
 /* node_init: n runs institution id from folder g.dir/dir. */
 static void node_init(struct sp_h_node *n, const char *id, const char *dir)
 {
@@ -135,21 +118,6 @@ static json_t *get_json(const struct sp_h_node *n, const char *path)
 	return j;
 }
 
-static char *get_text(const struct sp_h_node *n, const char *path, size_t *len)
-{
-	struct sp_h_resp r;
-	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
-		return NULL;
-	char *body = NULL;
-	if (r.status == 200) {
-		body = r.body;
-		r.body = NULL;
-		*len = r.len;
-	}
-	sp_h_resp_free(&r);
-	return body;
-}
-
 /* witness_key: node n's witness verifier key (GET /v1/witness). */
 static void witness_key(const struct sp_h_node *n, struct sp_note_key *k)
 {
@@ -165,7 +133,7 @@ static int setup(void **state)
 {
 	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("forks"));
 	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
-	make_federation();
+	sp_h_fedgen(g.dir, g.fed, 0, g.root_vkey, sizeof(g.root_vkey));
 	node_init(&g.a, "73.12", "a");
 	node_init(&g.a2, "73.12", "a2");
 	node_init(&g.b, "73", "b");
@@ -191,7 +159,7 @@ static int teardown(void **state)
 static int cosigned_by(const struct sp_note_key *kb, const struct sp_note_key *kc)
 {
 	size_t len = 0;
-	char *cp = get_text(&g.a, "/logs/73.12/checkpoint", &len);
+	char *cp = sp_h_get(g.a.addr, "/logs/73.12/checkpoint", &len);
 	const char *nl = cp ? strchr(cp, '\n') : NULL;
 	int ok = nl && strtoull(nl + 1, NULL, 10) == SIZE && sp_cosig_verify(cp, len, kb, NULL) == 0 &&
 		 sp_cosig_verify(cp, len, kc, NULL) == 0;
@@ -221,7 +189,7 @@ static void test_cosignatures_collected(void **state)
 		usleep(100000);
 	if (!cosigned_by(&kb, &kc)) {
 		size_t len = 0;
-		char *cp = get_text(&g.a, "/logs/73.12/checkpoint", &len);
+		char *cp = sp_h_get(g.a.addr, "/logs/73.12/checkpoint", &len);
 		fail_msg("A's checkpoint lacks B's or C's cosignature:\n%s\n(logs: %s, %s, %s)",
 			 cp ? cp : "(none)", g.a.log, g.b.log, g.c.log);
 	}

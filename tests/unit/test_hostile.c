@@ -387,23 +387,6 @@ static struct {
 	struct sp_h_node v, h;
 } g;
 
-static void make_federation(void)
-{
-	char bin[BIG], out[BIG], path[BIG];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	snprintf(out, sizeof(out), "%s/fedgen.out", g.dir);
-	const char *argv[] = {bin, "federation", "init", "--wilayah", SP_WILAYAH, "--out", g.fed,
-			      "--subset", "73", NULL};
-	assert_int_equal(sp_h_run(argv, out, 60000), 0);
-	snprintf(path, sizeof(path), "%s/federation.ini", g.fed);
-	char *ini = sp_h_slurp(path, NULL);
-	assert_non_null(ini);
-	char *v = strstr(ini, "\nroot_vkey = ");
-	assert_non_null(v);
-	sscanf(v + 13, "%299s", g.root_vkey);
-	free(ini);
-}
-
 static void node_init(struct sp_h_node *n, const char *id)
 {
 	char path[PATH_MAX];
@@ -444,25 +427,11 @@ static void fill(struct sp_h_node *n, int count)
 
 /* ---- what V shows -------------------------------------------------------------------------------- */
 
-static char *get(const struct sp_h_node *n, const char *path)
-{
-	struct sp_h_resp r;
-	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
-		return NULL;
-	char *body = NULL;
-	if (r.status == 200) {
-		body = r.body;
-		r.body = NULL;
-	}
-	sp_h_resp_free(&r);
-	return body;
-}
-
 /* metric: the value of the Prometheus line starting with `line` (name and
  * labels) on n, 0 if absent. */
 static unsigned long long metric(const struct sp_h_node *n, const char *line)
 {
-	char *m = get(n, "/metrics");
+	char *m = sp_h_get(n->addr, "/metrics", NULL);
 	assert_non_null(m);
 	unsigned long long v = 0;
 	for (const char *p = m; (p = strstr(p, line)) != NULL; p++)
@@ -478,7 +447,7 @@ static unsigned long long metric(const struct sp_h_node *n, const char *line)
  * whether it is frozen. */
 static long long log_state(const struct sp_h_node *n, const char *origin, int *frozen)
 {
-	char *body = get(n, "/v1/logs");
+	char *body = sp_h_get(n->addr, "/v1/logs", NULL);
 	json_t *o = json_loads(body ? body : "", 0, NULL), *v;
 	size_t i;
 	long long size = -1;
@@ -667,7 +636,7 @@ static int setup(void **state)
 	assert_int_equal(sodium_init() >= 0, 1);
 	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("hostile"));
 	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
-	make_federation();
+	sp_h_fedgen(g.dir, g.fed, 0, g.root_vkey, sizeof(g.root_vkey));
 	node_init(&g.v, "73");
 	node_init(&g.h, "73.12");
 	write_config(&g.h, NULL, 30000, 3600000);
@@ -957,7 +926,7 @@ static int send_evidence(struct hp *h, const char *origin, uint64_t kind, uint64
  * index `index` from `from`, when kind is not NULL; all of origin's else). */
 static int fork_records(const char *origin, const char *kind, long long index, const char *from)
 {
-	char *body = get(&g.v, "/v1/forks");
+	char *body = sp_h_get(g.v.addr, "/v1/forks", NULL);
 	json_t *o = json_loads(body ? body : "", 0, NULL), *v;
 	size_t i;
 	int n = 0;
@@ -1154,7 +1123,7 @@ static void test_flood_notes(void **state)
 /* status_peer: V's /v1/status entry for inst (NULL if none; decref). */
 static json_t *status_peer(const char *inst)
 {
-	char *body = get(&g.v, "/v1/status");
+	char *body = sp_h_get(g.v.addr, "/v1/status", NULL);
 	json_t *o = json_loads(body ? body : "", 0, NULL), *v, *found = NULL;
 	free(body);
 	size_t i;

@@ -65,29 +65,6 @@ static struct {
 
 /* ---- federation and nodes ---------------------------------------------------------------- */
 
-static void wilayah(char *buf, size_t cap)
-{
-	snprintf(buf, cap, "%s", SP_WILAYAH);
-}
-
-static void make_federation(void)
-{
-	char bin[BIG], csv[BIG], out[BIG], path[BIG];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	wilayah(csv, sizeof(csv));
-	snprintf(out, sizeof(out), "%s/fedgen.out", g.dir);
-	const char *argv[] = {bin, "federation", "init", "--wilayah", csv, "--out", g.fed,
-			      "--subset", "73", NULL};
-	assert_int_equal(sp_h_run(argv, out, 60000), 0);
-	snprintf(path, sizeof(path), "%s/federation.ini", g.fed);
-	char *ini = sp_h_slurp(path, NULL);
-	assert_non_null(ini);
-	char *v = strstr(ini, "\nroot_vkey = ");
-	assert_non_null(v);
-	sscanf(v + 13, "%299s", g.root_vkey);
-	free(ini);
-}
-
 static void node_init(struct sp_h_node *n, const char *id)
 {
 	char path[PATH_MAX];
@@ -139,23 +116,6 @@ static void fill(struct sp_h_node *n, int count)
 
 /* ---- HTTP ---------------------------------------------------------------------------------- */
 
-/* get returns the body of a 200 response, or NULL. */
-static char *get(const struct sp_h_node *n, const char *path, size_t *len)
-{
-	struct sp_h_resp r;
-	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
-		return NULL;
-	char *body = NULL;
-	if (r.status == 200) {
-		body = r.body;
-		r.body = NULL;
-		if (len)
-			*len = r.len;
-	}
-	sp_h_resp_free(&r);
-	return body;
-}
-
 static unsigned long long cp_size(const char *cp)
 {
 	const char *nl = cp ? strchr(cp, '\n') : NULL;
@@ -165,7 +125,7 @@ static unsigned long long cp_size(const char *cp)
 /* replica_size: entries of A's log that node n holds (from /metrics). */
 static unsigned long long replica_size(const struct sp_h_node *n)
 {
-	char *m = get(n, "/metrics", NULL);
+	char *m = sp_h_get(n->addr, "/metrics", NULL);
 	unsigned long long size = 0;
 	const char *line = m ? strstr(m, "origin=\"" FED "/73.12\"") : NULL;
 	if (line)
@@ -188,8 +148,8 @@ static char *wait_synced(unsigned long long size)
 {
 	uint64_t t0 = now_ms();
 	while (now_ms() - t0 < SYNC_MS) {
-		char *ca = get(&g.a, "/logs/73.12/checkpoint", NULL);
-		char *cb = get(&g.b, "/logs/73.12/checkpoint", NULL);
+		char *ca = sp_h_get(g.a.addr, "/logs/73.12/checkpoint", NULL);
+		char *cb = sp_h_get(g.b.addr, "/logs/73.12/checkpoint", NULL);
 		if (same_body(ca, cb) && cp_size(ca) >= size) {
 			free(cb);
 			return ca;
@@ -208,7 +168,7 @@ static char *wait_synced(unsigned long long size)
 static void same_path(const char *path)
 {
 	size_t la = 0, lb = 0;
-	char *a = get(&g.a, path, &la), *b = get(&g.b, path, &lb);
+	char *a = sp_h_get(g.a.addr, path, &la), *b = sp_h_get(g.b.addr, path, &lb);
 	if (a == NULL || b == NULL || la != lb || memcmp(a, b, la) != 0)
 		fail_msg("%s differs between A and B (%s %zu bytes, %s %zu bytes)", path,
 			 a ? "200" : "no", la, b ? "200" : "no", lb);
@@ -251,7 +211,7 @@ static int setup(void **state)
 {
 	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("peer"));
 	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
-	make_federation();
+	sp_h_fedgen(g.dir, g.fed, 0, g.root_vkey, sizeof(g.root_vkey));
 	node_init(&g.a, "73.12");
 	node_init(&g.b, "73");
 	node_init(&g.c, "73.11");
@@ -319,7 +279,7 @@ static void restore(const struct sp_h_node *n, const char *bk)
 /* log_frozen: node n's copy of A's log is frozen (GET /v1/logs). */
 static int log_frozen(const struct sp_h_node *n)
 {
-	char *body = get(n, "/v1/logs", NULL);
+	char *body = sp_h_get(n->addr, "/v1/logs", NULL);
 	json_t *o = json_loads(body ? body : "", 0, NULL), *v;
 	json_t *logs = json_is_array(o) ? o : json_object_get(o, "logs");
 	size_t i;
@@ -364,7 +324,7 @@ static void test_replicate(void **state)
  * verifies with B's witness key (GET /v1/witness). */
 static void test_replica_cosigned(void **state)
 {
-	char *w = get(&g.b, "/v1/witness", NULL);
+	char *w = sp_h_get(g.b.addr, "/v1/witness", NULL);
 	json_t *o = json_loads(w ? w : "", 0, NULL);
 	struct sp_note_key k;
 	assert_int_equal(sp_note_vkey_parse(json_string_value(json_object_get(o, "vkey")), &k), 0);
@@ -374,7 +334,7 @@ static void test_replica_cosigned(void **state)
 	int rc = SP_ERR_NOTE_NO_SIG;
 	while (rc != 0 && now_ms() - t0 < SYNC_MS) {
 		size_t len = 0;
-		char *cp = get(&g.b, "/logs/73.12/checkpoint", &len);
+		char *cp = sp_h_get(g.b.addr, "/logs/73.12/checkpoint", &len);
 		rc = cp ? sp_cosig_verify(cp, len, &k, &ts) : SP_ERR_NOTE_NO_SIG;
 		free(cp);
 		if (rc)
@@ -435,7 +395,7 @@ static void test_stranger_refused(void **state)
 	       now_ms() - t0 < SYNC_MS)
 		usleep(20000);
 	assert_true(count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER") > before);
-	char *cp = get(&g.c, "/logs/73.12/checkpoint", NULL);
+	char *cp = sp_h_get(g.c.addr, "/logs/73.12/checkpoint", NULL);
 	assert_null(cp);
 	sp_h_node_stop(&g.c);
 }
@@ -463,7 +423,7 @@ static int raw_frame(const void *bytes, size_t len)
 
 static void test_garbage_dropped(void **state)
 {
-	char *before = get(&g.a, "/metrics", NULL);
+	char *before = sp_h_get(g.a.addr, "/metrics", NULL);
 	assert_non_null(before);
 	const uint8_t oversized[] = {0xff, 0xff, 0xff, 0xff, 1, 2, 3};
 	assert_true(raw_frame(oversized, sizeof(oversized)));
@@ -474,7 +434,7 @@ static void test_garbage_dropped(void **state)
 	assert_true(count_text(g.a.log, "malformed message") >= 1);
 	assert_true(count_text(g.a.log, "bad frame") >= 2);
 	/* Nothing new stored: the same logs and sizes. */
-	char *after = get(&g.a, "/metrics", NULL);
+	char *after = sp_h_get(g.a.addr, "/metrics", NULL);
 	const char *lb = strstr(before, "simpul_log_entries{"), *la = strstr(after, "simpul_log_entries{");
 	assert_non_null(lb);
 	assert_non_null(la);
