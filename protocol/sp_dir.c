@@ -13,8 +13,11 @@
 #include "sp_dir.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "sp_err.h"
 
@@ -192,6 +195,12 @@ static int delegate_check(const void *p)
 	return 0;
 }
 
+static int forkres_check(const void *p)
+{
+	const struct sp_dir_forkres *r = p;
+	return sp_dir_id_valid(r->inst) && r->size >= 1 ? 0 : SP_ERR_DIR_RECORD;
+}
+
 /* copy_str copies s into a field of cap bytes (NUL included), or fails. */
 static int copy_str(char *out, size_t cap, const char *s)
 {
@@ -227,6 +236,8 @@ enum fkind {
 	F_UINT,  /* uint32_t or an enum of its size: unsigned 0..max */
 	F_STRS,  /* char[rows][len + 1] + size_t count: array of 0..rows texts of 1..len */
 	F_BOOL,  /* int 0 or 1: CBOR false or true */
+	F_U64,   /* uint64_t: unsigned min..max */
+	F_SIG,   /* uint8_t[SP_SIG_BYTES]: byte string */
 };
 
 struct field {
@@ -254,6 +265,8 @@ struct codec {
 	{F_STRS, offsetof(T, m), 0, MEMBER_SIZE(T, m[0]) - 1,                                  \
 	 MEMBER_SIZE(T, m) / MEMBER_SIZE(T, m[0]), offsetof(T, cnt)}
 #define FBOOL(T, m) {F_BOOL, offsetof(T, m), 0, 0, 0, 0}
+#define FU64(T, m, lo) {F_U64, offsetof(T, m), (lo), SIZE_MAX, 0, 0}
+#define FSIG(T, m) {F_SIG, offsetof(T, m), 0, 0, 0, 0}
 #define CODEC(T, fields, chk) {fields, sizeof(fields) / sizeof(fields[0]), sizeof(T), chk}
 
 /* F_UINT members are read and written as uint32_t. */
@@ -303,6 +316,14 @@ static const struct field delegate_fields[] = {
 	FBOOL(struct sp_dir_delegate, grant),
 };
 
+static const struct field forkres_fields[] = {
+	FSTR(struct sp_dir_forkres, inst, 1),
+	FU64(struct sp_dir_forkres, size, 1),
+	FKEY(struct sp_dir_forkres, root),
+	FKEY(struct sp_dir_forkres, officer),
+	FSIG(struct sp_dir_forkres, sig),
+};
+
 static const struct codec inst_codec = CODEC(struct sp_dir_inst, inst_fields, inst_check);
 static const struct codec officer_codec =
 	CODEC(struct sp_dir_officer, officer_fields, officer_check);
@@ -311,6 +332,8 @@ static const struct codec policy_codec =
 	CODEC(struct sp_dir_policy, policy_fields, policy_check);
 static const struct codec delegate_codec =
 	CODEC(struct sp_dir_delegate, delegate_fields, delegate_check);
+static const struct codec forkres_codec =
+	CODEC(struct sp_dir_forkres, forkres_fields, forkres_check);
 
 /* ---- encoding ---------------------------------------------------------------- */
 
@@ -353,6 +376,15 @@ static void put_field(struct sp_buf *b, const struct field *f, const unsigned ch
 		sp_cbor_put_bool(b, v);
 		break;
 	}
+	case F_U64: {
+		uint64_t v;
+		memcpy(&v, m, sizeof(v));
+		sp_cbor_put_uint(b, v);
+		break;
+	}
+	case F_SIG:
+		sp_cbor_put_bytes(b, m, SP_SIG_BYTES);
+		break;
 	}
 }
 
@@ -395,6 +427,11 @@ int sp_dir_policy_encode(const struct sp_dir_policy *r, struct sp_buf *out)
 int sp_dir_delegate_encode(const struct sp_dir_delegate *r, struct sp_buf *out)
 {
 	return encode(&delegate_codec, r, out);
+}
+
+int sp_dir_forkres_encode(const struct sp_dir_forkres *r, struct sp_buf *out)
+{
+	return encode(&forkres_codec, r, out);
 }
 
 /* ---- strict decoding --------------------------------------------------------- */
@@ -482,6 +519,17 @@ static int read_field(struct sp_cbor_reader *r, const struct field *f, unsigned 
 		return read_strs(r, f, rec);
 	case F_BOOL:
 		return read_bool(r, m);
+	case F_U64: {
+		uint64_t v;
+		int rc = kind_err(sp_cbor_read_uint(r, &v));
+		if (rc == 0 && v < f->min)
+			rc = SP_ERR_DIR_RECORD;
+		if (rc == 0)
+			memcpy(m, &v, sizeof(v));
+		return rc;
+	}
+	case F_SIG:
+		return kind_err(sp_cbor_read_fixed(r, m, SP_SIG_BYTES, SP_ERR_DIR_RECORD));
 	}
 	return SP_ERR_INTERNAL;
 }
@@ -551,6 +599,11 @@ int sp_dir_policy_decode(const uint8_t *body, size_t len, struct sp_dir_policy *
 int sp_dir_delegate_decode(const uint8_t *body, size_t len, struct sp_dir_delegate *r)
 {
 	return decode(&delegate_codec, body, len, r);
+}
+
+int sp_dir_forkres_decode(const uint8_t *body, size_t len, struct sp_dir_forkres *r)
+{
+	return decode(&forkres_codec, body, len, r);
 }
 
 /* ---- hash index: up to 32 bytes of key -> item number ------------------------- */
@@ -1065,6 +1118,65 @@ static int apply_delegate(struct sp_dir *d, const struct sp_entry *e)
 	return set_or_append((void **)&d->dels, &d->ndels, &d->capdels, -1, &r, sizeof(r));
 }
 
+/* ---- fork resolutions ----------------------------------------------------------------- */
+
+size_t sp_dir_forkres_message(const struct sp_dir_forkres *r, uint8_t *msg)
+{
+	size_t n = sizeof(SP_DIR_FORKRES_DOMAIN) - 1, il = strnlen(r->inst, SP_INST_ID_MAX);
+	memcpy(msg, SP_DIR_FORKRES_DOMAIN, n);
+	memcpy(msg + n, r->inst, il);
+	n += il;
+	msg[n++] = '\n';
+	for (int i = 7; i >= 0; i--)
+		msg[n++] = (uint8_t)(r->size >> (8 * i));
+	memcpy(msg + n, r->root, SP_HASH_BYTES);
+	return n + SP_HASH_BYTES;
+}
+
+int sp_dir_forkres_sign(struct sp_dir_forkres *r, const uint8_t sk[SP_SECRET_BYTES])
+{
+	if (r == NULL || sk == NULL || forkres_check(r))
+		return SP_ERR_ARG;
+	uint8_t msg[SP_DIR_FORKRES_MSG_MAX];
+	size_t n = sp_dir_forkres_message(r, msg);
+	crypto_sign_ed25519_sk_to_pk(r->officer, sk);
+	crypto_sign_detached(r->sig, NULL, msg, n, sk);
+	return 0;
+}
+
+int sp_dir_forkres_verify(const struct sp_dir_forkres *r)
+{
+	uint8_t msg[SP_DIR_FORKRES_MSG_MAX];
+	size_t n = sp_dir_forkres_message(r, msg);
+	return crypto_sign_verify_detached(r->sig, msg, n, r->officer) ? SP_ERR_BAD_SIGNATURE : 0;
+}
+
+int sp_dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
+			 struct sp_dir_forkres *out)
+{
+	if (d == NULL || e == NULL || e->body == NULL || e->type != SP_EV_FORK_RESOLVE)
+		return SP_ERR_ARG;
+	struct sp_dir_forkres r;
+	int rc = sp_dir_forkres_decode(e->body, e->body_len, &r);
+	if (rc == 0)
+		rc = is_root(d, e->author, e->time_ms) ? 0 : SP_ERR_NOT_DELEGATED;
+	if (rc == 0 && (find(d, r.inst) == NULL || d->coord < 0))
+		rc = SP_ERR_UNKNOWN_INSTITUTION;
+	if (rc == 0)
+		rc = sp_dir_forkres_verify(&r);
+	if (rc)
+		return rc;
+	long i = hidx_find(&d->by_officer, r.officer, SP_KEY_BYTES);
+	const struct sp_dir_officer *o = i < 0 ? NULL : officer_at(&d->offs[i], e->time_ms);
+	if (o == NULL)
+		return SP_ERR_UNKNOWN_OFFICER;
+	if (strcmp(o->inst, latest(&d->insts[d->coord])->id) != 0 || o->role != SP_DIR_ROLE_ADMIN)
+		return SP_ERR_AUTHORITY;
+	if (out)
+		*out = r;
+	return 0;
+}
+
 int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e)
 {
 	if (d == NULL || e == NULL || e->body == NULL)
@@ -1080,6 +1192,8 @@ int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e)
 		return apply_policy(d, e);
 	case SP_EV_DELEGATE:
 		return apply_delegate(d, e);
+	case SP_EV_FORK_RESOLVE:
+		return sp_dir_forkres_check(d, e, NULL); /* applied by the node to its store */
 	default:
 		return 0; /* not ours: calendar, reports */
 	}

@@ -3,8 +3,8 @@
  * where a complaint goes.
  *
  * Directory records are the bodies of log entries (sp_entry.h) of types
- * SP_EV_INSTITUTION, SP_EV_OFFICER, SP_EV_ROUTE, SP_EV_POLICY and
- * SP_EV_DELEGATE (sp_event.h). Each body is one deterministic CBOR map with
+ * SP_EV_INSTITUTION, SP_EV_OFFICER, SP_EV_ROUTE, SP_EV_POLICY,
+ * SP_EV_DELEGATE and SP_EV_FORK_RESOLVE (sp_event.h). Each body is one deterministic CBOR map with
  * unsigned integer keys; docs/directory.md lists them key by key. Every key
  * of a record is required and no other key is allowed, so one record has
  * exactly one encoding.
@@ -118,6 +118,34 @@ struct sp_dir_delegate {
 	int grant;
 };
 
+/* SP_EV_FORK_RESOLVE: the national coordinator's decision on a forked log
+ * (docs/replication.md 10.10): institution inst's log is the tree of
+ * `size` entries whose RFC 6962 root is `root` (the branch kept, named by
+ * a checkpoint of it). `officer` is the coordinator's admin officer who
+ * decided and `sig` their Ed25519 signature over sp_dir_forkres_message,
+ * so the record says who acted, not only which node wrote it. */
+struct sp_dir_forkres {
+	char inst[SP_INST_ID_MAX + 1];
+	uint64_t size; /* >= 1 */
+	uint8_t root[SP_HASH_BYTES];
+	uint8_t officer[SP_KEY_BYTES];
+	uint8_t sig[SP_SIG_BYTES];
+};
+
+#define SP_DIR_FORKRES_DOMAIN "simpul/fork-resolve/v1\n"
+#define SP_DIR_FORKRES_MSG_MAX (sizeof(SP_DIR_FORKRES_DOMAIN) + SP_INST_ID_MAX + 1 + 8 + 32)
+
+/* sp_dir_forkres_message writes what the officer signs into msg (at least
+ * SP_DIR_FORKRES_MSG_MAX bytes): SP_DIR_FORKRES_DOMAIN || inst || "\n" ||
+ * size (8 bytes, big-endian) || root. Returns its length. */
+size_t sp_dir_forkres_message(const struct sp_dir_forkres *r, uint8_t *msg);
+
+/* sp_dir_forkres_sign sets r->officer to the public half of the officer's
+ * Ed25519 secret key sk and r->sig to the signature. sp_dir_forkres_verify
+ * checks it: 0 or SP_ERR_BAD_SIGNATURE. */
+int sp_dir_forkres_sign(struct sp_dir_forkres *r, const uint8_t sk[SP_SECRET_BYTES]);
+int sp_dir_forkres_verify(const struct sp_dir_forkres *r);
+
 /* sp_dir_route_make fills *r from its four strings (inst "" for a
  * deletion). SP_ERR_DIR_RECORD if one does not fit its field; the record's
  * other rules are checked when it is encoded. */
@@ -132,6 +160,7 @@ int sp_dir_officer_encode(const struct sp_dir_officer *r, struct sp_buf *out);
 int sp_dir_route_encode(const struct sp_dir_route *r, struct sp_buf *out);
 int sp_dir_policy_encode(const struct sp_dir_policy *r, struct sp_buf *out);
 int sp_dir_delegate_encode(const struct sp_dir_delegate *r, struct sp_buf *out);
+int sp_dir_forkres_encode(const struct sp_dir_forkres *r, struct sp_buf *out);
 
 /* Strict decoders: body[0..len) must be exactly one record of the type,
  * deterministic, with every key and no other, and every field valid.
@@ -141,6 +170,7 @@ int sp_dir_officer_decode(const uint8_t *body, size_t len, struct sp_dir_officer
 int sp_dir_route_decode(const uint8_t *body, size_t len, struct sp_dir_route *r);
 int sp_dir_policy_decode(const uint8_t *body, size_t len, struct sp_dir_policy *r);
 int sp_dir_delegate_decode(const uint8_t *body, size_t len, struct sp_dir_delegate *r);
+int sp_dir_forkres_decode(const uint8_t *body, size_t len, struct sp_dir_forkres *r);
 
 /* ---- syntax checks --------------------------------------------------------- */
 
@@ -179,6 +209,20 @@ void sp_dir_free(struct sp_dir *d);
  * there), SP_ERR_EXISTS (signing key already another institution's, officer
  * enrolled elsewhere, a second coordinator), SP_ERR_NOMEM. */
 int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e);
+
+/* sp_dir_forkres_check decides whether entry e (signature verified by the
+ * caller) is a fork resolution in force: a valid SP_EV_FORK_RESOLVE record
+ * (*out, optional, receives it) written by the coordinator, about an
+ * institution in the directory, signed by an officer enrolled at the
+ * coordinator as admin at the entry's time. It changes nothing: the node
+ * applies a resolution to its store (sp_store_fork_resolve), and
+ * sp_dir_apply accepts or refuses the record by this check. Errors: those
+ * of sp_dir_forkres_decode, SP_ERR_ARG (another type), SP_ERR_NOT_DELEGATED
+ * (not the coordinator's log), SP_ERR_UNKNOWN_INSTITUTION,
+ * SP_ERR_BAD_SIGNATURE, SP_ERR_UNKNOWN_OFFICER (not enrolled then),
+ * SP_ERR_AUTHORITY (an officer of another institution, or not admin). */
+int sp_dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
+			 struct sp_dir_forkres *out);
 
 /* sp_dir_apply_entry = sp_entry_open (decode + verify) + sp_dir_apply. */
 int sp_dir_apply_entry(struct sp_dir *d, const uint8_t *buf, size_t len);

@@ -43,6 +43,7 @@ static const struct sp_err_desc sp_err_table[] = {
 	{SP_ERR_INCONSISTENT, "SP_ERR_INCONSISTENT", "Merkle proof or checkpoint mismatch"},
 	{SP_ERR_PROOF, "SP_ERR_PROOF", "proof malformed or fails to verify"},
 	{SP_ERR_GAP, "SP_ERR_GAP", "would leave a gap in a log"},
+	{SP_ERR_FORK_RESOLVED, "SP_ERR_FORK_RESOLVED", "on a branch the coordinator resolved away"},
 	{SP_ERR_STALE, "SP_ERR_STALE", "checkpoint older than one known"},
 	{SP_ERR_NOTE_FORMAT, "SP_ERR_NOTE_FORMAT", "note text malformed"},
 	{SP_ERR_NOTE_NO_SIG, "SP_ERR_NOTE_NO_SIG", "no signature by a known key"},

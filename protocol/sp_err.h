@@ -47,6 +47,7 @@ enum sp_err {
 	SP_ERR_PROOF = -47,          /* proof malformed or fails to verify */
 	SP_ERR_GAP = -48,            /* would leave a gap in a log */
 	SP_ERR_STALE = -49,          /* checkpoint older than one known */
+	SP_ERR_FORK_RESOLVED = -50,  /* on a branch the coordinator resolved away */
 
 	/* signed notes, checkpoints, cosignatures, receipts */
 	SP_ERR_NOTE_FORMAT = -60,    /* note text malformed */

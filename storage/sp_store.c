@@ -161,7 +161,7 @@ int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writeb
 {
 	struct sp_buf b;
 	sp_buf_init(&b);
-	sp_cbor_put_map(&b, 4);
+	sp_cbor_put_map(&b, l->res_have ? 5 : 4);
 	sp_cbor_put_uint(&b, 0);
 	sp_cbor_put_text(&b, l->origin, strlen(l->origin));
 	sp_cbor_put_uint(&b, 1);
@@ -170,6 +170,12 @@ int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writeb
 	sp_cbor_put_bool(&b, l->own);
 	sp_cbor_put_uint(&b, 3);
 	sp_cbor_put_bool(&b, atomic_load(&l->frozen));
+	if (l->res_have) { /* the coordinator's resolution: [size, root] */
+		sp_cbor_put_uint(&b, 4);
+		sp_cbor_put_array(&b, 2);
+		sp_cbor_put_uint(&b, l->res_size);
+		sp_cbor_put_bytes(&b, l->res_root, 32);
+	}
 	if (b.err) {
 		sp_buf_free(&b);
 		return b.err;
@@ -182,8 +188,23 @@ int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writeb
 	return 0;
 }
 
+/* parse_resolution reads key 4 of a log record, if there. */
+static int parse_resolution(struct sp_cbor_reader *r, int64_t *prev, struct sp_log *l)
+{
+	uint64_t key, n;
+	const uint8_t *root;
+	size_t rn;
+	if (sp_cbor_read_key(r, prev, &key) || key != 4 || sp_cbor_read_array(r, &n) || n != 2 ||
+	    sp_cbor_read_uint(r, &l->res_size) || l->res_size == 0 ||
+	    sp_cbor_read_bytes(r, &root, &rn) || rn != 32)
+		return SP_ERR_CORRUPT;
+	memcpy(l->res_root, root, 32);
+	l->res_have = 1;
+	return 0;
+}
+
 static int parse_log_record(const uint8_t *v, size_t n, char *origin, uint8_t pk[32], int *own,
-			    int *frozen)
+			    int *frozen, struct sp_log *res)
 {
 	struct sp_cbor_reader r;
 	uint64_t count, key;
@@ -193,7 +214,8 @@ static int parse_log_record(const uint8_t *v, size_t n, char *origin, uint8_t pk
 	size_t on, pn;
 	struct sp_cbor_item it;
 	sp_cbor_reader_init(&r, v, n);
-	if (sp_cbor_read_map(&r, &count) || count != 4 || sp_cbor_read_key(&r, &prev, &key) ||
+	if (sp_cbor_read_map(&r, &count) || (count != 4 && count != 5) ||
+	    sp_cbor_read_key(&r, &prev, &key) ||
 	    key != 0 || sp_cbor_read_text(&r, &o, &on) || on > SP_ORIGIN_MAX ||
 	    sp_cbor_read_key(&r, &prev, &key) || key != 1 || sp_cbor_read_bytes(&r, &p, &pn) ||
 	    pn != 32)
@@ -207,7 +229,7 @@ static int parse_log_record(const uint8_t *v, size_t n, char *origin, uint8_t pk
 	if (sp_cbor_read_key(&r, &prev, &key) || key != 3 || sp_cbor_read(&r, &it))
 		return SP_ERR_CORRUPT;
 	*frozen = it.kind == SP_CBOR_TRUE;
-	return 0;
+	return count == 5 ? parse_resolution(&r, &prev, res) : 0;
 }
 
 static int registry_append(struct sp_store *s, struct sp_log *l)
@@ -310,8 +332,9 @@ static int load_logs(struct sp_store *s)
 		char origin[SP_ORIGIN_MAX + 1];
 		uint8_t pk[32];
 		int own, frozen;
+		struct sp_log res = {0};
 		if (kn != 4 || sp_be32(kb) != s->nlogs ||
-		    parse_log_record(vb, vn, origin, pk, &own, &frozen)) {
+		    parse_log_record(vb, vn, origin, pk, &own, &frozen, &res)) {
 			rc = SP_ERR_CORRUPT;
 			break;
 		}
@@ -320,11 +343,16 @@ static int load_logs(struct sp_store *s)
 			rc = SP_ERR_NOMEM;
 			break;
 		}
+		l->res_have = res.res_have;
+		l->res_size = res.res_size;
+		memcpy(l->res_root, res.res_root, 32);
 		l->own = own;
 		atomic_store(&l->frozen, frozen);
 		rc = registry_append(s, l);
 		if (rc == 0)
 			rc = log_load_state(s, l);
+		if (rc == 0)
+			rc = sp_forkres_load(s, l);
 		else
 			log_free(l);
 	}
@@ -427,6 +455,12 @@ int sp_store_log_info(struct sp_store *s, uint32_t id, struct sp_log_info *info)
 	info->head_time_ms = sn->head_time;
 	info->frozen = atomic_load(&l->frozen);
 	sp_snap_put(sn);
+	pthread_mutex_lock(&l->wmu);
+	info->resolved = l->res_have;
+	info->res_size = l->res_size;
+	memcpy(info->res_root, l->res_root, 32);
+	info->res_lost = l->res_lost;
+	pthread_mutex_unlock(&l->wmu);
 	return 0;
 }
 
@@ -1033,12 +1067,14 @@ int sp_store_add_fork_from(struct sp_store *s, struct sp_log *l, rocksdb_writeba
 	rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_FORKS], (const char *)k.b, k.n,
 				  (const char *)b.p, b.len);
 	sp_buf_free(&b);
-	/* A forked log is frozen on this node until a coordinator acts. */
-	atomic_store(&l->frozen, 1);
+	/* A forked log is frozen on this node until a coordinator acts;
+	 * evidence about what the coordinator resolved is only kept. */
+	if (kind != SP_FORK_SET_ASIDE && !sp_forkres_covers(l, kind, at))
+		atomic_store(&l->frozen, 1);
 	return sp_store_save_log(s, l, wb);
 }
 
-static int write_batch(struct sp_store *s, rocksdb_writebatch_t *wb, int sync)
+int sp_store_write(struct sp_store *s, rocksdb_writebatch_t *wb, int sync)
 {
 	char *err = NULL;
 	rocksdb_write(s->db, sync ? s->wsync : s->wnosync, wb, &err);
@@ -1052,7 +1088,7 @@ static int checkpoint_conflict(struct sp_store *s, struct sp_log *l, uint64_t si
 	int rc = sp_store_add_fork(s, l, wb, SP_FORK_CHECKPOINT, size, held->p, held->len,
 				   (const uint8_t *)note, len);
 	if (rc == 0)
-		rc = write_batch(s, wb, 1);
+		rc = sp_store_write(s, wb, 1);
 	rocksdb_writebatch_destroy(wb);
 	if (rc == 0)
 		atomic_fetch_add(&s->fork_gen, 1);
@@ -1084,6 +1120,11 @@ int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, s
 	pthread_mutex_lock(&l->wmu);
 	uint8_t root[32];
 	int mismatch = 0;
+	int usual = sp_forkres_checkpoint(s, l, &c); /* a resolved fork's rules first */
+	if (usual != 1) {
+		pthread_mutex_unlock(&l->wmu);
+		return usual;
+	}
 	if (c.size <= l->w_size) {
 		rc = sp_store_root(s, id, c.size, root);
 		mismatch = rc == 0 && sodium_memcmp(root, c.root, 32) != 0;
@@ -1105,7 +1146,7 @@ int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, s
 		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_CHECKPOINTS], (const char *)k.b, k.n,
 					  note, len);
-		rc = write_batch(s, wb, 1);
+		rc = sp_store_write(s, wb, 1);
 		rocksdb_writebatch_destroy(wb);
 	}
 	pthread_mutex_unlock(&l->wmu);
@@ -1135,7 +1176,7 @@ int sp_store_cosign_add(struct sp_store *s, uint32_t id, uint64_t size, const ch
 		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_CHECKPOINTS], (const char *)k.b, k.n,
 					  (const char *)b.p, b.len);
-		rc = write_batch(s, wb, 1);
+		rc = sp_store_write(s, wb, 1);
 		rocksdb_writebatch_destroy(wb);
 	}
 	pthread_mutex_unlock(&l->cp_mu);
@@ -1168,7 +1209,9 @@ static int decode_fork(const uint8_t *kb, size_t kn, const uint8_t *vb, size_t v
 	return 0;
 }
 
-int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg)
+/* forks_iter calls fn for the records of log id in the forks family that
+ * are set-aside entries (set_aside = 1) or evidence (0). */
+static int forks_iter(struct sp_store *s, uint32_t id, int set_aside, sp_fork_fn fn, void *arg)
 {
 	struct sp_key lo = {.n = 0}, hi = {.n = 0};
 	sp_key_u32(&lo, id);
@@ -1184,12 +1227,22 @@ int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg)
 		const uint8_t *vb = (const uint8_t *)rocksdb_iter_value(it, &vn);
 		struct sp_fork f;
 		rc = decode_fork(kb, kn, vb, vn, &f);
-		if (rc == 0)
+		if (rc == 0 && (f.kind == SP_FORK_SET_ASIDE) == set_aside)
 			rc = fn(arg, &f);
 	}
 	rocksdb_iter_destroy(it);
 	rocksdb_readoptions_destroy(ro);
 	return rc;
+}
+
+int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg)
+{
+	return forks_iter(s, id, 0, fn, arg);
+}
+
+int sp_store_set_aside(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg)
+{
+	return forks_iter(s, id, 1, fn, arg);
 }
 
 /* ---- maintenance --------------------------------------------------------------------------- */

@@ -67,6 +67,10 @@ struct sp_log_info {
 	uint8_t head[SP_HASH_BYTES];  /* entry hash of entry size-1 (zeros if empty) */
 	uint64_t head_time_ms;
 	int frozen;                   /* a fork was seen: no further ingest */
+	int resolved;                 /* the coordinator resolved a fork in it */
+	uint64_t res_size;            /* ... the log is the tree of res_size entries */
+	uint8_t res_root[32];         /* ... with this root */
+	int res_lost;                 /* own log on the branch resolved away */
 };
 
 /* sp_store_own_log: the id of the own log, or SP_ERR_NOT_FOUND. */
@@ -118,7 +122,8 @@ int sp_store_append(struct sp_store *s, uint64_t type, const uint8_t *body, size
  * (optional) receives how many new entries were stored. Errors: any
  * sp_entry_decode error, SP_ERR_BAD_SIGNATURE, SP_ERR_WRONG_*,
  * SP_ERR_TIME_ORDER, SP_ERR_GAP, SP_ERR_FORK, SP_ERR_BUSY (frozen log),
- * SP_ERR_ARG (own log). */
+ * SP_ERR_FORK_RESOLVED (contradicts a resolved fork: nothing stored, no
+ * evidence; see sp_store_fork_resolve), SP_ERR_ARG (own log). */
 int sp_store_insert(struct sp_store *s, uint32_t id, const uint8_t *const *entries,
 		    const size_t *lens, size_t n, size_t *accepted);
 
@@ -230,7 +235,7 @@ int sp_store_cosign_add(struct sp_store *s, uint32_t id, uint64_t size, const ch
 
 /* ---- fork evidence -------------------------------------------------------- */
 
-enum sp_fork_kind { SP_FORK_ENTRY = 1, SP_FORK_CHECKPOINT = 2 };
+enum sp_fork_kind { SP_FORK_ENTRY = 1, SP_FORK_CHECKPOINT = 2, SP_FORK_SET_ASIDE = 3 };
 
 /* Evidence of misbehaviour: two signed statements by one writer that cannot
  * both be true. Both byte strings are valid only during the callback. */
@@ -248,8 +253,12 @@ struct sp_fork {
 
 typedef int (*sp_fork_fn)(void *arg, const struct sp_fork *f);
 
-/* sp_store_forks calls fn for every fork evidence record of log `id`. */
+/* sp_store_forks calls fn for every fork evidence record of log `id`
+ * (kinds SP_FORK_ENTRY and SP_FORK_CHECKPOINT). sp_store_set_aside calls
+ * it for every entry a fork resolution set aside (SP_FORK_SET_ASIDE: `at`
+ * its index, `other` its bytes, `held` empty). */
 int sp_store_forks(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg);
+int sp_store_set_aside(struct sp_store *s, uint32_t id, sp_fork_fn fn, void *arg);
 
 /* sp_store_fork_add keeps evidence a peer sent (`from`: its institution),
  * already verified by the caller, synced, and freezes the log.
@@ -262,6 +271,33 @@ int sp_store_fork_add(struct sp_store *s, uint32_t id, enum sp_fork_kind kind, u
 /* sp_store_fork_gen counts the evidence records written since open (any
  * path): a change means there is new evidence to tell peers about. */
 uint64_t sp_store_fork_gen(struct sp_store *s);
+
+/* ---- resolving a fork (sp_store_forkres.c) -------------------------------- */
+
+/* sp_store_fork_resolve applies the coordinator's resolution of a fork in
+ * log id (a record sp_dir_forkres_check accepted): the log is the tree of
+ * `size` entries whose root is `root`. The resolution is kept (a later one
+ * replaces it) and so is every evidence record. Then:
+ *  - the log holds >= size entries with that root: nothing moves;
+ *  - a replica holds them with another root (the branch resolved away):
+ *    all its entries are set aside (SP_FORK_SET_ASIDE records: kept, never
+ *    deleted) with its checkpoints and tiles dropped, and it starts again
+ *    from 0, to be fetched anew; *set_aside (optional) gets how many;
+ *  - it holds fewer: the root is checked when the log reaches `size`; a
+ *    batch reaching it with another root, or not linking to what is held,
+ *    is refused and what is held is set aside the same way.
+ * From then on statements contradicting that tree at or below `size`
+ * (entries below it, checkpoints up to it, evidence about them) are the
+ * resolved fork: SP_ERR_FORK_RESOLVED, never evidence again, not stored;
+ * evidence beyond `size` still freezes the log. The log is unfrozen unless
+ * it holds such evidence already. The own log, if on the branch resolved
+ * away, keeps its entries (this node acknowledged them) and its appends
+ * fail with SP_ERR_FORK_RESOLVED from then on (a new key and log are
+ * needed: docs/operations.md). The witness state of the origin is dropped
+ * when it is on the other branch. Synced. Errors: SP_ERR_NOT_FOUND,
+ * SP_ERR_ARG (size 0, read-only store), SP_ERR_DB, SP_ERR_NOMEM. */
+int sp_store_fork_resolve(struct sp_store *s, uint32_t id, uint64_t size,
+			  const uint8_t root[32], uint64_t *set_aside);
 
 /* ---- witness state (sp_store_witness.c) ----------------------------------- */
 

@@ -281,6 +281,8 @@ int sp_store_append_async(struct sp_store *s, uint64_t type, const uint8_t *body
 		return SP_ERR_ARG;
 	if (atomic_load(&s->own_behind) || atomic_load(&s->own_hold))
 		return SP_ERR_STALE;
+	if (atomic_load(&s->own_lost))
+		return SP_ERR_FORK_RESOLVED;
 	if (atomic_load(&s->broken))
 		return SP_ERR_DB;
 	if (body_len > SP_ENTRY_MAX - SP_ENTRY_OVERHEAD)

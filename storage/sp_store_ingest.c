@@ -51,7 +51,11 @@ static int check_held(struct sp_store *s, struct sp_log *l, const uint8_t *buf, 
 	sp_buf_init(&held);
 	int rc = sp_store_entry(s, l->id, index, &held);
 	if (rc == 0 && (held.len != len || memcmp(held.p, buf, len) != 0)) {
-		rc = sp_store_add_fork(s, l, wb, SP_FORK_ENTRY, index, held.p, held.len, buf, len);
+		if (sp_forkres_covers(l, SP_FORK_ENTRY, index) || sp_forkres_pending(l))
+			rc = SP_ERR_FORK_RESOLVED; /* the fork the coordinator resolved */
+		else
+			rc = sp_store_add_fork(s, l, wb, SP_FORK_ENTRY, index, held.p, held.len, buf,
+					       len);
 		if (rc == 0)
 			rc = SP_ERR_FORK;
 	}
@@ -81,8 +85,11 @@ static int check_checkpoint(struct sp_store *s, struct sp_log *l, rocksdb_writeb
 	if (rc == 0)
 		rc = sp_edge_root(&l->w_edge, root);
 	if (rc == 0 && sodium_memcmp(root, c.root, 32) != 0) {
-		rc = sp_store_add_fork(s, l, wb, SP_FORK_CHECKPOINT, l->w_size, note.p, note.len,
-				       last, last_len);
+		if (sp_forkres_covers(l, SP_FORK_CHECKPOINT, l->w_size))
+			rc = SP_ERR_FORK_RESOLVED;
+		else
+			rc = sp_store_add_fork(s, l, wb, SP_FORK_CHECKPOINT, l->w_size, note.p,
+					       note.len, last, last_len);
 		if (rc == 0)
 			rc = SP_ERR_INCONSISTENT;
 	}
@@ -141,6 +148,22 @@ static int rollback(struct sp_log *l)
 	return rc;
 }
 
+/* resolved_away: the batch contradicts the coordinator's resolution of a
+ * fork in this log. None of it is stored, and nothing is evidence. If the
+ * log was pending (held fewer entries than the resolution names), what it
+ * holds may be the branch resolved away: it is set aside and fetched
+ * again from 0 (sp_store_forkres.c). */
+static int resolved_away(struct sp_store *s, struct sp_log *l, uint64_t start,
+			 rocksdb_writebatch_t *wb, rocksdb_writebatch_t *ev)
+{
+	rocksdb_writebatch_destroy(ev);
+	rocksdb_writebatch_destroy(wb);
+	int rc = rollback(l);
+	if (rc == 0 && start > 0 && sp_forkres_pending(l))
+		rc = sp_forkres_restart(s, l, NULL);
+	return rc ? rc : SP_ERR_FORK_RESOLVED;
+}
+
 static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *j, size_t n,
 		 size_t *accepted)
 {
@@ -176,12 +199,18 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 			break;
 		}
 		rc = extend(s, l, j, i, wb);
+		if (rc == SP_ERR_WRONG_PREV && sp_forkres_pending(l))
+			rc = SP_ERR_FORK_RESOLVED; /* what is held or what came is the other branch */
+		if (rc == 0)
+			rc = sp_forkres_reached(l);
 		while (next_cp < ncp && cps[next_cp] < l->w_size)
 			next_cp++;
 		if (rc == 0 && next_cp < ncp && cps[next_cp] == l->w_size)
 			rc = check_checkpoint(s, l, ev, entries[i], lens[i]);
 	}
 	free(cps);
+	if (rc == SP_ERR_FORK_RESOLVED)
+		return resolved_away(s, l, start, wb, ev);
 	if (rc == SP_ERR_FORK || rc == SP_ERR_INCONSISTENT) {
 		/* The writer contradicted itself: store the evidence (and the
 		 * frozen flag) but none of this batch's entries. */

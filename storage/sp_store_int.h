@@ -37,6 +37,13 @@ struct sp_log {
 	int own;
 	atomic_int frozen;
 
+	/* the coordinator's resolution of a fork (sp_store_forkres.c), under
+	 * wmu: the log is the tree of res_size entries with root res_root */
+	int res_have;
+	uint64_t res_size;
+	uint8_t res_root[32];
+	int res_lost; /* own log on the other branch: no appends */
+
 	pthread_mutex_t wmu;
 	uint64_t w_size;
 	uint8_t w_head[SP_HASH_BYTES];
@@ -94,6 +101,7 @@ struct sp_store {
 	int own_id; /* -1: none */
 	atomic_int own_behind; /* own log shorter than its last checkpoint: no appends */
 	atomic_int own_hold;   /* the node holds own appends (sp_store_own_hold) */
+	atomic_int own_lost;   /* own log resolved away by the coordinator: no appends */
 	uint8_t sk[SP_SECRET_BYTES];
 
 	struct sp_pool *pool;
@@ -133,6 +141,8 @@ int sp_store_add_fork(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t
 		      enum sp_fork_kind kind, uint64_t at, const uint8_t *held, size_t held_len,
 		      const uint8_t *other, size_t other_len);
 uint64_t sp_now_ms(void);
+/* sp_store_write writes a batch (fsynced if sync). */
+int sp_store_write(struct sp_store *s, rocksdb_writebatch_t *wb, int sync);
 /* sp_log_checkpoint_open verifies a checkpoint note with log l's key and
  * checks it names l's origin. */
 int sp_log_checkpoint_open(const struct sp_log *l, const char *note, size_t len,
@@ -142,6 +152,29 @@ int sp_log_checkpoint_open(const struct sp_log *l, const char *note, size_t len,
  * instead of a lookup per entry when a batch is ingested. */
 int sp_store_checkpoint_sizes(struct sp_store *s, uint32_t id, uint64_t lo, uint64_t hi,
 			      uint64_t *sizes, size_t cap, size_t *n);
+
+/* sp_store_forkres.c: a resolved log's rules, under the log's wmu.
+ * covers: evidence of that kind at `at` is about what was resolved.
+ * pending: the log holds fewer entries than the resolution names.
+ * reached: 0, or SP_ERR_FORK_RESOLVED if the writer state has just reached
+ * the resolution's size with another root. checkpoint: what to do with a
+ * writer's checkpoint: 1 the usual, 0 drop it unstored (not checkable
+ * yet), SP_ERR_FORK_RESOLVED it contradicts the resolution. restart: set
+ * aside every entry and start the replica again from 0 (*moved: how
+ * many). load: after open, whether the own log is on the other branch.
+ * write_log: the log's record alone, synced. */
+int sp_forkres_covers(const struct sp_log *l, enum sp_fork_kind kind, uint64_t at);
+int sp_forkres_pending(const struct sp_log *l);
+int sp_forkres_reached(struct sp_log *l);
+int sp_forkres_checkpoint(struct sp_store *s, struct sp_log *l, const struct sp_checkpoint *c);
+int sp_forkres_restart(struct sp_store *s, struct sp_log *l, uint64_t *moved);
+int sp_forkres_load(struct sp_store *s, struct sp_log *l);
+int sp_store_write_log(struct sp_store *s, struct sp_log *l);
+
+/* sp_store_witness.c: drops origin's witness state if it is not on the
+ * log's tree (a root that differs at its size, or a size a pending
+ * resolved log cannot check yet). */
+int sp_store_witness_fit(struct sp_store *s, struct sp_log *l);
 
 /* sp_store_append.c */
 int sp_store_pipeline_start(struct sp_store *s);

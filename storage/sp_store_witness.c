@@ -12,6 +12,8 @@
  */
 #include <string.h>
 
+#include <sodium.h>
+
 #include "sp_err.h"
 #include "sp_store_int.h"
 
@@ -140,7 +142,9 @@ static int fork_write(struct sp_store *s, struct sp_log *l, enum sp_fork_kind ki
 		      const uint8_t *a, size_t al, const uint8_t *b, size_t bl, const char *from)
 {
 	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+	pthread_mutex_lock(&l->wmu); /* the freeze reads the log's resolution */
 	int rc = sp_store_add_fork_from(s, l, wb, kind, at, a, al, b, bl, from);
+	pthread_mutex_unlock(&l->wmu);
 	if (rc == 0) {
 		char *err = NULL;
 		rocksdb_write(s->db, s->wsync, wb, &err);
@@ -150,6 +154,31 @@ static int fork_write(struct sp_store *s, struct sp_log *l, enum sp_fork_kind ki
 	if (rc == 0)
 		atomic_fetch_add(&s->fork_gen, 1);
 	return rc;
+}
+
+int sp_store_witness_fit(struct sp_store *s, struct sp_log *l)
+{
+	uint64_t size;
+	uint8_t root[32], have[32];
+	pthread_mutex_lock(&s->wit_mu);
+	int rc = wit_read(s, l->origin, &size, root, NULL);
+	int drop = 0;
+	if (rc == 0 && size <= l->w_size) {
+		rc = sp_store_root(s, l->id, size, have);
+		drop = rc == 0 && sodium_memcmp(have, root, 32) != 0;
+	} else if (rc == 0) {
+		drop = sp_forkres_pending(l);
+	}
+	if (drop) {
+		char key[WIT_KEY_MAX];
+		size_t kn = wit_key(l->origin, key);
+		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+		rocksdb_writebatch_delete_cf(wb, s->cf[SP_CF_DEFAULT], key, kn);
+		rc = sp_store_write(s, wb, 1);
+		rocksdb_writebatch_destroy(wb);
+	}
+	pthread_mutex_unlock(&s->wit_mu);
+	return rc == SP_ERR_NOT_FOUND ? 0 : rc;
 }
 
 int sp_store_fork_checkpoints(struct sp_store *s, uint32_t id, uint64_t at, const char *held,

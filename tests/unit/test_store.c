@@ -535,6 +535,164 @@ static void test_inconsistent_checkpoint(void **state)
 	sp_test_rmtree(rdir);
 }
 
+/* other_branch: a second store signing with the fixture's key (*out, in
+ * dir), whose n entries differ from the fixture's from index 0. */
+static struct sp_store *other_branch(const struct fixture *f, char dir[600], uint64_t n,
+				     struct entries *e)
+{
+	snprintf(dir, 600, "%s-other", f->dir);
+	sp_test_rmtree(dir);
+	struct sp_store *o = open_own(dir, f->sk);
+	uint32_t id;
+	assert_int_equal(sp_store_own_log(o, &id), 0);
+	for (uint64_t i = 0; i < n; i++) {
+		struct sp_buf b;
+		make_body(&b, 1000 + i);
+		assert_int_equal(sp_store_append(o, 1, b.p, b.len, NULL, NULL), 0);
+		sp_buf_free(&b);
+	}
+	entries_load(o, id, n, e);
+	return o;
+}
+
+static int count_aside(void *arg, const struct sp_fork *f)
+{
+	(*(int *)arg)++;
+	assert_int_equal(f->kind, SP_FORK_SET_ASIDE);
+	assert_true(f->held_len == 0 && f->other_len > 0);
+	return 0;
+}
+
+static void assert_log(struct sp_store *s, uint32_t id, uint64_t size, int frozen, int forks,
+		       int aside)
+{
+	struct sp_log_info info;
+	assert_int_equal(sp_store_log_info(s, id, &info), 0);
+	assert_int_equal(info.size, size);
+	assert_int_equal(info.frozen, frozen);
+	int n = 0, a = 0;
+	assert_int_equal(sp_store_forks(s, id, count_forks, &n), 0);
+	assert_int_equal(sp_store_set_aside(s, id, count_aside, &a), 0);
+	assert_int_equal(n, forks);
+	assert_int_equal(a, aside);
+}
+
+/* The coordinator's resolution of a fork (sp_store_fork_resolve): a
+ * replica on the branch resolved away sets its entries aside and takes
+ * the kept branch; statements of the other branch are refused without
+ * becoming evidence again; a new fork beyond the resolved size freezes
+ * the log again; a pending replica restarts when what it holds does not
+ * link; the own log on the other branch takes no appends; all of it
+ * survives a restart. */
+static void test_fork_resolution(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t own, rid, rid2, oid;
+	struct entries e, o;
+	char rdir[600], r2dir[600], odir[600];
+	own_entries(f, 30, &own, &e);
+	struct sp_store *other = other_branch(f, odir, 30, &o);
+	assert_int_equal(sp_store_own_log(other, &oid), 0);
+	const uint8_t *const *kept = (const uint8_t *const *)e.p;
+	const uint8_t *const *lost = (const uint8_t *const *)o.p;
+	uint8_t root[32];
+	assert_int_equal(sp_store_root(f->s, own, 30, root), 0);
+	size_t acc;
+	uint64_t moved;
+
+	/* r holds the other branch, then sees the kept one: evidence, frozen. */
+	struct sp_store *r = open_replica(f, "res", rdir, &rid);
+	assert_int_equal(sp_store_insert(r, rid, lost, o.len, 30, &acc), 0);
+	assert_int_equal(sp_store_insert(r, rid, kept + 5, e.len + 5, 1, &acc), SP_ERR_FORK);
+	assert_log(r, rid, 30, 1, 1, 0);
+	assert_int_equal(sp_store_fork_resolve(r, rid, 0, root, NULL), SP_ERR_ARG);
+	assert_int_equal(sp_store_fork_resolve(r, rid, 30, root, &moved), 0);
+	assert_int_equal(moved, 30);
+	assert_log(r, rid, 0, 0, 1, 30);
+	/* The other branch again: refused at the resolved size, no evidence. */
+	assert_int_equal(sp_store_insert(r, rid, lost, o.len, 30, &acc), SP_ERR_FORK_RESOLVED);
+	assert_log(r, rid, 0, 0, 1, 30);
+	assert_int_equal(sp_store_insert(r, rid, kept, e.len, 30, &acc), 0);
+	assert_int_equal(acc, 30);
+	uint8_t have[32];
+	assert_int_equal(sp_store_root(r, rid, 30, have), 0);
+	assert_memory_equal(have, root, 32);
+	assert_int_equal(sp_store_insert(r, rid, lost + 7, o.len + 7, 1, &acc),
+			 SP_ERR_FORK_RESOLVED);
+	struct sp_buf note;
+	sp_buf_init(&note);
+	assert_int_equal(sp_store_checkpoint_sign(other), 0);
+	assert_int_equal(sp_store_checkpoint(other, oid, &note, NULL), 0);
+	assert_int_equal(sp_store_checkpoint_put(r, rid, (const char *)note.p, note.len),
+			 SP_ERR_FORK_RESOLVED);
+	assert_int_equal(sp_store_fork_add(r, rid, SP_FORK_ENTRY, 7, e.p[7], e.len[7], o.p[7],
+					   o.len[7], "73"),
+			 0);
+	assert_log(r, rid, 30, 0, 2, 30);
+
+	/* A fork beyond the resolved size is new evidence: frozen again. */
+	append_n(f->s, 30, 5);
+	append_n(other, 30, 5);
+	struct entries e2, o2;
+	entries_load(f->s, own, 35, &e2);
+	entries_load(other, oid, 35, &o2);
+	assert_int_equal(sp_store_insert(r, rid, (const uint8_t *const *)e2.p + 30, e2.len + 30, 5,
+					 &acc),
+			 0);
+	assert_int_equal(sp_store_insert(r, rid, (const uint8_t *const *)o2.p + 32, o2.len + 32, 1,
+					 &acc),
+			 SP_ERR_FORK);
+	assert_log(r, rid, 35, 1, 3, 30);
+	sp_store_close(r);
+	assert_int_equal(sp_store_open(rdir, NULL, &r), 0);
+	struct sp_log_info info;
+	assert_int_equal(sp_store_log_info(r, rid, &info), 0);
+	assert_true(info.resolved && info.res_size == 30 && info.frozen);
+	assert_memory_equal(info.res_root, root, 32);
+
+	/* r2 holds 10 entries of the other branch when the resolution comes:
+	 * pending; the kept branch does not link to them, so they are set
+	 * aside and the log is fetched again from 0. */
+	struct sp_store *r2 = open_replica(f, "res2", r2dir, &rid2);
+	assert_int_equal(sp_store_insert(r2, rid2, lost, o.len, 10, &acc), 0);
+	assert_int_equal(sp_store_fork_resolve(r2, rid2, 30, root, &moved), 0);
+	assert_int_equal(moved, 0);
+	assert_log(r2, rid2, 10, 0, 0, 0);
+	assert_int_equal(sp_store_insert(r2, rid2, kept + 10, e.len + 10, 20, &acc),
+			 SP_ERR_FORK_RESOLVED);
+	assert_log(r2, rid2, 0, 0, 0, 10);
+	assert_int_equal(sp_store_insert(r2, rid2, kept, e.len, 30, &acc), 0);
+	assert_log(r2, rid2, 30, 0, 0, 10);
+
+	/* The own log on the branch resolved away keeps its entries and takes
+	 * no more appends, across a restart. */
+	assert_int_equal(sp_store_fork_resolve(other, oid, 30, root, &moved), 0);
+	assert_int_equal(moved, 0);
+	struct sp_buf b;
+	make_body(&b, 99);
+	assert_int_equal(sp_store_append(other, 1, b.p, b.len, NULL, NULL), SP_ERR_FORK_RESOLVED);
+	sp_store_close(other);
+	other = open_own(odir, f->sk);
+	assert_int_equal(sp_store_log_info(other, oid, &info), 0);
+	assert_true(info.res_lost && info.size == 35);
+	assert_int_equal(sp_store_append(other, 1, b.p, b.len, NULL, NULL), SP_ERR_FORK_RESOLVED);
+	/* ... while the kept branch's own log goes on. */
+	assert_int_equal(sp_store_fork_resolve(f->s, own, 30, root, NULL), 0);
+	assert_int_equal(sp_store_append(f->s, 1, b.p, b.len, NULL, NULL), 0);
+	sp_buf_free(&b);
+	sp_buf_free(&note);
+	entries_free(&e);
+	entries_free(&o);
+	entries_free(&e2);
+	entries_free(&o2);
+	sp_store_close(r);
+	sp_store_close(r2);
+	sp_store_close(other);
+	sp_test_rmtree(rdir);
+	sp_test_rmtree(r2dir);
+	sp_test_rmtree(odir);
+}
+
 /* A node restored from an older copy (here: an empty store with the same
  * key) learns its own checkpoint from a peer, refuses appends until the
  * own entries are back, then continues at the right index: no fork. */
@@ -619,6 +777,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_replica_ingest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_inconsistent_checkpoint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_own_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fork_resolution, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_appends, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
