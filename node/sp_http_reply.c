@@ -46,6 +46,7 @@ unsigned sp_http_status(int err)
 	case SP_ERR_WINDOW:
 	case SP_ERR_REPLAY:
 	case SP_ERR_FORK:
+	case SP_ERR_FORK_RESOLVED: /* own log resolved away by the coordinator */
 	case SP_ERR_INCONSISTENT:
 	case SP_ERR_GAP:
 	case SP_ERR_WRONG_AUTHOR:

@@ -27,6 +27,7 @@
 #include "sp_keyfile.h"
 #include "sp_peer.h"
 #include "sp_reports.h"
+#include "sp_resolve.h"
 #include "sp_witness.h"
 
 /* The API tables every node serves; a new API file adds its line here. */
@@ -72,6 +73,7 @@ struct sp_node {
 	struct sp_api_sealed *sealed; /* recent open requests (sp_api_sealed.c) */
 	struct sp_witness *witness;   /* tlog witness (sp_witness.h) */
 	struct sp_peer *peer;         /* replication with other nodes (sp_peer.h) */
+	struct sp_resolve_ctx resolve; /* fork resolutions -> store (sp_resolve.h) */
 	uv_timer_t esc_timer;         /* overdue reports -> escalation entries */
 	int esc_busy;
 	char origin[SP_ORIGIN_MAX + 1];
@@ -92,6 +94,7 @@ static uint64_t mono_ms(void)
 
 struct sp_store *sp_node_store(struct sp_node *n) { return n->store; }
 struct sp_logx *sp_node_log(struct sp_node *n) { return n->log; }
+const struct sp_resolve_ctx *sp_node_resolve(struct sp_node *n) { return &n->resolve; }
 const struct sp_conf *sp_node_conf(struct sp_node *n) { return &n->conf; }
 const char *sp_node_origin(struct sp_node *n) { return n->origin; }
 const char *sp_node_vkey(struct sp_node *n) { return n->vkey; }
@@ -528,6 +531,10 @@ static int start_reports(struct sp_node *n)
 		rc = sp_api_sealed_new(&n->sealed);
 	if (rc == 0)
 		rc = sp_reports_rebuild(n->reports);
+	n->resolve = (struct sp_resolve_ctx){n->store, n->dl ? n->dl->dir : NULL, n->reports,
+					     n->log, n->conf.federation};
+	if (rc == 0 && n->dl && n->dl->has_log) /* before any peer talks to us */
+		rc = sp_resolve_log(&n->resolve, n->dl->log_id);
 	if (rc)
 		sp_logx(n->log, SP_LOGX_ERROR, "reports", "cannot start: %s", sp_errname(rc));
 	else
@@ -573,9 +580,11 @@ static int start_http(struct sp_node *n)
 }
 
 /* on_stored (peer ingest thread): a replica batch is stored; reports,
- * actions and escalations in it reach the index at once. Directory
- * records that arrive this way are stored but applied at the next start
- * (the directory is read without locks while the node runs). */
+ * actions and escalations in it reach the index at once, and so do the
+ * coordinator's fork resolutions (sp_resolve.h: they change no directory
+ * state). Other directory records that arrive this way are stored but
+ * applied at the next start (the directory is read without locks while
+ * the node runs). */
 static void on_stored(void *arg, uint32_t log, uint64_t first, const uint8_t *const *entries,
 		      const size_t *lens, size_t count)
 {
@@ -584,6 +593,10 @@ static void on_stored(void *arg, uint32_t log, uint64_t first, const uint8_t *co
 	if (rc)
 		sp_logx(n->log, SP_LOGX_WARN, "reports", "replica entries not indexed log=%u err=%s",
 			log, sp_errname(rc));
+	if (n->dl && n->dl->has_log && log == n->dl->log_id &&
+	    (rc = sp_resolve_entries(&n->resolve, entries, lens, count)) != 0)
+		sp_logx(n->log, SP_LOGX_ERROR, "fork", "fork resolution not applied err=%s",
+			sp_errname(rc));
 	if (n->dl && n->dl->has_log && log == n->dl->log_id)
 		sp_logx(n->log, SP_LOGX_WARN, "dir",
 			"directory log grew by replication to %llu entries: applied at the next start",

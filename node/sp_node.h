@@ -32,6 +32,7 @@
 #endif
 
 struct sp_node;
+struct sp_resolve_ctx;
 
 struct sp_node_opts {
 	const char *conf_path;    /* config file; NULL: the built-in default */
@@ -53,6 +54,8 @@ struct sp_reports;
 
 struct sp_store *sp_node_store(struct sp_node *n);
 struct sp_logx *sp_node_log(struct sp_node *n);
+/* sp_node_resolve: what applies fork resolutions to the store (sp_resolve.h). */
+const struct sp_resolve_ctx *sp_node_resolve(struct sp_node *n);
 
 /* The config as loaded at start (reloads change only the log level and
  * rate limits, which handlers do not read). */

@@ -72,8 +72,9 @@ int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_
 	return rc;
 }
 
-/* insert stores the batch; forks and frozen logs are not the sender's
- * fault, nor are gaps in a push (it raced our own catch-up; the range is
+/* insert stores the batch; forks, frozen logs and the branch of a fork
+ * the coordinator resolved away (a peer that has not applied the
+ * resolution yet) are not the sender's fault, nor are gaps in a push (it raced our own catch-up; the range is
  * asked for again). An answer starts at our size (job_run skips it
  * otherwise), so a gap inside it means its entries do not carry the
  * indexes asked for: SP_ERR_WRONG_INDEX, held against the sender. */
@@ -86,7 +87,7 @@ static int insert(struct sp_peer *p, struct sp_peer_job *j)
 			    : sp_store_insert(p->store, j->id, e->entries, e->lens, e->count, &j->acc);
 	if (rc == SP_ERR_FORK)
 		j->fork = 1;
-	if (rc == SP_ERR_FORK || rc == SP_ERR_BUSY ||
+	if (rc == SP_ERR_FORK || rc == SP_ERR_BUSY || rc == SP_ERR_FORK_RESOLVED ||
 	    (j->unsolicited && (rc == SP_ERR_GAP || rc == SP_ERR_WRONG_INDEX)))
 		return 0;
 	return rc == SP_ERR_GAP ? SP_ERR_WRONG_INDEX : rc;

@@ -33,6 +33,7 @@ static const struct simpul_cmd top_cmds[] = {
 	{"open", simpul_open_main, "read a sealed report as an officer (signed request)"},
 	{"query", simpul_query_main, "list reports by institution, status, region, time"},
 	{"verify-receipt", simpul_verify_receipt_main, "check a report receipt offline"},
+	{"fork", simpul_fork_main, "resolve a fork as the national coordinator"},
 	{NULL, NULL, NULL},
 };
 

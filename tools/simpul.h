@@ -113,6 +113,7 @@ struct json_t *simpul_api_call(const char *node, const char *method, const char 
 int simpul_keygen_main(int argc, char **argv);
 int simpul_init_main(int argc, char **argv);
 int simpul_log_main(int argc, char **argv);
+int simpul_fork_main(int argc, char **argv);
 int simpul_log_append_main(int argc, char **argv);
 int simpul_log_verify_main(int argc, char **argv);
 int simpul_log_export_main(int argc, char **argv);

@@ -303,9 +303,15 @@ void sp_h_fedgen(const char *scratch, const char *fed, unsigned port_base, char 
 void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk[32],
 		    const char *name)
 {
+	sp_h_dir_enrol(f->fed, inst, pk, name, SP_DIR_ROLE_PENGHUBUNG);
+}
+
+void sp_h_dir_enrol(const char *fed, const char *inst, const uint8_t pk[32], const char *name,
+		    enum sp_dir_role role)
+{
 	char path[PATH_MAX + 32], key[PATH_MAX + 32], origin[64];
-	snprintf(path, sizeof(path), "%s/store", f->fed);
-	snprintf(key, sizeof(key), "%s/keys/%s.key", f->fed, SP_FEDGEN_COORDINATOR);
+	snprintf(path, sizeof(path), "%s/store", fed);
+	snprintf(key, sizeof(key), "%s/keys/%s.key", fed, SP_FEDGEN_COORDINATOR);
 	snprintf(origin, sizeof(origin), "%s/%s", SP_FEDGEN_NAME, SP_FEDGEN_COORDINATOR);
 	uint8_t csk[64], cpk[32];
 	assert_int_equal(sp_keyfile_load(key, cpk, csk, NULL, 0), 0);
@@ -313,7 +319,7 @@ void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk
 	struct sp_store *s;
 	assert_int_equal(sp_store_open(path, &so, &s), 0);
 	sodium_memzero(csk, sizeof(csk));
-	struct sp_dir_officer o = {.role = SP_DIR_ROLE_PENGHUBUNG, .action = SP_DIR_ENROL};
+	struct sp_dir_officer o = {.role = role, .action = SP_DIR_ENROL};
 	snprintf(o.inst, sizeof(o.inst), "%s", inst);
 	snprintf(o.name, sizeof(o.name), "%s", name);
 	memcpy(o.key, pk, 32);
@@ -323,7 +329,7 @@ void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk
 	assert_int_equal(sp_store_append(s, SP_EV_OFFICER, body.p, body.len, NULL, NULL), 0);
 	/* directory.entries and .checkpoint stay the coordinator's log, so its
 	 * node (which starts from a copy of this store) accepts them. */
-	assert_int_equal(sp_fedgen_export(s, f->fed, NULL), 0);
+	assert_int_equal(sp_fedgen_export(s, fed, NULL), 0);
 	sp_store_close(s);
 	sp_buf_free(&body);
 }

@@ -18,6 +18,8 @@
 
 #include <jansson.h>
 
+#include "sp_dir.h"
+
 /* sp_h_bin writes $SP_BIN_DIR/<name> into buf (the binaries' folder). */
 void sp_h_bin(char *buf, size_t cap, const char *name);
 
@@ -137,10 +139,13 @@ void sp_h_fedgen(const char *scratch, const char *fed, unsigned port_base, char 
 /* sp_h_fed_free kills a node still running and frees f->bodies. */
 void sp_h_fed_free(struct sp_h_fed *f);
 
-/* sp_h_fed_enrol appends an officer enrolment (officer key pk of inst) to
- * the coordinator's directory log: to its store (DIR/store, which
- * `federation up` copies for the coordinator's node) and its files
- * directory.entries and directory.checkpoint. */
+/* sp_h_dir_enrol appends an officer enrolment (officer key pk of inst,
+ * with role) to the coordinator's directory log of federation folder fed:
+ * to its store (DIR/store, which `federation up` copies for the
+ * coordinator's node) and its files directory.entries and
+ * directory.checkpoint. sp_h_fed_enrol: f's federation, a penghubung. */
+void sp_h_dir_enrol(const char *fed, const char *inst, const uint8_t pk[32], const char *name,
+		    enum sp_dir_role role);
 void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk[32],
 		    const char *name);
 

@@ -620,6 +620,69 @@ static void test_officers(void **state)
 	sp_dir_free(d);
 }
 
+
+/* put_forkres signs a resolution of 73.12's log (size 50) with officer
+ * key `officer` and applies it as an entry by `signer` at time t. */
+static int put_forkres(struct sp_dir *d, uint8_t signer, uint64_t t, uint8_t officer,
+		       const char *inst)
+{
+	uint8_t pk[32], sk[64];
+	sp_test_keypair(officer, pk, sk);
+	struct sp_dir_forkres r = {.size = 50};
+	snprintf(r.inst, sizeof(r.inst), "%s", inst);
+	memset(r.root, 0x5a, sizeof(r.root));
+	assert_int_equal(sp_dir_forkres_sign(&r, sk), 0);
+	assert_memory_equal(r.officer, pk, 32);
+	assert_int_equal(sp_dir_forkres_verify(&r), 0);
+	struct sp_buf b;
+	sp_buf_init(&b);
+	assert_int_equal(sp_dir_forkres_encode(&r, &b), 0);
+	struct sp_dir_forkres back;
+	assert_int_equal(sp_dir_forkres_decode(b.p, b.len, &back), 0);
+	assert_memory_equal(&back, &r, sizeof(r));
+	return put(d, signer, t, SP_EV_FORK_RESOLVE, &b);
+}
+
+/* A fork resolution is the coordinator's: written to its log, about an
+ * institution it knows, signed by an admin officer enrolled at the
+ * coordinator at the record's time. */
+static void test_fork_resolution(void **state)
+{
+	(void)state;
+	struct sp_dir *d = base();
+	struct sp_dir_officer o = {.role = SP_DIR_ROLE_ADMIN, .action = SP_DIR_ENROL};
+	snprintf(o.inst, sizeof(o.inst), "KEMENPANRB");
+	snprintf(o.name, sizeof(o.name), "Admin Nasional");
+	pk_of(K_OFF1, o.key);
+	struct sp_buf b;
+	sp_buf_init(&b);
+	assert_int_equal(sp_dir_officer_encode(&o, &b), 0);
+	assert_int_equal(put(d, K_ROOT, 1000, SP_EV_OFFICER, &b), 0);
+	assert_int_equal(put_officer(d, K_ROOT, 1000, "KEMENPANRB", K_OFF2, SP_DIR_ENROL), 0);
+	assert_int_equal(put_forkres(d, K_ROOT, 999, K_OFF1, "73.12"), SP_ERR_UNKNOWN_OFFICER);
+	assert_int_equal(put_forkres(d, K_ROOT, 1000, K_OFF1, "73.12"), 0);
+	assert_int_equal(put_forkres(d, K_ROOT, 1000, K_OFF2, "73.12"), SP_ERR_AUTHORITY);
+	assert_int_equal(put_forkres(d, K_ROOT, 1000, K_OFF1, "99.99"),
+			 SP_ERR_UNKNOWN_INSTITUTION);
+	assert_int_equal(put_forkres(d, K_73, 1000, K_OFF1, "73.12"), SP_ERR_NOT_DELEGATED);
+	/* a forged officer signature */
+	struct sp_dir_forkres r = {.size = 50};
+	snprintf(r.inst, sizeof(r.inst), "73.12");
+	uint8_t pk[32], sk[64];
+	sp_test_keypair(K_OFF1, pk, sk);
+	assert_int_equal(sp_dir_forkres_sign(&r, sk), 0);
+	r.size = 51;
+	assert_int_equal(sp_dir_forkres_verify(&r), SP_ERR_BAD_SIGNATURE);
+	sp_buf_init(&b);
+	assert_int_equal(sp_dir_forkres_encode(&r, &b), 0);
+	assert_int_equal(put(d, K_ROOT, 1000, SP_EV_FORK_RESOLVE, &b), SP_ERR_BAD_SIGNATURE);
+	r.size = 0;
+	sp_buf_init(&b);
+	assert_int_equal(sp_dir_forkres_encode(&r, &b), SP_ERR_DIR_RECORD);
+	sp_buf_free(&b);
+	sp_dir_free(d);
+}
+
 /* ---- the tier tree ---------------------------------------------------------------- */
 
 struct seen {
@@ -803,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_key_rotation),  cmocka_unit_test(test_officers),
 		cmocka_unit_test(test_tree),          cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_policy),        cmocka_unit_test(test_bad_signature),
+		cmocka_unit_test(test_fork_resolution),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

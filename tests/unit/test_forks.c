@@ -14,7 +14,14 @@
  *     contradiction, freezes the log and lists it in GET /v1/forks; C,
  *     which talks to B only, receives the evidence, checks it on its own,
  *     stores it (from = "73") and freezes the log at the fork: GET
- *     /v1/status lists it as frozen at 50.
+ *     /v1/status lists it as frozen at 50;
+ *   - RESOLUTION: an admin officer of the coordinator resolves the fork in
+ *     favour of A''s branch (`simpul fork resolve` to C; an officer not
+ *     enrolled is refused). C writes it to the directory log and applies
+ *     it; B receives it by replication and applies it. Both held A's
+ *     branch: they set it aside (GET /v1/forks), unfreeze, fetch A''s
+ *     branch (B from A', C from B) and serve its root; the evidence
+ *     stays, marked resolved.
  * Every node's ports are chosen by the kernel (port 0).
  */
 #include "sp_testutil.h"
@@ -32,6 +39,7 @@
 #include <sodium.h>
 
 #include "sp_err.h"
+#include "sp_keyfile.h"
 #include "sp_node_harness.h"
 #include "sp_note.h"
 
@@ -45,6 +53,7 @@ static struct {
 	char dir[PATH_MAX - 64];
 	char fed[PATH_MAX - 32];
 	char root_vkey[300];
+	char admin_key[PATH_MAX], stranger_key[PATH_MAX];
 	struct sp_h_node a, a2, b, c;
 } g;
 
@@ -138,6 +147,16 @@ static int setup(void **state)
 	node_init(&g.a2, "73.12", "a2");
 	node_init(&g.b, "73", "b");
 	node_init(&g.c, "KEMENPANRB", "c");
+	/* the coordinator's admin officer, and a key enrolled nowhere */
+	uint8_t seed[32], pk[32];
+	snprintf(g.admin_key, sizeof(g.admin_key), "%s/admin.key", g.dir);
+	snprintf(g.stranger_key, sizeof(g.stranger_key), "%s/stranger.key", g.dir);
+	memset(seed, 0x41, sizeof(seed));
+	assert_int_equal(sp_keyfile_create(g.admin_key, seed, NULL, 0), 0);
+	assert_int_equal(sp_keyfile_load(g.admin_key, pk, NULL, NULL, 0), 0);
+	sp_h_dir_enrol(g.fed, "KEMENPANRB", pk, "Admin Nasional", SP_DIR_ROLE_ADMIN);
+	memset(seed, 0x42, sizeof(seed));
+	assert_int_equal(sp_keyfile_create(g.stranger_key, seed, NULL, 0), 0);
 	return 0;
 }
 
@@ -273,11 +292,91 @@ static void test_fork_evidence_replicated(void **state)
 	json_decref(fk);
 }
 
+/* root_of: the root line (base64) of node n's served checkpoint of A's
+ * log, into out (cap bytes); 0 if it has one of `size` entries. */
+static int root_of(const struct sp_h_node *n, uint64_t size, char *out, size_t cap)
+{
+	size_t len = 0;
+	char *cp = sp_h_get(n->addr, "/logs/73.12/checkpoint", &len);
+	char *l2 = cp ? strchr(cp, '\n') : NULL;
+	char *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
+	char *end = l3 ? strchr(l3 + 1, '\n') : NULL;
+	int rc = end && strtoull(l2 + 1, NULL, 10) == size && (size_t)(end - l3 - 1) < cap ? 0 : -1;
+	if (rc == 0)
+		snprintf(out, cap, "%.*s", (int)(end - l3 - 1), l3 + 1);
+	free(cp);
+	return rc;
+}
+
+/* resolved_at: node n applied the resolution (SIZE, root): A's log is not
+ * frozen, at least `aside` entries were set aside, the log holds SIZE
+ * entries of the kept branch, and every evidence record is marked
+ * resolved. */
+static int resolved_at(const struct sp_h_node *n, const char *root, json_int_t aside)
+{
+	char have[64];
+	if (frozen_at(n, SIZE, NULL) || root_of(n, SIZE, have, sizeof(have)) != 0 ||
+	    strcmp(have, root) != 0)
+		return 0;
+	json_t *fk = get_json(n, "/v1/forks"), *v;
+	size_t i;
+	int ok = 0;
+	json_array_foreach(json_object_get(fk, "resolutions"), i, v) {
+		const char *o = json_string_value(json_object_get(v, "origin"));
+		const char *r = json_string_value(json_object_get(v, "root"));
+		ok |= o && strcmp(o, ORIGIN) == 0 && r && strcmp(r, root) == 0 &&
+		      json_integer_value(json_object_get(v, "size")) == SIZE &&
+		      json_integer_value(json_object_get(v, "set_aside")) >= aside &&
+		      json_is_true(json_object_get(v, "confirmed"));
+	}
+	json_t *forks = json_object_get(fk, "forks");
+	ok &= json_array_size(forks) >= 1;
+	json_array_foreach(forks, i, v)
+		ok &= json_is_true(json_object_get(v, "resolved"));
+	json_decref(fk);
+	return ok;
+}
+
+/* resolve runs `simpul fork resolve` at C with the officer key; its exit
+ * status. */
+static int resolve(const char *key, const char *root)
+{
+	char bin[BIG], url[96], out[BIG], size[16];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(url, sizeof(url), "http://%s", g.c.addr);
+	snprintf(out, sizeof(out), "%s/resolve.out", g.dir);
+	snprintf(size, sizeof(size), "%d", SIZE);
+	const char *argv[] = {bin,     "fork",  "resolve", "--node", url, "--key", key, "--inst",
+			      "73.12", "--size", size,     "--root", root, NULL};
+	return sp_h_run(argv, out, 30000);
+}
+
+/* The coordinator resolves the fork for A''s branch: B and C, which held
+ * A's, set it aside, unfreeze and take A''s; the evidence stays. */
+static void test_fork_resolved(void **state)
+{
+	char root[64];
+	assert_int_equal(root_of(&g.a2, SIZE, root, sizeof(root)), 0);
+	assert_true(frozen_at(&g.b, SIZE, NULL) && frozen_at(&g.c, SIZE, NULL));
+	assert_int_not_equal(resolve(g.stranger_key, root), 0); /* 403 SP_ERR_UNKNOWN_OFFICER */
+	assert_true(frozen_at(&g.c, SIZE, NULL));
+	assert_int_equal(resolve(g.admin_key, root), 0);
+	uint64_t t0 = now_ms();
+	while (!(resolved_at(&g.b, root, SIZE) && resolved_at(&g.c, root, SIZE)) &&
+	       now_ms() - t0 < WAIT_MS)
+		usleep(100000);
+	if (!resolved_at(&g.b, root, SIZE) || !resolved_at(&g.c, root, SIZE))
+		fail_msg("the resolution did not take at B and C (logs: %s, %s)", g.b.log,
+			 g.c.log);
+	assert_int_equal(sp_h_wait_text(g.b.log, "fork resolved by the coordinator", 1000), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cosignatures_collected),
 		cmocka_unit_test(test_fork_evidence_replicated),
+		cmocka_unit_test(test_fork_resolved),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
