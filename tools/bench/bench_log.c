@@ -12,7 +12,8 @@
  *   - inclusion proofs served per second from the store;
  *   - bytes on disk after compaction vs the sum of entry sizes.
  *
- * Usage: simpul-bench [--entries N] [--dir DIR] [--simpul PATH]
+ * Usage: simpul-bench [--entries N] [--dir DIR] [--simpul PATH] [--raw]
+ * (--raw: the raw lines only, for scripts that compare with them).
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -353,18 +354,38 @@ static double run_cli_verify(const char *simpul, const char *dir, uint64_t n)
 	return (double)n / (now_s() - t);
 }
 
+/* print_raw measures and prints the raw rates every other figure is
+ * compared with. */
+static struct raw print_raw(void)
+{
+	struct raw raw;
+	measure_raw(&raw);
+	unsigned cpus = sp_pool_cpus();
+	printf("machine: %u CPUs\n", cpus);
+	printf("raw: Ed25519 sign %.0f/s, verify %.0f/s (one core); SHA-256 %.0f MB/s\n",
+	       raw.sign_per_s, raw.verify_per_s, raw.sha_mb_s);
+	printf("raw: verify on all %u CPUs at once %.0f/s = %.2f x (%u x one core)\n", cpus,
+	       raw.verify_all_per_s, raw.verify_all_per_s / (cpus * raw.verify_per_s), cpus);
+	return raw;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t entries = 1000000;
 	const char *dir = "/tmp/simpul-bench";
 	const char *simpul = NULL;
+	int raw_only = 0;
 	static const struct option opts[] = {{"entries", required_argument, NULL, 'n'},
 					     {"dir", required_argument, NULL, 'd'},
 					     {"simpul", required_argument, NULL, 's'},
+					     {"raw", no_argument, NULL, 'r'},
 					     {NULL, 0, NULL, 0}};
 	int ch;
-	while ((ch = getopt_long(argc, argv, "n:d:s:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:d:s:r", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'r':
+			raw_only = 1;
+			break;
 		case 'n':
 			entries = strtoull(optarg, NULL, 10);
 			break;
@@ -375,12 +396,17 @@ int main(int argc, char **argv)
 			simpul = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: simpul-bench [--entries N] [--dir DIR] [--simpul PATH]\n");
+			fprintf(stderr, "usage: simpul-bench [--entries N] [--dir DIR] [--simpul PATH] "
+					"[--raw]\n");
 			return 2;
 		}
 	}
 	if (sodium_init() < 0 || entries < 10000)
 		die("init", SP_ERR_ARG);
+	if (raw_only) {
+		print_raw();
+		return 0;
+	}
 	char own_dir[1024], rep_dir[1024], cmd[2100];
 	snprintf(own_dir, sizeof(own_dir), "%s/own", dir);
 	snprintf(rep_dir, sizeof(rep_dir), "%s/replica", dir);
@@ -388,14 +414,8 @@ int main(int argc, char **argv)
 	if (system(cmd) != 0)
 		die("scratch folder", SP_ERR_IO);
 
-	struct raw raw;
-	measure_raw(&raw);
+	struct raw raw = print_raw();
 	unsigned cpus = sp_pool_cpus();
-	printf("machine: %u CPUs\n", cpus);
-	printf("raw: Ed25519 sign %.0f/s, verify %.0f/s (one core); SHA-256 %.0f MB/s\n",
-	       raw.sign_per_s, raw.verify_per_s, raw.sha_mb_s);
-	printf("raw: verify on all %u CPUs at once %.0f/s = %.2f x (%u x one core)\n", cpus,
-	       raw.verify_all_per_s, raw.verify_all_per_s / (cpus * raw.verify_per_s), cpus);
 
 	/* Replica ingest first, in a process that has done nothing else yet. */
 	uint64_t ni = entries < 200000 ? entries : 200000;
