@@ -585,22 +585,21 @@ static int start_http(struct sp_node *n)
  * state). Other directory records that arrive this way are stored but
  * applied at the next start (the directory is read without locks while
  * the node runs). */
-static void on_stored(void *arg, uint32_t log, uint64_t first, const uint8_t *const *entries,
-		      const size_t *lens, size_t count)
+static void on_stored(void *arg, const struct sp_store_run *run)
 {
 	struct sp_node *n = arg;
-	int rc = sp_reports_add_entries(n->reports, log, first, entries, lens, count);
+	int rc = sp_reports_add_entries(n->reports, run);
 	if (rc)
 		sp_logx(n->log, SP_LOGX_WARN, "reports", "replica entries not indexed log=%u err=%s",
-			log, sp_errname(rc));
-	if (n->dl && n->dl->has_log && log == n->dl->log_id &&
-	    (rc = sp_resolve_entries(&n->resolve, entries, lens, count)) != 0)
+			run->log, sp_errname(rc));
+	if (n->dl && n->dl->has_log && run->log == n->dl->log_id &&
+	    (rc = sp_resolve_entries(&n->resolve, run->entries, run->lens, run->n)) != 0)
 		sp_logx(n->log, SP_LOGX_ERROR, "fork", "fork resolution not applied err=%s",
 			sp_errname(rc));
-	if (n->dl && n->dl->has_log && log == n->dl->log_id)
+	if (n->dl && n->dl->has_log && run->log == n->dl->log_id)
 		sp_logx(n->log, SP_LOGX_WARN, "dir",
 			"directory log grew by replication to %llu entries: applied at the next start",
-			(unsigned long long)(first + count));
+			(unsigned long long)(run->first + run->n));
 }
 
 /* The report index says which logs an institution exchanged reports in:

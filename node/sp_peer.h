@@ -35,11 +35,11 @@
 
 struct sp_peer;
 
-/* A replica batch was stored: entries[i] (lens[i] bytes) is now entry
- * first + i of log `log`, for the entries new to this node. Called on the
- * ingest thread, in storing order; the bytes are borrowed for the call. */
-typedef void (*sp_peer_stored_fn)(void *arg, uint32_t log, uint64_t first,
-				  const uint8_t *const *entries, const size_t *lens, size_t n);
+/* A replica batch was stored: run holds the entries new to this node
+ * (decoded, with their hashes, when the batch was verified ahead; see
+ * struct sp_store_run). Called on the ingest thread, in storing order;
+ * everything is borrowed for the call. */
+typedef void (*sp_peer_stored_fn)(void *arg, const struct sp_store_run *run);
 
 /* Institution inst takes part in a report with entries in log `log`, so
  * it must be offered that log (sp_reports_involved); the generation

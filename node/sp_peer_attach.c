@@ -83,16 +83,14 @@ struct refs {
 	atomic_int *stop; /* the start scan: stop when set */
 };
 
-/* refs_add lists the attachments entry buf names that the store lacks;
- * sizes and types the store could not take are skipped. 1: the list is
- * full (stop a scan). */
-static int refs_add(struct refs *rs, const uint8_t *buf, size_t len)
+/* refs_add_decoded lists the attachments entry e names that the store
+ * lacks; sizes and types the store could not take are skipped. 1: the
+ * list is full (stop a scan). */
+static int refs_add_decoded(struct refs *rs, const struct sp_entry *e)
 {
-	struct sp_entry e;
 	struct sp_report r;
 	rs->seen++;
-	if (sp_entry_decode(buf, len, &e) != 0 || e.type != SP_EV_REPORT ||
-	    sp_report_parse(e.body, e.body_len, &r) != 0)
+	if (e->type != SP_EV_REPORT || sp_report_parse(e->body, e->body_len, &r) != 0)
 		return 0;
 	for (size_t i = 0; i < r.n_attach; i++) {
 		const struct sp_report_attachment *a = &r.attach[i];
@@ -122,12 +120,23 @@ static int refs_add(struct refs *rs, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j, uint64_t from, uint64_t to)
+/* refs_add is refs_add_decoded for entry bytes buf[0..len). */
+static int refs_add(struct refs *rs, const uint8_t *buf, size_t len)
 {
-	const struct sp_gossip_entries *e = &j->m.u.entries;
-	struct refs rs = {.store = p->store, .log = j->id};
-	for (uint64_t i = from; i < to && i >= e->first && i - e->first < e->count; i++)
-		if (refs_add(&rs, e->entries[i - e->first], e->lens[i - e->first]))
+	struct sp_entry e;
+	if (sp_entry_decode(buf, len, &e) != 0) {
+		rs->seen++;
+		return 0;
+	}
+	return refs_add_decoded(rs, &e);
+}
+
+void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j, const struct sp_store_run *run)
+{
+	struct refs rs = {.store = p->store, .log = run->log};
+	for (size_t i = 0; i < run->n; i++)
+		if (run->ents ? refs_add_decoded(&rs, &run->ents[i])
+			      : refs_add(&rs, run->entries[i], run->lens[i]))
 			break;
 	j->att = rs.v;
 	j->natt = rs.n;

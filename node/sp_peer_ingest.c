@@ -96,7 +96,9 @@ static int insert(struct sp_peer *p, struct sp_peer_job *j)
 /* tell_stored hands the entries of the batch that the log gained (its
  * size went from `before` to what it is now) to the stored hook, so the
  * node's report index sees them at once, not at the next start, and
- * lists the attachments they name that we lack (fetched by the loop). */
+ * lists the attachments they name that we lack (fetched by the loop).
+ * A batch verified ahead gives them decoded and hashed, so neither
+ * decodes them again. */
 static void tell_stored(struct sp_peer *p, struct sp_peer_job *j, uint64_t before)
 {
 	const struct sp_gossip_entries *e = &j->m.u.entries;
@@ -105,11 +107,19 @@ static void tell_stored(struct sp_peer *p, struct sp_peer_job *j, uint64_t befor
 		return;
 	uint64_t from = before > e->first ? before : e->first;
 	uint64_t to = now.size < e->first + e->count ? now.size : e->first + e->count;
-	if (from < to && p->stored)
-		p->stored(p->stored_arg, j->id, from, e->entries + (from - e->first),
-			  e->lens + (from - e->first), (size_t)(to - from));
-	if (from < to)
-		sp_peer_attach_collect(p, j, from, to);
+	if (from >= to)
+		return;
+	size_t off = (size_t)(from - e->first), n = (size_t)(to - from);
+	struct sp_store_run run = {.log = j->id,
+				   .first = from,
+				   .n = n,
+				   .entries = e->entries + off,
+				   .lens = e->lens + off};
+	if (j->batch && sp_store_batch_run(j->batch, off, n, from, &run) != 0)
+		return;
+	if (p->stored)
+		p->stored(p->stored_arg, &run);
+	sp_peer_attach_collect(p, j, &run);
 }
 
 static void job_run(struct sp_peer *p, struct sp_peer_job *j)

@@ -329,9 +329,10 @@ void sp_peer_attach_stop(struct sp_peer *p);
 void sp_peer_attach_free(struct sp_peer *p);
 
 /* sp_peer_attach_collect (ingest thread) lists in j->att the attachments
- * that entries [from, to) of the batch, just stored, name and the store
+ * that the entries of run, just stored from j's batch, name and the store
  * lacks. */
-void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j, uint64_t from, uint64_t to);
+void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j,
+			    const struct sp_store_run *run);
 
 /* sp_peer_attach_found (loop) wants refs v[0..n), first from c (the peer
  * that sent the entries; NULL: none), and asks for them. */

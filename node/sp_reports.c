@@ -462,28 +462,38 @@ static int report_of(const struct sp_entry *e, uint8_t id[SP_HASH_BYTES])
 	return rc;
 }
 
-/* index_entry files one entry; pass 1 takes submissions, pass 2 the rest
- * (pass 0: both, for live entries); own as insert_trail. Caller holds the
- * write lock. */
+/* index_decoded files entry e (decoded) whose hash is `hash`; pass 1
+ * takes submissions, pass 2 the rest (pass 0: both, for live entries);
+ * own as insert_trail. Caller holds the write lock. */
+static int index_decoded(struct sp_reports *r, int pass, int own, struct loc at,
+			 const struct sp_entry *e, const uint8_t hash[SP_HASH_BYTES])
+{
+	uint8_t id[SP_HASH_BYTES];
+	struct targets t;
+	if (e->type == SP_EV_REPORT && pass != 2) {
+		targets_of(e, &t);
+		return insert_report(r, hash, at, &t);
+	}
+	if ((e->type == SP_EV_ACTION || e->type == SP_EV_ESCALATION) && pass != 1 &&
+	    report_of(e, id) == 0) {
+		targets_of(e, &t);
+		return insert_trail(r, id, at, own, &t);
+	}
+	return 0;
+}
+
+/* index_entry is index_decoded for entry bytes buf[0..len) (only a
+ * submission's hash is used: the others are not hashed). */
 static int index_entry(struct sp_reports *r, int pass, int own, struct loc at,
 		       const uint8_t *buf, size_t len)
 {
 	struct sp_entry e;
+	uint8_t hash[SP_HASH_BYTES] = {0};
 	if (sp_entry_decode(buf, len, &e) != 0)
 		return 0;
-	uint8_t id[SP_HASH_BYTES];
-	struct targets t;
-	if (e.type == SP_EV_REPORT && pass != 2) {
-		sp_entry_hash(buf, len, id);
-		targets_of(&e, &t);
-		return insert_report(r, id, at, &t);
-	}
-	if ((e.type == SP_EV_ACTION || e.type == SP_EV_ESCALATION) && pass != 1 &&
-	    report_of(&e, id) == 0) {
-		targets_of(&e, &t);
-		return insert_trail(r, id, at, own, &t);
-	}
-	return 0;
+	if (e.type == SP_EV_REPORT)
+		sp_entry_hash(buf, len, hash);
+	return index_decoded(r, pass, own, at, &e, hash);
 }
 
 struct scan_ctx {
@@ -533,13 +543,15 @@ int sp_reports_add(struct sp_reports *r, uint32_t log, uint64_t index)
 	return rc;
 }
 
-int sp_reports_add_entries(struct sp_reports *r, uint32_t log, uint64_t first,
-			   const uint8_t *const *entries, const size_t *lens, size_t n)
+int sp_reports_add_entries(struct sp_reports *r, const struct sp_store_run *run)
 {
 	int rc = 0;
 	pthread_rwlock_wrlock(&r->lk);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = index_entry(r, 0, 0, (struct loc){log, first + i}, entries[i], lens[i]);
+	for (size_t i = 0; rc == 0 && i < run->n; i++) {
+		struct loc at = {run->log, run->first + i};
+		rc = run->ents ? index_decoded(r, 0, 0, at, &run->ents[i], run->hashes[i])
+			       : index_entry(r, 0, 0, at, run->entries[i], run->lens[i]);
+	}
 	pthread_rwlock_unlock(&r->lk);
 	return rc;
 }

@@ -61,17 +61,16 @@ int sp_reports_rebuild(struct sp_reports *r);
  * pending mark. Safe to call twice for one entry. Store errors. */
 int sp_reports_add(struct sp_reports *r, uint32_t log, uint64_t index);
 
-/* sp_reports_add_entries indexes entries[i] (lens[i] bytes, as stored) at
- * index first + i of replica log `log`, for i in [0, n), under one write
- * lock: a batch peer ingest has just stored (the bytes are borrowed for
- * the call). Pending marks are left alone (they guard this node's own
+/* sp_reports_add_entries indexes the entries of run (just stored in a
+ * replica log by peer ingest; decoded and hashed already when run says so,
+ * otherwise decoded here) under one write lock; run is borrowed for the
+ * call. Pending marks are left alone (they guard this node's own
  * appends). An action or escalation naming a report not indexed yet (its
  * submission is in a log that has not arrived) waits aside, up to
  * SP_REPORTS_MAX_ORPHANS of them, and joins the trail when the submission
  * does (beyond that bound it is dropped until the next rebuild). Safe to
  * call twice for one batch. SP_ERR_NOMEM. */
-int sp_reports_add_entries(struct sp_reports *r, uint32_t log, uint64_t first,
-			   const uint8_t *const *entries, const size_t *lens, size_t n);
+int sp_reports_add_entries(struct sp_reports *r, const struct sp_store_run *run);
 
 /* sp_reports_count: reports indexed. */
 size_t sp_reports_count(struct sp_reports *r);

@@ -144,6 +144,30 @@ int sp_store_verify(struct sp_store *s, uint32_t id, const uint8_t *const *entri
 int sp_store_apply(struct sp_store *s, struct sp_store_batch *b, size_t *accepted);
 void sp_store_batch_free(struct sp_store_batch *b);
 
+/* A run of consecutive entries of one log, as bytes and, when a verified
+ * batch gave them (sp_store_batch_run), decoded with their hashes, so that
+ * whoever reads entries just stored need not decode or hash them again.
+ * Everything is borrowed. */
+struct sp_store_run {
+	uint32_t log;
+	uint64_t first;                /* index of entries[0] */
+	size_t n;
+	const uint8_t *const *entries; /* entries[i]: lens[i] bytes */
+	const size_t *lens;
+	const struct sp_entry *ents;   /* as sp_entry_decode gives them, or NULL */
+	const sp_hash *hashes;         /* their sp_entry_hash; with ents */
+};
+
+/* sp_store_batch_run describes positions [from, from + n) of verified
+ * batch b as entries first.. of its log, in *out, with the decoded
+ * entries and hashes sp_store_verify worked out. Only positions that
+ * decoded and verified have them: the caller passes a range
+ * sp_store_apply stored (it stops at the first bad entry). Borrows b and
+ * its entry bytes: use *out while both live. SP_ERR_RANGE beyond the
+ * batch. */
+int sp_store_batch_run(const struct sp_store_batch *b, size_t from, size_t n, uint64_t first,
+		       struct sp_store_run *out);
+
 /* ---- restoring the own log from peers ------------------------------------ */
 
 /* A node restored from an older copy must not append where it already

@@ -272,6 +272,21 @@ void sp_store_batch_free(struct sp_store_batch *b)
 	free(b);
 }
 
+int sp_store_batch_run(const struct sp_store_batch *b, size_t from, size_t n, uint64_t first,
+		       struct sp_store_run *out)
+{
+	if (b == NULL || from > b->n || n > b->n - from)
+		return SP_ERR_RANGE;
+	*out = (struct sp_store_run){.log = b->l->id,
+				     .first = first,
+				     .n = n,
+				     .entries = b->job.bufs + from,
+				     .lens = b->job.lens + from,
+				     .ents = b->job.ents + from,
+				     .hashes = b->job.hash + from};
+	return 0;
+}
+
 /* verify_log checks entries[0..n) of log l in parallel on the store's pool. */
 static int verify_log(struct sp_store *s, struct sp_log *l, const uint8_t *const *entries,
 		      const size_t *lens, size_t n, struct sp_store_batch **out)

@@ -486,6 +486,49 @@ static void test_verify_then_apply(void **state)
 	sp_test_rmtree(rdir);
 }
 
+/* A verified batch lends its decoded entries and their hashes, so whoever
+ * reads what was stored need not decode or hash again. */
+static void test_batch_run(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t own, rid;
+	struct entries e;
+	char rdir[600];
+	own_entries(f, 100, &own, &e);
+	struct sp_store *r = open_replica(f, "run", rdir, &rid);
+	const uint8_t *const *ents = (const uint8_t *const *)e.p;
+	struct sp_store_batch *b;
+	assert_int_equal(sp_store_verify(r, rid, ents, e.len, 100, &b), 0);
+	struct sp_store_run run;
+	assert_int_equal(sp_store_batch_run(b, 10, 20, 1010, &run), 0);
+	assert_int_equal(run.log, rid);
+	assert_int_equal(run.first, 1010);
+	assert_int_equal(run.n, 20);
+	assert_ptr_equal(run.entries, ents + 10);
+	assert_ptr_equal(run.lens, e.len + 10);
+	for (size_t i = 0; i < run.n; i++) {
+		struct sp_entry want;
+		uint8_t hash[SP_HASH_BYTES];
+		assert_int_equal(sp_entry_decode(e.p[10 + i], e.len[10 + i], &want), 0);
+		sp_entry_hash(e.p[10 + i], e.len[10 + i], hash);
+		assert_int_equal(run.ents[i].index, 10 + i);
+		assert_int_equal(run.ents[i].type, want.type);
+		assert_ptr_equal(run.ents[i].body, want.body);
+		assert_int_equal(run.ents[i].body_len, want.body_len);
+		assert_memory_equal(run.ents[i].sig, want.sig, SP_SIG_BYTES);
+		assert_memory_equal(run.hashes[i], hash, SP_HASH_BYTES);
+	}
+	assert_int_equal(sp_store_batch_run(b, 0, 100, 0, &run), 0);
+	assert_int_equal(sp_store_batch_run(b, 100, 0, 0, &run), 0);
+	assert_int_equal(sp_store_batch_run(b, 90, 11, 0, &run), SP_ERR_RANGE);
+	assert_int_equal(sp_store_batch_run(b, 101, 0, 0, &run), SP_ERR_RANGE);
+	assert_int_equal(sp_store_batch_run(NULL, 0, 0, 0, &run), SP_ERR_RANGE);
+	sp_store_batch_free(b);
+	entries_free(&e);
+	sp_store_close(r);
+	sp_test_rmtree(rdir);
+}
+
 static void test_inconsistent_checkpoint(void **state)
 {
 	struct fixture *f = *state;
@@ -774,6 +817,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reopen_and_continue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_then_apply, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replica_ingest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_inconsistent_checkpoint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_own_restore, setup, teardown),
