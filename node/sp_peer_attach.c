@@ -131,7 +131,8 @@ static int refs_add(struct refs *rs, const uint8_t *buf, size_t len)
 	return refs_add_decoded(rs, &e);
 }
 
-void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j, const struct sp_store_run *run)
+void sp_peer_attach_collect(struct sp_peer *p, struct sp_peer_job *j,
+			    const struct sp_store_run *run)
 {
 	struct refs rs = {.store = p->store, .log = run->log};
 	for (size_t i = 0; i < run->n; i++)
