@@ -532,7 +532,10 @@ static json_t *attachments_json(const struct sp_report *r)
 /* body_json: what the submission says in public. */
 static void body_json(json_t *o, const struct sp_dirload *dl, const struct sp_report *r)
 {
-	const char *rule = r->has_rule && dl ? sp_dirload_rule_name(dl, r->rule) : NULL;
+	char named[SP_DIR_RULE_MAX + 1];
+	const char *rule = r->has_rule && dl && sp_dirload_rule_name(dl, r->rule, named) == 0
+				   ? named
+				   : NULL;
 	json_object_set_new(o, "kind", json_string(kind_names[r->kind]));
 	json_object_set_new(o, "visibility", json_string(vis_names[r->vis]));
 	json_object_set_new(o, "category", str_json(r->category));

@@ -223,6 +223,7 @@ static int remember_rule(struct sp_dirload *d, const struct sp_entry *e, const u
 struct apply_ctx {
 	struct sp_dirload *d;
 	struct sp_logx *log;
+	int live; /* the node runs: calendar records wait for the next start */
 };
 
 /* apply_one: sp_entry_fn over the stored directory log. */
@@ -231,6 +232,13 @@ static int apply_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
 	struct apply_ctx *a = arg;
 	struct sp_entry e;
 	int rc = sp_entry_decode(buf, len, &e);
+	a->d->next = index + 1;
+	if (rc == 0 && e.type == SP_EV_CALENDAR && a->live) {
+		sp_logx(a->log, SP_LOGX_WARN, "dir",
+			"directory entry %llu: calendar record applied at the next start",
+			(unsigned long long)index);
+		return 0;
+	}
 	if (rc == 0 && e.type == SP_EV_CALENDAR)
 		rc = sp_cal_load_year(&a->d->cal, e.body, e.body_len);
 	else if (rc == 0)
@@ -244,14 +252,22 @@ static int apply_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
 		return 0;
 	}
 	a->d->applied++;
-	return e.type == SP_EV_ROUTE ? remember_rule(a->d, &e, buf, len) : 0;
+	if (a->live)
+		sp_logx(a->log, SP_LOGX_INFO, "dir", "directory entry %llu type %llu applied",
+			(unsigned long long)index, (unsigned long long)e.type);
+	if (e.type != SP_EV_ROUTE)
+		return 0;
+	pthread_mutex_lock(&a->d->rules_mu);
+	rc = remember_rule(a->d, &e, buf, len);
+	pthread_mutex_unlock(&a->d->rules_mu);
+	return rc;
 }
 
 static int apply_log(struct sp_store *s, struct sp_logx *log, struct sp_dirload *d)
 {
 	struct sp_log_info info;
 	int rc = sp_store_log_info(s, d->log_id, &info);
-	struct apply_ctx a = {d, log};
+	struct apply_ctx a = {d, log, 0};
 	if (rc == 0)
 		rc = sp_store_scan(s, d->log_id, 0, info.size, apply_one, &a);
 	if (rc == 0 && sp_dir_coordinator(d->dir, d->coordinator) != 0)
@@ -338,6 +354,7 @@ int sp_dirload_open(const struct sp_conf *c, struct sp_store *s, struct sp_logx 
 	if (d == NULL)
 		return SP_ERR_NOMEM;
 	sp_cal_init(&d->cal);
+	pthread_mutex_init(&d->rules_mu, NULL);
 	int rc = load(c, s, log, d);
 	if (rc) {
 		sp_dirload_free(d);
@@ -354,25 +371,60 @@ void sp_dirload_free(struct sp_dirload *d)
 	sp_dir_free(d->dir);
 	sp_cal_free(&d->cal);
 	free(d->rules);
+	pthread_mutex_destroy(&d->rules_mu);
 	sodium_memzero(d->seal_sk, sizeof(d->seal_sk));
 	free(d);
 }
 
-int sp_dirload_rule_hash(const struct sp_dirload *d, const char *id, uint8_t hash[SP_HASH_BYTES])
+/* rules_lock: the rule table's mutex, also for a const sp_dirload. */
+static pthread_mutex_t *rules_lock(const struct sp_dirload *d)
 {
-	for (size_t i = 0; i < d->n_rules; i++) {
-		if (strcmp(d->rules[i].id, id) == 0) {
-			memcpy(hash, d->rules[i].hash, SP_HASH_BYTES);
-			return 0;
-		}
-	}
-	return SP_ERR_NOT_FOUND;
+	return (pthread_mutex_t *)&d->rules_mu;
 }
 
-const char *sp_dirload_rule_name(const struct sp_dirload *d, const uint8_t hash[SP_HASH_BYTES])
+int sp_dirload_rule_hash(const struct sp_dirload *d, const char *id, uint8_t hash[SP_HASH_BYTES])
 {
-	for (size_t i = 0; i < d->n_rules; i++)
-		if (memcmp(d->rules[i].hash, hash, SP_HASH_BYTES) == 0)
-			return d->rules[i].id;
-	return NULL;
+	int rc = SP_ERR_NOT_FOUND;
+	pthread_mutex_lock(rules_lock(d));
+	for (size_t i = 0; i < d->n_rules && rc; i++) {
+		if (strcmp(d->rules[i].id, id) == 0) {
+			memcpy(hash, d->rules[i].hash, SP_HASH_BYTES);
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(rules_lock(d));
+	return rc;
+}
+
+int sp_dirload_rule_name(const struct sp_dirload *d, const uint8_t hash[SP_HASH_BYTES],
+			 char out[SP_DIR_RULE_MAX + 1])
+{
+	int rc = SP_ERR_NOT_FOUND;
+	pthread_mutex_lock(rules_lock(d));
+	for (size_t i = 0; i < d->n_rules && rc; i++) {
+		if (memcmp(d->rules[i].hash, hash, SP_HASH_BYTES) == 0) {
+			memcpy(out, d->rules[i].id, SP_DIR_RULE_MAX + 1);
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(rules_lock(d));
+	return rc;
+}
+
+int sp_dirload_grow(struct sp_dirload *d, struct sp_store *s, struct sp_logx *log,
+		    uint64_t *added)
+{
+	if (added)
+		*added = 0;
+	if (d == NULL || d->dir == NULL || !d->has_log)
+		return SP_ERR_ARG;
+	struct sp_log_info info;
+	int rc = sp_store_log_info(s, d->log_id, &info);
+	uint64_t from = d->next;
+	struct apply_ctx a = {d, log, 1};
+	if (rc == 0 && info.size > from)
+		rc = sp_store_scan(s, d->log_id, from, info.size, apply_one, &a);
+	if (added)
+		*added = d->next - from;
+	return rc;
 }

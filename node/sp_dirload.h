@@ -25,12 +25,16 @@
  * The node's seal key ([node] seal_key) is loaded too and must be the
  * X25519 key that the directory's record of this institution carries.
  *
- * Threads: built on the loop thread at start and then only read (the
- * directory does not change while the node runs), so any thread may query.
+ * While the node runs, records that replication adds to the directory log
+ * are applied as they arrive (sp_dirload_grow, from the ingest thread):
+ * the sp_dir locks itself, the rule table is under a mutex here. Calendar
+ * records and a change of coordinator take effect at the next start (the
+ * calendar and `coordinator` are read without locks).
  */
 #ifndef SP_DIRLOAD_H
 #define SP_DIRLOAD_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "sp_cal.h"
@@ -52,8 +56,10 @@ struct sp_dirload {
 	int has_log;
 	uint32_t log_id;           /* the directory log in the store */
 	uint64_t applied, refused; /* directory entries applied, refused */
-	struct sp_dirload_rule *rules;
+	struct sp_dirload_rule *rules;  /* under rules_mu */
 	size_t n_rules;
+	pthread_mutex_t rules_mu;
+	uint64_t next;             /* the directory log's entries applied: [0, next) */
 	int has_seal;              /* [node] seal_key loaded */
 	uint8_t seal_pk[32], seal_sk[32];
 };
@@ -74,8 +80,17 @@ void sp_dirload_free(struct sp_dirload *d);
 int sp_dirload_rule_hash(const struct sp_dirload *d, const char *id,
 			 uint8_t hash[SP_HASH_BYTES]);
 
-/* sp_dirload_rule_name gives the id of the rule whose entry hash is
- * `hash`, or NULL. */
-const char *sp_dirload_rule_name(const struct sp_dirload *d, const uint8_t hash[SP_HASH_BYTES]);
+/* sp_dirload_rule_name copies into out the id of the rule whose entry
+ * hash is `hash`: 0, or SP_ERR_NOT_FOUND. */
+int sp_dirload_rule_name(const struct sp_dirload *d, const uint8_t hash[SP_HASH_BYTES],
+			 char out[SP_DIR_RULE_MAX + 1]);
+
+/* sp_dirload_grow applies the directory log's entries that the store
+ * holds beyond those applied so far (one thread at a time: the ingest
+ * thread), logging each record refused and each calendar record left for
+ * the next start. *added (optional) gets how many were applied. Store
+ * errors; SP_ERR_ARG without a directory log. */
+int sp_dirload_grow(struct sp_dirload *d, struct sp_store *s, struct sp_logx *log,
+		    uint64_t *added);
 
 #endif

@@ -580,11 +580,10 @@ static int start_http(struct sp_node *n)
 }
 
 /* on_stored (peer ingest thread): a replica batch is stored; reports,
- * actions and escalations in it reach the index at once, and so do the
- * coordinator's fork resolutions (sp_resolve.h: they change no directory
- * state). Other directory records that arrive this way are stored but
- * applied at the next start (the directory is read without locks while
- * the node runs). */
+ * actions and escalations in it reach the index at once; the coordinator's
+ * fork resolutions reach the store (sp_resolve.h), and other directory
+ * records the directory (sp_dirload_grow: the directory locks itself;
+ * calendar records wait for the next start). */
 static void on_stored(void *arg, const struct sp_store_run *run)
 {
 	struct sp_node *n = arg;
@@ -593,13 +592,13 @@ static void on_stored(void *arg, const struct sp_store_run *run)
 		sp_logx(n->log, SP_LOGX_WARN, "reports", "replica entries not indexed log=%u err=%s",
 			run->log, sp_errname(rc));
 	if (n->dl && n->dl->has_log && run->log == n->dl->log_id &&
+	    (rc = sp_dirload_grow(n->dl, n->store, n->log, NULL)) != 0)
+		sp_logx(n->log, SP_LOGX_ERROR, "dir", "directory records not applied err=%s",
+			sp_errname(rc));
+	if (n->dl && n->dl->has_log && run->log == n->dl->log_id &&
 	    (rc = sp_resolve_entries(&n->resolve, run->entries, run->lens, run->n)) != 0)
 		sp_logx(n->log, SP_LOGX_ERROR, "fork", "fork resolution not applied err=%s",
 			sp_errname(rc));
-	if (n->dl && n->dl->has_log && run->log == n->dl->log_id)
-		sp_logx(n->log, SP_LOGX_WARN, "dir",
-			"directory log grew by replication to %llu entries: applied at the next start",
-			(unsigned long long)(run->first + run->n));
 }
 
 /* The report index says which logs an institution exchanged reports in:

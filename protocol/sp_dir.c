@@ -12,6 +12,7 @@
  */
 #include "sp_dir.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -720,6 +721,7 @@ struct sp_dir {
 	size_t npols, cappols;
 	struct sp_dir_delegate *dels; /* grants in force */
 	size_t ndels, capdels;
+	pthread_rwlock_t lk; /* queries read, applies write (see the wrappers at the end) */
 };
 
 int sp_dir_new(const uint8_t root_key[SP_KEY_BYTES], struct sp_dir **out)
@@ -731,6 +733,10 @@ int sp_dir_new(const uint8_t root_key[SP_KEY_BYTES], struct sp_dir **out)
 		return SP_ERR_NOMEM;
 	memcpy(d->root_key, root_key, SP_KEY_BYTES);
 	d->coord = -1;
+	if (pthread_rwlock_init(&d->lk, NULL) != 0) {
+		free(d);
+		return SP_ERR_NOMEM;
+	}
 	*out = d;
 	return 0;
 }
@@ -751,10 +757,11 @@ void sp_dir_free(struct sp_dir *d)
 	free(d->routes);
 	free(d->pols);
 	free(d->dels);
+	pthread_rwlock_destroy(&d->lk);
 	free(d);
 }
 
-size_t sp_dir_count(const struct sp_dir *d)
+static size_t dir_count(const struct sp_dir *d)
 {
 	return d ? d->ninsts : 0;
 }
@@ -793,7 +800,7 @@ static int in_subtree(const struct sp_dir *d, const char *id, const char *root)
 	return 0;
 }
 
-int sp_dir_in_subtree(const struct sp_dir *d, const char *id, const char *root)
+static int dir_in_subtree(const struct sp_dir *d, const char *id, const char *root)
 {
 	if (d == NULL || id == NULL || root == NULL || find(d, id) == NULL)
 		return 0;
@@ -1151,7 +1158,7 @@ int sp_dir_forkres_verify(const struct sp_dir_forkres *r)
 	return crypto_sign_verify_detached(r->sig, msg, n, r->officer) ? SP_ERR_BAD_SIGNATURE : 0;
 }
 
-int sp_dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
+static int dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
 			 struct sp_dir_forkres *out)
 {
 	if (d == NULL || e == NULL || e->body == NULL || e->type != SP_EV_FORK_RESOLVE)
@@ -1177,7 +1184,7 @@ int sp_dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
 	return 0;
 }
 
-int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e)
+static int dir_apply(struct sp_dir *d, const struct sp_entry *e)
 {
 	if (d == NULL || e == NULL || e->body == NULL)
 		return SP_ERR_ARG;
@@ -1193,7 +1200,7 @@ int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e)
 	case SP_EV_DELEGATE:
 		return apply_delegate(d, e);
 	case SP_EV_FORK_RESOLVE:
-		return sp_dir_forkres_check(d, e, NULL); /* applied by the node to its store */
+		return dir_forkres_check(d, e, NULL); /* applied by the node to its store */
 	default:
 		return 0; /* not ours: calendar, reports */
 	}
@@ -1203,12 +1210,12 @@ int sp_dir_apply_entry(struct sp_dir *d, const uint8_t *buf, size_t len)
 {
 	struct sp_entry e;
 	int rc = sp_entry_open(buf, len, &e);
-	return rc ? rc : sp_dir_apply(d, &e);
+	return rc ? rc : sp_dir_apply(d, &e); /* locks */
 }
 
 /* ---- queries ------------------------------------------------------------------------- */
 
-int sp_dir_institution(const struct sp_dir *d, const char *id, uint64_t t,
+static int dir_institution(const struct sp_dir *d, const char *id, uint64_t t,
 		       struct sp_dir_inst *out)
 {
 	if (d == NULL || id == NULL || out == NULL)
@@ -1221,16 +1228,16 @@ int sp_dir_institution(const struct sp_dir *d, const char *id, uint64_t t,
 	return 0;
 }
 
-int sp_dir_by_key(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
+static int dir_by_key(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
 		  struct sp_dir_inst *out)
 {
 	if (d == NULL || key == NULL || out == NULL)
 		return SP_ERR_ARG;
 	const char *id = writer_id(d, key, t);
-	return id ? sp_dir_institution(d, id, t, out) : SP_ERR_UNKNOWN_INSTITUTION;
+	return id ? dir_institution(d, id, t, out) : SP_ERR_UNKNOWN_INSTITUTION;
 }
 
-int sp_dir_officer(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
+static int dir_officer(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
 		   struct sp_dir_officer *out)
 {
 	if (d == NULL || key == NULL || out == NULL)
@@ -1243,7 +1250,7 @@ int sp_dir_officer(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint
 	return 0;
 }
 
-int sp_dir_parent(const struct sp_dir *d, const char *id, char out[SP_INST_ID_MAX + 1])
+static int dir_parent(const struct sp_dir *d, const char *id, char out[SP_INST_ID_MAX + 1])
 {
 	if (d == NULL || id == NULL || out == NULL)
 		return SP_ERR_ARG;
@@ -1256,14 +1263,14 @@ int sp_dir_parent(const struct sp_dir *d, const char *id, char out[SP_INST_ID_MA
 	return 0;
 }
 
-int sp_dir_is_coordinator(const struct sp_dir *d, const char *id)
+static int dir_is_coordinator(const struct sp_dir *d, const char *id)
 {
 	if (d == NULL || id == NULL || d->coord < 0)
 		return 0;
 	return strcmp(latest(&d->insts[d->coord])->id, id) == 0;
 }
 
-int sp_dir_coordinator(const struct sp_dir *d, char out[SP_INST_ID_MAX + 1])
+static int dir_coordinator(const struct sp_dir *d, char out[SP_INST_ID_MAX + 1])
 {
 	if (d == NULL || out == NULL)
 		return SP_ERR_ARG;
@@ -1310,7 +1317,7 @@ static int scan(const struct sp_dir *d, inst_match_fn match, const char *id, sp_
 	return 0;
 }
 
-int sp_dir_each(const struct sp_dir *d, sp_dir_inst_fn fn, void *arg)
+static int dir_each(const struct sp_dir *d, sp_dir_inst_fn fn, void *arg)
 {
 	if (d == NULL || fn == NULL)
 		return SP_ERR_ARG;
@@ -1328,17 +1335,17 @@ static int scan_from(const struct sp_dir *d, inst_match_fn match, const char *id
 	return scan(d, match, id, fn, arg);
 }
 
-int sp_dir_children(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+static int dir_children(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
 {
 	return scan_from(d, child_of, id, fn, arg);
 }
 
-int sp_dir_subtree(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+static int dir_subtree(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
 {
 	return scan_from(d, under, id, fn, arg);
 }
 
-int sp_dir_ancestors(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+static int dir_ancestors(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
 {
 	if (d == NULL || id == NULL || fn == NULL)
 		return SP_ERR_ARG;
@@ -1403,7 +1410,7 @@ static int route_default(const struct sp_dir *d, const char *region,
 	return 0;
 }
 
-int sp_dir_route(const struct sp_dir *d, const char *category, const char *region,
+static int dir_route(const struct sp_dir *d, const char *category, const char *region,
 		 char out_inst[SP_INST_ID_MAX + 1], char out_rule_id[SP_DIR_RULE_MAX + 1])
 {
 	if (d == NULL || category == NULL || region == NULL || out_inst == NULL ||
@@ -1428,7 +1435,7 @@ int sp_dir_route(const struct sp_dir *d, const char *category, const char *regio
 	return 0;
 }
 
-int sp_dir_policy_for(const struct sp_dir *d, const char *category, struct sp_dir_policy *out)
+static int dir_policy_for(const struct sp_dir *d, const char *category, struct sp_dir_policy *out)
 {
 	static const struct sp_dir_policy builtin = {"", 3, 5, 10, 60};
 	if (d == NULL || category == NULL || out == NULL || !sp_dir_category_valid(category))
@@ -1444,4 +1451,141 @@ int sp_dir_policy_for(const struct sp_dir *d, const char *category, struct sp_di
 	}
 	*out = *dflt;
 	return 0;
+}
+
+/* ---- locked entry points ------------------------------------------------------------------ */
+
+/* A running node applies directory records as they arrive (the ingest
+ * thread) while HTTP workers and the loop query: queries take the read
+ * lock, applies the write lock. Callbacks of the iterations run under the
+ * read lock: they may query, never apply. The lock is in the struct, so a
+ * const query still takes it. */
+#define RD(d) pthread_rwlock_rdlock((pthread_rwlock_t *)&(d)->lk)
+#define UN(d) pthread_rwlock_unlock((pthread_rwlock_t *)&(d)->lk)
+#define LOCKED(d, call)                                                                        \
+	do {                                                                                   \
+		RD(d);                                                                         \
+		__typeof__(call) v_ = (call);                                                  \
+		UN(d);                                                                         \
+		return v_;                                                                     \
+	} while (0)
+
+int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	pthread_rwlock_wrlock(&d->lk);
+	int rc = dir_apply(d, e);
+	UN(d);
+	return rc;
+}
+
+size_t sp_dir_count(const struct sp_dir *d)
+{
+	if (d == NULL)
+		return 0;
+	LOCKED(d, dir_count(d));
+}
+
+int sp_dir_in_subtree(const struct sp_dir *d, const char *id, const char *root)
+{
+	if (d == NULL)
+		return 0;
+	LOCKED(d, dir_in_subtree(d, id, root));
+}
+
+int sp_dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
+			 struct sp_dir_forkres *out)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_forkres_check(d, e, out));
+}
+
+int sp_dir_institution(const struct sp_dir *d, const char *id, uint64_t t,
+		       struct sp_dir_inst *out)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_institution(d, id, t, out));
+}
+
+int sp_dir_by_key(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
+		  struct sp_dir_inst *out)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_by_key(d, key, t, out));
+}
+
+int sp_dir_officer(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
+		   struct sp_dir_officer *out)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_officer(d, key, t, out));
+}
+
+int sp_dir_parent(const struct sp_dir *d, const char *id, char out[SP_INST_ID_MAX + 1])
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_parent(d, id, out));
+}
+
+int sp_dir_is_coordinator(const struct sp_dir *d, const char *id)
+{
+	if (d == NULL)
+		return 0;
+	LOCKED(d, dir_is_coordinator(d, id));
+}
+
+int sp_dir_coordinator(const struct sp_dir *d, char out[SP_INST_ID_MAX + 1])
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_coordinator(d, out));
+}
+
+int sp_dir_each(const struct sp_dir *d, sp_dir_inst_fn fn, void *arg)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_each(d, fn, arg));
+}
+
+int sp_dir_children(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_children(d, id, fn, arg));
+}
+
+int sp_dir_subtree(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_subtree(d, id, fn, arg));
+}
+
+int sp_dir_ancestors(const struct sp_dir *d, const char *id, sp_dir_inst_fn fn, void *arg)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_ancestors(d, id, fn, arg));
+}
+
+int sp_dir_route(const struct sp_dir *d, const char *category, const char *region,
+		 char out_inst[SP_INST_ID_MAX + 1], char out_rule_id[SP_DIR_RULE_MAX + 1])
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_route(d, category, region, out_inst, out_rule_id));
+}
+
+int sp_dir_policy_for(const struct sp_dir *d, const char *category, struct sp_dir_policy *out)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_policy_for(d, category, out));
 }

@@ -20,8 +20,11 @@
  * Keys rotate by a new institution record for the same id; the old key
  * stays valid for the times before the rotation (the history it signed).
  *
- * Pure code: no I/O, no clocks, no globals. A struct sp_dir is not locked:
- * callers serialise applies against queries.
+ * Pure code: no I/O, no clocks, no globals. Threads: a struct sp_dir
+ * carries a read-write lock, so one thread may apply records while others
+ * query (a node applies records as replication brings them). The
+ * callbacks of sp_dir_each, _children, _subtree and _ancestors run under
+ * the read lock: they may query, and must not apply.
  */
 #ifndef SP_DIR_H
 #define SP_DIR_H

@@ -306,11 +306,10 @@ void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk
 	sp_h_dir_enrol(f->fed, inst, pk, name, SP_DIR_ROLE_PENGHUBUNG);
 }
 
-void sp_h_dir_enrol(const char *fed, const char *inst, const uint8_t pk[32], const char *name,
-		    enum sp_dir_role role)
+void sp_h_dir_append(const char *fed, const char *store, uint64_t type, const struct sp_buf *body)
 {
 	char path[PATH_MAX + 32], key[PATH_MAX + 32], origin[64];
-	snprintf(path, sizeof(path), "%s/store", fed);
+	snprintf(path, sizeof(path), "%s/store", store ? store : fed);
 	snprintf(key, sizeof(key), "%s/keys/%s.key", fed, SP_FEDGEN_COORDINATOR);
 	snprintf(origin, sizeof(origin), "%s/%s", SP_FEDGEN_NAME, SP_FEDGEN_COORDINATOR);
 	uint8_t csk[64], cpk[32];
@@ -319,6 +318,18 @@ void sp_h_dir_enrol(const char *fed, const char *inst, const uint8_t pk[32], con
 	struct sp_store *s;
 	assert_int_equal(sp_store_open(path, &so, &s), 0);
 	sodium_memzero(csk, sizeof(csk));
+	assert_int_equal(body->err, 0);
+	assert_int_equal(sp_store_append(s, type, body->p, body->len, NULL, NULL), 0);
+	/* directory.entries and .checkpoint stay the coordinator's log, so its
+	 * node (which starts from a copy of this store) accepts them. */
+	if (store == NULL)
+		assert_int_equal(sp_fedgen_export(s, fed, NULL), 0);
+	sp_store_close(s);
+}
+
+void sp_h_dir_enrol(const char *fed, const char *inst, const uint8_t pk[32], const char *name,
+		    enum sp_dir_role role)
+{
 	struct sp_dir_officer o = {.role = role, .action = SP_DIR_ENROL};
 	snprintf(o.inst, sizeof(o.inst), "%s", inst);
 	snprintf(o.name, sizeof(o.name), "%s", name);
@@ -326,11 +337,7 @@ void sp_h_dir_enrol(const char *fed, const char *inst, const uint8_t pk[32], con
 	struct sp_buf body;
 	sp_buf_init(&body);
 	assert_int_equal(sp_dir_officer_encode(&o, &body), 0);
-	assert_int_equal(sp_store_append(s, SP_EV_OFFICER, body.p, body.len, NULL, NULL), 0);
-	/* directory.entries and .checkpoint stay the coordinator's log, so its
-	 * node (which starts from a copy of this store) accepts them. */
-	assert_int_equal(sp_fedgen_export(s, fed, NULL), 0);
-	sp_store_close(s);
+	sp_h_dir_append(fed, NULL, SP_EV_OFFICER, &body);
 	sp_buf_free(&body);
 }
 

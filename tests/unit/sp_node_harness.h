@@ -146,6 +146,12 @@ void sp_h_fed_free(struct sp_h_fed *f);
  * directory.checkpoint. sp_h_fed_enrol: f's federation, a penghubung. */
 void sp_h_dir_enrol(const char *fed, const char *inst, const uint8_t pk[32], const char *name,
 		    enum sp_dir_role role);
+
+/* sp_h_dir_append appends a directory record (body of entry type `type`)
+ * to the coordinator's log in the store of folder `store` (a stopped
+ * coordinator node's data folder), or with store NULL to the federation
+ * folder fed's store and files, as sp_h_dir_enrol does. */
+void sp_h_dir_append(const char *fed, const char *store, uint64_t type, const struct sp_buf *body);
 void sp_h_fed_enrol(const struct sp_h_fed *f, const char *inst, const uint8_t pk[32],
 		    const char *name);
 

@@ -371,12 +371,51 @@ static void test_fork_resolved(void **state)
 	assert_int_equal(sp_h_wait_text(g.b.log, "fork resolved by the coordinator", 1000), 0);
 }
 
+/* known_at: node n's directory has institution id. */
+static int known_at(const struct sp_h_node *n, const char *id)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/v1/directory/institutions/%s", id);
+	json_t *j = get_json(n, path);
+	int ok = j && strcmp(json_string_value(json_object_get(j, "parent")) ?: "", "73.12") == 0;
+	json_decref(j);
+	return ok;
+}
+
+/* A directory record that reaches a running node by replication takes
+ * effect there at once, not at its next start. */
+static void test_directory_live(void **state)
+{
+	const char *unit = "DINKES-SOPPENG";
+	assert_false(known_at(&g.b, unit));
+	sp_h_node_stop(&g.c);
+	struct sp_dir_inst r = {.tier = SP_DIR_TIER_UNIT};
+	snprintf(r.id, sizeof(r.id), "%s", unit);
+	snprintf(r.name, sizeof(r.name), "Dinas Kesehatan Kabupaten Soppeng");
+	snprintf(r.parent, sizeof(r.parent), "73.12");
+	memset(r.sign_key, 0x61, sizeof(r.sign_key));
+	memset(r.seal_key, 0x62, sizeof(r.seal_key));
+	struct sp_buf body;
+	sp_buf_init(&body);
+	assert_int_equal(sp_dir_inst_encode(&r, &body), 0);
+	sp_h_dir_append(g.fed, g.c.data, SP_EV_INSTITUTION, &body);
+	sp_buf_free(&body);
+	sp_h_node_start(&g.c, 0);
+	uint64_t t0 = now_ms();
+	while (!known_at(&g.b, unit) && now_ms() - t0 < WAIT_MS)
+		usleep(100000);
+	if (!known_at(&g.b, unit))
+		fail_msg("B did not apply the new directory record (log: %s)", g.b.log);
+	assert_int_equal(sp_h_wait_text(g.b.log, "directory entry", 1000), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cosignatures_collected),
 		cmocka_unit_test(test_fork_evidence_replicated),
 		cmocka_unit_test(test_fork_resolved),
+		cmocka_unit_test(test_directory_live),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
