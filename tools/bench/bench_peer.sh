@@ -53,6 +53,11 @@ conf 73 "" "$(cat "$T/73.12/data/simpuld.peer")"
 TCK=$(getconf CLK_TCK)
 cputime() { awk -v t="$TCK" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; }
 ACPU0=$(cputime $PA) # A's start
+# CPU time the whole machine spent busy (user, nice, system, irq, softirq)
+# and stolen by the hypervisor, in seconds: what the nodes did not use of
+# it was other processes' (the machine may be shared).
+busy() { awk -v t="$TCK" '/^cpu / { printf "%.2f %.2f", ($2 + $3 + $4 + $7 + $8) / t, $9 / t }' /proc/stat; }
+BUSY0=$(busy)
 START=$(date +%s.%N)
 "$BUILD/tools/simpuld" --config "$T/73/simpuld.ini" 2>"$T/b.log" & PB=$!
 waitfile "$T/73/data/simpuld.addr"
@@ -66,6 +71,7 @@ W=$("$BUILD/tools/bench/simpul-watch" "$B" simpul.local/73.12 "$N" 200)
 read -r T1 S1 T2 S2 END <<EOF
 $W
 EOF
+BUSY1=$(busy)
 SECS=$(echo "$END - $START" | bc -l)
 RATE=$(echo "($S2 - $S1) / ($T2 - $T1)" | bc -l)
 BYTES=$(curl -s "http://$B/metrics" | sed -n 's/^simpul_peer_bytes_total{dir="in"} //p')
@@ -86,6 +92,10 @@ sleep 1
 I0=$(curl -s "http://$B/metrics" | awk '/^simpul_peer_bytes_total/ { s += $2 } END { print s }')
 sleep 10
 I1=$(curl -s "http://$B/metrics" | awk '/^simpul_peer_bytes_total/ { s += $2 } END { print s }')
+OTHER=$(echo "${BUSY1% *} - ${BUSY0% *} - $CPU - $ACPU" | bc -l)
+STEAL=$(echo "${BUSY1#* } - ${BUSY0#* }" | bc -l)
+printf 'other processes during the catch-up: %.2f CPU-seconds of %.2f (2 CPUs), stolen %.2f\n' \
+	"$OTHER" "$(echo "2 * $SECS" | bc -l)" "$STEAL"
 printf 'idle link, both directions: %.0f bytes/s\n' "$(echo "($I1 - $I0) / 10" | bc -l)"
 kill $PA $PB; wait $PA $PB 2>/dev/null || true; PA=; PB=
 RAW=$("$BUILD/tools/bench/simpul-bench" --entries 10000 --dir "$T/sb" --simpul "$BUILD/tools/simpul" |
