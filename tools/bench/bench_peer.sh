@@ -5,7 +5,7 @@
 # B holds all N (every entry's signature checked by B's store), and prints
 # entries/s next to the raw Ed25519 verify rate measured in the same run
 # (simpul-bench's raw lines: one core, and both CPUs verifying at once,
-# before the nodes start and after they stop; the ratios use the faster
+# before the nodes start and right after the catch-up; the ratios use the faster
 # of the two, as the machine may be shared; and its store-only replica
 # ingest for comparison), A's CPU time serving (its start apart) and B's,
 # bytes on the wire per entry against the entry size, and the idle
@@ -73,6 +73,7 @@ read -r T1 S1 T2 S2 END <<EOF
 $W
 EOF
 BUSY1=$(busy)
+RAW1=$("$BUILD/tools/bench/simpul-bench" --raw | grep -E '^raw') # at once, the nodes idle
 SECS=$(echo "$END - $START" | bc -l)
 RATE=$(echo "($S2 - $S1) / ($T2 - $T1)" | bc -l)
 BYTES=$(curl -s "http://$B/metrics" | sed -n 's/^simpul_peer_bytes_total{dir="in"} //p')
@@ -100,15 +101,15 @@ printf 'other processes during the catch-up: %.2f CPU-seconds of %.2f (2 CPUs), 
 	"$OTHER" "$(echo "2 * $SECS" | bc -l)" "$STEAL"
 printf 'idle link, both directions: %.0f bytes/s\n' "$(echo "($I1 - $I0) / 10" | bc -l)"
 kill $PA $PB; wait $PA $PB 2>/dev/null || true; PA=; PB=
-RAW=$("$BUILD/tools/bench/simpul-bench" --entries 10000 --dir "$T/sb" --simpul "$BUILD/tools/simpul" |
-	grep -E '^raw|^replica ingest')
 echo "$RAW0" | sed 's/^raw: /before, raw: /'
-echo "$RAW" | sed 's/^raw: /after, raw: /'
+echo "$RAW1" | sed 's/^raw: /after, raw: /'
+"$BUILD/tools/bench/simpul-bench" --entries 10000 --dir "$T/sb" --simpul "$BUILD/tools/simpul" |
+	grep -E '^replica ingest'
 max() { if [ "$1" -gt "$2" ]; then echo "$1"; else echo "$2"; fi; }
 one() { echo "$1" | sed -n 's/.*verify \([0-9]*\)\/s (one core).*/\1/p'; }
 all() { echo "$1" | sed -n 's/.*CPUs at once \([0-9]*\)\/s.*/\1/p'; }
-V=$(max "$(one "$RAW0")" "$(one "$RAW")")
-VA=$(max "$(all "$RAW0")" "$(all "$RAW")")
+V=$(max "$(one "$RAW0")" "$(one "$RAW1")")
+VA=$(max "$(all "$RAW0")" "$(all "$RAW1")")
 printf 'replication = %.2f x (2 x raw verify %s/s) (target >= 0.70)\n' "$(echo "$RATE / (2 * $V)" | bc -l)" "$V"
 printf '            = %.2f x (raw verify on both CPUs at once, %s/s)\n' "$(echo "$RATE / $VA" | bc -l)" "$VA"
 # What the CPU the nodes used allows, whatever else ran on the machine:
