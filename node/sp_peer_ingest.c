@@ -115,8 +115,8 @@ static void tell_stored(struct sp_peer *p, struct sp_peer_job *j, uint64_t befor
 				   .n = n,
 				   .entries = e->entries + off,
 				   .lens = e->lens + off};
-	if (j->batch && sp_store_batch_run(j->batch, off, n, from, &run) != 0)
-		return;
+	if (j->batch) /* leaves run as it is (bytes only) if it cannot */
+		(void)sp_store_batch_run(j->batch, off, n, from, &run);
 	if (p->stored)
 		p->stored(p->stored_arg, &run);
 	sp_peer_attach_collect(p, j, &run);

@@ -164,7 +164,7 @@ struct sp_store_run {
  * decoded and verified have them: the caller passes a range
  * sp_store_apply stored (it stops at the first bad entry). Borrows b and
  * its entry bytes: use *out while both live. SP_ERR_RANGE beyond the
- * batch. */
+ * batch (*out untouched). */
 int sp_store_batch_run(const struct sp_store_batch *b, size_t from, size_t n, uint64_t first,
 		       struct sp_store_run *out);
 

@@ -518,9 +518,10 @@ static void test_batch_run(void **state)
 		assert_memory_equal(run.ents[i].sig, want.sig, SP_SIG_BYTES);
 		assert_memory_equal(run.hashes[i], hash, SP_HASH_BYTES);
 	}
-	assert_int_equal(sp_store_batch_run(b, 0, 100, 0, &run), 0);
 	assert_int_equal(sp_store_batch_run(b, 100, 0, 0, &run), 0);
+	assert_int_equal(sp_store_batch_run(b, 0, 100, 0, &run), 0);
 	assert_int_equal(sp_store_batch_run(b, 90, 11, 0, &run), SP_ERR_RANGE);
+	assert_int_equal(run.n, 100); /* untouched */
 	assert_int_equal(sp_store_batch_run(b, 101, 0, 0, &run), SP_ERR_RANGE);
 	assert_int_equal(sp_store_batch_run(NULL, 0, 0, 0, &run), SP_ERR_RANGE);
 	sp_store_batch_free(b);
