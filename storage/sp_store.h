@@ -113,7 +113,8 @@ int sp_store_append(struct sp_store *s, uint64_t type, const uint8_t *body, size
 /* ---- replica ingest ----------------------------------------------------- */
 
 /* sp_store_insert verifies and stores entries[0..n) of replica log `id`,
- * in order, atomically per call but without its own fsync (a replica can be
+ * which must carry consecutive indexes (else SP_ERR_WRONG_INDEX at the
+ * first that does not), in order, atomically per call but without its own fsync (a replica can be
  * fetched again; a crash keeps a verified prefix; fork evidence is synced). Signatures are checked in parallel; then each entry must
  * extend the log (author, index, prev hash, time). An entry already held
  * with the same bytes is skipped; one with different bytes is stored as

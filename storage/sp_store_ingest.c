@@ -187,6 +187,12 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 		rc = rcs[i];
 		if (rc)
 			break;
+		if (ents[i].index != ents[0].index + i) {
+			/* A batch is one range: the stored hook and the peer
+			 * layer read entry i as index first + i. */
+			rc = SP_ERR_WRONG_INDEX;
+			break;
+		}
 		if (ents[i].index < l->w_size) {
 			if (ents[i].index < start)
 				rc = check_held(s, l, entries[i], lens[i], ents[i].index, ev);
