@@ -55,7 +55,7 @@ static const char usage_text[] =
 	"                            (simpuld before ec4eeb2), every log, or\n"
 	"                            simpuld's interest sets (default)\n"
 	"      --entries-per-report N entries a report's log trail has in all (default 5)\n"
-	"      --catchup-rate N      entries/s one node ingests in a catch-up (default 20624)\n"
+	"      --catchup-rate N      entries/s one node ingests in a catch-up (default 31500)\n"
 	"      --entry-bytes N       mean entry size (default 400)\n"
 	"      --batch-bytes N       ENTRIES batch size (default 65536)\n"
 	"      --mbps N              link bandwidth for catch-up (default 100)\n"
@@ -92,7 +92,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"from", 1, 0, 'F'},         {"to", 1, 0, 'T'},
 		{"help", 0, 0, 'h'},         {0, 0, 0, 0}};
 	*o = (struct opts){.per_day = 2000, .peak = 10, .duration = 3600,
-			   .entries_per_report = 5, .catchup_rate = 20624, .entry_bytes = 400,
+			   .entries_per_report = 5, .catchup_rate = 31500, .entry_bytes = 400,
 			   .batch_bytes = 65536, .mbps = 100, .seed = 1,
 			   .c = {.msg_ms = 0.25, .verify_ms = 0.058, .hop_ms = 20, .cores = 2,
 				  .interest = SP_SIM_SETS_UP}};
