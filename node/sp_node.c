@@ -601,6 +601,17 @@ static void on_stored(void *arg, const struct sp_store_run *run)
 			sp_errname(rc));
 }
 
+/* on_reset (peer ingest thread): a pending fork resolution set a log's
+ * entries aside; the reports they recorded leave the index. */
+static void on_reset(void *arg, uint32_t log)
+{
+	struct sp_node *n = arg;
+	int rc = sp_reports_rebuild(n->reports);
+	sp_logx(n->log, rc ? SP_LOGX_ERROR : SP_LOGX_WARN, "fork",
+		"log %u set aside (fork resolution): report index rebuilt err=%s", log,
+		sp_errname(rc));
+}
+
 /* The report index says which logs an institution exchanged reports in:
  * the peer module offers them to its node (interest sets, DESIGN §4). */
 static int involved(void *arg, const char *inst, uint32_t log)
@@ -624,6 +635,7 @@ static int start_peer(struct sp_node *n)
 		.conf = &n->conf,
 		.dir = n->dl ? n->dl->dir : NULL,
 		.stored = on_stored,
+		.reset = on_reset,
 		.stored_arg = n,
 		.involved = involved,
 		.involved_gen = involved_gen,

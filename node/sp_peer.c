@@ -1012,6 +1012,7 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
 	p->conf = o->conf;
 	p->dir = o->dir;
 	p->stored = o->stored;
+	p->reset = o->reset;
 	p->stored_arg = o->stored_arg;
 	p->involved = o->involved;
 	p->involved_gen = o->involved_gen;

@@ -41,6 +41,11 @@ struct sp_peer;
  * everything is borrowed for the call. */
 typedef void (*sp_peer_stored_fn)(void *arg, const struct sp_store_run *run);
 
+/* A log held fewer entries after a batch than before: a fork resolution
+ * set aside what it held (sp_store_fork_resolve), so what was derived from
+ * those entries must be forgotten. Called on the ingest thread. */
+typedef void (*sp_peer_reset_fn)(void *arg, uint32_t log);
+
 /* Institution inst takes part in a report with entries in log `log`, so
  * it must be offered that log (sp_reports_involved); the generation
  * changes whenever an answer may have. Any thread. */
@@ -54,6 +59,7 @@ struct sp_peer_opts {
 	const struct sp_conf *conf; /* [peer], id, federation, key_path, data_dir */
 	const struct sp_dir *dir;   /* NULL: trust only [peer] keys */
 	sp_peer_stored_fn stored;   /* optional (the node's report index) */
+	sp_peer_reset_fn reset;     /* optional, with stored_arg */
 	void *stored_arg;
 	sp_peer_involved_fn involved;         /* optional: tree rules only */
 	sp_peer_involved_gen_fn involved_gen; /* with involved */

@@ -66,6 +66,8 @@ int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_
 	if (held.own)
 		return sp_store_own_checkpoint_put(p->store, cp, len);
 	int rc = sp_store_checkpoint_put(p->store, id, cp, len);
+	if (rc == SP_ERR_FORK_RESOLVED)
+		return 0; /* of the branch resolved away: not kept, not the sender's fault */
 	if (rc == 0 && sp_witness_replica(p->store, p->origin, p->sk, id, cp, len,
 					  (uint64_t)time(NULL)) == SP_ERR_INCONSISTENT)
 		rc = SP_ERR_INCONSISTENT; /* contradicts what we cosigned: evidence kept */
@@ -105,6 +107,8 @@ static void tell_stored(struct sp_peer *p, struct sp_peer_job *j, uint64_t befor
 	struct sp_log_info now;
 	if (sp_store_log_info(p->store, j->id, &now) != 0)
 		return;
+	if (now.size < before && p->reset) /* set aside by a fork resolution */
+		p->reset(p->stored_arg, j->id);
 	uint64_t from = before > e->first ? before : e->first;
 	uint64_t to = now.size < e->first + e->count ? now.size : e->first + e->count;
 	if (from >= to)

@@ -195,6 +195,7 @@ struct sp_peer {
 	const struct sp_conf *conf;
 	const struct sp_dir *dir;
 	sp_peer_stored_fn stored; /* ingest thread: a batch was stored */
+	sp_peer_reset_fn reset;   /* ingest thread: a log's entries were set aside */
 	void *stored_arg;
 	sp_peer_involved_fn involved;
 	sp_peer_involved_gen_fn involved_gen;
