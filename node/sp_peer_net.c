@@ -555,18 +555,75 @@ static int dial_init(struct sp_peer *p, struct sp_peer_dial *d, const char *url)
 
 /* ---- start and stop ------------------------------------------------------------------------- */
 
+/* The URLs a node dials: [peer] peers, then, for a province with [peer]
+ * siblings, every other province the directory lists whose id is larger
+ * (the smaller id dials: one dialer per pair). Those lazy links keep
+ * complaints moving between provinces while the national node is down. */
+struct dial_list {
+	const char *me;
+	char (*url)[SP_CONF_URL_MAX + 1];
+	size_t n, cap;
+};
+
+static int push_url(struct dial_list *l, const char *url)
+{
+	if (strlen(url) > SP_CONF_URL_MAX)
+		return 0; /* not a URL the config would take either */
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		void *nu = realloc(l->url, cap * sizeof(*l->url));
+		if (nu == NULL)
+			return SP_ERR_NOMEM;
+		l->url = nu;
+		l->cap = cap;
+	}
+	snprintf(l->url[l->n++], SP_CONF_URL_MAX + 1, "%s", url);
+	return 0;
+}
+
+static int add_sibling(void *arg, const struct sp_dir_inst *v)
+{
+	struct dial_list *l = arg;
+	if (v->tier != SP_DIR_TIER_PROVINCE || strcmp(v->id, l->me) <= 0 || v->npeers == 0)
+		return 0;
+	return push_url(l, v->peers[0]);
+}
+
+static int dial_list(const struct sp_peer *p, struct dial_list *l)
+{
+	for (size_t i = 0; i < p->conf->npeers; i++) {
+		int rc = push_url(l, p->conf->peers[i]);
+		if (rc)
+			return rc;
+	}
+	struct sp_dir_inst me;
+	if (!p->conf->peer_siblings || p->dir == NULL ||
+	    sp_dir_institution(p->dir, p->conf->id, SP_DIR_TIME_MAX, &me) != 0 ||
+	    me.tier != SP_DIR_TIER_PROVINCE)
+		return 0;
+	return sp_dir_each(p->dir, add_sibling, l);
+}
+
 int sp_peer_net_start(struct sp_peer *p)
 {
 	int rc = p->conf->peer_listen[0] ? listen_start(p) : 0;
-	if (rc == 0 && p->conf->npeers) {
-		p->dials = calloc(p->conf->npeers, sizeof(*p->dials));
-		if (p->dials == NULL)
-			return SP_ERR_NOMEM;
-		for (size_t i = 0; rc == 0 && i < p->conf->npeers; i++) {
-			rc = dial_init(p, &p->dials[i], p->conf->peers[i]);
+	struct dial_list l = {.me = p->conf->id};
+	if (rc == 0)
+		rc = dial_list(p, &l);
+	if (rc == 0 && l.n) {
+		p->dials = calloc(l.n, sizeof(*p->dials));
+		rc = p->dials ? 0 : SP_ERR_NOMEM;
+		for (size_t i = 0; rc == 0 && i < l.n; i++) {
+			rc = dial_init(p, &p->dials[i], l.url[i]);
 			p->ndials = i + 1;
+			if (rc && i >= p->conf->npeers) /* another province's bad URL: */
+				p->dials[i].tried = 1, rc = 0; /* logged, never dialed */
 		}
 	}
+	if (rc == 0 && l.n > p->conf->npeers)
+		sp_logx(p->log, SP_LOGX_INFO, "peer", "dialing %zu other provinces ([peer] siblings)",
+			l.n - p->conf->npeers);
+	free(l.url);
 	return rc;
 }
 

@@ -3,6 +3,8 @@
  * real simpuld processes on 127.0.0.1 (`simpul federation up`): the
  * coordinator (KEMENPANRB), a ministry (KEMENPU), the provinces 73 and 74,
  * 14 kabupaten/kota of 73 (73.01 ... 73.14) and two of 74 (74.01, 74.02).
+ * Last, with the national node killed, a complaint entered in 73 for 74.01
+ * still reaches it over the provinces' own link ([peer] siblings).
  *
  * Complaints are submitted at random nodes (the seed is printed; SP_SEED
  * replays it), about random kabupaten of either province and some about
@@ -39,6 +41,7 @@ static struct {
 	char routed[NREPORTS][16];
 	const char *door[NREPORTS];
 	char names[NNODES][16]; /* KEMENPANRB, KEMENPU, 73, 74, then the kabupaten */
+	char late[65]; /* submitted while the national node is down */
 	const char *nodes[NNODES];
 	char keys[NNODES][2 * PATH_MAX];
 } g;
@@ -159,6 +162,18 @@ static int logs_agree(void *arg)
 	return 1;
 }
 
+/* late_arrived: 74.01 holds the complaint submitted while the national
+ * node was down. */
+static int late_arrived(void *arg)
+{
+	(void)arg;
+	char path[96];
+	snprintf(path, sizeof(path), "/v1/reports/%s", g.late);
+	json_t *j = sp_ft_get(&g.f, "74.01", path);
+	json_decref(j);
+	return j != NULL;
+}
+
 static void test_converge(void **state)
 {
 	(void)state;
@@ -212,6 +227,14 @@ static void test_converge(void **state)
 	       (double)(t_up - t0) / 1e3, NREPORTS, (double)(t_sub - t_up) / 1e3,
 	       (double)(t_arr - t_sub) / 1e3, (double)(t_views - t_arr) / 1e3,
 	       (double)(sp_ft_ms() - t_views) / 1e3);
+
+	/* The national node is down: a complaint entered in province 73 for
+	 * 74.01 still arrives, over the provinces' own link ([peer] siblings). */
+	sp_ft_fed(&g.f, "kill", "KEMENPANRB");
+	sp_ft_submit(&g.f, "73.03", "jalan", "74.01.01", "74.01", g.late);
+	if (!sp_ft_wait(late_arrived, NULL))
+		sp_ft_fail(&g.f, "with the national node down, a complaint from 73.03 did not "
+				 "reach 74.01");
 	sp_ft_fed(&g.f, "down", NULL);
 }
 

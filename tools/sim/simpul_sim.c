@@ -54,6 +54,8 @@ static const char usage_text[] =
 	"                            without the routed-to institution's ancestors\n"
 	"                            (simpuld before ec4eeb2), every log, or\n"
 	"                            simpuld's interest sets (default)\n"
+	"      --no-siblings         provinces without sessions to each other\n"
+	"                            (simpuld with [peer] siblings = 0)\n"
 	"      --entries-per-report N entries a report's log trail has in all (default 5)\n"
 	"      --catchup-rate N      entries/s one node ingests in a catch-up (default 31500)\n"
 	"      --entry-bytes N       mean entry size (default 400)\n"
@@ -89,7 +91,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"shared", 0, 0, 'S'},       {"interest", 1, 0, 'i'},  {"entries-per-report", 1, 0, 'e'},
 		{"catchup-rate", 1, 0, 'C'}, {"entry-bytes", 1, 0, 'b'}, {"batch-bytes", 1, 0, 'B'},
 		{"mbps", 1, 0, 'M'},         {"outages", 0, 0, 'O'},   {"seed", 1, 0, 's'},
-		{"from", 1, 0, 'F'},         {"to", 1, 0, 'T'},
+		{"from", 1, 0, 'F'},         {"to", 1, 0, 'T'},        {"no-siblings", 0, 0, 'N'},
 		{"help", 0, 0, 'h'},         {0, 0, 0, 0}};
 	*o = (struct opts){.per_day = 2000, .peak = 10, .duration = 3600,
 			   .entries_per_report = 5, .catchup_rate = 31500, .entry_bytes = 400,
@@ -119,6 +121,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'H': o->c.hop_ms = v; break;
 		case 'c': o->c.cores = (unsigned)v; break;
 		case 'S': o->c.shared = 1; break;
+		case 'N': o->c.no_siblings = 1; break;
 		case 'i':
 			if (strcmp(a, "all") == 0)
 				o->c.interest = SP_SIM_ALL;

@@ -144,8 +144,9 @@ static int link(struct sp_sim *s, int a, int b, int eager)
 }
 
 /* wire: each node dials its nearest ancestor node and the coordinator
- * (`simpul federation up`); a session is eager between directory parent
- * and child. */
+ * (`simpul federation up`), and each province every other province
+ * (simpuld's [peer] siblings); a session is eager between directory parent
+ * and child, lazy otherwise. */
 static int wire(struct sp_sim *s, const struct inst *v, size_t nv)
 {
 	int rc = 0;
@@ -161,6 +162,10 @@ static int wire(struct sp_sim *s, const struct inst *v, size_t nv)
 		if (rc == 0 && s->coord >= 0 && a != s->coord && up != s->coord)
 			rc = link(s, a, s->coord, s->coord == s->n[a].parent);
 	}
+	for (size_t i = 0; rc == 0 && !s->c.no_siblings && i < s->nn; i++)
+		for (size_t j = i + 1; rc == 0 && j < s->nn; j++)
+			if (s->n[i].tier == SP_SIM_PROVINCE && s->n[j].tier == SP_SIM_PROVINCE)
+				rc = link(s, (int)i, (int)j, 0);
 	for (size_t i = 0; i < s->nn; i++) {
 		struct sp_sim_node *x = &s->n[i];
 		x->province = x->tier == SP_SIM_PROVINCE ? (int)i

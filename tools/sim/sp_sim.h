@@ -46,6 +46,7 @@ struct sp_sim_costs {
 	unsigned cores;    /* cores per node */
 	int shared;        /* 1: all nodes share one machine of `cores` (a local benchmark) */
 	enum sp_sim_interest interest;
+	int no_siblings;   /* 1: provinces have no sessions with each other ([peer] siblings = 0) */
 };
 
 struct sp_sim_node {
