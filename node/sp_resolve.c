@@ -12,13 +12,12 @@
 
 #include "sp_err.h"
 
-/* log_of: the id of the log of institution inst, if this store holds it. */
-static int log_of(const struct sp_resolve_ctx *c, const char *inst, uint32_t *id)
+/* origin_of: the origin of institution inst's log. */
+static int origin_of(const struct sp_resolve_ctx *c, const char *inst,
+		     char origin[SP_ORIGIN_MAX + 1])
 {
-	char origin[SP_ORIGIN_MAX + 1];
-	if (snprintf(origin, sizeof(origin), "%s/%s", c->federation, inst) >= (int)sizeof(origin))
-		return SP_ERR_NOT_FOUND;
-	return sp_store_log_find(c->store, origin, id);
+	int n = snprintf(origin, SP_ORIGIN_MAX + 1, "%s/%s", c->federation, inst);
+	return n < 0 || n > SP_ORIGIN_MAX ? SP_ERR_ARG : 0;
 }
 
 /* already: the log carries this resolution (a restart, or a record seen twice). */
@@ -31,11 +30,18 @@ static int already(const struct sp_resolve_ctx *c, uint32_t id, const struct sp_
 
 static int apply(const struct sp_resolve_ctx *c, const struct sp_dir_forkres *r)
 {
+	char origin[SP_ORIGIN_MAX + 1];
 	uint32_t id;
-	if (log_of(c, r->inst, &id) != 0 || already(c, id, r))
+	if (origin_of(c, r->inst, origin) != 0)
+		return 0;
+	int held = sp_store_log_find(c->store, origin, &id) == 0;
+	if (held && already(c, id, r))
 		return 0;
 	uint64_t moved = 0;
-	int rc = sp_store_fork_resolve(c->store, id, r->size, r->root, &moved);
+	/* A log not held yet takes it when it is first fetched. */
+	int rc = sp_store_fork_resolve_origin(c->store, origin, r->size, r->root, &moved);
+	if (rc == 0 && !held)
+		return 0;
 	char officer[17];
 	sodium_bin2hex(officer, sizeof(officer), r->officer, 8);
 	if (rc) {

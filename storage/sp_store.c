@@ -385,7 +385,11 @@ static int add_log(struct sp_store *s, const char *origin, const uint8_t pk[32],
 	l->own = own;
 	l->snap = sp_snap_from_writer(l);
 	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-	rc = l->snap ? sp_store_save_log(s, l, wb) : SP_ERR_NOMEM;
+	rc = l->snap ? 0 : SP_ERR_NOMEM;
+	if (rc == 0 && !own)
+		rc = sp_forkres_adopt(s, l, wb);
+	if (rc == 0)
+		rc = sp_store_save_log(s, l, wb);
 	if (rc == 0) {
 		char *err = NULL;
 		rocksdb_write(s->db, s->wsync, wb, &err);

@@ -324,6 +324,14 @@ uint64_t sp_store_fork_gen(struct sp_store *s);
 int sp_store_fork_resolve(struct sp_store *s, uint32_t id, uint64_t size,
 			  const uint8_t root[32], uint64_t *set_aside);
 
+/* sp_store_fork_resolve_origin is sp_store_fork_resolve for the log of
+ * `origin`. If the store holds no such log yet, the resolution is kept
+ * (synced) and the log takes it when sp_store_log_add registers it, so a
+ * log first fetched after the resolution is checked against it too.
+ * Errors: those of sp_store_fork_resolve; SP_ERR_ARG for a bad origin. */
+int sp_store_fork_resolve_origin(struct sp_store *s, const char *origin, uint64_t size,
+				 const uint8_t root[32], uint64_t *set_aside);
+
 /* ---- witness state (sp_store_witness.c) ----------------------------------- */
 
 /* What this node, as a witness, last cosigned for an origin: the size and

@@ -12,6 +12,10 @@
  * where the branches were noticed, not where they parted. Its entries are
  * set aside, never deleted: whatever the losing branch recorded stays
  * readable as a record of what happened (GET /v1/forks).
+ *
+ * A resolution of a log the store does not hold yet is kept under
+ * "forkres/" origin in the default family (size(8, big-endian) root(32))
+ * and taken by the log when it is registered (sp_forkres_adopt).
  */
 #include <string.h>
 
@@ -220,4 +224,66 @@ int sp_store_fork_resolve(struct sp_store *s, uint32_t id, uint64_t size,
 	if (rc == 0)
 		atomic_fetch_add(&s->fork_gen, 1);
 	return rc;
+}
+
+/* ---- resolutions of logs not held yet ------------------------------------------------------- */
+
+#define PENDING_PREFIX "forkres/"
+#define PENDING_KEY_MAX (sizeof(PENDING_PREFIX) + SP_ORIGIN_MAX)
+
+static size_t pending_key(const char *origin, char key[PENDING_KEY_MAX])
+{
+	size_t n = strlen(origin);
+	memcpy(key, PENDING_PREFIX, sizeof(PENDING_PREFIX) - 1);
+	memcpy(key + sizeof(PENDING_PREFIX) - 1, origin, n);
+	return sizeof(PENDING_PREFIX) - 1 + n;
+}
+
+int sp_forkres_adopt(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb)
+{
+	char key[PENDING_KEY_MAX], *err = NULL;
+	size_t kn = pending_key(l->origin, key), vn = 0;
+	char *v = rocksdb_get_cf(s->db, s->ropts, s->cf[SP_CF_DEFAULT], key, kn, &vn, &err);
+	int rc = sp_db_err(err);
+	if (rc == 0 && v != NULL && vn != 8 + 32)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0 && v != NULL) {
+		l->res_have = 1;
+		l->res_size = sp_be64((const uint8_t *)v);
+		memcpy(l->res_root, v + 8, 32);
+		rocksdb_writebatch_delete_cf(wb, s->cf[SP_CF_DEFAULT], key, kn);
+	}
+	rocksdb_free(v);
+	return rc;
+}
+
+int sp_store_fork_resolve_origin(struct sp_store *s, const char *origin, uint64_t size,
+				 const uint8_t root[32], uint64_t *set_aside)
+{
+	if (set_aside)
+		*set_aside = 0;
+	if (origin == NULL || origin[0] == '\0' || strlen(origin) > SP_ORIGIN_MAX ||
+	    s->read_only || size == 0 || root == NULL)
+		return SP_ERR_ARG;
+	/* Under the registry's lock, so a log registered meanwhile either
+	 * is found here or finds the kept resolution. */
+	pthread_rwlock_wrlock(&s->logs_mu);
+	long found = -1;
+	for (uint32_t i = 0; i < s->nlogs && found < 0; i++)
+		if (strcmp(s->logs[i]->origin, origin) == 0)
+			found = (long)i;
+	int rc = 0;
+	if (found < 0) {
+		char key[PENDING_KEY_MAX], val[8 + 32];
+		size_t kn = pending_key(origin, key);
+		for (int i = 0; i < 8; i++)
+			val[i] = (char)(size >> (56 - 8 * i));
+		memcpy(val + 8, root, 32);
+		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_DEFAULT], key, kn, val, sizeof(val));
+		rc = sp_store_write(s, wb, 1);
+		rocksdb_writebatch_destroy(wb);
+	}
+	pthread_rwlock_unlock(&s->logs_mu);
+	return found < 0 ? rc : sp_store_fork_resolve(s, (uint32_t)found, size, root, set_aside);
 }

@@ -169,6 +169,9 @@ int sp_forkres_reached(struct sp_log *l);
 int sp_forkres_checkpoint(struct sp_store *s, struct sp_log *l, const struct sp_checkpoint *c);
 int sp_forkres_restart(struct sp_store *s, struct sp_log *l, uint64_t *moved);
 int sp_forkres_load(struct sp_store *s, struct sp_log *l);
+/* sp_forkres_adopt: a replica log being registered takes the resolution
+ * kept for its origin, if any (the kept record's deletion goes into wb). */
+int sp_forkres_adopt(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb);
 int sp_store_write_log(struct sp_store *s, struct sp_log *l);
 
 /* sp_store_witness.c: drops origin's witness state if it is not on the

@@ -714,6 +714,27 @@ static void test_fork_resolution(void **state)
 	assert_int_equal(sp_store_insert(r2, rid2, kept, e.len, 30, &acc), 0);
 	assert_log(r2, rid2, 30, 0, 0, 10);
 
+	/* A resolution of a log not held yet is kept (across a restart) and
+	 * taken by the log when it is first registered. */
+	char r3dir[600];
+	uint32_t rid3;
+	snprintf(r3dir, sizeof(r3dir), "%s-res3", f->dir);
+	sp_test_rmtree(r3dir);
+	struct sp_store *r3 = NULL;
+	assert_int_equal(sp_store_open(r3dir, NULL, &r3), 0);
+	assert_int_equal(sp_store_fork_resolve_origin(r3, ORIGIN, 30, root, &moved), 0);
+	assert_int_equal(sp_store_log_find(r3, ORIGIN, &rid3), SP_ERR_NOT_FOUND);
+	sp_store_close(r3);
+	assert_int_equal(sp_store_open(r3dir, NULL, &r3), 0);
+	assert_int_equal(sp_store_log_add(r3, ORIGIN, f->pk, &rid3), 0);
+	assert_int_equal(sp_store_log_info(r3, rid3, &info), 0);
+	assert_true(info.resolved && info.res_size == 30 && !info.frozen);
+	assert_int_equal(sp_store_insert(r3, rid3, lost, o.len, 30, &acc), SP_ERR_FORK_RESOLVED);
+	assert_int_equal(sp_store_insert(r3, rid3, kept, e.len, 30, &acc), 0);
+	assert_log(r3, rid3, 30, 0, 0, 0);
+	sp_store_close(r3);
+	sp_test_rmtree(r3dir);
+
 	/* The own log on the branch resolved away keeps its entries and takes
 	 * no more appends, across a restart. */
 	assert_int_equal(sp_store_fork_resolve(other, oid, 30, root, &moved), 0);
