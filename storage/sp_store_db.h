@@ -4,13 +4,16 @@
  *
  * Column families and keys (all integers big-endian, so RocksDB's bytewise
  * order is numeric order):
- *   logs         id(4)                          -> CBOR {0: origin, 1: key, 2: own, 3: frozen}
+ *   logs         id(4)                          -> CBOR {0: origin, 1: key, 2: own, 3: frozen,
+ *                                                  4: [size, root] of a fork resolution}
  *   entries      id(4) index(8)                 -> entry bytes
  *   tiles        id(4) level(1) tile index(8)   -> full tile: 511 expanded hashes;
  *                                                  partial (level >= 1): its w leaves
  *   checkpoints  id(4) size(8)                  -> signed note (+ cosignature lines)
  *   forks        id(4) kind(1) at(8) hash(8)    -> CBOR [held bytes, other bytes, found ms, from]
- *                                                  (older records: the first two only)
+ *                                                  (older records: the first two only); kind 3:
+ *                                                  an entry set aside by a fork resolution
+ *   default      "witness/" origin, "forkres/" origin (sp_store_witness.c, sp_store_forkres.c)
  *   attachments  sha256(32)                     -> flags(1) type length(1) media type,
  *                                                  then the bytes (sp_store_attach.c)
  *
