@@ -409,6 +409,37 @@ static void test_directory_live(void **state)
 	assert_int_equal(sp_h_wait_text(g.b.log, "directory entry", 1000), 0);
 }
 
+/* refused_resolved: a submission at A is refused because its own log is
+ * on the branch resolved away (409 SP_ERR_FORK_RESOLVED). */
+static int refused_resolved(void)
+{
+	static const char body[] =
+		"{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","
+		"\"region\":\"73.12\",\"title\":\"Jalan rusak\",\"content\":\"Berlubang\","
+		"\"channel\":\"web\"}";
+	struct sp_h_resp r;
+	if (sp_h_http(g.a.addr, "POST", "/v1/reports", "Content-Type: application/json\r\n", body,
+		      sizeof(body) - 1, &r) != 0)
+		return 0;
+	int ok = r.status == 409 && r.body && strstr(r.body, "SP_ERR_FORK_RESOLVED") != NULL;
+	sp_h_resp_free(&r);
+	return ok;
+}
+
+/* A, whose own log is the branch the coordinator resolved away, learns
+ * the resolution from B by replication and takes no more complaints. */
+static void test_own_log_resolved_away(void **state)
+{
+	write_config(&g.a, 1, g.b.peer_url);
+	sp_h_node_start(&g.a, 1);
+	uint64_t t0 = now_ms();
+	while (!refused_resolved() && now_ms() - t0 < WAIT_MS)
+		usleep(100000);
+	if (!refused_resolved())
+		fail_msg("A still takes complaints on its resolved-away log (log: %s)", g.a.log);
+	assert_int_equal(sp_h_wait_text(g.a.log, "appends stop", 1000), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_fork_evidence_replicated),
 		cmocka_unit_test(test_fork_resolved),
 		cmocka_unit_test(test_directory_live),
+		cmocka_unit_test(test_own_log_resolved_away),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
