@@ -514,6 +514,14 @@ static int open_store(struct sp_node *n)
 	return 0;
 }
 
+/* forgive: a fork in inst's log was resolved; the peers may hold it off no
+ * longer (none yet at start). */
+static void forgive(void *arg, const char *inst)
+{
+	struct sp_node *n = arg;
+	sp_peer_forgive(n->peer, inst);
+}
+
 /* start_reports loads the directory and rebuilds the report index. */
 static int start_reports(struct sp_node *n)
 {
@@ -531,8 +539,10 @@ static int start_reports(struct sp_node *n)
 		rc = sp_api_sealed_new(&n->sealed);
 	if (rc == 0)
 		rc = sp_reports_rebuild(n->reports);
-	n->resolve = (struct sp_resolve_ctx){n->store, n->dl ? n->dl->dir : NULL, n->reports,
-					     n->log, n->conf.federation};
+	n->resolve = (struct sp_resolve_ctx){n->store,  n->dl ? n->dl->dir : NULL,
+					     n->reports, n->log,
+					     n->conf.federation, forgive,
+					     n};
 	if (rc == 0 && n->dl && n->dl->has_log) /* before any peer talks to us */
 		rc = sp_resolve_log(&n->resolve, n->dl->log_id);
 	if (rc)

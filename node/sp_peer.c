@@ -935,6 +935,16 @@ static void handle(struct sp_peer *p, struct sp_peer_ev *e)
 	}
 }
 
+/* redial_idle (loop): every dialer waiting out its backoff dials now. */
+static void redial_idle(struct sp_peer *p)
+{
+	if (!atomic_exchange(&p->redial, 0))
+		return;
+	for (size_t i = 0; i < p->ndials; i++)
+		if (!p->dials[i].busy)
+			sp_peer_net_redial(p, (int)i, 1);
+}
+
 /* round: timeouts, then (if logs grew) pushes, then note deltas. */
 static void round_run(struct sp_peer *p)
 {
@@ -942,6 +952,7 @@ static void round_run(struct sp_peer *p)
 	int dirty = atomic_exchange(&p->dirty, 0);
 	ours_rebuild(p);
 	restore_check(p);
+	redial_idle(p);
 	struct sp_peer_conn *next;
 	for (struct sp_peer_conn *c = p->conns; c; c = next) {
 		next = c->next;
@@ -998,6 +1009,16 @@ void sp_peer_notify(struct sp_peer *p)
 	if (!p->stopping)
 		uv_async_send(&p->async);
 	pthread_mutex_unlock(&p->ev_mu);
+}
+
+void sp_peer_forgive(struct sp_peer *p, const char *inst)
+{
+	if (p == NULL || p->score == NULL)
+		return;
+	if (sp_peer_score_forgive(p->score, inst, sp_peer_now_ms()))
+		sp_logx(p->log, SP_LOGX_INFO, "peer", "hold ended peer=%s: fork resolved", inst);
+	atomic_store(&p->redial, 1);
+	sp_peer_notify(p);
 }
 
 int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)

@@ -76,6 +76,12 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out);
  * soon. Any thread; cheap. NULL is a no-op. */
 void sp_peer_notify(struct sp_peer *p);
 
+/* sp_peer_forgive: the coordinator resolved a fork in institution inst's
+ * log, so a hold on inst for it ends, and the dialers waiting to redial
+ * dial at once (the kept branch may be only there). Any thread. NULL is a
+ * no-op. */
+void sp_peer_forgive(struct sp_peer *p, const char *inst);
+
 /* sp_peer_stop closes every connection, the listener and the dialers
  * (waiting for nng's callbacks to finish) and closes the module's libuv
  * handles. Call before closing the store. NULL is a no-op. */

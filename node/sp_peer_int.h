@@ -196,6 +196,7 @@ struct sp_peer {
 	const struct sp_dir *dir;
 	sp_peer_stored_fn stored; /* ingest thread: a batch was stored */
 	sp_peer_reset_fn reset;   /* ingest thread: a log's entries were set aside */
+	atomic_int redial;        /* sp_peer_forgive: idle dialers dial at the next round */
 	void *stored_arg;
 	sp_peer_involved_fn involved;
 	sp_peer_involved_gen_fn involved_gen;

@@ -124,6 +124,19 @@ uint64_t sp_peer_score_strike(struct sp_peer_score *s, const char *inst, const c
 	return h > a ? h : a;
 }
 
+int sp_peer_score_forgive(struct sp_peer_score *s, const char *inst, uint64_t now)
+{
+	pthread_mutex_lock(&s->mu);
+	struct rec *r = inst && *inst ? find(s, KIND_INST, inst) : NULL;
+	int held = r && r->until_ms > now;
+	if (r) {
+		r->strikes = 0;
+		r->until_ms = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return held;
+}
+
 /* left_one: ms left of (kind, name)'s hold, counting a refused HELLO. */
 static uint64_t left_one(struct sp_peer_score *s, enum kind kind, const char *name, uint64_t now)
 {

@@ -50,6 +50,11 @@ uint64_t sp_peer_score_strike(struct sp_peer_score *s, const char *inst, const c
 uint64_t sp_peer_score_held(struct sp_peer_score *s, const char *inst, const char *addr,
 			    uint64_t now);
 
+/* sp_peer_score_forgive ends institution inst's hold and its run of
+ * strikes (the offences stay counted): the coordinator resolved the fork
+ * it was held off for. 1 if it was held, else 0. */
+int sp_peer_score_forgive(struct sp_peer_score *s, const char *inst, uint64_t now);
+
 /* sp_peer_score_metrics appends the per-peer Prometheus lines to out. */
 void sp_peer_score_metrics(struct sp_peer_score *s, uint64_t now, struct sp_buf *out);
 

@@ -56,6 +56,8 @@ static int apply(const struct sp_resolve_ctx *c, const struct sp_dir_forkres *r)
 		"frozen=%d%s",
 		r->inst, (unsigned long long)r->size, officer, (unsigned long long)moved,
 		info.frozen, info.res_lost ? " own log on the branch resolved away: appends stop" : "");
+	if (c->forgive)
+		c->forgive(c->forgive_arg, r->inst);
 	if (moved > 0 && c->reports) /* reports recorded on the other branch are gone */
 		rc = sp_reports_rebuild(c->reports);
 	return rc;

@@ -22,6 +22,10 @@ struct sp_resolve_ctx {
 	struct sp_reports *reports;  /* rebuilt when entries are set aside; may be NULL */
 	struct sp_logx *log;
 	const char *federation;      /* origins are "<federation>/<institution>" */
+	/* optional: the institution whose log was resolved is no longer held
+	 * off for the fork (sp_peer_forgive) */
+	void (*forgive)(void *arg, const char *inst);
+	void *forgive_arg;
 };
 
 /* sp_resolve_entry applies entry buf[0..len) of the directory log (its

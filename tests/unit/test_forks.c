@@ -430,6 +430,7 @@ static int refused_resolved(void)
  * the resolution from B by replication and takes no more complaints. */
 static void test_own_log_resolved_away(void **state)
 {
+	sp_h_node_stop(&g.a2); /* same key, same institution: B keeps one session of the two */
 	write_config(&g.a, 1, g.b.peer_url);
 	sp_h_node_start(&g.a, 1);
 	uint64_t t0 = now_ms();

@@ -91,6 +91,24 @@ static void test_bounded(void **state)
 	sp_peer_score_free(s);
 }
 
+/* The coordinator resolved the fork a peer was held off for: its hold
+ * ends and its next offence starts again from the first period. */
+static void test_forgive(void **state)
+{
+	(void)state;
+	struct sp_peer_score *s;
+	assert_int_equal(sp_peer_score_new(1000, 8000, &s), 0);
+	sp_peer_score_strike(s, "73.12", NULL, SP_ERR_FORK, "fork", 10);
+	sp_peer_score_strike(s, "73.12", NULL, SP_ERR_FORK, "fork", 20); /* 2000 ms */
+	assert_true(sp_peer_score_held(s, "73.12", NULL, 30) > 0);
+	assert_int_equal(sp_peer_score_forgive(s, "73.11", 30), 0);
+	assert_int_equal(sp_peer_score_forgive(s, "73.12", 30), 1);
+	assert_int_equal(sp_peer_score_held(s, "73.12", NULL, 30), 0);
+	assert_int_equal(sp_peer_score_forgive(s, "73.12", 30), 0);
+	assert_int_equal(sp_peer_score_strike(s, "73.12", NULL, SP_ERR_FORK, "fork", 40), 1000);
+	sp_peer_score_free(s);
+}
+
 static void test_disabled(void **state)
 {
 	(void)state;
@@ -111,6 +129,7 @@ int main(void)
 		cmocka_unit_test(test_inst_and_addr),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_disabled),
+		cmocka_unit_test(test_forgive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
