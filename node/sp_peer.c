@@ -239,6 +239,39 @@ static void refuse(struct sp_peer_conn *c, int rc, const char *why)
 	drop(c, rc, why);
 }
 
+/* useless counts `bytes` a peer sent that serve nothing: unsolicited
+ * ENTRIES from a lazy peer, ENTRIES and NOTES of logs nobody vouches for.
+ * Honest peers send none of that; a peer that sends more than
+ * SP_PEER_USELESS_BURST, refilled at SP_PEER_USELESS_RATE per second, is
+ * refused and penalised (DESIGN §4: rate-limited and reported), where
+ * before it only cost CPU. 1 if it was refused. */
+static int useless(struct sp_peer_conn *c, uint64_t bytes, const char *why)
+{
+	uint64_t now = sp_peer_now_ms();
+	if (c->useless_ms == 0)
+		c->useless_left = SP_PEER_USELESS_BURST;
+	else
+		c->useless_left += (now - c->useless_ms) * (SP_PEER_USELESS_RATE / 1000);
+	if (c->useless_left > SP_PEER_USELESS_BURST)
+		c->useless_left = SP_PEER_USELESS_BURST;
+	c->useless_ms = now;
+	if (bytes <= c->useless_left) {
+		c->useless_left -= bytes;
+		return 0;
+	}
+	refuse(c, SP_ERR_RATE_LIMITED, why);
+	return 1;
+}
+
+/* entries_bytes: what an ENTRIES message carries, near enough. */
+static uint64_t entries_bytes(const struct sp_gossip_entries *e)
+{
+	uint64_t n = e->origin_len + e->checkpoint_len;
+	for (size_t i = 0; i < e->count; i++)
+		n += e->lens[i];
+	return n;
+}
+
 /* send_notes sends the peer the notes of its interest set: the whole set
  * first, then what changed. */
 static void send_notes(struct sp_peer_conn *c)
@@ -658,9 +691,14 @@ static void on_notes(struct sp_peer_conn *c, const struct sp_gossip_notes *m)
 		snprintf(origin, sizeof(origin), "%.*s", (int)n->origin_len, n->origin);
 		learned |= learn(p, origin);
 		uint32_t id;
-		if (sp_store_log_find(p->store, origin, &id) != 0)
-			continue; /* neither held nor vouched for: not kept (a storm of
-				   * made-up logs would grow the set without bound) */
+		if (sp_store_log_find(p->store, origin, &id) != 0) {
+			/* neither held nor vouched for: not kept (a storm of
+			 * made-up logs would grow the set without bound) */
+			if (useless(c, n->origin_len + n->checkpoint_len + 16,
+				    "too many notes of logs nobody vouches for"))
+				return;
+			continue;
+		}
 		sp_peer_nset_set(&c->peer_notes, n->origin, n->origin_len, n->size, n->checkpoint,
 				 n->checkpoint_len);
 		if (own_note(p, c, origin, n) != 0)
@@ -744,16 +782,21 @@ static void on_entries(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t 
 		refuse(c, SP_ERR_PEER_PROTOCOL, "entries outside the range asked for");
 		return;
 	}
-	if (rc == SP_ERR_NOT_FOUND && !c->eager)
-		return; /* unsolicited from a lazy peer: ignored */
+	if (rc == SP_ERR_NOT_FOUND && !c->eager) {
+		/* unsolicited from a lazy peer: ignored */
+		useless(c, entries_bytes(e), "too many unsolicited entries");
+		return;
+	}
 	c->t_answer_ms = sp_peer_now_ms();
 	char origin[SP_ORIGIN_MAX + 1];
 	snprintf(origin, sizeof(origin), "%.*s", (int)e->origin_len, e->origin);
 	uint32_t id;
 	struct sp_log_info info;
-	if (e->count > 0 && sp_store_log_find(p->store, origin, &id) == 0 &&
-	    sp_store_log_info(p->store, id, &info) == 0 && (!info.own || own_fetching(p)) &&
-	    !info.frozen) {
+	int held = sp_store_log_find(p->store, origin, &id) == 0;
+	if (!held && useless(c, entries_bytes(e), "too many entries of logs nobody vouches for"))
+		return;
+	if (e->count > 0 && held && sp_store_log_info(p->store, id, &info) == 0 &&
+	    (!info.own || own_fetching(p)) && !info.frozen) {
 		long j = sp_peer_nset_find(&c->peer_notes, e->origin, e->origin_len);
 		if (j >= 0 && c->peer_notes.v[j].size < e->first + e->count)
 			c->peer_notes.v[j].size = e->first + e->count;

@@ -36,6 +36,8 @@
 #define SP_PEER_TICK_MS 250          /* gossip round: notes, pushes, timeouts */
 #define SP_PEER_FLUSH_MS 20          /* closing: wait this long for a short queue ... */
 #define SP_PEER_FLUSH_BYTES 4096     /* ... of at most this many bytes (the ERROR) */
+#define SP_PEER_USELESS_BURST (16u << 20) /* bytes that serve nothing a peer may send at once */
+#define SP_PEER_USELESS_RATE (1u << 20)   /* ... and per second after that */
 #define SP_PEER_BACKOFF_MIN_MS 100
 #define SP_PEER_BACKOFF_MAX_MS 30000
 #define SP_PEER_ATT_FLIGHT 8         /* attachment chunks asked for, in all */
@@ -108,6 +110,8 @@ struct sp_peer_conn {
 	uint8_t kx_sk[32], rx_key[32], tx_key[32];
 	uint64_t seq_rx, seq_tx;
 	int eager;              /* a tree neighbour: push entries to it */
+	uint64_t useless_left;  /* token bucket, bytes: traffic that serves nothing (sp_peer.c) */
+	uint64_t useless_ms;    /* ... refilled up to this time */
 	struct sp_gossip_session plan;
 	struct sp_peer_nset peer_notes, sent_notes;
 	struct sp_peer_want_q wants; /* ranges the peer asked, not yet served */
