@@ -40,24 +40,43 @@ static int parse_value(const uint8_t key[SP_HASH_BYTES], const uint8_t *v, size_
 	return 0;
 }
 
-int sp_store_attach_get(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
-			struct sp_attach_info *info, struct sp_buf *out)
+/* get_pinned looks attachment sha256 up without copying it: on success
+ * *ps (the caller destroys it) holds the value, *info its description and
+ * *bytes its bytes. SP_ERR_NOT_FOUND, SP_ERR_CORRUPT, SP_ERR_DB. */
+static int get_pinned(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+		      rocksdb_pinnableslice_t **ps, struct sp_attach_info *info,
+		      const uint8_t **bytes)
 {
 	if (s->cf[SP_CF_ATTACHMENTS] == NULL) /* read-only open of an older store */
 		return SP_ERR_NOT_FOUND;
 	char *err = NULL;
-	rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(
-		s->db, s->ropts, s->cf[SP_CF_ATTACHMENTS], (const char *)sha256, SP_HASH_BYTES, &err);
+	*ps = rocksdb_get_pinned_cf(s->db, s->ropts, s->cf[SP_CF_ATTACHMENTS],
+				    (const char *)sha256, SP_HASH_BYTES, &err);
 	if (err)
 		return sp_db_err(err);
-	if (ps == NULL)
+	if (*ps == NULL)
 		return SP_ERR_NOT_FOUND;
 	size_t n;
-	const uint8_t *v = (const uint8_t *)rocksdb_pinnableslice_value(ps, &n), *bytes;
-	struct sp_attach_info tmp;
-	int rc = parse_value(sha256, v, n, info ? info : &tmp, &bytes);
-	size_t len = rc == 0 ? (info ? info : &tmp)->size : 0;
-	if (rc == 0 && out) {
+	const uint8_t *v = (const uint8_t *)rocksdb_pinnableslice_value(*ps, &n);
+	int rc = parse_value(sha256, v, n, info, bytes);
+	if (rc) {
+		rocksdb_pinnableslice_destroy(*ps);
+		*ps = NULL;
+	}
+	return rc;
+}
+
+int sp_store_attach_get(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES],
+			struct sp_attach_info *info, struct sp_buf *out)
+{
+	struct sp_attach_info tmp, *in = info ? info : &tmp;
+	const uint8_t *bytes = NULL;
+	rocksdb_pinnableslice_t *ps;
+	int rc = get_pinned(s, sha256, &ps, in, &bytes);
+	if (rc)
+		return rc;
+	size_t len = in->size;
+	if (out) {
 		uint8_t h[SP_HASH_BYTES];
 		crypto_hash_sha256(h, bytes, len);
 		if (sodium_memcmp(h, sha256, SP_HASH_BYTES) != 0)
@@ -135,18 +154,11 @@ int sp_store_attach_read(struct sp_store *s, const uint8_t sha256[SP_HASH_BYTES]
 			 uint64_t offset, size_t max, struct sp_attach_info *info,
 			 struct sp_buf *out)
 {
-	if (s->cf[SP_CF_ATTACHMENTS] == NULL)
-		return SP_ERR_NOT_FOUND;
-	char *err = NULL;
-	rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(
-		s->db, s->ropts, s->cf[SP_CF_ATTACHMENTS], (const char *)sha256, SP_HASH_BYTES, &err);
-	if (err)
-		return sp_db_err(err);
-	if (ps == NULL)
-		return SP_ERR_NOT_FOUND;
-	size_t n;
-	const uint8_t *v = (const uint8_t *)rocksdb_pinnableslice_value(ps, &n), *bytes;
-	int rc = parse_value(sha256, v, n, info, &bytes);
+	const uint8_t *bytes = NULL;
+	rocksdb_pinnableslice_t *ps;
+	int rc = get_pinned(s, sha256, &ps, info, &bytes);
+	if (rc)
+		return rc;
 	if (rc == 0 && offset >= info->size)
 		rc = SP_ERR_RANGE;
 	if (rc == 0 && offset == 0) {

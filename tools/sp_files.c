@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,4 +117,15 @@ int sp_file_read(const char *path, size_t max, struct sp_buf *out)
 	}
 	close(fd);
 	return rc ? rc : out->err;
+}
+
+int sp_say(char *why, size_t cap, int rc, const char *fmt, ...)
+{
+	if (why && cap) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why, cap, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
 }

@@ -1,6 +1,7 @@
 /*
- * sp_files.h - small file helpers for the tools: create folders, replace a
- * file atomically, read a whole file with a size limit.
+ * sp_files.h - small helpers for the tools: create folders, replace a
+ * file atomically, read a whole file with a size limit, say why a call
+ * failed.
  */
 #ifndef SP_FILES_H
 #define SP_FILES_H
@@ -23,5 +24,10 @@ int sp_file_replace(const char *path, const void *data, size_t len);
 /* sp_file_read appends the contents of path to out. SP_ERR_NOT_FOUND if it
  * does not exist, SP_ERR_RANGE if it is longer than max bytes, SP_ERR_IO. */
 int sp_file_read(const char *path, size_t max, struct sp_buf *out);
+
+/* sp_say writes the printf-style message into why (cap bytes; nothing if
+ * why is NULL or cap 0) and returns rc, for functions that report errors
+ * as a code and a sentence. */
+int sp_say(char *why, size_t cap, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,23 +16,10 @@
 #include <sodium.h>
 
 #include "sp_err.h"
+#include "sp_files.h"
 
 #define B64_SEED_LEN 44 /* padded base64 of 32 bytes */
 #define FILE_MAX (SP_KEYFILE_MAGIC_MAX + 1 + B64_SEED_LEN + 1)
-
-static int say(char *why, size_t cap, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int say(char *why, size_t cap, int rc, const char *fmt, ...)
-{
-	if (why && cap) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, cap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* magic_len: the length of a usable magic line, or 0. */
 static size_t magic_len(const char *magic)
@@ -75,7 +61,7 @@ int sp_keyfile_create_kind(const char *path, const char *magic,
 {
 	size_t mlen = magic_len(magic);
 	if (mlen == 0 || path == NULL || secret == NULL)
-		return say(why, why_cap, SP_ERR_ARG, "invalid key file request");
+		return sp_say(why, why_cap, SP_ERR_ARG, "invalid key file request");
 	char text[FILE_MAX + 1];
 	size_t len = format_text(text, magic, mlen, secret);
 
@@ -85,9 +71,9 @@ int sp_keyfile_create_kind(const char *path, const char *magic,
 		int e = errno;
 		sodium_memzero(text, sizeof(text));
 		if (e == EEXIST)
-			return say(why, why_cap, SP_ERR_EXISTS, "%s already exists; not overwriting it",
+			return sp_say(why, why_cap, SP_ERR_EXISTS, "%s already exists; not overwriting it",
 				   path);
-		return say(why, why_cap, SP_ERR_IO, "cannot create %s: %s", path, strerror(e));
+		return sp_say(why, why_cap, SP_ERR_IO, "cannot create %s: %s", path, strerror(e));
 	}
 	int bad = write_all(fd, text, len) != 0 || fsync(fd) != 0;
 	int e = errno;
@@ -98,7 +84,7 @@ int sp_keyfile_create_kind(const char *path, const char *magic,
 	}
 	if (bad) {
 		unlink(path);
-		return say(why, why_cap, SP_ERR_IO, "cannot write %s: %s", path, strerror(e));
+		return sp_say(why, why_cap, SP_ERR_IO, "cannot write %s: %s", path, strerror(e));
 	}
 	return 0;
 }
@@ -119,7 +105,7 @@ int sp_keyfile_generate(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[S
 			char *why, size_t why_cap)
 {
 	if (sodium_init() < 0)
-		return say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
+		return sp_say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
 	uint8_t seed[SP_KEYFILE_SEED], p[SP_KEY_BYTES], s[SP_SECRET_BYTES];
 	randombytes_buf(seed, sizeof(seed));
 	crypto_sign_seed_keypair(p, s, seed);
@@ -174,17 +160,17 @@ static int open_private(const char *path, int *fd_out, char *why, size_t why_cap
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return say(why, why_cap, SP_ERR_IO, "cannot open key file %s: %s", path,
+		return sp_say(why, why_cap, SP_ERR_IO, "cannot open key file %s: %s", path,
 			   strerror(errno));
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st) != 0)
-		rc = say(why, why_cap, SP_ERR_IO, "cannot stat key file %s: %s", path,
+		rc = sp_say(why, why_cap, SP_ERR_IO, "cannot stat key file %s: %s", path,
 			 strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		rc = say(why, why_cap, SP_ERR_IO, "key file %s is not a regular file", path);
+		rc = sp_say(why, why_cap, SP_ERR_IO, "key file %s is not a regular file", path);
 	else if (st.st_mode & 077)
-		rc = say(why, why_cap, SP_ERR_CONFIG,
+		rc = sp_say(why, why_cap, SP_ERR_CONFIG,
 			 "key file %s is accessible by group or others (mode %04o); "
 			 "run: chmod 600 %s",
 			 path, (unsigned)(st.st_mode & 07777), path);
@@ -201,7 +187,7 @@ int sp_keyfile_load_kind(const char *path, const char *magic, uint8_t secret[SP_
 {
 	size_t mlen = magic_len(magic);
 	if (mlen == 0 || path == NULL || secret == NULL)
-		return say(why, why_cap, SP_ERR_ARG, "invalid key file request");
+		return sp_say(why, why_cap, SP_ERR_ARG, "invalid key file request");
 	int fd = -1;
 	int rc = open_private(path, &fd, why, why_cap);
 	if (rc)
@@ -210,10 +196,10 @@ int sp_keyfile_load_kind(const char *path, const char *magic, uint8_t secret[SP_
 	size_t n;
 	uint8_t s[SP_KEYFILE_SEED];
 	if (read_small(fd, text, mlen + 3 + B64_SEED_LEN, &n) != 0)
-		rc = say(why, why_cap, SP_ERR_IO, "cannot read key file %s: %s", path,
+		rc = sp_say(why, why_cap, SP_ERR_IO, "cannot read key file %s: %s", path,
 			 strerror(errno));
 	else if (parse_text(text, n, magic, mlen, s) != 0)
-		rc = say(why, why_cap, SP_ERR_KEY_FORMAT,
+		rc = sp_say(why, why_cap, SP_ERR_KEY_FORMAT,
 			 "%s is not a simpul key file (expected the line \"%s\" and one line of "
 			 "base64)",
 			 path, magic);
@@ -229,7 +215,7 @@ int sp_keyfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_SE
 		    char *why, size_t why_cap)
 {
 	if (sodium_init() < 0)
-		return say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
+		return sp_say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
 	uint8_t seed[SP_KEYFILE_SEED], p[SP_KEY_BYTES], s[SP_SECRET_BYTES];
 	int rc = sp_keyfile_load_kind(path, SP_KEYFILE_MAGIC, seed, why, why_cap);
 	if (rc == 0) {
@@ -248,7 +234,7 @@ int sp_sealfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_K
 		     char *why, size_t why_cap)
 {
 	if (sodium_init() < 0)
-		return say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
+		return sp_say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
 	uint8_t s[SP_KEYFILE_SEED];
 	int rc = sp_keyfile_load_kind(path, SP_SEALFILE_MAGIC, s, why, why_cap);
 	if (rc == 0 && pk)

@@ -5,12 +5,12 @@
  */
 #include "sp_sim.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sp_err.h"
+#include "sp_files.h"
 
 /* ---- topology ----------------------------------------------------------------------- */
 
@@ -20,20 +20,6 @@ struct inst {
 	enum sp_sim_tier tier;
 	int node; /* its index among the nodes, -1 */
 };
-
-static int say(char *why, size_t cap, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int say(char *why, size_t cap, int rc, const char *fmt, ...)
-{
-	if (why && cap) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, cap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static int tier_of(const char *v, enum sp_sim_tier *t)
 {
@@ -223,12 +209,12 @@ int sp_sim_load(struct sp_sim *s, const char *ini, const char *nodes,
 	int rc = ini_parse(ini, &v, &nv, coord);
 	if (rc) {
 		free(v);
-		return say(why, why_cap, rc, "federation.ini: no [federation] coordinator or "
+		return sp_say(why, why_cap, rc, "federation.ini: no [federation] coordinator or "
 					     "institutions, or an unknown tier");
 	}
 	rc = add_nodes(s, v, nv, nodes, coord);
 	if (rc == 0 && nodes && s->nn != count_listed(nodes))
-		rc = say(why, why_cap, SP_ERR_CONFIG, "--nodes names %zu institutions, only %zu of "
+		rc = sp_say(why, why_cap, SP_ERR_CONFIG, "--nodes names %zu institutions, only %zu of "
 				"them in the federation", count_listed(nodes), s->nn);
 	if (rc == 0 && (s->shared_free = calloc(s->c.cores, sizeof(double))) == NULL)
 		rc = SP_ERR_NOMEM;
