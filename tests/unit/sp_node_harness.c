@@ -491,6 +491,36 @@ void sp_h_node_init(struct sp_h_node *n, const char *id, const char *dir)
 	assert_int_equal(mkdir(n->dir, 0700), 0);
 }
 
+void sp_h_node_fill(const struct sp_h_node *n, const char *fed, int count, const char *text)
+{
+	char bin[PATH_MAX], store[PATH_MAX + 16], key[PATH_MAX + 64], out[PATH_MAX + 16],
+		origin[96], cnt[16];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(store, sizeof(store), "%s/store", n->data);
+	snprintf(key, sizeof(key), "%s/keys/%s.key", fed, n->id);
+	snprintf(out, sizeof(out), "%s/fill.out", n->dir);
+	snprintf(origin, sizeof(origin), "%s/%s", SP_FEDGEN_NAME, n->id);
+	snprintf(cnt, sizeof(cnt), "%d", count);
+	mkdir(n->data, 0700); /* the node makes it too; here the CLI comes first */
+	const char *argv[] = {bin,    "log",  "append", "--data", store, "--key", key, "--origin",
+			      origin, "--count", cnt,    "--text", text,  NULL};
+	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+}
+
+void sp_h_node_config(const struct sp_h_node *n, const char *fed, const char *root_vkey,
+		      const char *peer)
+{
+	FILE *f = fopen(n->ini, "w");
+	assert_non_null(f);
+	fprintf(f, "[node]\nid = %s\nfederation = %s\ndata = %s\nlog_level = debug\n", n->id,
+		SP_FEDGEN_NAME, n->data);
+	fprintf(f, "key = %s/keys/%s.key\nseal_key = %s/keys/%s.seal\n", fed, n->id, fed, n->id);
+	fprintf(f, "[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\n[peer]\n%s", peer);
+	fprintf(f, "[federation]\nroot_key = %s\ndirectory = %s\n", root_vkey, fed);
+	fprintf(f, "[checkpoint]\ninterval_ms = 100\n");
+	fclose(f);
+}
+
 /* read_word reads the first word of a file into out. */
 static void read_word(const char *path, char *out, size_t cap)
 {

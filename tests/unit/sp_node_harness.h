@@ -98,6 +98,18 @@ struct sp_h_node {
 /* sp_h_node_init names node id's files in folder dir (made here). */
 void sp_h_node_init(struct sp_h_node *n, const char *id, const char *dir);
 
+/* sp_h_node_fill appends `count` entries with `text` to n's own log
+ * ("simpul.local/<id>", key fed/keys/<id>.key) with `simpul log append`,
+ * the node stopped. */
+void sp_h_node_fill(const struct sp_h_node *n, const char *fed, int count, const char *text);
+
+/* sp_h_node_config writes n's config for a `simpul federation init`
+ * federation in fed: n's keys there, HTTP on port 0 without a rate limit,
+ * the [peer] lines in `peer` ("listen = ...\npeers = ...\n"), the directory
+ * (root_vkey, fed), checkpoints every 100 ms. */
+void sp_h_node_config(const struct sp_h_node *n, const char *fed, const char *root_vkey,
+		      const char *peer);
+
 /* sp_h_node_start starts simpuld on n->ini and waits for its HTTP address
  * (and, with listen, its peer URL); fails the test with its log if it
  * does not start. sp_h_node_stop sends SIGTERM and asserts a clean exit;

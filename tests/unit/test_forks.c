@@ -79,30 +79,10 @@ static void node_init(struct sp_h_node *n, const char *id, const char *dir)
  * URLs in peers; the directory vouches for everyone. */
 static void write_config(const struct sp_h_node *n, int listen, const char *peers)
 {
-	FILE *f = fopen(n->ini, "w");
-	assert_non_null(f);
-	fprintf(f, "[node]\nid = %s\nfederation = " FED "\ndata = %s\nlog_level = debug\n", n->id,
-		n->data);
-	fprintf(f, "key = %s/keys/%s.key\nseal_key = %s/keys/%s.seal\n", g.fed, n->id, g.fed, n->id);
-	fprintf(f, "[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\n[peer]\n");
-	fprintf(f, "listen = %s\npeers = %s\n", listen ? "tcp://127.0.0.1:0" : "", peers);
-	fprintf(f, "[federation]\nroot_key = %s\ndirectory = %s\n", g.root_vkey, g.fed);
-	fprintf(f, "[checkpoint]\ninterval_ms = 100\n");
-	fclose(f);
-}
-
-/* fill appends `count` entries with `text` to 73.12's log in n's store. */
-static void fill(const struct sp_h_node *n, int count, const char *text)
-{
-	char bin[BIG], store[BIG], key[BIG], out[BIG], cnt[16];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	snprintf(store, sizeof(store), "%s/store", n->data);
-	snprintf(key, sizeof(key), "%s/keys/73.12.key", g.fed);
-	snprintf(out, sizeof(out), "%s/fill.out", n->dir);
-	snprintf(cnt, sizeof(cnt), "%d", count);
-	const char *argv[] = {bin,     "log", "append", "--data", store, "--key", key, "--origin",
-			      ORIGIN, "--count", cnt, "--text", text, NULL};
-	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+	char peer[1024];
+	snprintf(peer, sizeof(peer), "listen = %s\npeers = %s\n", listen ? "tcp://127.0.0.1:0" : "",
+		 peers);
+	sp_h_node_config(n, g.fed, g.root_vkey, peer);
 }
 
 /* seed_coordinator gives C the coordinator's store (its own log is the
@@ -190,7 +170,7 @@ static int cosigned_by(const struct sp_note_key *kb, const struct sp_note_key *k
  * and send it their lines (COSIGN): the kabupaten serves them. */
 static void test_cosignatures_collected(void **state)
 {
-	fill(&g.a, SIZE, "laporan cabang pertama");
+	sp_h_node_fill(&g.a, g.fed, SIZE, "laporan cabang pertama");
 	seed_coordinator(&g.c);
 	write_config(&g.a, 1, "");
 	sp_h_node_start(&g.a, 1);
@@ -272,7 +252,7 @@ static void test_fork_evidence_replicated(void **state)
 	sp_h_node_stop(&g.a);
 	sp_h_node_stop(&g.b);
 	sp_h_node_stop(&g.c);
-	fill(&g.a2, SIZE, "laporan cabang kedua");
+	sp_h_node_fill(&g.a2, g.fed, SIZE, "laporan cabang kedua");
 	write_config(&g.a2, 1, "");
 	sp_h_node_start(&g.a2, 1);
 	write_config(&g.b, 1, g.a2.peer_url);

@@ -398,31 +398,11 @@ static void node_init(struct sp_h_node *n, const char *id)
  * pen_ms doubling to pen_max_ms. */
 static void write_config(struct sp_h_node *n, const char *peers, unsigned pen_ms, unsigned pen_max_ms)
 {
-	FILE *f = fopen(n->ini, "w");
-	assert_non_null(f);
-	fprintf(f, "[node]\nid = %s\nfederation = " FED "\ndata = %s\nlog_level = debug\n", n->id,
-		n->data);
-	fprintf(f, "key = %s/keys/%s.key\nseal_key = %s/keys/%s.seal\n", g.fed, n->id, g.fed, n->id);
-	fprintf(f, "[http]\nlisten = 127.0.0.1:0\nrate_limit = 0\n[peer]\n");
-	fprintf(f, "listen = tcp://127.0.0.1:0\npeers = %s\npenalty_ms = %u\npenalty_max_ms = %u\n",
-		peers ? peers : "", pen_ms, pen_max_ms);
-	fprintf(f, "[federation]\nroot_key = %s\ndirectory = %s\n", g.root_vkey, g.fed);
-	fprintf(f, "[checkpoint]\ninterval_ms = 100\n");
-	fclose(f);
-}
-
-static void fill(struct sp_h_node *n, int count)
-{
-	char bin[BIG], store[BIG], key[BIG], out[BIG], cnt[16];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	snprintf(store, sizeof(store), "%s/store", n->data);
-	snprintf(key, sizeof(key), "%s/keys/%s.key", g.fed, n->id);
-	snprintf(out, sizeof(out), "%s/fill.out", n->dir);
-	snprintf(cnt, sizeof(cnt), "%d", count);
-	mkdir(n->data, 0700);
-	const char *argv[] = {bin, "log", "append", "--data", store, "--key", key, "--origin",
-			      FED "/73", "--count", cnt, "--text", "laporan provinsi", NULL};
-	assert_int_equal(sp_h_run(argv, out, 60000), 0);
+	char peer[1024];
+	snprintf(peer, sizeof(peer),
+		 "listen = tcp://127.0.0.1:0\npeers = %s\npenalty_ms = %u\npenalty_max_ms = %u\n",
+		 peers ? peers : "", pen_ms, pen_max_ms);
+	sp_h_node_config(n, g.fed, g.root_vkey, peer);
 }
 
 /* ---- what V shows -------------------------------------------------------------------------------- */
@@ -641,7 +621,7 @@ static int setup(void **state)
 	node_init(&g.h, "73.12");
 	write_config(&g.h, NULL, 30000, 3600000);
 	sp_h_node_start(&g.h, 1);
-	fill(&g.v, OWN_FILL);
+	sp_h_node_fill(&g.v, g.fed, OWN_FILL, "laporan provinsi");
 	write_config(&g.v, g.h.peer_url, 100, 400);
 	sp_h_node_start(&g.v, 1);
 	return 0;

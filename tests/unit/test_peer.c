@@ -98,21 +98,6 @@ static void write_config(struct sp_h_node *n, int listen, const char *peers, con
 	fclose(f);
 }
 
-/* fill appends `count` entries to A's own log with the CLI (A stopped). */
-static void fill(struct sp_h_node *n, int count)
-{
-	char bin[BIG], store[BIG], key[BIG], out[BIG], cnt[16];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	snprintf(store, sizeof(store), "%s/store", n->data);
-	snprintf(key, sizeof(key), "%s/keys/%s.key", g.fed, n->id);
-	snprintf(out, sizeof(out), "%s/fill.out", n->dir);
-	snprintf(cnt, sizeof(cnt), "%d", count);
-	mkdir(n->data, 0700); /* the node makes it too; here the CLI comes first */
-	const char *argv[] = {bin, "log", "append", "--data", store, "--key", key, "--origin",
-			      FED "/73.12", "--count", cnt, "--text", "laporan uji replikasi",
-			      NULL};
-	assert_int_equal(sp_h_run(argv, out, 60000), 0);
-}
 
 /* ---- HTTP ---------------------------------------------------------------------------------- */
 
@@ -296,7 +281,7 @@ static int log_frozen(const struct sp_h_node *n)
 
 static void test_replicate(void **state)
 {
-	fill(&g.a, 3000);
+	sp_h_node_fill(&g.a, g.fed, 3000, "laporan uji replikasi");
 	write_config(&g.a, 1, NULL, NULL, NULL);
 	sp_h_node_start(&g.a, 1);
 	write_config(&g.b, 0, g.a.peer_url, NULL, NULL);
@@ -349,7 +334,7 @@ static void test_kill9_resume(void **state)
 {
 	sp_h_node_stop(&g.b);
 	sp_h_node_stop(&g.a);
-	fill(&g.a, 30000);
+	sp_h_node_fill(&g.a, g.fed, 30000, "laporan uji replikasi");
 	sp_h_node_start(&g.a, 1);
 	write_config(&g.b, 0, g.a.peer_url, NULL, NULL);
 	sp_h_node_start(&g.b, 0);
@@ -457,7 +442,7 @@ static void test_restore_backup(void **state)
 	sp_h_node_stop(&g.b);
 	sp_h_node_stop(&g.a);
 	backup(&g.a, bk);
-	fill(&g.a, 20000); /* signed after the backup */
+	sp_h_node_fill(&g.a, g.fed, 20000, "laporan uji replikasi"); /* signed after the backup */
 	write_config(&g.b, 1, NULL, NULL, NULL);
 	sp_h_node_start(&g.b, 1);
 	write_config(&g.a, 1, g.b.peer_url, NULL, NULL);
