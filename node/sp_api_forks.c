@@ -56,8 +56,7 @@ struct fork_list {
 /* resolved: the coordinator's resolution of this log covers the record. */
 static int resolved(const struct sp_log_info *info, const struct sp_fork *f)
 {
-	return info->resolved &&
-	       (f->kind == SP_FORK_ENTRY ? f->at < info->res_size : f->at <= info->res_size);
+	return info->resolved && sp_store_fork_covered(info->res_size, f->kind, f->at);
 }
 
 static int fork_json(void *arg, const struct sp_fork *f)

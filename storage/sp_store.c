@@ -369,13 +369,12 @@ static int add_log(struct sp_store *s, const char *origin, const uint8_t pk[32],
 		return SP_ERR_ARG;
 	pthread_rwlock_wrlock(&s->logs_mu);
 	int rc = 0;
-	for (uint32_t i = 0; i < s->nlogs; i++) {
-		if (strcmp(s->logs[i]->origin, origin) == 0) {
-			rc = memcmp(s->logs[i]->pk, pk, 32) == 0 ? 0 : SP_ERR_EXISTS;
-			*id = i;
-			pthread_rwlock_unlock(&s->logs_mu);
-			return rc;
-		}
+	long held = sp_store_find_locked(s, origin);
+	if (held >= 0) {
+		rc = memcmp(s->logs[held]->pk, pk, 32) == 0 ? 0 : SP_ERR_EXISTS;
+		*id = (uint32_t)held;
+		pthread_rwlock_unlock(&s->logs_mu);
+		return rc;
 	}
 	struct sp_log *l = log_new(s->nlogs, origin, pk);
 	if (l == NULL) {
@@ -412,19 +411,23 @@ int sp_store_log_add(struct sp_store *s, const char *origin, const uint8_t pk[SP
 	return add_log(s, origin, pk, 0, id);
 }
 
+long sp_store_find_locked(struct sp_store *s, const char *origin)
+{
+	for (uint32_t i = 0; i < s->nlogs; i++)
+		if (strcmp(s->logs[i]->origin, origin) == 0)
+			return (long)i;
+	return -1;
+}
+
 int sp_store_log_find(struct sp_store *s, const char *origin, uint32_t *id)
 {
-	int rc = SP_ERR_NOT_FOUND;
 	pthread_rwlock_rdlock(&s->logs_mu);
-	for (uint32_t i = 0; i < s->nlogs; i++) {
-		if (strcmp(s->logs[i]->origin, origin) == 0) {
-			*id = i;
-			rc = 0;
-			break;
-		}
-	}
+	long i = sp_store_find_locked(s, origin);
 	pthread_rwlock_unlock(&s->logs_mu);
-	return rc;
+	if (i < 0)
+		return SP_ERR_NOT_FOUND;
+	*id = (uint32_t)i;
+	return 0;
 }
 
 uint32_t sp_store_log_count(struct sp_store *s)

@@ -324,6 +324,11 @@ uint64_t sp_store_fork_gen(struct sp_store *s);
 int sp_store_fork_resolve(struct sp_store *s, uint32_t id, uint64_t size,
 			  const uint8_t root[32], uint64_t *set_aside);
 
+/* sp_store_fork_covered: evidence of `kind` at `at` is about what a
+ * resolution of size res_size settled (an entry below it, a checkpoint up
+ * to it), so it no longer freezes the log. 1 or 0. */
+int sp_store_fork_covered(uint64_t res_size, enum sp_fork_kind kind, uint64_t at);
+
 /* sp_store_fork_resolve_origin is sp_store_fork_resolve for the log of
  * `origin`. If the store holds no such log yet, the resolution is kept
  * (synced) and the log takes it when sp_store_log_add registers it, so a

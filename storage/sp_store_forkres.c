@@ -24,11 +24,14 @@
 #include "sp_err.h"
 #include "sp_store_int.h"
 
+int sp_store_fork_covered(uint64_t res_size, enum sp_fork_kind kind, uint64_t at)
+{
+	return kind == SP_FORK_ENTRY ? at < res_size : kind == SP_FORK_CHECKPOINT && at <= res_size;
+}
+
 int sp_forkres_covers(const struct sp_log *l, enum sp_fork_kind kind, uint64_t at)
 {
-	if (!l->res_have)
-		return 0;
-	return kind == SP_FORK_ENTRY ? at < l->res_size : at <= l->res_size;
+	return l->res_have && sp_store_fork_covered(l->res_size, kind, at);
 }
 
 int sp_forkres_pending(const struct sp_log *l)
@@ -268,10 +271,7 @@ int sp_store_fork_resolve_origin(struct sp_store *s, const char *origin, uint64_
 	/* Under the registry's lock, so a log registered meanwhile either
 	 * is found here or finds the kept resolution. */
 	pthread_rwlock_wrlock(&s->logs_mu);
-	long found = -1;
-	for (uint32_t i = 0; i < s->nlogs && found < 0; i++)
-		if (strcmp(s->logs[i]->origin, origin) == 0)
-			found = (long)i;
+	long found = sp_store_find_locked(s, origin);
 	int rc = 0;
 	if (found < 0) {
 		char key[PENDING_KEY_MAX], val[8 + 32];

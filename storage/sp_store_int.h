@@ -125,6 +125,8 @@ struct sp_store {
 
 /* sp_store.c */
 struct sp_log *sp_store_log_get(struct sp_store *s, uint32_t id);
+/* sp_store_find_locked: the id of the log of origin, or -1 (logs_mu held). */
+long sp_store_find_locked(struct sp_store *s, const char *origin);
 struct sp_snap *sp_snap_from_writer(struct sp_log *l);
 struct sp_snap *sp_snap_get(struct sp_log *l);
 void sp_snap_put(struct sp_snap *sn);
