@@ -569,14 +569,8 @@ static int push_url(struct dial_list *l, const char *url)
 {
 	if (strlen(url) > SP_CONF_URL_MAX)
 		return 0; /* not a URL the config would take either */
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		void *nu = realloc(l->url, cap * sizeof(*l->url));
-		if (nu == NULL)
-			return SP_ERR_NOMEM;
-		l->url = nu;
-		l->cap = cap;
-	}
+	if (sp_grow((void **)&l->url, &l->cap, l->n, sizeof(*l->url)))
+		return SP_ERR_NOMEM;
 	snprintf(l->url[l->n++], SP_CONF_URL_MAX + 1, "%s", url);
 	return 0;
 }

@@ -228,14 +228,8 @@ static int pair_add(struct sp_reports *r, uint32_t log, const char *who)
 	size_t at = pair_pos(r, log, who, &found);
 	if (found)
 		return 0;
-	if (r->n_pairs == r->cap_pairs) {
-		size_t cap = r->cap_pairs ? 2 * r->cap_pairs : 64;
-		struct pair *np = realloc(r->pairs, cap * sizeof(*np));
-		if (np == NULL)
-			return SP_ERR_NOMEM;
-		r->pairs = np;
-		r->cap_pairs = cap;
-	}
+	if (sp_grow((void **)&r->pairs, &r->cap_pairs, r->n_pairs, sizeof(*r->pairs)))
+		return SP_ERR_NOMEM;
 	memmove(&r->pairs[at + 1], &r->pairs[at], (r->n_pairs - at) * sizeof(*r->pairs));
 	r->pairs[at].log = log;
 	snprintf(r->pairs[at].who.id, sizeof(r->pairs[at].who.id), "%s", who);
@@ -278,14 +272,8 @@ static int involve(struct sp_reports *r, struct rep *p, const char *who, size_t 
 	for (size_t i = 0; i < p->n_inv; i++)
 		if (strcmp(p->inv[i].id, w.id) == 0)
 			return 0;
-	if (p->n_inv == p->cap_inv) {
-		size_t cap = p->cap_inv ? 2 * p->cap_inv : 4;
-		struct inst *ni = realloc(p->inv, cap * sizeof(*ni));
-		if (ni == NULL)
-			return SP_ERR_NOMEM;
-		p->inv = ni;
-		p->cap_inv = cap;
-	}
+	if (sp_grow((void **)&p->inv, &p->cap_inv, p->n_inv, sizeof(*p->inv)))
+		return SP_ERR_NOMEM;
 	p->inv[p->n_inv++] = w;
 	int rc = pair_add(r, p->sub.log, w.id);
 	for (size_t i = 0; rc == 0 && i < p->n_trail; i++)
@@ -384,14 +372,8 @@ static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], s
 			return 0;
 	if (p->n_trail == SP_REPORTS_MAX_TRAIL)
 		return 0;
-	if (p->n_trail == p->cap_trail) {
-		size_t cap = p->cap_trail ? 2 * p->cap_trail : 8;
-		struct loc *nt = realloc(p->trail, cap * sizeof(*nt));
-		if (nt == NULL)
-			return SP_ERR_NOMEM;
-		p->trail = nt;
-		p->cap_trail = cap;
-	}
+	if (sp_grow((void **)&p->trail, &p->cap_trail, p->n_trail, sizeof(*p->trail)))
+		return SP_ERR_NOMEM;
 	int rc = involve_log(r, p, at.log);
 	p->trail[p->n_trail++] = at;
 	if (own)

@@ -29,6 +29,21 @@
 
 /* ---- growable output buffer ------------------------------------------ */
 
+int sp_grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 16;
+	if (size == 0 || c > SIZE_MAX / size)
+		return SP_ERR_NOMEM;
+	void *q = realloc(*p, c * size);
+	if (q == NULL)
+		return SP_ERR_NOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
 void sp_buf_init(struct sp_buf *b)
 {
 	b->p = NULL;

@@ -41,6 +41,11 @@ void sp_buf_free(struct sp_buf *b);
 /* sp_buf_put appends n raw bytes. */
 void sp_buf_put(struct sp_buf *b, const void *data, size_t n);
 
+/* sp_grow makes room for one more element in a dynamic array *p of n
+ * elements of `size` bytes and capacity *cap (doubling it, from 16): 0,
+ * or SP_ERR_NOMEM with the array unchanged. */
+int sp_grow(void **p, size_t *cap, size_t n, size_t size);
+
 /* sp_buf_take hands the buffer's memory to the caller (who frees it with
  * free()) and resets the buffer. Returns NULL if `err` is set or the buffer
  * is empty; *len receives the length. */

@@ -679,20 +679,6 @@ static void hidx_put(struct hidx *h, const void *k, size_t n, uint32_t item)
 	h->n++;
 }
 
-/* grow makes room for one more element in a dynamic array. */
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 16;
-	void *q = realloc(*p, c * size);
-	if (q == NULL)
-		return SP_ERR_NOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 /* ---- the directory ------------------------------------------------------------- */
 
 /* All versions of one institution's record, oldest first. */
@@ -971,7 +957,7 @@ static int apply_inst(struct sp_dir *d, const struct sp_entry *e)
 	long idx = hidx_find(&d->by_id, r.id, strlen(r.id));
 	int new_key = hidx_find(&d->by_key, r.sign_key, SP_KEY_BYTES) < 0;
 	/* Reserve everything first: after this point nothing can fail. */
-	if (idx < 0 && (grow((void **)&d->insts, &d->capinsts, d->ninsts, sizeof(struct inst)) ||
+	if (idx < 0 && (sp_grow((void **)&d->insts, &d->capinsts, d->ninsts, sizeof(struct inst)) ||
 			hidx_reserve(&d->by_id, 1)))
 		return SP_ERR_NOMEM;
 	if (new_key && hidx_reserve(&d->by_key, 1))
@@ -979,7 +965,7 @@ static int apply_inst(struct sp_dir *d, const struct sp_entry *e)
 	struct inst *in = idx < 0 ? &d->insts[d->ninsts] : &d->insts[idx];
 	if (idx < 0)
 		memset(in, 0, sizeof(*in));
-	if (grow((void **)&in->v, &in->cap, in->n, sizeof(*in->v)))
+	if (sp_grow((void **)&in->v, &in->cap, in->n, sizeof(*in->v)))
 		return SP_ERR_NOMEM;
 	if (idx < 0) {
 		idx = (long)d->ninsts++;
@@ -1029,13 +1015,13 @@ static int apply_officer(struct sp_dir *d, const struct sp_entry *e)
 	if (rc)
 		return rc;
 	long i = hidx_find(&d->by_officer, r.key, SP_KEY_BYTES);
-	if (i < 0 && (grow((void **)&d->offs, &d->capoffs, d->noffs, sizeof(struct officer)) ||
+	if (i < 0 && (sp_grow((void **)&d->offs, &d->capoffs, d->noffs, sizeof(struct officer)) ||
 		      hidx_reserve(&d->by_officer, 1)))
 		return SP_ERR_NOMEM;
 	struct officer *o = i < 0 ? &d->offs[d->noffs] : &d->offs[i];
 	if (i < 0)
 		memset(o, 0, sizeof(*o));
-	if (grow((void **)&o->ev, &o->cap, o->n, sizeof(*o->ev)))
+	if (sp_grow((void **)&o->ev, &o->cap, o->n, sizeof(*o->ev)))
 		return SP_ERR_NOMEM;
 	if (i < 0) {
 		hidx_put(&d->by_officer, r.key, SP_KEY_BYTES, (uint32_t)d->noffs);
@@ -1059,7 +1045,7 @@ static int set_or_append(void **arr, size_t *n, size_t *cap, long at, const void
 			 size_t size)
 {
 	if (at < 0) {
-		if (grow(arr, cap, *n, size))
+		if (sp_grow(arr, cap, *n, size))
 			return SP_ERR_NOMEM;
 		at = (long)(*n)++;
 	}

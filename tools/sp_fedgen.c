@@ -124,19 +124,6 @@ static void appendf(struct sp_buf *b, const char *fmt, ...)
 	sp_buf_put(b, tmp, (size_t)n);
 }
 
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 64;
-	void *q = realloc(*p, c * size);
-	if (q == NULL)
-		return SP_ERR_NOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 static void hex(const uint8_t *p, size_t n, char *out)
 {
 	sodium_bin2hex(out, 2 * n + 1, p, n);
@@ -208,7 +195,7 @@ static int csv_row(struct gen *g, const char *line, size_t lineno)
 			   level, code);
 	if (!in_subset(g->o, code))
 		return 0;
-	if (grow((void **)&g->regions, &g->capregions, g->nregions, sizeof(*g->regions)))
+	if (sp_grow((void **)&g->regions, &g->capregions, g->nregions, sizeof(*g->regions)))
 		return SP_ERR_NOMEM;
 	struct region *r = &g->regions[g->nregions++];
 	memcpy(r->code, code, strlen(code) + 1); /* a valid code fits */
@@ -301,7 +288,7 @@ static void set_list(char (*rows)[SP_DIR_CATEGORY_MAX + 1], size_t *n,
 static int add_inst(struct gen *g, const char *id, const char *name, enum sp_dir_tier tier,
 		    const char *parent, struct sp_dir_inst **out)
 {
-	if (grow((void **)&g->insts, &g->capinsts, g->ninsts, sizeof(*g->insts)))
+	if (sp_grow((void **)&g->insts, &g->capinsts, g->ninsts, sizeof(*g->insts)))
 		return SP_ERR_NOMEM;
 	struct sp_dir_inst *r = &g->insts[g->ninsts];
 	memset(r, 0, sizeof(*r));

@@ -331,14 +331,8 @@ static int ev_less(const struct sp_sim_ev *a, const struct sp_sim_ev *b)
 
 static int heap_push(struct sp_sim *s, struct sp_sim_ev e)
 {
-	if (s->nheap == s->capheap) {
-		size_t cap = s->capheap ? 2 * s->capheap : 1024;
-		struct sp_sim_ev *nh = realloc(s->heap, cap * sizeof(*nh));
-		if (nh == NULL)
-			return SP_ERR_NOMEM;
-		s->heap = nh;
-		s->capheap = cap;
-	}
+	if (sp_grow((void **)&s->heap, &s->capheap, s->nheap, sizeof(*s->heap)))
+		return SP_ERR_NOMEM;
 	size_t i = s->nheap++;
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
