@@ -4,6 +4,11 @@
  * confidential content, officer and reporter proofs, and the one pure
  * function that computes a report's state from its trail.
  *
+ * Implemented in four files: sp_report_codec.c (the bodies below),
+ * sp_report_sign.c (officer and reporter proofs), sp_report_seal.c
+ * (sealing, sealed attachments, open requests) and sp_report_state.c
+ * (the state machine: sp_report_compute).
+ *
  * All bodies are deterministic CBOR maps with unsigned integer keys
  * (sp_cbor.h). Parsers are strict: unknown keys, missing required keys,
  * keys not allowed for the kind of body, wrong sizes and out-of-range
@@ -155,6 +160,16 @@ struct sp_str {
 	const char *p;
 	size_t n;
 };
+
+/* sp_str_cmp orders strings bytewise, a prefix first: the order of lists
+ * of institution ids, so each list has one encoding. */
+int sp_str_cmp(struct sp_str a, struct sp_str b);
+
+/* sp_str_of borrows a C string (NULL gives an absent string). */
+struct sp_str sp_str_of(const char *s);
+
+/* sp_str_eq is 1 when a is present and equal to the C string b. */
+int sp_str_eq(struct sp_str a, const char *b);
 
 struct sp_report_policy {
 	uint32_t verify_wd;    /* working days to verify and forward (3) */

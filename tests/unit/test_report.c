@@ -1,6 +1,6 @@
 /*
  * test_report.c - unit tests for reports and their handling
- * (protocol/sp_report.c): body round trips and strict decoding, sealing,
+ * (protocol/sp_report_*.c): body round trips and strict decoding, sealing,
  * officer and reporter proofs, and the state computed from a trail:
  * every transition, the authority rules, take-overs, bounces, the
  * reporter's window, merges, replays, deadlines and escalations, and
