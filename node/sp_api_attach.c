@@ -28,6 +28,7 @@
 #include "sp_api.h"
 #include "sp_err.h"
 #include "sp_node.h"
+#include "sp_hex.h"
 
 /* What may be uploaded, and how each starts (empty magic: not checked). */
 static const struct {
@@ -139,22 +140,11 @@ static int post_attachment(struct sp_http_req *req, struct sp_http_resp *res)
 
 /* ---- GET /v1/attachments/{sha256} ------------------------------------------------- */
 
-static int parse_sha(const char *s, uint8_t out[SP_HASH_BYTES])
-{
-	size_t got;
-	if (s == NULL || strlen(s) != 2 * SP_HASH_BYTES)
-		return -1;
-	return sodium_hex2bin(out, SP_HASH_BYTES, s, 2 * SP_HASH_BYTES, NULL, &got, NULL) == 0 &&
-			       got == SP_HASH_BYTES
-		       ? 0
-		       : -1;
-}
-
 static int get_attachment(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	struct sp_node *n = req->ctx;
 	uint8_t h[SP_HASH_BYTES];
-	if (parse_sha(sp_http_param(req, "sha256"), h) != 0)
+	if (sp_hex_parse(sp_http_param(req, "sha256"), h, SP_HASH_BYTES) != 0)
 		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
 					   "an attachment is named by 64 hex digits");
 	struct sp_attach_info info;

@@ -26,6 +26,9 @@
 #include "sp_err.h"
 #include "sp_node.h"
 #include "sp_reports.h"
+#include "sp_clock.h"
+#include "sp_hex.h"
+#include "sp_json.h"
 
 #define NAME_MAX_BYTES 128
 #define CONTACT_MAX_BYTES 256
@@ -36,33 +39,9 @@
 static const char *const kind_names[] = {"pengaduan", "aspirasi", "permintaan_informasi"};
 static const char *const vis_names[] = {"publik", "anonim", "rahasia"};
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-	char h[2 * 64 + 1];
-	sodium_bin2hex(h, sizeof(h), p, n);
-	return json_string(h);
-}
-
-/* parse_hex reads exactly n bytes of hex. 0 or -1. */
-static int parse_hex(const char *s, uint8_t *out, size_t n)
-{
-	size_t got;
-	const char *end;
-	if (s == NULL || strlen(s) != 2 * n)
-		return -1;
-	return sodium_hex2bin(out, n, s, 2 * n, NULL, &got, &end) == 0 && got == n ? 0 : -1;
-}
-
 static int path_id(struct sp_http_req *req, struct sp_http_resp *res, uint8_t id[SP_HASH_BYTES])
 {
-	if (parse_hex(sp_http_param(req, "id"), id, SP_HASH_BYTES) == 0)
+	if (sp_hex_parse(sp_http_param(req, "id"), id, SP_HASH_BYTES) == 0)
 		return 0;
 	sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST, "a report id is 64 hex digits");
 	return SP_ERR_HTTP_BAD_REQUEST;
@@ -165,7 +144,7 @@ static int get_attachment(json_t *a, int rahasia, struct sp_report_attachment *a
 		return get_text(a, "data", 4 * (SP_ATTACH_MAX_BYTES / 3 + 1), 1, data, res);
 	if (rc == 0)
 		rc = get_text(a, "sha256", 64, 1, &sha, res);
-	if (rc == 0 && parse_hex(sha.p, at->sha256, SP_HASH_BYTES) != 0)
+	if (rc == 0 && sp_hex_parse(sha.p, at->sha256, SP_HASH_BYTES) != 0)
 		return BAD(res, "attachment sha256 must be 64 hex digits");
 	if (rc == 0 && (!json_is_integer(size) || json_integer_value(size) <= 0))
 		return BAD(res, "attachment size must be a positive integer");
@@ -233,7 +212,7 @@ static int parse_submission(json_t *o, struct submission *s, struct sp_http_resp
 		rc = get_text(o, "channel", 32, 0, &s->r.channel, res);
 	if (rc == 0)
 		rc = get_text(o, "reporter_key", 64, 0, &key, res);
-	if (rc == 0 && key.p && parse_hex(key.p, s->r.reporter_key, SP_KEY_BYTES) != 0)
+	if (rc == 0 && key.p && sp_hex_parse(key.p, s->r.reporter_key, SP_KEY_BYTES) != 0)
 		rc = BAD(res, "field 'reporter_key' must be 64 hex digits (an Ed25519 public key)");
 	if (rc == 0)
 		rc = get_attachments(o, vis, &s->r, s->data, res);
@@ -325,7 +304,7 @@ static json_t *submit_json(struct submit_job *j, uint64_t index, const uint8_t i
 			      sp_node_conf(j->n)->id, "index", (json_int_t)index, "routed_to",
 			      j->routed, "rule", j->rule, "receipt", path);
 	if (o && j->has_secret)
-		json_object_set_new(o, "tracking_secret", hex_json(j->secret, sizeof(j->secret)));
+		json_object_set_new(o, "tracking_secret", sp_json_hex(j->secret, sizeof(j->secret)));
 	return o;
 }
 
@@ -480,7 +459,7 @@ static void act_fields(json_t *o, const struct sp_report_action *a)
 	if (a->rating)
 		json_object_set_new(o, "rating", json_integer(a->rating));
 	if (a->has_merge)
-		json_object_set_new(o, "merge_into", hex_json(a->merge_into, SP_HASH_BYTES));
+		json_object_set_new(o, "merge_into", sp_json_hex(a->merge_into, SP_HASH_BYTES));
 	json_object_set_new(o, "issued", json_integer((json_int_t)a->issued_ms));
 }
 
@@ -492,7 +471,7 @@ static json_t *actor_json(const struct sp_dirload *dl, const struct sp_report_ac
 				 a->actor == SP_ACTOR_REPORTER_SIG ? "key" : "tracking_secret");
 	struct sp_dir_officer off;
 	int known = dl && dl->dir && sp_dir_officer(dl->dir, a->officer, t, &off) == 0;
-	return json_pack("{s:o,s:o}", "officer", hex_json(a->officer, SP_KEY_BYTES),
+	return json_pack("{s:o,s:o}", "officer", sp_json_hex(a->officer, SP_KEY_BYTES),
 			 "institution", known ? json_string(off.inst) : json_null());
 }
 
@@ -523,7 +502,7 @@ static json_t *attachments_json(const struct sp_report *r)
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < r->n_attach; i++)
 		json_array_append_new(
-			a, json_pack("{s:o,s:I,s:o}", "sha256", hex_json(r->attach[i].sha256, 32),
+			a, json_pack("{s:o,s:I,s:o}", "sha256", sp_json_hex(r->attach[i].sha256, 32),
 				     "size", (json_int_t)r->attach[i].size, "media_type",
 				     str_json(r->attach[i].media_type)));
 	return a;
@@ -544,7 +523,7 @@ static void body_json(json_t *o, const struct sp_dirload *dl, const struct sp_re
 	char def[SP_DIR_RULE_MAX + 1];
 	snprintf(def, sizeof(def), "default:%.*s", (int)r->routed_to.n, r->routed_to.p);
 	json_object_set_new(o, "rule", rule ? json_string(rule)
-				       : r->has_rule ? hex_json(r->rule, 32) : json_string(def));
+				       : r->has_rule ? sp_json_hex(r->rule, 32) : json_string(def));
 	json_object_set_new(o, "channel", str_json(r->channel));
 	json_object_set_new(o, "attachments", attachments_json(r));
 	if (r->vis == SP_REPORT_RAHASIA) {
@@ -556,7 +535,7 @@ static void body_json(json_t *o, const struct sp_dirload *dl, const struct sp_re
 	json_object_set_new(o, "reporter_proof", json_string(r->has_reporter_key ? "key"
 										: "tracking_secret"));
 	if (r->vis == SP_REPORT_PUBLIK && r->has_reporter_key)
-		json_object_set_new(o, "reporter_key", hex_json(r->reporter_key, SP_KEY_BYTES));
+		json_object_set_new(o, "reporter_key", sp_json_hex(r->reporter_key, SP_KEY_BYTES));
 }
 
 static json_t *holders_json(const struct sp_report_state *st)
@@ -581,7 +560,7 @@ static void state_fields(json_t *o, const struct sp_report_state *st, uint64_t n
 	json_object_set_new(o, "rating", st->rating ? json_integer(st->rating) : json_null());
 	json_object_set_new(o, "auto_closed", json_boolean(st->auto_closed));
 	json_object_set_new(o, "merged_into",
-			    st->merged ? hex_json(st->merged_into, 32) : json_null());
+			    st->merged ? sp_json_hex(st->merged_into, 32) : json_null());
 	json_object_set_new(o, "answered", ms_or_null(st->answered_ms));
 	json_object_set_new(o, "closed", ms_or_null(st->closed_ms));
 }
@@ -589,7 +568,7 @@ static void state_fields(json_t *o, const struct sp_report_state *st, uint64_t n
 static json_t *view_json(const struct sp_dirload *dl, const struct sp_reports_view *v,
 			 uint64_t now)
 {
-	json_t *o = json_pack("{s:o,s:s,s:I,s:I,s:I}", "report_id", hex_json(v->st.id, 32), "log",
+	json_t *o = json_pack("{s:o,s:s,s:I,s:I,s:I}", "report_id", sp_json_hex(v->st.id, 32), "log",
 			      v->sub.inst, "index", (json_int_t)v->sub.index, "submitted",
 			      (json_int_t)v->sub.e.time_ms, "indexed", (json_int_t)v->indexed_ms);
 	json_t *trail = json_array();
@@ -612,7 +591,7 @@ static int get_report(struct sp_http_req *req, struct sp_http_resp *res)
 	if (path_id(req, res, id) != 0)
 		return SP_HTTP_DONE;
 	struct sp_reports_view v;
-	uint64_t now = now_ms();
+	uint64_t now = sp_now_ms();
 	int rc = sp_reports_view(sp_node_reports(req->ctx), id, now, NULL, &v);
 	if (rc)
 		return rc;
@@ -677,7 +656,7 @@ static void act_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_H
 	struct sp_http_resp *res = sp_http_resp_of(j->req);
 	struct sp_reports *r = sp_node_reports(j->n);
 	struct sp_reports_view v;
-	uint64_t now = now_ms();
+	uint64_t now = sp_now_ms();
 	uint32_t log;
 	if (err == 0)
 		err = own_log(j->n, &log, NULL);
@@ -734,7 +713,7 @@ static int check_act(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], const u
 	struct sp_reports_extra x = {sp_node_conf(n)->id, size, SP_EV_ACTION, raw, len};
 	struct sp_reports_view v;
 	if (rc == 0)
-		rc = sp_reports_view(sp_node_reports(n), id, now_ms(), &x, &v);
+		rc = sp_reports_view(sp_node_reports(n), id, sp_now_ms(), &x, &v);
 	if (rc == 0) {
 		rc = v.st.verdict[v.n - 1];
 		sp_reports_view_free(&v);
@@ -798,7 +777,7 @@ static json_t *summary_json(const struct sp_reports_summary *s)
 	for (size_t i = 0; h && i < s->n_holders; i++)
 		json_array_append_new(h, json_string(s->holders[i]));
 	return json_pack("{s:o,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:i,s:o,s:b,s:i}", "report_id",
-			 hex_json(s->id, 32), "log", s->log, "index", (json_int_t)s->index,
+			 sp_json_hex(s->id, 32), "log", s->log, "index", (json_int_t)s->index,
 			 "submitted", (json_int_t)s->submitted_ms, "region", s->region, "category",
 			 s->category, "routed_to", s->routed_to, "status",
 			 sp_report_status_name(s->status), "holders", h, "stage", (int)s->stage,
@@ -863,7 +842,7 @@ static int get_reports(struct sp_http_req *req, struct sp_http_resp *res)
 		return SP_HTTP_DONE;
 	json_t *arr = json_array();
 	uint64_t next = 0;
-	int rc = arr ? sp_reports_query(sp_node_reports(req->ctx), &q, now_ms(), add_summary, arr,
+	int rc = arr ? sp_reports_query(sp_node_reports(req->ctx), &q, sp_now_ms(), add_summary, arr,
 				      &next)
 		     : SP_ERR_NOMEM;
 	if (rc) {
@@ -921,7 +900,7 @@ static int get_stats(struct sp_http_req *req, struct sp_http_resp *res)
 	struct sp_reports_query q = {.status = -1};
 	struct stats st = {json_object(), json_object(), 0, 0};
 	int rc = st.by_status && st.by_inst
-			 ? sp_reports_query(sp_node_reports(req->ctx), &q, now_ms(), add_stat, &st,
+			 ? sp_reports_query(sp_node_reports(req->ctx), &q, sp_now_ms(), add_stat, &st,
 					    NULL)
 			 : SP_ERR_NOMEM;
 	if (rc) {
@@ -999,7 +978,7 @@ int sp_api_reports_escalate(struct sp_node *n)
 {
 	struct due d = {.inst = sp_node_conf(n)->id};
 	struct sp_reports_query q = {.status = -1, .overdue = 1};
-	uint64_t now = now_ms();
+	uint64_t now = sp_now_ms();
 	int rc = sp_reports_query(sp_node_reports(n), &q, now, collect_due, &d, NULL);
 	for (size_t i = 0; rc == 0 && i < d.n; i++)
 		rc = escalate_one(n, d.ids[i], now);

@@ -41,6 +41,9 @@
 #include "sp_err.h"
 #include "sp_node.h"
 #include "sp_reports.h"
+#include "sp_clock.h"
+#include "sp_hex.h"
+#include "sp_json.h"
 
 #define SEEN_MAX 2048 /* live signatures remembered per node */
 
@@ -100,28 +103,6 @@ static int remember(struct sp_api_sealed *s, const uint8_t sig[SP_SIG_BYTES],
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int parse_hex(const char *s, uint8_t *out, size_t n)
-{
-	size_t got;
-	if (s == NULL || strlen(s) != 2 * n)
-		return -1;
-	return sodium_hex2bin(out, n, s, 2 * n, NULL, &got, NULL) == 0 && got == n ? 0 : -1;
-}
-
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-	char h[2 * 64 + 1];
-	sodium_bin2hex(h, sizeof(h), p, n);
-	return json_string(h);
-}
-
 #define ANSWERED 1 /* a helper set the reply: stop */
 
 /* refuse sets the JSON error for err and returns ANSWERED. A failed proof
@@ -167,7 +148,7 @@ static int read_req(struct sp_http_req *req, struct sp_http_resp *res, json_t **
 		return refuse(res, SP_ERR_HTTP_BAD_REQUEST,
 			      "the body is one JSON object {report, purpose, issued, officer, "
 			      "sig} and nothing else");
-	if (parse_hex(report, q->report, SP_HASH_BYTES) || parse_hex(officer, q->officer, 32) ||
+	if (sp_hex_parse(report, q->report, SP_HASH_BYTES) || sp_hex_parse(officer, q->officer, 32) ||
 	    issued < 0)
 		return refuse(res, SP_ERR_HTTP_BAD_REQUEST,
 			      "report and officer are 64 hex digits, issued a time in ms");
@@ -251,7 +232,7 @@ static json_t *opened_json(const struct sp_reports_view *v, const struct sp_repo
 		sodium_bin2base64(b64, sizeof(b64), key, SP_REPORT_CKEY_BYTES,
 				  sodium_base64_VARIANT_ORIGINAL);
 	json_t *o = json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "report_id",
-			      hex_json(v->st.id, SP_HASH_BYTES), "visibility", vis[v->body.vis],
+			      sp_json_hex(v->st.id, SP_HASH_BYTES), "visibility", vis[v->body.vis],
 			      "title", str_json(rahasia ? p->title : v->body.title), "content",
 			      str_json(rahasia ? p->content : v->body.content), "name",
 			      str_json(p->name), "contact", str_json(p->contact), "content_key",
@@ -322,8 +303,8 @@ static int post_open(struct sp_http_req *req, struct sp_http_resp *res)
 	struct sp_report_open_req q = {0};
 	uint8_t id[SP_HASH_BYTES];
 	json_t *o = NULL;
-	uint64_t now = now_ms();
-	int rc = parse_hex(sp_http_param(req, "id"), id, SP_HASH_BYTES) == 0
+	uint64_t now = sp_now_ms();
+	int rc = sp_hex_parse(sp_http_param(req, "id"), id, SP_HASH_BYTES) == 0
 			 ? 0
 			 : refuse(res, SP_ERR_HTTP_BAD_REQUEST, "a report id is 64 hex digits");
 	if (rc == 0)
@@ -355,8 +336,8 @@ static json_t *inst_json(const struct sp_dir_inst *r)
 	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", r->id, "name", r->name,
 			 "tier", tier_name(r->tier), "parent",
 			 r->parent[0] ? json_string(r->parent) : json_null(), "sign_key",
-			 hex_json(r->sign_key, SP_KEY_BYTES), "seal_key",
-			 hex_json(r->seal_key, SP_KEY_BYTES), "http",
+			 sp_json_hex(r->sign_key, SP_KEY_BYTES), "seal_key",
+			 sp_json_hex(r->seal_key, SP_KEY_BYTES), "http",
 			 r->http[0] ? json_string(r->http) : json_null(), "peers", peers);
 }
 

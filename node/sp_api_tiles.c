@@ -8,7 +8,7 @@
  * <inst> is the institution id part of the log's origin
  * ("<federation>/<inst>"), so /logs/73.12 is the tile root of
  * lapor.go.id/73.12 on a lapor.go.id node. The bytes are exactly what
- * `simpul log export` writes (sp_export_tile). Full tiles never change
+ * `simpul log export` writes (sp_store_tlog_file). Full tiles never change
  * and are cached for a year; partial tiles and the checkpoint are not.
  */
 #include <stdio.h>
@@ -16,7 +16,6 @@
 
 #include "sp_api.h"
 #include "sp_err.h"
-#include "sp_export.h"
 #include "sp_node.h"
 #include "sp_tile.h"
 
@@ -60,7 +59,7 @@ static int get_tile(struct sp_http_req *req, struct sp_http_resp *res)
 		return sp_http_reply_error(res, SP_ERR_NOT_FOUND, "not a tlog-tiles path: %s", path);
 	struct sp_buf b;
 	sp_buf_init(&b);
-	rc = sp_export_tile(sp_node_store(req->ctx), id, level, k, w, &b);
+	rc = sp_store_tlog_file(sp_node_store(req->ctx), id, level, k, w, &b);
 	if (rc == 0)
 		rc = sp_http_reply_buf(res, 200, "application/octet-stream", &b);
 	sp_buf_free(&b);

@@ -163,30 +163,46 @@ static int set_url(struct parse *p, void *field, const char *v, uint64_t lo, uin
 	return 1;
 }
 
-/* set_peers reads a list of peer URLs separated by spaces or commas. */
-static int set_peers(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+/* each_item calls fn(p, item, n) for each non-empty item of the list v,
+ * items separated by spaces, tabs or commas; stops at the first refusal.
+ * The items are not NUL-terminated. */
+static int each_item(struct parse *p, const char *v,
+		     int (*fn)(struct parse *p, const char *item, size_t n))
 {
-	struct sp_conf *c = p->c;
-	char tmp[SP_CONF_URL_MAX + 1];
-	c->npeers = 0;
 	while (*v) {
 		size_t n = strcspn(v, " \t,");
 		if (n > 0) {
-			if (n > SP_CONF_URL_MAX)
-				return fail(p, "peer URL too long (at most %d bytes)", SP_CONF_URL_MAX);
-			memcpy(tmp, v, n);
-			tmp[n] = '\0';
-			if (!url_ok(tmp))
-				return fail(p, "peer '%s' is not tcp://HOST:PORT or tls+tcp://HOST:PORT",
-					    tmp);
-			if (c->npeers == SP_CONF_PEERS_MAX)
-				return fail(p, "more than %d peers", SP_CONF_PEERS_MAX);
-			strcpy(c->peers[c->npeers++], tmp);
+			int ok = fn(p, v, n);
+			if (ok != 1)
+				return ok;
 		}
 		v += n;
 		v += strspn(v, " \t,");
 	}
 	return 1;
+}
+
+static int add_peer(struct parse *p, const char *item, size_t n)
+{
+	struct sp_conf *c = p->c;
+	char tmp[SP_CONF_URL_MAX + 1];
+	if (n > SP_CONF_URL_MAX)
+		return fail(p, "peer URL too long (at most %d bytes)", SP_CONF_URL_MAX);
+	memcpy(tmp, item, n);
+	tmp[n] = '\0';
+	if (!url_ok(tmp))
+		return fail(p, "peer '%s' is not tcp://HOST:PORT or tls+tcp://HOST:PORT", tmp);
+	if (c->npeers == SP_CONF_PEERS_MAX)
+		return fail(p, "more than %d peers", SP_CONF_PEERS_MAX);
+	strcpy(c->peers[c->npeers++], tmp);
+	return 1;
+}
+
+/* set_peers reads a list of peer URLs separated by spaces or commas. */
+static int set_peers(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	p->c->npeers = 0;
+	return each_item(p, v, add_peer);
 }
 
 static int set_vkey(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
@@ -202,28 +218,28 @@ static int set_vkey(struct parse *p, void *field, const char *v, uint64_t lo, ui
 	return 1;
 }
 
-/* set_peer_keys reads verifier keys separated by spaces or commas. */
-static int set_peer_keys(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+static int add_peer_key(struct parse *p, const char *item, size_t n)
 {
 	struct sp_conf *c = p->c;
 	char tmp[SP_NOTE_NAME_MAX + 128];
-	c->npeer_keys = 0;
-	while (*v) {
-		size_t n = strcspn(v, " \t,");
-		if (n >= sizeof(tmp))
-			return fail(p, "peer key too long");
-		memcpy(tmp, v, n);
-		tmp[n] = '\0';
-		if (n > 0 && c->npeer_keys == SP_CONF_PEERS_MAX)
-			return fail(p, "more than %d peer keys", SP_CONF_PEERS_MAX);
-		if (n > 0 && (sp_note_vkey_parse(tmp, &c->peer_keys[c->npeer_keys]) != 0 ||
-			      c->peer_keys[c->npeer_keys].type != SP_NOTE_TYPE_ED25519))
-			return fail(p, "peer key '%s' is not an Ed25519 verifier key", tmp);
-		c->npeer_keys += n > 0;
-		v += n;
-		v += strspn(v, " \t,");
-	}
+	if (n >= sizeof(tmp))
+		return fail(p, "peer key too long");
+	memcpy(tmp, item, n);
+	tmp[n] = '\0';
+	if (c->npeer_keys == SP_CONF_PEERS_MAX)
+		return fail(p, "more than %d peer keys", SP_CONF_PEERS_MAX);
+	if (sp_note_vkey_parse(tmp, &c->peer_keys[c->npeer_keys]) != 0 ||
+	    c->peer_keys[c->npeer_keys].type != SP_NOTE_TYPE_ED25519)
+		return fail(p, "peer key '%s' is not an Ed25519 verifier key", tmp);
+	c->npeer_keys++;
 	return 1;
+}
+
+/* set_peer_keys reads verifier keys separated by spaces or commas. */
+static int set_peer_keys(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	p->c->npeer_keys = 0;
+	return each_item(p, v, add_peer_key);
 }
 
 #define OFF(f) offsetof(struct sp_conf, f)

@@ -12,8 +12,8 @@
 #include <sodium.h>
 
 #include "sp_err.h"
-#include "sp_fedgen.h"
 #include "sp_files.h"
+#include "sp_keyfile.h"
 
 #define DIR_FILE_MAX (256u << 20) /* largest directory.entries accepted */
 
@@ -285,7 +285,7 @@ static int apply_log(struct sp_store *s, struct sp_logx *log, struct sp_dirload 
 /* load_seal reads [node] seal_key and checks it against the directory. */
 static int load_seal(const struct sp_conf *c, struct sp_logx *log, struct sp_dirload *d)
 {
-	char why[SP_FEDGEN_WHY];
+	char why[SP_KEYFILE_WHY];
 	if (c->seal_path[0] == '\0')
 		return 0;
 	int rc = sp_sealfile_load(c->seal_path, d->seal_pk, d->seal_sk, why, sizeof(why));

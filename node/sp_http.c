@@ -24,15 +24,9 @@
 #include "sp_conf.h"
 #include "sp_err.h"
 #include "sp_http_int.h"
+#include "sp_clock.h"
 
 enum { RQ_NEW, RQ_ANSWERED, RQ_TOO_LARGE, RQ_RUN };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- request objects ----------------------------------------------------------- */
 
@@ -86,7 +80,7 @@ static struct sp_http_rq *rq_new(struct sp_http *h, struct MHD_Connection *c, co
 	rq->h = h;
 	rq->conn = c;
 	rq->slot = -1;
-	rq->t0_ms = mono_ms();
+	rq->t0_ms = sp_mono_ms();
 	atomic_init(&rq->refs, 1);
 	pthread_mutex_init(&rq->mu, NULL);
 	sp_buf_init(&rq->body);
@@ -133,7 +127,7 @@ static enum MHD_Result send_resp(struct sp_http_rq *rq)
 	atomic_fetch_add(&h->count[slot][sp_http_code_index(res->status)], 1);
 	sp_logx(h->o.log, res->status >= 500 ? SP_LOGX_WARN : SP_LOGX_DEBUG, "http",
 		"%s %s status=%u client=%s ms=%llu", rq->method, rq->path, res->status,
-		rq->client, (unsigned long long)(mono_ms() - rq->t0_ms));
+		rq->client, (unsigned long long)(sp_mono_ms() - rq->t0_ms));
 	rq->state = RQ_ANSWERED;
 	return ok;
 }
@@ -197,7 +191,7 @@ static int first_call(struct sp_http_rq *rq, enum MHD_Result *ret)
 {
 	struct sp_http *h = rq->h;
 	uint32_t retry = 1;
-	if (sp_rate_take(h->rate, client_addr(rq->conn), mono_ms(), &retry) != 0) {
+	if (sp_rate_take(h->rate, client_addr(rq->conn), sp_mono_ms(), &retry) != 0) {
 		sp_http_reply_error(&rq->res, SP_ERR_RATE_LIMITED,
 				    "too many requests from %s; retry after %u s", rq->client, retry);
 		char v[16];
@@ -444,15 +438,10 @@ void sp_http_free(struct sp_http *h)
 
 /* ---- metrics ---------------------------------------------------------------------------- */
 
-static void put_str(struct sp_buf *b, const char *s)
-{
-	sp_buf_put(b, s, strlen(s));
-}
-
 void sp_http_metrics(struct sp_http *h, struct sp_buf *out)
 {
 	char line[256];
-	put_str(out, "# HELP simpul_http_requests_total HTTP requests answered, by route and "
+	sp_buf_put_cstr(out, "# HELP simpul_http_requests_total HTTP requests answered, by route and "
 		     "status.\n# TYPE simpul_http_requests_total counter\n");
 	for (size_t i = 0; i <= SP_HTTP_MAX_ROUTES; i++) {
 		if (i >= h->nroutes && i != SP_HTTP_MAX_ROUTES)
@@ -470,12 +459,12 @@ void sp_http_metrics(struct sp_http *h, struct sp_buf *out)
 			snprintf(line, sizeof(line),
 				 "simpul_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n", label,
 				 code, (unsigned long long)n);
-			put_str(out, line);
+			sp_buf_put_cstr(out, line);
 		}
 	}
 	snprintf(line, sizeof(line),
 		 "# HELP simpul_http_inflight HTTP requests in progress.\n"
 		 "# TYPE simpul_http_inflight gauge\nsimpul_http_inflight %u\n",
 		 sp_http_inflight(h));
-	put_str(out, line);
+	sp_buf_put_cstr(out, line);
 }

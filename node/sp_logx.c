@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sp_err.h"
+#include "sp_files.h"
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -50,20 +51,6 @@ void sp_logx_time(char *buf, size_t cap, long long ms)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
-/* write_all survives short writes and EINTR; a log line is best effort. */
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 void sp_logx(struct sp_logx *l, enum sp_logx_level level, const char *subsys, const char *fmt, ...)
 {
 	if (l == NULL || (int)level < atomic_load(&l->level))
@@ -92,5 +79,5 @@ void sp_logx(struct sp_logx *l, enum sp_logx_level level, const char *subsys, co
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
 	line[n++] = '\n';
-	write_all(l->fd, line, n);
+	(void)sp_write_all(l->fd, line, n); /* a log line is best effort */
 }

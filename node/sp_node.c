@@ -29,6 +29,7 @@
 #include "sp_reports.h"
 #include "sp_resolve.h"
 #include "sp_witness.h"
+#include "sp_clock.h"
 
 /* The API tables every node serves; a new API file adds its line here. */
 static const struct sp_http_route *const api_tables[] = {
@@ -83,13 +84,6 @@ struct sp_node {
 	atomic_uint_least64_t appends_ok, appends_err, checkpoints;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ---- accessors ------------------------------------------------------------------- */
 
 struct sp_store *sp_node_store(struct sp_node *n) { return n->store; }
@@ -98,7 +92,7 @@ const struct sp_resolve_ctx *sp_node_resolve(struct sp_node *n) { return &n->res
 const struct sp_conf *sp_node_conf(struct sp_node *n) { return &n->conf; }
 const char *sp_node_origin(struct sp_node *n) { return n->origin; }
 const char *sp_node_vkey(struct sp_node *n) { return n->vkey; }
-uint64_t sp_node_uptime_ms(struct sp_node *n) { return mono_ms() - n->t0_ms; }
+uint64_t sp_node_uptime_ms(struct sp_node *n) { return sp_mono_ms() - n->t0_ms; }
 const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
 struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 struct sp_api_sealed *sp_node_sealed(struct sp_node *n) { return n->sealed; }
@@ -410,7 +404,7 @@ static void finish(struct sp_node *n)
 static void on_drain(uv_timer_t *t)
 {
 	struct sp_node *n = t->data;
-	int timed_out = mono_ms() > n->drain_deadline;
+	int timed_out = sp_mono_ms() > n->drain_deadline;
 	if (n->esc_busy)
 		return;
 	if ((sp_http_inflight(n->http) == 0 && !n->cp_busy) || (timed_out && !n->cp_busy))
@@ -429,7 +423,7 @@ static void stop(struct sp_node *n, const char *why)
 	sp_http_quiesce(n->http);
 	uv_timer_stop(&n->cp_timer);
 	uv_timer_stop(&n->esc_timer);
-	n->drain_deadline = mono_ms() + (uint64_t)n->conf.request_timeout_s * 1000 + 5000;
+	n->drain_deadline = sp_mono_ms() + (uint64_t)n->conf.request_timeout_s * 1000 + 5000;
 	uv_timer_start(&n->drain_timer, on_drain, 0, DRAIN_POLL_MS);
 }
 
@@ -726,7 +720,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 		return 1;
 	n->o = o;
 	n->log = log;
-	n->t0_ms = mono_ms();
+	n->t0_ms = sp_mono_ms();
 	pthread_mutex_init(&n->defer_mu, NULL);
 	int loop_up = 0;
 	int rc = node_start(n);

@@ -16,13 +16,7 @@
 #include "sp_keyfile.h"
 #include "sp_peer_int.h"
 #include "sp_peer_score.h"
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "sp_clock.h"
 
 /* ---- trust: which keys and logs the directory (or config) vouches for ---------------- */
 
@@ -53,7 +47,7 @@ static int peer_vouched(struct sp_peer *p, const char *inst, const uint8_t key[3
 {
 	if (p->dir) {
 		struct sp_dir_inst rec;
-		if (sp_dir_by_key(p->dir, key, wall_ms(), &rec) != 0 || strcmp(rec.id, inst) != 0)
+		if (sp_dir_by_key(p->dir, key, sp_now_ms(), &rec) != 0 || strcmp(rec.id, inst) != 0)
 			return SP_ERR_UNKNOWN_PEER;
 		return 0;
 	}
@@ -247,7 +241,7 @@ static void refuse(struct sp_peer_conn *c, int rc, const char *why)
  * before it only cost CPU. 1 if it was refused. */
 static int useless(struct sp_peer_conn *c, uint64_t bytes, const char *why)
 {
-	uint64_t now = sp_peer_now_ms();
+	uint64_t now = sp_mono_ms();
 	if (c->useless_ms == 0)
 		c->useless_left = SP_PEER_USELESS_BURST;
 	else
@@ -322,7 +316,7 @@ static void do_wants(struct sp_peer_conn *c)
 	struct sp_gossip_range out[SP_GOSSIP_WINDOW_MAX];
 	size_t nout = 0;
 	if (c->plan.npending == 0)
-		c->t_answer_ms = sp_peer_now_ms();
+		c->t_answer_ms = sp_mono_ms();
 	while (view && !c->dead &&
 	       sp_gossip_session_wants(&c->plan, view, c->p->ours.n, c->peer_notes.v,
 				       c->peer_notes.n, out, SP_GOSSIP_WINDOW_MAX, &nout) == 0 &&
@@ -480,7 +474,7 @@ static void push(struct sp_peer_conn *c)
 static void session_start(struct sp_peer_conn *c)
 {
 	struct sp_peer *p = c->p;
-	c->t_start_ms = sp_peer_now_ms();
+	c->t_start_ms = sp_mono_ms();
 	c->ours.federation = p->conf->federation;
 	c->ours.federation_len = strlen(p->conf->federation);
 	c->ours.inst = p->conf->id;
@@ -640,7 +634,7 @@ static void restore_check(struct sp_peer *p)
 	int all = 1;
 	for (size_t i = 0; i < p->ndials; i++)
 		all &= p->dials[i].tried;
-	int late = sp_peer_now_ms() - p->restore_t0 > SP_PEER_RESTORE_MS;
+	int late = sp_mono_ms() - p->restore_t0 > SP_PEER_RESTORE_MS;
 	if (!late && (!all || info.size < p->own_target))
 		return;
 	p->restoring = 0;
@@ -772,7 +766,7 @@ static void on_entries(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t 
 	int rc = sp_gossip_session_answered(&c->plan, e->origin, e->origin_len, e->first, e->count);
 	int unsolicited = rc != 0;
 	if (rc == SP_ERR_GAP) { /* planned before a short answer: asked again */
-		c->t_answer_ms = sp_peer_now_ms();
+		c->t_answer_ms = sp_mono_ms();
 		do_wants(c);
 		return;
 	}
@@ -787,7 +781,7 @@ static void on_entries(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t 
 		useless(c, entries_bytes(e), "too many unsolicited entries");
 		return;
 	}
-	c->t_answer_ms = sp_peer_now_ms();
+	c->t_answer_ms = sp_mono_ms();
 	char origin[SP_ORIGIN_MAX + 1];
 	snprintf(origin, sizeof(origin), "%.*s", (int)e->origin_len, e->origin);
 	uint32_t id;
@@ -991,7 +985,7 @@ static void redial_idle(struct sp_peer *p)
 /* round: timeouts, then (if logs grew) pushes, then note deltas. */
 static void round_run(struct sp_peer *p)
 {
-	uint64_t now = sp_peer_now_ms();
+	uint64_t now = sp_mono_ms();
 	int dirty = atomic_exchange(&p->dirty, 0);
 	ours_rebuild(p);
 	restore_check(p);
@@ -1058,7 +1052,7 @@ void sp_peer_forgive(struct sp_peer *p, const char *inst)
 {
 	if (p == NULL || p->score == NULL)
 		return;
-	if (sp_peer_score_forgive(p->score, inst, sp_peer_now_ms()))
+	if (sp_peer_score_forgive(p->score, inst, sp_mono_ms()))
 		sp_logx(p->log, SP_LOGX_INFO, "peer", "hold ended peer=%s: fork resolved", inst);
 	atomic_store(&p->redial, 1);
 	sp_peer_notify(p);
@@ -1107,7 +1101,7 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
 		rc = sp_peer_net_start(p);
 	if (rc == 0 && p->has_own && p->ndials > 0) {
 		p->restoring = 1; /* a restored copy must not fork: ask first */
-		p->restore_t0 = sp_peer_now_ms();
+		p->restore_t0 = sp_mono_ms();
 		sp_store_own_hold(p->store, 1);
 	}
 	if (rc == 0)
@@ -1186,7 +1180,7 @@ void sp_peer_metrics(struct sp_peer *p, struct sp_buf *out)
 		sp_buf_put(out, b, (size_t)n < sizeof(b) ? (size_t)n : sizeof(b) - 1);
 	sp_peer_attach_metrics(p, out);
 	if (p->score)
-		sp_peer_score_metrics(p->score, sp_peer_now_ms(), out);
+		sp_peer_score_metrics(p->score, sp_mono_ms(), out);
 }
 
 int sp_peer_send(struct sp_peer_conn *c, const struct sp_gossip_msg *m)
@@ -1206,5 +1200,5 @@ void sp_peer_drop(struct sp_peer_conn *c, int rc, const char *why)
 
 json_t *sp_peer_penalties(struct sp_peer *p)
 {
-	return p && p->score ? sp_peer_score_json(p->score, sp_peer_now_ms()) : json_array();
+	return p && p->score ? sp_peer_score_json(p->score, sp_mono_ms()) : json_array();
 }

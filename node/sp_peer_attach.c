@@ -29,6 +29,7 @@
 #include "sp_err.h"
 #include "sp_peer_int.h"
 #include "sp_report.h"
+#include "sp_clock.h"
 
 #define ATT_BAD_MAX 4          /* peers remembered per file as having sent bad data */
 #define ATT_MIN_CHUNK 16384    /* a shorter chunk, unless the last, is refused */
@@ -251,7 +252,7 @@ static void ask(struct sp_peer *p, struct att *t, struct sp_peer_conn *c, uint64
 static void pump(struct sp_peer *p)
 {
 	struct sp_peer_attach *a = p->att;
-	uint64_t now = sp_peer_now_ms();
+	uint64_t now = sp_mono_ms();
 	refill(p, now);
 	for (size_t i = 0; i < a->n && a->inflight < SP_PEER_ATT_FLIGHT; i++) {
 		struct att *t = &a->v[i];
@@ -361,7 +362,7 @@ static void complete(struct sp_peer *p, struct att *t, struct sp_peer_conn *c)
 	if (rc != SP_ERR_INCONSISTENT) { /* ours, not the peer's: try again later */
 		sp_logx(p->log, SP_LOGX_ERROR, "attach", "cannot keep sha256=%s..: %s", h,
 			sp_errname(rc));
-		t->not_before_ms = sp_peer_now_ms() + ATT_RETRY_MAX_MS;
+		t->not_before_ms = sp_mono_ms() + ATT_RETRY_MAX_MS;
 		return;
 	}
 	sp_store_attach_part_done(p->store, t->ref.hash, NULL, 0, NULL, 0);
@@ -416,7 +417,7 @@ void sp_peer_attach_on_chunk(struct sp_peer_conn *c, const struct sp_gossip_atta
 		atomic_fetch_add(&a->not_held, 1);
 		unsigned k = t->misses < 9 ? t->misses : 9;
 		uint64_t wait = (uint64_t)ATT_RETRY_MS << k;
-		t->not_before_ms = sp_peer_now_ms() + (wait < ATT_RETRY_MAX_MS ? wait : ATT_RETRY_MAX_MS);
+		t->not_before_ms = sp_mono_ms() + (wait < ATT_RETRY_MAX_MS ? wait : ATT_RETRY_MAX_MS);
 		t->misses++;
 		t->turn++;
 	} else if (m->total != t->ref.size) {
@@ -425,7 +426,7 @@ void sp_peer_attach_on_chunk(struct sp_peer_conn *c, const struct sp_gossip_atta
 		blame(p, t, c, SP_ERR_PEER_PROTOCOL, why);
 	} else if (sp_store_attach_part_put(p->store, t->ref.hash, m->offset, m->data, m->len) != 0) {
 		sp_logx(p->log, SP_LOGX_ERROR, "attach", "cannot keep a chunk: retrying later");
-		t->not_before_ms = sp_peer_now_ms() + ATT_RETRY_MAX_MS;
+		t->not_before_ms = sp_mono_ms() + ATT_RETRY_MAX_MS;
 	} else {
 		if (t->have == 0 || !t->has_src || memcmp(t->src, c->theirs.key, 32) != 0)
 			t->mixed_src |= t->have > 0;
@@ -535,7 +536,7 @@ static int scan_one(void *arg, uint64_t index, const uint8_t *entry, size_t len)
 static void *scan_main(void *arg)
 {
 	struct sp_peer *p = arg;
-	uint64_t t0 = sp_peer_now_ms();
+	uint64_t t0 = sp_mono_ms();
 	uint32_t count = sp_store_log_count(p->store);
 	struct refs rs = {.store = p->store, .stop = &p->att->scan_stop};
 	for (uint32_t id = 0; id < count && !atomic_load(&p->att->scan_stop); id++) {
@@ -545,7 +546,7 @@ static void *scan_main(void *arg)
 			sp_store_scan(p->store, id, 0, info.size, scan_one, &rs);
 	}
 	sp_logx(p->log, SP_LOGX_INFO, "attach", "start scan entries=%llu wanted=%zu ms=%llu",
-		(unsigned long long)rs.seen, rs.n, (unsigned long long)(sp_peer_now_ms() - t0));
+		(unsigned long long)rs.seen, rs.n, (unsigned long long)(sp_mono_ms() - t0));
 	struct sp_peer_job *j = calloc(1, sizeof(*j));
 	struct sp_peer_ev *ev = calloc(1, sizeof(*ev));
 	if (j == NULL || ev == NULL || rs.n == 0 || atomic_load(&p->att->scan_stop)) {

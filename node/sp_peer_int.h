@@ -246,8 +246,6 @@ struct sp_peer {
 
 /* ---- sp_peer_net.c: transport --------------------------------------------------- */
 
-uint64_t sp_peer_now_ms(void);
-
 /* Start listening and dialing; stop everything (blocking on nng). */
 int sp_peer_net_start(struct sp_peer *p);
 void sp_peer_net_stop(struct sp_peer *p);

@@ -23,15 +23,9 @@
 #include "sp_err.h"
 #include "sp_files.h"
 #include "sp_peer_int.h"
+#include "sp_clock.h"
 
 #include <nng/supplemental/tls/tls.h>
-
-uint64_t sp_peer_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- events to the loop ---------------------------------------------------------------- */
 
@@ -208,7 +202,7 @@ static void tx_cb(void *arg)
 	struct sp_peer_frame *done = NULL;
 	pthread_mutex_lock(&c->mu);
 	c->tx_off += n;
-	c->tx_progress_ms = sp_peer_now_ms();
+	c->tx_progress_ms = sp_mono_ms();
 	if (c->tx_off == c->tx_head->len) {
 		done = c->tx_head;
 		c->tx_head = done->next;
@@ -258,7 +252,7 @@ int sp_peer_net_send(struct sp_peer_conn *c, const uint8_t *msg, size_t len, con
 			c->tx_head = f;
 		c->tx_tail = f;
 		if (c->tx_bytes == 0)
-			c->tx_progress_ms = sp_peer_now_ms();
+			c->tx_progress_ms = sp_mono_ms();
 		c->tx_bytes += f->len;
 		start = !c->tx_busy;
 		c->tx_busy = 1;
@@ -358,12 +352,12 @@ struct sp_peer_conn *sp_peer_net_conn(struct sp_peer *p, nng_stream *st, int slo
  * queued (a peer with a backlog is not reading anyway). */
 static void flush_small(struct sp_peer_conn *c)
 {
-	uint64_t t0 = sp_peer_now_ms();
+	uint64_t t0 = sp_mono_ms();
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
 		int busy = c->tx_busy && c->tx_bytes <= SP_PEER_FLUSH_BYTES;
 		pthread_mutex_unlock(&c->mu);
-		if (!busy || sp_peer_now_ms() - t0 >= SP_PEER_FLUSH_MS)
+		if (!busy || sp_mono_ms() - t0 >= SP_PEER_FLUSH_MS)
 			return;
 		uv_sleep(1);
 	}
@@ -524,7 +518,7 @@ void sp_peer_net_redial(struct sp_peer *p, int slot, int reset)
 	unsigned wait = d->backoff_ms;
 	/* Jitter of up to a quarter, so peers that lost each other do not
 	 * redial in lockstep. */
-	wait += (unsigned)(sp_peer_now_ms() % (wait / 4 + 1));
+	wait += (unsigned)(sp_mono_ms() % (wait / 4 + 1));
 	d->backoff_ms = d->backoff_ms * 2 > SP_PEER_BACKOFF_MAX_MS ? SP_PEER_BACKOFF_MAX_MS
 								  : d->backoff_ms * 2;
 	d->busy = 0;

@@ -11,6 +11,7 @@
 #include "sp_err.h"
 #include "sp_peer_int.h"
 #include "sp_peer_score.h"
+#include "sp_clock.h"
 
 #define NAME_MAX_ 63
 #define WHY_MAX 95
@@ -240,7 +241,7 @@ void sp_peer_penalise(struct sp_peer_conn *c, int rc, const char *why)
 	 * off for one of them. */
 	const char *inst = c->state == SP_PEER_READY ? c->their_inst : NULL;
 	const char *addr = inst ? NULL : conn_ip(c, ip, sizeof(ip));
-	uint64_t hold = sp_peer_score_strike(p->score, inst, addr, rc, why, sp_peer_now_ms());
+	uint64_t hold = sp_peer_score_strike(p->score, inst, addr, rc, why, sp_mono_ms());
 	sp_logx(p->log, SP_LOGX_WARN, "peer", "penalised peer=%s addr=%s err=%s hold_ms=%llu: %s",
 		inst ? inst : "?", c->addr, sp_errname(rc), (unsigned long long)hold, why);
 }
@@ -252,5 +253,5 @@ uint64_t sp_peer_held_off(struct sp_peer_conn *c)
 	if (p->score == NULL)
 		return 0;
 	return sp_peer_score_held(p->score, c->their_inst, conn_ip(c, ip, sizeof(ip)),
-				  sp_peer_now_ms());
+				  sp_mono_ms());
 }

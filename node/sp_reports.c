@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "sp_err.h"
+#include "sp_clock.h"
 
 struct loc {
 	uint32_t log;
@@ -326,13 +327,6 @@ static int involve_targets(struct sp_reports *r, struct rep *p, const struct tar
 	return rc;
 }
 
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* insert_report adds a submission (under the write lock) and notes when;
  * a second copy of one id is ignored. */
 static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
@@ -347,7 +341,7 @@ static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], 
 	}
 	memcpy(p->id, id, SP_HASH_BYTES);
 	p->sub = at;
-	p->indexed_ms = wall_ms();
+	p->indexed_ms = sp_now_ms();
 	p->dirty = 1;
 	p->sum.seq = r->n + 1;
 	r->reps[r->n] = p;

@@ -12,7 +12,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cbor.h>
@@ -26,93 +25,6 @@
 
 /* Longest head: initial byte plus an 8-byte argument. */
 #define SP_CBOR_HEAD_MAX 9
-
-/* ---- growable output buffer ------------------------------------------ */
-
-int sp_grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 16;
-	if (size == 0 || c > SIZE_MAX / size)
-		return SP_ERR_NOMEM;
-	void *q = realloc(*p, c * size);
-	if (q == NULL)
-		return SP_ERR_NOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
-void sp_buf_init(struct sp_buf *b)
-{
-	b->p = NULL;
-	b->len = 0;
-	b->cap = 0;
-	b->err = 0;
-}
-
-void sp_buf_free(struct sp_buf *b)
-{
-	free(b->p);
-	sp_buf_init(b);
-}
-
-/* sp_buf_reserve makes room for n more bytes, latching SP_ERR_NOMEM. */
-static int sp_buf_reserve(struct sp_buf *b, size_t n)
-{
-	size_t need, cap;
-	uint8_t *p;
-
-	if (b->err)
-		return b->err;
-	if (n > SIZE_MAX - b->len) {
-		b->err = SP_ERR_NOMEM;
-		return b->err;
-	}
-	need = b->len + n;
-	if (need <= b->cap)
-		return 0;
-	/* Doubling keeps appends amortised O(1). */
-	cap = b->cap ? b->cap : 64;
-	while (cap < need)
-		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	p = realloc(b->p, cap);
-	if (p == NULL) {
-		b->err = SP_ERR_NOMEM;
-		return b->err;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-void sp_buf_put(struct sp_buf *b, const void *data, size_t n)
-{
-	if (n == 0 || sp_buf_reserve(b, n) != 0)
-		return;
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-/* On failure the memory is released but `err` stays latched, so a caller
- * may still read it after a NULL return. */
-uint8_t *sp_buf_take(struct sp_buf *b, size_t *len)
-{
-	uint8_t *p = b->p;
-	size_t n = b->len;
-	int err = b->err;
-
-	sp_buf_init(b);
-	if (err || n == 0) {
-		free(p);
-		b->err = err;
-		*len = 0;
-		return NULL;
-	}
-	*len = n;
-	return p;
-}
 
 /* ---- writer ----------------------------------------------------------- */
 
@@ -153,6 +65,16 @@ void sp_cbor_put_text(struct sp_buf *b, const char *s, size_t n)
 	uint8_t h[SP_CBOR_HEAD_MAX];
 	put_head(b, h, cbor_encode_string_start(n, h, sizeof(h)));
 	sp_buf_put(b, s, n);
+}
+
+void sp_cbor_put_cstr(struct sp_buf *b, const char *s)
+{
+	sp_cbor_put_text(b, s, strlen(s));
+}
+
+void sp_cbor_put_str(struct sp_buf *b, struct sp_str s)
+{
+	sp_cbor_put_text(b, s.p, s.n);
 }
 
 void sp_cbor_put_array(struct sp_buf *b, uint64_t count)

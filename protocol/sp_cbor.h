@@ -17,39 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sp_buf.h"
+
 /* Deepest nesting accepted when validating or skipping an item. */
 #define SP_CBOR_MAX_DEPTH 16
-
-/* ---- growable output buffer ------------------------------------------ */
-
-/* A byte buffer that grows on demand. The first failure (allocation, or a
- * caller-side limit) latches in `err`, later writes are no-ops, and the
- * caller checks `err` once at the end. */
-struct sp_buf {
-	uint8_t *p;
-	size_t len;
-	size_t cap;
-	int err;
-};
-
-/* sp_buf_init makes an empty buffer (no allocation yet). */
-void sp_buf_init(struct sp_buf *b);
-
-/* sp_buf_free releases the buffer's memory and resets it to empty. */
-void sp_buf_free(struct sp_buf *b);
-
-/* sp_buf_put appends n raw bytes. */
-void sp_buf_put(struct sp_buf *b, const void *data, size_t n);
-
-/* sp_grow makes room for one more element in a dynamic array *p of n
- * elements of `size` bytes and capacity *cap (doubling it, from 16): 0,
- * or SP_ERR_NOMEM with the array unchanged. */
-int sp_grow(void **p, size_t *cap, size_t n, size_t size);
-
-/* sp_buf_take hands the buffer's memory to the caller (who frees it with
- * free()) and resets the buffer. Returns NULL if `err` is set or the buffer
- * is empty; *len receives the length. */
-uint8_t *sp_buf_take(struct sp_buf *b, size_t *len);
 
 /* ---- writer: each appends one deterministic head (+payload) ---------- */
 
@@ -57,6 +28,8 @@ void sp_cbor_put_uint(struct sp_buf *b, uint64_t v);
 void sp_cbor_put_negint(struct sp_buf *b, uint64_t n); /* encodes -1-n */
 void sp_cbor_put_bytes(struct sp_buf *b, const uint8_t *p, size_t n);
 void sp_cbor_put_text(struct sp_buf *b, const char *s, size_t n);
+void sp_cbor_put_cstr(struct sp_buf *b, const char *s); /* text of a C string */
+void sp_cbor_put_str(struct sp_buf *b, struct sp_str s); /* text of a borrowed string */
 void sp_cbor_put_array(struct sp_buf *b, uint64_t count);
 void sp_cbor_put_map(struct sp_buf *b, uint64_t count);
 void sp_cbor_put_bool(struct sp_buf *b, int v);

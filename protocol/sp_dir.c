@@ -338,11 +338,6 @@ static const struct codec forkres_codec =
 
 /* ---- encoding ---------------------------------------------------------------- */
 
-static void put_str(struct sp_buf *b, const char *s)
-{
-	sp_cbor_put_text(b, s, strlen(s));
-}
-
 static uint32_t get_u32(const unsigned char *m)
 {
 	uint32_t v;
@@ -355,7 +350,7 @@ static void put_field(struct sp_buf *b, const struct field *f, const unsigned ch
 	const unsigned char *m = rec + f->off;
 	switch (f->kind) {
 	case F_STR:
-		put_str(b, (const char *)m);
+		sp_cbor_put_cstr(b, (const char *)m);
 		break;
 	case F_KEY:
 		sp_cbor_put_bytes(b, m, SP_KEY_BYTES);
@@ -368,7 +363,7 @@ static void put_field(struct sp_buf *b, const struct field *f, const unsigned ch
 		memcpy(&n, rec + f->count, sizeof(n));
 		sp_cbor_put_array(b, n);
 		for (size_t i = 0; i < n; i++)
-			put_str(b, (const char *)m + i * (f->max + 1));
+			sp_cbor_put_cstr(b, (const char *)m + i * (f->max + 1));
 		break;
 	}
 	case F_BOOL: {

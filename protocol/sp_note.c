@@ -49,11 +49,6 @@ static int buf_result(const struct sp_buf *b)
 	return b->err;
 }
 
-static void put_str(struct sp_buf *b, const char *s)
-{
-	sp_buf_put(b, s, strlen(s));
-}
-
 /* put_decimal appends v in ASCII decimal without leading zeros. */
 static void put_decimal(struct sp_buf *b, uint64_t v)
 {
@@ -326,7 +321,7 @@ void sp_note_vkey_format(const struct sp_note_key *k, struct sp_buf *out)
 	sodium_bin2hex(hex, sizeof(hex), k->id, 4);
 	raw[0] = k->type;
 	memcpy(raw + 1, k->pk, 32);
-	put_str(out, k->name);
+	sp_buf_put_cstr(out, k->name);
 	sp_buf_put(out, "+", 1);
 	sp_buf_put(out, hex, 8);
 	sp_buf_put(out, "+", 1);
@@ -471,8 +466,8 @@ static void put_sig_line(struct sp_buf *out, const char *name, const uint8_t id[
 
 	memcpy(raw, id, 4);
 	memcpy(raw + 4, sig, n);
-	put_str(out, SIG_PREFIX);
-	put_str(out, name);
+	sp_buf_put_cstr(out, SIG_PREFIX);
+	sp_buf_put_cstr(out, name);
 	sp_buf_put(out, " ", 1);
 	put_b64(out, raw, 4 + n);
 	sp_buf_put(out, "\n", 1);
@@ -523,8 +518,8 @@ int sp_note_sign(const char *text, size_t len, const char *name, const uint8_t s
 static int cosig_message(const char *body, size_t len, uint64_t t, struct sp_buf *msg)
 {
 	sp_buf_init(msg);
-	put_str(msg, COSIG_HEADER);
-	put_str(msg, "time ");
+	sp_buf_put_cstr(msg, COSIG_HEADER);
+	sp_buf_put_cstr(msg, "time ");
 	put_decimal(msg, t);
 	sp_buf_put(msg, "\n", 1);
 	sp_buf_put(msg, body, len);
@@ -669,7 +664,7 @@ int sp_cosig_verify(const char *note, size_t len, const struct sp_note_key *witn
 
 void sp_checkpoint_format(const struct sp_checkpoint *c, struct sp_buf *out)
 {
-	put_str(out, c->origin);
+	sp_buf_put_cstr(out, c->origin);
 	sp_buf_put(out, "\n", 1);
 	put_decimal(out, c->size);
 	sp_buf_put(out, "\n", 1);
@@ -771,13 +766,13 @@ int sp_receipt_format(uint64_t index, const sp_hash *proof, size_t n, const char
 		return err;
 	if (index >= c.size)
 		return SP_ERR_RANGE;
-	put_str(out, PROOF_HEADER);
+	sp_buf_put_cstr(out, PROOF_HEADER);
 	if (extra_len > 0) {
-		put_str(out, "extra ");
+		sp_buf_put_cstr(out, "extra ");
 		put_b64(out, extra, extra_len);
 		sp_buf_put(out, "\n", 1);
 	}
-	put_str(out, "index ");
+	sp_buf_put_cstr(out, "index ");
 	put_decimal(out, index);
 	sp_buf_put(out, "\n", 1);
 	for (size_t i = 0; i < n; i++) {

@@ -155,22 +155,6 @@ enum sp_report_stage {
 	SP_STAGE_WINDOW = 4,  /* reporter's window after an answer: closes, never escalates */
 };
 
-/* A borrowed string: p == NULL means absent. */
-struct sp_str {
-	const char *p;
-	size_t n;
-};
-
-/* sp_str_cmp orders strings bytewise, a prefix first: the order of lists
- * of institution ids, so each list has one encoding. */
-int sp_str_cmp(struct sp_str a, struct sp_str b);
-
-/* sp_str_of borrows a C string (NULL gives an absent string). */
-struct sp_str sp_str_of(const char *s);
-
-/* sp_str_eq is 1 when a is present and equal to the C string b. */
-int sp_str_eq(struct sp_str a, const char *b);
-
 struct sp_report_policy {
 	uint32_t verify_wd;    /* working days to verify and forward (3) */
 	uint32_t answer_wd;    /* working days to answer (5) */

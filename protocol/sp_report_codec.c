@@ -70,31 +70,6 @@ static int read_count(struct sp_cbor_reader *r, uint64_t max, size_t *n)
 	return 0;
 }
 
-int sp_str_cmp(struct sp_str a, struct sp_str b)
-{
-	int c = memcmp(a.p, b.p, a.n < b.n ? a.n : b.n);
-
-	if (c)
-		return c;
-	return a.n < b.n ? -1 : a.n > b.n;
-}
-
-struct sp_str sp_str_of(const char *s)
-{
-	struct sp_str x = {s, s ? strlen(s) : 0};
-	return x;
-}
-
-int sp_str_eq(struct sp_str a, const char *b)
-{
-	return a.p && strlen(b) == a.n && memcmp(a.p, b, a.n) == 0;
-}
-
-static void put_str(struct sp_buf *b, struct sp_str s)
-{
-	sp_cbor_put_text(b, s.p, s.n);
-}
-
 /* read_inst reads an institution id. */
 static int read_inst(struct sp_cbor_reader *r, struct sp_str *s)
 {
@@ -127,7 +102,7 @@ static void put_keys(struct sp_buf *b, const struct sp_report_key *keys, size_t 
 	sp_cbor_put_array(b, n);
 	for (size_t i = 0; i < n; i++) {
 		sp_cbor_put_array(b, 2);
-		put_str(b, keys[i].inst);
+		sp_cbor_put_str(b, keys[i].inst);
 		sp_cbor_put_bytes(b, keys[i].boxed, SP_REPORT_BOX_BYTES);
 	}
 }
@@ -379,16 +354,16 @@ static void put_report_head(struct sp_buf *b, const struct sp_report *r)
 	sp_cbor_put_uint(b, R_VIS);
 	sp_cbor_put_uint(b, r->vis);
 	sp_cbor_put_uint(b, R_CATEGORY);
-	put_str(b, r->category);
+	sp_cbor_put_str(b, r->category);
 	sp_cbor_put_uint(b, R_REGION);
-	put_str(b, r->region);
+	sp_cbor_put_str(b, r->region);
 	if (r->title.p) {
 		sp_cbor_put_uint(b, R_TITLE);
-		put_str(b, r->title);
+		sp_cbor_put_str(b, r->title);
 	}
 	if (r->content.p) {
 		sp_cbor_put_uint(b, R_CONTENT);
-		put_str(b, r->content);
+		sp_cbor_put_str(b, r->content);
 	}
 	if (r->has_sealed) {
 		sp_cbor_put_uint(b, R_SEALED);
@@ -399,7 +374,7 @@ static void put_report_head(struct sp_buf *b, const struct sp_report *r)
 static void put_report_tail(struct sp_buf *b, const struct sp_report *r)
 {
 	sp_cbor_put_uint(b, R_ROUTED);
-	put_str(b, r->routed_to);
+	sp_cbor_put_str(b, r->routed_to);
 	if (r->has_rule) {
 		sp_cbor_put_uint(b, R_RULE);
 		sp_cbor_put_bytes(b, r->rule, SP_HASH_BYTES);
@@ -419,11 +394,11 @@ static void put_report_tail(struct sp_buf *b, const struct sp_report *r)
 			sp_cbor_put_array(b, 3);
 			sp_cbor_put_bytes(b, r->attach[i].sha256, SP_HASH_BYTES);
 			sp_cbor_put_uint(b, r->attach[i].size);
-			put_str(b, r->attach[i].media_type);
+			sp_cbor_put_str(b, r->attach[i].media_type);
 		}
 	}
 	sp_cbor_put_uint(b, R_CHANNEL);
-	put_str(b, r->channel);
+	sp_cbor_put_str(b, r->channel);
 	if (r->has_policy) {
 		sp_cbor_put_uint(b, R_POLICY);
 		sp_cbor_put_array(b, 4);
@@ -503,7 +478,7 @@ int sp_report_private_encode(const struct sp_report_private *p, uint8_t **out, s
 	for (int i = 0; i < 4; i++) {
 		if (f[i]->p) {
 			sp_cbor_put_uint(&b, (uint64_t)i);
-			put_str(&b, *f[i]);
+			sp_cbor_put_str(&b, *f[i]);
 		}
 	}
 	return finish(&b, check_private, out, out_len);
@@ -677,7 +652,7 @@ void sp_report_act_put(struct sp_buf *b, const struct sp_report_action *a)
 		sp_cbor_put_uint(b, A_TARGETS);
 		sp_cbor_put_array(b, a->n_targets);
 		for (size_t i = 0; i < a->n_targets; i++)
-			put_str(b, a->targets[i]);
+			sp_cbor_put_str(b, a->targets[i]);
 	}
 	if (a->reason) {
 		sp_cbor_put_uint(b, A_REASON);
@@ -685,7 +660,7 @@ void sp_report_act_put(struct sp_buf *b, const struct sp_report_action *a)
 	}
 	if (a->text.p) {
 		sp_cbor_put_uint(b, A_TEXT);
-		put_str(b, a->text);
+		sp_cbor_put_str(b, a->text);
 	}
 	if (a->rating) {
 		sp_cbor_put_uint(b, A_RATING);

@@ -20,13 +20,6 @@ static const char *const cf_names[SP_CF_N] = {"default", "logs", "entries", "til
 
 /* ---- small helpers --------------------------------------------------------- */
 
-uint64_t sp_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 int sp_db_err(char *err)
 {
 	if (err == NULL)
@@ -389,12 +382,7 @@ static int add_log(struct sp_store *s, const char *origin, const uint8_t pk[32],
 		rc = sp_forkres_adopt(s, l, wb);
 	if (rc == 0)
 		rc = sp_store_save_log(s, l, wb);
-	if (rc == 0) {
-		char *err = NULL;
-		rocksdb_write(s->db, s->wsync, wb, &err);
-		rc = sp_db_err(err);
-	}
-	rocksdb_writebatch_destroy(wb);
+	rc = sp_store_commit(s, wb, rc, 1);
 	if (rc == 0)
 		rc = registry_append(s, l);
 	if (rc)
@@ -999,6 +987,13 @@ int sp_store_bundle(struct sp_store *s, uint32_t id, uint64_t index, unsigned w,
 	return sp_store_scan(s, id, from, from + w, bundle_one, &b);
 }
 
+int sp_store_tlog_file(struct sp_store *s, uint32_t id, int level, uint64_t k, unsigned w,
+		       struct sp_buf *out)
+{
+	return level < 0 ? sp_store_bundle(s, id, k, w, out)
+			 : sp_store_tile(s, id, (unsigned)level, k, w, out);
+}
+
 /* ---- checkpoints --------------------------------------------------------------------- */
 
 int sp_store_checkpoint(struct sp_store *s, uint32_t id, struct sp_buf *out, uint64_t *size)
@@ -1088,15 +1083,21 @@ int sp_store_write(struct sp_store *s, rocksdb_writebatch_t *wb, int sync)
 	return sp_db_err(err);
 }
 
+int sp_store_commit(struct sp_store *s, rocksdb_writebatch_t *wb, int rc, int sync)
+{
+	if (rc == 0)
+		rc = sp_store_write(s, wb, sync);
+	rocksdb_writebatch_destroy(wb);
+	return rc;
+}
+
 static int checkpoint_conflict(struct sp_store *s, struct sp_log *l, uint64_t size,
 			       const struct sp_buf *held, const char *note, size_t len)
 {
 	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 	int rc = sp_store_add_fork(s, l, wb, SP_FORK_CHECKPOINT, size, held->p, held->len,
 				   (const uint8_t *)note, len);
-	if (rc == 0)
-		rc = sp_store_write(s, wb, 1);
-	rocksdb_writebatch_destroy(wb);
+	rc = sp_store_commit(s, wb, rc, 1);
 	if (rc == 0)
 		atomic_fetch_add(&s->fork_gen, 1);
 	return rc ? rc : SP_ERR_INCONSISTENT;
@@ -1153,8 +1154,7 @@ int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, s
 		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_CHECKPOINTS], (const char *)k.b, k.n,
 					  note, len);
-		rc = sp_store_write(s, wb, 1);
-		rocksdb_writebatch_destroy(wb);
+		rc = sp_store_commit(s, wb, 0, 1);
 	}
 	pthread_mutex_unlock(&l->wmu);
 	sp_buf_free(&held);
@@ -1183,8 +1183,7 @@ int sp_store_cosign_add(struct sp_store *s, uint32_t id, uint64_t size, const ch
 		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_CHECKPOINTS], (const char *)k.b, k.n,
 					  (const char *)b.p, b.len);
-		rc = sp_store_write(s, wb, 1);
-		rocksdb_writebatch_destroy(wb);
+		rc = sp_store_commit(s, wb, 0, 1);
 	}
 	pthread_mutex_unlock(&l->cp_mu);
 	sp_buf_free(&b);

@@ -231,6 +231,13 @@ int sp_store_tile(struct sp_store *s, uint32_t id, unsigned level, uint64_t inde
 int sp_store_bundle(struct sp_store *s, uint32_t id, uint64_t index, unsigned w,
 		    struct sp_buf *out);
 
+/* sp_store_tlog_file appends one tlog-tiles file of log `id`: hash tile k
+ * of tile level `level` (>= 0), or entry bundle k (level -1), of width w
+ * (1..256; 256 = full). The bytes the HTTP server serves and `simpul log
+ * export` writes. Errors: as sp_store_tile and sp_store_bundle. */
+int sp_store_tlog_file(struct sp_store *s, uint32_t id, int level, uint64_t k, unsigned w,
+		       struct sp_buf *out);
+
 /* ---- checkpoints ---------------------------------------------------------- */
 
 /* sp_store_checkpoint_sign signs a checkpoint of the own log's durable head

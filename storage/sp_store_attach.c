@@ -265,12 +265,7 @@ int sp_store_attach_part_done(struct sp_store *s, const uint8_t sha256[SP_HASH_B
 			rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_ATTACHMENTS], (const char *)sha256,
 						  SP_HASH_BYTES, (const char *)v, HDR_BYTES + tl + len);
 	}
-	if (rc == 0) {
-		char *err = NULL;
-		rocksdb_write(s->db, s->wsync, wb, &err);
-		rc = sp_db_err(err);
-	}
+	rc = sp_store_commit(s, wb, rc, 1);
 	free(v);
-	rocksdb_writebatch_destroy(wb);
 	return rc;
 }

@@ -121,9 +121,7 @@ int sp_forkres_restart(struct sp_store *s, struct sp_log *l, uint64_t *moved)
 		range_delete(s, wb, SP_CF_CHECKPOINTS, l->id);
 		rc = sp_store_save_log(s, l, wb);
 	}
-	if (rc == 0)
-		rc = sp_store_write(s, wb, 1);
-	rocksdb_writebatch_destroy(wb);
+	rc = sp_store_commit(s, wb, rc, 1);
 	if (rc == 0)
 		rc = restart(l);
 	if (rc == 0)
@@ -150,9 +148,7 @@ static int drop_unchecked(struct sp_store *s, struct sp_log *l)
 	rocksdb_writebatch_delete_range_cf(wb, s->cf[SP_CF_CHECKPOINTS], (const char *)lo.b, lo.n,
 					   (const char *)hi.b, hi.n);
 	int rc = sp_store_save_log(s, l, wb);
-	if (rc == 0)
-		rc = sp_store_write(s, wb, 1);
-	rocksdb_writebatch_destroy(wb);
+	rc = sp_store_commit(s, wb, rc, 1);
 	return rc;
 }
 
@@ -160,9 +156,7 @@ int sp_store_write_log(struct sp_store *s, struct sp_log *l)
 {
 	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 	int rc = sp_store_save_log(s, l, wb);
-	if (rc == 0)
-		rc = sp_store_write(s, wb, 1);
-	rocksdb_writebatch_destroy(wb);
+	rc = sp_store_commit(s, wb, rc, 1);
 	return rc;
 }
 
@@ -281,8 +275,7 @@ int sp_store_fork_resolve_origin(struct sp_store *s, const char *origin, uint64_
 		memcpy(val + 8, root, 32);
 		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_DEFAULT], key, kn, val, sizeof(val));
-		rc = sp_store_write(s, wb, 1);
-		rocksdb_writebatch_destroy(wb);
+		rc = sp_store_commit(s, wb, 0, 1);
 	}
 	pthread_rwlock_unlock(&s->logs_mu);
 	return found < 0 ? rc : sp_store_fork_resolve(s, (uint32_t)found, size, root, set_aside);

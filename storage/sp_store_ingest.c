@@ -221,10 +221,8 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 		/* The writer contradicted itself: store the evidence (and the
 		 * frozen flag) but none of this batch's entries. */
 		int wrc = rollback(l);
-		char *err = NULL;
 		if (wrc == 0)
-			rocksdb_write(s->db, s->wsync, ev, &err);
-		wrc = wrc ? wrc : sp_db_err(err);
+			wrc = sp_store_write(s, ev, 1);
 		if (wrc == 0)
 			atomic_fetch_add(&s->fork_gen, 1);
 		rocksdb_writebatch_destroy(ev);
@@ -240,9 +238,7 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 		 * the WAL keeps each batch atomic and in order (a crash leaves a
 		 * verified prefix), and the next synced write (own appends, fork
 		 * evidence) makes everything before it durable too. */
-		char *err = NULL;
-		rocksdb_write(s->db, s->wnosync, wb, &err);
-		wrc = sp_db_err(err);
+		wrc = sp_store_write(s, wb, 0);
 		if (wrc == 0) {
 			struct sp_snap *sn = sp_snap_from_writer(l);
 			if (sn)
@@ -406,13 +402,10 @@ int sp_store_own_checkpoint_put(struct sp_store *s, const char *note, size_t len
 			rc = SP_ERR_INCONSISTENT;
 	} else if (!l->cp_have || c.size > l->cp_size) {
 		struct sp_key k = sp_key_checkpoint(l->id, c.size);
-		char *err = NULL;
 		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 		rocksdb_writebatch_put_cf(wb, s->cf[SP_CF_CHECKPOINTS], (const char *)k.b, k.n,
 					  note, len);
-		rocksdb_write(s->db, s->wsync, wb, &err);
-		rocksdb_writebatch_destroy(wb);
-		rc = sp_db_err(err);
+		rc = sp_store_commit(s, wb, 0, 1);
 		if (rc == 0) {
 			l->cp_have = 1;
 			l->cp_size = c.size;

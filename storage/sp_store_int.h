@@ -21,6 +21,7 @@
 #include "sp_store.h"
 #include "sp_store_db.h"
 #include "sp_tile.h"
+#include "sp_clock.h"
 
 struct sp_snap {
 	atomic_int refs;
@@ -142,9 +143,13 @@ int sp_store_add_fork_from(struct sp_store *s, struct sp_log *l, rocksdb_writeba
 int sp_store_add_fork(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
 		      enum sp_fork_kind kind, uint64_t at, const uint8_t *held, size_t held_len,
 		      const uint8_t *other, size_t other_len);
-uint64_t sp_now_ms(void);
 /* sp_store_write writes a batch (fsynced if sync). */
 int sp_store_write(struct sp_store *s, rocksdb_writebatch_t *wb, int sync);
+
+/* sp_store_commit ends a batch: if rc is 0 it writes wb (fsynced if sync)
+ * and returns the write's result, else returns rc unwritten; wb is
+ * destroyed either way. */
+int sp_store_commit(struct sp_store *s, rocksdb_writebatch_t *wb, int rc, int sync);
 /* sp_log_checkpoint_open verifies a checkpoint note with log l's key and
  * checks it names l's origin. */
 int sp_log_checkpoint_open(const struct sp_log *l, const char *note, size_t len,

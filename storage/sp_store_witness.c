@@ -145,12 +145,7 @@ static int fork_write(struct sp_store *s, struct sp_log *l, enum sp_fork_kind ki
 	pthread_mutex_lock(&l->wmu); /* the freeze reads the log's resolution */
 	int rc = sp_store_add_fork_from(s, l, wb, kind, at, a, al, b, bl, from);
 	pthread_mutex_unlock(&l->wmu);
-	if (rc == 0) {
-		char *err = NULL;
-		rocksdb_write(s->db, s->wsync, wb, &err);
-		rc = sp_db_err(err);
-	}
-	rocksdb_writebatch_destroy(wb);
+	rc = sp_store_commit(s, wb, rc, 1);
 	if (rc == 0)
 		atomic_fetch_add(&s->fork_gen, 1);
 	return rc;
@@ -174,8 +169,7 @@ int sp_store_witness_fit(struct sp_store *s, struct sp_log *l)
 		size_t kn = wit_key(l->origin, key);
 		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 		rocksdb_writebatch_delete_cf(wb, s->cf[SP_CF_DEFAULT], key, kn);
-		rc = sp_store_write(s, wb, 1);
-		rocksdb_writebatch_destroy(wb);
+		rc = sp_store_commit(s, wb, 0, 1);
 	}
 	pthread_mutex_unlock(&s->wit_mu);
 	return rc == SP_ERR_NOT_FOUND ? 0 : rc;

@@ -38,6 +38,7 @@
 #include "sp_note.h"
 #include "sp_report.h"
 #include "sp_tile.h"
+#include "sp_clock.h"
 
 #define URL_MAX 1024
 #define RESP_MAX (16u << 20)
@@ -355,19 +356,12 @@ int simpul_track_main(int argc, char **argv)
 
 /* ---- open ----------------------------------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* open_body signs an open request for report id (64 hex) with the officer
  * key file and returns its JSON text (caller frees), or NULL after
  * printing why. */
 static char *open_body(const char *keyfile, const char *id, const char *purpose)
 {
-	struct sp_report_open_req q = {.issued_ms = now_ms(),
+	struct sp_report_open_req q = {.issued_ms = sp_now_ms(),
 				       .purpose = {purpose, strlen(purpose)}};
 	uint8_t sk[SP_SECRET_BYTES], pk[SP_KEY_BYTES];
 	char why[256], sig[sodium_base64_ENCODED_LEN(SP_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL)];
@@ -556,7 +550,7 @@ static int act_build(const struct act_opts *o, const char *id, const char *actio
 					NULL) != 0 || got != 32))
 		return simpul_usage(cmd, "--merge-into takes a report id");
 	a->has_merge = o->merge != NULL;
-	a->issued_ms = now_ms();
+	a->issued_ms = sp_now_ms();
 	for (size_t i = 0; i < o->n_to; i++)
 		a->targets[i] = (struct sp_str){o->to[i], strlen(o->to[i])};
 	a->n_targets = o->n_to;

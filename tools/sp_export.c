@@ -18,13 +18,6 @@ static int fail(struct sp_export_stats *st, int rc, const char *what)
 	return rc;
 }
 
-int sp_export_tile(struct sp_store *s, uint32_t id, int level, uint64_t k, unsigned w,
-		   struct sp_buf *out)
-{
-	return level < 0 ? sp_store_bundle(s, id, k, w, out)
-			 : sp_store_tile(s, id, (unsigned)level, k, w, out);
-}
-
 /* put_tile fetches one tile (level -1: bundle) and writes it to its path. */
 static int put_tile(struct sp_store *s, uint32_t id, const char *outdir, int level, uint64_t k,
 		    unsigned w, struct sp_export_stats *st)
@@ -37,7 +30,7 @@ static int put_tile(struct sp_store *s, uint32_t id, const char *outdir, int lev
 		return fail(st, SP_ERR_RANGE, rel);
 	struct sp_buf b;
 	sp_buf_init(&b);
-	rc = sp_export_tile(s, id, level, k, w, &b);
+	rc = sp_store_tlog_file(s, id, level, k, w, &b);
 	if (rc == 0)
 		rc = sp_file_replace(path, b.p, b.len);
 	if (rc == 0) {

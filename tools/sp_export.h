@@ -34,12 +34,4 @@ struct sp_export_stats {
 int sp_export_tiles(struct sp_store *s, uint32_t id, const char *outdir, struct sp_progress *prog,
 		    struct sp_export_stats *st);
 
-/* sp_export_tile appends the contents of one tlog-tiles file of log `id`
- * to out: hash tile k of tile level `level` (>= 0), or entry bundle k
- * (level -1), of width w (1..256; 256 = full). The HTTP server serves the
- * same bytes the export writes. Errors: SP_ERR_NOT_FOUND (the durable tree
- * has no such tile yet), the store's read errors. */
-int sp_export_tile(struct sp_store *s, uint32_t id, int level, uint64_t k, unsigned w,
-		   struct sp_buf *out);
-
 #endif

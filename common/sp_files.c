@@ -54,8 +54,10 @@ static int parent_dirs(const char *path)
 	return sp_mkdirs(dir, 0755);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+int sp_write_all(int fd, const void *data, size_t n)
 {
+	const uint8_t *p = data;
+
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
@@ -80,7 +82,7 @@ int sp_file_replace(const char *path, const void *data, size_t len)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return SP_ERR_IO;
-	rc = write_all(fd, data, len);
+	rc = sp_write_all(fd, data, len);
 	if (close(fd) != 0 && rc == 0)
 		rc = SP_ERR_IO;
 	if (rc == 0 && rename(tmp, path) != 0)

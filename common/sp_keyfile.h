@@ -21,12 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sp_entry.h"
-
 #define SP_KEYFILE_MAGIC "simpul-ed25519-private-key-v1"
 #define SP_SEALFILE_MAGIC "simpul-x25519-private-key-v1"
 #define SP_KEYFILE_SEED 32      /* the stored secret, bytes, for every kind */
 #define SP_KEYFILE_MAGIC_MAX 64 /* longest magic line a kind may have */
+#define SP_KEYFILE_PK 32        /* Ed25519 public key (SP_KEY_BYTES) */
+#define SP_KEYFILE_SK 64        /* Ed25519 secret key, libsodium form (SP_SECRET_BYTES) */
 
 /* Room for a message explaining why loading or creating failed. */
 #define SP_KEYFILE_WHY 256
@@ -40,7 +40,7 @@ int sp_keyfile_create(const char *path, const uint8_t seed[SP_KEYFILE_SEED], cha
 
 /* sp_keyfile_generate makes a fresh random key, writes it with
  * sp_keyfile_create and returns the key pair (either output may be NULL). */
-int sp_keyfile_generate(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_SECRET_BYTES],
+int sp_keyfile_generate(const char *path, uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_KEYFILE_SK],
 			char *why, size_t why_cap);
 
 /* sp_keyfile_load reads a key file and derives the key pair (either output
@@ -48,7 +48,7 @@ int sp_keyfile_generate(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[S
  * SP_ERR_IO (cannot open or read; not a regular file), SP_ERR_CONFIG (group
  * or others have any access: chmod 600 it), SP_ERR_KEY_FORMAT (anything but
  * exactly the two lines above). Every copy of secret material is zeroed. */
-int sp_keyfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_SECRET_BYTES],
+int sp_keyfile_load(const char *path, uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_KEYFILE_SK],
 		    char *why, size_t why_cap);
 
 /* sp_keyfile_create_kind and sp_keyfile_load_kind are the two operations
@@ -69,7 +69,7 @@ int sp_sealfile_create(const char *path, const uint8_t sk[SP_KEYFILE_SEED], char
 /* sp_sealfile_load reads a seal key file (with the checks of
  * sp_keyfile_load) and derives its public key. Either output may be NULL.
  * SP_ERR_IO, SP_ERR_CONFIG (permissions), SP_ERR_KEY_FORMAT. */
-int sp_sealfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_KEYFILE_SEED],
+int sp_sealfile_load(const char *path, uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_KEYFILE_SEED],
 		     char *why, size_t why_cap);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * sp_files.h - small helpers for the tools: create folders, replace a
- * file atomically, read a whole file with a size limit, say why a call
- * failed.
+ * sp_files.h - small file helpers for the node and the tools: create
+ * folders, write all of a buffer, replace a file atomically, read a whole
+ * file with a size limit, say why a call failed.
  */
 #ifndef SP_FILES_H
 #define SP_FILES_H
@@ -9,11 +9,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "sp_cbor.h"
+#include "sp_buf.h"
 
 /* sp_mkdirs creates path and any missing parents (like mkdir -p).
  * SP_ERR_IO on failure. */
 int sp_mkdirs(const char *path, mode_t mode);
+
+/* sp_write_all writes n bytes to fd, retrying short writes and EINTR.
+ * 0 or SP_ERR_IO. */
+int sp_write_all(int fd, const void *data, size_t n);
 
 /* sp_file_replace writes data to path through a temporary file in the same
  * folder and rename(2), creating missing parent folders (0755), so a web

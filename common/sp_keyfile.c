@@ -18,6 +18,9 @@
 #include "sp_err.h"
 #include "sp_files.h"
 
+_Static_assert(SP_KEYFILE_PK == crypto_sign_PUBLICKEYBYTES && SP_KEYFILE_SK == crypto_sign_SECRETKEYBYTES,
+	       "key files hold Ed25519 keys");
+
 #define B64_SEED_LEN 44 /* padded base64 of 32 bytes */
 #define FILE_MAX (SP_KEYFILE_MAGIC_MAX + 1 + B64_SEED_LEN + 1)
 
@@ -26,21 +29,6 @@ static size_t magic_len(const char *magic)
 {
 	size_t n = magic ? strnlen(magic, SP_KEYFILE_MAGIC_MAX + 1) : 0;
 	return n <= SP_KEYFILE_MAGIC_MAX && memchr(magic, '\n', n) == NULL ? n : 0;
-}
-
-/* write_all retries short writes and EINTR. */
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* format_text lays out the two lines; returns the file's length. */
@@ -75,7 +63,7 @@ int sp_keyfile_create_kind(const char *path, const char *magic,
 				   path);
 		return sp_say(why, why_cap, SP_ERR_IO, "cannot create %s: %s", path, strerror(e));
 	}
-	int bad = write_all(fd, text, len) != 0 || fsync(fd) != 0;
+	int bad = sp_write_all(fd, text, len) != 0 || fsync(fd) != 0;
 	int e = errno;
 	sodium_memzero(text, sizeof(text));
 	if (close(fd) != 0 && !bad) {
@@ -101,19 +89,19 @@ int sp_sealfile_create(const char *path, const uint8_t sk[SP_KEYFILE_SEED], char
 	return sp_keyfile_create_kind(path, SP_SEALFILE_MAGIC, sk, why, why_cap);
 }
 
-int sp_keyfile_generate(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_SECRET_BYTES],
+int sp_keyfile_generate(const char *path, uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_KEYFILE_SK],
 			char *why, size_t why_cap)
 {
 	if (sodium_init() < 0)
 		return sp_say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
-	uint8_t seed[SP_KEYFILE_SEED], p[SP_KEY_BYTES], s[SP_SECRET_BYTES];
+	uint8_t seed[SP_KEYFILE_SEED], p[SP_KEYFILE_PK], s[SP_KEYFILE_SK];
 	randombytes_buf(seed, sizeof(seed));
 	crypto_sign_seed_keypair(p, s, seed);
 	int rc = sp_keyfile_create(path, seed, why, why_cap);
 	if (rc == 0 && pk)
-		memcpy(pk, p, SP_KEY_BYTES);
+		memcpy(pk, p, SP_KEYFILE_PK);
 	if (rc == 0 && sk)
-		memcpy(sk, s, SP_SECRET_BYTES);
+		memcpy(sk, s, SP_KEYFILE_SK);
 	sodium_memzero(seed, sizeof(seed));
 	sodium_memzero(s, sizeof(s));
 	return rc;
@@ -211,26 +199,26 @@ int sp_keyfile_load_kind(const char *path, const char *magic, uint8_t secret[SP_
 	return rc;
 }
 
-int sp_keyfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_SECRET_BYTES],
+int sp_keyfile_load(const char *path, uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_KEYFILE_SK],
 		    char *why, size_t why_cap)
 {
 	if (sodium_init() < 0)
 		return sp_say(why, why_cap, SP_ERR_INTERNAL, "libsodium failed to initialise");
-	uint8_t seed[SP_KEYFILE_SEED], p[SP_KEY_BYTES], s[SP_SECRET_BYTES];
+	uint8_t seed[SP_KEYFILE_SEED], p[SP_KEYFILE_PK], s[SP_KEYFILE_SK];
 	int rc = sp_keyfile_load_kind(path, SP_KEYFILE_MAGIC, seed, why, why_cap);
 	if (rc == 0) {
 		crypto_sign_seed_keypair(p, s, seed);
 		if (pk)
-			memcpy(pk, p, SP_KEY_BYTES);
+			memcpy(pk, p, SP_KEYFILE_PK);
 		if (sk)
-			memcpy(sk, s, SP_SECRET_BYTES);
+			memcpy(sk, s, SP_KEYFILE_SK);
 	}
 	sodium_memzero(seed, sizeof(seed));
 	sodium_memzero(s, sizeof(s));
 	return rc;
 }
 
-int sp_sealfile_load(const char *path, uint8_t pk[SP_KEY_BYTES], uint8_t sk[SP_KEYFILE_SEED],
+int sp_sealfile_load(const char *path, uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_KEYFILE_SEED],
 		     char *why, size_t why_cap)
 {
 	if (sodium_init() < 0)
