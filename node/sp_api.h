@@ -28,6 +28,26 @@ extern const struct sp_http_route sp_api_attach_routes[];
  * sealed report), GET /v1/directory/institutions/{id}: sp_api_sealed.c. */
 extern const struct sp_http_route sp_api_sealed_routes[];
 
+/* sp_api_inst_json: an institution's public record as JSON (id, name,
+ * tier, parent, sign_key, seal_key, http, peers); a new reference, NULL
+ * on failure. */
+struct sp_dir_inst;
+json_t *sp_api_inst_json(const struct sp_dir_inst *r);
+
+/* GET /, /lacak, /transparansi, /web/{v}/{file}: the web pages;
+ * GET /v1/regions, GET /v1/directory: what they show (sp_api_web.c). */
+extern const struct sp_http_route sp_api_web_routes[];
+
+/* GET /v1/track/{ref} (a short ticket or a report id, found here or at
+ * the node that holds it), .../receipt, POST .../actions (sp_api_track.c). */
+extern const struct sp_http_route sp_api_track_routes[];
+
+/* sp_api_report_view: report id's computed state and public trail as
+ * GET /v1/reports/{id} shows it (a new reference), or NULL with *err set
+ * (SP_ERR_UNKNOWN_REPORT, store errors). */
+struct sp_node;
+json_t *sp_api_report_view(struct sp_node *n, const uint8_t id[32], int *err);
+
 /* GET /v1/forks: fork evidence held (sp_api_forks.c). */
 extern const struct sp_http_route sp_api_forks_routes[];
 

@@ -22,6 +22,8 @@
 #include <sodium.h>
 
 #include "sp_api.h"
+#include "sp_ticket.h"
+#include "sp_web.h"
 #include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_node.h"
@@ -229,6 +231,8 @@ static int parse_submission(json_t *o, struct submission *s, struct sp_http_resp
 		return BAD(res, "field 'category' must be 1 to 32 of a-z 0-9 -");
 	if (!sp_dir_region_valid(s->region))
 		return BAD(res, "field 'region' must be a Kemendagri region code (73.12.03)");
+	if (!sp_web_region_known(s->region))
+		return BAD(res, "field 'region': no region '%s' in this node's region list", s->region);
 	return 0;
 }
 
@@ -303,6 +307,9 @@ static json_t *submit_json(struct submit_job *j, uint64_t index, const uint8_t i
 	json_t *o = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "report_id", idh, "log",
 			      sp_node_conf(j->n)->id, "index", (json_int_t)index, "routed_to",
 			      j->routed, "rule", j->rule, "receipt", path);
+	char ticket[SP_TICKET_MAX];
+	if (o && sp_ticket_format(sp_node_conf(j->n)->id, index, id, ticket) == 0)
+		json_object_set_new(o, "ticket", json_string(ticket));
 	if (o && j->has_secret)
 		json_object_set_new(o, "tracking_secret", sp_json_hex(j->secret, sizeof(j->secret)));
 	return o;
@@ -577,11 +584,27 @@ static json_t *view_json(const struct sp_dirload *dl, const struct sp_reports_vi
 		json_decref(trail);
 		return NULL;
 	}
+	char ticket[SP_TICKET_MAX];
+	if (sp_ticket_format(v->sub.inst, v->sub.index, v->st.id, ticket) == 0)
+		json_object_set_new(o, "ticket", json_string(ticket));
 	body_json(o, dl, &v->body);
 	state_fields(o, &v->st, now);
 	for (size_t i = 0; i < v->n; i++)
 		json_array_append_new(trail, item_json(dl, &v->items[i], v->st.verdict[i]));
 	json_object_set_new(o, "trail", trail);
+	return o;
+}
+
+json_t *sp_api_report_view(struct sp_node *n, const uint8_t id[32], int *err)
+{
+	struct sp_reports_view v;
+	uint64_t now = now_ms();
+	*err = sp_reports_view(sp_node_reports(n), id, now, NULL, &v);
+	if (*err)
+		return NULL;
+	json_t *o = view_json(sp_node_dir(n), &v, now);
+	sp_reports_view_free(&v);
+	*err = o ? 0 : SP_ERR_NOMEM;
 	return o;
 }
 

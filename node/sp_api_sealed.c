@@ -328,7 +328,7 @@ static const char *tier_name(enum sp_dir_tier t)
 	return (unsigned)t <= SP_DIR_TIER_UNIT ? names[t] : "?";
 }
 
-static json_t *inst_json(const struct sp_dir_inst *r)
+json_t *sp_api_inst_json(const struct sp_dir_inst *r)
 {
 	json_t *peers = json_array();
 	for (size_t i = 0; peers && i < r->npeers; i++)
@@ -353,7 +353,7 @@ static int get_institution(struct sp_http_req *req, struct sp_http_resp *res)
 		return refuse(res, SP_ERR_UNKNOWN_INSTITUTION, "no institution '%.32s' here", id),
 		       SP_HTTP_DONE;
 	sp_http_cache(res, "no-cache");
-	return sp_http_reply_json(res, 200, inst_json(&r));
+	return sp_http_reply_json(res, 200, sp_api_inst_json(&r));
 }
 
 const struct sp_http_route sp_api_sealed_routes[] = {

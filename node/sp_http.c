@@ -138,7 +138,7 @@ static enum MHD_Result send_error(struct sp_http_rq *rq, int err, const char *fm
 	return send_resp(rq);
 }
 
-static void add_header(struct sp_http_resp *res, const char *name, const char *value)
+void sp_http_header_add(struct sp_http_resp *res, const char *name, const char *value)
 {
 	if (res->nheaders == SP_HTTP_MAX_HEADERS)
 		return;
@@ -178,7 +178,7 @@ static int route(struct sp_http_rq *rq, enum MHD_Result *ret)
 		sp_http_reply_error(&rq->res, SP_ERR_HTTP_BAD_REQUEST, "method %s not allowed here",
 				    rq->method);
 		rq->res.status = 405;
-		add_header(&rq->res, "Allow", allow);
+		sp_http_header_add(&rq->res, "Allow", allow);
 		*ret = send_resp(rq);
 	} else {
 		*ret = send_error(rq, SP_ERR_NOT_FOUND, "no such resource: %s", rq->path);
@@ -196,7 +196,7 @@ static int first_call(struct sp_http_rq *rq, enum MHD_Result *ret)
 				    "too many requests from %s; retry after %u s", rq->client, retry);
 		char v[16];
 		snprintf(v, sizeof(v), "%u", retry);
-		add_header(&rq->res, MHD_HTTP_HEADER_RETRY_AFTER, v);
+		sp_http_header_add(&rq->res, MHD_HTTP_HEADER_RETRY_AFTER, v);
 		*ret = send_resp(rq);
 		return 1;
 	}

@@ -177,6 +177,10 @@ int sp_http_reply_error(struct sp_http_resp *res, int err, const char *fmt, ...)
 /* sp_http_cache sets Cache-Control (a static string, e.g. "no-cache"). */
 void sp_http_cache(struct sp_http_resp *res, const char *cache_control);
 
+/* sp_http_header_add adds a response header (copied; at most
+ * SP_HTTP_MAX_HEADERS of them, values up to 255 bytes; more are dropped). */
+void sp_http_header_add(struct sp_http_resp *res, const char *name, const char *value);
+
 /* sp_http_status maps an sp_err code to its HTTP status (see docs/api.md). */
 unsigned sp_http_status(int err);
 

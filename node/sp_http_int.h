@@ -12,7 +12,7 @@
 #include "sp_http.h"
 #include "sp_rate.h"
 
-#define SP_HTTP_MAX_HEADERS 4
+#define SP_HTTP_MAX_HEADERS 8
 
 /* Status codes counted separately in metrics; others count as "other". */
 #define SP_HTTP_NCODES 18
@@ -25,7 +25,7 @@ struct sp_http_resp {
 	size_t len;
 	int nheaders;
 	char hname[SP_HTTP_MAX_HEADERS][32];
-	char hvalue[SP_HTTP_MAX_HEADERS][128];
+	char hvalue[SP_HTTP_MAX_HEADERS][256]; /* a Content-Security-Policy fits */
 };
 
 struct sp_http_slot {

@@ -40,6 +40,8 @@ static const struct sp_http_route *const api_tables[] = {
 	sp_api_sealed_routes,
 	sp_api_witness_routes,
 	sp_api_forks_routes,
+	sp_api_web_routes,
+	sp_api_track_routes,
 	NULL,
 };
 

@@ -1,0 +1,204 @@
+/*
+ * sp_api_web.c - the web pages and the small JSON endpoints they need:
+ *
+ *   GET /                  Lapor (submit a complaint)
+ *   GET /lacak             Lacak (track a report)
+ *   GET /transparansi      Transparansi (figures, checkpoints verified in
+ *                          the browser)
+ *   GET /web/{v}/{file}    the pages' CSS and ES modules (v: the bundle
+ *                          version the pages name; cached as immutable)
+ *   GET /v1/regions        the Kemendagri region list, one level at a time
+ *   GET /v1/directory      institutions, their keys and categories
+ *
+ * The assets are compiled in (sp_web.h). Every page and asset is sent with
+ * a strict Content-Security-Policy (scripts, styles and connections from
+ * this node only: no inline script or style), an ETag (304 on
+ * If-None-Match), and gzip when the client accepts it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_api.h"
+#include "sp_dirload.h"
+#include "sp_err.h"
+#include "sp_node.h"
+#include "sp_web.h"
+
+#define CSP                                                                                      \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " \
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+const struct sp_web_asset *sp_web_asset_find(const char *name)
+{
+	for (size_t i = 0; i < sp_web_nassets; i++)
+		if (strcmp(sp_web_assets[i].name, name) == 0)
+			return &sp_web_assets[i];
+	return NULL;
+}
+
+const struct sp_web_region *sp_web_region_find(const char *code)
+{
+	for (size_t i = 0; code && i < sp_web_nregions; i++)
+		if (strcmp(sp_web_regions[i].code, code) == 0)
+			return &sp_web_regions[i];
+	return NULL;
+}
+
+int sp_web_region_known(const char *code)
+{
+	if (sp_web_region_find(code))
+		return 1;
+	const char *last = strrchr(code, '.');
+	char kec[32];
+	size_t dots = 0;
+	for (const char *p = code; *p; p++)
+		dots += *p == '.';
+	if (dots != 3 || last == NULL || (size_t)(last - code) >= sizeof(kec))
+		return 0;
+	memcpy(kec, code, (size_t)(last - code));
+	kec[last - code] = '\0';
+	return sp_web_region_find(kec) != NULL;
+}
+
+/* accepts_gzip: the Accept-Encoding header names gzip (browsers write it
+ * in lower case and never with q=0). */
+static int accepts_gzip(const struct sp_http_req *req)
+{
+	const char *ae = sp_http_header(req, "Accept-Encoding");
+	return ae && strstr(ae, "gzip") != NULL;
+}
+
+/* etag_matches: If-None-Match lists the asset's ETag (or is "*"). */
+static int etag_matches(const struct sp_http_req *req, const char *etag)
+{
+	const char *inm = sp_http_header(req, "If-None-Match");
+	return inm && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0);
+}
+
+static int serve(struct sp_http_req *req, struct sp_http_resp *res, const struct sp_web_asset *a,
+		 const char *cache)
+{
+	if (a == NULL)
+		return SP_ERR_NOT_FOUND;
+	sp_http_cache(res, cache);
+	sp_http_header_add(res, "Content-Security-Policy", CSP);
+	sp_http_header_add(res, "Referrer-Policy", "no-referrer");
+	sp_http_header_add(res, "ETag", a->etag);
+	sp_http_header_add(res, "Vary", "Accept-Encoding");
+	if (etag_matches(req, a->etag))
+		return sp_http_reply(res, 304, a->type, "", 0);
+	if (accepts_gzip(req)) {
+		sp_http_header_add(res, "Content-Encoding", "gzip");
+		return sp_http_reply(res, 200, a->type, a->gz, a->gz_len);
+	}
+	return sp_http_reply(res, 200, a->type, a->raw, a->raw_len);
+}
+
+static int page_lapor(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	return serve(req, res, sp_web_asset_find("lapor.html"), "no-cache");
+}
+
+static int page_lacak(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	return serve(req, res, sp_web_asset_find("lacak.html"), "no-cache");
+}
+
+static int page_transparansi(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	return serve(req, res, sp_web_asset_find("transparansi.html"), "no-cache");
+}
+
+/* get_asset: an asset of the current bundle is immutable; one asked for
+ * under another version (a page cached from before an upgrade) is served
+ * too, but must be revalidated. Pages themselves are not served here. */
+static int get_asset(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	const char *file = sp_http_param(req, "file");
+	const struct sp_web_asset *a = file ? sp_web_asset_find(file) : NULL;
+	if (a == NULL || strstr(a->name, ".html") != NULL)
+		return sp_http_reply_error(res, SP_ERR_NOT_FOUND, "no such asset");
+	int current = strcmp(sp_http_param(req, "v"), sp_web_version) == 0;
+	return serve(req, res, a, current ? "public, max-age=31536000, immutable" : "no-cache");
+}
+
+/* ---- GET /v1/regions?parent=CODE --------------------------------------------------------- */
+
+/* child_of: code is one level below parent ("" : a province). */
+static int child_of(const char *code, const char *parent)
+{
+	size_t pl = strlen(parent);
+	if (pl == 0)
+		return strchr(code, '.') == NULL;
+	return strncmp(code, parent, pl) == 0 && code[pl] == '.' && strchr(code + pl + 1, '.') == NULL;
+}
+
+static int get_regions(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	static const char *const levels[] = {"provinsi", "kabkota", "kecamatan", "desa"};
+	const char *parent = sp_http_query(req, "parent");
+	if (parent == NULL)
+		parent = "";
+	if (*parent && sp_web_region_find(parent) == NULL)
+		return sp_http_reply_error(res, SP_ERR_NOT_FOUND, "no region with code '%.32s'",
+					   parent);
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < sp_web_nregions; i++) {
+		const struct sp_web_region *r = &sp_web_regions[i];
+		if (child_of(r->code, parent))
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "code", r->code,
+							     "name", r->name, "level",
+							     levels[r->level]));
+	}
+	sp_http_cache(res, "public, max-age=86400");
+	return sp_http_reply_json(res, 200,
+				  json_pack("{s:s,s:o}", "parent", parent, "regions", arr));
+}
+
+/* ---- GET /v1/directory ------------------------------------------------------------------ */
+
+struct dir_walk {
+	json_t *insts, *cats;
+};
+
+static int add_inst(void *arg, const struct sp_dir_inst *r)
+{
+	struct dir_walk *w = arg;
+	json_array_append_new(w->insts, sp_api_inst_json(r));
+	for (size_t i = 0; i < r->ncategories; i++)
+		json_object_set_new(w->cats, r->categories[i], json_true());
+	return 0;
+}
+
+static int get_directory(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct sp_node *n = req->ctx;
+	const struct sp_dirload *dl = sp_node_dir(n);
+	const struct sp_conf *c = sp_node_conf(n);
+	struct dir_walk w = {json_array(), json_object()};
+	if (dl && dl->dir)
+		sp_dir_each(dl->dir, add_inst, &w);
+	json_t *cats = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(w.cats, k, v)
+		json_array_append_new(cats, json_string(k));
+	json_decref(w.cats);
+	sp_http_cache(res, "no-cache");
+	return sp_http_reply_json(
+		res, 200,
+		json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I}", "federation", c->federation, "self",
+			  c->id, "origin", sp_node_origin(n), "coordinator",
+			  dl && dl->coordinator[0] ? dl->coordinator : "", "institutions", w.insts,
+			  "categories", cats, "max_body_bytes", (json_int_t)c->max_body_bytes));
+}
+
+const struct sp_http_route sp_api_web_routes[] = {
+	{"GET", "/", page_lapor, 0},
+	{"GET", "/lacak", page_lacak, 0},
+	{"GET", "/transparansi", page_transparansi, 0},
+	{"GET", "/web/{v}/{file}", get_asset, 0},
+	{"GET", "/v1/regions", get_regions, 0},
+	{"GET", "/v1/directory", get_directory, 0},
+	{NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,81 @@
+// reporter.js - the reporter's side of the protocol, in the page: the
+// reporter key made from the secret code, and reporter actions (balas,
+// buka_kembali, nilai, selesai) built as the SP_EV_ACTION CBOR body and
+// signed with WebCrypto Ed25519, so the secret never leaves the browser.
+//
+// Key derivation: the secret code is 32 random bytes (64 hex digits); the
+// Ed25519 key pair is the one whose RFC 8032 seed is those 32 bytes. The
+// page submits the public key as the report's reporter_key (docs/api.md),
+// and signs actions with the private key: "simpul/action/v1\n" || the exact
+// bytes of the act map (docs/reports.md, SP_EV_ACTION key 3). A report
+// filed elsewhere with a node-made tracking secret is acted on with that
+// secret (key 4), as the protocol requires for it.
+
+// PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): WebCrypto imports
+// private keys only in this form.
+const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03,
+  0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+
+const enc = new TextEncoder();
+
+export function newSecret() { return crypto.getRandomValues(new Uint8Array(32)); }
+
+// keyFromSecret: {priv: CryptoKey, pub: Uint8Array(32)}.
+export async function keyFromSecret(seed) {
+  const pkcs8 = new Uint8Array(48);
+  pkcs8.set(PKCS8_PREFIX); pkcs8.set(seed, 16);
+  const priv = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, true, ['sign']);
+  const jwk = await crypto.subtle.exportKey('jwk', priv);
+  const pub = Uint8Array.from(atob(jwk.x.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  return { priv, pub };
+}
+
+// ---- deterministic CBOR (RFC 8949 4.2.1): only what action bodies need ----
+
+function head(major, n) {
+  const m = major << 5;
+  if (n < 24) return [m | n];
+  if (n < 0x100) return [m | 24, n];
+  if (n < 0x10000) return [m | 25, n >> 8, n & 0xff];
+  if (n < 0x100000000) return [m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+  const hi = Math.floor(n / 0x100000000), lo = n >>> 0;
+  return [m | 27, hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff,
+    lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff];
+}
+
+// cbor encodes numbers (unsigned ints), Uint8Array (bytes), strings, and
+// Maps with small unsigned integer keys (written in ascending order).
+export function cbor(v) {
+  if (typeof v === 'number') return Uint8Array.from(head(0, v));
+  if (v instanceof Uint8Array) return concat(Uint8Array.from(head(2, v.length)), v);
+  if (typeof v === 'string') { const b = enc.encode(v); return concat(Uint8Array.from(head(3, b.length)), b); }
+  if (v instanceof Map) {
+    const keys = [...v.keys()].sort((a, b) => a - b);
+    return concat(Uint8Array.from(head(5, keys.length)), ...keys.map((k) => concat(cbor(k), cbor(v.get(k)))));
+  }
+  throw new Error('cbor: unsupported value');
+}
+
+export function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+export const CODES = { balas: 9, selesai: 10, buka_kembali: 11, nilai: 12 };
+
+// actionBody builds the SP_EV_ACTION body for a reporter's act on report
+// `id` (32 bytes): signed with the key from `seed` when proof is
+// 'reporter_key', else carrying the tracking secret (key 4).
+export async function actionBody(id, code, { text, rating } = {}, seed, proof) {
+  const act = new Map([[0, id], [1, code], [2, Date.now()]]);
+  if (text) act.set(5, text);
+  if (rating) act.set(6, rating);
+  const actBytes = cbor(act);
+  if (proof !== 'reporter_key') return concat(Uint8Array.from(head(5, 2)), cbor(0), actBytes, cbor(4), cbor(seed));
+  const { priv } = await keyFromSecret(seed);
+  const msg = concat(enc.encode('simpul/action/v1\n'), actBytes);
+  const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, priv, msg));
+  return concat(Uint8Array.from(head(5, 2)), cbor(0), actBytes, cbor(3), cbor(sig));
+}

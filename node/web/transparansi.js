@@ -1,0 +1,1 @@
+import { setup } from './common.js'; setup();

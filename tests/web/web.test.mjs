@@ -1,0 +1,196 @@
+// web.test.mjs - the web pages in Debian's chromium (playwright-core, no
+// browser download), run by test_web.c on a real local federation:
+//
+//   node web.test.mjs CONFIG.json
+//
+// CONFIG: {"nodes": {"KEMENPANRB": url, "73": url, "73.12": url, "73.13": url},
+//          "officer_key": path, "simpul": path, "out": folder for screenshots}
+//
+// Each step prints "ok - ..." or throws (exit 1). axe-core checks every
+// page state it visits for serious or critical violations.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const conf = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const N = conf.nodes;
+mkdirSync(conf.out, { recursive: true });
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+function ok(msg) { console.log('ok - ' + msg); }
+function assert(c, msg) { if (!c) throw new Error('assertion failed: ' + msg); }
+
+async function axe(page, what) {
+  // The pages' CSP forbids inline scripts (a script tag would be blocked):
+  // axe is evaluated through the DevTools protocol instead.
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} - ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert(r.length === 0, `axe on ${what}:\n  ${r.join('\n  ')}`);
+  ok(`axe: no serious violations on ${what}`);
+}
+
+async function shots(page, name) {
+  for (const [tag, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+    await page.setViewportSize(vp);
+    await page.screenshot({ path: join(conf.out, `${name}-${tag}.png`), fullPage: true });
+  }
+  await page.setViewportSize(PHONE);
+}
+
+async function api(node, path, init = {}) {
+  const r = await fetch(N[node] + path, init);
+  const text = await r.text();
+  let body = text;
+  try { body = JSON.parse(text); } catch { /* text */ }
+  return { status: r.status, body, headers: r.headers };
+}
+
+async function until(what, fn, ms = 60000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// A 1x1 PNG and a text file pretending to be an image.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+async function stackChecks() {
+  const u = N['73.12'];
+  const r = await fetch(u + '/', { headers: { 'Accept-Encoding': 'gzip' } });
+  assert(r.status === 200, 'GET / is 200');
+  assert(r.headers.get('content-type') === 'text/html; charset=utf-8', 'html type');
+  const csp = r.headers.get('content-security-policy') || '';
+  assert(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), 'strict CSP: ' + csp);
+  const html = await r.text();
+  const m = html.match(/\/web\/([0-9a-f]{16})\/app\.css/);
+  assert(m, 'the page names versioned assets');
+  const css = await fetch(u + m[0]);
+  assert(css.headers.get('cache-control').includes('immutable'), 'versioned asset is immutable');
+  assert(css.headers.get('content-type').startsWith('text/css'), 'css type');
+  const js = await fetch(u + `/web/${m[1]}/lapor.js`);
+  assert(js.headers.get('content-type').startsWith('text/javascript'), 'js type');
+  const etag = js.headers.get('etag');
+  const again = await fetch(u + `/web/${m[1]}/lapor.js`, { headers: { 'If-None-Match': etag } });
+  assert(again.status === 304, 'ETag revalidation gives 304');
+  ok('pages: MIME types, strict CSP, immutable versioned assets, ETag 304');
+}
+
+async function lapor(browser) {
+  const ctx = await browser.newContext({ viewport: PHONE });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    // a 404 while the receipt waits for its checkpoint is expected; every
+    // failed response is checked below.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/receipt') && !r.url().includes('/v1/reports'))
+      errors.push(`${r.status()} ${r.url()}`);
+  });
+  await page.goto(N['73.12'] + '/');
+  await page.waitForSelector('#r0 option[value="73"]', { state: 'attached' });
+  await page.waitForSelector('#category option[value="bansos"]', { state: 'attached' });
+  await axe(page, 'Lapor (empty form)');
+  await shots(page, 'lapor');
+
+  // Nothing filled in: the page refuses and says why, in Indonesian.
+  await page.click('#submit');
+  assert(await page.isVisible('#title-err'), 'title error shown');
+  assert((await page.textContent('#title-err')).includes('wajib'), 'error in Bahasa Indonesia');
+  assert(await page.isVisible('#region-err'), 'region error shown');
+  await axe(page, 'Lapor (errors shown)');
+  await shots(page, 'lapor-errors');
+
+  // A wrong-type attachment is refused before upload.
+  await page.selectOption('#category', 'jalan').catch(() => page.selectOption('#category', { index: 1 }));
+  await page.selectOption('#r0', '73');
+  await page.waitForSelector('#r1 option[value="73.12"]', { state: 'attached' });
+  await page.selectOption('#r1', '73.12');
+  await page.waitForSelector('#r2 option[value="73.12.01"]', { state: 'attached' });
+  await page.selectOption('#r2', '73.12.01');
+  await page.waitForSelector('#r3 option[value="73.12.01.1001"]', { state: 'attached' });
+  await page.selectOption('#r3', '73.12.01.1001');
+  const xss = '<img src=x onerror="window.__pwned=1">Jalan <script>window.__pwned=2</script> rusak';
+  await page.fill('#title', xss);
+  await page.fill('#content', 'Jalan berlubang di depan sekolah sejak bulan lalu.\n<b>tebal?</b>');
+  await page.fill('#date', '2026-11-30');
+  await page.fill('#place', 'depan SD Negeri 1 Labessi');
+  await page.setInputFiles('#files', { name: 'catatan.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await page.click('#submit');
+  assert(await page.isVisible('#files-err'), 'wrong file type refused in the page');
+  ok('Lapor: empty fields and a wrong file type refused in the page, in Bahasa Indonesia');
+
+  // The node checks again: an unknown region is refused there too.
+  const bad = await api('73.12', '/v1/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'pengaduan', visibility: 'publik', category: 'jalan', region: '99.99.99',
+      title: 'x', content: 'y' }) });
+  assert(bad.status === 400, 'node refuses an invalid region: ' + bad.status + ' ' + JSON.stringify(bad.body));
+  ok('node refuses a region not in its region list');
+
+  await page.setInputFiles('#files', { name: 'foto.png', mimeType: 'image/png', buffer: PNG });
+  await page.check('input[name="visibility"][value="publik"]');
+  await page.fill('#name', 'Budi');
+  await page.fill('#contact', '0812 3456 7890');
+  await page.click('#submit');
+  await page.waitForSelector('#done:not([hidden])', { timeout: 30000 });
+  const ticket = (await page.textContent('#ticket')).trim();
+  const secret = (await page.textContent('#secret')).replace(/\s/g, '');
+  assert(/^73\.12-\d+-\d\d$/.test(ticket), 'short ticket: ' + ticket);
+  assert(/^[0-9a-f]{64}$/.test(secret), 'secret shown');
+  assert((await page.textContent('#route')).includes('73.12'), 'routing shown');
+  assert(errors.length === 0, 'no script errors: ' + errors.join('; '));
+  await axe(page, 'Lapor (receipt)');
+  await shots(page, 'lapor-done');
+  // The receipt download.
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.click('#receipt')]);
+  const receipt = readFileSync(await dl.path(), 'utf8');
+  assert(receipt.startsWith('c2sp.org/tlog-proof@v1\n'), 'receipt downloaded');
+  ok(`Lapor: filed with an attachment at 73.12: ticket ${ticket}, secret shown once, receipt downloaded`);
+
+  // What the node stored: the script is text, the attachment referenced,
+  // and the contact nowhere in clear.
+  const track = await api('73.12', '/v1/track/' + ticket);
+  assert(track.status === 200, 'track at the door');
+  assert(track.body.title === xss, 'title stored as typed');
+  assert(track.body.attachments.length === 1, 'attachment referenced');
+  assert(!JSON.stringify(track.body).includes('0812'), 'contact not public');
+  assert(await page.evaluate(() => window.__pwned === undefined), 'no script ran');
+  await ctx.close();
+  return { ticket, secret, id: track.body.report_id, receipt };
+}
+
+async function main() {
+  // playwright-core gives every launch a fresh temporary --user-data-dir
+  // of its own (and refuses one in args).
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    await stackChecks();
+    const rep = await lapor(browser);
+    writeFileSync(join(conf.out, 'report.json'), JSON.stringify(rep, null, 1));
+    if (globalThis.simpulMore) await globalThis.simpulMore(browser, rep);
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(() => { console.log('all ok'); }, (e) => { console.error('FAIL:', e.stack || e); process.exit(1); });
