@@ -3,13 +3,21 @@
 // buka_kembali, nilai, selesai) built as the SP_EV_ACTION CBOR body and
 // signed with WebCrypto Ed25519, so the secret never leaves the browser.
 //
-// Key derivation: the secret code is 32 random bytes (64 hex digits); the
-// Ed25519 key pair is the one whose RFC 8032 seed is those 32 bytes. The
-// page submits the public key as the report's reporter_key (docs/api.md),
-// and signs actions with the private key: "simpul/action/v1\n" || the exact
-// bytes of the act map (docs/reports.md, SP_EV_ACTION key 3). A report
-// filed elsewhere with a node-made tracking secret is acted on with that
-// secret (key 4), as the protocol requires for it.
+// Key derivation, exactly as docs/reports.md "Reporter keys" specifies
+// (sp_reporter_derive; its test vector is checked in the browser test):
+//
+//     seed = HMAC-SHA256(key = secret, "simpul/reporter/v1\n" || salt)
+//     key pair = Ed25519 from the 32-byte seed (RFC 8032)
+//
+// The secret code is 32 random bytes (64 hex digits), made fresh in the
+// page for each report. The page submits the public key as the report's
+// reporter_key (docs/api.md) and signs actions with the private key:
+// "simpul/action/v1\n" || the exact bytes of the act map (SP_EV_ACTION key
+// 3). Salt: the report's own (reporter_salt) once reports carry one;
+// until then the all-zero salt, which links nothing because every report
+// filed here has its own secret. A report filed elsewhere with a node-made
+// tracking secret is acted on with that secret (key 4), as the protocol
+// requires for it.
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): WebCrypto imports
 // private keys only in this form.
@@ -20,8 +28,20 @@ const enc = new TextEncoder();
 
 export function newSecret() { return crypto.getRandomValues(new Uint8Array(32)); }
 
-// keyFromSecret: {priv: CryptoKey, pub: Uint8Array(32)}.
-export async function keyFromSecret(seed) {
+export const ZERO_SALT = new Uint8Array(32);
+
+// deriveSeed: HMAC-SHA256(secret, "simpul/reporter/v1\n" || salt).
+export async function deriveSeed(secret, salt = ZERO_SALT) {
+  const k = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await crypto.subtle.sign('HMAC', k, concat(enc.encode('simpul/reporter/v1\n'), salt)));
+}
+
+// keyFromSecret: the reporter key of (secret, salt): {priv: CryptoKey, pub: Uint8Array(32)}.
+export async function keyFromSecret(secret, salt = ZERO_SALT) {
+  return keyFromSeed(await deriveSeed(secret, salt));
+}
+
+export async function keyFromSeed(seed) {
   const pkcs8 = new Uint8Array(48);
   pkcs8.set(PKCS8_PREFIX); pkcs8.set(seed, 16);
   const priv = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, true, ['sign']);
@@ -67,14 +87,15 @@ export const CODES = { balas: 9, selesai: 10, buka_kembali: 11, nilai: 12 };
 
 // actionBody builds the SP_EV_ACTION body for a reporter's act on report
 // `id` (32 bytes): signed with the key from `seed` when proof is
-// 'reporter_key', else carrying the tracking secret (key 4).
-export async function actionBody(id, code, { text, rating } = {}, seed, proof) {
+// 'key' (GET /v1/reports: reporter_proof), else carrying the tracking
+// secret (key 4).
+export async function actionBody(id, code, { text, rating } = {}, seed, proof, salt = ZERO_SALT) {
   const act = new Map([[0, id], [1, code], [2, Date.now()]]);
   if (text) act.set(5, text);
   if (rating) act.set(6, rating);
   const actBytes = cbor(act);
-  if (proof !== 'reporter_key') return concat(Uint8Array.from(head(5, 2)), cbor(0), actBytes, cbor(4), cbor(seed));
-  const { priv } = await keyFromSecret(seed);
+  if (proof === 'tracking_secret') return concat(Uint8Array.from(head(5, 2)), cbor(0), actBytes, cbor(4), cbor(seed));
+  const { priv } = await keyFromSecret(seed, salt);
   const msg = concat(enc.encode('simpul/action/v1\n'), actBytes);
   const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, priv, msg));
   return concat(Uint8Array.from(head(5, 2)), cbor(0), actBytes, cbor(3), cbor(sig));

@@ -175,6 +175,98 @@ async function lapor(browser) {
   return { ticket, secret, id: track.body.report_id, receipt };
 }
 
+function officer(what, id, ...extra) {
+  execFileSync(conf.simpul, ['act', '--node', N['73.12'], '--key', conf.officer_key, id, what, ...extra],
+    { stdio: 'pipe', timeout: 60000 });
+}
+
+async function newPage(browser, errors) {
+  const ctx = await browser.newContext({ viewport: PHONE, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  return { ctx, page };
+}
+
+async function lacak(browser, rep) {
+  const errors = [];
+  const { ctx, page } = await newPage(browser, errors);
+  // 73.13 holds neither 73.12's log nor the report: it asks 73.12.
+  const logs = await api('73.13', '/v1/logs');
+  assert(!logs.body.logs.some((l) => l.origin.endsWith('/73.12')), '73.13 does not hold 73.12');
+  await page.goto(N['73.13'] + '/lacak');
+  await axe(page, 'Lacak (empty)');
+  // The page derives reporter keys as docs/reports.md says: its test vector.
+  const v = await page.evaluate(async () => {
+    const src = document.querySelector('script[type=module]').src.replace('lacak.js', 'reporter.js');
+    const m = await import(src);
+    const h = (s) => Uint8Array.from(s.match(/../g), (x) => parseInt(x, 16));
+    const secret = h('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
+    const salt = h('202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f');
+    const hex = (b) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return [hex(await m.deriveSeed(secret, salt)), hex((await m.keyFromSecret(secret, salt)).pub)];
+  });
+  assert(v[0] === '574c2d96f87862cb028cfc8d2cbd55e007a2c45ad32a4c4f3b0cca96ffec8aac', 'seed vector: ' + v[0]);
+  assert(v[1] === '1281ded05bbcb9cf933ff664863064fd65c44671c5659c91499774f235a9e500', 'public key vector: ' + v[1]);
+  ok('reporter key derivation in the page matches the docs/reports.md test vector');
+  await page.fill('#ref', 'bukan tiket');
+  await page.click('#find button[type=submit]');
+  assert(await page.isVisible('#ref-err'), 'a malformed ticket is refused in the page');
+  await page.fill('#ref', '73.12-999999-00');
+  await page.click('#find button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('tidak ditemukan'));
+  await page.fill('#ref', rep.ticket.replace('73.12', ' 73.12') + ' ');
+  await page.click('#find button[type=submit]');
+  await page.waitForSelector('#report:not([hidden])');
+  const title = await page.textContent('#rep-title');
+  assert(title.includes('<script>'), 'script in the title shown as text: ' + title);
+  assert(await page.evaluate(() => window.__pwned === undefined), 'no script ran');
+  const facts = await page.textContent('#rep-facts');
+  assert(facts.includes('simpul 73.12'), 'the answer came from 73.12: ' + facts);
+  assert(facts.includes('WIB'), 'times in WIB');
+  ok(`Lacak: ticket ${rep.ticket} found at 73.13, which does not hold it (asked 73.12); script shown as text`);
+
+  // The officer answers; the reporter (in the page, at 73.13) reopens,
+  // the officer answers again, the reporter rates.
+  officer('verifikasi', rep.id);
+  officer('tindak_lanjut', rep.id, '--text', 'Jalan sudah ditambal.');
+  await page.click('#find button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('timeline').textContent.includes('Jalan sudah ditambal.'));
+  // A wrong secret: refused, nothing changes.
+  const wrong = rep.secret.slice(0, 63) + (rep.secret[63] === '0' ? '1' : '0');
+  await page.fill('#secret', wrong);
+  await page.selectOption('#action', 'buka_kembali');
+  await page.fill('#text', 'Tambalannya sudah lepas lagi.');
+  await page.click('#act-btn');
+  await page.waitForFunction(() => /salah|Wrong/.test(document.getElementById('act-result').textContent));
+  assert((await page.textContent('#rep-badges')).includes('ditindaklanjuti'), 'still answered after a wrong secret');
+  ok('Lacak: a wrong secret is refused with a message in Bahasa Indonesia, nothing changes');
+  await page.fill('#secret', rep.secret.match(/.{4}/g).join(' '));
+  await page.click('#act-btn');
+  await page.waitForFunction(() => document.getElementById('act-result').textContent.includes('tercatat'))
+    .catch(async (e) => { throw new Error('reopen: ' + await page.textContent('#act-result')); });
+  const after = await api('73.12', '/v1/reports/' + rep.id);
+  assert(after.body.reopens === 1, 'reopened: ' + JSON.stringify(after.body.status));
+  const proof = after.body.trail.find((x) => x.action === 'buka_kembali').actor;
+  assert(proof.reporter === 'key', 'the reopen is proved by a signature made in the page: ' + JSON.stringify(proof));
+  ok('Lacak: reopened through 73.13 with a signature made in the page (reporter key from the secret)');
+  officer('tindak_lanjut', rep.id, '--text', 'Sudah diaspal ulang.');
+  await page.click('#find button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('timeline').textContent.includes('Sudah diaspal ulang.'));
+  await page.selectOption('#action', 'nilai');
+  await page.selectOption('#rating', '4');
+  await page.fill('#text', '');
+  await page.click('#act-btn');
+  await page.waitForFunction(() => document.getElementById('rep-badges').textContent.includes('4/5'));
+  ok('Lacak: rated 4/5 with the secret');
+  assert(errors.length === 0, 'no script errors: ' + errors.join('; '));
+  await axe(page, 'Lacak (report shown)');
+  await shots(page, 'lacak');
+  await ctx.close();
+}
+
 async function main() {
   // playwright-core gives every launch a fresh temporary --user-data-dir
   // of its own (and refuses one in args).
@@ -187,7 +279,7 @@ async function main() {
     await stackChecks();
     const rep = await lapor(browser);
     writeFileSync(join(conf.out, 'report.json'), JSON.stringify(rep, null, 1));
-    if (globalThis.simpulMore) await globalThis.simpulMore(browser, rep);
+    await lacak(browser, rep);
   } finally {
     await browser.close();
   }
