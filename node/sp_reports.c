@@ -793,6 +793,8 @@ static void summarise(const struct sp_reports_view *v, struct sp_reports_summary
 	s->deadline_ms = st->deadline_ms;
 	s->overdue = st->overdue;
 	s->escalations = st->escalations;
+	s->answered_ms = st->answered_ms;
+	s->rating = st->rating;
 }
 
 /* refresh recomputes one stale summary (no lock held while computing). */

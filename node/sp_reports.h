@@ -170,6 +170,8 @@ struct sp_reports_summary {
 	uint64_t deadline_ms;
 	int overdue;
 	unsigned escalations;
+	uint64_t answered_ms;          /* first answer (0: none yet) */
+	unsigned rating;               /* the reporter's rating 1..5 (0: none) */
 };
 
 /* Filters; zero/NULL fields do not filter. */

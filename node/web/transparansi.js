@@ -1,1 +1,181 @@
-import { setup } from './common.js'; setup();
+// transparansi.js - the public observer's page: per-institution figures
+// (GET /v1/stats/institutions, the node's own computation), every log's
+// latest checkpoint and cosignatures verified here (verify.js, WebCrypto)
+// against the directory's keys, consistency with the checkpoint this
+// browser saw last (local storage), fork evidence, and a receipt check.
+import { api, applyLang, directory, duration, el, errText, hex, instName, setup, t, wib } from './common.js';
+import * as V from './verify.js';
+
+const $ = (id) => document.getElementById(id);
+const KEEP = 'simpul.checkpoints'; // origin -> {size, root (hex), seen (ms)}
+
+function check(ok, textId, textEn) {
+  const cls = ok === true ? 'pass' : ok === false ? 'fail' : 'info';
+  return el('p', { class: 'check ' + cls }, t(textId, textEn));
+}
+
+function remembered() {
+  try { return JSON.parse(localStorage.getItem(KEEP) || '{}'); } catch { return {}; }
+}
+function remember(all) { try { localStorage.setItem(KEEP, JSON.stringify(all)); } catch { /* private mode */ } }
+
+// keys: origin/witness name -> Ed25519 public key, from the directory.
+async function keys() {
+  const d = await directory();
+  const k = {};
+  for (const i of d.institutions) k[`${d.federation}/${i.id}`] = V.hexd(i.sign_key);
+  return { d, k };
+}
+
+async function stats() {
+  const s = await api('/v1/stats/institutions');
+  const rows = [];
+  for (const [id, x] of Object.entries(s.institutions).sort()) {
+    rows.push(el('tr', {}, el('th', { scope: 'row' }, await instName(id)),
+      el('td', { class: 'num' }, x.received), el('td', { class: 'num' }, x.in_hand),
+      el('td', { class: 'num' }, x.answered), el('td', { class: 'num' + (x.overdue ? ' error' : '') }, x.overdue),
+      el('td', { class: 'num' }, x.median_answer_ms === null ? '-' : duration(x.median_answer_ms)),
+      el('td', { class: 'num' }, x.rating_avg === null ? '-' : `${x.rating_avg.toFixed(1)}/5 (${x.ratings})`)));
+  }
+  if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 7 }, t('Belum ada laporan.', 'No reports yet.'))));
+  $('stats').tBodies[0].replaceChildren(...rows);
+  $('stats-note').textContent = t(`Dihitung oleh simpul ini pada ${wib(s.computed)} dari laporan yang disimpannya.`,
+    `Computed by this node at ${wib(s.computed)} from the reports it holds.`);
+}
+
+// consistency checks the remembered checkpoint of origin against the new
+// one, from the log's level-0 tiles; then remembers the new one.
+async function consistency(path, origin, cp) {
+  const all = remembered(), old = all[origin];
+  const keep = () => { all[origin] = { size: cp.size, root: hex(cp.root), seen: Date.now() }; remember(all); };
+  if (!old) {
+    keep();
+    return check(null, `Pertama kali dilihat di peramban ini: ukuran ${cp.size} diingat untuk kunjungan berikutnya.`,
+      `First seen in this browser: size ${cp.size} remembered for your next visit.`);
+  }
+  if (cp.size < old.size)
+    return check(false, `TIDAK KONSISTEN: log kini ${cp.size} entri, padahal Anda pernah melihat ${old.size}.`,
+      `INCONSISTENT: the log now has ${cp.size} entries, but you saw ${old.size}.`);
+  if (old.size === 0) { keep(); return check(true, 'Konsisten (log sebelumnya kosong).', 'Consistent (the log was empty).'); }
+  try {
+    const leaves = await V.leavesUpTo(path, cp.size);
+    const newRoot = await V.treeHash(leaves);
+    if (!V.eq(newRoot, cp.root))
+      return check(false, 'GAGAL: tile hash log tidak cocok dengan checkpoint yang ditandatangani.',
+        'FAILED: the log\'s hash tiles do not match its signed checkpoint.');
+    const oldRoot = await V.treeHash(leaves, 0, old.size);
+    if (hex(oldRoot) !== old.root)
+      return check(false, `TIDAK KONSISTEN: ${old.size} entri pertama log tidak lagi sama dengan yang Anda lihat pada ${wib(old.seen)}. Log ditulis ulang.`,
+        `INCONSISTENT: the first ${old.size} entries are no longer those you saw on ${wib(old.seen)}. The log was rewritten.`);
+    keep();
+    return check(true, `Konsisten dengan checkpoint ukuran ${old.size} yang Anda lihat pada ${wib(old.seen)}: log hanya bertambah.`,
+      `Consistent with the checkpoint of size ${old.size} you saw on ${wib(old.seen)}: the log only grew.`);
+  } catch (e) {
+    return check(null, `Konsistensi tidak dapat diperiksa: ${e.message}`, `Consistency could not be checked: ${e.message}`);
+  }
+}
+
+async function logCard(l, k, forks) {
+  const name = await instName(l.origin.split('/').slice(1).join('/'));
+  const card = el('section', { class: 'panel', 'aria-label': l.origin });
+  card.append(el('h3', {}, name), el('p', { class: 'mono' }, l.origin));
+  if (!l.checkpoint) { card.append(check(null, 'Belum ada checkpoint.', 'No checkpoint yet.')); return card; }
+  const pub = k[l.origin];
+  let res;
+  try {
+    res = pub ? await V.verifyCheckpoint(l.checkpoint, l.origin, pub) : null;
+  } catch (e) {
+    res = { ok: false, why: e.message };
+  }
+  if (!res) {
+    card.append(check(null, 'Kunci log ini tidak ada di direktori: tidak diperiksa.', 'This log\'s key is not in the directory: not checked.'));
+    return card;
+  }
+  card.append(el('p', {}, t(`Ukuran ${res.cp ? res.cp.size : '?'} entri`, `Size ${res.cp ? res.cp.size : '?'} entries`),
+    el('br'), el('span', { class: 'mono' }, t('akar ', 'root ') + (res.cp ? hex(res.cp.root) : '?'))));
+  card.append(res.ok
+    ? check(true, 'Checkpoint ditandatangani oleh kunci instansi ini (Ed25519, diperiksa di peramban).', 'Checkpoint signed by this institution\'s key (Ed25519, checked in the browser).')
+    : check(false, `GAGAL: tanda tangan checkpoint tidak sah (${res.why}).`, `FAILED: the checkpoint signature is not valid (${res.why}).`));
+  if (res.ok) {
+    const cos = await V.cosignatures(l.checkpoint, k).catch(() => []);
+    for (const c of cos) {
+      const who = await instName(c.name.split('/').slice(1).join('/'));
+      card.append(c.ok
+        ? check(true, `Kosignatur sah dari ${who}, ${wib(c.time * 1000)}.`, `Valid cosignature by ${who}, ${wib(c.time * 1000)}.`)
+        : check(false, `GAGAL: kosignatur dari ${who} tidak sah.`, `FAILED: the cosignature by ${who} is not valid.`));
+    }
+    if (!cos.length) card.append(check(null, 'Belum ada kosignatur dari saksi yang dikenal.', 'No cosignature by a known witness yet.'));
+    card.append(await consistency(l.path, l.origin, res.cp));
+  }
+  const f = forks.filter((x) => x.origin === l.origin);
+  if (l.frozen || f.length) {
+    card.append(check(false, `Bukti fork: ${f.length} (log dibekukan${l.fork_at !== undefined ? ' pada ' + l.fork_at : ''}).`,
+      `Fork evidence: ${f.length} (log frozen${l.fork_at !== undefined ? ' at ' + l.fork_at : ''}).`));
+  } else {
+    card.append(check(null, 'Tidak ada bukti fork di simpul ini.', 'No fork evidence at this node.'));
+  }
+  return card;
+}
+
+async function logs() {
+  $('logs-status').textContent = t('Memeriksa...', 'Checking...');
+  const [{ d, k }, ls, fk] = await Promise.all([keys(), api('/v1/logs'), api('/v1/forks')]);
+  const cards = [];
+  for (const l of ls.logs) cards.push(await logCard(l, k, fk.forks || []));
+  $('logs').replaceChildren(...cards);
+  const coord = d.institutions.find((i) => i.id === d.coordinator);
+  $('dirkey').textContent = coord ? t(`Kunci koordinator federasi ${d.federation}: ${coord.sign_key}`,
+    `Federation coordinator key of ${d.federation}: ${coord.sign_key}`) : '';
+  $('logs-status').textContent = t(`${ls.logs.length} log diperiksa.`, `${ls.logs.length} logs checked.`);
+}
+
+async function checkReceipt(ev) {
+  ev.preventDefault();
+  const out = $('receipt-result');
+  out.replaceChildren(check(null, 'Memeriksa...', 'Checking...'));
+  const lines = [];
+  try {
+    const text = $('receipt').value.trim() + '\n';
+    const r = V.parseReceipt(text);
+    const { k } = await keys();
+    const origin = V.parseCheckpoint(V.parseNote(r.note).text).origin;
+    const pub = k[origin];
+    if (!pub) throw new Error(t(`log ${origin} tidak ada di direktori`, `log ${origin} is not in the directory`));
+    const cp = await V.verifyCheckpoint(r.note, origin, pub);
+    lines.push(cp.ok
+      ? check(true, `Checkpoint dalam tanda terima ditandatangani oleh ${origin}.`, `The receipt's checkpoint is signed by ${origin}.`)
+      : check(false, `GAGAL: checkpoint dalam tanda terima tidak sah (${cp.why}).`, `FAILED: the receipt's checkpoint is not valid (${cp.why}).`));
+    for (const c of await V.cosignatures(r.note, k))
+      lines.push(check(c.ok, `Kosignatur ${c.name}: ${c.ok ? 'sah' : 'TIDAK SAH'}.`, `Cosignature ${c.name}: ${c.ok ? 'valid' : 'INVALID'}.`));
+    const path = '/logs/' + origin.split('/').slice(1).join('/');
+    const cur = await fetch(path + '/checkpoint').then((x) => (x.ok ? x.text() : null));
+    const size = cur ? V.parseCheckpoint(V.parseNote(cur).text).size : cp.cp.size;
+    const entry = await V.entryAt(path, r.index, Math.max(size, cp.cp.size));
+    const id = hex(await V.sha256(entry));
+    const inc = await V.verifyInclusion(r.index, cp.cp.size, await V.leafHash(entry), r.proof, cp.cp.root);
+    lines.push(inc
+      ? check(true, `Entri ${r.index} (laporan ${id}) termasuk dalam log berukuran ${cp.cp.size}: bukti inklusi sah.`,
+        `Entry ${r.index} (report ${id}) is included in the log of size ${cp.cp.size}: the inclusion proof is valid.`)
+      : check(false, `GAGAL: bukti inklusi tidak sah untuk entri ${r.index}. Tanda terima ini telah diubah atau bukan untuk log ini.`,
+        `FAILED: the inclusion proof does not verify for entry ${r.index}. This receipt was altered or is not for this log.`));
+    if (inc && cp.ok) lines.push(el('p', {}, el('a', { href: '/lacak?id=' + id }, t('Lacak laporan ini', 'Track this report'))));
+  } catch (e) {
+    lines.push(check(false, `GAGAL: ${e.message || errText(e)}`, `FAILED: ${e.message || errText(e)}`));
+  }
+  out.replaceChildren(...lines);
+}
+
+async function loadFile() {
+  const f = $('receipt-file').files[0];
+  if (f) $('receipt').value = await f.text();
+}
+
+async function all() {
+  await Promise.all([stats(), logs()]).catch((e) => { $('logs-status').textContent = errText(e); });
+  applyLang();
+}
+
+setup(all);
+$('receipt-form').addEventListener('submit', checkReceipt);
+$('receipt-file').addEventListener('change', loadFile);
+all();

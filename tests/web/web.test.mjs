@@ -267,6 +267,111 @@ async function lacak(browser, rep) {
   await ctx.close();
 }
 
+async function checks(page) {
+  return page.$$eval('#logs .check', (xs) => xs.map((x) => [x.className, x.closest('section').getAttribute('aria-label'), x.textContent]));
+}
+
+async function transparansi(browser, rep) {
+  const errors = [];
+  const { ctx, page } = await newPage(browser, errors);
+  const origin = (await api('73.12', '/v1/status')).body.origin;
+  await page.goto(N['73.12'] + '/transparansi');
+  await page.waitForFunction(() => /log diperiksa/.test(document.getElementById('logs-status').textContent), null, { timeout: 60000 });
+  let c = await checks(page);
+  const mine = c.filter((x) => x[1] === origin);
+  assert(mine.some((x) => x[0].includes('pass') && x[2].includes('Checkpoint ditandatangani')), 'checkpoint verified: ' + JSON.stringify(mine));
+  assert(mine.some((x) => x[2].includes('Pertama kali')), 'first visit remembered');
+  assert(!c.some((x) => x[0].includes('fail')), 'nothing fails on a real node: ' + JSON.stringify(c.filter((x) => x[0].includes('fail'))));
+  const row = await page.$$eval('#stats tbody tr', (rs) => rs.map((r) => r.textContent));
+  assert(row.some((r) => r.includes('Soppeng') && r.includes('4.0/5')), 'figures per institution: ' + row.join(' | '));
+  ok('Transparansi: real checkpoints verified in the browser, first one remembered, figures per institution shown');
+
+  // The log grows; the next visit checks it is consistent with the one seen.
+  const before = (await api('73.12', '/v1/logs')).body.logs.find((l) => l.origin === origin).checkpoint_size;
+  const sub = await api('73.12', '/v1/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'aspirasi', visibility: 'anonim', category: 'jalan', region: '73.12.03', title: 'Lampu jalan', content: 'Mohon lampu jalan.' }) });
+  assert(sub.status === 201, 'second report filed');
+  // Cosignatures arrive some time after a checkpoint: wait until the
+  // grown checkpoint carries one, so the page sees a settled state.
+  await until('a larger cosigned checkpoint', async () => {
+    const l = (await api('73.12', '/v1/logs')).body.logs.find((x) => x.origin === origin);
+    return l.checkpoint_size > before && (l.checkpoint.match(/\u2014/g) || []).length > 1;
+  });
+  await page.reload();
+  await page.waitForFunction(() => /log diperiksa/.test(document.getElementById('logs-status').textContent), null, { timeout: 60000 });
+  c = (await checks(page)).filter((x) => x[1] === origin);
+  assert(c.some((x) => x[0].includes('pass') && x[2].includes('Konsisten dengan checkpoint')), 'consistent: ' + JSON.stringify(c));
+  assert(c.some((x) => x[0].includes('pass') && x[2].includes('Kosignatur sah')), 'cosignature verified: ' + JSON.stringify(c));
+  ok('Transparansi: the grown log is consistent with the checkpoint seen before; cosignatures verified');
+  await axe(page, 'Transparansi');
+  await shots(page, 'transparansi');
+
+  // A node that serves a tampered checkpoint (root changed) is caught.
+  await page.route('**/v1/logs', async (route) => {
+    const r = await route.fetch();
+    const j = await r.json();
+    for (const l of j.logs) if (l.origin === origin && l.checkpoint) {
+      const lines = l.checkpoint.split('\n');
+      lines[2] = (lines[2][0] === 'A' ? 'B' : 'A') + lines[2].slice(1);
+      l.checkpoint = lines.join('\n');
+    }
+    await route.fulfill({ response: r, json: j });
+  });
+  await page.reload();
+  await page.waitForFunction(() => /log diperiksa/.test(document.getElementById('logs-status').textContent), null, { timeout: 60000 });
+  c = (await checks(page)).filter((x) => x[1] === origin);
+  assert(c.some((x) => x[0].includes('fail') && x[2].includes('tanda tangan checkpoint tidak sah')), 'tampered checkpoint fails: ' + JSON.stringify(c));
+  await page.unroute('**/v1/logs');
+  ok('Transparansi: a tampered checkpoint (served through a corrupting proxy) is shown as failed');
+
+  // A rewritten log: the remembered checkpoint no longer matches the tiles.
+  await page.evaluate((o) => {
+    const all = JSON.parse(localStorage.getItem('simpul.checkpoints'));
+    all[o].root = 'ff' + all[o].root.slice(2);
+    localStorage.setItem('simpul.checkpoints', JSON.stringify(all));
+  }, origin);
+  await page.reload();
+  await page.waitForFunction(() => /log diperiksa/.test(document.getElementById('logs-status').textContent), null, { timeout: 60000 });
+  c = (await checks(page)).filter((x) => x[1] === origin);
+  assert(c.some((x) => x[0].includes('fail') && x[2].includes('TIDAK KONSISTEN')), 'rewrite detected: ' + JSON.stringify(c));
+  ok('Transparansi: a log inconsistent with the checkpoint seen before is shown as rewritten');
+  await shots(page, 'transparansi-failed');
+
+  // Receipts: the real one verifies, an altered one fails.
+  await page.fill('#receipt', rep.receipt);
+  await page.click('#receipt-form button[type=submit]');
+  await page.waitForFunction(() => !/Memeriksa/.test(document.getElementById('receipt-result').textContent));
+  let rr = await page.textContent('#receipt-result');
+  assert(rr.includes('bukti inklusi sah') && rr.includes(rep.id) && !rr.includes('GAGAL'), 'receipt verifies: ' + rr);
+  const lines = rep.receipt.split('\n');
+  const pi = lines.findIndex((l, i) => i > 1 && l.length === 44);
+  assert(pi > 0, 'the receipt has a proof line');
+  lines[pi] = (lines[pi][0] === 'A' ? 'B' : 'A') + lines[pi].slice(1);
+  await page.fill('#receipt', lines.join('\n'));
+  await page.click('#receipt-form button[type=submit]');
+  await page.waitForFunction(() => !/Memeriksa/.test(document.getElementById('receipt-result').textContent));
+  rr = await page.textContent('#receipt-result');
+  assert(rr.includes('GAGAL: bukti inklusi tidak sah'), 'altered receipt fails: ' + rr);
+  ok('Transparansi: a real receipt\'s inclusion proof verifies; an altered one is shown as failed');
+  await axe(page, 'Transparansi (receipt failed)');
+  await shots(page, 'transparansi-receipt');
+  assert(errors.length === 0, 'no script errors: ' + errors.join('; '));
+  await ctx.close();
+}
+
+async function english(browser) {
+  const errors = [];
+  const { ctx, page } = await newPage(browser, errors);
+  await page.goto(N['73.13'] + '/');
+  await page.click('#lang');
+  assert((await page.textContent('h1')) === 'File a complaint', 'English switch');
+  await page.goto(N['73.13'] + '/lacak');
+  assert((await page.textContent('h1')) === 'Track a report', 'English remembered');
+  await axe(page, 'Lacak (English)');
+  ok('language switch to English, remembered across pages');
+  await ctx.close();
+}
+
 async function main() {
   // playwright-core gives every launch a fresh temporary --user-data-dir
   // of its own (and refuses one in args).
@@ -280,6 +385,8 @@ async function main() {
     const rep = await lapor(browser);
     writeFileSync(join(conf.out, 'report.json'), JSON.stringify(rep, null, 1));
     await lacak(browser, rep);
+    await transparansi(browser, rep);
+    await english(browser);
   } finally {
     await browser.close();
   }
