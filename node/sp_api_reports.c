@@ -598,7 +598,7 @@ static json_t *view_json(const struct sp_dirload *dl, const struct sp_reports_vi
 json_t *sp_api_report_view(struct sp_node *n, const uint8_t id[32], int *err)
 {
 	struct sp_reports_view v;
-	uint64_t now = now_ms();
+	uint64_t now = sp_now_ms();
 	*err = sp_reports_view(sp_node_reports(n), id, now, NULL, &v);
 	if (*err)
 		return NULL;

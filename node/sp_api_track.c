@@ -32,6 +32,7 @@
 #include "sp_api.h"
 #include "sp_dirload.h"
 #include "sp_err.h"
+#include "sp_hex.h"
 #include "sp_node.h"
 #include "sp_reports.h"
 #include "sp_ticket.h"
@@ -69,9 +70,7 @@ static int canon_one(void *arg, const struct sp_dir_inst *r)
 static int parse_ref(struct sp_node *n, const char *s, struct ref *r)
 {
 	memset(r, 0, sizeof(*r));
-	size_t got;
-	if (s && strlen(s) == 64 &&
-	    sodium_hex2bin(r->id, sizeof(r->id), s, 64, NULL, &got, NULL) == 0 && got == 32)
+	if (s && strlen(s) == 64 && sp_hex_parse(s, r->id, sizeof(r->id)) == 0)
 		return 0;
 	if (sp_ticket_parse(s, r->inst, &r->index, &r->check) != 0)
 		return SP_ERR_HTTP_BAD_REQUEST;
@@ -281,10 +280,7 @@ static int holder_of(struct sp_node *n, const char *s, struct ref *r, struct can
 {
 	json_t *v = ask_view(n, s, r, out->inst, sizeof(out->inst));
 	const char *id = json_string_value(json_object_get(v, "report_id"));
-	size_t got;
-	int rc = id && sodium_hex2bin(r->id, 32, id, strlen(id), NULL, &got, NULL) == 0 && got == 32
-			 ? 0
-			 : SP_ERR_UNKNOWN_REPORT;
+	int rc = id && sp_hex_parse(id, r->id, 32) == 0 ? 0 : SP_ERR_UNKNOWN_REPORT;
 	json_decref(v);
 	struct sp_dir_inst d;
 	const struct sp_dirload *dl = sp_node_dir(n);

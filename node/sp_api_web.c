@@ -18,9 +18,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sp_api.h"
+#include "sp_clock.h"
 #include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_node.h"
@@ -276,9 +276,7 @@ static int get_inst_stats(struct sp_http_req *req, struct sp_http_resp *res)
 	struct sp_node *n = req->ctx;
 	struct inst_stats w = {json_object(), json_object()};
 	struct sp_reports_query q = {.status = -1};
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	uint64_t now = sp_now_ms();
 	int rc = w.by && w.durations ? sp_reports_query(sp_node_reports(n), &q, now, add_inst_stat, &w,
 							NULL)
 				     : SP_ERR_NOMEM;
