@@ -5,6 +5,12 @@
  * as context (handlers get it as req->ctx). To add an API: write
  * sp_api_<name>.c with its table, declare the table here, and add one line
  * to the api_tables list in sp_node.c.
+ *
+ * Layer: the top of node/ below sp_node.c (see sp_node.h). A handler turns
+ * the request's JSON into calls of the node services (sp_submit.h,
+ * sp_act.h, sp_replay.h), the modules (sp_reports.h, sp_witness.h, ...)
+ * and sp_node.h, and their results into JSON; the rules themselves live
+ * below (protocol/, the services). Nothing below calls into these files.
  */
 #ifndef SP_API_H
 #define SP_API_H
@@ -59,19 +65,6 @@ int sp_api_fork_at(struct sp_store *s, uint32_t id, uint64_t *at);
 /* POST /witness/add-checkpoint (c2sp.org/tlog-witness), GET /v1/witness. */
 extern const struct sp_http_route sp_api_witness_routes[];
 
-/* sp_api_witness_new makes the node's witness (sp_witness.h): key from
- * [node] key_path, name = the node's origin. *out is the caller's. */
-struct sp_node;
-struct sp_witness;
-int sp_api_witness_new(struct sp_node *n, struct sp_witness **out);
-
-/* The sealed API's per-node state: the signatures of recent open requests
- * (replays). sp_api_sealed_new makes it (*out is the caller's; SP_ERR_NOMEM),
- * sp_api_sealed_free releases it (NULL: no-op). Thread-safe. */
-struct sp_api_sealed;
-int sp_api_sealed_new(struct sp_api_sealed **out);
-void sp_api_sealed_free(struct sp_api_sealed *s);
-
 /* ---- attachments, for submissions (sp_api_attach.c) ---- */
 
 #define SP_ATTACH_AD SP_REPORT_ATTACH_AD /* AEAD associated data, then the media type */
@@ -109,9 +102,5 @@ int sp_api_attach_store_sealed(struct sp_node *n, const struct sp_report_attachm
  * *plain (caller frees). SP_ERR_SEALED if it does not open, SP_ERR_NOMEM. */
 int sp_api_attach_open(const uint8_t key[SP_REPORT_CKEY_BYTES], const char *media_type,
 		       const uint8_t *blob, size_t len, uint8_t **plain, size_t *plain_len);
-
-/* sp_api_reports_escalate writes the escalation entries due for reports
- * this node's institution holds (blocking: call it off the loop thread). */
-int sp_api_reports_escalate(struct sp_node *n);
 
 #endif

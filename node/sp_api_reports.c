@@ -8,10 +8,12 @@
  *   POST /v1/reports/{id}/actions     an officer's or reporter's signed act
  *   GET  /v1/stats                    counts by status and institution
  *
- * and the escalation pass the node runs on a timer. Submissions and
- * actions are appended asynchronously: the request is parked and answered
- * from the store's commit thread once the entry is durable, after the
- * report index has taken it in. Sealed parts never leave this file in
+ * Layer: HTTP API. It turns JSON into calls of the node services below it
+ * (sp_submit.h: route, seal, append a submission; sp_act.h: check and
+ * append an action; sp_reports.h: the index) and their results into JSON.
+ * Submissions and actions are appended asynchronously: the request is
+ * parked and answered from the store's commit thread once the entry is
+ * durable, after the report index has taken it in. Sealed parts never leave this file in
  * clear (they are never even opened here); nothing about the reporter is
  * logged.
  */
@@ -21,6 +23,7 @@
 
 #include <sodium.h>
 
+#include "sp_act.h"
 #include "sp_api.h"
 #include "sp_ticket.h"
 #include "sp_web.h"
@@ -28,6 +31,7 @@
 #include "sp_err.h"
 #include "sp_node.h"
 #include "sp_reports.h"
+#include "sp_submit.h"
 #include "sp_clock.h"
 #include "sp_hex.h"
 #include "sp_json.h"
@@ -47,17 +51,6 @@ static int path_id(struct sp_http_req *req, struct sp_http_resp *res, uint8_t id
 		return 0;
 	sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST, "a report id is 64 hex digits");
 	return SP_ERR_HTTP_BAD_REQUEST;
-}
-
-static int own_log(struct sp_node *n, uint32_t *id, uint64_t *size)
-{
-	struct sp_log_info info;
-	int rc = sp_store_own_log(sp_node_store(n), id);
-	if (rc == 0)
-		rc = sp_store_log_info(sp_node_store(n), *id, &info);
-	if (rc == 0 && size)
-		*size = info.size;
-	return rc;
 }
 
 /* ---- JSON input ------------------------------------------------------------------ */
@@ -175,18 +168,7 @@ static int get_attachments(json_t *o, int vis, struct sp_report *r, struct sp_st
 
 /* ---- POST /v1/reports ------------------------------------------------------------------- */
 
-/* What a submission carries besides the report body. */
-struct submission {
-	struct sp_report r;
-	struct sp_report_private priv;
-	char category[SP_DIR_CATEGORY_MAX + 1], region[SP_DIR_REGION_MAX + 1];
-	char routed[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
-	uint8_t rule_hash[SP_HASH_BYTES];
-	uint8_t secret[SP_REPORT_SECRET_BYTES];
-	struct sp_str data[SP_REPORT_MAX_ATTACH]; /* rahasia files, base64 (borrowed) */
-};
-
-static int parse_submission(json_t *o, struct submission *s, struct sp_http_resp *res)
+static int parse_submission(json_t *o, struct sp_submit *s, struct sp_http_resp *res)
 {
 	static const char *const keys[] = {"kind", "visibility", "category", "region", "title",
 					   "content", "name", "contact", "reporter_key",
@@ -236,60 +218,6 @@ static int parse_submission(json_t *o, struct submission *s, struct sp_http_resp
 	return 0;
 }
 
-/* route finds the holder, the rule and the deadline policy. */
-static int route(const struct sp_dirload *dl, struct submission *s, struct sp_http_resp *res)
-{
-	if (dl == NULL || dl->dir == NULL)
-		return SP_ERR_NO_ROUTE;
-	int rc = sp_dir_route(dl->dir, s->category, s->region, s->routed, s->rule);
-	if (rc)
-		return rc == SP_ERR_ARG ? BAD(res, "category or region not routable") : rc;
-	s->r.routed_to = (struct sp_str){s->routed, strlen(s->routed)};
-	s->r.has_rule = sp_dirload_rule_hash(dl, s->rule, s->rule_hash) == 0;
-	memcpy(s->r.rule, s->rule_hash, SP_HASH_BYTES);
-	struct sp_dir_policy p;
-	rc = sp_dir_policy_for(dl->dir, s->category, &p);
-	s->r.has_policy = rc == 0;
-	s->r.policy = (struct sp_report_policy){p.verify, p.answer, p.window, p.ceiling};
-	return rc;
-}
-
-/* seal puts the private parts in an envelope for the holder and the
- * national coordinator; *ct is the ciphertext the body borrows, key the
- * content key (set only when there is an envelope). */
-static int seal(const struct sp_dirload *dl, struct submission *s, uint8_t **ct,
-		uint8_t key[SP_REPORT_CKEY_BYTES])
-{
-	struct sp_report_private p = s->priv;
-	if (s->r.vis != SP_REPORT_RAHASIA) {
-		s->r.title = p.title;
-		s->r.content = p.content;
-		p.title = p.content = (struct sp_str){0};
-	}
-	if (!p.title.p && !p.name.p && !p.contact.p)
-		return 0;
-	const char *ids[2] = {s->routed, dl->coordinator};
-	struct sp_dir_inst inst[2];
-	struct sp_report_reader readers[2];
-	size_t n = strcmp(s->routed, dl->coordinator) == 0 || !dl->coordinator[0] ? 1 : 2;
-	for (size_t i = 0; i < n; i++) {
-		int rc = sp_dir_institution(dl->dir, ids[i], SP_DIR_TIME_MAX, &inst[i]);
-		if (rc)
-			return rc;
-		readers[i] = (struct sp_report_reader){ids[i], inst[i].seal_key};
-	}
-	uint8_t *plain;
-	size_t len;
-	int rc = sp_report_private_encode(&p, &plain, &len);
-	if (rc)
-		return rc;
-	rc = sp_report_seal(plain, len, readers, n, &s->r.sealed, ct, key);
-	sodium_memzero(plain, len);
-	free(plain);
-	s->r.has_sealed = rc == 0;
-	return rc;
-}
-
 /* A submission being appended. */
 struct submit_job {
 	struct sp_node *n;
@@ -315,16 +243,12 @@ static json_t *submit_json(struct submit_job *j, uint64_t index, const uint8_t i
 	return o;
 }
 
-/* submit_done: the store's commit thread, once the entry is durable. */
+/* submit_done: the store's commit thread, once the entry is durable and
+ * indexed (sp_submit_append). */
 static void submit_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
 {
 	struct submit_job *j = arg;
 	struct sp_http_resp *res = sp_http_resp_of(j->req);
-	uint32_t log;
-	if (err == 0)
-		err = own_log(j->n, &log, NULL);
-	if (err == 0)
-		err = sp_reports_add(sp_node_reports(j->n), log, index);
 	if (err) {
 		sp_http_reply_error(res, err, "report not stored: %s", sp_strerror(err));
 	} else {
@@ -340,11 +264,11 @@ static void submit_done(void *arg, int err, uint64_t index, const uint8_t hash[S
 }
 
 static int append_report(struct sp_http_req *req, struct sp_http_resp *res,
-			 const struct submission *s)
+			 const struct sp_submit *s)
 {
 	uint8_t *body;
 	size_t len;
-	int rc = sp_report_encode(&s->r, &body, &len);
+	int rc = sp_submit_encode(s, &body, &len);
 	struct submit_job *j = rc ? NULL : calloc(1, sizeof(*j));
 	if (rc || j == NULL) {
 		free(body);
@@ -355,7 +279,7 @@ static int append_report(struct sp_http_req *req, struct sp_http_resp *res,
 	memcpy(j->rule, s->rule, sizeof(j->rule));
 	memcpy(j->secret, s->secret, sizeof(j->secret));
 	sp_http_suspend(req);
-	rc = sp_node_append_async(j->n, SP_EV_REPORT, body, len, submit_done, j);
+	rc = sp_submit_append(j->n, body, len, submit_done, j);
 	free(body);
 	if (rc) {
 		sp_http_reply_error(res, rc, "report not queued: %s", sp_strerror(rc));
@@ -369,7 +293,7 @@ static int append_report(struct sp_http_req *req, struct sp_http_resp *res,
 /* seal_files encrypts a rahasia report's files with its content key, then
  * stores them (synced) once all are sealed, before the entry is appended:
  * a failed append leaves only unreferenced ciphertext. */
-static int seal_files(struct sp_node *n, struct submission *s,
+static int seal_files(struct sp_node *n, struct sp_submit *s,
 		      const uint8_t key[SP_REPORT_CKEY_BYTES], struct sp_http_resp *res)
 {
 	struct sp_buf blobs[SP_REPORT_MAX_ATTACH];
@@ -390,22 +314,22 @@ static int post_report(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	const struct sp_dirload *dl = sp_node_dir(req->ctx);
 	json_t *o;
-	struct submission s = {0};
+	struct sp_submit s = {0};
 	uint8_t *ct = NULL, key[SP_REPORT_CKEY_BYTES];
 	int rc = load_object(req, res, &o);
 	if (rc == 0)
 		rc = parse_submission(o, &s, res);
-	if (rc == 0)
-		rc = route(dl, &s, res);
-	if (rc == 0 && !s.r.has_reporter_key) {
-		randombytes_buf(s.secret, sizeof(s.secret));
-		sp_report_tracking_hash(s.secret, s.r.tracking);
-		s.r.has_tracking = 1;
+	if (rc == 0) {
+		rc = sp_submit_route(dl, &s);
+		if (rc == SP_ERR_ARG)
+			rc = BAD(res, "category or region not routable");
 	}
+	if (rc == 0 && !s.r.has_reporter_key)
+		sp_submit_track(&s);
 	if (rc == 0 && s.r.vis != SP_REPORT_RAHASIA)
 		rc = sp_api_attach_refs(req->ctx, &s.r, res);
 	if (rc == 0)
-		rc = seal(dl, &s, &ct, key);
+		rc = sp_submit_seal(dl, &s, &ct, key);
 	if (rc == 0 && s.r.vis == SP_REPORT_RAHASIA)
 		rc = seal_files(req->ctx, &s, key, res);
 	sodium_memzero(key, sizeof(key));
@@ -673,22 +597,16 @@ struct act_job {
 	uint32_t code;
 };
 
+/* act_done: the store's commit thread, once the action is durable and
+ * indexed (sp_act_append). */
 static void act_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
 {
 	struct act_job *j = arg;
 	struct sp_http_resp *res = sp_http_resp_of(j->req);
-	struct sp_reports *r = sp_node_reports(j->n);
 	struct sp_reports_view v;
 	uint64_t now = sp_now_ms();
-	uint32_t log;
 	if (err == 0)
-		err = own_log(j->n, &log, NULL);
-	if (err == 0)
-		err = sp_reports_add(r, log, index);
-	if (err)
-		sp_reports_unpend(r, j->id);
-	if (err == 0)
-		err = sp_reports_view(r, j->id, now, NULL, &v);
+		err = sp_reports_view(sp_node_reports(j->n), j->id, now, NULL, &v);
 	if (err) {
 		sp_http_reply_error(res, err, "action not stored: %s", sp_strerror(err));
 	} else {
@@ -726,24 +644,6 @@ static int read_act(struct sp_http_req *req, struct sp_http_resp *res, uint8_t *
 	return rc;
 }
 
-/* check_act runs the rules: the candidate entry must be applied. */
-static int check_act(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], const uint8_t *raw,
-		     size_t len)
-{
-	uint32_t log;
-	uint64_t size;
-	int rc = own_log(n, &log, &size);
-	struct sp_reports_extra x = {sp_node_conf(n)->id, size, SP_EV_ACTION, raw, len};
-	struct sp_reports_view v;
-	if (rc == 0)
-		rc = sp_reports_view(sp_node_reports(n), id, sp_now_ms(), &x, &v);
-	if (rc == 0) {
-		rc = v.st.verdict[v.n - 1];
-		sp_reports_view_free(&v);
-	}
-	return rc;
-}
-
 /* append_act queues the checked action; the request completes in act_done.
  * Returns SP_HTTP_SUSPENDED, or an error before anything was queued. */
 static int append_act(struct sp_http_req *req, struct sp_http_resp *res,
@@ -755,9 +655,8 @@ static int append_act(struct sp_http_req *req, struct sp_http_resp *res,
 	*j = (struct act_job){.n = req->ctx, .req = req, .code = a->code};
 	memcpy(j->id, a->report, SP_HASH_BYTES);
 	sp_http_suspend(req);
-	int rc = sp_node_append_async(j->n, SP_EV_ACTION, raw, len, act_done, j);
+	int rc = sp_act_append(j->n, j->id, raw, len, act_done, j);
 	if (rc) {
-		sp_reports_unpend(sp_node_reports(j->n), j->id);
 		sp_http_reply_error(res, rc, "action not queued: %s", sp_strerror(rc));
 		sp_http_complete(req);
 		free(j);
@@ -768,7 +667,6 @@ static int append_act(struct sp_http_req *req, struct sp_http_resp *res,
 static int post_action(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	struct sp_node *n = req->ctx;
-	struct sp_reports *r = sp_node_reports(n);
 	struct sp_report_action a;
 	uint8_t id[SP_HASH_BYTES], *raw = NULL;
 	size_t len = 0;
@@ -777,16 +675,12 @@ static int post_action(struct sp_http_req *req, struct sp_http_resp *res)
 	int rc = read_act(req, res, &raw, &len, &a);
 	if (rc == 0 && memcmp(a.report, id, SP_HASH_BYTES) != 0)
 		rc = BAD(res, "the act names another report");
-	if (rc == 0 && a.actor == SP_ACTOR_OFFICER)
-		rc = sp_report_action_verify_officer(&a);
 	if (rc == 0)
-		rc = sp_reports_pending(r, id);
+		rc = sp_act_prepare(n, &a, raw, len);
 	if (rc == 0) {
-		rc = check_act(n, id, raw, len);
-		if (rc == 0)
-			rc = append_act(req, res, &a, raw, len);
+		rc = append_act(req, res, &a, raw, len);
 		if (rc != SP_HTTP_SUSPENDED)
-			sp_reports_unpend(r, id);
+			sp_act_release(n, id);
 	}
 	free(raw);
 	return rc == SP_ERR_HTTP_BAD_REQUEST ? SP_HTTP_DONE : rc;
@@ -936,80 +830,6 @@ static int get_stats(struct sp_http_req *req, struct sp_http_resp *res)
 				  json_pack("{s:I,s:I,s:o,s:o}", "total", st.total, "overdue",
 					    st.overdue, "by_status", st.by_status,
 					    "by_institution", st.by_inst));
-}
-
-/* ---- escalations (a libuv pool thread, on the node's timer) ---------------------------------- */
-
-struct due {
-	const char *inst;
-	size_t n, cap;
-	uint8_t (*ids)[SP_HASH_BYTES];
-};
-
-static int collect_due(void *arg, const struct sp_reports_summary *s)
-{
-	struct due *d = arg;
-	if (!s->overdue || s->n_holders == 0 || strcmp(s->holders[0], d->inst) != 0)
-		return 0;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 16;
-		uint8_t(*ni)[SP_HASH_BYTES] = realloc(d->ids, cap * SP_HASH_BYTES);
-		if (ni == NULL)
-			return SP_ERR_NOMEM;
-		d->ids = ni;
-		d->cap = cap;
-	}
-	memcpy(d->ids[d->n++], s->id, SP_HASH_BYTES);
-	return 0;
-}
-
-/* escalate_one writes the escalation due for one report, if any. */
-static int escalate_one(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_t now)
-{
-	struct sp_reports *r = sp_node_reports(n);
-	struct sp_reports_view v;
-	struct sp_report_escalation x;
-	uint8_t *body = NULL;
-	size_t len;
-	uint64_t index;
-	uint32_t log;
-	int rc = sp_reports_pending(r, id);
-	if (rc)
-		return rc == SP_ERR_BUSY ? 0 : rc;
-	rc = sp_reports_view(r, id, now, NULL, &v);
-	int due = rc == 0 && sp_report_escalation_due(&v.st, now, &x);
-	if (rc == 0)
-		sp_reports_view_free(&v);
-	if (due)
-		rc = sp_report_esc_encode(&x, &body, &len);
-	if (due && rc == 0)
-		rc = sp_store_append(sp_node_store(n), SP_EV_ESCALATION, body, len, &index, NULL);
-	if (due && rc == 0)
-		rc = own_log(n, &log, NULL);
-	if (due && rc == 0)
-		rc = sp_reports_add(r, log, index);
-	if (!due || rc)
-		sp_reports_unpend(r, id);
-	if (due && rc == 0)
-		sp_logx(sp_node_log(n), SP_LOGX_INFO, "reports", "escalated stage=%u index=%llu",
-			x.stage, (unsigned long long)index);
-	free(body);
-	return rc;
-}
-
-int sp_api_reports_escalate(struct sp_node *n)
-{
-	struct due d = {.inst = sp_node_conf(n)->id};
-	struct sp_reports_query q = {.status = -1, .overdue = 1};
-	uint64_t now = sp_now_ms();
-	int rc = sp_reports_query(sp_node_reports(n), &q, now, collect_due, &d, NULL);
-	for (size_t i = 0; rc == 0 && i < d.n; i++)
-		rc = escalate_one(n, d.ids[i], now);
-	if (rc)
-		sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports", "escalation pass failed err=%s",
-			sp_errname(rc));
-	free(d.ids);
-	return rc;
 }
 
 const struct sp_http_route sp_api_reports_routes[] = {

@@ -21,8 +21,8 @@
  *
  * Replays: a request is good for SP_REPORT_OPEN_WINDOW_MS either side of
  * its issued time, and the node remembers the signatures of the requests
- * it answered until they expire (a bounded table per node, struct
- * sp_api_sealed); a second use is SP_ERR_REPLAY. When the table is full of
+ * it answered until they expire (a bounded table per node, sp_replay.h);
+ * a second use is SP_ERR_REPLAY. When the table is full of
  * live signatures, requests get SP_ERR_BUSY rather than forgetting one.
  *
  * Logging: one line per opened report, "opened report <id> by officer
@@ -40,66 +40,11 @@
 #include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_node.h"
+#include "sp_replay.h"
 #include "sp_reports.h"
 #include "sp_clock.h"
 #include "sp_hex.h"
 #include "sp_json.h"
-
-#define SEEN_MAX 2048 /* live signatures remembered per node */
-
-/* ---- the replay table ----------------------------------------------------------- */
-
-struct seen {
-	uint8_t sig[SP_SIG_BYTES];
-	uint64_t expires_ms; /* 0: free slot */
-};
-
-struct sp_api_sealed {
-	pthread_mutex_t mu;
-	struct seen slot[SEEN_MAX];
-};
-
-int sp_api_sealed_new(struct sp_api_sealed **out)
-{
-	*out = calloc(1, sizeof(**out));
-	if (*out == NULL)
-		return SP_ERR_NOMEM;
-	pthread_mutex_init(&(*out)->mu, NULL);
-	return 0;
-}
-
-void sp_api_sealed_free(struct sp_api_sealed *s)
-{
-	if (s == NULL)
-		return;
-	pthread_mutex_destroy(&s->mu);
-	free(s);
-}
-
-/* remember records sig until expires_ms: SP_ERR_REPLAY if it is already
- * there, SP_ERR_BUSY if every slot holds a live signature. */
-static int remember(struct sp_api_sealed *s, const uint8_t sig[SP_SIG_BYTES],
-		    uint64_t expires_ms, uint64_t now)
-{
-	int rc = 0;
-	struct seen *free_slot = NULL;
-	pthread_mutex_lock(&s->mu);
-	for (size_t i = 0; rc == 0 && i < SEEN_MAX; i++) {
-		struct seen *e = &s->slot[i];
-		if (e->expires_ms > now && memcmp(e->sig, sig, SP_SIG_BYTES) == 0)
-			rc = SP_ERR_REPLAY;
-		else if (e->expires_ms <= now && free_slot == NULL)
-			free_slot = e;
-	}
-	if (rc == 0 && free_slot == NULL)
-		rc = SP_ERR_BUSY;
-	if (rc == 0) {
-		memcpy(free_slot->sig, sig, SP_SIG_BYTES);
-		free_slot->expires_ms = expires_ms;
-	}
-	pthread_mutex_unlock(&s->mu);
-	return rc;
-}
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -279,7 +224,7 @@ static int open_checked(struct sp_node *n, const struct sp_report_open_req *q, u
 	if (rc)
 		return rc;
 	rc = may_read(sp_node_dir(n), q, &v.st, now, res);
-	int seen = rc ? 0 : remember(sp_node_sealed(n), q->sig,
+	int seen = rc ? 0 : sp_replay_remember(sp_node_replay(n), q->sig,
 				     q->issued_ms + SP_REPORT_OPEN_WINDOW_MS + 1, now);
 	if (seen == SP_ERR_REPLAY)
 		rc = refuse(res, seen, "this request was used already");

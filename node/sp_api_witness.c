@@ -19,7 +19,6 @@
 #include "sp_api.h"
 #include "sp_err.h"
 #include "sp_dirload.h"
-#include "sp_keyfile.h"
 #include "sp_node.h"
 #include "sp_witness.h"
 
@@ -89,27 +88,3 @@ const struct sp_http_route sp_api_witness_routes[] = {
 	{"GET", "/v1/witness", get_witness, 0},
 	{NULL, NULL, NULL, 0},
 };
-
-int sp_api_witness_new(struct sp_node *n, struct sp_witness **out)
-{
-	uint8_t pk[32], sk[64];
-	char why[SP_KEYFILE_WHY];
-	const struct sp_conf *c = sp_node_conf(n);
-	const struct sp_dirload *dl = sp_node_dir(n);
-	int rc = sp_keyfile_load(c->key_path, pk, sk, why, sizeof(why));
-	if (rc == 0) {
-		struct sp_witness_opts o = {
-			.store = sp_node_store(n),
-			.dir = dl ? dl->dir : NULL,
-			.federation = c->federation,
-			.name = sp_node_origin(n),
-			.sk = sk,
-		};
-		rc = sp_witness_new(&o, out);
-	}
-	sodium_memzero(sk, sizeof(sk));
-	if (rc)
-		sp_logx(sp_node_log(n), SP_LOGX_ERROR, "witness", "cannot start err=%s",
-			sp_errname(rc));
-	return rc;
-}

@@ -16,6 +16,24 @@
  * HTTP handlers run on the server's threads. They may call the functions
  * below (all thread-safe) and the store's (thread-safe too); to run
  * something on the loop thread, they use sp_node_defer.
+ *
+ * node/ is in layers; a file calls only its own layer and those below:
+ *
+ *   simpuld.c      main: options, the event log, sp_node_run
+ *   sp_node.c      the lifecycle (sp_node_run): builds every part, adds
+ *                  the API's route tables, runs the timers; called by
+ *                  simpuld.c only
+ *   sp_api_*.c     the HTTP API: JSON in, calls, JSON out (sp_api.h)
+ *   services       what a request or a timer asks the node to do:
+ *                  sp_submit (take in a report), sp_act (take in an
+ *                  action), sp_escalate (missed deadlines), sp_replay
+ *                  (signed requests answered once)
+ *   sp_node_core.c the running node's parts and own-log appends (this
+ *                  header's "for API handlers" half)
+ *   modules        sp_reports (report index), sp_peer* (replication),
+ *                  sp_witness, sp_resolve, sp_dirload, sp_http (server),
+ *                  sp_conf, sp_logx, sp_rate: none knows struct sp_node
+ *   below node/    storage/, protocol/, common/
  */
 #ifndef SP_NODE_H
 #define SP_NODE_H
@@ -42,12 +60,12 @@ struct sp_node_opts {
 	int create_key;           /* create the key file if missing (default mode) */
 };
 
-/* sp_node_run reads the config and runs a node until a stop signal.
+/* sp_node_run (sp_node.c) reads the config and runs a node until a stop signal.
  * Returns the process exit code: 0 after a clean stop, 1 if it could not
  * start (the reason is logged to log). */
 int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log);
 
-/* ---- for API handlers ----------------------------------------------------- */
+/* ---- for API handlers and services (sp_node_core.c) ----------------------- */
 
 struct sp_dirload;
 struct sp_reports;
@@ -70,9 +88,9 @@ const char *sp_node_vkey(struct sp_node *n);
 const struct sp_dirload *sp_node_dir(struct sp_node *n);
 struct sp_reports *sp_node_reports(struct sp_node *n);
 
-/* sp_node_sealed: the sealed API's replay table (sp_api.h). */
-struct sp_api_sealed;
-struct sp_api_sealed *sp_node_sealed(struct sp_node *n);
+/* sp_node_replay: recent open requests, answered once (sp_replay.h). */
+struct sp_replay;
+struct sp_replay *sp_node_replay(struct sp_node *n);
 
 /* sp_node_witness: the node's witness (sp_witness.h). */
 struct sp_witness;
@@ -87,6 +105,10 @@ uint64_t sp_node_uptime_ms(struct sp_node *n);
 /* sp_node_find_log finds the log an URL names by its institution id:
  * origin "<federation>/<inst>". SP_ERR_NOT_FOUND. */
 int sp_node_find_log(struct sp_node *n, const char *inst, uint32_t *id);
+
+/* sp_node_own_log: the own log's id and (size not NULL) its durable size.
+ * The store's errors. */
+int sp_node_own_log(struct sp_node *n, uint32_t *id, uint64_t *size);
 
 /* sp_node_defer runs fn(n, arg) on the loop thread soon. From any thread.
  * SP_ERR_CLOSED once the node is stopping (fn is then not called). */

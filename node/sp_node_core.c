@@ -1,0 +1,209 @@
+/*
+ * sp_node_core.c - what HTTP handlers and node services use of a running
+ * node (sp_node.h): its parts, deferred work, the thread pool, own-log
+ * appends and checkpoints, metrics. It calls nothing above it: the
+ * lifecycle that builds the node is sp_node.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_err.h"
+#include "sp_clock.h"
+#include "sp_node_int.h"
+#include "sp_peer.h"
+
+/* ---- accessors ------------------------------------------------------------------- */
+
+struct sp_store *sp_node_store(struct sp_node *n) { return n->store; }
+struct sp_logx *sp_node_log(struct sp_node *n) { return n->log; }
+const struct sp_resolve_ctx *sp_node_resolve(struct sp_node *n) { return &n->resolve; }
+const struct sp_conf *sp_node_conf(struct sp_node *n) { return &n->conf; }
+const char *sp_node_origin(struct sp_node *n) { return n->origin; }
+const char *sp_node_vkey(struct sp_node *n) { return n->vkey; }
+uint64_t sp_node_uptime_ms(struct sp_node *n) { return sp_mono_ms() - n->t0_ms; }
+const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
+struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
+struct sp_replay *sp_node_replay(struct sp_node *n) { return n->replay; }
+struct sp_witness *sp_node_witness(struct sp_node *n) { return n->witness; }
+struct sp_peer *sp_node_peer(struct sp_node *n) { return n->peer; }
+
+int sp_node_find_log(struct sp_node *n, const char *inst, uint32_t *id)
+{
+	char origin[SP_ORIGIN_MAX + 1];
+	int len = snprintf(origin, sizeof(origin), "%s/%s", n->conf.federation, inst);
+	if (len < 0 || (size_t)len >= sizeof(origin) || strchr(inst, '/'))
+		return SP_ERR_NOT_FOUND;
+	return sp_store_log_find(n->store, origin, id);
+}
+
+int sp_node_own_log(struct sp_node *n, uint32_t *id, uint64_t *size)
+{
+	struct sp_log_info info;
+	int rc = sp_store_own_log(sp_node_store(n), id);
+	if (rc == 0)
+		rc = sp_store_log_info(sp_node_store(n), *id, &info);
+	if (rc == 0 && size)
+		*size = info.size;
+	return rc;
+}
+
+/* ---- deferred work and the thread pool -------------------------------------------------- */
+
+int sp_node_defer(struct sp_node *n, sp_node_fn fn, void *arg)
+{
+	struct defer_item *it = malloc(sizeof(*it));
+	if (it == NULL)
+		return SP_ERR_NOMEM;
+	it->fn = fn;
+	it->arg = arg;
+	it->next = NULL;
+	pthread_mutex_lock(&n->defer_mu);
+	int closed = n->closed;
+	if (!closed) {
+		if (n->defer_tail)
+			n->defer_tail->next = it;
+		else
+			n->defer_head = it;
+		n->defer_tail = it;
+		uv_async_send(&n->wake); /* safe from any thread */
+	}
+	pthread_mutex_unlock(&n->defer_mu);
+	if (closed)
+		free(it);
+	return closed ? SP_ERR_CLOSED : 0;
+}
+
+struct work {
+	uv_work_t req;
+	void (*work)(void *);
+	void (*after)(void *, int);
+	void *arg;
+};
+
+static void work_run(uv_work_t *w)
+{
+	struct work *wk = w->data;
+	wk->work(wk->arg);
+}
+
+static void work_done(uv_work_t *w, int status)
+{
+	struct work *wk = w->data;
+	wk->after(wk->arg, status);
+	free(wk);
+}
+
+int sp_node_queue_work(struct sp_node *n, void (*work)(void *arg),
+		       void (*after)(void *arg, int status), void *arg)
+{
+	struct work *wk = malloc(sizeof(*wk));
+	if (wk == NULL)
+		return SP_ERR_NOMEM;
+	wk->work = work;
+	wk->after = after;
+	wk->arg = arg;
+	wk->req.data = wk;
+	if (uv_queue_work(&n->loop, &wk->req, work_run, work_done) != 0) {
+		free(wk);
+		return SP_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+/* ---- appends and checkpoints ----------------------------------------------------------- */
+
+struct append_wrap {
+	struct sp_node *n;
+	sp_append_cb cb;
+	void *arg;
+};
+
+static void append_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
+{
+	struct append_wrap *w = arg;
+	atomic_fetch_add(err ? &w->n->appends_err : &w->n->appends_ok, 1);
+	if (err == 0)
+		sp_peer_notify(w->n->peer);
+	w->cb(w->arg, err, index, hash);
+	free(w);
+}
+
+int sp_node_append_async(struct sp_node *n, uint64_t type, const uint8_t *body, size_t len,
+			 sp_append_cb cb, void *arg)
+{
+	struct append_wrap *w = malloc(sizeof(*w));
+	if (w == NULL)
+		return SP_ERR_NOMEM;
+	*w = (struct append_wrap){n, cb, arg};
+	int rc = sp_store_append_async(n->store, type, body, len, append_done, w);
+	if (rc) {
+		atomic_fetch_add(&n->appends_err, 1);
+		free(w);
+	}
+	return rc;
+}
+
+int sp_node_checkpoint_sign(struct sp_node *n)
+{
+	int rc = sp_store_checkpoint_sign(n->store);
+	if (rc == 0)
+		atomic_fetch_add(&n->checkpoints, 1);
+	return rc;
+}
+
+/* ---- metrics ------------------------------------------------------------------------ */
+
+static void put_line(struct sp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_line(struct sp_buf *b, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (len > 0)
+		sp_buf_put(b, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+}
+
+void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
+{
+	put_line(out, "# HELP simpul_build_info Version of this simpuld.\n"
+		      "# TYPE simpul_build_info gauge\nsimpul_build_info{version=\"%s\"} 1\n",
+		 SIMPUL_VERSION);
+	put_line(out, "# HELP simpul_uptime_seconds Seconds since the node started.\n"
+		      "# TYPE simpul_uptime_seconds gauge\nsimpul_uptime_seconds %.3f\n",
+		 (double)sp_node_uptime_ms(n) / 1000.0);
+	put_line(out, "# HELP simpul_appends_total Own-log appends, by result.\n"
+		      "# TYPE simpul_appends_total counter\n"
+		      "simpul_appends_total{result=\"ok\"} %llu\n"
+		      "simpul_appends_total{result=\"error\"} %llu\n",
+		 (unsigned long long)atomic_load(&n->appends_ok),
+		 (unsigned long long)atomic_load(&n->appends_err));
+	put_line(out, "# HELP simpul_checkpoints_signed_total Own checkpoint signing calls.\n"
+		      "# TYPE simpul_checkpoints_signed_total counter\n"
+		      "simpul_checkpoints_signed_total %llu\n",
+		 (unsigned long long)atomic_load(&n->checkpoints));
+	put_line(out, "# HELP simpul_log_entries Durable entries per log held.\n"
+		      "# TYPE simpul_log_entries gauge\n");
+	uint32_t count = sp_store_log_count(n->store);
+	for (uint32_t id = 0; id < count; id++) {
+		struct sp_log_info info;
+		if (sp_store_log_info(n->store, id, &info) == 0)
+			put_line(out, "simpul_log_entries{origin=\"%s\",own=\"%d\"} %llu\n",
+				 info.origin, info.own, (unsigned long long)info.size);
+	}
+	struct sp_store_stats st;
+	sp_store_stats(n->store, &st);
+	put_line(out, "# HELP simpul_store_syncs_total Group commits (fsyncs) of own appends.\n"
+		      "# TYPE simpul_store_syncs_total counter\nsimpul_store_syncs_total %llu\n",
+		 (unsigned long long)st.syncs);
+	uint64_t bytes = 0;
+	if (sp_store_disk_bytes(n->store, &bytes) == 0)
+		put_line(out, "# HELP simpul_store_disk_bytes Live SST and WAL bytes of the store.\n"
+			      "# TYPE simpul_store_disk_bytes gauge\nsimpul_store_disk_bytes %llu\n",
+			 (unsigned long long)bytes);
+	sp_http_metrics(n->http, out);
+	sp_peer_metrics(n->peer, out);
+}

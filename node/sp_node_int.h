@@ -1,0 +1,58 @@
+/*
+ * sp_node_int.h - the node's state, shared by sp_node.c (its lifecycle)
+ * and sp_node_core.c (what handlers and services use of it). Nothing
+ * else includes this: the rest of node/ goes through sp_node.h.
+ */
+#ifndef SP_NODE_INT_H
+#define SP_NODE_INT_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "sp_node.h"
+#include "sp_resolve.h"
+
+struct defer_item {
+	sp_node_fn fn;
+	void *arg;
+	struct defer_item *next;
+};
+
+struct sp_node {
+	const struct sp_node_opts *o;
+	struct sp_conf conf;          /* as loaded at start: read by handlers */
+	enum sp_logx_level level;     /* live values (SIGHUP), loop thread only */
+	uint32_t rate_limit, rate_burst;
+	struct sp_logx *log;
+	uv_loop_t loop;
+	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_timer_t cp_timer, drain_timer;
+	uv_async_t wake;
+	pthread_mutex_t defer_mu;
+	struct defer_item *defer_head, *defer_tail;
+	int closed;                   /* guarded by defer_mu: no more defers */
+	int stopping, cp_busy, cp_rc;
+	int cp_last_rc; /* the previous tick's result: log changes only */
+	uint64_t drain_deadline;
+	struct sp_store *store;
+	struct sp_http *http;
+	struct sp_dirload *dl;        /* the directory (read-only once started) */
+	struct sp_reports *reports;   /* report index, derived from the logs */
+	struct sp_replay *replay;     /* recent open requests (sp_replay.h) */
+	struct sp_witness *witness;   /* tlog witness (sp_witness.h) */
+	struct sp_peer *peer;         /* replication with other nodes (sp_peer.h) */
+	struct sp_resolve_ctx resolve; /* fork resolutions -> store (sp_resolve.h) */
+	uv_timer_t esc_timer;         /* overdue reports -> escalation entries */
+	int esc_busy;
+	char origin[SP_ORIGIN_MAX + 1];
+	char vkey[SP_ORIGIN_MAX + 128];
+	char addr_path[PATH_MAX];
+	uint64_t t0_ms;
+	atomic_uint_least64_t appends_ok, appends_err, checkpoints;
+};
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * sp_submit.c - taking in a report: routing, the tracking secret, sealing
+ * and the durable, indexed append (see sp_submit.h).
+ */
+#include "sp_submit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+#include "sp_reports.h"
+
+int sp_submit_route(const struct sp_dirload *dl, struct sp_submit *s)
+{
+	if (dl == NULL || dl->dir == NULL)
+		return SP_ERR_NO_ROUTE;
+	int rc = sp_dir_route(dl->dir, s->category, s->region, s->routed, s->rule);
+	if (rc)
+		return rc;
+	s->r.routed_to = (struct sp_str){s->routed, strlen(s->routed)};
+	s->r.has_rule = sp_dirload_rule_hash(dl, s->rule, s->rule_hash) == 0;
+	memcpy(s->r.rule, s->rule_hash, SP_HASH_BYTES);
+	struct sp_dir_policy p;
+	rc = sp_dir_policy_for(dl->dir, s->category, &p);
+	s->r.has_policy = rc == 0;
+	s->r.policy = (struct sp_report_policy){p.verify, p.answer, p.window, p.ceiling};
+	return rc;
+}
+
+int sp_submit_seal(const struct sp_dirload *dl, struct sp_submit *s, uint8_t **ct,
+		   uint8_t key[SP_REPORT_CKEY_BYTES])
+{
+	struct sp_report_private p = s->priv;
+	if (s->r.vis != SP_REPORT_RAHASIA) {
+		s->r.title = p.title;
+		s->r.content = p.content;
+		p.title = p.content = (struct sp_str){0};
+	}
+	if (!p.title.p && !p.name.p && !p.contact.p)
+		return 0;
+	const char *ids[2] = {s->routed, dl->coordinator};
+	struct sp_dir_inst inst[2];
+	struct sp_report_reader readers[2];
+	size_t n = strcmp(s->routed, dl->coordinator) == 0 || !dl->coordinator[0] ? 1 : 2;
+	for (size_t i = 0; i < n; i++) {
+		int rc = sp_dir_institution(dl->dir, ids[i], SP_DIR_TIME_MAX, &inst[i]);
+		if (rc)
+			return rc;
+		readers[i] = (struct sp_report_reader){ids[i], inst[i].seal_key};
+	}
+	uint8_t *plain;
+	size_t len;
+	int rc = sp_report_private_encode(&p, &plain, &len);
+	if (rc)
+		return rc;
+	rc = sp_report_seal(plain, len, readers, n, &s->r.sealed, ct, key);
+	sodium_memzero(plain, len);
+	free(plain);
+	s->r.has_sealed = rc == 0;
+	return rc;
+}
+
+void sp_submit_track(struct sp_submit *s)
+{
+	randombytes_buf(s->secret, sizeof(s->secret));
+	sp_report_tracking_hash(s->secret, s->r.tracking);
+	s->r.has_tracking = 1;
+}
+
+int sp_submit_encode(const struct sp_submit *s, uint8_t **body, size_t *len)
+{
+	return sp_report_encode(&s->r, body, len);
+}
+
+/* An append on its way to the index, then to the caller. */
+struct indexing {
+	struct sp_node *n;
+	sp_append_cb done;
+	void *arg;
+};
+
+/* indexed: the store's commit thread, once the entry is durable. */
+static void indexed(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
+{
+	struct indexing *x = arg;
+	uint32_t log;
+	if (err == 0)
+		err = sp_node_own_log(x->n, &log, NULL);
+	if (err == 0)
+		err = sp_reports_add(sp_node_reports(x->n), log, index);
+	x->done(x->arg, err, index, hash);
+	free(x);
+}
+
+int sp_submit_append(struct sp_node *n, const uint8_t *body, size_t len, sp_append_cb done,
+		     void *arg)
+{
+	struct indexing *x = malloc(sizeof(*x));
+	if (x == NULL)
+		return SP_ERR_NOMEM;
+	*x = (struct indexing){n, done, arg};
+	int rc = sp_node_append_async(n, SP_EV_REPORT, body, len, indexed, x);
+	if (rc)
+		free(x);
+	return rc;
+}
