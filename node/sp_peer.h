@@ -11,6 +11,41 @@
  * tree neighbours (parent, children) and announced to every peer by notes.
  * docs/replication.md, "Implementation in simpuld", has the details.
  *
+ * The checks on a replicated entry, in the order they are made. A refusal
+ * stops the batch there (the valid prefix before it is kept); nothing
+ * refused is stored, and the sender is penalised (sp_peer_score.h).
+ *   1. sp_gossip_decode (protocol/sp_gossip.c): size, strict CBOR, field
+ *      types and limits; a checkpoint must be a well-formed note of the
+ *      batch's origin (check_checkpoint_form). Signatures are not looked at.
+ *   2. the session (sp_peer.c, on_entries): tag and sequence
+ *      (sp_gossip_tag_verify); the batch answers a pending WANT or comes
+ *      from an eager peer; its log is held here, i.e. its writer key is
+ *      vouched for by the directory (or [peer] keys): batches of other
+ *      logs are dropped and count against the sender's budget.
+ *   3. the verify thread (sp_store_verify, storage/sp_store_ingest.c):
+ *      each entry strictly decoded and its Ed25519 signature checked, in
+ *      parallel on all cores.
+ *   4. the ingest thread (sp_peer_ingest.c, check_batch_checkpoint): the
+ *      batch's checkpoint is signed by the log's key and consistent with
+ *      the tree held (consistency proof from our size).
+ *   5. sp_store_apply (storage/sp_store_ingest.c), in log order under the
+ *      log's lock: author = the log's key, index, previous hash and time
+ *      order (extend); a different entry at an index already held is kept
+ *      as fork evidence and freezes the log (check_held_entry); the Merkle
+ *      root must match the writer's signed checkpoint held for that size
+ *      (check_held_checkpoint_root).
+ *   6. stored; then the checkpoint is stored and cosigned as witness
+ *      (sp_peer_checkpoint_put), and the node's stored hook hands the new
+ *      entries to the report index.
+ * Authority rules are not checked before storing: storage/ knows neither
+ * the directory nor reports. An entry its writer was not entitled to make
+ * (a directory record outside its delegation, an action by an officer not
+ * holding the report) is stored like any correctly signed entry of its
+ * log, and is refused when it is read: sp_dir_apply refuses the record
+ * when the directory is loaded (counted and logged by sp_dirload.c), and
+ * sp_report_compute marks the action invalid in the report's verdicts and
+ * skips it. The log stays a faithful copy of what its writer signed.
+ *
  * Threads. sp_peer_new, sp_peer_stop and sp_peer_free run on the loop
  * thread, which owns all session state. nng's callbacks (on nng's threads)
  * only move bytes: they hand received frames and connection events to the

@@ -33,9 +33,9 @@
 
 /* ---- checks on the ingest thread -------------------------------------------------------- */
 
-/* check_checkpoint: the batch's checkpoint is signed by the log's key and,
+/* check_batch_checkpoint: the batch's checkpoint is signed by the log's key and,
  * when we hold the size it proves from, extends our tree. */
-static int check_checkpoint(struct sp_peer *p, const struct sp_log_info *info,
+static int check_batch_checkpoint(struct sp_peer *p, const struct sp_log_info *info,
 			    const struct sp_gossip_entries *e)
 {
 	struct sp_note_key k;
@@ -133,7 +133,7 @@ static void job_run(struct sp_peer *p, struct sp_peer_job *j)
 	int rc = sp_store_log_info(p->store, j->id, &info);
 	if (rc == 0 && e->first > info.size)
 		return; /* a gap: asked for again once the lane is empty */
-	if (rc == 0 && e->checkpoint && (rc = check_checkpoint(p, &info, e)) != 0)
+	if (rc == 0 && e->checkpoint && (rc = check_batch_checkpoint(p, &info, e)) != 0)
 		j->why = "checkpoint or consistency proof does not verify";
 	if (rc == 0 && (rc = insert(p, j)) != 0)
 		j->why = "entries refused";

@@ -68,9 +68,9 @@ static int check_origin(const char *p, size_t n)
 	return check_text(p, n, 1, SP_ORIGIN_MAX);
 }
 
-/* check_checkpoint: a well-formed signed note whose body is a checkpoint
+/* check_checkpoint_form: a well-formed signed note whose body is a checkpoint
  * of `origin`; *size receives its size. Signatures are the store's job. */
-static int check_checkpoint(const char *origin, size_t olen, const char *cp, size_t len,
+static int check_checkpoint_form(const char *origin, size_t olen, const char *cp, size_t len,
 			    uint64_t *size)
 {
 	struct sp_note note;
@@ -104,7 +104,7 @@ static int check_note(const struct sp_gossip_note *n, int with_cp)
 		return 0;
 	if (!with_cp)
 		return SP_ERR_CBOR_TYPE;
-	return check_checkpoint(n->origin, n->origin_len, n->checkpoint, n->checkpoint_len,
+	return check_checkpoint_form(n->origin, n->origin_len, n->checkpoint, n->checkpoint_len,
 				&cp_size);
 }
 
@@ -204,7 +204,7 @@ static int check_entries(const struct sp_gossip_entries *m)
 		return SP_ERR_RANGE;
 	if (m->checkpoint == NULL)
 		return m->proof_from == 0 && m->nproof == 0 ? 0 : SP_ERR_RANGE;
-	err = check_checkpoint(m->origin, m->origin_len, m->checkpoint, m->checkpoint_len,
+	err = check_checkpoint_form(m->origin, m->origin_len, m->checkpoint, m->checkpoint_len,
 			       &cp_size);
 	if (err)
 		return err;
@@ -239,7 +239,7 @@ static int check_ev_item(const struct sp_gossip_evidence *v, const uint8_t *p, s
 	if (p == NULL || n == 0 || n > SP_ENTRY_MAX)
 		return SP_ERR_ENTRY_FIELD_SIZE;
 	if (v->kind == SP_GOSSIP_EV_CHECKPOINT)
-		return check_checkpoint(v->origin, v->origin_len, (const char *)p, n, size);
+		return check_checkpoint_form(v->origin, v->origin_len, (const char *)p, n, size);
 	err = sp_entry_decode(p, n, &e);
 	if (err == 0 && e.index != v->at)
 		err = SP_ERR_RANGE;

@@ -43,8 +43,9 @@ static int verify_chunk(void *arg, size_t begin, size_t end)
 	return 0;
 }
 
-/* Checks a duplicate of an entry already held: same bytes, or a fork. */
-static int check_held(struct sp_store *s, struct sp_log *l, const uint8_t *buf, size_t len,
+/* check_held_entry: a duplicate of an entry already held must have the
+ * same bytes; another entry at that index is a fork. */
+static int check_held_entry(struct sp_store *s, struct sp_log *l, const uint8_t *buf, size_t len,
 		      uint64_t index, rocksdb_writebatch_t *wb)
 {
 	struct sp_buf held;
@@ -63,9 +64,10 @@ static int check_held(struct sp_store *s, struct sp_log *l, const uint8_t *buf, 
 	return rc;
 }
 
-/* The writer's checkpoint of exactly this size, if the store holds one,
- * must have the root of the tree the entries build. */
-static int check_checkpoint(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
+/* check_held_checkpoint_root: the writer's checkpoint of exactly this
+ * size, if the store holds one, must have the root of the tree the entries
+ * build. */
+static int check_held_checkpoint_root(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
 			    const uint8_t *last, size_t last_len)
 {
 	struct sp_buf note;
@@ -97,7 +99,9 @@ static int check_checkpoint(struct sp_store *s, struct sp_log *l, rocksdb_writeb
 	return rc;
 }
 
-/* Appends one verified entry to the replica's writer state and batch. */
+/* extend checks that one verified entry extends the log exactly (author,
+ * index, previous hash, time order) and appends it to the replica's writer
+ * state and batch. */
 static int extend(struct sp_store *s, struct sp_log *l, const struct verify_job *j, size_t i,
 		  rocksdb_writebatch_t *wb)
 {
@@ -195,7 +199,7 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 		}
 		if (ents[i].index < l->w_size) {
 			if (ents[i].index < start)
-				rc = check_held(s, l, entries[i], lens[i], ents[i].index, ev);
+				rc = check_held_entry(s, l, entries[i], lens[i], ents[i].index, ev);
 			else
 				rc = SP_ERR_WRONG_INDEX; /* repeated within this batch */
 			continue;
@@ -212,7 +216,7 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 		while (next_cp < ncp && cps[next_cp] < l->w_size)
 			next_cp++;
 		if (rc == 0 && next_cp < ncp && cps[next_cp] == l->w_size)
-			rc = check_checkpoint(s, l, ev, entries[i], lens[i]);
+			rc = check_held_checkpoint_root(s, l, ev, entries[i], lens[i]);
 	}
 	free(cps);
 	if (rc == SP_ERR_FORK_RESOLVED)
