@@ -497,7 +497,7 @@ static const struct help_case help_cases[] = {
  * compiler gives in __FILE__); 0, or -1 if __FILE__ is not absolute. */
 static int docs_path(char *out, size_t cap)
 {
-	const char *tail = strstr(__FILE__, "tests/unit/test_cli.c");
+	const char *tail = strstr(__FILE__, "tests/system/test_cli.c");
 	if (__FILE__[0] != '/' || tail == NULL)
 		return -1;
 	fmt(out, cap, "%.*sdocs/cli.md", (int)(tail - __FILE__), __FILE__);
