@@ -48,6 +48,14 @@ extern const struct sp_http_route sp_api_web_routes[];
  * the node that holds it), .../receipt, POST .../actions (sp_api_track.c). */
 extern const struct sp_http_route sp_api_track_routes[];
 
+struct sp_node;
+/* sp_api_track_find finds a report held here by ticket or 64-hex id into
+ * id: 0, SP_ERR_HTTP_BAD_REQUEST (neither), SP_ERR_UNKNOWN_REPORT. */
+int sp_api_track_find(struct sp_node *n, const char *ref, uint8_t id[32]);
+
+/* /open311/v2/...: Open311 GeoReport v2 over the reports (sp_api_open311.c). */
+extern const struct sp_http_route sp_api_open311_routes[];
+
 /* sp_api_report_view: report id's computed state and public trail as
  * GET /v1/reports/{id} shows it (a new reference), or NULL with *err set
  * (SP_ERR_UNKNOWN_REPORT, store errors). */

@@ -118,6 +118,17 @@ static int find_local(struct sp_node *n, struct ref *r)
 	return rc ? (rc == SP_ERR_NOT_FOUND ? rc : SP_ERR_UNKNOWN_REPORT) : 0;
 }
 
+int sp_api_track_find(struct sp_node *n, const char *ref, uint8_t id[32])
+{
+	struct ref r;
+	int rc = parse_ref(n, ref, &r);
+	if (rc == 0)
+		rc = find_local(n, &r);
+	if (rc == 0)
+		memcpy(id, r.id, 32);
+	return rc == SP_ERR_NOT_FOUND ? SP_ERR_UNKNOWN_REPORT : rc;
+}
+
 /* ---- asking another node ---------------------------------------------------------------- */
 
 struct candidate {

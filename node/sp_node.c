@@ -48,6 +48,7 @@ static const struct sp_http_route *const api_tables[] = {
 	sp_api_forks_routes,
 	sp_api_web_routes,
 	sp_api_track_routes,
+	sp_api_open311_routes,
 	NULL,
 };
 

@@ -372,6 +372,58 @@ async function english(browser) {
   await ctx.close();
 }
 
+// Open311 GeoReport v2, with the spec's own example request
+// (https://wiki.open311.org/GeoReport_v2, "POST Service Request"), its
+// San Francisco address given as text and a Kemendagri address_id added.
+async function open311(rep) {
+  const base = '/open311/v2';
+  const sv = await api('73.12', base + '/services.json');
+  assert(sv.status === 200 && Array.isArray(sv.body) && sv.body.length > 0, 'services.json');
+  for (const x of sv.body)
+    assert(typeof x.service_code === 'string' && typeof x.service_name === 'string' && x.metadata === false &&
+      x.type === 'realtime' && 'keywords' in x && 'group' in x && 'description' in x, 'service fields: ' + JSON.stringify(x));
+  const code = sv.body.find((x) => x.service_code === 'jalan') ? 'jalan' : sv.body[0].service_code;
+  const def = await api('73.12', `${base}/services/${code}.json`);
+  assert(def.status === 200 && def.body.service_code === code && Array.isArray(def.body.attributes), 'service definition');
+  const nodef = await api('73.12', `${base}/services/tidak-ada.json`);
+  assert(nodef.status === 404 && nodef.body[0].code === 404 && nodef.body[0].description, 'Open311 error form');
+  const example = 'api_key=xyz&service_code=' + code + '&lat=37.76524078&long=-122.4212043&address_string=1234+5th+street' +
+    '&email=smit333%40sfgov.edu&device_id=tt222111&account_id=123456&first_name=john&last_name=smith&phone=111111111' +
+    '&description=A+large+sinkhole+is+destroying+the+street&media_url=http%3A%2F%2Fexample.com%2Fimage.png';
+  const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  const noRegion = await api('73.12', base + '/requests.json', { method: 'POST', headers: form, body: example });
+  assert(noRegion.status === 400 && /address_id/.test(noRegion.body[0].description), 'address_id required: ' + JSON.stringify(noRegion.body));
+  const badRegion = await api('73.12', base + '/requests.json', { method: 'POST', headers: form, body: example + '&address_id=99.99' });
+  assert(badRegion.status === 400, 'an unknown region is refused: ' + badRegion.status);
+  const post = await api('73.12', base + '/requests.json', { method: 'POST', headers: form, body: example + '&address_id=73.12.03' });
+  assert(post.status === 201, 'POST requests.json: ' + post.status + ' ' + JSON.stringify(post.body));
+  const r0 = post.body[0];
+  assert(/^73\.12-\d+-\d\d$/.test(r0.service_request_id) && r0.account_id === null && r0.service_notice, 'POST answer: ' + JSON.stringify(r0));
+  const one = await api('73.12', `${base}/requests/${r0.service_request_id}.json`);
+  assert(one.status === 200 && one.body.length === 1, 'requests/{id}.json');
+  const q = one.body[0];
+  for (const k of ['service_request_id', 'status', 'status_notes', 'service_name', 'service_code', 'description',
+    'agency_responsible', 'service_notice', 'requested_datetime', 'updated_datetime', 'expected_datetime', 'address',
+    'address_id', 'zipcode', 'lat', 'long', 'media_url']) assert(k in q, 'request field ' + k);
+  assert(q.status === 'open' && q.service_code === code && q.address_id === '73.12.03', 'request mapped: ' + JSON.stringify(q));
+  assert(q.description.startsWith('A large sinkhole is destroying the street') && q.description.includes('1234 5th street'), 'description');
+  assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$/.test(q.requested_datetime), 'ISO 8601 in WIB');
+  assert(!JSON.stringify(one.body).includes('sfgov') && !JSON.stringify(one.body).includes('111111111'), 'contact sealed');
+  const both = await api('73.12', `${base}/requests.json?service_request_id=${r0.service_request_id},${rep.ticket}`);
+  assert(both.status === 200 && both.body.length === 2, 'requests.json by ids');
+  const open = await api('73.12', `${base}/requests.json?status=open&start_date=2026-01-01T00:00:00Z`);
+  assert(open.status === 200 && open.body.some((x) => x.service_request_id === r0.service_request_id), 'requests.json filtered');
+  const closed = await api('73.12', `${base}/requests.json?status=closed`);
+  assert(closed.status === 200 && closed.body.every((x) => x.status === 'closed'), 'closed filter');
+  const baddate = await api('73.12', `${base}/requests.json?start_date=kemarin`);
+  assert(baddate.status === 400, 'bad date refused');
+  // The same report through Simpul's own API: channel open311, the name
+  // and contact sealed, tracked by its ticket at another node.
+  const t = await api('73.13', '/v1/track/' + r0.service_request_id);
+  assert(t.status === 200 && t.body.channel === 'open311' && t.body.source.remote, 'the Open311 ticket tracks at any node');
+  ok('Open311 GeoReport v2: services, service definition, the spec\'s example POST (form-encoded), requests by id, filters, errors');
+}
+
 async function main() {
   // playwright-core gives every launch a fresh temporary --user-data-dir
   // of its own (and refuses one in args).
@@ -387,6 +439,7 @@ async function main() {
     await lacak(browser, rep);
     await transparansi(browser, rep);
     await english(browser);
+    await open311(rep);
   } finally {
     await browser.close();
   }
