@@ -68,7 +68,7 @@
 	XX(CONFIG, -100, "configuration invalid") \
 	XX(USAGE, -101, "bad command-line usage") \
 	\
-	/* reports and their handling (DESIGN section 3) */ \
+	/* reports and their handling (docs/design.md §3) */ \
 	XX(REPORT_FIELD, -120, "report or action body malformed") \
 	XX(AUTHORITY, -121, "actor may not act on this report now") \
 	XX(TRANSITION, -122, "action not allowed in the report's state") \

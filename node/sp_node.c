@@ -489,7 +489,7 @@ static void on_reset(void *arg, uint32_t log)
 }
 
 /* The report index says which logs an institution exchanged reports in:
- * the peer module offers them to its node (interest sets, DESIGN §4). */
+ * the peer module offers them to its node (interest sets, docs/design.md §4). */
 static int involved(void *arg, const char *inst, uint32_t log)
 {
 	return sp_reports_involved(arg, inst, log);

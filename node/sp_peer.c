@@ -122,8 +122,8 @@ static void ours_rebuild(struct sp_peer *p)
 		ours_set(p, id);
 }
 
-/* own_fetching: own entries are taken from peers now (restore, DESIGN
- * §2): appends are held, or the store holds a later own checkpoint. */
+/* own_fetching: own entries are taken from peers now (restore,
+ * docs/design.md §2): appends are held, or the store holds a later own checkpoint. */
 static int own_fetching(struct sp_peer *p)
 {
 	return p->has_own && (p->restoring || sp_store_own_behind(p->store, NULL));
@@ -237,7 +237,7 @@ static void refuse(struct sp_peer_conn *c, int rc, const char *why)
  * ENTRIES from a lazy peer, ENTRIES and NOTES of logs nobody vouches for.
  * Honest peers send none of that; a peer that sends more than
  * SP_PEER_USELESS_BURST, refilled at SP_PEER_USELESS_RATE per second, is
- * refused and penalised (DESIGN §4: rate-limited and reported), where
+ * refused and penalised (docs/design.md §4: rate-limited and reported), where
  * before it only cost CPU. 1 if it was refused. */
 static int useless(struct sp_peer_conn *c, uint64_t bytes, const char *why)
 {

@@ -360,7 +360,7 @@ void sp_peer_drop(struct sp_peer_conn *c, int rc, const char *why);
 /* ---- sp_peer_offer.c: interest sets ------------------------------------------------ */
 
 /* sp_peer_offer_view gives our notes of the logs in connection c's
- * interest set (DESIGN §4), borrowing p->ours' strings, in a new array
+ * interest set (docs/design.md §4), borrowing p->ours' strings, in a new array
  * (*n of them; caller frees; NULL on allocation failure). */
 struct sp_gossip_note *sp_peer_offer_view(struct sp_peer_conn *c, size_t *n);
 

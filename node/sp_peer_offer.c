@@ -1,5 +1,5 @@
 /*
- * sp_peer_offer.c - interest sets (DESIGN §4): which of our logs a peer is
+ * sp_peer_offer.c - interest sets (docs/design.md §4): which of our logs a peer is
  * offered in its notes, and so which logs it replicates.
  *
  * A node replicates what its peers offer it (sp_peer.c takes every offered

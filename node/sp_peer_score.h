@@ -1,5 +1,5 @@
 /*
- * sp_peer_score.h - penalties for peers that send bad data (DESIGN §4:
+ * sp_peer_score.h - penalties for peers that send bad data (docs/design.md §4:
  * "rate-limited and reported, never trusted"); docs/replication.md §11.
  *
  * A peer refused for bad data (a malformed or oversized frame, a bad

@@ -309,7 +309,7 @@ static int involve_up(void *arg, const struct sp_dir_inst *inst)
 
 /* involve_targets: the institutions a report is routed or forwarded to
  * take part in it, and so do their ancestors, which may take it over and
- * list it when it is overdue (DESIGN 3): a complaint for a kabupaten
+ * list it when it is overdue (docs/design.md §3): a complaint for a kabupaten
  * entered at a ministry's node reaches its province too (test_outage). */
 static int involve_targets(struct sp_reports *r, struct rep *p, const struct targets *t)
 {

@@ -79,7 +79,7 @@ size_t sp_reports_count(struct sp_reports *r);
  * an entry in log `log` (the report was recorded by it, routed or
  * forwarded to it or to one of its descendants, which it may take over,
  * or it acted on it), so it must replicate that log
- * although the tier tree alone would not give it (DESIGN §4: "the logs
+ * although the tier tree alone would not give it (docs/design.md §4: "the logs
  * of institutions it exchanged reports with"). Built as entries are
  * indexed; sp_reports_involved_gen changes whenever an answer may have.
  * Any thread. */

@@ -1,5 +1,5 @@
 /*
- * sp_report.h - reports and their handling (DESIGN section 3): the bodies
+ * sp_report.h - reports and their handling (docs/design.md §3): the bodies
  * of SP_EV_REPORT, SP_EV_ACTION and SP_EV_ESCALATION entries, sealing of
  * confidential content, officer and reporter proofs, and the one pure
  * function that computes a report's state from its trail.

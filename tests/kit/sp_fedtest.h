@@ -82,7 +82,7 @@ int sp_ft_wait(int (*ok)(void *arg), void *arg);
 /* sp_ft_same_log: the checkpoint body of log `log` (an institution id)
  * served by its own node is served by every node of must[0..nmust) and by
  * every node of any[0..nany) that holds the log at all (with interest sets,
- * DESIGN 4, a node replicates only some logs). 1 or 0; *why (optional,
+ * docs/design.md §4, a node replicates only some logs). 1 or 0; *why (optional,
  * cap bytes) says what differs. */
 int sp_ft_same_log(const struct sp_h_fed *f, const char *log, const char *const *must,
 		   size_t nmust, const char *const *any, size_t nany, char *why, size_t cap);

@@ -13,7 +13,7 @@
  * institution's officer verifies every other one at its own node. Then the
  * institution, the node it came in by, the coordinator, the institution's
  * province (the door's for a ministry's complaint), and every other node that holds all of a report's entries
- * (interest sets, DESIGN 4: a sibling kabupaten that took no part holds
+ * (interest sets, docs/design.md §4: a sibling kabupaten that took no part holds
  * none), compute the same state of it (GET /v1/reports/{id}: status,
  * holders, history, trail, all but what runs on the node's clock); every
  * node that holds a log (the coordinator every log, a province those of

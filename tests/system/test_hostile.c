@@ -1,5 +1,5 @@
 /*
- * test_hostile.c - the hostile-peer suite (issue #4, DESIGN §4): the test
+ * test_hostile.c - the hostile-peer suite (issue #4, docs/design.md §4): the test
  * process itself is a hostile peer that speaks the real peer protocol
  * (docs/replication.md: frames, HELLO, AUTH, session tags) to a real
  * simpuld, with node keys the directory vouches for, so that its attacks

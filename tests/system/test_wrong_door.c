@@ -170,7 +170,7 @@ static void test_wrong_door(void **state)
 	wait_shows("73.11", id, "diverifikasi", "73.12");
 	wait_shows("73", id, "diverifikasi", "73.12");
 
-	/* Interest sets (DESIGN §4): 73.13, a sibling that took no part in the
+	/* Interest sets (docs/design.md §4): 73.13, a sibling that took no part in the
 	 * report, holds its province's log but neither 73.11's nor 73.12's,
 	 * while 73.11 and 73.12, which exchanged the report, hold each other's. */
 	uint64_t t0 = now_ms();
