@@ -50,46 +50,11 @@ void sp_act_release(struct sp_node *n, const uint8_t id[SP_HASH_BYTES])
 	sp_reports_unpend(sp_node_reports(n), id);
 }
 
-/* An action on its way to the index, then to the caller. */
-struct indexing {
-	struct sp_node *n;
-	uint8_t id[SP_HASH_BYTES];
-	sp_append_cb done;
-	void *arg;
-};
-
-/* indexed: the store's commit thread, once the entry is durable. */
-static void indexed(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
-{
-	struct indexing *x = arg;
-	struct sp_reports *r = sp_node_reports(x->n);
-	uint32_t log;
-	if (err == 0)
-		err = sp_node_own_log(x->n, &log, NULL);
-	if (err == 0)
-		err = sp_reports_add(r, log, index);
-	if (err)
-		sp_reports_unpend(r, x->id);
-	x->done(x->arg, err, index, hash);
-	free(x);
-}
-
 int sp_act_append(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], const uint8_t *raw,
 		  size_t len, sp_append_cb done, void *arg)
 {
-	struct indexing *x = malloc(sizeof(*x));
-	if (x == NULL) {
+	int rc = sp_node_append_indexed(n, SP_EV_ACTION, raw, len, id, done, arg);
+	if (rc)
 		sp_act_release(n, id);
-		return SP_ERR_NOMEM;
-	}
-	x->n = n;
-	memcpy(x->id, id, SP_HASH_BYTES);
-	x->done = done;
-	x->arg = arg;
-	int rc = sp_node_append_async(n, SP_EV_ACTION, raw, len, indexed, x);
-	if (rc) {
-		sp_act_release(n, id);
-		free(x);
-	}
 	return rc;
 }

@@ -121,6 +121,15 @@ int sp_node_defer(struct sp_node *n, sp_node_fn fn, void *arg);
 int sp_node_append_async(struct sp_node *n, uint64_t type, const uint8_t *body, size_t len,
 			 sp_append_cb cb, void *arg);
 
+/* sp_node_append_indexed is sp_node_append_async for a report entry
+ * (submission, action, escalation): once it is durable it is added to the
+ * report index before cb runs (cb's err then includes the index's). On a
+ * failure after it was queued, claim (a report id taken with
+ * sp_reports_pending; NULL: none) is released. A queueing error is
+ * returned and releases nothing. */
+int sp_node_append_indexed(struct sp_node *n, uint64_t type, const uint8_t *body, size_t len,
+			   const uint8_t *claim, sp_append_cb cb, void *arg);
+
 /* sp_node_checkpoint_sign signs a checkpoint of the own log now (blocking:
  * call it off the loop thread, e.g. in uv work) and counts it. */
 int sp_node_checkpoint_sign(struct sp_node *n);

@@ -13,6 +13,7 @@
 #include "sp_clock.h"
 #include "sp_node_int.h"
 #include "sp_peer.h"
+#include "sp_reports.h"
 
 /* ---- accessors ------------------------------------------------------------------- */
 
@@ -118,7 +119,24 @@ struct append_wrap {
 	struct sp_node *n;
 	sp_append_cb cb;
 	void *arg;
+	int indexed;             /* add the entry to the report index */
+	int claimed;             /* release claim if it fails */
+	uint8_t claim[SP_HASH_BYTES];
 };
+
+/* index_new adds a durable own entry to the report index; on any failure
+ * the claim (if any) is released. */
+static int index_new(struct append_wrap *w, int err, uint64_t index)
+{
+	uint32_t log;
+	if (err == 0)
+		err = sp_node_own_log(w->n, &log, NULL);
+	if (err == 0)
+		err = sp_reports_add(w->n->reports, log, index);
+	if (err && w->claimed)
+		sp_reports_unpend(w->n->reports, w->claim);
+	return err;
+}
 
 static void append_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
 {
@@ -126,8 +144,22 @@ static void append_done(void *arg, int err, uint64_t index, const uint8_t hash[S
 	atomic_fetch_add(err ? &w->n->appends_err : &w->n->appends_ok, 1);
 	if (err == 0)
 		sp_peer_notify(w->n->peer);
+	if (w->indexed)
+		err = index_new(w, err, index);
 	w->cb(w->arg, err, index, hash);
 	free(w);
+}
+
+/* append queues w's entry (w is freed here on failure). */
+static int append(struct sp_node *n, uint64_t type, const uint8_t *body, size_t len,
+		  struct append_wrap *w)
+{
+	int rc = sp_store_append_async(n->store, type, body, len, append_done, w);
+	if (rc) {
+		atomic_fetch_add(&n->appends_err, 1);
+		free(w);
+	}
+	return rc;
 }
 
 int sp_node_append_async(struct sp_node *n, uint64_t type, const uint8_t *body, size_t len,
@@ -136,13 +168,20 @@ int sp_node_append_async(struct sp_node *n, uint64_t type, const uint8_t *body, 
 	struct append_wrap *w = malloc(sizeof(*w));
 	if (w == NULL)
 		return SP_ERR_NOMEM;
-	*w = (struct append_wrap){n, cb, arg};
-	int rc = sp_store_append_async(n->store, type, body, len, append_done, w);
-	if (rc) {
-		atomic_fetch_add(&n->appends_err, 1);
-		free(w);
-	}
-	return rc;
+	*w = (struct append_wrap){.n = n, .cb = cb, .arg = arg};
+	return append(n, type, body, len, w);
+}
+
+int sp_node_append_indexed(struct sp_node *n, uint64_t type, const uint8_t *body, size_t len,
+			   const uint8_t *claim, sp_append_cb cb, void *arg)
+{
+	struct append_wrap *w = malloc(sizeof(*w));
+	if (w == NULL)
+		return SP_ERR_NOMEM;
+	*w = (struct append_wrap){.n = n, .cb = cb, .arg = arg, .indexed = 1, .claimed = !!claim};
+	if (claim)
+		memcpy(w->claim, claim, SP_HASH_BYTES);
+	return append(n, type, body, len, w);
 }
 
 int sp_node_checkpoint_sign(struct sp_node *n)

@@ -10,7 +10,6 @@
 #include <sodium.h>
 
 #include "sp_err.h"
-#include "sp_reports.h"
 
 int sp_submit_route(const struct sp_dirload *dl, struct sp_submit *s)
 {
@@ -74,35 +73,8 @@ int sp_submit_encode(const struct sp_submit *s, uint8_t **body, size_t *len)
 	return sp_report_encode(&s->r, body, len);
 }
 
-/* An append on its way to the index, then to the caller. */
-struct indexing {
-	struct sp_node *n;
-	sp_append_cb done;
-	void *arg;
-};
-
-/* indexed: the store's commit thread, once the entry is durable. */
-static void indexed(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
-{
-	struct indexing *x = arg;
-	uint32_t log;
-	if (err == 0)
-		err = sp_node_own_log(x->n, &log, NULL);
-	if (err == 0)
-		err = sp_reports_add(sp_node_reports(x->n), log, index);
-	x->done(x->arg, err, index, hash);
-	free(x);
-}
-
 int sp_submit_append(struct sp_node *n, const uint8_t *body, size_t len, sp_append_cb done,
 		     void *arg)
 {
-	struct indexing *x = malloc(sizeof(*x));
-	if (x == NULL)
-		return SP_ERR_NOMEM;
-	*x = (struct indexing){n, done, arg};
-	int rc = sp_node_append_async(n, SP_EV_REPORT, body, len, indexed, x);
-	if (rc)
-		free(x);
-	return rc;
+	return sp_node_append_indexed(n, SP_EV_REPORT, body, len, NULL, done, arg);
 }
