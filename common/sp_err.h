@@ -83,6 +83,9 @@
 	XX(UNKNOWN_OFFICER, -142, "officer key not enrolled at that time") \
 	XX(NOT_DELEGATED, -143, "writer may not make this directory record") \
 	XX(NO_ROUTE, -144, "no rule or region routes the report") \
+	XX(DIR_CYCLE, -145, "the parent change would make a cycle") \
+	XX(EXPIRED, -146, "signed request expired") \
+	XX(NO_CALENDAR, -147, "no published holiday calendar for that year") \
 	\
 	/* node: HTTP API, limits */ \
 	XX(HTTP_BAD_REQUEST, -160, "malformed request or JSON") \

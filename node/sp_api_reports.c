@@ -513,6 +513,11 @@ static json_t *view_json(const struct sp_dirload *dl, const struct sp_reports_vi
 		json_object_set_new(o, "ticket", json_string(ticket));
 	body_json(o, dl, &v->body);
 	state_fields(o, &v->st, now);
+	/* Said loudly: a deadline counted in a year whose holidays are unknown. */
+	uint32_t unpub = dl && v->st.deadline_ms
+				 ? sp_cal_first_unpublished(&dl->cal, v->sub.e.time_ms, v->st.deadline_ms)
+				 : 0;
+	json_object_set_new(o, "calendar_unpublished", unpub ? json_integer(unpub) : json_null());
 	for (size_t i = 0; i < v->n; i++)
 		json_array_append_new(trail, item_json(dl, &v->items[i], v->st.verdict[i]));
 	json_object_set_new(o, "trail", trail);

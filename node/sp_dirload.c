@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "sp_admin.h"
 #include "sp_err.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
@@ -199,6 +200,8 @@ static void find_log(struct sp_store *s, const uint8_t root[32], struct sp_dirlo
 	}
 }
 
+/* remember_rule: e is the route record (perhaps carried by an admin
+ * request); buf the entry that holds it, whose hash a report records. */
 static int remember_rule(struct sp_dirload *d, const struct sp_entry *e, const uint8_t *buf,
 			 size_t len)
 {
@@ -223,26 +226,34 @@ static int remember_rule(struct sp_dirload *d, const struct sp_entry *e, const u
 struct apply_ctx {
 	struct sp_dirload *d;
 	struct sp_logx *log;
-	int live; /* the node runs: calendar records wait for the next start */
+	int live; /* the node runs: log each record applied */
 };
+
+/* apply_record: the directory takes e (an admin request is checked and
+ * applied there too); a calendar, plain or carried by a request the
+ * directory accepted, goes to the calendar. *rec is the record itself. */
+static int apply_record(struct sp_dirload *d, const struct sp_entry *e, struct sp_entry *rec)
+{
+	struct sp_admin_req r;
+	*rec = *e;
+	if (e->type == SP_EV_CALENDAR)
+		return sp_cal_load_year(&d->cal, e->body, e->body_len);
+	int rc = sp_dir_apply(d->dir, e);
+	if (rc == 0 && e->type == SP_EV_ADMIN && sp_admin_inner(e, &r, rec) == 0 &&
+	    rec->type == SP_EV_CALENDAR)
+		rc = sp_cal_load_year(&d->cal, rec->body, rec->body_len);
+	return rc;
+}
 
 /* apply_one: sp_entry_fn over the stored directory log. */
 static int apply_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
 {
 	struct apply_ctx *a = arg;
-	struct sp_entry e;
+	struct sp_entry e, rec;
 	int rc = sp_entry_decode(buf, len, &e);
 	a->d->next = index + 1;
-	if (rc == 0 && e.type == SP_EV_CALENDAR && a->live) {
-		sp_logx(a->log, SP_LOGX_WARN, "dir",
-			"directory entry %llu: calendar record applied at the next start",
-			(unsigned long long)index);
-		return 0;
-	}
-	if (rc == 0 && e.type == SP_EV_CALENDAR)
-		rc = sp_cal_load_year(&a->d->cal, e.body, e.body_len);
-	else if (rc == 0)
-		rc = sp_dir_apply(a->d->dir, &e);
+	if (rc == 0)
+		rc = apply_record(a->d, &e, &rec);
 	if (rc == SP_ERR_NOMEM)
 		return rc;
 	if (rc) {
@@ -255,10 +266,10 @@ static int apply_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
 	if (a->live)
 		sp_logx(a->log, SP_LOGX_INFO, "dir", "directory entry %llu type %llu applied",
 			(unsigned long long)index, (unsigned long long)e.type);
-	if (e.type != SP_EV_ROUTE)
+	if (rec.type != SP_EV_ROUTE)
 		return 0;
 	pthread_mutex_lock(&a->d->rules_mu);
-	rc = remember_rule(a->d, &e, buf, len);
+	rc = remember_rule(a->d, &rec, buf, len);
 	pthread_mutex_unlock(&a->d->rules_mu);
 	return rc;
 }

@@ -27,9 +27,11 @@
  *
  * While the node runs, records that replication adds to the directory log
  * are applied as they arrive (sp_dirload_grow, from the ingest thread):
- * the sp_dir locks itself, the rule table is under a mutex here. Calendar
- * records and a change of coordinator take effect at the next start (the
- * calendar and `coordinator` are read without locks).
+ * the sp_dir and the calendar lock themselves, the rule table is under a
+ * mutex here. A change of coordinator takes effect at the next start
+ * (`coordinator` is read without locks). Admin requests (SP_EV_ADMIN,
+ * sp_admin.h) are applied by the directory; a calendar or route they
+ * carry reaches the calendar and the rule table like a plain one.
  */
 #ifndef SP_DIRLOAD_H
 #define SP_DIRLOAD_H
@@ -87,8 +89,8 @@ int sp_dirload_rule_name(const struct sp_dirload *d, const uint8_t hash[SP_HASH_
 
 /* sp_dirload_grow applies the directory log's entries that the store
  * holds beyond those applied so far (one thread at a time: the ingest
- * thread), logging each record refused and each calendar record left for
- * the next start. *added (optional) gets how many were applied. Store
+ * thread, or on the coordinator's node the admin API, whose appends are
+ * its own log's), logging each record refused. *added (optional) gets how many were applied. Store
  * errors; SP_ERR_ARG without a directory log. */
 int sp_dirload_grow(struct sp_dirload *d, struct sp_store *s, struct sp_logx *log,
 		    uint64_t *added);

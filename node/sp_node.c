@@ -49,6 +49,7 @@ static const struct sp_http_route *const api_tables[] = {
 	sp_api_web_routes,
 	sp_api_track_routes,
 	sp_api_open311_routes,
+	sp_api_admin_routes,
 	NULL,
 };
 
@@ -188,6 +189,7 @@ static void on_cp_timer(uv_timer_t *t)
 static void esc_work(void *arg)
 {
 	sp_escalate_run(arg);
+	sp_api_admin_calendar_warn(arg);
 }
 
 static void esc_after(void *arg, int status)
@@ -377,6 +379,8 @@ static int start_reports(struct sp_node *n)
 		rc = sp_reports_new(&ro, &n->reports);
 	if (rc == 0)
 		rc = sp_replay_new(&n->replay);
+	if (rc == 0)
+		rc = sp_api_admin_new(&n->admin);
 	if (rc == 0)
 		rc = sp_reports_rebuild(n->reports);
 	n->resolve = (struct sp_resolve_ctx){n->store,  n->dl ? n->dl->dir : NULL,
@@ -612,6 +616,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 		uv_loop_close(&n->loop);
 	sp_reports_free(n->reports);
 	sp_replay_free(n->replay);
+	sp_api_admin_free(n->admin);
 	sp_witness_free(n->witness);
 	sp_dirload_free(n->dl);
 	sp_peer_free(n->peer);

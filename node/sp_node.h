@@ -69,6 +69,15 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log);
 
 struct sp_dirload;
 struct sp_reports;
+struct sp_api_admin;
+
+/* sp_node_admin: the admin API's state (sp_api_admin.c). */
+struct sp_api_admin *sp_node_admin(struct sp_node *n);
+
+/* sp_node_dir_grow applies the directory log's new entries (the admin API
+ * on the coordinator's node, whose directory log is its own, after an
+ * append); *added gets how many. Serialised by the caller. */
+int sp_node_dir_grow(struct sp_node *n, uint64_t *added);
 
 struct sp_store *sp_node_store(struct sp_node *n);
 struct sp_logx *sp_node_log(struct sp_node *n);

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "sp_err.h"
+#include "sp_api.h"
 #include "sp_clock.h"
+#include "sp_dirload.h"
 #include "sp_node_int.h"
 #include "sp_peer.h"
 #include "sp_reports.h"
@@ -27,6 +29,12 @@ uint64_t sp_node_uptime_ms(struct sp_node *n) { return sp_mono_ms() - n->t0_ms; 
 const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
 struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 struct sp_replay *sp_node_replay(struct sp_node *n) { return n->replay; }
+struct sp_api_admin *sp_node_admin(struct sp_node *n) { return n->admin; }
+
+int sp_node_dir_grow(struct sp_node *n, uint64_t *added)
+{
+	return n->dl ? sp_dirload_grow(n->dl, n->store, n->log, added) : SP_ERR_ARG;
+}
 struct sp_witness *sp_node_witness(struct sp_node *n) { return n->witness; }
 struct sp_peer *sp_node_peer(struct sp_node *n) { return n->peer; }
 
@@ -243,6 +251,7 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 		put_line(out, "# HELP simpul_store_disk_bytes Live SST and WAL bytes of the store.\n"
 			      "# TYPE simpul_store_disk_bytes gauge\nsimpul_store_disk_bytes %llu\n",
 			 (unsigned long long)bytes);
+	sp_api_admin_metrics(n, out);
 	sp_http_metrics(n->http, out);
 	sp_peer_metrics(n->peer, out);
 }

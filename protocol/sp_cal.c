@@ -92,12 +92,31 @@ void sp_cal_init(struct sp_cal *c)
 	c->days = NULL;
 	c->n = 0;
 	c->cap = 0;
+	memset(c->published, 0, sizeof(c->published));
+	pthread_rwlock_init(&c->lk, NULL);
+	atomic_init(&c->unpublished_walks, 0);
+	atomic_init(&c->unpublished_year, 0);
 }
 
 void sp_cal_free(struct sp_cal *c)
 {
 	free(c->days);
-	sp_cal_init(c);
+	c->days = NULL;
+	c->n = c->cap = 0;
+	pthread_rwlock_destroy(&c->lk);
+}
+
+/* The lock lives in the struct, so const readers take it too. */
+#define CAL_RD(c) pthread_rwlock_rdlock((pthread_rwlock_t *)&(c)->lk)
+#define CAL_WR(c) pthread_rwlock_wrlock((pthread_rwlock_t *)&(c)->lk)
+#define CAL_UN(c) pthread_rwlock_unlock((pthread_rwlock_t *)&(c)->lk)
+
+static int published(const struct sp_cal *c, uint32_t year)
+{
+	if (year < SP_CAL_YEAR_FIRST || year > SP_CAL_YEAR_LAST)
+		return 0;
+	uint32_t i = year - SP_CAL_YEAR_FIRST;
+	return (c->published[i / 8] >> (i % 8)) & 1;
 }
 
 /* lower_bound: first position whose day is >= day. */
@@ -146,7 +165,12 @@ int sp_cal_add_holiday(struct sp_cal *c, uint32_t ymd)
 	if (c == NULL)
 		return SP_ERR_ARG;
 	err = sp_cal_ymd_to_day(ymd, &day);
-	return err ? err : insert_day(c, day);
+	if (err)
+		return err;
+	CAL_WR(c);
+	err = insert_day(c, day);
+	CAL_UN(c);
+	return err;
 }
 
 /* remove_range drops the holidays in [first, last]. */
@@ -173,14 +197,31 @@ int sp_cal_load_year(struct sp_cal *c, const uint8_t *body, size_t len)
 		return err;
 	(void)sp_cal_ymd_to_day(y.year * 10000 + 101, &first);
 	(void)sp_cal_ymd_to_day(y.year * 10000 + 1231, &last);
+	CAL_WR(c);
 	remove_range(c, first, last);
-	for (size_t i = 0; i < y.n && err == 0; i++)
-		err = sp_cal_add_holiday(c, y.days[i].ymd);
+	for (size_t i = 0; i < y.n && err == 0; i++) {
+		int64_t day;
+		err = sp_cal_ymd_to_day(y.days[i].ymd, &day);
+		if (err == 0)
+			err = insert_day(c, day);
+	}
+	if (err == 0) {
+		uint32_t i = y.year - SP_CAL_YEAR_FIRST;
+		c->published[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	CAL_UN(c);
 	sp_cal_year_free(&y);
 	return err;
 }
 
-int sp_cal_is_working_day(const struct sp_cal *c, int64_t day)
+/* Fixed-date national holidays, counted in every year with no published
+ * calendar: Tahun Baru Masehi, Hari Buruh, Hari Lahir Pancasila, Hari
+ * Kemerdekaan, Natal. The moving ones (Idul Fitri, Nyepi, ...) and cuti
+ * bersama need the year's published calendar. */
+static const uint32_t fixed_mmdd[] = {101, 501, 601, 817, 1225};
+
+/* working: is_working_day under the caller's lock. */
+static int working(const struct sp_cal *c, int64_t day)
 {
 	/* Day 0 (1970-01-01) was a Thursday: weekday 0 = Monday. */
 	int64_t wd = ((day % 7) + 7 + 3) % 7;
@@ -191,7 +232,57 @@ int sp_cal_is_working_day(const struct sp_cal *c, int64_t day)
 	if (c == NULL)
 		return 1;
 	pos = find_pos(c, day);
-	return !(pos < c->n && c->days[pos] == day);
+	if (pos < c->n && c->days[pos] == day)
+		return 0;
+	uint32_t ymd = sp_cal_day_to_ymd(day);
+	if (published(c, ymd / 10000))
+		return 1;
+	for (size_t i = 0; i < sizeof(fixed_mmdd) / sizeof(fixed_mmdd[0]); i++)
+		if (ymd % 10000 == fixed_mmdd[i])
+			return 0;
+	return 1;
+}
+
+int sp_cal_is_working_day(const struct sp_cal *c, int64_t day)
+{
+	if (c == NULL)
+		return working(NULL, day);
+	CAL_RD(c);
+	int w = working(c, day);
+	CAL_UN(c);
+	return w;
+}
+
+int sp_cal_year_published(const struct sp_cal *c, uint32_t year)
+{
+	CAL_RD(c);
+	int p = published(c, year);
+	CAL_UN(c);
+	return p;
+}
+
+static uint32_t first_unpublished(const struct sp_cal *c, int64_t from, int64_t to)
+{
+	for (uint32_t y = sp_cal_day_to_ymd(from) / 10000; y <= sp_cal_day_to_ymd(to) / 10000; y++)
+		if (!published(c, y))
+			return y;
+	return 0;
+}
+
+uint32_t sp_cal_first_unpublished(const struct sp_cal *c, uint64_t from_ms, uint64_t to_ms)
+{
+	if (c == NULL)
+		return sp_cal_day_to_ymd(sp_cal_wib_day(from_ms)) / 10000;
+	CAL_RD(c);
+	uint32_t y = first_unpublished(c, sp_cal_wib_day(from_ms), sp_cal_wib_day(to_ms));
+	CAL_UN(c);
+	return y;
+}
+
+void sp_cal_unpublished(const struct sp_cal *c, uint64_t *walks, uint32_t *year)
+{
+	*walks = atomic_load(&((struct sp_cal *)c)->unpublished_walks);
+	*year = (uint32_t)atomic_load(&((struct sp_cal *)c)->unpublished_year);
 }
 
 /* ---- deadlines --------------------------------------------------------- */
@@ -205,14 +296,28 @@ int sp_cal_add_working_days(const struct sp_cal *c, uint64_t start_ms, uint32_t 
 		return SP_ERR_ARG;
 	if (n > SP_CAL_MAX_WORKING_DAYS)
 		return SP_ERR_RANGE;
+	if (c != NULL)
+		CAL_RD(c);
+	int64_t first = day + 1;
 	/* At most two weekend days in seven and finitely many holidays: the
 	 * walk ends. */
 	while (n > 0) {
 		day++;
-		if (sp_cal_is_working_day(c, day))
+		if (working(c, day))
 			n--;
 	}
 	*deadline_ms = sp_cal_day_start_ms(day + 1);
+	if (c == NULL)
+		return 0;
+	uint32_t y = first_unpublished(c, first, day);
+	CAL_UN(c);
+	if (y != 0) {
+		struct sp_cal *m = (struct sp_cal *)c; /* counters only */
+		atomic_fetch_add(&m->unpublished_walks, 1);
+		uint_fast32_t seen = atomic_load(&m->unpublished_year);
+		while (y > seen && !atomic_compare_exchange_weak(&m->unpublished_year, &seen, y))
+			;
+	}
 	return 0;
 }
 
@@ -225,8 +330,12 @@ int sp_cal_working_days_between(const struct sp_cal *c, uint64_t from_ms, uint64
 	if (count == NULL || to_ms < from_ms)
 		return SP_ERR_ARG;
 	last = sp_cal_wib_day(to_ms);
+	if (c != NULL)
+		CAL_RD(c);
 	for (d = sp_cal_wib_day(from_ms) + 1; d <= last; d++)
-		k += (uint64_t)sp_cal_is_working_day(c, d);
+		k += (uint64_t)working(c, d);
+	if (c != NULL)
+		CAL_UN(c);
 	*count = k;
 	return 0;
 }

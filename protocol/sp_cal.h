@@ -15,7 +15,15 @@
  *                                           `year`, name 1..128 bytes
  *
  * sp_cal_default_2026 returns the built-in body for 2026; a federation
- * overrides it (or adds other years) by writing SP_EV_CALENDAR records.
+ * overrides it (or adds other years) by publishing SP_EV_CALENDAR records.
+ * A year with no calendar loaded is "unpublished": its fixed-date national
+ * holidays (1 January, 1 May, 1 June, 17 August, 25 December) still count,
+ * and every deadline walk that crosses such a year is counted
+ * (sp_cal_unpublished), so a node can say so loudly instead of silently
+ * treating Idul Fitri as a working day.
+ *
+ * Threads: a struct sp_cal carries a read-write lock, so a node may load a
+ * year's calendar while other threads compute deadlines.
  *
  * Day numbers are days since 1970-01-01 (a Thursday) in WIB. Times are
  * milliseconds since the Unix epoch, passed in (this module reads no clock).
@@ -23,6 +31,8 @@
 #ifndef SP_CAL_H
 #define SP_CAL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,10 +42,17 @@
 #define SP_CAL_YEAR_MAX_DAYS 366
 #define SP_CAL_MAX_WORKING_DAYS 3660 /* largest n for add_working_days */
 
+#define SP_CAL_YEAR_FIRST 1970
+#define SP_CAL_YEAR_LAST 9999
+
 struct sp_cal {
 	int64_t *days; /* holiday day numbers, strictly ascending */
 	size_t n;
 	size_t cap;
+	uint8_t published[(SP_CAL_YEAR_LAST - SP_CAL_YEAR_FIRST + 1 + 7) / 8]; /* years loaded */
+	pthread_rwlock_t lk;
+	atomic_uint_fast64_t unpublished_walks; /* deadline walks into unpublished years */
+	atomic_uint_fast32_t unpublished_year;  /* the latest such year seen */
 };
 
 /* One holiday of a calendar year body; `name` borrows the decoded body. */
@@ -53,10 +70,12 @@ struct sp_cal_year {
 	size_t n;
 };
 
-/* sp_cal_init makes an empty calendar (weekends only). */
+/* sp_cal_init makes an empty calendar (weekends, and the fixed-date
+ * holidays of every year, since none is published). */
 void sp_cal_init(struct sp_cal *c);
 
-/* sp_cal_free releases the holiday set; the calendar is then empty. */
+/* sp_cal_free releases the holiday set and the lock; sp_cal_init makes
+ * the calendar usable again. */
 void sp_cal_free(struct sp_cal *c);
 
 /* sp_cal_add_holiday adds one date (yyyymmdd); adding a date twice is a
@@ -70,7 +89,8 @@ int sp_cal_add_holiday(struct sp_cal *c, uint32_t ymd);
 int sp_cal_load_year(struct sp_cal *c, const uint8_t *body, size_t len);
 
 /* sp_cal_is_working_day is 1 if day number `day` is a working day: not
- * Saturday or Sunday, not a holiday. */
+ * Saturday or Sunday, not a holiday (of the set, or, in an unpublished
+ * year, a fixed-date national holiday). c NULL: weekends only. */
 int sp_cal_is_working_day(const struct sp_cal *c, int64_t day);
 
 /* sp_cal_wib_day gives the WIB day number of a time. */
@@ -95,6 +115,18 @@ uint32_t sp_cal_day_to_ymd(int64_t day);
  * Errors: SP_ERR_RANGE (n > SP_CAL_MAX_WORKING_DAYS). */
 int sp_cal_add_working_days(const struct sp_cal *c, uint64_t start_ms, uint32_t n,
 			    uint64_t *deadline_ms);
+
+/* sp_cal_year_published: 1 if a calendar of `year` has been loaded. */
+int sp_cal_year_published(const struct sp_cal *c, uint32_t year);
+
+/* sp_cal_first_unpublished: the first year from the WIB day of from_ms to
+ * that of to_ms that has no published calendar, or 0 if all have. */
+uint32_t sp_cal_first_unpublished(const struct sp_cal *c, uint64_t from_ms, uint64_t to_ms);
+
+/* sp_cal_unpublished: how many deadline walks (sp_cal_add_working_days)
+ * crossed a year with no published calendar, and the latest such year
+ * (0 if none). */
+void sp_cal_unpublished(const struct sp_cal *c, uint64_t *walks, uint32_t *year);
 
 /* sp_cal_working_days_between counts the working days after the WIB day
  * of from_ms, up to and including the WIB day of to_ms (so it is n for

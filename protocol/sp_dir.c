@@ -20,6 +20,8 @@
 
 #include <sodium.h>
 
+#include "sp_admin.h"
+#include "sp_cal.h"
 #include "sp_err.h"
 
 #define MAX_DEPTH 64 /* longest parent chain walked: guards against cycles */
@@ -818,11 +820,18 @@ static const char *writer_id(const struct sp_dir *d, const uint8_t *author, uint
 /* A per-record test of whether a delegated subtree root covers it. */
 typedef int (*covers_fn)(const struct sp_dir *d, const char *root, const void *rec);
 
-/* delegated: some subtree granted to the writer at t covers rec. */
-static int delegated(const struct sp_dir *d, const struct sp_entry *e, covers_fn covers,
-		     const void *rec)
+/* How a record is being applied: `dry` checks only (sp_dir_check);
+ * `as` is the institution of the admin officer whose signed request
+ * carries it (SP_EV_ADMIN), who must have the authority too; NULL when
+ * the writer acts on its own. */
+struct act {
+	int dry;
+	const char *as;
+};
+
+/* delegated: some subtree granted to institution w covers rec. */
+static int delegated(const struct sp_dir *d, const char *w, covers_fn covers, const void *rec)
 {
-	const char *w = writer_id(d, e->author, e->time_ms);
 	if (w == NULL)
 		return 0;
 	for (size_t i = 0; i < d->ndels; i++)
@@ -891,14 +900,18 @@ static int covers_route(const struct sp_dir *d, const char *root, const void *p)
 	return route_in(d, root, r) && (old < 0 || route_in(d, root, &d->routes[old]));
 }
 
+/* allowed: the writer may write rec, and so may the officer who asked
+ * for it (a->as): the coordinator's admins anything, another
+ * institution's admins what a delegation to it covers. */
 static int allowed(const struct sp_dir *d, const struct sp_entry *e, covers_fn covers,
-		   const void *rec)
+		   const void *rec, const struct act *a)
 {
-	if (is_root(d, e->author, e->time_ms))
+	if (!is_root(d, e->author, e->time_ms) &&
+	    !(covers != NULL && delegated(d, writer_id(d, e->author, e->time_ms), covers, rec)))
+		return SP_ERR_NOT_DELEGATED;
+	if (a->as == NULL || (d->coord >= 0 && strcmp(a->as, latest(&d->insts[d->coord])->id) == 0))
 		return 0;
-	if (covers != NULL && delegated(d, e, covers, rec))
-		return 0;
-	return SP_ERR_NOT_DELEGATED;
+	return covers != NULL && delegated(d, a->as, covers, rec) ? 0 : SP_ERR_NOT_DELEGATED;
 }
 
 /* ---- applying institution records ------------------------------------------------ */
@@ -919,7 +932,7 @@ static int inst_consistent(const struct sp_dir *d, const struct sp_dir_inst *r)
 	if (find(d, r->parent) == NULL)
 		return SP_ERR_UNKNOWN_INSTITUTION;
 	if (old != NULL && in_subtree(d, r->parent, r->id))
-		return SP_ERR_DIR_RECORD; /* would make a cycle */
+		return SP_ERR_DIR_CYCLE;
 	return 0;
 }
 
@@ -938,16 +951,16 @@ static void insert_version(struct inst *in, const struct sp_dir_inst *v)
 		in->v[at - 1].valid_until = v->valid_from;
 }
 
-static int apply_inst(struct sp_dir *d, const struct sp_entry *e)
+static int apply_inst(struct sp_dir *d, const struct sp_entry *e, const struct act *a)
 {
 	struct sp_dir_inst r;
 	int rc = sp_dir_inst_decode(e->body, e->body_len, &r);
 	if (rc)
 		return rc;
-	rc = allowed(d, e, r.tier == SP_DIR_TIER_COORDINATOR ? NULL : covers_inst, &r);
+	rc = allowed(d, e, r.tier == SP_DIR_TIER_COORDINATOR ? NULL : covers_inst, &r, a);
 	if (!rc)
 		rc = inst_consistent(d, &r);
-	if (rc)
+	if (rc || a->dry)
 		return rc;
 	long idx = hidx_find(&d->by_id, r.id, strlen(r.id));
 	int new_key = hidx_find(&d->by_key, r.sign_key, SP_KEY_BYTES) < 0;
@@ -999,15 +1012,15 @@ static int officer_consistent(const struct sp_dir *d, const struct sp_dir_office
 	return now && strcmp(now->inst, r->inst) != 0 ? SP_ERR_EXISTS : 0;
 }
 
-static int apply_officer(struct sp_dir *d, const struct sp_entry *e)
+static int apply_officer(struct sp_dir *d, const struct sp_entry *e, const struct act *a)
 {
 	struct sp_dir_officer r;
 	int rc = sp_dir_officer_decode(e->body, e->body_len, &r);
 	if (!rc)
-		rc = allowed(d, e, covers_officer, &r);
+		rc = allowed(d, e, covers_officer, &r, a);
 	if (!rc)
 		rc = officer_consistent(d, &r, e->time_ms);
-	if (rc)
+	if (rc || a->dry)
 		return rc;
 	long i = hidx_find(&d->by_officer, r.key, SP_KEY_BYTES);
 	if (i < 0 && (sp_grow((void **)&d->offs, &d->capoffs, d->noffs, sizeof(struct officer)) ||
@@ -1048,33 +1061,36 @@ static int set_or_append(void **arr, size_t *n, size_t *cap, long at, const void
 	return 0;
 }
 
-static int apply_route(struct sp_dir *d, const struct sp_entry *e)
+static int apply_route(struct sp_dir *d, const struct sp_entry *e, const struct act *a)
 {
 	struct sp_dir_route r;
 	int rc = sp_dir_route_decode(e->body, e->body_len, &r);
 	if (!rc)
-		rc = allowed(d, e, covers_route, &r);
+		rc = allowed(d, e, covers_route, &r, a);
 	if (rc)
 		return rc;
 	long old = route_find(d, r.rule_id);
 	if (r.inst[0] == '\0') { /* deletion */
 		if (old < 0)
 			return SP_ERR_NOT_FOUND;
-		d->routes[old] = d->routes[--d->nroutes];
+		if (!a->dry)
+			d->routes[old] = d->routes[--d->nroutes];
 		return 0;
 	}
 	if (find(d, r.inst) == NULL)
 		return SP_ERR_UNKNOWN_INSTITUTION;
+	if (a->dry)
+		return 0;
 	return set_or_append((void **)&d->routes, &d->nroutes, &d->caproutes, old, &r, sizeof(r));
 }
 
-static int apply_policy(struct sp_dir *d, const struct sp_entry *e)
+static int apply_policy(struct sp_dir *d, const struct sp_entry *e, const struct act *a)
 {
 	struct sp_dir_policy r;
 	int rc = sp_dir_policy_decode(e->body, e->body_len, &r);
 	if (!rc)
-		rc = allowed(d, e, NULL, &r);
-	if (rc)
+		rc = allowed(d, e, NULL, &r, a);
+	if (rc || a->dry)
 		return rc;
 	long old = -1;
 	for (size_t i = 0; i < d->npols && old < 0; i++)
@@ -1083,16 +1099,18 @@ static int apply_policy(struct sp_dir *d, const struct sp_entry *e)
 	return set_or_append((void **)&d->pols, &d->npols, &d->cappols, old, &r, sizeof(r));
 }
 
-static int apply_delegate(struct sp_dir *d, const struct sp_entry *e)
+static int apply_delegate(struct sp_dir *d, const struct sp_entry *e, const struct act *a)
 {
 	struct sp_dir_delegate r;
 	int rc = sp_dir_delegate_decode(e->body, e->body_len, &r);
 	if (!rc)
-		rc = allowed(d, e, NULL, &r); /* no re-delegation: root only */
+		rc = allowed(d, e, NULL, &r, a); /* no re-delegation: root only */
 	if (rc)
 		return rc;
 	if (find(d, r.delegate) == NULL || find(d, r.root) == NULL)
 		return SP_ERR_UNKNOWN_INSTITUTION;
+	if (a->dry)
+		return 0;
 	for (size_t i = 0; i < d->ndels; i++) {
 		if (strcmp(d->dels[i].delegate, r.delegate) == 0 &&
 		    strcmp(d->dels[i].root, r.root) == 0) {
@@ -1165,26 +1183,71 @@ static int dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
 	return 0;
 }
 
-static int dir_apply(struct sp_dir *d, const struct sp_entry *e)
+static int apply_admin(struct sp_dir *d, const struct sp_entry *e, const struct act *a);
+
+static int dir_apply(struct sp_dir *d, const struct sp_entry *e, const struct act *a)
 {
 	if (d == NULL || e == NULL || e->body == NULL)
 		return SP_ERR_ARG;
 	switch (e->type) {
 	case SP_EV_INSTITUTION:
-		return apply_inst(d, e);
+		return apply_inst(d, e, a);
 	case SP_EV_OFFICER:
-		return apply_officer(d, e);
+		return apply_officer(d, e, a);
 	case SP_EV_ROUTE:
-		return apply_route(d, e);
+		return apply_route(d, e, a);
 	case SP_EV_POLICY:
-		return apply_policy(d, e);
+		return apply_policy(d, e, a);
 	case SP_EV_DELEGATE:
-		return apply_delegate(d, e);
+		return apply_delegate(d, e, a);
 	case SP_EV_FORK_RESOLVE:
 		return dir_forkres_check(d, e, NULL); /* applied by the node to its store */
+	case SP_EV_ADMIN:
+		return a->as == NULL ? apply_admin(d, e, a) : SP_ERR_DIR_RECORD; /* no nesting */
 	default:
 		return 0; /* not ours: calendar, reports */
 	}
+}
+
+/* ---- an admin's signed request (sp_admin.h) ------------------------------------------------ */
+
+/* check_calendar: a year's calendar comes from the coordinator only (its
+ * admin, or its node key) and must decode; the node applies it. */
+static int check_calendar(const struct sp_dir *d, const struct sp_entry *in, const struct act *a)
+{
+	int rc = allowed(d, in, NULL, NULL, a);
+	struct sp_cal_year y;
+	if (rc == 0 && (rc = sp_cal_year_decode(in->body, in->body_len, &y)) == 0)
+		sp_cal_year_free(&y);
+	return rc;
+}
+
+/* apply_admin applies the record an SP_EV_ADMIN entry carries, as its
+ * writer would, when the request is signed, was written before it
+ * expired, and its signer is the writer's own key or an officer enrolled
+ * as admin at the entry's time who has the authority too. */
+static int apply_admin(struct sp_dir *d, const struct sp_entry *e, const struct act *a)
+{
+	struct sp_admin_req r;
+	struct sp_entry in;
+	int rc = sp_admin_inner(e, &r, &in);
+	if (rc)
+		return rc;
+	if (e->time_ms > r.expires_ms)
+		return SP_ERR_EXPIRED;
+	struct act b = {a->dry, NULL};
+	if (memcmp(r.officer, e->author, SP_KEY_BYTES) != 0) {
+		long i = hidx_find(&d->by_officer, r.officer, SP_KEY_BYTES);
+		const struct sp_dir_officer *o = i < 0 ? NULL : officer_at(&d->offs[i], e->time_ms);
+		if (o == NULL)
+			return SP_ERR_UNKNOWN_OFFICER;
+		if (o->role != SP_DIR_ROLE_ADMIN)
+			return SP_ERR_AUTHORITY;
+		b.as = o->inst;
+	}
+	if (in.type == SP_EV_CALENDAR)
+		return check_calendar(d, &in, &b);
+	return dir_apply(d, &in, &b);
 }
 
 int sp_dir_apply_entry(struct sp_dir *d, const uint8_t *buf, size_t len)
@@ -1455,10 +1518,45 @@ int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e)
 {
 	if (d == NULL)
 		return SP_ERR_ARG;
+	struct act a = {0, NULL};
 	pthread_rwlock_wrlock(&d->lk);
-	int rc = dir_apply(d, e);
+	int rc = dir_apply(d, e, &a);
 	UN(d);
 	return rc;
+}
+
+int sp_dir_check(const struct sp_dir *d, const struct sp_entry *e)
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	struct act a = {1, NULL};
+	RD(d);
+	int rc = dir_apply((struct sp_dir *)d, e, &a); /* dry: changes nothing */
+	UN(d);
+	return rc;
+}
+
+static int dir_officers(const struct sp_dir *d, const char *inst, sp_dir_officer_fn fn,
+			void *arg)
+{
+	for (size_t i = 0; i < d->noffs; i++) {
+		const struct officer *o = &d->offs[i];
+		const struct sp_dir_officer *last = o->n ? &o->ev[o->n - 1] : NULL;
+		if (last == NULL || last->action != SP_DIR_ENROL ||
+		    (inst != NULL && strcmp(last->inst, inst) != 0))
+			continue;
+		int rc = fn(arg, last);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int sp_dir_officers(const struct sp_dir *d, const char *inst, sp_dir_officer_fn fn, void *arg)
+{
+	if (d == NULL || fn == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_officers(d, inst, fn, arg));
 }
 
 size_t sp_dir_count(const struct sp_dir *d)

@@ -4,7 +4,8 @@
  *
  * Directory records are the bodies of log entries (sp_entry.h) of types
  * SP_EV_INSTITUTION, SP_EV_OFFICER, SP_EV_ROUTE, SP_EV_POLICY,
- * SP_EV_DELEGATE and SP_EV_FORK_RESOLVE (sp_event.h). Each body is one deterministic CBOR map with
+ * SP_EV_DELEGATE and SP_EV_FORK_RESOLVE (sp_event.h), and SP_EV_ADMIN: one of
+ * them inside an admin officer's signed request (sp_admin.h). Each body is one deterministic CBOR map with
  * unsigned integer keys; docs/directory.md lists them key by key. Every key
  * of a record is required and no other key is allowed, so one record has
  * exactly one encoding.
@@ -210,8 +211,32 @@ void sp_dir_free(struct sp_dir *d);
  * SP_ERR_UNKNOWN_INSTITUTION (record names an institution not in the
  * directory), SP_ERR_UNKNOWN_OFFICER (removing an officer not enrolled
  * there), SP_ERR_EXISTS (signing key already another institution's, officer
- * enrolled elsewhere, a second coordinator), SP_ERR_NOMEM. */
+ * enrolled elsewhere, a second coordinator), SP_ERR_DIR_CYCLE (a parent
+ * change making a cycle), SP_ERR_NOMEM. SP_EV_ADMIN (sp_admin.h): the
+ * record it carries is applied as if the entry's writer wrote it, when the
+ * request's signature verifies (SP_ERR_BAD_SIGNATURE), the entry is not
+ * later than its expiry (SP_ERR_EXPIRED), and its signer is the writer's
+ * own key or an officer enrolled as admin at the entry's time
+ * (SP_ERR_UNKNOWN_OFFICER, SP_ERR_AUTHORITY for a pejabat penghubung)
+ * whose institution may write the record too (the coordinator's anything,
+ * another's what a delegation to it covers: else SP_ERR_NOT_DELEGATED).
+ * A calendar inside one is checked (coordinator only, sp_cal_year_decode)
+ * but applied by the caller. */
 int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e);
+
+/* sp_dir_check is sp_dir_apply without applying: 0 if the entry would be
+ * applied now, else the error sp_dir_apply would return. A node runs it on
+ * the entry it is about to write, so a refused request writes nothing. */
+int sp_dir_check(const struct sp_dir *d, const struct sp_entry *e);
+
+/* Called with each officer's current enrolment (valid only during the
+ * call); a non-zero return stops the iteration and is returned. */
+typedef int (*sp_dir_officer_fn)(void *arg, const struct sp_dir_officer *o);
+
+/* sp_dir_officers: every officer enrolled now (their latest record is an
+ * enrolment), at institution inst or at any (inst NULL), in the order
+ * first enrolled. */
+int sp_dir_officers(const struct sp_dir *d, const char *inst, sp_dir_officer_fn fn, void *arg);
 
 /* sp_dir_forkres_check decides whether entry e (signature verified by the
  * caller) is a fork resolution in force: a valid SP_EV_FORK_RESOLVE record

@@ -27,6 +27,7 @@ enum sp_event {
 	SP_EV_CALENDAR = 5,    /* holidays and cuti bersama of a year */
 	SP_EV_DELEGATE = 6,    /* delegation of a directory subtree to an institution */
 	SP_EV_FORK_RESOLVE = 7, /* the coordinator's decision on a forked log */
+	SP_EV_ADMIN = 8,       /* an admin's signed request carrying one of 1..5 (sp_admin.h) */
 
 	/* reports */
 	SP_EV_REPORT = 16,     /* a report submitted (its entry hash is the report id) */

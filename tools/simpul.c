@@ -34,6 +34,11 @@ static const struct simpul_cmd top_cmds[] = {
 	{"query", simpul_query_main, "list reports by institution, status, region, time"},
 	{"verify-receipt", simpul_verify_receipt_main, "check a report receipt offline"},
 	{"fork", simpul_fork_main, "resolve a fork as the national coordinator"},
+	{"officer", simpul_officer_main, "enrol, change, suspend, remove and list officers"},
+	{"institution", simpul_institution_main, "add, update (rotate keys) and show institutions"},
+	{"route", simpul_route_main, "set, delete and test routing rules"},
+	{"policy", simpul_policy_main, "set deadline policy per category"},
+	{"calendar", simpul_calendar_main, "publish and show a year's holiday calendar"},
 	{NULL, NULL, NULL},
 };
 

@@ -132,6 +132,12 @@ int simpul_act_main(int argc, char **argv);
 int simpul_open_main(int argc, char **argv);
 int simpul_query_main(int argc, char **argv);
 int simpul_verify_receipt_main(int argc, char **argv);
+/* simpul_admin.c: signed administrative requests and directory reads */
+int simpul_officer_main(int argc, char **argv);
+int simpul_institution_main(int argc, char **argv);
+int simpul_route_main(int argc, char **argv);
+int simpul_policy_main(int argc, char **argv);
+int simpul_calendar_main(int argc, char **argv);
 
 /* simpul_node_demo is `simpul demo --node` (simpul_node_demo.c): dir is
  * the demo's folder, http the node's address, wilayah the region list to

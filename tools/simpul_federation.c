@@ -53,6 +53,7 @@ static void init_help(const char *cmd)
 	       "  -h, --help             show this help\n"
 	       "\n"
 	       "Writes into DIR: federation.ini, keys/<ID>.key and keys/<ID>.seal (0600),\n"
+	       "keys/<ID>.admin.key and keys/<ID>.officer.key (the enrolled officers, 0600),\n"
 	       "store/ (the coordinator's store), directory.entries, directory.checkpoint.\n",
 	       cmd, SP_FEDGEN_NAME, SP_FEDGEN_PORT_BASE);
 }
@@ -64,9 +65,13 @@ static void print_result(const struct sp_fedgen_opts *o, const struct sp_fedgen_
 	printf("federation %s in %s\n", o->name ? o->name : SP_FEDGEN_NAME, o->out);
 	printf("  institutions %zu (%zu ministries and agencies, %zu provinces, %zu kab/kota)\n",
 	       r->institutions, r->agencies, r->provinces, r->kabkota);
-	printf("  directory    %zu entries (%zu routing rules, %zu delegations)\n", r->entries,
-	       r->routes, r->delegations);
+	printf("  directory    %zu entries (%zu routing rules, %zu delegations, %zu officers)\n",
+	       r->entries, r->routes, r->delegations, r->officers);
 	printf("  root key     %s\n", k);
+	printf("  officers     an admin and a pejabat penghubung per institution, enrolled:\n"
+	       "               %s/keys/<ID>.admin.key and %s/keys/<ID>.officer.key\n"
+	       "               (the coordinator's admin: %s/keys/%s.admin.key)\n",
+	       o->out, o->out, o->out, SP_FEDGEN_COORDINATOR);
 }
 
 static int simpul_federation_init_main(int argc, char **argv)

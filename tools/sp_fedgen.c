@@ -85,6 +85,7 @@ struct gen {
 	size_t nregions, capregions;
 	struct sp_dir_inst *insts;
 	size_t ninsts, capinsts;
+	uint8_t (*officers)[2][SP_KEY_BYTES]; /* per institution: admin, penghubung */
 	uint8_t coord_sk[SP_SECRET_BYTES];
 	struct sp_store *store;
 	struct sp_fedgen_result *res;
@@ -439,6 +440,50 @@ static int queue_routes(struct gen *g)
 	return rc;
 }
 
+/* new_officers makes the key files of institution i's two first
+ * officers, an admin and a pejabat penghubung: keys/<ID>.admin.key and
+ * keys/<ID>.officer.key (in a real federation each officer makes their own
+ * key on their own machine, and only the public key travels). */
+static int new_officers(struct gen *g, size_t i)
+{
+	static const char *const ext[2] = {"admin.key", "officer.key"};
+	char path[PATH_LEN];
+	int rc = 0;
+	for (int k = 0; k < 2 && rc == 0; k++) {
+		rc = key_path(g, g->insts[i].id, ext[k], path);
+		if (rc == 0)
+			rc = sp_keyfile_generate(path, g->officers[i][k], NULL, g->why, g->why_cap);
+	}
+	return rc;
+}
+
+/* queue_officers enrols every institution's admin and pejabat penghubung. */
+static int queue_officers(struct gen *g)
+{
+	g->officers = calloc(g->ninsts ? g->ninsts : 1, sizeof(*g->officers));
+	if (g->officers == NULL)
+		return say(g, SP_ERR_NOMEM, "out of memory");
+	int rc = 0;
+	for (size_t i = 0; i < g->ninsts && !rc; i++) {
+		rc = new_officers(g, i);
+		for (int k = 0; k < 2 && !rc; k++) {
+			struct sp_dir_officer o;
+			memset(&o, 0, sizeof(o));
+			snprintf(o.inst, sizeof(o.inst), "%s", g->insts[i].id);
+			memcpy(o.key, g->officers[i][k], SP_KEY_BYTES);
+			snprintf(o.name, sizeof(o.name), "%s %s", k ? "Pejabat Penghubung" : "Admin",
+				 g->insts[i].id);
+			o.role = k ? SP_DIR_ROLE_PENGHUBUNG : SP_DIR_ROLE_ADMIN;
+			o.action = SP_DIR_ENROL;
+			struct sp_buf b;
+			sp_buf_init(&b);
+			g->res->officers++;
+			rc = queue(g, SP_EV_OFFICER, &b, sp_dir_officer_encode(&o, &b));
+		}
+	}
+	return rc;
+}
+
 static int queue_records(struct gen *g)
 {
 	int rc = 0;
@@ -459,6 +504,8 @@ static int queue_records(struct gen *g)
 		g->res->delegations++;
 		rc = queue(g, SP_EV_DELEGATE, &b, sp_dir_delegate_encode(&del, &b));
 	}
+	if (!rc)
+		rc = queue_officers(g);
 	if (!rc)
 		rc = queue_routes(g);
 	if (!rc) {
@@ -567,6 +614,8 @@ static void ini_inst(struct sp_buf *b, const struct sp_dir_inst *r)
 	appendf(b, "sign_key = %s\nkey_file = keys/%s.key\n", k, r->id);
 	hex(r->seal_key, 32, k);
 	appendf(b, "seal_key = %s\nseal_file = keys/%s.seal\n", k, r->id);
+	appendf(b, "admin_key_file = keys/%s.admin.key\nofficer_key_file = keys/%s.officer.key\n",
+		r->id, r->id);
 	appendf(b, "peer = %s\nhttp = %s\nregions =", r->peers[0], r->http);
 	for (size_t i = 0; i < r->nregions; i++)
 		appendf(b, " %s", r->regions[i]);
@@ -695,5 +744,6 @@ int sp_fedgen_run(const struct sp_fedgen_opts *o, struct sp_fedgen_result *res, 
 	pthread_mutex_destroy(&g.mu);
 	free(g.regions);
 	free(g.insts);
+	free(g.officers);
 	return rc;
 }

@@ -9,6 +9,9 @@
  *   federation.ini        description: federation, root key, every institution
  *   keys/<ID>.key         Ed25519 node signing key (sp_keyfile.h), mode 0600
  *   keys/<ID>.seal        X25519 sealing key (sp_keyfile.h), mode 0600
+ *   keys/<ID>.admin.key   Ed25519 key of the institution's first admin officer
+ *   keys/<ID>.officer.key Ed25519 key of its first pejabat penghubung (both
+ *                         enrolled in the directory; mode 0600)
  *   store/                the coordinator's store: its own log holds the directory
  *   directory.entries     the same entries, each a 2-byte big-endian length and
  *                         the entry bytes (the tlog-tiles entry-bundle framing)
@@ -40,7 +43,7 @@ struct sp_fedgen_opts {
 /* What a run produced. */
 struct sp_fedgen_result {
 	size_t institutions, provinces, kabkota, agencies;
-	size_t routes, delegations, entries;
+	size_t routes, delegations, officers, entries;
 	uint8_t root_key[32];   /* the coordinator's Ed25519 public key */
 };
 

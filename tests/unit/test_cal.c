@@ -134,9 +134,30 @@ static void test_year_end(void **state)
 	/* Wed 23 Dec + 3: (Thu 24 cuti, Fri 25 Natal, weekend) Mon 28, Tue 29,
 	 * Wed 30. */
 	assert_int_equal(add_wd(&c, wib(20261223, 16, 0), 3), wib(20261231, 0, 0));
-	/* + 5 crosses into 2027, which has no holidays loaded yet. */
-	assert_int_equal(add_wd(&c, wib(20261223, 16, 0), 5), wib(20270102, 0, 0));
-	/* Once 1 Jan 2027 is a holiday, Monday 4 Jan is the fifth day. */
+	/* + 5 crosses into 2027, whose calendar is not published: its fixed-date
+	 * holidays count all the same (1 Jan), so Monday 4 Jan is the fifth day,
+	 * and the walk is counted as one into an unpublished year. */
+	uint64_t walks;
+	uint32_t year;
+	sp_cal_unpublished(&c, &walks, &year);
+	assert_int_equal(walks, 0);
+	assert_int_equal(add_wd(&c, wib(20261223, 16, 0), 5), wib(20270105, 0, 0));
+	sp_cal_unpublished(&c, &walks, &year);
+	assert_int_equal(walks, 1);
+	assert_int_equal(year, 2027);
+	assert_false(sp_cal_year_published(&c, 2027));
+	assert_true(sp_cal_year_published(&c, 2026));
+	assert_int_equal(sp_cal_first_unpublished(&c, wib(20261223, 16, 0), wib(20270105, 0, 0)),
+			 2027);
+	assert_int_equal(sp_cal_first_unpublished(&c, wib(20261201, 16, 0), wib(20261223, 0, 0)),
+			 0);
+	/* Fixed dates of any unpublished year: 17 August 2029 is a Friday. */
+	int64_t day;
+	assert_int_equal(sp_cal_ymd_to_day(20290817, &day), 0);
+	assert_false(sp_cal_is_working_day(&c, day));
+	assert_int_equal(sp_cal_ymd_to_day(20290816, &day), 0);
+	assert_true(sp_cal_is_working_day(&c, day));
+	/* An explicit holiday on 1 Jan 2027 changes nothing. */
 	assert_int_equal(sp_cal_add_holiday(&c, 20270101), 0);
 	assert_int_equal(add_wd(&c, wib(20261223, 16, 0), 5), wib(20270105, 0, 0));
 	/* Adding it twice changes nothing. */

@@ -741,7 +741,7 @@ static void test_tree(void **state)
 	/* no cycles: 73 under its own kabupaten */
 	assert_int_equal(
 		add_inst(d, K_ROOT, 200, "73", SP_DIR_TIER_PROVINCE, "73.12", K_73, "73"),
-		SP_ERR_DIR_RECORD);
+		SP_ERR_DIR_CYCLE);
 	sp_dir_free(d);
 }
 

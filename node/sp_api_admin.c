@@ -1,0 +1,560 @@
+/*
+ * sp_api_admin.c - administration over HTTP (docs/api.md, "Administration"):
+ *
+ *   POST /v1/admin             (the coordinator's node) an admin's signed
+ *                              request (sp_admin.h), checked, then written to
+ *                              the directory log and applied at once
+ *   GET  /v1/officers          officers enrolled now (?inst=ID: of one)
+ *   GET  /v1/route             ?category=C&region=R: who would get it, and
+ *                              by which rule
+ *   GET  /v1/calendar/{year}   the holidays in force for a year, and
+ *                              whether that year's calendar is published
+ *
+ * A request is refused, with nothing written, unless: its signature
+ * verifies; it has not expired and expires within SP_ADMIN_TTL_MAX_MS; its
+ * nonce was never written before (the log is the memory: the nonces of
+ * every SP_EV_ADMIN entry of the own log, read at the first request); and
+ * the directory would apply the entry it becomes (sp_dir_check: the
+ * signer is an admin whose institution may make the change, or the node
+ * key itself). Requests are handled one at a time (one mutex), so two
+ * cannot both pass the checks against the same directory state.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "sp_admin.h"
+#include "sp_api.h"
+#include "sp_cal.h"
+#include "sp_dirload.h"
+#include "sp_err.h"
+#include "sp_node.h"
+
+#define EXPIRY_MARGIN_MS 5000 /* the entry's time must stay before the expiry */
+
+struct sp_api_admin {
+	pthread_mutex_t mu;
+	int loaded;          /* nonces of the own log read */
+	uint8_t (*nonce)[SP_ADMIN_NONCE_BYTES];
+	size_t n, cap;
+	uint64_t last_warned; /* unpublished-calendar walks already logged */
+};
+
+int sp_api_admin_new(struct sp_api_admin **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL)
+		return SP_ERR_NOMEM;
+	pthread_mutex_init(&(*out)->mu, NULL);
+	return 0;
+}
+
+void sp_api_admin_free(struct sp_api_admin *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_destroy(&a->mu);
+	free(a->nonce);
+	free(a);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- the nonces written so far --------------------------------------------------------- */
+
+static int remember(struct sp_api_admin *a, const uint8_t nonce[SP_ADMIN_NONCE_BYTES])
+{
+	if (sp_grow((void **)&a->nonce, &a->cap, a->n, sizeof(*a->nonce)))
+		return SP_ERR_NOMEM;
+	memcpy(a->nonce[a->n++], nonce, SP_ADMIN_NONCE_BYTES);
+	return 0;
+}
+
+static int seen(const struct sp_api_admin *a, const uint8_t nonce[SP_ADMIN_NONCE_BYTES])
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (sodium_memcmp(a->nonce[i], nonce, SP_ADMIN_NONCE_BYTES) == 0)
+			return 1;
+	return 0;
+}
+
+static int load_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
+{
+	(void)index;
+	struct sp_entry e;
+	struct sp_admin_req r;
+	if (sp_entry_decode(buf, len, &e) != 0 || e.type != SP_EV_ADMIN ||
+	    sp_admin_decode(e.body, e.body_len, &r) != 0)
+		return 0;
+	return remember(arg, r.nonce);
+}
+
+/* load_nonces reads every admin request of the own log, once. */
+static int load_nonces(struct sp_node *n, struct sp_api_admin *a)
+{
+	if (a->loaded)
+		return 0;
+	struct sp_log_info info;
+	uint32_t own;
+	int rc = sp_store_own_log(sp_node_store(n), &own);
+	if (rc == 0)
+		rc = sp_store_log_info(sp_node_store(n), own, &info);
+	if (rc == 0 && info.size > 0)
+		rc = sp_store_scan(sp_node_store(n), own, 0, info.size, load_one, a);
+	a->loaded = rc == 0;
+	return rc;
+}
+
+/* ---- what to tell the requester -------------------------------------------------------- */
+
+static void hex8(const uint8_t *k, char out[17])
+{
+	sodium_bin2hex(out, 17, k, 8);
+}
+
+/* explain writes what is wrong and how to fix it for a refusal rc of the
+ * record carried by r (signed by officer), into msg. */
+static void explain(const struct sp_dir *d, const struct sp_admin_req *r, int rc, char *msg,
+		    size_t cap)
+{
+	char who[17];
+	hex8(r->officer, who);
+	struct sp_dir_officer o, rec_o;
+	struct sp_dir_inst in;
+	struct sp_dir_route rt;
+	int is_off = r->type == SP_EV_OFFICER &&
+		     sp_dir_officer_decode(r->record, r->record_len, &rec_o) == 0;
+	int is_inst = r->type == SP_EV_INSTITUTION &&
+		      sp_dir_inst_decode(r->record, r->record_len, &in) == 0;
+	int is_route = r->type == SP_EV_ROUTE &&
+		       sp_dir_route_decode(r->record, r->record_len, &rt) == 0;
+	switch (rc) {
+	case SP_ERR_UNKNOWN_OFFICER:
+		snprintf(msg, cap, "the signing key %s... is not an enrolled officer: sign with the "
+			 "key of an admin officer enrolled now", who);
+		if (is_off && rec_o.action == SP_DIR_REMOVE &&
+		    sp_dir_officer(d, r->officer, SP_DIR_TIME_MAX, &o) == 0) {
+			char k[17];
+			hex8(rec_o.key, k);
+			snprintf(msg, cap, "officer %s... is not enrolled at %s: nothing to remove "
+				 "(see simpul officer list --inst %s)", k, rec_o.inst, rec_o.inst);
+		}
+		return;
+	case SP_ERR_AUTHORITY:
+		snprintf(msg, cap, "the signer %s... is a pejabat penghubung, not an admin: only an "
+			 "admin officer may change the directory", who);
+		return;
+	case SP_ERR_NOT_DELEGATED:
+		if (sp_dir_officer(d, r->officer, SP_DIR_TIME_MAX, &o) == 0)
+			snprintf(msg, cap, "an admin of %s may not make this change: it is outside "
+				 "%s's subtree or its regions (or only the national coordinator "
+				 "may make it: institutions above units, policies, calendars); ask "
+				 "an admin of the coordinator", o.inst, o.inst);
+		else
+			snprintf(msg, cap, "this node may not write this record");
+		return;
+	case SP_ERR_UNKNOWN_INSTITUTION:
+		snprintf(msg, cap, "the record names an institution that is not in the directory "
+			 "(%s): check the id, or add the institution first",
+			 is_off ? rec_o.inst : is_inst ? in.parent : is_route ? rt.inst : "?");
+		return;
+	case SP_ERR_EXISTS:
+		if (is_off && sp_dir_officer(d, rec_o.key, SP_DIR_TIME_MAX, &o) == 0)
+			snprintf(msg, cap, "this officer key is enrolled at %s: an officer acts for "
+				 "one institution at a time; remove them there first", o.inst);
+		else if (is_inst)
+			snprintf(msg, cap, "the signing key of %s already belongs to another "
+				 "institution (or a second coordinator): each institution needs "
+				 "its own fresh key (simpul keygen)", in.id);
+		else
+			snprintf(msg, cap, "already exists");
+		return;
+	case SP_ERR_DIR_CYCLE:
+		snprintf(msg, cap, "parent %s is %s itself or inside its subtree: choose a parent "
+			 "outside it", is_inst ? in.parent : "?", is_inst ? in.id : "?");
+		return;
+	case SP_ERR_NOT_FOUND:
+		snprintf(msg, cap, "there is no rule '%s' to delete (GET /v1/route to see which "
+			 "rule routes a complaint)", is_route ? rt.rule_id : "?");
+		return;
+	case SP_ERR_DIR_RECORD:
+		snprintf(msg, cap, r->type == SP_EV_CALENDAR
+					   ? "the calendar is not valid: every date must be a real "
+					     "date in its year, in ascending order, each with a "
+					     "name of 1..128 bytes"
+					   : "the record is malformed (docs/directory.md lists each "
+					     "field's rule)");
+		return;
+	default:
+		snprintf(msg, cap, "%s", sp_strerror(rc));
+	}
+}
+
+/* ---- POST /v1/admin ------------------------------------------------------------------- */
+
+/* read_request parses {"request": base64} into a new buffer *body. */
+static int read_request(struct sp_http_req *req, uint8_t **body, size_t *len)
+{
+	json_error_t err;
+	const char *b64;
+	json_t *o = req->body ? json_loadb((const char *)req->body, req->body_len,
+					   JSON_REJECT_DUPLICATES, &err)
+			      : NULL;
+	int rc = o && json_unpack_ex(o, &err, JSON_STRICT, "{s:s}", "request", &b64) == 0
+			 ? 0
+			 : SP_ERR_HTTP_BAD_REQUEST;
+	size_t n = rc ? 0 : strlen(b64);
+	*body = rc ? NULL : malloc(n / 4 * 3 + 3);
+	if (rc == 0 && *body == NULL)
+		rc = SP_ERR_NOMEM;
+	if (rc == 0 && sodium_base642bin(*body, n / 4 * 3 + 3, b64, n, NULL, len, NULL,
+					 sodium_base64_VARIANT_ORIGINAL) != 0)
+		rc = SP_ERR_HTTP_BAD_REQUEST;
+	json_decref(o);
+	return rc;
+}
+
+struct admin_call {
+	struct sp_node *n;
+	const uint8_t *body;
+	size_t len;
+	struct sp_admin_req r;
+	uint64_t index;
+	char msg[512];
+};
+
+/* admit checks everything and writes the entry; with the admin mutex. */
+static int admit(struct admin_call *c, struct sp_api_admin *a)
+{
+	const struct sp_dirload *dl = sp_node_dir(c->n);
+	uint64_t now = now_ms();
+	if (c->r.expires_ms < now + EXPIRY_MARGIN_MS)
+		return snprintf(c->msg, sizeof(c->msg),
+				"the request expired (or expires within %d s): sign a new one",
+				EXPIRY_MARGIN_MS / 1000),
+		       SP_ERR_EXPIRED;
+	if (c->r.expires_ms > now + SP_ADMIN_TTL_MAX_MS)
+		return snprintf(c->msg, sizeof(c->msg),
+				"the request expires more than %llu minutes from now: sign one "
+				"with a shorter life",
+				(unsigned long long)(SP_ADMIN_TTL_MAX_MS / 60000)),
+		       SP_ERR_EXPIRED;
+	int rc = load_nonces(c->n, a);
+	if (rc)
+		return rc;
+	if (seen(a, c->r.nonce))
+		return snprintf(c->msg, sizeof(c->msg),
+				"this request was already written (same nonce): a request is "
+				"used once; sign a new one for a new change"),
+		       SP_ERR_REPLAY;
+	uint32_t own;
+	struct sp_log_info info;
+	rc = sp_store_own_log(sp_node_store(c->n), &own);
+	if (rc == 0)
+		rc = sp_store_log_info(sp_node_store(c->n), own, &info);
+	if (rc)
+		return rc;
+	struct sp_entry e = {.type = SP_EV_ADMIN, .body = c->body, .body_len = c->len,
+			     .time_ms = now};
+	memcpy(e.author, info.pk, SP_KEY_BYTES);
+	rc = sp_dir_check(dl->dir, &e);
+	if (rc)
+		return explain(dl->dir, &c->r, rc, c->msg, sizeof(c->msg)), rc;
+	rc = sp_store_append(sp_node_store(c->n), SP_EV_ADMIN, c->body, c->len, &c->index, NULL);
+	if (rc == 0)
+		rc = remember(a, c->r.nonce);
+	uint64_t added = 0;
+	if (rc == 0)
+		rc = sp_node_dir_grow(c->n, &added);
+	if (rc == 0 && added == 0)
+		rc = SP_ERR_INTERNAL; /* written and not applied: a bug, say so */
+	return rc;
+}
+
+static const char *type_name(uint64_t t)
+{
+	switch (t) {
+	case SP_EV_INSTITUTION:
+		return "institution";
+	case SP_EV_OFFICER:
+		return "officer";
+	case SP_EV_ROUTE:
+		return "route";
+	case SP_EV_POLICY:
+		return "policy";
+	case SP_EV_CALENDAR:
+		return "calendar";
+	}
+	return "?";
+}
+
+static int post_admin(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct admin_call c = {.n = req->ctx};
+	const struct sp_dirload *dl = sp_node_dir(c.n);
+	const struct sp_conf *conf = sp_node_conf(c.n);
+	uint8_t *body = NULL;
+	int rc = read_request(req, &body, &c.len);
+	if (rc) {
+		free(body);
+		return sp_http_reply_error(res, rc, "the body is one JSON object {\"request\": "
+						    "standard base64 of a signed admin request}");
+	}
+	c.body = body;
+	rc = sp_admin_decode(body, c.len, &c.r);
+	if (rc) {
+		free(body);
+		return sp_http_reply_error(res, rc, rc == SP_ERR_BAD_SIGNATURE
+							    ? "the request's signature does not verify"
+							    : "the request is malformed (docs/api.md)");
+	}
+	char coord[SP_INST_ID_MAX + 1] = "";
+	if (dl == NULL || dl->dir == NULL || sp_dir_coordinator(dl->dir, coord) != 0 ||
+	    strcmp(coord, conf->id) != 0) {
+		free(body);
+		return sp_http_reply_error(res, SP_ERR_NOT_DELEGATED,
+					   "administrative requests go to the national "
+					   "coordinator's node (%s); this node is %s",
+					   coord[0] ? coord : "none known", conf->id);
+	}
+	struct sp_api_admin *a = sp_node_admin(c.n);
+	pthread_mutex_lock(&a->mu);
+	rc = admit(&c, a);
+	pthread_mutex_unlock(&a->mu);
+	free(body);
+	char who[17];
+	hex8(c.r.officer, who);
+	sp_logx(sp_node_log(c.n), rc ? SP_LOGX_WARN : SP_LOGX_INFO, "admin",
+		"request %s by %s... %s%s index=%llu", type_name(c.r.type), who,
+		rc ? "refused " : "written", rc ? sp_errname(rc) : "", (unsigned long long)c.index);
+	if (rc)
+		return sp_http_reply_error(res, rc, "%s", c.msg[0] ? c.msg : sp_strerror(rc));
+	sp_http_cache(res, "no-store");
+	return sp_http_reply_json(res, 201, json_pack("{s:I,s:s,s:s}", "index",
+						      (json_int_t)c.index, "type",
+						      type_name(c.r.type), "officer", who));
+}
+
+/* ---- GET /v1/officers ----------------------------------------------------------------- */
+
+static int officer_json(void *arg, const struct sp_dir_officer *o)
+{
+	char k[2 * SP_KEY_BYTES + 1];
+	sodium_bin2hex(k, sizeof(k), o->key, SP_KEY_BYTES);
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:I}", "inst", o->inst, "key", k, "name", o->name,
+			      "role", o->role == SP_DIR_ROLE_ADMIN ? "admin" : "penghubung",
+			      "since_ms", (json_int_t)o->since);
+	return json_array_append_new(arg, j) ? SP_ERR_NOMEM : 0;
+}
+
+static int get_officers(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	const struct sp_dirload *dl = sp_node_dir(req->ctx);
+	const char *inst = sp_http_query(req, "inst");
+	if (dl == NULL || dl->dir == NULL)
+		return sp_http_reply_error(res, SP_ERR_NOT_FOUND, "this node has no directory");
+	struct sp_dir_inst in;
+	if (inst && sp_dir_institution(dl->dir, inst, SP_DIR_TIME_MAX, &in) != 0)
+		return sp_http_reply_error(res, SP_ERR_UNKNOWN_INSTITUTION,
+					   "no institution '%.32s' in the directory", inst);
+	json_t *arr = json_array();
+	int rc = arr ? sp_dir_officers(dl->dir, inst, officer_json, arr) : SP_ERR_NOMEM;
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	sp_http_cache(res, "no-cache");
+	return sp_http_reply_json(res, 200, json_pack("{s:o}", "officers", arr));
+}
+
+/* ---- GET /v1/route -------------------------------------------------------------------- */
+
+static int get_route(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	const struct sp_dirload *dl = sp_node_dir(req->ctx);
+	const char *cat = sp_http_query(req, "category"), *region = sp_http_query(req, "region");
+	char inst[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
+	if (dl == NULL || dl->dir == NULL)
+		return sp_http_reply_error(res, SP_ERR_NOT_FOUND, "this node has no directory");
+	if (cat == NULL)
+		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
+					   "give ?category=C (and &region=R)");
+	int rc = sp_dir_route(dl->dir, cat, region ? region : "", inst, rule);
+	if (rc)
+		return sp_http_reply_error(res, rc, rc == SP_ERR_ARG
+							    ? "not a valid category or region code"
+							    : NULL);
+	struct sp_dir_inst in;
+	struct sp_dir_policy pol;
+	if (sp_dir_institution(dl->dir, inst, SP_DIR_TIME_MAX, &in) != 0)
+		in.name[0] = '\0';
+	sp_dir_policy_for(dl->dir, cat, &pol);
+	sp_http_cache(res, "no-cache");
+	return sp_http_reply_json(
+		res, 200,
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:{s:i,s:i,s:i,s:i}}", "category", cat, "region",
+			  region ? region : "", "inst", inst, "name", in.name, "rule", rule,
+			  "default", strncmp(rule, "default:", 8) == 0, "policy", "verify",
+			  (int)pol.verify, "answer", (int)pol.answer, "window", (int)pol.window,
+			  "ceiling", (int)pol.ceiling));
+}
+
+/* ---- GET /v1/calendar/{year} --------------------------------------------------------- */
+
+struct cal_find {
+	uint32_t year;
+	struct sp_buf body; /* the latest calendar record of the year */
+};
+
+static int cal_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
+{
+	(void)index;
+	struct cal_find *f = arg;
+	struct sp_entry e, rec;
+	struct sp_admin_req r;
+	struct sp_cal_year y;
+	if (sp_entry_decode(buf, len, &e) != 0)
+		return 0;
+	rec = e;
+	if (e.type == SP_EV_ADMIN && sp_admin_inner(&e, &r, &rec) != 0)
+		return 0;
+	if (rec.type != SP_EV_CALENDAR || sp_cal_year_decode(rec.body, rec.body_len, &y) != 0)
+		return 0;
+	if (y.year == f->year) {
+		f->body.len = 0;
+		sp_buf_put(&f->body, rec.body, rec.body_len);
+	}
+	sp_cal_year_free(&y);
+	return 0;
+}
+
+static json_t *holidays_json(const struct sp_dirload *dl, uint32_t year, struct sp_store *s)
+{
+	struct cal_find f = {.year = year};
+	sp_buf_init(&f.body);
+	struct sp_log_info info;
+	if (dl->has_log && sp_store_log_info(s, dl->log_id, &info) == 0)
+		sp_store_scan(s, dl->log_id, 0, info.size, cal_one, &f);
+	json_t *arr = json_array();
+	struct sp_cal_year y;
+	if (f.body.len > 0 && sp_cal_year_decode(f.body.p, f.body.len, &y) == 0) {
+		for (size_t i = 0; i < y.n; i++)
+			json_array_append_new(arr, json_pack("{s:I,s:s%}", "date",
+							     (json_int_t)y.days[i].ymd, "name",
+							     y.days[i].name, y.days[i].name_len));
+		sp_cal_year_free(&y);
+	}
+	sp_buf_free(&f.body);
+	return arr;
+}
+
+static int get_calendar(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	const struct sp_dirload *dl = sp_node_dir(req->ctx);
+	const char *ys = sp_http_param(req, "year");
+	char *end = NULL;
+	unsigned long year = ys ? strtoul(ys, &end, 10) : 0;
+	if (ys == NULL || *end != '\0' || year < SP_CAL_YEAR_FIRST || year > SP_CAL_YEAR_LAST)
+		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST, "give a year 1970..9999");
+	if (dl == NULL)
+		return sp_http_reply_error(res, SP_ERR_NOT_FOUND, "this node has no calendar");
+	int pub = sp_cal_year_published(&dl->cal, (uint32_t)year);
+	json_t *days = json_array(); /* every non-weekend holiday in force */
+	int64_t first, last;
+	sp_cal_ymd_to_day((uint32_t)year * 10000 + 101, &first);
+	sp_cal_ymd_to_day((uint32_t)year * 10000 + 1231, &last);
+	for (int64_t d = first; d <= last; d++) {
+		int64_t wd = ((d % 7) + 7 + 3) % 7;
+		if (wd < 5 && !sp_cal_is_working_day(&dl->cal, d))
+			json_array_append_new(days, json_integer(sp_cal_day_to_ymd(d)));
+	}
+	sp_http_cache(res, "no-cache");
+	return sp_http_reply_json(
+		res, 200,
+		json_pack("{s:i,s:b,s:o,s:o,s:s}", "year", (int)year, "published", pub, "holidays",
+			  pub ? holidays_json(dl, (uint32_t)year, sp_node_store(req->ctx))
+			      : json_array(),
+			  "weekday_holidays", days, "note",
+			  pub ? "published calendar in force"
+			      : "no published calendar: only the fixed-date national holidays "
+				"(1 Jan, 1 May, 1 Jun, 17 Aug, 25 Dec) count; publish one with "
+				"simpul calendar publish"));
+}
+
+/* ---- calendar state for status, metrics and the log -------------------------------- */
+
+json_t *sp_api_admin_calendar_json(struct sp_node *n)
+{
+	const struct sp_dirload *dl = sp_node_dir(n);
+	if (dl == NULL)
+		return json_null();
+	json_t *years = json_array();
+	for (uint32_t y = 2000; y <= 2100; y++)
+		if (sp_cal_year_published(&dl->cal, y))
+			json_array_append_new(years, json_integer(y));
+	uint64_t walks;
+	uint32_t year;
+	sp_cal_unpublished(&dl->cal, &walks, &year);
+	json_t *j = json_pack("{s:o,s:I}", "published", years, "unpublished_deadlines",
+			      (json_int_t)walks);
+	if (j)
+		json_object_set_new(j, "unpublished_year", year ? json_integer(year) : json_null());
+	return j;
+}
+
+void sp_api_admin_calendar_warn(struct sp_node *n)
+{
+	const struct sp_dirload *dl = sp_node_dir(n);
+	struct sp_api_admin *a = sp_node_admin(n);
+	if (dl == NULL || a == NULL)
+		return;
+	uint64_t walks;
+	uint32_t year;
+	sp_cal_unpublished(&dl->cal, &walks, &year);
+	pthread_mutex_lock(&a->mu);
+	int news = walks > a->last_warned;
+	a->last_warned = walks;
+	pthread_mutex_unlock(&a->mu);
+	if (news)
+		sp_logx(sp_node_log(n), SP_LOGX_WARN, "calendar",
+			"deadlines fall in %u, which has no published holiday calendar (only "
+			"fixed-date holidays counted, %llu deadlines so far): publish it with "
+			"simpul calendar publish %u FILE",
+			year, (unsigned long long)walks, year);
+}
+
+void sp_api_admin_metrics(struct sp_node *n, struct sp_buf *out)
+{
+	const struct sp_dirload *dl = sp_node_dir(n);
+	if (dl == NULL)
+		return;
+	uint64_t walks;
+	uint32_t year;
+	sp_cal_unpublished(&dl->cal, &walks, &year);
+	char line[400];
+	int len = snprintf(line, sizeof(line),
+			   "# HELP simpul_calendar_unpublished_deadlines_total Deadlines computed "
+			   "across a year with no published holiday calendar.\n"
+			   "# TYPE simpul_calendar_unpublished_deadlines_total counter\n"
+			   "simpul_calendar_unpublished_deadlines_total{year=\"%u\"} %llu\n",
+			   year, (unsigned long long)walks);
+	if (len > 0 && (size_t)len < sizeof(line))
+		sp_buf_put(out, line, (size_t)len);
+}
+
+const struct sp_http_route sp_api_admin_routes[] = {
+	{"POST", "/v1/admin", post_admin, 0},
+	{"GET", "/v1/officers", get_officers, 0},
+	{"GET", "/v1/route", get_route, 0},
+	{"GET", "/v1/calendar/{year}", get_calendar, 0},
+	{NULL, NULL, NULL, 0},
+};

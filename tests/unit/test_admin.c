@@ -1,0 +1,538 @@
+/*
+ * test_admin.c - administration by signed requests between real simpuld
+ * processes on 127.0.0.1 (node/sp_api_admin.c, protocol/sp_admin.c,
+ * docs/api.md "Administration", docs/operations.md).
+ *
+ * A subset-73 federation from `simpul federation init` (which enrols an
+ * admin and a pejabat penghubung per institution): C = the national
+ * coordinator (KEMENPANRB, its own log is the directory), A = Kabupaten
+ * Soppeng (73.12), dialing C. Checked:
+ *   - OFFICERS: the coordinator's admin enrols an officer of 73.12 made by
+ *     `simpul keygen` (`simpul officer enrol` to C); A lists them at once
+ *     (no restart); the officer handles a complaint at A through every
+ *     state (verifikasi, tindak_lanjut, then the reporter closes it);
+ *     73.12's own admin suspends them (a delegate's change), after which
+ *     their action is refused;
+ *   - REFUSALS: each bad request gets its stable code and writes nothing
+ *     (C's own log does not grow): unknown signer, a pejabat penghubung as
+ *     signer, an officer enrolled elsewhere, an unknown institution, a
+ *     parent cycle, a route outside the delegate's regions, a signing key
+ *     another institution uses, a calendar with an impossible date, a
+ *     replayed, an expired and a forged request, a request sent to a node
+ *     that is not the coordinator's;
+ *   - ROUTES and POLICY: a rule set at C routes at A (`simpul route test`
+ *     names it), deleting it restores the default route;
+ *   - CALENDAR: with a 30-working-day policy a deadline falls in 2027,
+ *     whose calendar is not published: A's report view, status and
+ *     metrics say so; `simpul calendar publish 2027` at C reaches A live,
+ *     and a new report's deadline then skips the published holidays.
+ * Every node's ports are chosen by the kernel (port 0).
+ */
+#include "sp_testutil.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "sp_admin.h"
+#include "sp_cal.h"
+#include "sp_err.h"
+#include "sp_keyfile.h"
+#include "sp_node_harness.h"
+
+#define WAIT_MS 60000
+#define BIG (2 * PATH_MAX)
+
+static struct {
+	char dir[PATH_MAX - 64];
+	char fed[PATH_MAX - 32];
+	char root_vkey[300];
+	char c_url[96], a_url[96];
+	struct sp_h_node a, c;
+} g;
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void key_of(char *out, size_t cap, const char *id, const char *kind)
+{
+	snprintf(out, cap, "%s/keys/%s.%s.key", g.fed, id, kind);
+}
+
+static json_t *get_json(const struct sp_h_node *n, const char *path)
+{
+	struct sp_h_resp r;
+	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
+		return NULL;
+	json_t *j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
+	sp_h_resp_free(&r);
+	return j;
+}
+
+static long long own_size(const struct sp_h_node *n)
+{
+	json_t *j = get_json(n, "/v1/status");
+	assert_non_null(j);
+	long long s = json_integer_value(json_object_get(json_object_get(j, "own_log"), "size"));
+	json_decref(j);
+	return s;
+}
+
+/* simpul runs the CLI with args (NULL-terminated), wants exit code want
+ * and returns its output alone (the harness appends to one file). */
+static char *simpul(int want, const char *const *args)
+{
+	char out[BIG];
+	snprintf(out, sizeof(out), "%s/cli.out", g.dir);
+	unlink(out);
+	return sp_h_simpul(g.dir, want, args);
+}
+
+#define CLI(want, ...)                                                                         \
+	do {                                                                                   \
+		const char *args_[] = {__VA_ARGS__, NULL};                                     \
+		free(simpul(want, args_));                                                     \
+	} while (0)
+
+/* wait_for polls ok() up to WAIT_MS. */
+static int wait_for(int (*ok)(void *), void *arg)
+{
+	uint64_t t0 = mono_ms();
+	while (!ok(arg) && mono_ms() - t0 < WAIT_MS)
+		usleep(100000);
+	return ok(arg);
+}
+
+/* ---- fixture ------------------------------------------------------------------------------- */
+
+static void node_init(struct sp_h_node *n, const char *id, const char *dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", g.dir, dir);
+	sp_h_node_init(n, id, path);
+	assert_int_equal(mkdir(n->data, 0700), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("admin"));
+	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
+	sp_h_fedgen(g.dir, g.fed, 0, g.root_vkey, sizeof(g.root_vkey));
+	node_init(&g.c, "KEMENPANRB", "c");
+	node_init(&g.a, "73.12", "a");
+	/* C's store is the coordinator's, as `simpul federation up` makes it */
+	char from[BIG], out[BIG];
+	snprintf(from, sizeof(from), "%s/store", g.fed);
+	snprintf(out, sizeof(out), "%s/cp.out", g.c.dir);
+	const char *cp[] = {"/bin/cp", "-R", from, g.c.data, NULL};
+	assert_int_equal(sp_h_run(cp, out, 60000), 0);
+	sp_h_node_config(&g.c, g.fed, g.root_vkey, "listen = tcp://127.0.0.1:0\npeers = \n");
+	sp_h_node_start(&g.c, 1);
+	char peer[256];
+	snprintf(peer, sizeof(peer), "listen = \npeers = %s\n", g.c.peer_url);
+	sp_h_node_config(&g.a, g.fed, g.root_vkey, peer);
+	sp_h_node_start(&g.a, 0);
+	snprintf(g.c_url, sizeof(g.c_url), "http://%s", g.c.addr);
+	snprintf(g.a_url, sizeof(g.a_url), "http://%s", g.a.addr);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	struct sp_h_node *all[] = {&g.a, &g.c};
+	for (int i = 0; i < 2; i++)
+		if (all[i]->pid > 0) {
+			kill(all[i]->pid, SIGKILL);
+			waitpid(all[i]->pid, NULL, 0);
+		}
+	return 0;
+}
+
+/* ---- officers -------------------------------------------------------------------------------- */
+
+struct listed {
+	const char *inst;
+	char key[65];
+};
+
+static int officer_listed(void *arg)
+{
+	struct listed *l = arg;
+	char path[96];
+	snprintf(path, sizeof(path), "/v1/officers?inst=%s", l->inst);
+	json_t *j = get_json(&g.a, path), *it;
+	size_t i;
+	int found = 0;
+	json_array_foreach(json_object_get(j, "officers"), i, it)
+		found |= strcmp(json_string_value(json_object_get(it, "key")) ?: "", l->key) == 0;
+	json_decref(j);
+	return found;
+}
+
+static int officer_gone(void *arg)
+{
+	return !officer_listed(arg);
+}
+
+/* submit files a complaint at A; id and secret from `simpul submit`. */
+static void submit(const char *cat, char id[65], char secret[65])
+{
+	const char *args[] = {"submit",  "--node", g.a_url, "--category", cat, "--region",
+			      "73.12.01", "--title", "Jalan rusak", "--content", "Berlubang",
+			      NULL};
+	char *out = simpul(0, args);
+	char *r = strstr(out, "report    "), *s = strstr(out, "secret    ");
+	assert_non_null(r);
+	sscanf(r + 10, "%64s", id);
+	if (secret) {
+		assert_non_null(s);
+		sscanf(s + 10, "%64s", secret);
+	}
+	free(out);
+}
+
+static void status_is(const char *id, const char *want)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", id);
+	json_t *j = get_json(&g.a, path);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), want);
+	json_decref(j);
+}
+
+static void test_officer_enrolled_and_acts(void **state)
+{
+	(void)state;
+	char ani[PATH_MAX], admin[PATH_MAX], kab_admin[PATH_MAX];
+	snprintf(ani, sizeof(ani), "%s/ani.key", g.dir);
+	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	key_of(kab_admin, sizeof(kab_admin), "73.12", "admin");
+	CLI(0, "keygen", "--out", ani);
+	uint8_t pk[32];
+	assert_int_equal(sp_keyfile_load(ani, pk, NULL, NULL, 0), 0);
+	struct listed l = {"73.12", ""};
+	sodium_bin2hex(l.key, sizeof(l.key), pk, 32);
+	assert_false(officer_listed(&l));
+	CLI(0, "officer", "enrol", "--node", g.c_url, "--key", admin, "--inst", "73.12",
+	    "--officer-key", ani, "--name", "Ani Wijaya", "--role", "penghubung");
+	if (!wait_for(officer_listed, &l))
+		fail_msg("A did not apply the enrolment (log %s)", g.a.log);
+	/* the new officer handles a complaint through every state */
+	char id[65], secret[65];
+	submit("jalan", id, secret);
+	CLI(0, "act", "--node", g.a_url, "--key", ani, id, "verifikasi");
+	status_is(id, "diverifikasi");
+	CLI(0, "act", "--node", g.a_url, "--key", ani, id, "tindak_lanjut", "--text",
+	    "Sudah ditambal");
+	status_is(id, "ditindaklanjuti");
+	CLI(0, "act", "--node", g.a_url, "--secret", secret, id, "selesai");
+	status_is(id, "selesai");
+	/* 73.12's own admin suspends them: delegated, applied live */
+	CLI(0, "officer", "suspend", "--node", g.c_url, "--key", kab_admin, "--inst", "73.12",
+	    "--officer-key", l.key);
+	if (!wait_for(officer_gone, &l))
+		fail_msg("A did not apply the suspension (log %s)", g.a.log);
+	char id2[65];
+	submit("jalan", id2, NULL);
+	CLI(1, "act", "--node", g.a_url, "--key", ani, id2, "verifikasi");
+	status_is(id2, "diterima");
+}
+
+/* ---- refusals -------------------------------------------------------------------------------- */
+
+/* post signs record (type) with the key in key_file (expiring at expires;
+ * forge: flip a signature bit) and posts it to node n; wants status and
+ * error code. Returns the body it sent (base64 JSON), for replays. */
+static char *post(const struct sp_h_node *n, const char *key_file, uint64_t type,
+		  const struct sp_buf *rec, uint64_t expires, int forge, int want,
+		  const char *code)
+{
+	uint8_t pk[32], sk[64];
+	assert_int_equal(sp_keyfile_load(key_file, pk, sk, NULL, 0), 0);
+	struct sp_admin_req r = {.type = type, .record = rec->p, .record_len = rec->len,
+				 .expires_ms = expires ? expires : wall_ms() + 120000};
+	struct sp_buf b;
+	sp_buf_init(&b);
+	assert_int_equal(sp_admin_sign(&r, sk, &b), 0);
+	if (forge)
+		b.p[b.len - 1] ^= 1;
+	char b64[8192];
+	sodium_bin2base64(b64, sizeof(b64), b.p, b.len, sodium_base64_VARIANT_ORIGINAL);
+	sp_buf_free(&b);
+	char *body = malloc(strlen(b64) + 32);
+	sprintf(body, "{\"request\":\"%s\"}", b64);
+	struct sp_h_resp resp;
+	assert_int_equal(sp_h_http(n->addr, "POST", "/v1/admin", "Content-Type: application/json\r\n",
+				   body, strlen(body), &resp),
+			 0);
+	if (resp.status != want || (code && strstr(resp.body, code) == NULL))
+		fail_msg("POST /v1/admin: %d %s, want %d %s", resp.status, resp.body, want,
+			 code ? code : "");
+	sp_h_resp_free(&resp);
+	return body;
+}
+
+static void officer_rec(struct sp_buf *b, const char *inst, const uint8_t key[32],
+			enum sp_dir_officer_action act)
+{
+	struct sp_dir_officer o = {.role = SP_DIR_ROLE_PENGHUBUNG, .action = act};
+	snprintf(o.inst, sizeof(o.inst), "%s", inst);
+	memcpy(o.key, key, 32);
+	snprintf(o.name, sizeof(o.name), "Budi");
+	b->len = 0;
+	assert_int_equal(sp_dir_officer_encode(&o, b), 0);
+}
+
+static void inst_rec(struct sp_buf *b, const char *id, const char *parent, enum sp_dir_tier t,
+		     const uint8_t sign[32])
+{
+	struct sp_dir_inst r = {.tier = t};
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	snprintf(r.name, sizeof(r.name), "Institusi %s", id);
+	snprintf(r.parent, sizeof(r.parent), "%s", parent);
+	memcpy(r.sign_key, sign, 32);
+	memset(r.seal_key, 0x5e, 32);
+	b->len = 0;
+	assert_int_equal(sp_dir_inst_encode(&r, b), 0);
+}
+
+/* dir_key: the directory's signing key of institution id, from C. */
+static void dir_key(const char *id, uint8_t out[32])
+{
+	char path[96];
+	size_t got = 0;
+	snprintf(path, sizeof(path), "/v1/directory/institutions/%s", id);
+	json_t *j = get_json(&g.c, path);
+	assert_non_null(j);
+	const char *h = json_string_value(json_object_get(j, "sign_key"));
+	assert_int_equal(sodium_hex2bin(out, 32, h, 64, NULL, &got, NULL), 0);
+	json_decref(j);
+}
+
+static void test_refusals_write_nothing(void **state)
+{
+	(void)state;
+	char admin[PATH_MAX], pengh[PATH_MAX], kab_admin[PATH_MAX], stranger[PATH_MAX];
+	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	key_of(pengh, sizeof(pengh), "73.12", "officer");
+	key_of(kab_admin, sizeof(kab_admin), "73.12", "admin");
+	snprintf(stranger, sizeof(stranger), "%s/stranger.key", g.dir);
+	uint8_t seed[32], fresh[32], pk[32];
+	memset(seed, 0x42, sizeof(seed));
+	assert_int_equal(sp_keyfile_create(stranger, seed, NULL, 0), 0);
+	randombytes_buf(fresh, sizeof(fresh));
+	long long before = own_size(&g.c);
+	struct sp_buf b;
+	sp_buf_init(&b);
+
+	officer_rec(&b, "73.12", fresh, SP_DIR_ENROL);
+	free(post(&g.c, stranger, SP_EV_OFFICER, &b, 0, 0, 403, "SP_ERR_UNKNOWN_OFFICER"));
+	free(post(&g.c, pengh, SP_EV_OFFICER, &b, 0, 0, 403, "SP_ERR_AUTHORITY"));
+	free(post(&g.c, admin, SP_EV_OFFICER, &b, 0, 1, 400, "SP_ERR_BAD_SIGNATURE"));
+	free(post(&g.c, admin, SP_EV_OFFICER, &b, wall_ms() - 1000, 0, 409, "SP_ERR_EXPIRED"));
+	free(post(&g.c, admin, SP_EV_OFFICER, &b, wall_ms() + 3600000, 0, 409, "SP_ERR_EXPIRED"));
+	free(post(&g.a, admin, SP_EV_OFFICER, &b, 0, 0, 403, "SP_ERR_NOT_DELEGATED"));
+	/* an officer enrolled at 73.11 cannot be enrolled at 73.12 too */
+	key_of(stranger, sizeof(stranger), "73.11", "officer");
+	assert_int_equal(sp_keyfile_load(stranger, pk, NULL, NULL, 0), 0);
+	officer_rec(&b, "73.12", pk, SP_DIR_ENROL);
+	free(post(&g.c, admin, SP_EV_OFFICER, &b, 0, 0, 409, "SP_ERR_EXISTS"));
+	officer_rec(&b, "NOPE", fresh, SP_DIR_ENROL);
+	free(post(&g.c, admin, SP_EV_OFFICER, &b, 0, 0, 404, "SP_ERR_UNKNOWN_INSTITUTION"));
+	officer_rec(&b, "73.11", fresh, SP_DIR_REMOVE); /* not enrolled there */
+	free(post(&g.c, admin, SP_EV_OFFICER, &b, 0, 0, 403, "SP_ERR_UNKNOWN_OFFICER"));
+	/* 73 under its own kabupaten: a cycle */
+	dir_key("73", pk);
+	inst_rec(&b, "73", "73.12", SP_DIR_TIER_PROVINCE, pk);
+	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 409, "SP_ERR_DIR_CYCLE"));
+	/* a unit with the signing key of 73.11 */
+	dir_key("73.11", pk);
+	inst_rec(&b, "73.12.DINKES", "73.12", SP_DIR_TIER_UNIT, pk);
+	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 409, "SP_ERR_EXISTS"));
+	/* 73.12's admin: a route for 73.11's region */
+	struct sp_dir_route rt;
+	assert_int_equal(sp_dir_route_make(&rt, "73.12:grab", "jalan", "73.11", "73.12"), 0);
+	b.len = 0;
+	assert_int_equal(sp_dir_route_encode(&rt, &b), 0);
+	free(post(&g.c, kab_admin, SP_EV_ROUTE, &b, 0, 0, 403, "SP_ERR_NOT_DELEGATED"));
+	/* a calendar with 30 February (built by hand: the encoder refuses it) */
+	b.len = 0;
+	sp_cbor_put_map(&b, 2);
+	sp_cbor_put_uint(&b, 0);
+	sp_cbor_put_uint(&b, 2027);
+	sp_cbor_put_uint(&b, 1);
+	sp_cbor_put_array(&b, 1);
+	sp_cbor_put_array(&b, 2);
+	sp_cbor_put_uint(&b, 20270230);
+	sp_cbor_put_text(&b, "Hari khayalan", 13);
+	free(post(&g.c, admin, SP_EV_CALENDAR, &b, 0, 0, 400, "SP_ERR_DIR_RECORD"));
+	assert_int_equal(own_size(&g.c), before); /* nothing written */
+
+	/* a good request is written once; the same bytes again are a replay */
+	officer_rec(&b, "73.12", fresh, SP_DIR_ENROL);
+	char *sent = post(&g.c, admin, SP_EV_OFFICER, &b, 0, 0, 201, NULL);
+	assert_int_equal(own_size(&g.c), before + 1);
+	struct sp_h_resp resp;
+	assert_int_equal(sp_h_http(g.c.addr, "POST", "/v1/admin",
+				   "Content-Type: application/json\r\n", sent, strlen(sent), &resp),
+			 0);
+	assert_int_equal(resp.status, 409);
+	assert_non_null(strstr(resp.body, "SP_ERR_REPLAY"));
+	sp_h_resp_free(&resp);
+	free(sent);
+	assert_int_equal(own_size(&g.c), before + 1);
+	sp_buf_free(&b);
+}
+
+/* ---- routes and policy ----------------------------------------------------------------------- */
+
+struct routed {
+	const char *cat, *region, *rule;
+};
+
+static int routed_by(void *arg)
+{
+	struct routed *r = arg;
+	char path[160];
+	snprintf(path, sizeof(path), "/v1/route?category=%s&region=%s", r->cat, r->region);
+	json_t *j = get_json(&g.a, path);
+	int ok = j && strcmp(json_string_value(json_object_get(j, "rule")) ?: "", r->rule) == 0;
+	json_decref(j);
+	return ok;
+}
+
+static void test_route_set_test_delete(void **state)
+{
+	(void)state;
+	char admin[PATH_MAX];
+	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	struct routed r = {"air-bersih", "73.12.01", "default:73.12"};
+	assert_true(routed_by(&r));
+	CLI(0, "route", "set", "--node", g.c_url, "--key", admin, "--rule", "73:air-desa",
+	    "--category", "air-bersih", "--region", "73.12.01", "--to", "73");
+	r.rule = "73:air-desa";
+	if (!wait_for(routed_by, &r))
+		fail_msg("A did not apply the rule (log %s)", g.a.log);
+	const char *args[] = {"route",      "test",     "--node", g.a_url, "--category",
+			      "air-bersih", "--region", "73.12.01", NULL};
+	char *out = simpul(0, args);
+	assert_non_null(strstr(out, "institution 73 "));
+	assert_non_null(strstr(out, "rule 73:air-desa"));
+	free(out);
+	CLI(0, "route", "delete", "--node", g.c_url, "--key", admin, "--rule", "73:air-desa");
+	r.rule = "default:73.12";
+	if (!wait_for(routed_by, &r))
+		fail_msg("A did not apply the deletion (log %s)", g.a.log);
+	CLI(1, "route", "delete", "--node", g.c_url, "--key", admin, "--rule", "73:air-desa");
+}
+
+/* ---- calendar -------------------------------------------------------------------------------- */
+
+static int policy_is_30(void *arg)
+{
+	(void)arg;
+	json_t *j = get_json(&g.a, "/v1/route?category=kesehatan&region=73.12.01");
+	int ok = j && json_integer_value(json_object_get(json_object_get(j, "policy"), "verify")) == 30;
+	json_decref(j);
+	return ok;
+}
+
+static int published_2027(void *arg)
+{
+	(void)arg;
+	json_t *j = get_json(&g.a, "/v1/calendar/2027");
+	int ok = j && json_is_true(json_object_get(j, "published"));
+	json_decref(j);
+	return ok;
+}
+
+static json_t *view(const char *id)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", id);
+	json_t *j = get_json(&g.a, path);
+	assert_non_null(j);
+	return j;
+}
+
+static void test_calendar_2027(void **state)
+{
+	(void)state;
+	char admin[PATH_MAX], file[PATH_MAX];
+	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	CLI(0, "policy", "set", "--node", g.c_url, "--key", admin, "--category", "kesehatan",
+	    "--verify", "30", "--answer", "5", "--window", "10", "--ceiling", "60");
+	if (!wait_for(policy_is_30, NULL))
+		fail_msg("A did not apply the policy (log %s)", g.a.log);
+	/* 30 working days from now (December 2026) end in 2027: unpublished */
+	char id1[65], id2[65];
+	submit("kesehatan", id1, NULL);
+	json_t *v = view(id1);
+	long long d1 = json_integer_value(json_object_get(v, "deadline"));
+	assert_int_equal(json_integer_value(json_object_get(v, "calendar_unpublished")), 2027);
+	json_decref(v);
+	json_t *st = get_json(&g.a, "/v1/status");
+	json_t *cal = json_object_get(st, "calendar");
+	assert_true(json_integer_value(json_object_get(cal, "unpublished_deadlines")) >= 1);
+	assert_int_equal(json_integer_value(json_object_get(cal, "unpublished_year")), 2027);
+	json_decref(st);
+	char *metrics = sp_h_get(g.a.addr, "/metrics", NULL);
+	assert_non_null(strstr(metrics, "simpul_calendar_unpublished_deadlines_total{year=\"2027\"}"));
+	free(metrics);
+	/* publish 2027 with two holidays inside the window: Mon 4 and Tue 5 Jan */
+	snprintf(file, sizeof(file), "%s/libur-2027.txt", g.dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fprintf(f, "# contoh\n2027-01-01 Tahun Baru 2027 Masehi\n2027-01-04 Libur uji\n"
+		   "2027-01-05 Libur uji kedua\n");
+	fclose(f);
+	CLI(0, "calendar", "publish", "2027", file, "--node", g.c_url, "--key", admin);
+	if (!wait_for(published_2027, NULL))
+		fail_msg("A did not apply the 2027 calendar (log %s)", g.a.log);
+	const char *args[] = {"calendar", "show", "2027", "--node", g.a_url, NULL};
+	char *out = simpul(0, args);
+	assert_non_null(strstr(out, "year 2027: published calendar"));
+	assert_non_null(strstr(out, "2027-01-05 Libur uji kedua"));
+	free(out);
+	submit("kesehatan", id2, NULL);
+	v = view(id2);
+	long long d2 = json_integer_value(json_object_get(v, "deadline"));
+	assert_true(json_is_null(json_object_get(v, "calendar_unpublished")));
+	json_decref(v);
+	/* the two published holidays push the deadline two working days on */
+	assert_true(d2 - d1 >= 2 * 86400000LL);
+	assert_true(d2 - d1 <= 4 * 86400000LL + 3600000LL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_officer_enrolled_and_acts),
+		cmocka_unit_test(test_refusals_write_nothing),
+		cmocka_unit_test(test_route_set_test_delete),
+		cmocka_unit_test(test_calendar_2027),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
