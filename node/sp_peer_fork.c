@@ -304,6 +304,8 @@ void sp_peer_fork_on_cosign(struct sp_peer_conn *c, const struct sp_gossip_cosig
 	if (rc == 0)
 		sp_logx(p->log, SP_LOGX_INFO, "peer", "cosignature stored origin=%s size=%llu witness=%s",
 			origin, (unsigned long long)m->size, witness);
+	else if (rc == SP_ERR_EXISTS)
+		; /* another session delivered the same witness's line first */
 	else if (rc == SP_ERR_BAD_SIGNATURE || rc == SP_ERR_NOTE_NO_SIG || rc == SP_ERR_NOTE_FORMAT)
 		sp_peer_refuse(c, SP_ERR_BAD_SIGNATURE, "cosignature does not verify");
 	else

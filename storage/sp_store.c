@@ -515,6 +515,7 @@ static int db_open(struct sp_store *s, const char *path, const struct sp_store_o
 	rocksdb_options_set_create_missing_column_families(s->dbopts, 1);
 	rocksdb_options_set_max_background_jobs(s->dbopts, 2);
 	rocksdb_options_set_max_open_files(s->dbopts, 512);
+	rocksdb_options_set_keep_log_file_num(s->dbopts, SP_STORE_INFO_LOGS);
 	/* The default opens SST files with 16 threads per column family:
 	 * ~100 threads for every short-lived CLI run. */
 	rocksdb_options_set_max_file_opening_threads(s->dbopts, 2);
@@ -935,6 +936,13 @@ int sp_store_consistency(struct sp_store *s, uint32_t id, uint64_t old_size, uin
 	return rc;
 }
 
+/* tile_held says whether a tree level of `nodes` nodes has the w nodes of tile
+ * `index`: index * 256 + w <= nodes, written so that no index can wrap it. */
+static int tile_held(uint64_t nodes, uint64_t index, unsigned w)
+{
+	return nodes >= w && index <= (nodes - w) / SP_TILE_WIDTH;
+}
+
 int sp_store_tile(struct sp_store *s, uint32_t id, unsigned level, uint64_t index, unsigned w,
 		  struct sp_buf *out)
 {
@@ -945,7 +953,7 @@ int sp_store_tile(struct sp_store *s, uint32_t id, unsigned level, uint64_t inde
 	if (rc)
 		return rc;
 	uint64_t nodes = c.sn->size >> (level * SP_TILE_HEIGHT);
-	if (index > (UINT64_MAX >> 8) || index * SP_TILE_WIDTH + w > nodes) {
+	if (!tile_held(nodes, index, w)) {
 		rc = SP_ERR_NOT_FOUND;
 	} else if ((index + 1) * SP_TILE_WIDTH <= nodes) {
 		const uint8_t *tile = node_tile(&c, level, index, &rc);
@@ -974,15 +982,15 @@ static int bundle_one(void *arg, uint64_t index, const uint8_t *entry, size_t le
 int sp_store_bundle(struct sp_store *s, uint32_t id, uint64_t index, unsigned w,
 		    struct sp_buf *out)
 {
-	if (w == 0 || w > SP_TILE_WIDTH || index > (UINT64_MAX >> 8))
+	if (w == 0 || w > SP_TILE_WIDTH)
 		return SP_ERR_ARG;
 	struct sp_log_info info;
 	int rc = sp_store_log_info(s, id, &info);
 	if (rc)
 		return rc;
-	uint64_t from = index * SP_TILE_WIDTH;
-	if (from + w > info.size)
+	if (!tile_held(info.size, index, w))
 		return SP_ERR_NOT_FOUND;
+	uint64_t from = index * SP_TILE_WIDTH;
 	struct bundle_ctx b = {out};
 	return sp_store_scan(s, id, from, from + w, bundle_one, &b);
 }
@@ -1161,6 +1169,20 @@ int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, s
 	return rc == SP_ERR_EXISTS ? 0 : rc;
 }
 
+/* note_key_signed_before says whether the last signature of note is by a
+ * key (name and key id) that already signed it: a client counting lines
+ * toward a quorum must see one line per witness key. */
+static int note_key_signed_before(const struct sp_note *note)
+{
+	const struct sp_note_sig *last = &note->sigs[note->nsigs - 1];
+	for (size_t i = 0; i + 1 < note->nsigs; i++)
+		if (note->sigs[i].name_len == last->name_len &&
+		    memcmp(note->sigs[i].name, last->name, last->name_len) == 0 &&
+		    memcmp(note->sigs[i].id, last->id, 4) == 0)
+			return 1;
+	return 0;
+}
+
 int sp_store_cosign_add(struct sp_store *s, uint32_t id, uint64_t size, const char *line,
 			size_t len)
 {
@@ -1178,6 +1200,10 @@ int sp_store_cosign_add(struct sp_store *s, uint32_t id, uint64_t size, const ch
 		sp_buf_put(&b, line, len);
 		rc = b.err ? b.err : sp_note_parse((const char *)b.p, b.len, &note);
 	}
+	/* Checked here, under cp_mu, because callers check before they take it:
+	 * two sessions delivering the same witness's line would both pass. */
+	if (rc == 0 && note_key_signed_before(&note))
+		rc = SP_ERR_EXISTS;
 	if (rc == 0) {
 		struct sp_key k = sp_key_checkpoint(id, size);
 		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();

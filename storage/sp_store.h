@@ -261,7 +261,8 @@ int sp_store_checkpoint_at(struct sp_store *s, uint32_t id, uint64_t size, struc
 int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, size_t len);
 
 /* sp_store_cosign_add appends a verified cosignature line to the stored
- * checkpoint of `size` (see sp_cosig_line). */
+ * checkpoint of `size` (see sp_cosig_line). SP_ERR_EXISTS (nothing
+ * changed) if that key already signed it: one line per witness key. */
 int sp_store_cosign_add(struct sp_store *s, uint32_t id, uint64_t size, const char *line,
 			size_t len);
 
@@ -370,6 +371,9 @@ int sp_store_witness_set(struct sp_store *s, const char *origin, uint64_t old_si
  * size `at`, synced, and freezes the log. */
 int sp_store_fork_checkpoints(struct sp_store *s, uint32_t id, uint64_t at, const char *held,
 			      size_t held_len, const char *other, size_t other_len);
+
+/* RocksDB info logs kept (LOG and LOG.old.*): every open rotates one. */
+#define SP_STORE_INFO_LOGS 4
 
 /* ---- attachments ------------------------------------------------------------ */
 

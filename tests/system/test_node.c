@@ -299,6 +299,10 @@ static void test_errors(void **state)
 	static const char *const bad_tiles[] = {
 		"0/1",     "0/000.p/0", "0/000.p/256", "0/x000/000", "9/000", "entries/",
 		"entries/-1", "0/000.p/", "0/0000", "-1/000", "0/000.p/05", "0/%30%30%30.p/1x",
+		/* 2^56-1 (index * 256 + width wraps to 0) and beyond: 404, never 500 or 200. */
+		"0/x072/x057/x594/x037/x927/935", "entries/x072/x057/x594/x037/x927/935",
+		"0/x072/x057/x594/x037/x927/935.p/1", "entries/x072/x057/x594/x037/x927/936",
+		"3/x072/x057/x594/x037/x927/936", "0/x999/x999/x999/x999/x999/999",
 	};
 	for (size_t i = 0; i < sizeof(bad_tiles) / sizeof(bad_tiles[0]); i++) {
 		char path[128];

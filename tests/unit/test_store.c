@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
 #include <sodium.h>
 
 #include "sp_err.h"
@@ -183,6 +185,20 @@ static void test_tiles_and_bundles(void **state)
 	sp_buf_free(&e);
 	assert_int_equal(sp_store_bundle(f->s, id, 1, 45, &bundle), SP_ERR_NOT_FOUND);
 	sp_buf_free(&bundle);
+	/* Indexes where index * 256 + width wraps around, and beyond: not found, never
+	 * an empty bundle or a read of a tile that cannot exist. */
+	static const uint64_t huge[] = {(UINT64_MAX >> 8), (UINT64_MAX >> 8) + 1, UINT64_MAX};
+	for (size_t i = 0; i < 3; i++) {
+		for (unsigned level = 0; level < 3; level++) {
+			assert_int_equal(sp_store_tile(f->s, id, level, huge[i], 256, &t),
+					 SP_ERR_NOT_FOUND);
+			assert_int_equal(sp_store_tile(f->s, id, level, huge[i], 1, &t),
+					 SP_ERR_NOT_FOUND);
+		}
+		assert_int_equal(sp_store_bundle(f->s, id, huge[i], 256, &bundle), SP_ERR_NOT_FOUND);
+		assert_int_equal(sp_store_bundle(f->s, id, huge[i], 1, &bundle), SP_ERR_NOT_FOUND);
+		assert_int_equal(t.len + bundle.len, 0);
+	}
 	free(leaves);
 }
 
@@ -275,6 +291,21 @@ static void test_checkpoints(void **state)
 	assert_int_equal(sp_note_key_init(&wkey, "witness.test", SP_NOTE_TYPE_COSIG, wpk), 0);
 	assert_int_equal(sp_cosig_verify((const char *)note.p, note.len, &wkey, &ts), 0);
 	assert_int_equal(ts, 1767225600);
+	sp_buf_free(&note);
+	/* One line per witness key: the same line again, or a later one by the same
+	 * key, is refused and the stored note keeps exactly one. */
+	assert_int_equal(sp_store_cosign_add(f->s, id, 15, (const char *)line.p, line.len),
+			 SP_ERR_EXISTS);
+	sp_buf_free(&line);
+	assert_int_equal(sp_cosig_line((const char *)body.p, body.len, 1767225700, "witness.test", wsk,
+				       &line),
+			 0);
+	assert_int_equal(sp_store_cosign_add(f->s, id, 15, (const char *)line.p, line.len),
+			 SP_ERR_EXISTS);
+	assert_int_equal(sp_store_checkpoint(f->s, id, &note, &size), 0);
+	struct sp_note parsed;
+	assert_int_equal(sp_note_parse((const char *)note.p, note.len, &parsed), 0);
+	assert_int_equal(parsed.nsigs, 2); /* the log's own and the witness's */
 	sp_buf_free(&note);
 	sp_buf_free(&body);
 	sp_buf_free(&line);
@@ -837,6 +868,31 @@ static void test_bad_appends(void **state)
 	assert_int_equal(info.size, 0);
 }
 
+/* count_info_logs counts RocksDB's info logs (LOG, LOG.old.*) in dir. */
+static int count_info_logs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += strncmp(e->d_name, "LOG", 3) == 0;
+	closedir(d);
+	return n;
+}
+
+/* Every open rotates RocksDB's info log; restarts must not pile them up. */
+static void test_info_logs_bounded(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < SP_STORE_INFO_LOGS + 6; i++) {
+		sp_store_close(f->s);
+		f->s = open_own(f->dir, f->sk);
+	}
+	int n = count_info_logs(f->dir);
+	assert_true(n >= 1);
+	assert_true(n <= SP_STORE_INFO_LOGS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -851,6 +907,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_own_restore, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fork_resolution, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_appends, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_info_logs_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
