@@ -159,8 +159,10 @@ static int route(struct sp_http_rq *rq, enum MHD_Result *ret)
 		if (!sp_http_match(r->pattern, rq->path, rq))
 			continue;
 		if (strcmp(r->method, rq->method) != 0) {
-			if (strlen(allow) + strlen(r->method) + 3 < sizeof(allow))
-				strcat(strcat(allow, *allow ? ", " : ""), r->method);
+			/* HEAD is answered wherever GET is (as GET, without the body). */
+			const char *m = strcmp(r->method, "GET") == 0 ? "GET, HEAD" : r->method;
+			if (strlen(allow) + strlen(m) + 3 < sizeof(allow))
+				strcat(strcat(allow, *allow ? ", " : ""), m);
 			continue;
 		}
 		rq->slot = (int)i;

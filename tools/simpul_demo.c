@@ -347,7 +347,12 @@ static void demo_next(const struct demo_args *a, const char *vkey)
 	       "\nTry:\n"
 	       "  simpul log verify --data %s\n"
 	       "  simpul log verify --tiles %s --vkey '%s'\n"
-	       "  python3 -m http.server --directory %s 8080   # publish the tiles\n"
+	       "  # publish the tiles (checkpoint as text/plain, the rest as octet-stream):\n"
+	       "  python3 -c 'import http.server as h,sys;T=lambda s,p:\"text/plain; "
+	       "charset=utf-8\" if p.endswith(\"/checkpoint\") else \"application/octet-stream\";"
+	       "H=type(\"H\",(h.SimpleHTTPRequestHandler,),{\"guess_type\":T});"
+	       "h.ThreadingHTTPServer((\"\",8080),lambda *a:H(*a,directory=sys.argv[1]))"
+	       ".serve_forever()' %s\n"
 	       "  simpul demo --dir %s                          # append 1000 more\n",
 	       a->tiles, a->tiles, a->tiles, a->vkey_file, a->data, a->tiles, vkey, a->tiles,
 	       a->dir);
