@@ -263,6 +263,6 @@ static int post_resolve(struct sp_http_req *req, struct sp_http_resp *res)
 
 const struct sp_http_route sp_api_forks_routes[] = {
 	{"GET", "/v1/forks", get_forks, 0},
-	{"POST", "/v1/forks/resolve", post_resolve, 0},
+	{"POST", "/v1/forks/resolve", post_resolve, SP_HTTP_JSON},
 	{NULL, NULL, NULL, 0},
 };

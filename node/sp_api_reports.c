@@ -838,11 +838,11 @@ static int get_stats(struct sp_http_req *req, struct sp_http_resp *res)
 }
 
 const struct sp_http_route sp_api_reports_routes[] = {
-	{"POST", "/v1/reports", post_report, 0},
+	{"POST", "/v1/reports", post_report, SP_HTTP_JSON},
 	{"GET", "/v1/reports", get_reports, 0},
 	{"GET", "/v1/reports/{id}", get_report, 0},
 	{"GET", "/v1/reports/{id}/receipt", get_receipt, 0},
-	{"POST", "/v1/reports/{id}/actions", post_action, 0},
+	{"POST", "/v1/reports/{id}/actions", post_action, SP_HTTP_JSON},
 	{"GET", "/v1/stats", get_stats, 0},
 	{NULL, NULL, NULL, 0},
 };

@@ -307,7 +307,7 @@ static int get_institution(struct sp_http_req *req, struct sp_http_resp *res)
 }
 
 const struct sp_http_route sp_api_sealed_routes[] = {
-	{"POST", "/v1/reports/{id}/open", post_open, 0},
+	{"POST", "/v1/reports/{id}/open", post_open, SP_HTTP_JSON},
 	{"GET", "/v1/directory/institutions/{id}", get_institution, 0},
 	{NULL, NULL, NULL, 0},
 };

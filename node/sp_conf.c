@@ -254,7 +254,9 @@ static const struct key keys[] = {
 	{"http", "listen", set_listen, OFF(http_listen), 0, 0, 0},
 	{"http", "max_body_bytes", set_u32, OFF(max_body_bytes), 1024, 64u << 20, 0},
 	{"http", "max_connections", set_u32, OFF(max_connections), 1, 100000, 0},
+	{"http", "max_connections_per_address", set_u32, OFF(max_per_address), 0, 100000, 0},
 	{"http", "request_timeout_s", set_u32, OFF(request_timeout_s), 1, 3600, 0},
+	{"http", "header_timeout_s", set_u32, OFF(header_timeout_s), 0, 3600, 0},
 	{"http", "threads", set_u32, OFF(threads), 1, 64, 0},
 	{"http", "rate_limit", set_u32, OFF(rate_limit), 0, 1000000, 0},
 	{"http", "rate_burst", set_u32, OFF(rate_burst), 1, 1000000, 0},
@@ -386,6 +388,8 @@ void sp_conf_defaults(struct sp_conf *c)
 	c->max_body_bytes = 1u << 20;
 	c->max_connections = 512;
 	c->request_timeout_s = 30;
+	c->max_per_address = 32;
+	c->header_timeout_s = 10;
 	c->threads = 4;
 	c->rate_limit = 20;
 	c->rate_burst = 100;

@@ -43,7 +43,9 @@ struct sp_conf {
 	char http_listen[SP_CONF_ADDR_MAX + 1];  /* "127.0.0.1:8080"; port 0: any free one */
 	uint32_t max_body_bytes;
 	uint32_t max_connections;
+	uint32_t max_per_address;                /* connections from one address; 0: no limit */
 	uint32_t request_timeout_s;
+	uint32_t header_timeout_s;               /* whole request head within; 0: no limit */
 	uint32_t threads;                        /* HTTP worker threads */
 	uint32_t rate_limit;                     /* requests/s per address; 0: no limit */
 	uint32_t rate_burst;

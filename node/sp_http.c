@@ -188,11 +188,41 @@ static int route(struct sp_http_rq *rq, enum MHD_Result *ret)
 	return 1;
 }
 
+/* refuse_framing answers 400 and closes: after ambiguous framing nothing
+ * that follows on the connection can be trusted to be a request. */
+static enum MHD_Result refuse_framing(struct sp_http_rq *rq, const char *why)
+{
+	sp_http_reply_error(&rq->res, SP_ERR_HTTP_BAD_REQUEST, "%s", why);
+	add_header(&rq->res, MHD_HTTP_HEADER_CONNECTION, "close");
+	return send_resp(rq);
+}
+
+/* json_route_checks: a JSON route's Content-Type (415 otherwise). */
+static int json_type_refused(struct sp_http_rq *rq, enum MHD_Result *ret)
+{
+	const struct sp_http_route *r = rq->h->routes[rq->slot].route;
+	if (!(r->flags & SP_HTTP_JSON) ||
+	    sp_http_json_type(MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+							   MHD_HTTP_HEADER_CONTENT_TYPE)))
+		return 0;
+	sp_http_reply_error(&rq->res, SP_ERR_HTTP_BAD_REQUEST,
+			    "the body must be sent as Content-Type: application/json");
+	rq->res.status = 415;
+	*ret = send_resp(rq);
+	return 1;
+}
+
 /* first_call runs when the headers are in; returns 1 if it answered. */
-static int first_call(struct sp_http_rq *rq, enum MHD_Result *ret)
+static int first_call(struct sp_http_rq *rq, int nul_path, enum MHD_Result *ret)
 {
 	struct sp_http *h = rq->h;
 	uint32_t retry = 1;
+	sp_http_guard_head(h, rq->conn, 0);
+	const char *bad = nul_path ? sp_http_nul_path : sp_http_guard_framing(rq->conn);
+	if (bad) {
+		*ret = refuse_framing(rq, bad);
+		return 1;
+	}
 	if (sp_rate_take(h->rate, client_addr(rq->conn), sp_mono_ms(), &retry) != 0) {
 		sp_http_reply_error(&rq->res, SP_ERR_RATE_LIMITED,
 				    "too many requests from %s; retry after %u s", rq->client, retry);
@@ -202,7 +232,7 @@ static int first_call(struct sp_http_rq *rq, enum MHD_Result *ret)
 		*ret = send_resp(rq);
 		return 1;
 	}
-	if (route(rq, ret))
+	if (route(rq, ret) || json_type_refused(rq, ret))
 		return 1;
 	const char *cl =
 		MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -225,6 +255,12 @@ static enum MHD_Result run(struct sp_http_rq *rq)
 	rq->state = RQ_RUN;
 	if (rq->body.err)
 		return send_error(rq, SP_ERR_NOMEM, NULL, NULL);
+	if ((r->flags & SP_HTTP_JSON) &&
+	    sp_http_json_bounded(rq->body.p, rq->body.len, SP_HTTP_JSON_DEPTH,
+				 SP_HTTP_JSON_VALUES) != 0)
+		return send_error(rq, SP_ERR_HTTP_BAD_REQUEST,
+				  "JSON nested deeper than %s or with too many values",
+				  "16 levels / 1024 values");
 	if (rq->body.len) {
 		sp_buf_put(&rq->body, "", 1); /* a NUL after the body, for text parsers */
 		rq->pub.body = rq->body.p;
@@ -272,12 +308,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct sp_http *h = cls;
 	struct sp_http_rq *rq = *con_cls;
 	enum MHD_Result ret = MHD_YES;
-	if (rq == NULL) {
+	if (rq == NULL || *con_cls == (void *)sp_http_nul_path) {
+		int nul_path = rq != NULL;
 		rq = rq_new(h, c, url, method);
 		if (rq == NULL)
 			return MHD_NO;
 		*con_cls = rq;
-		return first_call(rq, &ret) ? ret : MHD_YES;
+		return first_call(rq, nul_path, &ret) ? ret : MHD_YES;
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
@@ -306,7 +343,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct sp_http_rq *rq = *con_cls;
-	if (rq == NULL)
+	sp_http_guard_head(cls, c, 1); /* a kept-alive connection waits for the next head */
+	if (rq == NULL || *con_cls == (void *)sp_http_nul_path)
 		return;
 	*con_cls = NULL;
 	pthread_mutex_lock(&rq->mu);
@@ -342,6 +380,8 @@ int sp_http_new(const struct sp_http_opts *o, struct sp_http **out)
 		free(h);
 		return rc;
 	}
+	pthread_mutex_init(&h->guard_mu, NULL);
+	pthread_cond_init(&h->guard_cv, NULL);
 	*out = h;
 	return 0;
 }
@@ -389,10 +429,17 @@ int sp_http_start(struct sp_http *h)
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->o.threads, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)h->o.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)h->o.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, sp_http_guard_notify, h, MHD_OPTION_URI_LOG_CALLBACK,
+		sp_http_guard_uri, h, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)h->o.max_per_address, MHD_OPTION_END);
 	if (h->d == NULL) {
 		sp_logx(h->o.log, SP_LOGX_ERROR, "http", "cannot listen addr=%s", h->listen);
 		return SP_ERR_IO;
+	}
+	if (sp_http_guard_start(h) != 0) {
+		MHD_stop_daemon(h->d);
+		h->d = NULL;
+		return SP_ERR_NOMEM;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	if (di)
@@ -434,6 +481,9 @@ void sp_http_free(struct sp_http *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	sp_http_guard_stop(h);
+	pthread_mutex_destroy(&h->guard_mu);
+	pthread_cond_destroy(&h->guard_cv);
 	sp_rate_free(h->rate);
 	free(h);
 }

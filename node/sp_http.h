@@ -70,6 +70,11 @@
 #define SP_HTTP_SUSPENDED 1
 
 #define SP_HTTP_LOCAL 1u      /* route flag: loopback clients only (admin) */
+#define SP_HTTP_JSON 2u       /* route flag: the body is JSON (Content-Type checked, bounded) */
+/* A JSON body may nest this deep and hold this many values (containers and
+ * elements) at most: so the parser's memory is a small multiple of the body. */
+#define SP_HTTP_JSON_DEPTH 16
+#define SP_HTTP_JSON_VALUES 1024
 #define SP_HTTP_MAX_ROUTES 64
 #define SP_HTTP_MAX_PARAMS 4
 
@@ -95,19 +100,32 @@ struct sp_http_route {
 	const char *method;
 	const char *pattern;
 	sp_http_fn fn;
-	unsigned flags; /* SP_HTTP_LOCAL */
+	unsigned flags; /* SP_HTTP_LOCAL, SP_HTTP_JSON */
 };
 
 struct sp_http_opts {
 	const char *listen;         /* "127.0.0.1:8080", "[::]:8080"; port 0: ephemeral */
 	uint32_t max_body_bytes;
 	uint32_t max_connections;
+	uint32_t max_per_address;   /* connections from one address at most; 0: no limit */
 	uint32_t timeout_s;         /* idle time before a connection is closed */
+	uint32_t head_timeout_s;    /* time to send a whole request head; 0: no limit */
 	uint32_t threads;           /* worker threads */
 	uint32_t rate_limit;        /* requests/s per address; 0: none */
 	uint32_t rate_burst;
 	struct sp_logx *log;        /* borrowed; may be NULL */
 };
+
+/* sp_http_json_bounded checks, without parsing, that the JSON text
+ * p[0..n) nests at most max_depth deep and holds at most max_values values
+ * (counting containers and the elements commas separate), so that a parser
+ * cannot be made to build far more than the body. 0 or
+ * SP_ERR_HTTP_BAD_REQUEST. Whether it is valid JSON is the parser's job. */
+int sp_http_json_bounded(const uint8_t *p, size_t n, unsigned max_depth, unsigned max_values);
+
+/* sp_http_json_type: 1 if a Content-Type value is application/json (any
+ * parameters, any case), else 0. */
+int sp_http_json_type(const char *content_type);
 
 /* sp_http_new prepares a server (nothing listens yet). *out is the
  * caller's; free with sp_http_free. SP_ERR_NOMEM, SP_ERR_ARG. */

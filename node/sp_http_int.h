@@ -43,6 +43,14 @@ struct sp_http {
 	size_t nroutes;
 	struct sp_http_slot routes[SP_HTTP_MAX_ROUTES];
 	atomic_uint inflight;
+	/* sp_http_guard.c: connections waiting for a request head, and the
+	 * watcher that cuts those past the deadline; all under guard_mu */
+	pthread_mutex_t guard_mu;
+	pthread_cond_t guard_cv;
+	pthread_t guard_thread;
+	int guard_running, guard_stop;
+	struct sp_http_conn *conns;
+	uint64_t head_cut;              /* connections cut at the deadline */
 	/* requests answered, [route or unmatched][status code index] */
 	atomic_uint_least64_t count[SP_HTTP_MAX_ROUTES + 1][SP_HTTP_NCODES];
 };
@@ -76,6 +84,31 @@ int sp_http_match(const char *pattern, const char *path, struct sp_http_rq *rq);
 
 /* sp_http_drop_params frees the matched variables. */
 void sp_http_drop_params(struct sp_http_rq *rq);
+
+/* ---- sp_http_guard.c ---- */
+
+/* MHD_OPTION_NOTIFY_CONNECTION: tracks every connection (cls: the server). */
+void sp_http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code);
+
+/* sp_http_guard_head marks connection c as waiting for a request head
+ * (waiting = 1, from now) or not (0: the head is in). */
+void sp_http_guard_head(struct sp_http *h, struct MHD_Connection *c, int waiting);
+
+/* sp_http_guard_start starts the head-deadline watcher (none if
+ * head_timeout_s is 0); sp_http_guard_stop stops it. */
+int sp_http_guard_start(struct sp_http *h);
+void sp_http_guard_stop(struct sp_http *h);
+
+/* MHD_OPTION_URI_LOG_CALLBACK: sp_http_nul_path (a marker, never freed)
+ * when the raw path has a %00, else NULL; becomes the request's con_cls. */
+void *sp_http_guard_uri(void *cls, const char *uri, struct MHD_Connection *c);
+extern const char sp_http_nul_path[];
+
+/* sp_http_guard_framing: why the request's framing is ambiguous (both
+ * Content-Length and Transfer-Encoding, or two different Content-Lengths),
+ * or NULL if it is not. */
+const char *sp_http_guard_framing(struct MHD_Connection *c);
 
 /* sp_http_code_index: the metrics slot of an HTTP status. */
 int sp_http_code_index(unsigned status);

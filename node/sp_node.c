@@ -93,9 +93,11 @@ static const char *restart_needed(const struct sp_conf *a, const struct sp_conf 
 	if (strcmp(a->key_path, b->key_path) || strcmp(a->data_dir, b->data_dir))
 		return "[node] key/data";
 	if (strcmp(a->http_listen, b->http_listen) || a->max_body_bytes != b->max_body_bytes ||
-	    a->max_connections != b->max_connections ||
-	    a->request_timeout_s != b->request_timeout_s || a->threads != b->threads)
-		return "[http] listen/max_body_bytes/max_connections/request_timeout_s/threads";
+	    a->max_connections != b->max_connections || a->max_per_address != b->max_per_address ||
+	    a->request_timeout_s != b->request_timeout_s ||
+	    a->header_timeout_s != b->header_timeout_s || a->threads != b->threads)
+		return "[http] listen/max_body_bytes/max_connections(_per_address)/"
+		       "request_timeout_s/header_timeout_s/threads";
 	if (strcmp(a->peer_listen, b->peer_listen) || a->npeers != b->npeers ||
 	    memcmp(a->peers, b->peers, sizeof(a->peers)))
 		return "[peer]";
@@ -430,6 +432,8 @@ static int start_http(struct sp_node *n)
 		.max_body_bytes = n->conf.max_body_bytes,
 		.max_connections = n->conf.max_connections,
 		.timeout_s = n->conf.request_timeout_s,
+		.max_per_address = n->conf.max_per_address,
+		.head_timeout_s = n->conf.header_timeout_s,
 		.threads = n->conf.threads,
 		.rate_limit = n->conf.rate_limit,
 		.rate_burst = n->conf.rate_burst,

@@ -17,6 +17,7 @@
 #include "sp_testutil.h"
 
 #include <limits.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -629,6 +635,242 @@ static void test_async_append(void **state)
 	sp_store_close(ctx.store);
 }
 
+/* ---- hostile clients: framing, slots, slow heads, JSON bombs ------------------------------- */
+
+/* dial_from connects to addr ("127.0.0.1:port") from source address src
+ * (any 127.x.y.z works on Linux loopback); -1 if refused. */
+static int dial_from(const char *src, const char *addr)
+{
+	const char *colon = strrchr(addr, ':');
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+	struct sockaddr_in from = {.sin_family = AF_INET};
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &to.sin_addr), 1);
+	assert_int_equal(inet_pton(AF_INET, src, &from.sin_addr), 1);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* raw_exchange sends req as is on a fresh connection and returns all the
+ * server sent until it closed (malloc'ed, NUL-terminated). */
+static char *raw_exchange(const char *addr, const char *req, size_t len)
+{
+	int fd = dial_from("127.0.0.1", addr);
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
+	size_t cap = 1 << 16, got = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	for (ssize_t rd; got + 1 < cap && (rd = recv(fd, buf + got, cap - got - 1, 0)) > 0;)
+		got += (size_t)rd;
+	close(fd);
+	buf[got] = '\0';
+	return buf;
+}
+
+/* count_of counts the occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void test_strict_framing(void **state)
+{
+	(void)state;
+	struct node n;
+	node_init(&n, "framing", "[http]\nrate_limit = 0\n");
+	node_start(&n);
+
+	/* Content-Length and Transfer-Encoding: one 400 and the connection
+	 * closed; the request smuggled behind it never runs. */
+	static const char smuggle[] =
+		"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+		"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+		"GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n";
+	char *got = raw_exchange(n.addr, smuggle, sizeof(smuggle) - 1);
+	assert_int_equal(count_of(got, "HTTP/1.1 "), 1);
+	assert_non_null(strstr(got, "HTTP/1.1 400"));
+	assert_non_null(strstr(got, "SP_ERR_HTTP_BAD_REQUEST"));
+	free(got);
+
+	/* Two different Content-Lengths. */
+	static const char twice[] =
+		"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+		"Content-Length: 2\r\nContent-Length: 30\r\nConnection: close\r\n\r\n{}";
+	got = raw_exchange(n.addr, twice, sizeof(twice) - 1);
+	assert_non_null(strstr(got, "HTTP/1.1 400"));
+	assert_non_null(strstr(got, "SP_ERR_HTTP_BAD_REQUEST"));
+	free(got);
+
+	/* %00 does not cut a path short. */
+	struct sp_h_resp r;
+	assert_int_equal(sp_h_http(n.addr, "GET", "/logs/" INST "/checkpoint%00.txt", NULL, NULL, 0,
+				   &r),
+			 0);
+	expect_error(&r, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	sp_h_resp_free(&r);
+	assert_int_equal(sp_h_http(n.addr, "GET", "/v1/status%00", NULL, NULL, 0, &r), 0);
+	expect_error(&r, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	sp_h_resp_free(&r);
+
+	/* JSON routes take JSON only. */
+	static const char *const types[] = {NULL, "Content-Type: text/plain\r\n",
+					    "Content-Type: application/jsonx\r\n",
+					    "Content-Type: application/x-www-form-urlencoded\r\n"};
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(sp_h_http(n.addr, "POST", "/v1/reports", types[i], "{}", 2, &r), 0);
+		expect_error(&r, 415, "SP_ERR_HTTP_BAD_REQUEST");
+		sp_h_resp_free(&r);
+	}
+
+	/* A body that would make the parser build far more than itself. */
+	size_t len = 1 << 19;
+	char *bomb = malloc(len);
+	assert_non_null(bomb);
+	bomb[0] = '[';
+	for (size_t i = 1; i + 3 < len; i += 3)
+		memcpy(bomb + i, "{},", 3);
+	memcpy(bomb + len - 3, "{}]", 3);
+	assert_int_equal(sp_h_http(n.addr, "POST", "/v1/reports",
+				   "Content-Type: application/json\r\n", bomb, len, &r),
+			 0);
+	expect_error(&r, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	assert_non_null(strstr(r.body, "too many values"));
+	sp_h_resp_free(&r);
+	memset(bomb, '[', 40);
+	assert_int_equal(sp_h_http(n.addr, "POST", "/v1/reports",
+				   "Content-Type: application/json; charset=utf-8\r\n", bomb, 40, &r),
+			 0);
+	expect_error(&r, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	sp_h_resp_free(&r);
+	free(bomb);
+
+	/* The node is still up and unchanged. */
+	json_t *st = get_json(&n, "/v1/status", 200);
+	json_decref(st);
+	assert_int_equal(node_stop(&n, SIGTERM), 0);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One address opening every slot and holding it with a head it never
+ * finishes cannot keep the node from others, and a head trickled in a
+ * byte at a time is cut at the deadline. */
+static void test_connection_slots(void **state)
+{
+	(void)state;
+	struct node n;
+	node_init(&n, "slots",
+		  "[http]\nrate_limit = 0\nmax_connections = 8\nmax_connections_per_address = 4\n"
+		  "request_timeout_s = 60\nheader_timeout_s = 2\n");
+	node_start(&n);
+
+	int hog[8];
+	for (int i = 0; i < 8; i++) {
+		hog[i] = dial_from("127.0.0.1", n.addr);
+		if (hog[i] >= 0)
+			send(hog[i], "GET /v1/status HTTP/1.1\r\nHo", 27, MSG_NOSIGNAL);
+	}
+	usleep(300000);
+	/* Another address is answered while the hog holds all it can. */
+	int other = dial_from("127.0.0.2", n.addr);
+	assert_true(other >= 0);
+	static const char req[] = "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	assert_int_equal(send(other, req, sizeof(req) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(req) - 1);
+	char buf[4096];
+	ssize_t rd = recv(other, buf, sizeof(buf) - 1, 0);
+	assert_true(rd > 12);
+	buf[rd] = '\0';
+	assert_non_null(strstr(buf, "HTTP/1.1 200"));
+	close(other);
+
+	/* A slow head, one byte every 300 ms, from a third address: cut at the
+	 * 2 s deadline though it is never idle for the 60 s idle timeout. */
+	int slow = dial_from("127.0.0.3", n.addr);
+	assert_true(slow >= 0);
+	double t0 = mono_s();
+	const char *trickle = "GET /v1/status HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	int cut = 0;
+	for (size_t i = 0; trickle[i] && mono_s() - t0 < 6.0; i++) {
+		if (send(slow, trickle + i, 1, MSG_NOSIGNAL) != 1) {
+			cut = 1;
+			break;
+		}
+		struct timeval tv = {0, 300000};
+		setsockopt(slow, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		char c;
+		ssize_t got = recv(slow, &c, 1, 0);
+		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+			cut = 1;
+			break;
+		}
+	}
+	double took = mono_s() - t0;
+	close(slow);
+	assert_true(cut);
+	assert_true(took >= 1.5 && took < 4.5);
+	/* The hog's connections were cut too: its address may connect again. */
+	for (int i = 0; i < 8; i++)
+		if (hog[i] >= 0)
+			close(hog[i]);
+	struct sp_h_resp r;
+	assert_int_equal(sp_h_http(n.addr, "GET", "/v1/status", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	sp_h_resp_free(&r);
+	assert_int_equal(node_stop(&n, SIGTERM), 0);
+}
+
+static void test_json_bounds(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int ok;
+	} cases[] = {
+		{"{}", 1},
+		{"{\"a\":[1,2,3],\"b\":{\"c\":\"[[[[,,,,]]]]\"}}", 1},
+		{"\"\\\"[[[[[[[[[[[[[[[[[[[[\"", 1}, /* brackets inside a string */
+		{"[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", 1},   /* 16 deep */
+		{"[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", 0}, /* 17 deep */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(sp_http_json_bounded((const uint8_t *)cases[i].text,
+						      strlen(cases[i].text), SP_HTTP_JSON_DEPTH,
+						      SP_HTTP_JSON_VALUES),
+				 cases[i].ok ? 0 : SP_ERR_HTTP_BAD_REQUEST);
+	char many[4000];
+	size_t k = 0;
+	many[k++] = '[';
+	for (int i = 0; i < 1100; i++) {
+		if (i)
+			many[k++] = ',';
+		many[k++] = '1';
+	}
+	many[k++] = ']';
+	assert_int_equal(sp_http_json_bounded((const uint8_t *)many, k, 16, 1024),
+			 SP_ERR_HTTP_BAD_REQUEST);
+	assert_int_equal(sp_http_json_bounded((const uint8_t *)many, k, 16, 4096), 0);
+	assert_true(sp_http_json_type("application/json"));
+	assert_true(sp_http_json_type("Application/JSON; charset=utf-8"));
+	assert_false(sp_http_json_type("application/jsonp"));
+	assert_false(sp_http_json_type(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +881,9 @@ int main(void)
 		cmocka_unit_test(test_key_mode_refused),
 		cmocka_unit_test(test_cli_modes),
 		cmocka_unit_test(test_async_append),
+		cmocka_unit_test(test_strict_framing),
+		cmocka_unit_test(test_connection_slots),
+		cmocka_unit_test(test_json_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
