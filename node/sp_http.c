@@ -193,7 +193,7 @@ static int route(struct sp_http_rq *rq, enum MHD_Result *ret)
 static enum MHD_Result refuse_framing(struct sp_http_rq *rq, const char *why)
 {
 	sp_http_reply_error(&rq->res, SP_ERR_HTTP_BAD_REQUEST, "%s", why);
-	add_header(&rq->res, MHD_HTTP_HEADER_CONNECTION, "close");
+	sp_http_header_add(&rq->res, MHD_HTTP_HEADER_CONNECTION, "close");
 	return send_resp(rq);
 }
 
