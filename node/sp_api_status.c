@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sp_api.h"
+#include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_node.h"
 #include "sp_peer.h"
@@ -54,6 +55,14 @@ static int get_logs(struct sp_http_req *req, struct sp_http_resp *res)
 	return sp_http_reply_json(res, 200, json_pack("{s:o}", "logs", arr));
 }
 
+/* coordinator_json: the national coordinator's id, or null with no
+ * directory (`simpul init --join` reads it). */
+static json_t *coordinator_json(struct sp_node *n)
+{
+	const struct sp_dirload *dl = sp_node_dir(n);
+	return dl && dl->coordinator[0] ? json_string(dl->coordinator) : json_null();
+}
+
 static int get_status(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	struct sp_node *n = req->ctx;
@@ -84,14 +93,15 @@ static int get_status(struct sp_http_req *req, struct sp_http_resp *res)
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(
 		res, 200,
-		json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:I,s:I},s:I,s:o*,s:o,s:o*}", "id", c->id,
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:I,s:I},s:I,s:o*,s:o,s:o*,s:o}", "id", c->id,
 			  "federation",
 			  c->federation, "origin", sp_node_origin(n), "vkey", sp_node_vkey(n),
 			  "version", SIMPUL_VERSION, "uptime_s",
 			  (double)sp_node_uptime_ms(n) / 1000.0, "own_log", "size",
 			  (json_int_t)info.size, "checkpoint_size", (json_int_t)cp_size, "logs",
 			  (json_int_t)count, "peer_penalties", sp_peer_penalties(sp_node_peer(n)),
-			  "frozen_logs", frozen, "calendar", sp_api_admin_calendar_json(n)));
+			  "frozen_logs", frozen, "calendar", sp_api_admin_calendar_json(n),
+			  "coordinator", coordinator_json(n)));
 }
 
 static int get_metrics(struct sp_http_req *req, struct sp_http_resp *res)

@@ -108,6 +108,19 @@ struct json_t; /* jansson */
 struct json_t *simpul_api_call(const char *node, const char *method, const char *path,
 			       const char *body, long want);
 
+/* simpul_http_get GETs node+path and appends the raw body to out (the
+ * caller's); *status gets the HTTP status. SP_ERR_IO (printed) if there is
+ * no answer. */
+int simpul_http_get(const char *node, const char *path, struct sp_buf *out, long *status);
+
+/* simpul_join is `simpul init --join URL` (simpul_join.c): set up node id
+ * in dir for a running federation, its directory taken from the node at
+ * url; http and peer are the node's HTTP and peer listen addresses; root
+ * (optional) the coordinator's verifier key to check the directory
+ * against. Returns an exit code. */
+int simpul_join(const char *dir, const char *id, const char *url, const char *http,
+		const char *peer, const char *root);
+
 /* ---- commands ------------------------------------------------------------ */
 
 int simpul_keygen_main(int argc, char **argv);

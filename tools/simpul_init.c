@@ -22,12 +22,13 @@
 #include "sp_note.h"
 
 struct init_args {
-	const char *dir, *id, *federation, *http, *root_key;
+	const char *dir, *id, *federation, *http, *root_key, *join, *peer;
 };
 
 static void init_help(const char *cmd)
 {
 	printf("usage: %s --dir DIR --id ID --federation NAME [--http ADDR] [--root-key VKEY]\n"
+	       "       %s --dir DIR --id ID --join URL [--http ADDR] [--peer URL] [--root-key VKEY]\n"
 	       "\n"
 	       "Set up a node in DIR: a new node key DIR/node.key (mode 0600), the data\n"
 	       "folder DIR/data and the config DIR/simpuld.ini. Nothing is overwritten.\n"
@@ -37,11 +38,18 @@ static void init_help(const char *cmd)
 	       "  -f, --federation NAME     federation name (lapor.go.id); origin NAME/ID\n"
 	       "  -H, --http ADDR           HTTP address (default 127.0.0.1:8080; port 0: any)\n"
 	       "  -r, --root-key VKEY       the national coordinator's verifier key\n"
+	       "  -j, --join URL            join a running federation: take the directory\n"
+	       "                            from the node at URL (checked, and against\n"
+	       "                            --root-key if given), make a seal key too\n"
+	       "                            (DIR/node.seal), dial that node, and print the\n"
+	       "                            keys and command to send to the coordinator\n"
+	       "  -p, --peer URL            with --join: the peer listen address\n"
+	       "                            (default tcp://127.0.0.1:7400)\n"
 	       "  -h, --help                show this help\n"
 	       "\n"
 	       "Output lines: 'origin <origin>', 'vkey <verifier key>', 'config <file>',\n"
 	       "'start <command>'.\n",
-	       cmd);
+	       cmd, cmd);
 }
 
 /* name_ok mirrors simpuld's rule for ids and federation names (letters,
@@ -124,25 +132,31 @@ int simpul_init_main(int argc, char **argv)
 		{"federation", required_argument, NULL, 'f'},
 		{"http", required_argument, NULL, 'H'},
 		{"root-key", required_argument, NULL, 'r'},
+		{"join", required_argument, NULL, 'j'},
+		{"peer", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *cmd = argv[0];
 	struct init_args a = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "d:i:f:H:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:i:f:H:r:j:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': a.dir = optarg; break;
 		case 'i': a.id = optarg; break;
 		case 'f': a.federation = optarg; break;
 		case 'H': a.http = optarg; break;
 		case 'r': a.root_key = optarg; break;
+		case 'j': a.join = optarg; break;
+		case 'p': a.peer = optarg; break;
 		case 'h': init_help(cmd); return SIMPUL_OK;
 		default: return simpul_bad_option(cmd);
 		}
 	}
 	if (optind < argc)
 		return simpul_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (a.join && a.dir && a.id)
+		return simpul_join(a.dir, a.id, a.join, a.http, a.peer, a.root_key);
 	if (a.dir == NULL || a.id == NULL || a.federation == NULL)
 		return simpul_usage(cmd, "--dir, --id and --federation are required");
 	if (!name_ok(a.id, 32))

@@ -121,6 +121,17 @@ static json_t *call(const char *node, const char *method, const char *path, cons
 	return j;
 }
 
+int simpul_http_get(const char *node, const char *path, struct sp_buf *out, long *status)
+{
+	struct resp r;
+	int rc = http(node, "GET", path, NULL, &r);
+	*status = rc ? 0 : r.status;
+	if (rc == 0)
+		sp_buf_put(out, r.body.p, r.body.len);
+	sp_buf_free(&r.body);
+	return rc ? rc : out->err ? SP_ERR_NOMEM : 0;
+}
+
 json_t *simpul_api_call(const char *node, const char *method, const char *path, const char *body,
 			long want)
 {

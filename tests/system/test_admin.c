@@ -22,6 +22,13 @@
  *     that is not the coordinator's;
  *   - ROUTES and POLICY: a rule set at C routes at A (`simpul route test`
  *     names it), deleting it restores the default route;
+ *   - JOIN: a new institution (province 74) joins the running federation:
+ *     `simpul init --join` takes the directory from A and prints its keys,
+ *     the coordinator's admin publishes its record (`simpul institution
+ *     add` to C) and enrols its officer, the new node N starts, replicates
+ *     the records written after its copy of the directory, and a complaint
+ *     about 74.01 filed at C is routed to it and verified by N's officer;
+ *     no other node restarts;
  *   - CALENDAR: with a 30-working-day policy a deadline falls in 2027,
  *     whose calendar is not published: A's report view, status and
  *     metrics say so; `simpul calendar publish 2027` at C reaches A live,
@@ -47,6 +54,7 @@
 #include "sp_err.h"
 #include "sp_keyfile.h"
 #include "sp_node_harness.h"
+#include "sp_note.h"
 
 #define WAIT_MS 60000
 #define BIG (2 * PATH_MAX)
@@ -56,7 +64,7 @@ static struct {
 	char fed[PATH_MAX - 32];
 	char root_vkey[300];
 	char c_url[96], a_url[96];
-	struct sp_h_node a, c;
+	struct sp_h_node a, c, n;
 } g;
 
 static uint64_t mono_ms(void)
@@ -160,8 +168,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	struct sp_h_node *all[] = {&g.a, &g.c};
-	for (int i = 0; i < 2; i++)
+	struct sp_h_node *all[] = {&g.a, &g.c, &g.n};
+	for (int i = 0; i < 3; i++)
 		if (all[i]->pid > 0) {
 			kill(all[i]->pid, SIGKILL);
 			waitpid(all[i]->pid, NULL, 0);
@@ -448,6 +456,101 @@ static void test_route_set_test_delete(void **state)
 	CLI(1, "route", "delete", "--node", g.c_url, "--key", admin, "--rule", "73:air-desa");
 }
 
+/* ---- a new institution joins ---------------------------------------------------------------- */
+
+/* line_after: the word after `key` in text, into out. */
+static void line_after(const char *text, const char *key, char *out, size_t cap)
+{
+	const char *p = strstr(text, key);
+	assert_non_null(p);
+	char fmt[16];
+	snprintf(fmt, sizeof(fmt), "%%%zus", cap - 1);
+	sscanf(p + strlen(key), fmt, out);
+}
+
+/* set_peers points n's config at the coordinator's peer listener (the
+ * directory's loopback addresses are not the test's ports). */
+static void set_peers(const struct sp_h_node *n, const char *url)
+{
+	char *ini = sp_h_slurp(n->ini, NULL);
+	assert_non_null(ini);
+	char *p = strstr(ini, "peers = "), *end = p ? strchr(p, '\n') : NULL;
+	assert_non_null(end);
+	FILE *f = fopen(n->ini, "w");
+	assert_non_null(f);
+	fprintf(f, "%.*speers = %s%s[checkpoint]\ninterval_ms = 100\n", (int)(p - ini), ini, url, end);
+	fclose(f);
+	free(ini);
+}
+
+static int held_by_n(void *arg)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", (const char *)arg);
+	json_t *j = get_json(&g.n, path);
+	json_decref(j);
+	return j != NULL;
+}
+
+static void test_new_node_joins(void **state)
+{
+	(void)state;
+	char admin[PATH_MAX], dir[PATH_MAX], off[PATH_MAX], sign[65], seal[65];
+	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	snprintf(dir, sizeof(dir), "%s/n", g.dir);
+	sp_h_node_init(&g.n, "74", dir);
+	const char *join[] = {"init", "--dir", dir, "--id", "74", "--join", g.a_url, "--http",
+			      "127.0.0.1:0", "--peer", "tcp://127.0.0.1:0", "--root-key",
+			      g.root_vkey, NULL};
+	char *out = simpul(0, join);
+	line_after(out, "sign-key   ", sign, sizeof(sign));
+	line_after(out, "seal-key   ", seal, sizeof(seal));
+	free(out);
+	/* checked against another root key, the directory is refused */
+	char other[PATH_MAX], vkey[300];
+	uint8_t opk[32], osk[64];
+	struct sp_note_key k;
+	struct sp_buf vb;
+	sp_buf_init(&vb);
+	crypto_sign_keypair(opk, osk);
+	assert_int_equal(sp_note_key_init(&k, "simpul.local/KEMENPANRB", SP_NOTE_TYPE_ED25519, opk),
+			 0);
+	sp_note_vkey_format(&k, &vb);
+	snprintf(vkey, sizeof(vkey), "%.*s", (int)vb.len, (const char *)vb.p);
+	sp_buf_free(&vb);
+	snprintf(other, sizeof(other), "%s/impostor", g.dir);
+	const char *bad[] = {"init", "--dir", other, "--id", "74", "--join", g.a_url,
+			     "--root-key", vkey, NULL};
+	out = simpul(1, bad);
+	assert_non_null(strstr(out, "not signed by --root-key"));
+	free(out);
+	CLI(0, "institution", "add", "--node", g.c_url, "--key", admin, "--id", "74", "--name",
+	    "Pemerintah Provinsi Sulawesi Tenggara", "--tier", "province", "--parent",
+	    "KEMENPANRB", "--sign-key", sign, "--seal-key", seal, "--region", "74");
+	/* the same keys for another institution: refused */
+	CLI(1, "institution", "add", "--node", g.c_url, "--key", admin, "--id", "75", "--name",
+	    "Gorontalo", "--tier", "province", "--parent", "KEMENPANRB", "--sign-key", sign,
+	    "--seal-key", seal, "--region", "75");
+	snprintf(off, sizeof(off), "%s/officer.key", g.dir);
+	CLI(0, "keygen", "--out", off);
+	CLI(0, "officer", "enrol", "--node", g.c_url, "--key", admin, "--inst", "74",
+	    "--officer-key", off, "--name", "Wa Ode Hasnia");
+	set_peers(&g.n, g.c.peer_url);
+	sp_h_node_start(&g.n, 0);
+	snprintf(dir, sizeof(dir), "http://%s", g.n.addr);
+	char id[65];
+	const char *sub[] = {"submit", "--node", g.c_url, "--category", "jalan", "--region",
+			     "74.01", "--title", "Jalan provinsi rusak", "--content", "Lubang",
+			     NULL};
+	out = simpul(0, sub);
+	line_after(out, "report    ", id, sizeof(id));
+	assert_non_null(strstr(out, "routed to 74 (rule default:74)"));
+	free(out);
+	if (!wait_for(held_by_n, id))
+		fail_msg("the new node did not receive the complaint (log %s)", g.n.log);
+	CLI(0, "act", "--node", dir, "--key", off, id, "verifikasi");
+}
+
 /* ---- calendar -------------------------------------------------------------------------------- */
 
 static int policy_is_30(void *arg)
@@ -532,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_officer_enrolled_and_acts),
 		cmocka_unit_test(test_refusals_write_nothing),
 		cmocka_unit_test(test_route_set_test_delete),
+		cmocka_unit_test(test_new_node_joins),
 		cmocka_unit_test(test_calendar_2027),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
