@@ -163,6 +163,18 @@ static int set_url(struct parse *p, void *field, const char *v, uint64_t lo, uin
 	return 1;
 }
 
+/* set_hook_url: a webhook endpoint, http:// or https:// ("": none). */
+static int set_hook_url(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	size_t n = strlen(v);
+	if (n > SP_CONF_URL_MAX ||
+	    (n && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
+	    strpbrk(v, " \t\r\n") != NULL || (n && n <= 8))
+		return fail(p, "'%s' is not an http:// or https:// URL", v);
+	strcpy(field, v);
+	return 1;
+}
+
 /* each_item calls fn(p, item, n) for each non-empty item of the list v,
  * items separated by spaces, tabs or commas; stops at the first refusal.
  * The items are not NUL-terminated. */
@@ -277,6 +289,9 @@ static const struct key keys[] = {
 	{"deadlines", "ceiling_days", set_u32, OFF(ceiling_days), 1, 3660, 0},
 	{"deadlines", "escalate_s", set_u32, OFF(escalate_s), 1, 86400, 0},
 	{"checkpoint", "interval_ms", set_u32, OFF(checkpoint_ms), 10, 3600000, 0},
+	{"webhooks", "url", set_hook_url, OFF(hook_url), 0, 0, 0},
+	{"webhooks", "secret", set_opt_path, OFF(hook_secret_path), 0, 0, 0},
+	{"webhooks", "interval_ms", set_u32, OFF(hook_interval_ms), 100, 3600000, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -391,6 +406,7 @@ void sp_conf_defaults(struct sp_conf *c)
 	c->max_per_address = 32;
 	c->header_timeout_s = 10;
 	c->threads = 4;
+	c->hook_interval_ms = 2000;
 	c->rate_limit = 20;
 	c->rate_burst = 100;
 	c->penalty_ms = 30000;

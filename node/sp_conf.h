@@ -81,6 +81,12 @@ struct sp_conf {
 
 	/* [checkpoint] */
 	uint32_t checkpoint_ms;
+
+	/* [webhooks] (sp_webhook.h): where report state changes are POSTed
+	 * ("": nowhere), the file holding the HMAC key, how often to look */
+	char hook_url[SP_CONF_URL_MAX + 1];
+	char hook_secret_path[PATH_MAX];
+	uint32_t hook_interval_ms;
 };
 
 /* The compiled-in default configuration (config/default.ini), NUL-ended. */

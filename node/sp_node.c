@@ -25,6 +25,7 @@
 
 #include "sp_api.h"
 #include "sp_escalate.h"
+#include "sp_webhook.h"
 #include "sp_node_int.h"
 #include "sp_replay.h"
 #include "sp_dirload.h"
@@ -237,6 +238,8 @@ static void finish(struct sp_node *n)
 	uint32_t id;
 	if (sp_store_own_log(n->store, &id) == 0)
 		sp_store_log_info(n->store, id, &info);
+	sp_webhook_stop(n->hook);
+	n->hook = NULL;
 	sp_peer_stop(n->peer);
 	sp_store_close(n->store);
 	n->store = NULL;
@@ -581,6 +584,8 @@ static int node_start(struct sp_node *n)
 		rc = start_http(n);
 	if (rc == 0)
 		rc = start_peer(n);
+	if (rc == 0)
+		rc = sp_webhook_start(&n->conf, n->reports, n->log, &n->hook);
 	if (rc == 0) {
 		struct sp_log_info info = {0};
 		uint32_t id;
@@ -609,6 +614,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 		uv_run(&n->loop, UV_RUN_DEFAULT);
 	} else {
 		sp_http_free(n->http);
+		sp_webhook_stop(n->hook);
 		sp_peer_stop(n->peer);
 		sp_store_close(n->store);
 		if (loop_up) {

@@ -40,6 +40,7 @@ struct sp_node {
 	uint64_t drain_deadline;
 	struct sp_store *store;
 	struct sp_http *http;
+	struct sp_webhook *hook;        /* NULL: no [webhooks] url */
 	struct sp_dirload *dl;        /* the directory (read-only once started) */
 	struct sp_reports *reports;   /* report index, derived from the logs */
 	struct sp_replay *replay;     /* recent open requests (sp_replay.h) */

@@ -43,19 +43,12 @@ async function fillRegions(level, parent) {
 }
 
 async function loadForm() {
-  const d = await directory();
+  const [d] = await Promise.all([directory(), fillRegions(0, '')]);
   maxBody = d.max_body_bytes || maxBody;
   const cat = $('category');
   cat.replaceChildren(el('option', { value: '' }, t('- pilih kategori -', '- choose a category -')));
   for (const c of [...d.categories].sort()) cat.append(el('option', { value: c }, c.replace(/-/g, ' ')));
   cat.append(el('option', { value: 'lainnya' }, t('lainnya (pemerintah daerah)', 'other (local government)')));
-  await fillRegions(0, '');
-  for (let i = 0; i < 3; i++) {
-    $('r' + i).addEventListener('change', (e) => {
-      const v = e.target.value;
-      if (v) fillRegions(i + 1, v).catch(showError); else fillRegions(i + 1, null).catch(() => {});
-    });
-  }
   $('files-hint').textContent = t(`JPEG, PNG, WebP atau PDF; paling banyak ${MAX_FILES} berkas, masing-masing paling besar ${kib(fileLimit())}`,
     `JPEG, PNG, WebP or PDF; up to ${MAX_FILES} files, each at most ${kib(fileLimit())}`);
 }
@@ -199,5 +192,11 @@ async function getReceipt(r) {
 
 setup(() => loadForm().catch(showError));
 $('form').addEventListener('submit', submit);
+for (let i = 0; i < 3; i++) {
+  $('r' + i).addEventListener('change', (e) => {
+    const v = e.target.value;
+    if (v) fillRegions(i + 1, v).catch(showError); else fillRegions(i + 1, null).catch(() => {});
+  });
+}
 loadForm().catch(showError);
 applyLang();

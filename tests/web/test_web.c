@@ -59,8 +59,8 @@ static void write_config(const char *path, const char *const *nodes, size_t n)
 	}
 	char simpul[BIG];
 	sp_h_bin(simpul, sizeof(simpul), "simpul");
-	json_t *c = json_pack("{s:o,s:s,s:s,s:s}", "nodes", urls, "officer_key", g.key,
-			      "simpul", simpul, "out", SP_WEB_OUT);
+	json_t *c = json_pack("{s:o,s:s,s:s,s:s,s:s}", "nodes", urls, "officer_key", g.key,
+			      "simpul", simpul, "out", SP_WEB_OUT, "fed", g.f.fed);
 	assert_non_null(c);
 	assert_int_equal(json_dump_file(c, path, JSON_INDENT(1)), 0);
 	json_decref(c);

@@ -9,6 +9,8 @@
 // Each step prints "ok - ..." or throws (exit 1). axe-core checks every
 // page state it visits for serious or critical violations.
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -424,6 +426,46 @@ async function open311(rep) {
   ok('Open311 GeoReport v2: services, service definition, the spec\'s example POST (form-encoded), requests by id, filters, errors');
 }
 
+// Webhooks: 73.12 is restarted with [webhooks] pointing at a receiver
+// here, which refuses the first two deliveries (500) to see the retries.
+const hook = { events: [], refused: 0, bad: 0 };
+async function setupWebhook() {
+  const key = 'rahasia-webhook-uji';
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const mac = createHmac('sha256', key).update(req.headers['x-simpul-timestamp'] + '.' + body).digest('hex');
+      if (req.headers['x-simpul-signature'] !== 'sha256=' + mac) hook.bad++;
+      if (hook.refused < 2) { hook.refused++; hook.firstRefused ??= JSON.parse(body).event_id; res.writeHead(500); res.end(); return; }
+      hook.events.push(JSON.parse(body));
+      res.writeHead(204); res.end();
+    });
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  server.unref();
+  const ini = join(conf.fed, 'nodes', '73.12', 'simpuld.ini');
+  writeFileSync(join(conf.fed, 'hook.key'), key + '\n');
+  writeFileSync(ini, readFileSync(ini, 'utf8') + `\n[webhooks]\nurl = http://127.0.0.1:${server.address().port}/hook\n` +
+    `secret = ${join(conf.fed, 'hook.key')}\ninterval_ms = 200\n`);
+  execFileSync(conf.simpul, ['federation', 'kill', '--dir', conf.fed, '73.12'], { stdio: 'pipe' });
+  execFileSync(conf.simpul, ['federation', 'start', '--dir', conf.fed, '73.12'], { stdio: 'pipe' });
+  await until('73.12 back up', async () => (await api('73.12', '/v1/status').catch(() => ({}))).status === 200);
+}
+
+async function checkWebhook(rep) {
+  await until('the rating notified', async () => hook.events.some((e) => e.report_id === rep.id && e.rating === 4));
+  const mine = hook.events.filter((e) => e.report_id === rep.id);
+  assert(hook.bad === 0, 'every delivery carries a valid HMAC signature');
+  assert(mine[0].status === 'diterima' && mine[0].ticket === rep.ticket, 'first event: received ' + JSON.stringify(mine[0]));
+  assert(mine.some((e) => e.status === 'ditindaklanjuti'), 'the answer notified');
+  assert(hook.events.some((e) => e.event_id === hook.firstRefused), 'the refused event was retried and delivered');
+  const ids = hook.events.map((e) => e.event_id);
+  assert(ids.every((x, i) => i === 0 || x > ids[i - 1]), 'events delivered in order: ' + ids.join(' '));
+  assert(!JSON.stringify(hook.events).includes('0812'), 'no contact data in events');
+  ok(`webhooks: ${hook.events.length} state changes POSTed with valid HMAC signatures, in order, after 2 refused deliveries retried`);
+}
+
 async function main() {
   // playwright-core gives every launch a fresh temporary --user-data-dir
   // of its own (and refuses one in args).
@@ -433,6 +475,7 @@ async function main() {
       '--disable-component-update', '--disable-sync'],
   });
   try {
+    await setupWebhook();
     await stackChecks();
     const rep = await lapor(browser);
     writeFileSync(join(conf.out, 'report.json'), JSON.stringify(rep, null, 1));
@@ -440,6 +483,7 @@ async function main() {
     await transparansi(browser, rep);
     await english(browser);
     await open311(rep);
+    await checkWebhook(rep);
   } finally {
     await browser.close();
   }
