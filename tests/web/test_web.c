@@ -29,7 +29,7 @@ static struct {
 static int setup(void **state)
 {
 	(void)state;
-	sp_h_fed_init_ports(&g.f, "web", sp_ft_port_base(14000, 40));
+	sp_h_fed_init_ports(&g.f, "web", sp_ft_port_base(8000, 20));
 	uint8_t seed[32], pk[32];
 	memset(seed, 13, sizeof(seed));
 	snprintf(g.key, sizeof(g.key), "%s/officer-73.12.key", g.f.dir);

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -437,7 +437,7 @@ async function setupWebhook() {
     req.on('end', () => {
       const mac = createHmac('sha256', key).update(req.headers['x-simpul-timestamp'] + '.' + body).digest('hex');
       if (req.headers['x-simpul-signature'] !== 'sha256=' + mac) hook.bad++;
-      if (hook.refused < 2) { hook.refused++; hook.firstRefused ??= JSON.parse(body).event_id; res.writeHead(500); res.end(); return; }
+      if (hook.down || hook.refused < 2) { hook.refused++; hook.firstRefused ??= JSON.parse(body).event_id; res.writeHead(500); res.end(); return; }
       hook.events.push(JSON.parse(body));
       res.writeHead(204); res.end();
     });
@@ -464,6 +464,23 @@ async function checkWebhook(rep) {
   assert(ids.every((x, i) => i === 0 || x > ids[i - 1]), 'events delivered in order: ' + ids.join(' '));
   assert(!JSON.stringify(hook.events).includes('0812'), 'no contact data in events');
   ok(`webhooks: ${hook.events.length} state changes POSTed with valid HMAC signatures, in order, after 2 refused deliveries retried`);
+
+  // The outbox is durable: the receiver is down, an event waits on disk,
+  // the node is killed (SIGKILL) and started again; the event arrives.
+  hook.down = true;
+  const outDir = join(conf.fed, 'nodes', '73.12', 'data', 'webhooks', 'out');
+  const fresh = await api('73.12', '/v1/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'pengaduan', visibility: 'publik', category: 'jalan', region: '73.12.02', title: 'Got tersumbat', content: 'Air meluap.' }) });
+  assert(fresh.status === 201, 'a new report while the receiver is down');
+  await until('an event waiting in the outbox', async () => readdirSync(outDir).some((f) => f.endsWith('.json')));
+  const waiting = readdirSync(outDir).filter((f) => f.endsWith('.json'));
+  execFileSync(conf.simpul, ['federation', 'kill', '--dir', conf.fed, '73.12'], { stdio: 'pipe' });
+  hook.down = false;
+  execFileSync(conf.simpul, ['federation', 'start', '--dir', conf.fed, '73.12'], { stdio: 'pipe' });
+  const n0 = hook.events.length;
+  await until('the waiting event delivered after the restart', async () => hook.events.length > n0 && readdirSync(outDir).filter((f) => f.endsWith('.json')).length === 0);
+  assert(hook.events.slice(n0).some((e) => `${e.event_id.split('-').pop()}.json` === waiting[0]), 'the event from before the kill');
+  ok('webhooks: an event waiting in the outbox survives kill -9 and is delivered after the restart');
 }
 
 async function main() {
