@@ -366,6 +366,6 @@ static int post_track_action(struct sp_http_req *req, struct sp_http_resp *res)
 const struct sp_http_route sp_api_track_routes[] = {
 	{"GET", "/v1/track/{ref}", get_track, 0},
 	{"GET", "/v1/track/{ref}/receipt", get_track_receipt, 0},
-	{"POST", "/v1/track/{ref}/actions", post_track_action, 0},
+	{"POST", "/v1/track/{ref}/actions", post_track_action, SP_HTTP_JSON},
 	{NULL, NULL, NULL, 0},
 };
