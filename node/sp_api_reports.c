@@ -171,10 +171,10 @@ static int get_attachments(json_t *o, int vis, struct sp_report *r, struct sp_st
 static int parse_submission(json_t *o, struct sp_submit *s, struct sp_http_resp *res)
 {
 	static const char *const keys[] = {"kind", "visibility", "category", "region", "title",
-					   "content", "name", "contact", "reporter_key",
+					   "content", "name", "contact", "reporter_key", "reporter_salt",
 					   "attachments", "channel", NULL};
 	int kind = 0, vis = 0;
-	struct sp_str key = {0};
+	struct sp_str key = {0}, salt = {0};
 	int rc = only_keys(o, keys, res);
 	if (rc == 0)
 		rc = get_enum(o, "kind", kind_names, 3, &kind, res);
@@ -199,12 +199,18 @@ static int parse_submission(json_t *o, struct sp_submit *s, struct sp_http_resp 
 	if (rc == 0 && key.p && sp_hex_parse(key.p, s->r.reporter_key, SP_KEY_BYTES) != 0)
 		rc = BAD(res, "field 'reporter_key' must be 64 hex digits (an Ed25519 public key)");
 	if (rc == 0)
+		rc = get_text(o, "reporter_salt", 64, 0, &salt, res);
+	if (rc == 0 && salt.p &&
+	    (key.p == NULL || sp_hex_parse(salt.p, s->r.salt, SP_REPORTER_SALT_BYTES) != 0))
+		rc = BAD(res, "field 'reporter_salt' must be 64 hex digits, with a reporter_key");
+	if (rc == 0)
 		rc = get_attachments(o, vis, &s->r, s->data, res);
 	if (rc)
 		return rc;
 	s->r.kind = (enum sp_report_kind)kind;
 	s->r.vis = (enum sp_report_vis)vis;
 	s->r.has_reporter_key = key.p != NULL;
+	s->r.has_salt = salt.p != NULL;
 	if (s->r.channel.p == NULL)
 		s->r.channel = (struct sp_str){"web", 3}; /* the body requires one */
 	snprintf(s->category, sizeof(s->category), "%s", s->r.category.p);
@@ -224,7 +230,7 @@ struct submit_job {
 	struct sp_http_req *req;
 	char routed[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
 	int has_secret;
-	uint8_t secret[SP_REPORT_SECRET_BYTES];
+	uint8_t secret[SP_REPORTER_SECRET_BYTES];
 };
 
 static json_t *submit_json(struct submit_job *j, uint64_t index, const uint8_t id[32])
@@ -274,7 +280,7 @@ static int append_report(struct sp_http_req *req, struct sp_http_resp *res,
 		free(body);
 		return rc ? rc : SP_ERR_NOMEM;
 	}
-	*j = (struct submit_job){.n = req->ctx, .req = req, .has_secret = s->r.has_tracking};
+	*j = (struct submit_job){.n = req->ctx, .req = req, .has_secret = s->has_secret};
 	memcpy(j->routed, s->routed, sizeof(j->routed));
 	memcpy(j->rule, s->rule, sizeof(j->rule));
 	memcpy(j->secret, s->secret, sizeof(j->secret));
@@ -324,8 +330,10 @@ static int post_report(struct sp_http_req *req, struct sp_http_resp *res)
 		if (rc == SP_ERR_ARG)
 			rc = BAD(res, "category or region not routable");
 	}
-	if (rc == 0 && !s.r.has_reporter_key)
-		sp_submit_track(&s);
+	if (rc == 0 && !s.r.has_reporter_key) {
+		rc = sp_submit_track(&s);
+		s.has_secret = rc == 0;
+	}
 	if (rc == 0 && s.r.vis != SP_REPORT_RAHASIA)
 		rc = sp_api_attach_refs(req->ctx, &s.r, res);
 	if (rc == 0)
@@ -398,8 +406,7 @@ static json_t *actor_json(const struct sp_dirload *dl, const struct sp_report_ac
 			  uint64_t t)
 {
 	if (a->actor != SP_ACTOR_OFFICER)
-		return json_pack("{s:s}", "reporter",
-				 a->actor == SP_ACTOR_REPORTER_SIG ? "key" : "tracking_secret");
+		return json_pack("{s:s}", "reporter", "key");
 	struct sp_dir_officer off;
 	int known = dl && dl->dir && sp_dir_officer(dl->dir, a->officer, t, &off) == 0;
 	return json_pack("{s:o,s:o}", "officer", sp_json_hex(a->officer, SP_KEY_BYTES),
@@ -463,8 +470,11 @@ static void body_json(json_t *o, const struct sp_dirload *dl, const struct sp_re
 		json_object_set_new(o, "title", str_json(r->title));
 		json_object_set_new(o, "content", str_json(r->content));
 	}
-	json_object_set_new(o, "reporter_proof", json_string(r->has_reporter_key ? "key"
-										: "tracking_secret"));
+	json_object_set_new(o, "reporter_proof", json_string("key"));
+	/* Public anyway (the tiles carry it) and needed to re-derive the key;
+	 * without the secret it links nothing. */
+	if (r->has_salt)
+		json_object_set_new(o, "reporter_salt", sp_json_hex(r->salt, SP_REPORTER_SALT_BYTES));
 	if (r->vis == SP_REPORT_PUBLIK && r->has_reporter_key)
 		json_object_set_new(o, "reporter_key", sp_json_hex(r->reporter_key, SP_KEY_BYTES));
 }

@@ -61,11 +61,11 @@ int sp_submit_seal(const struct sp_dirload *dl, struct sp_submit *s, uint8_t **c
 	return rc;
 }
 
-void sp_submit_track(struct sp_submit *s)
+int sp_submit_track(struct sp_submit *s)
 {
-	randombytes_buf(s->secret, sizeof(s->secret));
-	sp_report_tracking_hash(s->secret, s->r.tracking);
-	s->r.has_tracking = 1;
+	int rc = sp_reporter_new(s->secret, s->r.salt, s->r.reporter_key, NULL);
+	s->r.has_salt = s->r.has_reporter_key = rc == 0;
+	return rc;
 }
 
 int sp_submit_encode(const struct sp_submit *s, uint8_t **body, size_t *len)

@@ -30,7 +30,8 @@ struct sp_submit {
 	char category[SP_DIR_CATEGORY_MAX + 1], region[SP_DIR_REGION_MAX + 1];
 	char routed[SP_INST_ID_MAX + 1], rule[SP_DIR_RULE_MAX + 1];
 	uint8_t rule_hash[SP_HASH_BYTES];
-	uint8_t secret[SP_REPORT_SECRET_BYTES];
+	int has_secret; /* secret was drawn here (sp_submit_track) */
+	uint8_t secret[SP_REPORTER_SECRET_BYTES];
 	struct sp_str data[SP_REPORT_MAX_ATTACH]; /* rahasia files, base64 (borrowed) */
 };
 
@@ -40,9 +41,10 @@ struct sp_submit {
  * cannot be routed; SP_ERR_NO_ROUTE: no directory or no route. */
 int sp_submit_route(const struct sp_dirload *dl, struct sp_submit *s);
 
-/* sp_submit_track draws a fresh tracking secret (s->secret) and puts its
- * hash in the body: the reporter's proof when they gave no key. */
-void sp_submit_track(struct sp_submit *s);
+/* sp_submit_track draws a fresh tracking secret (s->secret, for the
+ * reporter only: never stored) and a salt, and puts the reporter key
+ * derived from them and the salt in the report (sp_reporter_new). */
+int sp_submit_track(struct sp_submit *s);
 
 /* sp_submit_seal puts the private parts in an envelope for the holder and
  * the national coordinator (publik and anonim title and content go in the

@@ -29,8 +29,10 @@
  *   7  routed_to    text   institution id the report was routed to
  *   8  rule         bytes  32: entry hash of the SP_EV_ROUTE record used;
  *                          absent = routed to the region's government
- *   9  reporter_key bytes  32: reporter Ed25519 public key      } exactly
- *   10 tracking     bytes  32: sp_report_tracking_hash(secret)  } one
+ *   9  reporter_key bytes  32: reporter Ed25519 public key (required)
+ *   10 reporter_salt bytes 32: the salt the key was derived with from the
+ *                          reporter's tracking secret (sp_reporter.h);
+ *                          absent if the reporter brought its own key
  *   11 attachments  array  1..16 of [sha256 bytes 32, size uint > 0,
  *                          media type text 1..127]
  *   12 channel      text   1..32 bytes ("web", "open311", "sms", ...)
@@ -55,8 +57,8 @@
  *   1  officer      bytes  32: officer Ed25519 public key     } officer
  *   2  officer_sig  bytes  64: over SP_REPORT_ACT_DOMAIN || act } actor
  *   3  reporter_sig bytes  64: by the report's reporter key, same message
- *   4  secret       bytes  32: tracking secret (preimage of key 10)
- *   Exactly one actor: {1, 2}, {3} or {4}.
+ *   Exactly one actor: {1, 2} or {3}. (Key 4, the tracking secret in
+ *   clear, is refused: a secret once in a log would be anyone's.)
  *
  * act map
  *   0  report       bytes  32: report id
@@ -84,9 +86,9 @@
 #include "sp_cbor.h"
 #include "sp_entry.h"
 #include "sp_event.h"
+#include "sp_reporter.h"
 
 #define SP_REPORT_ACT_DOMAIN "simpul/action/v1\n"
-#define SP_REPORT_TRACK_DOMAIN "simpul/tracking/v1\n"
 #define SP_REPORT_SEAL_AD "simpul/seal/v1\n"
 
 #define SP_REPORT_MAX_KEYS 16     /* sealed-key copies in one envelope/action */
@@ -98,7 +100,6 @@
 #define SP_REPORT_CKEY_BYTES 32              /* content key */
 #define SP_REPORT_BOX_BYTES (32 + 48)        /* crypto_box_seal of a content key */
 #define SP_REPORT_X25519_BYTES 32
-#define SP_REPORT_SECRET_BYTES 32            /* tracking secret */
 
 enum sp_report_kind { SP_REPORT_PENGADUAN, SP_REPORT_ASPIRASI, SP_REPORT_INFORMASI };
 enum sp_report_vis { SP_REPORT_PUBLIK, SP_REPORT_ANONIM, SP_REPORT_RAHASIA };
@@ -197,15 +198,15 @@ struct sp_report {
 	uint8_t rule[SP_HASH_BYTES];
 	int has_reporter_key;
 	uint8_t reporter_key[SP_KEY_BYTES];
-	int has_tracking;
-	uint8_t tracking[SP_HASH_BYTES];
+	int has_salt;
+	uint8_t salt[SP_REPORTER_SALT_BYTES];
 	size_t n_attach;
 	struct sp_report_attachment attach[SP_REPORT_MAX_ATTACH];
 	int has_policy;
 	struct sp_report_policy policy;
 };
 
-enum sp_report_actor { SP_ACTOR_OFFICER = 1, SP_ACTOR_REPORTER_SIG, SP_ACTOR_REPORTER_SECRET };
+enum sp_report_actor { SP_ACTOR_OFFICER = 1, SP_ACTOR_REPORTER_SIG };
 
 struct sp_report_action {
 	uint8_t report[SP_HASH_BYTES];
@@ -224,7 +225,6 @@ struct sp_report_action {
 	enum sp_report_actor actor;
 	uint8_t officer[SP_KEY_BYTES];
 	uint8_t sig[SP_SIG_BYTES]; /* officer_sig or reporter_sig */
-	uint8_t secret[SP_REPORT_SECRET_BYTES];
 	const uint8_t *act; /* exact bytes of the act map (parse only) */
 	size_t act_len;
 };
@@ -259,11 +259,10 @@ int sp_report_action_build_officer(struct sp_report_action *a,
 				   const uint8_t officer_sk[SP_SECRET_BYTES], uint8_t **out,
 				   size_t *out_len);
 
-/* sp_report_action_build_reporter: the same for a reporter, who proves
- * with either a reporter Ed25519 key (reporter_sk) or the tracking secret
- * (secret); pass exactly one, the other NULL. Caller frees *out. */
-int sp_report_action_build_reporter(struct sp_report_action *a,
-				    const uint8_t *reporter_sk, const uint8_t *secret,
+/* sp_report_action_build_reporter: the same for a reporter, who signs
+ * with the report's reporter key (reporter_sk, 64 bytes: see
+ * sp_reporter_derive). Caller frees *out. */
+int sp_report_action_build_reporter(struct sp_report_action *a, const uint8_t *reporter_sk,
 				    uint8_t **out, size_t *out_len);
 
 /* sp_report_action_parse strictly decodes an SP_EV_ACTION body (a borrows
@@ -278,17 +277,12 @@ int sp_report_action_verify_officer(const struct sp_report_action *a);
 
 /* sp_report_action_verify_reporter checks a parsed reporter action against
  * the report's reporter proof. Errors: SP_ERR_AUTHORITY (not a reporter
- * action), SP_ERR_REPORTER_PROOF (wrong kind of proof, bad signature,
- * wrong secret). */
+ * action), SP_ERR_REPORTER_PROOF (no reporter key, bad signature). */
 int sp_report_action_verify_reporter(const struct sp_report_action *a, const struct sp_report *r);
 
 /* sp_report_esc_encode / _parse: SP_EV_ESCALATION bodies (caller frees *out). */
 int sp_report_esc_encode(const struct sp_report_escalation *e, uint8_t **out, size_t *out_len);
 int sp_report_esc_parse(const uint8_t *body, size_t len, struct sp_report_escalation *e);
-
-/* sp_report_tracking_hash: SHA-256(SP_REPORT_TRACK_DOMAIN || secret). */
-void sp_report_tracking_hash(const uint8_t secret[SP_REPORT_SECRET_BYTES],
-			     uint8_t out[SP_HASH_BYTES]);
 
 /* ---- sealing ----------------------------------------------------------- */
 
@@ -404,6 +398,13 @@ struct sp_report_ctx {
 	int (*parent_of)(void *arg, const char *inst, char parent_out[SP_INST_ID_MAX + 1]);
 	/* 1 if inst is the national coordinator */
 	int (*is_coordinator)(void *arg, const char *inst);
+	/* 1 if the directory has institution inst at time_ms (a disposisi to
+	 * one it lacks is SP_ERR_UNKNOWN_INSTITUTION); NULL: not checked */
+	int (*institution_known)(void *arg, const char *inst, uint64_t time_ms);
+	/* 1 if report id is known here (a gabung into one that is not is
+	 * SP_ERR_UNKNOWN_REPORT until it is: a replica may hold the merged
+	 * report before the one it was merged into); NULL: not checked */
+	int (*report_known)(void *arg, const uint8_t id[SP_HASH_BYTES]);
 	struct sp_report_policy policy; /* used unless the report has key 13 */
 	const struct sp_cal *cal;       /* NULL = weekends only */
 };
@@ -449,8 +450,6 @@ struct sp_report_state {
 	int sealed_content;
 	int has_reporter_key;
 	uint8_t reporter_key[SP_KEY_BYTES];
-	int has_tracking;
-	uint8_t tracking[SP_HASH_BYTES];
 	size_t n_seen;
 	uint8_t (*seen)[SP_HASH_BYTES]; /* hashes of applied acts (replays) */
 };

@@ -221,7 +221,7 @@ static void put_sealed(struct sp_buf *b, const struct sp_report_sealed *s)
 
 enum {
 	R_KIND, R_VIS, R_CATEGORY, R_REGION, R_TITLE, R_CONTENT, R_SEALED, R_ROUTED, R_RULE,
-	R_REPORTER_KEY, R_TRACKING, R_ATTACH, R_CHANNEL, R_POLICY, R_COUNT_
+	R_REPORTER_KEY, R_SALT, R_ATTACH, R_CHANNEL, R_POLICY, R_COUNT_
 };
 
 static int read_attach(struct sp_cbor_reader *r, struct sp_report *rep)
@@ -288,7 +288,7 @@ static int report_field(struct sp_cbor_reader *r, uint64_t key, void *obj)
 	case R_REPORTER_KEY:
 		rep->has_reporter_key = 1;
 		return read_fixed(r, rep->reporter_key, SP_KEY_BYTES);
-	case R_TRACKING: rep->has_tracking = 1; return read_fixed(r, rep->tracking, SP_HASH_BYTES);
+	case R_SALT: rep->has_salt = 1; return read_fixed(r, rep->salt, SP_REPORTER_SALT_BYTES);
 	case R_ATTACH: return read_attach(r, rep);
 	case R_CHANNEL: return read_str(r, &rep->channel, 1, SHORT_TEXT_MAX / 2);
 	case R_POLICY: rep->has_policy = 1; return read_policy(r, &rep->policy);
@@ -305,8 +305,8 @@ static int report_consistent(uint32_t seen, const struct sp_report *rep)
 
 	if ((seen & need) != need)
 		return SP_ERR_REPORT_FIELD;
-	if (rep->has_reporter_key == rep->has_tracking)
-		return SP_ERR_REPORT_FIELD; /* exactly one reporter proof */
+	if (!rep->has_reporter_key)
+		return SP_ERR_REPORT_FIELD; /* the reporter proves with its key, always */
 	if (rep->vis == SP_REPORT_RAHASIA)
 		return (seen & clear) == 0 && rep->has_sealed ? 0 : SP_ERR_REPORT_FIELD;
 	return (seen & clear) == clear ? 0 : SP_ERR_REPORT_FIELD;
@@ -343,7 +343,7 @@ static int check_report(const uint8_t *buf, size_t len)
 static uint64_t report_count(const struct sp_report *r)
 {
 	return 6 + (r->title.p != NULL) + (r->content.p != NULL) + r->has_sealed + r->has_rule +
-	       r->has_reporter_key + r->has_tracking + (r->n_attach > 0) + r->has_policy;
+	       r->has_reporter_key + r->has_salt + (r->n_attach > 0) + r->has_policy;
 }
 
 static void put_report_head(struct sp_buf *b, const struct sp_report *r)
@@ -383,9 +383,9 @@ static void put_report_tail(struct sp_buf *b, const struct sp_report *r)
 		sp_cbor_put_uint(b, R_REPORTER_KEY);
 		sp_cbor_put_bytes(b, r->reporter_key, SP_KEY_BYTES);
 	}
-	if (r->has_tracking) {
-		sp_cbor_put_uint(b, R_TRACKING);
-		sp_cbor_put_bytes(b, r->tracking, SP_HASH_BYTES);
+	if (r->has_salt) {
+		sp_cbor_put_uint(b, R_SALT);
+		sp_cbor_put_bytes(b, r->salt, SP_REPORTER_SALT_BYTES);
 	}
 	if (r->n_attach) {
 		sp_cbor_put_uint(b, R_ATTACH);
@@ -487,7 +487,8 @@ int sp_report_private_encode(const struct sp_report_private *p, uint8_t **out, s
 /* ---- SP_EV_ACTION ------------------------------------------------------ */
 
 enum { A_REPORT, A_CODE, A_ISSUED, A_TARGETS, A_REASON, A_TEXT, A_RATING, A_MERGE, A_KEYS };
-enum { B_ACT, B_OFFICER, B_OFFICER_SIG, B_REPORTER_SIG, B_SECRET };
+/* Key 4 (a tracking secret in clear) is no longer taken: see docs/reports.md. */
+enum { B_ACT, B_OFFICER, B_OFFICER_SIG, B_REPORTER_SIG };
 
 /* Which optional act keys each code requires and allows. */
 struct act_rule {
@@ -585,7 +586,6 @@ static int action_field(struct sp_cbor_reader *r, uint64_t key, void *obj)
 	case B_OFFICER: return read_fixed(r, a->officer, SP_KEY_BYTES);
 	case B_OFFICER_SIG:
 	case B_REPORTER_SIG: return read_fixed(r, a->sig, SP_SIG_BYTES);
-	case B_SECRET: return read_fixed(r, a->secret, SP_REPORT_SECRET_BYTES);
 	}
 	return SP_ERR_REPORT_FIELD;
 }
@@ -596,8 +596,6 @@ static int action_actor(uint32_t seen, struct sp_report_action *a)
 		a->actor = SP_ACTOR_OFFICER;
 	else if (seen == (BIT(B_ACT) | BIT(B_REPORTER_SIG)))
 		a->actor = SP_ACTOR_REPORTER_SIG;
-	else if (seen == (BIT(B_ACT) | BIT(B_SECRET)))
-		a->actor = SP_ACTOR_REPORTER_SECRET;
 	else
 		return SP_ERR_REPORT_FIELD;
 	return 0;
@@ -690,12 +688,9 @@ int sp_report_action_body(const struct sp_report_action *a, const struct sp_buf 
 		sp_cbor_put_bytes(&b, a->officer, SP_KEY_BYTES);
 		sp_cbor_put_uint(&b, B_OFFICER_SIG);
 		sp_cbor_put_bytes(&b, a->sig, SP_SIG_BYTES);
-	} else if (a->actor == SP_ACTOR_REPORTER_SIG) {
+	} else {
 		sp_cbor_put_uint(&b, B_REPORTER_SIG);
 		sp_cbor_put_bytes(&b, a->sig, SP_SIG_BYTES);
-	} else {
-		sp_cbor_put_uint(&b, B_SECRET);
-		sp_cbor_put_bytes(&b, a->secret, SP_REPORT_SECRET_BYTES);
 	}
 	return finish(&b, check_action, out, out_len);
 }

@@ -1,7 +1,7 @@
 /*
  * sp_report_sign.c - officer and reporter proofs on actions: the officer's
- * and the reporter's Ed25519 signatures over SP_REPORT_ACT_DOMAIN || act,
- * and the tracking secret whose hash a report carries (sp_report.h).
+ * and the reporter's Ed25519 signatures over SP_REPORT_ACT_DOMAIN || act
+ * (sp_report.h; the reporter key comes from sp_reporter.h).
  */
 #include "sp_report.h"
 
@@ -64,19 +64,14 @@ int sp_report_action_build_officer(struct sp_report_action *a,
 }
 
 int sp_report_action_build_reporter(struct sp_report_action *a, const uint8_t *reporter_sk,
-				    const uint8_t *secret, uint8_t **out, size_t *out_len)
+				    uint8_t **out, size_t *out_len)
 {
 	struct sp_buf act;
 	int err;
 
-	if (a == NULL || out == NULL || out_len == NULL || (reporter_sk == NULL) == (secret == NULL))
+	if (a == NULL || out == NULL || out_len == NULL || reporter_sk == NULL)
 		return SP_ERR_ARG;
-	if (secret) {
-		a->actor = SP_ACTOR_REPORTER_SECRET;
-		memcpy(a->secret, secret, SP_REPORT_SECRET_BYTES);
-	} else {
-		a->actor = SP_ACTOR_REPORTER_SIG;
-	}
+	a->actor = SP_ACTOR_REPORTER_SIG;
 	err = sign_act(a, reporter_sk, &act);
 	if (err == 0)
 		err = sp_report_action_body(a, &act, out, out_len);
@@ -110,33 +105,13 @@ int sp_report_action_verify_officer(const struct sp_report_action *a)
 	return verify_act(a, a->officer);
 }
 
-void sp_report_tracking_hash(const uint8_t secret[SP_REPORT_SECRET_BYTES],
-			     uint8_t out[SP_HASH_BYTES])
-{
-	crypto_hash_sha256_state st;
-
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)SP_REPORT_TRACK_DOMAIN,
-				  sizeof(SP_REPORT_TRACK_DOMAIN) - 1);
-	crypto_hash_sha256_update(&st, secret, SP_REPORT_SECRET_BYTES);
-	crypto_hash_sha256_final(&st, out);
-}
-
 int sp_report_action_verify_reporter(const struct sp_report_action *a, const struct sp_report *r)
 {
-	uint8_t h[SP_HASH_BYTES];
-
 	if (a == NULL || r == NULL)
 		return SP_ERR_ARG;
-	if (a->actor == SP_ACTOR_REPORTER_SIG) {
-		if (!r->has_reporter_key)
-			return SP_ERR_REPORTER_PROOF;
-		return verify_act(a, r->reporter_key) ? SP_ERR_REPORTER_PROOF : 0;
-	}
-	if (a->actor != SP_ACTOR_REPORTER_SECRET)
+	if (a->actor != SP_ACTOR_REPORTER_SIG)
 		return SP_ERR_AUTHORITY;
-	if (!r->has_tracking)
+	if (!r->has_reporter_key)
 		return SP_ERR_REPORTER_PROOF;
-	sp_report_tracking_hash(a->secret, h);
-	return sodium_memcmp(h, r->tracking, SP_HASH_BYTES) == 0 ? 0 : SP_ERR_REPORTER_PROOF;
+	return verify_act(a, r->reporter_key) ? SP_ERR_REPORTER_PROOF : 0;
 }

@@ -268,6 +268,12 @@ static int disposisi(struct run *run, const struct sp_report_action *a, int me, 
 		return SP_ERR_TRANSITION;
 	if (open_count(st) - 1 + a->n_targets > SP_REPORT_MAX_HOLDERS)
 		return SP_ERR_RANGE;
+	for (size_t i = 0; run->ctx->institution_known && i < a->n_targets; i++) {
+		char to[SP_INST_ID_MAX + 1];
+		snprintf(to, sizeof(to), "%.*s", (int)a->targets[i].n, a->targets[i].p);
+		if (!run->ctx->institution_known(run->ctx->arg, to, t))
+			return SP_ERR_UNKNOWN_INSTITUTION; /* a forward that points nowhere */
+	}
 	for (size_t i = 0; i < a->n_targets; i++) {
 		int sealed_to = 0;
 
@@ -353,6 +359,8 @@ static int officer_step(struct run *run, const struct sp_report_action *a, int m
 	case SP_ACT_GABUNG:
 		if (!in_states(st->status, OPEN_STATES | S(SP_ST_TUNDA)))
 			return SP_ERR_TRANSITION;
+		if (run->ctx->report_known && !run->ctx->report_known(run->ctx->arg, a->merge_into))
+			return SP_ERR_UNKNOWN_REPORT;
 		st->status = SP_ST_DIGABUNG;
 		st->merged = 1;
 		memcpy(st->merged_into, a->merge_into, SP_HASH_BYTES);

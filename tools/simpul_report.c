@@ -11,7 +11,7 @@
  *
  * Officer actions are signed locally with the officer's key file
  * (sp_report_action_build_officer): the node only ever sees the signed act.
- * Reporter actions are proved with the tracking secret (--secret).
+ * Reporter actions are signed with the key derived from the tracking secret (--secret) and the report's salt.
  * Sealed reports: `open` sends the officer's signed open request
  * (sp_report_open_req_sign) and prints the plaintext the node returns; a
  * disposisi first fetches the report's content key the same way and seals
@@ -34,6 +34,7 @@
 #include "sp_dir.h"
 #include "sp_err.h"
 #include "sp_files.h"
+#include "sp_hex.h"
 #include "sp_keyfile.h"
 #include "sp_note.h"
 #include "sp_report.h"
@@ -481,8 +482,8 @@ static void act_help(const char *cmd)
 	       "\n"
 	       "Sign an action on a report and send it to the node of the officer's\n"
 	       "institution. Officer actions (--key): verifikasi tunda arsip disposisi\n"
-	       "bukan_wewenang tindak_lanjut ambil_alih gabung. Reporter actions, proved with\n"
-	       "the tracking secret (--secret): balas selesai buka_kembali nilai.\n"
+	       "bukan_wewenang tindak_lanjut ambil_alih gabung. Reporter actions, signed with\n"
+	       "the key of the tracking secret (--secret): balas selesai buka_kembali nilai.\n"
 	       "Reasons: tunda 1-2, arsip 10-13, bukan_wewenang 20-22 (docs/reports.md).\n"
 	       "A disposisi of a sealed report re-seals its content key to every --to\n"
 	       "(fetched with the officer's signed open request, as 'simpul open').\n",
@@ -542,6 +543,29 @@ static int reseal(const struct act_opts *o, const char *id, struct sp_report_act
 	return rc;
 }
 
+/* reporter_sk re-derives the reporter key of report id from the tracking
+ * secret: the salt is the report's own (public, from the node). The secret
+ * stays here; only the signature travels. */
+static int reporter_sk(const struct act_opts *o, const char *id, uint8_t sk[SP_SECRET_BYTES])
+{
+	uint8_t secret[SP_REPORTER_SECRET_BYTES], salt[SP_REPORTER_SALT_BYTES];
+	if (sp_hex_parse(o->secret, secret, sizeof(secret)) != 0)
+		return simpul_usage("simpul act", "--secret takes the 64-hex-digit tracking secret");
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", id);
+	json_t *j = call(o->node, "GET", path, NULL, 200, 0);
+	const char *hex = json_string_value(json_object_get(j, "reporter_salt"));
+	int rc = SIMPUL_FAIL;
+	if (j && (hex == NULL || sp_hex_parse(hex, salt, sizeof(salt)) != 0))
+		fprintf(stderr, "simpul act: report %s has no reporter salt: its reporter key was "
+				"not made from a tracking secret\n", id);
+	else if (j && sp_reporter_derive(secret, salt, NULL, sk) == 0)
+		rc = SIMPUL_OK;
+	json_decref(j);
+	sodium_memzero(secret, sizeof(secret));
+	return rc;
+}
+
 /* act_build fills a from the options and signs it into *body. */
 static int act_build(const struct act_opts *o, const char *id, const char *action,
 		     struct sp_report_action *a, uint8_t **body, size_t *len)
@@ -571,7 +595,7 @@ static int act_build(const struct act_opts *o, const char *id, const char *actio
 		a->text = (struct sp_str){o->text, strlen(o->text)};
 	if (a->code == SP_ACT_DISPOSISI && o->key && reseal(o, id, a) != SIMPUL_OK)
 		return SIMPUL_FAIL;
-	uint8_t sk[SP_SECRET_BYTES], pk[SP_KEY_BYTES], secret[SP_REPORT_SECRET_BYTES];
+	uint8_t sk[SP_SECRET_BYTES], pk[SP_KEY_BYTES];
 	char why[256];
 	int rc;
 	if (o->key) {
@@ -580,13 +604,12 @@ static int act_build(const struct act_opts *o, const char *id, const char *actio
 			return fprintf(stderr, "simpul: %s: %s\n", o->key, why), SIMPUL_FAIL;
 		rc = sp_report_action_build_officer(a, sk, body, len);
 	} else {
-		if (sodium_hex2bin(secret, 32, o->secret, strlen(o->secret), NULL, &got, NULL) != 0 ||
-		    got != 32)
-			return simpul_usage(cmd, "--secret takes the 64-hex-digit tracking secret");
-		rc = sp_report_action_build_reporter(a, NULL, secret, body, len);
+		rc = reporter_sk(o, id, sk);
+		if (rc != SIMPUL_OK)
+			return rc;
+		rc = sp_report_action_build_reporter(a, sk, body, len);
 	}
 	sodium_memzero(sk, sizeof(sk));
-	sodium_memzero(secret, sizeof(secret));
 	return rc ? simpul_fail(rc, "cannot build the %s act", action) : SIMPUL_OK;
 }
 

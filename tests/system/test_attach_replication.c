@@ -431,8 +431,8 @@ static uint8_t *report_entry(const struct liar *l, const uint8_t h[32], size_t n
 	r.content = S("Foto terlampir");
 	r.routed_to = S("73.13");
 	r.channel = S("web");
-	r.has_tracking = 1;
-	memset(r.tracking, 3, sizeof(r.tracking));
+	r.has_reporter_key = 1;
+	memset(r.reporter_key, 3, sizeof(r.reporter_key));
 	r.n_attach = 1;
 	memcpy(r.attach[0].sha256, h, 32);
 	r.attach[0].size = n;

@@ -42,6 +42,8 @@
 
 #include "sp_dir.h"
 #include "sp_err.h"
+#include "sp_hex.h"
+#include "sp_json.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
 #include "sp_node_harness.h"
@@ -180,13 +182,17 @@ static char *act_json(const struct submitted *s, uint32_t code, const uint8_t *s
 	}
 	if (text)
 		a.text = (struct sp_str){text, strlen(text)};
-	uint8_t *body, secret[32];
+	uint8_t *body, secret[32], salt[32], rsk[64];
 	size_t len;
 	if (sk) {
 		assert_int_equal(sp_report_action_build_officer(&a, sk, &body, &len), 0);
-	} else {
+	} else { /* the reporter key, from the secret and the report's public salt */
+		json_t *t = track(s);
 		assert_int_equal(sodium_hex2bin(secret, 32, s->secret, 64, NULL, NULL, NULL), 0);
-		assert_int_equal(sp_report_action_build_reporter(&a, NULL, secret, &body, &len), 0);
+		assert_int_equal(sp_hex_parse(jstr(t, "reporter_salt"), salt, 32), 0);
+		json_decref(t);
+		assert_int_equal(sp_reporter_derive(secret, salt, NULL, rsk), 0);
+		assert_int_equal(sp_report_action_build_reporter(&a, rsk, &body, &len), 0);
 	}
 	if (flip)
 		body[len - 1] ^= 1; /* the last byte is in the officer signature */
@@ -246,7 +252,8 @@ static void test_submit_and_track(void **state)
 	assert_string_equal(jstr(j, "visibility"), "publik");
 	assert_string_equal(jstr(j, "title"), "Jalan rusak");
 	assert_string_equal(jstr(j, "rule"), "default:73.12");
-	assert_string_equal(jstr(j, "reporter_proof"), "tracking_secret");
+	assert_string_equal(jstr(j, "reporter_proof"), "key");
+	assert_int_equal(strlen(jstr(j, "reporter_salt")), 64);
 	assert_int_equal(json_array_size(json_object_get(j, "attachments")), 0);
 	assert_int_equal(json_array_size(json_object_get(j, "holders")), 1);
 	assert_true(json_integer_value(json_object_get(j, "deadline")) > (json_int_t)now_ms());
@@ -356,6 +363,26 @@ static void test_actions(void **state)
 	act_refused(&g_anon, "{\"body\":\"oA==\"}", 400, "SP_ERR_REPORT_FIELD");
 	act_refused(&g_anon, "{\"bodi\":\"oA==\"}", 400, "SP_ERR_HTTP_BAD_REQUEST");
 	act_refused(&g_anon, "not json", 400, "SP_ERR_HTTP_BAD_REQUEST");
+
+	/* pointing nowhere: a forward to an institution the directory lacks, a
+	 * merge into a report nobody has; refused before anything is written */
+	char *nowhere = act_json(&g_fwd, SP_ACT_DISPOSISI, g.off_sk, "73.12.DINKES", NULL, 0);
+	act_refused(&g_fwd, nowhere, 404, "SP_ERR_UNKNOWN_INSTITUTION");
+	free(nowhere);
+	{
+		struct sp_report_action a = {.code = SP_ACT_GABUNG, .issued_ms = now_ms(),
+					     .has_merge = 1};
+		assert_int_equal(sp_hex_parse(g_fwd.id, a.report, 32), 0);
+		memset(a.merge_into, 0xcd, 32);
+		uint8_t *body;
+		size_t len;
+		assert_int_equal(sp_report_action_build_officer(&a, g.off_sk, &body, &len), 0);
+		char b64[2048], req[2100];
+		sodium_bin2base64(b64, sizeof(b64), body, len, sodium_base64_VARIANT_ORIGINAL);
+		snprintf(req, sizeof(req), "{\"body\":\"%s\"}", b64);
+		act_refused(&g_fwd, req, 404, "SP_ERR_UNKNOWN_REPORT");
+		free(body);
+	}
 
 	/* forwarded to the province */
 	char *fwd = act_json(&g_fwd, SP_ACT_DISPOSISI, g.off_sk, "73", NULL, 0);
@@ -551,6 +578,10 @@ static const char *const g_needles[] = {CONTACT, SECRET_TEXT, NAME};
 static int g_found;
 static char g_found_in[PATH_MAX];
 
+/* The tracking secrets the node made, as bytes and as hex: used in actions,
+ * they must still be nowhere on disk (no log, no entry, no index). */
+static uint8_t g_secret_bin[2][32];
+
 static int scan_file(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
 	if (flag != FTW_F)
@@ -563,8 +594,97 @@ static int scan_file(const char *path, const struct stat *st, int flag, struct F
 			snprintf(g_found_in, sizeof(g_found_in), "%s", path);
 		}
 	}
+	const char *hex[2] = {g_pub.secret, g_anon.secret};
+	for (size_t i = 0; text && i < 2; i++) {
+		if (memmem(text, len, g_secret_bin[i], 32) || memmem(text, len, hex[i], 64)) {
+			g_found = 1;
+			snprintf(g_found_in, sizeof(g_found_in), "%s (a tracking secret)", path);
+		}
+	}
 	free(text);
 	return 0;
+}
+
+/* ---- reporter keys ------------------------------------------------------------------------ */
+
+/* entry_at returns entry `index` of 73.12's log as served in its public
+ * tiles (malloc'ed; *len its size). */
+static uint8_t *entry_at(json_int_t index, size_t *len)
+{
+	json_int_t size = own_size();
+	assert_true(index < size && size < 256);
+	char path[96];
+	snprintf(path, sizeof(path), "/logs/73.12/tile/entries/000.p/%d", (int)size);
+	struct sp_h_resp r;
+	assert_int_equal(sp_h_http(g.f.addr, "GET", path, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	const uint8_t *p = (const uint8_t *)r.body;
+	for (json_int_t i = 0; i < index; i++)
+		p += 2 + ((p[0] << 8) | p[1]);
+	*len = (size_t)((p[0] << 8) | p[1]);
+	uint8_t *e = malloc(*len);
+	memcpy(e, p + 2, *len);
+	sp_h_resp_free(&r);
+	return e;
+}
+
+/* One citizen, one secret, two anonim reports: each has its own key and
+ * salt, and nothing of one (no 8-byte run of its key or salt) is in the
+ * other's public entry; the secret alone still acts on both. */
+static void test_anonim_unlinkable(void **state)
+{
+	uint8_t secret[32], salt[2][32], pk[2][32];
+	randombytes_buf(secret, sizeof(secret));
+	struct submitted sub[2];
+	json_int_t index[2];
+	for (int i = 0; i < 2; i++) {
+		randombytes_buf(salt[i], 32);
+		assert_int_equal(sp_reporter_derive(secret, salt[i], pk[i], NULL), 0);
+		json_t *b = json_loads(ANONIM, 0, NULL);
+		json_object_set_new(b, "reporter_key", sp_json_hex(pk[i], 32));
+		json_object_set_new(b, "reporter_salt", sp_json_hex(salt[i], 32));
+		char *text = json_dumps(b, 0);
+		json_t *j = call("POST", "/v1/reports", text, 201);
+		assert_null(json_object_get(j, "tracking_secret")); /* the citizen has it */
+		index[i] = json_integer_value(json_object_get(j, "index"));
+		snprintf(sub[i].id, sizeof(sub[i].id), "%s", jstr(j, "report_id"));
+		snprintf(sub[i].path, sizeof(sub[i].path), "/v1/reports/%.64s", sub[i].id);
+		sodium_bin2hex(sub[i].secret, sizeof(sub[i].secret), secret, 32);
+		json_decref(j);
+		free(text);
+		json_decref(b);
+	}
+	size_t len[2];
+	uint8_t *e[2] = {entry_at(index[0], &len[0]), entry_at(index[1], &len[1])};
+	for (int i = 0; i < 2; i++) {
+		int o = 1 - i;
+		assert_non_null(memmem(e[i], len[i], pk[i], 32)); /* really these entries */
+		assert_non_null(memmem(e[i], len[i], salt[i], 32));
+		for (size_t k = 0; k + 8 <= 32; k++) {
+			assert_null(memmem(e[o], len[o], pk[i] + k, 8));
+			assert_null(memmem(e[o], len[o], salt[i] + k, 8));
+			assert_null(memmem(e[o], len[o], secret + k, 8));
+		}
+	}
+	/* The API hides the key of an anonim report; the salt is public. */
+	json_t *t = track(&sub[0]);
+	assert_null(json_object_get(t, "reporter_key"));
+	assert_string_equal(jstr(t, "reporter_proof"), "key");
+	json_decref(t);
+	for (int i = 0; i < 2; i++) {
+		char *body = act_json(&sub[i], SP_ACT_BALAS, NULL, NULL, "Masih tutup", 0);
+		act_ok(&sub[i], body, "diterima");
+		free(body);
+	}
+	free(e[0]);
+	free(e[1]);
+	/* A salt without a key, or not 64 hex digits, is refused. */
+	json_t *b = json_loads(ANONIM, 0, NULL);
+	json_object_set_new(b, "reporter_salt", sp_json_hex(salt[0], 32));
+	char *text = json_dumps(b, 0);
+	call_err("POST", "/v1/reports", text, 400, "SP_ERR_HTTP_BAD_REQUEST");
+	free(text);
+	json_decref(b);
 }
 
 static void test_privacy(void **state)
@@ -573,6 +693,8 @@ static void test_privacy(void **state)
 	json_decref(call("GET", "/v1/stats", NULL, 200));
 	node_stop(); /* everything flushed */
 	g_found = 0;
+	assert_int_equal(sp_hex_parse(g_pub.secret, g_secret_bin[0], 32), 0);
+	assert_int_equal(sp_hex_parse(g_anon.secret, g_secret_bin[1], 32), 0);
 	assert_int_equal(nftw(g.f.data, scan_file, 16, FTW_PHYS), 0);
 	if (g_found)
 		fail_msg("reporter data in clear in %s", g_found_in);
@@ -604,8 +726,8 @@ static uint8_t *old_report(uint64_t age_ms, size_t *len)
 	struct sp_report r = {.kind = SP_REPORT_PENGADUAN, .vis = SP_REPORT_PUBLIK,
 			      .category = {"jalan", 5}, .region = {"73.12.03", 8},
 			      .title = {"Jembatan putus", 14}, .content = {"Sejak bulan lalu", 16},
-			      .routed_to = {"73.12", 5}, .channel = {"web", 3}, .has_tracking = 1};
-	randombytes_buf(r.tracking, sizeof(r.tracking));
+			      .routed_to = {"73.12", 5}, .channel = {"web", 3}, .has_reporter_key = 1};
+	randombytes_buf(r.reporter_key, sizeof(r.reporter_key));
 	assert_int_equal(sp_report_encode(&r, &body, &blen), 0);
 	struct sp_entry e = {.version = SP_ENTRY_VERSION, .time_ms = now_ms() - age_ms,
 			     .type = SP_EV_REPORT, .body = body, .body_len = blen};
@@ -722,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_receipt),
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_anonim_unlinkable),
 		cmocka_unit_test(test_privacy),
 		cmocka_unit_test(test_escalation),
 		cmocka_unit_test(test_bad_directory),

@@ -80,6 +80,22 @@ static int dir_coord(void *arg, const char *inst)
 	return strcmp(inst, "NAS") == 0;
 }
 
+/* The directory's institutions are the ones in `parents`; the only other
+ * report known is 0xab... (what test_merge merges into). */
+static int dir_inst_known(void *arg, const char *inst, uint64_t t)
+{
+	char parent[SP_INST_ID_MAX + 1];
+	(void)t;
+	return dir_parent(arg, inst, parent) == 0;
+}
+
+static int dir_report_known(void *arg, const uint8_t id[32])
+{
+	static const uint8_t other[32] = {[0 ... 31] = 0xab};
+	(void)arg;
+	return memcmp(id, other, 32) == 0;
+}
+
 /* ---- a fixture: one report and its trail ------------------------------- */
 
 struct fx {
@@ -99,6 +115,7 @@ struct fx {
 };
 
 static const uint8_t secret[32] = {0x42, 0x42, 0x42};
+static const uint8_t salt[32] = {0x5a, 0x17};
 static uint8_t x_pk[3][32], x_sk[3][32]; /* X25519 keys: 73.12, NAS, DINKES */
 
 static const uint64_t T0_YMD = 20260105; /* Monday */
@@ -130,9 +147,10 @@ static void base_report(struct sp_report *r, enum sp_report_vis vis, int with_ke
 
 		r->has_reporter_key = 1;
 		sp_test_keypair(20, r->reporter_key, sk);
-	} else {
-		r->has_tracking = 1;
-		sp_report_tracking_hash(secret, r->tracking);
+	} else { /* the key derived from the tracking secret and this report's salt */
+		r->has_reporter_key = r->has_salt = 1;
+		memcpy(r->salt, salt, sizeof(salt));
+		assert_int_equal(sp_reporter_derive(secret, salt, r->reporter_key, NULL), 0);
 	}
 }
 
@@ -163,8 +181,14 @@ static void fx_init(struct fx *f, enum sp_report_vis vis, int with_key)
 	assert_int_equal(sp_cal_default_2026(&cal, &len), 0);
 	assert_int_equal(sp_cal_load_year(&f->cal, cal, len), 0);
 	free(cal);
-	f->ctx = (struct sp_report_ctx){NULL, dir_officer, dir_parent, dir_coord,
-					sp_report_default_policy(), &f->cal};
+	f->ctx = (struct sp_report_ctx){NULL,
+					dir_officer,
+					dir_parent,
+					dir_coord,
+					dir_inst_known,
+					dir_report_known,
+					sp_report_default_policy(),
+					&f->cal};
 	base_report(&r, vis, with_key);
 	if (vis == SP_REPORT_RAHASIA)
 		seal_private(f, &r);
@@ -246,10 +270,11 @@ static size_t reporter(struct fx *f, uint64_t t, struct sp_report_action *a, int
 	uint8_t pk[32], sk[64], *body;
 	size_t len;
 
-	sp_test_keypair(20, pk, sk);
-	assert_int_equal(sp_report_action_build_reporter(a, with_key ? sk : NULL,
-							 with_key ? NULL : secret, &body, &len),
-			 0);
+	if (with_key)
+		sp_test_keypair(20, pk, sk);
+	else
+		assert_int_equal(sp_reporter_derive(secret, salt, pk, sk), 0);
+	assert_int_equal(sp_report_action_build_reporter(a, sk, &body, &len), 0);
 	return push(f, "73.11", t, SP_EV_ACTION, body, len);
 }
 
@@ -330,7 +355,7 @@ static void test_report_round_trip(void **state)
 	assert_memory_equal(back.content.p, "Puskesmas Lalabata tutup jam 10.", 32);
 	assert_int_equal(back.attach[0].size, 12345);
 	assert_int_equal(back.policy.window_wd, 7);
-	assert_true(back.has_rule && back.has_reporter_key && !back.has_tracking);
+	assert_true(back.has_rule && back.has_reporter_key && !back.has_salt);
 	free(body);
 }
 
@@ -402,12 +427,8 @@ static void test_strict_report(void **state)
 	assert_int_equal(parse_report_hex(empty, 1), SP_ERR_REPORT_FIELD);
 	assert_int_equal(parse_report_hex(unsorted, 5), SP_ERR_CBOR_UNSORTED);
 
-	/* Both reporter proofs. */
-	base_report(&r, SP_REPORT_PUBLIK, 1);
-	r.has_tracking = 1;
-	assert_int_equal(sp_report_encode(&r, &body, &len), SP_ERR_REPORT_FIELD);
-	/* Neither. */
-	r.has_tracking = 0;
+	/* No reporter key (a salt alone proves nothing). */
+	base_report(&r, SP_REPORT_PUBLIK, 0);
 	r.has_reporter_key = 0;
 	assert_int_equal(sp_report_encode(&r, &body, &len), SP_ERR_REPORT_FIELD);
 	/* Rahasia with content in clear. */
@@ -501,6 +522,22 @@ static void test_strict_action(void **state)
 	assert_int_equal(back.reason, SP_REASON_LUAR_KEWENANGAN);
 	assert_ptr_equal(back.act, body + 2); /* after a3 00 */
 	assert_int_equal(sp_report_action_verify_officer(&back), 0);
+	/* A tracking secret in clear (the old key 4) is no proof at all. */
+	{
+		uint8_t *sec = malloc(back.act_len + 37);
+
+		sec[0] = 0xa2;
+		sec[1] = 0x00;
+		memcpy(sec + 2, back.act, back.act_len);
+		sec[back.act_len + 2] = 0x04;
+		sec[back.act_len + 3] = 0x58;
+		sec[back.act_len + 4] = 0x20;
+		memcpy(sec + back.act_len + 5, secret, 32);
+		assert_int_equal(sp_report_action_parse(sec, back.act_len + 37, &back),
+				 SP_ERR_REPORT_FIELD);
+		free(sec);
+		assert_int_equal(sp_report_action_parse(body, len, &back), 0);
+	}
 	/* Two actors in one body: officer pair plus a secret (key 4). */
 	{
 		uint8_t *two = malloc(len + 35);
@@ -581,12 +618,13 @@ static void test_authority(void **state)
 	f.bodies[forged][f.t[forged].body_len - 1] ^= 1;
 	/* A 73.12 officer's act written into another institution's log. */
 	via_other = off_simple(&f, "73.11", 1, wib(20260105, 14), SP_ACT_VERIFIKASI);
-	/* Reporter: tracking secret on a report that has a key; wrong key. */
+	/* Reporter: a key derived from a tracking secret, on a report whose key is
+	 * not; a wrong key. */
 	bad_secret = rep_simple(&f, wib(20260105, 15), SP_ACT_BALAS, 0, 0);
 	a = act(&f, SP_ACT_BALAS);
 	a.text = (struct sp_str){"x", 1};
 	sp_test_keypair(21, pk, sk);
-	assert_int_equal(sp_report_action_build_reporter(&a, sk, NULL, &body, &len), 0);
+	assert_int_equal(sp_report_action_build_reporter(&a, sk, &body, &len), 0);
 	bad_key = push(&f, "73.11", wib(20260105, 16), SP_EV_ACTION, body, len);
 	/* An officer doing the reporter's part, and the reverse. */
 	off_rep = off_simple(&f, "73.12", 1, wib(20260105, 17), SP_ACT_SELESAI);
@@ -855,6 +893,31 @@ static void test_merge(void **state)
 	fx_free(&f);
 }
 
+/* Acts that point nowhere: a forward to an institution the directory lacks
+ * and a merge into a report nobody knows are invalid, and change nothing. */
+static void test_pointing_nowhere(void **state)
+{
+	struct fx f;
+	struct sp_report_action a;
+	size_t fwd, merge;
+
+	fx_init(&f, SP_REPORT_PUBLIK, 0);
+	off_simple(&f, "73.12", 1, wib(20260105, 10), SP_ACT_VERIFIKASI);
+	fwd = dispose(&f, "73.12", 1, wib(20260105, 11), "73.12.DINKESX", NULL);
+	a = act(&f, SP_ACT_GABUNG);
+	a.has_merge = 1;
+	memset(a.merge_into, 0xcd, 32);
+	merge = officer(&f, "73.12", 1, wib(20260105, 12), &a);
+	compute(&f, wib(20260105, 13));
+	assert_int_equal(f.st.verdict[fwd], SP_ERR_UNKNOWN_INSTITUTION);
+	assert_int_equal(f.st.verdict[merge], SP_ERR_UNKNOWN_REPORT);
+	assert_int_equal(f.st.status, SP_ST_DIVERIFIKASI);
+	assert_false(f.st.merged);
+	assert_int_equal(f.st.n_holders, 1);
+	assert_string_equal(f.st.holders[0], "73.12");
+	fx_free(&f);
+}
+
 static void test_replay_and_foreign(void **state)
 {
 	struct fx f;
@@ -1059,6 +1122,7 @@ int main(void)
 		cmocka_unit_test(test_reopen_and_window),
 		cmocka_unit_test(test_auto_close_at_now),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_pointing_nowhere),
 		cmocka_unit_test(test_replay_and_foreign),
 		cmocka_unit_test(test_sealed_forward),
 		cmocka_unit_test(test_deadlines_escalation),
