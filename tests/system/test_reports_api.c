@@ -648,7 +648,7 @@ static void test_anonim_unlinkable(void **state)
 		assert_null(json_object_get(j, "tracking_secret")); /* the citizen has it */
 		index[i] = json_integer_value(json_object_get(j, "index"));
 		snprintf(sub[i].id, sizeof(sub[i].id), "%s", jstr(j, "report_id"));
-		snprintf(sub[i].path, sizeof(sub[i].path), "/v1/reports/%.64s", sub[i].id);
+		snprintf(sub[i].path, sizeof(sub[i].path), "/v1/reports/%.64s", jstr(j, "report_id"));
 		sodium_bin2hex(sub[i].secret, sizeof(sub[i].secret), secret, 32);
 		json_decref(j);
 		free(text);
