@@ -332,6 +332,8 @@ static void nd_where(const struct nd *n, char ids[N_SAMPLES][65])
 	char self[PATH_MAX + 16];
 	nd_self(n, self, sizeof(self));
 	printf("\nWhere to look (the node keeps running):\n"
+	       "  %s/  %s/lacak?id=%s  %s/transparansi\n"
+	       "      in a browser: file, track, and verify the log (docs/web.md)\n"
 	       "  curl %s/v1/reports/%s\n"
 	       "      the first report: its state and public trail\n"
 	       "  curl %s/v1/reports/%s\n"
@@ -345,7 +347,8 @@ static void nd_where(const struct nd *n, char ids[N_SAMPLES][65])
 	       "  %s log verify --data %s/store\n"
 	       "  %s demo --node --dir %s      # the same node and data again\n"
 	       "\nPress Ctrl-C to stop the node.\n",
-	       n->url, ids[0], n->url, ids[N_SAMPLES - 1], n->url, n->url, n->url, self, n->url,
+	       n->url, n->url, ids[0], n->url, n->url, ids[0], n->url, ids[N_SAMPLES - 1], n->url,
+	       n->url, n->url, self, n->url,
 	       ids[0], n->log, self, n->data, self, n->dir);
 	fflush(stdout);
 }
