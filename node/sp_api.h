@@ -125,10 +125,4 @@ int sp_api_attach_seal(struct sp_node *n, const uint8_t key[SP_REPORT_CKEY_BYTES
 int sp_api_attach_store_sealed(struct sp_node *n, const struct sp_report_attachment *at,
 			       const struct sp_buf *blob);
 
-/* sp_api_attach_open is sp_report_open_blob (kept for its callers): it
- * decrypts a sealed blob with the report's content key into a new buffer
- * *plain (caller frees). SP_ERR_SEALED if it does not open, SP_ERR_NOMEM. */
-int sp_api_attach_open(const uint8_t key[SP_REPORT_CKEY_BYTES], const char *media_type,
-		       const uint8_t *blob, size_t len, uint8_t **plain, size_t *plain_len);
-
 #endif

@@ -194,12 +194,6 @@ int sp_api_attach_refs(struct sp_node *n, const struct sp_report *r, struct sp_h
 	return 0;
 }
 
-int sp_api_attach_open(const uint8_t key[SP_REPORT_CKEY_BYTES], const char *media_type,
-		       const uint8_t *blob, size_t len, uint8_t **plain, size_t *plain_len)
-{
-	return sp_report_open_blob(key, media_type, blob, len, plain, plain_len);
-}
-
 /* decode_inline reads a base64 file into a new buffer (caller zeroes and
  * frees), checking its size and that it is what its type says. */
 static int decode_inline(struct sp_node *n, struct sp_str b64, const char *type, uint8_t **out,

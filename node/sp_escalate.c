@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_buf.h"
 #include "sp_clock.h"
 #include "sp_err.h"
 #include "sp_report.h"
@@ -25,14 +26,8 @@ static int collect_due(void *arg, const struct sp_reports_summary *s)
 	struct due *d = arg;
 	if (!s->overdue || s->n_holders == 0 || strcmp(s->holders[0], d->inst) != 0)
 		return 0;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 16;
-		uint8_t(*ni)[SP_HASH_BYTES] = realloc(d->ids, cap * SP_HASH_BYTES);
-		if (ni == NULL)
-			return SP_ERR_NOMEM;
-		d->ids = ni;
-		d->cap = cap;
-	}
+	if (sp_grow((void **)&d->ids, &d->cap, d->n, SP_HASH_BYTES) != 0)
+		return SP_ERR_NOMEM;
 	memcpy(d->ids[d->n++], s->id, SP_HASH_BYTES);
 	return 0;
 }

@@ -40,6 +40,7 @@
 #include "sp_report.h"
 #include "sp_tile.h"
 #include "sp_clock.h"
+#include "sp_hex.h"
 
 #define URL_MAX 1024
 #define RESP_MAX (16u << 20)
@@ -378,9 +379,7 @@ static char *open_body(const char *keyfile, const char *id, const char *purpose)
 	uint8_t sk[SP_SECRET_BYTES], pk[SP_KEY_BYTES];
 	char why[256], sig[sodium_base64_ENCODED_LEN(SP_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL)];
 	char off[2 * SP_KEY_BYTES + 1];
-	size_t got;
-	if (strlen(id) != 64 || sodium_hex2bin(q.report, 32, id, 64, NULL, &got, NULL) != 0 ||
-	    got != 32)
+	if (sp_hex_parse(id, q.report, 32) != 0)
 		return simpul_usage("simpul open", "a report id is 64 hex digits"), NULL;
 	if (sp_keyfile_load(keyfile, pk, sk, why, sizeof(why)) != 0)
 		return fprintf(stderr, "simpul: %s: %s\n", keyfile, why), NULL;
@@ -505,14 +504,12 @@ static int seal_to(const char *node, const char *inst, const uint8_t key[SP_REPO
 {
 	char path[128];
 	uint8_t pk[SP_REPORT_X25519_BYTES];
-	size_t got;
 	if (!sp_dir_id_valid(inst))
 		return simpul_usage("simpul act", "'%s' is not an institution id", inst);
 	snprintf(path, sizeof(path), "/v1/directory/institutions/%s", inst);
 	json_t *j = call(node, "GET", path, NULL, 200, 0);
 	const char *hex = json_string_value(json_object_get(j, "seal_key"));
-	int ok = hex && strlen(hex) == 64 &&
-		 sodium_hex2bin(pk, sizeof(pk), hex, 64, NULL, &got, NULL) == 0 && got == 32;
+	int ok = sp_hex_parse(hex, pk, sizeof(pk)) == 0;
 	json_decref(j);
 	if (!ok)
 		return j ? simpul_fail(SP_ERR_SEALED, "no seal key for %s", inst) : SIMPUL_FAIL;
@@ -577,12 +574,9 @@ static int act_build(const struct act_opts *o, const char *id, const char *actio
 			a->code = (uint32_t)c;
 	if (a->code == 0)
 		return simpul_usage(cmd, "unknown action '%s'", action);
-	size_t got;
-	if (sodium_hex2bin(a->report, 32, id, strlen(id), NULL, &got, NULL) != 0 || got != 32 ||
-	    strlen(id) != 64)
+	if (sp_hex_parse(id, a->report, 32) != 0)
 		return simpul_usage(cmd, "a report id is 64 hex digits");
-	if (o->merge && (sodium_hex2bin(a->merge_into, 32, o->merge, strlen(o->merge), NULL, &got,
-					NULL) != 0 || got != 32))
+	if (o->merge && sp_hex_parse(o->merge, a->merge_into, 32) != 0)
 		return simpul_usage(cmd, "--merge-into takes a report id");
 	a->has_merge = o->merge != NULL;
 	a->issued_ms = sp_now_ms();

@@ -428,12 +428,12 @@ static void open_blob(json_t *report, const uint8_t *blob, size_t len, const cha
 	assert_int_equal(sp_report_open_key(rep.sealed.keys, rep.sealed.n_keys, "73.12", pk, sk,
 					    key),
 			 0);
-	assert_int_equal(sp_api_attach_open(key, type, blob, len, &plain, &plain_len), 0);
+	assert_int_equal(sp_report_open_blob(key, type, blob, len, &plain, &plain_len), 0);
 	assert_int_equal(plain_len, want_len);
 	assert_memory_equal(plain, want, want_len);
 	free(plain);
 	key[0] ^= 1;
-	assert_int_equal(sp_api_attach_open(key, type, blob, len, &plain, &plain_len),
+	assert_int_equal(sp_report_open_blob(key, type, blob, len, &plain, &plain_len),
 			 SP_ERR_SEALED);
 	sp_h_resp_free(&r);
 }
