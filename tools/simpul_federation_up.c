@@ -525,6 +525,12 @@ static int up_run(const char *dir, const char *nodes)
 	uint64_t deadline = fu_ms() + FU_START_MS;
 	for (size_t i = 0; i < n && rc == SIMPUL_OK; i++)
 		rc = wait_up(&f, ids[i], deadline);
+	if (rc == SIMPUL_OK)
+		printf("officers (enrolled; sign with 'simpul act' / 'simpul officer' --key FILE):\n"
+		       "  admin              %s/keys/<ID>.admin.key   (coordinator: "
+		       "%s/keys/" SP_FEDGEN_COORDINATOR ".admin.key)\n"
+		       "  pejabat penghubung %s/keys/<ID>.officer.key\n",
+		       f.dir, f.dir, f.dir);
 	fed_close(&f);
 	return rc;
 }

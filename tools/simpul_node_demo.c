@@ -342,6 +342,10 @@ static void nd_where(const struct nd *n, char ids[N_SAMPLES][65])
 	       "  curl %s/metrics         Prometheus metrics\n"
 	       "  curl %s/logs/" ND_ID "/checkpoint   the node's signed log (C2SP tlog-tiles)\n"
 	       "  %s track --node %s %s\n"
+	       "  %s act --node %s --key %s/keys/" ND_ID ".officer.key %s verifikasi\n"
+	       "      act on it as Soppeng's enrolled pejabat penghubung (then tindak_lanjut\n"
+	       "      --text T; the reporter closes with --secret SECRET ... selesai); its\n"
+	       "      admin's key, for 'simpul officer', is %s/keys/" ND_ID ".admin.key\n"
 	       "  tail -f %s\n"
 	       "After Ctrl-C:\n"
 	       "  %s log verify --data %s/store\n"
@@ -349,7 +353,7 @@ static void nd_where(const struct nd *n, char ids[N_SAMPLES][65])
 	       "\nPress Ctrl-C to stop the node.\n",
 	       n->url, n->url, ids[0], n->url, n->url, ids[0], n->url, ids[N_SAMPLES - 1], n->url,
 	       n->url, n->url, self, n->url,
-	       ids[0], n->log, self, n->data, self, n->dir);
+	       ids[0], self, n->url, n->fed, ids[0], n->fed, n->log, self, n->data, self, n->dir);
 	fflush(stdout);
 }
 
