@@ -63,6 +63,8 @@
 	/* storage */ \
 	XX(DB, -80, "RocksDB reported an error") \
 	XX(CORRUPT, -81, "stored data fails its own checks") \
+	XX(STORE_NEWER, -82, "store written by a newer release (its format is newer than this one " \
+			     "reads): run that release, or restore the backup taken before the upgrade") \
 	\
 	/* config and CLI */ \
 	XX(CONFIG, -100, "configuration invalid") \

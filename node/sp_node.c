@@ -351,8 +351,16 @@ static int open_store(struct sp_node *n)
 		sp_logx(n->log, SP_LOGX_ERROR, "store", "cannot open store path=%s err=%s: %s%s",
 			path, sp_errname(rc), sp_strerror(rc),
 			rc == SP_ERR_BUSY ? " (is another simpuld running on it?)" : "");
+		if (rc == SP_ERR_STORE_NEWER)
+			sp_logx(n->log, SP_LOGX_ERROR, "store",
+				"this release (%s) reads store formats up to %u; see docs/operations.md, "
+				"\"Upgrade\"", SIMPUL_VERSION, SP_STORE_FORMAT);
 		return rc;
 	}
+	unsigned found = sp_store_format_found(n->store);
+	if (found && found < SP_STORE_FORMAT)
+		sp_logx(n->log, SP_LOGX_INFO, "store", "store format %u migrated to %u path=%s",
+			found, SP_STORE_FORMAT, path);
 	/* A fresh log gets its first checkpoint now, so it is servable. */
 	rc = sp_node_checkpoint_sign(n);
 	if (rc && rc != SP_ERR_STALE)

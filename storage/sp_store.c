@@ -638,6 +638,8 @@ int sp_store_open(const char *path, const struct sp_store_opts *o, struct sp_sto
 	unsigned vt = o->verify_threads ? o->verify_threads : sp_pool_cpus();
 	int rc = db_open(s, path, o);
 	if (rc == 0)
+		rc = sp_store_format_open(s);
+	if (rc == 0)
 		rc = sp_pool_create(vt - 1, &s->pool);
 	if (rc == 0)
 		rc = load_logs(s);

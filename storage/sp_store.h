@@ -462,6 +462,17 @@ void sp_store_stats(struct sp_store *s, struct sp_store_stats *out);
 /* sp_store_disk_bytes: live SST + WAL bytes of the store. */
 int sp_store_disk_bytes(struct sp_store *s, uint64_t *bytes);
 
+/* The store's format version (sp_store_format.c). A store records it; an
+ * open migrates an older store forward (a read-only open reads it as it
+ * is) and refuses a newer one with SP_ERR_STORE_NEWER. Stores written
+ * before the version was recorded are version 1. */
+#define SP_STORE_FORMAT 2
+
+/* sp_store_format_found: the version the store had when it was opened: 0
+ * for a store this open created, less than SP_STORE_FORMAT if this open
+ * migrated it. */
+unsigned sp_store_format_found(const struct sp_store *s);
+
 /* sp_store_backup writes a consistent RocksDB checkpoint of the store into
  * the new folder `dir` (hard links where possible). */
 int sp_store_backup(struct sp_store *s, const char *dir);

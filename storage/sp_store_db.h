@@ -13,7 +13,8 @@
  *   forks        id(4) kind(1) at(8) hash(8)    -> CBOR [held bytes, other bytes, found ms, from]
  *                                                  (older records: the first two only); kind 3:
  *                                                  an entry set aside by a fork resolution
- *   default      "witness/" origin, "forkres/" origin (sp_store_witness.c, sp_store_forkres.c)
+ *   default      "witness/" origin, "forkres/" origin (sp_store_witness.c, sp_store_forkres.c),
+ *                "format" (sp_store_format.c)
  *   attachments  sha256(32)                     -> flags(1) type length(1) media type,
  *                                                  then the bytes (sp_store_attach.c)
  *

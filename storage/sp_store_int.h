@@ -93,6 +93,7 @@ struct sp_store {
 	rocksdb_writeoptions_t *wnosync;
 	rocksdb_readoptions_t *ropts;
 	int read_only;
+	unsigned format_found; /* the format the store had when opened (0: new) */
 	atomic_int broken; /* a write failed after writer state moved: reopen */
 
 	pthread_rwlock_t logs_mu;
@@ -185,6 +186,11 @@ int sp_store_write_log(struct sp_store *s, struct sp_log *l);
  * log's tree (a root that differs at its size, or a size a pending
  * resolved log cannot check yet). */
 int sp_store_witness_fit(struct sp_store *s, struct sp_log *l);
+
+/* sp_store_format.c: checks the store's format version at open; migrates
+ * an older store forward (a writable open), SP_ERR_STORE_NEWER for a newer
+ * one. */
+int sp_store_format_open(struct sp_store *s);
 
 /* sp_store_append.c */
 int sp_store_pipeline_start(struct sp_store *s);
