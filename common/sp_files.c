@@ -1,9 +1,11 @@
 /*
- * sp_files.c - folder creation, atomic file replacement and bounded reads
+ * sp_files.c - folder creation, atomic file replacement, copies of files and
+ * folders, bounded reads
  * (see sp_files.h).
  */
 #include "sp_files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -89,6 +91,106 @@ int sp_file_replace(const char *path, const void *data, size_t len)
 		rc = SP_ERR_IO;
 	if (rc)
 		unlink(tmp);
+	return rc;
+}
+
+static int copy_fd(int in, int out)
+{
+	uint8_t chunk[65536];
+	for (;;) {
+		ssize_t r = read(in, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r == 0 ? 0 : SP_ERR_IO;
+		int rc = sp_write_all(out, chunk, (size_t)r);
+		if (rc)
+			return rc;
+	}
+}
+
+int sp_file_copy(const char *src, const char *dst, mode_t mode)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
+	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (out < 0) {
+		int rc = errno == EEXIST ? SP_ERR_EXISTS : SP_ERR_IO;
+		close(in);
+		return rc;
+	}
+	int rc = copy_fd(in, out);
+	if (rc == 0 && fsync(out) != 0)
+		rc = SP_ERR_IO;
+	if (close(out) != 0 && rc == 0)
+		rc = SP_ERR_IO;
+	close(in);
+	if (rc)
+		unlink(dst);
+	return rc;
+}
+
+/* tree_walk calls fn(src/name, dst/name, is_dir, arg) for each entry of
+ * folder src (dst may be NULL). */
+typedef int (*tree_fn)(const char *src, const char *dst, const struct stat *st, void *arg);
+static int tree_walk(const char *src, const char *dst, tree_fn fn, void *arg)
+{
+	DIR *d = opendir(src);
+	if (d == NULL)
+		return SP_ERR_IO;
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char s[PATH_MAX], t[PATH_MAX];
+		struct stat st;
+		if (snprintf(s, sizeof(s), "%s/%s", src, e->d_name) >= (int)sizeof(s) ||
+		    (dst && snprintf(t, sizeof(t), "%s/%s", dst, e->d_name) >= (int)sizeof(t)))
+			rc = SP_ERR_RANGE;
+		else if (lstat(s, &st) != 0)
+			rc = SP_ERR_IO;
+		else
+			rc = fn(s, dst ? t : NULL, &st, arg);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int copy_one(const char *src, const char *dst, const struct stat *st, void *arg)
+{
+	if (S_ISDIR(st->st_mode))
+		return sp_tree_copy(src, dst);
+	if (!S_ISREG(st->st_mode))
+		return SP_ERR_IO; /* a store holds only files and folders */
+	return sp_file_copy(src, dst, st->st_mode & 07777);
+}
+
+int sp_tree_copy(const char *src, const char *dst)
+{
+	if (mkdir(dst, 0700) != 0)
+		return errno == EEXIST ? SP_ERR_EXISTS : SP_ERR_IO;
+	return tree_walk(src, dst, copy_one, NULL);
+}
+
+static int remove_one(const char *path, const char *unused, const struct stat *st, void *arg)
+{
+	if (S_ISDIR(st->st_mode))
+		return sp_tree_remove(path);
+	return unlink(path) == 0 || errno == ENOENT ? 0 : SP_ERR_IO;
+}
+
+int sp_tree_remove(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : SP_ERR_IO;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path) == 0 ? 0 : SP_ERR_IO;
+	int rc = tree_walk(path, NULL, remove_one, NULL);
+	if (rc == 0 && rmdir(path) != 0)
+		rc = SP_ERR_IO;
 	return rc;
 }
 

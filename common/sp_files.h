@@ -25,6 +25,20 @@ int sp_write_all(int fd, const void *data, size_t n);
  * never half of one. Files are made 0644: they are public. SP_ERR_IO. */
 int sp_file_replace(const char *path, const void *data, size_t len);
 
+/* sp_file_copy copies the regular file src to the new file dst (made with
+ * mode; an existing dst is SP_ERR_EXISTS) and fsyncs it. SP_ERR_NOT_FOUND,
+ * SP_ERR_IO; a partial dst is removed. */
+int sp_file_copy(const char *src, const char *dst, mode_t mode);
+
+/* sp_tree_copy copies the folder src (regular files and folders, any depth)
+ * to the new folder dst, keeping file modes (folders 0700). SP_ERR_EXISTS
+ * if dst exists; a partial dst is left for the caller to remove. */
+int sp_tree_copy(const char *src, const char *dst);
+
+/* sp_tree_remove removes path and everything below it (like rm -rf;
+ * symbolic links are removed, never followed). SP_ERR_IO. */
+int sp_tree_remove(const char *path);
+
 /* sp_file_read appends the contents of path to out. SP_ERR_NOT_FOUND if it
  * does not exist, SP_ERR_RANGE if it is longer than max bytes, SP_ERR_IO. */
 int sp_file_read(const char *path, size_t max, struct sp_buf *out);

@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "sp_api.h"
+#include "sp_ctl.h"
 #include "sp_escalate.h"
 #include "sp_webhook.h"
 #include "sp_node_int.h"
@@ -240,6 +241,7 @@ static void finish(struct sp_node *n)
 		sp_store_log_info(n->store, id, &info);
 	sp_webhook_stop(n->hook);
 	n->hook = NULL;
+	sp_ctl_close(n->ctl);
 	sp_peer_stop(n->peer);
 	sp_store_close(n->store);
 	n->store = NULL;
@@ -258,8 +260,8 @@ static void on_drain(uv_timer_t *t)
 {
 	struct sp_node *n = t->data;
 	int timed_out = sp_mono_ms() > n->drain_deadline;
-	if (n->esc_busy)
-		return;
+	if (n->esc_busy || sp_ctl_busy(n->ctl))
+		return; /* the store stays open for them */
 	if ((sp_http_inflight(n->http) == 0 && !n->cp_busy) || (timed_out && !n->cp_busy))
 		finish(n);
 }
@@ -539,6 +541,26 @@ static int start_peer(struct sp_node *n)
 	return sp_peer_new(&po, &n->peer);
 }
 
+/* start_ctl opens the control socket; a node without one still serves
+ * (only hot backups are missing), so a failure is a warning. */
+static void start_ctl(struct sp_node *n)
+{
+	struct sp_ctl_opts co = {
+		.loop = &n->loop,
+		.store = n->store,
+		.log = n->log,
+		.data_dir = n->conf.data_dir,
+		.key_path = n->conf.key_path,
+		.conf_path = n->o->conf_path,
+		.seal_path = n->conf.seal_path,
+	};
+	int rc = sp_ctl_start(&co, &n->ctl);
+	if (rc)
+		sp_logx(n->log, SP_LOGX_WARN, "ctl",
+			"no control socket in %s err=%s: simpul backup cannot reach this node",
+			n->conf.data_dir, sp_errname(rc));
+}
+
 static int start_loop(struct sp_node *n)
 {
 	int rc = uv_loop_init(&n->loop);
@@ -594,6 +616,8 @@ static int node_start(struct sp_node *n)
 		rc = start_peer(n);
 	if (rc == 0)
 		rc = sp_webhook_start(&n->conf, n->reports, n->log, &n->hook);
+	if (rc == 0)
+		start_ctl(n);
 	if (rc == 0) {
 		struct sp_log_info info = {0};
 		uint32_t id;
@@ -623,6 +647,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	} else {
 		sp_http_free(n->http);
 		sp_webhook_stop(n->hook);
+		sp_ctl_close(n->ctl);
 		sp_peer_stop(n->peer);
 		sp_store_close(n->store);
 		if (loop_up) {
@@ -638,6 +663,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	sp_witness_free(n->witness);
 	sp_dirload_free(n->dl);
 	sp_peer_free(n->peer);
+	sp_ctl_free(n->ctl);
 	pthread_mutex_destroy(&n->defer_mu);
 	free(n);
 	return rc ? 1 : 0;

@@ -47,6 +47,7 @@ struct sp_node {
 	struct sp_api_admin *admin;   /* admin request nonces (sp_api_admin.c) */
 	struct sp_witness *witness;   /* tlog witness (sp_witness.h) */
 	struct sp_peer *peer;         /* replication with other nodes (sp_peer.h) */
+	struct sp_ctl *ctl;           /* control socket: hot backups (sp_ctl.h) */
 	struct sp_resolve_ctx resolve; /* fork resolutions -> store (sp_resolve.h) */
 	uv_timer_t esc_timer;         /* overdue reports -> escalation entries */
 	int esc_busy;

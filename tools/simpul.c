@@ -26,7 +26,7 @@ static const struct simpul_cmd top_cmds[] = {
 	{"log", simpul_log_main, "append to, verify and export signed logs"},
 	{"demo", simpul_demo_main, "build, verify and export a demo complaint log"},
 	{"federation", simpul_federation_main, "generate a federation: keys, directory, routing"},
-	{"backup", simpul_backup_main, "copy a stopped node's store, consistently"},
+	{"backup", simpul_backup_main, "copy a node's store consistently, hot while it runs"},
 	{"submit", simpul_submit_main, "submit a complaint to a node"},
 	{"track", simpul_track_main, "show a report's state and trail (and save its receipt)"},
 	{"act", simpul_act_main, "sign and send an officer's or reporter's action"},

@@ -8,8 +8,9 @@
  * printed routing (the social-aid one held by KEMENSOS, the rahasia one
  * sealed), stops it with SIGINT (exit 0), and runs it again on the same
  * folder: the federation is reused and the first reports are still there.
- * Meanwhile `simpul backup` of the running node is refused; after it stops,
- * a backup is made and `simpul log verify` checks it.
+ * Meanwhile `simpul backup` of the running node is made hot (with the node
+ * key); after it stops, one by the CLI alone; `simpul log verify` checks
+ * both, and a backup never goes over an existing folder.
  */
 #include "sp_testutil.h"
 
@@ -173,21 +174,33 @@ static void test_node_demo_and_backup(void **state)
 		get_report(&d, &first[i]);
 		assert_string_not_equal(first[i].id, d.r[i].id);
 	}
-	/* the running node's store is locked: refused, nothing written */
-	const char *busy[] = {"backup", "--data", data, "--out", bk, NULL};
-	assert_int_equal(run_simpul(out, busy), 1);
-	assert_true(sp_h_wait_text(out, "held by a running simpuld", 0) == 0);
-	assert_int_not_equal(access(bk, F_OK), 0);
+	/* the running node is backed up hot, with its key */
+	const char *hot[] = {"backup", "--data", data, "--out", bk, NULL};
+	assert_int_equal(run_simpul(out, hot), 0);
+	assert_true(sp_h_wait_text(out, "hot ", 0) == 0);
+	assert_true(sp_h_wait_text(out, "log demo.simpul.id/73.12 entries 8 checkpoint ", 0) == 0);
+	char key[PATH_MAX + 32];
+	snprintf(key, sizeof(key), "%s/node.key", bk);
+	assert_int_equal(access(key, F_OK), 0);
 	demo_stop(&d);
 
-	assert_int_equal(run_simpul(out, busy), 0);
-	assert_true(sp_h_wait_text(out, "log demo.simpul.id/73.12 entries 8 checkpoint 8 own", 0) ==
-		    0);
+	/* a stopped node's store is copied by the CLI */
+	char cold_bk[PATH_MAX + 16], cold_store[PATH_MAX + 32], cold_out[PATH_MAX + 32];
+	snprintf(cold_bk, sizeof(cold_bk), "%s/bk-cold", d.tmp);
+	snprintf(cold_store, sizeof(cold_store), "%s/store", cold_bk);
+	snprintf(cold_out, sizeof(cold_out), "%s/backup-cold.out", d.tmp);
+	const char *cold[] = {"backup", "--data", data, "--out", cold_bk, NULL};
+	assert_int_equal(run_simpul(cold_out, cold), 0);
+	assert_true(sp_h_wait_text(cold_out, "log demo.simpul.id/73.12 entries 8 checkpoint 8 own",
+				   0) == 0);
+	assert_true(sp_h_wait_text(cold_out, "hot ", 0) != 0);
 	const char *verify[] = {"log", "verify", "--data", store, NULL};
 	assert_int_equal(run_simpul(out, verify), 0);
 	assert_true(sp_h_wait_text(out, "demo.simpul.id/73.12: OK", 0) == 0);
+	const char *verify_cold[] = {"log", "verify", "--data", cold_store, NULL};
+	assert_int_equal(run_simpul(cold_out, verify_cold), 0);
 	/* never over an existing backup */
-	assert_int_equal(run_simpul(out, busy), 1);
+	assert_int_equal(run_simpul(out, hot), 1);
 }
 
 int main(void)
