@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <systemd/sd-daemon.h>
 #include <uv.h>
 
 #include "sp_api.h"
@@ -282,13 +283,28 @@ static void stop(struct sp_node *n, const char *why)
 	uv_timer_start(&n->drain_timer, on_drain, 0, DRAIN_POLL_MS);
 }
 
+/* notify tells systemd (Type=notify: NOTIFY_SOCKET set) the node's state;
+ * without a supervisor listening it does nothing. */
+static void notify(struct sp_node *n, const char *state)
+{
+	int rc = sd_notify(0, state);
+	if (rc < 0)
+		sp_logx(n->log, SP_LOGX_WARN, "node", "sd_notify failed state=%s errno=%d", state,
+			-rc);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
 	struct sp_node *n = s->data;
-	if (signum == SIGHUP)
+	if (signum == SIGHUP) {
+		notify(n, "RELOADING=1");
 		reload(n);
-	else
+		notify(n, "READY=1");
+	} else {
+		if (!n->stopping)
+			notify(n, "STOPPING=1");
 		stop(n, signum == SIGTERM ? "TERM" : "INT");
+	}
 }
 
 /* ---- starting ------------------------------------------------------------------------ */
@@ -626,6 +642,7 @@ static int node_start(struct sp_node *n)
 		sp_logx(n->log, SP_LOGX_INFO, "node", "ready origin=%s size=%llu logs=%u vkey=%s",
 			n->origin, (unsigned long long)info.size, sp_store_log_count(n->store),
 			n->vkey);
+		notify(n, "READY=1"); /* serving: systemd's Type=notify starts dependants now */
 	}
 	return rc;
 }
