@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
 
 #include "sp_err.h"
 #include "sp_api.h"
@@ -130,6 +132,7 @@ struct append_wrap {
 	int indexed;             /* add the entry to the report index */
 	int claimed;             /* release claim if it fails */
 	uint8_t claim[SP_HASH_BYTES];
+	uint64_t type;
 };
 
 /* index_new adds a durable own entry to the report index; on any failure
@@ -150,6 +153,8 @@ static void append_done(void *arg, int err, uint64_t index, const uint8_t hash[S
 {
 	struct append_wrap *w = arg;
 	atomic_fetch_add(err ? &w->n->appends_err : &w->n->appends_ok, 1);
+	if (err == 0 && w->type == SP_EV_ESCALATION)
+		atomic_fetch_add(&w->n->escalations, 1);
 	if (err == 0)
 		sp_peer_notify(w->n->peer);
 	if (w->indexed)
@@ -176,7 +181,7 @@ int sp_node_append_async(struct sp_node *n, uint64_t type, const uint8_t *body, 
 	struct append_wrap *w = malloc(sizeof(*w));
 	if (w == NULL)
 		return SP_ERR_NOMEM;
-	*w = (struct append_wrap){.n = n, .cb = cb, .arg = arg};
+	*w = (struct append_wrap){.n = n, .cb = cb, .arg = arg, .type = type};
 	return append(n, type, body, len, w);
 }
 
@@ -186,7 +191,8 @@ int sp_node_append_indexed(struct sp_node *n, uint64_t type, const uint8_t *body
 	struct append_wrap *w = malloc(sizeof(*w));
 	if (w == NULL)
 		return SP_ERR_NOMEM;
-	*w = (struct append_wrap){.n = n, .cb = cb, .arg = arg, .indexed = 1, .claimed = !!claim};
+	*w = (struct append_wrap){.n = n, .cb = cb, .arg = arg, .indexed = 1, .claimed = !!claim,
+				     .type = type};
 	if (claim)
 		memcpy(w->claim, claim, SP_HASH_BYTES);
 	return append(n, type, body, len, w);
@@ -214,6 +220,61 @@ static void put_line(struct sp_buf *b, const char *fmt, ...)
 		sp_buf_put(b, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
 }
 
+/* log_metrics: entries per log (frozen 0) or whether fork evidence froze
+ * each log (frozen 1). */
+static void log_metrics(struct sp_node *n, struct sp_buf *out, int frozen)
+{
+	if (frozen)
+		put_line(out, "# HELP simpul_log_frozen 1 if fork evidence froze the log "
+			      "(GET /v1/forks).\n# TYPE simpul_log_frozen gauge\n");
+	else
+		put_line(out, "# HELP simpul_log_entries Durable entries per log held.\n"
+			      "# TYPE simpul_log_entries gauge\n");
+	uint32_t count = sp_store_log_count(n->store);
+	for (uint32_t id = 0; id < count; id++) {
+		struct sp_log_info info;
+		if (sp_store_log_info(n->store, id, &info) != 0)
+			continue;
+		if (frozen)
+			put_line(out, "simpul_log_frozen{origin=\"%s\",own=\"%d\"} %d\n", info.origin,
+				 info.own, info.frozen ? 1 : 0);
+		else
+			put_line(out, "simpul_log_entries{origin=\"%s\",own=\"%d\"} %llu\n",
+				 info.origin, info.own, (unsigned long long)info.size);
+	}
+}
+
+/* calendar_metric: the last year the working-day calendar has holidays
+ * for (the built-in year, or the directory's calendar records), so an
+ * alert can ask the coordinator for next year's in time. */
+static void calendar_metric(struct sp_node *n, struct sp_buf *out)
+{
+	if (n->dl == NULL || n->dl->cal.n == 0)
+		return;
+	time_t t = (time_t)(n->dl->cal.days[n->dl->cal.n - 1] * 86400);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	put_line(out, "# HELP simpul_calendar_last_year Last year the working-day calendar has "
+		      "holidays for.\n# TYPE simpul_calendar_last_year gauge\n"
+		      "simpul_calendar_last_year %d\n",
+		 tm.tm_year + 1900);
+}
+
+/* data_metrics: the space of the file system holding the data folder, so
+ * a disk filling up is seen without another exporter. */
+static void data_metrics(struct sp_node *n, struct sp_buf *out)
+{
+	struct statvfs v;
+	if (statvfs(n->conf.data_dir, &v) != 0)
+		return;
+	put_line(out, "# HELP simpul_data_free_bytes Bytes free for simpuld on the data folder's "
+		      "file system.\n# TYPE simpul_data_free_bytes gauge\nsimpul_data_free_bytes "
+		      "%llu\n# HELP simpul_data_size_bytes Size of the data folder's file system.\n"
+		      "# TYPE simpul_data_size_bytes gauge\nsimpul_data_size_bytes %llu\n",
+		 (unsigned long long)v.f_bavail * v.f_frsize,
+		 (unsigned long long)v.f_blocks * v.f_frsize);
+}
+
 void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 {
 	put_line(out, "# HELP simpul_build_info Version of this simpuld.\n"
@@ -232,15 +293,13 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 		      "# TYPE simpul_checkpoints_signed_total counter\n"
 		      "simpul_checkpoints_signed_total %llu\n",
 		 (unsigned long long)atomic_load(&n->checkpoints));
-	put_line(out, "# HELP simpul_log_entries Durable entries per log held.\n"
-		      "# TYPE simpul_log_entries gauge\n");
-	uint32_t count = sp_store_log_count(n->store);
-	for (uint32_t id = 0; id < count; id++) {
-		struct sp_log_info info;
-		if (sp_store_log_info(n->store, id, &info) == 0)
-			put_line(out, "simpul_log_entries{origin=\"%s\",own=\"%d\"} %llu\n",
-				 info.origin, info.own, (unsigned long long)info.size);
-	}
+	put_line(out, "# HELP simpul_escalations_total Escalation entries this node wrote (missed "
+		      "deadlines of reports it holds).\n"
+		      "# TYPE simpul_escalations_total counter\nsimpul_escalations_total %llu\n",
+		 (unsigned long long)atomic_load(&n->escalations));
+	log_metrics(n, out, 0);
+	log_metrics(n, out, 1);
+	calendar_metric(n, out);
 	struct sp_store_stats st;
 	sp_store_stats(n->store, &st);
 	put_line(out, "# HELP simpul_store_syncs_total Group commits (fsyncs) of own appends.\n"
@@ -251,6 +310,7 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 		put_line(out, "# HELP simpul_store_disk_bytes Live SST and WAL bytes of the store.\n"
 			      "# TYPE simpul_store_disk_bytes gauge\nsimpul_store_disk_bytes %llu\n",
 			 (unsigned long long)bytes);
+	data_metrics(n, out);
 	sp_api_admin_metrics(n, out);
 	sp_http_metrics(n->http, out);
 	sp_peer_metrics(n->peer, out);

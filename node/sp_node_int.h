@@ -56,6 +56,7 @@ struct sp_node {
 	char addr_path[PATH_MAX];
 	uint64_t t0_ms;
 	atomic_uint_least64_t appends_ok, appends_err, checkpoints;
+	atomic_uint_least64_t escalations; /* own escalation entries made durable */
 };
 
 #endif

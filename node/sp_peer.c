@@ -553,6 +553,7 @@ static void on_auth(struct sp_peer_conn *c, const struct sp_gossip_auth *a)
 	sp_gossip_session_init(&c->plan, SP_PEER_WINDOW);
 	sp_gossip_session_depth(&c->plan, SP_PEER_DEPTH, SP_PEER_CHUNK0);
 	atomic_fetch_add(&p->st.sessions, 1);
+	atomic_fetch_add(&p->st.live, 1);
 	if (c->slot >= 0) {
 		memcpy(p->dials[c->slot].peer_key, c->theirs.key, 32);
 		p->dials[c->slot].known = 1;
@@ -1151,6 +1152,8 @@ void sp_peer_metrics(struct sp_peer *p, struct sp_buf *out)
 	char b[1536];
 	int n = snprintf(
 		b, sizeof(b),
+		"# HELP simpul_peer_sessions Authenticated peer sessions open now.\n"
+		"# TYPE simpul_peer_sessions gauge\nsimpul_peer_sessions %lld\n"
 		"# HELP simpul_peer_sessions_total Peer sessions authenticated.\n"
 		"# TYPE simpul_peer_sessions_total counter\nsimpul_peer_sessions_total %llu\n"
 		"# HELP simpul_peer_refused_total Peers refused at the handshake.\n"
@@ -1167,6 +1170,7 @@ void sp_peer_metrics(struct sp_peer *p, struct sp_buf *out)
 		"# TYPE simpul_peer_entries_total counter\n"
 		"simpul_peer_entries_total{result=\"stored\"} %llu\n"
 		"simpul_peer_entries_total{result=\"refused\"} %llu\n",
+		(long long)atomic_load(&p->st.live),
 		(unsigned long long)atomic_load(&p->st.sessions),
 		(unsigned long long)atomic_load(&p->st.refused),
 		(unsigned long long)atomic_load(&p->st.dropped),

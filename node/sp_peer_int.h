@@ -190,6 +190,7 @@ struct sp_peer_ev {
 struct sp_peer_stats {
 	atomic_uint_least64_t sessions, refused, dropped, msgs_in, msgs_out, entries_in,
 		entries_bad, bytes_in, bytes_out;
+	atomic_int_least64_t live; /* authenticated sessions open now */
 };
 
 struct sp_peer {

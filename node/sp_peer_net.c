@@ -368,6 +368,8 @@ void sp_peer_net_close(struct sp_peer_conn *c)
 	if (c->dead)
 		return;
 	c->dead = 1;
+	if (c->state == SP_PEER_READY)
+		atomic_fetch_sub(&c->p->st.live, 1);
 	flush_small(c);
 	pthread_mutex_lock(&c->mu);
 	c->closed = 1;
