@@ -32,7 +32,9 @@ static int setup(void **state)
 	sp_h_bin(bin, sizeof(bin), "simpuld");
 	const char *argv[] = {bin, "--default", "--dir", dir, "--http", "127.0.0.1:0", NULL};
 	pid_t pid = sp_h_spawn(argv, log);
-	if (sp_h_wait_file(addr_file, 30000) != 0)
+	/* the address is written before the peer module starts: wait for "ready",
+	 * when every part (and every metric) is up */
+	if (sp_h_wait_file(addr_file, 30000) != 0 || sp_h_wait_text(log, "node: ready", 30000) != 0)
 		return -1;
 	char *addr = sp_h_slurp(addr_file, NULL);
 	addr[strcspn(addr, "\n")] = '\0';
