@@ -3,11 +3,13 @@
  * folders, bounded reads
  * (see sp_files.h).
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "sp_files.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -232,4 +234,19 @@ int sp_say(char *why, size_t cap, int rc, const char *fmt, ...)
 		va_end(ap);
 	}
 	return rc;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int sp_rmtree(const char *path)
+{
+	if (access(path, F_OK) != 0)
+		return 0;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : SP_ERR_IO;
 }

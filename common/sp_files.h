@@ -43,6 +43,10 @@ int sp_tree_remove(const char *path);
  * does not exist, SP_ERR_RANGE if it is longer than max bytes, SP_ERR_IO. */
 int sp_file_read(const char *path, size_t max, struct sp_buf *out);
 
+/* sp_rmtree removes path and everything below it (like rm -rf; symbolic
+ * links are removed, not followed). SP_ERR_IO if something stays. */
+int sp_rmtree(const char *path);
+
 /* sp_say writes the printf-style message into why (cap bytes; nothing if
  * why is NULL or cap 0) and returns rc, for functions that report errors
  * as a code and a sentence. */

@@ -22,6 +22,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: simpuld --config FILE [--http ADDR] [--log-level LEVEL]\n"
 		"       simpuld --default --dir DIR [--http ADDR] [--log-level LEVEL]\n"
+		"       simpuld --config FILE --index rebuild|verify\n"
 		"       simpuld --check-config FILE\n"
 		"       simpuld --print-default-config\n"
 		"\n"
@@ -34,6 +35,8 @@ static void usage(FILE *f)
 		"  -D, --dir DIR             with --default: the node's folder\n"
 		"  -H, --http ADDR           listen on ADDR (host:port; port 0: any free one)\n"
 		"  -l, --log-level LEVEL     debug, info, warn or error\n"
+		"  -i, --index OP            on a stopped node: rebuild the report index from the\n"
+		"                            logs, or verify its checksums (simpul index), and exit\n"
 		"  -C, --check-config FILE   check FILE, print what is wrong, exit 0 or 1\n"
 		"  -p, --print-default-config  print the built-in config\n"
 		"  -V, --version             print the version\n"
@@ -62,6 +65,7 @@ int main(int argc, char **argv)
 		{"dir", required_argument, NULL, 'D'},
 		{"http", required_argument, NULL, 'H'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"index", required_argument, NULL, 'i'},
 		{"check-config", required_argument, NULL, 'C'},
 		{"print-default-config", no_argument, NULL, 'p'},
 		{"version", no_argument, NULL, 'V'},
@@ -70,13 +74,21 @@ int main(int argc, char **argv)
 	};
 	struct sp_node_opts o = {0};
 	int dflt = 0, ch;
-	while ((ch = getopt_long(argc, argv, "c:dD:H:l:C:pVh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dD:H:l:i:C:pVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.conf_path = optarg; break;
 		case 'd': dflt = 1; break;
 		case 'D': o.dir = optarg; break;
 		case 'H': o.http_listen = optarg; break;
 		case 'l': o.log_level = optarg; break;
+		case 'i':
+			if (strcmp(optarg, "rebuild") == 0)
+				o.index_op = SP_NODE_INDEX_REBUILD;
+			else if (strcmp(optarg, "verify") == 0)
+				o.index_op = SP_NODE_INDEX_VERIFY;
+			else
+				return usage(stderr), 2;
+			break;
 		case 'C': return check_config(optarg);
 		case 'p': fputs(sp_conf_default_ini, stdout); return 0;
 		case 'V': printf("simpuld %s\n", SIMPUL_VERSION); return 0;

@@ -745,19 +745,39 @@ static int query_u64(struct sp_http_req *req, const char *name, uint64_t *v)
 	return *end == '\0' ? 0 : -1;
 }
 
+static int parse_kind(const char *s, int *out)
+{
+	for (int i = 0; i < (int)(sizeof(kind_names) / sizeof(kind_names[0])); i++) {
+		if (strcmp(kind_names[i], s) == 0) {
+			*out = i + 1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int parse_query(struct sp_http_req *req, struct sp_http_resp *res,
 		       struct sp_reports_query *q)
 {
 	const char *st = sp_http_query(req, "status"), *ov = sp_http_query(req, "overdue");
+	const char *sub = sp_http_query(req, "subtree"), *kind = sp_http_query(req, "kind");
 	uint64_t limit = QUERY_LIMIT_DEFAULT;
 	*q = (struct sp_reports_query){.status = -1};
 	q->institution = sp_http_query(req, "institution");
 	q->region = sp_http_query(req, "region");
+	q->holder = sp_http_query(req, "holder");
+	q->category = sp_http_query(req, "category");
 	if (st && parse_status(st, &q->status) != 0)
 		return BAD(res, "unknown status '%.32s'", st);
-	if (ov && strcmp(ov, "1") != 0 && strcmp(ov, "0") != 0)
-		return BAD(res, "overdue is 0 or 1");
+	if (kind && parse_kind(kind, &q->kind) != 0)
+		return BAD(res, "unknown kind '%.32s'", kind);
+	if ((ov && strcmp(ov, "1") != 0 && strcmp(ov, "0") != 0) ||
+	    (sub && strcmp(sub, "1") != 0 && strcmp(sub, "0") != 0))
+		return BAD(res, "overdue and subtree are 0 or 1");
 	q->overdue = ov && ov[0] == '1';
+	q->subtree = sub && sub[0] == '1';
+	if (q->subtree && q->holder == NULL)
+		return BAD(res, "subtree needs holder");
 	if (query_u64(req, "since", &q->since) || query_u64(req, "until", &q->until) ||
 	    query_u64(req, "cursor", &q->cursor) || query_u64(req, "limit", &limit) ||
 	    limit == 0 || limit > QUERY_LIMIT_MAX)
@@ -789,62 +809,46 @@ static int get_reports(struct sp_http_req *req, struct sp_http_resp *res)
 					    next ? json_string(cur) : json_null()));
 }
 
-/* count adds 1 to o[key][field] (o[key] an object) or o[key] (field NULL). */
-static void count(json_t *o, const char *key, const char *field)
+/* counts_json: {"total": n, "<status>": n, ..., "overdue": n} without zeros. */
+static json_t *counts_json(const struct sp_reports_stats *s)
 {
-	json_t *v = json_object_get(o, key);
-	if (field == NULL) {
-		json_object_set_new(o, key, json_integer(json_integer_value(v) + 1));
-		return;
-	}
-	if (v == NULL) {
-		v = json_object();
-		json_object_set_new(o, key, v);
-	}
-	count(v, field, NULL);
+	json_t *o = json_pack("{s:I}", "total", (json_int_t)s->total);
+	for (int i = 0; o && i <= SP_ST_DIGABUNG; i++)
+		if (s->by_status[i])
+			json_object_set_new(o, sp_report_status_name(i),
+					    json_integer((json_int_t)s->by_status[i]));
+	if (o && s->overdue)
+		json_object_set_new(o, "overdue", json_integer((json_int_t)s->overdue));
+	return o;
 }
 
-struct stats {
-	json_t *by_status, *by_inst;
-	json_int_t total, overdue;
-};
-
-static int add_stat(void *arg, const struct sp_reports_summary *s)
+static int add_inst(void *arg, const char *inst, const struct sp_reports_stats *s)
 {
-	struct stats *st = arg;
-	const char *status = sp_report_status_name(s->status);
-	st->total++;
-	st->overdue += s->overdue;
-	count(st->by_status, status, NULL);
-	size_t n = s->n_holders ? s->n_holders : 1;
-	for (size_t i = 0; i < n; i++) {
-		const char *inst = s->n_holders ? s->holders[i] : s->last_holder;
-		count(st->by_inst, inst, "total");
-		count(st->by_inst, inst, status);
-		if (s->overdue)
-			count(st->by_inst, inst, "overdue");
-	}
-	return 0;
+	json_t *o = counts_json(s);
+	return o && json_object_set_new(arg, inst, o) == 0 ? 0 : SP_ERR_NOMEM;
 }
 
 static int get_stats(struct sp_http_req *req, struct sp_http_resp *res)
 {
-	struct sp_reports_query q = {.status = -1};
-	struct stats st = {json_object(), json_object(), 0, 0};
-	int rc = st.by_status && st.by_inst
-			 ? sp_reports_query(sp_node_reports(req->ctx), &q, sp_now_ms(), add_stat, &st,
-					    NULL)
-			 : SP_ERR_NOMEM;
+	struct sp_reports_stats st;
+	json_t *by_inst = json_object(), *by_status = json_object();
+	int rc = by_inst && by_status ? sp_reports_stats(sp_node_reports(req->ctx), sp_now_ms(), &st,
+							 add_inst, by_inst)
+				      : SP_ERR_NOMEM;
+	for (int i = 0; rc == 0 && i <= SP_ST_DIGABUNG; i++)
+		if (st.by_status[i])
+			json_object_set_new(by_status, sp_report_status_name(i),
+					    json_integer((json_int_t)st.by_status[i]));
 	if (rc) {
-		json_decref(st.by_status);
-		json_decref(st.by_inst);
+		json_decref(by_inst);
+		json_decref(by_status);
 		return rc;
 	}
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(res, 200,
-				  json_pack("{s:I,s:I,s:o,s:o}", "total", st.total, "overdue",
-					    st.overdue, "by_status", st.by_status,
-					    "by_institution", st.by_inst));
+				  json_pack("{s:I,s:I,s:o,s:o}", "total", (json_int_t)st.total,
+					    "overdue", (json_int_t)st.overdue, "by_status",
+					    by_status, "by_institution", by_inst));
 }
 
 const struct sp_http_route sp_api_reports_routes[] = {

@@ -69,14 +69,25 @@ static int escalate_one(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint
 int sp_escalate_run(struct sp_node *n)
 {
 	struct due d = {.inst = sp_node_conf(n)->id};
-	struct sp_reports_query q = {.status = -1, .overdue = 1};
+	struct sp_reports_query q = {.status = -1, .overdue = 1, .holder = d.inst};
 	uint64_t now = sp_now_ms();
-	int rc = sp_reports_query(sp_node_reports(n), &q, now, collect_due, &d, NULL);
+	size_t swept = 0;
+	uint64_t t0 = sp_mono_ms();
+	/* the deadline index: only the reports whose deadline passed, and then
+	 * only those this institution holds, are read */
+	int rc = sp_reports_sweep(sp_node_reports(n), now, &swept);
+	if (rc == 0)
+		rc = sp_reports_query(sp_node_reports(n), &q, now, collect_due, &d, NULL);
 	for (size_t i = 0; rc == 0 && i < d.n; i++)
 		rc = escalate_one(n, d.ids[i], now);
+	uint64_t ms = sp_mono_ms() - t0;
 	if (rc)
 		sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports", "escalation pass failed err=%s",
 			sp_errname(rc));
+	else if (d.n || swept || ms >= 100)
+		sp_logx(sp_node_log(n), SP_LOGX_INFO, "reports",
+			"escalation pass refreshed=%zu due=%zu ms=%llu", swept, d.n,
+			(unsigned long long)ms);
 	free(d.ids);
 	return rc;
 }

@@ -58,11 +58,20 @@ struct sp_node_opts {
 	const char *http_listen;  /* overrides [http] listen (NULL: no) */
 	const char *log_level;    /* overrides [node] log_level (NULL: no) */
 	int create_key;           /* create the key file if missing (default mode) */
+	int index_op;             /* instead of running: enum sp_node_index_op */
 };
 
-/* sp_node_run (sp_node.c) reads the config and runs a node until a stop signal.
+/* Offline work on a stopped node's report index (simpul index). */
+enum sp_node_index_op {
+	SP_NODE_RUN,
+	SP_NODE_INDEX_REBUILD, /* rebuild it from the logs */
+	SP_NODE_INDEX_VERIFY,  /* check every value's checksum and the logs' marks */
+};
+
+/* sp_node_run (sp_node.c) reads the config and runs a node until a stop signal (or,
+ * with o->index_op, opens its store and directory, does that and stops).
  * Returns the process exit code: 0 after a clean stop, 1 if it could not
- * start (the reason is logged to log). */
+ * start or the index operation failed (the reason is logged to log). */
 int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log);
 
 /* ---- for API handlers and services (sp_node_core.c) ----------------------- */

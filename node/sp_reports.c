@@ -1,124 +1,657 @@
 /*
- * sp_reports.c - the report index (see sp_reports.h): an open-addressing
- * map from report id to its submission and trail locations, rebuilt from
- * the store's logs, and views computed with sp_report_compute. Trail
- * entries whose report is not held yet wait in a small orphan list.
+ * sp_reports.c - the report index's writer (see sp_reports.h and the key
+ * layout in sp_reports_int.h): entries of a log are indexed in jobs, one
+ * atomic batch each, that carry the records they touched, the postings
+ * and counters that changed, the deadline keys and the log's high-water
+ * mark; starts, catch-up from the logs, rebuilds and the fixer that
+ * rebuilds a damaged index.
  */
-#include "sp_reports.h"
-
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "sp_err.h"
 #include "sp_clock.h"
+#include "sp_err.h"
+#include "sp_reports_int.h"
 
-struct loc {
-	uint32_t log;
-	uint64_t index;
+#define JOB_ENTRIES 1024 /* entries indexed per batch */
+#define JOB_SLOTS 4096   /* the job's id table (power of two, > 2 * records) */
+#define DELTA_SLOTS 65536 /* the job's counter table (power of two) */
+
+static void be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--)
+		*p++ = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void be32_put(uint8_t *p, uint32_t v)
+{
+	for (int i = 3; i >= 0; i--)
+		*p++ = (uint8_t)(v >> (8 * i));
+}
+
+size_t sp_rkey_posting(uint8_t *k, const char *term, uint64_t seq)
+{
+	size_t n = strlen(term);
+	k[0] = 'P';
+	memcpy(k + 1, term, n);
+	k[1 + n] = 0;
+	be64_put(k + 2 + n, seq);
+	return n + 10;
+}
+
+size_t sp_rkey_seq(uint8_t *k, char tag, uint64_t seq)
+{
+	k[0] = (uint8_t)tag;
+	be64_put(k + 1, seq);
+	return 9;
+}
+
+/* ---- the record codec ------------------------------------------------------ */
+
+static void put_text(struct sp_buf *b, const char *s)
+{
+	sp_cbor_put_text(b, s, strlen(s));
+}
+
+static void put_names(struct sp_buf *b, const char (*v)[SP_INST_ID_MAX + 1], size_t n)
+{
+	sp_cbor_put_array(b, n);
+	for (size_t i = 0; i < n; i++)
+		put_text(b, v[i]);
+}
+
+/* The record: [id, seq, sub log, sub index, indexed ms, [log, index, ...],
+ * [involved], summary or null]; summary: [log, index, submitted, region,
+ * category, routed_to, status, [holders], last holder, [handled], stage,
+ * deadline, overdue, escalations, kind, valid until, answered, rating]. */
+int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *b)
+{
+	const struct sp_reports_summary *s = &p->sum;
+	sp_cbor_put_array(b, 8);
+	sp_cbor_put_bytes(b, p->id, SP_HASH_BYTES);
+	sp_cbor_put_uint(b, p->seq);
+	sp_cbor_put_uint(b, p->sub.log);
+	sp_cbor_put_uint(b, p->sub.index);
+	sp_cbor_put_uint(b, p->indexed_ms);
+	sp_cbor_put_array(b, 2 * p->n_trail);
+	for (size_t i = 0; i < p->n_trail; i++) {
+		sp_cbor_put_uint(b, p->trail[i].log);
+		sp_cbor_put_uint(b, p->trail[i].index);
+	}
+	sp_cbor_put_array(b, p->n_inv);
+	for (size_t i = 0; i < p->n_inv; i++)
+		put_text(b, p->inv[i].id);
+	if (!p->has_sum) {
+		sp_cbor_put_null(b);
+		return b->err;
+	}
+	sp_cbor_put_array(b, 18);
+	put_text(b, s->log);
+	sp_cbor_put_uint(b, s->index);
+	sp_cbor_put_uint(b, s->submitted_ms);
+	put_text(b, s->region);
+	put_text(b, s->category);
+	put_text(b, s->routed_to);
+	sp_cbor_put_uint(b, (uint64_t)s->status);
+	put_names(b, s->holders, s->n_holders);
+	put_text(b, s->last_holder);
+	put_names(b, s->handled, s->n_handled);
+	sp_cbor_put_uint(b, (uint64_t)s->stage);
+	sp_cbor_put_uint(b, s->deadline_ms);
+	sp_cbor_put_uint(b, (uint64_t)s->overdue);
+	sp_cbor_put_uint(b, s->escalations);
+	sp_cbor_put_uint(b, (uint64_t)s->kind);
+	sp_cbor_put_uint(b, s->valid_until);
+	sp_cbor_put_uint(b, s->answered_ms);
+	sp_cbor_put_uint(b, s->rating);
+	return b->err;
+}
+
+static int get_text(struct sp_cbor_reader *rd, char *dst, size_t cap)
+{
+	const char *t;
+	size_t n;
+	int rc = sp_cbor_read_text(rd, &t, &n);
+	if (rc == 0 && n >= cap)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0) {
+		memcpy(dst, t, n);
+		dst[n] = '\0';
+	}
+	return rc;
+}
+
+static int get_uint(struct sp_cbor_reader *rd, uint64_t *v, uint64_t max)
+{
+	int rc = sp_cbor_read_uint(rd, v);
+	return rc ? rc : *v > max ? SP_ERR_CORRUPT : 0;
+}
+
+static int get_names(struct sp_cbor_reader *rd, char (*v)[SP_INST_ID_MAX + 1], size_t *n)
+{
+	uint64_t c;
+	int rc = sp_cbor_read_array(rd, &c);
+	if (rc == 0 && c > SP_REPORT_MAX_HOLDERS)
+		rc = SP_ERR_CORRUPT;
+	for (uint64_t i = 0; rc == 0 && i < c; i++)
+		rc = get_text(rd, v[i], sizeof(v[i]));
+	*n = rc ? 0 : (size_t)c;
+	return rc;
+}
+
+static int decode_sum(struct sp_cbor_reader *rd, struct sp_reports_summary *s)
+{
+	uint64_t c, v[8];
+	int rc = sp_cbor_read_array(rd, &c);
+	if (rc == 0 && c != 18)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0)
+		rc = get_text(rd, s->log, sizeof(s->log));
+	if (rc == 0)
+		rc = get_uint(rd, &s->index, UINT64_MAX);
+	if (rc == 0)
+		rc = get_uint(rd, &s->submitted_ms, UINT64_MAX);
+	if (rc == 0)
+		rc = get_text(rd, s->region, sizeof(s->region));
+	if (rc == 0)
+		rc = get_text(rd, s->category, sizeof(s->category));
+	if (rc == 0)
+		rc = get_text(rd, s->routed_to, sizeof(s->routed_to));
+	if (rc == 0)
+		rc = get_uint(rd, &v[0], SP_ST_DIGABUNG);
+	if (rc == 0)
+		rc = get_names(rd, s->holders, &s->n_holders);
+	if (rc == 0)
+		rc = get_text(rd, s->last_holder, sizeof(s->last_holder));
+	if (rc == 0)
+		rc = get_names(rd, s->handled, &s->n_handled);
+	if (rc == 0)
+		rc = get_uint(rd, &v[1], 255);
+	if (rc == 0)
+		rc = get_uint(rd, &s->deadline_ms, UINT64_MAX);
+	if (rc == 0)
+		rc = get_uint(rd, &v[2], 1);
+	if (rc == 0)
+		rc = get_uint(rd, &v[3], UINT32_MAX);
+	if (rc == 0)
+		rc = get_uint(rd, &v[4], SP_REPORT_INFORMASI);
+	if (rc == 0)
+		rc = get_uint(rd, &s->valid_until, UINT64_MAX);
+	if (rc == 0)
+		rc = get_uint(rd, &s->answered_ms, UINT64_MAX);
+	if (rc == 0)
+		rc = get_uint(rd, &v[5], 255);
+	if (rc == 0) {
+		s->rating = (unsigned)v[5];
+		s->status = (enum sp_report_status)v[0];
+		s->stage = (enum sp_report_stage)v[1];
+		s->overdue = (int)v[2];
+		s->escalations = (unsigned)v[3];
+		s->kind = (int)v[4];
+	}
+	return rc;
+}
+
+static int decode_lists(struct sp_cbor_reader *rd, struct sp_rrec *p)
+{
+	uint64_t c, v;
+	int rc = sp_cbor_read_array(rd, &c);
+	if (rc == 0 && (c % 2 || c / 2 > SP_REPORTS_MAX_TRAIL))
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0 && c && (p->trail = malloc((size_t)c / 2 * sizeof(*p->trail))) == NULL)
+		rc = SP_ERR_NOMEM;
+	p->cap_trail = rc ? 0 : (size_t)c / 2;
+	for (uint64_t i = 0; rc == 0 && i < c / 2; i++) {
+		rc = get_uint(rd, &v, UINT32_MAX);
+		p->trail[i].log = (uint32_t)v;
+		if (rc == 0)
+			rc = get_uint(rd, &p->trail[i].index, UINT64_MAX);
+		p->n_trail += rc == 0;
+	}
+	if (rc == 0)
+		rc = sp_cbor_read_array(rd, &c);
+	if (rc == 0 && c > 4096)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0 && c && (p->inv = malloc((size_t)c * sizeof(*p->inv))) == NULL)
+		rc = SP_ERR_NOMEM;
+	p->cap_inv = rc ? 0 : (size_t)c;
+	for (uint64_t i = 0; rc == 0 && i < c; i++) {
+		rc = get_text(rd, p->inv[i].id, sizeof(p->inv[i].id));
+		p->n_inv += rc == 0;
+	}
+	return rc;
+}
+
+int sp_rrec_decode(const uint8_t *b, size_t n, struct sp_rrec *p)
+{
+	struct sp_cbor_reader rd;
+	struct sp_cbor_item it;
+	uint64_t c, v;
+	memset(p, 0, sizeof(*p));
+	sp_cbor_reader_init(&rd, b, n);
+	int rc = sp_cbor_read_array(&rd, &c);
+	if (rc == 0 && c != 8)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0)
+		rc = sp_cbor_read_fixed(&rd, p->id, SP_HASH_BYTES, SP_ERR_CORRUPT);
+	if (rc == 0)
+		rc = get_uint(&rd, &p->seq, UINT64_MAX);
+	if (rc == 0)
+		rc = get_uint(&rd, &v, UINT32_MAX);
+	p->sub.log = (uint32_t)v;
+	if (rc == 0)
+		rc = get_uint(&rd, &p->sub.index, UINT64_MAX);
+	if (rc == 0)
+		rc = get_uint(&rd, &p->indexed_ms, UINT64_MAX);
+	if (rc == 0)
+		rc = decode_lists(&rd, p);
+	size_t at = rd.pos;
+	if (rc == 0)
+		rc = sp_cbor_read(&rd, &it);
+	if (rc == 0 && it.kind != SP_CBOR_NULL) {
+		rd.pos = at;
+		rc = decode_sum(&rd, &p->sum);
+		p->has_sum = rc == 0;
+		p->sum.seq = p->seq;
+		memcpy(p->sum.id, p->id, SP_HASH_BYTES);
+	}
+	if (rc == 0 && rd.pos != n)
+		rc = SP_ERR_CORRUPT;
+	if (rc) {
+		sp_rrec_free(p);
+		return rc == SP_ERR_NOMEM ? rc : SP_ERR_CORRUPT;
+	}
+	return 0;
+}
+
+void sp_rrec_free(struct sp_rrec *p)
+{
+	free(p->trail);
+	free(p->inv);
+	p->trail = NULL;
+	p->inv = NULL;
+	p->n_trail = p->cap_trail = p->n_inv = p->cap_inv = 0;
+}
+
+/* ---- reading records --------------------------------------------------------- */
+
+int sp_rseq_of(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t *seq)
+{
+	uint8_t k[1 + SP_HASH_BYTES];
+	struct sp_buf b;
+	k[0] = 'I';
+	memcpy(k + 1, id, SP_HASH_BYTES);
+	sp_buf_init(&b);
+	int rc = sp_store_ix_get(r->o.store, SP_STORE_IX_RECORDS, k, sizeof(k), &b);
+	if (rc == 0 && b.len != 8)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0)
+		*seq = be64_get(b.p);
+	sp_buf_free(&b);
+	if (rc == SP_ERR_NOT_FOUND)
+		return SP_ERR_UNKNOWN_REPORT;
+	return sp_reports_damaged(r, rc, "report id");
+}
+
+int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p)
+{
+	uint8_t k[9];
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_store_ix_get(r->o.store, SP_STORE_IX_RECORDS, k, sp_rkey_seq(k, 'R', seq), &b);
+	if (rc == 0)
+		rc = sp_rrec_decode(b.p, b.len, p);
+	if (rc == 0 && p->seq != seq)
+		rc = SP_ERR_CORRUPT;
+	sp_buf_free(&b);
+	return sp_reports_damaged(r, rc, "report record");
+}
+
+/* ---- counters and pairs (memory; lk) -------------------------------------------- */
+
+static size_t count_pos(const struct sp_reports *r, const char *term, int *found)
+{
+	size_t lo = 0, hi = r->n_counts;
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(term, r->counts[mid].term);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+uint64_t sp_rcount_get(const struct sp_reports *r, const char *term)
+{
+	int found;
+	size_t at = count_pos(r, term, &found);
+	return found ? r->counts[at].n : 0;
+}
+
+/* count_set sets term's counter (dropping it at 0); caller holds lk. */
+static int count_set(struct sp_reports *r, const char *term, uint64_t n)
+{
+	int found;
+	size_t at = count_pos(r, term, &found);
+	if (found && n == 0) {
+		memmove(&r->counts[at], &r->counts[at + 1],
+			(r->n_counts - at - 1) * sizeof(*r->counts));
+		r->n_counts--;
+		return 0;
+	}
+	if (found || n == 0) {
+		if (found)
+			r->counts[at].n = n;
+		return 0;
+	}
+	if (sp_grow((void **)&r->counts, &r->cap_counts, r->n_counts, sizeof(*r->counts)))
+		return SP_ERR_NOMEM;
+	memmove(&r->counts[at + 1], &r->counts[at], (r->n_counts - at) * sizeof(*r->counts));
+	snprintf(r->counts[at].term, sizeof(r->counts[at].term), "%s", term);
+	r->counts[at].n = n;
+	r->n_counts++;
+	return 0;
+}
+
+static int pair_cmp(uint32_t log, const char *who, const struct sp_rpair *b)
+{
+	if (log != b->log)
+		return log < b->log ? -1 : 1;
+	return strcmp(who, b->who.id);
+}
+
+static size_t pair_pos(const struct sp_reports *r, uint32_t log, const char *who, int *found)
+{
+	size_t lo = 0, hi = r->n_pairs;
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = pair_cmp(log, who, &r->pairs[mid]);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* pair_insert adds (log, who) to memory (lk held): 1 if new. */
+static int pair_insert(struct sp_reports *r, uint32_t log, const char *who)
+{
+	int found;
+	size_t at = pair_pos(r, log, who, &found);
+	if (found)
+		return 0;
+	if (sp_grow((void **)&r->pairs, &r->cap_pairs, r->n_pairs, sizeof(*r->pairs)))
+		return SP_ERR_NOMEM;
+	memmove(&r->pairs[at + 1], &r->pairs[at], (r->n_pairs - at) * sizeof(*r->pairs));
+	r->pairs[at].log = log;
+	snprintf(r->pairs[at].who.id, sizeof(r->pairs[at].who.id), "%s", who);
+	r->n_pairs++;
+	r->pairs_gen++;
+	return 1;
+}
+
+/* ---- jobs ---------------------------------------------------------------------- */
+
+/* A report touched by a job. */
+struct jrec {
+	struct sp_rrec rec;
+	int isnew, dirty;
+	char (*terms)[SP_TERM_MAX]; /* the terms it is posted under now */
+	size_t n_terms;
+	uint64_t until;             /* its 'D' key now (UINT64_MAX: none) */
 };
 
-/* An institution's name, as in the logs' origins. */
-struct inst {
-	char id[SP_INST_ID_MAX + 1];
+struct delta {
+	char term[SP_TERM_MAX];
+	int64_t d;
 };
 
-struct rep {
+struct jorph {
 	uint8_t id[SP_HASH_BYTES];
-	struct loc sub;
-	struct inst *inv; /* institutions involved: recorded, routed, forwarded to, acted */
-	size_t n_inv, cap_inv;
-	struct loc *trail;
-	size_t n_trail, cap_trail;
-	int pending;     /* an append about it is in flight */
-	int dirty;       /* summary needs recomputing */
-	uint64_t gen;    /* bumped on every trail change */
-	uint64_t valid_until;
-	uint64_t indexed_ms; /* this node's clock when the submission was indexed */
-	struct sp_reports_summary sum;
+	struct sp_rloc at;
 };
 
-/* A trail entry naming a report not indexed yet. */
-struct orphan {
-	uint8_t id[SP_HASH_BYTES];
-	struct loc at;
-};
-
-/* "inst takes part in a report with an entry in log": what replication
- * offers beyond the tier tree (sp_reports_involved). */
-struct pair {
-	uint32_t log;
-	struct inst who;
-};
-
-struct sp_reports {
-	struct sp_reports_opts o;
-	pthread_rwlock_t lk;
-	struct pair *pairs; /* sorted by (log, who) */
+struct job {
+	struct sp_reports *r;
+	struct sp_store_ixb *b;
+	uint64_t now;
+	int own; /* own appends: pending marks are cleared */
+	struct jrec **recs;
+	size_t n_recs, cap_recs;
+	uint32_t slots[JOB_SLOTS]; /* position + 1 in recs, by id */
+	struct delta *deltas;
+	size_t n_deltas, cap_deltas;
+	uint32_t *dslots; /* DELTA_SLOTS: position + 1 in deltas, by term */
+	struct sp_rpair *pairs; /* new pairs */
 	size_t n_pairs, cap_pairs;
-	uint64_t pairs_gen; /* bumped on every new pair */
-	struct rep **reps; /* in index order; seq = position + 1 */
-	size_t n, cap;
-	uint32_t *slots;   /* open addressing: position + 1, 0 empty */
-	size_t nslots;     /* power of two */
-	struct orphan *orph; /* unordered; at most SP_REPORTS_MAX_ORPHANS */
-	size_t n_orph;
+	struct jorph *orph;     /* orphans put by this job */
+	size_t n_orph, cap_orph;
+	uint64_t next_seq;
+	uint8_t (*unpend)[SP_HASH_BYTES];
+	size_t n_unpend, cap_unpend;
 };
 
-/* ---- the map ---------------------------------------------------------------- */
+static void job_init(struct job *j, struct sp_reports *r, int own)
+{
+	memset(j, 0, sizeof(*j));
+	j->r = r;
+	j->own = own;
+	j->now = sp_now_ms();
+	pthread_rwlock_rdlock(&r->lk);
+	j->next_seq = r->next_seq;
+	pthread_rwlock_unlock(&r->lk);
+}
 
-static size_t slot_of(const struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
+static void job_clear(struct job *j)
+{
+	for (size_t i = 0; i < j->n_recs; i++) {
+		sp_rrec_free(&j->recs[i]->rec);
+		free(j->recs[i]->terms);
+		free(j->recs[i]);
+	}
+	free(j->recs);
+	free(j->deltas);
+	free(j->dslots);
+	free(j->pairs);
+	free(j->orph);
+	free(j->unpend);
+	sp_store_ixb_free(j->b);
+	struct sp_reports *r = j->r;
+	int own = j->own;
+	job_init(j, r, own);
+}
+
+static size_t slot_of(const uint8_t id[SP_HASH_BYTES])
 {
 	uint64_t h;
 	memcpy(&h, id, sizeof(h)); /* ids are SHA-256: already uniform */
-	return (size_t)h & (r->nslots - 1);
+	return (size_t)h & (JOB_SLOTS - 1);
 }
 
-static struct rep *find(const struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
+static struct jrec *job_find(struct job *j, const uint8_t id[SP_HASH_BYTES], size_t *slot)
 {
-	if (r->nslots == 0)
-		return NULL;
-	for (size_t i = slot_of(r, id);; i = (i + 1) & (r->nslots - 1)) {
-		uint32_t v = r->slots[i];
-		if (v == 0)
+	for (size_t i = slot_of(id);; i = (i + 1) & (JOB_SLOTS - 1)) {
+		if (j->slots[i] == 0) {
+			*slot = i;
 			return NULL;
-		if (memcmp(r->reps[v - 1]->id, id, SP_HASH_BYTES) == 0)
-			return r->reps[v - 1];
+		}
+		struct jrec *p = j->recs[j->slots[i] - 1];
+		if (memcmp(p->rec.id, id, SP_HASH_BYTES) == 0)
+			return p;
 	}
 }
 
-static void slot_put(struct sp_reports *r, size_t pos)
+static int job_add(struct job *j, struct jrec *p, size_t slot)
 {
-	size_t i = slot_of(r, r->reps[pos]->id);
-	while (r->slots[i])
-		i = (i + 1) & (r->nslots - 1);
-	r->slots[i] = (uint32_t)(pos + 1);
-}
-
-static int grow(struct sp_reports *r)
-{
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 256;
-		struct rep **nr = realloc(r->reps, cap * sizeof(*nr));
-		if (nr == NULL)
-			return SP_ERR_NOMEM;
-		r->reps = nr;
-		r->cap = cap;
-	}
-	if ((r->n + 1) * 2 <= r->nslots)
-		return 0;
-	size_t nslots = r->nslots ? 2 * r->nslots : 512;
-	uint32_t *ns = calloc(nslots, sizeof(*ns));
-	if (ns == NULL)
+	if (sp_grow((void **)&j->recs, &j->cap_recs, j->n_recs, sizeof(*j->recs)))
 		return SP_ERR_NOMEM;
-	free(r->slots);
-	r->slots = ns;
-	r->nslots = nslots;
-	for (size_t i = 0; i < r->n; i++)
-		slot_put(r, i);
+	j->recs[j->n_recs++] = p;
+	j->slots[slot] = (uint32_t)j->n_recs;
 	return 0;
+}
+
+/* terms_parse splits a stored terms list (the record's postings are
+ * recomputed from its stored summary: see terms_of). */
+static int terms_of(struct sp_reports *r, const struct sp_reports_summary *s,
+		    char (*out)[SP_TERM_MAX], size_t *n);
+
+/* job_rec gives the job's copy of report id, loading it (NULL: unknown). */
+static int job_rec(struct job *j, const uint8_t id[SP_HASH_BYTES], struct jrec **out)
+{
+	size_t slot = 0;
+	*out = job_find(j, id, &slot);
+	if (*out)
+		return 0;
+	uint64_t seq;
+	int rc = sp_rseq_of(j->r, id, &seq);
+	if (rc == SP_ERR_UNKNOWN_REPORT)
+		return 0;
+	struct jrec *p = rc ? NULL : calloc(1, sizeof(*p));
+	if (rc == 0 && p == NULL)
+		rc = SP_ERR_NOMEM;
+	if (rc == 0)
+		rc = sp_rrec_load(j->r, seq, &p->rec);
+	if (rc == 0 && (p->terms = calloc(SP_TERMS_MAX, SP_TERM_MAX)) == NULL)
+		rc = SP_ERR_NOMEM;
+	if (rc == 0 && p->rec.has_sum)
+		rc = terms_of(j->r, &p->rec.sum, p->terms, &p->n_terms);
+	if (rc == 0)
+		p->until = p->rec.has_sum ? p->rec.sum.valid_until : UINT64_MAX;
+	if (rc == 0)
+		rc = job_add(j, p, slot);
+	if (rc && p) {
+		sp_rrec_free(&p->rec);
+		free(p->terms);
+		free(p);
+		return rc;
+	}
+	*out = p;
+	return rc;
+}
+
+static size_t term_hash(const char *t)
+{
+	uint64_t h = 1469598103934665603u; /* FNV-1a */
+	for (; *t; t++)
+		h = (h ^ (uint8_t)*t) * 1099511628211u;
+	return (size_t)h & (DELTA_SLOTS - 1);
+}
+
+static int job_delta(struct job *j, const char *term, int64_t d)
+{
+	if (j->dslots == NULL && (j->dslots = calloc(DELTA_SLOTS, sizeof(*j->dslots))) == NULL)
+		return SP_ERR_NOMEM;
+	size_t i = term_hash(term);
+	for (; j->dslots[i]; i = (i + 1) & (DELTA_SLOTS - 1))
+		if (strcmp(j->deltas[j->dslots[i] - 1].term, term) == 0) {
+			j->deltas[j->dslots[i] - 1].d += d;
+			return 0;
+		}
+	if (j->n_deltas >= DELTA_SLOTS / 2)
+		return SP_ERR_RANGE; /* JOB_ENTRIES keeps a job far below this */
+	if (sp_grow((void **)&j->deltas, &j->cap_deltas, j->n_deltas, sizeof(*j->deltas)))
+		return SP_ERR_NOMEM;
+	snprintf(j->deltas[j->n_deltas].term, SP_TERM_MAX, "%s", term);
+	j->deltas[j->n_deltas++].d = d;
+	j->dslots[i] = (uint32_t)j->n_deltas;
+	return 0;
+}
+
+/* ---- involvement ---------------------------------------------------------------- */
+
+static int job_pair(struct job *j, uint32_t log, const char *who)
+{
+	int found;
+	pthread_rwlock_rdlock(&j->r->lk);
+	pair_pos(j->r, log, who, &found);
+	pthread_rwlock_unlock(&j->r->lk);
+	for (size_t i = 0; !found && i < j->n_pairs; i++)
+		found = pair_cmp(log, who, &j->pairs[i]) == 0;
+	if (found)
+		return 0;
+	if (sp_grow((void **)&j->pairs, &j->cap_pairs, j->n_pairs, sizeof(*j->pairs)))
+		return SP_ERR_NOMEM;
+	j->pairs[j->n_pairs].log = log;
+	snprintf(j->pairs[j->n_pairs++].who.id, sizeof(j->pairs[0].who.id), "%s", who);
+	return 0;
+}
+
+/* log_inst names the institution whose log `log` is ("" if unknown). */
+static void log_inst(struct sp_reports *r, uint32_t log, struct sp_rinst *out)
+{
+	struct sp_log_info info;
+	const char *slash = NULL;
+	if (sp_store_log_info(r->o.store, log, &info) == 0)
+		slash = strrchr(info.origin, '/');
+	snprintf(out->id, sizeof(out->id), "%s", slash ? slash + 1 : "");
+}
+
+static int rep_has_log(const struct sp_rrec *p, uint32_t log)
+{
+	if (p->sub.log == log)
+		return 1;
+	for (size_t i = 0; i < p->n_trail; i++)
+		if (p->trail[i].log == log)
+			return 1;
+	return 0;
+}
+
+/* involve makes `who` one of the report's institutions: it must see every
+ * log the report's entries are in. */
+static int involve(struct job *j, struct sp_rrec *p, const char *who, size_t len)
+{
+	if (len == 0 || len > SP_INST_ID_MAX)
+		return 0;
+	struct sp_rinst w;
+	memcpy(w.id, who, len);
+	w.id[len] = '\0';
+	for (size_t i = 0; i < p->n_inv; i++)
+		if (strcmp(p->inv[i].id, w.id) == 0)
+			return 0;
+	if (sp_grow((void **)&p->inv, &p->cap_inv, p->n_inv, sizeof(*p->inv)))
+		return SP_ERR_NOMEM;
+	p->inv[p->n_inv++] = w;
+	int rc = job_pair(j, p->sub.log, w.id);
+	for (size_t i = 0; rc == 0 && i < p->n_trail; i++)
+		rc = job_pair(j, p->trail[i].log, w.id);
+	return rc;
+}
+
+/* involve_log: an entry of the report is now in log `log` (before it joins
+ * the trail): every involved institution must see that log, and the log's
+ * institution is involved. */
+static int involve_log(struct job *j, struct sp_rrec *p, uint32_t log)
+{
+	int rc = 0;
+	if (!rep_has_log(p, log))
+		for (size_t i = 0; rc == 0 && i < p->n_inv; i++)
+			rc = job_pair(j, log, p->inv[i].id);
+	struct sp_rinst w;
+	log_inst(j->r, log, &w);
+	return rc ? rc : involve(j, p, w.id, strlen(w.id));
 }
 
 /* The institutions an entry sends its report to (routing, disposisi). */
@@ -143,285 +676,38 @@ static void targets_of(const struct sp_entry *e, struct targets *t)
 	}
 }
 
-static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
-			int own, const struct targets *t);
-
-/* orphan_put keeps a trail entry whose report is unknown (write lock);
- * once full, later ones are dropped (the next rebuild files them). */
-static int orphan_put(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at)
-{
-	for (size_t i = 0; i < r->n_orph; i++)
-		if (r->orph[i].at.log == at.log && r->orph[i].at.index == at.index)
-			return 0;
-	if (r->n_orph == SP_REPORTS_MAX_ORPHANS)
-		return 0;
-	if (r->orph == NULL && (r->orph = malloc(SP_REPORTS_MAX_ORPHANS * sizeof(*r->orph))) == NULL)
-		return SP_ERR_NOMEM;
-	memcpy(r->orph[r->n_orph].id, id, SP_HASH_BYTES);
-	r->orph[r->n_orph++].at = at;
-	return 0;
-}
-
-/* adopt files a waiting trail entry, read back from the store for the
- * institutions it sends the report to (it was stored before it waited). */
-static int adopt(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at)
-{
-	struct sp_buf b;
-	struct sp_entry e;
-	struct targets t = {0};
-	sp_buf_init(&b);
-	if (sp_store_entry(r->o.store, at.log, at.index, &b) == 0 && b.err == 0 &&
-	    sp_entry_decode(b.p, b.len, &e) == 0)
-		targets_of(&e, &t);
-	int rc = insert_trail(r, id, at, 0, &t);
-	sp_buf_free(&b);
-	return rc;
-}
-
-/* orphans_adopt files the waiting trail entries of report id (write lock). */
-static int orphans_adopt(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
-{
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < r->n_orph;) {
-		if (memcmp(r->orph[i].id, id, SP_HASH_BYTES) != 0) {
-			i++;
-			continue;
-		}
-		struct loc at = r->orph[i].at;
-		r->orph[i] = r->orph[--r->n_orph];
-		rc = adopt(r, id, at);
-	}
-	return rc;
-}
-
-/* ---- involvement: which institutions must see which logs ---------------------- */
-
-static int pair_cmp(uint32_t log, const char *who, const struct pair *b)
-{
-	if (log != b->log)
-		return log < b->log ? -1 : 1;
-	return strcmp(who, b->who.id);
-}
-
-/* pair_pos: where (log, who) is or would go in the sorted pairs. */
-static size_t pair_pos(const struct sp_reports *r, uint32_t log, const char *who, int *found)
-{
-	size_t lo = 0, hi = r->n_pairs;
-	*found = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = pair_cmp(log, who, &r->pairs[mid]);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-static int pair_add(struct sp_reports *r, uint32_t log, const char *who)
-{
-	int found;
-	size_t at = pair_pos(r, log, who, &found);
-	if (found)
-		return 0;
-	if (sp_grow((void **)&r->pairs, &r->cap_pairs, r->n_pairs, sizeof(*r->pairs)))
-		return SP_ERR_NOMEM;
-	memmove(&r->pairs[at + 1], &r->pairs[at], (r->n_pairs - at) * sizeof(*r->pairs));
-	r->pairs[at].log = log;
-	snprintf(r->pairs[at].who.id, sizeof(r->pairs[at].who.id), "%s", who);
-	r->n_pairs++;
-	r->pairs_gen++;
-	return 0;
-}
-
-/* log_inst names the institution whose log `log` is ("" if unknown). */
-static void log_inst(const struct sp_reports *r, uint32_t log, struct inst *out)
-{
-	struct sp_log_info info;
-	const char *slash = NULL;
-	if (sp_store_log_info(r->o.store, log, &info) == 0)
-		slash = strrchr(info.origin, '/');
-	snprintf(out->id, sizeof(out->id), "%s", slash ? slash + 1 : "");
-}
-
-/* rep_has_log: an entry of log `log` is already the report's. */
-static int rep_has_log(const struct rep *p, uint32_t log)
-{
-	if (p->sub.log == log)
-		return 1;
-	for (size_t i = 0; i < p->n_trail; i++)
-		if (p->trail[i].log == log)
-			return 1;
-	return 0;
-}
-
-/* involve makes `who` (a name of at most SP_INST_ID_MAX bytes) one of the
- * report's institutions: it must see every log the report's entries are
- * in. */
-static int involve(struct sp_reports *r, struct rep *p, const char *who, size_t len)
-{
-	if (len == 0 || len > SP_INST_ID_MAX)
-		return 0;
-	struct inst w;
-	memcpy(w.id, who, len);
-	w.id[len] = '\0';
-	for (size_t i = 0; i < p->n_inv; i++)
-		if (strcmp(p->inv[i].id, w.id) == 0)
-			return 0;
-	if (sp_grow((void **)&p->inv, &p->cap_inv, p->n_inv, sizeof(*p->inv)))
-		return SP_ERR_NOMEM;
-	p->inv[p->n_inv++] = w;
-	int rc = pair_add(r, p->sub.log, w.id);
-	for (size_t i = 0; rc == 0 && i < p->n_trail; i++)
-		rc = pair_add(r, p->trail[i].log, w.id);
-	return rc;
-}
-
-/* involve_log: an entry of the report is now in log `log` (before it joins
- * the trail): every involved institution must see that log, and the log's
- * institution is involved. */
-static int involve_log(struct sp_reports *r, struct rep *p, uint32_t log)
-{
-	int rc = 0;
-	if (!rep_has_log(p, log))
-		for (size_t i = 0; rc == 0 && i < p->n_inv; i++)
-			rc = pair_add(r, log, p->inv[i].id);
-	struct inst w;
-	log_inst(r, log, &w);
-	return rc ? rc : involve(r, p, w.id, strlen(w.id));
-}
-
 struct up_arg {
-	struct sp_reports *r;
-	struct rep *p;
+	struct job *j;
+	struct sp_rrec *p;
 };
 
 static int involve_up(void *arg, const struct sp_dir_inst *inst)
 {
 	struct up_arg *a = arg;
-	return involve(a->r, a->p, inst->id, strlen(inst->id));
+	return involve(a->j, a->p, inst->id, strlen(inst->id));
 }
 
 /* involve_targets: the institutions a report is routed or forwarded to
  * take part in it, and so do their ancestors, which may take it over and
- * list it when it is overdue (docs/design.md §3): a complaint for a kabupaten
- * entered at a ministry's node reaches its province too (test_outage). */
-static int involve_targets(struct sp_reports *r, struct rep *p, const struct targets *t)
+ * list it when it is overdue (docs/design.md §3). */
+static int involve_targets(struct job *j, struct sp_rrec *p, const struct targets *t)
 {
 	int rc = 0;
-	struct up_arg a = {r, p};
-	for (size_t i = 0; rc == 0 && t && i < t->n; i++) {
+	struct up_arg a = {j, p};
+	for (size_t i = 0; rc == 0 && i < t->n; i++) {
 		char id[SP_INST_ID_MAX + 1];
-		rc = involve(r, p, t->v[i].p, t->v[i].n);
-		if (rc == 0 && r->o.dir && t->v[i].n <= SP_INST_ID_MAX) {
+		rc = involve(j, p, t->v[i].p, t->v[i].n);
+		if (rc == 0 && j->r->o.dir && t->v[i].n <= SP_INST_ID_MAX) {
 			snprintf(id, sizeof(id), "%.*s", (int)t->v[i].n, t->v[i].p);
-			if (sp_dir_ancestors(r->o.dir, id, involve_up, &a) == SP_ERR_NOMEM)
+			if (sp_dir_ancestors(j->r->o.dir, id, involve_up, &a) == SP_ERR_NOMEM)
 				rc = SP_ERR_NOMEM;
 		}
 	}
 	return rc;
 }
 
-/* insert_report adds a submission (under the write lock) and notes when;
- * a second copy of one id is ignored. */
-static int insert_report(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
-			 const struct targets *t)
-{
-	if (find(r, id))
-		return 0;
-	struct rep *p = calloc(1, sizeof(*p));
-	if (p == NULL || grow(r) != 0) {
-		free(p);
-		return SP_ERR_NOMEM;
-	}
-	memcpy(p->id, id, SP_HASH_BYTES);
-	p->sub = at;
-	p->indexed_ms = sp_now_ms();
-	p->dirty = 1;
-	p->sum.seq = r->n + 1;
-	r->reps[r->n] = p;
-	slot_put(r, r->n++);
-	int rc = involve_log(r, p, at.log);
-	if (rc == 0)
-		rc = involve_targets(r, p, t);
-	return rc ? rc : r->n_orph ? orphans_adopt(r, id) : 0;
-}
+/* ---- indexing entries -------------------------------------------------------------- */
 
-/* insert_trail adds (log, index) to a report's trail once (write lock);
- * own: an own append, which clears the report's pending mark; t: the
- * institutions the entry sends the report to (NULL: read it back). */
-static int insert_trail(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc at,
-			int own, const struct targets *t)
-{
-	struct rep *p = find(r, id);
-	if (p == NULL)
-		return orphan_put(r, id, at); /* its submission has not arrived */
-	for (size_t i = 0; i < p->n_trail; i++)
-		if (p->trail[i].log == at.log && p->trail[i].index == at.index)
-			return 0;
-	if (p->n_trail == SP_REPORTS_MAX_TRAIL)
-		return 0;
-	if (sp_grow((void **)&p->trail, &p->cap_trail, p->n_trail, sizeof(*p->trail)))
-		return SP_ERR_NOMEM;
-	int rc = involve_log(r, p, at.log);
-	p->trail[p->n_trail++] = at;
-	if (own)
-		p->pending = 0;
-	p->dirty = 1;
-	p->gen++;
-	return rc ? rc : involve_targets(r, p, t);
-}
-
-static void clear(struct sp_reports *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->reps[i]->trail);
-		free(r->reps[i]->inv);
-		free(r->reps[i]);
-	}
-	free(r->pairs);
-	r->pairs = NULL;
-	r->n_pairs = r->cap_pairs = 0;
-	r->pairs_gen++;
-	free(r->reps);
-	free(r->slots);
-	free(r->orph);
-	r->reps = NULL;
-	r->slots = NULL;
-	r->orph = NULL;
-	r->n = r->cap = r->nslots = r->n_orph = 0;
-}
-
-int sp_reports_new(const struct sp_reports_opts *o, struct sp_reports **out)
-{
-	if (o == NULL || o->store == NULL)
-		return SP_ERR_ARG;
-	struct sp_reports *r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return SP_ERR_NOMEM;
-	r->o = *o;
-	pthread_rwlock_init(&r->lk, NULL);
-	*out = r;
-	return 0;
-}
-
-void sp_reports_free(struct sp_reports *r)
-{
-	if (r == NULL)
-		return;
-	clear(r);
-	pthread_rwlock_destroy(&r->lk);
-	free(r);
-}
-
-/* ---- indexing entries ---------------------------------------------------------- */
-
-/* report_of gives the report id an action or escalation names. */
 static int report_of(const struct sp_entry *e, uint8_t id[SP_HASH_BYTES])
 {
 	if (e->type == SP_EV_ACTION) {
@@ -438,353 +724,266 @@ static int report_of(const struct sp_entry *e, uint8_t id[SP_HASH_BYTES])
 	return rc;
 }
 
-/* index_decoded files entry e (decoded) whose hash is `hash`; pass 1
- * takes submissions, pass 2 the rest (pass 0: both, for live entries);
- * own as insert_trail. Caller holds the write lock. */
-static int index_decoded(struct sp_reports *r, int pass, int own, struct loc at,
-			 const struct sp_entry *e, const uint8_t hash[SP_HASH_BYTES])
+static int job_unpend(struct job *j, const uint8_t id[SP_HASH_BYTES])
+{
+	if (!j->own)
+		return 0;
+	if (sp_grow((void **)&j->unpend, &j->cap_unpend, j->n_unpend, sizeof(*j->unpend)))
+		return SP_ERR_NOMEM;
+	memcpy(j->unpend[j->n_unpend++], id, SP_HASH_BYTES);
+	return 0;
+}
+
+/* trail_add adds (log, index) to a held report's trail once. */
+static int trail_add(struct job *j, struct jrec *p, struct sp_rloc at, const struct targets *t)
+{
+	for (size_t i = 0; i < p->rec.n_trail; i++)
+		if (p->rec.trail[i].log == at.log && p->rec.trail[i].index == at.index)
+			return 0;
+	if (p->rec.n_trail == SP_REPORTS_MAX_TRAIL)
+		return 0;
+	if (sp_grow((void **)&p->rec.trail, &p->rec.cap_trail, p->rec.n_trail,
+		    sizeof(*p->rec.trail)))
+		return SP_ERR_NOMEM;
+	int rc = involve_log(j, &p->rec, at.log);
+	p->rec.trail[p->rec.n_trail++] = at;
+	p->dirty = 1;
+	return rc ? rc : involve_targets(j, &p->rec, t);
+}
+
+static size_t orph_key(uint8_t *k, const uint8_t id[SP_HASH_BYTES], struct sp_rloc at)
+{
+	k[0] = 'O';
+	memcpy(k + 1, id, SP_HASH_BYTES);
+	be32_put(k + 33, at.log);
+	be64_put(k + 37, at.index);
+	return 45;
+}
+
+/* orphan_put keeps a trail entry whose report is not held yet. */
+static int orphan_put(struct job *j, const uint8_t id[SP_HASH_BYTES], struct sp_rloc at)
+{
+	uint8_t k[45];
+	sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, orph_key(k, id, at), NULL, 0);
+	if (sp_grow((void **)&j->orph, &j->cap_orph, j->n_orph, sizeof(*j->orph)))
+		return SP_ERR_NOMEM;
+	memcpy(j->orph[j->n_orph].id, id, SP_HASH_BYTES);
+	j->orph[j->n_orph++].at = at;
+	return 0;
+}
+
+/* adopt files a waiting trail entry, read back from the store for the
+ * institutions it sends the report to. */
+static int adopt(struct job *j, struct jrec *p, struct sp_rloc at)
+{
+	struct sp_buf b;
+	struct sp_entry e;
+	struct targets t = {0};
+	uint8_t k[45];
+	sp_store_ixb_del(j->b, SP_STORE_IX_KEYS, k, orph_key(k, p->rec.id, at));
+	sp_buf_init(&b);
+	if (sp_store_entry(j->r->o.store, at.log, at.index, &b) == 0 && b.err == 0 &&
+	    sp_entry_decode(b.p, b.len, &e) == 0)
+		targets_of(&e, &t);
+	int rc = trail_add(j, p, at, &t);
+	sp_buf_free(&b);
+	return rc;
+}
+
+/* orphans_adopt files the trail entries waiting for report p: those put by
+ * this job and those on disk. */
+static int orphans_adopt(struct job *j, struct jrec *p)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < j->n_orph;) {
+		if (memcmp(j->orph[i].id, p->rec.id, SP_HASH_BYTES) != 0) {
+			i++;
+			continue;
+		}
+		struct sp_rloc at = j->orph[i].at;
+		j->orph[i] = j->orph[--j->n_orph];
+		rc = adopt(j, p, at);
+	}
+	struct sp_store_ixit *it;
+	uint8_t pre[33];
+	pre[0] = 'O';
+	memcpy(pre + 1, p->rec.id, SP_HASH_BYTES);
+	if (rc == 0)
+		rc = sp_store_ixit_new(j->r->o.store, SP_STORE_IX_KEYS, pre, sizeof(pre), &it);
+	if (rc)
+		return rc;
+	sp_store_ixit_seek(it, pre, sizeof(pre));
+	for (; rc == 0; sp_store_ixit_next(it)) {
+		const uint8_t *k, *v;
+		size_t kn, vn;
+		rc = sp_store_ixit_get(it, &k, &kn, &v, &vn);
+		if (rc || kn != 45 || memcmp(k, pre, sizeof(pre)) != 0)
+			break;
+		struct sp_rloc at = {(uint32_t)(k[33] << 24 | k[34] << 16 | k[35] << 8 | k[36]),
+				     be64_get(k + 37)};
+		rc = adopt(j, p, at);
+	}
+	sp_store_ixit_free(it);
+	return rc == SP_ERR_NOT_FOUND ? 0 : sp_reports_damaged(j->r, rc, "waiting entries");
+}
+
+static int insert_report(struct job *j, const uint8_t id[SP_HASH_BYTES], struct sp_rloc at,
+			 const struct targets *t)
+{
+	struct jrec *p;
+	int rc = job_rec(j, id, &p);
+	if (rc || p)
+		return rc;
+	size_t slot = 0;
+	job_find(j, id, &slot);
+	p = calloc(1, sizeof(*p));
+	if (p == NULL || (p->terms = calloc(SP_TERMS_MAX, SP_TERM_MAX)) == NULL) {
+		free(p);
+		return SP_ERR_NOMEM;
+	}
+	memcpy(p->rec.id, id, SP_HASH_BYTES);
+	p->rec.seq = j->next_seq++;
+	p->rec.sub = at;
+	p->rec.indexed_ms = j->now;
+	p->isnew = p->dirty = 1;
+	p->until = UINT64_MAX;
+	rc = job_add(j, p, slot);
+	if (rc) {
+		free(p->terms);
+		free(p);
+		return rc;
+	}
+	rc = involve_log(j, &p->rec, at.log);
+	if (rc == 0)
+		rc = involve_targets(j, &p->rec, t);
+	return rc ? rc : orphans_adopt(j, p);
+}
+
+/* index_one files one entry of a log (decoded; hash used for submissions). */
+static int index_one(struct job *j, struct sp_rloc at, const struct sp_entry *e,
+		     const uint8_t hash[SP_HASH_BYTES])
 {
 	uint8_t id[SP_HASH_BYTES];
 	struct targets t;
-	if (e->type == SP_EV_REPORT && pass != 2) {
+	if (e->type == SP_EV_REPORT) {
 		targets_of(e, &t);
-		return insert_report(r, hash, at, &t);
+		return insert_report(j, hash, at, &t);
 	}
-	if ((e->type == SP_EV_ACTION || e->type == SP_EV_ESCALATION) && pass != 1 &&
-	    report_of(e, id) == 0) {
-		targets_of(e, &t);
-		return insert_trail(r, id, at, own, &t);
-	}
-	return 0;
-}
-
-/* index_entry is index_decoded for entry bytes buf[0..len) (only a
- * submission's hash is used: the others are not hashed). */
-static int index_entry(struct sp_reports *r, int pass, int own, struct loc at,
-		       const uint8_t *buf, size_t len)
-{
-	struct sp_entry e;
-	uint8_t hash[SP_HASH_BYTES] = {0};
-	if (sp_entry_decode(buf, len, &e) != 0)
+	if ((e->type != SP_EV_ACTION && e->type != SP_EV_ESCALATION) || report_of(e, id) != 0)
 		return 0;
-	if (e.type == SP_EV_REPORT)
-		sp_entry_hash(buf, len, hash);
-	return index_decoded(r, pass, own, at, &e, hash);
+	targets_of(e, &t);
+	struct jrec *p;
+	int rc = job_rec(j, id, &p);
+	if (rc == 0)
+		rc = job_unpend(j, id);
+	if (rc == 0)
+		rc = p ? trail_add(j, p, at, &t) : orphan_put(j, id, at);
+	return rc;
 }
 
-struct scan_ctx {
-	struct sp_reports *r;
-	uint32_t log;
-	int pass;
+/* ---- terms and summaries ---------------------------------------------------------- */
+
+struct termset {
+	char (*v)[SP_TERM_MAX];
+	size_t n;
 };
 
-static int scan_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
+static void term_add(struct termset *ts, const char *fmt, const char *a, const char *b)
 {
-	struct scan_ctx *c = arg;
-	return index_entry(c->r, c->pass, 0, (struct loc){c->log, index}, buf, len);
+	if (ts->n == SP_TERMS_MAX)
+		return;
+	char t[SP_TERM_MAX];
+	snprintf(t, sizeof(t), fmt, a, b);
+	for (size_t i = 0; i < ts->n; i++)
+		if (strcmp(ts->v[i], t) == 0)
+			return;
+	memcpy(ts->v[ts->n++], t, SP_TERM_MAX);
 }
 
-int sp_reports_rebuild(struct sp_reports *r)
+void sp_rtime_term(char kind, uint64_t t, char out[SP_TERM_MAX])
 {
-	int rc = 0;
-	pthread_rwlock_wrlock(&r->lk);
-	clear(r);
-	uint32_t count = sp_store_log_count(r->o.store);
-	for (int pass = 1; pass <= 2; pass++) {
-		for (uint32_t id = 0; rc == 0 && id < count; id++) {
-			struct sp_log_info info;
-			struct scan_ctx c = {r, id, pass};
-			rc = sp_store_log_info(r->o.store, id, &info);
-			if (rc == 0)
-				rc = sp_store_scan(r->o.store, id, 0, info.size, scan_one, &c);
-		}
-	}
-	pthread_rwlock_unlock(&r->lk);
-	return rc;
+	time_t secs = (time_t)(t / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	if (kind == 'd')
+		snprintf(out, SP_TERM_MAX, "d:%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday);
+	else
+		snprintf(out, SP_TERM_MAX, "m:%04d%02d", tm.tm_year + 1900, tm.tm_mon + 1);
 }
 
-int sp_reports_add(struct sp_reports *r, uint32_t log, uint64_t index)
+static int anc_term(void *arg, const struct sp_dir_inst *inst)
 {
-	struct sp_buf b;
-	sp_buf_init(&b);
-	int rc = sp_store_entry(r->o.store, log, index, &b);
-	if (rc == 0 && b.err)
-		rc = SP_ERR_NOMEM;
-	if (rc == 0) {
-		pthread_rwlock_wrlock(&r->lk);
-		rc = index_entry(r, 0, 1, (struct loc){log, index}, b.p, b.len);
-		pthread_rwlock_unlock(&r->lk);
-	}
-	sp_buf_free(&b);
-	return rc;
-}
-
-int sp_reports_add_entries(struct sp_reports *r, const struct sp_store_run *run)
-{
-	int rc = 0;
-	pthread_rwlock_wrlock(&r->lk);
-	for (size_t i = 0; rc == 0 && i < run->n; i++) {
-		struct loc at = {run->log, run->first + i};
-		rc = run->ents ? index_decoded(r, 0, 0, at, &run->ents[i], run->hashes[i])
-			       : index_entry(r, 0, 0, at, run->entries[i], run->lens[i]);
-	}
-	pthread_rwlock_unlock(&r->lk);
-	return rc;
-}
-
-size_t sp_reports_count(struct sp_reports *r)
-{
-	pthread_rwlock_rdlock(&r->lk);
-	size_t n = r->n;
-	pthread_rwlock_unlock(&r->lk);
-	return n;
-}
-
-int sp_reports_involved(struct sp_reports *r, const char *inst, uint32_t log)
-{
-	int found;
-	pthread_rwlock_rdlock(&r->lk);
-	pair_pos(r, log, inst, &found);
-	pthread_rwlock_unlock(&r->lk);
-	return found;
-}
-
-uint64_t sp_reports_involved_gen(struct sp_reports *r)
-{
-	pthread_rwlock_rdlock(&r->lk);
-	uint64_t gen = r->pairs_gen;
-	pthread_rwlock_unlock(&r->lk);
-	return gen;
-}
-
-int sp_reports_locate(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint32_t *log,
-		      uint64_t *index)
-{
-	pthread_rwlock_rdlock(&r->lk);
-	struct rep *p = find(r, id);
-	if (p) {
-		*log = p->sub.log;
-		*index = p->sub.index;
-	}
-	pthread_rwlock_unlock(&r->lk);
-	return p ? 0 : SP_ERR_UNKNOWN_REPORT;
-}
-
-int sp_reports_pending(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
-{
-	pthread_rwlock_wrlock(&r->lk);
-	struct rep *p = find(r, id);
-	int rc = p == NULL ? SP_ERR_UNKNOWN_REPORT : p->pending ? SP_ERR_BUSY : 0;
-	if (rc == 0)
-		p->pending = 1;
-	pthread_rwlock_unlock(&r->lk);
-	return rc;
-}
-
-void sp_reports_unpend(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
-{
-	pthread_rwlock_wrlock(&r->lk);
-	struct rep *p = find(r, id);
-	if (p)
-		p->pending = 0;
-	pthread_rwlock_unlock(&r->lk);
-}
-
-/* ---- the compute context ------------------------------------------------------------ */
-
-/* The compute context's callbacks: arg is the index, whose directory
- * answers for officers and institutions. */
-static int ctx_officer(void *arg, const uint8_t key[SP_KEY_BYTES], uint64_t t,
-		       char inst[SP_INST_ID_MAX + 1])
-{
-	struct sp_dir_officer o;
-	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
-	int rc = d ? sp_dir_officer(d, key, t, &o) : SP_ERR_UNKNOWN_OFFICER;
-	if (rc == 0)
-		memcpy(inst, o.inst, sizeof(o.inst));
-	return rc;
-}
-
-static int ctx_parent(void *arg, const char *inst, char parent[SP_INST_ID_MAX + 1])
-{
-	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
-	int rc = d ? sp_dir_parent(d, inst, parent) : SP_ERR_UNKNOWN_INSTITUTION;
-	if (rc == SP_ERR_NOT_FOUND) {
-		parent[0] = '\0';
-		rc = 0;
-	}
-	return rc;
-}
-
-static int ctx_coord(void *arg, const char *inst)
-{
-	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
-	return d ? sp_dir_is_coordinator(d, inst) : 0;
-}
-
-static int ctx_inst_known(void *arg, const char *inst, uint64_t t)
-{
-	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
-	struct sp_dir_inst rec;
-	return d && sp_dir_institution(d, inst, t, &rec) == 0;
-}
-
-static int ctx_report_known(void *arg, const uint8_t id[SP_HASH_BYTES])
-{
-	uint32_t log;
-	uint64_t index;
-	return sp_reports_locate(arg, id, &log, &index) == 0;
-}
-
-void sp_reports_ctx(struct sp_reports *r, const char *category, struct sp_report_ctx *ctx)
-{
-	*ctx = (struct sp_report_ctx){
-		.arg = r,
-		.officer_institution = ctx_officer,
-		.parent_of = ctx_parent,
-		.is_coordinator = ctx_coord,
-		.institution_known = ctx_inst_known,
-		.report_known = ctx_report_known,
-		.policy = r->o.policy,
-		.cal = r->o.cal,
-	};
-	struct sp_dir_policy p;
-	if (r->o.dir && category && sp_dir_policy_for(r->o.dir, category, &p) == 0)
-		ctx->policy = (struct sp_report_policy){p.verify, p.answer, p.window, p.ceiling};
-}
-
-/* ---- views ---------------------------------------------------------------------------- */
-
-/* read_item reads and decodes one stored entry into it. */
-static int read_item(struct sp_reports *r, struct loc at, struct sp_reports_item *it)
-{
-	struct sp_log_info info;
-	struct sp_buf b;
-	sp_buf_init(&b);
-	int rc = sp_store_log_info(r->o.store, at.log, &info);
-	if (rc == 0)
-		rc = sp_store_entry(r->o.store, at.log, at.index, &b);
-	if (rc == 0)
-		it->buf = sp_buf_take(&b, &it->len);
-	sp_buf_free(&b);
-	if (rc == 0 && it->buf == NULL)
-		rc = SP_ERR_NOMEM;
-	if (rc == 0)
-		rc = sp_entry_decode(it->buf, it->len, &it->e);
-	if (rc)
-		return rc;
-	const char *slash = strrchr(info.origin, '/');
-	const char *inst = slash ? slash + 1 : info.origin;
-	snprintf(it->inst, sizeof(it->inst), "%.*s", SP_INST_ID_MAX, inst);
-	it->log = at.log;
-	it->index = at.index;
+	term_add(arg, "t:%s%s", inst->id, "");
 	return 0;
 }
 
-/* snapshot copies a report's locations under the read lock. */
-static int snapshot(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct loc *sub,
-		    struct loc **trail, size_t *n, struct sp_reports_view *v)
+/* terms_of lists the terms a summary is posted and counted under:
+ *   a                 every report (postings in index order)
+ *   s:<status>        its status; o: overdue
+ *   i:<inst>          holds or held it
+ *   h:<inst>          holds it now; t:<inst>: a holder is inst or under it
+ *   r:<prefix>        each whole-part prefix of its region
+ *   c:<category>, k:<kind>
+ *   d:<YYYYMMDD>, m:<YYYYMM>   the day and month it was submitted (UTC)
+ *   b:<inst>, b:<inst>/s:<status>, b:<inst>/o   counted only (stats: its
+ *                     holders, or its last holder once none holds it) */
+static int terms_of(struct sp_reports *r, const struct sp_reports_summary *s,
+		    char (*out)[SP_TERM_MAX], size_t *n)
 {
-	pthread_rwlock_rdlock(&r->lk);
-	struct rep *p = find(r, id);
-	int rc = p ? 0 : SP_ERR_UNKNOWN_REPORT;
-	if (p) {
-		*sub = p->sub;
-		*n = p->n_trail;
-		v->gen = p->gen;
-		v->indexed_ms = p->indexed_ms;
-		*trail = malloc((p->n_trail + 1) * sizeof(**trail));
-		if (*trail == NULL)
-			rc = SP_ERR_NOMEM;
-		else if (p->n_trail)
-			memcpy(*trail, p->trail, p->n_trail * sizeof(**trail));
+	struct termset ts = {out, 0};
+	const char *st = sp_report_status_name((int)s->status);
+	char kind[16];
+	term_add(&ts, "a%s%s", "", "");
+	term_add(&ts, "s:%s%s", st, "");
+	if (s->overdue)
+		term_add(&ts, "o%s%s", "", "");
+	for (size_t i = 0; i < s->n_holders; i++) {
+		term_add(&ts, "h:%s%s", s->holders[i], "");
+		term_add(&ts, "i:%s%s", s->holders[i], "");
+		term_add(&ts, "t:%s%s", s->holders[i], "");
+		if (r->o.dir)
+			sp_dir_ancestors(r->o.dir, s->holders[i], anc_term, &ts);
 	}
-	pthread_rwlock_unlock(&r->lk);
-	return rc;
-}
-
-static int view_items(struct sp_reports *r, const struct loc *trail, size_t n,
-		      const struct sp_reports_extra *x, uint64_t now, struct sp_reports_view *v)
-{
-	v->items = calloc(n + 1, sizeof(*v->items));
-	if (v->items == NULL)
-		return SP_ERR_NOMEM;
-	for (; v->n < n; v->n++) {
-		int rc = read_item(r, trail[v->n], &v->items[v->n]);
-		if (rc)
-			return rc;
+	for (size_t i = 0; i < s->n_handled; i++)
+		term_add(&ts, "i:%s%s", s->handled[i], "");
+	char region[SP_DIR_REGION_MAX + 1];
+	snprintf(region, sizeof(region), "%s", s->region);
+	for (char *dot = region;; dot++) {
+		dot = strchr(dot, '.');
+		if (dot)
+			*dot = '\0';
+		term_add(&ts, "r:%s%s", region, "");
+		if (dot == NULL)
+			break;
+		*dot = '.';
 	}
-	if (x) {
-		struct sp_reports_item *it = &v->items[v->n++];
-		snprintf(it->inst, sizeof(it->inst), "%s", x->inst);
-		it->index = x->index;
-		it->log = UINT32_MAX;
-		it->e = (struct sp_entry){.version = SP_ENTRY_VERSION, .index = x->index,
-					  .time_ms = now, .type = x->type, .body = x->body,
-					  .body_len = x->body_len};
+	term_add(&ts, "c:%s%s", s->category, "");
+	char tt[SP_TERM_MAX];
+	sp_rtime_term('d', s->submitted_ms, tt);
+	term_add(&ts, "%s%s", tt, "");
+	sp_rtime_term('m', s->submitted_ms, tt);
+	term_add(&ts, "%s%s", tt, "");
+	snprintf(kind, sizeof(kind), "%d", s->kind);
+	term_add(&ts, "k:%s%s", kind, "");
+	size_t nb = s->n_holders ? s->n_holders : 1;
+	for (size_t i = 0; i < nb; i++) {
+		const char *inst = s->n_holders ? s->holders[i] : s->last_holder;
+		term_add(&ts, "b:%s%s", inst, "");
+		term_add(&ts, "b:%s/s:%s", inst, st);
+		if (s->overdue)
+			term_add(&ts, "b:%s/o%s", inst, "");
 	}
+	*n = ts.n;
 	return 0;
 }
-
-static int view_compute(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t now,
-			struct sp_reports_view *v)
-{
-	struct sp_report_trail *t = calloc(v->n + 1, sizeof(*t));
-	if (t == NULL)
-		return SP_ERR_NOMEM;
-	for (size_t i = 0; i < v->n; i++) {
-		const struct sp_reports_item *it = &v->items[i];
-		t[i] = (struct sp_report_trail){it->inst, it->index, it->e.time_ms, it->e.type,
-						it->e.body, it->e.body_len};
-	}
-	struct sp_report_ctx ctx;
-	char category[SP_DIR_CATEGORY_MAX + 1];
-	snprintf(category, sizeof(category), "%.*s", (int)v->body.category.n, v->body.category.p);
-	sp_reports_ctx(r, category, &ctx);
-	int rc = sp_report_compute(id, &v->sub.e, v->sub.inst, t, v->n, &ctx, now, &v->st);
-	free(t);
-	return rc;
-}
-
-int sp_reports_view(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t now,
-		    const struct sp_reports_extra *x, struct sp_reports_view *v)
-{
-	memset(v, 0, sizeof(*v));
-	struct loc sub, *trail = NULL;
-	size_t n = 0;
-	int rc = snapshot(r, id, &sub, &trail, &n, v);
-	if (rc == 0)
-		rc = read_item(r, sub, &v->sub);
-	if (rc == 0)
-		rc = sp_report_parse(v->sub.e.body, v->sub.e.body_len, &v->body);
-	if (rc == 0)
-		rc = view_items(r, trail, n, x, now, v);
-	if (rc == 0)
-		rc = view_compute(r, id, now, v);
-	free(trail);
-	if (rc)
-		sp_reports_view_free(v);
-	return rc;
-}
-
-void sp_reports_view_free(struct sp_reports_view *v)
-{
-	free(v->sub.buf);
-	for (size_t i = 0; v->items && i < v->n; i++)
-		free(v->items[i].buf);
-	free(v->items);
-	sp_report_state_free(&v->st);
-	memset(v, 0, sizeof(*v));
-}
-
-/* ---- summaries and queries ------------------------------------------------------------- */
 
 static void copy_str(char *dst, size_t cap, struct sp_str s)
 {
 	snprintf(dst, cap, "%.*s", (int)s.n, s.p ? s.p : "");
 }
 
-static void summarise(const struct sp_reports_view *v, struct sp_reports_summary *s)
+static void summarise(const struct sp_reports_view *v, uint64_t now, struct sp_reports_summary *s)
 {
 	const struct sp_report_state *st = &v->st;
 	memcpy(s->id, st->id, SP_HASH_BYTES);
@@ -812,113 +1011,726 @@ static void summarise(const struct sp_reports_view *v, struct sp_reports_summary
 	s->deadline_ms = st->deadline_ms;
 	s->overdue = st->overdue;
 	s->escalations = st->escalations;
+	s->kind = (int)v->body.kind;
 	s->answered_ms = st->answered_ms;
 	s->rating = st->rating;
+	/* The state changes with time only when a deadline passes. */
+	s->valid_until = st->deadline_ms > now ? st->deadline_ms : UINT64_MAX;
 }
 
-/* refresh recomputes one stale summary (no lock held while computing). */
-static int refresh(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t now)
+static size_t due_key(uint8_t *k, uint64_t until, uint64_t seq)
+{
+	k[0] = 'D';
+	be64_put(k + 1, until);
+	be64_put(k + 9, seq);
+	return 17;
+}
+
+static int has_term(char (*v)[SP_TERM_MAX], size_t n, const char *t)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], t) == 0)
+			return 1;
+	return 0;
+}
+
+/* post writes a report's postings and counts for its terms, removing
+ * those it no longer has. */
+static int post(struct job *j, struct jrec *p, char (*nt)[SP_TERM_MAX], size_t nn)
+{
+	uint8_t k[1 + SP_TERM_MAX + 9];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < p->n_terms; i++) {
+		if (has_term(nt, nn, p->terms[i]))
+			continue;
+		if (p->terms[i][0] != 'b')
+			sp_store_ixb_del(j->b, SP_STORE_IX_KEYS, k,
+					 sp_rkey_posting(k, p->terms[i], p->rec.seq));
+		rc = job_delta(j, p->terms[i], -1);
+	}
+	for (size_t i = 0; rc == 0 && i < nn; i++) {
+		if (has_term(p->terms, p->n_terms, nt[i]))
+			continue;
+		if (nt[i][0] != 'b')
+			sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k,
+					 sp_rkey_posting(k, nt[i], p->rec.seq), NULL, 0);
+		rc = job_delta(j, nt[i], 1);
+	}
+	memcpy(p->terms, nt, nn * SP_TERM_MAX);
+	p->n_terms = nn;
+	return rc;
+}
+
+/* refresh recomputes a touched report's summary at the job's time and
+ * stages its record, postings, counts and deadline key. */
+static int refresh(struct job *j, struct jrec *p)
 {
 	struct sp_reports_view v;
-	int rc = sp_reports_view(r, id, now, NULL, &v);
+	char (*nt)[SP_TERM_MAX] = calloc(SP_TERMS_MAX, SP_TERM_MAX);
+	size_t nn = 0;
+	int rc = nt ? sp_rview_of(j->r, &p->rec, j->now, NULL, &v) : SP_ERR_NOMEM;
+	if (rc == 0) {
+		summarise(&v, j->now, &p->rec.sum);
+		p->rec.sum.seq = p->rec.seq;
+		p->rec.has_sum = 1;
+		sp_reports_view_free(&v);
+		rc = terms_of(j->r, &p->rec.sum, nt, &nn);
+	}
+	if (rc == 0)
+		rc = post(j, p, nt, nn);
+	free(nt);
+	uint8_t k[17];
+	uint64_t until = p->rec.has_sum ? p->rec.sum.valid_until : UINT64_MAX;
+	if (rc == 0 && until != p->until) {
+		if (p->until != UINT64_MAX)
+			sp_store_ixb_del(j->b, SP_STORE_IX_KEYS, k, due_key(k, p->until, p->rec.seq));
+		if (until != UINT64_MAX)
+			sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, due_key(k, until, p->rec.seq),
+					 NULL, 0);
+		p->until = until;
+	}
+	struct sp_buf b;
+	sp_buf_init(&b);
+	if (rc == 0)
+		rc = sp_rrec_encode(&p->rec, &b) ? SP_ERR_NOMEM : 0;
+	if (rc == 0)
+		sp_store_ixb_put(j->b, SP_STORE_IX_RECORDS, k, sp_rkey_seq(k, 'R', p->rec.seq), b.p,
+				 b.len);
+	sp_buf_free(&b);
+	if (rc == 0 && p->isnew) {
+		uint8_t ik[1 + SP_HASH_BYTES], sv[8];
+		ik[0] = 'I';
+		memcpy(ik + 1, p->rec.id, SP_HASH_BYTES);
+		be64_put(sv, p->rec.seq);
+		sp_store_ixb_put(j->b, SP_STORE_IX_RECORDS, ik, sizeof(ik), sv, sizeof(sv));
+	}
+	return rc;
+}
+
+static size_t count_key(uint8_t *k, const char *term)
+{
+	size_t n = strlen(term);
+	k[0] = 'N';
+	memcpy(k + 1, term, n);
+	return n + 1;
+}
+
+static size_t meta_key(uint8_t *k, const char *name)
+{
+	size_t n = strlen(name);
+	k[0] = 'M';
+	memcpy(k + 1, name, n);
+	return n + 1;
+}
+
+static size_t mark_key(uint8_t *k, uint32_t log)
+{
+	k[0] = 'W';
+	be32_put(k + 1, log);
+	return 5;
+}
+
+/* A log's high-water mark: entries below size are indexed; head is the
+ * entry hash of entry size - 1. */
+struct mark {
+	uint64_t size;
+	uint8_t head[SP_HASH_BYTES];
+};
+
+static int mark_get(struct sp_reports *r, uint32_t log, struct mark *m)
+{
+	uint8_t k[5];
+	struct sp_buf b;
+	sp_buf_init(&b);
+	memset(m, 0, sizeof(*m));
+	int rc = sp_store_ix_get(r->o.store, SP_STORE_IX_KEYS, k, mark_key(k, log), &b);
+	if (rc == 0 && b.len != 8 + SP_HASH_BYTES)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0) {
+		m->size = be64_get(b.p);
+		memcpy(m->head, b.p + 8, SP_HASH_BYTES);
+	}
+	sp_buf_free(&b);
+	return rc == SP_ERR_NOT_FOUND ? 0 : rc;
+}
+
+/* job_commit refreshes the touched reports, stages counters, pairs, the
+ * next seq and the log's mark (m, if not NULL), writes the batch and then
+ * updates memory. */
+static int job_commit(struct job *j, uint32_t log, const struct mark *m)
+{
+	struct sp_reports *r = j->r;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < j->n_recs; i++)
+		if (j->recs[i]->dirty)
+			rc = refresh(j, j->recs[i]);
+	uint8_t k[1 + SP_TERM_MAX + 45], v[8 + SP_HASH_BYTES];
+	pthread_rwlock_rdlock(&r->lk);
+	for (size_t i = 0; rc == 0 && i < j->n_deltas; i++) {
+		int64_t n = (int64_t)sp_rcount_get(r, j->deltas[i].term) + j->deltas[i].d;
+		be64_put(v, n > 0 ? (uint64_t)n : 0);
+		size_t kn = count_key(k, j->deltas[i].term);
+		if (n > 0)
+			sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, kn, v, 8);
+		else
+			sp_store_ixb_del(j->b, SP_STORE_IX_KEYS, k, kn);
+	}
+	int seq_moved = j->next_seq != r->next_seq;
+	pthread_rwlock_unlock(&r->lk);
+	for (size_t i = 0; rc == 0 && i < j->n_pairs; i++) {
+		size_t n = strlen(j->pairs[i].who.id);
+		k[0] = 'V';
+		be32_put(k + 1, j->pairs[i].log);
+		memcpy(k + 5, j->pairs[i].who.id, n);
+		sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, 5 + n, NULL, 0);
+	}
+	if (rc == 0 && seq_moved) {
+		be64_put(v, j->next_seq);
+		sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, meta_key(k, "seq"), v, 8);
+	}
+	if (rc == 0 && m) {
+		be64_put(v, m->size);
+		memcpy(v + 8, m->head, SP_HASH_BYTES);
+		sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, mark_key(k, log), v, sizeof(v));
+	}
+	if (rc == 0 && sp_store_ixb_count(j->b))
+		rc = sp_store_ixb_write(j->b);
 	if (rc)
 		return rc;
 	pthread_rwlock_wrlock(&r->lk);
-	struct rep *p = find(r, id);
-	if (p && p->gen == v.gen) {
-		uint64_t seq = p->sum.seq;
-		summarise(&v, &p->sum);
-		p->sum.seq = seq;
-		p->dirty = 0;
-		/* The state changes with time only when a deadline passes. */
-		p->valid_until = v.st.deadline_ms > now ? v.st.deadline_ms : UINT64_MAX;
+	for (size_t i = 0; rc == 0 && i < j->n_deltas; i++) {
+		int64_t n = (int64_t)sp_rcount_get(r, j->deltas[i].term) + j->deltas[i].d;
+		rc = count_set(r, j->deltas[i].term, n > 0 ? (uint64_t)n : 0);
 	}
+	for (size_t i = 0; rc == 0 && i < j->n_pairs; i++)
+		rc = pair_insert(r, j->pairs[i].log, j->pairs[i].who.id) < 0 ? SP_ERR_NOMEM : 0;
+	r->next_seq = j->next_seq;
+	for (size_t i = 0; i < j->n_recs; i++)
+		if (j->recs[i]->until < atomic_load(&r->next_due))
+			atomic_store(&r->next_due, j->recs[i]->until);
 	pthread_rwlock_unlock(&r->lk);
-	sp_reports_view_free(&v);
-	return 0;
-}
-
-static int stale(const struct rep *p, uint64_t now)
-{
-	return p->dirty || (p->valid_until && now >= p->valid_until);
-}
-
-/* refresh_all brings every stale summary up to date. */
-static int refresh_all(struct sp_reports *r, uint64_t now)
-{
-	pthread_rwlock_rdlock(&r->lk);
-	size_t n = 0;
-	uint8_t(*ids)[SP_HASH_BYTES] = malloc((r->n + 1) * SP_HASH_BYTES);
-	for (size_t i = 0; ids && i < r->n; i++)
-		if (stale(r->reps[i], now))
-			memcpy(ids[n++], r->reps[i]->id, SP_HASH_BYTES);
-	pthread_rwlock_unlock(&r->lk);
-	if (ids == NULL)
-		return SP_ERR_NOMEM;
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = refresh(r, ids[i], now);
-	free(ids);
+	pthread_mutex_lock(&r->pmu);
+	for (size_t i = 0; i < j->n_unpend; i++)
+		for (size_t p = 0; p < r->n_pending; p++)
+			if (memcmp(r->pending[p], j->unpend[i], SP_HASH_BYTES) == 0) {
+				memcpy(r->pending[p], r->pending[--r->n_pending], SP_HASH_BYTES);
+				break;
+			}
+	pthread_mutex_unlock(&r->pmu);
 	return rc;
 }
 
-static int has_inst(const struct sp_reports *r, const struct sp_reports_summary *s,
-		    const char *inst, int subtree)
-{
-	for (size_t i = 0; i < s->n_holders; i++)
-		if (strcmp(s->holders[i], inst) == 0 ||
-		    (subtree && r->o.dir && sp_dir_in_subtree(r->o.dir, s->holders[i], inst)))
-			return 1;
-	if (subtree)
-		return 0;
-	for (size_t i = 0; i < s->n_handled; i++)
-		if (strcmp(s->handled[i], inst) == 0)
-			return 1;
-	return 0;
-}
+/* ---- runs of a log -------------------------------------------------------------------- */
 
-static int matches(const struct sp_reports *r, const struct sp_reports_query *q,
-		   const struct sp_reports_summary *s)
+struct run_ctx {
+	struct job *j;
+	uint32_t log;
+	struct mark m;
+	int rc;
+};
+
+static int run_entry(struct run_ctx *c, uint64_t index, const uint8_t *buf, size_t len,
+		     const struct sp_entry *dec, const uint8_t *hash)
 {
-	if (q->status >= 0 && (int)s->status != q->status)
-		return 0;
-	if (q->overdue && !s->overdue)
-		return 0;
-	if (q->since && s->submitted_ms < q->since)
-		return 0;
-	if (q->until && s->submitted_ms >= q->until)
-		return 0;
-	if (q->region) {
-		size_t n = strlen(q->region);
-		if (strncmp(s->region, q->region, n) != 0 || (s->region[n] && s->region[n] != '.'))
-			return 0;
+	struct sp_entry e;
+	uint8_t h[SP_HASH_BYTES];
+	if (hash == NULL) {
+		sp_entry_hash(buf, len, h);
+		hash = h;
 	}
-	return q->institution == NULL || has_inst(r, s, q->institution, q->overdue);
+	int rc = 0;
+	if (dec == NULL)
+		rc = sp_entry_decode(buf, len, &e) == 0 ? 0 : 1;
+	if (rc == 0)
+		rc = index_one(c->j, (struct sp_rloc){c->log, index}, dec ? dec : &e, hash);
+	if (rc > 0)
+		rc = 0; /* an entry that does not decode is not the index's business */
+	c->m.size = index + 1;
+	memcpy(c->m.head, hash, SP_HASH_BYTES);
+	if (rc == 0 && c->m.size % JOB_ENTRIES == 0) {
+		rc = job_commit(c->j, c->log, &c->m);
+		job_clear(c->j);
+		if (rc == 0)
+			rc = sp_store_ixb_new(c->j->r->o.store, &c->j->b);
+	}
+	return rc;
 }
 
-int sp_reports_query(struct sp_reports *r, const struct sp_reports_query *q, uint64_t now,
-		     sp_reports_fn fn, void *arg, uint64_t *next)
+static int scan_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
 {
-	int rc = refresh_all(r, now);
-	if (next)
-		*next = 0;
+	return run_entry(arg, index, buf, len, NULL, NULL);
+}
+
+/* catch_up indexes entries [mark, upto) of log from the store. */
+static int catch_up(struct sp_reports *r, struct job *j, uint32_t log, uint64_t upto)
+{
+	struct run_ctx c = {j, log, {0}, 0};
+	int rc = mark_get(r, log, &c.m);
+	if (rc)
+		return sp_reports_damaged(r, rc, "log mark");
+	if (c.m.size >= upto)
+		return 0;
+	rc = sp_store_scan(r->o.store, log, c.m.size, upto, scan_one, &c);
+	if (rc == 0)
+		rc = job_commit(j, log, &c.m);
+	return rc;
+}
+
+static int job_start(struct sp_reports *r, struct job *j, int own)
+{
+	job_init(j, r, own);
+	return sp_store_ixb_new(r->o.store, &j->b);
+}
+
+int sp_reports_add(struct sp_reports *r, uint32_t log, uint64_t index)
+{
+	struct sp_log_info info;
+	struct job j;
+	int rc = sp_store_log_info(r->o.store, log, &info);
 	if (rc)
 		return rc;
-	size_t emitted = 0;
-	pthread_rwlock_rdlock(&r->lk);
-	size_t i = q->cursor ? (size_t)q->cursor - 1 : 0;
-	for (; rc == 0 && i < r->n; i++) {
-		const struct sp_reports_summary *s = &r->reps[i]->sum;
-		if (!matches(r, q, s))
+	if (atomic_load(&r->broken))
+		return SP_ERR_BUSY;
+	pthread_mutex_lock(&r->wmu);
+	rc = job_start(r, &j, info.own);
+	if (rc == 0)
+		rc = index < info.size ? catch_up(r, &j, log, info.size) : SP_ERR_RANGE;
+	job_clear(&j);
+	sp_store_ixb_free(j.b);
+	pthread_mutex_unlock(&r->wmu);
+	return rc;
+}
+
+int sp_reports_add_entries(struct sp_reports *r, const struct sp_store_run *run)
+{
+	struct job j;
+	if (atomic_load(&r->broken))
+		return SP_ERR_BUSY;
+	pthread_mutex_lock(&r->wmu);
+	int rc = job_start(r, &j, 0);
+	/* whatever is missing before the run first (an earlier failure) */
+	if (rc == 0)
+		rc = catch_up(r, &j, run->log, run->first);
+	struct run_ctx c = {&j, run->log, {0}, 0};
+	if (rc == 0)
+		rc = mark_get(r, run->log, &c.m);
+	for (size_t i = 0; rc == 0 && i < run->n; i++) {
+		if (run->first + i < c.m.size)
 			continue;
-		if (q->limit && emitted == q->limit) {
-			if (next)
-				*next = s->seq;
+		rc = run_entry(&c, run->first + i, run->entries[i], run->lens[i],
+			       run->ents ? &run->ents[i] : NULL,
+			       run->ents ? run->hashes[i] : NULL);
+	}
+	if (rc == 0 && c.m.size > 0)
+		rc = job_commit(&j, run->log, &c.m);
+	job_clear(&j);
+	sp_store_ixb_free(j.b);
+	pthread_mutex_unlock(&r->wmu);
+	return rc;
+}
+
+/* ---- the deadline sweep ------------------------------------------------------------------- */
+
+/* due_batch collects up to cap (until, seq) 'D' keys at or before now;
+ * *next gets the earliest key left (UINT64_MAX: none). */
+static int due_batch(struct sp_reports *r, uint64_t now, uint64_t (*due)[2], size_t cap,
+		     size_t *n, uint64_t *next)
+{
+	struct sp_store_ixit *it;
+	uint8_t pre[1] = {'D'};
+	*n = 0;
+	*next = UINT64_MAX;
+	int rc = sp_store_ixit_new(r->o.store, SP_STORE_IX_KEYS, pre, 1, &it);
+	if (rc)
+		return rc;
+	sp_store_ixit_seek(it, pre, 1);
+	for (; rc == 0; sp_store_ixit_next(it)) {
+		const uint8_t *k, *v;
+		size_t kn, vn;
+		rc = sp_store_ixit_get(it, &k, &kn, &v, &vn);
+		if (rc || kn != 17 || k[0] != 'D')
+			break;
+		uint64_t until = be64_get(k + 1);
+		if (until > now || *n == cap) {
+			*next = until;
 			break;
 		}
-		rc = fn(arg, s);
-		emitted++;
+		due[*n][0] = until;
+		due[(*n)++][1] = be64_get(k + 9);
 	}
-	pthread_rwlock_unlock(&r->lk);
+	sp_store_ixit_free(it);
+	return rc == SP_ERR_NOT_FOUND ? 0 : rc;
+}
+
+/* due_take stages report seq (whose 'D' key is `until`) for refreshing. */
+static int due_take(struct job *j, uint64_t until, uint64_t seq)
+{
+	uint8_t k[17];
+	size_t slot = 0;
+	struct jrec *p = calloc(1, sizeof(*p));
+	sp_store_ixb_del(j->b, SP_STORE_IX_KEYS, k, due_key(k, until, seq));
+	int rc = p ? sp_rrec_load(j->r, seq, &p->rec) : SP_ERR_NOMEM;
+	if (rc == 0 && job_find(j, p->rec.id, &slot) != NULL)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0 && (p->terms = calloc(SP_TERMS_MAX, SP_TERM_MAX)) == NULL)
+		rc = SP_ERR_NOMEM;
+	if (rc == 0 && p->rec.has_sum)
+		rc = terms_of(j->r, &p->rec.sum, p->terms, &p->n_terms);
+	if (rc == 0) {
+		/* its key is deleted above whatever the record says */
+		p->until = UINT64_MAX;
+		p->dirty = 1;
+		rc = job_add(j, p, slot);
+	}
+	if (rc && p) {
+		sp_rrec_free(&p->rec);
+		free(p->terms);
+		free(p);
+	}
 	return rc;
+}
+
+#define SWEEP_BATCH 256
+
+/* sweep_step refreshes one batch of due reports (wmu held); *more: a full
+ * batch was done. */
+static int sweep_step(struct sp_reports *r, uint64_t now, size_t *total, int *more)
+{
+	uint64_t due[SWEEP_BATCH][2], next;
+	size_t n;
+	struct job j;
+	*more = 0;
+	int rc = due_batch(r, now, due, SWEEP_BATCH, &n, &next);
+	if (rc == 0 && n == 0)
+		atomic_store(&r->next_due, next);
+	if (rc || n == 0)
+		return rc;
+	rc = job_start(r, &j, 0);
+	j.now = now > j.now ? now : j.now;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = due_take(&j, due[i][0], due[i][1]);
+	if (rc == 0)
+		rc = job_commit(&j, 0, NULL);
+	job_clear(&j);
+	sp_store_ixb_free(j.b);
+	if (total)
+		*total += n;
+	*more = rc == 0;
+	return rc;
+}
+
+static int sweep_locked(struct sp_reports *r, uint64_t now, size_t *total)
+{
+	int rc, more;
+	do
+		rc = sweep_step(r, now, total, &more);
+	while (more);
+	return sp_reports_damaged(r, rc, "deadline index");
+}
+
+int sp_reports_sweep(struct sp_reports *r, uint64_t now, size_t *n)
+{
+	int rc = 0, more = 1;
+	if (n)
+		*n = 0;
+	if (atomic_load(&r->broken))
+		return SP_ERR_BUSY;
+	/* One batch per hold of the writer lock: appends waiting to be
+	 * indexed go in between. */
+	while (rc == 0 && more && now >= atomic_load(&r->next_due)) {
+		pthread_mutex_lock(&r->wmu);
+		rc = now < atomic_load(&r->next_due) ? 0 : sweep_step(r, now, n, &more);
+		pthread_mutex_unlock(&r->wmu);
+	}
+	return sp_reports_damaged(r, rc, "deadline index");
+}
+
+/* ---- start, rebuild, damage ---------------------------------------------------------------- */
+
+static void mem_clear(struct sp_reports *r)
+{
+	pthread_rwlock_wrlock(&r->lk);
+	free(r->pairs);
+	free(r->counts);
+	r->pairs = NULL;
+	r->counts = NULL;
+	r->n_pairs = r->cap_pairs = r->n_counts = r->cap_counts = 0;
+	r->pairs_gen++;
+	r->next_seq = 1;
+	atomic_store(&r->next_due, UINT64_MAX);
+	pthread_rwlock_unlock(&r->lk);
+}
+
+int sp_reports_new(const struct sp_reports_opts *o, struct sp_reports **out)
+{
+	if (o == NULL || o->store == NULL)
+		return SP_ERR_ARG;
+	struct sp_reports *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return SP_ERR_NOMEM;
+	r->o = *o;
+	pthread_mutex_init(&r->wmu, NULL);
+	pthread_mutex_init(&r->pmu, NULL);
+	pthread_rwlock_init(&r->lk, NULL);
+	r->next_seq = 1;
+	atomic_store(&r->next_due, UINT64_MAX);
+	*out = r;
+	return 0;
+}
+
+void sp_reports_free(struct sp_reports *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fixer_started)
+		pthread_join(r->fixer, NULL);
+	mem_clear(r);
+	free(r->pending);
+	pthread_rwlock_destroy(&r->lk);
+	pthread_mutex_destroy(&r->wmu);
+	pthread_mutex_destroy(&r->pmu);
+	free(r);
+}
+
+static int rebuild_locked(struct sp_reports *r)
+{
+	int rc = sp_store_ix_clear(r->o.store);
+	mem_clear(r);
+	uint32_t count = sp_store_log_count(r->o.store);
+	for (uint32_t id = 0; rc == 0 && id < count; id++) {
+		struct sp_log_info info;
+		struct job j;
+		rc = sp_store_log_info(r->o.store, id, &info);
+		if (rc == 0)
+			rc = job_start(r, &j, 0);
+		if (rc == 0)
+			rc = catch_up(r, &j, id, info.size);
+		job_clear(&j);
+		sp_store_ixb_free(j.b);
+	}
+	uint8_t k[16], v[8];
+	struct sp_store_ixb *b = NULL;
+	be64_put(v, SP_REPORTS_FORMAT);
+	if (rc == 0)
+		rc = sp_store_ixb_new(r->o.store, &b);
+	if (rc == 0) {
+		sp_store_ixb_put(b, SP_STORE_IX_KEYS, k, meta_key(k, "format"), v, 8);
+		rc = sp_store_ixb_write(b);
+	}
+	sp_store_ixb_free(b);
+	return rc ? rc : sweep_locked(r, sp_now_ms(), NULL);
+}
+
+int sp_reports_rebuild(struct sp_reports *r)
+{
+	pthread_mutex_lock(&r->wmu);
+	int rc = rebuild_locked(r);
+	pthread_mutex_unlock(&r->wmu);
+	return rc;
+}
+
+/* load_prefix calls fn for every key of the keys family starting with tag. */
+static int load_prefix(struct sp_reports *r, uint8_t tag,
+		       int (*fn)(struct sp_reports *r, const uint8_t *k, size_t kn,
+				 const uint8_t *v, size_t vn))
+{
+	struct sp_store_ixit *it;
+	int rc = sp_store_ixit_new(r->o.store, SP_STORE_IX_KEYS, &tag, 1, &it);
+	if (rc)
+		return rc;
+	sp_store_ixit_seek(it, &tag, 1);
+	for (; rc == 0; sp_store_ixit_next(it)) {
+		const uint8_t *k, *v;
+		size_t kn, vn;
+		rc = sp_store_ixit_get(it, &k, &kn, &v, &vn);
+		if (rc || kn == 0 || k[0] != tag)
+			break;
+		rc = fn(r, k, kn, v, vn);
+	}
+	sp_store_ixit_free(it);
+	return rc == SP_ERR_NOT_FOUND ? 0 : rc;
+}
+
+static int load_count(struct sp_reports *r, const uint8_t *k, size_t kn, const uint8_t *v,
+		      size_t vn)
+{
+	char term[SP_TERM_MAX];
+	if (kn < 2 || kn > SP_TERM_MAX || vn != 8)
+		return SP_ERR_CORRUPT;
+	memcpy(term, k + 1, kn - 1);
+	term[kn - 1] = '\0';
+	return count_set(r, term, be64_get(v));
+}
+
+static int load_pair(struct sp_reports *r, const uint8_t *k, size_t kn, const uint8_t *v,
+		     size_t vn)
+{
+	char who[SP_INST_ID_MAX + 1];
+	(void)v;
+	if (kn < 6 || kn - 5 > SP_INST_ID_MAX || vn != 0)
+		return SP_ERR_CORRUPT;
+	memcpy(who, k + 5, kn - 5);
+	who[kn - 5] = '\0';
+	uint32_t log = (uint32_t)k[1] << 24 | (uint32_t)k[2] << 16 | (uint32_t)k[3] << 8 | k[4];
+	return pair_insert(r, log, who) < 0 ? SP_ERR_NOMEM : 0;
+}
+
+static int meta_get(struct sp_reports *r, const char *name, uint64_t *v)
+{
+	uint8_t k[16];
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_store_ix_get(r->o.store, SP_STORE_IX_KEYS, k, meta_key(k, name), &b);
+	if (rc == 0 && b.len != 8)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0)
+		*v = be64_get(b.p);
+	sp_buf_free(&b);
+	return rc;
+}
+
+/* marks_fit: every log's mark is within it and names the entry there. */
+static int marks_fit(struct sp_reports *r, const char **why)
+{
+	uint32_t count = sp_store_log_count(r->o.store);
+	for (uint32_t id = 0; id < count; id++) {
+		struct sp_log_info info;
+		struct mark m;
+		struct sp_buf b;
+		uint8_t h[SP_HASH_BYTES];
+		int rc = sp_store_log_info(r->o.store, id, &info);
+		if (rc == 0)
+			rc = mark_get(r, id, &m);
+		if (rc)
+			return rc;
+		if (m.size > info.size) {
+			*why = "a log is shorter than its mark (fork resolution?)";
+			return 1;
+		}
+		if (m.size == 0)
+			continue;
+		sp_buf_init(&b);
+		rc = sp_store_entry(r->o.store, id, m.size - 1, &b);
+		if (rc == 0 && b.err == 0)
+			sp_entry_hash(b.p, b.len, h);
+		sp_buf_free(&b);
+		if (rc)
+			return rc;
+		if (memcmp(h, m.head, SP_HASH_BYTES) != 0) {
+			*why = "a log's entry differs from the one indexed";
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* load_locked reads the index's state: 0, 1 if it must be rebuilt (*why),
+ * or an error. */
+static int load_locked(struct sp_reports *r, const char **why)
+{
+	uint64_t format = 0, seq = 1;
+	int rc = meta_get(r, "format", &format);
+	if (rc == SP_ERR_NOT_FOUND || (rc == 0 && format != SP_REPORTS_FORMAT)) {
+		*why = rc ? "no index kept yet" : "index of another format";
+		return 1;
+	}
+	if (rc == 0)
+		rc = meta_get(r, "seq", &seq);
+	if (rc == SP_ERR_NOT_FOUND)
+		rc = 0;
+	mem_clear(r);
+	pthread_rwlock_wrlock(&r->lk);
+	r->next_seq = seq;
+	if (rc == 0)
+		rc = load_prefix(r, 'N', load_count);
+	if (rc == 0)
+		rc = load_prefix(r, 'V', load_pair);
+	pthread_rwlock_unlock(&r->lk);
+	if (rc == 0)
+		rc = marks_fit(r, why);
+	if (rc == SP_ERR_CORRUPT)
+		*why = "a value fails its checksum";
+	return rc == SP_ERR_CORRUPT ? 1 : rc;
+}
+
+int sp_reports_load(struct sp_reports *r, int *rebuilt)
+{
+	const char *why = NULL;
+	if (rebuilt)
+		*rebuilt = 0;
+	pthread_mutex_lock(&r->wmu);
+	int rc = load_locked(r, &why);
+	if (rc == 1) {
+		if (r->o.log)
+			sp_logx(r->o.log, SP_LOGX_WARN, "reports",
+				"report index rebuilt from the logs: %s", why);
+		if (rebuilt)
+			*rebuilt = 1;
+		rc = rebuild_locked(r);
+	}
+	uint32_t count = sp_store_log_count(r->o.store);
+	for (uint32_t id = 0; rc == 0 && id < count; id++) {
+		struct sp_log_info info;
+		struct job j;
+		rc = sp_store_log_info(r->o.store, id, &info);
+		if (rc == 0)
+			rc = job_start(r, &j, 0);
+		if (rc == 0)
+			rc = catch_up(r, &j, id, info.size);
+		job_clear(&j);
+		sp_store_ixb_free(j.b);
+	}
+	size_t swept = 0;
+	uint64_t t0 = sp_mono_ms();
+	if (rc == 0)
+		rc = sweep_locked(r, sp_now_ms(), &swept);
+	pthread_mutex_unlock(&r->wmu);
+	if (rc == 0 && r->o.log)
+		sp_logx(r->o.log, SP_LOGX_INFO, "reports", "deadline sweep refreshed=%zu ms=%llu",
+			swept, (unsigned long long)(sp_mono_ms() - t0));
+	return rc;
+}
+
+static void *fixer_main(void *arg)
+{
+	struct sp_reports *r = arg;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&r->wmu);
+	int rc = rebuild_locked(r);
+	pthread_mutex_unlock(&r->wmu);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (r->o.log)
+		sp_logx(r->o.log, rc ? SP_LOGX_ERROR : SP_LOGX_INFO, "reports",
+			"report index rebuilt from the logs reports=%llu ms=%lld err=%s",
+			(unsigned long long)sp_reports_count(r),
+			(long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
+			sp_errname(rc));
+	atomic_store(&r->broken, 0);
+	return NULL;
+}
+
+int sp_reports_damaged(struct sp_reports *r, int err, const char *where)
+{
+	if (err != SP_ERR_CORRUPT)
+		return err;
+	int was = 0;
+	if (!atomic_compare_exchange_strong(&r->broken, &was, 1))
+		return SP_ERR_BUSY;
+	if (r->o.log)
+		sp_logx(r->o.log, SP_LOGX_ERROR, "reports",
+			"report index damaged (%s fails its checksum): not served, rebuilding from "
+			"the logs",
+			where);
+	if (r->fixer_started)
+		pthread_join(r->fixer, NULL);
+	r->fixer_started = pthread_create(&r->fixer, NULL, fixer_main, r) == 0;
+	if (!r->fixer_started)
+		atomic_store(&r->broken, 0);
+	return SP_ERR_BUSY;
+}
+
+int sp_reports_broken(struct sp_reports *r)
+{
+	return atomic_load(&r->broken);
 }

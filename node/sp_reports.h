@@ -1,27 +1,40 @@
 /*
  * sp_reports.h - the node's report index: which entries, in which logs,
- * make up each report, and the state computed from them.
+ * make up each report, the state computed from them, and the indexes that
+ * answer queries about them.
  *
- * The index is derived data. The logs are the truth: at start it is
- * rebuilt by scanning every log the store holds (own and replicas) for
- * SP_EV_REPORT, SP_EV_ACTION and SP_EV_ESCALATION entries, and then kept
- * up to date by the node as its own appends become durable
- * (sp_reports_add) and as replica batches are stored by peer ingest
- * (sp_reports_add_entries), so a report submitted at another node is seen
- * here as soon as its log arrives. Nothing here is written to disk;
- * dropping the index loses nothing.
+ * The index is derived data, kept on disk in the store's two index
+ * families (storage/sp_store_index.h; key layouts in sp_reports.c). The
+ * logs are the truth. Per log the index records how far it has read (a
+ * high-water mark: size and the entry hash there), in the same atomic
+ * batch as what it derived from those entries: own appends are indexed
+ * once durable (sp_reports_add, from the commit thread), replica batches
+ * once stored (sp_reports_add_entries), and a start (sp_reports_load)
+ * reads a few keys and indexes whatever the logs hold past their marks.
+ * A mark that does not match its log, an index of another format, or a
+ * value that fails its checksum makes the index rebuilt from the logs
+ * (sp_reports_rebuild); a damaged value is never served.
  *
  * Per report it holds where the submission is (log, index), its trail
- * [(log, index)] in the order seen, and a cached summary (status, holders,
- * deadline) for queries. States are computed with sp_report_compute over
- * the entries read back from the store, with a context backed by the
- * directory (officer enrolments, parents, the coordinator), the working-
- * day calendar and the directory's deadline policy: the same pure function
- * every other node and observer runs.
+ * [(log, index)] in the order seen, and a summary (status, holders,
+ * deadline, ...) for queries, stored with the report and refreshed when
+ * its trail changes or the deadline it records passes (a time-ordered
+ * index of deadlines; sp_reports_sweep). States are computed with
+ * sp_report_compute over the entries read back from the store, with a
+ * context backed by the directory (officer enrolments, parents, the
+ * coordinator), the working-day calendar and the directory's deadline
+ * policy: the same pure function every other node and observer runs; the
+ * index stores its results.
  *
- * Threads: every function may be called from any thread. A rwlock guards
- * the index; states are computed outside it (from entries read through the
- * store's snapshots), so readers never wait on each other.
+ * Queries are answered from posting lists (one per filter value, ordered
+ * by the report's sequence number, which is the paging cursor) intersected
+ * in step; counts for /v1/stats are counters updated with the postings.
+ * Memory does not grow with the number of reports: what stays in memory is
+ * bounded by the directory (counters per filter value, the involvement
+ * pairs) and by the requests in flight (pending marks).
+ *
+ * Threads: every function may be called from any thread. One writer at a
+ * time (a mutex); readers read the store and never wait for the writer.
  */
 #ifndef SP_REPORTS_H
 #define SP_REPORTS_H
@@ -30,6 +43,7 @@
 #include <stdint.h>
 
 #include "sp_dir.h"
+#include "sp_logx.h"
 #include "sp_report.h"
 #include "sp_store.h"
 
@@ -43,6 +57,7 @@ struct sp_reports_opts {
 	const struct sp_dir *dir;     /* borrowed, unchanging; NULL: no directory */
 	const struct sp_cal *cal;     /* borrowed */
 	struct sp_report_policy policy; /* used when there is no directory */
+	struct sp_logx *log;          /* borrowed; NULL: no log lines */
 };
 
 /* sp_reports_new makes an empty index (*out is the caller's: free it with
@@ -51,14 +66,45 @@ int sp_reports_new(const struct sp_reports_opts *o, struct sp_reports **out);
 
 void sp_reports_free(struct sp_reports *r);
 
-/* sp_reports_rebuild empties the index and scans every log of the store:
- * submissions first, then the actions and escalations naming them (an
- * entry naming an unknown report is skipped). Store errors. */
+/* sp_reports_rebuild empties the index and indexes every log of the store
+ * from its first entry (an action naming a report not held waits aside
+ * until its submission is indexed). Store errors. */
 int sp_reports_rebuild(struct sp_reports *r);
 
+/* sp_reports_load opens the index kept in the store at start: reads its
+ * marks and counters and indexes what the logs hold past the marks. An
+ * index missing, of another format, not matching a log, or damaged is
+ * rebuilt (a log line says why). *rebuilt (optional) is 1 then. Store
+ * errors. */
+int sp_reports_load(struct sp_reports *r, int *rebuilt);
+
+/* sp_reports_sweep refreshes the summaries whose recorded deadline is at
+ * or before now (the deadline index), so that queries and counters see
+ * reports become overdue; *n (optional) gets how many. Queries run it
+ * themselves when something is due. Store errors. */
+int sp_reports_sweep(struct sp_reports *r, uint64_t now, size_t *n);
+
+/* sp_reports_dump appends the index as canonical text to out: one sorted
+ * line per record and key, with seq numbers replaced by report ids and
+ * trails as sets, so that indexes of the same logs built in any order give
+ * the same text (for sp_reports_verify and tests). Store errors. */
+int sp_reports_dump(struct sp_reports *r, struct sp_buf *out);
+
+/* sp_reports_verify compares the index with one rebuilt from the logs of
+ * `copy` (a copy of r's store: sp_store_backup, opened; the rebuild is
+ * written there): 0 if they are the same, SP_ERR_INCONSISTENT if not,
+ * with the first difference in why (cap bytes). Store errors. */
+int sp_reports_verify(struct sp_reports *r, struct sp_store *copy, char *why, size_t cap);
+
+/* sp_reports_broken: 1 while a damaged index is being rebuilt (queries and
+ * views answer SP_ERR_BUSY meanwhile), else 0. */
+int sp_reports_broken(struct sp_reports *r);
+
 /* sp_reports_add indexes entry `index` of log `log` (read back from the
- * store; entries of other types are ignored) and clears the report's
- * pending mark. Safe to call twice for one entry. Store errors. */
+ * store; entries of other types are ignored), with every durable entry of
+ * that log not indexed yet (one batch for a group commit), and clears the
+ * pending marks of the reports they name. Safe to call twice for one
+ * entry. Store errors. */
 int sp_reports_add(struct sp_reports *r, uint32_t log, uint64_t index);
 
 /* sp_reports_add_entries indexes the entries of run (just stored in a
@@ -72,7 +118,7 @@ int sp_reports_add(struct sp_reports *r, uint32_t log, uint64_t index);
  * call twice for one batch. SP_ERR_NOMEM. */
 int sp_reports_add_entries(struct sp_reports *r, const struct sp_store_run *run);
 
-/* sp_reports_count: reports indexed. */
+/* sp_reports_count: reports indexed (a counter). */
 size_t sp_reports_count(struct sp_reports *r);
 
 /* sp_reports_involved: institution inst takes part in a report that has
@@ -172,6 +218,8 @@ struct sp_reports_summary {
 	unsigned escalations;
 	uint64_t answered_ms;          /* first answer (0: none yet) */
 	unsigned rating;               /* the reporter's rating 1..5 (0: none) */
+	int kind;                      /* enum sp_report_kind */
+	uint64_t valid_until;          /* the summary holds until then (ms) */
 };
 
 /* Filters; zero/NULL fields do not filter. */
@@ -183,6 +231,10 @@ struct sp_reports_query {
 	uint64_t since, until;   /* submission time, [since, until) ms */
 	uint64_t cursor;         /* first seq to consider */
 	size_t limit;            /* most results (0: no limit) */
+	const char *holder;      /* held by it now ... */
+	int subtree;             /* ... or, with subtree, by it or a descendant */
+	const char *category;    /* service category */
+	int kind;                /* 1 + enum sp_report_kind; 0: any */
 };
 
 typedef int (*sp_reports_fn)(void *arg, const struct sp_reports_summary *s);
@@ -192,5 +244,22 @@ typedef int (*sp_reports_fn)(void *arg, const struct sp_reports_summary *s);
  * A non-zero return from fn stops and is returned. */
 int sp_reports_query(struct sp_reports *r, const struct sp_reports_query *q, uint64_t now,
 		     sp_reports_fn fn, void *arg, uint64_t *next);
+
+/* Counts kept up to date with the index (for /v1/stats): every report,
+ * the overdue ones, by status; and per institution the reports it holds
+ * (after closing: held last), by status and overdue. */
+struct sp_reports_stats {
+	uint64_t total, overdue;
+	uint64_t by_status[SP_ST_DIGABUNG + 1];
+};
+
+typedef int (*sp_reports_inst_fn)(void *arg, const char *inst,
+				  const struct sp_reports_stats *s);
+
+/* sp_reports_stats fills *out (after a sweep at now) and calls fn (if not
+ * NULL) for each institution with a count, in name order. A non-zero
+ * return from fn stops and is returned. */
+int sp_reports_stats(struct sp_reports *r, uint64_t now, struct sp_reports_stats *out,
+		     sp_reports_inst_fn fn, void *arg);
 
 #endif

@@ -16,7 +16,8 @@
 #include "sp_err.h"
 
 static const char *const cf_names[SP_CF_N] = {"default", "logs", "entries", "tiles", "checkpoints",
-					      "forks", "attachments"};
+					      "forks", "attachments", "report_records",
+					      "report_keys"};
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -464,7 +465,8 @@ int sp_store_log_info(struct sp_store *s, uint32_t id, struct sp_log_info *info)
 static void set_cf_options(struct sp_store *s, enum sp_cf cf)
 {
 	rocksdb_options_t *o = rocksdb_options_create();
-	rocksdb_options_set_block_based_table_factory(o, s->bbo);
+	int ix = cf == SP_CF_REPORT_RECORDS || cf == SP_CF_REPORT_KEYS;
+	rocksdb_options_set_block_based_table_factory(o, ix ? s->bbo_ix : s->bbo);
 	switch (cf) {
 	case SP_CF_TILES:
 		/* hashes do not compress */
@@ -486,21 +488,28 @@ static void set_cf_options(struct sp_store *s, enum sp_cf cf)
 }
 
 /* read_only_cfs: how many families a read-only open asks for. A store
- * written before the last family existed lacks it (only a writable open
- * creates it); its handle then stays NULL and reads find nothing there. */
+ * written before the last families existed lacks them (only a writable
+ * open creates them); their handles then stay NULL and reads find nothing
+ * there. */
 static int read_only_cfs(struct sp_store *s, const char *path)
 {
 	size_t n = 0;
 	char *err = NULL;
 	char **names = rocksdb_list_column_families(s->dbopts, path, &n, &err);
-	int last = 0;
-	for (size_t i = 0; names && i < n; i++)
-		last |= strcmp(names[i], cf_names[SP_CF_N - 1]) == 0;
+	int have = 0;
+	while (names && have < SP_CF_N) {
+		int found = 0;
+		for (size_t i = 0; i < n; i++)
+			found |= strcmp(names[i], cf_names[have]) == 0;
+		if (!found)
+			break;
+		have++;
+	}
 	if (names)
 		rocksdb_list_column_families_destroy(names, n);
 	if (err)
 		rocksdb_free(err); /* the open itself reports it */
-	return err || last ? SP_CF_N : SP_CF_N - 1;
+	return err ? SP_CF_N : have;
 }
 
 static int db_open(struct sp_store *s, const char *path, const struct sp_store_opts *o)
@@ -510,7 +519,24 @@ static int db_open(struct sp_store *s, const char *path, const struct sp_store_o
 	s->bbo = rocksdb_block_based_options_create();
 	rocksdb_block_based_options_set_block_cache(s->bbo, s->cache);
 	rocksdb_block_based_options_set_block_size(s->bbo, 16 * 1024);
+	/* Index and filter blocks live in the block cache, so the memory a
+	 * large store takes is bounded by cache_mb, not by its size. */
+	rocksdb_block_based_options_set_cache_index_and_filter_blocks(s->bbo, 1);
+	rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(s->bbo, 1);
 	s->dbopts = rocksdb_options_create();
+	/* All memtables together (every family): bounded as well, and so is
+	 * the write-ahead log a start after a crash replays. */
+	rocksdb_options_set_db_write_buffer_size(s->dbopts, 64u << 20);
+	rocksdb_options_set_max_total_wal_size(s->dbopts, 128u << 20);
+	/* The index families are read by point lookups that often miss (is
+	 * this report known?): bloom filters, in the same cache. */
+	s->bbo_ix = rocksdb_block_based_options_create();
+	rocksdb_block_based_options_set_block_cache(s->bbo_ix, s->cache);
+	rocksdb_block_based_options_set_block_size(s->bbo_ix, 16 * 1024);
+	rocksdb_block_based_options_set_cache_index_and_filter_blocks(s->bbo_ix, 1);
+	rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(s->bbo_ix, 1);
+	rocksdb_block_based_options_set_filter_policy(s->bbo_ix,
+						      rocksdb_filterpolicy_create_bloom(10));
 	rocksdb_options_set_create_if_missing(s->dbopts, 1);
 	rocksdb_options_set_create_missing_column_families(s->dbopts, 1);
 	rocksdb_options_set_max_background_jobs(s->dbopts, 2);
@@ -655,6 +681,25 @@ int sp_store_open(const char *path, const struct sp_store_opts *o, struct sp_sto
 	return 0;
 }
 
+/* flush_all writes every memtable to table files before a clean close,
+ * so the next open has no write-ahead log to replay (the report index
+ * writes much that is not synced: replaying it made starts slow). */
+static void flush_all(struct sp_store *s)
+{
+	if (s->db == NULL || s->read_only)
+		return;
+	rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+	rocksdb_flushoptions_set_wait(fo, 1);
+	for (int i = 0; i < SP_CF_N; i++) {
+		char *err = NULL;
+		if (s->cf[i])
+			rocksdb_flush_cf(s->db, fo, s->cf[i], &err);
+		if (err)
+			rocksdb_free(err); /* the WAL still has it */
+	}
+	rocksdb_flushoptions_destroy(fo);
+}
+
 void sp_store_close(struct sp_store *s)
 {
 	if (s == NULL)
@@ -663,6 +708,7 @@ void sp_store_close(struct sp_store *s)
 	if (s->own_id >= 0 && !s->read_only && !atomic_load(&s->broken))
 		sp_store_checkpoint_sign(s); /* a final checkpoint of what is durable */
 	sp_pool_destroy(s->pool);
+	flush_all(s);
 	for (uint32_t i = 0; i < s->nlogs; i++)
 		log_free(s->logs[i]);
 	free(s->logs);
@@ -678,6 +724,8 @@ void sp_store_close(struct sp_store *s)
 		rocksdb_options_destroy(s->dbopts);
 	if (s->bbo)
 		rocksdb_block_based_options_destroy(s->bbo);
+	if (s->bbo_ix)
+		rocksdb_block_based_options_destroy(s->bbo_ix);
 	if (s->cache)
 		rocksdb_cache_destroy(s->cache);
 	if (s->wsync)

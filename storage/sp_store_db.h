@@ -17,9 +17,13 @@
  *                "format" (sp_store_format.c)
  *   attachments  sha256(32)                     -> flags(1) type length(1) media type,
  *                                                  then the bytes (sp_store_attach.c)
+ *   report_records, report_keys                  the node's report index (derived; layouts in
+ *                                                  node/sp_reports.c): values end in an 8-byte
+ *                                                  checksum (sp_store_index.c)
  *
  * New families go at the end, so existing stores keep their indexes (open
- * creates missing families; read-only opens skip a missing last one).
+ * creates missing families; read-only opens skip the missing ones at the
+ * end).
  */
 #ifndef SP_STORE_DB_H
 #define SP_STORE_DB_H
@@ -30,7 +34,7 @@
 #include <rocksdb/c.h>
 
 enum sp_cf { SP_CF_DEFAULT, SP_CF_LOGS, SP_CF_ENTRIES, SP_CF_TILES, SP_CF_CHECKPOINTS, SP_CF_FORKS,
-	     SP_CF_ATTACHMENTS, SP_CF_N };
+	     SP_CF_ATTACHMENTS, SP_CF_REPORT_RECORDS, SP_CF_REPORT_KEYS, SP_CF_N };
 
 #define SP_KEY_MAX 24
 

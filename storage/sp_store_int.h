@@ -87,6 +87,7 @@ struct sp_store {
 	rocksdb_options_t *dbopts;
 	rocksdb_options_t *cfopts[SP_CF_N];
 	rocksdb_block_based_table_options_t *bbo;
+	rocksdb_block_based_table_options_t *bbo_ix; /* the report index families */
 	rocksdb_cache_t *cache;
 	rocksdb_column_family_handle_t *cf[SP_CF_N];
 	rocksdb_writeoptions_t *wsync;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sp_err.h"
 
@@ -39,6 +40,7 @@ static const struct simpul_cmd top_cmds[] = {
 	{"route", simpul_route_main, "set, delete and test routing rules"},
 	{"policy", simpul_policy_main, "set deadline policy per category"},
 	{"calendar", simpul_calendar_main, "publish and show a year's holiday calendar"},
+	{"index", simpul_index_main, "rebuild or verify a stopped node's report index"},
 	{NULL, NULL, NULL},
 };
 
@@ -91,6 +93,17 @@ void simpul_hex(const uint8_t *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+int simpul_sibling(const char *name, char *out, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+	out[n > 0 ? n : 0] = '\0';
+	char *slash = strrchr(out, '/');
+	if (slash == NULL || (size_t)(slash - out) + strlen(name) + 2 >= cap)
+		return SP_ERR_NOT_FOUND;
+	strcpy(slash + 1, name);
+	return 0;
 }
 
 static void print_commands(FILE *f, const char *group, const struct simpul_cmd *cmds)

@@ -45,6 +45,10 @@ int simpul_bad_option(const char *cmd);
 /* simpul_parse_u64 reads a decimal number (no sign, no junk). 0 or -1. */
 int simpul_parse_u64(const char *s, uint64_t *v);
 
+/* simpul_sibling puts the path of executable `name` in the folder of this
+ * one (out: cap bytes). 0, or SP_ERR_NOT_FOUND. */
+int simpul_sibling(const char *name, char *out, size_t cap);
+
 /* simpul_hex writes n bytes as lowercase hex into out (2n + 1 bytes). */
 void simpul_hex(const uint8_t *p, size_t n, char *out);
 
@@ -127,6 +131,7 @@ int simpul_keygen_main(int argc, char **argv);
 int simpul_init_main(int argc, char **argv);
 int simpul_log_main(int argc, char **argv);
 int simpul_fork_main(int argc, char **argv);
+int simpul_index_main(int argc, char **argv);
 int simpul_log_append_main(int argc, char **argv);
 int simpul_log_verify_main(int argc, char **argv);
 int simpul_log_export_main(int argc, char **argv);

@@ -129,12 +129,8 @@ static int fed_open(struct fu_fed *f, const char *dir)
 	    ini_get(s, "root_vkey", f->vkey, sizeof(f->vkey)))
 		return simpul_fail(SP_ERR_CONFIG, "%s: no [federation] name, coordinator, root_vkey",
 				   path);
-	ssize_t n = readlink("/proc/self/exe", f->bin, sizeof(f->bin) - 1);
-	f->bin[n > 0 ? n : 0] = '\0';
-	char *slash = strrchr(f->bin, '/');
-	if (slash == NULL || (size_t)(slash - f->bin) + 9 >= sizeof(f->bin))
+	if (simpul_sibling("simpuld", f->bin, sizeof(f->bin)) != 0)
 		return simpul_fail(SP_ERR_NOT_FOUND, "simpuld next to this executable");
-	strcpy(slash + 1, "simpuld");
 	return 0;
 }
 

@@ -2,10 +2,8 @@
  * sp_testutil.c - scratch folders, fixed keys and reference Merkle hashes
  * for the unit tests.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "sp_testutil.h"
 
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,18 +14,11 @@
 #include <sodium.h>
 
 #include "sp_dir.h"
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+#include "sp_files.h"
 
 void sp_test_rmtree(const char *path)
 {
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	sp_rmtree(path);
 }
 
 const char *sp_test_tmpdir(const char *name)

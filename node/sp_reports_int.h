@@ -1,0 +1,122 @@
+/*
+ * sp_reports_int.h - private to the report index: what sp_reports.c (the
+ * writer: indexing, records, rebuilds) and sp_reports_query.c (readers:
+ * views, queries, counters) share.
+ *
+ * Keys (integers big-endian). Family report_records:
+ *   'R' seq(8)                 -> the report's record (CBOR, rec_encode)
+ *   'I' id(32)                 -> seq(8)
+ * Family report_keys:
+ *   'P' term 0x00 seq(8)       -> ""          a posting: the report has that term
+ *   'D' until(8) seq(8)        -> ""          its summary holds until then
+ *   'N' term                   -> count(8)    reports with that term
+ *   'W' log(4)                 -> size(8) head(32)   how far log `log` is indexed
+ *   'O' id(32) log(4) index(8) -> ""          a trail entry waiting for report id
+ *   'V' log(4) institution     -> ""          the institution takes part in a
+ *                                             report with an entry in that log
+ *   'M' "format"               -> version(8); 'M' "seq" -> next seq(8)
+ * Terms are short strings ("s:diterima", "h:73.12"; see terms_of).
+ */
+#ifndef SP_REPORTS_INT_H
+#define SP_REPORTS_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "sp_reports.h"
+#include "sp_store_index.h"
+
+#define SP_REPORTS_FORMAT 2
+#define SP_TERM_MAX 96   /* longest term */
+#define SP_TERMS_MAX 64  /* most terms of one report */
+
+struct sp_rloc {
+	uint32_t log;
+	uint64_t index;
+};
+
+/* An institution's name, as in the logs' origins. */
+struct sp_rinst {
+	char id[SP_INST_ID_MAX + 1];
+};
+
+/* One report as stored. */
+struct sp_rrec {
+	uint8_t id[SP_HASH_BYTES];
+	uint64_t seq;
+	struct sp_rloc sub;
+	uint64_t indexed_ms;
+	struct sp_rloc *trail;
+	size_t n_trail, cap_trail;
+	struct sp_rinst *inv; /* institutions involved: recorded, routed, forwarded to, acted */
+	size_t n_inv, cap_inv;
+	int has_sum;
+	struct sp_reports_summary sum;
+};
+
+/* A counter of one term. */
+struct sp_rcount {
+	char term[SP_TERM_MAX];
+	uint64_t n;
+};
+
+/* "inst takes part in a report with an entry in log". */
+struct sp_rpair {
+	uint32_t log;
+	struct sp_rinst who;
+};
+
+struct sp_reports {
+	struct sp_reports_opts o;
+	pthread_mutex_t wmu;    /* one writer */
+	pthread_rwlock_t lk;    /* the in-memory tables below */
+	struct sp_rpair *pairs; /* sorted by (log, who) */
+	size_t n_pairs, cap_pairs;
+	uint64_t pairs_gen;
+	struct sp_rcount *counts; /* sorted by term */
+	size_t n_counts, cap_counts;
+	uint64_t next_seq;
+	_Atomic uint64_t next_due; /* earliest 'D' key (UINT64_MAX: none) */
+	pthread_mutex_t pmu;       /* pending marks */
+	uint8_t (*pending)[SP_HASH_BYTES];
+	size_t n_pending, cap_pending;
+	atomic_int broken;         /* damage found: rebuilding */
+	pthread_t fixer;
+	int fixer_started;
+};
+
+/* record codec (sp_reports.c) */
+int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *out);
+int sp_rrec_decode(const uint8_t *b, size_t n, struct sp_rrec *p);
+void sp_rrec_free(struct sp_rrec *p);
+
+/* sp_rrec_load reads report seq's record (sp_rrec_free it).
+ * SP_ERR_NOT_FOUND, SP_ERR_CORRUPT (and the fixer is started). */
+int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p);
+/* sp_rseq_of: the seq of report id. SP_ERR_UNKNOWN_REPORT, SP_ERR_CORRUPT. */
+int sp_rseq_of(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t *seq);
+
+/* sp_reports_damaged notes damage found by a reader (err SP_ERR_CORRUPT),
+ * logs it once and starts the rebuild on its own thread; returns
+ * SP_ERR_BUSY for the caller to answer. Other errors pass through. */
+int sp_reports_damaged(struct sp_reports *r, int err, const char *where);
+
+/* sp_rview_of computes the view of a loaded record at now (extra: as
+ * sp_reports_view). */
+int sp_rview_of(struct sp_reports *r, const struct sp_rrec *p, uint64_t now,
+		const struct sp_reports_extra *x, struct sp_reports_view *v);
+
+/* sp_rcount_get: the counter of term (0 if none); caller holds lk. */
+uint64_t sp_rcount_get(const struct sp_reports *r, const char *term);
+
+#define SP_RDAY_MS (24ull * 3600 * 1000)
+
+/* sp_rtime_term writes the day ("d:YYYYMMDD", kind 'd') or month
+ * ("m:YYYYMM", 'm') term of time t (ms, UTC). */
+void sp_rtime_term(char kind, uint64_t t, char out[SP_TERM_MAX]);
+
+/* key helpers */
+size_t sp_rkey_posting(uint8_t *k, const char *term, uint64_t seq);
+size_t sp_rkey_seq(uint8_t *k, char tag, uint64_t seq);
+
+#endif

@@ -1,0 +1,609 @@
+/*
+ * sp_reports_query.c - the report index's readers (see sp_reports.h):
+ * views computed from the trail, pending marks, involvement, queries
+ * answered by intersecting posting lists in step, and counts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_clock.h"
+#include "sp_err.h"
+#include "sp_reports_int.h"
+
+#define QUERY_TERMS 8 /* most posting lists one query intersects */
+
+/* ---- simple reads ----------------------------------------------------------------- */
+
+size_t sp_reports_count(struct sp_reports *r)
+{
+	pthread_rwlock_rdlock(&r->lk);
+	size_t n = (size_t)sp_rcount_get(r, "a");
+	pthread_rwlock_unlock(&r->lk);
+	return n;
+}
+
+int sp_reports_involved(struct sp_reports *r, const char *inst, uint32_t log)
+{
+	int found = 0;
+	pthread_rwlock_rdlock(&r->lk);
+	size_t lo = 0, hi = r->n_pairs;
+	while (lo < hi && !found) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct sp_rpair *p = &r->pairs[mid];
+		int c = log != p->log ? (log < p->log ? -1 : 1) : strcmp(inst, p->who.id);
+		found = c == 0;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	pthread_rwlock_unlock(&r->lk);
+	return found;
+}
+
+uint64_t sp_reports_involved_gen(struct sp_reports *r)
+{
+	pthread_rwlock_rdlock(&r->lk);
+	uint64_t gen = r->pairs_gen;
+	pthread_rwlock_unlock(&r->lk);
+	return gen;
+}
+
+/* load_id reads report id's record. */
+static int load_id(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], struct sp_rrec *p)
+{
+	uint64_t seq;
+	if (atomic_load(&r->broken))
+		return SP_ERR_BUSY;
+	int rc = sp_rseq_of(r, id, &seq);
+	if (rc == 0)
+		rc = sp_rrec_load(r, seq, p);
+	if (rc == 0 && memcmp(p->id, id, SP_HASH_BYTES) != 0) {
+		sp_rrec_free(p);
+		rc = sp_reports_damaged(r, SP_ERR_CORRUPT, "report record");
+	}
+	return rc;
+}
+
+int sp_reports_locate(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint32_t *log,
+		      uint64_t *index)
+{
+	struct sp_rrec p;
+	int rc = load_id(r, id, &p);
+	if (rc == 0) {
+		*log = p.sub.log;
+		*index = p.sub.index;
+		sp_rrec_free(&p);
+	}
+	return rc;
+}
+
+int sp_reports_pending(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
+{
+	uint64_t seq;
+	int rc = atomic_load(&r->broken) ? SP_ERR_BUSY : sp_rseq_of(r, id, &seq);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&r->pmu);
+	for (size_t i = 0; rc == 0 && i < r->n_pending; i++)
+		if (memcmp(r->pending[i], id, SP_HASH_BYTES) == 0)
+			rc = SP_ERR_BUSY;
+	if (rc == 0 && sp_grow((void **)&r->pending, &r->cap_pending, r->n_pending,
+			       sizeof(*r->pending)))
+		rc = SP_ERR_NOMEM;
+	if (rc == 0)
+		memcpy(r->pending[r->n_pending++], id, SP_HASH_BYTES);
+	pthread_mutex_unlock(&r->pmu);
+	return rc;
+}
+
+void sp_reports_unpend(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
+{
+	pthread_mutex_lock(&r->pmu);
+	for (size_t i = 0; i < r->n_pending; i++)
+		if (memcmp(r->pending[i], id, SP_HASH_BYTES) == 0) {
+			memcpy(r->pending[i], r->pending[--r->n_pending], SP_HASH_BYTES);
+			break;
+		}
+	pthread_mutex_unlock(&r->pmu);
+}
+
+/* ---- the compute context ------------------------------------------------------------ */
+
+/* The compute context's callbacks: arg is the index, whose directory
+ * answers for officers and institutions. */
+static int ctx_officer(void *arg, const uint8_t key[SP_KEY_BYTES], uint64_t t,
+		       char inst[SP_INST_ID_MAX + 1])
+{
+	struct sp_dir_officer o;
+	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
+	int rc = d ? sp_dir_officer(d, key, t, &o) : SP_ERR_UNKNOWN_OFFICER;
+	if (rc == 0)
+		memcpy(inst, o.inst, sizeof(o.inst));
+	return rc;
+}
+
+static int ctx_parent(void *arg, const char *inst, char parent[SP_INST_ID_MAX + 1])
+{
+	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
+	int rc = d ? sp_dir_parent(d, inst, parent) : SP_ERR_UNKNOWN_INSTITUTION;
+	if (rc == SP_ERR_NOT_FOUND) {
+		parent[0] = '\0';
+		rc = 0;
+	}
+	return rc;
+}
+
+static int ctx_coord(void *arg, const char *inst)
+{
+	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
+	return d ? sp_dir_is_coordinator(d, inst) : 0;
+}
+
+static int ctx_inst_known(void *arg, const char *inst, uint64_t t)
+{
+	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
+	struct sp_dir_inst rec;
+	return d && sp_dir_institution(d, inst, t, &rec) == 0;
+}
+
+static int ctx_report_known(void *arg, const uint8_t id[SP_HASH_BYTES])
+{
+	uint32_t log;
+	uint64_t index;
+	return sp_reports_locate(arg, id, &log, &index) == 0;
+}
+
+void sp_reports_ctx(struct sp_reports *r, const char *category, struct sp_report_ctx *ctx)
+{
+	*ctx = (struct sp_report_ctx){
+		.arg = r,
+		.officer_institution = ctx_officer,
+		.parent_of = ctx_parent,
+		.is_coordinator = ctx_coord,
+		.institution_known = ctx_inst_known,
+		.report_known = ctx_report_known,
+		.policy = r->o.policy,
+		.cal = r->o.cal,
+	};
+	struct sp_dir_policy p;
+	if (r->o.dir && category && sp_dir_policy_for(r->o.dir, category, &p) == 0)
+		ctx->policy = (struct sp_report_policy){p.verify, p.answer, p.window, p.ceiling};
+}
+
+/* ---- views ---------------------------------------------------------------------------- */
+
+/* read_item reads and decodes one stored entry into it. */
+static int read_item(struct sp_reports *r, struct sp_rloc at, struct sp_reports_item *it)
+{
+	struct sp_log_info info;
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_store_log_info(r->o.store, at.log, &info);
+	if (rc == 0)
+		rc = sp_store_entry(r->o.store, at.log, at.index, &b);
+	if (rc == 0)
+		it->buf = sp_buf_take(&b, &it->len);
+	sp_buf_free(&b);
+	if (rc == 0 && it->buf == NULL)
+		rc = SP_ERR_NOMEM;
+	if (rc == 0)
+		rc = sp_entry_decode(it->buf, it->len, &it->e);
+	if (rc)
+		return rc;
+	const char *slash = strrchr(info.origin, '/');
+	const char *inst = slash ? slash + 1 : info.origin;
+	snprintf(it->inst, sizeof(it->inst), "%.*s", SP_INST_ID_MAX, inst);
+	it->log = at.log;
+	it->index = at.index;
+	return 0;
+}
+
+static int view_items(struct sp_reports *r, const struct sp_rrec *p,
+		      const struct sp_reports_extra *x, uint64_t now, struct sp_reports_view *v)
+{
+	v->items = calloc(p->n_trail + 1, sizeof(*v->items));
+	if (v->items == NULL)
+		return SP_ERR_NOMEM;
+	for (; v->n < p->n_trail; v->n++) {
+		int rc = read_item(r, p->trail[v->n], &v->items[v->n]);
+		if (rc)
+			return rc;
+	}
+	if (x) {
+		struct sp_reports_item *it = &v->items[v->n++];
+		snprintf(it->inst, sizeof(it->inst), "%s", x->inst);
+		it->index = x->index;
+		it->log = UINT32_MAX;
+		it->e = (struct sp_entry){.version = SP_ENTRY_VERSION, .index = x->index,
+					  .time_ms = now, .type = x->type, .body = x->body,
+					  .body_len = x->body_len};
+	}
+	return 0;
+}
+
+static int view_compute(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t now,
+			struct sp_reports_view *v)
+{
+	struct sp_report_trail *t = calloc(v->n + 1, sizeof(*t));
+	if (t == NULL)
+		return SP_ERR_NOMEM;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct sp_reports_item *it = &v->items[i];
+		t[i] = (struct sp_report_trail){it->inst, it->index, it->e.time_ms, it->e.type,
+						it->e.body, it->e.body_len};
+	}
+	struct sp_report_ctx ctx;
+	char category[SP_DIR_CATEGORY_MAX + 1];
+	snprintf(category, sizeof(category), "%.*s", (int)v->body.category.n, v->body.category.p);
+	sp_reports_ctx(r, category, &ctx);
+	int rc = sp_report_compute(id, &v->sub.e, v->sub.inst, t, v->n, &ctx, now, &v->st);
+	free(t);
+	return rc;
+}
+
+int sp_rview_of(struct sp_reports *r, const struct sp_rrec *p, uint64_t now,
+		const struct sp_reports_extra *x, struct sp_reports_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->gen = p->n_trail;
+	v->indexed_ms = p->indexed_ms;
+	int rc = read_item(r, p->sub, &v->sub);
+	if (rc == 0)
+		rc = sp_report_parse(v->sub.e.body, v->sub.e.body_len, &v->body);
+	if (rc == 0)
+		rc = view_items(r, p, x, now, v);
+	if (rc == 0)
+		rc = view_compute(r, p->id, now, v);
+	if (rc)
+		sp_reports_view_free(v);
+	return rc;
+}
+
+int sp_reports_view(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t now,
+		    const struct sp_reports_extra *x, struct sp_reports_view *v)
+{
+	struct sp_rrec p;
+	memset(v, 0, sizeof(*v));
+	int rc = load_id(r, id, &p);
+	if (rc == 0) {
+		rc = sp_rview_of(r, &p, now, x, v);
+		sp_rrec_free(&p);
+	}
+	return rc;
+}
+
+void sp_reports_view_free(struct sp_reports_view *v)
+{
+	free(v->sub.buf);
+	for (size_t i = 0; v->items && i < v->n; i++)
+		free(v->items[i].buf);
+	free(v->items);
+	sp_report_state_free(&v->st);
+	memset(v, 0, sizeof(*v));
+}
+
+/* ---- queries ------------------------------------------------------------------------ */
+
+/* One posting list: the reports with a term, by seq. */
+struct list {
+	struct sp_store_ixit *it;
+	char term[SP_TERM_MAX];
+	uint8_t pre[SP_TERM_MAX + 2]; /* 'P' term 0 */
+	size_t npre;
+	uint64_t seq; /* current (0: not positioned; UINT64_MAX: at the end) */
+};
+
+/* What one filter walks: the union of its lists (one, or the days or
+ * months a time range covers), by seq. */
+struct walk {
+	struct list *l;
+	size_t n;
+	uint64_t count; /* reports on its lists */
+	uint64_t seq;
+};
+
+static int list_seek(struct list *l, uint64_t at)
+{
+	uint8_t k[SP_TERM_MAX + 12];
+	const uint8_t *kb, *v;
+	size_t kn, vn;
+	if (l->seq >= at && l->seq != 0)
+		return 0;
+	sp_store_ixit_seek(l->it, k, sp_rkey_posting(k, l->term, at));
+	int rc = sp_store_ixit_get(l->it, &kb, &kn, &v, &vn);
+	if (rc == SP_ERR_NOT_FOUND || (rc == 0 && (kn != l->npre + 8 ||
+						  memcmp(kb, l->pre, l->npre) != 0))) {
+		l->seq = UINT64_MAX;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	uint64_t s = 0;
+	for (size_t i = 0; i < 8; i++)
+		s = (s << 8) | kb[l->npre + i];
+	l->seq = s;
+	return 0;
+}
+
+/* walk_seek moves w to its first report with seq >= at. */
+static int walk_seek(struct walk *w, uint64_t at)
+{
+	w->seq = UINT64_MAX;
+	for (size_t i = 0; i < w->n; i++) {
+		int rc = list_seek(&w->l[i], at);
+		if (rc)
+			return rc;
+		if (w->l[i].seq < w->seq)
+			w->seq = w->l[i].seq;
+	}
+	return 0;
+}
+
+static int list_open(struct sp_reports *r, struct walk *w, const char *term)
+{
+	struct list *l = &w->l[w->n++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->term, sizeof(l->term), "%s", term);
+	l->npre = strlen(l->term) + 2;
+	l->pre[0] = 'P';
+	memcpy(l->pre + 1, l->term, l->npre - 2);
+	l->pre[l->npre - 1] = 0;
+	pthread_rwlock_rdlock(&r->lk);
+	w->count += sp_rcount_get(r, term);
+	pthread_rwlock_unlock(&r->lk);
+	return sp_store_ixit_new(r->o.store, SP_STORE_IX_KEYS, l->pre, l->npre, &l->it);
+}
+
+#define TIME_LISTS 64 /* most day or month lists a time range walks */
+
+struct plan {
+	struct walk w[QUERY_TERMS];
+	struct list lists[QUERY_TERMS + TIME_LISTS];
+	size_t n, used;
+	char terms[QUERY_TERMS][SP_TERM_MAX];
+	size_t n_terms;
+};
+
+static void plan_term(struct plan *p, const char *fmt, const char *v)
+{
+	if (p->n_terms < QUERY_TERMS - 1)
+		snprintf(p->terms[p->n_terms++], SP_TERM_MAX, fmt, v);
+}
+
+/* plan_time adds a walk over the day lists (ranges up to TIME_LISTS days)
+ * or month lists covering [since, until); the exact bounds are checked on
+ * each report. Nothing if the range is wider still. */
+static int plan_time(struct sp_reports *r, const struct sp_reports_query *q, struct plan *p)
+{
+	uint64_t lo = q->since, hi = q->until ? q->until : sp_now_ms() + SP_RDAY_MS;
+	if (hi <= lo)
+		hi = lo + 1;
+	int days = (hi - lo) / SP_RDAY_MS < TIME_LISTS - 1;
+	uint64_t step = days ? SP_RDAY_MS : 28 * SP_RDAY_MS, n = (hi - lo) / step + 2;
+	if (n > TIME_LISTS || (q->since == 0 && !days))
+		return 0;
+	struct walk *w = &p->w[p->n++];
+	w->l = &p->lists[p->used];
+	char term[SP_TERM_MAX], last[SP_TERM_MAX] = "";
+	int rc = 0;
+	for (uint64_t t = lo; rc == 0 && t < hi + step; t += step) {
+		sp_rtime_term(days ? 'd' : 'm', t < hi ? t : hi - 1, term);
+		if (strcmp(term, last) != 0 && w->n < TIME_LISTS)
+			rc = list_open(r, w, term);
+		memcpy(last, term, sizeof(last));
+	}
+	p->used += w->n;
+	return rc;
+}
+
+/* plan_of lists a query's walks, most selective first. */
+static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struct plan *p)
+{
+	char kind[16];
+	memset(p, 0, sizeof(*p));
+	if (q->status >= 0)
+		plan_term(p, "s:%s", sp_report_status_name(q->status));
+	if (q->overdue)
+		plan_term(p, "o%s", "");
+	if (q->institution)
+		plan_term(p, q->overdue ? "t:%s" : "i:%s", q->institution);
+	if (q->holder)
+		plan_term(p, q->subtree ? "t:%s" : "h:%s", q->holder);
+	if (q->region)
+		plan_term(p, "r:%s", q->region);
+	if (q->category)
+		plan_term(p, "c:%s", q->category);
+	if (q->kind > 0) {
+		snprintf(kind, sizeof(kind), "%d", q->kind - 1);
+		plan_term(p, "k:%s", kind);
+	}
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < p->n_terms; i++) {
+		struct walk *w = &p->w[p->n++];
+		w->l = &p->lists[p->used++];
+		rc = list_open(r, w, p->terms[i]);
+	}
+	if (rc == 0 && (q->since || q->until))
+		rc = plan_time(r, q, p);
+	if (rc == 0 && p->n == 0) {
+		struct walk *w = &p->w[p->n++];
+		w->l = &p->lists[p->used++];
+		rc = list_open(r, w, "a");
+	}
+	for (size_t i = 1; i < p->n; i++) /* insertion sort by count */
+		for (size_t k = i; k > 0 && p->w[k].count < p->w[k - 1].count; k--) {
+			struct walk t = p->w[k];
+			p->w[k] = p->w[k - 1];
+			p->w[k - 1] = t;
+		}
+	return rc;
+}
+
+static void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->used; i++)
+		sp_store_ixit_free(p->lists[i].it);
+}
+
+/* plan_next finds the first seq >= at in every list (UINT64_MAX: none):
+ * each list in turn is moved up to the highest candidate until all agree. */
+static int plan_next(struct plan *p, uint64_t at, uint64_t *out)
+{
+	uint64_t cand = at;
+	size_t agree = 0, i = 0;
+	while (agree < p->n) {
+		int rc = walk_seek(&p->w[i], cand);
+		if (rc)
+			return rc;
+		if (p->w[i].seq == UINT64_MAX) {
+			*out = UINT64_MAX;
+			return 0;
+		}
+		if (p->w[i].seq == cand) {
+			agree++;
+		} else {
+			cand = p->w[i].seq;
+			agree = 1;
+		}
+		i = (i + 1) % p->n;
+	}
+	*out = cand;
+	return 0;
+}
+
+static int in_time(const struct sp_reports_query *q, const struct sp_reports_summary *s)
+{
+	return (!q->since || s->submitted_ms >= q->since) &&
+	       (!q->until || s->submitted_ms < q->until);
+}
+
+static int run_plan(struct sp_reports *r, struct plan *p, const struct sp_reports_query *q,
+		    sp_reports_fn fn, void *arg, uint64_t *next)
+{
+	uint64_t at = q->cursor ? q->cursor : 1, seq;
+	size_t emitted = 0;
+	int rc = 0;
+	for (; rc == 0; at = seq + 1) {
+		rc = plan_next(p, at, &seq);
+		if (rc || seq == UINT64_MAX)
+			break;
+		struct sp_rrec rec;
+		rc = sp_rrec_load(r, seq, &rec);
+		if (rc == SP_ERR_NOT_FOUND)
+			rc = sp_reports_damaged(r, SP_ERR_CORRUPT, "posting without record");
+		if (rc)
+			break;
+		if (rec.has_sum && in_time(q, &rec.sum)) {
+			if (q->limit && emitted == q->limit) {
+				if (next)
+					*next = seq;
+				sp_rrec_free(&rec);
+				break;
+			}
+			rc = fn(arg, &rec.sum);
+			emitted++;
+		}
+		sp_rrec_free(&rec);
+	}
+	return rc;
+}
+
+int sp_reports_query(struct sp_reports *r, const struct sp_reports_query *q, uint64_t now,
+		     sp_reports_fn fn, void *arg, uint64_t *next)
+{
+	struct plan p;
+	if (next)
+		*next = 0;
+	int rc = sp_reports_sweep(r, now, NULL);
+	if (rc == 0 && atomic_load(&r->broken))
+		rc = SP_ERR_BUSY;
+	if (rc)
+		return rc;
+	rc = plan_of(r, q, &p);
+	if (rc == 0)
+		rc = run_plan(r, &p, q, fn, arg, next);
+	plan_free(&p);
+	return sp_reports_damaged(r, rc, "posting");
+}
+
+/* ---- counts ------------------------------------------------------------------------- */
+
+static int status_of(const char *name)
+{
+	for (int i = 0; i <= SP_ST_DIGABUNG; i++)
+		if (strcmp(sp_report_status_name(i), name) == 0)
+			return i;
+	return -1;
+}
+
+/* stats_inst walks the "b:<inst>..." counters (sorted, so one
+ * institution's are together), calling fn once per institution. */
+static int stats_inst(struct sp_reports *r, sp_reports_inst_fn fn, void *arg)
+{
+	struct sp_reports_stats cur;
+	char inst[SP_INST_ID_MAX + 1] = "";
+	int rc = 0;
+	memset(&cur, 0, sizeof(cur));
+	size_t lo = 0, hi = r->n_counts; /* the first "b:" counter */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(r->counts[mid].term, "b:") < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; rc == 0 && i <= r->n_counts; i++) {
+		const char *t = i < r->n_counts ? r->counts[i].term : NULL;
+		if (t && strncmp(t, "b:", 2) != 0)
+			t = NULL; /* past them */
+		char name[SP_INST_ID_MAX + 1] = "";
+		const char *rest = NULL;
+		if (t) {
+			const char *slash = strchr(t + 2, '/');
+			size_t n = slash ? (size_t)(slash - t - 2) : strlen(t + 2);
+			snprintf(name, sizeof(name), "%.*s", (int)n, t + 2);
+			rest = slash ? slash + 1 : "";
+		}
+		if (inst[0] && (t == NULL || strcmp(name, inst) != 0)) {
+			rc = fn(arg, inst, &cur);
+			memset(&cur, 0, sizeof(cur));
+		}
+		if (t == NULL)
+			break;
+		snprintf(inst, sizeof(inst), "%s", name);
+		uint64_t n = r->counts[i].n;
+		int st;
+		if (rest[0] == '\0')
+			cur.total = n;
+		else if (strcmp(rest, "o") == 0)
+			cur.overdue = n;
+		else if (strncmp(rest, "s:", 2) == 0 && (st = status_of(rest + 2)) >= 0)
+			cur.by_status[st] = n;
+	}
+	return rc;
+}
+
+int sp_reports_stats(struct sp_reports *r, uint64_t now, struct sp_reports_stats *out,
+		     sp_reports_inst_fn fn, void *arg)
+{
+	int rc = sp_reports_sweep(r, now, NULL);
+	if (rc == 0 && atomic_load(&r->broken))
+		rc = SP_ERR_BUSY;
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	pthread_rwlock_rdlock(&r->lk);
+	out->total = sp_rcount_get(r, "a");
+	out->overdue = sp_rcount_get(r, "o");
+	for (int i = 0; i <= SP_ST_DIGABUNG; i++) {
+		char t[32];
+		snprintf(t, sizeof(t), "s:%s", sp_report_status_name(i));
+		out->by_status[i] = sp_rcount_get(r, t);
+	}
+	if (fn)
+		rc = stats_inst(r, fn, arg);
+	pthread_rwlock_unlock(&r->lk);
+	return rc;
+}
