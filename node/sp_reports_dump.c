@@ -71,8 +71,10 @@ static int rec_line(struct sp_rrec *p, struct lines *l)
 	const struct sp_reports_summary *s = &p->sum;
 	struct sp_buf b;
 	sodium_bin2hex(id, sizeof(id), p->id, SP_HASH_BYTES);
-	qsort(p->trail, p->n_trail, sizeof(*p->trail), loc_cmp);
-	qsort(p->inv, p->n_inv, sizeof(*p->inv), inst_cmp);
+	if (p->n_trail)
+		qsort(p->trail, p->n_trail, sizeof(*p->trail), loc_cmp);
+	if (p->n_inv)
+		qsort(p->inv, p->n_inv, sizeof(*p->inv), inst_cmp);
 	sp_buf_init(&b);
 	put(&b, "R %s sub=%u:%llu trail=", id, p->sub.log, (unsigned long long)p->sub.index);
 	for (size_t i = 0; i < p->n_trail; i++)
@@ -196,7 +198,7 @@ int sp_reports_dump(struct sp_reports *r, struct sp_buf *out)
 	if (rc == 0)
 		rc = family(r, SP_STORE_IX_KEYS, &l);
 	pthread_mutex_unlock(&r->wmu);
-	if (rc == 0)
+	if (rc == 0 && l.n)
 		qsort(l.v, l.n, sizeof(*l.v), str_cmp);
 	for (size_t i = 0; i < l.n; i++) {
 		if (rc == 0) {

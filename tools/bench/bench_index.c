@@ -424,7 +424,8 @@ static void fill_log(struct inst *in)
 	const uint8_t *ents[BATCH];
 	uint8_t *own[BATCH];
 	size_t lens[BATCH], n = 0;
-	qsort(in->ev, in->n_ev, sizeof(*in->ev), ev_cmp);
+	if (in->n_ev)
+		qsort(in->ev, in->n_ev, sizeof(*in->ev), ev_cmp);
 	for (size_t i = 0; i <= in->n_ev; i++) {
 		if (n == BATCH || (i == in->n_ev && n)) {
 			size_t accepted = 0;

@@ -50,6 +50,7 @@ data = $DATA
 listen = 127.0.0.1:0
 rate_limit = 0
 max_connections = 1024
+max_connections_per_address = 256
 [federation]
 root_key = $ROOT
 directory = $DATA/directory
@@ -131,8 +132,8 @@ p99() { # name, then wrk arguments
 	out=$(wrk -t2 -c$CONN -d"${DUR}s" --latency "$@")
 	lat=$(echo "$out" | awk '$1 == "99%" {print $2}')
 	rps=$(echo "$out" | awk '/^Requests\/sec/ {printf "%.0f", $2}')
-	errs=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-	printf '%-58s p99 %-9s %6s req/s%s\n' "$name" "$lat" "$rps" "${errs:+ non-2xx $errs}"
+	errs=$(echo "$out" | awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' | tr '\n' ' ')
+	printf '%-58s p99 %-9s %6s req/s%s\n' "$name" "$lat" "$rps" "${errs:+ errors: $errs}"
 }
 
 U=http://$ADDR
