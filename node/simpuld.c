@@ -51,6 +51,10 @@ static int check_config(const char *path)
 		fprintf(stderr, "%s\n", why);
 		return 1;
 	}
+	if (sp_conf_check_env(&c, path, why, sizeof(why)) != 0) {
+		fprintf(stderr, "%s\n", why);
+		return 1;
+	}
 	char origin[SP_ORIGIN_MAX + 1];
 	sp_conf_origin(&c, origin, sizeof(origin));
 	printf("%s: ok (origin %s, http %s, data %s)\n", path, origin, c.http_listen, c.data_dir);

@@ -16,10 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include <ini.h>
 
 #include "sp_err.h"
+#include "sp_keyfile.h"
 
 /* One parse in progress. */
 struct parse {
@@ -523,5 +529,76 @@ int sp_conf_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *p
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, tmp) != 1)
 		return SP_ERR_ARG;
 	*port = (uint16_t)p;
+	return 0;
+}
+
+/* ---- what --check-config checks beyond the file ------------------------------------------ */
+
+/* port_free: 1 if host:port can be bound now (0 is always free). */
+static int port_free(const char *listen)
+{
+	char host[64];
+	uint16_t port;
+	if (sp_conf_parse_listen(listen, host, sizeof(host), &port) != 0 || port == 0)
+		return 1;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	socklen_t len;
+	int v6 = strchr(host, ':') != NULL;
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		inet_pton(AF_INET6, host, &a->sin6_addr);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		inet_pton(AF_INET, host, &a->sin_addr);
+		len = sizeof(*a);
+	}
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	int ok = bind(fd, (struct sockaddr *)&ss, len) == 0 || errno != EADDRINUSE;
+	close(fd);
+	return ok;
+}
+
+int sp_conf_check_env(const struct sp_conf *c, const char *name, char *why, size_t cap)
+{
+	uint8_t pk[SP_KEYFILE_PK], sk[SP_KEYFILE_SK], seed[SP_KEYFILE_SEED];
+	char kwhy[SP_KEYFILE_WHY];
+	struct stat st;
+	int rc = sp_keyfile_load(c->key_path, pk, sk, kwhy, sizeof(kwhy));
+	sodium_memzero(sk, sizeof(sk));
+	if (rc) {
+		snprintf(why, cap, "%s: [node] key = %s: %s", name, c->key_path, kwhy);
+		return SP_ERR_CONFIG;
+	}
+	if (c->seal_path[0]) {
+		rc = sp_sealfile_load(c->seal_path, pk, seed, kwhy, sizeof(kwhy));
+		sodium_memzero(seed, sizeof(seed));
+		if (rc) {
+			snprintf(why, cap, "%s: [node] seal_key = %s: %s", name, c->seal_path, kwhy);
+			return SP_ERR_CONFIG;
+		}
+	}
+	if (stat(c->data_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(why, cap, "%s: [node] data = %s is not a folder", name, c->data_dir);
+		return SP_ERR_CONFIG;
+	}
+	if (c->directory[0] && stat(c->directory, &st) != 0) {
+		snprintf(why, cap, "%s: [federation] directory = %s: %s", name, c->directory,
+			 strerror(errno));
+		return SP_ERR_CONFIG;
+	}
+	if (!port_free(c->http_listen)) {
+		snprintf(why, cap, "%s: [http] listen = %s: the port is in use", name, c->http_listen);
+		return SP_ERR_CONFIG;
+	}
 	return 0;
 }

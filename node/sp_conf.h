@@ -117,4 +117,11 @@ int sp_conf_origin(const struct sp_conf *c, char *buf, size_t cap);
  * host and a port (0..65535). SP_ERR_ARG if malformed or not numeric. */
 int sp_conf_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port);
 
+/* sp_conf_check_env checks what a loaded config points at, as a start
+ * would use it: the key file (present, mode 0600, well-formed), the seal
+ * key file if set, the data path (a folder or not there yet), the
+ * directory path if set, and the HTTP port (not in use). name is the
+ * config's file name for the message in why. 0 or SP_ERR_CONFIG. */
+int sp_conf_check_env(const struct sp_conf *c, const char *name, char *why, size_t cap);
+
 #endif

@@ -478,6 +478,73 @@ static void test_key_mode_refused(void **state)
 	free(log);
 }
 
+/* check_expect runs --check-config on ini; want NULL: ok, else the message. */
+static void check_expect(const char *ini, const char *want)
+{
+	char out[PATH_MAX + 64];
+	snprintf(out, sizeof(out), "%s.check", ini);
+	const char *argv[] = {g_simpuld, "--check-config", ini, NULL};
+	int code = sp_h_run(argv, out, 10000);
+	char *text = sp_h_slurp(out, NULL);
+	if (code != (want ? 1 : 0) || (want && strstr(text, want) == NULL))
+		fail_msg("--check-config %s: exit %d, want '%s':\n%s", ini, code,
+			 want ? want : "ok", text);
+	free(text);
+}
+
+/* ini_replace rewrites the first `from` in file ini as `to`. */
+static void ini_replace(const char *ini, const char *from, const char *to)
+{
+	size_t len;
+	char *text = sp_h_slurp(ini, &len), *at = strstr(text, from);
+	assert_non_null(at);
+	FILE *f = fopen(ini, "w");
+	fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	fclose(f);
+	free(text);
+}
+
+/* --check-config catches what would stop a start: the key file missing or
+ * readable by others, the data path a file, the HTTP port in use. */
+static void test_check_config_env(void **state)
+{
+	(void)state;
+	struct node n;
+	node_init(&n, "checkenv", NULL);
+	check_expect(n.ini, NULL);
+	char key[PATH_MAX + 16], moved[PATH_MAX + 32], data[PATH_MAX + 16];
+	snprintf(key, sizeof(key), "%s/node.key", n.dir);
+	snprintf(moved, sizeof(moved), "%s.away", key);
+	assert_int_equal(chmod(key, 0644), 0);
+	check_expect(n.ini, "[node] key = ");
+	assert_int_equal(chmod(key, 0600), 0);
+	assert_int_equal(rename(key, moved), 0);
+	check_expect(n.ini, "[node] key = ");
+	assert_int_equal(rename(moved, key), 0);
+	check_expect(n.ini, NULL);
+	/* the data path is a file */
+	snprintf(data, sizeof(data), "%s/data", n.dir);
+	sp_test_rmtree(data);
+	FILE *f = fopen(data, "w");
+	fclose(f);
+	check_expect(n.ini, "is not a folder");
+	unlink(data);
+	/* the port is taken */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	char taken[64];
+	snprintf(taken, sizeof(taken), "127.0.0.1:%u", ntohs(sa.sin_port));
+	ini_replace(n.ini, "127.0.0.1:0", taken);
+	check_expect(n.ini, "the port is in use");
+	close(fd);
+	check_expect(n.ini, NULL);
+}
+
 static void test_cli_modes(void **state)
 {
 	bins();
@@ -880,6 +947,7 @@ int main(void)
 		cmocka_unit_test(test_restart_and_crash),
 		cmocka_unit_test(test_key_mode_refused),
 		cmocka_unit_test(test_cli_modes),
+		cmocka_unit_test(test_check_config_env),
 		cmocka_unit_test(test_async_append),
 		cmocka_unit_test(test_strict_framing),
 		cmocka_unit_test(test_connection_slots),
