@@ -15,10 +15,13 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d /tmp/simpul-soak.XXXXXX)
 PID=""
 cleanup() {
+	local rc=$?
+	set +e
 	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
 	jobs -p | xargs -r kill 2>/dev/null
-	wait 2>/dev/null || true
+	wait 2>/dev/null
 	rm -rf "$T"
+	exit "$rc"
 }
 trap cleanup EXIT
 
@@ -86,4 +89,5 @@ else
 	VERIFY="FAILED ($(tail -1 "$T/verify.out"))"
 fi
 echo "cycles $CYCLES, clients $CLIENTS, acknowledged $ACKED, lost $LOST, log verify $VERIFY"
-[ "$LOST" = 0 ] && [ "$VERIFY" = ok ] && [ "$ACKED" -gt 0 ]
+if [ "$LOST" = 0 ] && [ "$VERIFY" = ok ] && [ "$ACKED" -gt 0 ]; then exit 0; fi
+exit 1
