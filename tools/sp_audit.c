@@ -44,7 +44,6 @@ void sp_audit_init(struct sp_audit *a, const uint8_t author[SP_KEY_BYTES], struc
 	memset(a, 0, sizeof(*a));
 	memcpy(a->author, author, SP_KEY_BYTES);
 	a->pool = pool;
-	a->mark_size = UINT64_MAX;
 	sp_merkle_frontier_init(&a->tree);
 }
 
@@ -64,12 +63,29 @@ void sp_audit_root(const struct sp_audit *a, uint8_t out[32])
 
 void sp_audit_mark(struct sp_audit *a, uint64_t size)
 {
-	a->mark_size = size;
-	a->mark_set = 0;
+	for (size_t i = 0; i < a->n_marks; i++)
+		if (a->mark_size[i] == size)
+			return;
+	if (a->n_marks == SP_AUDIT_MARKS)
+		return;
+	size_t i = a->n_marks++;
+	a->mark_size[i] = size;
+	a->mark_set[i] = 0;
 	if (size == a->tree.size) {
-		sp_audit_root(a, a->mark_root);
-		a->mark_set = 1;
+		sp_audit_root(a, a->mark_root[i]);
+		a->mark_set[i] = 1;
 	}
+}
+
+int sp_audit_marked(const struct sp_audit *a, uint64_t size, uint8_t root[32])
+{
+	for (size_t i = 0; i < a->n_marks; i++) {
+		if (a->mark_size[i] == size && a->mark_set[i]) {
+			memcpy(root, a->mark_root[i], 32);
+			return 0;
+		}
+	}
+	return SP_ERR_NOT_FOUND;
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -138,13 +154,18 @@ static int accept_item(struct sp_audit *a, struct sp_audit_item *it)
 	sp_merkle_frontier_append(&a->tree, it->leaf);
 	if (a->leaf_fn && (rc = a->leaf_fn(a->leaf_ctx, index, it->leaf)) != 0)
 		return sp_audit_failf(&a->fail, rc, "entry %llu", (unsigned long long)index);
+	if (a->entry_fn && (rc = a->entry_fn(a->entry_ctx, &it->e, a->bytes + it->off, it->len,
+					     it->hash)) != 0)
+		return sp_audit_failf(&a->fail, rc, "entry %llu", (unsigned long long)index);
 	a->last = it->e;
 	a->last.body = NULL; /* points into the chunk, which is about to be reused */
 	a->last.body_len = 0;
 	memcpy(a->last_hash, it->hash, SP_HASH_BYTES);
-	if (a->tree.size == a->mark_size) {
-		sp_audit_root(a, a->mark_root);
-		a->mark_set = 1;
+	for (size_t i = 0; i < a->n_marks; i++) {
+		if (a->tree.size == a->mark_size[i]) {
+			sp_audit_root(a, a->mark_root[i]);
+			a->mark_set[i] = 1;
+		}
 	}
 	return 0;
 }
@@ -207,10 +228,11 @@ int sp_audit_open_checkpoint(const char *note, size_t len, const struct sp_note_
 void sp_audit_compare_mark(struct sp_audit *a, const struct sp_checkpoint *c,
 			 struct sp_audit_report *rep)
 {
-	if (a->fail.err || !a->mark_set)
+	uint8_t root[32];
+	if (a->fail.err || sp_audit_marked(a, c->size, root) != 0)
 		return;
 	rep->cp_compared = 1;
-	if (sodium_memcmp(a->mark_root, c->root, 32) != 0)
+	if (sodium_memcmp(root, c->root, 32) != 0)
 		sp_audit_failf(&a->fail, SP_ERR_INCONSISTENT,
 			       "checkpoint of size %llu: the entries have another root",
 			       (unsigned long long)c->size);

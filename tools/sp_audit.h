@@ -35,6 +35,16 @@ struct sp_audit_fail {
 /* Sees every leaf hash in log order (used to compare with hash tiles). */
 typedef int (*sp_audit_leaf_fn)(void *ctx, uint64_t index, const uint8_t leaf[32]);
 
+/* Sees every entry accepted, in log order, once its signature, author and
+ * link are checked: e (its body points into bytes), the exact bytes and
+ * the entry hash, all valid only during the call. Non-zero fails the log. */
+typedef int (*sp_audit_entry_fn)(void *ctx, const struct sp_entry *e, const uint8_t *bytes,
+				 size_t len, const uint8_t hash[SP_HASH_BYTES]);
+
+/* Tree sizes whose roots one check can record (checkpoints from several
+ * sources, the previous audit's size). */
+#define SP_AUDIT_MARKS 16
+
 struct sp_audit_item;
 
 /* The incremental checker. Fields are read-only for callers. */
@@ -43,14 +53,18 @@ struct sp_audit {
 	struct sp_pool *pool; /* borrowed; NULL: everything on the caller */
 	sp_audit_leaf_fn leaf_fn;
 	void *leaf_ctx;
+	sp_audit_entry_fn entry_fn;
+	void *entry_ctx;
 
 	struct sp_merkle_frontier tree; /* tree.size = entries accepted */
 	struct sp_entry last;           /* last accepted entry (no body) */
 	uint8_t last_hash[SP_HASH_BYTES];
 
-	uint64_t mark_size; /* record the root when the tree reaches it */
-	int mark_set;
-	uint8_t mark_root[32];
+	/* roots recorded when the tree reaches each marked size */
+	size_t n_marks;
+	uint64_t mark_size[SP_AUDIT_MARKS];
+	int mark_set[SP_AUDIT_MARKS];
+	uint8_t mark_root[SP_AUDIT_MARKS][32];
 
 	struct sp_audit_fail fail;
 
@@ -66,8 +80,14 @@ void sp_audit_init(struct sp_audit *a, const uint8_t author[SP_KEY_BYTES], struc
 /* sp_audit_free releases the chunk buffers. */
 void sp_audit_free(struct sp_audit *a);
 
-/* sp_audit_mark asks for the root at `size` leaves (a checkpoint's size). */
+/* sp_audit_mark asks for the root at `size` leaves (a checkpoint's size);
+ * up to SP_AUDIT_MARKS sizes (more are ignored; a size already marked is
+ * marked once). */
 void sp_audit_mark(struct sp_audit *a, uint64_t size);
+
+/* sp_audit_marked: the root recorded at `size`: 0, or SP_ERR_NOT_FOUND
+ * (not marked, or the tree never reached it). */
+int sp_audit_marked(const struct sp_audit *a, uint64_t size, uint8_t root[32]);
 
 /* sp_audit_add queues a copy of the next entry; a full chunk is checked at
  * once. Returns a->fail.err (0, or the first failure). */
@@ -107,6 +127,28 @@ struct sp_audit_report {
  * is updated as entries are checked. Returns rep->fail.err. */
 int sp_audit_store_log(struct sp_store *s, uint32_t id, struct sp_pool *pool,
 		       struct sp_progress *prog, struct sp_audit_report *rep);
+
+/* Where tlog-tiles files come from: a folder, or a node over HTTP. get
+ * reads the file at `rel` ("checkpoint", "tile/0/001", "tile/entries/
+ * 000.p/5") into out (emptied first), at most max bytes: 0,
+ * SP_ERR_NOT_FOUND (no such file), or another error (unreachable, I/O). */
+struct sp_audit_src {
+	int (*get)(void *arg, const char *rel, size_t max, struct sp_buf *out);
+	void *arg;
+	const char *name; /* for messages: the folder or the URL */
+};
+
+/* sp_audit_folder_src: a source reading files under the folder dir
+ * (borrowed). */
+void sp_audit_folder_src(struct sp_audit_src *src, const char *dir);
+
+/* sp_audit_tiles_check feeds a the entries [0, size) of the tlog-tiles
+ * at src (entry bundles) and compares every hash tile of that tree with
+ * the one src holds (a partial tile missing: the full one). a is set up
+ * by the caller (marks, entry_fn) and must not have a leaf_fn. *tiles
+ * (optional) gets the hash tiles compared. Returns a->fail.err. */
+int sp_audit_tiles_check(struct sp_audit *a, const struct sp_audit_src *src, uint64_t size,
+			 struct sp_progress *prog, uint64_t *tiles);
 
 /* sp_audit_tiles verifies a tlog-tiles folder offline, as a public
  * observer does: `checkpoint` signed by key (whose name is the origin), every

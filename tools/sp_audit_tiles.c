@@ -25,11 +25,11 @@
 #define BUNDLE_MAX ((size_t)SP_TILE_WIDTH * (2 + SP_ENTRY_MAX))
 
 struct tiles_ctx {
-	const char *dir;
+	const struct sp_audit_src *src;
 	struct sp_audit_fail *fail;
 	uint64_t checked; /* hash tiles compared */
 	struct sp_buf file;
-	char path[PATH_MAX];
+	char path[160];
 	sp_hash pend[SP_TILE_LEVELS][SP_TILE_WIDTH]; /* nodes of the open tile per level */
 	unsigned npend[SP_TILE_LEVELS];
 	uint64_t next[SP_TILE_LEVELS]; /* index of the open tile per level */
@@ -44,14 +44,11 @@ static int read_tile(struct tiles_ctx *t, int level, uint64_t index, unsigned w,
 	size_t max = level < 0 ? BUNDLE_MAX : SP_TILE_WIDTH * 32;
 	int rc = 0;
 	for (unsigned width = w;; width = SP_TILE_WIDTH) {
-		sp_buf_free(&t->file);
-		sp_buf_init(&t->file);
+		t->file.len = 0;
+		t->file.err = 0;
 		rc = sp_tile_path(rel, sizeof(rel), level, index, width);
-		if (rc == 0 && snprintf(t->path, sizeof(t->path), "%s/%s", t->dir, rel) >=
-				   (int)sizeof(t->path))
-			rc = SP_ERR_RANGE;
 		if (rc == 0)
-			rc = sp_file_read(t->path, max, &t->file);
+			rc = t->src->get(t->src->arg, rel, max, &t->file);
 		*full = width == SP_TILE_WIDTH;
 		if (rc != SP_ERR_NOT_FOUND || width == SP_TILE_WIDTH)
 			break;
@@ -162,23 +159,63 @@ static void tiles_entries(struct tiles_ctx *t, struct sp_audit *a, uint64_t size
 		finish_tiles(t);
 }
 
-static void tiles_checkpoint(struct tiles_ctx *t, const struct sp_note_key *key,
-			     struct sp_checkpoint *c, struct sp_audit_report *rep)
+/* ---- sources ------------------------------------------------------------------ */
+
+static int folder_get(void *arg, const char *rel, size_t max, struct sp_buf *out)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s/%s", (const char *)arg, rel) >= (int)sizeof(path))
+		return SP_ERR_RANGE;
+	out->len = 0;
+	out->err = 0;
+	return sp_file_read(path, max, out);
+}
+
+void sp_audit_folder_src(struct sp_audit_src *src, const char *dir)
+{
+	*src = (struct sp_audit_src){folder_get, (void *)dir, dir};
+}
+
+int sp_audit_tiles_check(struct sp_audit *a, const struct sp_audit_src *src, uint64_t size,
+			 struct sp_progress *prog, uint64_t *tiles)
+{
+	struct tiles_ctx *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return sp_audit_failf(&a->fail, SP_ERR_NOMEM, "%s", src->name);
+	t->src = src;
+	t->fail = &a->fail;
+	sp_buf_init(&t->file);
+	a->leaf_fn = leaf_cb;
+	a->leaf_ctx = t;
+	if (a->fail.err == 0)
+		tiles_entries(t, a, size, prog);
+	a->leaf_fn = NULL;
+	a->leaf_ctx = NULL;
+	if (tiles)
+		*tiles = t->checked;
+	sp_buf_free(&t->file);
+	free(t);
+	return a->fail.err;
+}
+
+/* ---- a folder, with its checkpoint ----------------------------------------------- */
+
+static void tiles_checkpoint(const struct sp_audit_src *src, struct sp_audit_fail *fail,
+			     const struct sp_note_key *key, struct sp_checkpoint *c,
+			     struct sp_audit_report *rep)
 {
 	if (key->type != SP_NOTE_TYPE_ED25519) {
-		sp_audit_failf(t->fail, SP_ERR_KEY_FORMAT, "the verifier key is not an Ed25519 "
-							   "log key");
+		sp_audit_failf(fail, SP_ERR_KEY_FORMAT, "the verifier key is not an Ed25519 "
+							"log key");
 		return;
 	}
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/checkpoint", t->dir);
 	struct sp_buf note;
 	sp_buf_init(&note);
-	int rc = sp_file_read(path, SP_NOTE_MAX, &note);
+	int rc = src->get(src->arg, "checkpoint", SP_NOTE_MAX, &note);
 	if (rc == 0)
 		rc = sp_audit_open_checkpoint((const char *)note.p, note.len, key, c, rep);
 	if (rc)
-		sp_audit_failf(t->fail, rc, "checkpoint");
+		sp_audit_failf(fail, rc, "checkpoint");
 	sp_buf_free(&note);
 }
 
@@ -190,29 +227,19 @@ int sp_audit_tiles(const char *dir, const struct sp_note_key *key, struct sp_poo
 	snprintf(rep->origin, sizeof(rep->origin), "%s", key->name);
 	memcpy(rep->pk, key->pk, SP_KEY_BYTES);
 	struct sp_audit a;
+	struct sp_audit_src src;
 	sp_audit_init(&a, key->pk, pool);
-	struct tiles_ctx *t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return sp_audit_failf(&rep->fail, SP_ERR_NOMEM, "%s", dir);
-	t->dir = dir;
-	t->fail = &a.fail;
-	sp_buf_init(&t->file);
-	a.leaf_fn = leaf_cb;
-	a.leaf_ctx = t;
-
+	sp_audit_folder_src(&src, dir);
 	struct sp_checkpoint c;
-	tiles_checkpoint(t, key, &c, rep);
+	tiles_checkpoint(&src, &a.fail, key, &c, rep);
 	if (a.fail.err == 0) {
 		if (prog)
 			prog->total = c.size;
 		sp_audit_mark(&a, c.size);
-		tiles_entries(t, &a, c.size, prog);
+		sp_audit_tiles_check(&a, &src, c.size, prog, &rep->tiles);
 		sp_audit_compare_mark(&a, &c, rep);
 	}
-	rep->tiles = t->checked;
 	sp_audit_report_done(&a, rep, t0);
-	sp_buf_free(&t->file);
-	free(t);
 	sp_audit_free(&a);
 	return rep->fail.err;
 }
