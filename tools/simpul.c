@@ -41,6 +41,7 @@ static const struct simpul_cmd top_cmds[] = {
 	{"policy", simpul_policy_main, "set deadline policy per category"},
 	{"calendar", simpul_calendar_main, "publish and show a year's holiday calendar"},
 	{"index", simpul_index_main, "rebuild or verify a stopped node's report index"},
+	{"audit", simpul_audit_main, "audit handling across the federation from its signed logs"},
 	{NULL, NULL, NULL},
 };
 

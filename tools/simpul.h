@@ -156,6 +156,7 @@ int simpul_institution_main(int argc, char **argv);
 int simpul_route_main(int argc, char **argv);
 int simpul_policy_main(int argc, char **argv);
 int simpul_calendar_main(int argc, char **argv);
+int simpul_audit_main(int argc, char **argv);
 
 /* simpul_node_demo is `simpul demo --node` (simpul_node_demo.c): dir is
  * the demo's folder, http the node's address, wilayah the region list to

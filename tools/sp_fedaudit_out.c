@@ -1,0 +1,278 @@
+/*
+ * sp_fedaudit_out.c - writing a federation audit: JSON (everything), CSV
+ * (one row per institution, tier and the federation, for the monthly
+ * reports institutions write) and one self-contained HTML page (tables
+ * and inline SVG charts, no external resource). One table of counters
+ * drives all three, so they never disagree on names or order.
+ */
+#include "sp_fedaudit_fig.h"
+#include "sp_fedaudit_int.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "sp_err.h"
+#include "sp_files.h"
+
+/* The counters, by their stable output names (docs/audit.md). */
+const struct sp_fa_counter_def sp_fa_counters[] = {
+#define C(f) {#f, offsetof(struct sp_fa_counts, f)}
+	C(received), C(routed), C(responded), C(responded_in_time), C(verified), C(forwarded),
+	C(bounced), C(bounced_to), C(taken_over), C(taken_from), C(answered), C(finished),
+	C(auto_closed), C(reopened), C(rated), C(archived), C(missed), C(esc_acted),
+	C(esc_unacted), C(held_now), C(overdue_now), C(past_ceiling), C(responsible),
+	C(followed_up),
+#undef C
+};
+const size_t sp_fa_n_counters = sizeof(sp_fa_counters) / sizeof(sp_fa_counters[0]);
+
+uint64_t sp_fa_counter(const struct sp_fa_counts *c, size_t i)
+{
+	return *(const uint64_t *)((const char *)c + sp_fa_counters[i].off);
+}
+
+const char *sp_fa_tier_name(unsigned t)
+{
+	static const char *const names[] = {"coordinator", "ministry", "agency",
+					    "province",    "kabkota",  "unit"};
+	return t < SP_FA_TIERS ? names[t] : "?";
+}
+
+double sp_fa_rating_mean(const struct sp_fa_counts *c)
+{
+	return c->rated ? (double)c->rating_sum / (double)c->rated : 0.0;
+}
+
+/* ---- JSON ------------------------------------------------------------------------- */
+
+static json_t *stat_json(const struct sp_fa_stat *s)
+{
+	return json_pack("{s:I,s:I,s:I}", "n", (json_int_t)s->n, "median_ms",
+			 (json_int_t)s->median_ms, "p90_ms", (json_int_t)s->p90_ms);
+}
+
+static json_t *row_json(const struct sp_fa_row *r)
+{
+	json_t *j = json_object();
+	for (size_t i = 0; i < sp_fa_n_counters; i++)
+		json_object_set_new(j, sp_fa_counters[i].name, json_integer((json_int_t)sp_fa_counter(&r->c, i)));
+	json_object_set_new(j, "rating_mean", r->c.rated ? json_real(sp_fa_rating_mean(&r->c)) : json_null());
+	double rate = sp_fa_rate(&r->c);
+	json_object_set_new(j, "completion_rate", rate >= 0 ? json_real(rate) : json_null());
+	json_object_set_new(j, "below_threshold", json_boolean(rate >= 0 && rate < SP_FA_THRESHOLD));
+	json_object_set_new(j, "time_in_hand", stat_json(&r->hand));
+	json_object_set_new(j, "time_to_first_action", stat_json(&r->respond));
+	json_object_set_new(j, "time_to_answer", stat_json(&r->answer));
+	return j;
+}
+
+static json_t *seen_json(const struct sp_fa *a, const struct sp_fa_log *l)
+{
+	json_t *arr = json_array();
+	for (size_t s = 0; s < a->n_src; s++) {
+		const struct sp_fa_seen *x = &l->seen[s];
+		json_t *j = json_pack("{s:s}", "source", a->src[s].name);
+		if (x->err == 0) {
+			json_object_set_new(j, "size", json_integer((json_int_t)x->size));
+			json_object_set_new(j, "agrees", x->agrees < 0 ? json_null() : json_boolean(x->agrees));
+			json_object_set_new(j, "cosignatures_valid", json_integer(x->cosigs_ok));
+			json_object_set_new(j, "cosignatures_invalid", json_integer(x->cosigs_bad));
+			json_object_set_new(j, "cosignatures_unknown", json_integer(x->cosigs_unknown));
+		} else {
+			json_object_set_new(j, "error", json_string(sp_errname(x->err)));
+		}
+		if (x->tiles_err)
+			json_object_set_new(j, "tiles_error", json_string(sp_errname(x->tiles_err)));
+		if (x->why[0])
+			json_object_set_new(j, "problem", json_string(x->why));
+		json_array_append_new(arr, j);
+	}
+	return arr;
+}
+
+static void b64(const uint8_t *p, char out[64])
+{
+	sodium_bin2base64(out, 64, p, 32, sodium_base64_VARIANT_ORIGINAL);
+}
+
+static json_t *log_json(const struct sp_fa *a, size_t i)
+{
+	const struct sp_fa_log *l = &a->logs[i];
+	char root[64];
+	b64(l->root, root);
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "id", l->inst, "name", l->name,
+			      "tier", sp_fa_tier_name(l->tier), "parent", l->parent, "origin", l->origin,
+			      "status", sp_fa_status_name(l->status), "verified",
+			      (json_int_t)l->verified, "checkpoint_size", (json_int_t)l->cp_size);
+	json_object_set_new(j, "root", l->verified ? json_string(root) : json_null());
+	json_object_set_new(j, "verified_from", l->src >= 0 ? json_string(a->src[l->src].name) : json_null());
+	json_object_set_new(j, "hash_tiles", json_integer((json_int_t)l->tiles));
+	json_object_set_new(j, "cosigners", json_string(l->cosigners));
+	if (l->prev)
+		json_object_set_new(j, "previous", json_pack("{s:I,s:o}", "size", (json_int_t)l->prev_size,
+							     "consistent", l->prev_ok < 0 ? json_null() : json_boolean(l->prev_ok)));
+	json_object_set_new(j, "problem", l->why[0] ? json_string(l->why) : json_null());
+	json_object_set_new(j, "sources", seen_json(a, l));
+	return j;
+}
+
+static json_t *list_json(const struct sp_fa_list *l, const char *what, const char *n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < l->n; i++) {
+		char hex[65];
+		sodium_bin2hex(hex, sizeof(hex), l->v[i].id, SP_HASH_BYTES);
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:I}", "report", hex, what, l->v[i].what,
+						     n, (json_int_t)l->v[i].n));
+	}
+	return json_pack("{s:I,s:o}", "total", (json_int_t)l->total, "reports", arr);
+}
+
+static json_t *audit_json(const struct sp_fa *a)
+{
+	const struct sp_fa_fig *f = a->fig;
+	json_t *j = json_pack("{s:s,s:s,s:I,s:b,s:I,s:I,s:{s:f,s:f}}", "federation", a->federation,
+			      "root_vkey", a->o.root_vkey, "at_ms", (json_int_t)a->o.now_ms,
+			      "complete", a->complete, "entries_verified", (json_int_t)a->entries,
+			      "chain_threshold", (json_int_t)a->o.chain_n, "seconds", "verify",
+			      a->verify_s, "figures", a->figures_s);
+	json_t *src = json_array();
+	for (size_t s = 0; s < a->n_src; s++)
+		json_array_append_new(src, json_pack("{s:s,s:b,s:o}", "source", a->src[s].name,
+						     "reached", a->src[s].reached, "problem",
+						     a->src[s].why[0] ? json_string(a->src[s].why) : json_null()));
+	json_object_set_new(j, "sources", src);
+	json_t *logs = json_array(), *insts = json_array(), *tiers = json_array();
+	for (size_t i = 0; i < a->n_logs; i++) {
+		json_array_append_new(logs, log_json(a, i));
+		json_t *r = row_json(&f->inst[i]);
+		json_object_set_new(r, "id", json_string(a->logs[i].inst));
+		json_object_set_new(r, "name", json_string(a->logs[i].name));
+		json_object_set_new(r, "tier", json_string(sp_fa_tier_name(a->logs[i].tier)));
+		json_object_set_new(r, "parent", json_string(a->logs[i].parent));
+		json_object_set_new(r, "log_status", json_string(sp_fa_status_name(a->logs[i].status)));
+		json_array_append_new(insts, r);
+	}
+	for (unsigned t = 0; t < SP_FA_TIERS; t++) {
+		json_t *r = row_json(&f->tier[t]);
+		json_object_set_new(r, "tier", json_string(sp_fa_tier_name(t)));
+		json_array_append_new(tiers, r);
+	}
+	json_t *st = json_object();
+	for (int s = 0; s < 8; s++)
+		json_object_set_new(st, sp_report_status_name(s), json_integer((json_int_t)f->status[s]));
+	json_object_set_new(j, "logs", logs);
+	json_object_set_new(j, "reports", json_pack("{s:I,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I}",
+		"total", (json_int_t)f->reports, "status", st, "bounced_times", "0",
+		(json_int_t)f->bounce_hist[0], "1", (json_int_t)f->bounce_hist[1], "2",
+		(json_int_t)f->bounce_hist[2], "3+", (json_int_t)f->bounce_hist[3], "trail_applied",
+		(json_int_t)f->trail_applied, "trail_refused", (json_int_t)f->trail_refused,
+		"orphan_entries", (json_int_t)f->orphans, "unreadable_entries",
+		(json_int_t)f->bad_bodies));
+	json_object_set_new(j, "escalations", json_pack("{s:I,s:I,s:I}", "total",
+		(json_int_t)f->escalations, "acted_on", (json_int_t)f->esc_acted, "not_acted_on",
+		(json_int_t)f->esc_unacted));
+	json_object_set_new(j, "institutions", insts);
+	json_object_set_new(j, "tiers", tiers);
+	json_object_set_new(j, "federation_figures", row_json(&f->all));
+	json_object_set_new(j, "long_chains", list_json(&f->chains, "chain", "institutions"));
+	json_object_set_new(j, "past_ceiling", list_json(&f->ceiling, "holders", "days_open"));
+	json_object_set_new(j, "unacted_escalations", list_json(&f->unacted, "holders", "escalations"));
+	return j;
+}
+
+int sp_fa_write_json(const struct sp_fa *a, const char *path)
+{
+	json_t *j = audit_json(a);
+	char *text = j ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(j);
+	if (text == NULL)
+		return SP_ERR_NOMEM;
+	int rc = sp_file_replace(path, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+/* ---- CSV ---------------------------------------------------------------------------- */
+
+/* csv_text writes s as a CSV field (quoted when it needs to be). */
+static void csv_text(struct sp_buf *b, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r") == NULL) {
+		sp_buf_put(b, s, strlen(s));
+		return;
+	}
+	sp_buf_put(b, "\"", 1);
+	for (; *s; s++)
+		sp_buf_put(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
+	sp_buf_put(b, "\"", 1);
+}
+
+void sp_fa_bprintf(struct sp_buf *b, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sp_buf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static void csv_row(struct sp_buf *b, const char *scope, const char *id, const char *name,
+		    const char *tier, const char *status, const struct sp_fa_row *r)
+{
+	csv_text(b, scope);
+	sp_buf_put(b, ",", 1);
+	csv_text(b, id);
+	sp_buf_put(b, ",", 1);
+	csv_text(b, name);
+	sp_fa_bprintf(b, ",%s,%s", tier, status);
+	for (size_t i = 0; i < sp_fa_n_counters; i++)
+		sp_fa_bprintf(b, ",%llu", (unsigned long long)sp_fa_counter(&r->c, i));
+	double rate = sp_fa_rate(&r->c);
+	if (r->c.rated)
+		sp_fa_bprintf(b, ",%.3f", sp_fa_rating_mean(&r->c));
+	else
+		sp_fa_bprintf(b, ",");
+	if (rate >= 0)
+		sp_fa_bprintf(b, ",%.4f,%s", rate, rate < SP_FA_THRESHOLD ? "yes" : "no");
+	else
+		sp_fa_bprintf(b, ",,");
+	const struct sp_fa_stat *st[] = {&r->hand, &r->respond, &r->answer};
+	for (size_t k = 0; k < 3; k++)
+		sp_fa_bprintf(b, ",%llu,%llu,%llu", (unsigned long long)st[k]->n,
+			(unsigned long long)st[k]->median_ms, (unsigned long long)st[k]->p90_ms);
+	sp_buf_put(b, "\n", 1);
+}
+
+int sp_fa_write_csv(const struct sp_fa *a, const char *path)
+{
+	struct sp_buf b;
+	sp_buf_init(&b);
+	sp_fa_bprintf(&b, "scope,id,name,tier,log_status");
+	for (size_t i = 0; i < sp_fa_n_counters; i++)
+		sp_fa_bprintf(&b, ",%s", sp_fa_counters[i].name);
+	sp_fa_bprintf(&b, ",rating_mean,completion_rate,below_threshold");
+	static const char *const durs[] = {"time_in_hand", "time_to_first_action", "time_to_answer"};
+	for (size_t k = 0; k < 3; k++)
+		sp_fa_bprintf(&b, ",%s_n,%s_median_ms,%s_p90_ms", durs[k], durs[k], durs[k]);
+	sp_buf_put(&b, "\n", 1);
+	for (size_t i = 0; i < a->n_logs; i++)
+		csv_row(&b, "institution", a->logs[i].inst, a->logs[i].name,
+			sp_fa_tier_name(a->logs[i].tier), sp_fa_status_name(a->logs[i].status),
+			&a->fig->inst[i]);
+	for (unsigned t = 0; t < SP_FA_TIERS; t++)
+		csv_row(&b, "tier", sp_fa_tier_name(t), "", sp_fa_tier_name(t), "", &a->fig->tier[t]);
+	csv_row(&b, "federation", a->federation, "", "", a->complete ? "ok" : "incomplete",
+		&a->fig->all);
+	int rc = b.err ? SP_ERR_NOMEM : sp_file_replace(path, b.p, b.len);
+	sp_buf_free(&b);
+	return rc;
+}
