@@ -543,8 +543,9 @@ static int audit_log(struct sp_fa *a, uint32_t i, int directory)
 		int bad = try_source(a, l, (size_t)s, sv, &t, &au);
 		if (bad == SP_ERR_NOMEM)
 			rc = bad;
-		if (rc == 0 && (kept < 0 || au.tree.size > l->verified)) {
+		if (rc == 0 && (kept < 0 || bad == 0 || au.tree.size > l->verified)) {
 			keep_attempt(l, &t, &au, (size_t)s);
+			l->why[0] = '\0';
 			kept = s;
 			l->status = bad ? SP_FA_LOG_PARTIAL : SP_FA_LOG_OK;
 			compare_seen(a, l, &au);

@@ -1,0 +1,507 @@
+/*
+ * test_audit.c - `simpul audit` over a real local federation (`simpul
+ * federation up`: KEMENPANRB, 73, 73.12, 73.11), with a known workload
+ * done through the API and `simpul act` by officers of three institutions
+ * and by reporters: the test counts what it did (per institution: what
+ * it received, verified, forwarded, returned, took over, answered, what
+ * was rated and how), and the audit, which sees only the signed logs,
+ * must give exactly those figures. Then what the audit must flag:
+ *   - a copy of the logs with one tampered hash tile (alone: the log is
+ *     not verified and the rest still counted; next to a good source: the
+ *     good one is used and the bad one named);
+ *   - a log rewritten with the institution's own key (more entries than
+ *     before, another history): inconsistent with the previous audit;
+ *   - a node that is down: reported unreachable, every log still audited
+ *     from the other nodes, the figures unchanged.
+ */
+#include "sp_testutil.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "sp_fedtest.h"
+#include "sp_node_harness.h"
+
+#define BIG (2 * PATH_MAX)
+#define DAY_MS 86400000ULL
+
+static const char *const NODES[] = {"KEMENPANRB", "73", "73.12", "73.11"};
+#define N_NODES 4
+
+/* What the test expects of one institution (docs/audit.md names). */
+struct want {
+	const char *inst;
+	long received, routed, verified, forwarded, bounced, bounced_to, taken_over, taken_from,
+		answered, finished, reopened, rated, rating_sum, responsible, followed_up;
+};
+
+static struct {
+	struct sp_h_fed f;
+	char key12[BIG], key11[BIG], key73[BIG]; /* officers */
+	char url[N_NODES][96];
+	struct want w[3]; /* 73.12, 73.11, 73 */
+} g;
+
+static struct want *W(const char *inst)
+{
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(g.w[i].inst, inst) == 0)
+			return &g.w[i];
+	fail_msg("no expectations for %s", inst);
+	return NULL;
+}
+
+/* ---- the workload ---------------------------------------------------------------- */
+
+/* submit files a complaint at node 73.11 (the door) about region, routed to
+ * `to`; returns the id and the reporter's tracking secret. */
+static void submit(const char *region, const char *to, char id[65], char secret[65])
+{
+	char a[64], body[512];
+	struct sp_h_resp r;
+	sp_h_fedup_addr(g.f.fed, "73.11", a, sizeof(a));
+	int n = snprintf(body, sizeof(body),
+			 "{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","
+			 "\"region\":\"%s\",\"title\":\"Jalan rusak\",\"content\":\"Berlubang\","
+			 "\"channel\":\"web\"}", region);
+	assert_int_equal(sp_h_post_ready(a, "/v1/reports", "Content-Type: application/json\r\n",
+					 body, (size_t)n, &r), 0);
+	if (r.status != 201)
+		fail_msg("submit: %d %s", r.status, r.body);
+	json_t *j = json_loads(r.body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "routed_to")), to);
+	snprintf(id, 65, "%s", json_string_value(json_object_get(j, "report_id")));
+	snprintf(secret, 65, "%s", json_string_value(json_object_get(j, "tracking_secret")));
+	assert_int_equal(strlen(secret), 64);
+	json_decref(j);
+	sp_h_resp_free(&r);
+	W(to)->received++;
+	W(to)->routed++;
+}
+
+struct shows {
+	const char *node, *id, *status;
+};
+
+static int shows_ok(void *arg)
+{
+	struct shows *s = arg;
+	char st[64];
+	sp_ft_status(&g.f, s->node, s->id, st, sizeof(st));
+	return strcmp(st, s->status) == 0;
+}
+
+/* wait_status waits until node shows report id in `status`. */
+static void wait_status(const char *node, const char *id, const char *status)
+{
+	struct shows s = {node, id, status};
+	if (!sp_ft_wait(shows_ok, &s))
+		sp_ft_fail(&g.f, "%s does not show %s as %s", node, id, status);
+}
+
+/* act runs `simpul act` at node with an officer key or a secret, and
+ * extra options (NULL-ended, at most 4). */
+static void act(const char *node, const char *key, const char *secret, const char *id,
+		const char *what, const char *o1, const char *o2)
+{
+	char bin[BIG], a[64], url[96], out[BIG];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	sp_h_fedup_addr(g.f.fed, node, a, sizeof(a));
+	snprintf(url, sizeof(url), "http://%s", a);
+	snprintf(out, sizeof(out), "%s/act.out", g.f.dir);
+	const char *argv[] = {bin, "act", "--node", url, key ? "--key" : "--secret",
+			      key ? key : secret, id, what, o1, o2, NULL};
+	if (sp_h_run(argv, out, 30000) != 0) {
+		char *o = sp_h_slurp(out, NULL);
+		fail_msg("simpul act %s at %s failed:\n%s", what, node, o ? o : "");
+	}
+}
+
+/* The workload; each step says what it adds to the true figures. */
+static void workload(void)
+{
+	char r1[65], s1[65], r2[65], s2[65], r3[65], s3[65], r4[65], s4[65], r5[65], s5[65];
+	submit("73.12.03", "73.12", r1, s1);
+	submit("73.12.03", "73.12", r2, s2);
+	submit("73.12.03", "73.12", r3, s3); /* r3: nobody acts on it */
+	submit("73.12.03", "73.12", r4, s4);
+	submit("73.11.01", "73.11", r5, s5);
+	for (const char *const *id = (const char *const[]){r1, r2, r3, r4, NULL}; *id; id++)
+		wait_status("73.12", *id, "diterima");
+	wait_status("73", r4, "diterima");
+
+	/* r1: 73.12 verifies and answers; the reporter rates it 4 and closes it. */
+	act("73.12", g.key12, NULL, r1, "verifikasi", NULL, NULL);
+	act("73.12", g.key12, NULL, r1, "tindak_lanjut", "--text", "Sudah ditambal");
+	W("73.12")->verified++;
+	W("73.12")->answered++;
+	wait_status("73.11", r1, "ditindaklanjuti");
+	act("73.11", NULL, s1, r1, "nilai", "--rating", "4");
+	act("73.11", NULL, s1, r1, "selesai", NULL, NULL);
+	W("73.12")->rated++;
+	W("73.12")->rating_sum += 4;
+	W("73.12")->finished++;
+	W("73.12")->responsible++; /* kept it to the end, and answered it */
+	W("73.12")->followed_up++;
+
+	/* r2: 73.12 verifies and forwards it to 73.11, which says it is not
+	 * its business (bukan wewenang): back at 73.12, which answers. */
+	act("73.12", g.key12, NULL, r2, "verifikasi", NULL, NULL);
+	act("73.12", g.key12, NULL, r2, "disposisi", "--to", "73.11");
+	W("73.12")->verified++;
+	W("73.12")->forwarded++;
+	W("73.11")->received++;
+	wait_status("73.11", r2, "didisposisikan");
+	act("73.11", g.key11, NULL, r2, "bukan_wewenang", "--reason", "20");
+	W("73.11")->bounced++;
+	W("73.12")->bounced_to++;
+	wait_status("73.12", r2, "diverifikasi");
+	act("73.12", g.key12, NULL, r2, "tindak_lanjut", "--text", "Ditangani dinas");
+	W("73.12")->answered++;
+	W("73.12")->responsible++;
+	W("73.12")->followed_up++;
+
+	/* r3: untouched; still 73.12's to do. */
+	W("73.12")->responsible++;
+
+	/* r4: the province takes it over from 73.12, verifies and answers it;
+	 * rated 2. */
+	act("73", g.key73, NULL, r4, "ambil_alih", NULL, NULL);
+	W("73")->taken_over++;
+	W("73")->received++;
+	W("73.12")->taken_from++;
+	act("73", g.key73, NULL, r4, "verifikasi", NULL, NULL);
+	W("73")->verified++;
+	act("73", g.key73, NULL, r4, "tindak_lanjut", "--text", "Provinsi menangani");
+	W("73")->answered++;
+	W("73")->responsible++;
+	W("73")->followed_up++;
+	wait_status("73.11", r4, "ditindaklanjuti");
+	act("73.11", NULL, s4, r4, "nilai", "--rating", "2");
+	W("73")->rated++;
+	W("73")->rating_sum += 2;
+
+	/* r5: 73.11 verifies and answers; the reporter reopens; it answers again. */
+	act("73.11", g.key11, NULL, r5, "verifikasi", NULL, NULL);
+	act("73.11", g.key11, NULL, r5, "tindak_lanjut", "--text", "Jawaban pertama");
+	act("73.11", NULL, s5, r5, "buka_kembali", NULL, NULL);
+	act("73.11", g.key11, NULL, r5, "tindak_lanjut", "--text", "Jawaban kedua");
+	W("73.11")->verified++;
+	W("73.11")->answered += 2;
+	W("73.11")->reopened++;
+	W("73.11")->responsible++;
+	W("73.11")->followed_up++;
+	wait_status("73.12", r5, "ditindaklanjuti");
+	wait_status("73.12", r4, "ditindaklanjuti");
+	wait_status("73.12", r1, "selesai");
+}
+
+/* checkpointed: every node's own log is covered by its signed checkpoint. */
+static int checkpointed(void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < N_NODES; i++) {
+		json_t *j = sp_ft_get(&g.f, NODES[i], "/v1/status");
+		json_t *own = json_object_get(j, "own_log");
+		int ok = j && json_integer_value(json_object_get(own, "size")) ==
+				      json_integer_value(json_object_get(own, "checkpoint_size"));
+		json_decref(j);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- running the audit ---------------------------------------------------------- */
+
+/* audit runs `simpul audit` on sources (NULL-ended: URLs or folders) with
+ * extra options (NULL-ended, or NULL), asserts its exit code and returns
+ * the JSON it wrote. */
+static json_t *audit(int want, const char *const *sources, const char *const *extra)
+{
+	char bin[BIG], out[BIG], json[BIG];
+	const char *argv[64];
+	size_t n = 0;
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(out, sizeof(out), "%s/audit.out", g.f.dir);
+	snprintf(json, sizeof(json), "%s/audit.json", g.f.dir);
+	unlink(json);
+	unlink(out); /* sp_h_run appends */
+	argv[n++] = bin;
+	argv[n++] = "audit";
+	argv[n++] = "--quiet";
+	argv[n++] = "--root";
+	argv[n++] = g.f.root_vkey;
+	argv[n++] = "--json";
+	argv[n++] = json;
+	for (; *sources; sources++) {
+		argv[n++] = strncmp(*sources, "http", 4) == 0 ? "--node" : "--tiles";
+		argv[n++] = *sources;
+	}
+	for (; extra && *extra; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	int rc = sp_h_run(argv, out, 120000);
+	char *o = sp_h_slurp(out, NULL);
+	if (rc != want)
+		fail_msg("simpul audit exited %d, want %d:\n%s", rc, want, o ? o : "");
+	free(o);
+	json_error_t je;
+	json_t *j = json_load_file(json, 0, &je);
+	if (j == NULL)
+		fail_msg("audit JSON: %s", je.text);
+	return j;
+}
+
+static json_t *find_id(json_t *arr, const char *id)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *x = json_string_value(json_object_get(v, "id"));
+		if (x && strcmp(x, id) == 0)
+			return v;
+	}
+	fail_msg("%s not in the audit", id);
+	return NULL;
+}
+
+static long num(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_integer(v))
+		fail_msg("no number %s", k);
+	return (long)json_integer_value(v);
+}
+
+/* check_figures compares the audit's figures with what the test did. */
+static void check_figures(json_t *j)
+{
+	json_t *insts = json_object_get(j, "institutions");
+	for (size_t i = 0; i < 3; i++) {
+		const struct want *w = &g.w[i];
+		json_t *r = find_id(insts, w->inst);
+		const struct {
+			const char *k;
+			long v;
+		} c[] = {
+			{"received", w->received},   {"routed", w->routed},
+			{"verified", w->verified},   {"forwarded", w->forwarded},
+			{"bounced", w->bounced},     {"bounced_to", w->bounced_to},
+			{"taken_over", w->taken_over}, {"taken_from", w->taken_from},
+			{"answered", w->answered},   {"finished", w->finished},
+			{"reopened", w->reopened},   {"rated", w->rated},
+			{"responsible", w->responsible}, {"followed_up", w->followed_up},
+		};
+		for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++)
+			if (num(r, c[k].k) != c[k].v)
+				fail_msg("%s %s: audit says %ld, the test did %ld", w->inst, c[k].k,
+					 num(r, c[k].k), c[k].v);
+		if (w->rated)
+			assert_true(json_real_value(json_object_get(r, "rating_mean")) ==
+				    (double)w->rating_sum / (double)w->rated);
+		double rate = (double)w->followed_up / (double)w->responsible;
+		assert_true(json_real_value(json_object_get(r, "completion_rate")) == rate);
+		assert_true(json_is_true(json_object_get(r, "below_threshold")) == (rate < 0.5));
+	}
+	/* the tier rows are the sums of their institutions */
+	json_t *kab = NULL, *v;
+	size_t i;
+	json_array_foreach(json_object_get(j, "tiers"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "tier")), "kabkota") == 0)
+			kab = v;
+	assert_non_null(kab);
+	assert_int_equal(num(kab, "received"), W("73.12")->received + W("73.11")->received);
+	assert_int_equal(num(kab, "answered"), W("73.12")->answered + W("73.11")->answered);
+	json_t *rep = json_object_get(j, "reports");
+	assert_int_equal(num(rep, "total"), 5);
+	assert_int_equal(num(json_object_get(rep, "bounced_times"), "1"), 1);
+	assert_int_equal(num(json_object_get(rep, "status"), "selesai"), 1);
+	assert_int_equal(num(json_object_get(rep, "status"), "ditindaklanjuti"), 3);
+	assert_int_equal(num(json_object_get(rep, "status"), "diterima"), 1);
+	assert_int_equal(num(rep, "trail_refused"), 0);
+}
+
+static json_t *log_of(json_t *j, const char *inst)
+{
+	return find_id(json_object_get(j, "logs"), inst);
+}
+
+static const char *log_status(json_t *j, const char *inst)
+{
+	return json_string_value(json_object_get(log_of(j, inst), "status"));
+}
+
+/* corrupt flips one byte in the middle of the only file in folder dir. */
+static void corrupt_in(const char *dir)
+{
+	char path[4 * BIG];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	assert_non_null(d);
+	path[0] = '\0';
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+	closedir(d);
+	size_t len;
+	char *b = sp_h_slurp(path, &len);
+	assert_non_null(b);
+	assert_true(len > 0);
+	b[len / 2] ^= 0x01;
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, len, f), len);
+	fclose(f);
+	free(b);
+}
+
+/* rewrite makes folder out/73.11: a log of 73.11 signed with its own key
+ * but with another history, n entries long, as tlog-tiles. */
+static void rewrite(const char *out, long n)
+{
+	char data[BIG], key[BIG], dest[2 * BIG], count[32];
+	snprintf(data, sizeof(data), "%s/rewrite.store", g.f.dir);
+	snprintf(key, sizeof(key), "%s/keys/73.11.key", g.f.fed);
+	snprintf(dest, sizeof(dest), "%s/73.11", out);
+	snprintf(count, sizeof(count), "%ld", n);
+	const char *app[] = {"log", "append", "--data", data, "--key", key, "--origin",
+			     "simpul.local/73.11", "--count", count, "--text", "lain", NULL};
+	free(sp_h_simpul(g.f.dir, 0, app));
+	const char *exp[] = {"log", "export", "--data", data, dest, NULL};
+	free(sp_h_simpul(g.f.dir, 0, exp));
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	sp_h_fed_init_ports(&g.f, "audit", sp_ft_port_base(20000, 20));
+	sp_ft_officer(&g.f, "73.12", 31, g.key12, sizeof(g.key12));
+	sp_ft_officer(&g.f, "73.11", 32, g.key11, sizeof(g.key11));
+	sp_ft_officer(&g.f, "73", 33, g.key73, sizeof(g.key73));
+	g.w[0] = (struct want){.inst = "73.12"};
+	g.w[1] = (struct want){.inst = "73.11"};
+	g.w[2] = (struct want){.inst = "73"};
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL);
+	sp_h_fed_free(&g.f);
+	return 0;
+}
+
+static void test_audit(void **state)
+{
+	(void)state;
+	char *out = NULL;
+	if (sp_h_fedup(g.f.fed, g.f.dir, &out, "up", "--nodes=KEMENPANRB,73,73.12,73.11") != 0)
+		fail_msg("federation up failed:\n%s", out ? out : "");
+	free(out);
+	for (size_t i = 0; i < N_NODES; i++) {
+		char a[64];
+		sp_h_fedup_addr(g.f.fed, NODES[i], a, sizeof(a));
+		snprintf(g.url[i], sizeof(g.url[i]), "http://%s", a);
+	}
+	workload();
+	if (!sp_ft_wait(checkpointed, NULL))
+		sp_ft_fail(&g.f, "checkpoints do not cover the logs");
+
+	/* 1. The known figures, from the four nodes; a state and a copy kept. */
+	char st[BIG], save[BIG], html[BIG], csv[BIG], tiles[2 * BIG], rw[BIG];
+	snprintf(st, sizeof(st), "%s/audit.state", g.f.dir);
+	snprintf(save, sizeof(save), "%s/copy", g.f.dir);
+	snprintf(html, sizeof(html), "%s/audit.html", g.f.dir);
+	snprintf(csv, sizeof(csv), "%s/audit.csv", g.f.dir);
+	const char *all[] = {g.url[0], g.url[1], g.url[2], g.url[3], NULL};
+	const char *x1[] = {"--state", st, "--save", save, "--html", html, "--csv", csv, NULL};
+	json_t *j = audit(0, all, x1);
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	for (size_t i = 0; i < N_NODES; i++)
+		assert_string_equal(log_status(j, NODES[i]), "ok");
+	check_figures(j);
+	json_decref(j);
+	char *h = sp_h_slurp(html, NULL);
+	assert_non_null(h);
+	assert_non_null(strstr(h, "<svg"));
+	assert_null(strstr(h, "src=")); /* self-contained: nothing loaded from anywhere */
+	assert_null(strstr(h, "<script"));
+	free(h);
+	char *c = sp_h_slurp(csv, NULL);
+	assert_non_null(c);
+	assert_non_null(strstr(c, "\ninstitution,73.12,"));
+	free(c);
+
+	/* 2. The copy alone, offline: the same figures, consistent with the state. */
+	const char *copy[] = {save, NULL};
+	const char *x2[] = {"--state", st, NULL};
+	j = audit(0, copy, x2);
+	check_figures(j);
+	json_decref(j);
+
+	/* 3. A tampered hash tile of 73.12 in the copy: alone, 73.12's log is not
+	 * verified and says where, while the rest is still audited; next to the
+	 * nodes, a good node is used and the copy is named as serving bad data. */
+	snprintf(tiles, sizeof(tiles), "%s/73.12/tile/0/000.p", save);
+	corrupt_in(tiles);
+	j = audit(1, copy, NULL);
+	assert_string_not_equal(log_status(j, "73.12"), "ok");
+	assert_string_equal(log_status(j, "73.11"), "ok");
+	assert_false(json_is_true(json_object_get(j, "complete")));
+	const char *why = json_string_value(json_object_get(log_of(j, "73.12"), "problem"));
+	if (why == NULL || strstr(why, "tile/0/000.p") == NULL)
+		fail_msg("problem of 73.12: %s", why ? why : "(none)");
+	json_decref(j);
+	const char *mixed[] = {save, g.url[0], g.url[1], g.url[2], g.url[3], NULL};
+	j = audit(0, mixed, NULL);
+	assert_string_equal(log_status(j, "73.12"), "ok");
+	json_t *from_copy = json_array_get(json_object_get(log_of(j, "73.12"), "sources"), 0);
+	assert_string_equal(json_string_value(json_object_get(from_copy, "tiles_error")),
+			    "SP_ERR_INCONSISTENT");
+	check_figures(j);
+	json_decref(j);
+
+	/* 4. 73.11's log rewritten with 73.11's own key, longer than the one the
+	 * previous audit verified: inconsistent with it, and with what the nodes
+	 * serve. */
+	json_t *s = json_load_file(st, 0, NULL);
+	assert_non_null(s);
+	long size11 = (long)json_integer_value(
+		json_object_get(json_object_get(json_object_get(s, "logs"), "73.11"), "size"));
+	json_decref(s);
+	assert_true(size11 > 0);
+	snprintf(rw, sizeof(rw), "%s/rewritten", g.f.dir);
+	rewrite(rw, size11 + 2);
+	const char *forked[] = {rw, g.url[0], g.url[1], g.url[2], g.url[3], NULL};
+	j = audit(1, forked, x2);
+	assert_string_equal(log_status(j, "73.11"), "forked");
+	json_t *prev = json_object_get(log_of(j, "73.11"), "previous");
+	assert_true(json_is_false(json_object_get(prev, "consistent")));
+	assert_string_equal(log_status(j, "73.12"), "ok");
+	json_decref(j);
+
+	/* 5. A node down: reported unreachable; its log still comes from the
+	 * nodes that replicate it, and the figures do not change. */
+	sp_ft_fed(&g.f, "kill", "73.11");
+	j = audit(1, all, x2);
+	json_t *src11 = json_array_get(json_object_get(j, "sources"), 3);
+	assert_false(json_is_true(json_object_get(src11, "reached")));
+	assert_non_null(json_string_value(json_object_get(src11, "problem")));
+	assert_string_equal(log_status(j, "73.11"), "ok");
+	check_figures(j);
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_audit),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
