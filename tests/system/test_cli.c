@@ -508,6 +508,11 @@ static const struct help_case help_cases[] = {
 	 {"--wilayah FILE", "--out DIR", "--name FEDERATION", "--subset CODE", "--port-base N",
 	  "--help"},
 	 1},
+	{{"audit", "--help"},
+	 "usage: simpul audit --root VKEY (--node URL | --tiles DIR)... [--state FILE]\n",
+	 {"--root VKEY", "--node URL", "--tiles DIR", "--state FILE", "--html FILE", "--at MS",
+	  "--chain N"},
+	 1},
 	/* --help wins over everything else on the line, and does nothing else */
 	{{"log", "verify", "--data", "/nonexistent/store", "--help"},
 	 "usage: simpul log verify",

@@ -1,0 +1,43 @@
+#!/bin/sh
+# bench_audit.sh - `simpul audit` of a federation of N entries (default
+# 1,000,000: the province of Sulawesi Selatan and its 24 kabupaten/kota,
+# each with its own log of complaints verified, answered and rated, plus
+# the coordinator's directory log, as tlog-tiles folders made by
+# simpul-bench-auditgen), against 2 x one-core raw Ed25519 verify measured
+# in the same run (simpul-bench --raw). The audit's whole wall time counts:
+# reading, verifying every signature, tile and checkpoint, recomputing
+# every report's state and writing JSON and HTML.
+#
+# usage: tools/bench/bench_audit.sh [BUILD_DIR] [ENTRIES]
+# The generated logs are kept in BUILD_DIR/bench-audit and reused.
+set -eu
+B=${1:-build}
+N=${2:-1000000}
+W=$B/bench-audit
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+if [ ! -f "$W/done.$N" ]; then
+	rm -rf "$W"
+	mkdir -p "$W"
+	"$B/tools/simpul" federation init --wilayah "$SRC/config/wilayah.csv" --out "$W/fed" \
+		--subset 73 >/dev/null
+	"$B/tools/bench/simpul-bench-auditgen" --fed "$W/fed" --out "$W/logs" --entries "$N" \
+		>"$W/at" 2>"$W/gen.log"
+	touch "$W/done.$N"
+fi
+AT=$(sed -n 's/^at //p' "$W/at")
+ROOT=$(sed -n 's/^root_vkey = //p' "$W/fed/federation.ini")
+echo "load before: $(uptime)"
+RAW=$("$B/tools/bench/simpul-bench" --raw | sed -n 's/^raw: Ed25519 sign [0-9]*\/s, verify \([0-9]*\)\/s.*/\1/p')
+T0=$(date +%s.%N)
+"$B/tools/simpul" audit --root "$ROOT" --tiles "$W/logs" --at "$AT" --quiet \
+	--json "$W/audit.json" --html "$W/audit.html" --csv "$W/audit.csv" >"$W/audit.out" || true
+T1=$(date +%s.%N)
+echo "load after:  $(uptime)"
+cat "$W/audit.out"
+ENTRIES=$(sed -n 's/^  entries   \([0-9]*\) verified.*/\1/p' "$W/audit.out")
+awk -v n="$ENTRIES" -v t0="$T0" -v t1="$T1" -v raw="$RAW" 'BEGIN {
+	s = t1 - t0; r = n / s;
+	printf "raw Ed25519 verify, one core: %d/s\n", raw;
+	printf "simpul audit: %d entries in %.2f s wall = %.0f entries/s = %.2f x (2 x raw verify)\n",
+		n, s, r, r / (2 * raw);
+}'
