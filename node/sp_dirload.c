@@ -4,6 +4,7 @@
  * sp_dirload.h).
  */
 #include "sp_dirload.h"
+#include "sp_dirlog.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,6 @@
 
 #include <sodium.h>
 
-#include "sp_admin.h"
 #include "sp_err.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
@@ -229,22 +229,6 @@ struct apply_ctx {
 	int live; /* the node runs: log each record applied */
 };
 
-/* apply_record: the directory takes e (an admin request is checked and
- * applied there too); a calendar, plain or carried by a request the
- * directory accepted, goes to the calendar. *rec is the record itself. */
-static int apply_record(struct sp_dirload *d, const struct sp_entry *e, struct sp_entry *rec)
-{
-	struct sp_admin_req r;
-	*rec = *e;
-	if (e->type == SP_EV_CALENDAR)
-		return sp_cal_load_year(&d->cal, e->body, e->body_len);
-	int rc = sp_dir_apply(d->dir, e);
-	if (rc == 0 && e->type == SP_EV_ADMIN && sp_admin_inner(e, &r, rec) == 0 &&
-	    rec->type == SP_EV_CALENDAR)
-		rc = sp_cal_load_year(&d->cal, rec->body, rec->body_len);
-	return rc;
-}
-
 /* apply_one: sp_entry_fn over the stored directory log. */
 static int apply_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
 {
@@ -253,7 +237,7 @@ static int apply_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
 	int rc = sp_entry_decode(buf, len, &e);
 	a->d->next = index + 1;
 	if (rc == 0)
-		rc = apply_record(a->d, &e, &rec);
+		rc = sp_dirlog_apply(a->d->dir, &a->d->cal, &e, &rec);
 	if (rc == SP_ERR_NOMEM)
 		return rc;
 	if (rc) {

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "sp_dirlog.h"
 #include "sp_err.h"
 #include "sp_files.h"
 #include "sp_hex.h"
@@ -595,12 +596,10 @@ static int apply_directory(struct sp_fa *a)
 			l->items[keep++] = *it;
 			continue;
 		}
-		struct sp_entry e;
+		struct sp_entry e, rec;
 		int r = sp_entry_decode(l->bytes + it->off, it->len, &e);
-		if (r == 0 && e.type == SP_EV_CALENDAR)
-			r = sp_cal_load_year(&a->cal, e.body, e.body_len);
-		else if (r == 0)
-			r = sp_dir_apply(a->dir, &e);
+		if (r == 0)
+			r = sp_dirlog_apply(a->dir, &a->cal, &e, &rec);
 		if (r == SP_ERR_NOMEM)
 			rc = r; /* a refused record is skipped, as every node skips it */
 	}
