@@ -418,7 +418,7 @@ static void compare_seen(struct sp_fa *a, struct sp_fa_log *l, const struct sp_a
 		seen->agrees = sodium_memcmp(root, seen->root, 32) == 0;
 		if (!seen->agrees) {
 			l->status = SP_FA_LOG_FORKED;
-			snprintf(l->why, sizeof(l->why),
+			textf(l->why, sizeof(l->why),
 				 "fork: the checkpoint of size %llu from %s is signed by the log's key "
 				 "but the signed entries have another root",
 				 (unsigned long long)seen->size, a->src[s].name);
@@ -461,7 +461,7 @@ static int try_source(struct sp_fa *a, struct sp_fa_log *l, size_t s, const stru
 	l->tiles = tiles;
 	if (rc) {
 		l->seen[s].tiles_err = rc;
-		snprintf(l->seen[s].why, sizeof(l->seen[s].why), "%s at %s%s%s", sp_errname(rc),
+		textf(l->seen[s].why, sizeof(l->seen[s].why), "%s at %s%s%s", sp_errname(rc),
 			 au->fail.where, g.why[0] ? ": " : "", g.why);
 	}
 	return rc;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 
@@ -443,6 +444,28 @@ static void test_audit(void **state)
 	const char *x2[] = {"--state", st, NULL};
 	j = audit(0, copy, x2);
 	check_figures(j);
+	json_decref(j);
+
+	/* 2b. Ninety days on (--at): the reporter's window has closed every
+	 * answered report, and r3, never handled, is open past the 60-day
+	 * ceiling, still held by 73.12. */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	char at[32];
+	snprintf(at, sizeof(at), "%llu",
+		 (unsigned long long)ts.tv_sec * 1000 + 90 * DAY_MS);
+	const char *x3[] = {"--at", at, NULL};
+	j = audit(0, copy, x3);
+	json_t *insts = json_object_get(j, "institutions");
+	json_t *i12 = find_id(insts, "73.12"), *i11 = find_id(insts, "73.11");
+	json_t *i73 = find_id(insts, "73");
+	assert_int_equal(num(i12, "finished"), 2); /* r1 by its reporter, r2 by the window */
+	assert_int_equal(num(i12, "auto_closed"), 1);
+	assert_int_equal(num(i11, "finished"), 1); /* r5 */
+	assert_int_equal(num(i73, "finished"), 1); /* r4 */
+	assert_int_equal(num(i12, "held_now"), 1);
+	assert_int_equal(num(i12, "past_ceiling"), 1);
+	assert_int_equal(num(json_object_get(j, "past_ceiling"), "total"), 1);
 	json_decref(j);
 
 	/* 3. A tampered hash tile of 73.12 in the copy: alone, 73.12's log is not
