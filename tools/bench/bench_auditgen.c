@@ -7,8 +7,8 @@
  * institution id) in the coordinator's directory log, and writes, for the
  * province and each kabupaten/kota, a log of complaints handled the way
  * the rules allow: each report routed to that institution, verified by
- * its officer, answered, and rated by the reporter with the tracking
- * secret (some left unanswered, some answered late), with times spread
+ * its officer, answered, and rated by the reporter (signed with the
+ * reporter key the report names) (some left unanswered, some answered late), with times spread
  * over weeks from `base`. Every entry is signed with the institution's
  * key and every action with its officer's, so the audit has real
  * signatures to check and real states to compute. Each log goes through a
@@ -165,7 +165,7 @@ static void sign_entry(struct wlog *w, uint64_t t, uint64_t type, const uint8_t 
 	w->index++;
 }
 
-static void report_body(const char *inst, const uint8_t secret[32], uint8_t **out, size_t *len)
+static void report_body(const char *inst, const uint8_t reporter_pk[32], uint8_t **out, size_t *len)
 {
 	struct sp_report r = {.kind = SP_REPORT_PENGADUAN, .vis = SP_REPORT_PUBLIK};
 	r.category = sp_str_of("jalan");
@@ -174,15 +174,15 @@ static void report_body(const char *inst, const uint8_t secret[32], uint8_t **ou
 	r.content = sp_str_of("Jalan berlubang di depan sekolah, membahayakan pengendara.");
 	r.routed_to = sp_str_of(inst);
 	r.channel = sp_str_of("web");
-	r.has_tracking = 1;
-	sp_report_tracking_hash(secret, r.tracking);
+	r.has_reporter_key = 1;
+	memcpy(r.reporter_key, reporter_pk, 32);
 	int rc = sp_report_encode(&r, out, len);
 	if (rc)
 		die("report body", rc);
 }
 
 static void action_body(const uint8_t id[32], uint32_t code, uint64_t t, const uint8_t osk[64],
-			const uint8_t secret[32], uint8_t **out, size_t *len)
+			const uint8_t *reporter_sk, uint8_t **out, size_t *len)
 {
 	struct sp_report_action a;
 	memset(&a, 0, sizeof(a));
@@ -193,8 +193,8 @@ static void action_body(const uint8_t id[32], uint32_t code, uint64_t t, const u
 		a.text = sp_str_of("Sudah diperbaiki oleh dinas terkait.");
 	if (code == SP_ACT_NILAI)
 		a.rating = 1 + (uint32_t)(t / 1000 % 5);
-	int rc = secret ? sp_report_action_build_reporter(&a, NULL, secret, out, len)
-			: sp_report_action_build_officer(&a, osk, out, len);
+	int rc = reporter_sk ? sp_report_action_build_reporter(&a, reporter_sk, out, len)
+			     : sp_report_action_build_officer(&a, osk, out, len);
 	if (rc)
 		die("action body", rc);
 }
@@ -235,18 +235,20 @@ static void write_inst(const char *fed, const char *out, const char *inst, uint3
 	size_t n = plan(ev, reports, base, 30 * DAY_MS);
 	qsort(ev, n, sizeof(*ev), ev_cmp);
 	for (size_t i = 0; i < n; i++) {
-		uint8_t secret[32], *body;
+		uint8_t seed[32], rpk[32], rsk[64], *body;
 		size_t len;
-		crypto_hash_sha256(secret, (const uint8_t *)&ev[i].r, sizeof(ev[i].r));
-		secret[0] ^= (uint8_t)inst[strlen(inst) - 1];
+		/* the reporter's key pair (a real reporter derives it from a secret) */
+		crypto_hash_sha256(seed, (const uint8_t *)&ev[i].r, sizeof(ev[i].r));
+		seed[0] ^= (uint8_t)inst[strlen(inst) - 1];
+		crypto_sign_seed_keypair(rpk, rsk, seed);
 		if (ev[i].k == 0) {
-			report_body(inst, secret, &body, &len);
+			report_body(inst, rpk, &body, &len);
 			sign_entry(&w, ev[i].t, SP_EV_REPORT, body, len, ids[ev[i].r]);
 		} else {
 			static const uint32_t codes[] = {0, SP_ACT_VERIFIKASI, SP_ACT_TINDAK_LANJUT,
 							 SP_ACT_NILAI};
 			action_body(ids[ev[i].r], codes[ev[i].k], ev[i].t, osk,
-				    ev[i].k == 3 ? secret : NULL, &body, &len);
+				    ev[i].k == 3 ? rsk : NULL, &body, &len);
 			sign_entry(&w, ev[i].t, SP_EV_ACTION, body, len, NULL);
 		}
 		free(body);
