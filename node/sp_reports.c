@@ -236,7 +236,7 @@ int sp_rrec_decode(const uint8_t *b, size_t n, struct sp_rrec *p)
 {
 	struct sp_cbor_reader rd;
 	struct sp_cbor_item it;
-	uint64_t c, v;
+	uint64_t c, v = 0;
 	memset(p, 0, sizeof(*p));
 	sp_cbor_reader_init(&rd, b, n);
 	int rc = sp_cbor_read_array(&rd, &c);
