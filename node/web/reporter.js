@@ -52,7 +52,7 @@ export async function keyFromSeed(seed) {
 
 // ---- deterministic CBOR (RFC 8949 4.2.1): only what action bodies need ----
 
-function head(major, n) {
+export function head(major, n) {
   const m = major << 5;
   if (n < 24) return [m | n];
   if (n < 0x100) return [m | 24, n];
@@ -63,10 +63,13 @@ function head(major, n) {
     lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff];
 }
 
-// cbor encodes numbers (unsigned ints), Uint8Array (bytes), strings, and
-// Maps with small unsigned integer keys (written in ascending order).
+// cbor encodes numbers (unsigned ints), Uint8Array (bytes), strings,
+// arrays, booleans and Maps with small unsigned integer keys (written in
+// ascending order).
 export function cbor(v) {
   if (typeof v === 'number') return Uint8Array.from(head(0, v));
+  if (typeof v === 'boolean') return Uint8Array.of(v ? 0xf5 : 0xf4);
+  if (Array.isArray(v)) return concat(Uint8Array.from(head(4, v.length)), ...v.map(cbor));
   if (v instanceof Uint8Array) return concat(Uint8Array.from(head(2, v.length)), v);
   if (typeof v === 'string') { const b = enc.encode(v); return concat(Uint8Array.from(head(3, b.length)), b); }
   if (v instanceof Map) {

@@ -1,0 +1,344 @@
+// console.test.mjs - the officers' console (/konsol) in Debian's chromium
+// (playwright-core, no browser download), run by test_console.c on a real
+// local federation (KEMENPANRB, 73, 73.12, 73.13):
+//
+//   node console.test.mjs CONFIG.json
+//
+// CONFIG: {"nodes": {"KEMENPANRB": url, "73": url, "73.12": url, "73.13": url},
+//          "simpul": path, "fed": federation folder, "out": screenshots}
+//
+// The generated directory enrols an admin and a pejabat penghubung at
+// every institution (fed/keys/<ID>.admin.key, <ID>.officer.key). Each step
+// prints "ok - ..." or throws (exit 1); axe-core checks the page states.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const conf = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const N = conf.nodes;
+const KEY = (id, who = 'officer') => join(conf.fed, 'keys', `${id}.${who}.key`);
+mkdirSync(conf.out, { recursive: true });
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+function ok(msg) { console.log('ok - ' + msg); }
+function assert(c, msg) { if (!c) throw new Error('assertion failed: ' + msg); }
+
+async function axe(page, what) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} - ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert(r.length === 0, `axe on ${what}:\n  ${r.join('\n  ')}`);
+  ok(`axe: no serious violations on ${what}`);
+}
+
+// shots: phone and desktop, into the build folder (docs/screenshots/ holds
+// copies of the current ones).
+async function shots(page, name) {
+  for (const [tag, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+    await page.setViewportSize(vp);
+    await page.screenshot({ path: join(conf.out, `${name}-${tag}.png`), fullPage: true });
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+async function api(node, path, init = {}) {
+  const r = await fetch(N[node] + path, init);
+  const text = await r.text();
+  let body = text;
+  try { body = JSON.parse(text); } catch { /* text */ }
+  return { status: r.status, body };
+}
+
+async function until(what, fn, ms = 60000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function submit(node, fields) {
+  const r = await api(node, '/v1/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'pengaduan', visibility: 'publik', category: 'umum', region: '73', ...fields }) });
+  assert(r.status === 201, `submit at ${node}: ${r.status} ${JSON.stringify(r.body)}`);
+  const v = await api(node, '/v1/reports/' + r.body.report_id);
+  return { id: r.body.report_id, secret: r.body.tracking_secret, ticket: v.body.ticket, routed: r.body.routed_to };
+}
+
+async function newPage(browser, errors) {
+  const ctx = await browser.newContext({ viewport: DESKTOP });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text()); });
+  return { ctx, page };
+}
+
+async function signIn(page, node, keyPath) {
+  await page.goto(N[node] + '/konsol');
+  await page.waitForSelector('#signin:not([hidden])');
+  await page.setInputFiles('#keyfile', keyPath);
+  await page.click('#signin-btn');
+  await page.waitForSelector('#who:not([hidden])');
+  return page.textContent('#who-text');
+}
+
+// card: wait (reloading the inbox) until report id is listed.
+async function findInInbox(page, id) {
+  if (await page.isHidden('#inbox')) {
+    await page.goto(page.url().split('#')[0] + '#/');
+    await page.waitForSelector('#inbox:not([hidden])');
+  }
+  await until('report in the inbox', async () => {
+    await page.click('#filters button[type=submit]');
+    await page.waitForFunction(() => !/Memuat|Loading/.test(document.getElementById('inbox-status').textContent));
+    return (await page.$(`li[data-id="${id}"]`)) !== null;
+  });
+}
+
+async function openReport(page, id) {
+  await page.goto(page.url().split('#')[0] + '#/laporan/' + id);
+  await page.waitForFunction((rid) => document.getElementById('r-facts').textContent.includes(rid), id);
+}
+
+// act: choose an action in the open report, fill it, review, sign; the
+// result panel's text.
+async function act(page, what, fill = async () => {}) {
+  await page.selectOption('#act-what', what);
+  await fill();
+  await page.click('#act-prepare');
+  await page.waitForSelector('#act-preview:not([hidden])');
+  const preview = await page.textContent('#act-preview');
+  await page.click('#act-sign');
+  await page.waitForSelector('#act-result .panel');
+  return { preview, result: await page.textContent('#act-result') };
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP konsol.test 127.0.0.1'],
+  });
+  const errors = [];
+  try {
+    const route = await api('73.13', '/v1/route?category=umum&region=73');
+    assert(route.status === 200 && route.body.inst === '73', 'umum in region 73 goes to the province: ' + JSON.stringify(route.body));
+    // Complaints filed at another node (73.13) and routed to the province.
+    const r1 = await submit('73.13', { title: 'Jembatan provinsi di Sengkang retak', content: 'Retakan besar di jembatan poros provinsi dekat pasar Sengkang.' });
+    const r2 = await submit('73', { title: 'Jembatan retak dekat pasar Sengkang', content: 'Jembatan poros provinsi retak, berbahaya.' });
+    const r3 = await submit('73.13', { visibility: 'rahasia', title: 'Pungutan liar di UPT', content: 'Petugas meminta uang.', contact: '0812-0000-1111' });
+    const r4 = await submit('73.12', { region: '73.12.03', category: 'jalan', title: 'Jalan desa berlubang', content: 'Lubang besar.' });
+    assert(r1.routed === '73' && r3.routed === '73' && r4.routed === '73.12', 'routing as planned');
+    ok('four complaints filed (two at 73.13, one at 73, one at 73.12)');
+
+    // ---- the https rule: plain http on a non-loopback name is refused ----
+    {
+      const { ctx, page } = await newPage(browser, errors);
+      await page.goto(N['73'].replace('127.0.0.1', 'konsol.test') + '/konsol');
+      await page.waitForSelector('#insecure:not([hidden])');
+      const txt = await page.textContent('#insecure');
+      assert(/HTTPS/.test(txt) && await page.isHidden('#signin'), 'plain http off loopback refused: ' + txt);
+      ok('plain HTTP on a non-loopback address: the console refuses to work and says to use HTTPS');
+      await ctx.close();
+    }
+
+    const { ctx: ctxA, page } = await newPage(browser, errors);
+    // ---- sign-in: a file that is no key, a key not enrolled ----
+    await page.goto(N['73'] + '/konsol');
+    await page.waitForSelector('#signin:not([hidden])');
+    await axe(page, 'console sign-in');
+    await shots(page, 'konsol-masuk');
+    await page.fill('#keytext', 'bukan kunci');
+    await page.click('#signin-btn');
+    await page.waitForSelector('#signin-err:not([hidden])');
+    assert(/bukan berkas kunci/.test(await page.textContent('#signin-err')), 'not a key file');
+    const stranger = `simpul-ed25519-private-key-v1\n${randomBytes(32).toString('base64')}\n`;
+    await page.fill('#keytext', stranger);
+    await page.click('#signin-btn');
+    await page.waitForFunction(() => /tidak terdaftar/.test(document.getElementById('signin-err').textContent));
+    assert(await page.isHidden('#who'), 'not signed in');
+    assert(await page.evaluate(() => new Promise((ok) => { const r = indexedDB.open('simpul-konsol', 1); r.onsuccess = () => { const g = r.result.transaction('session').objectStore('session').get('current'); g.onsuccess = () => ok(g.result === undefined); }; })), 'nothing kept for a key not enrolled');
+    ok('sign-in: a file that is no key file and a key not enrolled are refused with a clear message, nothing kept');
+
+    // ---- the province's officer signs in; the key is not extractable ----
+    const who = await signIn(page, '73', KEY('73'));
+    assert(/Pemerintah Provinsi Sulawesi Selatan \(73\)/.test(who) && /pejabat penghubung/.test(who), 'who is signed in: ' + who);
+    const extractable = await page.evaluate(() => new Promise((ok) => { const r = indexedDB.open('simpul-konsol', 1); r.onsuccess = () => { const g = r.result.transaction('session').objectStore('session').get('current'); g.onsuccess = () => ok(g.result.priv.extractable); }; }));
+    assert(extractable === false, 'the stored CryptoKey is not extractable');
+    ok('signed in: ' + who.trim() + ' (key kept as a non-extractable CryptoKey)');
+
+    // ---- inbox: the complaint filed at 73.13 arrives by replication ----
+    await findInInbox(page, r1.id);
+    await findInInbox(page, r4.id); // held by 73.12, below the province
+    const cardText = await page.textContent(`li[data-id="${r1.id}"]`);
+    assert(cardText.includes(r1.ticket) && /sisa \d+ hari kerja|batas hari ini/.test(cardText), 'card: ticket and working days: ' + cardText);
+    await page.selectOption('#f-unit', '73.12');
+    await findInInbox(page, r4.id);
+    assert(!(await page.$(`li[data-id="${r1.id}"]`)), 'the unit filter: only 73.12\'s');
+    await page.selectOption('#f-unit', '');
+    await findInInbox(page, r1.id);
+    await page.fill('#f-q', 'Sengkang');
+    await page.waitForFunction((id) => !document.querySelector(`li[data-id="${id}"]`), r4.id);
+    assert(await page.$(`li[data-id="${r1.id}"]`), 'search by words keeps the match');
+    await page.fill('#f-q', '');
+    await findInInbox(page, r4.id);
+    await axe(page, 'console inbox');
+    await shots(page, 'konsol-kotak-masuk');
+    ok('inbox: the complaint filed at 73.13 is listed at 73 with its ticket and working days left; unit filter and search');
+
+    // ---- a complaint: verify, then a forged forward refused ----
+    await openReport(page, r1.id);
+    let a = await act(page, 'verifikasi');
+    assert(/Verifikasi/.test(a.preview) && a.preview.includes(r1.ticket), 'preview shows what is signed: ' + a.preview);
+    assert(/menerima tindakan/.test(a.result) && /diverifikasi/.test(a.result), 'verified: ' + a.result);
+    ok('verify: previewed, signed in the browser, accepted by the node');
+    await page.route('**/actions', async (rt) => {
+      const j = JSON.parse(rt.request().postData());
+      const b = Buffer.from(j.body, 'base64');
+      b[b.length - 1] ^= 1; // the last byte of the officer signature
+      await rt.continue({ postData: JSON.stringify({ body: b.toString('base64') }) });
+    });
+    a = await act(page, 'disposisi', () => page.selectOption('#act-target', '73.12'));
+    assert(/tanda tangan tidak sah/i.test(a.result) && /Tidak ada yang dicatat/.test(a.result), 'forged refused: ' + a.result);
+    await shots(page, 'konsol-ditolak');
+    await page.unroute('**/actions');
+    let v = await api('73', '/v1/reports/' + r1.id);
+    assert(v.body.status === 'diverifikasi' && v.body.trail.length === 1, 'nothing written for the forged action');
+    ok('a signature altered on its way to the node: refused, the page says why, nothing written');
+
+    // ---- forward to a unit below (chosen from the directory) ----
+    await page.selectOption('#act-what', 'disposisi');
+    const groups = await page.$$eval('#act-target optgroup', (gs) => gs.map((g) => g.label));
+    assert(groups.length === 2 && /di bawah/.test(groups[0]), 'targets grouped, below first: ' + groups);
+    assert(await page.$$eval('#act-target option', (os) => os.every((o) => !o.value || /\)$/.test(o.textContent))), 'every target is a directory institution');
+    a = await act(page, 'disposisi', () => page.selectOption('#act-target', '73.12'));
+    assert(/didisposisikan/.test(a.result) && /73\.12/.test(a.result), 'forwarded: ' + a.result);
+    await axe(page, 'a complaint after forwarding');
+    await shots(page, 'konsol-laporan');
+    ok('forward (disposisi) to 73.12, picked from the directory');
+
+    // ---- sealed content opened with a signed request ----
+    await findInInbox(page, r3.id);
+    await openReport(page, r3.id);
+    assert(/rahasia/i.test(await page.textContent('#r-title')), 'sealed title');
+    await page.click('#open-btn');
+    await page.waitForSelector('#open-result .sealed-open');
+    const opened = await page.textContent('#open-result');
+    assert(opened.includes('Pungutan liar di UPT') && opened.includes('0812-0000-1111'), 'opened: ' + opened);
+    await page.selectOption('#act-what', 'disposisi');
+    assert(await page.isVisible('#act-sealed-warn') && /simpul act/.test(await page.textContent('#act-sealed-warn')), 'rahasia forward: the page says to use simpul act');
+    ok('rahasia report: title, text and contact opened through the signed open request; its forward points to simpul act');
+
+    // ---- take over a complaint held below (73.12) ----
+    await openReport(page, r4.id);
+    const offered = await page.$$eval('#act-what option', (os) => os.map((o) => o.value));
+    assert(offered.length === 1 && offered[0] === 'ambil_alih', 'only take-over offered to the parent: ' + offered);
+    a = await act(page, 'ambil_alih');
+    assert(/menerima tindakan/.test(a.result), 'taken over: ' + a.result);
+    v = await api('73', '/v1/reports/' + r4.id);
+    assert(v.body.holders.join() === '73', 'the province holds it now');
+    ok('take over (ambil alih) by the parent tier');
+
+    // ---- an action the state no longer allows (a stale second tab) ----
+    const stale = await ctxA.newPage();
+    await stale.goto(N['73'] + '/konsol#/laporan/' + r4.id);
+    await stale.waitForFunction((rid) => document.getElementById('r-facts').textContent.includes(rid), r4.id);
+    a = await act(page, 'verifikasi');
+    assert(/menerima tindakan/.test(a.result), 'verified in the first tab');
+    a = await act(stale, 'verifikasi');
+    assert(/tidak berlaku pada status/.test(a.result) && /SP_ERR_TRANSITION/.test(a.result), 'stale action refused: ' + a.result);
+    await stale.close();
+    ok('an action the state no longer allows (verified meanwhile in another tab): refused, the page says why');
+
+    // ---- merge a duplicate (likely duplicates search) ----
+    await findInInbox(page, r2.id);
+    await openReport(page, r2.id);
+    await page.selectOption('#act-what', 'gabung');
+    await page.waitForFunction((id) => [...document.querySelectorAll('#act-merge option')].some((o) => o.value === id), r1.id);
+    const cand = await page.$$eval('#act-merge option', (os) => os.map((o) => o.textContent));
+    assert(cand[1].includes(r1.ticket) && /kemiripan \d+%/.test(cand[1]), 'the likely duplicate first: ' + cand);
+    a = await act(page, 'gabung', () => page.selectOption('#act-merge', r1.id));
+    assert(/digabung/.test(a.result), 'merged: ' + a.result);
+    ok('merge into a likely duplicate (same region and category, close in time, similar words)');
+
+    // ---- wrong institution: 73.12's officer at the province's node ----
+    {
+      const { ctx, page: p } = await newPage(browser, errors);
+      const w = await signIn(p, '73', KEY('73.12'));
+      assert(/simpul ini milik/.test(w) && /lewat simpul instansi Anda sendiri/.test(await p.textContent('#notice')), 'wrong node said: ' + w);
+      await openReport(p, r1.id);
+      a = await act(p, 'tindak_lanjut', () => p.fill('#act-text', 'Jawaban lewat simpul yang salah'));
+      assert(/simpul instansi lain/.test(a.result) && /SP_ERR_AUTHORITY/.test(a.result), 'wrong institution refused: ' + a.result);
+      ok('an officer of 73.12 acting through the province\'s node: refused, the page says why');
+      await ctx.close();
+    }
+
+    // ---- the unit's officer answers at 73.12's console ----
+    {
+      const { ctx, page: p } = await newPage(browser, errors);
+      const w = await signIn(p, '73.12', KEY('73.12'));
+      assert(/Kabupaten Soppeng \(73\.12\)/.test(w), '73.12 signed in: ' + w);
+      await findInInbox(p, r1.id);
+      await openReport(p, r1.id);
+      a = await act(p, 'tindak_lanjut', () => p.fill('#act-text', 'Jembatan sudah diperbaiki oleh Dinas PU.'));
+      assert(/ditindaklanjuti/.test(a.result), 'answered: ' + a.result);
+      ok('the unit (73.12) answers in its own console');
+      await ctx.close();
+    }
+
+    // ---- the reporter rates the answer (Lacak, with the secret) ----
+    {
+      const { ctx, page: p } = await newPage(browser, errors);
+      await p.goto(N['73.12'] + '/lacak?tiket=' + r1.ticket);
+      await p.waitForSelector('#report:not([hidden])');
+      await p.fill('#secret', r1.secret);
+      await p.selectOption('#action', 'nilai');
+      await p.selectOption('#rating', '5');
+      await p.click('#act-btn');
+      await p.waitForFunction(() => /tercatat/.test(document.getElementById('act-result').textContent));
+      await ctx.close();
+      v = await api('73.12', '/v1/reports/' + r1.id);
+      assert(v.body.rating === 5 && v.body.status === 'ditindaklanjuti', 'rated 5');
+      ok('the reporter rates the answer 5/5');
+    }
+
+    // ---- English, then the session expires ----
+    await page.goto(N['73'] + '/konsol#/');
+    await page.waitForSelector('#inbox:not([hidden])');
+    await page.click('#lang');
+    await page.waitForFunction(() => document.getElementById('inbox-h').textContent === 'Inbox');
+    assert(/Signed in as/.test(await page.textContent('#who-text')), 'English');
+    await page.click('#lang');
+    ok('English switch');
+    await page.evaluate(() => new Promise((ok) => {
+      const r = indexedDB.open('simpul-konsol', 1);
+      r.onsuccess = () => {
+        const st = r.result.transaction('session', 'readwrite').objectStore('session');
+        const g = st.get('current');
+        g.onsuccess = () => { const s = g.result; s.last = Date.now() - 9 * 3600 * 1000; st.put(s, 'current').onsuccess = ok; };
+      };
+    }));
+    await page.reload();
+    await page.waitForSelector('#signin:not([hidden])');
+    assert(/Sesi Anda berakhir/.test(await page.textContent('#notice')) && await page.isHidden('#who'), 'expired session');
+    await shots(page, 'konsol-sesi-berakhir');
+    ok('a session idle for more than 8 hours ends: sign in again');
+    await ctxA.close();
+    assert(errors.length === 0, 'no script errors in the pages: ' + errors.join('\n'));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(() => { console.log('all ok'); }, (e) => { console.error('FAIL:', e.stack || e); process.exit(1); });

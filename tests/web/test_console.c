@@ -1,0 +1,89 @@
+/*
+ * test_console.c - the officers' console (/konsol) in a real browser: a
+ * local federation of real simpuld processes (`simpul federation up`: the
+ * coordinator KEMENPANRB, the province 73, Kabupaten Soppeng 73.12 and
+ * Kabupaten Wajo 73.13), whose generated directory enrols an admin and a
+ * pejabat penghubung at every institution (keys/<ID>.admin.key,
+ * keys/<ID>.officer.key), and tests/web/console.test.mjs (node +
+ * playwright-core driving Debian's /usr/bin/chromium) on it. The script
+ * browses and asserts; this program provides the federation and fails if
+ * the script does. Nothing is skipped: a missing chromium, node or npm
+ * package fails the test (tools/setup installs them).
+ */
+#include "sp_testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sp_fedtest.h"
+
+#define BIG (2 * PATH_MAX)
+
+static struct sp_h_fed g;
+
+static int setup(void **state)
+{
+	(void)state;
+	sp_h_fed_init_ports(&g, "console", sp_ft_port_base(28600, 20));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sp_h_fedup(g.fed, g.dir, NULL, "down", NULL);
+	sp_h_fed_free(&g);
+	return 0;
+}
+
+/* write_config gives the script the nodes' URLs and the folders it needs. */
+static void write_config(const char *path, const char *const *nodes, size_t n)
+{
+	json_t *urls = json_object();
+	for (size_t i = 0; i < n; i++) {
+		char a[64], url[80];
+		sp_h_fedup_addr(g.fed, nodes[i], a, sizeof(a));
+		snprintf(url, sizeof(url), "http://%s", a);
+		json_object_set_new(urls, nodes[i], json_string(url));
+	}
+	char simpul[BIG];
+	sp_h_bin(simpul, sizeof(simpul), "simpul");
+	json_t *c = json_pack("{s:o,s:s,s:s,s:s,s:s}", "nodes", urls, "simpul", simpul, "out",
+			      SP_WEB_OUT, "fed", g.fed, "scratch", g.dir);
+	assert_non_null(c);
+	assert_int_equal(json_dump_file(c, path, JSON_INDENT(1)), 0);
+	json_decref(c);
+}
+
+static void test_console(void **state)
+{
+	(void)state;
+	const char *nodes[] = {"KEMENPANRB", "73", "73.12", "73.13"};
+	char *out = NULL;
+	if (sp_h_fedup(g.fed, g.dir, &out, "up", "--nodes=KEMENPANRB,73,73.12,73.13") != 0)
+		fail_msg("federation up failed:\n%s", out ? out : "");
+	free(out);
+	char conf[BIG], log[BIG];
+	snprintf(conf, sizeof(conf), "%s/console.json", g.dir);
+	snprintf(log, sizeof(log), "%s/console.out", g.dir);
+	write_config(conf, nodes, sizeof(nodes) / sizeof(nodes[0]));
+	const char *argv[] = {"/usr/bin/env", "node",
+			      SP_SOURCE_DIR "/tests/web/console.test.mjs", conf, NULL};
+	int rc = sp_h_run(argv, log, 540000);
+	char *o = sp_h_slurp(log, NULL);
+	printf("%s", o ? o : "(no output)\n");
+	free(o);
+	if (rc != 0)
+		fail_msg("the console's browser tests failed (exit %d); output above", rc);
+	assert_int_equal(sp_h_fedup(g.fed, g.dir, NULL, "down", NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_console),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
