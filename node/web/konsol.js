@@ -120,7 +120,6 @@ async function start() {
   notice(me.inst === ctx.dir.self ? '' : t(`Anda petugas ${instLabel(me.inst)}, tetapi simpul ini milik ${instLabel(ctx.dir.self)}. Tindakan Anda hanya diterima lewat simpul instansi Anda sendiri${nodeOf(me.inst)}.`,
     `You are an officer of ${instLabel(me.inst)}, but this node belongs to ${instLabel(ctx.dir.self)}. Your actions are accepted only through your own institution's node${nodeOf(me.inst)}.`), me.inst === ctx.dir.self ? '' : 'bad');
   $('who').hidden = false; $('who-text').textContent = whoText();
-  $('nav-admin').hidden = me.role !== 'admin';
   fillFilters();
   await route();
 }
@@ -140,10 +139,6 @@ async function route() {
   if (m) {
     show('report');
     await showReport(m[1]);
-  } else if (h === '#/admin' && ctx.me.role === 'admin') {
-    show('admin');
-    const { showAdmin } = await import('./konsol-admin.js');
-    await showAdmin();
   } else {
     show('inbox');
     await loadInbox();
