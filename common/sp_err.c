@@ -1,10 +1,12 @@
 /*
  * sp_err.c - names and strings of the project-wide error codes, made from
- * SP_ERR_MAP in sp_err.h.
+ * SP_ERR_MAP in sp_err.h, and the "why" sentence a service gives with one.
  */
 #include "sp_err.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct sp_err_desc {
 	int code;
@@ -37,4 +39,13 @@ const char *sp_errname(int err)
 {
 	const struct sp_err_desc *d = sp_err_find(err);
 	return d ? d->name : "SP_ERR_UNKNOWN";
+}
+
+int sp_err_why(char why[SP_ERR_WHY_MAX], int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, SP_ERR_WHY_MAX, fmt, ap);
+	va_end(ap);
+	return code;
 }

@@ -110,6 +110,18 @@ enum sp_err {
 #undef SP_ERR_ENUM_
 };
 
+/* SP_ERR_WHY_MAX: the size of a "why" buffer, the one sentence a node
+ * service writes beside its code when the user needs more than the code's
+ * text (which attachment, which institution); the HTTP API puts it in the
+ * error's message. An empty string: the code says all there is. */
+#define SP_ERR_WHY_MAX 256
+
+/* sp_err_why writes the sentence for the user (printf-style, cut to fit)
+ * into why and returns code, so a service refuses in one statement:
+ * `return sp_err_why(why, SP_ERR_SEALED, "attachment %zu is sealed", i);`. */
+int sp_err_why(char why[SP_ERR_WHY_MAX], int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* sp_strerror returns a static, human-readable string for an sp_err code.
  * Unknown codes give "unknown error". Never returns NULL. */
 const char *sp_strerror(int err);

@@ -8,7 +8,7 @@
  *
  * Layer: the top of node/ below sp_node.c (see sp_node.h). A handler turns
  * the request's JSON into calls of the node services (sp_submit.h,
- * sp_act.h, sp_replay.h), the modules (sp_reports.h, sp_witness.h, ...)
+ * sp_act.h, sp_attach_svc.h, sp_open.h, sp_replay.h), the modules (sp_reports.h, sp_witness.h, ...)
  * and sp_node.h, and their results into JSON; the rules themselves live
  * below (protocol/, the services). Nothing below calls into these files.
  */
@@ -92,37 +92,5 @@ void sp_api_admin_calendar_warn(struct sp_node *n);
 
 /* POST /witness/add-checkpoint (c2sp.org/tlog-witness), GET /v1/witness. */
 extern const struct sp_http_route sp_api_witness_routes[];
-
-/* ---- attachments, for submissions (sp_api_attach.c) ---- */
-
-#define SP_ATTACH_AD SP_REPORT_ATTACH_AD /* AEAD associated data, then the media type */
-
-struct sp_node;
-
-/* sp_api_attach_type: the canonical allowed media type equal (ignoring
- * case) to type[0..len), or NULL if attachments may not have it. */
-const char *sp_api_attach_type(const char *type, size_t len);
-
-/* sp_api_attach_refs checks that every file a publik or anonim report
- * references is held here, plain, with the size and media type given. On
- * failure it sets the JSON error on res and returns its code:
- * SP_ERR_NOT_FOUND, SP_ERR_HASH_MISMATCH, SP_ERR_SEALED, store errors. */
-int sp_api_attach_refs(struct sp_node *n, const struct sp_report *r, struct sp_http_resp *res);
-
-/* sp_api_attach_seal takes a rahasia report's file (standard base64 b64,
- * media type at->media_type), encrypts it with the report's content key
- * (XChaCha20-Poly1305, AD SP_ATTACH_AD || type) and appends the blob,
- * nonce || ciphertext, to blob; then fills at with the blob's SHA-256 and
- * size and the canonical type. The plaintext is zeroed, never stored.
- * Errors set res as above: SP_ERR_HTTP_BAD_REQUEST (type, base64,
- * content), SP_ERR_HTTP_TOO_LARGE, SP_ERR_NOMEM. */
-int sp_api_attach_seal(struct sp_node *n, const uint8_t key[SP_REPORT_CKEY_BYTES],
-		       struct sp_str b64, struct sp_report_attachment *at, struct sp_buf *blob,
-		       struct sp_http_resp *res);
-
-/* sp_api_attach_store_sealed stores a blob sp_api_attach_seal made for at
- * (synced), flagged sealed: it is served as application/octet-stream. */
-int sp_api_attach_store_sealed(struct sp_node *n, const struct sp_report_attachment *at,
-			       const struct sp_buf *blob);
 
 #endif

@@ -296,23 +296,12 @@ static int append_report(struct sp_http_req *req, struct sp_http_resp *res,
 	return SP_HTTP_SUSPENDED;
 }
 
-/* seal_files encrypts a rahasia report's files with its content key, then
- * stores them (synced) once all are sealed, before the entry is appended:
- * a failed append leaves only unreferenced ciphertext. */
-static int seal_files(struct sp_node *n, struct sp_submit *s,
-		      const uint8_t key[SP_REPORT_CKEY_BYTES], struct sp_http_resp *res)
+/* explain sets the error reply for a service's refusal when it gave a
+ * sentence for the user (why); otherwise the code's own reply stands. */
+static int explain(struct sp_http_resp *res, int rc, const char *why)
 {
-	struct sp_buf blobs[SP_REPORT_MAX_ATTACH];
-	size_t i, sealed = 0;
-	int rc = 0;
-	for (i = 0; rc == 0 && i < s->r.n_attach; i++, sealed++) {
-		sp_buf_init(&blobs[i]);
-		rc = sp_api_attach_seal(n, key, s->data[i], &s->r.attach[i], &blobs[i], res);
-	}
-	for (i = 0; rc == 0 && i < s->r.n_attach; i++)
-		rc = sp_api_attach_store_sealed(n, &s->r.attach[i], &blobs[i]);
-	for (i = 0; i < sealed; i++)
-		sp_buf_free(&blobs[i]);
+	if (rc && why[0])
+		sp_http_reply_error(res, rc, "%s", why);
 	return rc;
 }
 
@@ -322,6 +311,7 @@ static int post_report(struct sp_http_req *req, struct sp_http_resp *res)
 	json_t *o;
 	struct sp_submit s = {0};
 	uint8_t *ct = NULL, key[SP_REPORT_CKEY_BYTES];
+	char why[SP_ERR_WHY_MAX];
 	int rc = load_object(req, res, &o);
 	if (rc == 0)
 		rc = parse_submission(o, &s, res);
@@ -335,11 +325,11 @@ static int post_report(struct sp_http_req *req, struct sp_http_resp *res)
 		s.has_secret = rc == 0;
 	}
 	if (rc == 0 && s.r.vis != SP_REPORT_RAHASIA)
-		rc = sp_api_attach_refs(req->ctx, &s.r, res);
+		rc = explain(res, sp_submit_check_files(req->ctx, &s, why), why);
 	if (rc == 0)
 		rc = sp_submit_seal(dl, &s, &ct, key);
 	if (rc == 0 && s.r.vis == SP_REPORT_RAHASIA)
-		rc = seal_files(req->ctx, &s, key, res);
+		rc = explain(res, sp_submit_seal_files(req->ctx, &s, key, why), why);
 	sodium_memzero(key, sizeof(key));
 	if (rc == 0)
 		rc = append_report(req, res, &s);

@@ -6,27 +6,14 @@
  *   POST /v1/reports/{id}/open                an officer's signed request
  *   GET  /v1/directory/institutions/{id}      an institution's public record
  *
- * A report's sealed envelope (rahasia title and content, the reporter's
- * name and contact) can be opened only with a copy of its content key
- * sealed to an institution's X25519 key: in the envelope (the first holder
- * and the national coordinator) or in an applied action's key 8 (every
- * later holder). This node opens the copy addressed to its own
- * institution with its seal key, and only for an officer who signed a
- * fresh request (sp_report_open_req_verify), is enrolled now, and belongs
- * to an institution that currently holds the report or is the national
- * coordinator. The answer carries the plaintext and the content key, so
- * the officer's client can open sealed attachments and re-seal the key to
- * the targets of a disposisi; it is marked no-store, and in production the
- * API must be behind TLS (libmicrohttpd serves plain HTTP here).
- *
- * Replays: a request is good for SP_REPORT_OPEN_WINDOW_MS either side of
- * its issued time, and the node remembers the signatures of the requests
- * it answered until they expire (a bounded table per node, sp_replay.h);
- * a second use is SP_ERR_REPLAY. When the table is full of
- * live signatures, requests get SP_ERR_BUSY rather than forgetting one.
- *
- * Logging: one line per opened report, "opened report <id> by officer
- * <key prefix>"; never the purpose, the content or the key.
+ * Who may open a report and the opening itself (the proof, the officer's
+ * right to read, the replay table, the key copy) are the open service's
+ * (sp_open.h): this file turns the request's JSON into its call and the
+ * opened report into JSON. The answer carries the plaintext and the
+ * content key, so the officer's client can open sealed attachments and
+ * re-seal the key to the targets of a disposisi; it is marked no-store,
+ * and in production the API must be behind TLS (libmicrohttpd serves plain
+ * HTTP here).
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -40,8 +27,7 @@
 #include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_node.h"
-#include "sp_replay.h"
-#include "sp_reports.h"
+#include "sp_open.h"
 #include "sp_clock.h"
 #include "sp_hex.h"
 #include "sp_json.h"
@@ -105,61 +91,6 @@ static int read_req(struct sp_http_req *req, struct sp_http_resp *res, json_t **
 	return 0;
 }
 
-/* check_proof: the purpose, the signature, the replay window. */
-static int check_proof(struct sp_http_resp *res, const struct sp_report_open_req *q,
-		       uint64_t now)
-{
-	int rc = sp_report_open_req_verify(q, now, SP_REPORT_OPEN_WINDOW_MS);
-	if (rc == SP_ERR_REPORT_FIELD)
-		return refuse(res, SP_ERR_HTTP_BAD_REQUEST, "purpose is 1 to %d bytes",
-			      SP_REPORT_PURPOSE_MAX);
-	if (rc == SP_ERR_BAD_SIGNATURE)
-		return refuse(res, rc, "the signature does not verify");
-	if (rc == SP_ERR_REPLAY)
-		return refuse(res, rc, "the request was issued more than %u s from now",
-			      SP_REPORT_OPEN_WINDOW_MS / 1000);
-	return rc;
-}
-
-/* may_read: the officer is enrolled now at a current holder of the report
- * or at the national coordinator. 0 or ANSWERED. */
-static int may_read(const struct sp_dirload *dl, const struct sp_report_open_req *q,
-		    const struct sp_report_state *st, uint64_t now, struct sp_http_resp *res)
-{
-	struct sp_dir_officer off;
-	if (dl == NULL || dl->dir == NULL || sp_dir_officer(dl->dir, q->officer, now, &off) != 0)
-		return refuse(res, SP_ERR_UNKNOWN_OFFICER, "the key is not an enrolled officer's");
-	for (size_t i = 0; i < st->n_holders; i++)
-		if (strcmp(st->holders[i], off.inst) == 0)
-			return 0;
-	if (sp_dir_is_coordinator(dl->dir, off.inst))
-		return 0;
-	return refuse(res, SP_ERR_AUTHORITY,
-		      "officers of %s may not read this report: it is held by others", off.inst);
-}
-
-/* content_key opens this institution's copy of the report's key: in the
- * envelope, or in an applied action that re-sealed it (a forward, a
- * take-over). SP_ERR_SEALED if this node holds no copy it can open. */
-static int content_key(struct sp_node *n, const struct sp_reports_view *v,
-		       uint8_t key[SP_REPORT_CKEY_BYTES])
-{
-	const struct sp_dirload *dl = sp_node_dir(n);
-	const char *me = sp_node_conf(n)->id;
-	const struct sp_report_sealed *s = &v->body.sealed;
-	if (dl == NULL || !dl->has_seal)
-		return SP_ERR_SEALED;
-	int rc = sp_report_open_key(s->keys, s->n_keys, me, dl->seal_pk, dl->seal_sk, key);
-	for (size_t i = 0; rc == SP_ERR_SEALED && i < v->n; i++) {
-		struct sp_report_action a;
-		const struct sp_entry *e = &v->items[i].e;
-		if (v->st.verdict[i] == 0 && e->type == SP_EV_ACTION &&
-		    sp_report_action_parse(e->body, e->body_len, &a) == 0)
-			rc = sp_report_open_key(a.keys, a.n_keys, me, dl->seal_pk, dl->seal_sk, key);
-	}
-	return rc;
-}
-
 static json_t *str_json(struct sp_str s)
 {
 	return s.p ? json_stringn(s.p, s.n) : json_null();
@@ -186,60 +117,29 @@ static json_t *opened_json(const struct sp_reports_view *v, const struct sp_repo
 	return o;
 }
 
-/* reply_opened opens the envelope (if any) and sets the answer: 0,
- * ANSWERED (no key copy here), or an error. */
-static int reply_opened(struct sp_node *n, const struct sp_reports_view *v,
-			struct sp_http_resp *res)
+/* refuse_why answers a refusal the open service explained (why), under
+ * the code the API shows for it (a bad purpose is a bad request);
+ * unexplained errors are returned as they are. */
+static int refuse_why(struct sp_http_resp *res, int rc, const char *why)
 {
-	struct sp_report_private p = {0};
-	uint8_t key[SP_REPORT_CKEY_BYTES], *plain = NULL;
-	size_t len = 0;
-	int sealed = v->body.has_sealed;
-	int rc = sealed ? content_key(n, v, key) : 0;
-	if (rc == 0 && sealed)
-		rc = sp_report_open(&v->body.sealed, key, &plain, &len);
-	if (rc == 0 && sealed)
-		rc = sp_report_private_parse(plain, len, &p);
-	if (rc == 0) {
-		sp_http_cache(res, "no-store");
-		rc = sp_http_reply_json(res, 200, opened_json(v, &p, sealed ? key : NULL));
-	} else if (rc == SP_ERR_SEALED) {
-		rc = refuse(res, rc, "this node (%s) holds no key copy of the report: ask the "
-				     "node of a holder", sp_node_conf(n)->id);
-	}
-	sodium_memzero(key, sizeof(key));
-	if (plain)
-		sodium_memzero(plain, len);
-	free(plain);
-	return rc;
+	if (rc == 0 || why[0] == '\0')
+		return rc;
+	return refuse(res, rc == SP_ERR_REPORT_FIELD ? SP_ERR_HTTP_BAD_REQUEST : rc, "%s", why);
 }
 
-/* open_checked: the request is genuine and fresh; now the report, the
- * officer's right to read it, the replay table, and the answer. */
-static int open_checked(struct sp_node *n, const struct sp_report_open_req *q, uint64_t now,
-			struct sp_http_resp *res)
+/* open_reply opens the report for request q and sets the answer: 0,
+ * ANSWERED (refused, explained), or an error. */
+static int open_reply(struct sp_node *n, const struct sp_report_open_req *q, uint64_t now,
+		      struct sp_http_resp *res)
 {
-	struct sp_reports_view v;
-	int rc = sp_reports_view(sp_node_reports(n), q->report, now, NULL, &v);
+	struct sp_open op;
+	char why[SP_ERR_WHY_MAX];
+	int rc = sp_open_report(n, q, now, &op, why);
 	if (rc)
-		return rc;
-	rc = may_read(sp_node_dir(n), q, &v.st, now, res);
-	int seen = rc ? 0 : sp_replay_remember(sp_node_replay(n), q->sig,
-				     q->issued_ms + SP_REPORT_OPEN_WINDOW_MS + 1, now);
-	if (seen == SP_ERR_REPLAY)
-		rc = refuse(res, seen, "this request was used already");
-	else if (seen)
-		rc = refuse(res, seen, "too many open requests: try again shortly");
-	if (rc == 0)
-		rc = reply_opened(n, &v, res);
-	if (rc == 0) {
-		char h[2 * SP_HASH_BYTES + 1], k[2 * SP_KEY_BYTES + 1];
-		sodium_bin2hex(h, sizeof(h), q->report, SP_HASH_BYTES);
-		sodium_bin2hex(k, sizeof(k), q->officer, SP_KEY_BYTES);
-		sp_logx(sp_node_log(n), SP_LOGX_INFO, "reports", "opened report %s by officer %.16s",
-			h, k);
-	}
-	sp_reports_view_free(&v);
+		return refuse_why(res, rc, why);
+	sp_http_cache(res, "no-store");
+	rc = sp_http_reply_json(res, 200, opened_json(&op.v, &op.p, op.has_key ? op.key : NULL));
+	sp_open_free(&op);
 	return rc;
 }
 
@@ -257,9 +157,7 @@ static int post_open(struct sp_http_req *req, struct sp_http_resp *res)
 	if (rc == 0 && memcmp(q.report, id, SP_HASH_BYTES) != 0)
 		rc = refuse(res, SP_ERR_HTTP_BAD_REQUEST, "the request names another report");
 	if (rc == 0)
-		rc = check_proof(res, &q, now);
-	if (rc == 0)
-		rc = open_checked(req->ctx, &q, now, res);
+		rc = open_reply(req->ctx, &q, now, res);
 	json_decref(o);
 	return rc == ANSWERED ? SP_HTTP_DONE : rc;
 }

@@ -26,8 +26,10 @@
  *   sp_api_*.c     the HTTP API: JSON in, calls, JSON out (sp_api.h)
  *   services       what a request or a timer asks the node to do:
  *                  sp_submit (take in a report), sp_act (take in an
- *                  action), sp_escalate (missed deadlines), sp_replay
- *                  (signed requests answered once)
+ *                  action), sp_attach_svc (what may be attached; a
+ *                  report's files checked or sealed), sp_open (open a
+ *                  sealed report), sp_escalate (missed deadlines),
+ *                  sp_replay (signed requests answered once)
  *   sp_node_core.c the running node's parts and own-log appends (this
  *                  header's "for API handlers" half)
  *   modules        sp_reports (report index), sp_peer* (replication),

@@ -1,6 +1,6 @@
 /*
  * sp_submit.c - taking in a report: routing, the tracking secret, sealing
- * and the durable, indexed append (see sp_submit.h).
+ * the attached files, and the durable, indexed append (see sp_submit.h).
  */
 #include "sp_submit.h"
 
@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "sp_attach_svc.h"
 #include "sp_err.h"
 
 int sp_submit_route(const struct sp_dirload *dl, struct sp_submit *s)
@@ -65,6 +66,30 @@ int sp_submit_track(struct sp_submit *s)
 {
 	int rc = sp_reporter_new(s->secret, s->r.salt, s->r.reporter_key, NULL);
 	s->r.has_salt = s->r.has_reporter_key = rc == 0;
+	return rc;
+}
+
+int sp_submit_check_files(struct sp_node *n, const struct sp_submit *s,
+			  char why[SP_ERR_WHY_MAX])
+{
+	return sp_attach_svc_refs(n, &s->r, why);
+}
+
+int sp_submit_seal_files(struct sp_node *n, struct sp_submit *s,
+			 const uint8_t key[SP_REPORT_CKEY_BYTES], char why[SP_ERR_WHY_MAX])
+{
+	struct sp_buf blobs[SP_REPORT_MAX_ATTACH];
+	size_t i, sealed = 0;
+	int rc = 0;
+	why[0] = '\0';
+	for (i = 0; rc == 0 && i < s->r.n_attach; i++, sealed++) {
+		sp_buf_init(&blobs[i]);
+		rc = sp_attach_svc_seal(n, key, s->data[i], &s->r.attach[i], &blobs[i], why);
+	}
+	for (i = 0; rc == 0 && i < s->r.n_attach; i++)
+		rc = sp_attach_svc_store_sealed(n, &s->r.attach[i], &blobs[i]);
+	for (i = 0; i < sealed; i++)
+		sp_buf_free(&blobs[i]);
 	return rc;
 }
 

@@ -5,8 +5,10 @@
  * the rest, in this order: sp_submit_route (which institution holds it,
  * by which rule, under which deadline policy), sp_submit_track (a fresh
  * tracking secret when the reporter gave no key), sp_submit_seal (the
- * private parts sealed to the holder and the national coordinator),
- * sp_submit_encode and sp_submit_append (the SP_EV_REPORT entry, durable
+ * private parts sealed to the holder and the national coordinator), for
+ * publik and anonim reports sp_submit_check_files (the files referenced
+ * are held here as described), for rahasia ones sp_submit_seal_files (the
+ * inline files encrypted and stored), sp_submit_encode and sp_submit_append (the SP_EV_REPORT entry, durable
  * and in the report index before the caller is told). Nothing here knows
  * HTTP or JSON. Layer: node service, below the HTTP API (sp_api_*.c), above
  * sp_node_core.c, the store and the directory.
@@ -18,6 +20,7 @@
 #include <stdint.h>
 
 #include "sp_dir.h"
+#include "sp_err.h"
 #include "sp_dirload.h"
 #include "sp_node.h"
 #include "sp_report.h"
@@ -53,6 +56,21 @@ int sp_submit_track(struct sp_submit *s);
  * Directory and sealing errors. */
 int sp_submit_seal(const struct sp_dirload *dl, struct sp_submit *s, uint8_t **ct,
 		   uint8_t key[SP_REPORT_CKEY_BYTES]);
+
+/* sp_submit_check_files checks that every file a publik or anonim
+ * report references is held here, plain, with the size and media type the
+ * report gives (sp_attach_svc_refs): its errors, why set for the user. */
+int sp_submit_check_files(struct sp_node *n, const struct sp_submit *s,
+			  char why[SP_ERR_WHY_MAX]);
+
+/* sp_submit_seal_files encrypts a rahasia report's inline files (s->data)
+ * with its content key key, fills s->r.attach with the blobs' hashes and
+ * sizes, and stores them (synced) once all are sealed. They are stored
+ * before the entry is appended: a failed append leaves only unreferenced
+ * ciphertext. sp_attach_svc_seal's errors (why set for the user) and store
+ * errors. */
+int sp_submit_seal_files(struct sp_node *n, struct sp_submit *s,
+			 const uint8_t key[SP_REPORT_CKEY_BYTES], char why[SP_ERR_WHY_MAX]);
 
 /* sp_submit_encode writes the SP_EV_REPORT body into a new buffer *body
  * (caller frees). sp_report_encode's errors. */

@@ -1,7 +1,8 @@
 /*
  * test_err.c - unit tests for the error list (common/sp_err.c): every code
  * of SP_ERR_MAP is negative and unique, and sp_errname / sp_strerror give
- * back its name and text; unknown codes get the fallbacks.
+ * back its name and text; unknown codes get the fallbacks; sp_err_why
+ * writes its sentence, cut to SP_ERR_WHY_MAX, and returns the code.
  */
 #include "sp_testutil.h"
 
@@ -59,6 +60,18 @@ static void test_values_stable(void **state)
 	assert_int_equal(SP_ERR_NOT_EVIDENCE, -188);
 }
 
+static void test_why(void **state)
+{
+	(void)state;
+	char why[SP_ERR_WHY_MAX], big[2 * SP_ERR_WHY_MAX];
+	assert_int_equal(sp_err_why(why, SP_ERR_SEALED, "attachment %d is sealed", 2), SP_ERR_SEALED);
+	assert_string_equal(why, "attachment 2 is sealed");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(sp_err_why(why, SP_ERR_ARG, "%s", big), SP_ERR_ARG);
+	assert_int_equal(strlen(why), SP_ERR_WHY_MAX - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -66,6 +79,7 @@ int main(void)
 		cmocka_unit_test(test_codes_unique),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_values_stable),
+		cmocka_unit_test(test_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
