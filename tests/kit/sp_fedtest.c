@@ -23,11 +23,6 @@ uint64_t sp_ft_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-unsigned sp_ft_port_base(unsigned base, unsigned slots)
-{
-	return base + 100 * ((unsigned)getpid() % slots);
-}
-
 void sp_ft_fail(struct sp_h_fed *f, const char *fmt, ...)
 {
 	char msg[20000];

@@ -21,11 +21,6 @@
 /* sp_ft_ms: a monotonic clock in ms. */
 uint64_t sp_ft_ms(void);
 
-/* sp_ft_port_base: ports for a test's federation, from base + 100 * (pid
- * % slots): each test file has its own range [base, base + 100 * slots),
- * below the kernel's ephemeral ports. */
-unsigned sp_ft_port_base(unsigned base, unsigned slots);
-
 /* sp_ft_fed runs `simpul federation CMD [ARG]` on f's federation and fails
  * the test (with its output and the federation's status) unless it exits 0. */
 void sp_ft_fed(struct sp_h_fed *f, const char *cmd, const char *arg);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h> /* strncasecmp */
+#include <sys/file.h> /* flock */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -137,6 +138,55 @@ int sp_h_wait_text(const char *path, const char *needle, int timeout_ms)
 		nap_ms(20);
 	}
 	return -1;
+}
+
+/* ---- ports ----------------------------------------------------------------------- */
+
+#define PORT_LO 20000    /* blocks of PORT_BLOCK ports from here ... */
+#define PORT_HI 32000    /* ... to here, below the kernel's ephemeral ports (32768 up) */
+#define PORT_BLOCK 200
+#define PORT_LOCKS "/tmp/simpul-test-ports" /* shared by every build on the machine */
+
+/* port_free: nothing listens on 127.0.0.1:port (bound as the nodes bind). */
+static int port_free(unsigned port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	if (fd < 0)
+		return 0;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+static int block_free(unsigned base)
+{
+	for (unsigned p = base; p < base + PORT_BLOCK; p++)
+		if (!port_free(p))
+			return 0;
+	return 1;
+}
+
+unsigned sp_h_port_block(void)
+{
+	unsigned n = (PORT_HI - PORT_LO) / PORT_BLOCK, first = (unsigned)getpid() % n;
+	char path[sizeof(PORT_LOCKS) + 16];
+	mkdir(PORT_LOCKS, 0777);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned base = PORT_LO + PORT_BLOCK * ((first + i) % n);
+		snprintf(path, sizeof(path), "%s/%u", PORT_LOCKS, base);
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+		if (fd < 0)
+			continue;
+		/* the lock (and fd) is kept until this process exits */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && block_free(base))
+			return base;
+		close(fd);
+	}
+	fail_msg("no free block of %d ports between %d and %d", PORT_BLOCK, PORT_LO, PORT_HI);
+	return 0;
 }
 
 /* ---- HTTP ---------------------------------------------------------------------- */

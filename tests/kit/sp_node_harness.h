@@ -133,6 +133,16 @@ struct sp_h_fed {
 	json_t *bodies;           /* every response body sp_h_call saw (privacy checks) */
 };
 
+/* sp_h_port_block gives this process a block of 200 loopback ports,
+ * [base, base + 200), for a federation whose directory names fixed ports
+ * (`federation init --port-base base`): a block between 20000 and 32000
+ * (below the kernel's ephemeral ports) on which nothing listens now, and
+ * that no other test on this machine (any suite, any build) holds: each
+ * block is taken with a lock on a file in /tmp/simpul-test-ports, held
+ * until the process exits. base is a multiple of 200. Fails the test if
+ * every block is taken. Tests that need no fixed ports listen on :0. */
+unsigned sp_h_port_block(void);
+
 /* sp_h_fed_init makes a scratch folder `name`, a federation of province 73
  * in it, and the config of node 73.12 (sp_h_fed_config); nothing runs.
  * sp_h_fed_init_ports does the same with the directory's loopback ports

@@ -21,6 +21,24 @@ void sp_test_rmtree(const char *path)
 	sp_rmtree(path);
 }
 
+#define SCRATCH_MAX 32
+
+/* The scratch folders this process made, for sp_test_finish. */
+static struct {
+	char path[SCRATCH_MAX][PATH_MAX];
+	unsigned n;
+} scratch;
+
+/* remember_scratch lists path once; folders past SCRATCH_MAX are kept. */
+static void remember_scratch(const char *path)
+{
+	for (unsigned i = 0; i < scratch.n; i++)
+		if (strcmp(scratch.path[i], path) == 0)
+			return;
+	if (scratch.n < SCRATCH_MAX)
+		snprintf(scratch.path[scratch.n++], PATH_MAX, "%s", path);
+}
+
 const char *sp_test_tmpdir(const char *name)
 {
 	static char path[PATH_MAX];
@@ -32,7 +50,22 @@ const char *sp_test_tmpdir(const char *name)
 	sp_test_rmtree(path);
 	if (mkdir(path, 0700) != 0)
 		fail_msg("cannot create %s", path);
+	remember_scratch(path);
 	return path;
+}
+
+int sp_test_finish(int failed)
+{
+	const char *keep = getenv("SP_TEST_KEEP");
+	int kept = failed || (keep && keep[0] && strcmp(keep, "0") != 0);
+	for (unsigned i = 0; i < scratch.n; i++) {
+		if (kept)
+			fprintf(stderr, "scratch folder kept: %s\n", scratch.path[i]);
+		else
+			sp_test_rmtree(scratch.path[i]);
+	}
+	scratch.n = 0;
+	return failed;
 }
 
 void sp_test_keypair(uint8_t seed_byte, uint8_t pk[32], uint8_t sk[64])

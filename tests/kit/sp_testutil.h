@@ -18,6 +18,15 @@
  * next call overwrites. */
 const char *sp_test_tmpdir(const char *name);
 
+/* sp_test_finish ends a test program: given the number of failed tests
+ * (what cmocka_run_group_tests returns), it removes every scratch folder
+ * sp_test_tmpdir made if none failed, and keeps them (naming each on
+ * stderr) if any did or if SP_TEST_KEEP is set (not "0"), for a look
+ * after the run. Returns failed: main ends with
+ * `return sp_test_finish(cmocka_run_group_tests(...));`. Call it after
+ * the group's teardown has stopped the processes writing there. */
+int sp_test_finish(int failed);
+
 /* sp_test_slurp reads a whole file into a NUL-terminated buffer the caller
  * frees; *len (optional) gets its length. NULL if it cannot be opened. */
 char *sp_test_slurp(const char *path, size_t *len);

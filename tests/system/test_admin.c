@@ -638,5 +638,5 @@ int main(void)
 		cmocka_unit_test(test_new_node_joins),
 		cmocka_unit_test(test_calendar_2027),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

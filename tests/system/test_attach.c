@@ -514,5 +514,5 @@ int main(void)
 		cmocka_unit_test(test_rahasia),
 	};
 	int rc = cmocka_run_group_tests(store, NULL, NULL);
-	return rc | cmocka_run_group_tests(node, node_setup, node_teardown);
+	return sp_test_finish(rc | cmocka_run_group_tests(node, node_setup, node_teardown));
 }

@@ -196,7 +196,7 @@ static void node(const char *what, const char *id)
 static int setup(void **state)
 {
 	(void)state;
-	unsigned base = 14000 + (unsigned)(getpid() % 40) * 100;
+	unsigned base = sp_h_port_block();
 	sp_h_fed_init_ports(&g.f, "attach_repl", base);
 	char *out = NULL;
 	if (sp_h_fedup(g.f.fed, g.f.dir, &out, "up", "--nodes=73,73.12,73.11") != 0)
@@ -452,10 +452,12 @@ static uint8_t *report_entry(const struct liar *l, const uint8_t h[32], size_t n
 }
 
 /* liar_until reads until a message of type `type` (skipping NOTES and the
- * like): it goes to *m (caller frees); fails the test if the session ends. */
+ * like, which the node sends every round): it goes to *m (caller frees);
+ * fails the test if the session ends or none comes within WAIT_MS. */
 static void liar_until(struct liar *l, int type, struct sp_gossip_msg *m)
 {
-	while (liar_recv(l, m) == 0) {
+	uint64_t end = now_ms() + WAIT_MS;
+	while (now_ms() < end && liar_recv_ms(l, m, end - now_ms()) == 0) {
 		if ((int)m->type == type)
 			return;
 		if (m->type == SP_GOSSIP_ERROR)
@@ -463,7 +465,22 @@ static void liar_until(struct liar *l, int type, struct sp_gossip_msg *m)
 				 type);
 		sp_gossip_msg_free(m);
 	}
-	fail_msg("session closed before message type %d", type);
+	fail_msg("no message type %d within %d ms (or the session closed)", type, WAIT_MS);
+}
+
+/* liar_error reads until the node's ERROR, within wait_ms: its code, or 0
+ * if the session ended or the time passed without one. */
+static int liar_error(struct liar *l, uint64_t wait_ms)
+{
+	struct sp_gossip_msg m;
+	uint64_t end = now_ms() + wait_ms;
+	int code = 0;
+	while (code == 0 && now_ms() < end && liar_recv_ms(l, &m, end - now_ms()) == 0) {
+		if (m.type == SP_GOSSIP_ERROR)
+			code = m.u.error.code;
+		sp_gossip_msg_free(&m);
+	}
+	return code;
 }
 
 static void ask_chunk(struct liar *l, const uint8_t h[32], uint64_t offset)
@@ -507,7 +524,8 @@ static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int 
 	m.u.notes = (struct sp_gossip_notes){1, 0, 1, &note};
 	liar_send(&l, &m);
 	int asked = 0, code = 0;
-	while (code == 0 && !asked && liar_recv(&l, &in) == 0) {
+	uint64_t end = now_ms() + WAIT_MS;
+	while (code == 0 && !asked && now_ms() < end && liar_recv_ms(&l, &in, end - now_ms()) == 0) {
 		if (in.type == SP_GOSSIP_WANT) {
 			const uint8_t *ev[1] = {entry};
 			size_t lv[1] = {elen};
@@ -526,7 +544,9 @@ static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int 
 		}
 		sp_gossip_msg_free(&in);
 	}
-	assert_true(asked);
+	if (!asked)
+		fail_msg("73.12 did not ask %s for the file within %d ms (ERROR %s)", inst, WAIT_MS,
+			 code ? sp_errname(code) : "none");
 	file[n / 2] ^= (uint8_t)flip; /* the lie */
 	m = (struct sp_gossip_msg){.type = SP_GOSSIP_ATTACH};
 	memcpy(m.u.attach.hash, h, 32);
@@ -536,12 +556,7 @@ static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int 
 	liar_send(&l, &m);
 	file[n / 2] ^= (uint8_t)flip;
 	/* 73.12 closes on a refusal; else it goes on (notes every round) */
-	uint64_t end = now_ms() + 3000;
-	while (code == 0 && now_ms() < end && liar_recv_ms(&l, &in, 3000) == 0) {
-		if (in.type == SP_GOSSIP_ERROR)
-			code = in.u.error.code;
-		sp_gossip_msg_free(&in);
-	}
+	code = liar_error(&l, 3000);
 	close(l.fd);
 	free(l.buf);
 	free(entry);
@@ -637,13 +652,7 @@ static void test_serving(void **state)
 			 SP_GOSSIP_CHUNK_MAX + SMALL - 3 * SP_GOSSIP_CHUNK_MAX);
 
 	ask_chunk(&l, h, SMALL); /* past the end */
-	int code = 0;
-	while (code == 0 && liar_recv(&l, &m) == 0) {
-		if (m.type == SP_GOSSIP_ERROR)
-			code = m.u.error.code;
-		sp_gossip_msg_free(&m);
-	}
-	assert_int_equal(code, SP_ERR_RANGE);
+	assert_int_equal(liar_error(&l, WAIT_MS), SP_ERR_RANGE);
 	close(l.fd);
 	free(l.buf);
 
@@ -656,13 +665,7 @@ static void test_serving(void **state)
 	m.u.attach.data = file;
 	m.u.attach.len = 1000;
 	liar_send(&k, &m);
-	code = 0;
-	while (code == 0 && liar_recv(&k, &m) == 0) {
-		if (m.type == SP_GOSSIP_ERROR)
-			code = m.u.error.code;
-		sp_gossip_msg_free(&m);
-	}
-	assert_int_equal(code, SP_ERR_PEER_PROTOCOL);
+	assert_int_equal(liar_error(&k, WAIT_MS), SP_ERR_PEER_PROTOCOL);
 	close(k.fd);
 	free(k.buf);
 	free(file);
@@ -677,5 +680,5 @@ int main(void)
 		cmocka_unit_test(test_other_size),
 		cmocka_unit_test(test_serving),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -380,7 +380,7 @@ static void rewrite(const char *out, long n)
 static int setup(void **state)
 {
 	(void)state;
-	sp_h_fed_init_ports(&g.f, "audit", sp_ft_port_base(20000, 20));
+	sp_h_fed_init_ports(&g.f, "audit", sp_h_port_block());
 	sp_ft_officer(&g.f, "73.12", 31, g.key12, sizeof(g.key12));
 	sp_ft_officer(&g.f, "73.11", 32, g.key11, sizeof(g.key11));
 	sp_ft_officer(&g.f, "73", 33, g.key73, sizeof(g.key73));
@@ -526,5 +526,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_audit),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -273,5 +273,5 @@ int main(void)
 		cmocka_unit_test(test_hot_backup_under_load),
 		cmocka_unit_test(test_ctl_protocol),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

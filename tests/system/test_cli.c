@@ -1565,5 +1565,5 @@ int main(void)
 		cmocka_unit_test(test_tiles_tampered), cmocka_unit_test(test_init_federation),
 		cmocka_unit_test(test_demo_twice),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

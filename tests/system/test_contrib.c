@@ -111,5 +111,5 @@ int main(void)
 		cmocka_unit_test(test_rules_metrics),
 		cmocka_unit_test(test_dashboard),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -47,13 +47,13 @@ static struct {
 } g;
 
 /* fed_init generates a federation of provinces 73 and 74 (54 institutions:
- * ports base .. base + 107, so slots of 200). */
+ * ports base .. base + 107, within the block sp_h_port_block gives). */
 static void fed_init(void)
 {
 	char port[16];
 	snprintf(g.f.dir, sizeof(g.f.dir), "%s", sp_test_tmpdir("converge"));
 	snprintf(g.f.fed, sizeof(g.f.fed), "%s/fed", g.f.dir);
-	snprintf(port, sizeof(port), "%u", 10000 + 200 * ((unsigned)getpid() % 10));
+	snprintf(port, sizeof(port), "%u", sp_h_port_block());
 	free(sp_h_simpul(g.f.dir, 0,
 			 (const char *const[]){"federation", "init", "--wilayah", SP_WILAYAH, "--out",
 					       g.f.fed, "--subset", "73", "--subset", "74",
@@ -243,5 +243,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_converge),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

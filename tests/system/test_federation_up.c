@@ -116,7 +116,7 @@ static void test_up_kill_start_down(void **state)
 	char bin[BIG], out[BIG], port[16];
 	sp_h_bin(bin, sizeof(bin), "simpul");
 	snprintf(out, sizeof(out), "%s/up.out", g.dir);
-	snprintf(port, sizeof(port), "%d", 20000 + (int)(getpid() % 60) * 100);
+	snprintf(port, sizeof(port), "%u", sp_h_port_block());
 	const char *up[] = {bin, "federation", "up", "--dir", g.fed, "--wilayah", g.csv,
 			    "--port-base", port, NULL};
 	if (sp_h_run(up, out, 90000) != 0) {
@@ -162,5 +162,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_up_kill_start_down),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -428,5 +428,5 @@ int main(void)
 		cmocka_unit_test(test_subset),
 		cmocka_unit_test(test_usage),
 	};
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, NULL));
 }

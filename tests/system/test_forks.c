@@ -430,5 +430,5 @@ int main(void)
 		cmocka_unit_test(test_directory_live),
 		cmocka_unit_test(test_own_log_resolved_away),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

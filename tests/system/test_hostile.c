@@ -1215,5 +1215,5 @@ int main(void)
 		cmocka_unit_test(test_flood_notes),
 		cmocka_unit_test(test_penalty_holds_off),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

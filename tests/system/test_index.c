@@ -414,5 +414,5 @@ int main(void)
 		cmocka_unit_test(test_crashes),
 		cmocka_unit_test(test_damage),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

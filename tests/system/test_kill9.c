@@ -31,7 +31,7 @@ static struct {
 static int setup(void **state)
 {
 	(void)state;
-	sp_h_fed_init_ports(&g.f, "kill9", sp_ft_port_base(6000, 20));
+	sp_h_fed_init_ports(&g.f, "kill9", sp_h_port_block());
 	return 0;
 }
 
@@ -125,5 +125,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kill9),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

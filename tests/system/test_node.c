@@ -953,5 +953,5 @@ int main(void)
 		cmocka_unit_test(test_connection_slots),
 		cmocka_unit_test(test_json_bounds),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -104,5 +104,5 @@ int main(void)
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_no_supervisor),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -50,7 +50,7 @@ static struct {
 static int setup(void **state)
 {
 	(void)state;
-	sp_h_fed_init_ports(&g.f, "partition", sp_ft_port_base(18000, 20));
+	sp_h_fed_init_ports(&g.f, "partition", sp_h_port_block());
 	sp_ft_officer(&g.f, "73.12", 12, g.key12, sizeof(g.key12));
 	return 0;
 }
@@ -196,5 +196,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_partition),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -550,5 +550,5 @@ int main(void)
 		cmocka_unit_test(test_restore_backup),
 		cmocka_unit_test(test_tls),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -849,5 +849,5 @@ int main(void)
 		cmocka_unit_test(test_escalation),
 		cmocka_unit_test(test_bad_directory),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

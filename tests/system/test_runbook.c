@@ -67,7 +67,7 @@ static void test_runbook_as_written(void **state)
 {
 	(void)state;
 	const char *dir = sp_test_tmpdir("runbook");
-	unsigned base = sp_ft_port_base(24000, 20);
+	unsigned base = sp_h_port_block();
 	struct sp_buf raw, a, b;
 	sp_buf_init(&raw);
 	sp_buf_init(&a);
@@ -122,5 +122,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runbook_as_written),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -494,5 +494,5 @@ int main(void)
 		cmocka_unit_test(test_disposisi),
 		cmocka_unit_test(test_privacy),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -119,5 +119,5 @@ int main(void)
 		cmocka_unit_test(test_outages),
 		cmocka_unit_test(test_bad_node),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -253,5 +253,5 @@ int main(void)
 		cmocka_unit_test(test_simpuld_on_v1),
 		cmocka_unit_test(test_newer_refused),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -313,5 +313,5 @@ int main(void)
 		cmocka_unit_test(test_state_machine),
 		cmocka_unit_test(test_node),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -120,7 +120,7 @@ static void act(const char *node, const char *id, const char *what)
 
 static int setup(void **state)
 {
-	unsigned base = 26000 + (unsigned)(getpid() % 60) * 100;
+	unsigned base = sp_h_port_block();
 	sp_h_fed_init_ports(&g.f, "wrong_door", base);
 	uint8_t seed[32], pk[32];
 	memset(seed, 12, sizeof(seed));
@@ -196,5 +196,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrong_door),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

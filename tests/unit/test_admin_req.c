@@ -279,5 +279,5 @@ int main(void)
 		cmocka_unit_test(test_standing_and_authority),
 		cmocka_unit_test(test_nesting_and_calendar),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

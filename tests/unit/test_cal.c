@@ -293,5 +293,5 @@ int main(void)
 		cmocka_unit_test(test_bad_bodies),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -441,5 +441,5 @@ int main(void)
 		cmocka_unit_test(test_every_prefix_truncated),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -281,5 +281,5 @@ int main(void)
 		cmocka_unit_test(test_example_files),
 		cmocka_unit_test(test_listen_parse),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

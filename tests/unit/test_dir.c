@@ -873,5 +873,5 @@ int main(void)
 		cmocka_unit_test(test_policy),        cmocka_unit_test(test_bad_signature),
 		cmocka_unit_test(test_fork_resolution),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

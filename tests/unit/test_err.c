@@ -81,5 +81,5 @@ int main(void)
 		cmocka_unit_test(test_values_stable),
 		cmocka_unit_test(test_why),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -131,5 +131,5 @@ int main(void)
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_forgive),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

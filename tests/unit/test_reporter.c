@@ -92,5 +92,5 @@ int main(void)
 		cmocka_unit_test(test_fresh_per_salt),
 		cmocka_unit_test(test_new),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

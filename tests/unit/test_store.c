@@ -909,5 +909,5 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_appends, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_info_logs_bounded, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

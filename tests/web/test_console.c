@@ -26,7 +26,7 @@ static struct sp_h_fed g;
 static int setup(void **state)
 {
 	(void)state;
-	sp_h_fed_init_ports(&g, "console", sp_ft_port_base(28600, 20));
+	sp_h_fed_init_ports(&g, "console", sp_h_port_block());
 	return 0;
 }
 
@@ -85,5 +85,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_console),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -29,7 +29,7 @@ static struct {
 static int setup(void **state)
 {
 	(void)state;
-	sp_h_fed_init_ports(&g.f, "web", sp_ft_port_base(8000, 20));
+	sp_h_fed_init_ports(&g.f, "web", sp_h_port_block());
 	uint8_t seed[32], pk[32];
 	memset(seed, 13, sizeof(seed));
 	snprintf(g.key, sizeof(g.key), "%s/officer-73.12.key", g.f.dir);
@@ -94,5 +94,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_web),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
