@@ -1469,6 +1469,8 @@ int sp_reports_new(const struct sp_reports_opts *o, struct sp_reports **out)
 	if (r == NULL)
 		return SP_ERR_NOMEM;
 	r->o = *o;
+	r->rd = (struct sp_report_dir){.dir = o->dir, .report_known = sp_reports_known,
+				       .report_arg = r};
 	pthread_mutex_init(&r->wmu, NULL);
 	pthread_mutex_init(&r->pmu, NULL);
 	pthread_rwlock_init(&r->lk, NULL);

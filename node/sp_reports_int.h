@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "sp_report_dir.h"
 #include "sp_reports.h"
 #include "sp_store_index.h"
 
@@ -68,6 +69,7 @@ struct sp_rpair {
 
 struct sp_reports {
 	struct sp_reports_opts o;
+	struct sp_report_dir rd; /* the compute context's: o.dir, and this index for reports */
 	pthread_mutex_t wmu;    /* one writer */
 	pthread_rwlock_t lk;    /* the in-memory tables below */
 	struct sp_rpair *pairs; /* sorted by (log, who) */
@@ -84,6 +86,10 @@ struct sp_reports {
 	pthread_t fixer;
 	int fixer_started;
 };
+
+/* sp_reports_known: report id is in index arg (an sp_reports); the
+ * compute context's report_known (sp_reports_query.c). */
+int sp_reports_known(void *arg, const uint8_t id[SP_HASH_BYTES]);
 
 /* record codec (sp_reports.c) */
 int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *out);

@@ -111,44 +111,9 @@ void sp_reports_unpend(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES])
 
 /* ---- the compute context ------------------------------------------------------------ */
 
-/* The compute context's callbacks: arg is the index, whose directory
- * answers for officers and institutions. */
-static int ctx_officer(void *arg, const uint8_t key[SP_KEY_BYTES], uint64_t t,
-		       char inst[SP_INST_ID_MAX + 1])
-{
-	struct sp_dir_officer o;
-	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
-	int rc = d ? sp_dir_officer(d, key, t, &o) : SP_ERR_UNKNOWN_OFFICER;
-	if (rc == 0)
-		memcpy(inst, o.inst, sizeof(o.inst));
-	return rc;
-}
-
-static int ctx_parent(void *arg, const char *inst, char parent[SP_INST_ID_MAX + 1])
-{
-	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
-	int rc = d ? sp_dir_parent(d, inst, parent) : SP_ERR_UNKNOWN_INSTITUTION;
-	if (rc == SP_ERR_NOT_FOUND) {
-		parent[0] = '\0';
-		rc = 0;
-	}
-	return rc;
-}
-
-static int ctx_coord(void *arg, const char *inst)
-{
-	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
-	return d ? sp_dir_is_coordinator(d, inst) : 0;
-}
-
-static int ctx_inst_known(void *arg, const char *inst, uint64_t t)
-{
-	const struct sp_dir *d = ((struct sp_reports *)arg)->o.dir;
-	struct sp_dir_inst rec;
-	return d && sp_dir_institution(d, inst, t, &rec) == 0;
-}
-
-static int ctx_report_known(void *arg, const uint8_t id[SP_HASH_BYTES])
+/* sp_reports_known: report id is in this index (the compute context's
+ * report_known, set by sp_reports_new; arg is the index). */
+int sp_reports_known(void *arg, const uint8_t id[SP_HASH_BYTES])
 {
 	uint32_t log;
 	uint64_t index;
@@ -157,19 +122,7 @@ static int ctx_report_known(void *arg, const uint8_t id[SP_HASH_BYTES])
 
 void sp_reports_ctx(struct sp_reports *r, const char *category, struct sp_report_ctx *ctx)
 {
-	*ctx = (struct sp_report_ctx){
-		.arg = r,
-		.officer_institution = ctx_officer,
-		.parent_of = ctx_parent,
-		.is_coordinator = ctx_coord,
-		.institution_known = ctx_inst_known,
-		.report_known = ctx_report_known,
-		.policy = r->o.policy,
-		.cal = r->o.cal,
-	};
-	struct sp_dir_policy p;
-	if (r->o.dir && category && sp_dir_policy_for(r->o.dir, category, &p) == 0)
-		ctx->policy = (struct sp_report_policy){p.verify, p.answer, p.window, p.ceiling};
+	sp_report_dir_ctx(&r->rd, r->o.cal, category, r->o.policy, ctx);
 }
 
 /* ---- views ---------------------------------------------------------------------------- */
