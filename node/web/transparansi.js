@@ -30,14 +30,17 @@ async function keys() {
 async function stats() {
   const s = await api('/v1/stats/institutions');
   const rows = [];
+  // Each cell carries its column's name (data-label): a phone shows the
+  // rows stacked, one "name: value" line per cell (app.css table.stack).
+  const heads = [...$('stats').tHead.rows[0].cells].map((c) => c.textContent);
+  const cell = (i, v, cls = 'num') => el('td', { class: cls, role: 'cell', 'data-label': heads[i] }, v);
   for (const [id, x] of Object.entries(s.institutions).sort()) {
-    rows.push(el('tr', {}, el('th', { scope: 'row' }, await instName(id)),
-      el('td', { class: 'num' }, x.received), el('td', { class: 'num' }, x.in_hand),
-      el('td', { class: 'num' }, x.answered), el('td', { class: 'num' + (x.overdue ? ' error' : '') }, x.overdue),
-      el('td', { class: 'num' }, x.median_answer_ms === null ? '-' : duration(x.median_answer_ms)),
-      el('td', { class: 'num' }, x.rating_avg === null ? '-' : `${x.rating_avg.toFixed(1)}/5 (${x.ratings})`)));
+    rows.push(el('tr', { role: 'row' }, el('th', { scope: 'row', role: 'rowheader' }, await instName(id)),
+      cell(1, x.received), cell(2, x.in_hand), cell(3, x.answered), cell(4, x.overdue, x.overdue ? 'num error' : 'num'),
+      cell(5, x.median_answer_ms === null ? '-' : duration(x.median_answer_ms)),
+      cell(6, x.rating_avg === null ? '-' : `${x.rating_avg.toFixed(1)}/5 (${x.ratings})`)));
   }
-  if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 7 }, t('Belum ada laporan.', 'No reports yet.'))));
+  if (!rows.length) rows.push(el('tr', { role: 'row' }, el('td', { colspan: 7, role: 'cell' }, t('Belum ada laporan.', 'No reports yet.'))));
   $('stats').tBodies[0].replaceChildren(...rows);
   $('stats-note').textContent = t(`Dihitung oleh simpul ini pada ${wib(s.computed)} dari laporan yang disimpannya.`,
     `Computed by this node at ${wib(s.computed)} from the reports it holds.`);

@@ -41,9 +41,30 @@ async function axe(page, what) {
   ok(`axe: no serious violations on ${what}`);
 }
 
+// fits: nothing on the page reaches past the viewport's edges (a phone
+// user cannot see what is cut off, even inside a scrolling box): the
+// document does not scroll sideways and every visible element's box lies
+// within [0, innerWidth]. The skip link sits off screen until focused.
+async function fits(page, what) {
+  const bad = await page.evaluate(() => {
+    const W = window.innerWidth, out = [];
+    const sw = document.documentElement.scrollWidth;
+    if (sw > W) out.push(`document.documentElement.scrollWidth ${sw} > innerWidth ${W}`);
+    for (const e of document.querySelectorAll('body *')) {
+      const r = e.getBoundingClientRect();
+      if (!r.width || !r.height || e.closest('.skip') || getComputedStyle(e).visibility === 'hidden') continue;
+      if (r.right > W + 0.5 || r.left < -0.5)
+        out.push(`<${e.tagName.toLowerCase()}${e.id ? ' id=' + e.id : ''} class="${e.className}"> spans ${Math.round(r.left)}..${Math.round(r.right)}: ${e.textContent.slice(0, 40)}`);
+    }
+    return out.slice(0, 8);
+  });
+  assert(bad.length === 0, `${what}: content outside the viewport:\n  ${bad.join('\n  ')}`);
+}
+
 async function shots(page, name) {
   for (const [tag, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     await page.setViewportSize(vp);
+    await fits(page, `${name} at ${vp.width}px`);
     await page.screenshot({ path: join(conf.out, `${name}-${tag}.png`), fullPage: true });
   }
   await page.setViewportSize(PHONE);
@@ -287,6 +308,16 @@ async function transparansi(browser, rep) {
   const row = await page.$$eval('#stats tbody tr', (rs) => rs.map((r) => r.textContent));
   assert(row.some((r) => r.includes('Soppeng') && r.includes('4.0/5')), 'figures per institution: ' + row.join(' | '));
   ok('Transparansi: real checkpoints verified in the browser, first one remembered, figures per institution shown');
+  // On a phone every cell of the figures is on screen (rows stacked), with its column's name.
+  await page.setViewportSize(PHONE);
+  const cells = await page.$$eval('#stats tbody td', (xs) => xs.map((x) => {
+    const r = x.getBoundingClientRect();
+    return { right: r.right, left: r.left, label: getComputedStyle(x, '::before').content, w: window.innerWidth };
+  }));
+  assert(cells.length >= 6 && cells.every((c) => c.left >= 0 && c.right <= c.w && c.label.length > 2),
+    'every figure on screen at phone width, labelled: ' + JSON.stringify(cells.slice(0, 3)));
+  await fits(page, 'Transparansi at phone width');
+  ok('Transparansi at phone width: every figure of the institutions table is on screen, labelled, nothing overflows');
 
   // The log grows; the next visit checks it is consistent with the one seen.
   const before = (await api('73.12', '/v1/logs')).body.logs.find((l) => l.origin === origin).checkpoint_size;
