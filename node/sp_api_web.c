@@ -25,6 +25,7 @@
 #include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_node.h"
+#include "sp_note.h"
 #include "sp_reports.h"
 #include "sp_web.h"
 
@@ -179,6 +180,22 @@ static int add_inst(void *arg, const struct sp_dir_inst *r)
 	return 0;
 }
 
+/* root_vkey: the federation root key this node trusts ([federation]
+ * root_key) as a verifier key string, or null for a standalone node. The
+ * pages verify the directory log against it; an observer compares it with
+ * one obtained elsewhere. */
+static json_t *root_vkey(const struct sp_conf *c)
+{
+	if (!c->has_root_key)
+		return json_null();
+	struct sp_buf b;
+	sp_buf_init(&b);
+	sp_note_vkey_format(&c->root_key, &b);
+	json_t *v = b.err ? json_null() : json_stringn((const char *)b.p, b.len);
+	sp_buf_free(&b);
+	return v ? v : json_null();
+}
+
 static int get_directory(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	struct sp_node *n = req->ctx;
@@ -196,10 +213,11 @@ static int get_directory(struct sp_http_req *req, struct sp_http_resp *res)
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(
 		res, 200,
-		json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I}", "federation", c->federation, "self",
+		json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:I}", "federation", c->federation, "self",
 			  c->id, "origin", sp_node_origin(n), "coordinator",
-			  dl && dl->coordinator[0] ? dl->coordinator : "", "institutions", w.insts,
-			  "categories", cats, "max_body_bytes", (json_int_t)c->max_body_bytes));
+			  dl && dl->coordinator[0] ? dl->coordinator : "", "root_key", root_vkey(c),
+			  "institutions", w.insts, "categories", cats, "max_body_bytes",
+			  (json_int_t)c->max_body_bytes));
 }
 
 /* ---- GET /v1/stats/institutions ---------------------------------------------------------- */

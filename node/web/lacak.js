@@ -152,7 +152,7 @@ async function act(ev) {
     const opts = {};
     if (text) opts.text = text;
     if (what === 'nilai') opts.rating = Number($('rating').value);
-    const body = await actionBody(unhex(current.report_id), CODES[what], opts, seed, current.reporter_proof, salt);
+    const body = await actionBody(unhex(current.report_id), CODES[what], opts, seed, salt);
     const path = current.source && current.source.remote
       ? `/v1/track/${encodeURIComponent(current.ref)}/actions` : `/v1/reports/${current.report_id}/actions`;
     await api(path, { method: 'POST', body: { body: b64(body) } });

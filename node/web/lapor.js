@@ -129,10 +129,12 @@ async function submit(ev) {
   const btn = $('submit');
   btn.disabled = true;
   try {
-    const seed = newSecret();
-    const { pub } = await keyFromSecret(seed);
+    // A fresh secret and salt per report (docs/reports.md "Reporter keys"):
+    // only the key and the salt leave the page.
+    const seed = newSecret(), salt = newSecret();
+    const { pub } = await keyFromSecret(seed, salt);
     const body = { kind: f.kind, visibility: f.visibility, category: f.category, region: f.region,
-      title: f.title, content: fullContent(f), reporter_key: hex(pub), channel: 'web' };
+      title: f.title, content: fullContent(f), reporter_key: hex(pub), reporter_salt: hex(salt), channel: 'web' };
     if (f.category === 'lainnya') body.category = 'umum';
     if (f.name) body.name = f.name;
     if (f.contact) body.contact = f.contact;

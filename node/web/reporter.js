@@ -9,15 +9,18 @@
 //     seed = HMAC-SHA256(key = secret, "simpul/reporter/v1\n" || salt)
 //     key pair = Ed25519 from the 32-byte seed (RFC 8032)
 //
-// The secret code is 32 random bytes (64 hex digits), made fresh in the
-// page for each report. The page submits the public key as the report's
-// reporter_key (docs/api.md) and signs actions with the private key:
-// "simpul/action/v1\n" || the exact bytes of the act map (SP_EV_ACTION key
-// 3). Salt: the report's own (reporter_salt) once reports carry one;
-// until then the all-zero salt, which links nothing because every report
-// filed here has its own secret. A report filed elsewhere with a node-made
-// tracking secret is acted on with that secret (key 4), as the protocol
-// requires for it.
+// For each report the page draws a fresh 32-byte secret code (shown to the
+// citizen once) and a fresh 32-byte salt, and submits only the public key
+// (reporter_key) and the salt (reporter_salt); the report carries the salt,
+// so the code alone re-derives the key later, at any node. Actions are
+// signed with the private key: "simpul/action/v1\n" || the exact bytes of
+// the act map (SP_EV_ACTION key 3). The node refuses a secret sent in clear
+// (key 4), so there is no other proof.
+
+import { cbor, concat, head } from './cbor.js';
+
+// The console's modules (officer.js) take the CBOR encoder from here.
+export { cbor, concat, head };
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): WebCrypto imports
 // private keys only in this form.
@@ -26,18 +29,21 @@ const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 
 
 const enc = new TextEncoder();
 
+// newSecret: 32 random bytes (a secret code, or a salt).
 export function newSecret() { return crypto.getRandomValues(new Uint8Array(32)); }
 
+// ZERO_SALT: reports filed from these pages before reports carried a salt
+// were derived with the all-zero salt (each with its own fresh secret).
 export const ZERO_SALT = new Uint8Array(32);
 
 // deriveSeed: HMAC-SHA256(secret, "simpul/reporter/v1\n" || salt).
-export async function deriveSeed(secret, salt = ZERO_SALT) {
+export async function deriveSeed(secret, salt) {
   const k = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return new Uint8Array(await crypto.subtle.sign('HMAC', k, concat(enc.encode('simpul/reporter/v1\n'), salt)));
 }
 
 // keyFromSecret: the reporter key of (secret, salt): {priv: CryptoKey, pub: Uint8Array(32)}.
-export async function keyFromSecret(secret, salt = ZERO_SALT) {
+export async function keyFromSecret(secret, salt) {
   return keyFromSeed(await deriveSeed(secret, salt));
 }
 
@@ -50,56 +56,17 @@ export async function keyFromSeed(seed) {
   return { priv, pub };
 }
 
-// ---- deterministic CBOR (RFC 8949 4.2.1): only what action bodies need ----
-
-export function head(major, n) {
-  const m = major << 5;
-  if (n < 24) return [m | n];
-  if (n < 0x100) return [m | 24, n];
-  if (n < 0x10000) return [m | 25, n >> 8, n & 0xff];
-  if (n < 0x100000000) return [m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-  const hi = Math.floor(n / 0x100000000), lo = n >>> 0;
-  return [m | 27, hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff,
-    lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff];
-}
-
-// cbor encodes numbers (unsigned ints), Uint8Array (bytes), strings,
-// arrays, booleans and Maps with small unsigned integer keys (written in
-// ascending order).
-export function cbor(v) {
-  if (typeof v === 'number') return Uint8Array.from(head(0, v));
-  if (typeof v === 'boolean') return Uint8Array.of(v ? 0xf5 : 0xf4);
-  if (Array.isArray(v)) return concat(Uint8Array.from(head(4, v.length)), ...v.map(cbor));
-  if (v instanceof Uint8Array) return concat(Uint8Array.from(head(2, v.length)), v);
-  if (typeof v === 'string') { const b = enc.encode(v); return concat(Uint8Array.from(head(3, b.length)), b); }
-  if (v instanceof Map) {
-    const keys = [...v.keys()].sort((a, b) => a - b);
-    return concat(Uint8Array.from(head(5, keys.length)), ...keys.map((k) => concat(cbor(k), cbor(v.get(k)))));
-  }
-  throw new Error('cbor: unsupported value');
-}
-
-export function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-
 export const CODES = { balas: 9, selesai: 10, buka_kembali: 11, nilai: 12 };
 
 // actionBody builds the SP_EV_ACTION body for a reporter's act on report
-// `id` (32 bytes): signed with the key from `seed` when proof is
-// 'key' (GET /v1/reports: reporter_proof), else carrying the tracking
-// secret (key 4).
-export async function actionBody(id, code, { text, rating } = {}, seed, proof, salt = ZERO_SALT) {
+// `id` (32 bytes), signed with the reporter key of (secret, salt).
+export async function actionBody(id, code, { text, rating } = {}, secret, salt) {
   const act = new Map([[0, id], [1, code], [2, Date.now()]]);
   if (text) act.set(5, text);
   if (rating) act.set(6, rating);
   const actBytes = cbor(act);
-  if (proof === 'tracking_secret') return concat(Uint8Array.from(head(5, 2)), cbor(0), actBytes, cbor(4), cbor(seed));
-  const { priv } = await keyFromSecret(seed, salt);
+  const { priv } = await keyFromSecret(secret, salt);
   const msg = concat(enc.encode('simpul/action/v1\n'), actBytes);
   const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, priv, msg));
-  return concat(Uint8Array.from(head(5, 2)), cbor(0), actBytes, cbor(3), cbor(sig));
+  return concat(head(5, 2), cbor(0), actBytes, cbor(3), cbor(sig));
 }

@@ -1,13 +1,18 @@
 // transparansi.js - the public observer's page: per-institution figures
-// (GET /v1/stats/institutions, the node's own computation), every log's
-// latest checkpoint and cosignatures verified here (verify.js, WebCrypto)
-// against the directory's keys, consistency with the checkpoint this
-// browser saw last (local storage), fork evidence, and a receipt check.
+// (GET /v1/stats/institutions, the node's own computation), the directory
+// verified from the coordinator's log against the federation root key
+// (dirlog.js; the observer may paste a root key of their own, kept in
+// local storage), every log's latest checkpoint and cosignatures verified
+// here (verify.js, WebCrypto) against the keys derived from it,
+// consistency with the checkpoint this browser saw last (local storage;
+// tiles of every level), fork evidence, and a receipt check.
 import { api, applyLang, directory, duration, el, errText, hex, instName, setup, t, wib } from './common.js';
+import * as D from './dirlog.js';
 import * as V from './verify.js';
 
 const $ = (id) => document.getElementById(id);
 const KEEP = 'simpul.checkpoints'; // origin -> {size, root (hex), seen (ms)}
+const ROOT = 'simpul.rootkey'; // the root key the observer pasted, if any
 
 function check(ok, textId, textEn) {
   const cls = ok === true ? 'pass' : ok === false ? 'fail' : 'info';
@@ -19,12 +24,109 @@ function remembered() {
 }
 function remember(all) { try { localStorage.setItem(KEEP, JSON.stringify(all)); } catch { /* private mode */ } }
 
-// keys: origin/witness name -> Ed25519 public key, from the directory.
+function mineRoot() { try { return localStorage.getItem(ROOT); } catch { return null; } }
+
+// trusted: the directory verified against the root key (the observer's,
+// else the one this node names), once per root key: {d (the node's
+// /v1/directory), rootKey, mine, v (dirlog result) | err}.
+let trustedP = null;
+function trusted() {
+  if (!trustedP) {
+    trustedP = (async () => {
+      const d = await directory();
+      const mine = mineRoot();
+      const out = { d, rootKey: mine || d.root_key, mine: !!mine };
+      try {
+        if (!out.rootKey) throw new D.StepError('none', '');
+        out.v = await D.verifyDirectory(out.rootKey);
+      } catch (e) { out.err = e; }
+      return out;
+    })();
+  }
+  return trustedP;
+}
+
+// keys: origin/witness name -> Ed25519 public key, derived from the
+// verified directory log ({} if it did not verify: nothing is checked).
 async function keys() {
-  const d = await directory();
-  const k = {};
-  for (const i of d.institutions) k[`${d.federation}/${i.id}`] = V.hexd(i.sign_key);
-  return { d, k };
+  const s = await trusted();
+  return { d: s.d, k: s.v ? s.v.keys : {}, verified: !!s.v };
+}
+
+function stepText(e) {
+  const at = e.detail || '';
+  switch (e.step) {
+    case 'none': return [t('Simpul ini tidak menyebut kunci akar (simpul mandiri) dan Anda belum menempelkan kunci.',
+      'This node names no root key (a standalone node) and you have not pasted one.')];
+    case 'checkpoint': return [t(`checkpoint log direktori tidak ditandatangani oleh kunci akar ini (${at})`,
+      `the directory log's checkpoint is not signed by this root key (${at})`)];
+    case 'tree': return [t('entri log direktori yang disajikan simpul ini tidak cocok dengan akar checkpoint yang ditandatangani kunci akar',
+      'the directory log entries this node serves do not hash to the root of the checkpoint signed by the root key')];
+    case 'author': case 'signature': return [t(`${at.replace('entry', 'entri')} log direktori tidak ditandatangani oleh kunci akar`,
+      `${at} of the directory log is not signed by the root key`)];
+    case 'chain': return [t(`${at.replace('entry', 'entri')} log direktori tidak terhubung dengan entri sebelumnya`,
+      `${at} of the directory log does not chain to the one before`)];
+    case 'first': return [t('log ini bukan log direktori: entri pertamanya bukan catatan koordinator',
+      'this is not a directory log: its first entry is not the coordinator\'s record')];
+    default: return [e.message];
+  }
+}
+
+// rootSection shows the root key, where it came from, and what was
+// verified with it; and flags a node whose /v1/directory differs from the
+// verified log, or that trusts another root key than the observer.
+async function rootSection() {
+  const s = await trusted();
+  $('root-key').textContent = s.rootKey || '-';
+  $('root-src').textContent = s.mine
+    ? t('Kunci akar yang Anda tempelkan (disimpan di peramban ini):', 'The root key you pasted (kept in this browser):')
+    : t('Kunci akar yang disebut simpul ini ([federation] root_key):', 'The root key this node names ([federation] root_key):');
+  const out = [];
+  if (s.mine && s.d.root_key && s.d.root_key !== s.rootKey)
+    out.push(check(false, `Simpul ini memercayai kunci akar lain: ${s.d.root_key}.`, `This node trusts another root key: ${s.d.root_key}.`));
+  if (s.err) {
+    out.push(check(false, `GAGAL: direktori tidak terverifikasi: ${stepText(s.err)}. Kunci log tidak dapat dipercaya, jadi log di bawah tidak diperiksa.`,
+      `FAILED: the directory is not verified: ${stepText(s.err)}. No log key can be trusted, so the logs below are not checked.`));
+  } else {
+    const v = s.v;
+    out.push(check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar; ${v.size} entri cocok dengan akarnya (RFC 9162), semuanya dari kunci akar dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
+      `Directory log ${v.origin}: checkpoint of size ${v.size} signed by the root key; ${v.size} entries hash to its root (RFC 9162), all by the root key and chained; ${v.records} directory records with valid signatures.`));
+    out.push(check(true, `Kunci log ${v.insts.size} instansi diturunkan dari catatan itu (koordinator: ${v.coordinator}).`,
+      `The log keys of ${v.insts.size} institutions derived from those records (coordinator: ${v.coordinator}).`));
+    const differ = s.d.institutions.filter((i) => !v.insts.has(i.id) || hex(v.insts.get(i.id).sign_key) !== i.sign_key).map((i) => i.id);
+    out.push(differ.length
+      ? check(false, `Direktori yang disajikan simpul ini (/v1/directory) berbeda dari log yang diperiksa untuk: ${differ.join(', ')}. Halaman ini memakai kunci dari log.`,
+        `The directory this node serves (/v1/directory) differs from the verified log for: ${differ.join(', ')}. This page uses the keys from the log.`)
+      : check(true, 'Direktori yang disajikan simpul ini (/v1/directory) sama dengan log yang diperiksa.',
+        'The directory this node serves (/v1/directory) matches the verified log.'));
+  }
+  $('root-result').replaceChildren(...out);
+}
+
+async function useRoot(ev) {
+  ev.preventDefault();
+  const err = $('root-err');
+  const v = $('root-in').value.trim();
+  try {
+    await D.parseVkey(v);
+  } catch (e) {
+    err.hidden = false;
+    err.textContent = t(`Kunci tidak valid: ${e.message}`, `Not a valid key: ${e.message}`);
+    $('root-in').setAttribute('aria-invalid', 'true');
+    return;
+  }
+  err.hidden = true;
+  $('root-in').removeAttribute('aria-invalid');
+  try { localStorage.setItem(ROOT, v); } catch { /* private mode: this visit only */ }
+  trustedP = null;
+  await all();
+}
+
+async function resetRoot() {
+  try { localStorage.removeItem(ROOT); } catch { /* private mode */ }
+  $('root-in').value = '';
+  trustedP = null;
+  await all();
 }
 
 async function stats() {
@@ -47,7 +149,9 @@ async function stats() {
 }
 
 // consistency checks the remembered checkpoint of origin against the new
-// one, from the log's level-0 tiles; then remembers the new one.
+// one: the tiles (any level) must give the new signed root, and the
+// consistency proof built from them must verify against both roots; then
+// it remembers the new one.
 async function consistency(path, origin, cp) {
   const all = remembered(), old = all[origin];
   const keep = () => { all[origin] = { size: cp.size, root: hex(cp.root), seen: Date.now() }; remember(all); };
@@ -61,24 +165,23 @@ async function consistency(path, origin, cp) {
       `INCONSISTENT: the log now has ${cp.size} entries, but you saw ${old.size}.`);
   if (old.size === 0) { keep(); return check(true, 'Konsisten (log sebelumnya kosong).', 'Consistent (the log was empty).'); }
   try {
-    const leaves = await V.leavesUpTo(path, cp.size);
-    const newRoot = await V.treeHash(leaves);
-    if (!V.eq(newRoot, cp.root))
+    const hashAt = V.tileReader(path, cp.size);
+    if (!V.eq(await V.rangeHash(hashAt, 0, cp.size), cp.root))
       return check(false, 'GAGAL: tile hash log tidak cocok dengan checkpoint yang ditandatangani.',
         'FAILED: the log\'s hash tiles do not match its signed checkpoint.');
-    const oldRoot = await V.treeHash(leaves, 0, old.size);
-    if (hex(oldRoot) !== old.root)
+    const proof = await V.consistencyProof(hashAt, old.size, cp.size);
+    if (!(await V.verifyConsistency(old.size, cp.size, V.hexd(old.root), cp.root, proof)))
       return check(false, `TIDAK KONSISTEN: ${old.size} entri pertama log tidak lagi sama dengan yang Anda lihat pada ${wib(old.seen)}. Log ditulis ulang.`,
         `INCONSISTENT: the first ${old.size} entries are no longer those you saw on ${wib(old.seen)}. The log was rewritten.`);
     keep();
-    return check(true, `Konsisten dengan checkpoint ukuran ${old.size} yang Anda lihat pada ${wib(old.seen)}: log hanya bertambah.`,
-      `Consistent with the checkpoint of size ${old.size} you saw on ${wib(old.seen)}: the log only grew.`);
+    return check(true, `Konsisten dengan checkpoint ukuran ${old.size} yang Anda lihat pada ${wib(old.seen)}: log hanya bertambah (bukti konsistensi RFC 9162 dari tile, ${proof.length} hash).`,
+      `Consistent with the checkpoint of size ${old.size} you saw on ${wib(old.seen)}: the log only grew (RFC 9162 consistency proof from the tiles, ${proof.length} hashes).`);
   } catch (e) {
     return check(null, `Konsistensi tidak dapat diperiksa: ${e.message}`, `Consistency could not be checked: ${e.message}`);
   }
 }
 
-async function logCard(l, k, forks) {
+async function logCard(l, k, verified, forks) {
   const name = await instName(l.origin.split('/').slice(1).join('/'));
   const card = el('section', { class: 'panel', 'aria-label': l.origin });
   card.append(el('h3', {}, name), el('p', { class: 'mono' }, l.origin));
@@ -91,7 +194,9 @@ async function logCard(l, k, forks) {
     res = { ok: false, why: e.message };
   }
   if (!res) {
-    card.append(check(null, 'Kunci log ini tidak ada di direktori: tidak diperiksa.', 'This log\'s key is not in the directory: not checked.'));
+    card.append(verified
+      ? check(null, 'Kunci log ini tidak ada di direktori: tidak diperiksa.', 'This log\'s key is not in the directory: not checked.')
+      : check(null, 'Tidak diperiksa: direktori belum terverifikasi (lihat kunci akar di atas).', 'Not checked: the directory is not verified (see the root key above).'));
     return card;
   }
   card.append(el('p', {}, t(`Ukuran ${res.cp ? res.cp.size : '?'} entri`, `Size ${res.cp ? res.cp.size : '?'} entries`),
@@ -122,13 +227,10 @@ async function logCard(l, k, forks) {
 
 async function logs() {
   $('logs-status').textContent = t('Memeriksa...', 'Checking...');
-  const [{ d, k }, ls, fk] = await Promise.all([keys(), api('/v1/logs'), api('/v1/forks')]);
+  const [{ k, verified }, ls, fk] = await Promise.all([keys(), api('/v1/logs'), api('/v1/forks')]);
   const cards = [];
-  for (const l of ls.logs) cards.push(await logCard(l, k, fk.forks || []));
+  for (const l of ls.logs) cards.push(await logCard(l, k, verified, fk.forks || []));
   $('logs').replaceChildren(...cards);
-  const coord = d.institutions.find((i) => i.id === d.coordinator);
-  $('dirkey').textContent = coord ? t(`Kunci koordinator federasi ${d.federation}: ${coord.sign_key}`,
-    `Federation coordinator key of ${d.federation}: ${coord.sign_key}`) : '';
   $('logs-status').textContent = t(`${ls.logs.length} log diperiksa.`, `${ls.logs.length} logs checked.`);
 }
 
@@ -140,7 +242,8 @@ async function checkReceipt(ev) {
   try {
     const text = $('receipt').value.trim() + '\n';
     const r = V.parseReceipt(text);
-    const { k } = await keys();
+    const { k, verified } = await keys();
+    if (!verified) throw new Error(t('direktori belum terverifikasi (lihat kunci akar di atas)', 'the directory is not verified (see the root key above)'));
     const origin = V.parseCheckpoint(V.parseNote(r.note).text).origin;
     const pub = k[origin];
     if (!pub) throw new Error(t(`log ${origin} tidak ada di direktori`, `log ${origin} is not in the directory`));
@@ -174,11 +277,13 @@ async function loadFile() {
 }
 
 async function all() {
-  await Promise.all([stats(), logs()]).catch((e) => { $('logs-status').textContent = errText(e); });
+  await Promise.all([stats(), rootSection(), logs()]).catch((e) => { $('logs-status').textContent = errText(e); });
   applyLang();
 }
 
 setup(all);
 $('receipt-form').addEventListener('submit', checkReceipt);
 $('receipt-file').addEventListener('change', loadFile);
+$('root-form').addEventListener('submit', useRoot);
+$('root-reset').addEventListener('click', resetRoot);
 all();

@@ -4,15 +4,12 @@
 // tlog-proof receipts, and C2SP tlog-tiles reads. The formats are those of
 // docs/protocol.md; nothing here trusts the node for more than the bytes.
 
+import { concat } from './cbor.js';
+
+export { concat };
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
 
-export function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
 export async function sha256(...parts) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', concat(...parts)));
 }
@@ -113,9 +110,15 @@ export async function treeHash(leaves, lo = 0, hi = leaves.length) {
   const n = hi - lo;
   if (n === 0) return sha256(new Uint8Array(0));
   if (n === 1) return leaves[lo];
+  const k = split(n);
+  return nodeHash(await treeHash(leaves, lo, lo + k), await treeHash(leaves, lo + k, hi));
+}
+
+// split: the largest power of two smaller than n (n > 1).
+function split(n) {
   let k = 1;
   while (k * 2 < n) k *= 2;
-  return nodeHash(await treeHash(leaves, lo, lo + k), await treeHash(leaves, lo + k, hi));
+  return k;
 }
 
 // parseReceipt reads a C2SP tlog-proof: index, proof hashes, checkpoint note.
@@ -151,32 +154,126 @@ async function getBytes(url) {
   return new Uint8Array(await r.arrayBuffer());
 }
 
+// bundle splits an entry bundle (2-byte big-endian length, entry, ...)
+// into its entries.
+function bundle(b) {
+  const out = [];
+  for (let o = 0; o < b.length;) {
+    if (o + 2 > b.length) throw new Error('truncated entry bundle');
+    const len = b[o] * 256 + b[o + 1];
+    if (o + 2 + len > b.length) throw new Error('truncated entry bundle');
+    out.push(b.slice(o + 2, o + 2 + len));
+    o += 2 + len;
+  }
+  return out;
+}
+
+function bundleUrl(prefix, N, size) {
+  const w = Math.min(256, size - N * 256);
+  return { url: `${prefix}/tile/entries/${tileIndex(N)}${w < 256 ? '.p/' + w : ''}`, w };
+}
+
 // entryAt reads entry `index` of the log at prefix from its entry bundles
 // (a log of `size` entries).
 export async function entryAt(prefix, index, size) {
-  const N = Math.floor(index / 256), w = Math.min(256, size - N * 256);
-  const b = await getBytes(`${prefix}/tile/entries/${tileIndex(N)}${w < 256 ? '.p/' + w : ''}`);
-  let o = 0;
-  for (let i = 0; i < 256 && o + 2 <= b.length; i++) {
-    const len = b[o] * 256 + b[o + 1];
-    if (i === index % 256) return b.slice(o + 2, o + 2 + len);
-    o += 2 + len;
-  }
-  throw new Error('entry not in its bundle');
+  const es = bundle(await getBytes(bundleUrl(prefix, Math.floor(index / 256), size).url));
+  if (index % 256 >= es.length) throw new Error('entry not in its bundle');
+  return es[index % 256];
 }
 
-export const MAX_TILE_LEAVES = 65536;
-
-// leavesUpTo reads the first `size` leaf hashes from the level-0 tiles.
-export async function leavesUpTo(prefix, size) {
-  if (size > MAX_TILE_LEAVES) throw new Error('log too large for this check');
-  const leaves = [];
+// entries reads the first `size` entries of the log at prefix.
+export async function entries(prefix, size) {
+  const out = [];
   for (let N = 0; N * 256 < size; N++) {
-    const w = Math.min(256, size - N * 256);
-    const b = await getBytes(`${prefix}/tile/0/${tileIndex(N)}${w < 256 ? '.p/' + w : ''}`);
-    for (let i = 0; i < w; i++) leaves.push(b.slice(32 * i, 32 * i + 32));
+    const { url, w } = bundleUrl(prefix, N, size);
+    const es = bundle(await getBytes(url));
+    if (es.length !== w) throw new Error(`${url}: ${es.length} entries, expected ${w}`);
+    out.push(...es);
   }
-  return leaves;
+  return out;
+}
+
+// ---- C2SP tlog-tiles: any tree hash, and RFC 9162 consistency, from the
+// hash tiles of every level. A hash at level L is the root of a complete
+// subtree of 256^L leaves; tile L/N holds hashes 256N..256N+255 of level L.
+
+// tileReader: hashAt(level, i) for the log at prefix as of tree size
+// `size`, reading each tile once (fetchTile(url) -> bytes; the network by
+// default). A tile of the wrong length is refused.
+export function tileReader(prefix, size, fetchTile = getBytes) {
+  const cache = new Map();
+  return async function hashAt(level, i) {
+    const count = Math.floor(size / 256 ** level);
+    if (i >= count) throw new Error(`no hash ${i} at level ${level} in a tree of ${size}`);
+    const N = Math.floor(i / 256), w = Math.min(256, count - N * 256);
+    const url = `${prefix}/tile/${level}/${tileIndex(N)}${w < 256 ? '.p/' + w : ''}`;
+    if (!cache.has(url)) cache.set(url, fetchTile(url));
+    const b = await cache.get(url);
+    if (b.length !== 32 * w) throw new Error(`${url}: ${b.length} bytes, expected ${32 * w}`);
+    const j = i % 256;
+    return b.slice(32 * j, 32 * j + 32);
+  };
+}
+
+// rangeHash: RFC 9162 MTH of leaves [start, start + n) of a tree, where
+// the range is a subtree as the MTH recursion makes them (start is a
+// multiple of the largest power of two <= n). A complete subtree of 2^k
+// leaves is read from level floor(k/8): one hash when 8 divides k, else
+// the 2^(k mod 8) hashes under it, combined here.
+export async function rangeHash(hashAt, start, n) {
+  if (n === 0) return sha256(new Uint8Array(0));
+  const k = split(n + 1) === n ? Math.log2(n) : -1;
+  if (k < 0) {
+    const m = split(n);
+    return nodeHash(await rangeHash(hashAt, start, m), await rangeHash(hashAt, start + m, n - m));
+  }
+  const level = Math.floor(k / 8), first = start / 256 ** level;
+  const hs = await Promise.all(Array.from({ length: 2 ** (k % 8) }, (_, j) => hashAt(level, first + j)));
+  return treeHash(hs);
+}
+
+// consistencyProof: RFC 9162 2.1.4.1 PROOF(m, D[n]) from the tiles.
+export async function consistencyProof(hashAt, m, n) {
+  const out = [];
+  async function sub(m1, start, n1, whole) {
+    if (m1 === n1) { if (!whole) out.push(await rangeHash(hashAt, start, n1)); return; }
+    const k = split(n1);
+    if (m1 <= k) {
+      await sub(m1, start, k, whole);
+      out.push(await rangeHash(hashAt, start + k, n1 - k));
+    } else {
+      await sub(m1 - k, start + k, n1 - k, false);
+      out.push(await rangeHash(hashAt, start, k));
+    }
+  }
+  if (m > 0 && m < n) await sub(m, 0, n, true);
+  return out;
+}
+
+// verifyConsistency: RFC 9162 2.1.4.2: the tree of size m with root
+// `first` is a prefix of the tree of size n with root `second`.
+export async function verifyConsistency(m, n, first, second, proof) {
+  if (m > n) return false;
+  if (m === n) return proof.length === 0 && eq(first, second);
+  if (m === 0) return proof.length === 0;
+  const path = split(m + 1) === m ? [first, ...proof] : [...proof];
+  if (!path.length) return false;
+  let fn = m - 1, sn = n - 1;
+  const half = (x) => Math.floor(x / 2);
+  while (fn % 2 === 1) { fn = half(fn); sn = half(sn); }
+  let fr = path[0], sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = await nodeHash(c, fr);
+      sr = await nodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) { fn = half(fn); sn = half(sn); }
+    } else {
+      sr = await nodeHash(sr, c);
+    }
+    fn = half(fn); sn = half(sn);
+  }
+  return sn === 0 && eq(fr, first) && eq(sr, second);
 }
 
 export function text(bytes) { return dec.decode(bytes); }

@@ -9,7 +9,7 @@
 // Each step prints "ok - ..." or throws (exit 1). axe-core checks every
 // page state it visits for serious or critical violations.
 import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -193,6 +193,10 @@ async function lapor(browser) {
   assert(track.body.title === xss, 'title stored as typed');
   assert(track.body.attachments.length === 1, 'attachment referenced');
   assert(!JSON.stringify(track.body).includes('0812'), 'contact not public');
+  // The page drew a salt of its own for the report (docs/reports.md
+  // "Reporter keys"); the key is derived from (secret, that salt).
+  assert(/^[0-9a-f]{64}$/.test(track.body.reporter_salt) && !/^0+$/.test(track.body.reporter_salt),
+    'a random reporter_salt: ' + track.body.reporter_salt);
   assert(await page.evaluate(() => window.__pwned === undefined), 'no script ran');
   await ctx.close();
   return { ticket, secret, id: track.body.report_id, receipt };
@@ -294,10 +298,165 @@ async function checks(page) {
   return page.$$eval('#logs .check', (xs) => xs.map((x) => [x.className, x.closest('section').getAttribute('aria-label'), x.textContent]));
 }
 
+async function rootChecks(page) {
+  return page.$$eval('#root-result .check', (xs) => xs.map((x) => [x.className, x.textContent]));
+}
+
+async function reloadChecked(page) {
+  await page.reload();
+  await page.waitForFunction(() => /log diperiksa/.test(document.getElementById('logs-status').textContent), null, { timeout: 60000 });
+}
+
+// vkey: a C2SP verifier key for an Ed25519 public key under name.
+function vkey(name, pub) {
+  const id = createHash('sha256').update(Buffer.concat([Buffer.from(name + '\n'), Buffer.from([1]), pub])).digest().subarray(0, 4);
+  return `${name}+${id.toString('hex')}+${Buffer.concat([Buffer.from([1]), pub]).toString('base64')}`;
+}
+
+// trustAnchor: the keys come from the directory log verified against the
+// root key, not from the node's word.
+async function trustAnchor(page, origin, dir) {
+  const inst = origin.split('/')[1];
+  const real = dir.institutions.find((i) => i.id === inst).sign_key;
+  // 1. The node's /v1/directory lies about 73.12's key: flagged, and the
+  //    page still verifies 73.12's log with the key from the verified log.
+  await page.route('**/v1/directory', async (route) => {
+    const r = await route.fetch();
+    const j = await r.json();
+    j.institutions.find((i) => i.id === inst).sign_key = 'ab'.repeat(32);
+    await route.fulfill({ response: r, json: j });
+  });
+  await reloadChecked(page);
+  let root = await rootChecks(page);
+  assert(root.some((x) => x[0].includes('fail') && x[1].includes('berbeda dari log yang diperiksa untuk: ' + inst)), 'a lying /v1/directory flagged: ' + JSON.stringify(root));
+  let c = (await checks(page)).filter((x) => x[1] === origin);
+  assert(c.some((x) => x[0].includes('pass') && x[2].includes('Checkpoint ditandatangani')), 'keys from the log, not /v1/directory: ' + JSON.stringify(c));
+  await page.unroute('**/v1/directory');
+  ok('Transparansi: a node whose /v1/directory differs from the verified directory log is flagged; the log\'s keys are used');
+
+  // 2. The node serves directory entries that are not the ones the root
+  //    key signed (one byte of 73.12's key changed in its record).
+  const coord = dir.root_key.split('+')[0].split('/')[1];
+  const needle = Buffer.concat([Buffer.from([0x58, 0x20]), Buffer.from(real, 'hex')]);
+  let hit = 0;
+  await page.route(`**/logs/${coord}/tile/entries/**`, async (route) => {
+    const r = await route.fetch();
+    const b = Buffer.from(await r.body());
+    const at = b.indexOf(needle);
+    if (at >= 0) { b[at + 2] ^= 1; hit++; }
+    await route.fulfill({ response: r, body: b });
+  });
+  await reloadChecked(page);
+  root = await rootChecks(page);
+  assert(hit > 0, 'the record was served through the corrupting proxy');
+  assert(root.some((x) => x[0].includes('fail') && x[1].includes('direktori tidak terverifikasi') && x[1].includes('tidak cocok dengan akar')),
+    'altered directory entries flagged: ' + JSON.stringify(root));
+  c = (await checks(page)).filter((x) => x[1] === origin);
+  assert(!c.some((x) => x[0].includes('pass')), 'nothing passes without a verified directory: ' + JSON.stringify(c));
+  await page.unroute(`**/logs/${coord}/tile/entries/**`);
+  await shots(page, 'transparansi-rootfail');
+  ok('Transparansi: directory entries that do not verify under the root key are flagged, and no log is checked with them');
+
+  // 3. The observer pastes a root key of their own: a malformed one is
+  //    refused; another key (not this federation's) makes the directory
+  //    fail and says the node trusts another key; it is remembered across
+  //    visits; "use this node's key" goes back.
+  await page.fill('#root-in', 'bukan kunci');
+  await page.click('#root-form button[type=submit]');
+  assert(await page.isVisible('#root-err'), 'a malformed root key refused in the page');
+  const other = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const fake = vkey(dir.root_key.split('+')[0], other);
+  await page.fill('#root-in', fake);
+  await page.click('#root-form button[type=submit]');
+  await page.waitForFunction((k) => document.getElementById('root-key').textContent === k, fake);
+  await page.waitForFunction(() => /log diperiksa/.test(document.getElementById('logs-status').textContent));
+  await reloadChecked(page);
+  assert((await page.textContent('#root-key')) === fake, 'the pasted root key is remembered');
+  root = await rootChecks(page);
+  assert(root.some((x) => x[0].includes('fail') && x[1].includes('memercayai kunci akar lain')) &&
+    root.some((x) => x[0].includes('fail') && x[1].includes('tidak ditandatangani oleh kunci akar ini')), 'another root key: ' + JSON.stringify(root));
+  await axe(page, 'Transparansi (another root key)');
+  await page.click('#root-reset');
+  await page.waitForFunction((k) => document.getElementById('root-key').textContent === k, dir.root_key);
+  await page.waitForFunction(() => [...document.querySelectorAll('#root-result .check')].some((x) => x.textContent.includes('sama dengan log')));
+  ok('Transparansi: a pasted root key is checked, remembered, and the directory fails under a key that is not the federation\'s');
+}
+
+// tileMath: the page's tlog-tiles arithmetic (verify.js) on a synthetic
+// log of 66,236 leaves, large enough for hash tiles of levels 0, 1 and 2
+// (a level-2 hash covers 65,536 leaves). The tiles and the reference tree
+// heads are computed here, in Node, independently of the page's code (a
+// stack of perfect subtrees over the leaves); in the page: tree heads of
+// many sizes from the tiles, RFC 9162 consistency proofs built from the
+// tiles and verified, and a wrong old root, a tampered level-0 or level-1
+// tile refused.
+async function tileMath(page) {
+  const sha = (...b) => createHash('sha256').update(Buffer.concat(b)).digest();
+  const node = (l, r) => sha(Buffer.from([1]), l, r);
+  const mth = (hs) => (hs.length === 1 ? hs[0] : node(mth(hs.slice(0, hs.length / 2)), mth(hs.slice(hs.length / 2))));
+  const N = 66236;
+  const leaves = Array.from({ length: N }, (_, i) => { const b = Buffer.alloc(32, 7); b.writeUInt32BE(i); return b; }); // any 32-byte leaf hashes
+  const levels = [leaves];
+  for (let L = 1; 256 ** L <= N; L++) {
+    const prev = levels[L - 1], cur = [];
+    for (let j = 0; (j + 1) * 256 <= prev.length; j++) cur.push(mth(prev.slice(j * 256, j * 256 + 256)));
+    levels.push(cur);
+  }
+  const sizes = [1, 2, 255, 256, 257, 300, 1000, 65535, 65536, 65537, 66000, N];
+  const ref = {}, stack = [];
+  for (let i = 0; i < N; i++) {
+    let h = leaves[i], n = 1;
+    while (stack.length && stack[stack.length - 1].n === n) { h = node(stack.pop().h, h); n *= 2; }
+    stack.push({ h, n });
+    if (sizes.includes(i + 1)) {
+      let root = stack[stack.length - 1].h;
+      for (let j = stack.length - 2; j >= 0; j--) root = node(stack[j].h, root);
+      ref[i + 1] = root.toString('hex');
+    }
+  }
+  const data = { N, sizes, ref, levels: levels.map((l) => Buffer.concat(l).toString('base64')) };
+  const r = await page.evaluate(async ({ N, sizes, ref, levels: lv }) => {
+    const V = await import(document.querySelector('script[type=module]').src.replace('transparansi.js', 'verify.js'));
+    const levels = lv.map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)));
+    const R = Object.fromEntries(Object.entries(ref).map(([k, v]) => [k, V.hexd(v)]));
+    const read = new Set();
+    const source = (tamper) => async (url) => {
+      const m = url.match(/\/tile\/(\d+)\/([x0-9/]+?)(?:\.p\/(\d+))?$/);
+      const L = Number(m[1]), T = Number(m[2].replace(/[x/]/g, '')), w = m[3] ? Number(m[3]) : 256;
+      read.add(L);
+      const out = levels[L].slice(T * 256 * 32, (T * 256 + w) * 32);
+      if (tamper && tamper.L === L && tamper.T === T) out[0] ^= 1;
+      return out;
+    };
+    const fails = [];
+    const hashAt = (S, tamper) => V.tileReader('/logs/x', S, source(tamper));
+    for (const S of sizes) if (!V.eq(await V.rangeHash(hashAt(S), 0, S), R[S])) fails.push('tree head ' + S);
+    const pairs = [[1, 257], [255, 256], [256, 65536], [257, 66236], [300, 66000], [1000, 65537], [65535, 65536],
+      [65536, 66236], [65537, 66000], [2, 1000], [N, N]];
+    for (const [m, n] of pairs) {
+      const p = await V.consistencyProof(hashAt(n), m, n);
+      if (!(await V.verifyConsistency(m, n, R[m], R[n], p))) fails.push(`consistency ${m}->${n}`);
+      if (await V.verifyConsistency(m, n, R[m === 1 ? 2 : 1], R[n], p)) fails.push(`wrong old root accepted ${m}->${n}`);
+    }
+    // The last leaves of size N are read from level-0 tile 258: tampering
+    // it changes the tree head. The proof 1000 -> 66000 uses level-1 hash
+    // 0 (leaves 0-255): tampering tile 1/0 makes it fail.
+    if (V.eq(await V.rangeHash(hashAt(N, { L: 0, T: 258 }), 0, N), R[N])) fails.push('tampered level-0 tile accepted');
+    const bad = await V.consistencyProof(hashAt(66000, { L: 1, T: 0 }), 1000, 66000);
+    if (await V.verifyConsistency(1000, 66000, R[1000], R[66000], bad)) fails.push('tampered level-1 tile accepted');
+    return { fails, levels: [...read].sort() };
+  }, data);
+  assert(r.fails.length === 0, 'tile arithmetic: ' + r.fails.join(', '));
+  assert(r.levels.join() === '0,1,2', 'tiles of levels 0, 1 and 2 were read: ' + r.levels.join());
+  ok('verify.js: tree heads and RFC 9162 consistency proofs from hash tiles of levels 0-2 (a 66,236-leaf log) match an independent computation; tampered tiles and wrong roots refused');
+}
+
 async function transparansi(browser, rep) {
   const errors = [];
   const { ctx, page } = await newPage(browser, errors);
   const origin = (await api('73.12', '/v1/status')).body.origin;
+  const dir = (await api('73.12', '/v1/directory')).body;
+  assert(/^simpul\.local\/KEMENPANRB\+[0-9a-f]{8}\+/.test(dir.root_key), '/v1/directory names the root key: ' + dir.root_key);
   await page.goto(N['73.12'] + '/transparansi');
   await page.waitForFunction(() => /log diperiksa/.test(document.getElementById('logs-status').textContent), null, { timeout: 60000 });
   let c = await checks(page);
@@ -305,6 +464,12 @@ async function transparansi(browser, rep) {
   assert(mine.some((x) => x[0].includes('pass') && x[2].includes('Checkpoint ditandatangani')), 'checkpoint verified: ' + JSON.stringify(mine));
   assert(mine.some((x) => x[2].includes('Pertama kali')), 'first visit remembered');
   assert(!c.some((x) => x[0].includes('fail')), 'nothing fails on a real node: ' + JSON.stringify(c.filter((x) => x[0].includes('fail'))));
+  let root = await rootChecks(page);
+  assert(root.some((x) => x[0].includes('pass') && x[1].includes('Log direktori simpul.local/KEMENPANRB')) &&
+    root.some((x) => x[0].includes('pass') && x[1].includes('sama dengan log yang diperiksa')) &&
+    !root.some((x) => x[0].includes('fail')), 'directory verified against the root key: ' + JSON.stringify(root));
+  assert((await page.textContent('#root-key')) === dir.root_key, 'the root key shown is the node\'s');
+  ok('Transparansi: the directory log verified against the federation root key, log keys derived from it');
   const row = await page.$$eval('#stats tbody tr', (rs) => rs.map((r) => r.textContent));
   assert(row.some((r) => r.includes('Soppeng') && r.includes('4.0/5')), 'figures per institution: ' + row.join(' | '));
   ok('Transparansi: real checkpoints verified in the browser, first one remembered, figures per institution shown');
@@ -356,6 +521,8 @@ async function transparansi(browser, rep) {
   assert(c.some((x) => x[0].includes('fail') && x[2].includes('tanda tangan checkpoint tidak sah')), 'tampered checkpoint fails: ' + JSON.stringify(c));
   await page.unroute('**/v1/logs');
   ok('Transparansi: a tampered checkpoint (served through a corrupting proxy) is shown as failed');
+  await trustAnchor(page, origin, dir);
+  await tileMath(page);
 
   // A rewritten log: the remembered checkpoint no longer matches the tiles.
   await page.evaluate((o) => {

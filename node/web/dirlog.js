@@ -1,0 +1,132 @@
+// dirlog.js - the trust anchor in the browser: the federation's directory
+// verified from the coordinator's log against the federation root key,
+// and the log keys derived from it (docs/web.md "Transparansi").
+//
+// The root key is a C2SP signed-note verifier key, `<name>+<key id>+<base64
+// (0x01 || Ed25519 key)>`, whose name is the coordinator's log origin
+// (`<federation>/<coordinator id>`), exactly what a node's `[federation]
+// root_key` holds. From it alone:
+//   1. the coordinator log's checkpoint must carry a valid signature by the
+//      root key (the log key of the directory log);
+//   2. every entry up to the checkpoint's size is read from the log's entry
+//      bundles, and their RFC 9162 tree head must equal the signed root, so
+//      these are the entries the root key signed, all of them, in order;
+//   3. each entry's author must be the root key, its index its position,
+//      its prev the SHA-256 of the entry before; each directory record
+//      (types 1-8) must carry a valid entry signature by the root key;
+//   4. the first entry must be the coordinator's institution record.
+// Institution records (type 1, and type 1 records carried by an
+// administrator's request, type 8) are then applied in log order, the
+// latest version of an institution winning: its sign_key is the key of its
+// log `<federation>/<id>` and of its cosignatures. Nothing of the node's
+// own /v1/directory answer is trusted for keys.
+import { decode, readHead, readItem, concat } from './cbor.js';
+import * as V from './verify.js';
+
+const enc = new TextEncoder();
+const ENTRY_DOMAIN = enc.encode('simpul/entry/v1\n');
+const EV_INSTITUTION = 1, EV_ADMIN = 8, DIR_TYPES = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
+
+function b64d(s) { return Uint8Array.from(atob(s), (c) => c.charCodeAt(0)); }
+
+// parseVkey reads a verifier key and checks its key id: {name, pub}.
+export async function parseVkey(s) {
+  const m = String(s).trim().match(/^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]{44})$/);
+  if (!m) throw new Error('not a verifier key (name+keyid+base64)');
+  const raw = b64d(m[3]);
+  if (raw.length !== 33 || raw[0] !== 0x01) throw new Error('not an Ed25519 verifier key');
+  const pub = raw.slice(1);
+  const id = await V.keyId(m[1], 0x01, pub);
+  if (V.hexd(m[2]).some((x, i) => x !== id[i])) throw new Error('the key id does not match the key');
+  return { name: m[1], pub, text: `${m[1]}+${m[2]}+${m[3]}` };
+}
+
+// decodeEntry: the entry's fields and the bytes its signature covers
+// (the domain, a 7-pair map head and pairs 0..6 exactly as received).
+export function decodeEntry(b) {
+  const h = readHead(b, 0);
+  if (h.major !== 5 || h.n !== 8) throw new Error('an entry is a map of 8 pairs');
+  const f = [];
+  let o = h.end, sigStart = 0;
+  for (let i = 0; i < 8; i++) {
+    const k = readHead(b, o);
+    if (k.major !== 0 || k.n !== i) throw new Error(`entry key ${i} missing`);
+    if (i === 7) sigStart = o;
+    const x = readItem(b, k.end);
+    f.push(i === 6 ? b.slice(k.end, x.end) : x.v); // the body's exact bytes
+    o = x.end;
+  }
+  if (o !== b.length) throw new Error('trailing bytes after the entry');
+  return { author: f[1], index: f[2], prev: f[3], time: f[4], type: f[5], body: f[6], sig: f[7],
+    signed: concat(ENTRY_DOMAIN, Uint8Array.of(0xa7), b.slice(h.end, sigStart)) };
+}
+
+async function verifySig(pub, sig, msg) {
+  const k = await crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
+  return sig.length === 64 && crypto.subtle.verify({ name: 'Ed25519' }, k, sig, msg);
+}
+
+// institution: the fields of an institution record body the pages use.
+function institution(body) {
+  const r = decode(body);
+  if (!(r instanceof Map) || r.size !== 10 || typeof r.get(0) !== 'string' || !(r.get(4) instanceof Uint8Array) ||
+      r.get(4).length !== 32 || typeof r.get(2) !== 'number')
+    throw new Error('not an institution record');
+  return { id: r.get(0), name: r.get(1), tier: r.get(2), sign_key: r.get(4) };
+}
+
+// recordOf: the institution record an entry carries (itself, or inside
+// an administrator's request), or null.
+function recordOf(e) {
+  if (e.type === EV_INSTITUTION) return institution(e.body);
+  if (e.type === EV_ADMIN) {
+    const a = decode(e.body);
+    if (a instanceof Map && a.get(3) === EV_INSTITUTION && a.get(4) instanceof Uint8Array) return institution(a.get(4));
+  }
+  return null;
+}
+
+// verifyDirectory verifies the directory log named by the root key (a
+// verifier key string) and derives the log keys. It throws an Error whose
+// message says which step failed; on success:
+// {root, origin, size, checkpoint, records, coordinator, insts: Map(id ->
+//  {id, name, tier, sign_key}), keys: {"<federation>/<id>": sign_key}}.
+export async function verifyDirectory(rootKey, onProgress = () => {}) {
+  const root = await parseVkey(rootKey);
+  const [federation, ...rest] = root.name.split('/');
+  const prefix = '/logs/' + rest.join('/');
+  const r = await fetch(prefix + '/checkpoint');
+  if (!r.ok) throw new StepError('checkpoint', `${prefix}/checkpoint: ${r.status}`);
+  const note = await r.text();
+  const cp = await V.verifyCheckpoint(note, root.name, root.pub);
+  if (!cp.ok) throw new StepError('checkpoint', cp.why);
+  onProgress(cp.cp.size);
+  const raw = await V.entries(prefix, cp.cp.size);
+  const leaves = await Promise.all(raw.map((x) => V.leafHash(x)));
+  if (!V.eq(await V.treeHash(leaves), cp.cp.root)) throw new StepError('tree', 'root');
+  const insts = new Map();
+  let prevHash = new Uint8Array(32), records = 0, coordinator = null;
+  for (let i = 0; i < raw.length; i++) {
+    const e = decodeEntry(raw[i]);
+    if (!V.eq(e.author, root.pub)) throw new StepError('author', `entry ${i}`);
+    if (e.index !== i || !V.eq(e.prev, prevHash)) throw new StepError('chain', `entry ${i}`);
+    if (DIR_TYPES.has(e.type)) {
+      if (!(await verifySig(root.pub, e.sig, e.signed))) throw new StepError('signature', `entry ${i}`);
+      records++;
+    }
+    const rec = recordOf(e);
+    if (i === 0 && (!rec || rec.tier !== 0)) throw new StepError('first', 'entry 0');
+    if (i === 0) coordinator = rec.id;
+    if (rec) insts.set(rec.id, rec);
+    prevHash = await V.sha256(raw[i]);
+  }
+  const keys = {};
+  for (const x of insts.values()) keys[`${federation}/${x.id}`] = x.sign_key;
+  return { root, origin: root.name, federation, size: cp.cp.size, checkpoint: note, records, coordinator, insts, keys };
+}
+
+// StepError: a verification step that failed (step: checkpoint, tree,
+// author, chain, signature, first), for the page to explain.
+export class StepError extends Error {
+  constructor(step, detail) { super(`${step}: ${detail}`); this.step = step; this.detail = detail; }
+}
