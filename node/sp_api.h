@@ -49,9 +49,15 @@ extern const struct sp_http_route sp_api_web_routes[];
 extern const struct sp_http_route sp_api_track_routes[];
 
 struct sp_node;
-/* sp_api_track_find finds a report held here by ticket or 64-hex id into
- * id: 0, SP_ERR_HTTP_BAD_REQUEST (neither), SP_ERR_UNKNOWN_REPORT. */
-int sp_api_track_find(struct sp_node *n, const char *ref, uint8_t id[32]);
+struct sp_http_req;
+/* sp_api_track_view: the view of ref (a short ticket or a 64-hex report
+ * id) as GET /v1/track/{ref} answers it, "source" included: from this
+ * node's store, else asked of the node that holds it (never when req was
+ * itself forwarded by a node). A new reference the caller decrefs, or NULL
+ * with *err SP_ERR_HTTP_BAD_REQUEST (neither a ticket nor an id) or
+ * SP_ERR_UNKNOWN_REPORT (not here, not at the nodes asked). */
+json_t *sp_api_track_view(struct sp_node *n, const struct sp_http_req *req, const char *ref,
+			  int *err);
 
 /* /open311/v2/...: Open311 GeoReport v2 over the reports (sp_api_open311.c). */
 extern const struct sp_http_route sp_api_open311_routes[];

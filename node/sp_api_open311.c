@@ -1,23 +1,31 @@
 /*
- * sp_api_open311.c - Open311 GeoReport v2 (JSON) over the node's reports,
- * for FixMyStreet-style clients:
+ * sp_api_open311.c - Open311 GeoReport v2 over the node's reports, for
+ * FixMyStreet-style clients, in JSON and XML (the format is the path's
+ * suffix, as the spec has it):
  *
- *   GET  /open311/v2/services.json          the directory's categories
- *   GET  /open311/v2/services/{code}.json   a service definition (no attributes)
- *   GET  /open311/v2/requests.json          reports held here
- *   POST /open311/v2/requests.json          file a report
- *   GET  /open311/v2/requests/{id}.json     one report, by short ticket or id
+ *   GET  /open311/v2/services.{json,xml}          the directory's categories
+ *   GET  /open311/v2/services/{code}.{json,xml}   a service definition (no attributes)
+ *   GET  /open311/v2/requests.{json,xml}          reports held here (or named ones, anywhere)
+ *   POST /open311/v2/requests.{json,xml}          file a report
+ *   GET  /open311/v2/requests/{id}.{json,xml}     one report, by short ticket or id, at any node
  *
  * Mapping (docs/api.md "Open311"): a service is a category; a request is a
  * report, its service_request_id the short ticket; address_id is the
  * Kemendagri region code (required to file: Simpul routes by region);
  * description is the text (its first line, cut to 80 bytes, the title);
- * address_string, lat/long and media_url are appended to the text; first
- * and last name, phone and e-mail become the sealed name and contact;
- * status is "open" until selesai, diarsipkan or digabung ("closed"), with
- * the Simpul status and the latest answer as status_notes. Times are ISO
- * 8601 in WIB (+07:00). Errors use Open311's form,
- * [{"code": 400, "description": "..."}].
+ * address_string and lat/long are the event's place, written into the
+ * text as "Tempat: ..." and "Koordinat: <lat>,<long>" lines (how the Lapor
+ * page records the place too) and read back from it as address, lat and
+ * long; media_url is appended to the text; first and last name, phone and
+ * e-mail become the sealed name and contact; status is "open" until
+ * selesai, diarsipkan or digabung ("closed"), with the Simpul status and
+ * the latest answer as status_notes. Times are ISO 8601 in WIB (+07:00).
+ * Errors use Open311's form, [{"code": 400, "description": "..."}] (in XML
+ * <errors><error>...).
+ *
+ * A request this node does not hold is found as GET /v1/track finds it
+ * (sp_api_track_view: the node of the ticket's institution, the
+ * coordinator, the parent), so no Open311 client meets a wrong door.
  *
  * A POST is filed through the node's own POST /v1/reports (over loopback,
  * with channel "open311"), so it passes exactly the checks, routing,
@@ -49,22 +57,127 @@
 #define LIST_MAX 200
 #define TITLE_CUT 80
 
-static int o311_error(struct sp_http_resp *res, unsigned status, const char *msg)
+enum fmt { FMT_JSON, FMT_XML };
+
+/* fmt_of: the format a request path asks for (its suffix). */
+static enum fmt fmt_of(const struct sp_http_req *req)
 {
-	sp_http_cache(res, "no-store");
-	return sp_http_reply_json(res, status,
-				  json_pack("[{s:i,s:s}]", "code", (int)status, "description", msg));
+	size_t n = strlen(req->path);
+	return n > 4 && strcmp(req->path + n - 4, ".xml") == 0 ? FMT_XML : FMT_JSON;
 }
 
-/* strip_json: the path variable without its ".json" suffix (into out), or
- * NULL if it has none. */
-static const char *strip_json(const char *v, char *out, size_t cap)
+/* xml_text appends s escaped for XML character data. Characters XML 1.0
+ * does not allow (C0 controls other than tab, newline, return) become
+ * U+FFFD. */
+static void xml_text(struct sp_buf *b, const char *s)
 {
-	size_t n = v ? strlen(v) : 0;
-	if (n <= 5 || n - 5 >= cap || strcmp(v + n - 5, ".json") != 0)
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '&')
+			sp_buf_put_cstr(b, "&amp;");
+		else if (c == '<')
+			sp_buf_put_cstr(b, "&lt;");
+		else if (c == '>')
+			sp_buf_put_cstr(b, "&gt;");
+		else if (c == '"')
+			sp_buf_put_cstr(b, "&quot;");
+		else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			sp_buf_put_cstr(b, "\xEF\xBF\xBD");
+		else
+			sp_buf_put(b, p, 1);
+	}
+}
+
+/* xml_value appends v as the element <name>: objects as one child element
+ * per key, arrays as one <item> per element (item: name without its
+ * plural "s"), null as an empty element. Names are this file's keys. */
+static void xml_value(struct sp_buf *b, const char *name, const char *item, json_t *v)
+{
+	char num[64];
+	if (json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0)) {
+		sp_buf_put_cstr(b, "<");
+		sp_buf_put_cstr(b, name);
+		sp_buf_put_cstr(b, "/>");
+		return;
+	}
+	sp_buf_put_cstr(b, "<");
+	sp_buf_put_cstr(b, name);
+	sp_buf_put_cstr(b, ">");
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *x;
+		json_object_foreach(v, k, x) {
+			char sub[64];
+			snprintf(sub, sizeof(sub), "%.*s", (int)strlen(k) - (k[strlen(k) - 1] == 's'), k);
+			xml_value(b, k, sub, x);
+		}
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+			xml_value(b, item, item, x);
+	} else if (json_is_string(v)) {
+		xml_text(b, json_string_value(v));
+	} else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		sp_buf_put_cstr(b, num);
+	} else if (json_is_real(v)) {
+		snprintf(num, sizeof(num), "%.10g", json_real_value(v));
+		sp_buf_put_cstr(b, num);
+	} else {
+		sp_buf_put_cstr(b, json_is_true(v) ? "true" : "false");
+	}
+	sp_buf_put_cstr(b, "</");
+	sp_buf_put_cstr(b, name);
+	sp_buf_put_cstr(b, ">");
+}
+
+/* o311_reply answers with v (taken) in the request's format: JSON as it
+ * is, XML as the GeoReport v2 document <root> (an array's elements as
+ * <item>; an object's keys as children). */
+static int o311_reply(struct sp_http_req *req, struct sp_http_resp *res, unsigned status,
+		      const char *root, const char *item, json_t *v)
+{
+	if (v == NULL)
+		return SP_ERR_NOMEM;
+	if (fmt_of(req) == FMT_JSON)
+		return sp_http_reply_json(res, status, v);
+	struct sp_buf b;
+	sp_buf_init(&b);
+	sp_buf_put_cstr(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+	xml_value(&b, root, item, v);
+	sp_buf_put_cstr(&b, "\n");
+	json_decref(v);
+	if (b.err) {
+		sp_buf_free(&b);
+		return SP_ERR_NOMEM;
+	}
+	return sp_http_reply_buf(res, status, "text/xml; charset=utf-8", &b);
+}
+
+static int o311_error(struct sp_http_req *req, struct sp_http_resp *res, unsigned status,
+		      const char *msg)
+{
+	sp_http_cache(res, "no-store");
+	return o311_reply(req, res, status, "errors", "error",
+			  json_pack("[{s:i,s:s}]", "code", (int)status, "description", msg));
+}
+
+/* strip_fmt: the path variable without its ".json" or ".xml" suffix (into
+ * out), or NULL if it has neither. */
+static const char *strip_fmt(const char *v, char *out, size_t cap)
+{
+	size_t n = v ? strlen(v) : 0, k;
+	if (n > 5 && strcmp(v + n - 5, ".json") == 0)
+		k = n - 5;
+	else if (n > 4 && strcmp(v + n - 4, ".xml") == 0)
+		k = n - 4;
+	else
 		return NULL;
-	memcpy(out, v, n - 5);
-	out[n - 5] = '\0';
+	if (k >= cap)
+		return NULL;
+	memcpy(out, v, k);
+	out[k] = '\0';
 	return out;
 }
 
@@ -153,21 +266,21 @@ static int get_services(struct sp_http_req *req, struct sp_http_resp *res)
 		json_array_append_new(arr, service_json(code, json_string_value(v)));
 	json_decref(all);
 	sp_http_cache(res, "no-cache");
-	return sp_http_reply_json(res, 200, arr);
+	return o311_reply(req, res, 200, "services", "service", arr);
 }
 
 static int get_service(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	char code[64];
 	json_t *all = services(req->ctx);
-	int known = strip_json(sp_http_param(req, "code"), code, sizeof(code)) &&
+	int known = strip_fmt(sp_http_param(req, "code"), code, sizeof(code)) &&
 		    json_object_get(all, code) != NULL;
 	json_decref(all);
 	if (!known)
-		return o311_error(res, 404, "no such service_code");
+		return o311_error(req, res, 404, "no such service_code");
 	sp_http_cache(res, "no-cache");
-	return sp_http_reply_json(res, 200,
-				  json_pack("{s:s,s:[]}", "service_code", code, "attributes"));
+	return o311_reply(req, res, 200, "service_definition", NULL,
+			  json_pack("{s:s,s:[]}", "service_code", code, "attributes"));
 }
 
 /* ---- requests ------------------------------------------------------------------------- */
@@ -176,6 +289,64 @@ static int is_closed(const char *status)
 {
 	return strcmp(status, "selesai") == 0 || strcmp(status, "diarsipkan") == 0 ||
 	       strcmp(status, "digabung") == 0;
+}
+
+/* degrees: s is a plain decimal number of degrees ("-5.1234"; no
+ * exponent, no spaces) within [-max, max], into *out. */
+static int degrees(const char *s, double max, double *out)
+{
+	size_t i = s[0] == '-', digits = 0;
+	int dot = 0;
+	for (; s[i]; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '.' && !dot)
+			dot = 1;
+		else
+			return -1;
+	}
+	if (digits == 0 || i > 24)
+		return -1;
+	double v = strtod(s, NULL);
+	if (!(v >= -max && v <= max))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* place sets address, lat and long of o from the report's text: the last
+ * "Tempat: " line, and the last "Koordinat: <lat>,<long>" line holding
+ * valid degrees (docs/api.md: where POST writes the event's place). */
+static void place(const char *text, json_t *o)
+{
+	json_t *addr = NULL;
+	double lat = 0, lon = 0;
+	int has = 0;
+	for (const char *l = text; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		while (n && l[n - 1] == '\r')
+			n--;
+		char buf[80];
+		double a, b;
+		if (n > 8 && strncmp(l, "Tempat: ", 8) == 0) {
+			json_decref(addr);
+			addr = json_stringn(l + 8, n - 8);
+		} else if (n > 11 && n < sizeof(buf) + 11 && strncmp(l, "Koordinat: ", 11) == 0) {
+			memcpy(buf, l + 11, n - 11);
+			buf[n - 11] = '\0';
+			char *comma = strchr(buf, ',');
+			if (comma) {
+				*comma = '\0';
+				if (degrees(buf, 90, &a) == 0 && degrees(comma + 1, 180, &b) == 0)
+					lat = a, lon = b, has = 1;
+			}
+		}
+		l = e ? e + 1 : NULL;
+	}
+	json_object_set_new(o, "address", addr ? addr : json_null());
+	json_object_set_new(o, "lat", has ? json_real(lat) : json_null());
+	json_object_set_new(o, "long", has ? json_real(lon) : json_null());
 }
 
 /* request_json maps a report's view (GET /v1/reports/{id}) to an Open311
@@ -231,11 +402,9 @@ static json_t *request_json(struct sp_node *n, json_t *v)
 	json_object_set_new(o, "updated_datetime", iso(updated));
 	json_object_set_new(o, "expected_datetime",
 			    iso((uint64_t)json_integer_value(json_object_get(v, "deadline"))));
-	json_object_set_new(o, "address", json_null());
+	place(json_string_value(desc), o);
 	json_object_set(o, "address_id", json_object_get(v, "region"));
 	json_object_set_new(o, "zipcode", json_null());
-	json_object_set_new(o, "lat", json_null());
-	json_object_set_new(o, "long", json_null());
 	json_object_set_new(o, "media_url", media[0] ? json_string(media) : json_null());
 	json_object_set(o, "simpul_report_id", json_object_get(v, "report_id"));
 	return o;
@@ -244,19 +413,16 @@ static json_t *request_json(struct sp_node *n, json_t *v)
 static int get_request(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	char ref[128];
-	uint8_t id[32];
 	int rc;
-	if (!strip_json(sp_http_param(req, "id"), ref, sizeof(ref)))
-		return o311_error(res, 404, "no such request (the path ends in .json)");
-	if (sp_api_track_find(req->ctx, ref, id) != 0)
-		return o311_error(res, 404, "no such service_request_id here");
-	json_t *v = sp_api_report_view(req->ctx, id, &rc);
+	if (!strip_fmt(sp_http_param(req, "id"), ref, sizeof(ref)))
+		return o311_error(req, res, 404, "no such request (the path ends in .json or .xml)");
+	json_t *v = sp_api_track_view(req->ctx, req, ref, &rc);
 	if (v == NULL)
-		return o311_error(res, 404, "no such service_request_id here");
+		return o311_error(req, res, 404, "no such service_request_id in the federation");
 	json_t *o = request_json(req->ctx, v);
 	json_decref(v);
 	sp_http_cache(res, "no-cache");
-	return sp_http_reply_json(res, 200, o ? json_pack("[o]", o) : NULL);
+	return o311_reply(req, res, 200, "service_requests", "request", o ? json_pack("[o]", o) : NULL);
 }
 
 struct list_walk {
@@ -298,44 +464,44 @@ static int get_requests(struct sp_http_req *req, struct sp_http_resp *res)
 	else if (st && strcmp(st, "closed") == 0)
 		w.status = 1;
 	else if (st)
-		return json_decref(w.out), o311_error(res, 400, "status is open or closed");
+		return json_decref(w.out), o311_error(req, res, 400, "status is open or closed");
 	if (ids) {
-		/* A comma-separated list of tickets or ids: each found here or skipped. */
+		/* A comma-separated list of tickets or ids: each found here or
+		 * where GET /v1/track finds it, or skipped. */
 		char buf[1024];
 		snprintf(buf, sizeof(buf), "%s", ids);
 		char *save = NULL;
 		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			uint8_t id[32];
 			int rc;
-			json_t *v = sp_api_track_find(n, t, id) == 0 ? sp_api_report_view(n, id, &rc)
-								       : NULL;
+			json_t *v = sp_api_track_view(n, req, t, &rc);
 			if (v)
 				json_array_append_new(w.out, request_json(n, v));
 			json_decref(v);
 		}
 		sp_http_cache(res, "no-cache");
-		return sp_http_reply_json(res, 200, w.out);
+		return o311_reply(req, res, 200, "service_requests", "request", w.out);
 	}
 	struct sp_reports_query q = {.status = -1};
 	const char *sd = sp_http_query(req, "start_date"), *ed = sp_http_query(req, "end_date");
 	if ((sd && parse_iso(sd, &q.since) != 0) || (ed && parse_iso(ed, &q.until) != 0))
 		return json_decref(w.out),
-		       o311_error(res, 400, "start_date and end_date are ISO 8601 (2026-12-01T00:00:00Z)");
+		       o311_error(req, res, 400,
+				  "start_date and end_date are ISO 8601 (2026-12-01T00:00:00Z)");
 	const char *lim = sp_http_query(req, "limit");
 	if (lim) {
 		char *end;
 		unsigned long l = strtoul(lim, &end, 10);
 		if (*end || l < 1 || l > LIST_MAX)
-			return json_decref(w.out), o311_error(res, 400, "limit is 1 to 200");
+			return json_decref(w.out), o311_error(req, res, 400, "limit is 1 to 200");
 		w.limit = l;
 	}
 	int rc = sp_reports_query(sp_node_reports(n), &q, sp_now_ms(), add_request, &w, NULL);
 	if (rc < 0) {
 		json_decref(w.out);
-		return o311_error(res, 500, sp_strerror(rc));
+		return o311_error(req, res, 500, sp_strerror(rc));
 	}
 	sp_http_cache(res, "no-cache");
-	return sp_http_reply_json(res, 200, w.out);
+	return o311_reply(req, res, 200, "service_requests", "request", w.out);
 }
 
 /* ---- POST requests.json ----------------------------------------------------------------- */
@@ -426,9 +592,18 @@ static json_t *submission(json_t *f, char *why, size_t cap)
 	int w = snprintf(text, cap2, "%s", desc);
 	if (field(f, "address_string"))
 		w += snprintf(text + w, cap2 - (size_t)w, "\nTempat: %.300s", field(f, "address_string"));
-	if (field(f, "lat") && field(f, "long"))
-		w += snprintf(text + w, cap2 - (size_t)w, "\nKoordinat: %.30s,%.30s", field(f, "lat"),
+	if (field(f, "lat") || field(f, "long")) {
+		double a, b;
+		if (!field(f, "lat") || !field(f, "long") || degrees(field(f, "lat"), 90, &a) != 0 ||
+		    degrees(field(f, "long"), 180, &b) != 0) {
+			snprintf(why, cap, "lat and long are given together, in decimal degrees "
+					   "(WGS 84): lat -90 to 90, long -180 to 180");
+			free(text);
+			return json_decref(s), NULL;
+		}
+		w += snprintf(text + w, cap2 - (size_t)w, "\nKoordinat: %s,%s", field(f, "lat"),
 			      field(f, "long"));
+	}
 	if (field(f, "media_url"))
 		snprintf(text + w, cap2 - (size_t)w, "\nMedia: %.500s", field(f, "media_url"));
 	json_object_set_new(s, "content", json_string(text));
@@ -491,7 +666,7 @@ static int self_submit(struct sp_node *n, CURL *c, const char *body, long *statu
 static int post_request(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	if (sp_node_conf(req->ctx)->threads < 2)
-		return o311_error(res, 503, "filing through Open311 needs [http] threads >= 2");
+		return o311_error(req, res, 503, "filing through Open311 needs [http] threads >= 2");
 	const char *type = sp_http_header(req, "Content-Type");
 	int form = type && strncmp(type, "application/x-www-form-urlencoded", 33) == 0;
 	CURL *c = curl_easy_init();
@@ -511,13 +686,13 @@ static int post_request(struct sp_http_req *req, struct sp_http_resp *res)
 	free(body);
 	curl_easy_cleanup(c);
 	if (rc == SP_ERR_HTTP_BAD_REQUEST)
-		return o311_error(res, 400, why);
+		return o311_error(req, res, 400, why);
 	if (rc != 0)
-		return o311_error(res, 503, "the node could not take the request now");
+		return o311_error(req, res, 503, "the node could not take the request now");
 	if (status != 201) {
 		const char *msg = json_string_value(json_object_get(json_object_get(ans, "error"),
 								    "message"));
-		rc = o311_error(res, status >= 400 && status < 600 ? (unsigned)status : 500,
+		rc = o311_error(req, res, status >= 400 && status < 600 ? (unsigned)status : 500,
 				msg ? msg : "refused");
 		json_decref(ans);
 		return rc;
@@ -529,14 +704,17 @@ static int post_request(struct sp_http_req *req, struct sp_http_resp *res)
 			      "simpul_tracking_secret", json_object_get(ans, "tracking_secret"));
 	json_decref(ans);
 	sp_http_cache(res, "no-store");
-	return sp_http_reply_json(res, 201, o);
+	return o311_reply(req, res, 201, "service_requests", "request", o);
 }
 
 const struct sp_http_route sp_api_open311_routes[] = {
 	{"GET", "/open311/v2/services.json", get_services, 0},
+	{"GET", "/open311/v2/services.xml", get_services, 0},
 	{"GET", "/open311/v2/services/{code}", get_service, 0},
 	{"GET", "/open311/v2/requests.json", get_requests, 0},
+	{"GET", "/open311/v2/requests.xml", get_requests, 0},
 	{"POST", "/open311/v2/requests.json", post_request, 0},
+	{"POST", "/open311/v2/requests.xml", post_request, 0},
 	{"GET", "/open311/v2/requests/{id}", get_request, 0},
 	{NULL, NULL, NULL, 0},
 };

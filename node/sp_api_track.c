@@ -118,17 +118,6 @@ static int find_local(struct sp_node *n, struct ref *r)
 	return rc ? (rc == SP_ERR_NOT_FOUND ? rc : SP_ERR_UNKNOWN_REPORT) : 0;
 }
 
-int sp_api_track_find(struct sp_node *n, const char *ref, uint8_t id[32])
-{
-	struct ref r;
-	int rc = parse_ref(n, ref, &r);
-	if (rc == 0)
-		rc = find_local(n, &r);
-	if (rc == 0)
-		memcpy(id, r.id, 32);
-	return rc == SP_ERR_NOT_FOUND ? SP_ERR_UNKNOWN_REPORT : rc;
-}
-
 /* ---- asking another node ---------------------------------------------------------------- */
 
 struct candidate {
@@ -258,15 +247,14 @@ static json_t *ask_view(struct sp_node *n, const char *ref, const struct ref *r,
 	return NULL;
 }
 
-static int get_track(struct sp_http_req *req, struct sp_http_resp *res)
+json_t *sp_api_track_view(struct sp_node *n, const struct sp_http_req *req, const char *ref,
+			  int *err)
 {
-	struct sp_node *n = req->ctx;
-	const char *s = sp_http_param(req, "ref");
 	struct ref r;
-	if (parse_ref(n, s, &r) != 0)
-		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
-					   "not a ticket (like 73.12-41-07) or a report id (64 hex "
-					   "digits)");
+	if (parse_ref(n, ref, &r) != 0) {
+		*err = SP_ERR_HTTP_BAD_REQUEST;
+		return NULL;
+	}
 	int rc = find_local(n, &r);
 	json_t *v = NULL;
 	char from[SP_INST_ID_MAX + 1];
@@ -274,13 +262,30 @@ static int get_track(struct sp_http_req *req, struct sp_http_resp *res)
 	if (rc == 0)
 		v = sp_api_report_view(n, r.id, &rc);
 	else if (rc == SP_ERR_NOT_FOUND && !forwarded(req))
-		v = ask_view(n, s, &r, from, sizeof(from));
+		v = ask_view(n, ref, &r, from, sizeof(from));
+	if (v == NULL) {
+		*err = SP_ERR_UNKNOWN_REPORT;
+		return NULL;
+	}
+	int remote = strcmp(from, sp_node_conf(n)->id) != 0;
+	json_object_set_new(v, "source", json_pack("{s:s,s:b}", "node", from, "remote", remote));
+	return v;
+}
+
+static int get_track(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct sp_node *n = req->ctx;
+	const char *s = sp_http_param(req, "ref");
+	int rc;
+	json_t *v = sp_api_track_view(n, req, s, &rc);
+	if (v == NULL && rc == SP_ERR_HTTP_BAD_REQUEST)
+		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
+					   "not a ticket (like 73.12-41-07) or a report id (64 hex "
+					   "digits)");
 	if (v == NULL)
 		return sp_http_reply_error(res, SP_ERR_UNKNOWN_REPORT,
 					   "no report '%.80s' here%s", s,
 					   forwarded(req) ? "" : " or at the nodes asked");
-	int remote = strcmp(from, sp_node_conf(n)->id) != 0;
-	json_object_set_new(v, "source", json_pack("{s:s,s:b}", "node", from, "remote", remote));
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(res, 200, v);
 }

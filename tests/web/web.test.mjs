@@ -575,7 +575,7 @@ async function english(browser) {
 // Open311 GeoReport v2, with the spec's own example request
 // (https://wiki.open311.org/GeoReport_v2, "POST Service Request"), its
 // San Francisco address given as text and a Kemendagri address_id added.
-async function open311(rep) {
+async function open311(browser, rep) {
   const base = '/open311/v2';
   const sv = await api('73.12', base + '/services.json');
   assert(sv.status === 200 && Array.isArray(sv.body) && sv.body.length > 0, 'services.json');
@@ -622,6 +622,65 @@ async function open311(rep) {
   const t = await api('73.13', '/v1/track/' + r0.service_request_id);
   assert(t.status === 200 && t.body.channel === 'open311' && t.body.source.remote, 'the Open311 ticket tracks at any node');
   ok('Open311 GeoReport v2: services, service definition, the spec\'s example POST (form-encoded), requests by id, filters, errors');
+
+  // lat/long: the spec's example coordinates are the event's place,
+  // returned as numbers with the address; malformed ones are refused.
+  assert(Math.abs(q.lat - 37.76524078) < 1e-9 && Math.abs(q.long - -122.4212043) < 1e-9 && q.address === '1234 5th street',
+    'lat/long/address returned: ' + JSON.stringify([q.lat, q.long, q.address]));
+  for (const bad of ['&lat=100&long=1', '&lat=-5.1', '&lat=1e3&long=2', '&lat=5&long=abc']) {
+    const r = await api('73.12', base + '/requests.json', { method: 'POST', headers: form,
+      body: example.replace(/&lat=[^&]*&long=[^&]*/, '') + bad + '&address_id=73.12.03' });
+    assert(r.status === 400 && /lat and long/.test(r.body[0].description), `bad coordinates ${bad} refused: ${r.status}`);
+  }
+  ok('Open311: lat/long accepted on POST as the event place, returned as numbers with the address; malformed ones refused');
+
+  // Any node: 73.13 holds neither report, and finds both (as Lacak does).
+  const far = await api('73.13', `${base}/requests/${r0.service_request_id}.json`);
+  assert(far.status === 200 && far.body[0].service_request_id === r0.service_request_id && Math.abs(far.body[0].lat - 37.76524078) < 1e-9,
+    'requests/{id}.json at a node that does not hold it: ' + far.status + ' ' + JSON.stringify(far.body));
+  const farBoth = await api('73.13', `${base}/requests.json?service_request_id=${r0.service_request_id},${rep.ticket}`);
+  assert(farBoth.status === 200 && farBoth.body.length === 2, 'requests.json by ids at another node');
+  const none = await api('73.13', `${base}/requests/73.12-999999-00.json`);
+  assert(none.status === 404 && none.body[0].code === 404, 'an unknown ticket is 404 in Open311 form');
+  ok('Open311: requests/{id}.json and requests.json?service_request_id= answer at a node that does not hold the report');
+
+  // XML, as GeoReport v2 specifies it, read with the browser's XML parser.
+  const page = await browser.newPage();
+  const xml = async (node, path, init) => {
+    const r = await fetch(N[node] + path, init);
+    assert((r.headers.get('content-type') || '').startsWith('text/xml'), path + ' is text/xml');
+    const text = await r.text();
+    const doc = await page.evaluate((t) => {
+      const d = new DOMParser().parseFromString(t, 'text/xml');
+      if (d.querySelector('parsererror')) return { error: d.querySelector('parsererror').textContent };
+      const walk = (e) => (e.children.length ? { [e.tagName]: [...e.children].map(walk) } : { [e.tagName]: e.textContent });
+      return { root: d.documentElement.tagName, tree: walk(d.documentElement) };
+    }, text);
+    assert(!doc.error, path + ': well-formed XML: ' + doc.error + '\n' + text.slice(0, 300));
+    return { status: r.status, ...doc, text };
+  };
+  const flat = (items) => Object.assign({}, ...items);
+  const sx = await xml('73.12', base + '/services.xml');
+  assert(sx.root === 'services' && sx.tree.services.length === sv.body.length &&
+    sx.tree.services.every((x, i) => Object.keys(x)[0] === 'service' && flat(x.service).service_code === sv.body[i].service_code &&
+      flat(x.service).metadata === 'false' && flat(x.service).type === 'realtime'), 'services.xml mirrors services.json');
+  const dx = await xml('73.12', `${base}/services/${code}.xml`);
+  assert(dx.root === 'service_definition' && flat(dx.tree.service_definition).service_code === code, 'service definition in XML');
+  const rx = await xml('73.13', `${base}/requests/${r0.service_request_id}.xml`);
+  const rq = flat(rx.tree.service_requests[0].request);
+  assert(rx.root === 'service_requests' && rq.service_request_id === r0.service_request_id && rq.status === 'open' &&
+    Number(rq.lat) === 37.76524078 && Number(rq.long) === -122.4212043 && rq.address_id === '73.12.03' && rq.zipcode === '' &&
+    rq.description.includes('A large sinkhole'), 'requests/{id}.xml at another node: ' + JSON.stringify(rq));
+  const px = await xml('73.12', base + '/requests.xml', { method: 'POST', headers: form,
+    body: example + '&address_id=73.12.03&description=%3Cb%3ELubang%3C%2Fb%3E+%26+genangan' });
+  const pr = flat(px.tree.service_requests[0].request);
+  assert(px.status === 201 && /^73\.12-\d+-\d\d$/.test(pr.service_request_id) && 'account_id' in pr, 'POST requests.xml: ' + px.text);
+  const back = flat((await xml('73.12', `${base}/requests/${pr.service_request_id}.xml`)).tree.service_requests[0].request);
+  assert(back.description.startsWith('<b>Lubang</b> & genangan'), 'markup in XML text escaped and read back: ' + back.description);
+  const ex = await xml('73.12', `${base}/services/tidak-ada.xml`);
+  assert(ex.status === 404 && ex.root === 'errors' && flat(ex.tree.errors[0].error).code === '404', 'errors in XML');
+  await page.close();
+  ok('Open311 XML: services, service definition, requests/{id} at any node, POST and errors as GeoReport v2 XML, well-formed and escaped');
 }
 
 // Webhooks: 73.12 is restarted with [webhooks] pointing at a receiver
@@ -697,7 +756,7 @@ async function main() {
     await lacak(browser, rep);
     await transparansi(browser, rep);
     await english(browser);
-    await open311(rep);
+    await open311(browser, rep);
     await checkWebhook(rep);
   } finally {
     await browser.close();
