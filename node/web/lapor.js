@@ -200,5 +200,6 @@ for (let i = 0; i < 3; i++) {
     if (v) fillRegions(i + 1, v).catch(showError); else fillRegions(i + 1, null).catch(() => {});
   });
 }
-loadForm().catch(showError);
+// The mark tells tests/web/bench.mjs when the form became usable.
+loadForm().then(() => performance.mark('simpul:form-ready'), showError);
 applyLang();
