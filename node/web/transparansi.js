@@ -174,8 +174,12 @@ async function consistency(path, origin, cp) {
       return check(false, `TIDAK KONSISTEN: ${old.size} entri pertama log tidak lagi sama dengan yang Anda lihat pada ${wib(old.seen)}. Log ditulis ulang.`,
         `INCONSISTENT: the first ${old.size} entries are no longer those you saw on ${wib(old.seen)}. The log was rewritten.`);
     keep();
-    return check(true, `Konsisten dengan checkpoint ukuran ${old.size} yang Anda lihat pada ${wib(old.seen)}: log hanya bertambah (bukti konsistensi RFC 9162 dari tile, ${proof.length} hash).`,
-      `Consistent with the checkpoint of size ${old.size} you saw on ${wib(old.seen)}: the log only grew (RFC 9162 consistency proof from the tiles, ${proof.length} hashes).`);
+    const how = old.size === cp.size
+      ? t('log tidak berubah (akar yang sama)', 'the log did not change (the same root)')
+      : t(`log hanya bertambah (bukti konsistensi RFC 9162 dari tile, ${proof.length} hash)`,
+        `the log only grew (RFC 9162 consistency proof from the tiles, ${proof.length} hashes)`);
+    return check(true, `Konsisten dengan checkpoint ukuran ${old.size} yang Anda lihat pada ${wib(old.seen)}: ${how}.`,
+      `Consistent with the checkpoint of size ${old.size} you saw on ${wib(old.seen)}: ${how}.`);
   } catch (e) {
     return check(null, `Konsistensi tidak dapat diperiksa: ${e.message}`, `Consistency could not be checked: ${e.message}`);
   }
