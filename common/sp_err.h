@@ -88,6 +88,7 @@
 	XX(DIR_CYCLE, -145, "the parent change would make a cycle") \
 	XX(EXPIRED, -146, "signed request expired") \
 	XX(NO_CALENDAR, -147, "no published holiday calendar for that year") \
+	XX(RETIRED, -148, "institution retired: it no longer receives, holds or writes") \
 	\
 	/* node: HTTP API, limits */ \
 	XX(HTTP_BAD_REQUEST, -160, "malformed request or JSON") \

@@ -137,6 +137,9 @@ static void explain(const struct sp_dir *d, const struct sp_admin_req *r, int rc
 		      sp_dir_inst_decode(r->record, r->record_len, &in) == 0;
 	int is_route = r->type == SP_EV_ROUTE &&
 		       sp_dir_route_decode(r->record, r->record_len, &rt) == 0;
+	struct sp_dir_retire ret;
+	int is_retire = r->type == SP_EV_RETIRE &&
+			sp_dir_retire_decode(r->record, r->record_len, &ret) == 0;
 	switch (rc) {
 	case SP_ERR_UNKNOWN_OFFICER:
 		snprintf(msg, cap, "the signing key %s... is not an enrolled officer: sign with the "
@@ -154,7 +157,10 @@ static void explain(const struct sp_dir *d, const struct sp_admin_req *r, int rc
 			 "admin officer may change the directory", who);
 		return;
 	case SP_ERR_NOT_DELEGATED:
-		if (sp_dir_officer(d, r->officer, SP_DIR_TIME_MAX, &o) == 0)
+		if (is_retire && sp_dir_is_coordinator(d, ret.id))
+			snprintf(msg, cap, "the national coordinator cannot be retired: every "
+				 "complaint needs a holder of last resort");
+		else if (sp_dir_officer(d, r->officer, SP_DIR_TIME_MAX, &o) == 0)
 			snprintf(msg, cap, "an admin of %s may not make this change: it is outside "
 				 "%s's subtree or its regions (or only the national coordinator "
 				 "may make it: institutions above units, policies, calendars); ask "
@@ -165,10 +171,28 @@ static void explain(const struct sp_dir *d, const struct sp_admin_req *r, int rc
 	case SP_ERR_UNKNOWN_INSTITUTION:
 		snprintf(msg, cap, "the record names an institution that is not in the directory "
 			 "(%s): check the id, or add the institution first",
-			 is_off ? rec_o.inst : is_inst ? in.parent : is_route ? rt.inst : "?");
+			 is_off		? rec_o.inst
+			 : is_inst	? in.parent
+			 : is_route	? rt.inst
+			 : is_retire	? ret.id
+					: "?");
+		return;
+	case SP_ERR_RETIRED:
+		snprintf(msg, cap, is_retire ? "%s is already retired: nothing to do"
+					     : "the record names a retired institution (%s): a retired "
+					       "institution gets no new version, child, officer or "
+					       "rule; name the institution that took over its work",
+			 is_retire  ? ret.id
+			 : is_off   ? rec_o.inst
+			 : is_route ? rt.inst
+			 : is_inst  ? in.id
+				    : "?");
 		return;
 	case SP_ERR_EXISTS:
-		if (is_off && sp_dir_officer(d, rec_o.key, SP_DIR_TIME_MAX, &o) == 0)
+		if (is_retire)
+			snprintf(msg, cap, "%s still has institutions under it in service: retire "
+				 "them (or move them to another parent) first", ret.id);
+		else if (is_off && sp_dir_officer(d, rec_o.key, SP_DIR_TIME_MAX, &o) == 0)
 			snprintf(msg, cap, "this officer key is enrolled at %s: an officer acts for "
 				 "one institution at a time; remove them there first", o.inst);
 		else if (is_inst)
@@ -293,6 +317,8 @@ static const char *type_name(uint64_t t)
 		return "policy";
 	case SP_EV_CALENDAR:
 		return "calendar";
+	case SP_EV_RETIRE:
+		return "retire";
 	}
 	return "?";
 }

@@ -682,6 +682,13 @@ static int post_action(struct sp_http_req *req, struct sp_http_resp *res)
 		rc = BAD(res, "the act names another report");
 	if (rc == 0)
 		rc = sp_act_prepare(n, &a, raw, len);
+	if (rc == SP_ERR_RETIRED) {
+		free(raw);
+		return sp_http_reply_error(res, rc, "a retired institution cannot receive, return "
+					   "or act on a report: forward it to the one that took "
+					   "over (its parent; GET /v1/directory/institutions/ID "
+					   "shows retired_ms)");
+	}
 	if (rc == 0) {
 		rc = append_act(req, res, &a, raw, len);
 		if (rc != SP_HTTP_SUSPENDED)

@@ -180,13 +180,15 @@ json_t *sp_api_inst_json(const struct sp_dir_inst *r)
 		json_array_append_new(regions, json_string(r->regions[i]));
 	for (size_t i = 0; cats && i < r->ncategories; i++)
 		json_array_append_new(cats, json_string(r->categories[i]));
-	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "id", r->id, "name",
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "id", r->id, "name",
 			 r->name, "tier", tier_name(r->tier), "parent",
 			 r->parent[0] ? json_string(r->parent) : json_null(), "sign_key",
 			 sp_json_hex(r->sign_key, SP_KEY_BYTES), "seal_key",
 			 sp_json_hex(r->seal_key, SP_KEY_BYTES), "http",
 			 r->http[0] ? json_string(r->http) : json_null(), "peers", peers, "regions",
-			 regions, "categories", cats, "valid_from_ms", (json_int_t)r->valid_from);
+			 regions, "categories", cats, "valid_from_ms", (json_int_t)r->valid_from,
+			 "retired_ms",
+			 r->retired ? json_integer((json_int_t)r->retired_ms) : json_null());
 }
 
 static int get_institution(struct sp_http_req *req, struct sp_http_resp *res)

@@ -5,7 +5,10 @@
  * sp_report_escalation_due in protocol/sp_report_state.c; this service
  * writes what they say is due: for each overdue report whose first holder
  * is this node's institution, it appends one SP_EV_ESCALATION entry to the
- * own log and adds it to the report index. Layer: a node service (below
+ * own log and adds it to the report index. It also moves the reports of
+ * retired institutions whose heir (sp_dir_heir) is this institution: one
+ * SP_EV_TRANSFER entry per report the retired one still holds (valid by
+ * the rules of apply_transfer in sp_report_state.c). Layer: a node service (below
  * the HTTP API, above sp_node_core.c); sp_node.c calls it on its timer.
  */
 #ifndef SP_ESCALATE_H

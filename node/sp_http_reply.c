@@ -47,6 +47,7 @@ unsigned sp_http_status(int err)
 	case SP_ERR_REPLAY:
 	case SP_ERR_EXPIRED:
 	case SP_ERR_DIR_CYCLE:
+	case SP_ERR_RETIRED:
 	case SP_ERR_FORK:
 	case SP_ERR_FORK_RESOLVED: /* own log resolved away by the coordinator */
 	case SP_ERR_INCONSISTENT:

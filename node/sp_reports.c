@@ -710,18 +710,7 @@ static int involve_targets(struct job *j, struct sp_rrec *p, const struct target
 
 static int report_of(const struct sp_entry *e, uint8_t id[SP_HASH_BYTES])
 {
-	if (e->type == SP_EV_ACTION) {
-		struct sp_report_action a;
-		int rc = sp_report_action_parse(e->body, e->body_len, &a);
-		if (rc == 0)
-			memcpy(id, a.report, SP_HASH_BYTES);
-		return rc;
-	}
-	struct sp_report_escalation x;
-	int rc = sp_report_esc_parse(e->body, e->body_len, &x);
-	if (rc == 0)
-		memcpy(id, x.report, SP_HASH_BYTES);
-	return rc;
+	return sp_report_trail_report(e->type, e->body, e->body_len, id);
 }
 
 static int job_unpend(struct job *j, const uint8_t id[SP_HASH_BYTES])
@@ -869,7 +858,9 @@ static int index_one(struct job *j, struct sp_rloc at, const struct sp_entry *e,
 		targets_of(e, &t);
 		return insert_report(j, hash, at, &t);
 	}
-	if ((e->type != SP_EV_ACTION && e->type != SP_EV_ESCALATION) || report_of(e, id) != 0)
+	if ((e->type != SP_EV_ACTION && e->type != SP_EV_ESCALATION &&
+	     e->type != SP_EV_TRANSFER) ||
+	    report_of(e, id) != 0)
 		return 0;
 	targets_of(e, &t);
 	struct jrec *p;

@@ -14,7 +14,7 @@
 int sp_admin_type_ok(uint64_t t)
 {
 	return t == SP_EV_INSTITUTION || t == SP_EV_OFFICER || t == SP_EV_ROUTE ||
-	       t == SP_EV_POLICY || t == SP_EV_CALENDAR;
+	       t == SP_EV_POLICY || t == SP_EV_CALENDAR || t == SP_EV_RETIRE;
 }
 
 /* put_signed writes the map of keys 0..4: what the signature covers. */

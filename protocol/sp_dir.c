@@ -204,6 +204,12 @@ static int forkres_check(const void *p)
 	return sp_dir_id_valid(r->inst) && r->size >= 1 ? 0 : SP_ERR_DIR_RECORD;
 }
 
+static int retire_check(const void *p)
+{
+	const struct sp_dir_retire *r = p;
+	return sp_dir_id_valid(r->id) ? 0 : SP_ERR_DIR_RECORD;
+}
+
 /* copy_str copies s into a field of cap bytes (NUL included), or fails. */
 static int copy_str(char *out, size_t cap, const char *s)
 {
@@ -327,6 +333,10 @@ static const struct field forkres_fields[] = {
 	FSIG(struct sp_dir_forkres, sig),
 };
 
+static const struct field retire_fields[] = {
+	FSTR(struct sp_dir_retire, id, 1),
+};
+
 static const struct codec inst_codec = CODEC(struct sp_dir_inst, inst_fields, inst_check);
 static const struct codec officer_codec =
 	CODEC(struct sp_dir_officer, officer_fields, officer_check);
@@ -337,6 +347,7 @@ static const struct codec delegate_codec =
 	CODEC(struct sp_dir_delegate, delegate_fields, delegate_check);
 static const struct codec forkres_codec =
 	CODEC(struct sp_dir_forkres, forkres_fields, forkres_check);
+static const struct codec retire_codec = CODEC(struct sp_dir_retire, retire_fields, retire_check);
 
 /* ---- encoding ---------------------------------------------------------------- */
 
@@ -599,6 +610,16 @@ int sp_dir_delegate_decode(const uint8_t *body, size_t len, struct sp_dir_delega
 	return decode(&delegate_codec, body, len, r);
 }
 
+int sp_dir_retire_encode(const struct sp_dir_retire *r, struct sp_buf *out)
+{
+	return encode(&retire_codec, r, out);
+}
+
+int sp_dir_retire_decode(const uint8_t *body, size_t len, struct sp_dir_retire *r)
+{
+	return decode(&retire_codec, body, len, r);
+}
+
 int sp_dir_forkres_decode(const uint8_t *body, size_t len, struct sp_dir_forkres *r)
 {
 	return decode(&forkres_codec, body, len, r);
@@ -769,6 +790,18 @@ static const struct sp_dir_inst *version_at(const struct inst *in, uint64_t t)
 	return NULL;
 }
 
+/* Retirement is kept in every version (they all end with it). */
+static int is_retired(const struct inst *in, uint64_t t)
+{
+	return latest(in)->retired && latest(in)->retired_ms <= t;
+}
+
+static int retired_id(const struct sp_dir *d, const char *id, uint64_t t)
+{
+	const struct inst *in = find(d, id);
+	return in != NULL && is_retired(in, t);
+}
+
 static int in_subtree(const struct sp_dir *d, const char *id, const char *root)
 {
 	const char *cur = id;
@@ -917,9 +950,11 @@ static int allowed(const struct sp_dir *d, const struct sp_entry *e, covers_fn c
 /* ---- applying institution records ------------------------------------------------ */
 
 /* inst_consistent: the record fits the directory as it stands. */
-static int inst_consistent(const struct sp_dir *d, const struct sp_dir_inst *r)
+static int inst_consistent(const struct sp_dir *d, const struct sp_dir_inst *r, uint64_t t)
 {
 	const struct inst *old = find(d, r->id);
+	if ((old != NULL && is_retired(old, t)) || retired_id(d, r->parent, t))
+		return SP_ERR_RETIRED; /* retirement is final: no new version, no new child */
 	int coord = r->tier == SP_DIR_TIER_COORDINATOR;
 	if (d->coord >= 0 && (coord || old != NULL) &&
 	    (coord != (old == &d->insts[d->coord])))
@@ -959,7 +994,7 @@ static int apply_inst(struct sp_dir *d, const struct sp_entry *e, const struct a
 		return rc;
 	rc = allowed(d, e, r.tier == SP_DIR_TIER_COORDINATOR ? NULL : covers_inst, &r, a);
 	if (!rc)
-		rc = inst_consistent(d, &r);
+		rc = inst_consistent(d, &r, e->time_ms);
 	if (rc || a->dry)
 		return rc;
 	long idx = hidx_find(&d->by_id, r.id, strlen(r.id));
@@ -998,13 +1033,24 @@ static const struct sp_dir_officer *officer_at(const struct officer *o, uint64_t
 	return NULL;
 }
 
+/* standing: the enrolment of officer key in force at t, or NULL; an
+ * officer of an institution retired by then stands nowhere. */
+static const struct sp_dir_officer *standing(const struct sp_dir *d, const uint8_t *key,
+					     uint64_t t)
+{
+	long i = hidx_find(&d->by_officer, key, SP_KEY_BYTES);
+	const struct sp_dir_officer *o = i < 0 ? NULL : officer_at(&d->offs[i], t);
+	return o != NULL && retired_id(d, o->inst, t) ? NULL : o;
+}
+
 static int officer_consistent(const struct sp_dir *d, const struct sp_dir_officer *r,
 			      uint64_t t)
 {
 	if (find(d, r->inst) == NULL)
 		return SP_ERR_UNKNOWN_INSTITUTION;
-	long i = hidx_find(&d->by_officer, r->key, SP_KEY_BYTES);
-	const struct sp_dir_officer *now = i < 0 ? NULL : officer_at(&d->offs[i], t);
+	if (r->action == SP_DIR_ENROL && retired_id(d, r->inst, t))
+		return SP_ERR_RETIRED;
+	const struct sp_dir_officer *now = standing(d, r->key, t);
 	if (r->action == SP_DIR_REMOVE)
 		return now && strcmp(now->inst, r->inst) == 0 ? 0 : SP_ERR_UNKNOWN_OFFICER;
 	/* One person acts for one institution at a time: the trail must name
@@ -1079,6 +1125,8 @@ static int apply_route(struct sp_dir *d, const struct sp_entry *e, const struct 
 	}
 	if (find(d, r.inst) == NULL)
 		return SP_ERR_UNKNOWN_INSTITUTION;
+	if (retired_id(d, r.inst, e->time_ms))
+		return SP_ERR_RETIRED;
 	if (a->dry)
 		return 0;
 	return set_or_append((void **)&d->routes, &d->nroutes, &d->caproutes, old, &r, sizeof(r));
@@ -1109,6 +1157,8 @@ static int apply_delegate(struct sp_dir *d, const struct sp_entry *e, const stru
 		return rc;
 	if (find(d, r.delegate) == NULL || find(d, r.root) == NULL)
 		return SP_ERR_UNKNOWN_INSTITUTION;
+	if (r.grant && (retired_id(d, r.delegate, e->time_ms) || retired_id(d, r.root, e->time_ms)))
+		return SP_ERR_RETIRED;
 	if (a->dry)
 		return 0;
 	for (size_t i = 0; i < d->ndels; i++) {
@@ -1122,6 +1172,83 @@ static int apply_delegate(struct sp_dir *d, const struct sp_entry *e, const stru
 	if (!r.grant)
 		return 0;
 	return set_or_append((void **)&d->dels, &d->ndels, &d->capdels, -1, &r, sizeof(r));
+}
+
+/* ---- retirement ---------------------------------------------------------------------- */
+
+/* A delegate retires units strictly inside its subtree, as it adds them. */
+static int covers_retire(const struct sp_dir *d, const char *root, const void *p)
+{
+	const struct sp_dir_retire *r = p;
+	const struct inst *in = find(d, r->id);
+	return in != NULL && latest(in)->tier == SP_DIR_TIER_UNIT && strcmp(r->id, root) != 0 &&
+	       in_subtree(d, r->id, root);
+}
+
+static int has_child_in_service(const struct sp_dir *d, const char *id, uint64_t t)
+{
+	for (size_t i = 0; i < d->ninsts; i++)
+		if (strcmp(latest(&d->insts[i])->parent, id) == 0 && !is_retired(&d->insts[i], t))
+			return 1;
+	return 0;
+}
+
+/* drop_grants removes the delegations to and of a retired institution. */
+static void drop_grants(struct sp_dir *d, const char *id)
+{
+	for (size_t i = d->ndels; i-- > 0;)
+		if (strcmp(d->dels[i].delegate, id) == 0 || strcmp(d->dels[i].root, id) == 0)
+			d->dels[i] = d->dels[--d->ndels];
+}
+
+static int apply_retire(struct sp_dir *d, const struct sp_entry *e, const struct act *a)
+{
+	struct sp_dir_retire r;
+	int rc = sp_dir_retire_decode(e->body, e->body_len, &r);
+	if (!rc)
+		rc = allowed(d, e, covers_retire, &r, a);
+	if (rc)
+		return rc;
+	long idx = hidx_find(&d->by_id, r.id, strlen(r.id));
+	if (idx < 0)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	struct inst *in = &d->insts[idx];
+	if (idx == d->coord)
+		return SP_ERR_NOT_DELEGATED; /* someone must always hold a complaint */
+	if (latest(in)->retired)
+		return SP_ERR_RETIRED;
+	if (has_child_in_service(d, r.id, e->time_ms))
+		return SP_ERR_EXISTS;
+	if (a->dry)
+		return 0;
+	for (size_t i = 0; i < in->n; i++) {
+		in->v[i].retired = 1;
+		in->v[i].retired_ms = e->time_ms;
+	}
+	drop_grants(d, r.id);
+	return 0;
+}
+
+static int dir_heir(const struct sp_dir *d, const char *id, uint64_t t,
+		    char out[SP_INST_ID_MAX + 1])
+{
+	if (d == NULL || id == NULL || out == NULL)
+		return SP_ERR_ARG;
+	const struct inst *in = find(d, id);
+	if (in == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	if (!is_retired(in, t))
+		return SP_ERR_NOT_FOUND;
+	for (int depth = 0; depth < MAX_DEPTH && latest(in)->parent[0] != '\0'; depth++) {
+		in = find(d, latest(in)->parent);
+		if (in == NULL)
+			break;
+		if (!is_retired(in, t)) {
+			memcpy(out, latest(in)->id, SP_INST_ID_MAX + 1);
+			return 0;
+		}
+	}
+	return SP_ERR_INTERNAL; /* the coordinator is never retired */
 }
 
 /* ---- fork resolutions ----------------------------------------------------------------- */
@@ -1172,8 +1299,7 @@ static int dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
 		rc = sp_dir_forkres_verify(&r);
 	if (rc)
 		return rc;
-	long i = hidx_find(&d->by_officer, r.officer, SP_KEY_BYTES);
-	const struct sp_dir_officer *o = i < 0 ? NULL : officer_at(&d->offs[i], e->time_ms);
+	const struct sp_dir_officer *o = standing(d, r.officer, e->time_ms);
 	if (o == NULL)
 		return SP_ERR_UNKNOWN_OFFICER;
 	if (strcmp(o->inst, latest(&d->insts[d->coord])->id) != 0 || o->role != SP_DIR_ROLE_ADMIN)
@@ -1200,6 +1326,8 @@ static int dir_apply(struct sp_dir *d, const struct sp_entry *e, const struct ac
 		return apply_policy(d, e, a);
 	case SP_EV_DELEGATE:
 		return apply_delegate(d, e, a);
+	case SP_EV_RETIRE:
+		return apply_retire(d, e, a);
 	case SP_EV_FORK_RESOLVE:
 		return dir_forkres_check(d, e, NULL); /* applied by the node to its store */
 	case SP_EV_ADMIN:
@@ -1237,8 +1365,7 @@ static int apply_admin(struct sp_dir *d, const struct sp_entry *e, const struct 
 		return SP_ERR_EXPIRED;
 	struct act b = {a->dry, NULL};
 	if (memcmp(r.officer, e->author, SP_KEY_BYTES) != 0) {
-		long i = hidx_find(&d->by_officer, r.officer, SP_KEY_BYTES);
-		const struct sp_dir_officer *o = i < 0 ? NULL : officer_at(&d->offs[i], e->time_ms);
+		const struct sp_dir_officer *o = standing(d, r.officer, e->time_ms);
 		if (o == NULL)
 			return SP_ERR_UNKNOWN_OFFICER;
 		if (o->role != SP_DIR_ROLE_ADMIN)
@@ -1286,8 +1413,7 @@ static int dir_officer(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], 
 {
 	if (d == NULL || key == NULL || out == NULL)
 		return SP_ERR_ARG;
-	long i = hidx_find(&d->by_officer, key, SP_KEY_BYTES);
-	const struct sp_dir_officer *o = i < 0 ? NULL : officer_at(&d->offs[i], t);
+	const struct sp_dir_officer *o = standing(d, key, t);
 	if (o == NULL)
 		return SP_ERR_UNKNOWN_OFFICER;
 	*out = *o;
@@ -1439,7 +1565,7 @@ static int route_default(const struct sp_dir *d, const char *region,
 	char code[SP_DIR_REGION_MAX + 1];
 	memcpy(code, region, strlen(region) + 1);
 	while (code[0] != '\0') {
-		if (find(d, code) != NULL) {
+		if (find(d, code) != NULL && !retired_id(d, code, SP_DIR_TIME_MAX)) {
 			set_default(code, out_inst, out_rule_id);
 			return 0;
 		}
@@ -1467,7 +1593,7 @@ static int dir_route(const struct sp_dir *d, const char *category, const char *r
 		const struct sp_dir_route *r = &d->routes[i];
 		if (strcmp(r->category, "*") != 0 && strcmp(r->category, category) != 0)
 			continue;
-		if (!region_under(region, r->region))
+		if (!region_under(region, r->region) || retired_id(d, r->inst, SP_DIR_TIME_MAX))
 			continue;
 		if (better(r, best))
 			best = r;
@@ -1543,7 +1669,8 @@ static int dir_officers(const struct sp_dir *d, const char *inst, sp_dir_officer
 		const struct officer *o = &d->offs[i];
 		const struct sp_dir_officer *last = o->n ? &o->ev[o->n - 1] : NULL;
 		if (last == NULL || last->action != SP_DIR_ENROL ||
-		    (inst != NULL && strcmp(last->inst, inst) != 0))
+		    (inst != NULL && strcmp(last->inst, inst) != 0) ||
+		    retired_id(d, last->inst, SP_DIR_TIME_MAX))
 			continue;
 		int rc = fn(arg, last);
 		if (rc)
@@ -1603,6 +1730,20 @@ int sp_dir_officer(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint
 	if (d == NULL)
 		return SP_ERR_ARG;
 	LOCKED(d, dir_officer(d, key, t, out));
+}
+
+int sp_dir_retired(const struct sp_dir *d, const char *id, uint64_t t)
+{
+	if (d == NULL || id == NULL)
+		return 0;
+	LOCKED(d, retired_id(d, id, t));
+}
+
+int sp_dir_heir(const struct sp_dir *d, const char *id, uint64_t t, char out[SP_INST_ID_MAX + 1])
+{
+	if (d == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_heir(d, id, t, out));
 }
 
 int sp_dir_parent(const struct sp_dir *d, const char *id, char out[SP_INST_ID_MAX + 1])

@@ -82,6 +82,8 @@ struct sp_dir_inst {
 	size_t ncategories;             /* jurisdiction: service categories */
 	char categories[SP_DIR_MAX_CATEGORIES][SP_DIR_CATEGORY_MAX + 1];
 	uint64_t valid_from, valid_until;
+	int retired;          /* an SP_EV_RETIRE record took it out of service ... */
+	uint64_t retired_ms;  /* ... at this time (query results only, like valid_*) */
 };
 
 /* SP_EV_OFFICER. In query results `since` is the enrolment time. */
@@ -120,6 +122,16 @@ struct sp_dir_delegate {
 	char delegate[SP_INST_ID_MAX + 1];
 	char root[SP_INST_ID_MAX + 1];
 	int grant;
+};
+
+/* SP_EV_RETIRE: institution `id` leaves service at the entry's time. From
+ * then on it receives no complaint (routing skips it, a forward to it is
+ * invalid), its officers no longer act and its node's later entries count
+ * for nothing; the reports it holds pass to its heir (sp_dir_heir) by
+ * SP_EV_TRANSFER entries the heir's node writes (docs/reports.md). Its log
+ * stays as it was: readable and verifiable with its keys. */
+struct sp_dir_retire {
+	char id[SP_INST_ID_MAX + 1];
 };
 
 /* SP_EV_FORK_RESOLVE: the national coordinator's decision on a forked log
@@ -165,6 +177,7 @@ int sp_dir_route_encode(const struct sp_dir_route *r, struct sp_buf *out);
 int sp_dir_policy_encode(const struct sp_dir_policy *r, struct sp_buf *out);
 int sp_dir_delegate_encode(const struct sp_dir_delegate *r, struct sp_buf *out);
 int sp_dir_forkres_encode(const struct sp_dir_forkres *r, struct sp_buf *out);
+int sp_dir_retire_encode(const struct sp_dir_retire *r, struct sp_buf *out);
 
 /* Strict decoders: body[0..len) must be exactly one record of the type,
  * deterministic, with every key and no other, and every field valid.
@@ -175,6 +188,7 @@ int sp_dir_route_decode(const uint8_t *body, size_t len, struct sp_dir_route *r)
 int sp_dir_policy_decode(const uint8_t *body, size_t len, struct sp_dir_policy *r);
 int sp_dir_delegate_decode(const uint8_t *body, size_t len, struct sp_dir_delegate *r);
 int sp_dir_forkres_decode(const uint8_t *body, size_t len, struct sp_dir_forkres *r);
+int sp_dir_retire_decode(const uint8_t *body, size_t len, struct sp_dir_retire *r);
 
 /* ---- syntax checks --------------------------------------------------------- */
 
@@ -221,7 +235,13 @@ void sp_dir_free(struct sp_dir *d);
  * whose institution may write the record too (the coordinator's anything,
  * another's what a delegation to it covers: else SP_ERR_NOT_DELEGATED).
  * A calendar inside one is checked (coordinator only, sp_cal_year_decode)
- * but applied by the caller. */
+ * but applied by the caller. SP_EV_RETIRE: the coordinator retires any
+ * institution but itself, a delegate a unit inside its subtree; refused
+ * for an unknown id (SP_ERR_UNKNOWN_INSTITUTION), one already retired
+ * (SP_ERR_RETIRED), one with children still in service (SP_ERR_EXISTS:
+ * retire or move them first). After a retirement, records that would give
+ * the retired institution a new version, a child, an officer, a rule or a
+ * delegation are SP_ERR_RETIRED. */
 int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e);
 
 /* sp_dir_check is sp_dir_apply without applying: 0 if the entry would be
@@ -275,6 +295,15 @@ int sp_dir_by_key(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint6
 int sp_dir_officer(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
 		   struct sp_dir_officer *out);
 
+/* sp_dir_retired: 1 if institution id was retired at or before time t. */
+int sp_dir_retired(const struct sp_dir *d, const char *id, uint64_t t);
+
+/* sp_dir_heir: for an institution retired at or before t, the one that
+ * takes over what it held: its nearest ancestor not retired at t (the
+ * parent, or above it if the parent is retired too). 0 and out filled;
+ * SP_ERR_NOT_FOUND if id is not retired at t; SP_ERR_UNKNOWN_INSTITUTION. */
+int sp_dir_heir(const struct sp_dir *d, const char *id, uint64_t t, char out[SP_INST_ID_MAX + 1]);
+
 /* sp_dir_parent copies the latest parent id of id into out.
  * SP_ERR_UNKNOWN_INSTITUTION; SP_ERR_NOT_FOUND for the coordinator. */
 int sp_dir_parent(const struct sp_dir *d, const char *id, char out[SP_INST_ID_MAX + 1]);
@@ -314,6 +343,8 @@ int sp_dir_in_subtree(const struct sp_dir *d, const char *id, const char *root);
  * out_inst and out_rule_id receive the institution and the rule id.
  * Errors: SP_ERR_ARG (invalid category or region code), SP_ERR_NO_ROUTE
  * (nothing routes it: not even a coordinator). */
+/* (Retired institutions are never chosen: a rule naming one is passed
+ * over, and so is a retired region government.) */
 int sp_dir_route(const struct sp_dir *d, const char *category, const char *region,
 		 char out_inst[SP_INST_ID_MAX + 1], char out_rule_id[SP_DIR_RULE_MAX + 1]);
 

@@ -27,12 +27,14 @@ enum sp_event {
 	SP_EV_CALENDAR = 5,    /* holidays and cuti bersama of a year */
 	SP_EV_DELEGATE = 6,    /* delegation of a directory subtree to an institution */
 	SP_EV_FORK_RESOLVE = 7, /* the coordinator's decision on a forked log */
-	SP_EV_ADMIN = 8,       /* an admin's signed request carrying one of 1..5 (sp_admin.h) */
+	SP_EV_ADMIN = 8,       /* an admin's signed request carrying one of 1..5, 9 (sp_admin.h) */
+	SP_EV_RETIRE = 9,      /* an institution retired: its open reports go to its parent */
 
 	/* reports */
 	SP_EV_REPORT = 16,     /* a report submitted (its entry hash is the report id) */
 	SP_EV_ACTION = 17,     /* an officer's or reporter's action on a report */
 	SP_EV_ESCALATION = 18, /* a deadline passed: written by the holder's node */
+	SP_EV_TRANSFER = 19,   /* a retired holder's report taken over by its heir's node */
 };
 
 #define SP_INST_ID_MAX 32  /* longest institution id, bytes */

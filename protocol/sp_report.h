@@ -75,6 +75,10 @@
  * SP_EV_ESCALATION body
  *   0  report       bytes  32      1  stage  uint (enum sp_report_stage)
  *   2  deadline     uint   ms: the deadline that was missed
+ *
+ * SP_EV_TRANSFER body (written by the heir's node: a retired holder's
+ * report passes to the institution that inherits what it held)
+ *   0  report       bytes  32      1  from   text: the retired holder's id
  */
 #ifndef SP_REPORT_H
 #define SP_REPORT_H
@@ -235,6 +239,11 @@ struct sp_report_escalation {
 	uint64_t deadline_ms;
 };
 
+struct sp_report_transfer {
+	uint8_t report[SP_HASH_BYTES];
+	struct sp_str from; /* the retired holder (borrowed from the body when parsed) */
+};
+
 /* ---- bodies ------------------------------------------------------------ */
 
 /* sp_report_encode writes an SP_EV_REPORT body into a new buffer *out
@@ -283,6 +292,18 @@ int sp_report_action_verify_reporter(const struct sp_report_action *a, const str
 /* sp_report_esc_encode / _parse: SP_EV_ESCALATION bodies (caller frees *out). */
 int sp_report_esc_encode(const struct sp_report_escalation *e, uint8_t **out, size_t *out_len);
 int sp_report_esc_parse(const uint8_t *body, size_t len, struct sp_report_escalation *e);
+
+/* sp_report_transfer_encode / _parse: SP_EV_TRANSFER bodies (caller frees
+ * *out; a parsed x->from borrows body). SP_ERR_REPORT_FIELD if malformed. */
+int sp_report_transfer_encode(const struct sp_report_transfer *x, uint8_t **out,
+			      size_t *out_len);
+int sp_report_transfer_parse(const uint8_t *body, size_t len, struct sp_report_transfer *x);
+
+/* sp_report_trail_report: the report id a trail entry's body names (an
+ * SP_EV_ACTION, _ESCALATION or _TRANSFER body of type `type`). Errors:
+ * those of the body's parser; SP_ERR_ARG for another type. */
+int sp_report_trail_report(uint64_t type, const uint8_t *body, size_t len,
+			   uint8_t id[SP_HASH_BYTES]);
 
 /* ---- sealing ----------------------------------------------------------- */
 
@@ -381,7 +402,7 @@ struct sp_report_trail {
 	const char *inst;   /* institution whose log holds the entry */
 	uint64_t index;     /* its index in that log */
 	uint64_t time_ms;   /* entry time */
-	uint64_t type;      /* SP_EV_ACTION or SP_EV_ESCALATION */
+	uint64_t type;      /* SP_EV_ACTION, SP_EV_ESCALATION or SP_EV_TRANSFER */
 	const uint8_t *body;
 	size_t body_len;
 };
@@ -405,6 +426,12 @@ struct sp_report_ctx {
 	 * SP_ERR_UNKNOWN_REPORT until it is: a replica may hold the merged
 	 * report before the one it was merged into); NULL: not checked */
 	int (*report_known)(void *arg, const uint8_t id[SP_HASH_BYTES]);
+	/* if inst was retired at or before time_ms: 0 and its heir (the
+	 * nearest ancestor still in service then); SP_ERR_NOT_FOUND if it
+	 * was in service. A retired institution's later entries, a forward or
+	 * return to it, are SP_ERR_RETIRED. NULL: nobody is ever retired */
+	int (*heir_of)(void *arg, const char *inst, uint64_t time_ms,
+		       char heir_out[SP_INST_ID_MAX + 1]);
 	struct sp_report_policy policy; /* used unless the report has key 13 */
 	const struct sp_cal *cal;       /* NULL = weekends only */
 };

@@ -751,3 +751,78 @@ int sp_report_esc_encode(const struct sp_report_escalation *e, uint8_t **out, si
 	sp_cbor_put_uint(&b, e->deadline_ms);
 	return finish(&b, check_esc, out, out_len);
 }
+
+/* ---- SP_EV_TRANSFER ---------------------------------------------------- */
+
+enum { T_REPORT, T_FROM };
+
+static int transfer_field(struct sp_cbor_reader *r, uint64_t key, void *obj)
+{
+	struct sp_report_transfer *x = obj;
+
+	switch (key) {
+	case T_REPORT: return read_fixed(r, x->report, SP_HASH_BYTES);
+	case T_FROM: return read_inst(r, &x->from);
+	}
+	return SP_ERR_REPORT_FIELD;
+}
+
+int sp_report_transfer_parse(const uint8_t *body, size_t len, struct sp_report_transfer *x)
+{
+	struct sp_cbor_reader r;
+	uint64_t count;
+	uint32_t seen;
+	int err;
+
+	if (x == NULL)
+		return SP_ERR_ARG;
+	memset(x, 0, sizeof(*x));
+	err = map_begin(&r, body, len, &count);
+	if (err == 0)
+		err = read_map_fields(&r, count, transfer_field, x, &seen);
+	if (err == 0 && seen != (BIT(T_REPORT) | BIT(T_FROM)))
+		err = SP_ERR_REPORT_FIELD;
+	return err;
+}
+
+static int check_transfer(const uint8_t *buf, size_t len)
+{
+	struct sp_report_transfer x;
+	return sp_report_transfer_parse(buf, len, &x);
+}
+
+int sp_report_transfer_encode(const struct sp_report_transfer *x, uint8_t **out,
+			      size_t *out_len)
+{
+	struct sp_buf b;
+
+	if (x == NULL || out == NULL || out_len == NULL)
+		return SP_ERR_ARG;
+	sp_buf_init(&b);
+	sp_cbor_put_map(&b, 2);
+	sp_cbor_put_uint(&b, T_REPORT);
+	sp_cbor_put_bytes(&b, x->report, SP_HASH_BYTES);
+	sp_cbor_put_uint(&b, T_FROM);
+	sp_cbor_put_str(&b, x->from);
+	return finish(&b, check_transfer, out, out_len);
+}
+
+int sp_report_trail_report(uint64_t type, const uint8_t *body, size_t len,
+			   uint8_t id[SP_HASH_BYTES])
+{
+	struct sp_report_action a;
+	struct sp_report_escalation x;
+	struct sp_report_transfer t;
+	const uint8_t *named = NULL;
+	int err = SP_ERR_ARG;
+
+	if (type == SP_EV_ACTION && (err = sp_report_action_parse(body, len, &a)) == 0)
+		named = a.report;
+	else if (type == SP_EV_ESCALATION && (err = sp_report_esc_parse(body, len, &x)) == 0)
+		named = x.report;
+	else if (type == SP_EV_TRANSFER && (err = sp_report_transfer_parse(body, len, &t)) == 0)
+		named = t.report;
+	if (named)
+		memcpy(id, named, SP_HASH_BYTES);
+	return err;
+}

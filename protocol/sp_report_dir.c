@@ -48,6 +48,12 @@ static int ctx_inst_known(void *arg, const char *inst, uint64_t t)
 	return d && sp_dir_institution(d, inst, t, &rec) == 0;
 }
 
+static int ctx_heir(void *arg, const char *inst, uint64_t t, char heir[SP_INST_ID_MAX + 1])
+{
+	const struct sp_dir *d = dir_of(arg);
+	return d ? sp_dir_heir(d, inst, t, heir) : SP_ERR_NOT_FOUND;
+}
+
 static int ctx_report_known(void *arg, const uint8_t id[SP_HASH_BYTES])
 {
 	const struct sp_report_dir *rd = arg;
@@ -65,6 +71,7 @@ void sp_report_dir_ctx(const struct sp_report_dir *rd, const struct sp_cal *cal,
 		.is_coordinator = ctx_coord,
 		.institution_known = ctx_inst_known,
 		.report_known = rd->report_known ? ctx_report_known : NULL,
+		.heir_of = ctx_heir,
 		.policy = dflt,
 		.cal = cal,
 	};

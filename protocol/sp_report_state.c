@@ -238,6 +238,14 @@ static int is_ancestor(const struct run *run, const char *inst, const char *anc)
 	return 0;
 }
 
+/* retired: inst was taken out of service at or before t (SP_EV_RETIRE). */
+static int retired(const struct run *run, const char *inst, uint64_t t)
+{
+	char heir[SP_INST_ID_MAX + 1];
+
+	return run->ctx->heir_of && run->ctx->heir_of(run->ctx->arg, inst, t, heir) == 0;
+}
+
 static int take_over(struct run *run, const char *o, uint64_t t)
 {
 	struct sp_report_state *st = run->st;
@@ -275,6 +283,12 @@ static int disposisi(struct run *run, const struct sp_report_action *a, int me, 
 			return SP_ERR_UNKNOWN_INSTITUTION; /* a forward that points nowhere */
 	}
 	for (size_t i = 0; i < a->n_targets; i++) {
+		char to[SP_INST_ID_MAX + 1];
+		snprintf(to, sizeof(to), "%.*s", (int)a->targets[i].n, a->targets[i].p);
+		if (retired(run, to, t))
+			return SP_ERR_RETIRED; /* it would sit with nobody */
+	}
+	for (size_t i = 0; i < a->n_targets; i++) {
 		int sealed_to = 0;
 
 		memcpy(id, a->targets[i].p, a->targets[i].n);
@@ -307,6 +321,8 @@ static int bukan_wewenang(struct run *run, int me, uint64_t t)
 	if (from < 0)
 		return SP_ERR_TRANSITION; /* nobody sent it: forward it instead */
 	memcpy(sender, st->spans[from].inst, sizeof(sender));
+	if (retired(run, sender, t))
+		return SP_ERR_RETIRED; /* forward it onwards instead */
 	close_span(st, me, t);
 	st->bounces++;
 	st->stage_from_ms = t;
@@ -528,6 +544,39 @@ static int apply_escalation(struct run *run, const struct sp_report_trail *t)
 	return 0;
 }
 
+/* apply_transfer: the heir's node takes a report its retired holder held
+ * (the holder's span closes, the heir's opens; a stage's clock restarts
+ * for the new holder). */
+static int apply_transfer(struct run *run, const struct sp_report_trail *t)
+{
+	struct sp_report_state *st = run->st;
+	struct sp_report_transfer x;
+	char from[SP_INST_ID_MAX + 1], heir[SP_INST_ID_MAX + 1];
+	int held, err = sp_report_transfer_parse(t->body, t->body_len, &x);
+
+	if (err)
+		return err;
+	if (memcmp(x.report, st->id, SP_HASH_BYTES) != 0)
+		return SP_ERR_UNKNOWN_REPORT;
+	snprintf(from, sizeof(from), "%.*s", (int)x.from.n, x.from.p);
+	held = holder_span(st, from);
+	if (held < 0)
+		return SP_ERR_TRANSITION; /* it does not hold the report (any more) */
+	memset(heir, 0, sizeof(heir));
+	if (run->ctx->heir_of == NULL ||
+	    run->ctx->heir_of(run->ctx->arg, from, t->time_ms, heir) != 0)
+		return SP_ERR_AUTHORITY; /* still in service: its reports are its own */
+	heir[SP_INST_ID_MAX] = '\0';
+	if (strcmp(heir, t->inst) != 0)
+		return SP_ERR_AUTHORITY; /* only the heir's node takes it */
+	close_span(st, held, t->time_ms);
+	if (in_states(st->status, OPEN_STATES))
+		st->stage_from_ms = t->time_ms;
+	if (holder_span(st, heir) >= 0)
+		return 0;
+	return open_span(st, sp_str_of(heir), t->time_ms, -1);
+}
+
 static int apply_entry(struct run *run, const struct sp_report_trail *t,
 		       const struct sp_report *rep, int *fatal)
 {
@@ -536,6 +585,10 @@ static int apply_entry(struct run *run, const struct sp_report_trail *t,
 		return SP_ERR_ARG;
 	if (t->time_ms < run->st->submitted_ms)
 		return SP_ERR_TIME_ORDER;
+	if (retired(run, t->inst, t->time_ms))
+		return SP_ERR_RETIRED; /* its log writes nothing that counts any more */
+	if (t->type == SP_EV_TRANSFER)
+		return apply_transfer(run, t);
 	if (t->type == SP_EV_ACTION)
 		return apply_action(run, t, rep, fatal);
 	if (t->type == SP_EV_ESCALATION)

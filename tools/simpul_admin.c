@@ -390,6 +390,7 @@ static void institution_help(const char *cmd)
 	       "                     [--category CAT]...\n"
 	       "       %s update --node URL --key ADMIN.key --id ID [any field above]\n"
 	       "       %s show   --node URL --id ID\n"
+	       "       %s retire --node URL --key ADMIN.key --id ID\n"
 	       "\n"
 	       "Add an institution to the directory (its node's signing and seal keys are\n"
 	       "the ones 'simpul init --join' printed on the new node's host), or publish a\n"
@@ -397,8 +398,12 @@ static void institution_help(const char *cmd)
 	       "rotate its keys (--sign-key / --seal-key; old entries keep verifying under\n"
 	       "the old key). TIER: ministry, agency, province, kabkota, unit. Only the\n"
 	       "coordinator's admins add institutions above units; an institution's\n"
-	       "admins add units in its subtree.\n",
-	       cmd, cmd, cmd);
+	       "admins add units in its subtree.\n"
+	       "Retire takes an institution out of service for good (its units first):\n"
+	       "routing passes it over, its officers stop, and its heir (the parent, or\n"
+	       "the nearest ancestor in service) takes the reports it held; its log stays\n"
+	       "readable and verifiable.\n",
+	       cmd, cmd, cmd, cmd);
 }
 
 static int tier_of(const char *s, enum sp_dir_tier *t)
@@ -487,6 +492,22 @@ static int apply_opts(const char *cmd, const struct aopts *o, struct sp_dir_inst
 	return -1;
 }
 
+static int institution_retire(const char *cmd, const struct aopts *o)
+{
+	struct sp_dir_retire r;
+	memset(&r, 0, sizeof(r));
+	memcpy(r.id, o->id, strlen(o->id) + 1);
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_dir_retire_encode(&r, &b);
+	if (rc == 0)
+		rc = send_record(cmd, o, SP_EV_RETIRE, &b);
+	else
+		rc = simpul_usage(cmd, "'%s' is not an institution id", o->id);
+	sp_buf_free(&b);
+	return rc;
+}
+
 static int institution_run(const char *sub, const char *cmd, const struct aopts *o)
 {
 	struct sp_dir_inst r;
@@ -494,8 +515,10 @@ static int institution_run(const char *sub, const char *cmd, const struct aopts 
 	if (o->id == NULL || !safe_part(o->id) || copy_field(r.id, sizeof(r.id), o->id))
 		return simpul_usage(cmd, "--id ID is required");
 	int add = strcmp(sub, "add") == 0;
+	if (strcmp(sub, "retire") == 0)
+		return institution_retire(cmd, o);
 	if (!add && strcmp(sub, "update") != 0 && strcmp(sub, "show") != 0)
-		return simpul_usage(cmd, "give a subcommand: add, update, show");
+		return simpul_usage(cmd, "give a subcommand: add, update, show, retire");
 	if (!add) {
 		char path[96];
 		snprintf(path, sizeof(path), "/v1/directory/institutions/%s", o->id);

@@ -272,7 +272,7 @@ static int keep_entry(void *arg, const struct sp_entry *e, const uint8_t *bytes,
 {
 	struct attempt *t = arg;
 	int report = e->type == SP_EV_REPORT || e->type == SP_EV_ACTION ||
-		     e->type == SP_EV_ESCALATION;
+		     e->type == SP_EV_ESCALATION || e->type == SP_EV_TRANSFER;
 	int dir = t->directory && e->type < SP_EV_REPORT;
 	if (!report && !dir)
 		return 0;

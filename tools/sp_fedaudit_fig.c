@@ -123,16 +123,8 @@ static int name_report(void *arg, size_t begin, size_t end)
 			memcpy(it->report, it->hash, SP_HASH_BYTES);
 			struct sp_report b;
 			rc = sp_report_parse(e.body, e.body_len, &b);
-		} else if (rc == 0 && it->type == SP_EV_ACTION) {
-			struct sp_report_action x;
-			rc = sp_report_action_parse(e.body, e.body_len, &x);
-			if (rc == 0)
-				memcpy(it->report, x.report, SP_HASH_BYTES);
 		} else if (rc == 0) {
-			struct sp_report_escalation x;
-			rc = sp_report_esc_parse(e.body, e.body_len, &x);
-			if (rc == 0)
-				memcpy(it->report, x.report, SP_HASH_BYTES);
+			rc = sp_report_trail_report(it->type, e.body, e.body_len, it->report);
 		}
 		it->bad = rc;
 	}

@@ -64,6 +64,7 @@ static struct {
 	char fed[PATH_MAX - 32];
 	char root_vkey[300];
 	char c_url[96], a_url[96];
+	char n_report[65]; /* held by 74 (N) once test_new_node_joins ran */
 	struct sp_h_node a, c, n;
 } g;
 
@@ -154,7 +155,9 @@ static int setup(void **state)
 	snprintf(out, sizeof(out), "%s/cp.out", g.c.dir);
 	const char *cp[] = {"/bin/cp", "-R", from, g.c.data, NULL};
 	assert_int_equal(sp_h_run(cp, out, 60000), 0);
-	sp_h_node_config(&g.c, g.fed, g.root_vkey, "listen = tcp://127.0.0.1:0\npeers = \n");
+	/* C checks every second for reports of retired children to take over */
+	sp_h_node_config(&g.c, g.fed, g.root_vkey,
+			 "listen = tcp://127.0.0.1:0\npeers = \n[deadlines]\nescalate_s = 1\n");
 	sp_h_node_start(&g.c, 1);
 	char peer[256];
 	snprintf(peer, sizeof(peer), "listen = \npeers = %s\n", g.c.peer_url);
@@ -549,6 +552,83 @@ static void test_new_node_joins(void **state)
 	if (!wait_for(held_by_n, id))
 		fail_msg("the new node did not receive the complaint (log %s)", g.n.log);
 	CLI(0, "act", "--node", dir, "--key", off, id, "verifikasi");
+	memcpy(g.n_report, id, sizeof(id));
+}
+
+/* ---- retiring an institution ---------------------------------------------------------- */
+
+struct held {
+	const struct sp_h_node *node;
+	const char *id, *holder;
+};
+
+/* held_by: the node's view of the report has exactly one holder, h->holder. */
+static int held_by(void *arg)
+{
+	const struct held *h = arg;
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", h->id);
+	json_t *j = get_json(h->node, path), *hs = json_object_get(j, "holders");
+	int ok = json_array_size(hs) == 1 &&
+		 strcmp(json_string_value(json_array_get(hs, 0)) ?: "", h->holder) == 0;
+	json_decref(j);
+	return ok;
+}
+
+static void test_retire_institution(void **state)
+{
+	(void)state;
+	char admin[PATH_MAX], kab_admin[PATH_MAX], coord_off[PATH_MAX], n_off[PATH_MAX],
+		n_url[96];
+	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	key_of(kab_admin, sizeof(kab_admin), "73.12", "admin");
+	key_of(coord_off, sizeof(coord_off), "KEMENPANRB", "officer");
+	snprintf(n_off, sizeof(n_off), "%s/officer.key", g.dir);
+	snprintf(n_url, sizeof(n_url), "http://%s", g.n.addr);
+	assert_true(g.n_report[0] != '\0'); /* test_new_node_joins left it with 74 */
+	struct held at_c = {&g.c, g.n_report, "74"}, at_n = {&g.n, g.n_report, "74"};
+	assert_true(held_by(&at_c));
+	/* refused, nothing written: another institution's admin, the coordinator itself */
+	long long before = own_size(&g.c);
+	CLI(1, "institution", "retire", "--node", g.c_url, "--key", kab_admin, "--id", "74");
+	CLI(1, "institution", "retire", "--node", g.c_url, "--key", admin, "--id", "KEMENPANRB");
+	CLI(1, "institution", "retire", "--node", g.c_url, "--key", admin, "--id", "99");
+	assert_int_equal(own_size(&g.c), before);
+	/* the coordinator's admin retires province 74 while every node runs */
+	CLI(0, "institution", "retire", "--node", g.c_url, "--key", admin, "--id", "74");
+	CLI(1, "institution", "retire", "--node", g.c_url, "--key", admin, "--id", "74");
+	/* its open complaint passes to its heir, the coordinator, by C's own
+	 * transfer entry; N, a replica, computes the same */
+	at_c.holder = at_n.holder = "KEMENPANRB";
+	if (!wait_for(held_by, &at_c))
+		fail_msg("C did not take over 74's complaint (log %s)", g.c.log);
+	if (!wait_for(held_by, &at_n))
+		fail_msg("N does not see C's take-over (log %s)", g.n.log);
+	/* the retired node's officer can no longer act; a forward to it is refused */
+	char *out;
+	const char *late[] = {"act", "--node", n_url, "--key", n_off, g.n_report,
+			      "tindak_lanjut", "--text", "Sudah", NULL};
+	out = simpul(1, late);
+	assert_non_null(strstr(out, "SP_ERR_RETIRED"));
+	free(out);
+	const char *fwd[] = {"act", "--node", g.c_url, "--key", coord_off, g.n_report,
+			     "disposisi", "--to", "74", NULL};
+	out = simpul(1, fwd);
+	assert_non_null(strstr(out, "SP_ERR_RETIRED"));
+	assert_non_null(strstr(out, "forward it to the one that took over"));
+	free(out);
+	/* routing passes it over: a complaint about 74.01 now goes to the coordinator */
+	const char *rt[] = {"route", "test", "--node", g.a_url, "--category", "jalan",
+			    "--region", "74.01", NULL};
+	out = simpul(0, rt);
+	assert_non_null(strstr(out, "institution KEMENPANRB"));
+	free(out);
+	/* the heir acts on it */
+	CLI(0, "act", "--node", g.c_url, "--key", coord_off, g.n_report, "tindak_lanjut",
+	    "--text", "Ditangani langsung");
+	/* every log, the retired one's too, still verifies end to end, and the
+	 * audit recomputes the same states from the logs alone */
+	CLI(0, "audit", "--root", g.root_vkey, "--node", g.c_url, "--quiet");
 }
 
 /* ---- calendar -------------------------------------------------------------------------------- */
@@ -636,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_write_nothing),
 		cmocka_unit_test(test_route_set_test_delete),
 		cmocka_unit_test(test_new_node_joins),
+		cmocka_unit_test(test_retire_institution),
 		cmocka_unit_test(test_calendar_2027),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));

@@ -7,7 +7,8 @@
  * and the region file's path are changed. The script creates a federation,
  * enrols officers, handles a complaint, sets routes and policy, publishes
  * a calendar, adds an institution whose new node joins while the others
- * run, rotates an officer's key and stops everything; any command that
+ * run, rotates an officer's key, retires that institution and stops
+ * everything; any command that
  * fails fails the test, with the script's output.
  */
 #include "sp_testutil.h"

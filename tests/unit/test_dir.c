@@ -808,6 +808,91 @@ static void test_routing(void **state)
 	sp_dir_free(d);
 }
 
+static int put_retire(struct sp_dir *d, uint8_t signer, uint64_t t, const char *id)
+{
+	struct sp_dir_retire r;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	struct sp_buf b;
+	sp_buf_init(&b);
+	assert_int_equal(sp_dir_retire_encode(&r, &b), 0);
+	return put(d, signer, t, SP_EV_RETIRE, &b);
+}
+
+/* Retirement: who may, what is refused, and what it changes (routing,
+ * officers, the heir, later records); every refusal changes nothing. */
+static void test_retire(void **state)
+{
+	(void)state;
+	char heir[SP_INST_ID_MAX + 1];
+	struct sp_dir_officer o;
+	struct sp_dir_inst in;
+	uint8_t off[32];
+	struct sp_dir *d = base();
+	assert_int_equal(add_inst(d, K_ROOT, 100, "73.12.DINKES", SP_DIR_TIER_UNIT, "73.12",
+				  K_UNIT, NULL),
+			 0);
+	assert_int_equal(put_delegate(d, K_ROOT, 100, "73", "73", 1), 0);
+	assert_int_equal(put_officer(d, K_ROOT, 150, "73.12.DINKES", K_OFF1, SP_DIR_ENROL), 0);
+	assert_int_equal(put_route(d, K_ROOT, 150, "kes-7312", "kesehatan", "73.12",
+				   "73.12.DINKES"),
+			 0);
+	sp_test_expect_route(d, "kesehatan", "73.12.03", "73.12.DINKES", "kes-7312");
+
+	/* refusals: unknown, the coordinator, one with children in service,
+	 * a delegate retiring a government, a stranger; bad ids */
+	assert_int_equal(put_retire(d, K_ROOT, 200, "73.99"), SP_ERR_UNKNOWN_INSTITUTION);
+	assert_int_equal(put_retire(d, K_ROOT, 200, "KEMENPANRB"), SP_ERR_NOT_DELEGATED);
+	assert_int_equal(put_retire(d, K_ROOT, 200, "73.12"), SP_ERR_EXISTS);
+	assert_int_equal(put_retire(d, K_73, 200, "73.12"), SP_ERR_NOT_DELEGATED);
+	assert_int_equal(put_retire(d, K_74, 200, "73.12.DINKES"), SP_ERR_NOT_DELEGATED);
+	struct sp_dir_retire bad = {"73.1"};
+	struct sp_buf b;
+	sp_buf_init(&b);
+	assert_int_equal(sp_dir_retire_encode(&bad, &b), SP_ERR_DIR_RECORD);
+	sp_buf_free(&b);
+	assert_int_equal(sp_dir_retired(d, "73.12.DINKES", SP_DIR_TIME_MAX), 0);
+
+	/* a delegate retires a unit of its subtree */
+	assert_int_equal(put_retire(d, K_73, 300, "73.12.DINKES"), 0);
+	assert_int_equal(put_retire(d, K_ROOT, 310, "73.12.DINKES"), SP_ERR_RETIRED);
+	assert_int_equal(sp_dir_retired(d, "73.12.DINKES", 299), 0);
+	assert_int_equal(sp_dir_retired(d, "73.12.DINKES", 300), 1);
+	assert_int_equal(sp_dir_heir(d, "73.12.DINKES", 299, heir), SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_dir_heir(d, "73.12.DINKES", 300, heir), 0);
+	assert_string_equal(heir, "73.12");
+	assert_int_equal(sp_dir_institution(d, "73.12.DINKES", 200, &in), 0);
+	assert_true(in.retired && in.retired_ms == 300);
+	/* its officers stand until the retirement, not after */
+	pk_of(K_OFF1, off);
+	assert_int_equal(sp_dir_officer(d, off, 299, &o), 0);
+	assert_int_equal(sp_dir_officer(d, off, 300, &o), SP_ERR_UNKNOWN_OFFICER);
+	/* routing passes over it: the rule naming it, then the default */
+	sp_test_expect_route(d, "kesehatan", "73.12.03", "73.12", "default:73.12");
+	/* nothing new for it: a version, a child, an officer, a rule */
+	assert_int_equal(add_inst(d, K_ROOT, 400, "73.12.DINKES", SP_DIR_TIER_UNIT, "73.12",
+				  K_UNIT, NULL),
+			 SP_ERR_RETIRED);
+	assert_int_equal(add_inst(d, K_ROOT, 400, "73.12.DINKES.X", SP_DIR_TIER_UNIT,
+				  "73.12.DINKES", K_UNIT2, NULL),
+			 SP_ERR_RETIRED);
+	assert_int_equal(put_officer(d, K_ROOT, 400, "73.12.DINKES", K_OFF2, SP_DIR_ENROL),
+			 SP_ERR_RETIRED);
+	assert_int_equal(put_route(d, K_ROOT, 400, "kes-7312", "kesehatan", "73.12",
+				   "73.12.DINKES"),
+			 SP_ERR_RETIRED);
+	/* its officer may be enrolled elsewhere now */
+	assert_int_equal(put_officer(d, K_ROOT, 400, "73.12", K_OFF1, SP_DIR_ENROL), 0);
+
+	/* a kabupaten with its units retired: the province is heir; above a
+	 * retired parent, the next one in service */
+	assert_int_equal(put_retire(d, K_ROOT, 500, "73.12"), 0);
+	assert_int_equal(sp_dir_heir(d, "73.12.DINKES", 500, heir), 0);
+	assert_string_equal(heir, "73");
+	sp_test_expect_route(d, "kesehatan", "73.12.03", "73", "default:73");
+	sp_dir_free(d);
+}
+
 static void test_policy(void **state)
 {
 	(void)state;
@@ -871,7 +956,7 @@ int main(void)
 		cmocka_unit_test(test_key_rotation),  cmocka_unit_test(test_officers),
 		cmocka_unit_test(test_tree),          cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_policy),        cmocka_unit_test(test_bad_signature),
-		cmocka_unit_test(test_fork_resolution),
+		cmocka_unit_test(test_fork_resolution), cmocka_unit_test(test_retire),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -99,6 +99,8 @@ static int dir_report_known(void *arg, const uint8_t id[32])
 /* ---- a fixture: one report and its trail ------------------------------- */
 
 struct fx {
+	const char *retired;  /* an institution retired (heir: its parent) ... */
+	uint64_t retired_at;  /* ... from this time; NULL: none */
 	struct sp_cal cal;
 	struct sp_report_ctx ctx;
 	struct sp_entry sub;
@@ -169,6 +171,16 @@ static void seal_private(struct fx *f, struct sp_report *r)
 	free(plain);
 }
 
+/* dir_heir: arg is the fixture, whose `retired` institution passes what
+ * it holds to its parent (a 0 retired_at: nobody retires). */
+static int dir_heir(void *arg, const char *inst, uint64_t t, char out[SP_INST_ID_MAX + 1])
+{
+	const struct fx *f = arg;
+	if (f->retired == NULL || strcmp(inst, f->retired) != 0 || t < f->retired_at)
+		return SP_ERR_NOT_FOUND;
+	return dir_parent(arg, inst, out);
+}
+
 static void fx_init(struct fx *f, enum sp_report_vis vis, int with_key)
 {
 	struct sp_report r;
@@ -181,14 +193,15 @@ static void fx_init(struct fx *f, enum sp_report_vis vis, int with_key)
 	assert_int_equal(sp_cal_default_2026(&cal, &len), 0);
 	assert_int_equal(sp_cal_load_year(&f->cal, cal, len), 0);
 	free(cal);
-	f->ctx = (struct sp_report_ctx){NULL,
-					dir_officer,
-					dir_parent,
-					dir_coord,
-					dir_inst_known,
-					dir_report_known,
-					sp_report_default_policy(),
-					&f->cal};
+	f->ctx = (struct sp_report_ctx){.arg = f,
+					.officer_institution = dir_officer,
+					.parent_of = dir_parent,
+					.is_coordinator = dir_coord,
+					.institution_known = dir_inst_known,
+					.report_known = dir_report_known,
+					.heir_of = dir_heir,
+					.policy = sp_report_default_policy(),
+					.cal = &f->cal};
 	base_report(&r, vis, with_key);
 	if (vis == SP_REPORT_RAHASIA)
 		seal_private(f, &r);
@@ -918,6 +931,65 @@ static void test_pointing_nowhere(void **state)
 	fx_free(&f);
 }
 
+/* transfer: the heir's node (log) takes the report `from` held. */
+static size_t transfer(struct fx *f, const char *log, uint64_t t, const char *from)
+{
+	struct sp_report_transfer x = {.from = sp_str_of(from)};
+	uint8_t *body;
+	size_t len;
+
+	memcpy(x.report, f->id, 32);
+	assert_int_equal(sp_report_transfer_encode(&x, &body, &len), 0);
+	return push(f, log, t, SP_EV_TRANSFER, body, len);
+}
+
+/* A retired holder's report passes to its heir by the heir's transfer
+ * entry only; the retired node's later entries, a second transfer and a
+ * forward back to it count for nothing. */
+static void test_retired_holder(void **state)
+{
+	struct fx f;
+	uint64_t moved = wib(20260106, 12), want;
+
+	fx_init(&f, SP_REPORT_PUBLIK, 0);
+	f.retired = "73.12.DISDIK";
+	f.retired_at = wib(20260106, 9);
+	off_simple(&f, "73.12", 1, wib(20260105, 10), SP_ACT_VERIFIKASI);
+	dispose(&f, "73.12", 1, wib(20260105, 11), "73.12.DISDIK", NULL);
+	size_t early = transfer(&f, "73.12", wib(20260106, 8), "73.12.DISDIK");
+	size_t late_act = answer(&f, "73.12.DISDIK", 3, wib(20260106, 10));
+	size_t stranger = transfer(&f, "73", wib(20260106, 11), "73.12.DISDIK");
+	size_t ok = transfer(&f, "73.12", moved, "73.12.DISDIK");
+	size_t again = transfer(&f, "73.12", wib(20260106, 13), "73.12.DISDIK");
+	size_t back = dispose(&f, "73.12", 1, wib(20260106, 14), "73.12.DISDIK", NULL);
+	compute(&f, wib(20260106, 15));
+	EXPECT_VERDICTS(&f, {early, SP_ERR_AUTHORITY}, {late_act, SP_ERR_RETIRED},
+			{stranger, SP_ERR_AUTHORITY}, {ok, 0}, {again, SP_ERR_TRANSITION},
+			{back, SP_ERR_RETIRED});
+	assert_int_equal(f.st.status, SP_ST_DIDISPOSISIKAN);
+	assert_int_equal(f.st.n_holders, 1);
+	assert_string_equal(f.st.holders[0], "73.12");
+	/* the heir's answer clock starts when it took the report over */
+	assert_int_equal(sp_cal_add_working_days(&f.cal, moved, 5, &want), 0);
+	assert_int_equal(f.st.stage, SP_STAGE_ANSWER);
+	assert_int_equal(f.st.deadline_ms, want);
+	fx_free(&f);
+
+	/* a unit the retired one forwarded to cannot return it there */
+	fx_init(&f, SP_REPORT_PUBLIK, 0);
+	f.retired = "73.12.DISDIK";
+	f.retired_at = wib(20260106, 9);
+	off_simple(&f, "73.12", 1, wib(20260105, 10), SP_ACT_VERIFIKASI);
+	dispose(&f, "73.12", 1, wib(20260105, 11), "73.12.DISDIK", NULL);
+	dispose(&f, "73.12.DISDIK", 3, wib(20260105, 12), "73.12.DINKES", NULL);
+	size_t bounce = with_reason(&f, "73.12.DINKES", 2, wib(20260106, 10),
+				    SP_ACT_BUKAN_WEWENANG, SP_REASON_SALAH_WILAYAH);
+	compute(&f, wib(20260106, 11));
+	EXPECT_VERDICTS(&f, {bounce, SP_ERR_RETIRED});
+	assert_string_equal(f.st.holders[0], "73.12.DINKES");
+	fx_free(&f);
+}
+
 static void test_replay_and_foreign(void **state)
 {
 	struct fx f;
@@ -1123,6 +1195,7 @@ int main(void)
 		cmocka_unit_test(test_auto_close_at_now),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_pointing_nowhere),
+		cmocka_unit_test(test_retired_holder),
 		cmocka_unit_test(test_replay_and_foreign),
 		cmocka_unit_test(test_sealed_forward),
 		cmocka_unit_test(test_deadlines_escalation),
