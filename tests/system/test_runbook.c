@@ -8,8 +8,8 @@
  * enrols officers, handles a complaint, sets routes and policy, publishes
  * a calendar, adds an institution whose new node joins while the others
  * run, rotates an officer's key, retires that institution and stops
- * everything; any command that
- * fails fails the test, with the script's output.
+ * everything; any command that fails fails the test, with the script's
+ * output.
  */
 #include "sp_testutil.h"
 
