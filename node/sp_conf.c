@@ -216,6 +216,26 @@ static int add_peer(struct parse *p, const char *item, size_t n)
 	return 1;
 }
 
+static int add_seal_prev(struct parse *p, const char *item, size_t n)
+{
+	struct sp_conf *c = p->c;
+	char tmp[PATH_MAX];
+	if (n >= sizeof(tmp))
+		return fail(p, "path too long");
+	if (c->nseal_prev == SP_CONF_SEALS_PREV_MAX)
+		return fail(p, "more than %d previous seal keys", SP_CONF_SEALS_PREV_MAX);
+	memcpy(tmp, item, n);
+	tmp[n] = '\0';
+	return set_path(p, c->seal_prev[c->nseal_prev++], tmp, 0, 0);
+}
+
+/* set_seal_prev reads the earlier seal key files, separated by spaces. */
+static int set_seal_prev(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	p->c->nseal_prev = 0;
+	return each_item(p, v, add_seal_prev);
+}
+
 /* set_peers reads a list of peer URLs separated by spaces or commas. */
 static int set_peers(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
 {
@@ -269,6 +289,7 @@ static const struct key keys[] = {
 	{"node", "data", set_path, OFF(data_dir), 0, 0, 0},
 	{"node", "log_level", set_level, OFF(log_level), 0, 0, 0},
 	{"node", "seal_key", set_opt_path, OFF(seal_path), 0, 0, 0},
+	{"node", "seal_keys_previous", set_seal_prev, 0, 0, 0, 0},
 	{"http", "listen", set_listen, OFF(http_listen), 0, 0, 0},
 	{"http", "max_body_bytes", set_u32, OFF(max_body_bytes), 1024, 64u << 20, 0},
 	{"http", "max_connections", set_u32, OFF(max_connections), 1, 100000, 0},
@@ -584,6 +605,15 @@ int sp_conf_check_env(const struct sp_conf *c, const char *name, char *why, size
 		sodium_memzero(seed, sizeof(seed));
 		if (rc) {
 			snprintf(why, cap, "%s: [node] seal_key = %s: %s", name, c->seal_path, kwhy);
+			return SP_ERR_CONFIG;
+		}
+	}
+	for (size_t i = 0; i < c->nseal_prev; i++) {
+		rc = sp_sealfile_load(c->seal_prev[i], pk, seed, kwhy, sizeof(kwhy));
+		sodium_memzero(seed, sizeof(seed));
+		if (rc) {
+			snprintf(why, cap, "%s: [node] seal_keys_previous: %s: %s", name,
+				 c->seal_prev[i], kwhy);
 			return SP_ERR_CONFIG;
 		}
 	}

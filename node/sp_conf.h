@@ -28,6 +28,7 @@
 #define SP_CONF_WHY 512       /* room for an error message */
 #define SP_CONF_PEERS_MAX 32  /* most peers listed */
 #define SP_CONF_URL_MAX 255   /* longest peer URL */
+#define SP_CONF_SEALS_PREV_MAX 4 /* [node] seal_keys_previous */
 #define SP_CONF_ADDR_MAX 63   /* longest host:port */
 
 struct sp_conf {
@@ -37,6 +38,9 @@ struct sp_conf {
 	char key_path[PATH_MAX];                 /* node key file (resolved) */
 	char data_dir[PATH_MAX];                 /* data folder (resolved) */
 	char seal_path[PATH_MAX];                /* X25519 seal key file ("": none) */
+	/* earlier seal keys, kept to open reports sealed before a rotation */
+	char seal_prev[SP_CONF_SEALS_PREV_MAX][PATH_MAX];
+	size_t nseal_prev;
 	enum sp_logx_level log_level;
 
 	/* [http] */

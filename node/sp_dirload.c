@@ -223,6 +223,28 @@ static int remember_rule(struct sp_dirload *d, const struct sp_entry *e, const u
 	return 0;
 }
 
+/* note_calendar remembers the year of a calendar record applied live. */
+static void note_calendar(struct sp_dirload *d, const struct sp_entry *rec)
+{
+	struct sp_cal_year y;
+	if (sp_cal_year_decode(rec->body, rec->body_len, &y) != 0)
+		return;
+	pthread_mutex_lock(&d->rules_mu);
+	if (d->cal_year == 0 || y.year < d->cal_year)
+		d->cal_year = y.year;
+	pthread_mutex_unlock(&d->rules_mu);
+	sp_cal_year_free(&y);
+}
+
+int sp_dirload_calendar_taken(struct sp_dirload *d, uint32_t *year)
+{
+	pthread_mutex_lock(&d->rules_mu);
+	*year = d->cal_year;
+	d->cal_year = 0;
+	pthread_mutex_unlock(&d->rules_mu);
+	return *year != 0;
+}
+
 struct apply_ctx {
 	struct sp_dirload *d;
 	struct sp_logx *log;
@@ -250,6 +272,8 @@ static int apply_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
 	if (a->live)
 		sp_logx(a->log, SP_LOGX_INFO, "dir", "directory entry %llu type %llu applied",
 			(unsigned long long)index, (unsigned long long)e.type);
+	if (rec.type == SP_EV_CALENDAR && a->live)
+		note_calendar(a->d, &rec);
 	if (rec.type != SP_EV_ROUTE)
 		return 0;
 	pthread_mutex_lock(&a->d->rules_mu);
@@ -277,26 +301,109 @@ static int apply_log(struct sp_store *s, struct sp_logx *log, struct sp_dirload 
 	return rc;
 }
 
-/* load_seal reads [node] seal_key and checks it against the directory. */
-static int load_seal(const struct sp_conf *c, struct sp_logx *log, struct sp_dirload *d)
+/* A set of seal keys as loaded from the config. */
+struct seals {
+	size_t n;
+	uint8_t pk[SP_DIRLOAD_SEALS][32], sk[SP_DIRLOAD_SEALS][32];
+};
+
+static int read_seal(const char *path, struct sp_logx *log, struct seals *k)
 {
 	char why[SP_KEYFILE_WHY];
+	int rc = sp_sealfile_load(path, k->pk[k->n], k->sk[k->n], why, sizeof(why));
+	if (rc)
+		sp_logx(log, SP_LOGX_ERROR, "dir", "cannot use seal key %s: %s", path, why);
+	else
+		k->n++;
+	return rc;
+}
+
+/* read_seals loads [node] seal_key and seal_keys_previous into *k and
+ * checks that the directory's seal key for this node is one of them. */
+static int read_seals(const struct sp_conf *c, struct sp_logx *log, const struct sp_dirload *d,
+		      struct seals *k)
+{
+	k->n = 0;
 	if (c->seal_path[0] == '\0')
 		return 0;
-	int rc = sp_sealfile_load(c->seal_path, d->seal_pk, d->seal_sk, why, sizeof(why));
-	if (rc) {
-		sp_logx(log, SP_LOGX_ERROR, "dir", "cannot use seal key %s: %s", c->seal_path, why);
-		return rc;
-	}
-	d->has_seal = 1;
+	int rc = read_seal(c->seal_path, log, k);
+	for (size_t i = 0; rc == 0 && i < c->nseal_prev; i++)
+		rc = read_seal(c->seal_prev[i], log, k);
 	struct sp_dir_inst me;
-	if (d->dir && sp_dir_institution(d->dir, c->id, SP_DIR_TIME_MAX, &me) == 0 &&
-	    memcmp(me.seal_key, d->seal_pk, 32) != 0) {
-		sp_logx(log, SP_LOGX_ERROR, "dir",
-			"seal key %s is not the one the directory holds for %s", c->seal_path, c->id);
-		return SP_ERR_CONFIG;
+	if (rc || d->dir == NULL || sp_dir_institution(d->dir, c->id, SP_DIR_TIME_MAX, &me) != 0)
+		return rc;
+	for (size_t i = 0; i < k->n; i++)
+		if (memcmp(me.seal_key, k->pk[i], 32) == 0) {
+			if (i > 0)
+				sp_logx(log, SP_LOGX_WARN, "dir",
+					"seal key %s is not published yet: the directory still "
+					"holds an earlier one for %s (simpul institution update "
+					"--seal-key)",
+					c->seal_path, c->id);
+			return 0;
+		}
+	sp_logx(log, SP_LOGX_ERROR, "dir",
+		"none of the seal keys ([node] seal_key, seal_keys_previous) is the one the "
+		"directory holds for %s",
+		c->id);
+	return SP_ERR_CONFIG;
+}
+
+/* load_seal puts the config's seal keys in use (at start, and on reload). */
+static int load_seal(const struct sp_conf *c, struct sp_logx *log, struct sp_dirload *d)
+{
+	struct seals k;
+	int rc = read_seals(c, log, d, &k);
+	if (rc == 0) {
+		pthread_mutex_lock(&d->seal_mu);
+		sodium_memzero(d->seal_sk, sizeof(d->seal_sk));
+		d->n_seals = k.n;
+		memcpy(d->seal_pk, k.pk, sizeof(k.pk));
+		memcpy(d->seal_sk, k.sk, sizeof(k.sk));
+		pthread_mutex_unlock(&d->seal_mu);
 	}
-	return 0;
+	sodium_memzero(k.sk, sizeof(k.sk));
+	return rc;
+}
+
+int sp_dirload_seal_reload(struct sp_dirload *d, const struct sp_conf *c, struct sp_logx *log)
+{
+	int rc = load_seal(c, log, d);
+	if (rc == 0)
+		sp_logx(log, SP_LOGX_INFO, "dir", "seal keys loaded count=%zu", d->n_seals);
+	return rc;
+}
+
+int sp_dirload_seal_check(const struct sp_dirload *d, const char *id, struct sp_logx *log)
+{
+	struct sp_dir_inst me;
+	int held = d->n_seals == 0; /* a node without seal keys opens nothing anyway */
+	if (d->dir == NULL || sp_dir_institution(d->dir, id, SP_DIR_TIME_MAX, &me) != 0)
+		return 0;
+	pthread_mutex_t *mu = (pthread_mutex_t *)&d->seal_mu;
+	pthread_mutex_lock(mu);
+	for (size_t i = 0; i < d->n_seals && !held; i++)
+		held = memcmp(me.seal_key, d->seal_pk[i], 32) == 0;
+	pthread_mutex_unlock(mu);
+	if (!held)
+		sp_logx(log, SP_LOGX_ERROR, "dir",
+			"the directory now holds a seal key for %s that this node does not have: "
+			"reports sealed to it cannot be opened here until it is set as [node] "
+			"seal_key (and the node reloaded with SIGHUP)",
+			id);
+	return held ? 0 : SP_ERR_CONFIG;
+}
+
+int sp_dirload_open_key(const struct sp_dirload *d, const struct sp_report_key *keys, size_t n,
+			const char *inst, uint8_t key_out[SP_REPORT_CKEY_BYTES])
+{
+	pthread_mutex_t *mu = (pthread_mutex_t *)&d->seal_mu;
+	int rc = SP_ERR_SEALED;
+	pthread_mutex_lock(mu);
+	for (size_t i = 0; rc == SP_ERR_SEALED && i < d->n_seals; i++)
+		rc = sp_report_open_key(keys, n, inst, d->seal_pk[i], d->seal_sk[i], key_out);
+	pthread_mutex_unlock(mu);
+	return rc;
 }
 
 /* check_sign_key: the node's log key must be its directory record's. */
@@ -350,6 +457,7 @@ int sp_dirload_open(const struct sp_conf *c, struct sp_store *s, struct sp_logx 
 		return SP_ERR_NOMEM;
 	sp_cal_init(&d->cal);
 	pthread_mutex_init(&d->rules_mu, NULL);
+	pthread_mutex_init(&d->seal_mu, NULL);
 	int rc = load(c, s, log, d);
 	if (rc) {
 		sp_dirload_free(d);
@@ -367,6 +475,7 @@ void sp_dirload_free(struct sp_dirload *d)
 	sp_cal_free(&d->cal);
 	free(d->rules);
 	pthread_mutex_destroy(&d->rules_mu);
+	pthread_mutex_destroy(&d->seal_mu);
 	sodium_memzero(d->seal_sk, sizeof(d->seal_sk));
 	free(d);
 }

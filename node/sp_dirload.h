@@ -22,8 +22,12 @@
  * entry. A record the directory refuses (sp_dir_apply) is logged and
  * skipped, as every node skips it.
  *
- * The node's seal key ([node] seal_key) is loaded too and must be the
- * X25519 key that the directory's record of this institution carries.
+ * The node's seal keys are loaded too: [node] seal_key, the current one,
+ * and seal_keys_previous, the ones it replaced (kept so that reports
+ * sealed before a rotation still open). The X25519 key that the
+ * directory's record of this institution carries must be one of them: the
+ * new key may be configured before its record is published, or after.
+ * SIGHUP re-reads them (sp_dirload_seal_reload).
  *
  * While the node runs, records that replication adds to the directory log
  * are applied as they arrive (sp_dirload_grow, from the ingest thread):
@@ -43,7 +47,10 @@
 #include "sp_conf.h"
 #include "sp_dir.h"
 #include "sp_logx.h"
+#include "sp_report.h"
 #include "sp_store.h"
+
+#define SP_DIRLOAD_SEALS (1 + SP_CONF_SEALS_PREV_MAX)
 
 /* One routing rule as recorded: its id and the hash of its entry. */
 struct sp_dirload_rule {
@@ -62,8 +69,11 @@ struct sp_dirload {
 	size_t n_rules;
 	pthread_mutex_t rules_mu;
 	uint64_t next;             /* the directory log's entries applied: [0, next) */
-	int has_seal;              /* [node] seal_key loaded */
-	uint8_t seal_pk[32], seal_sk[32];
+	uint32_t cal_year;         /* earliest year whose calendar a live grow loaded
+				    * (0: none since sp_dirload_calendar_taken); rules_mu */
+	pthread_mutex_t seal_mu;   /* the seal keys (a reload replaces them) */
+	size_t n_seals;            /* 0: none; [0] seal_key, then seal_keys_previous */
+	uint8_t seal_pk[SP_DIRLOAD_SEALS][32], seal_sk[SP_DIRLOAD_SEALS][32];
 };
 
 /* sp_dirload_open loads the directory as above into a new *out (the
@@ -74,8 +84,26 @@ struct sp_dirload {
 int sp_dirload_open(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
 		    struct sp_dirload **out);
 
-/* sp_dirload_free releases everything (the seal key is wiped). NULL: no-op. */
+/* sp_dirload_free releases everything (the seal keys are wiped). NULL: no-op. */
 void sp_dirload_free(struct sp_dirload *d);
+
+/* sp_dirload_seal_reload reads c's seal keys again (SIGHUP): if they load
+ * and the directory's current seal key for c->id is among them, they
+ * replace the keys in use; else the keys in use stay and the error is
+ * logged (SP_ERR_CONFIG, or the key file's error). */
+int sp_dirload_seal_reload(struct sp_dirload *d, const struct sp_conf *c, struct sp_logx *log);
+
+/* sp_dirload_seal_check: 0 if the directory's current seal key for id is
+ * one of the node's (or the node has none); else logs what to do and
+ * returns SP_ERR_CONFIG (a rotation published before the node has the
+ * new key). */
+int sp_dirload_seal_check(const struct sp_dirload *d, const char *id, struct sp_logx *log);
+
+/* sp_dirload_open_key opens institution inst's copy of a content key among
+ * keys[0..n) with any of the node's seal keys (the current one first).
+ * SP_ERR_SEALED if none does (or the node has none). */
+int sp_dirload_open_key(const struct sp_dirload *d, const struct sp_report_key *keys, size_t n,
+			const char *inst, uint8_t key_out[SP_REPORT_CKEY_BYTES]);
 
 /* sp_dirload_rule_hash finds the entry hash of routing rule `id`
  * (SP_ERR_NOT_FOUND, e.g. for a "default:" route). */
@@ -94,5 +122,10 @@ int sp_dirload_rule_name(const struct sp_dirload *d, const uint8_t hash[SP_HASH_
  * errors; SP_ERR_ARG without a directory log. */
 int sp_dirload_grow(struct sp_dirload *d, struct sp_store *s, struct sp_logx *log,
 		    uint64_t *added);
+
+/* sp_dirload_calendar_taken: 1 and *year (the earliest) if a year's
+ * calendar was published by records applied since the last call (the
+ * node then recomputes the deadlines reaching into it), else 0. */
+int sp_dirload_calendar_taken(struct sp_dirload *d, uint32_t *year);
 
 #endif

@@ -132,6 +132,9 @@ static void reload(struct sp_node *n)
 	sp_http_set_limits(n->http, c.rate_limit, c.rate_burst);
 	sp_logx(n->log, SP_LOGX_INFO, "node", "reloaded log_level=%s rate_limit=%u rate_burst=%u",
 		sp_logx_level_name(c.log_level), c.rate_limit, c.rate_burst);
+	if (n->dl && sp_dirload_seal_reload(n->dl, &c, n->log) != 0)
+		sp_logx(n->log, SP_LOGX_ERROR, "node",
+			"seal keys not reloaded: the keys in use stay (see the line above)");
 	const char *what = restart_needed(&n->conf, &c);
 	if (what)
 		sp_logx(n->log, SP_LOGX_WARN, "node", "changes to %s take effect after a restart",
@@ -508,8 +511,8 @@ static int start_http(struct sp_node *n)
 /* on_stored (peer ingest thread): a replica batch is stored; reports,
  * actions and escalations in it reach the index at once; the coordinator's
  * fork resolutions reach the store (sp_resolve.h), and other directory
- * records the directory (sp_dirload_grow: the directory locks itself;
- * calendar records wait for the next start). */
+ * records the directory (sp_node_dir_grow: the directory locks itself; a
+ * year's calendar published moves the deadlines that reach into it). */
 static void on_stored(void *arg, const struct sp_store_run *run)
 {
 	struct sp_node *n = arg;
@@ -518,7 +521,7 @@ static void on_stored(void *arg, const struct sp_store_run *run)
 		sp_logx(n->log, SP_LOGX_WARN, "reports", "replica entries not indexed log=%u err=%s",
 			run->log, sp_errname(rc));
 	if (n->dl && n->dl->has_log && run->log == n->dl->log_id &&
-	    (rc = sp_dirload_grow(n->dl, n->store, n->log, NULL)) != 0)
+	    (rc = sp_node_dir_grow(n, NULL)) != 0)
 		sp_logx(n->log, SP_LOGX_ERROR, "dir", "directory records not applied err=%s",
 			sp_errname(rc));
 	if (n->dl && n->dl->has_log && run->log == n->dl->log_id &&

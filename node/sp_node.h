@@ -87,7 +87,10 @@ struct sp_api_admin *sp_node_admin(struct sp_node *n);
 
 /* sp_node_dir_grow applies the directory log's new entries (the admin API
  * on the coordinator's node, whose directory log is its own, after an
- * append); *added gets how many. Serialised by the caller. */
+ * append; the ingest thread elsewhere); *added gets how many. A year's
+ * calendar among them makes the report index recompute the deadlines
+ * reaching into that year (sp_reports_recompute). Serialised by the
+ * caller. */
 int sp_node_dir_grow(struct sp_node *n, uint64_t *added);
 
 struct sp_store *sp_node_store(struct sp_node *n);

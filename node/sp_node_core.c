@@ -33,9 +33,35 @@ struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 struct sp_replay *sp_node_replay(struct sp_node *n) { return n->replay; }
 struct sp_api_admin *sp_node_admin(struct sp_node *n) { return n->admin; }
 
+/* calendar_published: a year's calendar arrived; the deadlines recorded
+ * in the index that reach into it were counted without its holidays. */
+static void calendar_published(struct sp_node *n, uint32_t year)
+{
+	int64_t day;
+	size_t count = 0;
+	uint64_t now = sp_now_ms();
+	int rc = sp_cal_ymd_to_day(year * 10000 + 101, &day);
+	if (rc == 0)
+		rc = sp_reports_recompute(n->reports, sp_cal_day_start_ms(day), now, &count);
+	sp_logx(n->log, rc ? SP_LOGX_WARN : SP_LOGX_INFO, "calendar",
+		"calendar %u published: deadlines recomputed=%zu%s%s", year, count,
+		rc ? " err=" : "", rc ? sp_errname(rc) : "");
+}
+
 int sp_node_dir_grow(struct sp_node *n, uint64_t *added)
 {
-	return n->dl ? sp_dirload_grow(n->dl, n->store, n->log, added) : SP_ERR_ARG;
+	if (n->dl == NULL)
+		return SP_ERR_ARG;
+	uint64_t got = 0;
+	int rc = sp_dirload_grow(n->dl, n->store, n->log, &got);
+	if (added)
+		*added = got;
+	if (got)
+		sp_dirload_seal_check(n->dl, n->conf.id, n->log);
+	uint32_t year;
+	if (n->reports && sp_dirload_calendar_taken(n->dl, &year))
+		calendar_published(n, year);
+	return rc;
 }
 struct sp_witness *sp_node_witness(struct sp_node *n) { return n->witness; }
 struct sp_peer *sp_node_peer(struct sp_node *n) { return n->peer; }

@@ -67,15 +67,15 @@ static int content_key(struct sp_node *n, const struct sp_reports_view *v,
 	const struct sp_dirload *dl = sp_node_dir(n);
 	const char *me = sp_node_conf(n)->id;
 	const struct sp_report_sealed *s = &v->body.sealed;
-	if (dl == NULL || !dl->has_seal)
+	if (dl == NULL)
 		return SP_ERR_SEALED;
-	int rc = sp_report_open_key(s->keys, s->n_keys, me, dl->seal_pk, dl->seal_sk, key);
+	int rc = sp_dirload_open_key(dl, s->keys, s->n_keys, me, key); /* current, then previous */
 	for (size_t i = 0; rc == SP_ERR_SEALED && i < v->n; i++) {
 		struct sp_report_action a;
 		const struct sp_entry *e = &v->items[i].e;
 		if (v->st.verdict[i] == 0 && e->type == SP_EV_ACTION &&
 		    sp_report_action_parse(e->body, e->body_len, &a) == 0)
-			rc = sp_report_open_key(a.keys, a.n_keys, me, dl->seal_pk, dl->seal_sk, key);
+			rc = sp_dirload_open_key(dl, a.keys, a.n_keys, me, key);
 	}
 	return rc;
 }

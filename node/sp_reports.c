@@ -1322,35 +1322,65 @@ int sp_reports_add_entries(struct sp_reports *r, const struct sp_store_run *run)
 
 /* ---- the deadline sweep ------------------------------------------------------------------- */
 
-/* due_batch collects up to cap (until, seq) 'D' keys at or before now;
- * *next gets the earliest key left (UINT64_MAX: none). */
-static int due_batch(struct sp_reports *r, uint64_t now, uint64_t (*due)[2], size_t cap,
-		     size_t *n, uint64_t *next)
+/* Called with each 'D' key (until, seq) from the seek point on; non-zero
+ * stops: 1 (done) or an error. */
+typedef int (*due_fn)(void *arg, uint64_t until, uint64_t seq);
+
+/* due_scan calls fn with the 'D' keys whose until is at or after from, in
+ * (until, seq) order. */
+static int due_scan(struct sp_reports *r, uint64_t from, due_fn fn, void *arg)
 {
 	struct sp_store_ixit *it;
-	uint8_t pre[1] = {'D'};
-	*n = 0;
-	*next = UINT64_MAX;
+	uint8_t pre[1] = {'D'}, seek[9] = {'D'};
+	be64_put(seek + 1, from);
 	int rc = sp_store_ixit_new(r->o.store, SP_STORE_IX_KEYS, pre, 1, &it);
 	if (rc)
 		return rc;
-	sp_store_ixit_seek(it, pre, 1);
+	sp_store_ixit_seek(it, seek, sizeof(seek));
 	for (; rc == 0; sp_store_ixit_next(it)) {
 		const uint8_t *k, *v;
 		size_t kn, vn;
 		rc = sp_store_ixit_get(it, &k, &kn, &v, &vn);
 		if (rc || kn != 17 || k[0] != 'D')
 			break;
-		uint64_t until = be64_get(k + 1);
-		if (until > now || *n == cap) {
-			*next = until;
-			break;
-		}
-		due[*n][0] = until;
-		due[(*n)++][1] = be64_get(k + 9);
+		rc = fn(arg, be64_get(k + 1), be64_get(k + 9));
 	}
 	sp_store_ixit_free(it);
-	return rc == SP_ERR_NOT_FOUND ? 0 : rc;
+	return rc == SP_ERR_NOT_FOUND || rc == 1 ? 0 : rc;
+}
+
+/* A list of 'D' keys: up to cap with until <= to (then *next is the first
+ * key left), or all of them (cap 0: the array grows). */
+struct due_list {
+	uint64_t (*v)[2];
+	size_t n, cap, max;
+	uint64_t to, next;
+};
+
+static int due_add(void *arg, uint64_t until, uint64_t seq)
+{
+	struct due_list *l = arg;
+	if (until > l->to || (l->max && l->n == l->max)) {
+		l->next = until;
+		return 1;
+	}
+	if (l->max == 0 && sp_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)))
+		return SP_ERR_NOMEM;
+	l->v[l->n][0] = until;
+	l->v[l->n++][1] = seq;
+	return 0;
+}
+
+/* due_batch collects up to cap (until, seq) 'D' keys at or before now;
+ * *next gets the earliest key left (UINT64_MAX: none). */
+static int due_batch(struct sp_reports *r, uint64_t now, uint64_t (*due)[2], size_t cap,
+		     size_t *n, uint64_t *next)
+{
+	struct due_list l = {.v = due, .max = cap, .to = now, .next = UINT64_MAX};
+	int rc = due_scan(r, 0, due_add, &l);
+	*n = l.n;
+	*next = l.next;
+	return rc;
 }
 
 /* due_take stages report seq (whose 'D' key is `until`) for refreshing. */
@@ -1383,20 +1413,12 @@ static int due_take(struct job *j, uint64_t until, uint64_t seq)
 
 #define SWEEP_BATCH 256
 
-/* sweep_step refreshes one batch of due reports (wmu held); *more: a full
- * batch was done. */
-static int sweep_step(struct sp_reports *r, uint64_t now, size_t *total, int *more)
+/* refresh_keys refreshes the n reports of due[] (their 'D' keys) at now,
+ * in one job (wmu held). */
+static int refresh_keys(struct sp_reports *r, const uint64_t (*due)[2], size_t n, uint64_t now)
 {
-	uint64_t due[SWEEP_BATCH][2], next;
-	size_t n;
 	struct job j;
-	*more = 0;
-	int rc = due_batch(r, now, due, SWEEP_BATCH, &n, &next);
-	if (rc == 0 && n == 0)
-		atomic_store(&r->next_due, next);
-	if (rc || n == 0)
-		return rc;
-	rc = job_start(r, &j, 0);
+	int rc = job_start(r, &j, 0);
 	j.now = now > j.now ? now : j.now;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = due_take(&j, due[i][0], due[i][1]);
@@ -1404,10 +1426,46 @@ static int sweep_step(struct sp_reports *r, uint64_t now, size_t *total, int *mo
 		rc = job_commit(&j, 0, NULL);
 	job_clear(&j);
 	sp_store_ixb_free(j.b);
+	return rc;
+}
+
+/* sweep_step refreshes one batch of due reports (wmu held); *more: a full
+ * batch was done. */
+static int sweep_step(struct sp_reports *r, uint64_t now, size_t *total, int *more)
+{
+	uint64_t due[SWEEP_BATCH][2], next;
+	size_t n;
+	*more = 0;
+	int rc = due_batch(r, now, due, SWEEP_BATCH, &n, &next);
+	if (rc == 0 && n == 0)
+		atomic_store(&r->next_due, next);
+	if (rc || n == 0)
+		return rc;
+	rc = refresh_keys(r, (const uint64_t(*)[2])due, n, now);
 	if (total)
 		*total += n;
 	*more = rc == 0;
 	return rc;
+}
+
+int sp_reports_recompute(struct sp_reports *r, uint64_t from, uint64_t now, size_t *n)
+{
+	struct due_list l = {.to = UINT64_MAX - 1, .next = UINT64_MAX};
+	if (n)
+		*n = 0;
+	if (atomic_load(&r->broken))
+		return SP_ERR_BUSY;
+	pthread_mutex_lock(&r->wmu);
+	int rc = due_scan(r, from, due_add, &l);
+	for (size_t i = 0; rc == 0 && i < l.n; i += SWEEP_BATCH) {
+		size_t k = l.n - i < SWEEP_BATCH ? l.n - i : SWEEP_BATCH;
+		rc = refresh_keys(r, (const uint64_t(*)[2])(l.v + i), k, now);
+	}
+	pthread_mutex_unlock(&r->wmu);
+	if (rc == 0 && n)
+		*n = l.n;
+	free(l.v);
+	return sp_reports_damaged(r, rc, "deadline index");
 }
 
 static int sweep_locked(struct sp_reports *r, uint64_t now, size_t *total)

@@ -84,6 +84,12 @@ int sp_reports_load(struct sp_reports *r, int *rebuilt);
  * themselves when something is due. Store errors. */
 int sp_reports_sweep(struct sp_reports *r, uint64_t now, size_t *n);
 
+/* sp_reports_recompute refreshes at `now` every summary whose recorded
+ * deadline is at or after `from`: what a node does when the working-day
+ * calendar of a year is published (deadlines that reach into it move).
+ * *n (optional) gets how many. Store errors; SP_ERR_BUSY while rebuilding. */
+int sp_reports_recompute(struct sp_reports *r, uint64_t from, uint64_t now, size_t *n);
+
 /* sp_reports_dump appends the index as canonical text to out: one sorted
  * line per record and key, with seq numbers replaced by report ids and
  * trails as sets, so that indexes of the same logs built in any order give

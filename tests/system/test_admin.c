@@ -660,6 +660,20 @@ static json_t *view(const char *id)
 	return j;
 }
 
+/* indexed_deadline: the deadline A's report index records for report id
+ * (GET /v1/reports lists the index's summaries), or -1. */
+static long long indexed_deadline(const char *id)
+{
+	json_t *j = get_json(&g.a, "/v1/reports?category=kesehatan&limit=100"), *it;
+	size_t i;
+	long long d = -1;
+	json_array_foreach(json_object_get(j, "reports"), i, it)
+		if (strcmp(json_string_value(json_object_get(it, "report_id")) ?: "", id) == 0)
+			d = json_integer_value(json_object_get(it, "deadline"));
+	json_decref(j);
+	return d;
+}
+
 static void test_calendar_2027(void **state)
 {
 	(void)state;
@@ -674,6 +688,7 @@ static void test_calendar_2027(void **state)
 	submit("kesehatan", id1, NULL);
 	json_t *v = view(id1);
 	long long d1 = json_integer_value(json_object_get(v, "deadline"));
+	assert_int_equal(indexed_deadline(id1), d1);
 	assert_int_equal(json_integer_value(json_object_get(v, "calendar_unpublished")), 2027);
 	json_decref(v);
 	json_t *st = get_json(&g.a, "/v1/status");
@@ -707,6 +722,122 @@ static void test_calendar_2027(void **state)
 	/* the two published holidays push the deadline two working days on */
 	assert_true(d2 - d1 >= 2 * 86400000LL);
 	assert_true(d2 - d1 <= 4 * 86400000LL + 3600000LL);
+	/* the report filed before publication moved too, in the view and in the
+	 * index's deadline (what overdue lists, counters and escalations use) */
+	v = view(id1);
+	long long d1_now = json_integer_value(json_object_get(v, "deadline"));
+	json_decref(v);
+	assert_true(d1_now - d1 >= 2 * 86400000LL);
+	assert_int_equal(indexed_deadline(id1), d1_now);
+}
+
+/* ---- seal-key rotation ---------------------------------------------------------------- */
+
+/* set_seal_keys rewrites A's [node] seal keys (prev NULL: none) and sends
+ * SIGHUP; waits for the reload's log line `want` (the n-th of its kind). */
+static void set_seal_keys(const char *cur, const char *prev, const char *want, int nth)
+{
+	char *ini = sp_h_slurp(g.a.ini, NULL);
+	assert_non_null(ini);
+	char *p = strstr(ini, "seal_key = "), *end = p ? strchr(p, '\n') : NULL;
+	assert_non_null(end);
+	char *q = strstr(end, "seal_keys_previous = ");
+	char *rest = q ? strchr(q, '\n') + 1 : end + 1;
+	FILE *f = fopen(g.a.ini, "w");
+	assert_non_null(f);
+	fprintf(f, "%.*sseal_key = %s\n", (int)(p - ini), ini, cur);
+	if (prev)
+		fprintf(f, "seal_keys_previous = %s\n", prev);
+	fputs(rest, f);
+	fclose(f);
+	free(ini);
+	assert_int_equal(kill(g.a.pid, SIGHUP), 0);
+	uint64_t t0 = mono_ms();
+	for (;;) {
+		char *log = sp_h_slurp(g.a.log, NULL);
+		int seen = 0;
+		for (char *at = log; at && (at = strstr(at, want)) != NULL; at++)
+			seen++;
+		free(log);
+		if (seen >= nth)
+			return;
+		if (mono_ms() - t0 > WAIT_MS)
+			fail_msg("A did not log '%s' (%d times) after SIGHUP (log %s)", want, nth,
+				 g.a.log);
+		usleep(100000);
+	}
+}
+
+static void submit_rahasia(char id[65])
+{
+	const char *args[] = {"submit", "--node", g.a_url, "--category", "jalan", "--region",
+			      "73.12.01", "--title", "Pungli rahasia", "--content",
+			      "Diminta uang", "--visibility", "rahasia", NULL};
+	char *out = simpul(0, args);
+	line_after(out, "report    ", id, 65);
+	free(out);
+}
+
+/* opens: A opens report id for its pejabat penghubung (want: exit code). */
+static void opens(const char *id, int want)
+{
+	char off[PATH_MAX];
+	key_of(off, sizeof(off), "73.12", "officer");
+	const char *args[] = {"open", "--node", g.a_url, "--key", off, id, NULL};
+	char *out = simpul(want, args);
+	if (want == 0)
+		assert_non_null(strstr(out, "Pungli rahasia"));
+	free(out);
+}
+
+static int seal_published(void *arg)
+{
+	json_t *j = get_json(&g.a, "/v1/directory/institutions/73.12");
+	int ok = j && strcmp(json_string_value(json_object_get(j, "seal_key")) ?: "",
+			     (const char *)arg) == 0;
+	json_decref(j);
+	return ok;
+}
+
+/* A's seal key is rotated while it runs: the new key is configured (the
+ * old one kept as previous) and reloaded, then published; a report sealed
+ * before still opens, one sealed after opens with the new key alone, and
+ * a reload without the old key cannot open the old report. */
+static void test_seal_key_rotation(void **state)
+{
+	(void)state;
+	char admin[PATH_MAX], old[PATH_MAX], fresh[PATH_MAX], stray[PATH_MAX], hex[65];
+	char id_old[65], id_new[65];
+	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	snprintf(old, sizeof(old), "%s/keys/73.12.seal", g.fed);
+	snprintf(fresh, sizeof(fresh), "%s/73.12-new.seal", g.dir);
+	snprintf(stray, sizeof(stray), "%s/stray.seal", g.dir);
+	submit_rahasia(id_old);
+	opens(id_old, 0);
+	const char *gen[] = {"keygen", "--seal", "--out", fresh, NULL};
+	char *out = simpul(0, gen);
+	line_after(out, "seal-key ", hex, sizeof(hex));
+	free(out);
+	CLI(0, "keygen", "--seal", "--out", stray);
+	/* a key the directory does not hold, without the old one: refused, the
+	 * keys in use stay */
+	set_seal_keys(stray, NULL, "seal keys not reloaded", 1);
+	opens(id_old, 0);
+	/* the new key, the old one kept: accepted before it is published */
+	set_seal_keys(fresh, old, "seal keys loaded count=2", 1);
+	CLI(0, "institution", "update", "--node", g.c_url, "--key", admin, "--id", "73.12",
+	    "--seal-key", hex);
+	if (!wait_for(seal_published, hex))
+		fail_msg("A did not apply the new seal key (log %s)", g.a.log);
+	submit_rahasia(id_new);
+	opens(id_old, 0);
+	opens(id_new, 0);
+	/* without the previous key the old report stays shut, the new one opens */
+	set_seal_keys(fresh, NULL, "seal keys loaded count=1", 1);
+	opens(id_new, 0);
+	opens(id_old, 1);
+	set_seal_keys(fresh, old, "seal keys loaded count=2", 2);
+	opens(id_old, 0);
 }
 
 int main(void)
@@ -718,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_new_node_joins),
 		cmocka_unit_test(test_retire_institution),
 		cmocka_unit_test(test_calendar_2027),
+		cmocka_unit_test(test_seal_key_rotation),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
