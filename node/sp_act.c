@@ -11,14 +11,13 @@
 #include "sp_err.h"
 #include "sp_reports.h"
 
-/* check_act runs the rules: the candidate entry must be applied. */
-static int check_act(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], const uint8_t *raw,
-		     size_t len)
+int sp_act_check(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_t type,
+		 const uint8_t *raw, size_t len)
 {
 	uint32_t log;
 	uint64_t size;
 	int rc = sp_node_own_log(n, &log, &size);
-	struct sp_reports_extra x = {sp_node_conf(n)->id, size, SP_EV_ACTION, raw, len};
+	struct sp_reports_extra x = {sp_node_conf(n)->id, size, type, raw, len};
 	struct sp_reports_view v;
 	if (rc == 0)
 		rc = sp_reports_view(sp_node_reports(n), id, sp_now_ms(), &x, &v);
@@ -38,7 +37,7 @@ int sp_act_prepare(struct sp_node *n, const struct sp_report_action *a, const ui
 	if (rc == 0)
 		rc = sp_reports_pending(sp_node_reports(n), a->report);
 	if (rc == 0) {
-		rc = check_act(n, a->report, raw, len);
+		rc = sp_act_check(n, a->report, SP_EV_ACTION, raw, len);
 		if (rc)
 			sp_act_release(n, a->report);
 	}

@@ -28,6 +28,13 @@
 int sp_act_prepare(struct sp_node *n, const struct sp_report_action *a, const uint8_t *raw,
 		   size_t len);
 
+/* sp_act_check runs the report's rules on a candidate entry of `type`
+ * with body raw[0..len), as the next entry of the own log now: 0 if the
+ * state machine would apply it, else its verdict (or an index error).
+ * The caller holds the report's claim (sp_reports_pending). */
+int sp_act_check(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_t type,
+		 const uint8_t *raw, size_t len);
+
 /* sp_act_release gives up the claim on report id. */
 void sp_act_release(struct sp_node *n, const uint8_t id[SP_HASH_BYTES]);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_act.h"
 #include "sp_buf.h"
 #include "sp_clock.h"
 #include "sp_dirload.h"
@@ -91,6 +92,16 @@ static int write_one(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_
 	if (rc == 0) {
 		rc = decide(arg, &v.st, now, &body, &len);
 		sp_reports_view_free(&v);
+	}
+	/* a transfer is written only if the rules take it (heir, retired,
+	 * holder as of this entry), so a pass can never repeat a refused one */
+	if (rc == 0 && body != NULL && type == SP_EV_TRANSFER &&
+	    (rc = sp_act_check(n, id, type, body, len)) != 0) {
+		sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports", "transfer not written: %s",
+			sp_errname(rc));
+		free(body);
+		body = NULL;
+		rc = 0; /* this report only: the pass goes on */
 	}
 	int due = rc == 0 && body != NULL;
 	if (due)
