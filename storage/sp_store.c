@@ -1141,6 +1141,14 @@ int sp_store_write(struct sp_store *s, rocksdb_writebatch_t *wb, int sync)
 	return sp_db_err(err);
 }
 
+int sp_store_put(struct sp_store *s, enum sp_cf cf, const void *key, size_t klen,
+		 const void *val, size_t vlen, int sync)
+{
+	char *err = NULL;
+	rocksdb_put_cf(s->db, sync ? s->wsync : s->wnosync, s->cf[cf], key, klen, val, vlen, &err);
+	return sp_db_err(err);
+}
+
 int sp_store_commit(struct sp_store *s, rocksdb_writebatch_t *wb, int rc, int sync)
 {
 	if (rc == 0)

@@ -189,9 +189,7 @@ static int commit_write(struct sp_store *s, struct sp_batch *chain)
 	if (atomic_load(&s->broken))
 		return SP_ERR_DB;
 	for (struct sp_batch *b = chain; b; b = b->next) {
-		char *err = NULL;
-		rocksdb_write(s->db, b->next ? s->wnosync : s->wsync, b->wb, &err);
-		int rc = sp_db_err(err);
+		int rc = sp_store_write(s, b->wb, b->next == NULL);
 		if (rc)
 			return rc;
 	}
@@ -399,10 +397,7 @@ int sp_store_sign_checkpoint_locked(struct sp_store *s, struct sp_log *l)
 		/* No fsync needed: the entries it covers already are durable, and
 		 * re-signing the same tree gives the same (deterministic) note. */
 		struct sp_key k = sp_key_checkpoint(l->id, c.size);
-		char *err = NULL;
-		rocksdb_put_cf(s->db, s->wnosync, s->cf[SP_CF_CHECKPOINTS], (const char *)k.b, k.n,
-			       (const char *)note.p, note.len, &err);
-		rc = sp_db_err(err);
+		rc = sp_store_put(s, SP_CF_CHECKPOINTS, k.b, k.n, note.p, note.len, 0);
 	}
 	sp_buf_free(&note);
 	if (rc == 0) {

@@ -137,10 +137,7 @@ int sp_store_attach_put(struct sp_store *s, const uint8_t *bytes, size_t len,
 	uint8_t *v = make_value(bytes, len, media_type, tl, flags);
 	if (v == NULL)
 		return SP_ERR_NOMEM;
-	char *err = NULL;
-	rocksdb_put_cf(s->db, s->wsync, s->cf[SP_CF_ATTACHMENTS], (const char *)key, sizeof(key),
-		       (const char *)v, HDR_BYTES + tl + len, &err);
-	rc = sp_db_err(err);
+	rc = sp_store_put(s, SP_CF_ATTACHMENTS, key, sizeof(key), v, HDR_BYTES + tl + len, 1);
 	const uint8_t *stored;
 	if (rc == 0)
 		rc = parse_value(key, v, HDR_BYTES + tl + len, info ? info : &tmp, &stored);
@@ -196,10 +193,7 @@ int sp_store_attach_part_put(struct sp_store *s, const uint8_t sha256[SP_HASH_BY
 		return SP_ERR_RANGE;
 	uint8_t k[PART_KEY];
 	part_key(sha256, offset, k);
-	char *err = NULL;
-	rocksdb_put_cf(s->db, s->wnosync, s->cf[SP_CF_ATTACHMENTS], (const char *)k, sizeof(k),
-		       (const char *)bytes, len, &err);
-	return sp_db_err(err);
+	return sp_store_put(s, SP_CF_ATTACHMENTS, k, sizeof(k), bytes, len, 0);
 }
 
 /* part_walk follows the chain of chunks of sha256 from 0 (up to max

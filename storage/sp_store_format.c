@@ -52,10 +52,7 @@ static int format_write(struct sp_store *s, unsigned v)
 {
 	struct sp_key k = {.n = 0};
 	sp_key_u32(&k, v);
-	char *err = NULL;
-	rocksdb_put_cf(s->db, s->wsync, s->cf[SP_CF_DEFAULT], FORMAT_KEY, sizeof(FORMAT_KEY) - 1,
-		       (const char *)k.b, k.n, &err);
-	return sp_db_err(err);
+	return sp_store_put(s, SP_CF_DEFAULT, FORMAT_KEY, sizeof(FORMAT_KEY) - 1, k.b, k.n, 1);
 }
 
 /* store_is_new: nothing in it yet (no log registered, no default-family

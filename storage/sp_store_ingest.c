@@ -224,12 +224,9 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 	if (rc == SP_ERR_FORK || rc == SP_ERR_INCONSISTENT) {
 		/* The writer contradicted itself: store the evidence (and the
 		 * frozen flag) but none of this batch's entries. */
-		int wrc = rollback(l);
-		if (wrc == 0)
-			wrc = sp_store_write(s, ev, 1);
+		int wrc = sp_store_commit(s, ev, rollback(l), 1);
 		if (wrc == 0)
 			atomic_fetch_add(&s->fork_gen, 1);
-		rocksdb_writebatch_destroy(ev);
 		rocksdb_writebatch_destroy(wb);
 		return wrc ? wrc : rc;
 	}

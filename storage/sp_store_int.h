@@ -145,8 +145,14 @@ int sp_store_add_fork_from(struct sp_store *s, struct sp_log *l, rocksdb_writeba
 int sp_store_add_fork(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,
 		      enum sp_fork_kind kind, uint64_t at, const uint8_t *held, size_t held_len,
 		      const uint8_t *other, size_t other_len);
-/* sp_store_write writes a batch (fsynced if sync). */
+/* sp_store_write writes a batch (fsynced if sync). Every write of the
+ * store goes through it, sp_store_commit or sp_store_put, so the one place
+ * that chooses the write options (synced or not) is sp_store.c. */
 int sp_store_write(struct sp_store *s, rocksdb_writebatch_t *wb, int sync);
+
+/* sp_store_put writes one key of column family cf (fsynced if sync). */
+int sp_store_put(struct sp_store *s, enum sp_cf cf, const void *key, size_t klen,
+		 const void *val, size_t vlen, int sync);
 
 /* sp_store_commit ends a batch: if rc is 0 it writes wb (fsynced if sync)
  * and returns the write's result, else returns rc unwritten; wb is

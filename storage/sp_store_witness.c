@@ -85,12 +85,8 @@ static int wit_write(struct sp_store *s, const char *origin, uint64_t size, cons
 	sp_buf_put(&v, root, 32);
 	sp_buf_put(&v, note, len);
 	int rc = v.err;
-	if (rc == 0) {
-		char *err = NULL;
-		rocksdb_put_cf(s->db, s->wsync, s->cf[SP_CF_DEFAULT], key, kn, (const char *)v.p,
-			       v.len, &err);
-		rc = sp_db_err(err);
-	}
+	if (rc == 0)
+		rc = sp_store_put(s, SP_CF_DEFAULT, key, kn, v.p, v.len, 1);
 	sp_buf_free(&v);
 	return rc;
 }
