@@ -9,12 +9,14 @@
 
 #include "sp_err.h"
 
-int sp_grow(void **p, size_t *cap, size_t n, size_t size)
+int sp_grow_to(void **p, size_t *cap, size_t need, size_t size)
 {
-	if (n < *cap)
+	if (need <= *cap)
 		return 0;
-	size_t c = *cap ? *cap * 2 : 16;
-	if (size == 0 || c > SIZE_MAX / size)
+	size_t c = *cap ? *cap : 16;
+	while (c < need && c <= SIZE_MAX / 2)
+		c *= 2;
+	if (size == 0 || c < need || c > SIZE_MAX / size)
 		return SP_ERR_NOMEM;
 	void *q = realloc(*p, c * size);
 	if (q == NULL)
@@ -22,6 +24,11 @@ int sp_grow(void **p, size_t *cap, size_t n, size_t size)
 	*p = q;
 	*cap = c;
 	return 0;
+}
+
+int sp_grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	return sp_grow_to(p, cap, n + 1, size);
 }
 
 void sp_buf_init(struct sp_buf *b)

@@ -32,6 +32,11 @@ void sp_buf_put(struct sp_buf *b, const void *data, size_t n);
  * or SP_ERR_NOMEM with the array unchanged. */
 int sp_grow(void **p, size_t *cap, size_t n, size_t size);
 
+/* sp_grow_to makes room for `need` elements of `size` bytes in the dynamic
+ * array *p of capacity *cap (doubling it, from 16, until it is enough): 0,
+ * or SP_ERR_NOMEM with the array unchanged. */
+int sp_grow_to(void **p, size_t *cap, size_t need, size_t size);
+
 /* sp_buf_take hands the buffer's memory to the caller (who frees it with
  * free()) and resets the buffer. Returns NULL if `err` is set or the buffer
  * is empty; *len receives the length. */

@@ -15,4 +15,10 @@ uint64_t sp_now_ms(void);
 /* sp_mono_ms: milliseconds of CLOCK_MONOTONIC (an arbitrary origin). */
 uint64_t sp_mono_ms(void);
 
+/* sp_clock_after fills *ts with the wall time ms milliseconds from now,
+ * the deadline pthread_cond_timedwait takes (on a default condition
+ * variable, which waits by CLOCK_REALTIME). */
+struct timespec;
+void sp_clock_after(uint64_t ms, struct timespec *ts);
+
 #endif

@@ -33,6 +33,7 @@
 #include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_node.h"
+#include "sp_clock.h"
 
 #define EXPIRY_MARGIN_MS 5000 /* the entry's time must stay before the expiry */
 
@@ -60,13 +61,6 @@ void sp_api_admin_free(struct sp_api_admin *a)
 	pthread_mutex_destroy(&a->mu);
 	free(a->nonce);
 	free(a);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* ---- the nonces written so far --------------------------------------------------------- */
@@ -260,7 +254,7 @@ struct admin_call {
 static int admit(struct admin_call *c, struct sp_api_admin *a)
 {
 	const struct sp_dirload *dl = sp_node_dir(c->n);
-	uint64_t now = now_ms();
+	uint64_t now = sp_now_ms();
 	if (c->r.expires_ms < now + EXPIRY_MARGIN_MS)
 		return snprintf(c->msg, sizeof(c->msg),
 				"the request expired (or expires within %d s): sign a new one",

@@ -95,12 +95,7 @@ static void *watch(void *arg)
 	pthread_mutex_lock(&h->guard_mu);
 	while (!h->guard_stop) {
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		sp_clock_after(250, &ts);
 		pthread_cond_timedwait(&h->guard_cv, &h->guard_mu, &ts);
 		uint64_t now = sp_mono_ms();
 		unsigned cut = 0;

@@ -277,10 +277,7 @@ static void *run(void *arg)
 		if (w->stopping)
 			break;
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)(w->interval_ms % 1000) * 1000000u;
-		ts.tv_sec += (time_t)(w->interval_ms / 1000 + ns / 1000000000u);
-		ts.tv_nsec = (long)(ns % 1000000000u);
+		sp_clock_after(w->interval_ms, &ts);
 		pthread_cond_timedwait(&w->cv, &w->mu, &ts);
 	}
 	pthread_mutex_unlock(&w->mu);

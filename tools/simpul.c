@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sp_err.h"
+#include "sp_pool.h"
 
 #ifndef SIMPUL_VERSION
 #define SIMPUL_VERSION "unknown"
@@ -84,6 +85,20 @@ int simpul_parse_u64(const char *s, uint64_t *v)
 		return -1;
 	*v = x;
 	return 0;
+}
+
+int simpul_threads_arg(const char *cmd, const char *arg, uint64_t *out)
+{
+	if (simpul_parse_u64(arg, out) || *out == 0 || *out > 1024)
+		return simpul_usage(cmd, "--threads wants 1..1024, not '%s'", arg);
+	return 0;
+}
+
+int simpul_pool_start(uint64_t threads, struct sp_pool **pool)
+{
+	unsigned n = threads ? (unsigned)threads : sp_pool_cpus();
+	int rc = sp_pool_create(n - 1, pool); /* the caller is a worker too */
+	return rc ? simpul_fail(rc, "starting %u threads", n) : SIMPUL_OK;
 }
 
 void simpul_hex(const uint8_t *p, size_t n, char *out)

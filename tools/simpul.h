@@ -45,6 +45,16 @@ int simpul_bad_option(const char *cmd);
 /* simpul_parse_u64 reads a decimal number (no sign, no junk). 0 or -1. */
 int simpul_parse_u64(const char *s, uint64_t *v);
 
+/* simpul_threads_arg reads the value of --threads (1..1024) into *out: 0,
+ * or SIMPUL_USAGE after saying why. */
+int simpul_threads_arg(const char *cmd, const char *arg, uint64_t *out);
+
+/* simpul_pool_start starts the workers of a verifying command: `threads`
+ * in all (0: one per CPU), the caller being one of them. SIMPUL_OK, or
+ * SIMPUL_FAIL after saying why. The caller destroys *pool. */
+struct sp_pool;
+int simpul_pool_start(uint64_t threads, struct sp_pool **pool);
+
 /* simpul_sibling puts the path of executable `name` in the folder of this
  * one (out: cap bytes). 0, or SP_ERR_NOT_FOUND. */
 int simpul_sibling(const char *name, char *out, size_t cap);

@@ -25,6 +25,7 @@
 #include "sp_err.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
+#include "sp_clock.h"
 
 #define REQUEST_TTL_MS (5ULL * 60 * 1000) /* a request is good for five minutes */
 
@@ -130,13 +131,6 @@ static int parse_opts(int argc, char **argv, struct aopts *o, void (*help)(const
 	return -1;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void print_json(json_t *j)
 {
 	char *text = json_dumps(j, JSON_COMPACT);
@@ -158,7 +152,7 @@ static int send_record(const char *cmd, const struct aopts *o, uint64_t type, st
 	if (sp_keyfile_load(o->key, pk, sk, why, sizeof(why)) != 0)
 		return fprintf(stderr, "simpul: %s: %s\n", o->key, why), SIMPUL_FAIL;
 	struct sp_admin_req r = {.type = type, .record = rec->p, .record_len = rec->len,
-				 .expires_ms = now_ms() + REQUEST_TTL_MS};
+				 .expires_ms = sp_now_ms() + REQUEST_TTL_MS};
 	struct sp_buf body;
 	sp_buf_init(&body);
 	int rc = sp_admin_sign(&r, sk, &body);
@@ -187,6 +181,17 @@ static int send_record(const char *cmd, const struct aopts *o, uint64_t type, st
 	print_json(j);
 	json_decref(j);
 	return SIMPUL_OK;
+}
+
+/* send_encoded sends record b of type once its encoding succeeded (rc 0);
+ * an encoding error is reported with invalid, the rule a valid record
+ * follows. Frees b; returns an exit code. */
+static int send_encoded(const char *cmd, const struct aopts *o, uint64_t type, int rc,
+			struct sp_buf *b, const char *invalid)
+{
+	rc = rc ? simpul_fail(rc, "%s", invalid) : send_record(cmd, o, type, b);
+	sp_buf_free(b);
+	return rc;
 }
 
 /* get_json asks any node; prints nothing itself on success. */
@@ -348,13 +353,8 @@ static int officer_run(const char *sub, const char *cmd, const struct aopts *o)
 	struct sp_buf b;
 	sp_buf_init(&b);
 	int rc = sp_dir_officer_encode(&r, &b);
-	if (rc) {
-		sp_buf_free(&b);
-		return simpul_fail(rc, "the officer record is not valid (docs/directory.md)");
-	}
-	rc = send_record(cmd, o, SP_EV_OFFICER, &b);
-	sp_buf_free(&b);
-	return rc;
+	return send_encoded(cmd, o, SP_EV_OFFICER, rc, &b,
+			    "the officer record is not valid (docs/directory.md)");
 }
 
 static int group_main(int argc, char **argv, void (*help)(const char *),
@@ -543,14 +543,9 @@ static int institution_run(const char *sub, const char *cmd, const struct aopts 
 	struct sp_buf b;
 	sp_buf_init(&b);
 	rc = sp_dir_inst_encode(&r, &b);
-	if (rc) {
-		sp_buf_free(&b);
-		return simpul_fail(rc, "the institution record is not valid (docs/directory.md: "
-				   "id, region codes, categories, at most 4 peers)");
-	}
-	rc = send_record(cmd, o, SP_EV_INSTITUTION, &b);
-	sp_buf_free(&b);
-	return rc;
+	return send_encoded(cmd, o, SP_EV_INSTITUTION, rc, &b,
+			    "the institution record is not valid (docs/directory.md: id, region "
+			    "codes, categories, at most 4 peers)");
 }
 
 int simpul_institution_main(int argc, char **argv)
@@ -608,15 +603,9 @@ static int route_run(const char *sub, const char *cmd, const struct aopts *o)
 				   del || !o->region ? "" : o->region, del ? "" : o->target);
 	if (rc == 0)
 		rc = sp_dir_route_encode(&r, &b);
-	if (rc) {
-		sp_buf_free(&b);
-		return simpul_fail(rc, "the rule is not valid (rule id: 1..48 of A-Z a-z 0-9 . _ "
-				   "- : *, not 'default:...'; category a-z 0-9 - or '*'; region a "
-				   "region code)");
-	}
-	rc = send_record(cmd, o, SP_EV_ROUTE, &b);
-	sp_buf_free(&b);
-	return rc;
+	return send_encoded(cmd, o, SP_EV_ROUTE, rc, &b,
+			    "the rule is not valid (rule id: 1..48 of A-Z a-z 0-9 . _ - : *, not "
+			    "'default:...'; category a-z 0-9 - or '*'; region a region code)");
 }
 
 int simpul_route_main(int argc, char **argv)
@@ -651,14 +640,9 @@ static int policy_run(const char *sub, const char *cmd, const struct aopts *o)
 	struct sp_buf b;
 	sp_buf_init(&b);
 	int rc = sp_dir_policy_encode(&p, &b);
-	if (rc) {
-		sp_buf_free(&b);
-		return simpul_fail(rc, "the policy is not valid (each value 1..365 and at most the "
-				   "ceiling; category a-z 0-9 -)");
-	}
-	rc = send_record(cmd, o, SP_EV_POLICY, &b);
-	sp_buf_free(&b);
-	return rc;
+	return send_encoded(cmd, o, SP_EV_POLICY, rc, &b,
+			    "the policy is not valid (each value 1..365 and at most the ceiling; "
+			    "category a-z 0-9 -)");
 }
 
 int simpul_policy_main(int argc, char **argv)
@@ -741,9 +725,7 @@ static int calendar_publish(const char *cmd, const struct aopts *o, uint32_t yea
 	sp_buf_init(&b);
 	sp_buf_put(&b, body, len);
 	free(body);
-	rc = send_record(cmd, o, SP_EV_CALENDAR, &b);
-	sp_buf_free(&b);
-	return rc;
+	return send_encoded(cmd, o, SP_EV_CALENDAR, 0, &b, "the calendar");
 }
 
 static int calendar_show(const char *cmd, const struct aopts *o, uint32_t year)

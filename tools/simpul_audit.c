@@ -14,6 +14,7 @@
 #include "sp_fedaudit.h"
 #include "sp_fedaudit_fig.h"
 #include "sp_pool.h"
+#include "sp_clock.h"
 
 struct audit_args {
 	const char *root, *state, *json, *csv, *html, *save;
@@ -104,9 +105,8 @@ static int audit_parse(int argc, char **argv, struct audit_args *a)
 				return simpul_usage(cmd, "--chain wants 1..16, not '%s'", optarg);
 			break;
 		case 'j':
-			if (simpul_parse_u64(optarg, &a->threads) || a->threads == 0 ||
-			    a->threads > 1024)
-				return simpul_usage(cmd, "--threads wants 1..1024, not '%s'", optarg);
+			if (simpul_threads_arg(cmd, optarg, &a->threads))
+				return SIMPUL_USAGE;
 			break;
 		case 'h':
 			audit_help(cmd);
@@ -194,16 +194,13 @@ int simpul_audit_main(int argc, char **argv)
 	int ex = audit_parse(argc, argv, &x);
 	if (ex >= 0)
 		return ex;
-	unsigned threads = x.threads ? (unsigned)x.threads : sp_pool_cpus();
 	struct sp_pool *pool;
-	int rc = sp_pool_create(threads - 1, &pool);
-	if (rc)
-		return simpul_fail(rc, "starting %u threads", threads);
-	if (x.at == 0) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		x.at = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	}
+	ex = simpul_pool_start(x.threads, &pool);
+	if (ex != SIMPUL_OK)
+		return ex;
+	int rc;
+	if (x.at == 0)
+		x.at = sp_now_ms();
 	struct sp_fa_opts o = {
 		.root_vkey = x.root, .sources = x.sources, .n_sources = x.n_sources,
 		.state_in = x.state, .now_ms = x.at, .chain_n = (unsigned)x.chain, .pool = pool,

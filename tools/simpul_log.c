@@ -20,6 +20,7 @@
 #include "sp_err.h"
 #include "sp_keyfile.h"
 #include "sp_progress.h"
+#include "sp_clock.h"
 
 static const struct simpul_cmd log_cmds[] = {
 	{"append", simpul_log_append_main, "append entries to the own log and sign a checkpoint"},
@@ -148,12 +149,7 @@ static void wait_all(struct bulk *b, struct sp_progress *prog)
 	pthread_mutex_lock(&b->mu);
 	while (b->done < b->queued) {
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		sp_clock_after(100, &ts);
 		pthread_cond_timedwait(&b->cv, &b->mu, &ts);
 		sp_progress_update(prog, b->done);
 	}

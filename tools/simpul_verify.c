@@ -72,9 +72,8 @@ static int verify_parse(int argc, char **argv, struct verify_args *a)
 			a->vkey = optarg;
 			break;
 		case 'j':
-			if (simpul_parse_u64(optarg, &a->threads) || a->threads == 0 ||
-			    a->threads > 1024)
-				return simpul_usage(cmd, "--threads wants 1..1024, not '%s'", optarg);
+			if (simpul_threads_arg(cmd, optarg, &a->threads))
+				return SIMPUL_USAGE;
 			break;
 		case 'h':
 			verify_help(cmd);
@@ -191,11 +190,10 @@ int simpul_log_verify_main(int argc, char **argv)
 	int ex = verify_parse(argc, argv, &a);
 	if (ex >= 0)
 		return ex;
-	unsigned threads = a.threads ? (unsigned)a.threads : sp_pool_cpus();
 	struct sp_pool *pool;
-	int rc = sp_pool_create(threads - 1, &pool); /* the caller is a worker too */
-	if (rc)
-		return simpul_fail(rc, "starting %u threads", threads);
+	ex = simpul_pool_start(a.threads, &pool);
+	if (ex != SIMPUL_OK)
+		return ex;
 	ex = a.tiles ? verify_tiles(&a, pool) : verify_store(&a, pool);
 	sp_pool_destroy(pool);
 	return ex;

@@ -88,27 +88,12 @@ int sp_audit_marked(const struct sp_audit *a, uint64_t size, uint8_t root[32])
 	return SP_ERR_NOT_FOUND;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 64;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * elem);
-	if (q == NULL)
-		return SP_ERR_NOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 int sp_audit_add(struct sp_audit *a, const uint8_t *entry, size_t len)
 {
 	if (a->fail.err)
 		return a->fail.err;
-	if (grow((void **)&a->bytes, &a->bytes_cap, a->bytes_len + len, 1) ||
-	    grow((void **)&a->items, &a->cap, a->n + 1, sizeof(*a->items)))
+	if (sp_grow_to((void **)&a->bytes, &a->bytes_cap, a->bytes_len + len, 1) ||
+	    sp_grow_to((void **)&a->items, &a->cap, a->n + 1, sizeof(*a->items)))
 		return sp_audit_failf(&a->fail, SP_ERR_NOMEM, "entry %llu",
 				      (unsigned long long)(a->tree.size + a->n));
 	struct sp_audit_item *it = &a->items[a->n++];

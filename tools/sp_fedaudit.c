@@ -252,21 +252,6 @@ struct attempt {
 	size_t n_items, cap_items;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 256;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * elem);
-	if (q == NULL)
-		return SP_ERR_NOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static int keep_entry(void *arg, const struct sp_entry *e, const uint8_t *bytes, size_t len,
 		      const uint8_t hash[SP_HASH_BYTES])
 {
@@ -276,8 +261,8 @@ static int keep_entry(void *arg, const struct sp_entry *e, const uint8_t *bytes,
 	int dir = t->directory && e->type < SP_EV_REPORT;
 	if (!report && !dir)
 		return 0;
-	if (grow((void **)&t->bytes, &t->bytes_cap, t->bytes_len + len, 1) ||
-	    grow((void **)&t->items, &t->cap_items, t->n_items + 1, sizeof(*t->items)))
+	if (sp_grow_to((void **)&t->bytes, &t->bytes_cap, t->bytes_len + len, 1) ||
+	    sp_grow_to((void **)&t->items, &t->cap_items, t->n_items + 1, sizeof(*t->items)))
 		return SP_ERR_NOMEM;
 	struct sp_fa_item *it = &t->items[t->n_items++];
 	memset(it, 0, sizeof(*it));

@@ -1,0 +1,85 @@
+/*
+ * test_common.c - unit tests for the small helpers of common/ that the
+ * layers share: dynamic arrays (sp_grow, sp_grow_to: capacity doubles
+ * from 16 to what is needed, contents kept, impossible sizes refused with
+ * the array unchanged) and the deadline for timed waits (sp_clock_after).
+ */
+#include "sp_testutil.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sp_buf.h"
+#include "sp_clock.h"
+#include "sp_err.h"
+
+static void test_grow_to(void **state)
+{
+	(void)state;
+	uint32_t *v = NULL;
+	size_t cap = 0;
+	assert_int_equal(sp_grow_to((void **)&v, &cap, 0, sizeof(*v)), 0);
+	assert_null(v);
+	assert_int_equal(sp_grow_to((void **)&v, &cap, 5, sizeof(*v)), 0);
+	assert_int_equal(cap, 16);
+	for (uint32_t i = 0; i < 16; i++)
+		v[i] = i;
+	assert_int_equal(sp_grow_to((void **)&v, &cap, 100, sizeof(*v)), 0);
+	assert_int_equal(cap, 128);
+	for (uint32_t i = 0; i < 16; i++)
+		assert_int_equal(v[i], i);
+	uint32_t *same = v;
+	assert_int_equal(sp_grow_to((void **)&v, &cap, 128, sizeof(*v)), 0); /* fits */
+	assert_ptr_equal(v, same);
+	assert_int_equal(cap, 128);
+	/* more than memory can hold: refused, the array as it was */
+	assert_int_equal(sp_grow_to((void **)&v, &cap, SIZE_MAX / 2, sizeof(*v)), SP_ERR_NOMEM);
+	assert_ptr_equal(v, same);
+	assert_int_equal(cap, 128);
+	assert_int_equal(sp_grow_to((void **)&v, &cap, 200, 0), SP_ERR_NOMEM);
+	free(v);
+}
+
+static void test_grow_one_more(void **state)
+{
+	(void)state;
+	char *v = NULL;
+	size_t cap = 0, n;
+	for (n = 0; n < 40; n++) {
+		assert_int_equal(sp_grow((void **)&v, &cap, n, 1), 0);
+		assert_true(cap > n);
+		v[n] = (char)n;
+	}
+	assert_int_equal(cap, 64);
+	for (n = 0; n < 40; n++)
+		assert_int_equal(v[n], (char)n);
+	free(v);
+}
+
+static void test_clock_after(void **state)
+{
+	(void)state;
+	struct timespec before, at;
+	uint64_t cases[] = {0, 1, 250, 999, 1000, 1001, 61500};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		clock_gettime(CLOCK_REALTIME, &before);
+		sp_clock_after(cases[i], &at);
+		assert_true(at.tv_nsec >= 0 && at.tv_nsec < 1000000000L);
+		int64_t d = ((int64_t)at.tv_sec - before.tv_sec) * 1000 +
+			    (at.tv_nsec - before.tv_nsec) / 1000000;
+		/* ms from the reading before the call, allowing for the call itself */
+		assert_true(d >= (int64_t)cases[i] && d <= (int64_t)cases[i] + 1000);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grow_to),
+		cmocka_unit_test(test_grow_one_more),
+		cmocka_unit_test(test_clock_after),
+	};
+	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
+}
