@@ -90,15 +90,21 @@ void sp_ft_submit(const struct sp_h_fed *f, const char *node, const char *cat,
 	sp_h_resp_free(&r);
 }
 
-void sp_ft_officer(const struct sp_h_fed *f, const char *inst, unsigned char seed, char *key,
-		   size_t cap)
+void sp_ft_officer_named(const struct sp_h_fed *f, const char *inst, unsigned char seed,
+			 const char *name, char *key, size_t cap)
 {
 	uint8_t s[32], pk[32];
 	memset(s, seed, sizeof(s));
 	snprintf(key, cap, "%s/officer-%s.key", f->dir, inst);
 	assert_int_equal(sp_keyfile_create(key, s, NULL, 0), 0);
 	assert_int_equal(sp_keyfile_load(key, pk, NULL, NULL, 0), 0);
-	sp_h_fed_enrol(f, inst, pk, "Petugas");
+	sp_h_fed_enrol(f, inst, pk, name);
+}
+
+void sp_ft_officer(const struct sp_h_fed *f, const char *inst, unsigned char seed, char *key,
+		   size_t cap)
+{
+	sp_ft_officer_named(f, inst, seed, "Petugas", key, cap);
 }
 
 void sp_ft_act(const struct sp_h_fed *f, const char *node, const char *key, const char *id,

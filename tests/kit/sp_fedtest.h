@@ -44,6 +44,10 @@ void sp_ft_submit(const struct sp_h_fed *f, const char *node, const char *cat,
 void sp_ft_officer(const struct sp_h_fed *f, const char *inst, unsigned char seed, char *key,
 		   size_t cap);
 
+/* sp_ft_officer_named is sp_ft_officer with the officer's (public) name. */
+void sp_ft_officer_named(const struct sp_h_fed *f, const char *inst, unsigned char seed,
+			 const char *name, char *key, size_t cap);
+
 /* sp_ft_act runs `simpul act KEY ID WHAT` against node id; asserts exit 0. */
 void sp_ft_act(const struct sp_h_fed *f, const char *node, const char *key, const char *id,
 	       const char *what);

@@ -437,6 +437,12 @@ void sp_h_fed_free(struct sp_h_fed *f)
 	f->bodies = NULL;
 }
 
+void sp_h_fed_down(struct sp_h_fed *f)
+{
+	sp_h_fedup(f->fed, f->dir, NULL, "down", NULL);
+	sp_h_fed_free(f);
+}
+
 void sp_h_fed_start(struct sp_h_fed *f)
 {
 	char bin[PATH_MAX];

@@ -161,6 +161,10 @@ void sp_h_fedgen(const char *scratch, const char *fed, unsigned port_base, char 
 /* sp_h_fed_free kills a node still running and frees f->bodies. */
 void sp_h_fed_free(struct sp_h_fed *f);
 
+/* sp_h_fed_down stops a federation started with `simpul federation up`
+ * (its nodes, whatever state they are in) and frees f: a test's teardown. */
+void sp_h_fed_down(struct sp_h_fed *f);
+
 /* sp_h_dir_enrol appends an officer enrolment (officer key pk of inst,
  * with role) to the coordinator's directory log of federation folder fed:
  * to its store (DIR/store, which `federation up` copies for the

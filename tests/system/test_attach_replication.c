@@ -47,6 +47,7 @@
 #include "sp_keyfile.h"
 #include "sp_node_harness.h"
 #include "sp_report.h"
+#include "sp_clock.h"
 
 #define WAIT_MS 60000
 #define SMALL (200u << 10)
@@ -56,13 +57,6 @@ static struct {
 	struct sp_h_fed f;
 	char small[65]; /* the 200 KiB file of test_travels */
 } g;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* request sends one request to node id; the response goes to r. */
 static void request(const char *id, const char *method, const char *path, const char *extra,
@@ -154,7 +148,7 @@ static char *fetch(const char *id, const char *sha, size_t *n, char *type, size_
 /* wait_same waits until node id serves attachment sha as want[0..n). */
 static void wait_same(const char *id, const char *sha, const void *want, size_t n)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	for (;;) {
 		size_t got = 0;
 		char *b = fetch(id, sha, &got, NULL, 0);
@@ -162,7 +156,7 @@ static void wait_same(const char *id, const char *sha, const void *want, size_t 
 		free(b);
 		if (same)
 			return;
-		if (now_ms() - t0 > WAIT_MS)
+		if (sp_mono_ms() - t0 > WAIT_MS)
 			fail_msg("node %s does not serve attachment %.16s.. as uploaded (%zu bytes)",
 				 id, sha, got);
 		usleep(100000);
@@ -208,8 +202,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL);
-	sp_h_fed_free(&g.f);
+	sp_h_fed_down(&g.f);
 	return 0;
 }
 
@@ -278,9 +271,9 @@ static void test_resume_after_restart(void **state)
 	wait_same("73", sha, file, LARGE);
 
 	/* 73.12 holds part of it: kill it there */
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	long long got = 0;
-	while ((got = metric("73.12", BYTES_IN)) < 2 * 65536 && now_ms() - t0 < WAIT_MS)
+	while ((got = metric("73.12", BYTES_IN)) < 2 * 65536 && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(20000);
 	size_t n = 0;
 	char *early = fetch("73.12", sha, &n, NULL, 0);
@@ -338,10 +331,10 @@ static void liar_send(struct liar *l, const struct sp_gossip_msg *m)
 /* read_full reads n bytes within wait_ms: 0, or -1 (closed, timed out). */
 static int read_full(int fd, uint8_t *p, size_t n, uint64_t wait_ms)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	while (n > 0) {
 		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		if (now_ms() - t0 > wait_ms || poll(&pf, 1, 100) < 0)
+		if (sp_mono_ms() - t0 > wait_ms || poll(&pf, 1, 100) < 0)
 			return -1;
 		if (!(pf.revents & (POLLIN | POLLHUP)))
 			continue;
@@ -456,8 +449,8 @@ static uint8_t *report_entry(const struct liar *l, const uint8_t h[32], size_t n
  * fails the test if the session ends or none comes within WAIT_MS. */
 static void liar_until(struct liar *l, int type, struct sp_gossip_msg *m)
 {
-	uint64_t end = now_ms() + WAIT_MS;
-	while (now_ms() < end && liar_recv_ms(l, m, end - now_ms()) == 0) {
+	uint64_t end = sp_mono_ms() + WAIT_MS;
+	while (sp_mono_ms() < end && liar_recv_ms(l, m, end - sp_mono_ms()) == 0) {
 		if ((int)m->type == type)
 			return;
 		if (m->type == SP_GOSSIP_ERROR)
@@ -473,9 +466,9 @@ static void liar_until(struct liar *l, int type, struct sp_gossip_msg *m)
 static int liar_error(struct liar *l, uint64_t wait_ms)
 {
 	struct sp_gossip_msg m;
-	uint64_t end = now_ms() + wait_ms;
+	uint64_t end = sp_mono_ms() + wait_ms;
 	int code = 0;
-	while (code == 0 && now_ms() < end && liar_recv_ms(l, &m, end - now_ms()) == 0) {
+	while (code == 0 && sp_mono_ms() < end && liar_recv_ms(l, &m, end - sp_mono_ms()) == 0) {
 		if (m.type == SP_GOSSIP_ERROR)
 			code = m.u.error.code;
 		sp_gossip_msg_free(&m);
@@ -524,8 +517,8 @@ static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int 
 	m.u.notes = (struct sp_gossip_notes){1, 0, 1, &note};
 	liar_send(&l, &m);
 	int asked = 0, code = 0;
-	uint64_t end = now_ms() + WAIT_MS;
-	while (code == 0 && !asked && now_ms() < end && liar_recv_ms(&l, &in, end - now_ms()) == 0) {
+	uint64_t end = sp_mono_ms() + WAIT_MS;
+	while (code == 0 && !asked && sp_mono_ms() < end && liar_recv_ms(&l, &in, end - sp_mono_ms()) == 0) {
 		if (in.type == SP_GOSSIP_WANT) {
 			const uint8_t *ev[1] = {entry};
 			size_t lv[1] = {elen};

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sp_node_harness.h"
+#include "sp_clock.h"
 
 #define WAIT_MS 30000
 #define BIG (2 * PATH_MAX)
@@ -28,13 +29,6 @@ static struct {
 	char fed[PATH_MAX - 32];
 	char csv[BIG];
 } g;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* simpul runs `simpul federation ARGS... --dir FED`; returns its exit code
  * and its output (malloc'ed) in *out if out is not NULL. */
@@ -67,8 +61,8 @@ static unsigned long long held(const char *id, const char *log)
 
 static void wait_held(const char *id, const char *log, unsigned long long size)
 {
-	uint64_t t0 = now_ms();
-	while (held(id, log) < size && now_ms() - t0 < WAIT_MS)
+	uint64_t t0 = sp_mono_ms();
+	while (held(id, log) < size && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(50000);
 	if (held(id, log) < size) {
 		char *st = NULL;

@@ -42,6 +42,7 @@
 #include "sp_keyfile.h"
 #include "sp_node_harness.h"
 #include "sp_note.h"
+#include "sp_clock.h"
 
 #define WAIT_MS 60000
 #define FED "simpul.local"
@@ -56,13 +57,6 @@ static struct {
 	char admin_key[PATH_MAX], stranger_key[PATH_MAX];
 	struct sp_h_node a, a2, b, c;
 } g;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- federation and nodes ------------------------------------------------------------------ */
 
@@ -183,8 +177,8 @@ static void test_cosignatures_collected(void **state)
 	struct sp_note_key kb, kc;
 	witness_key(&g.b, &kb);
 	witness_key(&g.c, &kc);
-	uint64_t t0 = now_ms();
-	while (!cosigned_by(&kb, &kc) && now_ms() - t0 < WAIT_MS)
+	uint64_t t0 = sp_mono_ms();
+	while (!cosigned_by(&kb, &kc) && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(100000);
 	if (!cosigned_by(&kb, &kc)) {
 		size_t len = 0;
@@ -259,9 +253,9 @@ static void test_fork_evidence_replicated(void **state)
 	sp_h_node_start(&g.b, 1);
 	write_config(&g.c, 0, g.b.peer_url);
 	sp_h_node_start(&g.c, 0);
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	while (!(frozen_at(&g.b, SIZE, NULL) && frozen_at(&g.c, SIZE, "73")) &&
-	       now_ms() - t0 < WAIT_MS)
+	       sp_mono_ms() - t0 < WAIT_MS)
 		usleep(100000);
 	if (!frozen_at(&g.b, SIZE, NULL) || !frozen_at(&g.c, SIZE, "73"))
 		fail_msg("the fork did not reach B and C (logs: %s, %s)", g.b.log, g.c.log);
@@ -341,9 +335,9 @@ static void test_fork_resolved(void **state)
 	assert_int_not_equal(resolve(g.stranger_key, root), 0); /* 403 SP_ERR_UNKNOWN_OFFICER */
 	assert_true(frozen_at(&g.c, SIZE, NULL));
 	assert_int_equal(resolve(g.admin_key, root), 0);
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	while (!(resolved_at(&g.b, root, SIZE) && resolved_at(&g.c, root, SIZE)) &&
-	       now_ms() - t0 < WAIT_MS)
+	       sp_mono_ms() - t0 < WAIT_MS)
 		usleep(100000);
 	if (!resolved_at(&g.b, root, SIZE) || !resolved_at(&g.c, root, SIZE))
 		fail_msg("the resolution did not take at B and C (logs: %s, %s)", g.b.log,
@@ -381,8 +375,8 @@ static void test_directory_live(void **state)
 	sp_h_dir_append(g.fed, g.c.data, SP_EV_INSTITUTION, &body);
 	sp_buf_free(&body);
 	sp_h_node_start(&g.c, 0);
-	uint64_t t0 = now_ms();
-	while (!known_at(&g.b, unit) && now_ms() - t0 < WAIT_MS)
+	uint64_t t0 = sp_mono_ms();
+	while (!known_at(&g.b, unit) && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(100000);
 	if (!known_at(&g.b, unit))
 		fail_msg("B did not apply the new directory record (log: %s)", g.b.log);
@@ -413,8 +407,8 @@ static void test_own_log_resolved_away(void **state)
 	sp_h_node_stop(&g.a2); /* same key, same institution: B keeps one session of the two */
 	write_config(&g.a, 1, g.b.peer_url);
 	sp_h_node_start(&g.a, 1);
-	uint64_t t0 = now_ms();
-	while (!refused_resolved() && now_ms() - t0 < WAIT_MS)
+	uint64_t t0 = sp_mono_ms();
+	while (!refused_resolved() && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(100000);
 	if (!refused_resolved())
 		fail_msg("A still takes complaints on its resolved-away log (log: %s)", g.a.log);

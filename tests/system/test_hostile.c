@@ -48,6 +48,7 @@
 #include "sp_gossip.h"
 #include "sp_keyfile.h"
 #include "sp_node_harness.h"
+#include "sp_clock.h"
 
 #define WAIT_MS 30000
 #define FED "simpul.local"
@@ -59,13 +60,6 @@
 #else
 #define RSS_CHECKED 1
 #endif
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- the hostile peer: a protocol client over a plain socket ------------------------------ */
 
@@ -170,10 +164,10 @@ static int hp_send(struct hp *h, const struct sp_gossip_msg *m)
 /* hp_read_full reads exactly len bytes within timeout_ms: 0, or -1. */
 static int hp_read_full(struct hp *h, uint8_t *p, size_t len, int timeout_ms)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	while (len > 0) {
 		struct pollfd pf = {h->fd, POLLIN, 0};
-		int left = timeout_ms - (int)(now_ms() - t0);
+		int left = timeout_ms - (int)(sp_mono_ms() - t0);
 		if (left <= 0 || poll(&pf, 1, left) <= 0)
 			return -1;
 		ssize_t n = recv(h->fd, p, len, 0);
@@ -218,9 +212,9 @@ static int hp_recv(struct hp *h, struct sp_gossip_msg *m, int timeout_ms)
  * ERROR the node sent, or SP_ERR_CLOSED. */
 static int hp_until(struct hp *h, enum sp_gossip_type t, struct sp_gossip_msg *m, int timeout_ms)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	for (;;) {
-		int left = timeout_ms - (int)(now_ms() - t0);
+		int left = timeout_ms - (int)(sp_mono_ms() - t0);
 		if (left <= 0 || hp_recv(h, m, left) != 0)
 			return SP_ERR_CLOSED;
 		if (m->type == t)
@@ -243,9 +237,9 @@ static int hp_refused(struct hp *h)
 	int code = hp_until(h, SP_GOSSIP_ERROR + 100, &m, WAIT_MS);
 	uint8_t b[4096];
 	struct pollfd pf = {h->fd, POLLIN, 0};
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	int closed = 0;
-	while (!closed && now_ms() - t0 < WAIT_MS && poll(&pf, 1, 1000) >= 0) {
+	while (!closed && sp_mono_ms() - t0 < WAIT_MS && poll(&pf, 1, 1000) >= 0) {
 		ssize_t n = recv(h->fd, b, sizeof(b), MSG_DONTWAIT);
 		closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 	}
@@ -495,9 +489,9 @@ static void honest_flows(void)
 			 0);
 	assert_int_equal(r.status, 201);
 	sp_h_resp_free(&r);
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	long long now = before;
-	while ((now = log_state(&g.v, FED "/73.12", NULL)) <= before && now_ms() - t0 < WAIT_MS)
+	while ((now = log_state(&g.v, FED "/73.12", NULL)) <= before && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(20000);
 	if (now <= before) {
 		char *lv = sp_h_slurp(g.v.log, NULL);
@@ -512,14 +506,14 @@ static void honest_flows(void)
 static void attach(struct hp *h, const char *inst, int rcvbuf)
 {
 	hp_keys(h, g.fed, inst);
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	int rc;
 	for (;;) {
 		hp_connect(h, g.v.peer_url, rcvbuf);
 		if ((rc = hp_handshake(h, NULL)) == 0)
 			return;
 		hp_close(h);
-		if (rc != SP_ERR_RATE_LIMITED || now_ms() - t0 > WAIT_MS)
+		if (rc != SP_ERR_RATE_LIMITED || sp_mono_ms() - t0 > WAIT_MS)
 			fail_msg("handshake as %s: %s", inst, sp_errname(rc));
 		usleep(50000);
 	}
@@ -592,8 +586,8 @@ static void after_attack(const struct before *b, int got, int want, int entries,
 	assert_true(got < 0 && (got != SP_ERR_CLOSED || want == SP_ERR_CLOSED));
 	char line[128];
 	snprintf(line, sizeof(line), "dropped peer=%s ", b->inst);
-	uint64_t t0 = now_ms();
-	while (count_text(g.v.log, line) <= b->drops_logged && now_ms() - t0 < WAIT_MS)
+	uint64_t t0 = sp_mono_ms();
+	while (count_text(g.v.log, line) <= b->drops_logged && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(20000);
 	assert_true(count_text(g.v.log, line) > b->drops_logged);
 	assert_true(metric(&g.v, "simpul_peer_dropped_total") > b->dropped);
@@ -644,8 +638,8 @@ static int teardown(void **state)
 static void test_honest_baseline(void **state)
 {
 	(void)state;
-	uint64_t t0 = now_ms();
-	while (log_state(&g.h, FED "/73", NULL) < OWN_FILL && now_ms() - t0 < WAIT_MS)
+	uint64_t t0 = sp_mono_ms();
+	while (log_state(&g.h, FED "/73", NULL) < OWN_FILL && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(50000);
 	assert_int_equal(log_state(&g.h, FED "/73", NULL), OWN_FILL);
 	honest_flows();
@@ -776,14 +770,14 @@ static void test_replayed_auth(void **state)
 	hp_close(&h);
 	struct before b;
 	before_attack(&b, "73.11");
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	int rc;
 	do { /* a new session, the earlier session's AUTH */
 		hp_connect(&h, g.v.peer_url, 0);
 		rc = hp_handshake(&h, old); /* V's own AUTH comes whatever ours was */
 		if (rc == SP_ERR_RATE_LIMITED)
 			hp_close(&h);
-	} while (rc == SP_ERR_RATE_LIMITED && now_ms() - t0 < WAIT_MS);
+	} while (rc == SP_ERR_RATE_LIMITED && sp_mono_ms() - t0 < WAIT_MS);
 	assert_int_equal(rc, 0);
 	h.ready = 0; /* V's ERROR comes before any session tag */
 	rc = hp_refused(&h);
@@ -821,8 +815,8 @@ static void hold4(struct hp *h, struct hlog *l, const char *inst)
 	hlog_make(l, h, 4);
 	assert_int_equal(offer(h, l, 4), 0);
 	assert_int_equal(send_entries(h, l->origin, 0, l->e, l->len, 4), 0);
-	uint64_t t0 = now_ms();
-	while (log_state(&g.v, l->origin, NULL) < 4 && now_ms() - t0 < WAIT_MS)
+	uint64_t t0 = sp_mono_ms();
+	while (log_state(&g.v, l->origin, NULL) < 4 && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(20000);
 	assert_int_equal(log_state(&g.v, l->origin, NULL), 4);
 }
@@ -841,9 +835,9 @@ static void test_forked_entry(void **state)
 	size_t len = entry_make(&h, 2, l.e[1], l.len[1], "lain", (uint64_t)time(NULL) * 1000, &fork);
 	int forks = count_text(g.v.log, "fork: evidence kept, log frozen origin=" FED "/73.13");
 	assert_int_equal(send_entries(&h, l.origin, 2, &fork, &len, 1), 0);
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	int frozen = 0;
-	while (!frozen && now_ms() - t0 < WAIT_MS) {
+	while (!frozen && sp_mono_ms() - t0 < WAIT_MS) {
 		log_state(&g.v, l.origin, &frozen);
 		usleep(20000);
 	}
@@ -876,9 +870,9 @@ static void test_inconsistent_checkpoint(void **state)
 	m.u.notes = (struct sp_gossip_notes){0, 0, 1, &note};
 	assert_int_equal(hp_send(&h, &m), 0);
 	sp_buf_free(&cp);
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	int frozen = 0;
-	while (!frozen && now_ms() - t0 < WAIT_MS) {
+	while (!frozen && sp_mono_ms() - t0 < WAIT_MS) {
 		log_state(&g.v, l.origin, &frozen);
 		usleep(20000);
 	}
@@ -974,10 +968,10 @@ static void test_evidence_stored(void **state)
 	uint8_t *fork = NULL;
 	size_t len = entry_make(&h, 2, l.e[1], l.len[1], "lain", (uint64_t)time(NULL) * 1000, &fork);
 	assert_int_equal(send_evidence(&h, l.origin, 1, 2, l.e[2], l.len[2], fork, len), 0);
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	int frozen = 0;
 	while (!(frozen && fork_records(l.origin, "entry", 2, "73.05") == 1) &&
-	       now_ms() - t0 < WAIT_MS) {
+	       sp_mono_ms() - t0 < WAIT_MS) {
 		log_state(&g.v, l.origin, &frozen);
 		usleep(20000);
 	}
@@ -1137,16 +1131,16 @@ static void test_penalty_holds_off(void **state)
 	struct hp h = {.fd = -1};
 	hp_keys(&h, g.fed, "73.15");
 	hp_connect(&h, g.v.peer_url, 0);
-	uint64_t t_refused = now_ms();
+	uint64_t t_refused = sp_mono_ms();
 	assert_int_equal(hp_handshake(&h, NULL), SP_ERR_RATE_LIMITED);
 	hp_close(&h);
 	assert_true(metric(&g.v, "simpul_peer_held{inst=\"73.15\"}") == 1);
 	assert_true(metric(&g.v, "simpul_peer_held_refused_total{inst=\"73.15\"}") >= 1);
 	assert_true(count_text(g.v.log, "held off after bad data") >= 1);
 	/* Accepted again once the period is over. */
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	int rc = SP_ERR_RATE_LIMITED;
-	while (rc == SP_ERR_RATE_LIMITED && now_ms() - t0 < WAIT_MS) {
+	while (rc == SP_ERR_RATE_LIMITED && sp_mono_ms() - t0 < WAIT_MS) {
 		usleep(200000);
 		hp_connect(&h, g.v.peer_url, 0);
 		rc = hp_handshake(&h, NULL);
@@ -1154,8 +1148,8 @@ static void test_penalty_holds_off(void **state)
 	}
 	assert_int_equal(rc, 0);
 	print_message("held off for about %llu ms (period 3000)\n",
-		      (unsigned long long)(now_ms() - t_refused));
-	assert_true(now_ms() - t_refused >= 2000);
+		      (unsigned long long)(sp_mono_ms() - t_refused));
+	assert_true(sp_mono_ms() - t_refused >= 2000);
 	/* Offence 2: the period doubles. */
 	bad_entries("73.15", spoil_index, SP_ERR_WRONG_INDEX);
 	p = status_peer("73.15");
@@ -1180,9 +1174,9 @@ static void test_penalty_holds_off(void **state)
 	assert_int_equal(hp_handshake(&h, NULL), SP_ERR_RATE_LIMITED);
 	hp_close(&h);
 	assert_true(metric(&g.v, "simpul_peer_held{addr=\"127.0.0.1\"}") == 1);
-	t0 = now_ms();
+	t0 = sp_mono_ms();
 	rc = SP_ERR_RATE_LIMITED;
-	while (rc == SP_ERR_RATE_LIMITED && now_ms() - t0 < WAIT_MS) {
+	while (rc == SP_ERR_RATE_LIMITED && sp_mono_ms() - t0 < WAIT_MS) {
 		usleep(200000);
 		hp_connect(&h, g.v.peer_url, 0);
 		rc = hp_handshake(&h, NULL);

@@ -39,6 +39,7 @@
 #include "sp_report.h"
 #include "sp_store.h"
 #include "sp_store_index.h"
+#include "sp_clock.h"
 
 #define ROUNDS 5
 #define WORKERS 4
@@ -52,13 +53,6 @@ static struct {
 	uint64_t replica_size;
 	uint64_t t_start; /* when the workload began */
 } g;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int setup(void **state)
 {
@@ -87,7 +81,7 @@ struct mine {
 /* act_body makes {"body": base64} for an officer's act on report id. */
 static void act_body(const char *id, uint32_t code, const char *target, char *out, size_t cap)
 {
-	struct sp_report_action a = {.code = code, .issued_ms = now_ms()};
+	struct sp_report_action a = {.code = code, .issued_ms = sp_now_ms()};
 	uint8_t *body;
 	size_t len;
 	char b64[4096];
@@ -198,7 +192,7 @@ static void replica_grow(uint64_t age)
 	randombytes_buf(r.reporter_key, sizeof(r.reporter_key));
 	assert_int_equal(sp_report_encode(&r, &body, &blen), 0);
 	struct sp_entry e = {.version = SP_ENTRY_VERSION, .index = g.replica_size,
-			     .time_ms = now_ms() - age * DAY_MS + g.replica_size,
+			     .time_ms = sp_now_ms() - age * DAY_MS + g.replica_size,
 			     .type = SP_EV_REPORT, .body = body, .body_len = blen};
 	memcpy(e.prev, g.prev, 32);
 	assert_int_equal(sp_entry_sign(&e, sk, &entry, &len), 0);
@@ -337,7 +331,7 @@ static void test_crashes(void **state)
 {
 	(void)state;
 	unsigned seed = (unsigned)time(NULL);
-	g.t_start = now_ms();
+	g.t_start = sp_now_ms();
 	fprintf(stderr, "seed %u\n", seed);
 	for (int round = 0; round < ROUNDS; round++) {
 		sp_h_fed_start(&g.f);

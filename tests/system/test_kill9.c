@@ -38,8 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL);
-	sp_h_fed_free(&g.f);
+	sp_h_fed_down(&g.f);
 	return 0;
 }
 

@@ -39,17 +39,11 @@
 #include "sp_err.h"
 #include "sp_node_harness.h"
 #include "sp_note.h"
+#include "sp_clock.h"
 
 #define SYNC_MS 20000
 #define FED "simpul.local"
 #define BIG (2 * PATH_MAX) /* room for any path built here */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static struct {
 	char dir[PATH_MAX - 64];
@@ -131,8 +125,8 @@ static int same_body(const char *a, const char *b)
  * of at least `size` entries; returns that checkpoint. */
 static char *wait_synced(unsigned long long size)
 {
-	uint64_t t0 = now_ms();
-	while (now_ms() - t0 < SYNC_MS) {
+	uint64_t t0 = sp_mono_ms();
+	while (sp_mono_ms() - t0 < SYNC_MS) {
 		char *ca = sp_h_get(g.a.addr, "/logs/73.12/checkpoint", NULL);
 		char *cb = sp_h_get(g.b.addr, "/logs/73.12/checkpoint", NULL);
 		if (same_body(ca, cb) && cp_size(ca) >= size) {
@@ -315,9 +309,9 @@ static void test_replica_cosigned(void **state)
 	assert_int_equal(sp_note_vkey_parse(json_string_value(json_object_get(o, "vkey")), &k), 0);
 	json_decref(o);
 	free(w);
-	uint64_t t0 = now_ms(), ts = 0;
+	uint64_t t0 = sp_mono_ms(), ts = 0;
 	int rc = SP_ERR_NOTE_NO_SIG;
-	while (rc != 0 && now_ms() - t0 < SYNC_MS) {
+	while (rc != 0 && sp_mono_ms() - t0 < SYNC_MS) {
 		size_t len = 0;
 		char *cp = sp_h_get(g.b.addr, "/logs/73.12/checkpoint", &len);
 		rc = cp ? sp_cosig_verify(cp, len, &k, &ts) : SP_ERR_NOTE_NO_SIG;
@@ -339,8 +333,8 @@ static void test_kill9_resume(void **state)
 	write_config(&g.b, 0, g.a.peer_url, NULL, NULL);
 	sp_h_node_start(&g.b, 0);
 	unsigned long long before = replica_size(&g.b), now = before;
-	uint64_t t0 = now_ms();
-	while ((now = replica_size(&g.b)) < before + 1000 && now_ms() - t0 < SYNC_MS)
+	uint64_t t0 = sp_mono_ms();
+	while ((now = replica_size(&g.b)) < before + 1000 && sp_mono_ms() - t0 < SYNC_MS)
 		usleep(2000);
 	sp_h_node_kill(&g.b);
 	assert_true(now < 33001); /* killed mid-way */
@@ -375,9 +369,9 @@ static void test_stranger_refused(void **state)
 	int before = count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER");
 	sp_h_node_start(&g.c, 0);
 	assert_int_equal(sp_h_wait_text(g.a.log, "peer=73.11", SYNC_MS), 0);
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	while (count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER") == before &&
-	       now_ms() - t0 < SYNC_MS)
+	       sp_mono_ms() - t0 < SYNC_MS)
 		usleep(20000);
 	assert_true(count_text(g.a.log, "err=SP_ERR_UNKNOWN_PEER") > before);
 	char *cp = sp_h_get(g.c.addr, "/logs/73.12/checkpoint", NULL);
@@ -454,9 +448,9 @@ static void test_restore_backup(void **state)
 	restore(&g.a, bk);
 	sp_h_node_start(&g.a, 1);
 	int status, refused = 0;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	while ((status = submit(&g.a, code, sizeof(code), &index)) == 503 &&
-	       now_ms() - t0 < SYNC_MS) {
+	       sp_mono_ms() - t0 < SYNC_MS) {
 		assert_string_equal(code, "SP_ERR_STALE");
 		refused++;
 		usleep(20000);
@@ -465,8 +459,8 @@ static void test_restore_backup(void **state)
 		fail_msg("submit after restore: %d %s (see %s)", status, code, g.a.log);
 	assert_true(refused > 0);
 	assert_int_equal(index, n);
-	t0 = now_ms();
-	while (replica_size(&g.b) < n + 1 && now_ms() - t0 < SYNC_MS)
+	t0 = sp_mono_ms();
+	while (replica_size(&g.b) < n + 1 && sp_mono_ms() - t0 < SYNC_MS)
 		usleep(20000);
 	assert_int_equal(replica_size(&g.b), n + 1);
 	assert_int_equal(log_frozen(&g.b), 0);
@@ -532,8 +526,8 @@ static void test_tls(void **state)
 	snprintf(plain, sizeof(plain), "tcp://%.80s", g.a.peer_url + 10);
 	write_config(&g.c, 0, plain, NULL, NULL);
 	sp_h_node_start(&g.c, 0);
-	uint64_t t0 = now_ms();
-	while (now_ms() - t0 < 3000)
+	uint64_t t0 = sp_mono_ms();
+	while (sp_mono_ms() - t0 < 3000)
 		usleep(50000);
 	sp_h_node_stop(&g.c);
 	assert_int_equal(count_text(g.a.log, "session up peer=73.11"), sessions);

@@ -46,10 +46,12 @@
 #include "sp_json.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
+#include "sp_fedtest.h"
 #include "sp_node_harness.h"
 #include "sp_note.h"
 #include "sp_report.h"
 #include "sp_store.h"
+#include "sp_clock.h"
 
 #define CONTACT "kontak-rahasia-0812-555-0199@example.id"
 #define SECRET_TEXT "ISI-RAHASIA: pungutan liar di loket 3 oleh petugas X"
@@ -64,13 +66,6 @@ struct fixture {
 
 static struct fixture g;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ---- federation and node --------------------------------------------------------- */
 
 static void make_federation(void)
@@ -81,12 +76,7 @@ static void make_federation(void)
 	sp_h_fed_enrol(&g.f, "73.12", g.off_pk, "Petugas Soppeng");
 	sp_h_fed_enrol(&g.f, "73.11", g.other_pk, "Petugas Barru");
 	/* a third officer, with a key file, for the CLI */
-	uint8_t seed[32], pk[32];
-	memset(seed, 73, sizeof(seed));
-	snprintf(g.cli_key, sizeof(g.cli_key), "%s/officer.key", g.f.dir);
-	assert_int_equal(sp_keyfile_create(g.cli_key, seed, NULL, 0), 0);
-	assert_int_equal(sp_keyfile_load(g.cli_key, pk, NULL, NULL, 0), 0);
-	sp_h_fed_enrol(&g.f, "73.12", pk, "Petugas CLI");
+	sp_ft_officer_named(&g.f, "73.12", 73, "Petugas CLI", g.cli_key, sizeof(g.cli_key));
 }
 
 static void node_start(void)
@@ -174,7 +164,7 @@ static json_t *track(const struct submitted *s)
 static char *act_json(const struct submitted *s, uint32_t code, const uint8_t *sk,
 		      const char *target, const char *text, int flip)
 {
-	struct sp_report_action a = {.code = code, .issued_ms = now_ms()};
+	struct sp_report_action a = {.code = code, .issued_ms = sp_now_ms()};
 	assert_int_equal(sodium_hex2bin(a.report, 32, s->id, 64, NULL, NULL, NULL), 0);
 	if (target) {
 		a.targets[0] = (struct sp_str){target, strlen(target)};
@@ -256,7 +246,7 @@ static void test_submit_and_track(void **state)
 	assert_int_equal(strlen(jstr(j, "reporter_salt")), 64);
 	assert_int_equal(json_array_size(json_object_get(j, "attachments")), 0);
 	assert_int_equal(json_array_size(json_object_get(j, "holders")), 1);
-	assert_true(json_integer_value(json_object_get(j, "deadline")) > (json_int_t)now_ms());
+	assert_true(json_integer_value(json_object_get(j, "deadline")) > (json_int_t)sp_now_ms());
 	json_decref(j);
 
 	j = track(&g_rah);
@@ -370,7 +360,7 @@ static void test_actions(void **state)
 	act_refused(&g_fwd, nowhere, 404, "SP_ERR_UNKNOWN_INSTITUTION");
 	free(nowhere);
 	{
-		struct sp_report_action a = {.code = SP_ACT_GABUNG, .issued_ms = now_ms(),
+		struct sp_report_action a = {.code = SP_ACT_GABUNG, .issued_ms = sp_now_ms(),
 					     .has_merge = 1};
 		assert_int_equal(sp_hex_parse(g_fwd.id, a.report, 32), 0);
 		memset(a.merge_into, 0xcd, 32);
@@ -729,7 +719,7 @@ static uint8_t *old_report(uint64_t age_ms, size_t *len)
 			      .routed_to = {"73.12", 5}, .channel = {"web", 3}, .has_reporter_key = 1};
 	randombytes_buf(r.reporter_key, sizeof(r.reporter_key));
 	assert_int_equal(sp_report_encode(&r, &body, &blen), 0);
-	struct sp_entry e = {.version = SP_ENTRY_VERSION, .time_ms = now_ms() - age_ms,
+	struct sp_entry e = {.version = SP_ENTRY_VERSION, .time_ms = sp_now_ms() - age_ms,
 			     .type = SP_EV_REPORT, .body = body, .body_len = blen};
 	assert_int_equal(sp_entry_sign(&e, sk, &out, len), 0);
 	free(body);
@@ -796,7 +786,7 @@ static void test_escalation(void **state)
 	assert_string_equal(jstr(t, "log"), "73.12");
 	assert_string_equal(jstr(t, "verdict"), "applied");
 	assert_int_equal(json_integer_value(json_object_get(t, "stage")), SP_STAGE_VERIFY);
-	assert_true(json_integer_value(json_object_get(t, "deadline")) <= (json_int_t)now_ms());
+	assert_true(json_integer_value(json_object_get(t, "deadline")) <= (json_int_t)sp_now_ms());
 	json_decref(j);
 	/* on the province's and the coordinator's overdue lists, not on a
 	 * sibling's; and written once: the next passes add nothing */

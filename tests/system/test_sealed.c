@@ -37,8 +37,10 @@
 
 #include "sp_err.h"
 #include "sp_keyfile.h"
+#include "sp_fedtest.h"
 #include "sp_node_harness.h"
 #include "sp_report.h"
+#include "sp_clock.h"
 
 #define CONTACT "rahasia-0813-777-0101@contoh.id"
 #define SECRET_TEXT "ISI-TERSEGEL: setoran ilegal di gudang bulog blok C"
@@ -61,13 +63,6 @@ struct fixture {
 
 static struct fixture g;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -81,12 +76,7 @@ static int setup(void **state)
 	sp_h_fed_enrol(&g.f, "73.11", g.other_pk, "Petugas Barru");
 	sp_h_fed_enrol(&g.f, "73", g.prov_pk, "Petugas Provinsi");
 	sp_h_fed_enrol(&g.f, "KEMENPANRB", g.coord_pk, "Petugas Nasional");
-	uint8_t seed[32], pk[32];
-	memset(seed, 86, sizeof(seed));
-	snprintf(g.cli_key, sizeof(g.cli_key), "%s/officer.key", g.f.dir);
-	assert_int_equal(sp_keyfile_create(g.cli_key, seed, NULL, 0), 0);
-	assert_int_equal(sp_keyfile_load(g.cli_key, pk, NULL, NULL, 0), 0);
-	sp_h_fed_enrol(&g.f, "73.12", pk, "Petugas CLI");
+	sp_ft_officer_named(&g.f, "73.12", 86, "Petugas CLI", g.cli_key, sizeof(g.cli_key));
 	sp_h_fed_start(&g.f);
 	snprintf(g.url, sizeof(g.url), "http://%s", g.f.addr);
 	return 0;
@@ -151,7 +141,7 @@ static json_t *post_open(const char *id, const char *body, int want, const char 
 
 static json_t *open_as(const uint8_t *sk, int want, const char *code)
 {
-	char *body = open_json(g.id, sk, now_ms(), 0);
+	char *body = open_json(g.id, sk, sp_now_ms(), 0);
 	json_t *j = post_open(g.id, body, want, code);
 	free(body);
 	return j;
@@ -287,16 +277,16 @@ static void test_open_refused(void **state)
 	json_decref(open_as(g.prov_sk, 403, "SP_ERR_AUTHORITY")); /* not a holder yet */
 	json_decref(open_as(g.nobody_sk, 403, "SP_ERR_UNKNOWN_OFFICER"));
 
-	char *forged = open_json(g.id, g.off_sk, now_ms(), 1);
+	char *forged = open_json(g.id, g.off_sk, sp_now_ms(), 1);
 	json_decref(post_open(g.id, forged, 401, "SP_ERR_BAD_SIGNATURE"));
 	free(forged);
-	char *stale = open_json(g.id, g.off_sk, now_ms() - 10 * 60 * 1000, 0);
+	char *stale = open_json(g.id, g.off_sk, sp_now_ms() - 10 * 60 * 1000, 0);
 	json_decref(post_open(g.id, stale, 401, "SP_ERR_REPLAY"));
 	free(stale);
-	char *future = open_json(g.id, g.off_sk, now_ms() + 10 * 60 * 1000, 0);
+	char *future = open_json(g.id, g.off_sk, sp_now_ms() + 10 * 60 * 1000, 0);
 	json_decref(post_open(g.id, future, 401, "SP_ERR_REPLAY"));
 	free(future);
-	char *once = open_json(g.id, g.off_sk, now_ms(), 0);
+	char *once = open_json(g.id, g.off_sk, sp_now_ms(), 0);
 	json_decref(post_open(g.id, once, 200, NULL));
 	json_decref(post_open(g.id, once, 401, "SP_ERR_REPLAY"));
 
@@ -304,12 +294,12 @@ static void test_open_refused(void **state)
 	const char *zero = "0000000000000000000000000000000000000000000000000000000000000000";
 	json_decref(post_open(zero, once, 400, "SP_ERR_HTTP_BAD_REQUEST"));
 	free(once);
-	char *unknown = open_json(zero, g.off_sk, now_ms(), 0);
+	char *unknown = open_json(zero, g.off_sk, sp_now_ms(), 0);
 	json_decref(post_open(zero, unknown, 404, "SP_ERR_UNKNOWN_REPORT"));
 	free(unknown);
 	json_decref(post_open(g.id, "{\"report\":1}", 400, "SP_ERR_HTTP_BAD_REQUEST"));
 	json_decref(post_open(g.id, "not json", 400, "SP_ERR_HTTP_BAD_REQUEST"));
-	char *extra = open_json(g.id, g.off_sk, now_ms(), 0);
+	char *extra = open_json(g.id, g.off_sk, sp_now_ms(), 0);
 	extra[strlen(extra) - 1] = '\0';
 	char more[1024];
 	snprintf(more, sizeof(more), "%s,\"x\":1}", extra);
@@ -383,7 +373,7 @@ static void test_disposisi(void **state)
 {
 	(void)state;
 	/* without a key copy for the target: refused, nothing stored */
-	struct sp_report_action a = {.code = SP_ACT_DISPOSISI, .issued_ms = now_ms(),
+	struct sp_report_action a = {.code = SP_ACT_DISPOSISI, .issued_ms = sp_now_ms(),
 				     .targets = {{"73", 2}}, .n_targets = 1};
 	uint8_t *body;
 	size_t len;

@@ -44,9 +44,10 @@ static void fresh_copy(const char *name)
 	char src[PATH_MAX], out[PATH_MAX + 16];
 	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir(name));
 	snprintf(src, sizeof(src), "%s/tests/fixtures/store-v1/.", SP_SOURCE_DIR);
-	snprintf(out, sizeof(out), "%s.cp.out", g.dir);
+	snprintf(out, sizeof(out), "%s.cp.out", g.dir); /* beside the copy, not in it */
 	const char *argv[] = {"/bin/cp", "-a", src, g.dir, NULL};
 	assert_int_equal(sp_h_run(argv, out, 30000), 0);
+	unlink(out);
 	snprintf(g.store, sizeof(g.store), "%s/data/store", g.dir);
 	snprintf(g.key, sizeof(g.key), "%s/node.key", g.dir);
 	chmod(g.key, 0600); /* git keeps only the executable bit */

@@ -21,6 +21,7 @@
 #include "sp_keyfile.h"
 #include "sp_fedtest.h"
 #include "sp_node_harness.h"
+#include "sp_clock.h"
 
 #define WAIT_MS 30000
 #define BIG (2 * PATH_MAX)
@@ -29,13 +30,6 @@ static struct {
 	struct sp_h_fed f;
 	char key[BIG]; /* officer of 73.12 */
 } g;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* get asks node id for path: the parsed body if the status is 200. */
 static json_t *get(const char *id, const char *path)
@@ -80,8 +74,8 @@ static int holds(json_t *logs, const char *inst)
 
 static void wait_shows(const char *node, const char *id, const char *status, const char *holder)
 {
-	uint64_t t0 = now_ms();
-	while (!shows(node, id, status, holder) && now_ms() - t0 < WAIT_MS)
+	uint64_t t0 = sp_mono_ms();
+	while (!shows(node, id, status, holder) && sp_mono_ms() - t0 < WAIT_MS)
 		usleep(50000);
 	if (!shows(node, id, status, holder)) {
 		char *st = NULL;
@@ -103,38 +97,17 @@ static uint64_t indexed(const char *node, const char *id)
 	return t >= sub ? (uint64_t)t : 0;
 }
 
-/* act runs `simpul act` as the officer of 73.12 against node id. */
-static void act(const char *node, const char *id, const char *what)
-{
-	char bin[BIG], url[96], a[64], out[BIG];
-	sp_h_bin(bin, sizeof(bin), "simpul");
-	sp_h_fedup_addr(g.f.fed, node, a, sizeof(a));
-	snprintf(url, sizeof(url), "http://%s", a);
-	snprintf(out, sizeof(out), "%s/act.out", g.f.dir);
-	const char *argv[] = {bin, "act", "--node", url, "--key", g.key, id, what, NULL};
-	if (sp_h_run(argv, out, 30000) != 0) {
-		char *o = sp_h_slurp(out, NULL);
-		fail_msg("simpul act %s failed:\n%s", what, o ? o : "");
-	}
-}
 
 static int setup(void **state)
 {
-	unsigned base = sp_h_port_block();
-	sp_h_fed_init_ports(&g.f, "wrong_door", base);
-	uint8_t seed[32], pk[32];
-	memset(seed, 12, sizeof(seed));
-	snprintf(g.key, sizeof(g.key), "%s/officer.key", g.f.dir);
-	assert_int_equal(sp_keyfile_create(g.key, seed, NULL, 0), 0);
-	assert_int_equal(sp_keyfile_load(g.key, pk, NULL, NULL, 0), 0);
-	sp_h_fed_enrol(&g.f, "73.12", pk, "Petugas Soppeng");
+	sp_h_fed_init_ports(&g.f, "wrong_door", sp_h_port_block());
+	sp_ft_officer_named(&g.f, "73.12", 12, "Petugas Soppeng", g.key, sizeof(g.key));
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL);
-	sp_h_fed_free(&g.f);
+	sp_h_fed_down(&g.f);
 	return 0;
 }
 
@@ -163,7 +136,7 @@ static void test_wrong_door(void **state)
 	json_decref(st);
 
 	/* The institution in charge acts at its own node ... */
-	act("73.12", id, "verifikasi");
+	sp_ft_act(&g.f, "73.12", g.key, id, "verifikasi");
 	assert_true(shows("73.12", id, "diverifikasi", "73.12"));
 
 	/* ... and the door it came in by, and the province, see it. */
@@ -173,9 +146,9 @@ static void test_wrong_door(void **state)
 	/* Interest sets (docs/design.md §4): 73.13, a sibling that took no part in the
 	 * report, holds its province's log but neither 73.11's nor 73.12's,
 	 * while 73.11 and 73.12, which exchanged the report, hold each other's. */
-	uint64_t t0 = now_ms();
+	uint64_t t0 = sp_mono_ms();
 	json_t *cp = NULL;
-	while ((cp = get("73.13", "/v1/logs")) != NULL && !holds(cp, "73") && now_ms() - t0 < WAIT_MS) {
+	while ((cp = get("73.13", "/v1/logs")) != NULL && !holds(cp, "73") && sp_mono_ms() - t0 < WAIT_MS) {
 		json_decref(cp);
 		usleep(50000);
 	}

@@ -30,20 +30,14 @@ static int setup(void **state)
 {
 	(void)state;
 	sp_h_fed_init_ports(&g.f, "web", sp_h_port_block());
-	uint8_t seed[32], pk[32];
-	memset(seed, 13, sizeof(seed));
-	snprintf(g.key, sizeof(g.key), "%s/officer-73.12.key", g.f.dir);
-	assert_int_equal(sp_keyfile_create(g.key, seed, NULL, 0), 0);
-	assert_int_equal(sp_keyfile_load(g.key, pk, NULL, NULL, 0), 0);
-	sp_h_fed_enrol(&g.f, "73.12", pk, "Petugas Soppeng");
+	sp_ft_officer_named(&g.f, "73.12", 13, "Petugas Soppeng", g.key, sizeof(g.key));
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL);
-	sp_h_fed_free(&g.f);
+	sp_h_fed_down(&g.f);
 	return 0;
 }
 
