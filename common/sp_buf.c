@@ -4,6 +4,8 @@
  */
 #include "sp_buf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +82,22 @@ void sp_buf_put(struct sp_buf *b, const void *data, size_t n)
 		return;
 	memcpy(b->p + b->len, data, n);
 	b->len += n;
+}
+
+void sp_buf_printf(struct sp_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 && b->err == 0)
+		b->err = SP_ERR_ARG;
+	if (n <= 0 || sp_buf_reserve(b, (size_t)n + 1) != 0) /* + 1: vsnprintf's NUL */
+		return;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
 }
 
 /* On failure the memory is released but `err` stays latched, so a caller

@@ -42,6 +42,10 @@ int sp_grow_to(void **p, size_t *cap, size_t need, size_t size);
  * is empty; *len receives the length. */
 uint8_t *sp_buf_take(struct sp_buf *b, size_t *len);
 
+/* sp_buf_printf appends printf-style text (no NUL, any length), latching
+ * SP_ERR_NOMEM if it cannot grow, SP_ERR_ARG if the format fails. */
+void sp_buf_printf(struct sp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* sp_buf_put_cstr appends the bytes of the C string s (no NUL). */
 void sp_buf_put_cstr(struct sp_buf *b, const char *s);
 

@@ -83,6 +83,17 @@ void sp_http_resp_clear(struct sp_http_resp *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/* set_body makes p (len bytes, malloc'ed, now the response's) the body. */
+static void set_body(struct sp_http_resp *res, unsigned status, const char *type, uint8_t *p,
+		     size_t len)
+{
+	free(res->body);
+	res->body = p;
+	res->len = len;
+	res->status = status;
+	res->type = type;
+}
+
 int sp_http_reply(struct sp_http_resp *res, unsigned status, const char *type, const void *body,
 		  size_t len)
 {
@@ -91,11 +102,7 @@ int sp_http_reply(struct sp_http_resp *res, unsigned status, const char *type, c
 		return SP_ERR_NOMEM;
 	if (len)
 		memcpy(p, body, len);
-	free(res->body);
-	res->body = p;
-	res->len = len;
-	res->status = status;
-	res->type = type;
+	set_body(res, status, type, p, len);
 	return 0;
 }
 
@@ -108,11 +115,7 @@ int sp_http_reply_buf(struct sp_http_resp *res, unsigned status, const char *typ
 	uint8_t *p = sp_buf_take(b, &len);
 	if (p == NULL)
 		return sp_http_reply(res, status, type, "", 0);
-	free(res->body);
-	res->body = p;
-	res->len = len;
-	res->status = status;
-	res->type = type;
+	set_body(res, status, type, p, len);
 	return 0;
 }
 

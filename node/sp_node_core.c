@@ -4,7 +4,6 @@
  * appends and checkpoints, metrics. It calls nothing above it: the
  * lifecycle that builds the node is sp_node.c.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,27 +233,15 @@ int sp_node_checkpoint_sign(struct sp_node *n)
 
 /* ---- metrics ------------------------------------------------------------------------ */
 
-static void put_line(struct sp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put_line(struct sp_buf *b, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int len = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (len > 0)
-		sp_buf_put(b, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
-}
-
 /* log_metrics: entries per log (frozen 0) or whether fork evidence froze
  * each log (frozen 1). */
 static void log_metrics(struct sp_node *n, struct sp_buf *out, int frozen)
 {
 	if (frozen)
-		put_line(out, "# HELP simpul_log_frozen 1 if fork evidence froze the log "
+		sp_buf_printf(out, "# HELP simpul_log_frozen 1 if fork evidence froze the log "
 			      "(GET /v1/forks).\n# TYPE simpul_log_frozen gauge\n");
 	else
-		put_line(out, "# HELP simpul_log_entries Durable entries per log held.\n"
+		sp_buf_printf(out, "# HELP simpul_log_entries Durable entries per log held.\n"
 			      "# TYPE simpul_log_entries gauge\n");
 	uint32_t count = sp_store_log_count(n->store);
 	for (uint32_t id = 0; id < count; id++) {
@@ -262,10 +249,10 @@ static void log_metrics(struct sp_node *n, struct sp_buf *out, int frozen)
 		if (sp_store_log_info(n->store, id, &info) != 0)
 			continue;
 		if (frozen)
-			put_line(out, "simpul_log_frozen{origin=\"%s\",own=\"%d\"} %d\n", info.origin,
+			sp_buf_printf(out, "simpul_log_frozen{origin=\"%s\",own=\"%d\"} %d\n", info.origin,
 				 info.own, info.frozen ? 1 : 0);
 		else
-			put_line(out, "simpul_log_entries{origin=\"%s\",own=\"%d\"} %llu\n",
+			sp_buf_printf(out, "simpul_log_entries{origin=\"%s\",own=\"%d\"} %llu\n",
 				 info.origin, info.own, (unsigned long long)info.size);
 	}
 }
@@ -280,7 +267,7 @@ static void calendar_metric(struct sp_node *n, struct sp_buf *out)
 	time_t t = (time_t)(n->dl->cal.days[n->dl->cal.n - 1] * 86400);
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	put_line(out, "# HELP simpul_calendar_last_year Last year the working-day calendar has "
+	sp_buf_printf(out, "# HELP simpul_calendar_last_year Last year the working-day calendar has "
 		      "holidays for.\n# TYPE simpul_calendar_last_year gauge\n"
 		      "simpul_calendar_last_year %d\n",
 		 tm.tm_year + 1900);
@@ -293,7 +280,7 @@ static void data_metrics(struct sp_node *n, struct sp_buf *out)
 	struct statvfs v;
 	if (statvfs(n->conf.data_dir, &v) != 0)
 		return;
-	put_line(out, "# HELP simpul_data_free_bytes Bytes free for simpuld on the data folder's "
+	sp_buf_printf(out, "# HELP simpul_data_free_bytes Bytes free for simpuld on the data folder's "
 		      "file system.\n# TYPE simpul_data_free_bytes gauge\nsimpul_data_free_bytes "
 		      "%llu\n# HELP simpul_data_size_bytes Size of the data folder's file system.\n"
 		      "# TYPE simpul_data_size_bytes gauge\nsimpul_data_size_bytes %llu\n",
@@ -303,23 +290,23 @@ static void data_metrics(struct sp_node *n, struct sp_buf *out)
 
 void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 {
-	put_line(out, "# HELP simpul_build_info Version of this simpuld.\n"
+	sp_buf_printf(out, "# HELP simpul_build_info Version of this simpuld.\n"
 		      "# TYPE simpul_build_info gauge\nsimpul_build_info{version=\"%s\"} 1\n",
 		 SIMPUL_VERSION);
-	put_line(out, "# HELP simpul_uptime_seconds Seconds since the node started.\n"
+	sp_buf_printf(out, "# HELP simpul_uptime_seconds Seconds since the node started.\n"
 		      "# TYPE simpul_uptime_seconds gauge\nsimpul_uptime_seconds %.3f\n",
 		 (double)sp_node_uptime_ms(n) / 1000.0);
-	put_line(out, "# HELP simpul_appends_total Own-log appends, by result.\n"
+	sp_buf_printf(out, "# HELP simpul_appends_total Own-log appends, by result.\n"
 		      "# TYPE simpul_appends_total counter\n"
 		      "simpul_appends_total{result=\"ok\"} %llu\n"
 		      "simpul_appends_total{result=\"error\"} %llu\n",
 		 (unsigned long long)atomic_load(&n->appends_ok),
 		 (unsigned long long)atomic_load(&n->appends_err));
-	put_line(out, "# HELP simpul_checkpoints_signed_total Own checkpoint signing calls.\n"
+	sp_buf_printf(out, "# HELP simpul_checkpoints_signed_total Own checkpoint signing calls.\n"
 		      "# TYPE simpul_checkpoints_signed_total counter\n"
 		      "simpul_checkpoints_signed_total %llu\n",
 		 (unsigned long long)atomic_load(&n->checkpoints));
-	put_line(out, "# HELP simpul_escalations_total Escalation entries this node wrote (missed "
+	sp_buf_printf(out, "# HELP simpul_escalations_total Escalation entries this node wrote (missed "
 		      "deadlines of reports it holds).\n"
 		      "# TYPE simpul_escalations_total counter\nsimpul_escalations_total %llu\n",
 		 (unsigned long long)atomic_load(&n->escalations));
@@ -328,12 +315,12 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 	calendar_metric(n, out);
 	struct sp_store_stats st;
 	sp_store_stats(n->store, &st);
-	put_line(out, "# HELP simpul_store_syncs_total Group commits (fsyncs) of own appends.\n"
+	sp_buf_printf(out, "# HELP simpul_store_syncs_total Group commits (fsyncs) of own appends.\n"
 		      "# TYPE simpul_store_syncs_total counter\nsimpul_store_syncs_total %llu\n",
 		 (unsigned long long)st.syncs);
 	uint64_t bytes = 0;
 	if (sp_store_disk_bytes(n->store, &bytes) == 0)
-		put_line(out, "# HELP simpul_store_disk_bytes Live SST and WAL bytes of the store.\n"
+		sp_buf_printf(out, "# HELP simpul_store_disk_bytes Live SST and WAL bytes of the store.\n"
 			      "# TYPE simpul_store_disk_bytes gauge\nsimpul_store_disk_bytes %llu\n",
 			 (unsigned long long)bytes);
 	data_metrics(n, out);

@@ -1543,10 +1543,10 @@ void sp_reports_free(struct sp_reports *r)
 	free(r);
 }
 
-static int rebuild_locked(struct sp_reports *r)
+/* catch_up_all indexes what every log holds beyond what the index has. */
+static int catch_up_all(struct sp_reports *r)
 {
-	int rc = sp_store_ix_clear(r->o.store);
-	mem_clear(r);
+	int rc = 0;
 	uint32_t count = sp_store_log_count(r->o.store);
 	for (uint32_t id = 0; rc == 0 && id < count; id++) {
 		struct sp_log_info info;
@@ -1559,6 +1559,15 @@ static int rebuild_locked(struct sp_reports *r)
 		job_clear(&j);
 		sp_store_ixb_free(j.b);
 	}
+	return rc;
+}
+
+static int rebuild_locked(struct sp_reports *r)
+{
+	int rc = sp_store_ix_clear(r->o.store);
+	mem_clear(r);
+	if (rc == 0)
+		rc = catch_up_all(r);
 	uint8_t k[16], v[8];
 	struct sp_store_ixb *b = NULL;
 	be64_put(v, SP_REPORTS_FORMAT);
@@ -1719,18 +1728,8 @@ int sp_reports_load(struct sp_reports *r, int *rebuilt)
 			*rebuilt = 1;
 		rc = rebuild_locked(r);
 	}
-	uint32_t count = sp_store_log_count(r->o.store);
-	for (uint32_t id = 0; rc == 0 && id < count; id++) {
-		struct sp_log_info info;
-		struct job j;
-		rc = sp_store_log_info(r->o.store, id, &info);
-		if (rc == 0)
-			rc = job_start(r, &j, 0);
-		if (rc == 0)
-			rc = catch_up(r, &j, id, info.size);
-		job_clear(&j);
-		sp_store_ixb_free(j.b);
-	}
+	if (rc == 0)
+		rc = catch_up_all(r);
 	size_t swept = 0;
 	uint64_t t0 = sp_mono_ms();
 	if (rc == 0)

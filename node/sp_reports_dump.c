@@ -4,7 +4,6 @@
  * can be compared whatever order they were built in: `simpul index verify`
  * compares the index a node kept with one rebuilt from its logs.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,19 +49,6 @@ static int inst_cmp(const void *a, const void *b)
 	return strcmp(((const struct sp_rinst *)a)->id, ((const struct sp_rinst *)b)->id);
 }
 
-/* put appends printf output to b. */
-static void put(struct sp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct sp_buf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sp_buf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 /* rec_line: everything a record holds but its seq and when it was
  * indexed; the trail and the involved institutions as sets. */
 static int rec_line(struct sp_rrec *p, struct lines *l)
@@ -76,14 +62,14 @@ static int rec_line(struct sp_rrec *p, struct lines *l)
 	if (p->n_inv)
 		qsort(p->inv, p->n_inv, sizeof(*p->inv), inst_cmp);
 	sp_buf_init(&b);
-	put(&b, "R %s sub=%u:%llu trail=", id, p->sub.log, (unsigned long long)p->sub.index);
+	sp_buf_printf(&b, "R %s sub=%u:%llu trail=", id, p->sub.log, (unsigned long long)p->sub.index);
 	for (size_t i = 0; i < p->n_trail; i++)
-		put(&b, "%u:%llu,", p->trail[i].log, (unsigned long long)p->trail[i].index);
-	put(&b, " inv=");
+		sp_buf_printf(&b, "%u:%llu,", p->trail[i].log, (unsigned long long)p->trail[i].index);
+	sp_buf_printf(&b, " inv=");
 	for (size_t i = 0; i < p->n_inv; i++)
-		put(&b, "%s,", p->inv[i].id);
+		sp_buf_printf(&b, "%s,", p->inv[i].id);
 	if (p->has_sum) {
-		put(&b, " %s:%llu t=%llu r=%s c=%s to=%s st=%d k=%d stage=%d dl=%llu od=%d esc=%u "
+		sp_buf_printf(&b, " %s:%llu t=%llu r=%s c=%s to=%s st=%d k=%d stage=%d dl=%llu od=%d esc=%u "
 			"until=%llu ans=%llu rate=%u last=%s h=",
 		    s->log, (unsigned long long)s->index, (unsigned long long)s->submitted_ms,
 		    s->region, s->category, s->routed_to, (int)s->status, s->kind, (int)s->stage,
@@ -91,10 +77,10 @@ static int rec_line(struct sp_rrec *p, struct lines *l)
 		    (unsigned long long)s->valid_until, (unsigned long long)s->answered_ms, s->rating,
 		    s->last_holder);
 		for (size_t i = 0; i < s->n_holders; i++)
-			put(&b, "%s,", s->holders[i]);
-		put(&b, " handled=");
+			sp_buf_printf(&b, "%s,", s->holders[i]);
+		sp_buf_printf(&b, " handled=");
 		for (size_t i = 0; i < s->n_handled; i++)
-			put(&b, "%s,", s->handled[i]);
+			sp_buf_printf(&b, "%s,", s->handled[i]);
 	}
 	sp_buf_put(&b, "", 1);
 	int rc = b.err ? SP_ERR_NOMEM : line_add(l, (const char *)b.p);

@@ -46,9 +46,9 @@ static void dur(struct sp_buf *b, const struct sp_fa_stat *s, int p90)
 	}
 	double h = (double)(p90 ? s->p90_ms : s->median_ms) / 3600000.0;
 	if (h >= 48)
-		sp_fa_bprintf(b, "<td>%.1f hari</td>", h / 24);
+		sp_buf_printf(b, "<td>%.1f hari</td>", h / 24);
 	else
-		sp_fa_bprintf(b, "<td>%.1f jam</td>", h);
+		sp_buf_printf(b, "<td>%.1f jam</td>", h);
 }
 
 static const char *const STYLE =
@@ -77,11 +77,11 @@ static void head(struct sp_buf *b, const struct sp_fa *a)
 	char when[64];
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M WIB", &tm);
-	sp_fa_bprintf(b, "</h1>\n<p>Per %s. Semua angka dihitung ulang dari entri yang "
+	sp_buf_printf(b, "</h1>\n<p>Per %s. Semua angka dihitung ulang dari entri yang "
 			 "terverifikasi (tanda tangan, rantai, pohon Merkle, checkpoint), bukan dari "
 			 "klaim node mana pun. %llu entri diverifikasi dari %zu log dalam %.1f s.</p>\n",
 		      when, (unsigned long long)a->entries, a->n_logs, a->verify_s);
-	sp_fa_bprintf(b, "<p class=\"banner %s\">%s</p>\n", a->complete ? "good" : "poor",
+	sp_buf_printf(b, "<p class=\"banner %s\">%s</p>\n", a->complete ? "good" : "poor",
 		      a->complete ? "Lengkap: setiap log terverifikasi sampai checkpoint terbesarnya."
 				  : "TIDAK LENGKAP: sebagian log tidak dapat diverifikasi (lihat Log); "
 				    "angka di bawah hanya mencakup yang terverifikasi.");
@@ -99,7 +99,7 @@ static void logs_table(struct sp_buf *b, const struct sp_fa *a)
 		esc(b, l->inst);
 		put(b, " ");
 		esc(b, l->name);
-		sp_fa_bprintf(b, "</td><td class=l>%s</td><td class=\"l %s\">%s</td><td>%llu</td>"
+		sp_buf_printf(b, "</td><td class=l>%s</td><td class=\"l %s\">%s</td><td>%llu</td>"
 				 "<td>%llu</td><td class=l>",
 			      sp_fa_tier_name(l->tier), l->status == SP_FA_LOG_OK ? "ok" : "bad",
 			      sp_fa_status_name(l->status), (unsigned long long)l->verified,
@@ -107,7 +107,7 @@ static void logs_table(struct sp_buf *b, const struct sp_fa *a)
 		esc(b, l->cosigners);
 		put(b, "</td><td class=l>");
 		if (l->prev)
-			sp_fa_bprintf(b, "%llu: %s", (unsigned long long)l->prev_size,
+			sp_buf_printf(b, "%llu: %s", (unsigned long long)l->prev_size,
 				      l->prev_ok < 0 ? "tidak dapat dibandingkan"
 				      : l->prev_ok ? "konsisten" : "DITULIS ULANG");
 		put(b, "</td><td class=l>");
@@ -119,7 +119,7 @@ static void logs_table(struct sp_buf *b, const struct sp_fa *a)
 	for (size_t s = 0; s < a->n_src; s++) {
 		put(b, "<tr><td class=l>");
 		esc(b, a->src[s].name);
-		sp_fa_bprintf(b, "</td><td class=\"l %s\">%s</td><td class=l>",
+		sp_buf_printf(b, "</td><td class=\"l %s\">%s</td><td class=l>",
 			      a->src[s].reached ? "ok" : "bad", a->src[s].reached ? "ya" : "TIDAK");
 		esc(b, a->src[s].why);
 		put(b, "</td></tr>\n");
@@ -149,9 +149,9 @@ static uint64_t named(const struct sp_fa_counts *c, const char *name)
 
 static void fig_header(struct sp_buf *b, const char *first)
 {
-	sp_fa_bprintf(b, "<table><tr><th class=l>%s</th>", first);
+	sp_buf_printf(b, "<table><tr><th class=l>%s</th>", first);
 	for (size_t k = 0; k < sizeof(COLS) / sizeof(COLS[0]); k++)
-		sp_fa_bprintf(b, "<th>%s</th>", COLS[k][0]);
+		sp_buf_printf(b, "<th>%s</th>", COLS[k][0]);
 	put(b, "<th>Nilai rata-rata</th><th>Tingkat tindak lanjut</th><th>Median di tangan</th>"
 	       "<th>P90 di tangan</th><th>Median tanggapan</th><th>P90 tanggapan</th>"
 	       "<th>Median jawaban</th><th>P90 jawaban</th></tr>\n");
@@ -163,14 +163,14 @@ static void fig_row(struct sp_buf *b, const char *label, const struct sp_fa_row 
 	esc(b, label);
 	put(b, "</td>");
 	for (size_t k = 0; k < sizeof(COLS) / sizeof(COLS[0]); k++)
-		sp_fa_bprintf(b, "<td>%llu</td>", (unsigned long long)named(&r->c, COLS[k][1]));
+		sp_buf_printf(b, "<td>%llu</td>", (unsigned long long)named(&r->c, COLS[k][1]));
 	if (r->c.rated)
-		sp_fa_bprintf(b, "<td>%.2f</td>", sp_fa_rating_mean(&r->c));
+		sp_buf_printf(b, "<td>%.2f</td>", sp_fa_rating_mean(&r->c));
 	else
 		put(b, "<td>–</td>");
 	double rate = sp_fa_rate(&r->c);
 	if (rate >= 0)
-		sp_fa_bprintf(b, "<td class=\"%s\">%.1f %%</td>",
+		sp_buf_printf(b, "<td class=\"%s\">%.1f %%</td>",
 			      rate < SP_FA_THRESHOLD ? "bad" : "ok", rate * 100);
 	else
 		put(b, "<td>–</td>");
@@ -197,7 +197,7 @@ static void rate_chart(struct sp_buf *b, const struct sp_fa *a)
 		return;
 	}
 	const unsigned row = 18, left = 200, width = 400;
-	sp_fa_bprintf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%zu\" "
+	sp_buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%zu\" "
 			 "role=\"img\" aria-label=\"tingkat tindak lanjut\" font-size=\"12\">\n",
 		      left + width + 60, n * row + 24);
 	size_t y = 0;
@@ -207,9 +207,9 @@ static void rate_chart(struct sp_buf *b, const struct sp_fa *a)
 			continue;
 		double rate = sp_fa_rate(c);
 		unsigned w = (unsigned)(rate * width + 0.5);
-		sp_fa_bprintf(b, "<text x=\"%u\" y=\"%zu\" text-anchor=\"end\">", left - 6, y * row + 13);
+		sp_buf_printf(b, "<text x=\"%u\" y=\"%zu\" text-anchor=\"end\">", left - 6, y * row + 13);
 		esc(b, a->logs[i].inst);
-		sp_fa_bprintf(b, "</text><rect x=\"%u\" y=\"%zu\" width=\"%u\" height=\"%u\" "
+		sp_buf_printf(b, "</text><rect x=\"%u\" y=\"%zu\" width=\"%u\" height=\"%u\" "
 				 "fill=\"%s\"/><text x=\"%u\" y=\"%zu\">%.0f %% (%llu/%llu)</text>\n",
 			      left, y * row + 3, w, row - 5,
 			      rate < SP_FA_THRESHOLD ? "#c0392b" : "#2e8b57", left + w + 4,
@@ -217,7 +217,7 @@ static void rate_chart(struct sp_buf *b, const struct sp_fa *a)
 			      (unsigned long long)c->responsible);
 		y++;
 	}
-	sp_fa_bprintf(b, "<line x1=\"%u\" y1=\"0\" x2=\"%u\" y2=\"%zu\" stroke=\"#333\" "
+	sp_buf_printf(b, "<line x1=\"%u\" y1=\"0\" x2=\"%u\" y2=\"%zu\" stroke=\"#333\" "
 			 "stroke-dasharray=\"4 3\"/><text x=\"%u\" y=\"%zu\">50 %%</text></svg>\n",
 		      left + width / 2, left + width / 2, n * row + 4, left + width / 2 - 14,
 		      n * row + 18);
@@ -237,7 +237,7 @@ static void tier_chart(struct sp_buf *b, const struct sp_fa *a)
 				max = named(&a->fig->tier[t].c, what[k][0]);
 	const unsigned group = 110, bar = 22, height = 160;
 	put(b, "<h2>Alur per tingkat <small>(flow per tier)</small></h2>\n");
-	sp_fa_bprintf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
+	sp_buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
 			 "role=\"img\" aria-label=\"alur per tingkat\" font-size=\"11\">\n",
 		      group * SP_FA_TIERS + 20, height + 60);
 	for (unsigned t = 0; t < SP_FA_TIERS; t++) {
@@ -245,17 +245,17 @@ static void tier_chart(struct sp_buf *b, const struct sp_fa *a)
 			uint64_t v = named(&a->fig->tier[t].c, what[k][0]);
 			unsigned h = (unsigned)((double)v / (double)max * height + 0.5);
 			unsigned x = 10 + t * group + (unsigned)k * bar;
-			sp_fa_bprintf(b, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
+			sp_buf_printf(b, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
 					 "fill=\"%s\"><title>%s: %llu</title></rect>"
 					 "<text x=\"%u\" y=\"%u\" font-size=\"9\">%llu</text>\n",
 				      x, height - h + 14, bar - 3, h, what[k][2], what[k][1],
 				      (unsigned long long)v, x, height - h + 11, (unsigned long long)v);
 		}
-		sp_fa_bprintf(b, "<text x=\"%u\" y=\"%u\">%s</text>\n", 10 + t * group,
+		sp_buf_printf(b, "<text x=\"%u\" y=\"%u\">%s</text>\n", 10 + t * group,
 			      height + 30, sp_fa_tier_name(t));
 	}
 	for (size_t k = 0; k < 4; k++)
-		sp_fa_bprintf(b, "<rect x=\"%zu\" y=\"%u\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+		sp_buf_printf(b, "<rect x=\"%zu\" y=\"%u\" width=\"10\" height=\"10\" fill=\"%s\"/>"
 				 "<text x=\"%zu\" y=\"%u\">%s</text>\n",
 			      10 + k * 150, height + 42, what[k][2], 24 + k * 150, height + 51,
 			      what[k][1]);
@@ -265,20 +265,20 @@ static void tier_chart(struct sp_buf *b, const struct sp_fa *a)
 static void list_table(struct sp_buf *b, const struct sp_fa_list *l, const char *title,
 		       const char *what, const char *n)
 {
-	sp_fa_bprintf(b, "<h2>%s: %llu</h2>\n", title, (unsigned long long)l->total);
+	sp_buf_printf(b, "<h2>%s: %llu</h2>\n", title, (unsigned long long)l->total);
 	if (l->n == 0)
 		return;
-	sp_fa_bprintf(b, "<table><tr><th class=l>Laporan</th><th class=l>%s</th><th>%s</th></tr>\n",
+	sp_buf_printf(b, "<table><tr><th class=l>Laporan</th><th class=l>%s</th><th>%s</th></tr>\n",
 		      what, n);
 	for (size_t i = 0; i < l->n; i++) {
 		char hex[65];
 		sodium_bin2hex(hex, sizeof(hex), l->v[i].id, SP_HASH_BYTES);
-		sp_fa_bprintf(b, "<tr><td class=l><code>%s</code></td><td class=l>", hex);
+		sp_buf_printf(b, "<tr><td class=l><code>%s</code></td><td class=l>", hex);
 		esc(b, l->v[i].what);
-		sp_fa_bprintf(b, "</td><td>%llu</td></tr>\n", (unsigned long long)l->v[i].n);
+		sp_buf_printf(b, "</td><td>%llu</td></tr>\n", (unsigned long long)l->v[i].n);
 	}
 	if (l->total > l->n)
-		sp_fa_bprintf(b, "<tr><td class=l colspan=3>… dan %llu lainnya</td></tr>\n",
+		sp_buf_printf(b, "<tr><td class=l colspan=3>… dan %llu lainnya</td></tr>\n",
 			      (unsigned long long)(l->total - l->n));
 	put(b, "</table>\n");
 }
@@ -288,13 +288,13 @@ static void summary(struct sp_buf *b, const struct sp_fa *a)
 	const struct sp_fa_fig *f = a->fig;
 	put(b, "<h2>Ringkasan <small>(summary)</small></h2>\n<table><tr>");
 	for (int s = 0; s < 8; s++)
-		sp_fa_bprintf(b, "<th>%s</th>", sp_report_status_name(s));
+		sp_buf_printf(b, "<th>%s</th>", sp_report_status_name(s));
 	put(b, "<th>Total</th><th>Entri jejak diterapkan</th><th>Entri jejak ditolak aturan</th>"
 	       "<th>Entri tanpa laporan</th><th>Eskalasi</th><th>Ditindaklanjuti setelah "
 	       "eskalasi</th><th>Dikembalikan 1×</th><th>2×</th><th>3×+</th></tr><tr>");
 	for (int s = 0; s < 8; s++)
-		sp_fa_bprintf(b, "<td>%llu</td>", (unsigned long long)f->status[s]);
-	sp_fa_bprintf(b, "<td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+		sp_buf_printf(b, "<td>%llu</td>", (unsigned long long)f->status[s]);
+	sp_buf_printf(b, "<td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
 			 "<td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td></tr></table>\n",
 		      (unsigned long long)f->reports, (unsigned long long)f->trail_applied,
 		      (unsigned long long)f->trail_refused, (unsigned long long)f->orphans,

@@ -29,7 +29,5 @@ const char *sp_fa_tier_name(unsigned tier);
 /* sp_fa_rating_mean: mean rating (0 when none). */
 double sp_fa_rating_mean(const struct sp_fa_counts *c);
 
-/* sp_fa_bprintf appends formatted text (at most 1 KiB) to b. */
-void sp_fa_bprintf(struct sp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -8,7 +8,6 @@
 #include "sp_fedaudit_fig.h"
 #include "sp_fedaudit_int.h"
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,17 +213,6 @@ static void csv_text(struct sp_buf *b, const char *s)
 	sp_buf_put(b, "\"", 1);
 }
 
-void sp_fa_bprintf(struct sp_buf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sp_buf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 static void csv_row(struct sp_buf *b, const char *scope, const char *id, const char *name,
 		    const char *tier, const char *status, const struct sp_fa_row *r)
 {
@@ -233,21 +221,21 @@ static void csv_row(struct sp_buf *b, const char *scope, const char *id, const c
 	csv_text(b, id);
 	sp_buf_put(b, ",", 1);
 	csv_text(b, name);
-	sp_fa_bprintf(b, ",%s,%s", tier, status);
+	sp_buf_printf(b, ",%s,%s", tier, status);
 	for (size_t i = 0; i < sp_fa_n_counters; i++)
-		sp_fa_bprintf(b, ",%llu", (unsigned long long)sp_fa_counter(&r->c, i));
+		sp_buf_printf(b, ",%llu", (unsigned long long)sp_fa_counter(&r->c, i));
 	double rate = sp_fa_rate(&r->c);
 	if (r->c.rated)
-		sp_fa_bprintf(b, ",%.3f", sp_fa_rating_mean(&r->c));
+		sp_buf_printf(b, ",%.3f", sp_fa_rating_mean(&r->c));
 	else
-		sp_fa_bprintf(b, ",");
+		sp_buf_printf(b, ",");
 	if (rate >= 0)
-		sp_fa_bprintf(b, ",%.4f,%s", rate, rate < SP_FA_THRESHOLD ? "yes" : "no");
+		sp_buf_printf(b, ",%.4f,%s", rate, rate < SP_FA_THRESHOLD ? "yes" : "no");
 	else
-		sp_fa_bprintf(b, ",,");
+		sp_buf_printf(b, ",,");
 	const struct sp_fa_stat *st[] = {&r->hand, &r->respond, &r->answer};
 	for (size_t k = 0; k < 3; k++)
-		sp_fa_bprintf(b, ",%llu,%llu,%llu", (unsigned long long)st[k]->n,
+		sp_buf_printf(b, ",%llu,%llu,%llu", (unsigned long long)st[k]->n,
 			(unsigned long long)st[k]->median_ms, (unsigned long long)st[k]->p90_ms);
 	sp_buf_put(b, "\n", 1);
 }
@@ -256,13 +244,13 @@ int sp_fa_write_csv(const struct sp_fa *a, const char *path)
 {
 	struct sp_buf b;
 	sp_buf_init(&b);
-	sp_fa_bprintf(&b, "scope,id,name,tier,log_status");
+	sp_buf_printf(&b, "scope,id,name,tier,log_status");
 	for (size_t i = 0; i < sp_fa_n_counters; i++)
-		sp_fa_bprintf(&b, ",%s", sp_fa_counters[i].name);
-	sp_fa_bprintf(&b, ",rating_mean,completion_rate,below_threshold");
+		sp_buf_printf(&b, ",%s", sp_fa_counters[i].name);
+	sp_buf_printf(&b, ",rating_mean,completion_rate,below_threshold");
 	static const char *const durs[] = {"time_in_hand", "time_to_first_action", "time_to_answer"};
 	for (size_t k = 0; k < 3; k++)
-		sp_fa_bprintf(&b, ",%s_n,%s_median_ms,%s_p90_ms", durs[k], durs[k], durs[k]);
+		sp_buf_printf(&b, ",%s_n,%s_median_ms,%s_p90_ms", durs[k], durs[k], durs[k]);
 	sp_buf_put(&b, "\n", 1);
 	for (size_t i = 0; i < a->n_logs; i++)
 		csv_row(&b, "institution", a->logs[i].inst, a->logs[i].name,

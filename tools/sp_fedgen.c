@@ -109,22 +109,6 @@ static int say(struct gen *g, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static void appendf(struct sp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void appendf(struct sp_buf *b, const char *fmt, ...)
-{
-	char tmp[LINE_MAX_LEN];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		b->err = SP_ERR_RANGE;
-		return;
-	}
-	sp_buf_put(b, tmp, (size_t)n);
-}
-
 static void hex(const uint8_t *p, size_t n, char *out)
 {
 	sodium_bin2hex(out, 2 * n + 1, p, n);
@@ -608,21 +592,21 @@ static const char *tier_name(enum sp_dir_tier t)
 static void ini_inst(struct sp_buf *b, const struct sp_dir_inst *r)
 {
 	char k[65];
-	appendf(b, "\n[institution %s]\nname = %s\ntier = %s\nparent = %s\n", r->id, r->name,
+	sp_buf_printf(b, "\n[institution %s]\nname = %s\ntier = %s\nparent = %s\n", r->id, r->name,
 		tier_name(r->tier), r->parent);
 	hex(r->sign_key, 32, k);
-	appendf(b, "sign_key = %s\nkey_file = keys/%s.key\n", k, r->id);
+	sp_buf_printf(b, "sign_key = %s\nkey_file = keys/%s.key\n", k, r->id);
 	hex(r->seal_key, 32, k);
-	appendf(b, "seal_key = %s\nseal_file = keys/%s.seal\n", k, r->id);
-	appendf(b, "admin_key_file = keys/%s.admin.key\nofficer_key_file = keys/%s.officer.key\n",
+	sp_buf_printf(b, "seal_key = %s\nseal_file = keys/%s.seal\n", k, r->id);
+	sp_buf_printf(b, "admin_key_file = keys/%s.admin.key\nofficer_key_file = keys/%s.officer.key\n",
 		r->id, r->id);
-	appendf(b, "peer = %s\nhttp = %s\nregions =", r->peers[0], r->http);
+	sp_buf_printf(b, "peer = %s\nhttp = %s\nregions =", r->peers[0], r->http);
 	for (size_t i = 0; i < r->nregions; i++)
-		appendf(b, " %s", r->regions[i]);
-	appendf(b, "\ncategories =");
+		sp_buf_printf(b, " %s", r->regions[i]);
+	sp_buf_printf(b, "\ncategories =");
 	for (size_t i = 0; i < r->ncategories; i++)
-		appendf(b, " %s", r->categories[i]);
-	appendf(b, "\n");
+		sp_buf_printf(b, " %s", r->categories[i]);
+	sp_buf_printf(b, "\n");
 }
 
 static int write_ini(struct gen *g)
@@ -632,17 +616,17 @@ static int write_ini(struct gen *g)
 	char k[65], origin[SP_ORIGIN_NAME_MAX + 1];
 	hex(g->insts[0].sign_key, 32, k);
 	snprintf(origin, sizeof(origin), "%s/%s", g->name, SP_FEDGEN_COORDINATOR);
-	appendf(&b, "; Simpul federation, written by `simpul federation init`.\n"
+	sp_buf_printf(&b, "; Simpul federation, written by `simpul federation init`.\n"
 		    "; Format: docs/directory.md. Secret keys are in keys/ (mode 0600).\n\n");
-	appendf(&b, "[federation]\nname = %s\ncoordinator = %s\nroot_key = %s\nroot_vkey = ",
+	sp_buf_printf(&b, "[federation]\nname = %s\ncoordinator = %s\nroot_key = %s\nroot_vkey = ",
 		g->name, SP_FEDGEN_COORDINATOR, k);
 	struct sp_note_key nk;
 	if (sp_note_key_init(&nk, origin, SP_NOTE_TYPE_ED25519, g->insts[0].sign_key) == 0)
 		sp_note_vkey_format(&nk, &b);
-	appendf(&b, "\nlog_origin = %s\nstore = store\ndirectory = directory.entries\n"
+	sp_buf_printf(&b, "\nlog_origin = %s\nstore = store\ndirectory = directory.entries\n"
 		    "checkpoint = directory.checkpoint\n",
 		origin);
-	appendf(&b, "entries = %zu\ninstitutions = %zu\nprovinces = %zu\nkabkota = %zu\n",
+	sp_buf_printf(&b, "entries = %zu\ninstitutions = %zu\nprovinces = %zu\nkabkota = %zu\n",
 		g->res->entries, g->ninsts, g->res->provinces, g->res->kabkota);
 	for (size_t i = 0; i < g->ninsts; i++)
 		ini_inst(&b, &g->insts[i]);

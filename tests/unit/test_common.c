@@ -2,7 +2,8 @@
  * test_common.c - unit tests for the small helpers of common/ that the
  * layers share: dynamic arrays (sp_grow, sp_grow_to: capacity doubles
  * from 16 to what is needed, contents kept, impossible sizes refused with
- * the array unchanged) and the deadline for timed waits (sp_clock_after).
+ * the array unchanged), text appended to a buffer (sp_buf_printf: any
+ * length, no NUL) and the deadline for timed waits (sp_clock_after).
  */
 #include "sp_testutil.h"
 
@@ -58,6 +59,27 @@ static void test_grow_one_more(void **state)
 	free(v);
 }
 
+static void test_buf_printf(void **state)
+{
+	(void)state;
+	struct sp_buf b;
+	char big[3000];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	sp_buf_init(&b);
+	sp_buf_printf(&b, "%s", ""); /* nothing */
+	assert_int_equal(b.len, 0);
+	sp_buf_printf(&b, "simpul_up %d\n", 1);
+	sp_buf_printf(&b, "%s|", big); /* longer than any line buffer the copies had */
+	sp_buf_printf(&b, "%llu", 18446744073709551615ULL);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, 12 + 2999 + 1 + 20);
+	assert_memory_equal(b.p, "simpul_up 1\n", 12);
+	assert_memory_equal(b.p + 12, big, 2999);
+	assert_memory_equal(b.p + 12 + 2999, "|18446744073709551615", 21);
+	sp_buf_free(&b);
+}
+
 static void test_clock_after(void **state)
 {
 	(void)state;
@@ -79,6 +101,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow_to),
 		cmocka_unit_test(test_grow_one_more),
+		cmocka_unit_test(test_buf_printf),
 		cmocka_unit_test(test_clock_after),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
