@@ -59,6 +59,15 @@ struct sp_http_req;
 json_t *sp_api_track_view(struct sp_node *n, const struct sp_http_req *req, const char *ref,
 			  int *err);
 
+/* sp_api_relay sends req (its method and body) to path at another node
+ * (base: its http address from the directory, inst: its id, for the
+ * message) and answers with that node's status and body; 502 SP_ERR_IO if
+ * it did not answer (2 s to connect, 5 s in all). The request carries
+ * X-Simpul-Forwarded, and a request that carries it is refused (400):
+ * nodes never bounce a request between them (sp_api_track.c). */
+int sp_api_relay(struct sp_http_req *req, const char *inst, const char *base, const char *path,
+		 struct sp_http_resp *res);
+
 /* /open311/v2/...: Open311 GeoReport v2 over the reports (sp_api_open311.c). */
 extern const struct sp_http_route sp_api_open311_routes[];
 

@@ -4,6 +4,10 @@
  *   POST /v1/admin             (the coordinator's node) an admin's signed
  *                              request (sp_admin.h), checked, then written to
  *                              the directory log and applied at once
+ *   POST /v1/admin/forward     (any node) the same request, sent on to the
+ *                              coordinator's node and its answer relayed:
+ *                              the officers' console administers through
+ *                              its own node (its CSP allows no other origin)
  *   GET  /v1/officers          officers enrolled now (?inst=ID: of one)
  *   GET  /v1/route             ?category=C&region=R: who would get it, and
  *                              by which rule
@@ -571,8 +575,29 @@ void sp_api_admin_metrics(struct sp_node *n, struct sp_buf *out)
 		sp_buf_put(out, line, (size_t)len);
 }
 
+/* post_admin_forward: at the coordinator's node, the request itself;
+ * elsewhere, relayed to the coordinator's node (its directory address),
+ * which checks everything: this node vouches for nothing it relays. */
+static int post_admin_forward(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct sp_node *n = req->ctx;
+	const struct sp_dirload *dl = sp_node_dir(n);
+	char coord[SP_INST_ID_MAX + 1] = "";
+	struct sp_dir_inst r;
+	if (dl == NULL || dl->dir == NULL || sp_dir_coordinator(dl->dir, coord) != 0)
+		return sp_http_reply_error(res, SP_ERR_NO_ROUTE, "this node has no directory");
+	if (strcmp(coord, sp_node_conf(n)->id) == 0)
+		return post_admin(req, res);
+	if (sp_dir_institution(dl->dir, coord, SP_DIR_TIME_MAX, &r) != 0 || !r.http[0])
+		return sp_http_reply_error(res, SP_ERR_NOT_FOUND,
+					   "the directory gives no address for the coordinator %s",
+					   coord);
+	return sp_api_relay(req, coord, r.http, "/v1/admin", res);
+}
+
 const struct sp_http_route sp_api_admin_routes[] = {
 	{"POST", "/v1/admin", post_admin, 0},
+	{"POST", "/v1/admin/forward", post_admin_forward, 0},
 	{"GET", "/v1/officers", get_officers, 0},
 	{"GET", "/v1/route", get_route, 0},
 	{"GET", "/v1/calendar/{year}", get_calendar, 0},

@@ -307,14 +307,16 @@ static int holder_of(struct sp_node *n, const char *s, struct ref *r, struct can
 	return rc;
 }
 
-/* relay answers with another node's answer to method path. */
-static int relay(const struct candidate *c, const char *path, const char *method,
-		 const uint8_t *body, size_t len, struct sp_http_resp *res)
+int sp_api_relay(struct sp_http_req *req, const char *inst, const char *base, const char *path,
+		 struct sp_http_resp *res)
 {
 	struct sp_buf b;
 	long status;
+	if (forwarded(req))
+		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
+					   "a forwarded request is never forwarded again");
 	sp_buf_init(&b);
-	int rc = fetch(c->http, path, method, body, len, &b, &status);
+	int rc = fetch(base, path, req->method, req->body, req->body_len, &b, &status);
 	if (rc == 0 && status >= 200 && status < 600) {
 		int text = b.len && b.p[0] != '{';
 		rc = sp_http_reply_buf(res, (unsigned)status,
@@ -322,7 +324,7 @@ static int relay(const struct candidate *c, const char *path, const char *method
 		sp_http_cache(res, "no-store");
 	} else {
 		char msg[96];
-		snprintf(msg, sizeof(msg), "node %s did not answer", c->inst);
+		snprintf(msg, sizeof(msg), "node %s did not answer", inst);
 		sp_http_cache(res, "no-store");
 		rc = sp_http_reply_json(res, 502,
 					json_pack("{s:{s:s,s:s}}", "error", "code", "SP_ERR_IO",
@@ -355,7 +357,7 @@ static int track_sub(struct sp_http_req *req, struct sp_http_resp *res, const ch
 		return sp_http_reply_error(res, SP_ERR_UNKNOWN_REPORT, "no report '%.80s' found", s);
 	sodium_bin2hex(idh, sizeof(idh), r.id, 32);
 	snprintf(path, sizeof(path), "/v1/reports/%s/%s", idh, what);
-	return relay(&c, path, req->method, req->body, req->body_len, res);
+	return sp_api_relay(req, c.inst, c.http, path, res);
 }
 
 static int get_track_receipt(struct sp_http_req *req, struct sp_http_resp *res)

@@ -8,6 +8,7 @@
 import { api, applyLang, el, errText, hex, setup, t, wib } from './common.js';
 import { clearSession, importKey, KeyFileError, loadSession, parseKeyFile, saveSession, touch } from './officer.js';
 import { children, ctx, deadlineText, instLabel, OPEN_STATUSES, ROLE, STATUS, subtree, tr } from './konsol-lib.js';
+import { showAdmin } from './konsol-admin.js';
 import { showReport } from './konsol-report.js';
 
 const $ = (id) => document.getElementById(id);
@@ -120,6 +121,7 @@ async function start() {
   notice(me.inst === ctx.dir.self ? '' : t(`Anda petugas ${instLabel(me.inst)}, tetapi simpul ini milik ${instLabel(ctx.dir.self)}. Tindakan Anda hanya diterima lewat simpul instansi Anda sendiri${nodeOf(me.inst)}.`,
     `You are an officer of ${instLabel(me.inst)}, but this node belongs to ${instLabel(ctx.dir.self)}. Your actions are accepted only through your own institution's node${nodeOf(me.inst)}.`), me.inst === ctx.dir.self ? '' : 'bad');
   $('who').hidden = false; $('who-text').textContent = whoText();
+  $('nav-admin').hidden = me.role !== 'admin';
   fillFilters();
   await route();
 }
@@ -139,6 +141,9 @@ async function route() {
   if (m) {
     show('report');
     await showReport(m[1]);
+  } else if (h === '#/admin' && ctx.me.role === 'admin') {
+    show('admin');
+    await showAdmin();
   } else {
     show('inbox');
     await loadInbox();

@@ -10,8 +10,8 @@
 // The generated directory enrols an admin and a pejabat penghubung at
 // every institution (fed/keys/<ID>.admin.key, <ID>.officer.key). Each step
 // prints "ok - ..." or throws (exit 1); axe-core checks the page states.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -76,6 +76,26 @@ async function submit(node, fields) {
   return { id: r.body.report_id, secret: r.body.tracking_secret, ticket: v.body.ticket, routed: r.body.routed_to };
 }
 
+// newKey: a fresh officer key file (as simpul keygen writes it) and its
+// public key in hex.
+function newKey(name) {
+  const seed = randomBytes(32);
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+  const x = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x;
+  const path = join(conf.scratch, name + '.key');
+  writeFileSync(path, `simpul-ed25519-private-key-v1\n${seed.toString('base64')}\n`, { mode: 0o600 });
+  return { path, pub: Buffer.from(x, 'base64url').toString('hex') };
+}
+
+// adminSend: review the change on the admin page, sign it, the answer.
+async function adminSend(page) {
+  await page.waitForSelector('#adm-preview:not([hidden])');
+  const preview = await page.textContent('#adm-preview');
+  await page.click('#adm-sign');
+  await page.waitForSelector('#adm-result .panel');
+  return { preview, result: await page.textContent('#adm-result') };
+}
+
 async function newPage(browser, errors) {
   const ctx = await browser.newContext({ viewport: DESKTOP });
   const page = await ctx.newPage();
@@ -113,12 +133,13 @@ async function openReport(page, id) {
 
 // act: choose an action in the open report, fill it, review, sign; the
 // result panel's text.
-async function act(page, what, fill = async () => {}) {
+async function act(page, what, fill = async () => {}, shot = null) {
   await page.selectOption('#act-what', what);
   await fill();
   await page.click('#act-prepare');
   await page.waitForSelector('#act-preview:not([hidden])');
   const preview = await page.textContent('#act-preview');
+  if (shot) { await axe(page, 'the signing preview'); await shots(page, shot); }
   await page.click('#act-sign');
   await page.waitForSelector('#act-result .panel');
   return { preview, result: await page.textContent('#act-result') };
@@ -199,7 +220,7 @@ async function main() {
 
     // ---- a complaint: verify, then a forged forward refused ----
     await openReport(page, r1.id);
-    let a = await act(page, 'verifikasi');
+    let a = await act(page, 'verifikasi', async () => {}, 'konsol-pratinjau');
     assert(/Verifikasi/.test(a.preview) && a.preview.includes(r1.ticket), 'preview shows what is signed: ' + a.preview);
     assert(/menerima tindakan/.test(a.result) && /diverifikasi/.test(a.result), 'verified: ' + a.result);
     ok('verify: previewed, signed in the browser, accepted by the node');
@@ -311,6 +332,79 @@ async function main() {
       v = await api('73.12', '/v1/reports/' + r1.id);
       assert(v.body.rating === 5 && v.body.status === 'ditindaklanjuti', 'rated 5');
       ok('the reporter rates the answer 5/5');
+    }
+
+    // ---- administration: the province's admin ----
+    {
+      const { ctx, page: p } = await newPage(browser, errors);
+      const w = await signIn(p, '73', KEY('73', 'admin'));
+      assert(/admin instansi/.test(w) && await p.isVisible('#nav-admin'), 'an admin sees the admin pages: ' + w);
+      await p.click('#nav-admin');
+      await p.waitForSelector('#adm-off-body tr');
+      await p.selectOption('#adm-off-inst', '73.12');
+      await p.waitForFunction(() => document.getElementById('adm-off-body').textContent.includes('73.12'));
+      // enrol a new officer at 73.12 with a key pasted
+      const k = newKey('petugas-baru');
+      await p.selectOption('#adm-enrol-inst', '73.12');
+      await p.fill('#adm-enrol-name', 'Petugas Baru Soppeng');
+      await p.fill('#adm-enrol-key', k.pub);
+      await p.click('#adm-enrol button[type=submit]');
+      let a = await adminSend(p);
+      assert(a.preview.includes(k.pub) && /daftarkan petugas/.test(a.preview), 'enrol preview: ' + a.preview);
+      assert(/Koordinator menerima/.test(a.result), 'enrolled: ' + a.result);
+      await until('the new officer listed at 73.12\'s node', async () => (await api('73.12', '/v1/officers?inst=73.12')).body.officers.some((o) => o.key === k.pub));
+      await axe(p, 'console administration');
+      await shots(p, 'konsol-admin');
+      ok('an admin enrols an officer of 73.12 (public key pasted), signed in the browser, written by the coordinator');
+      // the new officer signs in at 73.12
+      const { ctx: c2, page: p2 } = await newPage(browser, errors);
+      assert(/Petugas Baru Soppeng/.test(await signIn(p2, '73.12', k.path)), 'the new officer signs in');
+      // a change outside the admin's remit: a rule for another province
+      await p.fill('#adm-rs-id', '73:uji-luar');
+      await p.fill('#adm-rs-cat', 'pendidikan');
+      await p.fill('#adm-rs-region', '74');
+      await p.selectOption('#adm-rs-to', '73');
+      await p.click('#adm-route button[type=submit]');
+      a = await adminSend(p);
+      assert(/Ditolak/.test(a.result) && /Tidak ada yang dicatat/.test(a.result), 'outside its regions refused: ' + a.result);
+      // a rule inside it
+      await p.fill('#adm-rs-region', '73.13');
+      await p.click('#adm-route button[type=submit]');
+      a = await adminSend(p);
+      assert(/Koordinator menerima/.test(a.result), 'rule set: ' + a.result);
+      await until('the rule in force at 73', async () => (await api('73', '/v1/route?category=pendidikan&region=73.13.01')).body.rule === '73:uji-luar');
+      await p.fill('#adm-rt-cat', 'pendidikan');
+      await p.fill('#adm-rt-region', '73.13.01');
+      await p.click('#adm-route-test button[type=submit]');
+      await p.waitForFunction(() => /73:uji-luar/.test(document.getElementById('adm-route-test-out').textContent));
+      ok('routes: a rule outside the province\'s regions refused by the coordinator (the page says so), one inside set and tested');
+      // a unit below the province
+      const uk = newKey('unit-sign');
+      await p.fill('#adm-unit-id', '73.DINKES');
+      await p.fill('#adm-unit-name', 'Dinas Kesehatan Provinsi Sulawesi Selatan');
+      await p.selectOption('#adm-unit-parent', '73');
+      await p.fill('#adm-unit-sign', uk.pub);
+      await p.fill('#adm-unit-seal', randomBytes(32).toString('hex'));
+      await p.fill('#adm-unit-cats', 'kesehatan');
+      await p.click('#adm-unit button[type=submit]');
+      a = await adminSend(p);
+      assert(/Koordinator menerima/.test(a.result), 'unit added: ' + a.result);
+      await until('the unit in 73\'s directory', async () => (await api('73', '/v1/directory/institutions/73.DINKES')).status === 200);
+      await p.waitForFunction(() => /73\.DINKES/.test(document.getElementById('adm-units').textContent));
+      ok('units: 73.DINKES added below the province');
+      // suspend the new officer: their session ends at the next visit
+      await p.selectOption('#adm-off-inst', '73.12');
+      await p.waitForSelector(`#adm-off-body tr[data-key="${k.pub}"]`);
+      await p.click(`#adm-off-body tr[data-key="${k.pub}"] button[data-do=remove]`);
+      a = await adminSend(p);
+      assert(/akhiri pendaftaran/.test(a.preview) && /Koordinator menerima/.test(a.result), 'suspended: ' + a.result);
+      await until('the officer gone at 73.12\'s node', async () => !(await api('73.12', '/v1/officers?inst=73.12')).body.officers.some((o) => o.key === k.pub));
+      await p2.reload();
+      await p2.waitForSelector('#signin:not([hidden])');
+      assert(/tidak lagi terdaftar/.test(await p2.textContent('#notice')), 'a suspended officer is signed out');
+      ok('suspend: the officer\'s enrolment ends, and their console signs them out');
+      await c2.close();
+      await ctx.close();
     }
 
     // ---- English, then the session expires ----
