@@ -299,6 +299,8 @@ static const struct key keys[] = {
 	{"http", "threads", set_u32, OFF(threads), 1, 64, 0},
 	{"http", "rate_limit", set_u32, OFF(rate_limit), 0, 1000000, 0},
 	{"http", "rate_burst", set_u32, OFF(rate_burst), 1, 1000000, 0},
+	{"http", "tls_cert", set_opt_path, OFF(http_tls_cert), 0, 0, 0},
+	{"http", "tls_key", set_opt_path, OFF(http_tls_key), 0, 0, 0},
 	{"peer", "listen", set_url, OFF(peer_listen), 0, 0, 0},
 	{"peer", "peers", set_peers, 0, 0, 0, 0},
 	{"peer", "keys", set_peer_keys, 0, 0, 0, 0},
@@ -399,6 +401,11 @@ static int check_whole(struct parse *p)
 	    sp_note_key_init(&k, origin, SP_NOTE_TYPE_ED25519, no_pk)) {
 		snprintf(p->why, p->cap, "%s: origin '%s/%s' is not a valid key name", p->name,
 			 c->federation, c->id);
+		return SP_ERR_CONFIG;
+	}
+	if (!c->http_tls_cert[0] != !c->http_tls_key[0]) {
+		snprintf(p->why, p->cap, "%s: [http] tls_cert and tls_key go together (HTTPS needs "
+			 "the certificate and its private key)", p->name);
 		return SP_ERR_CONFIG;
 	}
 	if (strncmp(c->peer_listen, "tls+tcp://", 10) == 0 && c->peer_tls_cert_key[0] == '\0') {

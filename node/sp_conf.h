@@ -53,6 +53,10 @@ struct sp_conf {
 	uint32_t threads;                        /* HTTP worker threads */
 	uint32_t rate_limit;                     /* requests/s per address; 0: no limit */
 	uint32_t rate_burst;
+	/* HTTPS: the certificate chain and its private key, PEM files ("":
+	 * plain HTTP). Both or neither. */
+	char http_tls_cert[PATH_MAX];
+	char http_tls_key[PATH_MAX];
 
 	/* [peer] */
 	char peer_listen[SP_CONF_URL_MAX + 1];   /* "" : no peer listener */

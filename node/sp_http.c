@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "sp_conf.h"
 #include "sp_err.h"
 #include "sp_http_int.h"
@@ -365,6 +367,22 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- the server ----------------------------------------------------------------------- */
 
+int sp_http_tls_supported(void)
+{
+	return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
+}
+
+/* tls_free drops the copies of the certificate and (wiped first) the key. */
+static void tls_free(struct sp_http *h)
+{
+	char *key = (char *)h->o.tls_key_pem;
+	if (key)
+		sodium_memzero(key, strlen(key));
+	free(key);
+	free((char *)h->o.tls_cert_pem);
+	h->o.tls_cert_pem = h->o.tls_key_pem = NULL;
+}
+
 int sp_http_new(const struct sp_http_opts *o, struct sp_http **out)
 {
 	if (o->listen == NULL || strlen(o->listen) >= 64 || o->threads == 0)
@@ -375,8 +393,20 @@ int sp_http_new(const struct sp_http_opts *o, struct sp_http **out)
 	h->o = *o;
 	snprintf(h->listen, sizeof(h->listen), "%s", o->listen);
 	h->o.listen = h->listen;
-	int rc = sp_rate_new(o->rate_limit, o->rate_burst, 4096, &h->rate);
+	h->o.tls_cert_pem = h->o.tls_key_pem = NULL;
+	if (!o->tls_cert_pem != !o->tls_key_pem) {
+		free(h);
+		return SP_ERR_ARG;
+	}
+	if (o->tls_cert_pem) {
+		h->o.tls_cert_pem = strdup(o->tls_cert_pem);
+		h->o.tls_key_pem = strdup(o->tls_key_pem);
+	}
+	int rc = o->tls_cert_pem && (!h->o.tls_cert_pem || !h->o.tls_key_pem) ? SP_ERR_NOMEM : 0;
+	if (rc == 0)
+		rc = sp_rate_new(o->rate_limit, o->rate_burst, 4096, &h->rate);
 	if (rc) {
+		tls_free(h);
 		free(h);
 		return rc;
 	}
@@ -423,6 +453,16 @@ int sp_http_start(struct sp_http *h)
 		a->sin_port = htons(port);
 		inet_pton(AF_INET, host, &a->sin_addr);
 	}
+	/* HTTPS: GnuTLS inside libmicrohttpd, which reads the PEM texts here. */
+	struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
+	if (h->o.tls_cert_pem) {
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+						 (void *)h->o.tls_cert_pem};
+		tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+						 (void *)h->o.tls_key_pem};
+		tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	}
 	h->d = MHD_start_daemon(
 		flags, port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
 		h->o.log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -431,9 +471,12 @@ int sp_http_start(struct sp_http *h)
 		(unsigned)h->o.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_NOTIFY_CONNECTION, sp_http_guard_notify, h, MHD_OPTION_URI_LOG_CALLBACK,
 		sp_http_guard_uri, h, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)h->o.max_per_address, MHD_OPTION_END);
+		(unsigned)h->o.max_per_address, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (h->d == NULL) {
-		sp_logx(h->o.log, SP_LOGX_ERROR, "http", "cannot listen addr=%s", h->listen);
+		sp_logx(h->o.log, SP_LOGX_ERROR, "http", "cannot listen addr=%s%s", h->listen,
+			h->o.tls_cert_pem ? " (https: is tls_cert a PEM certificate chain and "
+					    "tls_key its PEM private key?)"
+					  : "");
 		return SP_ERR_IO;
 	}
 	if (sp_http_guard_start(h) != 0) {
@@ -485,6 +528,7 @@ void sp_http_free(struct sp_http *h)
 	pthread_mutex_destroy(&h->guard_mu);
 	pthread_cond_destroy(&h->guard_cv);
 	sp_rate_free(h->rate);
+	tls_free(h);
 	free(h);
 }
 

@@ -113,6 +113,11 @@ struct sp_http_opts {
 	uint32_t threads;           /* worker threads */
 	uint32_t rate_limit;        /* requests/s per address; 0: none */
 	uint32_t rate_burst;
+	/* HTTPS (libmicrohttpd with GnuTLS): the certificate chain and the
+	 * private key as PEM text, NUL-terminated; both NULL: plain HTTP.
+	 * sp_http_new copies them (the key copy is wiped by sp_http_free). */
+	const char *tls_cert_pem;
+	const char *tls_key_pem;
 	struct sp_logx *log;        /* borrowed; may be NULL */
 };
 
@@ -126,6 +131,10 @@ int sp_http_json_bounded(const uint8_t *p, size_t n, unsigned max_depth, unsigne
 /* sp_http_json_type: 1 if a Content-Type value is application/json (any
  * parameters, any case), else 0. */
 int sp_http_json_type(const char *content_type);
+
+/* sp_http_tls_supported: 1 if libmicrohttpd was built with TLS (GnuTLS),
+ * as Debian's is. */
+int sp_http_tls_supported(void);
 
 /* sp_http_new prepares a server (nothing listens yet). *out is the
  * caller's; free with sp_http_free. SP_ERR_NOMEM, SP_ERR_ARG. */

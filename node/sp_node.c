@@ -99,9 +99,10 @@ static const char *restart_needed(const struct sp_conf *a, const struct sp_conf 
 	if (strcmp(a->http_listen, b->http_listen) || a->max_body_bytes != b->max_body_bytes ||
 	    a->max_connections != b->max_connections || a->max_per_address != b->max_per_address ||
 	    a->request_timeout_s != b->request_timeout_s ||
-	    a->header_timeout_s != b->header_timeout_s || a->threads != b->threads)
+	    a->header_timeout_s != b->header_timeout_s || a->threads != b->threads ||
+	    strcmp(a->http_tls_cert, b->http_tls_cert) || strcmp(a->http_tls_key, b->http_tls_key))
 		return "[http] listen/max_body_bytes/max_connections(_per_address)/"
-		       "request_timeout_s/header_timeout_s/threads";
+		       "request_timeout_s/header_timeout_s/threads/tls_cert/tls_key";
 	if (strcmp(a->peer_listen, b->peer_listen) || a->npeers != b->npeers ||
 	    memcmp(a->peers, b->peers, sizeof(a->peers)))
 		return "[peer]";
@@ -470,8 +471,47 @@ static int start_witness(struct sp_node *n)
 	return rc;
 }
 
+/* read_pem reads a PEM file named by [http] tls_cert or tls_key as a
+ * NUL-terminated text into out (caller frees). */
+static int read_pem(struct sp_node *n, const char *what, const char *path, struct sp_buf *out)
+{
+	sp_buf_init(out);
+	int rc = sp_file_read(path, 1u << 20, out);
+	if (rc == 0)
+		sp_buf_put(out, "", 1);
+	if (rc == 0 && out->err)
+		rc = out->err;
+	if (rc == 0 && strstr((const char *)out->p, "-----BEGIN ") == NULL)
+		rc = SP_ERR_CONFIG;
+	if (rc)
+		sp_logx(sp_node_log(n), SP_LOGX_ERROR, "http", "cannot use [http] %s %s: %s", what,
+			path, rc == SP_ERR_CONFIG ? "not a PEM file" : sp_strerror(rc));
+	return rc;
+}
+
+/* tls_pems loads the HTTPS certificate and key, if configured, into cert
+ * and key (both freed by the caller; the key wiped). */
+static int tls_pems(struct sp_node *n, struct sp_buf *cert, struct sp_buf *key)
+{
+	sp_buf_init(cert);
+	sp_buf_init(key);
+	if (!n->conf.http_tls_cert[0])
+		return 0;
+	if (!sp_http_tls_supported()) {
+		sp_logx(sp_node_log(n), SP_LOGX_ERROR, "http",
+			"[http] tls_cert is set but this libmicrohttpd has no TLS support");
+		return SP_ERR_CONFIG;
+	}
+	int rc = read_pem(n, "tls_cert", n->conf.http_tls_cert, cert);
+	if (rc == 0)
+		rc = read_pem(n, "tls_key", n->conf.http_tls_key, key);
+	return rc;
+}
+
 static int start_http(struct sp_node *n)
 {
+	struct sp_buf cert, key;
+	int rc = tls_pems(n, &cert, &key);
 	struct sp_http_opts ho = {
 		.listen = n->conf.http_listen,
 		.max_body_bytes = n->conf.max_body_bytes,
@@ -482,9 +522,16 @@ static int start_http(struct sp_node *n)
 		.threads = n->conf.threads,
 		.rate_limit = n->conf.rate_limit,
 		.rate_burst = n->conf.rate_burst,
+		.tls_cert_pem = cert.len ? (const char *)cert.p : NULL,
+		.tls_key_pem = key.len ? (const char *)key.p : NULL,
 		.log = n->log,
 	};
-	int rc = sp_http_new(&ho, &n->http);
+	if (rc == 0)
+		rc = sp_http_new(&ho, &n->http);
+	if (key.p)
+		sodium_memzero(key.p, key.cap);
+	sp_buf_free(&key);
+	sp_buf_free(&cert);
 	for (int i = 0; rc == 0 && api_tables[i]; i++)
 		rc = sp_http_add_routes(n->http, api_tables[i], n);
 	if (rc == 0)
