@@ -633,6 +633,13 @@ int sp_conf_check_env(const struct sp_conf *c, const char *name, char *why, size
 			 strerror(errno));
 		return SP_ERR_CONFIG;
 	}
+	const char *const tls[2][2] = {{"tls_cert", c->http_tls_cert}, {"tls_key", c->http_tls_key}};
+	for (int i = 0; i < 2; i++)
+		if (tls[i][1][0] && access(tls[i][1], R_OK) != 0) {
+			snprintf(why, cap, "%s: [http] %s = %s: %s", name, tls[i][0], tls[i][1],
+				 strerror(errno));
+			return SP_ERR_CONFIG;
+		}
 	if (!port_free(c->http_listen)) {
 		snprintf(why, cap, "%s: [http] listen = %s: the port is in use", name, c->http_listen);
 		return SP_ERR_CONFIG;

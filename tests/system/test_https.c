@@ -4,7 +4,8 @@
  * openssl answers the API and the officers' console over https:// (libcurl
  * checking the certificate against it), takes a complaint, and does not
  * speak plain HTTP on that port; a half-configured or non-PEM TLS setting
- * stops the start with a message naming it.
+ * stops the start with a message naming it, and --check-config names a
+ * key file it cannot read.
  */
 #include "sp_testutil.h"
 
@@ -154,6 +155,20 @@ static void test_https_config(void **state)
 	sp_h_fed_config(&g, g.ini, g.data, g.fed);
 	with_tls(cert, g.ini); /* the config file is no PEM key */
 	start_fails("not a PEM file");
+	/* --check-config names a key file that cannot be read */
+	char bin[BIG], log[BIG], missing[BIG];
+	snprintf(missing, sizeof(missing), "%s/none.pem", g.dir);
+	sp_h_fed_config(&g, g.ini, g.data, g.fed);
+	with_tls(cert, missing);
+	sp_h_bin(bin, sizeof(bin), "simpuld");
+	snprintf(log, sizeof(log), "%s/check.out", g.dir);
+	const char *argv[] = {bin, "--check-config", g.ini, NULL};
+	assert_int_not_equal(sp_h_run(argv, log, 30000), 0);
+	char *o = sp_h_slurp(log, NULL);
+	assert_non_null(o);
+	if (strstr(o, "[http] tls_key") == NULL || strstr(o, "none.pem") == NULL)
+		fail_msg("--check-config did not name the key file:\n%s", o);
+	free(o);
 }
 
 int main(void)

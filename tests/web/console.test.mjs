@@ -11,62 +11,12 @@
 // every institution (fed/keys/<ID>.admin.key, <ID>.officer.key). Each step
 // prints "ok - ..." or throws (exit 1); axe-core checks the page states.
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { api, assert, axe, conf, DESKTOP, launch, N, ok, shots as kitShots, until } from './kit.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const conf = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const N = conf.nodes;
 const KEY = (id, who = 'officer') => join(conf.fed, 'keys', `${id}.${who}.key`);
-mkdirSync(conf.out, { recursive: true });
-
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
-
-function ok(msg) { console.log('ok - ' + msg); }
-function assert(c, msg) { if (!c) throw new Error('assertion failed: ' + msg); }
-
-async function axe(page, what) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
-  const r = await page.evaluate(async () => {
-    const res = await window.axe.run(document, { resultTypes: ['violations'] });
-    return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.help} - ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  assert(r.length === 0, `axe on ${what}:\n  ${r.join('\n  ')}`);
-  ok(`axe: no serious violations on ${what}`);
-}
-
-// shots: phone and desktop, into the build folder (docs/screenshots/ holds
-// copies of the current ones).
-async function shots(page, name) {
-  for (const [tag, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
-    await page.setViewportSize(vp);
-    await page.screenshot({ path: join(conf.out, `${name}-${tag}.png`), fullPage: true });
-  }
-  await page.setViewportSize(DESKTOP);
-}
-
-async function api(node, path, init = {}) {
-  const r = await fetch(N[node] + path, init);
-  const text = await r.text();
-  let body = text;
-  try { body = JSON.parse(text); } catch { /* text */ }
-  return { status: r.status, body };
-}
-
-async function until(what, fn, ms = 60000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const shots = (page, name) => kitShots(page, name, DESKTOP);
 
 async function submit(node, fields) {
   const r = await api(node, '/v1/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -146,11 +96,8 @@ async function act(page, what, fill = async () => {}, shot = null) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP konsol.test 127.0.0.1'],
-  });
+  const browser = await launch(['--host-resolver-rules=MAP konsol.test 127.0.0.1']);
+
   const errors = [];
   try {
     const route = await api('73.13', '/v1/route?category=umum&region=73');
