@@ -177,5 +177,5 @@ int main(void)
 		cmocka_unit_test(test_https_serves),
 		cmocka_unit_test(test_https_config),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
