@@ -4,6 +4,8 @@
  * reports"):
  *
  *   POST /v1/reports/{id}/open                an officer's signed request
+ *   POST /v1/seal-key                         a content key sealed to
+ *                                             institutions (for a browser)
  *   GET  /v1/directory/institutions/{id}      an institution's public record
  *
  * Who may open a report and the opening itself (the proof, the officer's
@@ -12,8 +14,8 @@
  * opened report into JSON. The answer carries the plaintext and the
  * content key, so the officer's client can open sealed attachments and
  * re-seal the key to the targets of a disposisi; it is marked no-store,
- * and in production the API must be behind TLS (libmicrohttpd serves plain
- * HTTP here).
+ * and in production the API must be reached over HTTPS ([http] tls_cert,
+ * or a TLS-terminating proxy).
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -162,6 +164,69 @@ static int post_open(struct sp_http_req *req, struct sp_http_resp *res)
 	return rc == ANSWERED ? SP_HTTP_DONE : rc;
 }
 
+/* ---- POST /v1/seal-key ------------------------------------------------------------------- */
+
+/* A content key sealed to institutions of the directory (their X25519
+ * seal_key), as an action's key 8 carries them: what a client needs to
+ * forward a sealed report and that WebCrypto cannot make (crypto_box_seal).
+ * The key comes from the officer's own open request, whose answer already
+ * held it; sealing it to public keys gives nobody anything new. Nothing is
+ * stored or logged. */
+static int post_seal_key(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	const struct sp_dirload *dl = sp_node_dir(req->ctx);
+	json_error_t err;
+	json_t *o = req->body ? json_loadb((const char *)req->body, req->body_len,
+					   JSON_REJECT_DUPLICATES, &err)
+			      : NULL, *to = NULL, *it;
+	const char *b64 = NULL;
+	uint8_t key[SP_REPORT_CKEY_BYTES];
+	size_t got = 0, i;
+	int rc = 0;
+	if (o == NULL || json_unpack_ex(o, &err, JSON_STRICT, "{s:s,s:o}", "content_key", &b64, "to",
+					&to) != 0 || !json_is_array(to) || json_array_size(to) == 0 ||
+	    json_array_size(to) > SP_REPORT_MAX_KEYS ||
+	    sodium_base642bin(key, sizeof(key), b64, strlen(b64), NULL, &got, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 || got != sizeof(key))
+		rc = refuse(res, SP_ERR_HTTP_BAD_REQUEST,
+			    "the body is {\"content_key\": standard base64 of 32 bytes, \"to\": "
+			    "[1..16 institution ids]}");
+	json_t *keys = json_array();
+	json_array_foreach(to, i, it) {
+		struct sp_dir_inst r;
+		const char *id = json_string_value(it);
+		struct sp_report_key k;
+		if (rc)
+			break;
+		if (id == NULL || !sp_dir_id_valid(id) || dl == NULL || dl->dir == NULL ||
+		    sp_dir_institution(dl->dir, id, SP_DIR_TIME_MAX, &r) != 0) {
+			rc = refuse(res, SP_ERR_UNKNOWN_INSTITUTION, "no institution '%.32s' here",
+				    id ? id : "?");
+			break;
+		}
+		struct sp_report_reader rd = {r.id, r.seal_key};
+		char boxed[sodium_base64_ENCODED_LEN(SP_REPORT_BOX_BYTES,
+						     sodium_base64_VARIANT_ORIGINAL)];
+		rc = sp_report_seal_key(key, &rd, &k);
+		if (rc == 0) {
+			sodium_bin2base64(boxed, sizeof(boxed), k.boxed, SP_REPORT_BOX_BYTES,
+					  sodium_base64_VARIANT_ORIGINAL);
+			rc = json_array_append_new(keys, json_pack("{s:s,s:s}", "inst", r.id, "boxed",
+								     boxed))
+				     ? SP_ERR_NOMEM
+				     : 0;
+		}
+	}
+	sodium_memzero(key, sizeof(key));
+	json_decref(o);
+	if (rc) {
+		json_decref(keys);
+		return rc == ANSWERED ? SP_HTTP_DONE : rc;
+	}
+	sp_http_cache(res, "no-store");
+	return sp_http_reply_json(res, 200, json_pack("{s:o}", "keys", keys));
+}
+
 /* ---- GET /v1/directory/institutions/{id} ------------------------------------------- */
 
 static const char *tier_name(enum sp_dir_tier t)
@@ -208,6 +273,7 @@ static int get_institution(struct sp_http_req *req, struct sp_http_resp *res)
 
 const struct sp_http_route sp_api_sealed_routes[] = {
 	{"POST", "/v1/reports/{id}/open", post_open, SP_HTTP_JSON},
+	{"POST", "/v1/seal-key", post_seal_key, SP_HTTP_JSON},
 	{"GET", "/v1/directory/institutions/{id}", get_institution, 0},
 	{NULL, NULL, NULL, 0},
 };

@@ -7,7 +7,7 @@
 // (POST /v1/reports/{id}/actions) with the node's answer shown after.
 // The page offers what the state machine (docs/reports.md) allows; the
 // node checks everything again and its refusal is shown with the reason.
-import { api, applyLang, b64, duration, el, errText, hex, t, unhex, wib } from './common.js';
+import { api, applyLang, b64, duration, el, errText, hex, t, unb64, unhex, wib } from './common.js';
 import { ACT, actionBody, actMap, openSig, touch } from './officer.js';
 import { ACTION, ancestors, ctx, deadlineText, instLabel, STAGE, STATUS, subtree, tr } from './konsol-lib.js';
 
@@ -235,12 +235,9 @@ function fields() {
   if (a === 'disposisi') {
     $('act-target').replaceChildren(...targetOptions(cur));
     const w = $('act-sealed-warn');
-    w.hidden = cur.visibility === 'publik';
-    w.textContent = cur.visibility === 'rahasia'
-      ? t('Laporan rahasia: kunci isinya harus disegel ulang untuk tujuan (crypto_box_seal), yang belum dapat dilakukan peramban. Teruskan dengan: simpul act --key KUNCI.key ' + cur.report_id + ' disposisi --to TUJUAN',
-        'Confidential report: its content key must be re-sealed to the target (crypto_box_seal), which the browser cannot do yet. Forward it with: simpul act --key KEY.key ' + cur.report_id + ' disposisi --to TARGET')
-      : t('Nama dan kontak pelapor tetap tersegel bagi tujuan bila diteruskan dari peramban (hanya simpul act menyegel ulang kuncinya).',
-        'The reporter\'s name and contact stay sealed from the target when forwarded from the browser (only simpul act re-seals the key).');
+    w.hidden = false;
+    w.textContent = t('Isi tersegel (laporan rahasia; nama dan kontak pelapor) dibuka dengan permintaan bertanda tangan Anda, lalu kuncinya disegel untuk tujuan, agar tujuan dapat membacanya.',
+      'Sealed content (a confidential report; the reporter\'s name and contact) is opened with your signed request and its key sealed to the target, so the target can read it.');
   }
   if (a === 'gabung') duplicates();
 }
@@ -276,8 +273,29 @@ async function duplicates() {
   }
 }
 
+// sealedKeys: for a disposisi, the report's content key (opened by the
+// officer's signed open request) sealed to each target (POST
+// /v1/seal-key: WebCrypto has no crypto_box_seal), as act key 8; [] when
+// the report has no sealed envelope. A rahasia report whose key this node
+// cannot open is refused here, before anything is signed.
+async function sealedKeys(targets) {
+  const issued = Date.now(), purpose = 'disposisi';
+  let o;
+  try {
+    const sig = await openSig(ctx.session.priv, unhex(cur.report_id), unhex(ctx.session.pub), issued, purpose);
+    o = await api(`/v1/reports/${cur.report_id}/open`, { method: 'POST',
+      body: { report: cur.report_id, purpose, issued, officer: ctx.session.pub, sig: b64(sig) } });
+  } catch (e) {
+    if (cur.visibility !== 'rahasia') return [];
+    throw e;
+  }
+  if (!o.content_key) return [];
+  const { keys } = await api('/v1/seal-key', { method: 'POST', body: { content_key: o.content_key, to: targets } });
+  return keys.sort((a, b) => (a.inst < b.inst ? -1 : 1)).map((k) => [k.inst, unb64(k.boxed)]);
+}
+
 // prepare checks the form and shows what will be signed.
-function prepare(ev) {
+async function prepare(ev) {
   ev.preventDefault();
   const a = $('act-what').value, err = $('act-err');
   const text = $('act-text').value.trim();
@@ -286,8 +304,12 @@ function prepare(ev) {
   err.hidden = true;
   if (a === 'disposisi') {
     if (!$('act-target').value) return fail(t('Pilih instansi tujuan dari direktori.', 'Choose the target institution from the directory.'));
-    if (cur.visibility === 'rahasia') return fail($('act-sealed-warn').textContent);
     opts.targets = [$('act-target').value];
+    try {
+      opts.keys = await sealedKeys(opts.targets);
+    } catch (e) {
+      return fail(t('Kunci isi tersegel tidak dapat dibuka di simpul ini, jadi tujuan tidak akan dapat membacanya; tidak ada yang ditandatangani. ', 'The sealed content\'s key cannot be opened at this node, so the target could not read it; nothing was signed. ') + why(e));
+    }
   }
   if (REASONS[a]) opts.reason = Number($('act-reason').value);
   if (a === 'gabung') {
@@ -303,6 +325,7 @@ function prepare(ev) {
   const facts = [[t('Tindakan', 'Action'), `${tr(ACTION[a], a)} (${t('kode', 'code')} ${ACT[a]})`],
     [t('Laporan', 'Report'), `${cur.ticket} (${cur.report_id.slice(0, 16)}…)`]];
   if (opts.targets) facts.push([t('Tujuan', 'Target'), opts.targets.map(instLabel).join(', ')]);
+  if (opts.keys && opts.keys.length) facts.push([t('Kunci isi tersegel', 'Sealed content key'), t(`disegel untuk ${opts.keys.map((k) => k[0]).join(', ')}`, `sealed to ${opts.keys.map((k) => k[0]).join(', ')}`)]);
   if (opts.reason) facts.push([t('Alasan', 'Reason'), $('act-reason').selectedOptions[0].textContent]);
   if (opts.mergeInto) facts.push([t('Digabung ke', 'Merged into'), $('act-merge').selectedOptions[0].textContent]);
   if (text) facts.push([t('Teks (publik)', 'Text (public)'), text]);

@@ -100,13 +100,16 @@ export const ACT = { verifikasi: 1, tunda: 2, arsip: 3, disposisi: 4, bukan_wewe
   ambil_alih: 7, gabung: 8 };
 
 // actMap: the act map of an officer action (docs/reports.md), keys in
-// the order deterministic CBOR writes them; targets ascending.
-export function actMap(report, code, { issued = Date.now(), targets, reason, text, mergeInto } = {}) {
+// the order deterministic CBOR writes them; targets ascending; keys (the
+// content key sealed to new holders) as [[institution, 80 bytes], ...],
+// ascending by institution.
+export function actMap(report, code, { issued = Date.now(), targets, reason, text, mergeInto, keys } = {}) {
   const m = new Map([[0, report], [1, code], [2, issued]]);
   if (targets && targets.length) m.set(3, [...targets].sort());
   if (reason) m.set(4, reason);
   if (text) m.set(5, text);
   if (mergeInto) m.set(7, mergeInto);
+  if (keys && keys.length) m.set(8, keys);
   return m;
 }
 

@@ -204,9 +204,19 @@ async function main() {
     await page.waitForSelector('#open-result .sealed-open');
     const opened = await page.textContent('#open-result');
     assert(opened.includes('Pungutan liar di UPT') && opened.includes('0812-0000-1111'), 'opened: ' + opened);
-    await page.selectOption('#act-what', 'disposisi');
-    assert(await page.isVisible('#act-sealed-warn') && /simpul act/.test(await page.textContent('#act-sealed-warn')), 'rahasia forward: the page says to use simpul act');
-    ok('rahasia report: title, text and contact opened through the signed open request; its forward points to simpul act');
+    ok('rahasia report: title, text and contact opened through the signed open request');
+    a = await act(page, 'disposisi', () => page.selectOption('#act-target', '73.12'));
+    assert(/disegel untuk 73\.12/.test(a.preview) && /didisposisikan/.test(a.result), 'rahasia forwarded with a key copy: ' + a.preview + ' / ' + a.result);
+    ok('rahasia report forwarded to 73.12 from the browser, its content key sealed to 73.12 (POST /v1/seal-key) in the signed act');
+    const sk = (body) => api('73', '/v1/seal-key', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const key32 = randomBytes(32).toString('base64');
+    let s = await sk({ content_key: key32, to: ['73.12', '73.13'] });
+    assert(s.status === 200 && s.body.keys.length === 2 && Buffer.from(s.body.keys[0].boxed, 'base64').length === 80, 'seal-key: ' + JSON.stringify(s.body));
+    s = await sk({ content_key: key32, to: ['NOPE'] });
+    assert(s.status === 404 && s.body.error.code === 'SP_ERR_UNKNOWN_INSTITUTION', 'seal-key unknown institution');
+    s = await sk({ content_key: randomBytes(16).toString('base64'), to: ['73.12'] });
+    assert(s.status === 400, 'seal-key: a key of 16 bytes refused');
+    ok('POST /v1/seal-key: 80-byte boxes per institution; an unknown institution and a short key refused');
 
     // ---- take over a complaint held below (73.12) ----
     await openReport(page, r4.id);
@@ -262,6 +272,13 @@ async function main() {
       a = await act(p, 'tindak_lanjut', () => p.fill('#act-text', 'Jembatan sudah diperbaiki oleh Dinas PU.'));
       assert(/ditindaklanjuti/.test(a.result), 'answered: ' + a.result);
       ok('the unit (73.12) answers in its own console');
+      await findInInbox(p, r3.id);
+      await openReport(p, r3.id);
+      await p.click('#open-btn');
+      await p.waitForSelector('#open-result .sealed-open');
+      const o3 = await p.textContent('#open-result');
+      assert(o3.includes('Pungutan liar di UPT') && o3.includes('0812-0000-1111'), '73.12 reads the forwarded rahasia report: ' + o3);
+      ok('73.12\'s officer opens the forwarded rahasia report with the key copy the province\'s browser sealed');
       await ctx.close();
     }
 
