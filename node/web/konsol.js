@@ -157,6 +157,8 @@ let filled = false;
 function fillFilters() {
   if (filled) return;
   filled = true;
+  // On a phone the list comes first: the filters stay folded until asked for.
+  $('f-more').open = window.matchMedia('(min-width: 640px)').matches;
   $('f-status').append(...Object.keys(STATUS).map((s) => el('option', { value: s }, tr(STATUS[s], s))));
   $('f-category').append(...ctx.dir.categories.map((c) => el('option', { value: c }, c.replace(/-/g, ' '))));
   const me = ctx.me.inst;
