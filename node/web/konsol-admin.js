@@ -15,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 const EV = { institution: 1, officer: 2, route: 3 };
 let pending = null;
 
-function mine() { return [ctx.me.inst, ...subtree(ctx.me.inst)]; }
+function mine() { return [ctx.me.inst, ...subtree(ctx.me.inst)].filter((id) => !(inst(id) || {}).retired_ms); }
 function instOptions(ids, sel) { return ids.map((id) => el('option', { value: id, selected: id === sel }, instLabel(id))); }
 function field(id, label, input) { return [el('label', { for: id }, label), input]; }
 

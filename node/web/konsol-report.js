@@ -37,6 +37,8 @@ const WHY = {
   SP_ERR_SEALED: ['Ditolak: laporan tersegel dan tujuan belum menerima salinan kunci isinya.', 'Refused: the report is sealed and the targets have no copy of its key.'],
   SP_ERR_UNKNOWN_INSTITUTION: ['Ditolak: instansi tujuan tidak ada di direktori.', 'Refused: the target institution is not in the directory.'],
   SP_ERR_REPLAY: ['Ditolak: tindakan yang sama sudah tercatat.', 'Refused: the same action is already recorded.'],
+  SP_ERR_RETIRED: ['Ditolak: instansi itu sudah tidak beroperasi (dipensiunkan dari direktori); teruskan ke instansi yang menggantikannya.',
+    'Refused: that institution is out of service (retired from the directory); forward to the one that took over.'],
 };
 function why(e) {
   const w = e && WHY[e.code];
@@ -203,7 +205,8 @@ function renderActions(r) {
 
 function targetOptions(r) {
   const me = ctx.me.inst;
-  const skip = new Set([me, ...r.holders]);
+  // Retired institutions (retired_ms) take no more complaints: not offered.
+  const skip = new Set([me, ...r.holders, ...ctx.dir.institutions.filter((i) => i.retired_ms).map((i) => i.id)]);
   const below = subtree(me).filter((id) => !skip.has(id));
   const others = ctx.dir.institutions.map((i) => i.id).filter((id) => !skip.has(id) && !below.includes(id)).sort();
   const group = (label, ids) => (ids.length ? [el('optgroup', { label }, ...ids.map((id) => option(id, instLabel(id))))] : []);
