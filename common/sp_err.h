@@ -25,6 +25,7 @@
 	XX(BUSY, -7, "resource in use (lock held, closing)") \
 	XX(CLOSED, -8, "object is shutting down") \
 	XX(INTERNAL, -9, "invariant broken: a bug") \
+	XX(UNSUPPORTED, -10, "not supported by this release") \
 	\
 	/* CBOR / entry decoding (strict deterministic CBOR) */ \
 	XX(CBOR_MALFORMED, -20, "not well-formed CBOR") \

@@ -221,6 +221,25 @@ static void explain(const struct sp_dir *d, const struct sp_admin_req *r, int rc
 	}
 }
 
+/* unsupported: a new signing key for an institution already in the
+ * directory (a node-key or coordinator-key rotation). The directory would
+ * take it, but no node can follow: a store binds each log to one key
+ * (docs/protocol.md 9), so the institution's next entries would be
+ * refused everywhere. Refused until nodes rotate their own key. */
+static int unsupported(const struct sp_dir *d, const struct sp_admin_req *r, char *msg,
+		       size_t cap)
+{
+	struct sp_dir_inst rec, cur;
+	if (r->type != SP_EV_INSTITUTION || sp_dir_inst_decode(r->record, r->record_len, &rec) != 0 ||
+	    sp_dir_institution(d, rec.id, SP_DIR_TIME_MAX, &cur) != 0 ||
+	    memcmp(rec.sign_key, cur.sign_key, SP_KEY_BYTES) == 0)
+		return 0;
+	snprintf(msg, cap, "%s would get a new signing key, and nodes cannot switch a log to a new "
+		 "key yet (docs/operations.md, Not yet supported): publish the record with its "
+		 "current --sign-key (seal keys rotate: --seal-key)", rec.id);
+	return SP_ERR_UNSUPPORTED;
+}
+
 /* ---- POST /v1/admin ------------------------------------------------------------------- */
 
 /* read_request parses {"request": base64} into a new buffer *body. */
@@ -291,6 +310,9 @@ static int admit(struct admin_call *c, struct sp_api_admin *a)
 	rc = sp_dir_check(dl->dir, &e);
 	if (rc)
 		return explain(dl->dir, &c->r, rc, c->msg, sizeof(c->msg)), rc;
+	rc = unsupported(dl->dir, &c->r, c->msg, sizeof(c->msg));
+	if (rc)
+		return rc;
 	rc = sp_store_append(sp_node_store(c->n), SP_EV_ADMIN, c->body, c->len, &c->index, NULL);
 	if (rc == 0)
 		rc = remember(a, c->r.nonce);

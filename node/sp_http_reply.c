@@ -59,6 +59,8 @@ unsigned sp_http_status(int err)
 		return 409;
 	case SP_ERR_NO_ROUTE:
 		return 422;
+	case SP_ERR_UNSUPPORTED:
+		return 501;
 	case SP_ERR_BUSY:
 	case SP_ERR_CLOSED:
 	case SP_ERR_STALE: /* own log behind a restore: catching up from peers */

@@ -382,6 +382,11 @@ static void test_refusals_write_nothing(void **state)
 	dir_key("73.11", pk);
 	inst_rec(&b, "73.12.DINKES", "73.12", SP_DIR_TIER_UNIT, pk);
 	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 409, "SP_ERR_EXISTS"));
+	/* 73.12 with a fresh signing key: a rotation nodes cannot follow yet */
+	uint8_t fresh_sign[32], fresh_sk[64];
+	crypto_sign_keypair(fresh_sign, fresh_sk);
+	inst_rec(&b, "73.12", "73", SP_DIR_TIER_KABKOTA, fresh_sign);
+	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 501, "SP_ERR_UNSUPPORTED"));
 	/* 73.12's admin: a route for 73.11's region */
 	struct sp_dir_route rt;
 	assert_int_equal(sp_dir_route_make(&rt, "73.12:grab", "jalan", "73.11", "73.12"), 0);

@@ -453,7 +453,7 @@ static const struct help_case help_cases[] = {
 	 1},
 	{{"institution", "--help"},
 	 "usage: simpul institution add    --node URL --key ADMIN.key --id ID --name NAME --tier TIER\n",
-	 {"update", "show", "--sign-key HEX", "--seal-key HEX", "rotate"},
+	 {"update", "show", "retire", "--sign-key HEX", "--seal-key HEX", "rotate"},
 	 1},
 	{{"route", "--help"},
 	 "usage: simpul route set    --node URL --key ADMIN.key --rule ID --category CAT\n",
