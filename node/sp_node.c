@@ -31,6 +31,7 @@
 #include "sp_node_int.h"
 #include "sp_replay.h"
 #include "sp_dirload.h"
+#include "sp_indexer.h"
 #include "sp_err.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
@@ -249,8 +250,11 @@ static void finish(struct sp_node *n)
 	n->hook = NULL;
 	sp_ctl_close(n->ctl);
 	sp_peer_stop(n->peer);
+	sp_indexer_stop(n->indexer); /* appends still in flight index inline */
 	sp_store_close(n->store);
 	n->store = NULL;
+	sp_indexer_free(n->indexer);
+	n->indexer = NULL;
 	sp_reports_free(n->reports);
 	n->reports = NULL;
 	unlink(n->addr_path);
@@ -429,6 +433,8 @@ static int start_reports(struct sp_node *n)
 		rc = sp_reports_load(n->reports, &rebuilt);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == 0)
+		rc = sp_indexer_start(n->reports, &n->indexer);
 	n->resolve = (struct sp_resolve_ctx){n->store,  n->dl ? n->dl->dir : NULL,
 					     n->reports, n->log,
 					     n->conf.federation, forgive,
@@ -771,6 +777,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	int rc = node_start(n);
 	loop_up = n->wake.loop != NULL;
 	if (n->o->index_op) {
+		sp_indexer_stop(n->indexer);
 		sp_store_close(n->store);
 	} else if (rc == 0) {
 		uv_run(&n->loop, UV_RUN_DEFAULT);
@@ -779,6 +786,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 		sp_webhook_stop(n->hook);
 		sp_ctl_close(n->ctl);
 		sp_peer_stop(n->peer);
+		sp_indexer_stop(n->indexer);
 		sp_store_close(n->store);
 		if (loop_up) {
 			uv_walk(&n->loop, close_handle, NULL);
@@ -787,6 +795,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	}
 	if (loop_up)
 		uv_loop_close(&n->loop);
+	sp_indexer_free(n->indexer);
 	sp_reports_free(n->reports);
 	sp_replay_free(n->replay);
 	sp_api_admin_free(n->admin);

@@ -14,6 +14,7 @@
 #include "sp_api.h"
 #include "sp_clock.h"
 #include "sp_dirload.h"
+#include "sp_indexer.h"
 #include "sp_node_int.h"
 #include "sp_peer.h"
 #include "sp_reports.h"
@@ -158,32 +159,46 @@ struct append_wrap {
 	int claimed;             /* release claim if it fails */
 	uint8_t claim[SP_HASH_BYTES];
 	uint64_t type;
+	uint64_t index;          /* the durable entry, for the indexed answer */
+	uint8_t hash[SP_HASH_BYTES];
 };
 
-/* index_new adds a durable own entry to the report index; on any failure
- * the claim (if any) is released. */
-static int index_new(struct append_wrap *w, int err, uint64_t index)
+/* indexed answers an indexed append once its entry is in the report index
+ * (err 0) or could not be (err), on the indexer thread; on failure the
+ * claim (if any) is released. */
+static void indexed(void *arg, int err)
 {
-	uint32_t log;
-	if (err == 0)
-		err = sp_node_own_log(w->n, &log, NULL);
-	if (err == 0)
-		err = sp_reports_add(w->n->reports, log, index);
+	struct append_wrap *w = arg;
 	if (err && w->claimed)
 		sp_reports_unpend(w->n->reports, w->claim);
-	return err;
+	w->cb(w->arg, err, w->index, w->hash);
+	free(w);
 }
 
+/* append_done runs on the store's commit thread: an indexed append is
+ * handed to the indexer thread, so that the next batch's fsync does not
+ * wait for this one's index job. */
 static void append_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
 {
 	struct append_wrap *w = arg;
+	uint32_t log = 0;
 	atomic_fetch_add(err ? &w->n->appends_err : &w->n->appends_ok, 1);
 	if (err == 0 && w->type == SP_EV_ESCALATION)
 		atomic_fetch_add(&w->n->escalations, 1);
 	if (err == 0)
 		sp_peer_notify(w->n->peer);
-	if (w->indexed)
-		err = index_new(w, err, index);
+	if (err == 0 && w->indexed)
+		err = sp_node_own_log(w->n, &log, NULL);
+	if (err == 0 && w->indexed) {
+		w->index = index;
+		memcpy(w->hash, hash, SP_HASH_BYTES);
+		sp_indexer_add(w->n->indexer, log, index, indexed, w);
+		return;
+	}
+	if (w->indexed) {
+		indexed(w, err);
+		return;
+	}
 	w->cb(w->arg, err, index, hash);
 	free(w);
 }
@@ -318,6 +333,15 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 	sp_buf_printf(out, "# HELP simpul_store_syncs_total Group commits (fsyncs) of own appends.\n"
 		      "# TYPE simpul_store_syncs_total counter\nsimpul_store_syncs_total %llu\n",
 		 (unsigned long long)st.syncs);
+	uint64_t wakes, indexed_n;
+	sp_indexer_counts(n->indexer, &wakes, &indexed_n);
+	put_line(out, "# HELP simpul_index_wakes_total Times the indexer thread took a queue of "
+		      "durable own entries (one index job each).\n"
+		      "# TYPE simpul_index_wakes_total counter\nsimpul_index_wakes_total %llu\n"
+		      "# HELP simpul_index_entries_total Own entries the indexer thread indexed "
+		      "and answered.\n"
+		      "# TYPE simpul_index_entries_total counter\nsimpul_index_entries_total %llu\n",
+		 (unsigned long long)wakes, (unsigned long long)indexed_n);
 	uint64_t bytes = 0;
 	if (sp_store_disk_bytes(n->store, &bytes) == 0)
 		sp_buf_printf(out, "# HELP simpul_store_disk_bytes Live SST and WAL bytes of the store.\n"

@@ -43,6 +43,7 @@ struct sp_node {
 	struct sp_webhook *hook;        /* NULL: no [webhooks] url */
 	struct sp_dirload *dl;        /* the directory (read-only once started) */
 	struct sp_reports *reports;   /* report index, derived from the logs */
+	struct sp_indexer *indexer;   /* own appends -> reports, off the commit thread */
 	struct sp_replay *replay;     /* recent open requests (sp_replay.h) */
 	struct sp_api_admin *admin;   /* admin request nonces (sp_api_admin.c) */
 	struct sp_witness *witness;   /* tlog witness (sp_witness.h) */
