@@ -222,105 +222,35 @@ static int get_directory(struct sp_http_req *req, struct sp_http_resp *res)
 
 /* ---- GET /v1/stats/institutions ---------------------------------------------------------- */
 
-/* Per institution, from the same computed states as /v1/stats: received
- * (it held the report at some time), in hand (holds it now, not closed),
- * answered, overdue (holds it now, past a deadline), the median time from
- * submission to the first answer and the reporters' ratings; answers and
- * ratings count for the institution that held the report last. */
-struct inst_stats {
-	json_t *by;          /* inst -> {counts} */
-	json_t *durations;   /* inst -> [answer ms, ...] */
-};
-
-static void bump(json_t *o, const char *inst, const char *field, json_int_t by)
+/* Per institution, from counters the report index keeps (no report is
+ * read): received, in hand, answered, overdue, the median answer time and
+ * the reporters' ratings (sp_reports_inst_figures says which institution
+ * each counts for). */
+static int add_fig(void *arg, const char *inst, const struct sp_reports_inst_fig *f)
 {
-	json_t *i = json_object_get(o, inst);
-	if (i == NULL) {
-		i = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "received", 0, "in_hand", 0, "answered", 0,
-			      "overdue", 0, "ratings", 0, "rating_sum", 0);
-		json_object_set_new(o, inst, i);
-	}
-	json_t *v = json_object_get(i, field);
-	json_object_set_new(i, field, json_integer(json_integer_value(v) + by));
-}
-
-static int is_open(enum sp_report_status st)
-{
-	return st != SP_ST_SELESAI && st != SP_ST_DIARSIPKAN && st != SP_ST_DIGABUNG;
-}
-
-static int add_inst_stat(void *arg, const struct sp_reports_summary *s)
-{
-	struct inst_stats *w = arg;
-	for (size_t i = 0; i < s->n_handled; i++)
-		bump(w->by, s->handled[i], "received", 1);
-	for (size_t i = 0; is_open(s->status) && i < s->n_holders; i++) {
-		bump(w->by, s->holders[i], "in_hand", 1);
-		if (s->overdue)
-			bump(w->by, s->holders[i], "overdue", 1);
-	}
-	const char *last = s->last_holder;
-	if (s->answered_ms && last[0]) {
-		bump(w->by, last, "answered", 1);
-		json_t *d = json_object_get(w->durations, last);
-		if (d == NULL)
-			json_object_set_new(w->durations, last, d = json_array());
-		json_array_append_new(d, json_integer((json_int_t)(s->answered_ms - s->submitted_ms)));
-	}
-	if (s->rating && last[0]) {
-		bump(w->by, last, "ratings", 1);
-		bump(w->by, last, "rating_sum", s->rating);
-	}
-	return 0;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	json_int_t x = *(const json_int_t *)a, y = *(const json_int_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* median_of: the median of a JSON array of integers (null if empty). */
-static json_t *median_of(json_t *arr)
-{
-	size_t n = json_array_size(arr), i;
-	json_t *v;
-	json_int_t *x = n ? calloc(n, sizeof(*x)) : NULL;
-	if (x == NULL)
-		return json_null();
-	json_array_foreach(arr, i, v) x[i] = json_integer_value(v);
-	qsort(x, n, sizeof(*x), cmp_int);
-	json_int_t m = n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-	free(x);
-	return json_integer(m);
+	json_t *o = json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "received", (json_int_t)f->received, "in_hand",
+		(json_int_t)f->in_hand, "answered", (json_int_t)f->answered, "overdue",
+		(json_int_t)f->overdue, "ratings", (json_int_t)f->ratings, "rating_avg",
+		f->ratings ? json_real((double)f->rating_sum / (double)f->ratings) : json_null(),
+		"median_answer_ms",
+		f->has_median ? json_integer((json_int_t)f->median_answer_ms) : json_null());
+	return o && json_object_set_new(arg, inst, o) == 0 ? 0 : SP_ERR_NOMEM;
 }
 
 static int get_inst_stats(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	struct sp_node *n = req->ctx;
-	struct inst_stats w = {json_object(), json_object()};
-	struct sp_reports_query q = {.status = -1};
+	json_t *by = json_object();
 	uint64_t now = sp_now_ms();
-	int rc = w.by && w.durations ? sp_reports_query(sp_node_reports(n), &q, now, add_inst_stat, &w,
-							NULL)
-				     : SP_ERR_NOMEM;
-	const char *inst;
-	json_t *o;
-	json_object_foreach(w.by, inst, o) {
-		json_object_set_new(o, "median_answer_ms", median_of(json_object_get(w.durations, inst)));
-		json_int_t nr = json_integer_value(json_object_get(o, "ratings"));
-		json_int_t sum = json_integer_value(json_object_get(o, "rating_sum"));
-		json_object_set_new(o, "rating_avg", nr ? json_real((double)sum / (double)nr) : json_null());
-		json_object_del(o, "rating_sum");
-	}
-	json_decref(w.durations);
+	int rc = by ? sp_reports_inst_figures(sp_node_reports(n), now, add_fig, by) : SP_ERR_NOMEM;
 	if (rc) {
-		json_decref(w.by);
+		json_decref(by);
 		return rc;
 	}
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(res, 200, json_pack("{s:I,s:o}", "computed", (json_int_t)now,
-						      "institutions", w.by));
+						      "institutions", by));
 }
 
 const struct sp_http_route sp_api_web_routes[] = {

@@ -909,6 +909,35 @@ static int anc_term(void *arg, const struct sp_dir_inst *inst)
 	return 0;
 }
 
+static int is_open(enum sp_report_status st)
+{
+	return st != SP_ST_SELESAI && st != SP_ST_DIARSIPKAN && st != SP_ST_DIGABUNG;
+}
+
+/* inst_terms adds the 'e:' terms of the per-institution figures. */
+static void inst_terms(struct termset *ts, const struct sp_reports_summary *s)
+{
+	char x[16];
+	for (size_t i = 0; i < s->n_handled; i++)
+		term_add(ts, "e:%s/r%s", s->handled[i], "");
+	for (size_t i = 0; is_open(s->status) && i < s->n_holders; i++) {
+		term_add(ts, "e:%s/h%s", s->holders[i], "");
+		if (s->overdue)
+			term_add(ts, "e:%s/o%s", s->holders[i], "");
+	}
+	const char *last = s->last_holder;
+	if (s->answered_ms && last[0]) {
+		uint64_t d = s->answered_ms > s->submitted_ms ? s->answered_ms - s->submitted_ms : 0;
+		snprintf(x, sizeof(x), "d%03u", sp_reports_bucket(d));
+		term_add(ts, "e:%s/a%s", last, "");
+		term_add(ts, "e:%s/%s", last, x);
+	}
+	if (s->rating && last[0]) {
+		snprintf(x, sizeof(x), "v%u", s->rating);
+		term_add(ts, "e:%s/%s", last, x);
+	}
+}
+
 /* terms_of lists the terms a summary is posted and counted under:
  *   a                 every report (postings in index order)
  *   s:<status>        its status; o: overdue
@@ -918,7 +947,12 @@ static int anc_term(void *arg, const struct sp_dir_inst *inst)
  *   c:<category>, k:<kind>
  *   d:<YYYYMMDD>, m:<YYYYMM>   the day and month it was submitted (UTC)
  *   b:<inst>, b:<inst>/s:<status>, b:<inst>/o   counted only (stats: its
- *                     holders, or its last holder once none holds it) */
+ *                     holders, or its last holder once none holds it)
+ *   e:<inst>/...      counted only, the per-institution figures
+ *                     (sp_reports_inst_figures): /r it held it, /h it holds
+ *                     it open, /o and overdue; for its last holder /a
+ *                     answered, /d<bucket> the answer time's bucket
+ *                     (sp_reports_bucket), /v<rating> the reporter's rating */
 static int terms_of(struct sp_reports *r, const struct sp_reports_summary *s,
 		    char (*out)[SP_TERM_MAX], size_t *n)
 {
@@ -965,6 +999,7 @@ static int terms_of(struct sp_reports *r, const struct sp_reports_summary *s,
 		if (s->overdue)
 			term_add(&ts, "b:%s/o%s", inst, "");
 	}
+	inst_terms(&ts, s);
 	*n = ts.n;
 	return 0;
 }
@@ -1025,6 +1060,12 @@ static int has_term(char (*v)[SP_TERM_MAX], size_t n, const char *t)
 	return 0;
 }
 
+/* posted: the term has a posting list ('b' and 'e' terms are only counted) */
+static int posted(const char *term)
+{
+	return term[0] != 'b' && term[0] != 'e';
+}
+
 /* post writes a report's postings and counts for its terms, removing
  * those it no longer has. */
 static int post(struct job *j, struct jrec *p, char (*nt)[SP_TERM_MAX], size_t nn)
@@ -1034,7 +1075,7 @@ static int post(struct job *j, struct jrec *p, char (*nt)[SP_TERM_MAX], size_t n
 	for (size_t i = 0; rc == 0 && i < p->n_terms; i++) {
 		if (has_term(nt, nn, p->terms[i]))
 			continue;
-		if (p->terms[i][0] != 'b')
+		if (posted(p->terms[i]))
 			sp_store_ixb_del(j->b, SP_STORE_IX_KEYS, k,
 					 sp_rkey_posting(k, p->terms[i], p->rec.seq));
 		rc = job_delta(j, p->terms[i], -1);
@@ -1042,7 +1083,7 @@ static int post(struct job *j, struct jrec *p, char (*nt)[SP_TERM_MAX], size_t n
 	for (size_t i = 0; rc == 0 && i < nn; i++) {
 		if (has_term(p->terms, p->n_terms, nt[i]))
 			continue;
-		if (nt[i][0] != 'b')
+		if (posted(nt[i]))
 			sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k,
 					 sp_rkey_posting(k, nt[i], p->rec.seq), NULL, 0);
 		rc = job_delta(j, nt[i], 1);

@@ -268,4 +268,32 @@ typedef int (*sp_reports_inst_fn)(void *arg, const char *inst,
 int sp_reports_stats(struct sp_reports *r, uint64_t now, struct sp_reports_stats *out,
 		     sp_reports_inst_fn fn, void *arg);
 
+/* Per-institution figures (the Transparansi page), from counters kept up
+ * to date with the index: received (reports it held at some time), in hand
+ * (it holds them now and they are not closed), overdue (of those, past a
+ * deadline); for the institution that held a report last: answered, the
+ * reporters' ratings (how many, their sum) and the median time from
+ * submission to the first answer, known to within 3.2% (the counters hold
+ * answer times in buckets 1/16 of a power of two wide; the median is the
+ * middle of the bucket it falls in, exact below 16 ms). */
+struct sp_reports_inst_fig {
+	uint64_t received, in_hand, overdue, answered, ratings, rating_sum;
+	int has_median;            /* 0: nothing answered */
+	uint64_t median_answer_ms;
+};
+
+typedef int (*sp_reports_fig_fn)(void *arg, const char *inst,
+				 const struct sp_reports_inst_fig *f);
+
+/* sp_reports_inst_figures calls fn for each institution with a figure, in
+ * name order (after a sweep at now). A non-zero return from fn stops and
+ * is returned. SP_ERR_BUSY while the index is rebuilt, store errors. */
+int sp_reports_inst_figures(struct sp_reports *r, uint64_t now, sp_reports_fig_fn fn, void *arg);
+
+/* sp_reports_bucket: the answer-time bucket of d ms (d itself below 16;
+ * then 16 per power of two); sp_reports_bucket_mid: the middle of bucket
+ * b (what a median in it is given as). */
+unsigned sp_reports_bucket(uint64_t d);
+uint64_t sp_reports_bucket_mid(unsigned b);
+
 #endif

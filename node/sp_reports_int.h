@@ -27,9 +27,9 @@
 #include "sp_reports.h"
 #include "sp_store_index.h"
 
-#define SP_REPORTS_FORMAT 2
+#define SP_REPORTS_FORMAT 3
 #define SP_TERM_MAX 96   /* longest term */
-#define SP_TERMS_MAX 64  /* most terms of one report */
+#define SP_TERMS_MAX 192 /* most terms of one report (16 holders with their ancestors) */
 
 struct sp_rloc {
 	uint32_t log;

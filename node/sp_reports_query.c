@@ -491,50 +491,76 @@ static int status_of(const char *name)
 	return -1;
 }
 
-/* stats_inst walks the "b:<inst>..." counters (sorted, so one
- * institution's are together), calling fn once per institution. */
-static int stats_inst(struct sp_reports *r, sp_reports_inst_fn fn, void *arg)
+/* A walk over the "<prefix><inst>/<rest>" counters (sorted, so one
+ * institution's are together): add for each, then done once per
+ * institution. */
+struct inst_walk {
+	const char *prefix;
+	void (*add)(struct inst_walk *w, const char *rest, uint64_t n);
+	int (*done)(struct inst_walk *w, const char *inst);
+};
+
+/* walk_counts runs w over the counters (caller holds lk). */
+static int walk_counts(struct sp_reports *r, struct inst_walk *w)
 {
-	struct sp_reports_stats cur;
 	char inst[SP_INST_ID_MAX + 1] = "";
+	size_t plen = strlen(w->prefix);
 	int rc = 0;
-	memset(&cur, 0, sizeof(cur));
-	size_t lo = 0, hi = r->n_counts; /* the first "b:" counter */
+	size_t lo = 0, hi = r->n_counts; /* the first counter of the prefix */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(r->counts[mid].term, "b:") < 0)
+		if (strcmp(r->counts[mid].term, w->prefix) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	for (size_t i = lo; rc == 0 && i <= r->n_counts; i++) {
 		const char *t = i < r->n_counts ? r->counts[i].term : NULL;
-		if (t && strncmp(t, "b:", 2) != 0)
+		if (t && strncmp(t, w->prefix, plen) != 0)
 			t = NULL; /* past them */
 		char name[SP_INST_ID_MAX + 1] = "";
 		const char *rest = NULL;
 		if (t) {
-			const char *slash = strchr(t + 2, '/');
-			size_t n = slash ? (size_t)(slash - t - 2) : strlen(t + 2);
-			snprintf(name, sizeof(name), "%.*s", (int)n, t + 2);
+			const char *slash = strchr(t + plen, '/');
+			size_t n = slash ? (size_t)(slash - t - plen) : strlen(t + plen);
+			snprintf(name, sizeof(name), "%.*s", (int)n, t + plen);
 			rest = slash ? slash + 1 : "";
 		}
-		if (inst[0] && (t == NULL || strcmp(name, inst) != 0)) {
-			rc = fn(arg, inst, &cur);
-			memset(&cur, 0, sizeof(cur));
-		}
-		if (t == NULL)
+		if (inst[0] && (t == NULL || strcmp(name, inst) != 0))
+			rc = w->done(w, inst);
+		if (t == NULL || rc)
 			break;
 		snprintf(inst, sizeof(inst), "%s", name);
-		uint64_t n = r->counts[i].n;
-		int st;
-		if (rest[0] == '\0')
-			cur.total = n;
-		else if (strcmp(rest, "o") == 0)
-			cur.overdue = n;
-		else if (strncmp(rest, "s:", 2) == 0 && (st = status_of(rest + 2)) >= 0)
-			cur.by_status[st] = n;
+		w->add(w, rest, r->counts[i].n);
 	}
+	return rc;
+}
+
+/* the "b:<inst>..." counters, for sp_reports_stats */
+struct stats_walk {
+	struct inst_walk w;
+	struct sp_reports_stats cur;
+	sp_reports_inst_fn fn;
+	void *arg;
+};
+
+static void stats_add(struct inst_walk *w, const char *rest, uint64_t n)
+{
+	struct stats_walk *s = (struct stats_walk *)w;
+	int st;
+	if (rest[0] == '\0')
+		s->cur.total = n;
+	else if (strcmp(rest, "o") == 0)
+		s->cur.overdue = n;
+	else if (strncmp(rest, "s:", 2) == 0 && (st = status_of(rest + 2)) >= 0)
+		s->cur.by_status[st] = n;
+}
+
+static int stats_done(struct inst_walk *w, const char *inst)
+{
+	struct stats_walk *s = (struct stats_walk *)w;
+	int rc = s->fn(s->arg, inst, &s->cur);
+	memset(&s->cur, 0, sizeof(s->cur));
 	return rc;
 }
 
@@ -555,8 +581,112 @@ int sp_reports_stats(struct sp_reports *r, uint64_t now, struct sp_reports_stats
 		snprintf(t, sizeof(t), "s:%s", sp_report_status_name(i));
 		out->by_status[i] = sp_rcount_get(r, t);
 	}
+	struct stats_walk w = {{"b:", stats_add, stats_done}, {0}, fn, arg};
 	if (fn)
-		rc = stats_inst(r, fn, arg);
+		rc = walk_counts(r, &w.w);
 	pthread_rwlock_unlock(&r->lk);
+	return rc;
+}
+
+/* ---- per-institution figures ------------------------------------------------------------ */
+
+#define BUCKETS (16 * 61)
+
+unsigned sp_reports_bucket(uint64_t d)
+{
+	if (d < 16)
+		return (unsigned)d;
+	unsigned e = 63 - (unsigned)__builtin_clzll(d); /* d's highest bit, >= 4 */
+	return 16 * (e - 3) + (unsigned)((d >> (e - 4)) & 15);
+}
+
+uint64_t sp_reports_bucket_mid(unsigned b)
+{
+	if (b < 16)
+		return b;
+	unsigned e = b / 16 + 3;
+	uint64_t lo = (uint64_t)(16 + b % 16) << (e - 4), w = (uint64_t)1 << (e - 4);
+	return lo + (w - 1) / 2;
+}
+
+struct fig_walk {
+	struct inst_walk w;
+	struct sp_reports_inst_fig cur;
+	uint64_t n_answer_times;
+	uint64_t *buckets; /* BUCKETS counts of answer times */
+	sp_reports_fig_fn fn;
+	void *arg;
+};
+
+static void fig_add(struct inst_walk *w, const char *rest, uint64_t n)
+{
+	struct fig_walk *f = (struct fig_walk *)w;
+	char *end = NULL;
+	unsigned long v = rest[0] ? strtoul(rest + 1, &end, 10) : 0;
+	int num = end && end != rest + 1 && *end == '\0';
+	switch (rest[0]) {
+	case 'r': f->cur.received = n; break;
+	case 'h': f->cur.in_hand = n; break;
+	case 'o': f->cur.overdue = n; break;
+	case 'a': f->cur.answered = n; break;
+	case 'd':
+		if (num && v < BUCKETS) {
+			f->buckets[v] = n;
+			f->n_answer_times += n;
+		}
+		break;
+	case 'v':
+		if (num && v >= 1 && v <= 5) {
+			f->cur.ratings += n;
+			f->cur.rating_sum += n * v;
+		}
+		break;
+	default: break;
+	}
+}
+
+/* at_rank: the middle of the bucket holding the k-th answer time (0-based) */
+static uint64_t at_rank(const struct fig_walk *f, uint64_t k)
+{
+	uint64_t seen = 0;
+	for (unsigned b = 0; b < BUCKETS; b++) {
+		seen += f->buckets[b];
+		if (seen > k)
+			return sp_reports_bucket_mid(b);
+	}
+	return 0;
+}
+
+static int fig_done(struct inst_walk *w, const char *inst)
+{
+	struct fig_walk *f = (struct fig_walk *)w;
+	uint64_t n = f->n_answer_times;
+	if (n) {
+		f->cur.has_median = 1;
+		f->cur.median_answer_ms = n % 2 ? at_rank(f, n / 2)
+						 : (at_rank(f, n / 2 - 1) + at_rank(f, n / 2)) / 2;
+	}
+	int rc = f->fn(f->arg, inst, &f->cur);
+	memset(&f->cur, 0, sizeof(f->cur));
+	memset(f->buckets, 0, BUCKETS * sizeof(*f->buckets));
+	f->n_answer_times = 0;
+	return rc;
+}
+
+int sp_reports_inst_figures(struct sp_reports *r, uint64_t now, sp_reports_fig_fn fn, void *arg)
+{
+	int rc = sp_reports_sweep(r, now, NULL);
+	if (rc == 0 && atomic_load(&r->broken))
+		rc = SP_ERR_BUSY;
+	if (rc)
+		return rc;
+	struct fig_walk f = {{"e:", fig_add, fig_done}, {0}, 0, calloc(BUCKETS, sizeof(uint64_t)),
+			     fn, arg};
+	if (f.buckets == NULL)
+		return SP_ERR_NOMEM;
+	pthread_rwlock_rdlock(&r->lk);
+	rc = walk_counts(r, &f.w);
+	pthread_rwlock_unlock(&r->lk);
+	free(f.buckets);
 	return rc;
 }

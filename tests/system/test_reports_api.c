@@ -11,10 +11,11 @@
  * Then: publik, anonim and rahasia submissions over HTTP and their
  * tracking; routing (no wrong door); bad requests (malformed JSON, missing
  * and oversize fields, bad region, unknown fields, an oversize body);
- * officer actions through the lifecycle to selesai by the reporter's
- * tracking secret; forged, replayed, wrong-institution and out-of-state
- * actions, each refused with its code and nothing stored; queries and
- * stats; a receipt verified offline with sp_receipt_verify; a restart that
+ * officer actions through the lifecycle to selesai and a rating by the
+ * reporter's tracking secret; forged, replayed, wrong-institution and
+ * out-of-state actions, each refused with its code and nothing stored;
+ * queries, stats and the per-institution figures (counters, checked
+ * against the lists and the answered report's times); a receipt verified offline with sp_receipt_verify; a restart that
  * finds every report in the same state; the CLI (submit, track, act,
  * query, verify-receipt); and privacy: the reporter's contact and the
  * rahasia text appear in no file of the data folder, not in the node's
@@ -159,12 +160,15 @@ static json_t *track(const struct submitted *s)
 
 /* ---- acts -------------------------------------------------------------------------------- */
 
+static unsigned g_rating; /* the next act_json's rating (then 0 again) */
+
 /* act_json makes {"body": base64} for an act by an officer (sk) or by the
  * reporter's tracking secret (sk NULL). flip corrupts the signature. */
 static char *act_json(const struct submitted *s, uint32_t code, const uint8_t *sk,
 		      const char *target, const char *text, int flip)
 {
-	struct sp_report_action a = {.code = code, .issued_ms = sp_now_ms()};
+	struct sp_report_action a = {.code = code, .issued_ms = sp_now_ms(), .rating = g_rating};
+	g_rating = 0;
 	assert_int_equal(sodium_hex2bin(a.report, 32, s->id, 64, NULL, NULL, NULL), 0);
 	if (target) {
 		a.targets[0] = (struct sp_str){target, strlen(target)};
@@ -340,6 +344,10 @@ static void test_actions(void **state)
 	char *close = act_json(&g_pub, SP_ACT_SELESAI, NULL, NULL, NULL, 0);
 	act_ok(&g_pub, close, "selesai");
 	free(close);
+	g_rating = 4;
+	char *rate = act_json(&g_pub, SP_ACT_NILAI, NULL, NULL, NULL, 0);
+	act_ok(&g_pub, rate, "selesai");
+	free(rate);
 
 	/* forged signature, officer of another institution, wrong report */
 	char *forged = act_json(&g_anon, SP_ACT_VERIFIKASI, g.off_sk, NULL, NULL, 1);
@@ -391,12 +399,60 @@ static void test_actions(void **state)
 
 	j = track(&g_pub);
 	json_t *trail = json_object_get(j, "trail");
-	assert_int_equal(json_array_size(trail), 3);
+	assert_int_equal(json_array_size(trail), 4); /* verified, answered, closed, rated */
 	json_t *t0 = json_array_get(trail, 0);
 	assert_string_equal(jstr(t0, "action"), "verifikasi");
 	assert_string_equal(jstr(t0, "verdict"), "applied");
 	assert_string_equal(jstr(json_object_get(t0, "actor"), "institution"), "73.12");
 	assert_string_equal(jstr(json_array_get(trail, 1), "text"), "Sudah ditambal oleh Dinas PU");
+	json_decref(j);
+}
+
+/* listed: how many reports a query lists */
+static json_int_t listed(const char *path)
+{
+	json_t *j = call("GET", path, NULL, 200);
+	json_int_t n = (json_int_t)json_array_size(json_object_get(j, "reports"));
+	json_decref(j);
+	return n;
+}
+
+static json_int_t jint(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_integer(v))
+		fail_msg("no integer '%s'", key);
+	return json_integer_value(v);
+}
+
+/* inst_figures: /v1/stats/institutions, kept as counters, agrees with
+ * the lists and with the one answered report's own times. */
+static void inst_figures(void)
+{
+	json_t *j = call("GET", "/v1/stats/institutions", NULL, 200);
+	json_t *insts = json_object_get(j, "institutions");
+	json_t *s = json_object_get(insts, "73.12"), *p = json_object_get(insts, "73");
+	assert_non_null(s);
+	assert_non_null(p);
+	/* received: held at some time, which institution= lists */
+	assert_int_equal(jint(s, "received"), listed("/v1/reports?institution=73.12"));
+	assert_int_equal(jint(p, "received"), listed("/v1/reports?institution=73"));
+	assert_int_equal(jint(p, "received"), 1); /* the forwarded one */
+	/* in hand: held now and open (the answered one is closed) */
+	assert_int_equal(jint(s, "in_hand"), listed("/v1/reports?holder=73.12") -
+						     listed("/v1/reports?holder=73.12&status=selesai"));
+	assert_int_equal(jint(p, "in_hand"), 1);
+	assert_int_equal(jint(s, "overdue") + jint(p, "overdue"), 0);
+	assert_int_equal(jint(s, "answered"), 1);
+	assert_int_equal(jint(s, "ratings"), 1);
+	assert_true(json_real_value(json_object_get(s, "rating_avg")) == 4.0);
+	assert_true(json_is_null(json_object_get(p, "median_answer_ms")));
+	assert_true(json_is_null(json_object_get(p, "rating_avg")));
+	json_t *t = track(&g_pub);
+	double took = (double)(jint(t, "answered") - jint(t, "submitted"));
+	double med = (double)jint(s, "median_answer_ms");
+	json_decref(t);
+	assert_true(med >= took * (1 - 0.032) - 1 && med <= took * (1 + 0.032) + 1);
 	json_decref(j);
 }
 
@@ -431,6 +487,7 @@ static void test_query_and_stats(void **state)
 	json_t *kemensos = json_object_get(json_object_get(j, "by_institution"), "KEMENSOS");
 	assert_int_equal(json_integer_value(json_object_get(kemensos, "total")), 1);
 	json_decref(j);
+	inst_figures();
 }
 
 /* bundle_entry fetches entry `index` of 73.12's log from its tiles. */
