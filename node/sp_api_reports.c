@@ -12,8 +12,8 @@
  * (sp_submit.h: route, seal, append a submission; sp_act.h: check and
  * append an action; sp_reports.h: the index) and their results into JSON.
  * Submissions and actions are appended asynchronously: the request is
- * parked and answered from the store's commit thread once the entry is
- * durable, after the report index has taken it in. Sealed parts never leave this file in
+ * parked and answered from the indexer thread (sp_indexer.h) once the
+ * entry is durable and the report index has taken it in. Sealed parts never leave this file in
  * clear (they are never even opened here); nothing about the reporter is
  * logged.
  */
@@ -249,8 +249,8 @@ static json_t *submit_json(struct submit_job *j, uint64_t index, const uint8_t i
 	return o;
 }
 
-/* submit_done: the store's commit thread, once the entry is durable and
- * indexed (sp_submit_append). */
+/* submit_done: the indexer thread, once the entry is durable and indexed
+ * (sp_submit_append). */
 static void submit_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
 {
 	struct submit_job *j = arg;
@@ -602,8 +602,8 @@ struct act_job {
 	uint32_t code;
 };
 
-/* act_done: the store's commit thread, once the action is durable and
- * indexed (sp_act_append). */
+/* act_done: the indexer thread, once the action is durable and indexed
+ * (sp_act_append). */
 static void act_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_HASH_BYTES])
 {
 	struct act_job *j = arg;

@@ -565,7 +565,8 @@ static int start_http(struct sp_node *n)
  * actions and escalations in it reach the index at once; the coordinator's
  * fork resolutions reach the store (sp_resolve.h), and other directory
  * records the directory (sp_node_dir_grow: the directory locks itself; a
- * year's calendar published moves the deadlines that reach into it). */
+ * year's calendar published moves the deadlines that reach into it; the
+ * index follows changed parents). */
 static void on_stored(void *arg, const struct sp_store_run *run)
 {
 	struct sp_node *n = arg;

@@ -61,6 +61,8 @@ int sp_node_dir_grow(struct sp_node *n, uint64_t *added)
 	uint32_t year;
 	if (n->reports && sp_dirload_calendar_taken(n->dl, &year))
 		calendar_published(n, year);
+	if (rc == 0 && n->reports) /* a parent that changed moves reports between subtree lists */
+		rc = sp_reports_dir_sync(n->reports, NULL);
 	return rc;
 }
 struct sp_witness *sp_node_witness(struct sp_node *n) { return n->witness; }

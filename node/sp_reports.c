@@ -449,7 +449,7 @@ struct job {
 	size_t n_pairs, cap_pairs;
 	struct jorph *orph;     /* orphans put by this job */
 	size_t n_orph, cap_orph;
-	uint64_t next_seq;
+	uint64_t next_seq, next_chg;
 	uint8_t (*unpend)[SP_HASH_BYTES];
 	size_t n_unpend, cap_unpend;
 };
@@ -462,6 +462,7 @@ static void job_init(struct job *j, struct sp_reports *r, int own)
 	j->now = sp_now_ms();
 	pthread_rwlock_rdlock(&r->lk);
 	j->next_seq = r->next_seq;
+	j->next_chg = r->next_chg;
 	pthread_rwlock_unlock(&r->lk);
 }
 
@@ -1093,6 +1094,74 @@ static int post(struct job *j, struct jrec *p, char (*nt)[SP_TERM_MAX], size_t n
 	return rc;
 }
 
+void sp_rnote_of(const struct sp_reports_summary *s, struct sp_rnote *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->status = (uint8_t)s->status;
+	n->overdue = (uint8_t)(s->overdue != 0);
+	n->rating = (uint8_t)s->rating;
+	n->escalations = s->escalations;
+	n->answered_ms = s->answered_ms;
+	n->n_holders = (uint8_t)s->n_holders;
+	for (size_t i = 0; i < s->n_holders && i < SP_REPORT_MAX_HOLDERS; i++)
+		snprintf(n->holders[i], sizeof(n->holders[i]), "%s", s->holders[i]);
+}
+
+size_t sp_rnote_encode(uint64_t seq, const struct sp_rnote *n, uint8_t *out)
+{
+	be64_put(out, seq);
+	out[8] = n->status;
+	out[9] = n->overdue;
+	out[10] = n->rating;
+	be32_put(out + 11, n->escalations);
+	be64_put(out + 15, n->answered_ms);
+	size_t at = 23;
+	for (size_t i = 0; i < n->n_holders; i++) { /* each NUL-terminated */
+		size_t len = strlen(n->holders[i]) + 1;
+		memcpy(out + at, n->holders[i], len);
+		at += len;
+	}
+	return at;
+}
+
+int sp_rnote_decode(const uint8_t *v, size_t vn, uint64_t *seq, struct sp_reports_summary *s)
+{
+	if (vn < 23 || v[8] > SP_ST_DIGABUNG)
+		return SP_ERR_CORRUPT;
+	*seq = be64_get(v);
+	s->status = v[8];
+	s->overdue = v[9];
+	s->rating = v[10];
+	s->escalations = (unsigned)be64_get(v + 7) & 0xffffffffu;
+	s->answered_ms = be64_get(v + 15);
+	s->n_holders = 0;
+	for (size_t at = 23; at < vn;) {
+		const uint8_t *end = memchr(v + at, 0, vn - at);
+		size_t len = end ? (size_t)(end - (v + at)) : 0;
+		if (end == NULL || len == 0 || len > SP_INST_ID_MAX ||
+		    s->n_holders == SP_REPORT_MAX_HOLDERS)
+			return SP_ERR_CORRUPT;
+		memcpy(s->holders[s->n_holders], v + at, len + 1);
+		s->n_holders++;
+		at += len + 1;
+	}
+	return 0;
+}
+
+/* note_change adds report p to the change feed when what a notification
+ * says of it is new (before NULL: a new report). */
+static void note_change(struct job *j, struct jrec *p, const struct sp_rnote *before)
+{
+	struct sp_rnote now;
+	sp_rnote_of(&p->rec.sum, &now);
+	if (before && memcmp(before, &now, sizeof(now)) == 0)
+		return;
+	uint8_t k[9], v[SP_RNOTE_MAX];
+	k[0] = 'C';
+	be64_put(k + 1, j->next_chg++);
+	sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, sizeof(k), v, sp_rnote_encode(p->rec.seq, &now, v));
+}
+
 /* refresh recomputes a touched report's summary at the job's time and
  * stages its record, postings, counts and deadline key. */
 static int refresh(struct job *j, struct jrec *p)
@@ -1101,6 +1170,10 @@ static int refresh(struct job *j, struct jrec *p)
 	char (*nt)[SP_TERM_MAX] = calloc(SP_TERMS_MAX, SP_TERM_MAX);
 	size_t nn = 0;
 	int rc = nt ? sp_rview_of(j->r, &p->rec, j->now, NULL, &v) : SP_ERR_NOMEM;
+	struct sp_rnote before;
+	int had = p->rec.has_sum;
+	if (had)
+		sp_rnote_of(&p->rec.sum, &before);
 	if (rc == 0) {
 		summarise(&v, j->now, &p->rec.sum);
 		p->rec.sum.seq = p->rec.seq;
@@ -1121,6 +1194,8 @@ static int refresh(struct job *j, struct jrec *p)
 					 NULL, 0);
 		p->until = until;
 	}
+	if (rc == 0 && !j->r->quiet)
+		note_change(j, p, had ? &before : NULL);
 	struct sp_buf b;
 	sp_buf_init(&b);
 	if (rc == 0)
@@ -1207,7 +1282,7 @@ static int job_commit(struct job *j, uint32_t log, const struct mark *m)
 		else
 			sp_store_ixb_del(j->b, SP_STORE_IX_KEYS, k, kn);
 	}
-	int seq_moved = j->next_seq != r->next_seq;
+	int seq_moved = j->next_seq != r->next_seq, chg_moved = j->next_chg != r->next_chg;
 	pthread_rwlock_unlock(&r->lk);
 	for (size_t i = 0; rc == 0 && i < j->n_pairs; i++) {
 		size_t n = strlen(j->pairs[i].who.id);
@@ -1219,6 +1294,10 @@ static int job_commit(struct job *j, uint32_t log, const struct mark *m)
 	if (rc == 0 && seq_moved) {
 		be64_put(v, j->next_seq);
 		sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, meta_key(k, "seq"), v, 8);
+	}
+	if (rc == 0 && chg_moved) {
+		be64_put(v, j->next_chg);
+		sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, meta_key(k, "chg"), v, 8);
 	}
 	if (rc == 0 && m) {
 		be64_put(v, m->size);
@@ -1237,6 +1316,7 @@ static int job_commit(struct job *j, uint32_t log, const struct mark *m)
 	for (size_t i = 0; rc == 0 && i < j->n_pairs; i++)
 		rc = pair_insert(r, j->pairs[i].log, j->pairs[i].who.id) < 0 ? SP_ERR_NOMEM : 0;
 	r->next_seq = j->next_seq;
+	r->next_chg = j->next_chg;
 	for (size_t i = 0; i < j->n_recs; i++)
 		if (j->recs[i]->until < atomic_load(&r->next_due))
 			atomic_store(&r->next_due, j->recs[i]->until);
@@ -1424,13 +1504,15 @@ static int due_batch(struct sp_reports *r, uint64_t now, uint64_t (*due)[2], siz
 	return rc;
 }
 
-/* due_take stages report seq (whose 'D' key is `until`) for refreshing. */
-static int due_take(struct job *j, uint64_t until, uint64_t seq)
+/* seq_take stages report seq for refreshing. due: its 'D' key `until` is
+ * deleted here whatever the record says (the deadline sweep). */
+static int seq_take(struct job *j, uint64_t seq, int due, uint64_t until)
 {
 	uint8_t k[17];
 	size_t slot = 0;
 	struct jrec *p = calloc(1, sizeof(*p));
-	sp_store_ixb_del(j->b, SP_STORE_IX_KEYS, k, due_key(k, until, seq));
+	if (due)
+		sp_store_ixb_del(j->b, SP_STORE_IX_KEYS, k, due_key(k, until, seq));
 	int rc = p ? sp_rrec_load(j->r, seq, &p->rec) : SP_ERR_NOMEM;
 	if (rc == 0 && job_find(j, p->rec.id, &slot) != NULL)
 		rc = SP_ERR_CORRUPT;
@@ -1439,8 +1521,7 @@ static int due_take(struct job *j, uint64_t until, uint64_t seq)
 	if (rc == 0 && p->rec.has_sum)
 		rc = terms_of(j->r, &p->rec.sum, p->terms, &p->n_terms);
 	if (rc == 0) {
-		/* its key is deleted above whatever the record says */
-		p->until = UINT64_MAX;
+		p->until = due || !p->rec.has_sum ? UINT64_MAX : p->rec.sum.valid_until;
 		p->dirty = 1;
 		rc = job_add(j, p, slot);
 	}
@@ -1462,7 +1543,7 @@ static int refresh_keys(struct sp_reports *r, const uint64_t (*due)[2], size_t n
 	int rc = job_start(r, &j, 0);
 	j.now = now > j.now ? now : j.now;
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = due_take(&j, due[i][0], due[i][1]);
+		rc = seq_take(&j, due[i][1], 1, due[i][0]);
 	if (rc == 0)
 		rc = job_commit(&j, 0, NULL);
 	job_clear(&j);
@@ -1537,6 +1618,207 @@ int sp_reports_sweep(struct sp_reports *r, uint64_t now, size_t *n)
 
 /* ---- start, rebuild, damage ---------------------------------------------------------------- */
 
+/* ---- directory changes ---------------------------------------------------------------- */
+
+/* Which institutions are under which ('t:' terms) comes from the
+ * directory when a summary is computed. The index keeps the parents it
+ * computed with ('A' inst -> parent); when the directory names another
+ * parent (or an institution it did not know), the reports held under that
+ * institution (its 't:' list) are refreshed. */
+
+struct moved_inst {
+	char id[SP_INST_ID_MAX + 1];
+	char was[SP_INST_ID_MAX + 1]; /* the parent the index used ("" if none) */
+};
+
+struct moved {
+	struct sp_reports *r;
+	struct sp_store_ixb *b;
+	struct moved_inst *ids;
+	size_t n, cap;
+};
+
+static size_t parent_key(uint8_t *k, const char *inst)
+{
+	size_t n = strlen(inst);
+	k[0] = 'A';
+	memcpy(k + 1, inst, n);
+	return 1 + n;
+}
+
+static int parent_check(void *arg, const struct sp_dir_inst *inst)
+{
+	struct moved *m = arg;
+	uint8_t k[1 + SP_INST_ID_MAX];
+	size_t kn = parent_key(k, inst->id), pn = strlen(inst->parent);
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_store_ix_get(m->r->o.store, SP_STORE_IX_KEYS, k, kn, &b);
+	int same = rc == 0 && b.len == pn && memcmp(b.p, inst->parent, pn) == 0;
+	struct moved_inst mi = {"", ""};
+	if (rc == 0 && b.len <= SP_INST_ID_MAX)
+		memcpy(mi.was, b.p, b.len);
+	sp_buf_free(&b);
+	if (rc && rc != SP_ERR_NOT_FOUND)
+		return rc;
+	if (same)
+		return 0;
+	sp_store_ixb_put(m->b, SP_STORE_IX_KEYS, k, kn, (const uint8_t *)inst->parent, pn);
+	if (sp_grow((void **)&m->ids, &m->cap, m->n, sizeof(*m->ids)))
+		return SP_ERR_NOMEM;
+	snprintf(mi.id, sizeof(mi.id), "%s", inst->id);
+	m->ids[m->n++] = mi;
+	return 0;
+}
+
+/* A report's posted terms are recomputed from its summary with the
+ * directory as it is now, which for the 't:' terms of a moved
+ * institution's reports is not what they were posted under. So for those
+ * reports the 't:' terms are taken from the postings really there: the
+ * recomputed ones that are, plus the old parent and its ancestors when
+ * they are; the refresh then posts what they lack and removes what they
+ * lost. */
+struct stale {
+	struct job *j;
+	struct jrec *p;
+	int rc;
+};
+
+/* posted_now: 1 if report p has a posting under term t, 0 if not */
+static int posted_now(struct stale *st, const char *t)
+{
+	uint8_t k[1 + SP_TERM_MAX + 9];
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_store_ix_get(st->j->r->o.store, SP_STORE_IX_KEYS, k,
+				 sp_rkey_posting(k, t, st->p->rec.seq), &b);
+	sp_buf_free(&b);
+	if (rc && rc != SP_ERR_NOT_FOUND && st->rc == 0)
+		st->rc = rc;
+	return rc == 0;
+}
+
+static void stale_add(struct stale *st, const char *inst)
+{
+	char t[SP_TERM_MAX];
+	snprintf(t, sizeof(t), "t:%s", inst);
+	if (st->rc || st->p->n_terms == SP_TERMS_MAX || has_term(st->p->terms, st->p->n_terms, t))
+		return;
+	if (posted_now(st, t))
+		memcpy(st->p->terms[st->p->n_terms++], t, SP_TERM_MAX);
+}
+
+/* stale_fit drops the recomputed 't:' terms the report is not posted under */
+static void stale_fit(struct stale *st)
+{
+	struct jrec *p = st->p;
+	for (size_t i = 0; st->rc == 0 && i < p->n_terms;) {
+		if (strncmp(p->terms[i], "t:", 2) != 0 || posted_now(st, p->terms[i])) {
+			i++;
+			continue;
+		}
+		memmove(p->terms[i], p->terms[i + 1], (p->n_terms - i - 1) * SP_TERM_MAX);
+		p->n_terms--;
+	}
+}
+
+static int stale_anc(void *arg, const struct sp_dir_inst *inst)
+{
+	stale_add(arg, inst->id);
+	return 0;
+}
+
+/* retag_batch refreshes up to SWEEP_BATCH reports on the 't:<inst>' list
+ * from seq *from on; *from moves past them, *more: a full batch. */
+static int retag_batch(struct sp_reports *r, const struct moved_inst *mi, uint64_t *from,
+		       int *more)
+{
+	const char *inst = mi->id;
+	char term[SP_TERM_MAX];
+	uint8_t k[1 + SP_TERM_MAX + 9];
+	uint64_t seqs[SWEEP_BATCH];
+	size_t n = 0;
+	struct sp_store_ixit *it;
+	snprintf(term, sizeof(term), "t:%s", inst);
+	size_t pn = sp_rkey_posting(k, term, 0) - 8; /* 'P' term 0x00 */
+	int rc = sp_store_ixit_new(r->o.store, SP_STORE_IX_KEYS, k, pn, &it);
+	if (rc)
+		return rc;
+	sp_store_ixit_seek(it, k, sp_rkey_posting(k, term, *from));
+	for (; rc == 0 && n < SWEEP_BATCH; sp_store_ixit_next(it)) {
+		const uint8_t *ik, *v;
+		size_t kn, vn;
+		rc = sp_store_ixit_get(it, &ik, &kn, &v, &vn);
+		if (rc || kn != pn + 8 || memcmp(ik, k, pn) != 0)
+			break;
+		seqs[n++] = be64_get(ik + pn);
+	}
+	sp_store_ixit_free(it);
+	if (rc == SP_ERR_NOT_FOUND)
+		rc = 0;
+	*more = rc == 0 && n == SWEEP_BATCH;
+	if (rc || n == 0)
+		return rc;
+	struct job j;
+	rc = job_start(r, &j, 0);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = seq_take(&j, seqs[i], 0, 0);
+		struct stale st = {&j, rc == 0 ? j.recs[j.n_recs - 1] : NULL, rc};
+		if (rc == 0)
+			stale_fit(&st);
+		if (rc == 0 && mi->was[0]) {
+			stale_add(&st, mi->was);
+			sp_dir_ancestors(r->o.dir, mi->was, stale_anc, &st);
+		}
+		rc = st.rc;
+	}
+	if (rc == 0)
+		rc = job_commit(&j, 0, NULL);
+	job_clear(&j);
+	sp_store_ixb_free(j.b);
+	*from = seqs[n - 1] + 1;
+	return rc;
+}
+
+/* dir_sync_locked records the directory's parents; with retag, refreshes
+ * the reports held under each institution whose parent changed. */
+static int dir_sync_locked(struct sp_reports *r, int retag, size_t *moved)
+{
+	struct moved m = {r, NULL, NULL, 0, 0};
+	int rc = r->o.dir ? sp_store_ixb_new(r->o.store, &m.b) : 0;
+	if (rc == 0 && r->o.dir)
+		rc = sp_dir_each(r->o.dir, parent_check, &m);
+	for (size_t i = 0; rc == 0 && retag && i < m.n; i++) {
+		uint64_t from = 0;
+		int more = 1;
+		while (rc == 0 && more)
+			rc = retag_batch(r, &m.ids[i], &from, &more);
+	}
+	/* the parents last: a crash before this retags again at the next start */
+	if (rc == 0 && m.b && sp_store_ixb_count(m.b))
+		rc = sp_store_ixb_write(m.b);
+	sp_store_ixb_free(m.b);
+	if (rc == 0 && moved)
+		*moved = m.n;
+	if (rc == 0 && retag && m.n && r->o.log)
+		sp_logx(r->o.log, SP_LOGX_INFO, "reports",
+			"directory parents changed institutions=%zu: their reports refreshed", m.n);
+	free(m.ids);
+	return sp_reports_damaged(r, rc, "report record");
+}
+
+int sp_reports_dir_sync(struct sp_reports *r, size_t *moved)
+{
+	if (moved)
+		*moved = 0;
+	if (atomic_load(&r->broken))
+		return SP_ERR_BUSY;
+	pthread_mutex_lock(&r->wmu);
+	int rc = dir_sync_locked(r, 1, moved);
+	pthread_mutex_unlock(&r->wmu);
+	return rc;
+}
+
 static void mem_clear(struct sp_reports *r)
 {
 	pthread_rwlock_wrlock(&r->lk);
@@ -1603,19 +1885,35 @@ static int catch_up_all(struct sp_reports *r)
 	return rc;
 }
 
+static int meta_get(struct sp_reports *r, const char *name, uint64_t *v);
+
 static int rebuild_locked(struct sp_reports *r)
 {
+	/* the change feed's numbering goes on (its readers hold cursors), and
+	 * what a rebuild derives again is not news: it records no change */
+	uint64_t chg = r->next_chg, kept;
+	if (meta_get(r, "chg", &kept) == 0 && kept > chg)
+		chg = kept;
 	int rc = sp_store_ix_clear(r->o.store);
 	mem_clear(r);
+	r->quiet = 1;
+	pthread_rwlock_wrlock(&r->lk);
+	r->next_chg = chg ? chg : 1;
+	pthread_rwlock_unlock(&r->lk);
 	if (rc == 0)
 		rc = catch_up_all(r);
 	uint8_t k[16], v[8];
 	struct sp_store_ixb *b = NULL;
+	r->quiet = 0;
+	if (rc == 0) /* the postings just made follow the directory as it is */
+		rc = dir_sync_locked(r, 0, NULL);
 	be64_put(v, SP_REPORTS_FORMAT);
 	if (rc == 0)
 		rc = sp_store_ixb_new(r->o.store, &b);
 	if (rc == 0) {
 		sp_store_ixb_put(b, SP_STORE_IX_KEYS, k, meta_key(k, "format"), v, 8);
+		be64_put(v, chg ? chg : 1);
+		sp_store_ixb_put(b, SP_STORE_IX_KEYS, k, meta_key(k, "chg"), v, 8);
 		rc = sp_store_ixb_write(b);
 	}
 	sp_store_ixb_free(b);
@@ -1729,7 +2027,7 @@ static int marks_fit(struct sp_reports *r, const char **why)
  * or an error. */
 static int load_locked(struct sp_reports *r, const char **why)
 {
-	uint64_t format = 0, seq = 1;
+	uint64_t format = 0, seq = 1, chg = 1;
 	int rc = meta_get(r, "format", &format);
 	if (rc == SP_ERR_NOT_FOUND || (rc == 0 && format != SP_REPORTS_FORMAT)) {
 		*why = rc ? "no index kept yet" : "index of another format";
@@ -1739,9 +2037,14 @@ static int load_locked(struct sp_reports *r, const char **why)
 		rc = meta_get(r, "seq", &seq);
 	if (rc == SP_ERR_NOT_FOUND)
 		rc = 0;
+	if (rc == 0)
+		rc = meta_get(r, "chg", &chg);
+	if (rc == SP_ERR_NOT_FOUND)
+		rc = 0;
 	mem_clear(r);
 	pthread_rwlock_wrlock(&r->lk);
 	r->next_seq = seq;
+	r->next_chg = chg;
 	if (rc == 0)
 		rc = load_prefix(r, 'N', load_count);
 	if (rc == 0)
@@ -1771,6 +2074,8 @@ int sp_reports_load(struct sp_reports *r, int *rebuilt)
 	}
 	if (rc == 0)
 		rc = catch_up_all(r);
+	if (rc == 0) /* a directory change the index did not follow (a crash) */
+		rc = dir_sync_locked(r, 1, NULL);
 	size_t swept = 0;
 	uint64_t t0 = sp_mono_ms();
 	if (rc == 0)

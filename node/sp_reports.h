@@ -8,7 +8,7 @@
  * logs are the truth. Per log the index records how far it has read (a
  * high-water mark: size and the entry hash there), in the same atomic
  * batch as what it derived from those entries: own appends are indexed
- * once durable (sp_reports_add, from the commit thread), replica batches
+ * once durable (sp_reports_add, from the indexer thread), replica batches
  * once stored (sp_reports_add_entries), and a start (sp_reports_load)
  * reads a few keys and indexes whatever the logs hold past their marks.
  * A mark that does not match its log, an index of another format, or a
@@ -101,6 +101,14 @@ int sp_reports_dump(struct sp_reports *r, struct sp_buf *out);
  * written there): 0 if they are the same, SP_ERR_INCONSISTENT if not,
  * with the first difference in why (cap bytes). Store errors. */
 int sp_reports_verify(struct sp_reports *r, struct sp_store *copy, char *why, size_t cap);
+
+/* sp_reports_dir_sync follows a directory change: the reports held under
+ * an institution that the directory now puts under another parent (or
+ * newly knows) are refreshed, so that subtree lists (holder=X&subtree=1,
+ * the overdue lists) follow; *moved (optional) gets how many institutions
+ * moved. Called after the directory grows, and by sp_reports_load. Store
+ * errors, SP_ERR_BUSY while the index is rebuilt. */
+int sp_reports_dir_sync(struct sp_reports *r, size_t *moved);
 
 /* sp_reports_broken: 1 while a damaged index is being rebuilt (queries and
  * views answer SP_ERR_BUSY meanwhile), else 0. */
@@ -267,6 +275,23 @@ typedef int (*sp_reports_inst_fn)(void *arg, const char *inst,
  * return from fn stops and is returned. */
 int sp_reports_stats(struct sp_reports *r, uint64_t now, struct sp_reports_stats *out,
 		     sp_reports_inst_fn fn, void *arg);
+
+/* ---- the change feed ------------------------------------------------------------ */
+
+/* sp_reports_changes calls fn, in order, for up to limit changes numbered
+ * from `from` on: a report new to the index, or whose status, holders,
+ * escalations, overdue flag, answer or rating changed (deadlines passed
+ * by now are swept first). fn gets the report's summary with those fields
+ * as they were at that change. *next gets the number to ask from next
+ * time. A rebuild of the index records no change (what it derives again is
+ * not news) and numbering goes on across it. SP_ERR_BUSY while the index
+ * is rebuilt, store errors; a non-zero return from fn stops and is
+ * returned (*next then names that change). */
+int sp_reports_changes(struct sp_reports *r, uint64_t from, size_t limit, uint64_t now,
+		       sp_reports_fn fn, void *arg, uint64_t *next);
+
+/* sp_reports_change_end: the number the next change will get. */
+uint64_t sp_reports_change_end(struct sp_reports *r);
 
 /* Per-institution figures (the Transparansi page), from counters kept up
  * to date with the index: received (reports it held at some time), in hand

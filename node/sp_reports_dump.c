@@ -143,8 +143,11 @@ static int keys(struct sp_reports *r, const uint8_t *k, size_t kn, const uint8_t
 	} else if (k[0] == 'V' && kn > 5) {
 		snprintf(line, sizeof(line), "V %llu %.*s", (unsigned long long)be(k + 1, 4),
 			 (int)(kn - 5), (const char *)k + 5);
-	} else if (k[0] == 'M' && kn == 4 && memcmp(k + 1, "seq", 3) == 0) {
-		return 0; /* where numbering got to differs with the order of indexing */
+	} else if ((k[0] == 'M' && kn == 4 && (memcmp(k + 1, "seq", 3) == 0 ||
+					       memcmp(k + 1, "chg", 3) == 0)) ||
+		   k[0] == 'C') {
+		return 0; /* where numbering got to, and the change feed (a rebuild records
+			   * none), differ with the order of indexing */
 	} else {
 		snprintf(line, sizeof(line), "%c %.*s", k[0], (int)(kn - 1), (const char *)k + 1);
 	}

@@ -14,7 +14,13 @@
  *   'O' id(32) log(4) index(8) -> ""          a trail entry waiting for report id
  *   'V' log(4) institution     -> ""          the institution takes part in a
  *                                             report with an entry in that log
- *   'M' "format"               -> version(8); 'M' "seq" -> next seq(8)
+ *   'C' chg(8)                 -> seq(8) note     the change feed: a report's
+ *                                             summary changed in what a
+ *                                             notification says (sp_rnote)
+ *   'A' institution            -> parent     the directory's parents the
+ *                                             't:' terms were computed with
+ *   'M' "format"               -> version(8); 'M' "seq" -> next seq(8);
+ *   'M' "chg"                  -> next change number(8)
  * Terms are short strings ("s:diterima", "h:73.12"; see terms_of).
  */
 #ifndef SP_REPORTS_INT_H
@@ -78,6 +84,8 @@ struct sp_reports {
 	struct sp_rcount *counts; /* sorted by term */
 	size_t n_counts, cap_counts;
 	uint64_t next_seq;
+	uint64_t next_chg;         /* the change feed's next number */
+	int quiet;                 /* wmu: a rebuild, which records no changes */
 	_Atomic uint64_t next_due; /* earliest 'D' key (UINT64_MAX: none) */
 	pthread_mutex_t pmu;       /* pending marks */
 	uint8_t (*pending)[SP_HASH_BYTES];
@@ -90,6 +98,24 @@ struct sp_reports {
 /* sp_reports_known: report id is in index arg (an sp_reports); the
  * compute context's report_known (sp_reports_query.c). */
 int sp_reports_known(void *arg, const uint8_t id[SP_HASH_BYTES]);
+
+/* What a notification says of a report (the change feed, 'C' keys): kept
+ * with each change so that a reader sees the state as it was then. */
+struct sp_rnote {
+	uint64_t answered_ms;
+	uint32_t escalations;
+	uint8_t status, overdue, rating, n_holders;
+	char holders[SP_REPORT_MAX_HOLDERS][SP_INST_ID_MAX + 1];
+};
+
+/* sp_rnote_of fills n from a summary (zeroed first: memcmp compares two) */
+void sp_rnote_of(const struct sp_reports_summary *s, struct sp_rnote *n);
+/* sp_rnote_encode writes seq and n as a 'C' value into out (cap bytes at
+ * least SP_RNOTE_MAX); returns its length. sp_rnote_decode reads one back
+ * into the summary's fields (SP_ERR_CORRUPT). */
+#define SP_RNOTE_MAX (23 + SP_REPORT_MAX_HOLDERS * (SP_INST_ID_MAX + 1))
+size_t sp_rnote_encode(uint64_t seq, const struct sp_rnote *n, uint8_t *out);
+int sp_rnote_decode(const uint8_t *v, size_t vn, uint64_t *seq, struct sp_reports_summary *s);
 
 /* record codec (sp_reports.c) */
 int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *out);

@@ -690,3 +690,75 @@ int sp_reports_inst_figures(struct sp_reports *r, uint64_t now, sp_reports_fig_f
 	free(f.buckets);
 	return rc;
 }
+
+/* ---- the change feed ---------------------------------------------------------------- */
+
+uint64_t sp_reports_change_end(struct sp_reports *r)
+{
+	pthread_rwlock_rdlock(&r->lk);
+	uint64_t n = r->next_chg;
+	pthread_rwlock_unlock(&r->lk);
+	return n;
+}
+
+/* change_at calls fn for the change under the iterator. */
+static int change_at(struct sp_reports *r, const uint8_t *v, size_t vn, sp_reports_fn fn,
+		     void *arg)
+{
+	struct sp_reports_summary s;
+	struct sp_rrec p;
+	uint64_t seq;
+	int rc = sp_rnote_decode(v, vn, &seq, &s);
+	if (rc == 0)
+		rc = sp_rrec_load(r, seq, &p);
+	if (rc == SP_ERR_NOT_FOUND)
+		rc = SP_ERR_CORRUPT; /* a change of a report the index lacks */
+	if (rc)
+		return sp_reports_damaged(r, rc, "change feed");
+	if (p.has_sum) {
+		struct sp_reports_summary now = p.sum;
+		now.status = s.status;
+		now.overdue = s.overdue;
+		now.rating = s.rating;
+		now.escalations = s.escalations;
+		now.answered_ms = s.answered_ms;
+		now.n_holders = s.n_holders;
+		memcpy(now.holders, s.holders, sizeof(now.holders));
+		rc = fn(arg, &now);
+	}
+	sp_rrec_free(&p);
+	return rc;
+}
+
+int sp_reports_changes(struct sp_reports *r, uint64_t from, size_t limit, uint64_t now,
+		       sp_reports_fn fn, void *arg, uint64_t *next)
+{
+	*next = from;
+	int rc = sp_reports_sweep(r, now, NULL);
+	if (rc == 0 && atomic_load(&r->broken))
+		rc = SP_ERR_BUSY;
+	struct sp_store_ixit *it = NULL;
+	uint8_t k[9] = {'C'};
+	if (rc == 0)
+		rc = sp_store_ixit_new(r->o.store, SP_STORE_IX_KEYS, k, 1, &it);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < 8; i++)
+		k[1 + i] = (uint8_t)(from >> (56 - 8 * i));
+	sp_store_ixit_seek(it, k, sizeof(k));
+	for (size_t n = 0; rc == 0 && n < limit; n++, sp_store_ixit_next(it)) {
+		const uint8_t *ik, *v;
+		size_t kn, vn;
+		rc = sp_store_ixit_get(it, &ik, &kn, &v, &vn);
+		if (rc || kn != 9 || ik[0] != 'C')
+			break;
+		uint64_t chg = 0;
+		for (size_t i = 0; i < 8; i++)
+			chg = chg << 8 | ik[1 + i];
+		rc = change_at(r, v, vn, fn, arg);
+		if (rc == 0)
+			*next = chg + 1;
+	}
+	sp_store_ixit_free(it);
+	return rc == SP_ERR_NOT_FOUND ? 0 : sp_reports_damaged(r, rc, "change feed");
+}

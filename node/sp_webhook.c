@@ -29,13 +29,13 @@
 struct sp_webhook {
 	char url[SP_CONF_URL_MAX + 1];
 	char inst[SP_INST_ID_MAX + 1];
-	char dir[PATH_MAX + 16], out[PATH_MAX + 32], seen_path[PATH_MAX + 48];
+	char dir[PATH_MAX + 16], out[PATH_MAX + 32], cursor_path[PATH_MAX + 48];
 	uint32_t interval_ms;
 	uint8_t key[KEY_MAX];
 	size_t key_len;
 	struct sp_reports *reports;
 	struct sp_logx *log;
-	json_t *seen;          /* report id hex -> state fingerprint */
+	uint64_t cursor;       /* the index's change feed: next change to look at */
 	uint64_t seq;          /* next event number */
 	unsigned attempts;     /* failures of the outbox head */
 	uint64_t retry_ms;     /* when to try the head again */
@@ -74,10 +74,10 @@ static int write_durable(const char *dir, const char *name, const char *data, si
 
 /* ---- finding changes ---------------------------------------------------------------------- */
 
+#define SCAN_BATCH 1024
+
 struct scan {
 	struct sp_webhook *w;
-	int init;       /* first start: record, do not notify */
-	int changed;
 	int err;
 };
 
@@ -98,52 +98,72 @@ static json_t *event_json(struct sp_webhook *w, const struct sp_reports_summary 
 			 (json_int_t)sp_now_ms());
 }
 
-static int on_report(void *arg, const struct sp_reports_summary *s)
+/* concerns: the node's institution holds or held the report */
+static int concerns(const struct sp_webhook *w, const struct sp_reports_summary *s)
 {
-	struct scan *sc = arg;
-	struct sp_webhook *w = sc->w;
-	char idh[65], fp[512];
-	sodium_bin2hex(idh, sizeof(idh), s->id, 32);
-	int n = snprintf(fp, sizeof(fp), "%s|%u|%d|%u|%llu|", sp_report_status_name(s->status),
-			 s->escalations, s->overdue, s->rating, (unsigned long long)s->answered_ms);
-	for (size_t i = 0; i < s->n_holders && n > 0 && (size_t)n < sizeof(fp); i++)
-		n += snprintf(fp + n, sizeof(fp) - (size_t)n, "%s,", s->holders[i]);
-	const char *old = json_string_value(json_object_get(w->seen, idh));
-	if (old && strcmp(old, fp) == 0)
-		return 0;
-	if (!sc->init) {
-		json_t *ev = event_json(w, s, idh, w->seq);
-		char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
-		json_decref(ev);
-		char name[40];
-		snprintf(name, sizeof(name), "%016llu.json", (unsigned long long)w->seq);
-		int rc = text ? write_durable(w->out, name, text, strlen(text)) : SP_ERR_NOMEM;
-		free(text);
-		if (rc) {
-			sc->err = rc;
-			return 1; /* stop: try the rest next round, nothing recorded */
-		}
-		w->seq++;
-	}
-	json_object_set_new(w->seen, idh, json_string(fp));
-	sc->changed = 1;
+	for (size_t i = 0; i < s->n_holders; i++)
+		if (strcmp(s->holders[i], w->inst) == 0)
+			return 1;
+	for (size_t i = 0; i < s->n_handled; i++)
+		if (strcmp(s->handled[i], w->inst) == 0)
+			return 1;
 	return 0;
 }
 
-static void scan(struct sp_webhook *w, int init)
+/* on_change writes one event for a change of a report it concerns. */
+static int on_change(void *arg, const struct sp_reports_summary *s)
 {
-	struct sp_reports_query q = {.institution = w->inst, .status = -1};
-	struct scan sc = {w, init, 0, 0};
-	sp_reports_query(w->reports, &q, sp_now_ms(), on_report, &sc, NULL);
-	if (sc.changed) {
-		char *text = json_dumps(w->seen, JSON_COMPACT);
-		if (text == NULL || write_durable(w->dir, "seen.json", text, strlen(text)) != 0)
-			sp_logx(w->log, SP_LOGX_WARN, "webhook", "cannot record notified states");
-		free(text);
+	struct scan *sc = arg;
+	struct sp_webhook *w = sc->w;
+	if (!concerns(w, s))
+		return 0;
+	char idh[65], name[40];
+	sodium_bin2hex(idh, sizeof(idh), s->id, 32);
+	json_t *ev = event_json(w, s, idh, w->seq);
+	char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+	json_decref(ev);
+	snprintf(name, sizeof(name), "%016llu.json", (unsigned long long)w->seq);
+	int rc = text ? write_durable(w->out, name, text, strlen(text)) : SP_ERR_NOMEM;
+	free(text);
+	if (rc) {
+		sc->err = rc;
+		return 1; /* stop: this change again next round */
+	}
+	w->seq++;
+	return 0;
+}
+
+/* save_cursor records how far the change feed was notified. */
+static int save_cursor(struct sp_webhook *w)
+{
+	char text[24];
+	int n = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)w->cursor);
+	return write_durable(w->dir, "cursor", text, (size_t)n);
+}
+
+/* scan reads the index's change feed from the cursor on (never every
+ * report), writes the events, then moves the cursor. */
+static void scan(struct sp_webhook *w)
+{
+	struct scan sc = {w, 0};
+	uint64_t from = w->cursor, next = from;
+	int rc;
+	do {
+		from = next;
+		rc = sp_reports_changes(w->reports, from, SCAN_BATCH, sp_now_ms(), on_change, &sc,
+					&next);
+	} while (rc == 0 && next - from == SCAN_BATCH);
+	if (next != w->cursor) {
+		w->cursor = next;
+		if (save_cursor(w) != 0)
+			sp_logx(w->log, SP_LOGX_WARN, "webhook", "cannot record notified changes");
 	}
 	if (sc.err)
 		sp_logx(w->log, SP_LOGX_WARN, "webhook", "outbox write failed err=%s",
 			sp_errname(sc.err));
+	else if (rc && rc != SP_ERR_BUSY)
+		sp_logx(w->log, SP_LOGX_WARN, "webhook", "change feed read failed err=%s",
+			sp_errname(rc));
 }
 
 /* ---- delivering ------------------------------------------------------------------------- */
@@ -271,7 +291,7 @@ static void *run(void *arg)
 	pthread_mutex_lock(&w->mu);
 	while (!w->stopping) {
 		pthread_mutex_unlock(&w->mu);
-		scan(w, 0);
+		scan(w);
 		deliver(w);
 		pthread_mutex_lock(&w->mu);
 		if (w->stopping)
@@ -316,6 +336,29 @@ static uint64_t next_seq(struct sp_webhook *w)
 	return seq;
 }
 
+/* load_cursor reads <dir>/cursor; on the first start (none yet) the
+ * cursor is the feed's end, recorded: only changes from then on are
+ * notified. SP_ERR_CORRUPT, SP_ERR_IO. */
+static int load_cursor(struct sp_webhook *w)
+{
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_file_read(w->cursor_path, 32, &b);
+	if (rc == SP_ERR_NOT_FOUND) {
+		sp_buf_free(&b);
+		w->cursor = sp_reports_change_end(w->reports);
+		return save_cursor(w);
+	}
+	char text[33] = "", *end = NULL;
+	if (rc == 0 && !b.err && b.len < sizeof(text))
+		memcpy(text, b.p, b.len);
+	sp_buf_free(&b);
+	if (rc)
+		return rc;
+	w->cursor = strtoull(text, &end, 10);
+	return end != text && (*end == '\n' || *end == '\0') ? 0 : SP_ERR_CORRUPT;
+}
+
 int sp_webhook_start(const struct sp_conf *c, struct sp_reports *reports, struct sp_logx *log,
 		     struct sp_webhook **out)
 {
@@ -329,7 +372,7 @@ int sp_webhook_start(const struct sp_conf *c, struct sp_reports *reports, struct
 	snprintf(w->inst, sizeof(w->inst), "%s", c->id);
 	snprintf(w->dir, sizeof(w->dir), "%s/webhooks", c->data_dir);
 	snprintf(w->out, sizeof(w->out), "%s/out", w->dir);
-	snprintf(w->seen_path, sizeof(w->seen_path), "%s/seen.json", w->dir);
+	snprintf(w->cursor_path, sizeof(w->cursor_path), "%s/cursor", w->dir);
 	w->interval_ms = c->hook_interval_ms;
 	w->reports = reports;
 	w->log = log;
@@ -345,23 +388,18 @@ int sp_webhook_start(const struct sp_conf *c, struct sp_reports *reports, struct
 		free(w);
 		return SP_ERR_IO;
 	}
-	int init = access(w->seen_path, F_OK) != 0;
-	w->seen = init ? json_object() : json_load_file(w->seen_path, 0, NULL);
-	if (!json_is_object(w->seen)) {
-		sp_logx(log, SP_LOGX_ERROR, "webhook", "%s is not a JSON object", w->seen_path);
-		json_decref(w->seen);
+	rc = load_cursor(w);
+	if (rc) {
+		sp_logx(log, SP_LOGX_ERROR, "webhook", "%s is not a change number", w->cursor_path);
 		free(w);
-		return SP_ERR_CORRUPT;
+		return rc;
 	}
 	w->seq = next_seq(w);
-	if (init)
-		scan(w, 1);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
-		json_decref(w->seen);
 		free(w);
 		return SP_ERR_NOMEM;
 	}
@@ -382,7 +420,6 @@ void sp_webhook_stop(struct sp_webhook *w)
 	pthread_join(w->thread, NULL);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
-	json_decref(w->seen);
 	sodium_memzero(w->key, sizeof(w->key));
 	free(w);
 }

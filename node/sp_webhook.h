@@ -6,10 +6,12 @@
  * [webhooks] secret.
  *
  * Its own thread, so it never blocks the node: every [webhooks]
- * interval_ms it compares each report's state with the one it notified
- * last, writes one event file per change into a durable outbox
- * (<data>/webhooks/out/<seq>.json, fsynced file and folder, before the
- * state it notified is recorded), and delivers the outbox in order: a file
+ * interval_ms it reads the report index's change feed from where it got
+ * to (sp_reports_changes: the changes since, never every report), writes
+ * one event file per change of a report its institution holds or held
+ * into a durable outbox (<data>/webhooks/out/<seq>.json, fsynced file and
+ * folder, before the cursor is moved on in <data>/webhooks/cursor), and
+ * delivers the outbox in order: a file
  * is removed only after a 2xx answer; a failure is retried with doubling
  * backoff (1 s up to 5 min) and holds the events after it, so they arrive
  * in order. Delivery is at least once (a crash between the POST and the
@@ -23,8 +25,9 @@
  *       "holders", "escalations", "overdue", "rating", "answered", "node", "time"}.
  * No contact data is sent (see docs/operations.md "Webhooks").
  *
- * On its first start (no <data>/webhooks/seen.json) it records the current
- * states without notifying them: only changes from then on are sent.
+ * On its first start (no <data>/webhooks/cursor) it starts at the feed's
+ * end: only changes from then on are sent. Each change is sent with the
+ * state as it was then, so two changes between two reads are two events.
  */
 #ifndef SP_WEBHOOK_H
 #define SP_WEBHOOK_H

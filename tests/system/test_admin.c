@@ -29,6 +29,9 @@
  *     the records written after its copy of the directory, and a complaint
  *     about 74.01 filed at C is routed to it and verified by N's officer;
  *     no other node restarts;
+ *   - REPARENT: the coordinator's admin puts 73.12 under province 74 and
+ *     back; at A the reports 73.12 holds leave 73's subtree list
+ *     (holder=73&subtree=1) for 74's and return, live;
  *   - CALENDAR: with a 30-working-day policy a deadline falls in 2027,
  *     whose calendar is not published: A's report view, status and
  *     metrics say so; `simpul calendar publish 2027` at C reaches A live,
@@ -636,6 +639,78 @@ static void test_retire_institution(void **state)
 	CLI(0, "audit", "--root", g.root_vkey, "--node", g.c_url, "--quiet");
 }
 
+/* ---- a kabupaten moved under another province ------------------------------------------------ */
+
+/* listed_at: how many reports node n lists for query q (one page) */
+static json_int_t listed_at(const struct sp_h_node *n, const char *q)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "/v1/reports?%s&limit=500", q);
+	json_t *j = get_json(n, path);
+	json_int_t c = j ? (json_int_t)json_array_size(json_object_get(j, "reports")) : -1;
+	json_decref(j);
+	return c;
+}
+
+struct subtrees {
+	const struct sp_h_node *n;
+	json_int_t in73, in74; /* what each province's subtree list must hold */
+};
+
+static int subtrees_are(void *arg)
+{
+	struct subtrees *t = arg;
+	return listed_at(t->n, "holder=73&subtree=1") == t->in73 &&
+	       listed_at(t->n, "holder=74&subtree=1") == t->in74;
+}
+
+/* move_73_12 has C's admin put 73.12 under `parent`, keys unchanged. */
+static void move_73_12(const char *admin, const char *parent)
+{
+	struct sp_buf b;
+	sp_buf_init(&b);
+	json_t *j = get_json(&g.c, "/v1/directory/institutions/73.12");
+	assert_non_null(j);
+	struct sp_dir_inst r = {.tier = SP_DIR_TIER_KABKOTA};
+	size_t got;
+	snprintf(r.id, sizeof(r.id), "73.12");
+	snprintf(r.name, sizeof(r.name), "%s", json_string_value(json_object_get(j, "name")));
+	snprintf(r.parent, sizeof(r.parent), "%s", parent);
+	assert_int_equal(sodium_hex2bin(r.sign_key, 32, json_string_value(json_object_get(j, "sign_key")),
+					64, NULL, &got, NULL), 0);
+	assert_int_equal(sodium_hex2bin(r.seal_key, 32, json_string_value(json_object_get(j, "seal_key")),
+					64, NULL, &got, NULL), 0);
+	json_decref(j);
+	assert_int_equal(sp_dir_inst_encode(&r, &b), 0);
+	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 201, NULL));
+	sp_buf_free(&b);
+}
+
+/* The reports 73.12 holds move from 73's subtree list to 74's at A (the
+ * directory change replicated to it) when the coordinator puts 73.12 under
+ * province 74, and back again, with no restart and no rebuild. */
+static void test_reparent_moves_subtree_lists(void **state)
+{
+	(void)state;
+	char admin[PATH_MAX];
+	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	json_int_t held = listed_at(&g.a, "holder=73.12");
+	struct subtrees before = {&g.a, listed_at(&g.a, "holder=73&subtree=1"),
+				  listed_at(&g.a, "holder=74&subtree=1")};
+	assert_true(held > 0 && before.in73 >= held && before.in74 >= 0);
+	struct subtrees moved = {&g.a, before.in73 - held, before.in74 + held};
+	move_73_12(admin, "74");
+	if (!wait_for(subtrees_are, &moved))
+		fail_msg("73.12's reports (%lld) did not move to 74's subtree at A: 73 lists %lld, "
+			 "74 %lld, want %lld, %lld (log %s)",
+			 (long long)held, (long long)listed_at(&g.a, "holder=73&subtree=1"),
+			 (long long)listed_at(&g.a, "holder=74&subtree=1"), (long long)moved.in73,
+			 (long long)moved.in74, g.a.log);
+	move_73_12(admin, "73");
+	if (!wait_for(subtrees_are, &before))
+		fail_msg("73.12's reports did not move back to 73's subtree at A (log %s)", g.a.log);
+}
+
 /* ---- calendar -------------------------------------------------------------------------------- */
 
 static int policy_is_30(void *arg)
@@ -852,6 +927,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_write_nothing),
 		cmocka_unit_test(test_route_set_test_delete),
 		cmocka_unit_test(test_new_node_joins),
+		cmocka_unit_test(test_reparent_moves_subtree_lists),
 		cmocka_unit_test(test_retire_institution),
 		cmocka_unit_test(test_calendar_2027),
 		cmocka_unit_test(test_seal_key_rotation),
