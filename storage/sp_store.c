@@ -241,6 +241,24 @@ static int registry_append(struct sp_store *s, struct sp_log *l)
 }
 
 /* Rebuilds a log's writer state and first snapshot from what is on disk. */
+/* level0_leaves hashes the last w entries of log l, read backwards with
+ * it (at the log's last entry): one seek per log at open, not one lookup
+ * per entry (a national node opens hundreds of logs). */
+static int level0_leaves(rocksdb_iterator_t *it, struct sp_log *l, unsigned w, sp_hash *leaves)
+{
+	for (unsigned i = w; i-- > 0; rocksdb_iter_prev(it)) {
+		size_t kn, vn;
+		if (!rocksdb_iter_valid(it))
+			return SP_ERR_CORRUPT; /* a gap below the head */
+		const uint8_t *kb = (const uint8_t *)rocksdb_iter_key(it, &kn);
+		const uint8_t *vb = (const uint8_t *)rocksdb_iter_value(it, &vn);
+		if (kn != 12 || sp_be32(kb) != l->id || sp_be64(kb + 4) != l->w_size - w + i)
+			return SP_ERR_CORRUPT;
+		sp_merkle_leaf_hash(vb, vn, leaves[i]);
+	}
+	return 0;
+}
+
 static int log_load_state(struct sp_store *s, struct sp_log *l)
 {
 	struct sp_key hi = sp_key_entry(l->id, UINT64_MAX);
@@ -262,35 +280,20 @@ static int log_load_state(struct sp_store *s, struct sp_log *l)
 			}
 		}
 	}
-	rocksdb_iter_destroy(it);
-	if (rc)
-		return rc;
 	l->w_edge.size = l->w_size;
 
 	/* Level-0 partial tile: re-hash the last (size mod 256) entries. */
 	unsigned w0 = sp_edge_width(&l->w_edge, 0);
-	if (w0 > 0) {
+	if (rc == 0 && w0 > 0) {
 		sp_hash *leaves = malloc(SP_TILE_WIDTH * sizeof(sp_hash));
-		if (leaves == NULL)
-			return SP_ERR_NOMEM;
-		uint64_t base = l->w_size - w0;
-		for (unsigned i = 0; i < w0 && rc == 0; i++) {
-			struct sp_buf b;
-			sp_buf_init(&b);
-			struct sp_key k = sp_key_entry(l->id, base + i);
-			rc = db_get(s, SP_CF_ENTRIES, &k, &b);
-			if (rc == SP_ERR_NOT_FOUND)
-				rc = SP_ERR_CORRUPT; /* a gap below the head */
-			if (rc == 0)
-				sp_merkle_leaf_hash(b.p, b.len, leaves[i]);
-			sp_buf_free(&b);
-		}
+		rc = leaves ? level0_leaves(it, l, w0, leaves) : SP_ERR_NOMEM;
 		if (rc == 0)
 			rc = sp_edge_set_tile(&l->w_edge, 0, leaves);
 		free(leaves);
-		if (rc)
-			return rc;
 	}
+	rocksdb_iter_destroy(it);
+	if (rc)
+		return rc;
 	/* Higher partial tiles were persisted as their leaves. */
 	for (unsigned t = 1; t < SP_TILE_LEVELS; t++) {
 		unsigned w = sp_edge_width(&l->w_edge, t);
