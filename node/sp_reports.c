@@ -1654,9 +1654,9 @@ static int parent_check(void *arg, const struct sp_dir_inst *inst)
 	struct sp_buf b;
 	sp_buf_init(&b);
 	int rc = sp_store_ix_get(m->r->o.store, SP_STORE_IX_KEYS, k, kn, &b);
-	int same = rc == 0 && b.len == pn && memcmp(b.p, inst->parent, pn) == 0;
+	int same = rc == 0 && b.len == pn && (pn == 0 || memcmp(b.p, inst->parent, pn) == 0);
 	struct moved_inst mi = {"", ""};
-	if (rc == 0 && b.len <= SP_INST_ID_MAX)
+	if (rc == 0 && b.len > 0 && b.len <= SP_INST_ID_MAX)
 		memcpy(mi.was, b.p, b.len);
 	sp_buf_free(&b);
 	if (rc && rc != SP_ERR_NOT_FOUND)
