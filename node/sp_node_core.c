@@ -337,7 +337,7 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 		 (unsigned long long)st.syncs);
 	uint64_t wakes, indexed_n;
 	sp_indexer_counts(n->indexer, &wakes, &indexed_n);
-	put_line(out, "# HELP simpul_index_wakes_total Times the indexer thread took a queue of "
+	sp_buf_printf(out, "# HELP simpul_index_wakes_total Times the indexer thread took a queue of "
 		      "durable own entries (one index job each).\n"
 		      "# TYPE simpul_index_wakes_total counter\nsimpul_index_wakes_total %llu\n"
 		      "# HELP simpul_index_entries_total Own entries the indexer thread indexed "
