@@ -205,6 +205,11 @@ int sp_reports_view(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint6
 
 void sp_reports_view_free(struct sp_reports_view *v);
 
+/* sp_reports_view_recompute recomputes v's state at now from its items as
+ * they are now (for a caller that dropped some, e.g. the dashboard those
+ * past a checkpoint; it frees a dropped item's buf). Errors as above. */
+int sp_reports_view_recompute(struct sp_reports *r, struct sp_reports_view *v, uint64_t now);
+
 /* sp_reports_ctx fills the sp_report_compute context this index uses. */
 void sp_reports_ctx(struct sp_reports *r, const char *category, struct sp_report_ctx *ctx);
 

@@ -227,6 +227,15 @@ int sp_reports_view(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint6
 	return rc;
 }
 
+int sp_reports_view_recompute(struct sp_reports *r, struct sp_reports_view *v, uint64_t now)
+{
+	uint8_t id[SP_HASH_BYTES];
+	memcpy(id, v->st.id, sizeof(id));
+	sp_report_state_free(&v->st);
+	memset(&v->st, 0, sizeof(v->st));
+	return view_compute(r, id, now, v);
+}
+
 void sp_reports_view_free(struct sp_reports_view *v)
 {
 	free(v->sub.buf);

@@ -150,7 +150,7 @@ static void print_summary(const struct sp_fa *a)
 	printf("  logs      %zu: %zu verified to their largest checkpoint, %zu held by no "
 	       "source, %zu with problems\n", a->n_logs, a->n_logs - absent - shown, absent, shown);
 	const struct sp_fa_fig *f = a->fig;
-	const struct sp_fa_counts *c = &f->all.c;
+	const struct sp_hfig_counts *c = &f->all.c;
 	printf("  reports   %llu (selesai %llu, ditindaklanjuti %llu, open %llu); trail entries "
 	       "%llu applied, %llu refused by the rules\n",
 	       (unsigned long long)f->reports, (unsigned long long)f->status[SP_ST_SELESAI],
@@ -166,8 +166,8 @@ static void print_summary(const struct sp_fa *a)
 	       (unsigned long long)f->ceiling.total);
 	size_t below = 0;
 	for (size_t i = 0; i < f->n_inst; i++) {
-		double r = sp_fa_rate(&f->inst[i].c);
-		below += r >= 0 && r < SP_FA_THRESHOLD;
+		double r = sp_hfig_rate(&f->inst[i].c);
+		below += r >= 0 && r < SP_HFIG_THRESHOLD;
 	}
 	printf("  completion %zu institution%s below the 50%% threshold\n", below,
 	       below == 1 ? "" : "s");

@@ -17,19 +17,13 @@
 
 #define GRAIN 32
 
-enum ev_kind {
-	EV_RECEIVED, EV_ROUTED, EV_RESPONDED, EV_RESPONDED_IN_TIME, EV_VERIFIED, EV_FORWARDED,
-	EV_BOUNCED, EV_BOUNCED_TO, EV_TOOK, EV_TAKEN_FROM, EV_ANSWERED, EV_FINISHED, EV_AUTO,
-	EV_REOPENED, EV_RATED, EV_ARCHIVED, EV_MISSED, EV_ESC_ACTED, EV_ESC_UNACTED, EV_HELD,
-	EV_OVERDUE, EV_PAST_CEILING, EV_RESPONSIBLE, EV_FOLLOWED, EV_HAND_D, EV_RESPOND_D,
-	EV_ANSWER_D,
-};
-
-/* One thing that happened to an institution in one report. */
+/* One thing that happened to an institution in one report (an sp_hfig_ev
+ * with the names turned into indexes into the audit's logs). */
 struct ev {
-	uint32_t inst; /* index into the audit's logs */
-	uint32_t kind;
-	uint64_t v;    /* a rating, or a duration in ms */
+	uint32_t inst;
+	uint32_t to;   /* flows only */
+	uint32_t kind; /* enum sp_hfig_kind */
+	uint64_t v;
 };
 
 /* One report: where its pieces are and what was derived. */
@@ -43,11 +37,8 @@ struct rep {
 	size_t applied, refused;
 	struct ev *ev;
 	size_t n_ev, cap_ev;
-	int long_chain, past_ceiling;
-	unsigned chain_n;
-	char chain[160];
-	uint64_t age_days;
-	unsigned unacted;                /* escalations nobody acted on */
+	int long_chain;
+	struct sp_hfig_report h;         /* chain, ceiling, escalations (events: ev) */
 };
 
 /* An institution id and its log index, sorted by id for lookups. */
@@ -207,229 +198,42 @@ static int gather(struct fig_run *r, struct ref **all_out)
 
 /* ---- one report --------------------------------------------------------------------- */
 
-static void ev(struct rep *p, uint32_t inst, enum ev_kind kind, uint64_t v)
-{
-	if (p->n_ev == p->cap_ev) {
-		size_t cap = p->cap_ev ? 2 * p->cap_ev : 16;
-		struct ev *n = realloc(p->ev, cap * sizeof(*n));
-		if (n == NULL) {
-			p->err = SP_ERR_NOMEM;
-			return;
-		}
-		p->ev = n;
-		p->cap_ev = cap;
-	}
-	p->ev[p->n_ev++] = (struct ev){inst, kind, v};
-}
-
-/* The applied entries of one trail, decoded. */
-struct step {
-	const char *inst;
-	uint64_t t;
-	uint64_t type;
-	uint32_t code;     /* action code, 0 for an escalation */
-	int officer;
-	uint32_t rating;
-};
-
-static void ev_inst(const struct fig_run *r, struct rep *p, const char *id, enum ev_kind k,
-		    uint64_t v)
-{
-	uint32_t ix;
-	if (inst_of(r, id, &ix) == 0)
-		ev(p, ix, k, v);
-}
-
-/* span_ended_by: how span sp ended: 1 handed on by its holder (disposisi,
- * bukan_wewenang), 2 taken over by another, 0 otherwise (open, closed). */
-static int span_ended_by(const struct sp_report_span *sp, const struct step *s, size_t n)
-{
-	if (sp->open)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i].t != sp->end_ms || !s[i].officer)
-			continue;
-		int own = strcmp(s[i].inst, sp->inst) == 0;
-		if (own && (s[i].code == SP_ACT_DISPOSISI || s[i].code == SP_ACT_BUKAN_WEWENANG))
-			return 1;
-		if (!own && s[i].code == SP_ACT_AMBIL_ALIH)
-			return 2;
-	}
-	return 0;
-}
-
-static void spans_events(const struct fig_run *r, struct rep *p, const struct sp_report_state *st,
-			 const struct step *s, size_t n, const struct sp_report_ctx *ctx)
-{
-	uint64_t now = r->a->o.now_ms;
-	p->chain[0] = '\0';
-	for (size_t k = 0; k < st->n_spans; k++) {
-		const struct sp_report_span *sp = &st->spans[k];
-		uint64_t end = sp->open ? now : sp->end_ms;
-		int first = 1;
-		for (size_t j = 0; j < k && first; j++)
-			first = strcmp(st->spans[j].inst, sp->inst) != 0;
-		if (first) {
-			ev_inst(r, p, sp->inst, EV_RECEIVED, 0);
-			p->chain_n++;
-			size_t used = strlen(p->chain);
-			snprintf(p->chain + used, sizeof(p->chain) - used, "%s%s", used ? ">" : "",
-				 sp->inst);
-		}
-		if (k == 0)
-			ev_inst(r, p, sp->inst, EV_ROUTED, 0);
-		ev_inst(r, p, sp->inst, EV_HAND_D, end > sp->start_ms ? end - sp->start_ms : 0);
-		for (size_t i = 0; i < n; i++) {
-			if (!s[i].officer || s[i].code == SP_ACT_AMBIL_ALIH || s[i].t < sp->start_ms ||
-			    s[i].t > end || strcmp(s[i].inst, sp->inst) != 0)
-				continue;
-			ev_inst(r, p, sp->inst, EV_RESPONDED, 0);
-			ev_inst(r, p, sp->inst, EV_RESPOND_D, s[i].t - sp->start_ms);
-			uint64_t due;
-			if (sp_cal_add_working_days(ctx->cal, sp->start_ms, st->policy.verify_wd,
-						    &due) == 0 && s[i].t <= due)
-				ev_inst(r, p, sp->inst, EV_RESPONDED_IN_TIME, 0);
-			break;
-		}
-		int how = span_ended_by(sp, s, n);
-		if (how == 2)
-			ev_inst(r, p, sp->inst, EV_TAKEN_FROM, 0);
-		/* its last period decides whether the report stayed its to do */
-		int last = 1;
-		for (size_t j = k + 1; j < st->n_spans && last; j++)
-			last = strcmp(st->spans[j].inst, sp->inst) != 0;
-		if (last && how == 0) {
-			ev_inst(r, p, sp->inst, EV_RESPONSIBLE, 0);
-			for (size_t i = 0; i < n; i++)
-				if (s[i].officer && s[i].code == SP_ACT_TINDAK_LANJUT &&
-				    strcmp(s[i].inst, sp->inst) == 0) {
-					ev_inst(r, p, sp->inst, EV_FOLLOWED, 0);
-					break;
-				}
-		}
-	}
-}
-
-/* span_at: the holding period of inst that contains time t, or NULL. */
-static const struct sp_report_span *span_at(const struct sp_report_state *st, const char *inst,
-					    uint64_t t)
-{
-	const struct sp_report_span *found = NULL;
-	for (size_t k = 0; k < st->n_spans; k++) {
-		const struct sp_report_span *sp = &st->spans[k];
-		if (strcmp(sp->inst, inst) == 0 && sp->start_ms <= t && (sp->open || sp->end_ms >= t))
-			found = sp;
-	}
-	return found;
-}
-
-/* steps_events: what each applied action and escalation did. */
-static void steps_events(const struct fig_run *r, struct rep *p, const struct sp_report_state *st,
-			 const struct step *s, size_t n)
-{
-	const char *answerer = NULL;
-	const char *rated_by = NULL;
-	uint32_t rating = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct step *x = &s[i];
-		if (x->type == SP_EV_ESCALATION) {
-			ev_inst(r, p, x->inst, EV_MISSED, 0);
-			int acted = 0;
-			for (size_t j = i + 1; j < n && !acted; j++)
-				acted = s[j].officer;
-			ev_inst(r, p, x->inst, acted ? EV_ESC_ACTED : EV_ESC_UNACTED, 0);
-			p->unacted += !acted;
-			continue;
-		}
-		if (!x->officer) {
-			if (x->code == SP_ACT_BUKA_KEMBALI && answerer)
-				ev_inst(r, p, answerer, EV_REOPENED, 0);
-			if (x->code == SP_ACT_NILAI && answerer) {
-				rated_by = answerer;
-				rating = x->rating;
-			}
-			continue;
-		}
-		static const enum ev_kind kinds[] = {
-			[SP_ACT_VERIFIKASI] = EV_VERIFIED, [SP_ACT_ARSIP] = EV_ARCHIVED,
-			[SP_ACT_DISPOSISI] = EV_FORWARDED, [SP_ACT_BUKAN_WEWENANG] = EV_BOUNCED,
-			[SP_ACT_TINDAK_LANJUT] = EV_ANSWERED, [SP_ACT_AMBIL_ALIH] = EV_TOOK,
-		};
-		if (x->code < sizeof(kinds) / sizeof(kinds[0]) && kinds[x->code])
-			ev_inst(r, p, x->inst, kinds[x->code], 0);
-		if (x->code == SP_ACT_TINDAK_LANJUT) {
-			answerer = x->inst;
-			const struct sp_report_span *sp = span_at(st, x->inst, x->t);
-			if (sp)
-				ev_inst(r, p, x->inst, EV_ANSWER_D, x->t - sp->start_ms);
-		}
-		if (x->code == SP_ACT_BUKAN_WEWENANG) {
-			/* returned to whoever sent it: the period that ended now */
-			for (size_t k = 0; k < st->n_spans; k++) {
-				const struct sp_report_span *sp = &st->spans[k];
-				if (!sp->open && sp->end_ms == x->t && strcmp(sp->inst, x->inst) == 0 &&
-				    sp->from >= 0) {
-					ev_inst(r, p, st->spans[sp->from].inst, EV_BOUNCED_TO, 0);
-					break;
-				}
-			}
-		}
-	}
-	if (rated_by)
-		ev_inst(r, p, rated_by, EV_RATED, rating);
-	if (st->status == SP_ST_SELESAI && answerer) {
-		ev_inst(r, p, answerer, EV_FINISHED, 0);
-		if (st->auto_closed)
-			ev_inst(r, p, answerer, EV_AUTO, 0);
-	}
-}
-
-static void holders_events(const struct fig_run *r, struct rep *p, const struct sp_report_state *st)
-{
-	uint64_t now = r->a->o.now_ms;
-	int open = st->status == SP_ST_DITERIMA || st->status == SP_ST_DIVERIFIKASI ||
-		   st->status == SP_ST_TUNDA || st->status == SP_ST_DIDISPOSISIKAN;
-	uint64_t ceiling = st->submitted_ms + (uint64_t)st->policy.ceiling_days * SP_CAL_DAY_MS;
-	p->past_ceiling = open && now > ceiling;
-	p->age_days = now > st->submitted_ms ? (now - st->submitted_ms) / SP_CAL_DAY_MS : 0;
-	if (!open)
-		return;
-	for (size_t h = 0; h < st->n_holders; h++) {
-		ev_inst(r, p, st->holders[h], EV_HELD, 0);
-		if (st->overdue)
-			ev_inst(r, p, st->holders[h], EV_OVERDUE, 0);
-		if (p->past_ceiling)
-			ev_inst(r, p, st->holders[h], EV_PAST_CEILING, 0);
-	}
-}
-
 /* decode_steps: the applied entries, in applying order. */
 static size_t decode_steps(const struct fig_run *r, const struct rep *p,
-			   const struct sp_report_state *st, struct step *s)
+			   const struct sp_report_state *st, struct sp_hfig_step *s)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		if (st->verdict[i] != 0)
 			continue;
 		const struct sp_fa_item *it = p->trail[i].it;
-		struct step *x = &s[n];
 		struct sp_entry e;
-		memset(x, 0, sizeof(*x));
-		x->inst = r->a->logs[it->log].inst;
-		x->t = it->time_ms;
-		x->type = it->type;
-		if (it->type == SP_EV_ACTION) {
-			struct sp_report_action a;
-			if (sp_entry_decode(item_bytes(r->a, it), it->len, &e) != 0 ||
-			    sp_report_action_parse(e.body, e.body_len, &a) != 0)
-				continue; /* cannot happen: it was applied */
-			x->code = a.code;
-			x->officer = a.actor == SP_ACTOR_OFFICER;
-			x->rating = a.rating;
-		}
-		n++;
+		if (sp_entry_decode(item_bytes(r->a, it), it->len, &e) == 0 &&
+		    sp_hfig_step_of(r->a->logs[it->log].inst, it->time_ms, it->type, e.body,
+				    e.body_len, &s[n]) == 0)
+			n++; /* it was applied, so it parses */
 	}
 	return n;
+}
+
+/* keep_events turns the report's events into the audit's (names to log
+ * indexes: an institution without a log here has none). */
+static void keep_events(const struct fig_run *r, struct rep *p)
+{
+	p->ev = calloc(p->h.n_ev ? p->h.n_ev : 1, sizeof(*p->ev));
+	if (p->ev == NULL) {
+		p->err = SP_ERR_NOMEM;
+		return;
+	}
+	for (size_t k = 0; k < p->h.n_ev; k++) {
+		const struct sp_hfig_ev *e = &p->h.ev[k];
+		struct ev *x = &p->ev[p->n_ev];
+		x->kind = e->kind;
+		x->v = e->v;
+		if (inst_of(r, e->inst, &x->inst) == 0 &&
+		    (e->to == NULL || inst_of(r, e->to, &x->to) == 0))
+			p->n_ev++;
+	}
 }
 
 /* report_known: a report whose submission verified (reps are sorted by id). */
@@ -454,7 +258,7 @@ static void one_report(const struct fig_run *r, struct rep *p)
 {
 	const struct sp_fa *a = r->a;
 	struct sp_report_trail *t = calloc(p->n ? p->n : 1, sizeof(*t));
-	struct step *s = calloc(p->n ? p->n : 1, sizeof(*s));
+	struct sp_hfig_step *s = calloc(p->n ? p->n : 1, sizeof(*s));
 	struct sp_entry sub;
 	struct sp_report body;
 	if (t == NULL || s == NULL) {
@@ -488,10 +292,11 @@ static void one_report(const struct fig_run *r, struct rep *p)
 	for (size_t i = 0; i < p->n; i++)
 		st.verdict[i] ? p->refused++ : p->applied++;
 	size_t n = decode_steps(r, p, &st, s);
-	spans_events(r, p, &st, s, n, &ctx);
-	steps_events(r, p, &st, s, n);
-	holders_events(r, p, &st);
-	p->long_chain = p->chain_n > a->o.chain_n;
+	p->err = sp_hfig_report(&st, s, n, &a->cal, a->o.now_ms, &p->h);
+	if (p->err == 0)
+		keep_events(r, p);
+	sp_hfig_report_free(&p->h); /* its names point into st */
+	p->long_chain = p->h.chain_n > a->o.chain_n;
 	sp_report_state_free(&st);
 out:
 	free(t);
@@ -508,66 +313,21 @@ static int compute_reports(void *arg, size_t begin, size_t end)
 
 /* ---- summing up ------------------------------------------------------------------------ */
 
-static void durs_add(struct sp_fa_durs *d, uint64_t v)
+/* flow_add counts one flow event into the federation's table of pairs. */
+static void flow_add(struct sp_fa_fig *f, const struct ev *e)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 16;
-		uint64_t *n = realloc(d->v, cap * sizeof(*n));
-		if (n == NULL)
-			return; /* a figure with fewer samples beats none; see n */
-		d->v = n;
-		d->cap = cap;
+	size_t i = 0;
+	while (i < f->n_flows && (f->flows[i].from != e->inst || f->flows[i].to != e->to))
+		i++;
+	if (i == f->n_flows) {
+		if (sp_grow((void **)&f->flows, &f->cap_flows, f->n_flows, sizeof(*f->flows)) != 0)
+			return;
+		f->flows[f->n_flows++] = (struct sp_fa_flow){e->inst, e->to, 0, 0};
 	}
-	d->v[d->n++] = v;
-}
-
-static void count(struct sp_fa_row *row, const struct ev *e)
-{
-	struct sp_fa_counts *c = &row->c;
-	uint64_t *slot[] = {
-		[EV_RECEIVED] = &c->received, [EV_ROUTED] = &c->routed,
-		[EV_RESPONDED] = &c->responded, [EV_RESPONDED_IN_TIME] = &c->responded_in_time,
-		[EV_VERIFIED] = &c->verified, [EV_FORWARDED] = &c->forwarded,
-		[EV_BOUNCED] = &c->bounced, [EV_BOUNCED_TO] = &c->bounced_to,
-		[EV_TOOK] = &c->taken_over, [EV_TAKEN_FROM] = &c->taken_from,
-		[EV_ANSWERED] = &c->answered, [EV_FINISHED] = &c->finished,
-		[EV_AUTO] = &c->auto_closed, [EV_REOPENED] = &c->reopened,
-		[EV_RATED] = &c->rated, [EV_ARCHIVED] = &c->archived, [EV_MISSED] = &c->missed,
-		[EV_ESC_ACTED] = &c->esc_acted, [EV_ESC_UNACTED] = &c->esc_unacted,
-		[EV_HELD] = &c->held_now, [EV_OVERDUE] = &c->overdue_now,
-		[EV_PAST_CEILING] = &c->past_ceiling, [EV_RESPONSIBLE] = &c->responsible,
-		[EV_FOLLOWED] = &c->followed_up,
-	};
-	if (e->kind == EV_HAND_D)
-		durs_add(&row->hand_d, e->v);
-	else if (e->kind == EV_RESPOND_D)
-		durs_add(&row->respond_d, e->v);
-	else if (e->kind == EV_ANSWER_D)
-		durs_add(&row->answer_d, e->v);
+	if (e->kind == SP_HF_FLOW_FWD)
+		f->flows[i].forwarded++;
 	else
-		(*slot[e->kind])++;
-	if (e->kind == EV_RATED)
-		c->rating_sum += e->v;
-}
-
-static int u64_cmp(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-	return a < b ? -1 : a > b;
-}
-
-/* summarise: nearest-rank median and 90th percentile. */
-static void summarise(struct sp_fa_durs *d, struct sp_fa_stat *s)
-{
-	s->n = d->n;
-	if (d->n) {
-		qsort(d->v, d->n, sizeof(*d->v), u64_cmp);
-		s->median_ms = d->v[(d->n + 1) / 2 - 1];
-		s->p90_ms = d->v[(d->n * 9 + 9) / 10 - 1];
-	}
-	free(d->v);
-	d->v = NULL;
-	d->n = d->cap = 0;
+		f->flows[i].returned++;
 }
 
 static void list_add(struct sp_fa_list *l, const uint8_t id[SP_HASH_BYTES], const char *what,
@@ -590,20 +350,6 @@ static void list_add(struct sp_fa_list *l, const uint8_t id[SP_HASH_BYTES], cons
 	x->n = n;
 }
 
-static void add_counts(struct sp_fa_counts *to, const struct sp_fa_counts *from)
-{
-	uint64_t *t = (uint64_t *)to;
-	const uint64_t *f = (const uint64_t *)from;
-	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
-		t[i] += f[i];
-}
-
-static void merge_durs(struct sp_fa_durs *to, const struct sp_fa_durs *from)
-{
-	for (size_t i = 0; i < from->n; i++)
-		durs_add(to, from->v[i]);
-}
-
 static void sum_report(struct sp_fa_fig *f, const struct rep *p, const char *holders)
 {
 	f->reports++;
@@ -612,20 +358,22 @@ static void sum_report(struct sp_fa_fig *f, const struct rep *p, const char *hol
 	f->trail_applied += p->applied;
 	f->trail_refused += p->refused;
 	for (size_t k = 0; k < p->n_ev; k++) {
-		count(&f->inst[p->ev[k].inst], &p->ev[k]);
-		if (p->ev[k].kind == EV_MISSED)
-			f->escalations++;
-		if (p->ev[k].kind == EV_ESC_ACTED)
-			f->esc_acted++;
-		if (p->ev[k].kind == EV_ESC_UNACTED)
-			f->esc_unacted++;
+		const struct ev *x = &p->ev[k];
+		if (x->kind == SP_HF_FLOW_FWD || x->kind == SP_HF_FLOW_BACK) {
+			flow_add(f, x);
+			continue;
+		}
+		sp_hfig_count(&f->inst[x->inst], &(struct sp_hfig_ev){NULL, NULL, x->kind, x->v});
+		f->escalations += x->kind == SP_HF_MISSED;
+		f->esc_acted += x->kind == SP_HF_ESC_ACTED;
+		f->esc_unacted += x->kind == SP_HF_ESC_UNACTED;
 	}
 	if (p->long_chain)
-		list_add(&f->chains, p->sub->hash, p->chain, p->chain_n);
-	if (p->past_ceiling)
-		list_add(&f->ceiling, p->sub->hash, holders, p->age_days);
-	if (p->unacted)
-		list_add(&f->unacted, p->sub->hash, holders, p->unacted);
+		list_add(&f->chains, p->sub->hash, p->h.chain, p->h.chain_n);
+	if (p->h.past_ceiling)
+		list_add(&f->ceiling, p->sub->hash, holders, p->h.age_days);
+	if (p->h.unacted)
+		list_add(&f->unacted, p->sub->hash, holders, p->h.unacted);
 }
 
 /* holders_text: the institutions holding report p now (from its events). */
@@ -633,7 +381,7 @@ static void holders_text(const struct sp_fa *a, const struct rep *p, char *out, 
 {
 	out[0] = '\0';
 	for (size_t k = 0; k < p->n_ev; k++) {
-		if (p->ev[k].kind != EV_HELD)
+		if (p->ev[k].kind != SP_HF_HELD)
 			continue;
 		size_t used = strlen(out);
 		snprintf(out + used, cap - used, "%s%s", used ? " " : "", a->logs[p->ev[k].inst].inst);
@@ -644,43 +392,28 @@ static void roll_up(struct sp_fa *a)
 {
 	struct sp_fa_fig *f = a->fig;
 	for (size_t i = 0; i < f->n_inst; i++) {
-		struct sp_fa_row *row = &f->inst[i];
-		unsigned tier = a->logs[i].tier < SP_FA_TIERS ? a->logs[i].tier : SP_FA_TIERS - 1;
-		struct sp_fa_row *up[] = {&f->tier[tier], &f->all};
-		for (size_t u = 0; u < 2; u++) {
-			add_counts(&up[u]->c, &row->c);
-			merge_durs(&up[u]->hand_d, &row->hand_d);
-			merge_durs(&up[u]->respond_d, &row->respond_d);
-			merge_durs(&up[u]->answer_d, &row->answer_d);
-		}
+		unsigned tier = a->logs[i].tier < SP_HFIG_TIERS ? a->logs[i].tier : SP_HFIG_TIERS - 1;
+		sp_hfig_row_add(&f->tier[tier], &f->inst[i]);
+		sp_hfig_row_add(&f->all, &f->inst[i]);
 	}
-	struct sp_fa_row *rows[SP_FA_TIERS + 1];
-	for (size_t t = 0; t < SP_FA_TIERS; t++)
-		rows[t] = &f->tier[t];
-	rows[SP_FA_TIERS] = &f->all;
-	for (size_t i = 0; i < f->n_inst + SP_FA_TIERS + 1; i++) {
-		struct sp_fa_row *row = i < f->n_inst ? &f->inst[i] : rows[i - f->n_inst];
-		summarise(&row->hand_d, &row->hand);
-		summarise(&row->respond_d, &row->respond);
-		summarise(&row->answer_d, &row->answer);
-	}
-}
-
-double sp_fa_rate(const struct sp_fa_counts *c)
-{
-	return c->responsible ? (double)c->followed_up / (double)c->responsible : -1.0;
+	for (size_t i = 0; i < f->n_inst; i++)
+		sp_hfig_row_summarise(&f->inst[i]);
+	for (size_t t = 0; t < SP_HFIG_TIERS; t++)
+		sp_hfig_row_summarise(&f->tier[t]);
+	sp_hfig_row_summarise(&f->all);
 }
 
 void sp_fa_fig_free(struct sp_fa_fig *f)
 {
 	if (f == NULL)
 		return;
-	for (size_t i = 0; i < f->n_inst; i++) {
-		free(f->inst[i].hand_d.v);
-		free(f->inst[i].respond_d.v);
-		free(f->inst[i].answer_d.v);
-	}
+	for (size_t i = 0; i < f->n_inst; i++)
+		sp_hfig_row_free(&f->inst[i]);
+	for (size_t t = 0; t < SP_HFIG_TIERS; t++)
+		sp_hfig_row_free(&f->tier[t]);
+	sp_hfig_row_free(&f->all);
 	free(f->inst);
+	free(f->flows);
 	free(f->chains.v);
 	free(f->ceiling.v);
 	free(f->unacted.v);

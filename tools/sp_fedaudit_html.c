@@ -7,7 +7,7 @@
  * embedded by the dashboard as it is. Bahasa Indonesia first.
  */
 #include "sp_fedaudit_fig.h"
-#include "sp_fedaudit_int.h"
+#include "sp_hfig.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +38,7 @@ static void put(struct sp_buf *b, const char *s)
 }
 
 /* dur writes a duration in days (one decimal) or hours. */
-static void dur(struct sp_buf *b, const struct sp_fa_stat *s, int p90)
+static void dur(struct sp_buf *b, const struct sp_hfig_stat *s, int p90)
 {
 	if (s->n == 0) {
 		put(b, "<td>–</td>");
@@ -101,7 +101,7 @@ static void logs_table(struct sp_buf *b, const struct sp_fa *a)
 		esc(b, l->name);
 		sp_buf_printf(b, "</td><td class=l>%s</td><td class=\"l %s\">%s</td><td>%llu</td>"
 				 "<td>%llu</td><td class=l>",
-			      sp_fa_tier_name(l->tier), l->status == SP_FA_LOG_OK ? "ok" : "bad",
+			      sp_hfig_tier_name(l->tier), l->status == SP_FA_LOG_OK ? "ok" : "bad",
 			      sp_fa_status_name(l->status), (unsigned long long)l->verified,
 			      (unsigned long long)l->cp_size);
 		esc(b, l->cosigners);
@@ -139,11 +139,11 @@ static const char *const COLS[][2] = {
 	{"Dipegang", "held_now"},      {"Lewat 60 hari", "past_ceiling"},
 };
 
-static uint64_t named(const struct sp_fa_counts *c, const char *name)
+static uint64_t named(const struct sp_hfig_counts *c, const char *name)
 {
-	for (size_t i = 0; i < sp_fa_n_counters; i++)
-		if (strcmp(sp_fa_counters[i].name, name) == 0)
-			return sp_fa_counter(c, i);
+	for (size_t i = 0; i < sp_hfig_n_counters; i++)
+		if (strcmp(sp_hfig_counters[i].name, name) == 0)
+			return sp_hfig_counter(c, i);
 	return 0;
 }
 
@@ -157,7 +157,7 @@ static void fig_header(struct sp_buf *b, const char *first)
 	       "<th>Median jawaban</th><th>P90 jawaban</th></tr>\n");
 }
 
-static void fig_row(struct sp_buf *b, const char *label, const struct sp_fa_row *r)
+static void fig_row(struct sp_buf *b, const char *label, const struct sp_hfig_row *r)
 {
 	put(b, "<tr><td class=l>");
 	esc(b, label);
@@ -165,13 +165,13 @@ static void fig_row(struct sp_buf *b, const char *label, const struct sp_fa_row 
 	for (size_t k = 0; k < sizeof(COLS) / sizeof(COLS[0]); k++)
 		sp_buf_printf(b, "<td>%llu</td>", (unsigned long long)named(&r->c, COLS[k][1]));
 	if (r->c.rated)
-		sp_buf_printf(b, "<td>%.2f</td>", sp_fa_rating_mean(&r->c));
+		sp_buf_printf(b, "<td>%.2f</td>", sp_hfig_rating_mean(&r->c));
 	else
 		put(b, "<td>–</td>");
-	double rate = sp_fa_rate(&r->c);
+	double rate = sp_hfig_rate(&r->c);
 	if (rate >= 0)
 		sp_buf_printf(b, "<td class=\"%s\">%.1f %%</td>",
-			      rate < SP_FA_THRESHOLD ? "bad" : "ok", rate * 100);
+			      rate < SP_HFIG_THRESHOLD ? "bad" : "ok", rate * 100);
 	else
 		put(b, "<td>–</td>");
 	dur(b, &r->hand, 0);
@@ -202,17 +202,17 @@ static void rate_chart(struct sp_buf *b, const struct sp_fa *a)
 		      left + width + 60, n * row + 24);
 	size_t y = 0;
 	for (size_t i = 0; i < a->n_logs; i++) {
-		const struct sp_fa_counts *c = &a->fig->inst[i].c;
+		const struct sp_hfig_counts *c = &a->fig->inst[i].c;
 		if (c->responsible == 0)
 			continue;
-		double rate = sp_fa_rate(c);
+		double rate = sp_hfig_rate(c);
 		unsigned w = (unsigned)(rate * width + 0.5);
 		sp_buf_printf(b, "<text x=\"%u\" y=\"%zu\" text-anchor=\"end\">", left - 6, y * row + 13);
 		esc(b, a->logs[i].inst);
 		sp_buf_printf(b, "</text><rect x=\"%u\" y=\"%zu\" width=\"%u\" height=\"%u\" "
 				 "fill=\"%s\"/><text x=\"%u\" y=\"%zu\">%.0f %% (%llu/%llu)</text>\n",
 			      left, y * row + 3, w, row - 5,
-			      rate < SP_FA_THRESHOLD ? "#c0392b" : "#2e8b57", left + w + 4,
+			      rate < SP_HFIG_THRESHOLD ? "#c0392b" : "#2e8b57", left + w + 4,
 			      y * row + 13, rate * 100, (unsigned long long)c->followed_up,
 			      (unsigned long long)c->responsible);
 		y++;
@@ -231,7 +231,7 @@ static void tier_chart(struct sp_buf *b, const struct sp_fa *a)
 					      {"finished", "selesai", "#7d5ba6"},
 					      {"bounced", "bukan wewenang", "#c0392b"}};
 	uint64_t max = 1;
-	for (unsigned t = 0; t < SP_FA_TIERS; t++)
+	for (unsigned t = 0; t < SP_HFIG_TIERS; t++)
 		for (size_t k = 0; k < 4; k++)
 			if (named(&a->fig->tier[t].c, what[k][0]) > max)
 				max = named(&a->fig->tier[t].c, what[k][0]);
@@ -239,8 +239,8 @@ static void tier_chart(struct sp_buf *b, const struct sp_fa *a)
 	put(b, "<h2>Alur per tingkat <small>(flow per tier)</small></h2>\n");
 	sp_buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
 			 "role=\"img\" aria-label=\"alur per tingkat\" font-size=\"11\">\n",
-		      group * SP_FA_TIERS + 20, height + 60);
-	for (unsigned t = 0; t < SP_FA_TIERS; t++) {
+		      group * SP_HFIG_TIERS + 20, height + 60);
+	for (unsigned t = 0; t < SP_HFIG_TIERS; t++) {
 		for (size_t k = 0; k < 4; k++) {
 			uint64_t v = named(&a->fig->tier[t].c, what[k][0]);
 			unsigned h = (unsigned)((double)v / (double)max * height + 0.5);
@@ -252,7 +252,7 @@ static void tier_chart(struct sp_buf *b, const struct sp_fa *a)
 				      (unsigned long long)v, x, height - h + 11, (unsigned long long)v);
 		}
 		sp_buf_printf(b, "<text x=\"%u\" y=\"%u\">%s</text>\n", 10 + t * group,
-			      height + 30, sp_fa_tier_name(t));
+			      height + 30, sp_hfig_tier_name(t));
 	}
 	for (size_t k = 0; k < 4; k++)
 		sp_buf_printf(b, "<rect x=\"%zu\" y=\"%u\" width=\"10\" height=\"10\" fill=\"%s\"/>"
@@ -313,8 +313,8 @@ int sp_fa_write_html(const struct sp_fa *a, const char *path)
 	tier_chart(&b, a);
 	put(&b, "<h2>Per tingkat <small>(per tier)</small></h2>\n");
 	fig_header(&b, "Tingkat");
-	for (unsigned t = 0; t < SP_FA_TIERS; t++)
-		fig_row(&b, sp_fa_tier_name(t), &a->fig->tier[t]);
+	for (unsigned t = 0; t < SP_HFIG_TIERS; t++)
+		fig_row(&b, sp_hfig_tier_name(t), &a->fig->tier[t]);
 	fig_row(&b, "semua", &a->fig->all);
 	put(&b, "</table>\n<h2>Per instansi <small>(per institution)</small></h2>\n");
 	fig_header(&b, "Instansi");

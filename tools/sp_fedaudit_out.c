@@ -6,7 +6,7 @@
  * drives all three, so they never disagree on names or order.
  */
 #include "sp_fedaudit_fig.h"
-#include "sp_fedaudit_int.h"
+#include "sp_hfig.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -19,52 +19,23 @@
 #include "sp_err.h"
 #include "sp_files.h"
 
-/* The counters, by their stable output names (docs/audit.md). */
-const struct sp_fa_counter_def sp_fa_counters[] = {
-#define C(f) {#f, offsetof(struct sp_fa_counts, f)}
-	C(received), C(routed), C(responded), C(responded_in_time), C(verified), C(forwarded),
-	C(bounced), C(bounced_to), C(taken_over), C(taken_from), C(answered), C(finished),
-	C(auto_closed), C(reopened), C(rated), C(archived), C(missed), C(esc_acted),
-	C(esc_unacted), C(held_now), C(overdue_now), C(past_ceiling), C(responsible),
-	C(followed_up),
-#undef C
-};
-const size_t sp_fa_n_counters = sizeof(sp_fa_counters) / sizeof(sp_fa_counters[0]);
-
-uint64_t sp_fa_counter(const struct sp_fa_counts *c, size_t i)
-{
-	return *(const uint64_t *)((const char *)c + sp_fa_counters[i].off);
-}
-
-const char *sp_fa_tier_name(unsigned t)
-{
-	static const char *const names[] = {"coordinator", "ministry", "agency",
-					    "province",    "kabkota",  "unit"};
-	return t < SP_FA_TIERS ? names[t] : "?";
-}
-
-double sp_fa_rating_mean(const struct sp_fa_counts *c)
-{
-	return c->rated ? (double)c->rating_sum / (double)c->rated : 0.0;
-}
-
 /* ---- JSON ------------------------------------------------------------------------- */
 
-static json_t *stat_json(const struct sp_fa_stat *s)
+static json_t *stat_json(const struct sp_hfig_stat *s)
 {
 	return json_pack("{s:I,s:I,s:I}", "n", (json_int_t)s->n, "median_ms",
 			 (json_int_t)s->median_ms, "p90_ms", (json_int_t)s->p90_ms);
 }
 
-static json_t *row_json(const struct sp_fa_row *r)
+static json_t *row_json(const struct sp_hfig_row *r)
 {
 	json_t *j = json_object();
-	for (size_t i = 0; i < sp_fa_n_counters; i++)
-		json_object_set_new(j, sp_fa_counters[i].name, json_integer((json_int_t)sp_fa_counter(&r->c, i)));
-	json_object_set_new(j, "rating_mean", r->c.rated ? json_real(sp_fa_rating_mean(&r->c)) : json_null());
-	double rate = sp_fa_rate(&r->c);
+	for (size_t i = 0; i < sp_hfig_n_counters; i++)
+		json_object_set_new(j, sp_hfig_counters[i].name, json_integer((json_int_t)sp_hfig_counter(&r->c, i)));
+	json_object_set_new(j, "rating_mean", r->c.rated ? json_real(sp_hfig_rating_mean(&r->c)) : json_null());
+	double rate = sp_hfig_rate(&r->c);
 	json_object_set_new(j, "completion_rate", rate >= 0 ? json_real(rate) : json_null());
-	json_object_set_new(j, "below_threshold", json_boolean(rate >= 0 && rate < SP_FA_THRESHOLD));
+	json_object_set_new(j, "below_threshold", json_boolean(rate >= 0 && rate < SP_HFIG_THRESHOLD));
 	json_object_set_new(j, "time_in_hand", stat_json(&r->hand));
 	json_object_set_new(j, "time_to_first_action", stat_json(&r->respond));
 	json_object_set_new(j, "time_to_answer", stat_json(&r->answer));
@@ -106,7 +77,7 @@ static json_t *log_json(const struct sp_fa *a, size_t i)
 	char root[64];
 	b64(l->root, root);
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "id", l->inst, "name", l->name,
-			      "tier", sp_fa_tier_name(l->tier), "parent", l->parent, "origin", l->origin,
+			      "tier", sp_hfig_tier_name(l->tier), "parent", l->parent, "origin", l->origin,
 			      "status", sp_fa_status_name(l->status), "verified",
 			      (json_int_t)l->verified, "checkpoint_size", (json_int_t)l->cp_size);
 	json_object_set_new(j, "root", l->verified ? json_string(root) : json_null());
@@ -153,14 +124,14 @@ static json_t *audit_json(const struct sp_fa *a)
 		json_t *r = row_json(&f->inst[i]);
 		json_object_set_new(r, "id", json_string(a->logs[i].inst));
 		json_object_set_new(r, "name", json_string(a->logs[i].name));
-		json_object_set_new(r, "tier", json_string(sp_fa_tier_name(a->logs[i].tier)));
+		json_object_set_new(r, "tier", json_string(sp_hfig_tier_name(a->logs[i].tier)));
 		json_object_set_new(r, "parent", json_string(a->logs[i].parent));
 		json_object_set_new(r, "log_status", json_string(sp_fa_status_name(a->logs[i].status)));
 		json_array_append_new(insts, r);
 	}
-	for (unsigned t = 0; t < SP_FA_TIERS; t++) {
+	for (unsigned t = 0; t < SP_HFIG_TIERS; t++) {
 		json_t *r = row_json(&f->tier[t]);
-		json_object_set_new(r, "tier", json_string(sp_fa_tier_name(t)));
+		json_object_set_new(r, "tier", json_string(sp_hfig_tier_name(t)));
 		json_array_append_new(tiers, r);
 	}
 	json_t *st = json_object();
@@ -180,6 +151,13 @@ static json_t *audit_json(const struct sp_fa *a)
 	json_object_set_new(j, "institutions", insts);
 	json_object_set_new(j, "tiers", tiers);
 	json_object_set_new(j, "federation_figures", row_json(&f->all));
+	json_t *flows = json_array();
+	for (size_t i = 0; i < f->n_flows; i++)
+		json_array_append_new(flows, json_pack("{s:s,s:s,s:I,s:I}", "from",
+			a->logs[f->flows[i].from].inst, "to", a->logs[f->flows[i].to].inst,
+			"forwarded", (json_int_t)f->flows[i].forwarded, "returned",
+			(json_int_t)f->flows[i].returned));
+	json_object_set_new(j, "flows", flows);
 	json_object_set_new(j, "long_chains", list_json(&f->chains, "chain", "institutions"));
 	json_object_set_new(j, "past_ceiling", list_json(&f->ceiling, "holders", "days_open"));
 	json_object_set_new(j, "unacted_escalations", list_json(&f->unacted, "holders", "escalations"));
@@ -200,65 +178,18 @@ int sp_fa_write_json(const struct sp_fa *a, const char *path)
 
 /* ---- CSV ---------------------------------------------------------------------------- */
 
-/* csv_text writes s as a CSV field (quoted when it needs to be). */
-static void csv_text(struct sp_buf *b, const char *s)
-{
-	if (strpbrk(s, ",\"\n\r") == NULL) {
-		sp_buf_put(b, s, strlen(s));
-		return;
-	}
-	sp_buf_put(b, "\"", 1);
-	for (; *s; s++)
-		sp_buf_put(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
-	sp_buf_put(b, "\"", 1);
-}
-
-static void csv_row(struct sp_buf *b, const char *scope, const char *id, const char *name,
-		    const char *tier, const char *status, const struct sp_fa_row *r)
-{
-	csv_text(b, scope);
-	sp_buf_put(b, ",", 1);
-	csv_text(b, id);
-	sp_buf_put(b, ",", 1);
-	csv_text(b, name);
-	sp_buf_printf(b, ",%s,%s", tier, status);
-	for (size_t i = 0; i < sp_fa_n_counters; i++)
-		sp_buf_printf(b, ",%llu", (unsigned long long)sp_fa_counter(&r->c, i));
-	double rate = sp_fa_rate(&r->c);
-	if (r->c.rated)
-		sp_buf_printf(b, ",%.3f", sp_fa_rating_mean(&r->c));
-	else
-		sp_buf_printf(b, ",");
-	if (rate >= 0)
-		sp_buf_printf(b, ",%.4f,%s", rate, rate < SP_FA_THRESHOLD ? "yes" : "no");
-	else
-		sp_buf_printf(b, ",,");
-	const struct sp_fa_stat *st[] = {&r->hand, &r->respond, &r->answer};
-	for (size_t k = 0; k < 3; k++)
-		sp_buf_printf(b, ",%llu,%llu,%llu", (unsigned long long)st[k]->n,
-			(unsigned long long)st[k]->median_ms, (unsigned long long)st[k]->p90_ms);
-	sp_buf_put(b, "\n", 1);
-}
-
 int sp_fa_write_csv(const struct sp_fa *a, const char *path)
 {
 	struct sp_buf b;
 	sp_buf_init(&b);
-	sp_buf_printf(&b, "scope,id,name,tier,log_status");
-	for (size_t i = 0; i < sp_fa_n_counters; i++)
-		sp_buf_printf(&b, ",%s", sp_fa_counters[i].name);
-	sp_buf_printf(&b, ",rating_mean,completion_rate,below_threshold");
-	static const char *const durs[] = {"time_in_hand", "time_to_first_action", "time_to_answer"};
-	for (size_t k = 0; k < 3; k++)
-		sp_buf_printf(&b, ",%s_n,%s_median_ms,%s_p90_ms", durs[k], durs[k], durs[k]);
-	sp_buf_put(&b, "\n", 1);
+	sp_hfig_csv_header(&b);
 	for (size_t i = 0; i < a->n_logs; i++)
-		csv_row(&b, "institution", a->logs[i].inst, a->logs[i].name,
-			sp_fa_tier_name(a->logs[i].tier), sp_fa_status_name(a->logs[i].status),
+		sp_hfig_csv_row(&b, "institution", a->logs[i].inst, a->logs[i].name,
+			sp_hfig_tier_name(a->logs[i].tier), sp_fa_status_name(a->logs[i].status),
 			&a->fig->inst[i]);
-	for (unsigned t = 0; t < SP_FA_TIERS; t++)
-		csv_row(&b, "tier", sp_fa_tier_name(t), "", sp_fa_tier_name(t), "", &a->fig->tier[t]);
-	csv_row(&b, "federation", a->federation, "", "", a->complete ? "ok" : "incomplete",
+	for (unsigned t = 0; t < SP_HFIG_TIERS; t++)
+		sp_hfig_csv_row(&b, "tier", sp_hfig_tier_name(t), "", sp_hfig_tier_name(t), "", &a->fig->tier[t]);
+	sp_hfig_csv_row(&b, "federation", a->federation, "", "", a->complete ? "ok" : "incomplete",
 		&a->fig->all);
 	int rc = b.err ? SP_ERR_NOMEM : sp_file_replace(path, b.p, b.len);
 	sp_buf_free(&b);

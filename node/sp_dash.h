@@ -1,0 +1,98 @@
+/*
+ * sp_dash.h - the coordinator's dashboard figures, computed live from the
+ * node's report index: per institution of a subtree of the tier tree (the
+ * whole federation from the coordinator, a province's own subtree), per
+ * tier and for the subtree, the flows between institutions, a weekly
+ * series of received and finished, and the overdue list with escalation
+ * state. Every figure means what it means in `simpul audit` (the same
+ * code: protocol/sp_hfig.h), and is computed at the checkpoints the node
+ * holds (each log's latest signed checkpoint: entries past it are left
+ * out), so `simpul audit --at <at>` over the same checkpoints gives the
+ * same numbers. docs/audit.md (the dashboard), docs/api.md.
+ */
+#ifndef SP_DASH_H
+#define SP_DASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_dirload.h"
+#include "sp_hfig.h"
+#include "sp_reports.h"
+#include "sp_store.h"
+
+#define SP_DASH_OVERDUE_MAX 500 /* longest overdue list kept (the total is counted) */
+#define SP_DASH_WEEKS_MAX 156   /* longest weekly series (three years) */
+#define SP_DASH_WEEK_TZ_MS (7ull * 3600 * 1000) /* weeks begin Monday 00:00 WIB */
+
+/* One log and the checkpoint the figures were computed at (size 0 and
+ * has_cp 0: no signed checkpoint held, nothing of it counted). */
+struct sp_dash_log {
+	char origin[SP_ORIGIN_MAX + 1];
+	uint64_t size;
+	uint8_t root[32];
+	int has_cp;
+};
+
+struct sp_dash_inst {
+	char id[SP_INST_ID_MAX + 1];
+	char name[SP_DIR_NAME_MAX + 1];
+	char parent[SP_INST_ID_MAX + 1];
+	unsigned tier;
+	struct sp_hfig_row row;
+};
+
+struct sp_dash_flow {
+	char from[SP_INST_ID_MAX + 1], to[SP_INST_ID_MAX + 1];
+	uint64_t forwarded, returned;
+};
+
+struct sp_dash_week {
+	uint64_t start_ms;           /* Monday 00:00 WIB */
+	uint64_t received, finished; /* came into the subtree's hands / closed on its answer */
+};
+
+struct sp_dash_overdue {
+	uint8_t id[SP_HASH_BYTES];
+	char holders[SP_HFIG_CHAIN_MAX]; /* its holders in the subtree, space-separated */
+	char category[SP_DIR_CATEGORY_MAX + 1];
+	char region[SP_DIR_REGION_MAX + 1];
+	int status, stage;               /* enum sp_report_status, sp_report_stage */
+	uint64_t submitted_ms, deadline_ms;
+	unsigned escalations, acted, unacted;
+};
+
+struct sp_dash {
+	char scope[SP_INST_ID_MAX + 1]; /* the subtree's root */
+	uint64_t at;                    /* "now" of every figure (ms) */
+	struct sp_dash_log *logs;
+	size_t n_logs;
+	struct sp_dash_inst *inst;      /* the subtree, sorted by id */
+	size_t n_inst;
+	struct sp_hfig_row tier[SP_HFIG_TIERS], all; /* sums over the subtree */
+	uint64_t reports;               /* reports the subtree took part in */
+	uint64_t status[8];             /* ... by status */
+	uint64_t past_checkpoint;       /* reports left out: submitted past a checkpoint */
+	struct sp_dash_flow *flows;     /* pairs with an end in the subtree */
+	size_t n_flows, cap_flows;
+	struct sp_dash_week *weeks;     /* first week with anything .. the week of at */
+	size_t n_weeks;
+	struct sp_dash_overdue *overdue; /* most overdue first */
+	size_t n_overdue, cap_overdue;
+	uint64_t overdue_total;
+};
+
+/* sp_dash_compute computes the figures of the subtree of `scope` (NULL or
+ * "": the coordinator's, i.e. everything) at time `at` into a new *out
+ * (sp_dash_free). SP_ERR_UNKNOWN_INSTITUTION (scope not in the directory),
+ * SP_ERR_ARG (no directory), SP_ERR_BUSY (the index is being rebuilt),
+ * SP_ERR_NOMEM, store errors. */
+int sp_dash_compute(struct sp_store *store, struct sp_reports *reports, const struct sp_dirload *dl,
+		    const char *scope, uint64_t at, struct sp_dash **out);
+
+void sp_dash_free(struct sp_dash *d);
+
+/* sp_dash_find: the institution id of the subtree, or NULL. */
+const struct sp_dash_inst *sp_dash_find(const struct sp_dash *d, const char *id);
+
+#endif
