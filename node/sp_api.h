@@ -105,6 +105,10 @@ json_t *sp_api_admin_calendar_json(struct sp_node *n);
 void sp_api_admin_metrics(struct sp_node *n, struct sp_buf *out);
 void sp_api_admin_calendar_warn(struct sp_node *n);
 
+/* GET /v1/dashboard, /v1/dashboard/csv: the coordinator's figures of a
+ * subtree, live from the index (sp_api_dash.c, sp_dash.h). */
+extern const struct sp_http_route sp_api_dash_routes[];
+
 /* POST /witness/add-checkpoint (c2sp.org/tlog-witness), GET /v1/witness. */
 extern const struct sp_http_route sp_api_witness_routes[];
 

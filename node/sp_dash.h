@@ -68,7 +68,7 @@ struct sp_dash {
 	struct sp_dash_log *logs;
 	size_t n_logs;
 	struct sp_dash_inst *inst;      /* the subtree, sorted by id */
-	size_t n_inst;
+	size_t n_inst, cap_inst;
 	struct sp_hfig_row tier[SP_HFIG_TIERS], all; /* sums over the subtree */
 	uint64_t reports;               /* reports the subtree took part in */
 	uint64_t status[8];             /* ... by status */

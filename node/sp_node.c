@@ -55,6 +55,7 @@ static const struct sp_http_route *const api_tables[] = {
 	sp_api_track_routes,
 	sp_api_open311_routes,
 	sp_api_admin_routes,
+	sp_api_dash_routes,
 	NULL,
 };
 

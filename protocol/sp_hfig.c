@@ -392,6 +392,34 @@ const char *sp_hfig_tier_name(unsigned t)
 	return t < SP_HFIG_TIERS ? names[t] : "?";
 }
 
+/* ---- JSON -------------------------------------------------------------------------- */
+
+static json_t *stat_json(const struct sp_hfig_stat *s)
+{
+	return json_pack("{s:I,s:I,s:I}", "n", (json_int_t)s->n, "median_ms",
+			 (json_int_t)s->median_ms, "p90_ms", (json_int_t)s->p90_ms);
+}
+
+json_t *sp_hfig_row_json(const struct sp_hfig_row *r)
+{
+	json_t *j = json_object();
+	for (size_t i = 0; j && i < sp_hfig_n_counters; i++)
+		json_object_set_new(j, sp_hfig_counters[i].name,
+				    json_integer((json_int_t)sp_hfig_counter(&r->c, i)));
+	if (j == NULL)
+		return NULL;
+	json_object_set_new(j, "rating_mean",
+			    r->c.rated ? json_real(sp_hfig_rating_mean(&r->c)) : json_null());
+	double rate = sp_hfig_rate(&r->c);
+	json_object_set_new(j, "completion_rate", rate >= 0 ? json_real(rate) : json_null());
+	json_object_set_new(j, "below_threshold",
+			    json_boolean(rate >= 0 && rate < SP_HFIG_THRESHOLD));
+	json_object_set_new(j, "time_in_hand", stat_json(&r->hand));
+	json_object_set_new(j, "time_to_first_action", stat_json(&r->respond));
+	json_object_set_new(j, "time_to_answer", stat_json(&r->answer));
+	return j;
+}
+
 /* ---- CSV --------------------------------------------------------------------------- */
 
 void sp_hfig_csv_text(struct sp_buf *b, const char *s)

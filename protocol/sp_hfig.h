@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "sp_buf.h"
 #include "sp_report.h"
 
@@ -161,6 +163,12 @@ extern const size_t sp_hfig_n_counters;
 
 /* sp_hfig_counter: counter i of c. */
 uint64_t sp_hfig_counter(const struct sp_hfig_counts *c, size_t i);
+
+/* sp_hfig_row_json: a summarised row as JSON (every counter by name,
+ * rating_mean, completion_rate, below_threshold, and n/median_ms/p90_ms of
+ * time_in_hand, time_to_first_action, time_to_answer); a new reference,
+ * NULL if out of memory. */
+json_t *sp_hfig_row_json(const struct sp_hfig_row *r);
 
 /* ---- CSV (the monthly report's columns; one format for audit and node) ---------- */
 

@@ -21,27 +21,6 @@
 
 /* ---- JSON ------------------------------------------------------------------------- */
 
-static json_t *stat_json(const struct sp_hfig_stat *s)
-{
-	return json_pack("{s:I,s:I,s:I}", "n", (json_int_t)s->n, "median_ms",
-			 (json_int_t)s->median_ms, "p90_ms", (json_int_t)s->p90_ms);
-}
-
-static json_t *row_json(const struct sp_hfig_row *r)
-{
-	json_t *j = json_object();
-	for (size_t i = 0; i < sp_hfig_n_counters; i++)
-		json_object_set_new(j, sp_hfig_counters[i].name, json_integer((json_int_t)sp_hfig_counter(&r->c, i)));
-	json_object_set_new(j, "rating_mean", r->c.rated ? json_real(sp_hfig_rating_mean(&r->c)) : json_null());
-	double rate = sp_hfig_rate(&r->c);
-	json_object_set_new(j, "completion_rate", rate >= 0 ? json_real(rate) : json_null());
-	json_object_set_new(j, "below_threshold", json_boolean(rate >= 0 && rate < SP_HFIG_THRESHOLD));
-	json_object_set_new(j, "time_in_hand", stat_json(&r->hand));
-	json_object_set_new(j, "time_to_first_action", stat_json(&r->respond));
-	json_object_set_new(j, "time_to_answer", stat_json(&r->answer));
-	return j;
-}
-
 static json_t *seen_json(const struct sp_fa *a, const struct sp_fa_log *l)
 {
 	json_t *arr = json_array();
@@ -121,7 +100,7 @@ static json_t *audit_json(const struct sp_fa *a)
 	json_t *logs = json_array(), *insts = json_array(), *tiers = json_array();
 	for (size_t i = 0; i < a->n_logs; i++) {
 		json_array_append_new(logs, log_json(a, i));
-		json_t *r = row_json(&f->inst[i]);
+		json_t *r = sp_hfig_row_json(&f->inst[i]);
 		json_object_set_new(r, "id", json_string(a->logs[i].inst));
 		json_object_set_new(r, "name", json_string(a->logs[i].name));
 		json_object_set_new(r, "tier", json_string(sp_hfig_tier_name(a->logs[i].tier)));
@@ -130,7 +109,7 @@ static json_t *audit_json(const struct sp_fa *a)
 		json_array_append_new(insts, r);
 	}
 	for (unsigned t = 0; t < SP_HFIG_TIERS; t++) {
-		json_t *r = row_json(&f->tier[t]);
+		json_t *r = sp_hfig_row_json(&f->tier[t]);
 		json_object_set_new(r, "tier", json_string(sp_hfig_tier_name(t)));
 		json_array_append_new(tiers, r);
 	}
@@ -150,7 +129,7 @@ static json_t *audit_json(const struct sp_fa *a)
 		(json_int_t)f->esc_unacted));
 	json_object_set_new(j, "institutions", insts);
 	json_object_set_new(j, "tiers", tiers);
-	json_object_set_new(j, "federation_figures", row_json(&f->all));
+	json_object_set_new(j, "federation_figures", sp_hfig_row_json(&f->all));
 	json_t *flows = json_array();
 	for (size_t i = 0; i < f->n_flows; i++)
 		json_array_append_new(flows, json_pack("{s:s,s:s,s:I,s:I}", "from",

@@ -1,0 +1,421 @@
+// dashboard.test.mjs - the coordinator's dashboard end to end, run by
+// test_dashboard.c on a real local federation (KEMENPANRB, KEMENSOS, 73,
+// 73.12, 73.11):
+//
+//   node dashboard.test.mjs CONFIG.json
+//
+// CONFIG: {"nodes": {id: url}, "simpul": path, "fed": federation folder
+//          (keys/<ID>.officer.key), "root": the coordinator's verifier key,
+//          "out": build folder for screenshots, "docs": docs/screenshots,
+//          "scratch": a folder for the audit's files}
+//
+// It does a known workload at every tier, keeps the true figures itself
+// (what each institution received, verified, forwarded, returned, took
+// over, answered, which reports it finished and how they were rated, what
+// it still holds), then checks GET /v1/dashboard (coordinator and province
+// scopes), its CSV and the page against those figures and against `simpul
+// audit` over the same checkpoints. Each step prints "ok - ..." or throws.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const conf = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const N = conf.nodes;
+mkdirSync(conf.out, { recursive: true });
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+function ok(msg) { console.log('ok - ' + msg); }
+function assert(c, msg) { if (!c) throw new Error('assertion failed: ' + msg); }
+function eq(a, b, msg) { assert(a === b, `${msg}: got ${JSON.stringify(a)}, want ${JSON.stringify(b)}`); }
+
+async function api(node, path, init = {}) {
+  const r = await fetch(N[node] + path, init);
+  const text = await r.text();
+  let body = text;
+  try { body = JSON.parse(text); } catch { /* text */ }
+  return { status: r.status, body, headers: r.headers };
+}
+
+async function until(what, fn, ms = 60000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// ---- the true figures --------------------------------------------------------------
+
+const COUNTERS = ['received', 'routed', 'verified', 'forwarded', 'bounced', 'bounced_to', 'taken_over',
+  'taken_from', 'answered', 'finished', 'rated', 'responsible', 'followed_up', 'held_now', 'overdue_now',
+  'missed'];
+const TIER = { KEMENPANRB: 'coordinator', KEMENSOS: 'ministry', 73: 'province', '73.12': 'kabkota', '73.11': 'kabkota' };
+const W = {};
+for (const id of Object.keys(TIER)) {
+  W[id] = Object.fromEntries(COUNTERS.map((k) => [k, 0]));
+  W[id].rating_sum = 0;
+}
+const FLOWS = {}; // "from>to" -> {forwarded, returned}
+function flow(from, to, k) {
+  const f = (FLOWS[`${from}>${to}`] ||= { from, to, forwarded: 0, returned: 0 });
+  f[k]++;
+}
+
+// One report as the test sees it: who held it, how each one's last holding
+// period ended, who answered, the reporter's rating, and where it is now.
+const R = {};
+
+async function submit(door, category, region, to) {
+  const r = await api(door, '/v1/reports', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'pengaduan', visibility: 'publik', category, region,
+      title: 'Uji dasbor', content: 'Laporan untuk menguji dasbor koordinator', channel: 'web' }),
+  });
+  eq(r.status, 201, `submit at ${door}: ${JSON.stringify(r.body)}`);
+  eq(r.body.routed_to, to, 'routed to');
+  const rep = { id: r.body.report_id, secret: r.body.tracking_secret, door, holder: to, held: new Set([to]),
+    end: { [to]: 'open' }, answered: new Set(), answerer: null, rating: 0, status: 'diterima', from: {} };
+  W[to].received++; W[to].routed++;
+  R[rep.id] = rep;
+  return rep;
+}
+
+async function shows(node, rep, status) {
+  await until(`${node} shows ${rep.id.slice(0, 8)} as ${status}`, async () => {
+    const v = await api(node, `/v1/reports/${rep.id}`);
+    return v.status === 200 && v.body.status === status;
+  });
+}
+
+function simpul(...args) {
+  try {
+    return execFileSync(conf.simpul, args, { stdio: 'pipe', timeout: 120000 }).toString();
+  } catch (e) {
+    throw new Error(`simpul ${args.slice(0, 2).join(' ')} failed: ${e.stderr || e.message}`);
+  }
+}
+
+function officer(inst, rep, what, ...extra) {
+  simpul('act', '--node', N[inst], '--key', join(conf.fed, 'keys', `${inst}.officer.key`), rep.id, what, ...extra);
+}
+
+function reporter(rep, what, ...extra) {
+  simpul('act', '--node', N[rep.door], '--secret', rep.secret, rep.id, what, ...extra);
+}
+
+function receive(rep, inst) {
+  if (!rep.held.has(inst)) { rep.held.add(inst); W[inst].received++; }
+  rep.end[inst] = 'open';
+}
+
+async function verify(inst, rep) {
+  await shows(inst, rep, rep.status);
+  officer(inst, rep, 'verifikasi');
+  W[inst].verified++; rep.status = 'diverifikasi';
+}
+
+async function forward(inst, rep, to) {
+  await shows(inst, rep, rep.status);
+  officer(inst, rep, 'disposisi', '--to', to);
+  W[inst].forwarded++; rep.end[inst] = 'handed'; rep.from[to] = inst;
+  receive(rep, to); flow(inst, to, 'forwarded');
+  rep.holder = to; rep.status = 'didisposisikan';
+}
+
+async function bounce(inst, rep) {
+  await shows(inst, rep, rep.status);
+  officer(inst, rep, 'bukan_wewenang', '--reason', '20');
+  const back = rep.from[inst];
+  W[inst].bounced++; W[back].bounced_to++; rep.end[inst] = 'handed'; rep.end[back] = 'open';
+  flow(inst, back, 'returned');
+  rep.holder = back; rep.status = 'diverifikasi'; // back to the sender as it was
+}
+
+async function takeOver(inst, rep) {
+  await shows(inst, rep, rep.status);
+  officer(inst, rep, 'ambil_alih');
+  W[inst].taken_over++; W[rep.holder].taken_from++; rep.end[rep.holder] = 'taken';
+  receive(rep, inst); rep.holder = inst;
+}
+
+async function answer(inst, rep) {
+  await shows(inst, rep, rep.status);
+  officer(inst, rep, 'tindak_lanjut', '--text', 'Sudah ditangani');
+  W[inst].answered++; rep.answered.add(inst); rep.answerer = inst; rep.status = 'ditindaklanjuti';
+}
+
+async function rate(rep, n) {
+  await shows(rep.door, rep, rep.status);
+  reporter(rep, 'nilai', '--rating', String(n));
+  rep.rating = n;
+}
+
+async function close(rep) {
+  await shows(rep.door, rep, rep.status);
+  reporter(rep, 'selesai');
+  rep.status = 'selesai';
+}
+
+async function workload() {
+  const r1 = await submit('73.12', 'jalan', '73.12.03', '73.12');
+  await verify('73.12', r1); await answer('73.12', r1); await rate(r1, 4); await close(r1);
+
+  const r2 = await submit('73.11', 'jalan', '73.12.03', '73.12'); // another door
+  await verify('73.12', r2); await forward('73.12', r2, '73.11'); await bounce('73.11', r2);
+  await answer('73.12', r2);
+
+  const r3 = await submit('73.12', 'jalan', '73.12.03', '73.12'); // nobody acts: overdue at 73.12
+
+  const r4 = await submit('73.12', 'jalan', '73.12.03', '73.12');
+  await takeOver('73', r4); await verify('73', r4); await answer('73', r4); await rate(r4, 2);
+
+  const r5 = await submit('73.11', 'jalan', '73.11.01', '73.11');
+  await verify('73.11', r5); await answer('73.11', r5); await rate(r5, 5); await close(r5);
+
+  const r6 = await submit('73.12', 'bansos', '73.12.03', 'KEMENSOS'); // a ministry's, across tiers
+  await verify('KEMENSOS', r6); await forward('KEMENSOS', r6, '73.12'); await bounce('73.12', r6);
+  await answer('KEMENSOS', r6); await close(r6);
+
+  const r7 = await submit('73.11', 'jalan', '73.11.01', '73.11');
+  await verify('73.11', r7); await forward('73.11', r7, '73'); // left at the province: overdue
+
+  const r8 = await submit('73.12', 'jalan', '73.12.03', '73.12');
+  await takeOver('KEMENPANRB', r8); await verify('KEMENPANRB', r8); await answer('KEMENPANRB', r8);
+
+  // everything seen where the figures are read
+  for (const rep of Object.values(R)) await shows('KEMENPANRB', rep, rep.status);
+  ok(`workload: ${Object.keys(R).length} reports handled at five institutions on four tiers`);
+  return { r3, r7 };
+}
+
+// finish turns what each report went through into the remaining figures,
+// at time `at` (deadlines read from the reports' views).
+function finish(at) {
+  for (const rep of Object.values(R)) {
+    for (const inst of rep.held) {
+      if (rep.end[inst] === 'handed' || rep.end[inst] === 'taken') continue;
+      W[inst].responsible++;
+      if (rep.answered.has(inst)) W[inst].followed_up++;
+    }
+    if (rep.rating) { W[rep.answerer].rated++; W[rep.answerer].rating_sum += rep.rating; }
+    if (rep.status === 'selesai') W[rep.answerer].finished++;
+    const open = ['diterima', 'diverifikasi', 'tunda', 'didisposisikan'].includes(rep.status);
+    if (open) {
+      W[rep.holder].held_now++;
+      if (rep.deadline <= at) W[rep.holder].overdue_now++;
+    }
+  }
+}
+
+// ---- checkpoints -------------------------------------------------------------------
+
+// settled: every node's own log is covered by its signed checkpoint and the
+// coordinator's node (and the province's, for its subtree) holds that
+// checkpoint of it.
+async function settled() {
+  const own = {};
+  for (const id of Object.keys(N)) {
+    const s = await api(id, '/v1/status');
+    if (s.body.own_log.size !== s.body.own_log.checkpoint_size) return false;
+    own[s.body.origin] = s.body.own_log.size;
+  }
+  for (const [node, want] of [['KEMENPANRB', Object.keys(own)], ['73', Object.keys(own).filter((o) => /\/73(\.1[12])?$/.test(o))]]) {
+    const logs = (await api(node, '/v1/logs')).body.logs;
+    for (const o of want) {
+      const l = logs.find((x) => x.origin === o);
+      if (!l || l.checkpoint_size !== own[o]) return false;
+    }
+  }
+  return own;
+}
+
+// ---- checks ------------------------------------------------------------------------
+
+function row(d, id) {
+  const r = d.institutions.find((x) => x.id === id);
+  assert(r, `${id} in the dashboard of ${d.scope}`);
+  return r;
+}
+
+function checkRows(d, ids) {
+  for (const id of ids) {
+    const r = row(d, id);
+    for (const k of COUNTERS) eq(r[k], W[id][k], `${d.scope}: ${id} ${k}`);
+    if (W[id].rated) eq(r.rating_mean, W[id].rating_sum / W[id].rated, `${id} rating_mean`);
+    else eq(r.rating_mean, null, `${id} rating_mean`);
+    const rate = W[id].responsible ? W[id].followed_up / W[id].responsible : null;
+    eq(r.completion_rate, rate, `${id} completion_rate`);
+    eq(r.below_threshold, rate !== null && rate < 0.5, `${id} below_threshold`);
+    eq(r.tier, TIER[id], `${id} tier`);
+  }
+}
+
+function checkSums(d) {
+  const tiers = Object.fromEntries(d.tiers.map((t) => [t.tier, t]));
+  for (const k of COUNTERS) {
+    let all = 0;
+    for (const t of ['coordinator', 'ministry', 'agency', 'province', 'kabkota', 'unit']) {
+      const want = d.institutions.filter((x) => x.tier === t).reduce((s, x) => s + x[k], 0);
+      eq(tiers[t][k], want, `${d.scope}: tier ${t} ${k} is the sum of its institutions`);
+      all += want;
+    }
+    eq(d.total[k], all, `${d.scope}: total ${k}`);
+  }
+}
+
+function flowKey(f) { return `${f.from}>${f.to}:${f.forwarded}/${f.returned}`; }
+
+function checkFlows(d, inScope) {
+  const want = Object.values(FLOWS).filter((f) => inScope(f.from) || inScope(f.to)).map(flowKey).sort();
+  eq(JSON.stringify(d.flows.map(flowKey).sort()), JSON.stringify(want), `${d.scope}: flows`);
+}
+
+function checkWeeks(d, reports) {
+  const rec = d.weeks.reduce((s, w) => s + w.received, 0);
+  const fin = d.weeks.reduce((s, w) => s + w.finished, 0);
+  eq(rec, reports.length, `${d.scope}: received over the weeks`);
+  const finished = reports.filter((r) => r.status === 'selesai' && d.institutions.some((x) => x.id === r.answerer));
+  eq(fin, finished.length, `${d.scope}: finished over the weeks`);
+  const now = Date.now();
+  const week = d.weeks.find((w) => w.start_ms <= now && now < w.start_ms + 7 * 86400000);
+  assert(week && week.received === rec && week.finished === fin, `${d.scope}: this week holds them all`);
+  for (let i = 1; i < d.weeks.length; i++) eq(d.weeks[i].start_ms - d.weeks[i - 1].start_ms, 7 * 86400000, 'weeks follow each other');
+}
+
+function checkOverdue(d, want) {
+  const got = d.overdue.reports.map((o) => `${o.report}@${o.holders}`).sort();
+  eq(JSON.stringify(got), JSON.stringify(want.map((r) => `${r.id}@${r.holder}`).sort()), `${d.scope}: overdue list`);
+  eq(d.overdue.total, want.length, `${d.scope}: overdue total`);
+  for (const o of d.overdue.reports) {
+    eq(o.deadline_ms, R[o.report].deadline, 'overdue deadline');
+    eq(o.escalations, 0, 'no escalation written yet (the deadlines passed only at `at`)');
+    assert(o.days_late >= 0 && o.stage !== 'none', 'stage and lateness');
+  }
+}
+
+function checkCheckpoints(d, own) {
+  for (const [origin, size] of Object.entries(own)) {
+    const c = d.checkpoints.find((x) => x.origin === origin);
+    assert(c && c.size === size && typeof c.root === 'string' && c.root.length === 44,
+      `${d.scope}: checkpoint of ${origin} (${JSON.stringify(c)})`);
+  }
+}
+
+// audit runs `simpul audit` over the coordinator's node at `at`.
+function audit(at) {
+  const json = join(conf.scratch, 'audit.json'), csv = join(conf.scratch, 'audit.csv');
+  simpul('audit', '--quiet', '--root', conf.root, '--node', N.KEMENPANRB, '--at', String(at), '--json', json,
+    '--csv', csv);
+  return { j: JSON.parse(readFileSync(json, 'utf8')), csv: readFileSync(csv, 'utf8') };
+}
+
+function sameFigures(a, b, what) {
+  const keys = Object.keys(a).filter((k) => !['id', 'name', 'tier', 'parent', 'log_status'].includes(k));
+  for (const k of keys) eq(JSON.stringify(b[k]), JSON.stringify(a[k]), `${what} ${k} (audit vs dashboard)`);
+}
+
+async function apiChecks(at, own, r3, r7) {
+  const all = Object.values(R);
+  const d = (await api('KEMENPANRB', `/v1/dashboard?at=${at}`)).body;
+  eq(d.scope, 'KEMENPANRB', 'default scope is the coordinator');
+  eq(d.at_ms, at, 'at');
+  checkRows(d, Object.keys(TIER));
+  checkSums(d);
+  checkFlows(d, () => true);
+  checkWeeks(d, all);
+  checkOverdue(d, [r3, r7]);
+  checkCheckpoints(d, own);
+  eq(d.reports.total, all.length, 'reports');
+  eq(d.reports.status.selesai, 3, 'selesai');
+  ok('coordinator: every institution\'s figures, the tier sums, flows, weeks, overdue list and checkpoints are the true ones');
+
+  const in73 = (id) => id === '73' || id.startsWith('73.');
+  for (const node of ['KEMENPANRB', '73']) {
+    const p = (await api(node, `/v1/dashboard?scope=73&at=${at}`)).body;
+    eq(p.scope, '73', 'province scope');
+    assert(p.institutions.every((x) => in73(x.id)) && p.institutions.length >= 3, 'only the province\'s subtree');
+    checkRows(p, ['73', '73.12', '73.11']);
+    checkSums(p);
+    checkFlows(p, in73);
+    checkWeeks(p, all.filter((r) => [...r.held].some(in73)));
+    checkOverdue(p, [r3, r7]);
+    ok(`province 73 over its subtree, at the ${node === '73' ? 'province\'s own node' : 'coordinator\'s node'}: the true figures`);
+  }
+
+  const { j, csv } = audit(at);
+  let n = 0;
+  for (const a of j.institutions) {
+    const r = d.institutions.find((x) => x.id === a.id);
+    assert(r, `${a.id} of the audit in the dashboard`);
+    sameFigures(a, r, a.id); n++;
+  }
+  for (const t of j.tiers) sameFigures(t, d.tiers.find((x) => x.tier === t.tier), `tier ${t.tier}`);
+  sameFigures(j.federation_figures, d.total, 'federation');
+  eq(JSON.stringify(j.flows.map(flowKey).sort()), JSON.stringify(d.flows.map(flowKey).sort()), 'flows (audit vs dashboard)');
+  for (const l of j.logs.filter((x) => x.verified > 0)) {
+    const c = d.checkpoints.find((x) => x.origin === l.origin);
+    assert(c && c.size === l.checkpoint_size && c.root === l.root, `audit verified ${l.origin} at the dashboard's checkpoint`);
+  }
+  ok(`simpul audit --at ${at} over the coordinator's node gives the dashboard's figures (${n} institutions, tiers, federation, flows, checkpoints)`);
+
+  const c = await api('KEMENPANRB', `/v1/dashboard/csv?scope=73&only=73.12&at=${at}`);
+  eq(c.status, 200, 'csv');
+  assert(c.headers.get('content-type').startsWith('text/csv'), 'csv type');
+  assert(/attachment; filename="simpul-73\.12-\d+\.csv"/.test(c.headers.get('content-disposition')), 'csv file name');
+  const lines = c.body.trim().split('\n');
+  eq(lines.length, 2, 'header and one row');
+  const aLines = csv.trim().split('\n');
+  eq(lines[0], aLines[0], 'the audit\'s CSV columns');
+  const mine = lines[1].split(','), theirs = aLines.find((l) => l.startsWith('institution,73.12,')).split(',');
+  mine[4] = theirs[4] = ''; // log_status: the audit's verdict on the log
+  eq(mine.join(','), theirs.join(','), '73.12\'s CSV row equals the audit\'s');
+  const tier = await api('KEMENPANRB', `/v1/dashboard/csv?only=kabkota&at=${at}`);
+  const tl = tier.body.trim().split('\n');
+  eq(tl.length, 2, 'one tier row');
+  const ta = aLines.find((l) => l.startsWith('tier,kabkota,'));
+  eq(tl[1], ta, 'kabkota\'s CSV row equals the audit\'s');
+  ok('CSV of an institution (73.12) and of a tier (kabkota): the audit\'s columns and values');
+
+  for (const [path, status] of [['/v1/dashboard?scope=NOPE', 404], ['/v1/dashboard?at=soon', 400],
+    ['/v1/dashboard/csv?scope=73&only=KEMENSOS', 400], ['/v1/dashboard?scope=' + 'x'.repeat(300), 404]]) {
+    const r = await api('KEMENPANRB', path);
+    eq(r.status, status, path.slice(0, 60));
+    assert(r.body.error && r.body.error.message, 'an error message');
+  }
+  ok('bad input: unknown scope, bad time, a row outside the subtree: clear errors');
+  return d;
+}
+
+async function main() {
+  const { r3, r7 } = await workload();
+  for (const id of Object.keys(N)) await api(id, '/v1/checkpoint/sign', { method: 'POST' });
+  const own = await until('checkpoints signed and replicated', settled);
+  // `at`: after every open report's deadline, before any answered report's
+  // window closes (the reporter's 10 working days), so both show.
+  let at = 0, windowEnd = Infinity;
+  for (const rep of Object.values(R)) {
+    const v = (await api('KEMENPANRB', `/v1/reports/${rep.id}`)).body;
+    rep.deadline = v.deadline;
+    if (rep.status === 'ditindaklanjuti') windowEnd = Math.min(windowEnd, v.deadline);
+    else if (rep.status !== 'selesai') at = Math.max(at, v.deadline + 60000);
+  }
+  assert(at > 0 && at < windowEnd, `a time between the deadlines (${at}) and the windows (${windowEnd})`);
+  finish(at);
+  const d = await apiChecks(at, own, r3, r7);
+  if (process.env.SP_DASH_NO_PAGE) return;
+  await pageChecks(d, at, r3, r7);
+}
+
+// pageChecks is defined with the page.
+async function pageChecks() { /* the page comes next */ }
+
+main().then(() => { console.log('all ok'); }, (e) => { console.error('FAIL:', e.stack || e); process.exit(1); });
+export { AXE, PHONE, DESKTOP, chromium };
