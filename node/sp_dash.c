@@ -49,7 +49,7 @@ static int add_inst(void *arg, const struct sp_dir_inst *in)
 const struct sp_dash_inst *sp_dash_find(const struct sp_dash *d, const char *id)
 {
 	struct sp_dash_inst key;
-	if (id == NULL || strlen(id) >= sizeof(key.id))
+	if (id == NULL || d->n_inst == 0 || strlen(id) >= sizeof(key.id))
 		return NULL;
 	snprintf(key.id, sizeof(key.id), "%s", id);
 	return bsearch(&key, d->inst, d->n_inst, sizeof(key), inst_cmp);
@@ -121,7 +121,7 @@ static int find_reports(struct run *r)
 			q.institution = r->d->inst[i].id;
 		rc = sp_reports_query(r->reports, &q, r->d->at, add_id, r, NULL);
 	}
-	if (rc || whole)
+	if (rc || whole || r->n_ids == 0)
 		return rc;
 	qsort(r->ids, r->n_ids, sizeof(*r->ids), id_cmp);
 	size_t w = 0;
@@ -374,7 +374,8 @@ static void roll_up(struct sp_dash *d)
 	}
 	snprintf(d->all.id, sizeof(d->all.id), "%s", d->scope);
 	sp_hfig_row_summarise(&d->all);
-	qsort(d->overdue, d->n_overdue, sizeof(*d->overdue), by_deadline);
+	if (d->n_overdue) /* no qsort of NULL (UBSan) */
+		qsort(d->overdue, d->n_overdue, sizeof(*d->overdue), by_deadline);
 	if (d->n_overdue > SP_DASH_OVERDUE_MAX)
 		d->n_overdue = SP_DASH_OVERDUE_MAX;
 }
