@@ -6,6 +6,7 @@
  *   GET /transparansi      Transparansi (figures, checkpoints verified in
  *                          the browser)
  *   GET /konsol            the officers' console (signs in the browser)
+ *   GET /koordinator       the coordinator's dashboard (GET /v1/dashboard)
  *   GET /web/{v}/{file}    the pages' CSS and ES modules (v: the bundle
  *                          version the pages name; cached as immutable)
  *   GET /v1/regions        the Kemendagri region list, one level at a time
@@ -117,6 +118,11 @@ static int page_transparansi(struct sp_http_req *req, struct sp_http_resp *res)
 static int page_konsol(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	return serve(req, res, sp_web_asset_find("konsol.html"), "no-cache");
+}
+
+static int page_koordinator(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	return serve(req, res, sp_web_asset_find("koordinator.html"), "no-cache");
 }
 
 /* get_asset: an asset of the current bundle is immutable; one asked for
@@ -259,6 +265,7 @@ const struct sp_http_route sp_api_web_routes[] = {
 	{"GET", "/lacak", page_lacak, 0},
 	{"GET", "/transparansi", page_transparansi, 0},
 	{"GET", "/konsol", page_konsol, 0},
+	{"GET", "/koordinator", page_koordinator, 0},
 	{"GET", "/web/{v}/{file}", get_asset, 0},
 	{"GET", "/v1/regions", get_regions, 0},
 	{"GET", "/v1/directory", get_directory, 0},

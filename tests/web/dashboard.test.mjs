@@ -414,8 +414,121 @@ async function main() {
   await pageChecks(d, at, r3, r7);
 }
 
-// pageChecks is defined with the page.
-async function pageChecks() { /* the page comes next */ }
+// ---- the page -----------------------------------------------------------------------
+
+async function axe(page, what) {
+  // The CSP forbids inline scripts: axe is evaluated through DevTools.
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} - ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert(r.length === 0, `axe on ${what}:\n  ${r.join('\n  ')}`);
+  ok(`axe: no serious violations on ${what}`);
+}
+
+async function shots(page, name) {
+  for (const [tag, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+    await page.setViewportSize(vp);
+    await page.waitForTimeout(300); // the chart is redrawn for the new width
+    for (const dir of [conf.out, conf.docs]) {
+      mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: join(dir, `${name}-${tag}.png`), fullPage: true });
+    }
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+// cell: the text of column `col` (the header's Indonesian text) in the
+// row of table `table` whose data attribute is `key`.
+async function cell(page, table, attr, key, col) {
+  return page.evaluate(([table, attr, key, col]) => {
+    const t = document.getElementById(table);
+    const i = [...t.tHead.rows[0].cells].findIndex((c) => c.textContent === col);
+    const row = t.querySelector(`tr[${attr}="${key}"]`);
+    return i < 0 || !row ? null : row.cells[i].textContent;
+  }, [table, attr, key, col]);
+}
+
+async function showsRows(page, scope, ids) {
+  for (const id of ids) {
+    for (const [col, k] of [['Diterima', 'received'], ['Diverifikasi', 'verified'], ['Diteruskan', 'forwarded'],
+      ['Dikembalikan', 'bounced'], ['Kembali padanya', 'bounced_to'], ['Diambil alih', 'taken_over'],
+      ['Dijawab', 'answered'], ['Selesai', 'finished']])
+      eq(await cell(page, 'inst', 'data-id', id, col), String(W[id][k]), `page (${scope}): ${id} ${col}`);
+    eq(await cell(page, 'inst', 'data-id', id, 'Dipegang / terlambat'), `${W[id].held_now} / ${W[id].overdue_now}`,
+      `page (${scope}): ${id} held / overdue`);
+    const rate = W[id].responsible ? W[id].followed_up / W[id].responsible : null;
+    const shown = await cell(page, 'inst', 'data-id', id, 'Tindak lanjut');
+    const want = rate === null ? '-' : new Intl.NumberFormat('id-ID', { style: 'percent', maximumFractionDigits: 1 }).format(rate);
+    assert(shown.startsWith(want), `page (${scope}): ${id} follow-up rate ${shown}, want ${want}`);
+    eq(shown.endsWith('▼'), rate !== null && rate < 0.5, `page (${scope}): ${id} marked below the threshold`);
+  }
+}
+
+async function pageChecks(d, at, r3, r7) {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const errors = [];
+    const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(`${N.KEMENPANRB}/koordinator?at=${at}`);
+    await page.waitForSelector('#content:not([hidden])');
+    eq(await page.textContent('h1'), 'Dasbor Koordinator', 'Bahasa Indonesia first');
+    await showsRows(page, 'coordinator', Object.keys(TIER));
+    const kab = d.tiers.find((x) => x.tier === 'kabkota');
+    eq(await cell(page, 'tiers', 'data-tier', 'kabkota', 'Diterima'), String(kab.received), 'page: kabkota tier received');
+    eq(await page.locator('#flows tbody tr').count(), Object.keys(FLOWS).length, 'page: one row per flow');
+    const flowsText = await page.textContent('#flows');
+    assert(flowsText.includes('(KEMENSOS)') && flowsText.includes('(73.11)'), 'page: flows name the institutions');
+    for (const rep of [r3, r7]) assert(await page.locator(`#overdue tr[data-report="${rep.id}"]`).count() === 1, 'page: overdue ' + rep.id.slice(0, 8));
+    const overdueText = await page.textContent('#overdue');
+    assert(overdueText.includes('belum dieskalasi'), 'page: escalation state');
+    const bars = await page.evaluate(() => [...document.querySelectorAll('#weeks-chart rect.bar-received title')].map((x) => x.textContent));
+    assert(bars.some((b) => b.endsWith(`Diterima ${Object.keys(R).length}`)), 'page: the chart has this week\'s bar: ' + bars.slice(-2));
+    const cp = await page.textContent('#cp-line');
+    assert(cp.includes(`${d.checkpoints.filter((c) => c.size > 0).length} log`), 'page: the checkpoint line: ' + cp);
+    assert((await page.textContent('#cp-cmd')).includes(`--at ${at}`), 'page: the audit command');
+    eq(await page.locator('#cp-table tbody tr').count(), d.checkpoints.filter((c) => c.size > 0).length, 'page: every checkpoint listed');
+    const csvHref = await page.getAttribute('#csv', 'href');
+    const csv = await page.evaluate(async (h) => (await fetch(h)).text(), csvHref);
+    assert(csv.startsWith('scope,id,name,tier,log_status,received') && csv.includes('\nsubtree,KEMENPANRB,'), 'page: the CSV link');
+    ok('page (coordinator): institutions, tiers, flows, weekly chart, overdue list, checkpoints and CSV show the true figures');
+    await axe(page, 'Koordinator (coordinator)');
+    await shots(page, 'koordinator');
+
+    // drill down: the province, from the tree
+    await page.locator('#tree a', { hasText: '(73)' }).first().click();
+    await page.waitForURL(/scope=73/);
+    await page.waitForSelector('#content:not([hidden])');
+    assert((await page.textContent('#crumbs')).includes('(KEMENPANRB)'), 'page: the path back up');
+    eq(await page.locator('#inst tr[data-id="KEMENSOS"]').count(), 0, 'page: the province sees its subtree only');
+    await showsRows(page, 'province', ['73', '73.12', '73.11']);
+    ok('page: drill-down from the tier tree to province 73 shows its subtree\'s true figures');
+    await axe(page, 'Koordinator (province)');
+    await shots(page, 'koordinator-73');
+
+    await page.click('#lang');
+    eq(await page.textContent('h1'), 'Coordinator\'s dashboard', 'English on request');
+    assert((await page.textContent('#inst thead')).includes('Received'), 'English table heads');
+    await axe(page, 'Koordinator (English)');
+    await page.click('#lang');
+
+    await page.goto(`${N.KEMENPANRB}/koordinator?scope=NOPE`);
+    await page.waitForSelector('#status.error');
+    assert((await page.textContent('#status')).includes('NOPE'), 'page: an unknown scope is said clearly');
+    ok('page: English switch, and an unknown scope gives a clear message');
+    eq(errors.length, 1, 'page: no script errors but the 404 just caused: ' + errors.join('; '));
+  } finally {
+    await browser.close();
+  }
+}
 
 main().then(() => { console.log('all ok'); }, (e) => { console.error('FAIL:', e.stack || e); process.exit(1); });
-export { AXE, PHONE, DESKTOP, chromium };
