@@ -31,7 +31,7 @@ static struct sp_h_fed f;
 static int setup(void **state)
 {
 	(void)state;
-	sp_h_fed_init_ports(&f, "dashboard", sp_ft_port_base(28000, 20));
+	sp_h_fed_init_ports(&f, "dashboard", sp_h_port_block());
 	return 0;
 }
 
@@ -90,5 +90,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dashboard),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
