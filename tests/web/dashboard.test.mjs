@@ -6,8 +6,8 @@
 //
 // CONFIG: {"nodes": {id: url}, "simpul": path, "fed": federation folder
 //          (keys/<ID>.officer.key), "root": the coordinator's verifier key,
-//          "out": build folder for screenshots, "docs": docs/screenshots,
-//          "scratch": a folder for the audit's files}
+//          "out": build folder for screenshots (the current ones are copied
+//          to docs/screenshots by hand), "scratch": a folder for the audit's files}
 //
 // It does a known workload at every tier, keeps the true figures itself
 // (what each institution received, verified, forwarded, returned, took
@@ -432,10 +432,7 @@ async function shots(page, name) {
   for (const [tag, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     await page.setViewportSize(vp);
     await page.waitForTimeout(300); // the chart is redrawn for the new width
-    for (const dir of [conf.out, conf.docs]) {
-      mkdirSync(dir, { recursive: true });
-      await page.screenshot({ path: join(dir, `${name}-${tag}.png`), fullPage: true });
-    }
+    await page.screenshot({ path: join(conf.out, `${name}-${tag}.png`), fullPage: true });
   }
   await page.setViewportSize(DESKTOP);
 }
