@@ -190,11 +190,14 @@ static int route(struct sp_http_rq *rq, enum MHD_Result *ret)
 	return 1;
 }
 
-/* refuse_framing answers 400 and closes: after ambiguous framing nothing
- * that follows on the connection can be trusted to be a request. */
-static enum MHD_Result refuse_framing(struct sp_http_rq *rq, const char *why)
+/* refuse_head answers status and closes: after a head refused this early
+ * (ambiguous framing, a target or head too large) nothing that follows on
+ * the connection can be trusted to be a request. */
+static enum MHD_Result refuse_close(struct sp_http_rq *rq, unsigned status, const char *why)
 {
-	sp_http_reply_error(&rq->res, SP_ERR_HTTP_BAD_REQUEST, "%s", why);
+	sp_http_reply_error(&rq->res, status == 400 ? SP_ERR_HTTP_BAD_REQUEST : SP_ERR_HTTP_TOO_LARGE,
+			    "%s", why);
+	rq->res.status = status;
 	sp_http_header_add(&rq->res, MHD_HTTP_HEADER_CONNECTION, "close");
 	return send_resp(rq);
 }
@@ -214,15 +217,26 @@ static int json_type_refused(struct sp_http_rq *rq, enum MHD_Result *ret)
 	return 1;
 }
 
-/* first_call runs when the headers are in; returns 1 if it answered. */
-static int first_call(struct sp_http_rq *rq, int nul_path, enum MHD_Result *ret)
+/* first_call runs when the headers are in; returns 1 if it answered.
+ * early: what the URI log callback found wrong with the target, or NULL. */
+static int first_call(struct sp_http_rq *rq, const struct sp_http_early *early,
+		      enum MHD_Result *ret)
 {
 	struct sp_http *h = rq->h;
 	uint32_t retry = 1;
 	sp_http_guard_head(h, rq->conn, 0);
-	const char *bad = nul_path ? sp_http_nul_path : sp_http_guard_framing(rq->conn);
+	if (early) {
+		*ret = refuse_close(rq, early->status, early->why);
+		return 1;
+	}
+	const char *bad = sp_http_guard_head_size(rq->conn);
 	if (bad) {
-		*ret = refuse_framing(rq, bad);
+		*ret = refuse_close(rq, 431, bad);
+		return 1;
+	}
+	bad = sp_http_guard_framing(rq->conn);
+	if (bad) {
+		*ret = refuse_close(rq, 400, bad);
 		return 1;
 	}
 	if (sp_rate_take(h->rate, client_addr(rq->conn), sp_mono_ms(), &retry) != 0) {
@@ -310,23 +324,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct sp_http *h = cls;
 	struct sp_http_rq *rq = *con_cls;
 	enum MHD_Result ret = MHD_YES;
-	if (rq == NULL || *con_cls == (void *)sp_http_nul_path) {
-		int nul_path = rq != NULL;
+	const struct sp_http_early *early = sp_http_guard_early(*con_cls);
+	if (rq == NULL || early) {
 		rq = rq_new(h, c, url, method);
 		if (rq == NULL)
 			return MHD_NO;
 		*con_cls = rq;
-		return first_call(rq, nul_path, &ret) ? ret : MHD_YES;
+		return first_call(rq, early, &ret) ? ret : MHD_YES;
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
 		if (rq->state == RQ_NEW && rq->body.len + n > h->o.max_body_bytes) {
 			rq->state = RQ_TOO_LARGE;
+			rq->dropped = rq->body.len;
 			sp_buf_free(&rq->body);
 		}
-		if (rq->state == RQ_TOO_LARGE)
-			return MHD_NO; /* a chunked body past the limit: drop the connection */
+		if (rq->state == RQ_TOO_LARGE) {
+			/* A chunked body past the limit (a Content-Length over it
+			 * was answered before the body): read on, keeping
+			 * nothing, to answer 413 when it ends; a body that goes
+			 * on far past the limit loses its connection instead. */
+			rq->dropped += n;
+			return rq->dropped > (uint64_t)SP_HTTP_DISCARD_FACTOR * h->o.max_body_bytes
+				       ? MHD_NO
+				       : MHD_YES;
+		}
 		if (rq->state == RQ_NEW)
 			sp_buf_put(&rq->body, upload, n);
 		return MHD_YES;
@@ -336,6 +359,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return run(rq);
 	case RQ_RUN: /* resumed: the response is ready */
 		return send_resp(rq);
+	case RQ_TOO_LARGE: {
+		char why[64];
+		snprintf(why, sizeof(why), "request body over %u bytes", h->o.max_body_bytes);
+		return refuse_close(rq, 413, why);
+	}
 	default:
 		return MHD_YES;
 	}
@@ -346,7 +374,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct sp_http_rq *rq = *con_cls;
 	sp_http_guard_head(cls, c, 1); /* a kept-alive connection waits for the next head */
-	if (rq == NULL || *con_cls == (void *)sp_http_nul_path)
+	if (rq == NULL || sp_http_guard_early(rq))
 		return;
 	*con_cls = NULL;
 	pthread_mutex_lock(&rq->mu);
@@ -466,7 +494,8 @@ int sp_http_start(struct sp_http *h)
 	h->d = MHD_start_daemon(
 		flags, port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
 		h->o.log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->o.threads, MHD_OPTION_CONNECTION_LIMIT,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->o.threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)SP_HTTP_CONN_MEMORY, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)h->o.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)h->o.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_NOTIFY_CONNECTION, sp_http_guard_notify, h, MHD_OPTION_URI_LOG_CALLBACK,

@@ -75,6 +75,15 @@
  * elements) at most: so the parser's memory is a small multiple of the body. */
 #define SP_HTTP_JSON_DEPTH 16
 #define SP_HTTP_JSON_VALUES 1024
+/* The request head the node takes: a request target (path and query) up to
+ * SP_HTTP_MAX_TARGET bytes (414 above), the whole head (request line and
+ * headers) up to SP_HTTP_MAX_HEAD (431 above). libmicrohttpd is given
+ * SP_HTTP_CONN_MEMORY per connection, well above both, so that it is the
+ * node that answers these, in its JSON error format; only a head past that
+ * memory still gets libmicrohttpd's own (HTML) answer. */
+#define SP_HTTP_MAX_TARGET 8192
+#define SP_HTTP_MAX_HEAD 16384
+#define SP_HTTP_CONN_MEMORY (64 * 1024)
 #define SP_HTTP_MAX_ROUTES 64
 #define SP_HTTP_MAX_PARAMS 4
 

@@ -141,18 +141,39 @@ void sp_http_guard_stop(struct sp_http *h)
 
 /* ---- framing ---------------------------------------------------------------------------- */
 
-const char sp_http_nul_path[] = "NUL in the path";
+static const struct sp_http_early nul_path = {400, "NUL (%00) in the path"};
+static const struct sp_http_early target_long = {
+	414, "request target over " SP_HTTP_STR(SP_HTTP_MAX_TARGET) " bytes"};
 
 void *sp_http_guard_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	(void)cls;
 	(void)c;
-	/* MHD decodes %00 into a NUL that silently ends the path it hands over
-	 * ("/checkpoint%00.txt" would be "/checkpoint"): refuse it instead. */
+	/* Checked here, on the raw target, because MHD decodes %00 into a NUL
+	 * that silently ends the path it hands over ("/checkpoint%00.txt"
+	 * would be "/checkpoint"). */
+	if (strlen(uri) > SP_HTTP_MAX_TARGET)
+		return (void *)&target_long;
 	size_t n = strcspn(uri, "?#");
 	for (size_t i = 0; i + 2 < n; i++)
 		if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
-			return (void *)sp_http_nul_path;
+			return (void *)&nul_path;
+	return NULL;
+}
+
+const struct sp_http_early *sp_http_guard_early(const void *con_cls)
+{
+	if (con_cls == &nul_path || con_cls == &target_long)
+		return con_cls;
+	return NULL;
+}
+
+const char *sp_http_guard_head_size(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (ci && ci->header_size > SP_HTTP_MAX_HEAD)
+		return "request head over " SP_HTTP_STR(SP_HTTP_MAX_HEAD) " bytes";
 	return NULL;
 }
 

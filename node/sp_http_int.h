@@ -14,8 +14,15 @@
 
 #define SP_HTTP_MAX_HEADERS 8
 
+/* A chunked body over max_body_bytes is read and discarded up to this many
+ * times the limit, then answered 413; past that its connection is cut. */
+#define SP_HTTP_DISCARD_FACTOR 4
+
+#define SP_HTTP_STR_(x) #x
+#define SP_HTTP_STR(x) SP_HTTP_STR_(x) /* a numeric macro as a string literal */
+
 /* Status codes counted separately in metrics; others count as "other". */
-#define SP_HTTP_NCODES 18
+#define SP_HTTP_NCODES 21
 
 struct sp_http_resp {
 	unsigned status;         /* 0: not set yet */
@@ -64,6 +71,7 @@ struct sp_http_rq {
 	int slot;                       /* route index, -1: none */
 	int state;                      /* RQ_* in sp_http.c */
 	struct sp_buf body;
+	uint64_t dropped;               /* body bytes read past the limit and discarded */
 	char client[48];
 	char method[16];
 	char *path;
@@ -100,10 +108,25 @@ void sp_http_guard_head(struct sp_http *h, struct MHD_Connection *c, int waiting
 int sp_http_guard_start(struct sp_http *h);
 void sp_http_guard_stop(struct sp_http *h);
 
-/* MHD_OPTION_URI_LOG_CALLBACK: sp_http_nul_path (a marker, never freed)
- * when the raw path has a %00, else NULL; becomes the request's con_cls. */
+/* A request refused as soon as its request line is in, before MHD parses
+ * the rest: the URI log callback returns one of these (static, never
+ * freed) as the request's con_cls, and the first handler call answers it. */
+struct sp_http_early {
+	unsigned status;
+	const char *why;
+};
+
+/* MHD_OPTION_URI_LOG_CALLBACK: an early refusal for the raw request target
+ * (a %00 in the path: 400; over SP_HTTP_MAX_TARGET bytes: 414), else NULL;
+ * becomes the request's con_cls. */
 void *sp_http_guard_uri(void *cls, const char *uri, struct MHD_Connection *c);
-extern const char sp_http_nul_path[];
+
+/* sp_http_guard_early: con_cls as an early refusal, or NULL if it is not one. */
+const struct sp_http_early *sp_http_guard_early(const void *con_cls);
+
+/* sp_http_guard_head_size: why the request head is refused (431: over
+ * SP_HTTP_MAX_HEAD), or NULL. */
+const char *sp_http_guard_head_size(struct MHD_Connection *c);
 
 /* sp_http_guard_framing: why the request's framing is ambiguous (both
  * Content-Length and Transfer-Encoding, or two different Content-Lengths),

@@ -10,8 +10,9 @@
 #include "sp_err.h"
 #include "sp_http_int.h"
 
-const unsigned sp_http_codes[SP_HTTP_NCODES] = {200, 201, 202, 204, 304, 400, 401, 403, 404,
-						405, 409, 413, 422, 429, 500, 503, 507, 0};
+const unsigned sp_http_codes[SP_HTTP_NCODES] = {200, 201, 202, 204, 304, 400, 401,
+						403, 404, 405, 409, 413, 414, 415,
+						422, 429, 431, 500, 503, 507, 0};
 
 int sp_http_code_index(unsigned status)
 {
