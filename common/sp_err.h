@@ -90,6 +90,7 @@
 	XX(EXPIRED, -146, "signed request expired") \
 	XX(NO_CALENDAR, -147, "no published holiday calendar for that year") \
 	XX(RETIRED, -148, "institution retired: it no longer receives, holds or writes") \
+	XX(NOT_ADMITTED, -149, "this node's institution is not in the directory (yet)") \
 	\
 	/* node: HTTP API, limits */ \
 	XX(HTTP_BAD_REQUEST, -160, "malformed request or JSON") \

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sp_conf.h"
+#include "sp_dirload.h"
 #include "sp_logx.h"
 #include "sp_node.h"
 
@@ -51,7 +52,16 @@ static int check_config(const char *path)
 		fprintf(stderr, "%s\n", why);
 		return 1;
 	}
-	if (sp_conf_check_env(&c, path, why, sizeof(why)) != 0) {
+	if (sp_conf_check_env(&c, why, sizeof(why)) != 0) {
+		fprintf(stderr, "%s\n", why);
+		return 1;
+	}
+	/* What the directory says of this node: errors reading it are logged
+	 * (to stderr), the rest come back in why. */
+	struct sp_logx log;
+	sp_logx_init(&log, 2, SP_LOGX_ERROR);
+	if (sp_dirload_check(&c, stdout, &log, why, sizeof(why)) != 0) {
+		fflush(stdout);
 		fprintf(stderr, "%s\n", why);
 		return 1;
 	}

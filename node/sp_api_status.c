@@ -93,7 +93,7 @@ static int get_status(struct sp_http_req *req, struct sp_http_resp *res)
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(
 		res, 200,
-		json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:I,s:I},s:I,s:o*,s:o,s:o*,s:o}", "id", c->id,
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:I,s:I},s:I,s:o*,s:o,s:o*,s:o,s:b}", "id", c->id,
 			  "federation",
 			  c->federation, "origin", sp_node_origin(n), "vkey", sp_node_vkey(n),
 			  "version", SIMPUL_VERSION, "uptime_s",
@@ -101,7 +101,7 @@ static int get_status(struct sp_http_req *req, struct sp_http_resp *res)
 			  (json_int_t)info.size, "checkpoint_size", (json_int_t)cp_size, "logs",
 			  (json_int_t)count, "peer_penalties", sp_peer_penalties(sp_node_peer(n)),
 			  "frozen_logs", frozen, "calendar", sp_api_admin_calendar_json(n),
-			  "coordinator", coordinator_json(n)));
+			  "coordinator", coordinator_json(n), "admitted", sp_node_admitted(n)));
 }
 
 static int get_metrics(struct sp_http_req *req, struct sp_http_resp *res)

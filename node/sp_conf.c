@@ -312,6 +312,7 @@ static const struct key keys[] = {
 	{"peer", "penalty_max_ms", set_u32, OFF(penalty_max_ms), 0, 86400000, 0},
 	{"federation", "root_key", set_vkey, 0, 0, 0, 0},
 	{"federation", "directory", set_opt_path, OFF(directory), 0, 0, 0},
+	{"federation", "await_record", set_u32, OFF(await_record), 0, 1, 0},
 	{"deadlines", "verify_days", set_u32, OFF(verify_days), 1, 366, 0},
 	{"deadlines", "answer_days", set_u32, OFF(answer_days), 1, 366, 0},
 	{"deadlines", "window_days", set_u32, OFF(window_days), 1, 366, 0},
@@ -323,6 +324,7 @@ static const struct key keys[] = {
 	{"webhooks", "interval_ms", set_u32, OFF(hook_interval_ms), 100, 3600000, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= SP_CONF_KEYS && NKEYS <= 64, "a key's line and seen bit need room");
 
 static int section_known(const char *s, size_t n)
 {
@@ -347,6 +349,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			return fail(p, "[%s] %s is set twice (continuation lines are not supported)",
 				    section, name);
 		p->seen |= 1ull << i;
+		p->c->line[i] = (uint16_t)(p->line < UINT16_MAX ? p->line : UINT16_MAX);
 		return keys[i].set(p, (char *)p->c + keys[i].off, value, keys[i].lo, keys[i].hi);
 	}
 	if (*section == '\0')
@@ -460,6 +463,7 @@ int sp_conf_parse(struct sp_conf *c, const char *text, size_t len, const char *n
 	struct parse p = {.c = c, .name = name, .base = base_dir, .text = text, .len = len,
 			  .why = why, .cap = cap};
 	why[0] = '\0';
+	snprintf(c->name, sizeof(c->name), "%s", name);
 	/* Relative defaults start at the config's folder too. */
 	char def[PATH_MAX];
 	snprintf(def, sizeof(def), "%s", c->key_path);
@@ -519,6 +523,20 @@ int sp_conf_load_default(struct sp_conf *c, const char *base_dir, char *why, siz
 	sp_conf_defaults(c);
 	return sp_conf_parse(c, sp_conf_default_ini, strlen(sp_conf_default_ini), "(built-in)",
 			     base_dir, why, cap);
+}
+
+const char *sp_conf_where(const struct sp_conf *c, const char *section, const char *name,
+			  char *buf, size_t cap)
+{
+	unsigned line = 0;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			line = c->line[i];
+	if (line)
+		snprintf(buf, cap, "%s:%u: [%s] %s", c->name, line, section, name);
+	else
+		snprintf(buf, cap, "%s: [%s] %s (default)", c->name, section, name);
+	return buf;
 }
 
 int sp_conf_origin(const struct sp_conf *c, char *buf, size_t cap)
@@ -596,22 +614,25 @@ static int port_free(const char *listen)
 	return ok;
 }
 
-int sp_conf_check_env(const struct sp_conf *c, const char *name, char *why, size_t cap)
+int sp_conf_check_env(const struct sp_conf *c, char *why, size_t cap)
 {
 	uint8_t pk[SP_KEYFILE_PK], sk[SP_KEYFILE_SK], seed[SP_KEYFILE_SEED];
-	char kwhy[SP_KEYFILE_WHY];
+	char kwhy[SP_KEYFILE_WHY], w[PATH_MAX + 64];
 	struct stat st;
 	int rc = sp_keyfile_load(c->key_path, pk, sk, kwhy, sizeof(kwhy));
 	sodium_memzero(sk, sizeof(sk));
 	if (rc) {
-		snprintf(why, cap, "%s: [node] key = %s: %s", name, c->key_path, kwhy);
+		snprintf(why, cap, "%s = %s: %s", sp_conf_where(c, "node", "key", w, sizeof(w)),
+			 c->key_path, kwhy);
 		return SP_ERR_CONFIG;
 	}
 	if (c->seal_path[0]) {
 		rc = sp_sealfile_load(c->seal_path, pk, seed, kwhy, sizeof(kwhy));
 		sodium_memzero(seed, sizeof(seed));
 		if (rc) {
-			snprintf(why, cap, "%s: [node] seal_key = %s: %s", name, c->seal_path, kwhy);
+			snprintf(why, cap, "%s = %s: %s",
+				 sp_conf_where(c, "node", "seal_key", w, sizeof(w)), c->seal_path,
+				 kwhy);
 			return SP_ERR_CONFIG;
 		}
 	}
@@ -619,17 +640,20 @@ int sp_conf_check_env(const struct sp_conf *c, const char *name, char *why, size
 		rc = sp_sealfile_load(c->seal_prev[i], pk, seed, kwhy, sizeof(kwhy));
 		sodium_memzero(seed, sizeof(seed));
 		if (rc) {
-			snprintf(why, cap, "%s: [node] seal_keys_previous: %s: %s", name,
+			snprintf(why, cap, "%s: %s: %s",
+				 sp_conf_where(c, "node", "seal_keys_previous", w, sizeof(w)),
 				 c->seal_prev[i], kwhy);
 			return SP_ERR_CONFIG;
 		}
 	}
 	if (stat(c->data_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		snprintf(why, cap, "%s: [node] data = %s is not a folder", name, c->data_dir);
+		snprintf(why, cap, "%s = %s: not a folder",
+			 sp_conf_where(c, "node", "data", w, sizeof(w)), c->data_dir);
 		return SP_ERR_CONFIG;
 	}
 	if (c->directory[0] && stat(c->directory, &st) != 0) {
-		snprintf(why, cap, "%s: [federation] directory = %s: %s", name, c->directory,
+		snprintf(why, cap, "%s = %s: %s",
+			 sp_conf_where(c, "federation", "directory", w, sizeof(w)), c->directory,
 			 strerror(errno));
 		return SP_ERR_CONFIG;
 	}
@@ -641,7 +665,14 @@ int sp_conf_check_env(const struct sp_conf *c, const char *name, char *why, size
 			return SP_ERR_CONFIG;
 		}
 	if (!port_free(c->http_listen)) {
-		snprintf(why, cap, "%s: [http] listen = %s: the port is in use", name, c->http_listen);
+		snprintf(why, cap, "%s = %s: the port is in use",
+			 sp_conf_where(c, "http", "listen", w, sizeof(w)), c->http_listen);
+		return SP_ERR_CONFIG;
+	}
+	const char *hostport = strstr(c->peer_listen, "://");
+	if (hostport && !port_free(hostport + 3)) {
+		snprintf(why, cap, "%s = %s: the port is in use",
+			 sp_conf_where(c, "peer", "listen", w, sizeof(w)), c->peer_listen);
 		return SP_ERR_CONFIG;
 	}
 	return 0;

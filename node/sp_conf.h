@@ -30,6 +30,7 @@
 #define SP_CONF_URL_MAX 255   /* longest peer URL */
 #define SP_CONF_SEALS_PREV_MAX 4 /* [node] seal_keys_previous */
 #define SP_CONF_ADDR_MAX 63   /* longest host:port */
+#define SP_CONF_KEYS 64       /* room for every key's line */
 
 struct sp_conf {
 	/* [node] */
@@ -82,6 +83,10 @@ struct sp_conf {
 	int has_root_key;                        /* 0: standalone node */
 	struct sp_note_key root_key;
 	char directory[PATH_MAX];                /* directory folder or .entries file ("": none) */
+	/* 1: start even though the directory has no record of [node] id yet
+	 * (a joining node, `simpul init --join`), accepting nothing until the
+	 * record arrives from peers; 0: such a start is refused. */
+	uint32_t await_record;
 
 	/* [deadlines] (working days, except the ceiling: calendar days) */
 	uint32_t verify_days, answer_days, window_days, ceiling_days;
@@ -95,6 +100,10 @@ struct sp_conf {
 	char hook_url[SP_CONF_URL_MAX + 1];
 	char hook_secret_path[PATH_MAX];
 	uint32_t hook_interval_ms;
+
+	/* where each value came from, for messages (sp_conf_where) */
+	char name[PATH_MAX];                     /* the file's name, "(built-in)" */
+	uint16_t line[SP_CONF_KEYS];             /* line of each key set, 0: default */
 };
 
 /* The compiled-in default configuration (config/default.ini), NUL-ended. */
@@ -118,6 +127,13 @@ int sp_conf_load(struct sp_conf *c, const char *path, char *why, size_t cap);
  * folder for its relative paths. */
 int sp_conf_load_default(struct sp_conf *c, const char *base_dir, char *why, size_t cap);
 
+/* sp_conf_where writes into buf (cap bytes) and returns where a setting
+ * came from, to start a message about its value: "FILE:LINE: [section]
+ * name", or "FILE: [section] name (default)" when the file does not set
+ * it. */
+const char *sp_conf_where(const struct sp_conf *c, const char *section, const char *name,
+			  char *buf, size_t cap);
+
 /* sp_conf_origin writes the own log's origin "<federation>/<id>". */
 int sp_conf_origin(const struct sp_conf *c, char *buf, size_t cap);
 
@@ -128,8 +144,9 @@ int sp_conf_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *p
 /* sp_conf_check_env checks what a loaded config points at, as a start
  * would use it: the key file (present, mode 0600, well-formed), the seal
  * key file if set, the data path (a folder or not there yet), the
- * directory path if set, and the HTTP port (not in use). name is the
- * config's file name for the message in why. 0 or SP_ERR_CONFIG. */
-int sp_conf_check_env(const struct sp_conf *c, const char *name, char *why, size_t cap);
+ * directory path if set, and the HTTP and peer ports (not in use). The
+ * message in why starts with the setting's file:line (sp_conf_where).
+ * 0 or SP_ERR_CONFIG. */
+int sp_conf_check_env(const struct sp_conf *c, char *why, size_t cap);
 
 #endif

@@ -6,6 +6,7 @@
 #include "sp_dirload.h"
 #include "sp_dirlog.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -83,9 +84,10 @@ static int split_frames(struct frames *f, const char *path, struct sp_logx *log)
 
 /* check_chain verifies every frame as an entry of the coordinator's log and
  * reads the coordinator's id from the first (its institution record). */
-static int check_chain(const struct frames *f, const uint8_t root[32], const char *path,
+static int check_chain(const struct frames *f, const struct sp_conf *c, const char *path,
 		       struct sp_logx *log, char coord[SP_INST_ID_MAX + 1])
 {
+	const uint8_t *root = c->root_key.pk;
 	struct sp_entry prev = {0}, e;
 	uint8_t prev_hash[SP_HASH_BYTES] = {0};
 	for (size_t i = 0; i < f->n; i++) {
@@ -101,9 +103,13 @@ static int check_chain(const struct frames *f, const uint8_t root[32], const cha
 		     inst.tier != SP_DIR_TIER_COORDINATOR))
 			rc = SP_ERR_DIR_RECORD;
 		if (rc) {
+			char w[PATH_MAX + 64];
 			sp_logx(log, SP_LOGX_ERROR, "dir",
-				"%s: entry %zu is not part of the coordinator's log (root_key): %s (%s)",
-				path, i, sp_strerror(rc), sp_errname(rc));
+				"%s = %s: %s: entry %zu is not part of the coordinator's log that "
+				"key signs: %s (%s)%s",
+				sp_conf_where(c, "federation", "root_key", w, sizeof(w)),
+				c->root_key.name, path, i, sp_strerror(rc), sp_errname(rc),
+				rc == SP_ERR_WRONG_AUTHOR ? "; is root_key this federation's?" : "");
 			return rc;
 		}
 		if (i == 0)
@@ -132,6 +138,26 @@ static int check_own(struct sp_store *s, uint32_t id, const struct frames *f)
 	return rc;
 }
 
+/* read_frames reads and splits the directory file at path. */
+static int read_frames(const struct sp_conf *c, const char *path, struct sp_logx *log,
+		       struct frames *f)
+{
+	char w[PATH_MAX + 64];
+	sp_buf_init(&f->buf);
+	int rc = sp_file_read(path, DIR_FILE_MAX, &f->buf);
+	if (rc)
+		sp_logx(log, SP_LOGX_ERROR, "dir", "%s = %s: cannot read %s: %s",
+			sp_conf_where(c, "federation", "directory", w, sizeof(w)), c->directory,
+			path, sp_strerror(rc));
+	if (rc == 0 && f->buf.len == 0) {
+		sp_logx(log, SP_LOGX_ERROR, "dir", "%s = %s: %s: no entries",
+			sp_conf_where(c, "federation", "directory", w, sizeof(w)), c->directory,
+			path);
+		rc = SP_ERR_CORRUPT;
+	}
+	return rc ? rc : split_frames(f, path, log);
+}
+
 /* store_file puts the file's entries (and checkpoint) into the store. */
 static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
 		      struct sp_dirload *d)
@@ -139,19 +165,9 @@ static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_log
 	char path[PATH_MAX + 32], cp_path[PATH_MAX + 32];
 	paths(c->directory, path, cp_path, sizeof(path));
 	struct frames f = {0};
-	sp_buf_init(&f.buf);
-	int rc = sp_file_read(path, DIR_FILE_MAX, &f.buf);
-	if (rc)
-		sp_logx(log, SP_LOGX_ERROR, "dir", "cannot read directory %s: %s", path,
-			sp_strerror(rc));
-	if (rc == 0 && f.buf.len == 0) {
-		sp_logx(log, SP_LOGX_ERROR, "dir", "%s: no entries", path);
-		rc = SP_ERR_CORRUPT;
-	}
+	int rc = read_frames(c, path, log, &f);
 	if (rc == 0)
-		rc = split_frames(&f, path, log);
-	if (rc == 0)
-		rc = check_chain(&f, c->root_key.pk, path, log, d->coordinator);
+		rc = check_chain(&f, c, path, log, d->coordinator);
 	char origin[SP_ORIGIN_MAX + 1];
 	snprintf(origin, sizeof(origin), "%s/%s", c->federation, d->coordinator);
 	if (rc == 0)
@@ -223,6 +239,12 @@ static int remember_rule(struct sp_dirload *d, const struct sp_entry *e, const u
 	return 0;
 }
 
+struct apply_ctx {
+	struct sp_dirload *d;
+	struct sp_logx *log;
+	int live; /* the node runs: log each record applied */
+};
+
 /* note_calendar remembers the year of a calendar record applied live. */
 static void note_calendar(struct sp_dirload *d, const struct sp_entry *rec)
 {
@@ -244,12 +266,6 @@ int sp_dirload_calendar_taken(struct sp_dirload *d, uint32_t *year)
 	pthread_mutex_unlock(&d->rules_mu);
 	return *year != 0;
 }
-
-struct apply_ctx {
-	struct sp_dirload *d;
-	struct sp_logx *log;
-	int live; /* the node runs: log each record applied */
-};
 
 /* apply_one: sp_entry_fn over the stored directory log. */
 static int apply_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
@@ -301,40 +317,125 @@ static int apply_log(struct sp_store *s, struct sp_logx *log, struct sp_dirload 
 	return rc;
 }
 
+struct owner {
+	const uint8_t *key;
+	int seal;
+	char id[SP_INST_ID_MAX + 1];
+};
+
+static int owner_one(void *arg, const struct sp_dir_inst *inst)
+{
+	struct owner *o = arg;
+	if (memcmp(o->seal ? inst->seal_key : inst->sign_key, o->key, 32) != 0)
+		return 0;
+	snprintf(o->id, sizeof(o->id), "%s", inst->id);
+	return 1;
+}
+
+/* key_matches: the node's signing key (seal = 0, [node] key) or seal key
+ * (seal = 1, [node] seal_key) is the one dir holds for [node] id (if dir
+ * holds that id at all). Otherwise SP_ERR_CONFIG, the reason (naming the
+ * setting and, if the key is another institution's, which) in why and, if
+ * log is not NULL, logged. */
+static int key_matches(const struct sp_conf *c, const struct sp_dir *dir, int seal,
+		       const uint8_t key[32], struct sp_logx *log, char *why, size_t cap)
+{
+	struct sp_dir_inst me;
+	if (dir == NULL || sp_dir_institution(dir, c->id, SP_DIR_TIME_MAX, &me) != 0 ||
+	    memcmp(seal ? me.seal_key : me.sign_key, key, 32) == 0)
+		return 0;
+	struct owner o = {key, seal, ""};
+	sp_dir_each(dir, owner_one, &o);
+	char w[PATH_MAX + 64], other[SP_INST_ID_MAX + 64] = "";
+	if (o.id[0])
+		snprintf(other, sizeof(other), "; it is institution %s's", o.id);
+	if (snprintf(why, cap, "%s = %s: not the %s key the directory holds for %s%s",
+		     sp_conf_where(c, "node", seal ? "seal_key" : "key", w, sizeof(w)),
+		     seal ? c->seal_path : c->key_path, seal ? "seal" : "signing", c->id,
+		     other) >= (int)cap)
+		why[cap - 1] = '\0'; /* cut by a long path: it still names the setting */
+	if (log)
+		sp_logx(log, SP_LOGX_ERROR, "dir", "%s", why);
+	return SP_ERR_CONFIG;
+}
+
+/* check_member: the directory holds [node] id, or await_record says to
+ * start and wait for its record; else SP_ERR_CONFIG with why (and logged
+ * if log is not NULL). */
+static int check_member(const struct sp_conf *c, const struct sp_dir *dir, struct sp_logx *log,
+			char *why, size_t cap)
+{
+	struct sp_dir_inst me;
+	char w[PATH_MAX + 64];
+	why[0] = '\0';
+	if (dir == NULL)
+		return 0;
+	if (sp_dir_institution(dir, c->id, SP_DIR_TIME_MAX, &me) == 0) {
+		if (c->await_record && log)
+			sp_logx(log, SP_LOGX_INFO, "dir",
+				"%s = 1 is no longer needed: the directory holds %s",
+				sp_conf_where(c, "federation", "await_record", w, sizeof(w)), c->id);
+		return 0;
+	}
+	if (c->await_record) {
+		snprintf(why, cap, "%s = 1: institution %s is not in the directory yet; the node "
+			 "accepts nothing until its record arrives from a peer",
+			 sp_conf_where(c, "federation", "await_record", w, sizeof(w)), c->id);
+		if (log)
+			sp_logx(log, SP_LOGX_WARN, "dir", "%s", why);
+		return 0;
+	}
+	snprintf(why, cap, "%s = %s: the directory (%zu institutions) has no such institution; "
+		 "a node joining the federation sets [federation] await_record = 1 (simpul init "
+		 "--join does) to start and wait for the coordinator to publish it",
+		 sp_conf_where(c, "node", "id", w, sizeof(w)), c->id, sp_dir_count(dir));
+	if (log)
+		sp_logx(log, SP_LOGX_ERROR, "dir", "%s", why);
+	return SP_ERR_CONFIG;
+}
+
+int sp_dirload_admitted(const struct sp_dirload *d, const char *id, const uint8_t pk[32])
+{
+	struct sp_dir_inst me;
+	if (d == NULL || d->dir == NULL)
+		return 1;
+	return sp_dir_institution(d->dir, id, SP_DIR_TIME_MAX, &me) == 0 &&
+	       memcmp(me.sign_key, pk, 32) == 0;
+}
+
 /* A set of seal keys as loaded from the config. */
 struct seals {
 	size_t n;
 	uint8_t pk[SP_DIRLOAD_SEALS][32], sk[SP_DIRLOAD_SEALS][32];
 };
 
-static int read_seal(const char *path, struct sp_logx *log, struct seals *k)
+/* read_seal adds the seal key file at path (the value of [node] `name`) to k. */
+static int read_seal(const struct sp_conf *c, const char *name, const char *path,
+		     struct sp_logx *log, struct seals *k)
 {
-	char why[SP_KEYFILE_WHY];
+	char why[SP_KEYFILE_WHY], w[PATH_MAX + 64];
 	int rc = sp_sealfile_load(path, k->pk[k->n], k->sk[k->n], why, sizeof(why));
 	if (rc)
-		sp_logx(log, SP_LOGX_ERROR, "dir", "cannot use seal key %s: %s", path, why);
+		sp_logx(log, SP_LOGX_ERROR, "dir", "%s = %s: cannot use it: %s",
+			sp_conf_where(c, "node", name, w, sizeof(w)), path, why);
 	else
 		k->n++;
 	return rc;
 }
 
-/* read_seals loads [node] seal_key and seal_keys_previous into *k and
- * checks that the directory's seal key for this node is one of them. */
-static int read_seals(const struct sp_conf *c, struct sp_logx *log, const struct sp_dirload *d,
-		      struct seals *k)
+/* seals_match: one of the seal keys k is the one dir holds for [node] id
+ * (or dir does not hold the id); else SP_ERR_CONFIG, why (naming the
+ * institution seal_key belongs to, if another's) and, if log, logged. */
+static int seals_match(const struct sp_conf *c, const struct sp_dir *dir, const struct seals *k,
+		       struct sp_logx *log, char *why, size_t cap)
 {
-	k->n = 0;
-	if (c->seal_path[0] == '\0')
-		return 0;
-	int rc = read_seal(c->seal_path, log, k);
-	for (size_t i = 0; rc == 0 && i < c->nseal_prev; i++)
-		rc = read_seal(c->seal_prev[i], log, k);
 	struct sp_dir_inst me;
-	if (rc || d->dir == NULL || sp_dir_institution(d->dir, c->id, SP_DIR_TIME_MAX, &me) != 0)
-		return rc;
+	why[0] = '\0';
+	if (k->n == 0 || dir == NULL || sp_dir_institution(dir, c->id, SP_DIR_TIME_MAX, &me) != 0)
+		return 0;
 	for (size_t i = 0; i < k->n; i++)
 		if (memcmp(me.seal_key, k->pk[i], 32) == 0) {
-			if (i > 0)
+			if (i > 0 && log)
 				sp_logx(log, SP_LOGX_WARN, "dir",
 					"seal key %s is not published yet: the directory still "
 					"holds an earlier one for %s (simpul institution update "
@@ -342,11 +443,22 @@ static int read_seals(const struct sp_conf *c, struct sp_logx *log, const struct
 					c->seal_path, c->id);
 			return 0;
 		}
-	sp_logx(log, SP_LOGX_ERROR, "dir",
-		"none of the seal keys ([node] seal_key, seal_keys_previous) is the one the "
-		"directory holds for %s",
-		c->id);
-	return SP_ERR_CONFIG;
+	return key_matches(c, dir, 1, k->pk[0], log, why, cap);
+}
+
+/* read_seals loads [node] seal_key and seal_keys_previous into *k and
+ * checks that the directory's seal key for this node is one of them. */
+static int read_seals(const struct sp_conf *c, struct sp_logx *log, const struct sp_dirload *d,
+		      struct seals *k)
+{
+	char why[SP_CONF_WHY];
+	k->n = 0;
+	if (c->seal_path[0] == '\0')
+		return 0;
+	int rc = read_seal(c, "seal_key", c->seal_path, log, k);
+	for (size_t i = 0; rc == 0 && i < c->nseal_prev; i++)
+		rc = read_seal(c, "seal_keys_previous", c->seal_prev[i], log, k);
+	return rc ? rc : seals_match(c, d->dir, k, log, why, sizeof(why));
 }
 
 /* load_seal puts the config's seal keys in use (at start, and on reload). */
@@ -406,21 +518,17 @@ int sp_dirload_open_key(const struct sp_dirload *d, const struct sp_report_key *
 	return rc;
 }
 
+
 /* check_sign_key: the node's log key must be its directory record's. */
 static int check_sign_key(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
 			  const struct sp_dirload *d)
 {
-	struct sp_dir_inst me;
 	struct sp_log_info info;
 	uint32_t own;
-	if (d->dir == NULL || sp_dir_institution(d->dir, c->id, SP_DIR_TIME_MAX, &me) != 0 ||
-	    sp_store_own_log(s, &own) != 0 || sp_store_log_info(s, own, &info) != 0)
+	if (sp_store_own_log(s, &own) != 0 || sp_store_log_info(s, own, &info) != 0)
 		return 0;
-	if (memcmp(me.sign_key, info.pk, 32) == 0)
-		return 0;
-	sp_logx(log, SP_LOGX_ERROR, "dir",
-		"node key %s is not the signing key the directory holds for %s", c->key_path, c->id);
-	return SP_ERR_CONFIG;
+	char why[SP_CONF_WHY];
+	return key_matches(c, d->dir, 0, info.pk, log, why, sizeof(why));
 }
 
 static int load(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
@@ -444,20 +552,32 @@ static int load(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log
 		rc = apply_log(s, log, d);
 	else if (rc == 0)
 		sp_logx(log, SP_LOGX_WARN, "dir", "no directory yet ([federation] directory)");
+	char why[SP_CONF_WHY];
+	if (rc == 0)
+		rc = check_member(c, d->dir, log, why, sizeof(why));
 	if (rc == 0)
 		rc = check_sign_key(c, s, log, d);
 	return rc ? rc : load_seal(c, log, d);
 }
 
-int sp_dirload_open(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
-		    struct sp_dirload **out)
+/* dirload_new: an empty sp_dirload (NULL if out of memory). */
+static struct sp_dirload *dirload_new(void)
 {
 	struct sp_dirload *d = calloc(1, sizeof(*d));
 	if (d == NULL)
-		return SP_ERR_NOMEM;
+		return NULL;
 	sp_cal_init(&d->cal);
 	pthread_mutex_init(&d->rules_mu, NULL);
 	pthread_mutex_init(&d->seal_mu, NULL);
+	return d;
+}
+
+int sp_dirload_open(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
+		    struct sp_dirload **out)
+{
+	struct sp_dirload *d = dirload_new();
+	if (d == NULL)
+		return SP_ERR_NOMEM;
 	int rc = load(c, s, log, d);
 	if (rc) {
 		sp_dirload_free(d);
@@ -465,6 +585,134 @@ int sp_dirload_open(const struct sp_conf *c, struct sp_store *s, struct sp_logx 
 	}
 	*out = d;
 	return 0;
+}
+
+/* ---- --check-config ------------------------------------------------------------------------ */
+
+/* check_store applies, to t, the directory entries the node's store holds
+ * beyond the file's `from` (records replicated since the file was made),
+ * opening the store read-only if it is there and can be read now. */
+static void check_store(const struct sp_conf *c, struct sp_logx *log, struct sp_dirload *t,
+			size_t from, FILE *out)
+{
+	char path[PATH_MAX + 8];
+	struct stat st;
+	struct sp_store *s;
+	struct sp_store_opts so = {.read_only = 1};
+	snprintf(path, sizeof(path), "%s/store", c->data_dir);
+	if (stat(path, &st) != 0)
+		return;
+	if (sp_store_open(path, &so, &s) != 0) {
+		fprintf(out, "store      %s: not readable now: checked against the file only\n", path);
+		return;
+	}
+	find_log(s, c->root_key.pk, t);
+	struct sp_log_info info;
+	struct apply_ctx a = {t, log, 0};
+	if (t->has_log && sp_store_log_info(s, t->log_id, &info) == 0 && info.size > from &&
+	    sp_store_scan(s, t->log_id, from, info.size, apply_one, &a) == 0)
+		fprintf(out, "store      %s: %llu directory entries beyond the file\n", path,
+			(unsigned long long)(info.size - from));
+	sp_store_close(s);
+}
+
+/* check_build builds in t the directory a start would have: the file's
+ * entries (checked against the root key), then the store's beyond them. */
+static int check_build(const struct sp_conf *c, struct sp_logx *log, struct sp_dirload *t,
+		       FILE *out)
+{
+	int rc = sp_dir_new(c->root_key.pk, &t->dir);
+	size_t nfile = 0;
+	if (rc == 0 && c->directory[0]) {
+		char path[PATH_MAX + 32], cp[PATH_MAX + 32];
+		paths(c->directory, path, cp, sizeof(path));
+		struct frames f = {0};
+		rc = read_frames(c, path, log, &f);
+		if (rc == 0)
+			rc = check_chain(&f, c, path, log, t->coordinator);
+		struct apply_ctx a = {t, log, 0};
+		for (size_t i = 0; rc == 0 && i < f.n; i++)
+			rc = apply_one(&a, i, f.p[i], f.len[i]);
+		nfile = f.n;
+		frames_free(&f);
+		if (rc == 0)
+			fprintf(out, "directory  %s: %zu entries, signed by the root key\n", path,
+				nfile);
+	}
+	if (rc == 0)
+		check_store(c, log, t, nfile, out);
+	return rc;
+}
+
+/* check_keys: [node] key and the seal keys ([node] seal_key and
+ * seal_keys_previous) are the directory's for [node] id. A seal key file
+ * that cannot be read is logged to log. */
+static int check_keys(const struct sp_conf *c, const struct sp_dir *dir, struct sp_logx *log,
+		      char *why, size_t cap)
+{
+	uint8_t pk[SP_KEYFILE_PK], sk[SP_KEYFILE_SK];
+	char kwhy[SP_KEYFILE_WHY] = "";
+	why[0] = '\0';
+	int rc = sp_keyfile_load(c->key_path, pk, sk, kwhy, sizeof(kwhy));
+	sodium_memzero(sk, sizeof(sk));
+	if (rc == 0)
+		rc = key_matches(c, dir, 0, pk, NULL, why, cap);
+	struct seals k = {0};
+	for (size_t i = 0; rc == 0 && c->seal_path[0] && i <= c->nseal_prev; i++)
+		if (read_seal(c, i ? "seal_keys_previous" : "seal_key",
+			      i ? c->seal_prev[i - 1] : c->seal_path, log, &k) != 0) {
+			rc = SP_ERR_CONFIG;
+			snprintf(kwhy, sizeof(kwhy), "a seal key file cannot be used (above)");
+		}
+	sodium_memzero(k.sk, sizeof(k.sk));
+	if (rc == 0)
+		rc = seals_match(c, dir, &k, NULL, why, cap);
+	if (rc && why[0] == '\0')
+		snprintf(why, cap, "%s", kwhy);
+	return rc;
+}
+
+int sp_dirload_check(const struct sp_conf *c, FILE *out, struct sp_logx *log, char *why,
+		     size_t cap)
+{
+	why[0] = '\0';
+	if (!c->has_root_key) {
+		fprintf(out, "standalone: no [federation] root_key, no directory to check "
+			     "[node] id and its keys against\n");
+		return 0;
+	}
+	struct sp_buf vk;
+	sp_buf_init(&vk);
+	sp_note_vkey_format(&c->root_key, &vk);
+	fprintf(out, "root key   %.*s\n", (int)vk.len, vk.p ? (const char *)vk.p : "");
+	sp_buf_free(&vk);
+	struct sp_dirload *t = dirload_new();
+	if (t == NULL)
+		return SP_ERR_NOMEM;
+	int rc = check_build(c, log, t, out);
+	if (rc) {
+		snprintf(why, cap, "%s: the directory does not check (the error above)", c->name);
+		sp_dirload_free(t);
+		return rc;
+	}
+	char coord[SP_INST_ID_MAX + 1] = "(none)";
+	sp_dir_coordinator(t->dir, coord);
+	fprintf(out, "directory  %zu institutions, coordinator %s\n", sp_dir_count(t->dir), coord);
+	struct sp_dir_inst me;
+	rc = check_member(c, t->dir, NULL, why, cap);
+	if (rc == 0 && why[0]) {
+		fprintf(out, "%s\n", why); /* waiting for the record: nothing more to check */
+		why[0] = '\0';
+	} else if (rc == 0 && sp_dir_institution(t->dir, c->id, SP_DIR_TIME_MAX, &me) == 0) {
+		fprintf(out, "institution %s: %s (parent %s)\n", me.id, me.name,
+			me.parent[0] ? me.parent : "none");
+		rc = check_keys(c, t->dir, log, why, cap);
+		if (rc == 0)
+			fprintf(out, "keys       [node] key%s: the directory's for %s\n",
+				c->seal_path[0] ? " and seal_key" : "", c->id);
+	}
+	sp_dirload_free(t);
+	return rc;
 }
 
 void sp_dirload_free(struct sp_dirload *d)

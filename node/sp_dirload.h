@@ -42,6 +42,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sp_cal.h"
 #include "sp_conf.h"
@@ -83,6 +84,23 @@ struct sp_dirload {
  * SP_ERR_NOMEM. */
 int sp_dirload_open(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
 		    struct sp_dirload **out);
+
+/* sp_dirload_admitted: 1 if the node may write to its own log: it has no
+ * directory (standalone), or the directory holds institution id with
+ * signing key pk. 0 while a joining node waits for its record
+ * ([federation] await_record), or if the record holds another key. */
+int sp_dirload_admitted(const struct sp_dirload *d, const char *id, const uint8_t pk[32]);
+
+/* sp_dirload_check (simpuld --check-config) builds, without starting
+ * anything, the directory a start would have (the file, checked against
+ * the root key, and what the node's store holds beyond it, if the store can
+ * be read), prints to out the root key, the directory and the record it
+ * checked against, and checks that the directory holds [node] id (or
+ * await_record is set) with [node] key and seal_key as its keys. 0, or an
+ * error with why (cap bytes; errors reading the directory are logged to
+ * log instead, naming the setting and its line). */
+int sp_dirload_check(const struct sp_conf *c, FILE *out, struct sp_logx *log, char *why,
+		     size_t cap);
 
 /* sp_dirload_free releases everything (the seal keys are wiped). NULL: no-op. */
 void sp_dirload_free(struct sp_dirload *d);

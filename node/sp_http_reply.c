@@ -65,6 +65,7 @@ unsigned sp_http_status(int err)
 	case SP_ERR_BUSY:
 	case SP_ERR_CLOSED:
 	case SP_ERR_STALE: /* own log behind a restore: catching up from peers */
+	case SP_ERR_NOT_ADMITTED: /* a joining node waiting for its directory record */
 		return 503;
 	case SP_ERR_NOMEM:
 	case SP_ERR_IO:

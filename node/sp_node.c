@@ -339,13 +339,17 @@ static int load_key(struct sp_node *n, uint8_t pk[32], uint8_t sk[64])
 			sp_logx(n->log, SP_LOGX_INFO, "node", "created key file=%s (back it up)",
 				n->conf.key_path);
 		else
-			sp_logx(n->log, SP_LOGX_ERROR, "node", "cannot create key: %s", why);
+			sp_logx(n->log, SP_LOGX_ERROR, "node", "%s = %s: cannot create key: %s",
+				sp_conf_where(&n->conf, "node", "key", dir, sizeof(dir)),
+				n->conf.key_path, why);
 		return rc;
 	}
+	char w[PATH_MAX + 64];
 	int rc = sp_keyfile_load(n->conf.key_path, pk, sk, why, sizeof(why));
 	if (rc)
-		sp_logx(n->log, SP_LOGX_ERROR, "node", "cannot use key file %s: %s",
-			n->conf.key_path, why);
+		sp_logx(n->log, SP_LOGX_ERROR, "node", "%s = %s: cannot use key file: %s",
+			sp_conf_where(&n->conf, "node", "key", w, sizeof(w)), n->conf.key_path,
+			why);
 	return rc;
 }
 
@@ -355,6 +359,7 @@ static int open_store(struct sp_node *n)
 	int rc = load_key(n, pk, sk);
 	if (rc)
 		return rc;
+	memcpy(n->own_pk, pk, sizeof(n->own_pk));
 	struct sp_note_key k;
 	struct sp_buf b;
 	sp_buf_init(&b);
@@ -364,7 +369,13 @@ static int open_store(struct sp_node *n)
 			snprintf(n->vkey, sizeof(n->vkey), "%.*s", (int)b.len, (const char *)b.p);
 	}
 	sp_buf_free(&b);
-	char path[PATH_MAX];
+	char path[PATH_MAX], w[PATH_MAX + 64];
+	struct stat st;
+	if (stat(n->conf.data_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		sp_logx(n->log, SP_LOGX_ERROR, "store", "%s = %s: not a folder",
+			sp_conf_where(&n->conf, "node", "data", w, sizeof(w)), n->conf.data_dir);
+		return SP_ERR_CONFIG;
+	}
 	if (snprintf(path, sizeof(path), "%s/store", n->conf.data_dir) >= (int)sizeof(path))
 		rc = SP_ERR_RANGE;
 	else
@@ -376,7 +387,8 @@ static int open_store(struct sp_node *n)
 	}
 	sodium_memzero(sk, sizeof(sk));
 	if (rc) {
-		sp_logx(n->log, SP_LOGX_ERROR, "store", "cannot open store path=%s err=%s: %s%s",
+		sp_logx(n->log, SP_LOGX_ERROR, "store", "%s = %s: cannot open store path=%s err=%s: %s%s",
+			sp_conf_where(&n->conf, "node", "data", w, sizeof(w)), n->conf.data_dir,
 			path, sp_errname(rc), sp_strerror(rc),
 			rc == SP_ERR_BUSY ? " (is another simpuld running on it?)" : "");
 		if (rc == SP_ERR_STORE_NEWER)
@@ -543,8 +555,13 @@ static int start_http(struct sp_node *n)
 		rc = sp_http_add_routes(n->http, api_tables[i], n);
 	if (rc == 0)
 		rc = sp_http_start(n->http);
-	if (rc)
+	if (rc) {
+		char w[PATH_MAX + 64];
+		sp_logx(n->log, SP_LOGX_ERROR, "http", "%s = %s: cannot serve HTTP there err=%s",
+			sp_conf_where(&n->conf, "http", "listen", w, sizeof(w)),
+			n->conf.http_listen, sp_errname(rc));
 		return rc;
+	}
 	char addr[80], line[96];
 	sp_http_addr(n->http, addr, sizeof(addr));
 	snprintf(line, sizeof(line), "%s\n", addr);
@@ -625,7 +642,14 @@ static int start_peer(struct sp_node *n)
 		.involved_gen = involved_gen,
 		.involved_arg = n->reports,
 	};
-	return sp_peer_new(&po, &n->peer);
+	int rc = sp_peer_new(&po, &n->peer);
+	if (rc) {
+		char w[PATH_MAX + 64];
+		sp_logx(n->log, SP_LOGX_ERROR, "peer", "%s = %s: cannot start peering err=%s",
+			sp_conf_where(&n->conf, "peer", "listen", w, sizeof(w)),
+			n->conf.peer_listen, sp_errname(rc));
+	}
+	return rc;
 }
 
 /* start_ctl opens the control socket; a node without one still serves

@@ -102,6 +102,11 @@ const struct sp_resolve_ctx *sp_node_resolve(struct sp_node *n);
  * rate limits, which handlers do not read). */
 const struct sp_conf *sp_node_conf(struct sp_node *n);
 
+/* sp_node_admitted: 1 if the node may write to its own log (the directory
+ * holds its institution with its key, or it has no directory); 0 while a
+ * joining node waits for its record ([federation] await_record). */
+int sp_node_admitted(struct sp_node *n);
+
 /* sp_node_origin: the own log's origin; sp_node_vkey: its verifier key. */
 const char *sp_node_origin(struct sp_node *n);
 const char *sp_node_vkey(struct sp_node *n);

@@ -205,11 +205,19 @@ static void append_done(void *arg, int err, uint64_t index, const uint8_t hash[S
 	free(w);
 }
 
+int sp_node_admitted(struct sp_node *n)
+{
+	return sp_dirload_admitted(n->dl, n->conf.id, n->own_pk);
+}
+
 /* append queues w's entry (w is freed here on failure). */
 static int append(struct sp_node *n, uint64_t type, const uint8_t *body, size_t len,
 		  struct append_wrap *w)
 {
-	int rc = sp_store_append_async(n->store, type, body, len, append_done, w);
+	/* A node the directory does not (yet) hold writes nothing: no peer
+	 * would ever take its log ([federation] await_record). */
+	int rc = sp_node_admitted(n) ? sp_store_append_async(n->store, type, body, len, append_done, w)
+				     : SP_ERR_NOT_ADMITTED;
 	if (rc) {
 		atomic_fetch_add(&n->appends_err, 1);
 		free(w);

@@ -54,6 +54,7 @@ struct sp_node {
 	int esc_busy;
 	char origin[SP_ORIGIN_MAX + 1];
 	char vkey[SP_ORIGIN_MAX + 128];
+	uint8_t own_pk[32];           /* the node key's public half */
 	char addr_path[PATH_MAX];
 	uint64_t t0_ms;
 	atomic_uint_least64_t appends_ok, appends_err, checkpoints;

@@ -378,7 +378,9 @@ int sp_webhook_start(const struct sp_conf *c, struct sp_reports *reports, struct
 	w->log = log;
 	int rc = load_key(w, c->hook_secret_path);
 	if (rc) {
-		sp_logx(log, SP_LOGX_ERROR, "webhook", "[webhooks] secret: no key in '%s'",
+		char where[PATH_MAX + 64];
+		sp_logx(log, SP_LOGX_ERROR, "webhook", "%s = %s: no key in it",
+			sp_conf_where(c, "webhooks", "secret", where, sizeof(where)),
 			c->hook_secret_path);
 		free(w);
 		return rc;

@@ -82,9 +82,14 @@ static int write_config(const char *path, const struct init_args *a)
 		"; Check changes with 'simpuld --check-config FILE'.\n\n"
 		"[node]\nid = %s\nfederation = %s\nkey = node.key\ndata = data\nlog_level = info\n\n"
 		"[http]\nlisten = %s\n\n"
-		"[federation]\nroot_key = %s\n",
+		"[federation]\nroot_key = %s\n%s",
 		a->id, a->federation, a->http ? a->http : "127.0.0.1:8080",
-		a->root_key ? a->root_key : "");
+		a->root_key ? a->root_key : "",
+		/* In a federation the record of this institution comes later,
+		 * from the coordinator: the node starts and waits for it. */
+		a->root_key ? "; remove once the directory holds this node (its log says so)\n"
+			      "await_record = 1\n"
+			    : "");
 	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
 	bad |= fclose(f) != 0;
 	return bad ? SP_ERR_IO : 0;

@@ -150,7 +150,11 @@ static int write_config(const char *dir, const char *id, const struct joined *j,
 			 "[node]\nid = %s\nfederation = %s\nkey = node.key\nseal_key = node.seal\n"
 			 "data = data\nlog_level = info\n\n[http]\nlisten = %s\n\n"
 			 "[peer]\nlisten = %s\npeers = %s\n\n"
-			 "[federation]\nroot_key = %s\ndirectory = directory.entries\n",
+			 "[federation]\nroot_key = %s\ndirectory = directory.entries\n"
+			 "; Start before the coordinator publishes this institution: the\n"
+			 "; node waits for its record and accepts nothing until it arrives.\n"
+			 "; Remove once the node is active (its log says so).\n"
+			 "await_record = 1\n",
 			 id, j->federation, http, peer, j->via_peer, vkey);
 	if (n < 0 || n >= (int)sizeof(text))
 		return SP_ERR_RANGE;

@@ -473,7 +473,8 @@ static void test_key_mode_refused(void **state)
 	assert_int_equal(sp_h_run(argv, n.log, 10000), 1);
 	char *log = sp_h_slurp(n.log, NULL);
 	assert_non_null(log);
-	if (strstr(log, "chmod 600") == NULL || strstr(log, "error node: cannot use key file") == NULL)
+	if (strstr(log, "chmod 600") == NULL || strstr(log, "simpuld.ini:8: [node] key = ") == NULL ||
+	    strstr(log, "cannot use key file") == NULL)
 		fail_msg("unclear refusal:\n%s", log);
 	free(log);
 }
@@ -527,7 +528,8 @@ static void test_check_config_env(void **state)
 	sp_test_rmtree(data);
 	FILE *f = fopen(data, "w");
 	fclose(f);
-	check_expect(n.ini, "is not a folder");
+	check_expect(n.ini, "simpuld.ini:9: [node] data = ");
+	check_expect(n.ini, "not a folder");
 	unlink(data);
 	/* the port is taken */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
