@@ -33,6 +33,7 @@
 
 #include "sp_admin.h"
 #include "sp_api.h"
+#include "sp_api_parse.h"
 #include "sp_cal.h"
 #include "sp_dirload.h"
 #include "sp_err.h"
@@ -242,8 +243,7 @@ static int unsupported(const struct sp_dir *d, const struct sp_admin_req *r, cha
 
 /* ---- POST /v1/admin ------------------------------------------------------------------- */
 
-/* read_request parses {"request": base64} into a new buffer *body. */
-static int read_request(struct sp_http_req *req, uint8_t **body, size_t *len)
+int sp_api_admin_read(struct sp_http_req *req, uint8_t **body, size_t *len)
 {
 	json_error_t err;
 	const char *b64;
@@ -349,7 +349,7 @@ static int post_admin(struct sp_http_req *req, struct sp_http_resp *res)
 	const struct sp_dirload *dl = sp_node_dir(c.n);
 	const struct sp_conf *conf = sp_node_conf(c.n);
 	uint8_t *body = NULL;
-	int rc = read_request(req, &body, &c.len);
+	int rc = sp_api_admin_read(req, &body, &c.len);
 	if (rc) {
 		free(body);
 		return sp_http_reply_error(res, rc, "the body is one JSON object {\"request\": "

@@ -46,6 +46,7 @@
 #include <curl/curl.h>
 
 #include "sp_api.h"
+#include "sp_api_parse.h"
 #include "sp_clock.h"
 #include "sp_dirload.h"
 #include "sp_err.h"
@@ -663,21 +664,33 @@ static int self_submit(struct sp_node *n, CURL *c, const char *body, long *statu
 	return *out ? 0 : SP_ERR_IO;
 }
 
+json_t *sp_api_open311_read(const uint8_t *body, size_t len, int form, char *why, size_t cap)
+{
+	snprintf(why, cap, "the body is application/x-www-form-urlencoded (or a JSON object)");
+	CURL *c = form ? curl_easy_init() : NULL;
+	json_t *f = len == 0 || (form && c == NULL) ? NULL
+		    : form ? form_parse(c, body, len)
+			   : json_loadb((const char *)body, len, 0, NULL);
+	json_t *sub = json_is_object(f) ? submission(f, why, cap) : NULL;
+	json_decref(f);
+	if (c)
+		curl_easy_cleanup(c);
+	return sub;
+}
+
 static int post_request(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	if (sp_node_conf(req->ctx)->threads < 2)
 		return o311_error(req, res, 503, "filing through Open311 needs [http] threads >= 2");
 	const char *type = sp_http_header(req, "Content-Type");
 	int form = type && strncmp(type, "application/x-www-form-urlencoded", 33) == 0;
+	char why[256];
+	json_t *sub = sp_api_open311_read(req->body, req->body_len, form, why, sizeof(why));
 	CURL *c = curl_easy_init();
-	if (c == NULL)
+	if (c == NULL) {
+		json_decref(sub);
 		return SP_ERR_NOMEM;
-	json_t *f = req->body_len == 0 ? NULL
-		    : form ? form_parse(c, req->body, req->body_len)
-			   : json_loadb((const char *)req->body, req->body_len, 0, NULL);
-	char why[256] = "the body is application/x-www-form-urlencoded (or a JSON object)";
-	json_t *sub = json_is_object(f) ? submission(f, why, sizeof(why)) : NULL;
-	json_decref(f);
+	}
 	char *body = sub ? json_dumps(sub, JSON_COMPACT) : NULL;
 	json_decref(sub);
 	long status = 0;

@@ -25,6 +25,7 @@
 
 #include "sp_act.h"
 #include "sp_api.h"
+#include "sp_api_parse.h"
 #include "sp_ticket.h"
 #include "sp_web.h"
 #include "sp_dirload.h"
@@ -224,6 +225,13 @@ static int parse_submission(json_t *o, struct sp_submit *s, struct sp_http_resp 
 	return 0;
 }
 
+int sp_api_submission_read(struct sp_http_req *req, struct sp_http_resp *res, json_t **o,
+			   struct sp_submit *s)
+{
+	int rc = load_object(req, res, o);
+	return rc ? rc : parse_submission(*o, s, res);
+}
+
 /* A submission being appended. */
 struct submit_job {
 	struct sp_node *n;
@@ -312,9 +320,7 @@ static int post_report(struct sp_http_req *req, struct sp_http_resp *res)
 	struct sp_submit s = {0};
 	uint8_t *ct = NULL, key[SP_REPORT_CKEY_BYTES];
 	char why[SP_ERR_WHY_MAX];
-	int rc = load_object(req, res, &o);
-	if (rc == 0)
-		rc = parse_submission(o, &s, res);
+	int rc = sp_api_submission_read(req, res, &o, &s);
 	if (rc == 0) {
 		rc = sp_submit_route(dl, &s);
 		if (rc == SP_ERR_ARG)
@@ -624,10 +630,8 @@ static void act_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_H
 	free(j);
 }
 
-/* read_act decodes {"body": base64} into a parsed action (a borrows *raw,
- * which the caller frees). */
-static int read_act(struct sp_http_req *req, struct sp_http_resp *res, uint8_t **raw,
-		    size_t *len, struct sp_report_action *a)
+int sp_api_action_read(struct sp_http_req *req, struct sp_http_resp *res, uint8_t **raw,
+		       size_t *len, struct sp_report_action *a)
 {
 	static const char *const keys[] = {"body", NULL};
 	json_t *o;
@@ -677,7 +681,7 @@ static int post_action(struct sp_http_req *req, struct sp_http_resp *res)
 	size_t len = 0;
 	if (path_id(req, res, id) != 0)
 		return SP_HTTP_DONE;
-	int rc = read_act(req, res, &raw, &len, &a);
+	int rc = sp_api_action_read(req, res, &raw, &len, &a);
 	if (rc == 0 && memcmp(a.report, id, SP_HASH_BYTES) != 0)
 		rc = BAD(res, "the act names another report");
 	if (rc == 0)

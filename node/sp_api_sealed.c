@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "sp_api.h"
+#include "sp_api_parse.h"
 #include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_node.h"
@@ -63,10 +64,8 @@ static int refuse(struct sp_http_resp *res, int err, const char *fmt, ...)
 
 /* ---- POST /v1/reports/{id}/open --------------------------------------------------------- */
 
-/* read_req parses {report, purpose, issued, officer, sig} into q (q
- * borrows *o, which the caller releases). 0 or ANSWERED. */
-static int read_req(struct sp_http_req *req, struct sp_http_resp *res, json_t **o,
-		    struct sp_report_open_req *q)
+int sp_api_open_read(struct sp_http_req *req, struct sp_http_resp *res, json_t **o,
+		     struct sp_report_open_req *q)
 {
 	const char *report, *officer, *sig;
 	json_int_t issued;
@@ -155,7 +154,7 @@ static int post_open(struct sp_http_req *req, struct sp_http_resp *res)
 			 ? 0
 			 : refuse(res, SP_ERR_HTTP_BAD_REQUEST, "a report id is 64 hex digits");
 	if (rc == 0)
-		rc = read_req(req, res, &o, &q);
+		rc = sp_api_open_read(req, res, &o, &q);
 	if (rc == 0 && memcmp(q.report, id, SP_HASH_BYTES) != 0)
 		rc = refuse(res, SP_ERR_HTTP_BAD_REQUEST, "the request names another report");
 	if (rc == 0)

@@ -93,7 +93,9 @@ static int open_envelope(struct sp_node *n, struct sp_open *o, char why[SP_ERR_W
 		rc = sp_report_private_parse(o->plain, o->len, &o->p);
 	if (rc == SP_ERR_SEALED)
 		return sp_err_why(why, rc, "this node (%s) holds no key copy of the report: ask the "
-				       "node of a holder", sp_node_conf(n)->id);
+				       "node of an institution that held it before, or the national "
+				       "coordinator's (a take-over does not re-seal: docs/reports.md)",
+				  sp_node_conf(n)->id);
 	return rc;
 }
 
