@@ -1,0 +1,179 @@
+/*
+ * test_takeover.c - reading a rahasia report after a take-over (issue #11
+ * item 10), end to end with real simpuld processes (`simpul federation
+ * up`, nodes KEMENPANRB, 73 and 73.12): a rahasia complaint is routed to
+ * 73.12, sealed to 73.12 and the coordinator; an officer of the province
+ * (73) takes it over (ambil_alih) at the province's node. The province's
+ * node holds no copy of the content key, so reading it there is refused
+ * (SP_ERR_SEALED, the limit docs/reports.md explains); the new holder's
+ * officer reads it with the same signed open request (`simpul open`) at
+ * the old holder's node and at the coordinator's node, which hold copies
+ * and, once the take-over has replicated to them, count 73 as the holder.
+ * The old holder's officer may no longer read it anywhere.
+ */
+#include "sp_testutil.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "sp_fedtest.h"
+#include "sp_node_harness.h"
+
+#define BIG (2 * PATH_MAX)
+#define CONTENT "Pungutan liar di loket pelayanan"
+
+static struct {
+	struct sp_h_fed f;
+	char off73[BIG], off7312[BIG];
+	char id[65];
+	const char *node; /* for held_by_73 */
+} g;
+
+/* open_at runs `simpul open` at node with key; its exit code, output in *out. */
+static int open_at(const char *node, const char *key, char **out)
+{
+	char bin[BIG], url[96], a[64], path[BIG];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	sp_h_fedup_addr(g.f.fed, node, a, sizeof(a));
+	snprintf(url, sizeof(url), "http://%s", a);
+	snprintf(path, sizeof(path), "%s/open.out", g.f.dir);
+	unlink(path);
+	const char *argv[] = {bin, "open", "--node", url, "--key", key, g.id, NULL};
+	int code = sp_h_run(argv, path, 30000);
+	*out = sp_h_slurp(path, NULL);
+	assert_non_null(*out);
+	return code;
+}
+
+/* held_by_73: g.node's view of the report has 73 as its only holder. */
+static int held_by_73(void *arg)
+{
+	(void)arg;
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", g.id);
+	json_t *j = sp_ft_get(&g.f, g.node, path);
+	json_t *h = json_object_get(j, "holders");
+	int ok = json_array_size(h) == 1 &&
+		 strcmp(json_string_value(json_array_get(h, 0)) ? json_string_value(json_array_get(h, 0)) : "",
+			"73") == 0;
+	json_decref(j);
+	return ok;
+}
+
+/* has_report: g.node has a view of the report. */
+static int has_report(void *arg)
+{
+	(void)arg;
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", g.id);
+	json_t *j = sp_ft_get(&g.f, g.node, path);
+	json_decref(j);
+	return j != NULL;
+}
+
+/* submit_rahasia files a rahasia complaint at 73.12 (retried while the
+ * node holds appends at start). */
+static void submit_rahasia(void)
+{
+	static const char body[] =
+		"{\"kind\":\"pengaduan\",\"visibility\":\"rahasia\",\"category\":\"jalan\","
+		"\"region\":\"73.12.03\",\"title\":\"Pungli\",\"content\":\"" CONTENT "\","
+		"\"contact\":\"0812-000\"}";
+	char a[64];
+	sp_h_fedup_addr(g.f.fed, "73.12", a, sizeof(a));
+	for (int i = 0; i < 600; i++) {
+		struct sp_h_resp r;
+		assert_int_equal(sp_h_http(a, "POST", "/v1/reports", "Content-Type: application/json\r\n",
+					   body, sizeof(body) - 1, &r),
+				 0);
+		if (r.status == 201) {
+			json_t *j = json_loads(r.body, 0, NULL);
+			const char *id = json_string_value(json_object_get(j, "report_id"));
+			assert_non_null(id);
+			snprintf(g.id, sizeof(g.id), "%s", id);
+			assert_string_equal(json_string_value(json_object_get(j, "routed_to")), "73.12");
+			json_decref(j);
+			sp_h_resp_free(&r);
+			return;
+		}
+		if (r.status != 503)
+			fail_msg("submit: %u %s", r.status, r.body);
+		sp_h_resp_free(&r);
+		usleep(100000);
+	}
+	fail_msg("73.12 took no complaint in 60 s");
+}
+
+static void wait_for(const char *node, int (*ok)(void *), const char *what)
+{
+	g.node = node;
+	if (!sp_ft_wait(ok, NULL))
+		sp_ft_fail(&g.f, "%s: %s", node, what);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	sp_h_fed_init_ports(&g.f, "takeover", sp_ft_port_base(22000, 20));
+	sp_ft_officer(&g.f, "73", 31, g.off73, sizeof(g.off73));
+	sp_ft_officer(&g.f, "73.12", 32, g.off7312, sizeof(g.off7312));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL);
+	sp_h_fed_free(&g.f);
+	return 0;
+}
+
+static void test_takeover_read(void **state)
+{
+	(void)state;
+	char *out = NULL;
+	if (sp_h_fedup(g.f.fed, g.f.dir, &out, "up", "--nodes=KEMENPANRB,73,73.12") != 0)
+		fail_msg("federation up failed:\n%s", out ? out : "");
+	free(out);
+	submit_rahasia();
+	wait_for("73", has_report, "the province never received the report");
+
+	/* The province takes it over at its own node: its node has no copy. */
+	sp_ft_act(&g.f, "73", g.off73, g.id, "ambil_alih");
+	g.node = "73";
+	assert_true(held_by_73(NULL));
+	assert_int_not_equal(open_at("73", g.off73, &out), 0);
+	if (strstr(out, "SP_ERR_SEALED") == NULL)
+		fail_msg("want SP_ERR_SEALED at the taker's node:\n%s", out);
+	free(out);
+
+	/* The old holder's node and the coordinator's, once the take-over has
+	 * reached them, open it for the new holder's officer, and no longer
+	 * for the old holder's. */
+	static const char *const keepers[] = {"73.12", "KEMENPANRB"};
+	for (size_t i = 0; i < 2; i++) {
+		wait_for(keepers[i], held_by_73, "the take-over never arrived");
+		if (open_at(keepers[i], g.off73, &out) != 0 || strstr(out, CONTENT) == NULL)
+			fail_msg("the new holder cannot read it at %s:\n%s", keepers[i], out);
+		free(out);
+		assert_int_not_equal(open_at(keepers[i], g.off7312, &out), 0);
+		if (strstr(out, "SP_ERR_AUTHORITY") == NULL)
+			fail_msg("the old holder's officer still reads it at %s:\n%s", keepers[i],
+				 out);
+		free(out);
+	}
+	assert_int_equal(sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_takeover_read),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
