@@ -319,6 +319,17 @@ static void on_signal(uv_signal_t *s, int signum)
 
 /* ---- starting ------------------------------------------------------------------------ */
 
+/* start_error logs that a start-up step failed on the value of [section]
+ * key (whose place in the config it names) and returns rc. */
+static int start_error(struct sp_node *n, const char *section, const char *key, const char *value,
+		       const char *what, int rc)
+{
+	char w[PATH_MAX + 64];
+	sp_logx(n->log, SP_LOGX_ERROR, section, "%s = %s: %s err=%s",
+		sp_conf_where(&n->conf, section, key, w, sizeof(w)), value, what, sp_errname(rc));
+	return rc;
+}
+
 /* load_key reads the node key, creating it first in default mode. */
 static int load_key(struct sp_node *n, uint8_t pk[32], uint8_t sk[64])
 {
@@ -555,13 +566,9 @@ static int start_http(struct sp_node *n)
 		rc = sp_http_add_routes(n->http, api_tables[i], n);
 	if (rc == 0)
 		rc = sp_http_start(n->http);
-	if (rc) {
-		char w[PATH_MAX + 64];
-		sp_logx(n->log, SP_LOGX_ERROR, "http", "%s = %s: cannot serve HTTP there err=%s",
-			sp_conf_where(&n->conf, "http", "listen", w, sizeof(w)),
-			n->conf.http_listen, sp_errname(rc));
-		return rc;
-	}
+	if (rc)
+		return start_error(n, "http", "listen", n->conf.http_listen, "cannot serve HTTP there",
+				   rc);
 	char addr[80], line[96];
 	sp_http_addr(n->http, addr, sizeof(addr));
 	snprintf(line, sizeof(line), "%s\n", addr);
@@ -643,13 +650,8 @@ static int start_peer(struct sp_node *n)
 		.involved_arg = n->reports,
 	};
 	int rc = sp_peer_new(&po, &n->peer);
-	if (rc) {
-		char w[PATH_MAX + 64];
-		sp_logx(n->log, SP_LOGX_ERROR, "peer", "%s = %s: cannot start peering err=%s",
-			sp_conf_where(&n->conf, "peer", "listen", w, sizeof(w)),
-			n->conf.peer_listen, sp_errname(rc));
-	}
-	return rc;
+	return rc ? start_error(n, "peer", "listen", n->conf.peer_listen, "cannot start peering", rc)
+		  : 0;
 }
 
 /* start_ctl opens the control socket; a node without one still serves

@@ -80,6 +80,19 @@ int sp_h_wait(pid_t pid, int timeout_ms)
 	}
 }
 
+int sp_h_take_port(char *addr, size_t cap)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(addr, cap, "127.0.0.1:%u", ntohs(sa.sin_port));
+	return fd;
+}
+
 int sp_h_run(const char *const *argv, const char *out_path, int timeout_ms)
 {
 	pid_t pid = sp_h_spawn(argv, out_path);

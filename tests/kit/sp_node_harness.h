@@ -47,6 +47,11 @@ char *sp_h_slurp(const char *path, size_t *len);
 /* sp_h_wait_file waits until path exists and is non-empty: 0 or -1. */
 int sp_h_wait_file(const char *path, int timeout_ms);
 
+/* sp_h_take_port listens on a free port of 127.0.0.1 (so that it is in use)
+ * and writes "127.0.0.1:PORT" into addr (cap bytes); the socket, which the
+ * caller closes. */
+int sp_h_take_port(char *addr, size_t cap);
+
 /* sp_h_wait_text waits until file path contains needle: 0 or -1. */
 int sp_h_wait_text(const char *path, const char *needle, int timeout_ms);
 

@@ -10,14 +10,11 @@
  */
 #include "sp_testutil.h"
 
-#include <arpa/inet.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,15 +184,8 @@ static void test_keys_of_another_institution(void **state)
 static void test_port_in_use(void **state)
 {
 	(void)state;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 1), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	char taken[64];
-	snprintf(taken, sizeof(taken), "127.0.0.1:%u", ntohs(sa.sin_port));
+	int fd = sp_h_take_port(taken, sizeof(taken));
 	rewrite("127.0.0.1:0", taken);
 	refused(L_LISTEN, "in use");
 	close(fd);

@@ -532,15 +532,8 @@ static void test_check_config_env(void **state)
 	check_expect(n.ini, "not a folder");
 	unlink(data);
 	/* the port is taken */
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 1), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	char taken[64];
-	snprintf(taken, sizeof(taken), "127.0.0.1:%u", ntohs(sa.sin_port));
+	int fd = sp_h_take_port(taken, sizeof(taken));
 	ini_replace(n.ini, "127.0.0.1:0", taken);
 	check_expect(n.ini, "the port is in use");
 	close(fd);
