@@ -119,7 +119,7 @@ static void wait_for(const char *node, int (*ok)(void *), const char *what)
 static int setup(void **state)
 {
 	(void)state;
-	sp_h_fed_init_ports(&g.f, "takeover", sp_ft_port_base(22000, 20));
+	sp_h_fed_init_ports(&g.f, "takeover", sp_h_port_block());
 	sp_ft_officer(&g.f, "73", 31, g.off73, sizeof(g.off73));
 	sp_ft_officer(&g.f, "73.12", 32, g.off7312, sizeof(g.off7312));
 	return 0;
@@ -175,5 +175,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_takeover_read),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
