@@ -6,10 +6,12 @@
 #include "sp_dirload.h"
 #include "sp_dirlog.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -589,6 +591,21 @@ int sp_dirload_open(const struct sp_conf *c, struct sp_store *s, struct sp_logx 
 
 /* ---- --check-config ------------------------------------------------------------------------ */
 
+/* store_in_use: a running node holds the store (RocksDB's fcntl lock on
+ * its LOCK file); a read-only open beside it would rotate its info log. */
+static int store_in_use(const char *store)
+{
+	char lock[PATH_MAX + 16];
+	snprintf(lock, sizeof(lock), "%s/LOCK", store);
+	int fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int busy = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	close(fd);
+	return busy;
+}
+
 /* check_store applies, to t, the directory entries the node's store holds
  * beyond the file's `from` (records replicated since the file was made),
  * opening the store read-only if it is there and can be read now. */
@@ -602,8 +619,13 @@ static void check_store(const struct sp_conf *c, struct sp_logx *log, struct sp_
 	snprintf(path, sizeof(path), "%s/store", c->data_dir);
 	if (stat(path, &st) != 0)
 		return;
+	if (store_in_use(path)) {
+		fprintf(out, "store      %s: in use by a running node: checked against the file "
+			     "only\n", path);
+		return;
+	}
 	if (sp_store_open(path, &so, &s) != 0) {
-		fprintf(out, "store      %s: not readable now: checked against the file only\n", path);
+		fprintf(out, "store      %s: not readable: checked against the file only\n", path);
 		return;
 	}
 	find_log(s, c->root_key.pk, t);

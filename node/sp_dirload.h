@@ -93,8 +93,8 @@ int sp_dirload_admitted(const struct sp_dirload *d, const char *id, const uint8_
 
 /* sp_dirload_check (simpuld --check-config) builds, without starting
  * anything, the directory a start would have (the file, checked against
- * the root key, and what the node's store holds beyond it, if the store can
- * be read), prints to out the root key, the directory and the record it
+ * the root key, and what the node's store holds beyond it, if no running
+ * node holds the store and it can be read), prints to out the root key, the directory and the record it
  * checked against, and checks that the directory holds [node] id (or
  * await_record is set) with [node] key and seal_key as its keys. 0, or an
  * error with why (cap bytes; errors reading the directory are logged to

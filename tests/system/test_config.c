@@ -219,6 +219,10 @@ static void test_unknown_institution(void **state)
 		fail_msg("a node not admitted took a complaint: %u %s", r.status, r.body);
 	sp_h_resp_free(&r);
 	assert_int_equal(sp_h_own_size(&g), 0);
+	/* a running node's store is left alone */
+	text = run(0, "--check-config", g.ini);
+	assert_non_null(strstr(text, "in use by a running node"));
+	free(text);
 	json_t *st = sp_h_call(&g, "GET", "/v1/status", NULL, NULL, 0, 200);
 	assert_true(json_is_false(json_object_get(st, "admitted")));
 	json_decref(st);
