@@ -660,7 +660,8 @@ int sp_conf_check_env(const struct sp_conf *c, char *why, size_t cap)
 	const char *const tls[2][2] = {{"tls_cert", c->http_tls_cert}, {"tls_key", c->http_tls_key}};
 	for (int i = 0; i < 2; i++)
 		if (tls[i][1][0] && access(tls[i][1], R_OK) != 0) {
-			snprintf(why, cap, "%s: [http] %s = %s: %s", name, tls[i][0], tls[i][1],
+			snprintf(why, cap, "%s = %s: %s",
+				 sp_conf_where(c, "http", tls[i][0], w, sizeof(w)), tls[i][1],
 				 strerror(errno));
 			return SP_ERR_CONFIG;
 		}
