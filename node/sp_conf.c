@@ -280,6 +280,103 @@ static int set_peer_keys(struct parse *p, void *field, const char *v, uint64_t l
 	return each_item(p, v, add_peer_key);
 }
 
+/* ---- [webhook.NAME] sections ------------------------------------------------- */
+
+#define HOOK_PREFIX "webhook."
+#define HOOK_PREFIX_LEN (sizeof(HOOK_PREFIX) - 1)
+
+static int set_bool(struct parse *p, void *field, const char *v, uint64_t lo, uint64_t hi)
+{
+	if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+		return fail(p, "'%s' is not true or false", v);
+	*(int *)field = strcmp(v, "true") == 0;
+	return 1;
+}
+
+#define HOFF(f) offsetof(struct sp_conf_hook, f)
+
+static const struct key hook_keys[] = {
+	{"", "url", set_hook_url, HOFF(url), 0, 0, 1},
+	{"", "secret", set_path, HOFF(secret_path), 0, 0, 1},
+	{"", "include_contact", set_bool, HOFF(include_contact), 0, 0, 0},
+};
+#define NHOOK_KEYS (sizeof(hook_keys) / sizeof(hook_keys[0]))
+
+static int is_hook_section(const char *s, size_t n)
+{
+	return n > HOOK_PREFIX_LEN && memcmp(s, HOOK_PREFIX, HOOK_PREFIX_LEN) == 0;
+}
+
+static struct sp_conf_hook *find_hook(struct sp_conf *c, const char *name, size_t n)
+{
+	for (size_t i = 0; i < c->nhooks; i++)
+		if (strlen(c->hooks[i].name) == n && memcmp(c->hooks[i].name, name, n) == 0)
+			return &c->hooks[i];
+	return NULL;
+}
+
+/* hook_section: the reader met [webhook.NAME]: a new endpoint, once. */
+static void hook_section(struct parse *p, const char *s, size_t n)
+{
+	struct sp_conf *c = p->c;
+	const char *id = s + HOOK_PREFIX_LEN;
+	size_t nn = n - HOOK_PREFIX_LEN;
+	char name[SP_CONF_HOOK_NAME_MAX + 1] = "";
+	if (nn <= SP_CONF_HOOK_NAME_MAX)
+		memcpy(name, id, nn);
+	struct sp_conf_hook *h = find_hook(c, id, nn);
+	if (nn > SP_CONF_HOOK_NAME_MAX || !name_ok(name, SP_CONF_HOOK_NAME_MAX))
+		fail(p, "[%.*s]: an endpoint name is 1 to %d letters, digits, '.', '-' or '_'",
+		     (int)n, s, SP_CONF_HOOK_NAME_MAX);
+	else if (h)
+		fail(p, "[%.*s] appears twice (first on line %u)", (int)n, s, h->line);
+	else if (c->nhooks == SP_CONF_HOOKS_MAX)
+		fail(p, "more than %d [webhook.NAME] sections", SP_CONF_HOOKS_MAX);
+	else {
+		h = &c->hooks[c->nhooks++];
+		*h = (struct sp_conf_hook){.line = p->line};
+		memcpy(h->name, name, sizeof(name));
+	}
+}
+
+/* on_hook_key sets one key of a [webhook.NAME] section. */
+static int on_hook_key(struct parse *p, const char *section, const char *name, const char *value)
+{
+	struct sp_conf_hook *h = find_hook(p->c, section + HOOK_PREFIX_LEN,
+					   strlen(section + HOOK_PREFIX_LEN));
+	if (h == NULL)
+		return 1; /* the reader already reported the section */
+	for (size_t i = 0; i < NHOOK_KEYS; i++) {
+		if (strcmp(hook_keys[i].name, name) != 0)
+			continue;
+		if (h->seen & (1u << i))
+			return fail(p, "[%s] %s is set twice", section, name);
+		h->seen |= 1u << i;
+		return hook_keys[i].set(p, (char *)h + hook_keys[i].off, value, 0, 0);
+	}
+	return fail(p, "unknown key '%s' in [%s] (url, secret, include_contact)", name, section);
+}
+
+/* check_hooks: every endpoint has its url and secret; [webhooks] url has
+ * its secret. */
+static int check_hooks(struct parse *p)
+{
+	const struct sp_conf *c = p->c;
+	for (size_t i = 0; i < c->nhooks; i++)
+		for (size_t k = 0; k < NHOOK_KEYS; k++)
+			if (hook_keys[k].required && !(c->hooks[i].seen & (1u << k))) {
+				snprintf(p->why, p->cap, "%s:%u: [webhook.%s] %s is required", p->name,
+					 c->hooks[i].line, c->hooks[i].name, hook_keys[k].name);
+				return SP_ERR_CONFIG;
+			}
+	if (c->hook_url[0] && c->hook_secret_path[0] == '\0') {
+		snprintf(p->why, p->cap, "%s: [webhooks] url is set but [webhooks] secret is not",
+			 p->name);
+		return SP_ERR_CONFIG;
+	}
+	return 0;
+}
+
 #define OFF(f) offsetof(struct sp_conf, f)
 
 static const struct key keys[] = {
@@ -339,6 +436,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 {
 	struct parse *p = user;
 	int section_seen = 0;
+	if (is_hook_section(section, strlen(section)))
+		return on_hook_key(p, section, name, value);
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (strcmp(keys[i].section, section) != 0)
 			continue;
@@ -380,7 +479,9 @@ static char *reader(char *str, int num, void *stream)
 	const char *t = str + strspn(str, " \t");
 	if (*t == '[') {
 		size_t len = strcspn(t + 1, "]");
-		if (t[1 + len] == ']' && !section_known(t + 1, len))
+		if (t[1 + len] == ']' && is_hook_section(t + 1, len))
+			hook_section(p, t + 1, len);
+		else if (t[1 + len] == ']' && !section_known(t + 1, len))
 			fail(p, "unknown section [%.*s]", (int)len, t + 1);
 	}
 	return str;
@@ -421,6 +522,8 @@ static int check_whole(struct parse *p)
 			 p->name, c->penalty_max_ms, c->penalty_ms);
 		return SP_ERR_CONFIG;
 	}
+	if (check_hooks(p) != 0)
+		return SP_ERR_CONFIG;
 	uint32_t longest = c->verify_days > c->answer_days ? c->verify_days : c->answer_days;
 	if (c->ceiling_days < longest) {
 		snprintf(p->why, p->cap, "%s: [deadlines] ceiling_days (%u) is shorter than a stage",
@@ -614,6 +717,25 @@ static int port_free(const char *listen)
 	return ok;
 }
 
+/* check_secret: a webhook's key file can be read and holds 1 to 1024
+ * bytes (section "webhooks" or an endpoint's name, line its section's). */
+static int check_secret(const char *path, char *why, size_t cap, const char *name, unsigned line,
+			const char *section)
+{
+	struct stat st;
+	char where[64] = "";
+	if (line)
+		snprintf(where, sizeof(where), ":%u", line);
+	int bad = stat(path, &st) != 0 || access(path, R_OK) != 0;
+	if (bad || !S_ISREG(st.st_mode) || st.st_size < 1 || st.st_size > 1024) {
+		snprintf(why, cap, "%s%s: [%s%s] secret = %s: %s", name, where,
+			 line ? HOOK_PREFIX : "", section, path,
+			 bad ? strerror(errno) : "not a file of 1 to 1024 bytes");
+		return SP_ERR_CONFIG;
+	}
+	return 0;
+}
+
 int sp_conf_check_env(const struct sp_conf *c, char *why, size_t cap)
 {
 	uint8_t pk[SP_KEYFILE_PK], sk[SP_KEYFILE_SK], seed[SP_KEYFILE_SEED];
@@ -665,6 +787,12 @@ int sp_conf_check_env(const struct sp_conf *c, char *why, size_t cap)
 				 strerror(errno));
 			return SP_ERR_CONFIG;
 		}
+	if (c->hook_url[0] && check_secret(c->hook_secret_path, why, cap, c->name, 0, "webhooks"))
+		return SP_ERR_CONFIG;
+	for (size_t i = 0; i < c->nhooks; i++)
+		if (check_secret(c->hooks[i].secret_path, why, cap, c->name, c->hooks[i].line,
+				 c->hooks[i].name))
+			return SP_ERR_CONFIG;
 	if (!port_free(c->http_listen)) {
 		snprintf(why, cap, "%s = %s: the port is in use",
 			 sp_conf_where(c, "http", "listen", w, sizeof(w)), c->http_listen);

@@ -31,6 +31,21 @@
 #define SP_CONF_SEALS_PREV_MAX 4 /* [node] seal_keys_previous */
 #define SP_CONF_ADDR_MAX 63   /* longest host:port */
 #define SP_CONF_KEYS 64       /* room for every key's line */
+#define SP_CONF_HOOKS_MAX 8   /* most [webhook.NAME] endpoints */
+#define SP_CONF_HOOK_NAME_MAX 32
+
+/* One [webhook.NAME] endpoint (sp_webhook.h): where events are POSTed, the
+ * file holding its HMAC key, and whether its events carry the reporter's
+ * contact (include_contact, only at the report's holder). line: where its
+ * section starts in the file, for messages. */
+struct sp_conf_hook {
+	char name[SP_CONF_HOOK_NAME_MAX + 1];
+	char url[SP_CONF_URL_MAX + 1];
+	char secret_path[PATH_MAX];
+	int include_contact;
+	unsigned line;
+	unsigned seen; /* bit per key set, to refuse repeats and missing keys */
+};
 
 struct sp_conf {
 	/* [node] */
@@ -104,6 +119,9 @@ struct sp_conf {
 	/* where each value came from, for messages (sp_conf_where) */
 	char name[PATH_MAX];                     /* the file's name, "(built-in)" */
 	uint16_t line[SP_CONF_KEYS];             /* line of each key set, 0: default */
+	/* [webhook.NAME] sections: more endpoints, each its own outbox */
+	struct sp_conf_hook hooks[SP_CONF_HOOKS_MAX];
+	size_t nhooks;
 };
 
 /* The compiled-in default configuration (config/default.ini), NUL-ended. */

@@ -776,7 +776,7 @@ static int node_start(struct sp_node *n)
 	if (rc == 0)
 		rc = start_peer(n);
 	if (rc == 0)
-		rc = sp_webhook_start(&n->conf, n->reports, n->log, &n->hook);
+		rc = sp_webhook_start(&n->conf, n, n->log, &n->hook);
 	if (rc == 0)
 		start_ctl(n);
 	if (rc == 0) {

@@ -59,6 +59,16 @@ struct sp_open {
 int sp_open_report(struct sp_node *n, const struct sp_report_open_req *q, uint64_t now,
 		   struct sp_open *out, char why[SP_ERR_WHY_MAX]);
 
+/* sp_open_held opens report id for this node's own notifications
+ * (sp_webhook.h), with no officer: only while this node's institution is
+ * one of the report's current holders, with its own seal key copy. On 0
+ * the caller releases *out with sp_open_free. SP_ERR_AUTHORITY (not a
+ * holder now), SP_ERR_SEALED (no key copy this node can open),
+ * SP_ERR_UNKNOWN_REPORT, store, parse and sealing errors. Logs nothing:
+ * the caller says what it opened for. */
+int sp_open_held(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_t now,
+		 struct sp_open *out);
+
 /* sp_open_free zeroes and frees what *o holds. */
 void sp_open_free(struct sp_open *o);
 

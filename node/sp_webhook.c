@@ -2,75 +2,36 @@
  * sp_webhook.c - report state notifications over HTTP with a durable
  * outbox (see sp_webhook.h).
  */
-#include <dirent.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 
 #include "sp_clock.h"
 #include "sp_err.h"
 #include "sp_files.h"
+#include "sp_hook_ep.h"
+#include "sp_node.h"
+#include "sp_open.h"
 #include "sp_ticket.h"
 #include "sp_webhook.h"
 
-#define KEY_MAX 1024
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 300000
-#define MAX_OUTBOX 100000
-
 struct sp_webhook {
-	char url[SP_CONF_URL_MAX + 1];
 	char inst[SP_INST_ID_MAX + 1];
-	char dir[PATH_MAX + 16], out[PATH_MAX + 32], cursor_path[PATH_MAX + 48];
-	uint32_t interval_ms;
-	uint8_t key[KEY_MAX];
-	size_t key_len;
+	char dir[PATH_MAX + 16], cursor_path[PATH_MAX + 48];
+	struct sp_node *node;
 	struct sp_reports *reports;
 	struct sp_logx *log;
 	uint64_t cursor;       /* the index's change feed: next change to look at */
 	uint64_t seq;          /* next event number */
-	unsigned attempts;     /* failures of the outbox head */
-	uint64_t retry_ms;     /* when to try the head again */
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stopping;
+	struct sp_hook_ep *eps[SP_CONF_HOOKS_MAX + 1];
+	size_t neps;
+	int any_contact;       /* an endpoint wants the reporter's contact */
+	struct sp_hook_tick tick;
 };
-
-/* write_durable replaces dir/name with data: a temporary file, fsync,
- * rename, fsync of the folder. */
-static int write_durable(const char *dir, const char *name, const char *data, size_t len)
-{
-	char tmp[PATH_MAX + 160], dst[PATH_MAX + 160];
-	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s", dir, name);
-	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return SP_ERR_IO;
-	int rc = sp_write_all(fd, data, len);
-	if (rc == 0 && fsync(fd) != 0)
-		rc = SP_ERR_IO;
-	close(fd);
-	if (rc == 0 && rename(tmp, dst) != 0)
-		rc = SP_ERR_IO;
-	int dfd = rc == 0 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (dfd >= 0) {
-		if (fsync(dfd) != 0)
-			rc = SP_ERR_IO;
-		close(dfd);
-	}
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
 
 /* ---- finding changes ---------------------------------------------------------------------- */
 
@@ -98,6 +59,44 @@ static json_t *event_json(struct sp_webhook *w, const struct sp_reports_summary 
 			 (json_int_t)sp_now_ms());
 }
 
+/* put_event writes ev into every endpoint's outbox as number w->seq; with
+ * contact (NULL: none) for the endpoints that take it. */
+static int put_event(struct sp_webhook *w, json_t *ev, const struct sp_str *contact)
+{
+	char *plain = json_dumps(ev, JSON_COMPACT), *with = NULL;
+	if (contact && json_object_set_new(ev, "contact", json_stringn(contact->p, contact->n)) == 0)
+		with = json_dumps(ev, JSON_COMPACT);
+	int rc = plain && (contact == NULL || with) ? 0 : SP_ERR_NOMEM;
+	for (size_t i = 0; rc == 0 && i < w->neps; i++)
+		rc = sp_hook_ep_put(w->eps[i], w->seq,
+				    with && sp_hook_ep_contact(w->eps[i]) ? with : plain);
+	free(plain);
+	if (with)
+		sodium_memzero(with, strlen(with));
+	free(with);
+	return rc;
+}
+
+/* emit writes the event for report s's new state into the outboxes: with
+ * the reporter's contact for the endpoints that take it, only while this
+ * node holds the report (sp_open_held), never for an anonim one. */
+static int emit(struct sp_webhook *w, const struct sp_reports_summary *s, const char *idh)
+{
+	json_t *ev = event_json(w, s, idh, w->seq);
+	if (ev == NULL)
+		return SP_ERR_NOMEM;
+	struct sp_open op;
+	int opened = w->any_contact && sp_open_held(w->node, s->id, sp_now_ms(), &op) == 0;
+	const struct sp_str *contact = NULL;
+	if (opened && op.v.body.vis != SP_REPORT_ANONIM && op.p.contact.n > 0)
+		contact = &op.p.contact;
+	int rc = put_event(w, ev, contact);
+	if (opened)
+		sp_open_free(&op);
+	json_decref(ev);
+	return rc;
+}
+
 /* concerns: the node's institution holds or held the report */
 static int concerns(const struct sp_webhook *w, const struct sp_reports_summary *s)
 {
@@ -117,14 +116,9 @@ static int on_change(void *arg, const struct sp_reports_summary *s)
 	struct sp_webhook *w = sc->w;
 	if (!concerns(w, s))
 		return 0;
-	char idh[65], name[40];
+	char idh[65];
 	sodium_bin2hex(idh, sizeof(idh), s->id, 32);
-	json_t *ev = event_json(w, s, idh, w->seq);
-	char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
-	json_decref(ev);
-	snprintf(name, sizeof(name), "%016llu.json", (unsigned long long)w->seq);
-	int rc = text ? write_durable(w->out, name, text, strlen(text)) : SP_ERR_NOMEM;
-	free(text);
+	int rc = emit(w, s, idh);
 	if (rc) {
 		sc->err = rc;
 		return 1; /* stop: this change again next round */
@@ -138,7 +132,7 @@ static int save_cursor(struct sp_webhook *w)
 {
 	char text[24];
 	int n = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)w->cursor);
-	return write_durable(w->dir, "cursor", text, (size_t)n);
+	return sp_hook_write_durable(w->dir, "cursor", text, (size_t)n);
 }
 
 /* scan reads the index's change feed from the cursor on (never every
@@ -166,174 +160,51 @@ static void scan(struct sp_webhook *w)
 			sp_errname(rc));
 }
 
-/* ---- delivering ------------------------------------------------------------------------- */
-
-static int cmp_name(const void *a, const void *b)
+static void run(void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* outbox lists the event files in order (caller frees each and the array). */
-static size_t outbox(struct sp_webhook *w, char ***names)
-{
-	DIR *d = opendir(w->out);
-	size_t n = 0, cap = 0;
-	*names = NULL;
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL && n < MAX_OUTBOX) {
-		size_t l = strlen(e->d_name);
-		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json") != 0)
-			continue;
-		if (sp_grow((void **)names, &cap, n, sizeof(char *)) != 0)
-			break;
-		if (((*names)[n] = strdup(e->d_name)) != NULL)
-			n++;
-	}
-	if (d)
-		closedir(d);
-	if (n)
-		qsort(*names, n, sizeof(char *), cmp_name);
-	return n;
-}
-
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
-
-/* post sends one event; 0 on a 2xx answer. */
-static int post(struct sp_webhook *w, const char *body, size_t len, long *status)
-{
-	char ts[24], sig[80], hdr_sig[128], hdr_ts[64], hdr_ev[160];
-	uint8_t mac[crypto_auth_hmacsha256_BYTES];
-	snprintf(ts, sizeof(ts), "%llu", (unsigned long long)(sp_now_ms() / 1000));
-	crypto_auth_hmacsha256_state st;
-	crypto_auth_hmacsha256_init(&st, w->key, w->key_len);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)ts, strlen(ts));
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)body, len);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_bin2hex(sig, sizeof(sig), mac, sizeof(mac));
-	json_t *j = json_loadb(body, len, 0, NULL);
-	snprintf(hdr_ev, sizeof(hdr_ev), "X-Simpul-Event: %s",
-		 json_string_value(json_object_get(j, "event_id")) ?: "");
-	json_decref(j);
-	snprintf(hdr_sig, sizeof(hdr_sig), "X-Simpul-Signature: sha256=%s", sig);
-	snprintf(hdr_ts, sizeof(hdr_ts), "X-Simpul-Timestamp: %s", ts);
-	CURL *c = curl_easy_init();
-	if (c == NULL)
-		return SP_ERR_NOMEM;
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	h = h ? curl_slist_append(h, hdr_ev) : NULL;
-	h = h ? curl_slist_append(h, hdr_ts) : NULL;
-	h = h ? curl_slist_append(h, hdr_sig) : NULL;
-	curl_easy_setopt(c, CURLOPT_URL, w->url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	CURLcode cc = curl_easy_perform(c);
-	*status = 0;
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	return cc == CURLE_OK && *status >= 200 && *status < 300 ? 0 : SP_ERR_IO;
-}
-
-static void deliver(struct sp_webhook *w)
-{
-	if (sp_now_ms() < w->retry_ms)
-		return;
-	char **names;
-	size_t n = outbox(w, &names);
-	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX + 128];
-		snprintf(path, sizeof(path), "%s/%s", w->out, names[i]);
-		struct sp_buf b;
-		sp_buf_init(&b);
-		long status = 0;
-		int rc = sp_file_read(path, 1u << 20, &b);
-		if (rc == 0 && !b.err)
-			rc = post(w, (const char *)b.p, b.len, &status);
-		sp_buf_free(&b);
-		if (rc) {
-			w->attempts++;
-			uint64_t wait = BACKOFF_MIN_MS;
-			for (unsigned k = 1; k < w->attempts && wait < BACKOFF_MAX_MS; k++)
-				wait *= 2;
-			wait = wait > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : wait;
-			w->retry_ms = sp_now_ms() + wait;
-			sp_logx(w->log, SP_LOGX_WARN, "webhook",
-				"event %s not delivered status=%ld attempt=%u retry_in_ms=%llu", names[i],
-				status, w->attempts, (unsigned long long)wait);
-			break; /* later events wait: they arrive in order */
-		}
-		w->attempts = 0;
-		unlink(path);
-		sp_logx(w->log, SP_LOGX_INFO, "webhook", "event %s delivered status=%ld", names[i],
-			status);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-static void *run(void *arg)
-{
-	struct sp_webhook *w = arg;
-	pthread_mutex_lock(&w->mu);
-	while (!w->stopping) {
-		pthread_mutex_unlock(&w->mu);
-		scan(w);
-		deliver(w);
-		pthread_mutex_lock(&w->mu);
-		if (w->stopping)
-			break;
-		struct timespec ts;
-		sp_clock_after(w->interval_ms, &ts);
-		pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
+	scan(arg);
 }
 
 /* ---- start and stop ------------------------------------------------------------------------ */
 
-static int load_key(struct sp_webhook *w, const char *path)
+/* start_eps starts an endpoint for [webhooks] url (outbox
+ * <data>/webhooks/out, as before there were several) and one for each
+ * [webhook.NAME] (<data>/webhooks/endpoint.NAME). */
+static int start_eps(struct sp_webhook *w, const struct sp_conf *c)
 {
-	struct sp_buf b;
-	sp_buf_init(&b);
-	int rc = path[0] ? sp_file_read(path, KEY_MAX, &b) : SP_ERR_NOT_FOUND;
-	while (rc == 0 && b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r'))
-		b.len--;
-	if (rc == 0 && !b.err && b.len > 0) {
-		memcpy(w->key, b.p, b.len);
-		w->key_len = b.len;
-	} else {
-		rc = SP_ERR_CONFIG;
+	char out[PATH_MAX + 64];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i <= c->nhooks; i++) {
+		struct sp_hook_ep_opts o = {.interval_ms = c->hook_interval_ms, .out_dir = out};
+		if (i == c->nhooks) {
+			if (c->hook_url[0] == '\0')
+				break;
+			o.name = "webhooks";
+			o.url = c->hook_url;
+			o.secret_path = c->hook_secret_path;
+			snprintf(out, sizeof(out), "%s/out", w->dir);
+		} else {
+			o.name = c->hooks[i].name;
+			o.url = c->hooks[i].url;
+			o.secret_path = c->hooks[i].secret_path;
+			o.include_contact = c->hooks[i].include_contact;
+			snprintf(out, sizeof(out), "%s/endpoint.%s", w->dir, c->hooks[i].name);
+		}
+		rc = sp_hook_ep_start(&o, w->log, &w->eps[w->neps]);
+		if (rc == 0) {
+			w->any_contact |= o.include_contact;
+			uint64_t next = sp_hook_ep_next_seq(w->eps[w->neps++]);
+			w->seq = next > w->seq ? next : w->seq;
+		}
 	}
-	sodium_memzero(b.p, b.cap);
-	sp_buf_free(&b);
 	return rc;
 }
 
-/* next_seq: one past the largest event number in the outbox (0 if none). */
-static uint64_t next_seq(struct sp_webhook *w)
+static void free_webhook(struct sp_webhook *w)
 {
-	char **names;
-	size_t n = outbox(w, &names);
-	uint64_t seq = n ? strtoull(names[n - 1], NULL, 10) + 1 : 0;
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return seq;
+	for (size_t i = 0; i < w->neps; i++)
+		sp_hook_ep_stop(w->eps[i]);
+	free(w);
 }
 
 /* load_cursor reads <dir>/cursor; on the first start (none yet) the
@@ -359,54 +230,43 @@ static int load_cursor(struct sp_webhook *w)
 	return end != text && (*end == '\n' || *end == '\0') ? 0 : SP_ERR_CORRUPT;
 }
 
-int sp_webhook_start(const struct sp_conf *c, struct sp_reports *reports, struct sp_logx *log,
+int sp_webhook_start(const struct sp_conf *c, struct sp_node *node, struct sp_logx *log,
 		     struct sp_webhook **out)
 {
 	*out = NULL;
-	if (c->hook_url[0] == '\0')
+	if (c->hook_url[0] == '\0' && c->nhooks == 0)
 		return 0;
 	struct sp_webhook *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return SP_ERR_NOMEM;
-	snprintf(w->url, sizeof(w->url), "%s", c->hook_url);
 	snprintf(w->inst, sizeof(w->inst), "%s", c->id);
 	snprintf(w->dir, sizeof(w->dir), "%s/webhooks", c->data_dir);
-	snprintf(w->out, sizeof(w->out), "%s/out", w->dir);
 	snprintf(w->cursor_path, sizeof(w->cursor_path), "%s/cursor", w->dir);
-	w->interval_ms = c->hook_interval_ms;
-	w->reports = reports;
+	w->node = node;
+	w->reports = sp_node_reports(node);
 	w->log = log;
-	int rc = load_key(w, c->hook_secret_path);
+	/* Event numbers go on from the clock (in microseconds) so that an id is
+	 * not used again after a restart with empty outboxes: receivers
+	 * deduplicate by it. */
+	w->seq = sp_now_ms() * 1000;
+	int rc = start_eps(w, c);
 	if (rc) {
-		char where[PATH_MAX + 64];
-		sp_logx(log, SP_LOGX_ERROR, "webhook", "%s = %s: no key in it",
-			sp_conf_where(c, "webhooks", "secret", where, sizeof(where)),
-			c->hook_secret_path);
-		free(w);
+		free_webhook(w);
 		return rc;
-	}
-	if (sp_mkdirs(w->out, 0700) != 0) {
-		sp_logx(log, SP_LOGX_ERROR, "webhook", "cannot create %s", w->out);
-		free(w);
-		return SP_ERR_IO;
 	}
 	rc = load_cursor(w);
 	if (rc) {
 		sp_logx(log, SP_LOGX_ERROR, "webhook", "%s is not a change number", w->cursor_path);
-		free(w);
+		free_webhook(w);
 		return rc;
 	}
-	w->seq = next_seq(w);
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	if (pthread_create(&w->thread, NULL, run, w) != 0) {
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
-		free(w);
-		return SP_ERR_NOMEM;
+	rc = sp_hook_tick_start(&w->tick, c->hook_interval_ms, run, w);
+	if (rc) {
+		free_webhook(w);
+		return rc;
 	}
-	sp_logx(log, SP_LOGX_INFO, "webhook", "notifying %s every %u ms (outbox from %llu)", w->url,
-		w->interval_ms, (unsigned long long)w->seq);
+	sp_logx(log, SP_LOGX_INFO, "webhook", "%zu endpoint(s), changes read every %u ms "
+		"(events from %llu)", w->neps, c->hook_interval_ms, (unsigned long long)w->seq);
 	*out = w;
 	return 0;
 }
@@ -415,13 +275,6 @@ void sp_webhook_stop(struct sp_webhook *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->stopping = 1;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
-	sodium_memzero(w->key, sizeof(w->key));
-	free(w);
+	sp_hook_tick_stop(&w->tick);
+	free_webhook(w);
 }

@@ -254,6 +254,50 @@ static void test_example_files(void **state)
 	assert_string_equal(text, sp_conf_default_ini);
 }
 
+/* [webhook.NAME] endpoints: read with their keys, and every mistake on
+ * its line; [webhooks] url still works alone. */
+static void test_webhook_endpoints(void **state)
+{
+	struct sp_conf c;
+	char why[SP_CONF_WHY];
+	assert_int_equal(parse(GOOD "[webhooks]\nurl = http://a.example/h\nsecret = k0\n"
+			       "[webhook.sms]\nurl = https://sms.example/in\nsecret = /etc/k1\n"
+			       "include_contact = true\n"
+			       "[webhook.mail]\nurl = http://127.0.0.1:9/m\nsecret = k2\n",
+			       &c, why), 0);
+	assert_string_equal(c.hook_url, "http://a.example/h");
+	assert_string_equal(c.hook_secret_path, "/srv/node/k0");
+	assert_int_equal(c.nhooks, 2);
+	assert_string_equal(c.hooks[0].name, "sms");
+	assert_string_equal(c.hooks[0].url, "https://sms.example/in");
+	assert_string_equal(c.hooks[0].secret_path, "/etc/k1");
+	assert_int_equal(c.hooks[0].include_contact, 1);
+	assert_string_equal(c.hooks[1].name, "mail");
+	assert_string_equal(c.hooks[1].secret_path, "/srv/node/k2");
+	assert_int_equal(c.hooks[1].include_contact, 0);
+	assert_int_equal(c.hooks[1].line, 11);
+
+	expect_error(GOOD "[webhook.sms]\nurl = ftp://x/y\nsecret = k\n", 5, "not an http");
+	expect_error(GOOD "[webhook.sms]\nurl = http://x/y\n", 4, "[webhook.sms] secret is required");
+	expect_error(GOOD "[webhook.sms]\nsecret = k\n", 4, "[webhook.sms] url is required");
+	expect_error(GOOD "[webhook.sms]\nurl = http://x/y\nsecret = k\ninclude_contact = ya\n",
+		     7, "not true or false");
+	expect_error(GOOD "[webhook.sms]\nurl = http://x/y\nurl = http://x/z\n", 6, "set twice");
+	expect_error(GOOD "[webhook.sms]\nurl = http://x/y\nsecret = k\nport = 1\n", 7,
+		     "unknown key 'port'");
+	expect_error(GOOD "[webhook.sms]\nurl = http://x/y\nsecret = k\n[webhook.sms]\n", 7,
+		     "appears twice (first on line 4)");
+	expect_error(GOOD "[webhook.a/b]\nurl = http://x/y\n", 4, "an endpoint name is");
+	expect_error(GOOD "[webhook.-x]\n", 4, "an endpoint name is");
+	expect_error(GOOD "[webhooks]\nurl = http://x/y\n", 0, "[webhooks] secret is not");
+	char many[2048];
+	int n = snprintf(many, sizeof(many), "%s", GOOD);
+	for (int i = 0; i <= SP_CONF_HOOKS_MAX; i++)
+		n += snprintf(many + n, sizeof(many) - (size_t)n,
+			      "[webhook.e%d]\nurl = http://x/y\nsecret = k\n", i);
+	expect_error(many, 4 + 3 * SP_CONF_HOOKS_MAX, "more than");
+}
+
 static void test_listen_parse(void **state)
 {
 	char host[64];
@@ -280,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_example_files),
 		cmocka_unit_test(test_listen_parse),
+		cmocka_unit_test(test_webhook_endpoints),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }
