@@ -40,6 +40,7 @@ log_level = warn
 listen = 127.0.0.1:0
 rate_limit = 0
 threads = 4
+max_connections_per_address = 256
 [federation]
 root_key = $ROOT
 directory = $T/fed
