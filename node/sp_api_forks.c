@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "sp_api.h"
+#include "sp_clock.h"
 #include "sp_dirload.h"
 #include "sp_err.h"
 #include "sp_node.h"
@@ -216,7 +217,9 @@ static int check_resolution(struct sp_node *n, const struct sp_dir_forkres *r,
 		return rc;
 	struct sp_entry e = {.type = SP_EV_FORK_RESOLVE, .body = body->p, .body_len = body->len};
 	memcpy(e.author, info.pk, SP_KEY_BYTES);
-	e.time_ms = (uint64_t)time(NULL) * 1000;
+	/* to the millisecond: an officer enrolled earlier in this second is in
+	 * force (whole seconds would date the entry before the enrolment) */
+	e.time_ms = sp_now_ms();
 	return sp_dir_forkres_check(dl->dir, &e, NULL);
 }
 

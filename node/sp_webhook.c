@@ -227,7 +227,20 @@ static int load_cursor(struct sp_webhook *w)
 	if (rc)
 		return rc;
 	w->cursor = strtoull(text, &end, 10);
-	return end != text && (*end == '\n' || *end == '\0') ? 0 : SP_ERR_CORRUPT;
+	if (end == text || (*end != '\n' && *end != '\0'))
+		return SP_ERR_CORRUPT;
+	/* A cursor past the feed's end means the index lost changes it had
+	 * numbered (a new index, or its last writes lost with the machine's
+	 * power): it numbers them again from its end, and they are notified. */
+	uint64_t feed_end = sp_reports_change_end(w->reports);
+	if (w->cursor > feed_end) {
+		sp_logx(w->log, SP_LOGX_WARN, "webhook",
+			"notified up to change %llu but the index ends at %llu: reading from there",
+			(unsigned long long)w->cursor, (unsigned long long)feed_end);
+		w->cursor = feed_end;
+		return save_cursor(w);
+	}
+	return 0;
 }
 
 int sp_webhook_start(const struct sp_conf *c, struct sp_node *node, struct sp_logx *log,

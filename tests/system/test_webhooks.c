@@ -16,6 +16,8 @@
  * - The waiting outbox files are mode 0600; once delivered nothing with
  *   the contact is left in the data folder; the log holds no contact, key
  *   or URL token.
+ * - A cursor past the end of the index's change feed is brought back to
+ *   its end, and new changes are notified.
  */
 #define _GNU_SOURCE /* memmem */
 #include "sp_testutil.h"
@@ -467,12 +469,28 @@ static void test_privacy(void **state)
 	free(log);
 }
 
+/* A cursor past the index's change feed (a new index, or its last writes
+ * lost with the power) does not silence the webhooks: the node reads
+ * from the feed's end and notifies what comes. */
+static void test_cursor_past_end(void **state)
+{
+	(void)state;
+	char path[PATH_MAX + 32], id[65];
+	snprintf(path, sizeof(path), "%s/webhooks/cursor", g.f.data);
+	write_text(path, "987654321\n");
+	sp_h_fed_start(&g.f);
+	assert_int_equal(sp_h_wait_text(g.f.log, "index ends at", 30000), 0);
+	submit("publik", CONTACT_P, id);
+	json_decref(wait_for(&g.mail, id, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_contact_and_refusal),
 		cmocka_unit_test(test_contact_waits),
 		cmocka_unit_test(test_privacy),
+		cmocka_unit_test(test_cursor_past_end),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
