@@ -4,14 +4,18 @@
  * (config/wilayah.csv) as C byte arrays, so simpuld serves them with no
  * file on disk and no build step for the pages themselves.
  *
- *     sp_webgen OUT.c WILAYAH.csv ASSET...
+ *     sp_webgen OUT.c WILAYAH.csv ASSET-OR-PART...
  *
  * For each asset it writes the bytes, the gzip of the bytes (zlib, level
  * 9) and an ETag (the first 16 hex digits of their SHA-256). The bundle
  * version is the SHA-256 of every asset's name and bytes: HTML pages name
  * the other assets as "/web/@V@/<file>", and "@V@" is replaced here by
  * that version, so those URLs change whenever any asset does and can be
- * cached as immutable. The region list is checked (code, name, level per
+ * cached as immutable. The .inc files are not assets but the parts every
+ * page shares (head.inc: the head's common lines; nav.inc: the public
+ * header): a page names them by a directive line (see expand), so each
+ * exists once in the source and the served pages stay plain HTML with
+ * no script to assemble them. The region list is checked (code, name, level per
  * line; the name may be double-quoted) and written as a table sorted as
  * the file is. Anything malformed stops the build with a message.
  */
@@ -85,33 +89,127 @@ static const char *mime_of(const char *name)
 	return NULL;
 }
 
-/* subst replaces every "@V@" in a by v (a->p is reallocated). */
-static void subst(struct asset *a, const char *v)
+/* A growing output buffer; out of memory stops the build. */
+struct out {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static void out_put(struct out *o, const void *p, size_t n)
 {
-	size_t vl = strlen(v), cap = a->len * 2 + 64, n = 0;
-	unsigned char *out = malloc(cap);
-	for (size_t i = 0; out && i < a->len;) {
-		if (n + vl + 1 >= cap) {
-			unsigned char *q = realloc(out, cap *= 2);
-			if (!q)
-				free(out);
-			out = q;
-			if (!out)
-				break;
-		}
-		if (i + 3 <= a->len && memcmp(a->p + i, "@V@", 3) == 0) {
-			memcpy(out + n, v, vl);
-			n += vl;
-			i += 3;
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 4096;
+		while (o->len + n + 1 > cap)
+			cap *= 2;
+		unsigned char *q = realloc(o->p, cap);
+		if (!q)
+			die("out of memory", "output");
+		o->p = q;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
+}
+
+/* put_replacing writes p with every `key` replaced by val. */
+static void put_replacing(struct out *o, const unsigned char *p, size_t len, const char *key,
+			  const char *val)
+{
+	size_t kl = strlen(key), vl = strlen(val);
+	for (size_t i = 0; i < len;) {
+		if (i + kl <= len && memcmp(p + i, key, kl) == 0) {
+			out_put(o, val, vl);
+			i += kl;
 		} else {
-			out[n++] = a->p[i++];
+			out_put(o, p + i++, 1);
 		}
 	}
-	if (!out)
-		die("out of memory in", a->name);
+}
+
+/* subst replaces every "@V@" in a by v (a->p is replaced). */
+static void subst(struct asset *a, const char *v)
+{
+	struct out o = {0};
+	put_replacing(&o, a->p, a->len, "@V@", v);
 	free(a->p);
-	a->p = out;
-	a->len = n;
+	a->p = o.p;
+	a->len = o.len;
+}
+
+static const struct asset *part_find(const struct asset *parts, size_t np, const char *name,
+				     size_t nl)
+{
+	for (size_t i = 0; i < np; i++)
+		if (strlen(parts[i].name) == nl + 4 && memcmp(parts[i].name, name, nl) == 0 &&
+		    strcmp(parts[i].name + nl, ".inc") == 0)
+			return &parts[i];
+	return NULL;
+}
+
+/* put_nav writes the shared header (nav.inc) with aria-current="page" on
+ * the link to the page's own path, which must be one of its links. */
+static void put_nav(struct out *o, const struct asset *nav, const char *path, const char *page)
+{
+	char key[96];
+	snprintf(key, sizeof(key), "<a href=\"%s\"", path);
+	char val[128];
+	snprintf(val, sizeof(val), "%s aria-current=\"page\"", key);
+	size_t kl = strlen(key);
+	const unsigned char *hit = NULL;
+	for (size_t i = 0; hit == NULL && i + kl <= nav->len; i++)
+		if (memcmp(nav->p + i, key, kl) == 0)
+			hit = nav->p + i;
+	if (hit == NULL)
+		die("nav.inc has no link to the path named in", page);
+	size_t at = (size_t)(hit - nav->p) + kl;
+	out_put(o, nav->p, (size_t)(hit - nav->p));
+	out_put(o, val, strlen(val));
+	out_put(o, nav->p + at, nav->len - at);
+}
+
+/* expand replaces the page's directive lines, each a whole line, by the
+ * shared parts (the *.inc files), so every page has one copy of them:
+ *     <!--#head TITLE-->  head.inc, its @TITLE@ replaced by TITLE
+ *     <!--#nav PATH-->    nav.inc, the link to PATH marked as this page
+ * An unknown directive or a missing part stops the build. */
+static void expand(struct asset *a, const struct asset *parts, size_t np)
+{
+	struct out o = {0};
+	const unsigned char *p = a->p, *end = a->p + a->len;
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *le = nl ? nl + 1 : end;
+		size_t n = (size_t)(le - p) - (nl != NULL);
+		if (n < 9 || memcmp(p, "<!--#", 5) != 0 || memcmp(p + n - 3, "-->", 3) != 0) {
+			out_put(&o, p, (size_t)(le - p));
+			p = le;
+			continue;
+		}
+		const char *name = (const char *)p + 5;
+		const char *sp = memchr(name, ' ', n - 8);
+		if (sp == NULL)
+			die("directive without an argument in", a->name);
+		char arg[80];
+		size_t al = n - 8 - (size_t)(sp + 1 - name);
+		if (al == 0 || al >= sizeof(arg))
+			die("directive argument empty or too long in", a->name);
+		memcpy(arg, sp + 1, al);
+		arg[al] = '\0';
+		size_t nml = (size_t)(sp - name);
+		const struct asset *part = part_find(parts, np, name, nml);
+		if (part == NULL)
+			die("directive names no .inc part in", a->name);
+		if (nml == 4 && memcmp(name, "head", 4) == 0)
+			put_replacing(&o, part->p, part->len, "@TITLE@", arg);
+		else if (nml == 3 && memcmp(name, "nav", 3) == 0)
+			put_nav(&o, part, arg, a->name);
+		else
+			die("unknown directive in", a->name);
+		p = le;
+	}
+	free(a->p);
+	a->p = o.p;
+	a->len = o.len;
 }
 
 static unsigned char *gzip(const unsigned char *p, size_t len, size_t *out_len)
@@ -222,22 +320,30 @@ static void regions(FILE *o, const char *path)
 	free(csv);
 }
 
+static int has_ext(const char *name, const char *ext)
+{
+	const char *dot = strrchr(name, '.');
+	return dot && strcmp(dot, ext) == 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4 || argc - 3 > MAX_ASSETS)
 		die("usage", "sp_webgen OUT.c WILAYAH.csv ASSET...");
 	if (sodium_init() < 0)
 		die("sodium_init", "failed");
-	struct asset a[MAX_ASSETS];
-	size_t na = (size_t)argc - 3;
+	/* The .inc files are parts of pages, not assets: kept apart in parts. */
+	struct asset a[MAX_ASSETS], parts[MAX_ASSETS];
+	size_t na = 0, np = 0;
 	crypto_hash_sha256_state st;
 	crypto_hash_sha256_init(&st);
-	for (size_t i = 0; i < na; i++) {
-		a[i].name = base_name(argv[i + 3]);
-		a[i].p = slurp(argv[i + 3], &a[i].len);
-		crypto_hash_sha256_update(&st, (const unsigned char *)a[i].name,
-					  strlen(a[i].name) + 1);
-		crypto_hash_sha256_update(&st, a[i].p, a[i].len);
+	for (int i = 3; i < argc; i++) {
+		const char *name = base_name(argv[i]);
+		struct asset *x = has_ext(name, ".inc") ? &parts[np++] : &a[na++];
+		x->name = name;
+		x->p = slurp(argv[i], &x->len);
+		crypto_hash_sha256_update(&st, (const unsigned char *)x->name, strlen(x->name) + 1);
+		crypto_hash_sha256_update(&st, x->p, x->len);
 	}
 	unsigned char vh[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256_final(&st, vh);
@@ -251,11 +357,9 @@ int main(int argc, char **argv)
 	fprintf(o, "/* generated by node/web/sp_webgen.c: do not edit. */\n#include \"sp_web.h\"\n\n");
 	fprintf(o, "const char sp_web_version[] = \"%s\";\n\n", version);
 	for (size_t i = 0; i < na; i++) {
-		const char *dot = strrchr(a[i].name, '.');
-		if (dot && strcmp(dot, ".html") == 0) {
-			char v[32];
-			snprintf(v, sizeof(v), "%s", version);
-			subst(&a[i], v);
+		if (has_ext(a[i].name, ".html")) {
+			expand(&a[i], parts, np);
+			subst(&a[i], version);
 		}
 		size_t gl;
 		unsigned char *g = gzip(a[i].p, a[i].len, &gl);
@@ -275,6 +379,8 @@ int main(int argc, char **argv)
 			a[i].name, mime_of(a[i].name), i, i, i, i, etag);
 		free(a[i].p);
 	}
+	for (size_t i = 0; i < np; i++)
+		free(parts[i].p);
 	fprintf(o, "};\nconst size_t sp_web_nassets = %zu;\n\n", na);
 	regions(o, argv[2]);
 	if (fclose(o) != 0)

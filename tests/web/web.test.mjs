@@ -37,6 +37,29 @@ async function stackChecks() {
   const again = await fetch(u + `/web/${m[1]}/lapor.js`, { headers: { 'If-None-Match': etag } });
   assert(again.status === 304, 'ETag revalidation gives 304');
   ok('pages: MIME types, strict CSP, immutable versioned assets, ETag 304');
+
+  // Every page is assembled at build time from the shared parts
+  // (node/web/head.inc, nav.inc): no directive left, one head each, and
+  // the public pages' header marks the page itself as current.
+  const pages = { '/': 'Lapor', '/lacak': 'Lacak', '/transparansi': 'Transparansi',
+    '/koordinator': 'Dasbor Koordinator', '/konsol': 'Konsol petugas' };
+  const heads = new Set();
+  for (const [path, title] of Object.entries(pages)) {
+    const h = await (await fetch(u + path)).text();
+    assert(!h.includes('<!--#') && !h.includes('@TITLE@') && !h.includes('@V@'), `${path}: directives expanded`);
+    assert(h.startsWith('<!doctype html>\n<html lang="id">\n<head>\n'), `${path}: starts with the shared head`);
+    assert(h.split('<title>').length === 2 && h.includes(`<title>${title} - Simpul</title>`), `${path}: its own title`);
+    assert(h.includes(`/web/${m[1]}/app.css`) && h.includes(`/web/${m[1]}/icon.svg`), `${path}: shared styles and icon`);
+    heads.add(h.slice(0, h.indexOf('<title>')));
+    const cur = [...h.matchAll(/<a href="([^"]*)" aria-current="page"/g)].map((x) => x[1]);
+    if (path !== '/konsol') {
+      assert(cur.length === 1 && cur[0] === path, `${path}: the header marks itself current: ${cur}`);
+      for (const p of Object.keys(pages).filter((p) => p !== '/konsol'))
+        assert(h.includes(`<a href="${p}"`), `${path}: the header links ${p}`);
+    }
+  }
+  assert(heads.size === 1, 'one shared head: ' + heads.size);
+  ok('pages: one shared head and header, each page marked current in its own');
 }
 
 async function lapor(browser) {
