@@ -9,7 +9,8 @@ set -euo pipefail
 BUILD=$(cd "${1:?usage: bench_http.sh BUILD_DIR [SECONDS]}" && pwd)
 SECS=${2:-15}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-WILAYAH="$SRC/config/wilayah.csv"
+# shellcheck source=tools/bench/lib.sh
+. "$SRC/tools/bench/lib.sh"
 command -v wrk >/dev/null || { echo "bench_http: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 T=$(mktemp -d /tmp/simpul-bench-http.XXXXXX)
 PID=""
@@ -26,25 +27,8 @@ echo "idle node, built-in default config: RSS $(($(awk '/VmRSS/ {print $2}' /pro
 kill "$PID"; wait "$PID" || true; PID=""
 
 # A small federation (Sulawesi Selatan) and the node of Kabupaten Soppeng.
-"$BUILD/tools/simpul" federation init --wilayah "$WILAYAH" --out "$T/fed" --subset 73 >/dev/null
-ROOT=$(sed -n 's/^root_vkey = //p' "$T/fed/federation.ini" | head -1)
-cat >"$T/simpuld.ini" <<INI
-[node]
-id = 73.12
-federation = $(sed -n 's/^name = //p' "$T/fed/federation.ini" | head -1)
-key = $T/fed/keys/73.12.key
-seal_key = $T/fed/keys/73.12.seal
-data = $T/data
-log_level = warn
-[http]
-listen = 127.0.0.1:0
-rate_limit = 0
-threads = 4
-max_connections_per_address = 256
-[federation]
-root_key = $ROOT
-directory = $T/fed
-INI
+bench_soppeng_node "$BUILD" "$SRC" "$T" "threads = 4
+max_connections_per_address = 256"
 "$BUILD/tools/simpuld" --config "$T/simpuld.ini" 2>"$T/node.log" &
 PID=$!
 for _ in $(seq 100); do [ -s "$T/data/simpuld.addr" ] && break; sleep 0.1; done

@@ -12,6 +12,8 @@ BUILD=$(cd "${1:?usage: soak_kill9.sh BUILD_DIR [CYCLES] [CLIENTS]}" && pwd)
 CYCLES=${2:-20}
 CLIENTS=${3:-8}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tools/bench/lib.sh
+. "$SRC/tools/bench/lib.sh"
 T=$(mktemp -d /tmp/simpul-soak.XXXXXX)
 PID=""
 cleanup() {
@@ -25,24 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BUILD/tools/simpul" federation init --wilayah "$SRC/config/wilayah.csv" --out "$T/fed" \
-	--subset 73 >/dev/null
-ROOT=$(sed -n 's/^root_vkey = //p' "$T/fed/federation.ini" | head -1)
-cat >"$T/simpuld.ini" <<INI
-[node]
-id = 73.12
-federation = $(sed -n 's/^name = //p' "$T/fed/federation.ini" | head -1)
-key = $T/fed/keys/73.12.key
-seal_key = $T/fed/keys/73.12.seal
-data = $T/data
-log_level = warn
-[http]
-listen = 127.0.0.1:0
-rate_limit = 0
-[federation]
-root_key = $ROOT
-directory = $T/fed
-INI
+bench_soppeng_node "$BUILD" "$SRC" "$T"
 
 start() {
 	rm -f "$T/data/simpuld.addr"

@@ -1,0 +1,30 @@
+# lib.sh - shared by the benchmark scripts in tools/bench (sourced, not run).
+#
+# bench_soppeng_node BUILD SRC T [EXTRA_HTTP_LINES]
+#   makes a Sulawesi Selatan federation (province 73) in T/fed and a config
+#   T/simpuld.ini for the node of Kabupaten Soppeng (73.12), data in T/data,
+#   HTTP on an ephemeral loopback port without a rate limit, log level warn.
+#   EXTRA_HTTP_LINES (newline-separated) go into its [http] section.
+bench_soppeng_node() {
+	local build=$1 src=$2 t=$3 extra=${4:-} root fed
+	"$build/tools/simpul" federation init --wilayah "$src/config/wilayah.csv" --out "$t/fed" \
+		--subset 73 >/dev/null
+	root=$(sed -n 's/^root_vkey = //p' "$t/fed/federation.ini" | head -1)
+	fed=$(sed -n 's/^name = //p' "$t/fed/federation.ini" | head -1)
+	cat >"$t/simpuld.ini" <<INI
+[node]
+id = 73.12
+federation = $fed
+key = $t/fed/keys/73.12.key
+seal_key = $t/fed/keys/73.12.seal
+data = $t/data
+log_level = warn
+[http]
+listen = 127.0.0.1:0
+rate_limit = 0
+$extra
+[federation]
+root_key = $root
+directory = $t/fed
+INI
+}
