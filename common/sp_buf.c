@@ -33,6 +33,23 @@ int sp_grow(void **p, size_t *cap, size_t n, size_t size)
 	return sp_grow_to(p, cap, n + 1, size);
 }
 
+size_t sp_lower_bound(const void *base, size_t n, size_t size, const void *key,
+		      int (*cmp)(const void *key, const void *elem), int *found)
+{
+	const unsigned char *a = base;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp(key, a + mid * size) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (found)
+		*found = lo < n && cmp(key, a + lo * size) == 0;
+	return lo;
+}
+
 void sp_buf_init(struct sp_buf *b)
 {
 	b->p = NULL;

@@ -37,6 +37,13 @@ int sp_grow(void **p, size_t *cap, size_t n, size_t size);
  * or SP_ERR_NOMEM with the array unchanged. */
 int sp_grow_to(void **p, size_t *cap, size_t need, size_t size);
 
+/* sp_lower_bound: in the array base of n elements of `size` bytes, sorted
+ * by cmp, the first index whose element is not less than key (n if none);
+ * cmp(key, element) orders like strcmp. *found (if not NULL) is set when
+ * that element equals key. */
+size_t sp_lower_bound(const void *base, size_t n, size_t size, const void *key,
+		      int (*cmp)(const void *key, const void *elem), int *found);
+
 /* sp_buf_take hands the buffer's memory to the caller (who frees it with
  * free()) and resets the buffer. Returns NULL if `err` is set or the buffer
  * is empty; *len receives the length. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_buf.h"
 #include "sp_err.h"
 #include "sp_peer_int.h"
 
@@ -24,18 +25,23 @@ void sp_peer_nset_free(struct sp_peer_nset *s)
 	memset(s, 0, sizeof(*s));
 }
 
+struct origin_key {
+	const char *origin;
+	size_t len;
+};
+
+static int origin_cmp(const void *key, const void *elem)
+{
+	const struct origin_key *k = key;
+	const struct sp_gossip_note *e = elem;
+	return sp_gossip_origin_cmp(k->origin, k->len, e->origin, e->origin_len);
+}
+
 /* lower_bound: the first index whose origin is >= origin. */
 static size_t lower_bound(const struct sp_peer_nset *s, const char *origin, size_t len)
 {
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (sp_gossip_origin_cmp(s->v[mid].origin, s->v[mid].origin_len, origin, len) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sp_lower_bound(s->v, s->n, sizeof(*s->v), &(struct origin_key){origin, len},
+			      origin_cmp, NULL);
 }
 
 long sp_peer_nset_find(const struct sp_peer_nset *s, const char *origin, size_t len)

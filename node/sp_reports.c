@@ -319,23 +319,23 @@ int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p)
 
 /* ---- counters and pairs (memory; lk) -------------------------------------------- */
 
+int sp_rcount_cmp(const void *term, const void *elem)
+{
+	return strcmp(term, ((const struct sp_rcount *)elem)->term);
+}
+
 static size_t count_pos(const struct sp_reports *r, const char *term, int *found)
 {
-	size_t lo = 0, hi = r->n_counts;
-	*found = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(term, r->counts[mid].term);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return sp_lower_bound(r->counts, r->n_counts, sizeof(*r->counts), term, sp_rcount_cmp, found);
+}
+
+int sp_rpair_cmp(const void *key, const void *elem)
+{
+	const struct sp_rpair_key *k = key;
+	const struct sp_rpair *b = elem;
+	if (k->log != b->log)
+		return k->log < b->log ? -1 : 1;
+	return strcmp(k->who, b->who.id);
 }
 
 uint64_t sp_rcount_get(const struct sp_reports *r, const char *term)
@@ -372,28 +372,13 @@ static int count_set(struct sp_reports *r, const char *term, uint64_t n)
 
 static int pair_cmp(uint32_t log, const char *who, const struct sp_rpair *b)
 {
-	if (log != b->log)
-		return log < b->log ? -1 : 1;
-	return strcmp(who, b->who.id);
+	return sp_rpair_cmp(&(struct sp_rpair_key){log, who}, b);
 }
 
 static size_t pair_pos(const struct sp_reports *r, uint32_t log, const char *who, int *found)
 {
-	size_t lo = 0, hi = r->n_pairs;
-	*found = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = pair_cmp(log, who, &r->pairs[mid]);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return sp_lower_bound(r->pairs, r->n_pairs, sizeof(*r->pairs),
+			      &(struct sp_rpair_key){log, who}, sp_rpair_cmp, found);
 }
 
 /* pair_insert adds (log, who) to memory (lk held): 1 if new. */

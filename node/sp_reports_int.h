@@ -138,6 +138,19 @@ int sp_reports_damaged(struct sp_reports *r, int err, const char *where);
 int sp_rview_of(struct sp_reports *r, const struct sp_rrec *p, uint64_t now,
 		const struct sp_reports_extra *x, struct sp_reports_view *v);
 
+/* A (log, institution) pair to look up among r->pairs, and the order they
+ * are kept in (sp_lower_bound's cmp: key a struct sp_rpair_key, element a
+ * struct sp_rpair). */
+struct sp_rpair_key {
+	uint32_t log;
+	const char *who;
+};
+int sp_rpair_cmp(const void *key, const void *elem);
+
+/* sp_rcount_cmp: the order of r->counts (key a term, element a struct
+ * sp_rcount), for sp_lower_bound. */
+int sp_rcount_cmp(const void *term, const void *elem);
+
 /* sp_rcount_get: the counter of term (0 if none); caller holds lk. */
 uint64_t sp_rcount_get(const struct sp_reports *r, const char *term);
 

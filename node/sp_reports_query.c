@@ -27,17 +27,8 @@ int sp_reports_involved(struct sp_reports *r, const char *inst, uint32_t log)
 {
 	int found = 0;
 	pthread_rwlock_rdlock(&r->lk);
-	size_t lo = 0, hi = r->n_pairs;
-	while (lo < hi && !found) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct sp_rpair *p = &r->pairs[mid];
-		int c = log != p->log ? (log < p->log ? -1 : 1) : strcmp(inst, p->who.id);
-		found = c == 0;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+	sp_lower_bound(r->pairs, r->n_pairs, sizeof(*r->pairs), &(struct sp_rpair_key){log, inst},
+		       sp_rpair_cmp, &found);
 	pthread_rwlock_unlock(&r->lk);
 	return found;
 }
@@ -515,14 +506,9 @@ static int walk_counts(struct sp_reports *r, struct inst_walk *w)
 	char inst[SP_INST_ID_MAX + 1] = "";
 	size_t plen = strlen(w->prefix);
 	int rc = 0;
-	size_t lo = 0, hi = r->n_counts; /* the first counter of the prefix */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(r->counts[mid].term, w->prefix) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	/* the first counter of the prefix */
+	size_t lo = sp_lower_bound(r->counts, r->n_counts, sizeof(*r->counts), w->prefix,
+				   sp_rcount_cmp, NULL);
 	for (size_t i = lo; rc == 0 && i <= r->n_counts; i++) {
 		const char *t = i < r->n_counts ? r->counts[i].term : NULL;
 		if (t && strncmp(t, w->prefix, plen) != 0)

@@ -119,20 +119,16 @@ static int published(const struct sp_cal *c, uint32_t year)
 	return (c->published[i / 8] >> (i % 8)) & 1;
 }
 
+static int day_cmp(const void *key, const void *elem)
+{
+	int64_t a = *(const int64_t *)key, b = *(const int64_t *)elem;
+	return (a > b) - (a < b);
+}
+
 /* lower_bound: first position whose day is >= day. */
 static size_t find_pos(const struct sp_cal *c, int64_t day)
 {
-	size_t lo = 0, hi = c->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->days[mid] < day)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sp_lower_bound(c->days, c->n, sizeof(*c->days), &day, day_cmp, NULL);
 }
 
 static int insert_day(struct sp_cal *c, int64_t day)

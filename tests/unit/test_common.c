@@ -80,6 +80,35 @@ static void test_buf_printf(void **state)
 	sp_buf_free(&b);
 }
 
+static int int_cmp(const void *key, const void *elem)
+{
+	int a = *(const int *)key, b = *(const int *)elem;
+	return (a > b) - (a < b);
+}
+
+/* sp_lower_bound: the first element not less than the key, found only on
+ * equality, at both ends, with duplicates and on an empty array. */
+static void test_lower_bound(void **state)
+{
+	(void)state;
+	const int v[] = {2, 4, 4, 4, 9};
+	const struct {
+		int key;
+		size_t at;
+		int found;
+	} cases[] = {{1, 0, 0}, {2, 0, 1}, {3, 1, 0}, {4, 1, 1}, {5, 4, 0}, {9, 4, 1}, {10, 5, 0}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int found = -1;
+		assert_int_equal(sp_lower_bound(v, 5, sizeof(int), &cases[i].key, int_cmp, &found),
+				 cases[i].at);
+		assert_int_equal(found, cases[i].found);
+	}
+	int found = -1, k = 3;
+	assert_int_equal(sp_lower_bound(NULL, 0, sizeof(int), &k, int_cmp, &found), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(sp_lower_bound(v, 5, sizeof(int), &k, int_cmp, NULL), 1);
+}
+
 static void test_clock_after(void **state)
 {
 	(void)state;
@@ -103,6 +132,7 @@ int main(void)
 		cmocka_unit_test(test_grow_one_more),
 		cmocka_unit_test(test_buf_printf),
 		cmocka_unit_test(test_clock_after),
+		cmocka_unit_test(test_lower_bound),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }
