@@ -60,6 +60,7 @@
 	XX(KEY_FORMAT, -62, "verifier key string malformed") \
 	XX(CHECKPOINT, -63, "checkpoint body malformed") \
 	XX(BASE64, -64, "bad base64") \
+	XX(PASSPHRASE, -65, "wrong passphrase, or the protected key file is damaged") \
 	\
 	/* storage */ \
 	XX(DB, -80, "RocksDB reported an error") \

@@ -10,7 +10,23 @@
  *
  * For a signing key only the seed is stored; the secret and public keys are
  * derived from it (crypto_sign_seed_keypair). A seal key's public key is
- * crypto_scalarmult_base of it. Files are created 0600 and never
+ * crypto_scalarmult_base of it.
+ *
+ * An officer's signing key may instead be kept protected by a passphrase
+ * (made by `simpul keygen --passphrase-file`, opened by the officers'
+ * console in the browser and by `keygen --show`):
+ *
+ *   simpul-ed25519-protected-key-v1
+ *   <base64 of opslimit (4, big-endian) || memlimit in KiB (4, BE) ||
+ *    salt (16) || nonce (24) || crypto_secretbox_easy(seed) (48)>
+ *
+ * The box key is crypto_pwhash Argon2id v1.3 (parallelism 1) of the
+ * passphrase with that salt, opslimit and memlimit (written with libsodium's
+ * INTERACTIVE limits, 2 passes over 64 MiB), 32 bytes; the box is
+ * XSalsa20-Poly1305. Both are what the audited pure-JS libraries the
+ * console vendors compute, so the same file opens in either.
+ *
+ * Files are created 0600 and never
  * overwritten; loading refuses a file that group or others may read, as ssh
  * does, because a leaked node key lets anyone sign in the institution's
  * name and a leaked seal key opens its sealed reports.
@@ -24,6 +40,7 @@
 #define SP_KEYFILE_MAGIC "simpul-ed25519-private-key-v1"
 #define SP_SEALFILE_MAGIC "simpul-x25519-private-key-v1"
 #define SP_KEYFILE_SEED 32      /* the stored secret, bytes, for every kind */
+#define SP_KEYFILE_PROTECTED_MAGIC "simpul-ed25519-protected-key-v1"
 #define SP_KEYFILE_MAGIC_MAX 64 /* longest magic line a kind may have */
 #define SP_KEYFILE_PK 32        /* Ed25519 public key (SP_KEY_BYTES) */
 #define SP_KEYFILE_SK 64        /* Ed25519 secret key, libsodium form (SP_SECRET_BYTES) */
@@ -47,7 +64,8 @@ int sp_keyfile_generate(const char *path, uint8_t pk[SP_KEYFILE_PK], uint8_t sk[
  * may be NULL). Errors, with a sentence in why (if not NULL):
  * SP_ERR_IO (cannot open or read; not a regular file), SP_ERR_CONFIG (group
  * or others have any access: chmod 600 it), SP_ERR_KEY_FORMAT (anything but
- * exactly the two lines above). Every copy of secret material is zeroed. */
+ * exactly the two lines above; a protected key file is named as such).
+ * Every copy of secret material is zeroed. */
 int sp_keyfile_load(const char *path, uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_KEYFILE_SK],
 		    char *why, size_t why_cap);
 
@@ -60,6 +78,32 @@ int sp_keyfile_create_kind(const char *path, const char *magic,
 			   const uint8_t secret[SP_KEYFILE_SEED], char *why, size_t why_cap);
 int sp_keyfile_load_kind(const char *path, const char *magic, uint8_t secret[SP_KEYFILE_SEED],
 			 char *why, size_t why_cap);
+
+/* Limits a protected key file's Argon2id parameters must be within to be
+ * opened (a damaged or hostile file must not make the reader spend minutes
+ * or gigabytes); a new file uses 2 passes over 64 MiB. */
+#define SP_KEYFILE_PW_OPS_MIN 1
+#define SP_KEYFILE_PW_OPS_MAX 8
+#define SP_KEYFILE_PW_MEM_KIB_MIN 8192u     /* 8 MiB */
+#define SP_KEYFILE_PW_MEM_KIB_MAX 1048576u  /* 1 GiB */
+#define SP_KEYFILE_PASS_MIN 8              /* bytes a new passphrase must have */
+
+/* sp_keyfile_create_protected writes a new passphrase-protected signing
+ * key file holding seed at path (O_EXCL, 0600, fsynced; format above).
+ * pass is pass_len bytes (at least SP_KEYFILE_PASS_MIN, else SP_ERR_ARG).
+ * SP_ERR_EXISTS, SP_ERR_IO, SP_ERR_NOMEM (Argon2id could not get its
+ * memory). */
+int sp_keyfile_create_protected(const char *path, const uint8_t seed[SP_KEYFILE_SEED],
+				const char *pass, size_t pass_len, char *why, size_t why_cap);
+
+/* sp_keyfile_load_protected reads a passphrase-protected key file and
+ * derives the key pair (either output may be NULL). Errors as
+ * sp_keyfile_load, plus SP_ERR_PASSPHRASE (the box does not open: a wrong
+ * passphrase or a damaged file) and SP_ERR_RANGE (Argon2id parameters
+ * outside the limits above). */
+int sp_keyfile_load_protected(const char *path, const char *pass, size_t pass_len,
+			      uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_KEYFILE_SK], char *why,
+			      size_t why_cap);
 
 /* sp_sealfile_create writes a new seal key file holding the X25519 secret
  * key sk (O_EXCL, 0600, fsynced). SP_ERR_EXISTS, SP_ERR_IO. */

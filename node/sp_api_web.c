@@ -7,7 +7,7 @@
  *                          the browser)
  *   GET /konsol            the officers' console (signs in the browser)
  *   GET /koordinator       the coordinator's dashboard (GET /v1/dashboard)
- *   GET /web/{v}/{file}    the pages' CSS and ES modules (v: the bundle
+ *   GET /web/{v}/{file...} the pages' CSS and ES modules (v: the bundle
  *                          version the pages name; cached as immutable)
  *   GET /v1/regions        the Kemendagri region list, one level at a time
  *   GET /v1/directory      institutions, their keys and categories
@@ -266,7 +266,7 @@ const struct sp_http_route sp_api_web_routes[] = {
 	{"GET", "/transparansi", page_transparansi, 0},
 	{"GET", "/konsol", page_konsol, 0},
 	{"GET", "/koordinator", page_koordinator, 0},
-	{"GET", "/web/{v}/{file}", get_asset, 0},
+	{"GET", "/web/{v}/{file...}", get_asset, 0},
 	{"GET", "/v1/regions", get_regions, 0},
 	{"GET", "/v1/directory", get_directory, 0},
 	{NULL, NULL, NULL, 0},

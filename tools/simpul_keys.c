@@ -1,10 +1,13 @@
 /*
  * simpul_keys.c - `simpul keygen`: create a node's Ed25519 key file (or,
  * with --seal, an X25519 seal key file), or show the public key (and C2SP
- * verifier key) of an existing one.
+ * verifier key) of an existing one. With --passphrase-file, the signing
+ * key is kept protected by a passphrase (an officer's key for the console,
+ * common/sp_keyfile.h), new or converted from a plain key file (--from).
  */
 #include "simpul.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +23,7 @@ static void keygen_help(const char *cmd)
 	printf("usage: %s --out FILE [--name NAME]\n"
 	       "       %s --show FILE [--name NAME]\n"
 	       "       %s --seal (--out FILE | --show FILE)\n"
+	       "       %s --passphrase-file PASS (--out FILE [--from PLAIN.key] | --show FILE)\n"
 	       "\n"
 	       "Create a new Ed25519 private key in FILE (mode 0600; an existing file is\n"
 	       "never overwritten), or show the public key of the key in FILE. With\n"
@@ -34,9 +38,18 @@ static void keygen_help(const char *cmd)
 	       "\n"
 	       "  -S, --seal        an X25519 seal key (see above)\n"
 	       "\n"
+	       "  -P, --passphrase-file PASS\n"
+	       "                    keep the signing key protected by the passphrase on\n"
+	       "                    PASS's first line ('-': standard input; at least 8\n"
+	       "                    bytes): Argon2id and XSalsa20-Poly1305, the form the\n"
+	       "                    officers' console opens in the browser; with --show,\n"
+	       "                    open such a file\n"
+	       "  -f, --from PLAIN.key  with --passphrase-file --out: protect this existing\n"
+	       "                    plain key file instead of making a new key\n"
+	       "\n"
 	       "Output lines: 'public-key <hex>' and, with --name, 'vkey <verifier key>';\n"
 	       "with --seal, 'seal-key <hex>'.\n",
-	       cmd, cmd, cmd);
+	       cmd, cmd, cmd, cmd);
 }
 
 /* print_public prints the public key, and the verifier key for name. */
@@ -104,6 +117,67 @@ static int seal_key(const char *out, const char *show)
 	return SIMPUL_OK;
 }
 
+#define PASS_MAX 1024
+
+/* read_pass reads the first line of path ("-": standard input) into pass
+ * (PASS_MAX + 1 bytes), without its line end; *len is its length. */
+static int read_pass(const char *path, char pass[PASS_MAX + 2], size_t *len)
+{
+	*len = 0;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (f == NULL)
+		return simpul_fail(SP_ERR_IO, "cannot open passphrase file %s: %s", path,
+				   strerror(errno));
+	int ok = fgets(pass, PASS_MAX + 2, f) != NULL;
+	if (f != stdin)
+		fclose(f);
+	*len = ok ? strcspn(pass, "\r\n") : 0;
+	if (!ok || *len == 0)
+		return simpul_fail(SP_ERR_ARG, "no passphrase on the first line of %s", path);
+	if (*len > PASS_MAX) {
+		sodium_memzero(pass, PASS_MAX + 2);
+		return simpul_fail(SP_ERR_ARG, "the passphrase in %s is over %d bytes", path,
+				   PASS_MAX);
+	}
+	return SIMPUL_OK;
+}
+
+/* protected_key writes (out: a new key, or the one in from) or opens
+ * (show) a passphrase-protected signing key file. */
+static int protected_key(const char *pass_path, const char *out, const char *from,
+			 const char *show, const char *name)
+{
+	char pass[PASS_MAX + 2], why[SP_KEYFILE_WHY];
+	size_t len = 0;
+	int rc = read_pass(pass_path, pass, &len);
+	if (rc)
+		return rc;
+	uint8_t pk[SP_KEY_BYTES], seed[SP_KEYFILE_SEED];
+	if (show) {
+		rc = sp_keyfile_load_protected(show, pass, len, pk, NULL, why, sizeof(why));
+	} else if (from) {
+		rc = sp_keyfile_load_kind(from, SP_KEYFILE_MAGIC, seed, why, sizeof(why));
+	} else if (sodium_init() < 0) {
+		rc = SP_ERR_INTERNAL;
+		snprintf(why, sizeof(why), "libsodium failed to initialise");
+	} else {
+		randombytes_buf(seed, sizeof(seed));
+	}
+	if (rc == 0 && out) {
+		uint8_t sk[SP_KEYFILE_SK];
+		crypto_sign_seed_keypair(pk, sk, seed);
+		sodium_memzero(sk, sizeof(sk));
+		rc = sp_keyfile_create_protected(out, seed, pass, len, why, sizeof(why));
+	}
+	sodium_memzero(pass, sizeof(pass));
+	sodium_memzero(seed, sizeof(seed));
+	if (rc)
+		return simpul_fail(rc, "%s", why);
+	if (out)
+		printf("wrote %s (protected by the passphrase)\n", out);
+	return print_public(pk, name);
+}
+
 int simpul_keygen_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -111,18 +185,27 @@ int simpul_keygen_main(int argc, char **argv)
 		{"show", required_argument, NULL, 's'},
 		{"name", required_argument, NULL, 'n'},
 		{"seal", no_argument, NULL, 'S'},
+		{"passphrase-file", required_argument, NULL, 'P'},
+		{"from", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *cmd = argv[0], *out = NULL, *show = NULL, *name = NULL;
+	const char *cmd = argv[0], *out = NULL, *show = NULL, *name = NULL, *pass = NULL,
+		   *from = NULL;
 	int c, seal = 0;
-	while ((c = getopt_long(argc, argv, "o:s:n:Sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:s:n:SP:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
 			seal = 1;
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'P':
+			pass = optarg;
+			break;
+		case 'f':
+			from = optarg;
 			break;
 		case 's':
 			show = optarg;
@@ -143,6 +226,10 @@ int simpul_keygen_main(int argc, char **argv)
 		return simpul_usage(cmd, "give exactly one of --out FILE and --show FILE");
 	if (seal && name)
 		return simpul_usage(cmd, "--name is for signing keys, not --seal");
+	if (seal && pass)
+		return simpul_usage(cmd, "--passphrase-file is for signing keys, not --seal");
+	if (from && (pass == NULL || out == NULL))
+		return simpul_usage(cmd, "--from goes with --passphrase-file and --out");
 	if (seal)
 		return seal_key(out, show);
 	/* Check the name first: a bad one must not leave a new key behind. */
@@ -153,5 +240,7 @@ int simpul_keygen_main(int argc, char **argv)
 				    "--name '%s' is not a valid key name (1 to 256 bytes, no "
 				    "spaces or '+')",
 				    name);
+	if (pass)
+		return protected_key(pass, out, from, show, name);
 	return out ? keygen_out(out, name) : keygen_show(show, name);
 }

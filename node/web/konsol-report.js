@@ -8,7 +8,7 @@
 // The page offers what the state machine (docs/reports.md) allows; the
 // node checks everything again and its refusal is shown with the reason.
 import { api, applyLang, b64, duration, el, errText, hex, t, unb64, unhex, wib } from './common.js';
-import { ACT, actionBody, actMap, openSig, touch } from './officer.js';
+import { ACT, actionBody, actMap, openBlob, openSig, touch } from './officer.js';
 import { ACTION, ancestors, ctx, deadlineText, instLabel, STAGE, STATUS, subtree, tr } from './konsol-lib.js';
 
 const $ = (id) => document.getElementById(id);
@@ -118,7 +118,7 @@ async function render(r) {
   else content.push(el('p', {}, t('Judul dan isi laporan rahasia tersegel: buka dengan permintaan bertanda tangan di bawah.', 'The title and text of a confidential report are sealed: open them with a signed request below.')));
   if (r.attachments && r.attachments.length) {
     content.push(el('p', {}, t('Lampiran: ', 'Attachments: '), ...r.attachments.map((a, i) => [i ? ', ' : '',
-      r.visibility === 'rahasia' || r.remote ? `${a.media_type} (${a.size} B${r.visibility === 'rahasia' ? ', ' + t('terenkripsi: buka dengan simpul open --json', 'encrypted: open with simpul open --json') : ''})`
+      r.visibility === 'rahasia' || r.remote ? `${a.media_type} (${a.size} B${r.visibility === 'rahasia' ? ', ' + t('terenkripsi: dibuka bersama isi tersegel di bawah', 'encrypted: opened with the sealed content below') : ''})`
         : el('a', { href: '/v1/attachments/' + a.sha256, target: '_blank', rel: 'noopener' }, `${a.media_type} (${a.size} B)`)])));
   }
   $('r-content').replaceChildren(...content);
@@ -177,11 +177,48 @@ async function openSealed(ev) {
       [t('Kontak pelapor', 'Reporter\'s contact'), o.contact ?? t('(tidak diisi)', '(not given)')]];
     out.replaceChildren(el('div', { class: 'panel sealed-open' },
       el('p', { class: 'hint' }, t('Dibuka untuk Anda; jangan disalin ke tempat yang tidak aman.', 'Opened for you; do not copy it anywhere unsafe.')),
-      el('dl', { class: 'kv' }, ...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v ?? '-')]))));
+      el('dl', { class: 'kv' }, ...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v ?? '-')])),
+      sealedFiles(cur, o.content_key ? unb64(o.content_key) : null)));
     await touch(ctx.session);
   } catch (e) {
     out.replaceChildren(el('p', { class: 'error' }, why(e)));
   }
+}
+
+// sealedFiles: a rahasia report's attachments, each opened in the browser
+// with the content key the open request returned (fetched by hash, checked,
+// decrypted; the plaintext only ever in a blob: URL of this page).
+function sealedFiles(r, key) {
+  if (r.visibility !== 'rahasia' || !key || !r.attachments || !r.attachments.length) return null;
+  const list = el('ul', { class: 'files' });
+  r.attachments.forEach((a, i) => {
+    const btn = el('button', { type: 'button', class: 'secondary small', 'data-sha': a.sha256 },
+      t(`Buka lampiran ${i + 1} (${a.media_type})`, `Open attachment ${i + 1} (${a.media_type})`));
+    const li = el('li', {}, btn);
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      try {
+        const res = await fetch('/v1/attachments/' + a.sha256);
+        if (!res.ok) throw new Error(res.status === 404 ? 'missing' : 'fetch');
+        const bytes = await openBlob(key, new Uint8Array(await res.arrayBuffer()), a);
+        const url = URL.createObjectURL(new Blob([bytes], { type: a.media_type }));
+        bytes.fill(0);
+        const ext = (a.media_type.split('/')[1] || 'bin').replace(/[^a-z0-9]/g, '');
+        const kids = [el('a', { href: url, download: `lampiran-${i + 1}.${ext}`, class: 'opened-file' },
+          t(`Simpan lampiran ${i + 1} (${a.media_type}, ${a.size - 40} B)`, `Save attachment ${i + 1} (${a.media_type}, ${a.size - 40} B)`))];
+        if (a.media_type.startsWith('image/')) kids.push(el('img', { src: url, alt: t(`Lampiran ${i + 1}`, `Attachment ${i + 1}`), class: 'preview' }));
+        li.replaceChildren(...kids);
+      } catch (e) {
+        const m = { hash: ['simpul memberikan berkas yang bukan milik laporan ini (hash tidak cocok)', 'the node served a file that is not this report\'s (hash mismatch)'],
+          open: ['kunci isi tidak membuka berkas ini', 'the content key does not open this file'],
+          missing: ['berkas belum ada di simpul ini (belum tersalin dari simpul lain); coba lagi nanti', 'the file is not on this node yet (not yet copied from another node); try again later'] }[e.message];
+        li.append(' ', el('span', { class: 'error' }, m ? t(...m) : errText(e)));
+        btn.disabled = false;
+      }
+    });
+    list.append(li);
+  });
+  return el('div', {}, el('p', {}, t('Lampiran terenkripsi, dibuka di peramban ini:', 'Encrypted attachments, opened in this browser:')), list);
 }
 
 // ---- actions ----

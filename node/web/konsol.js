@@ -6,7 +6,7 @@
 // paging by cursor, search), and the routing between the inbox, one
 // complaint (konsol-report.js) and the admin pages (konsol-admin.js).
 import { api, applyLang, el, errText, hex, setup, t, wib } from './common.js';
-import { clearSession, importKey, KeyFileError, loadSession, parseKeyFile, saveSession, touch } from './officer.js';
+import { clearSession, importKey, isProtected, KeyFileError, loadSession, openProtectedKeyFile, parseKeyFile, saveSession, touch } from './officer.js';
 import { children, ctx, deadlineText, instLabel, OPEN_STATUSES, ROLE, STATUS, subtree, tr } from './konsol-lib.js';
 import { showAdmin } from './konsol-admin.js';
 import { showReport } from './konsol-report.js';
@@ -39,6 +39,17 @@ async function enrolment(pubHex) {
   return officers.find((o) => o.key === pubHex) || null;
 }
 
+// What is wrong with a key file or its passphrase, in words.
+const KEYFILE_ERR = {
+  magic: ['Ini bukan berkas kunci petugas Simpul (baris pertama "simpul-ed25519-private-key-v1" atau "simpul-ed25519-protected-key-v1", lalu kunci dalam base64).',
+    'This is not a Simpul officer key file (first line "simpul-ed25519-private-key-v1" or "simpul-ed25519-protected-key-v1", then the key in base64).'],
+  passphrase: ['Berkas kunci ini dilindungi kata sandi: isi kata sandinya.', 'This key file is protected by a passphrase: enter it.'],
+  wrong: ['Kata sandi salah (atau berkas kunci rusak): kunci tidak dapat dibuka. Tidak ada yang disimpan.',
+    'Wrong passphrase (or a damaged key file): the key cannot be opened. Nothing was kept.'],
+  limits: ['Berkas kunci ini meminta parameter Argon2id di luar batas (1–8 putaran, 8 MiB–1 GiB): berkas rusak atau bukan buatan simpul keygen.',
+    'This key file asks for Argon2id parameters outside the limits (1-8 passes, 8 MiB-1 GiB): damaged, or not made by simpul keygen.'],
+};
+
 async function signIn(ev) {
   ev.preventDefault();
   const err = $('signin-err');
@@ -49,11 +60,23 @@ async function signIn(ev) {
   const fail = (m) => { err.textContent = m; err.hidden = false; };
   if (!text) return fail(t('Pilih berkas kunci atau tempel isinya.', 'Choose a key file or paste its contents.'));
   let seed;
-  try { seed = parseKeyFile(text); } catch (e) {
-    if (!(e instanceof KeyFileError)) throw e;
-    return fail(t('Ini bukan berkas kunci petugas Simpul (baris pertama "simpul-ed25519-private-key-v1", lalu kunci dalam base64).',
-      'This is not a Simpul officer key file (first line "simpul-ed25519-private-key-v1", then the key in base64).'));
+  const pass = $('passphrase').value;
+  $('signin-btn').disabled = true;
+  try {
+    if (isProtected(text)) {
+      const st = $('signin-status');
+      const say = (f) => { st.textContent = t(`Membuka kunci dengan kata sandi… ${Math.round(f * 100)}%`, `Opening the key with the passphrase… ${Math.round(f * 100)}%`); };
+      say(0);
+      try { seed = await openProtectedKeyFile(text, pass, say); } finally { st.textContent = ''; }
+    } else {
+      seed = parseKeyFile(text);
+    }
+  } catch (e) {
+    $('signin-btn').disabled = false;
+    if (!(e instanceof KeyFileError)) return fail(errText(e));
+    return fail(KEYFILE_ERR[e.message] ? t(...KEYFILE_ERR[e.message]) : t(...KEYFILE_ERR.magic));
   }
+  $('passphrase').value = '';
   $('keytext').value = ''; $('keyfile').value = '';
   $('signin-btn').disabled = true;
   try {

@@ -13,27 +13,77 @@
 //           keys 0..4} (sp_admin_sign)
 //
 // The key file (common/sp_keyfile.h, made by `simpul keygen`) is two lines:
-// "simpul-ed25519-private-key-v1" and the base64 of the 32-byte seed. The
-// seed is read, turned into a CryptoKey that scripts cannot export, and the
-// buffers holding it are zeroed: after sign-in the page can sign with the
-// key but nothing in it can read the key back or send it anywhere.
+// "simpul-ed25519-private-key-v1" and the base64 of the 32-byte seed; or,
+// protected by a passphrase (`simpul keygen --passphrase-file`),
+// "simpul-ed25519-protected-key-v1" and the base64 of opslimit (4,
+// big-endian) || memlimit KiB (4) || salt (16) || nonce (24) || box (48):
+// the box is libsodium's crypto_secretbox (XSalsa20-Poly1305) of the seed
+// under crypto_pwhash's Argon2id (v1.3, one lane) of the passphrase. The
+// browser has neither, so they come from the vendored, audited
+// @noble/hashes and @noble/ciphers (vendor/, loaded only for such a file).
+// The seed is read, turned into a CryptoKey that scripts cannot export, and
+// the buffers holding it are zeroed: after sign-in the page can sign with
+// the key but nothing in it can read the key back or send it anywhere.
 import { cbor, concat, head, keyFromSeed } from './reporter.js';
 
 const enc = new TextEncoder();
 const MAGIC = 'simpul-ed25519-private-key-v1';
+const PMAGIC = 'simpul-ed25519-protected-key-v1';
+// The Argon2id limits a protected file may ask for (as common/sp_keyfile.h).
+const OPS = [1, 8], MEM_KIB = [8192, 1048576];
 export const IDLE_MS = 8 * 3600 * 1000; // a session ends after 8 hours without use
 const DB = 'simpul-konsol', STORE = 'session';
 
 export class KeyFileError extends Error {}
 
-// parseKeyFile: the 32-byte seed of a key file's text, or KeyFileError.
+// KeyFileError's message says what is wrong: 'magic', 'base64', 'length'
+// (not a key file), 'passphrase' (none given for a protected file), 'wrong'
+// (the passphrase does not open it, or the file is damaged), 'limits'.
+
+function lines(text) {
+  const l = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
+  if (l.length !== 2 || (l[0] !== MAGIC && l[0] !== PMAGIC)) throw new KeyFileError('magic');
+  return l;
+}
+
+function unbase64(s, len) {
+  let b;
+  try { b = Uint8Array.from(atob(s), (c) => c.charCodeAt(0)); } catch { throw new KeyFileError('base64'); }
+  if (b.length !== len || btoa(String.fromCharCode(...b)) !== s) throw new KeyFileError('length');
+  return b;
+}
+
+// isProtected: the text is a passphrase-protected key file (or KeyFileError).
+export function isProtected(text) { return lines(text)[0] === PMAGIC; }
+
+// parseKeyFile: the 32-byte seed of a plain key file's text, or KeyFileError.
 export function parseKeyFile(text) {
-  const lines = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
-  if (lines.length !== 2 || lines[0] !== MAGIC) throw new KeyFileError('magic');
-  let seed;
-  try { seed = Uint8Array.from(atob(lines[1]), (c) => c.charCodeAt(0)); } catch { throw new KeyFileError('base64'); }
-  if (seed.length !== 32 || btoa(String.fromCharCode(...seed)) !== lines[1]) throw new KeyFileError('length');
-  return seed;
+  const l = lines(text);
+  if (l[0] !== MAGIC) throw new KeyFileError('passphrase');
+  return unbase64(l[1], 32);
+}
+
+// openProtectedKeyFile: the 32-byte seed of a protected key file, opened
+// with the passphrase (Argon2id takes seconds: onProgress(0..1) is called
+// along the way), or KeyFileError. Every intermediate buffer is zeroed.
+export async function openProtectedKeyFile(text, passphrase, onProgress = () => {}) {
+  const l = lines(text);
+  if (l[0] !== PMAGIC) throw new KeyFileError('magic');
+  if (!passphrase) throw new KeyFileError('passphrase');
+  const p = unbase64(l[1], 96);
+  const dv = new DataView(p.buffer);
+  const t = dv.getUint32(0), m = dv.getUint32(4);
+  if (t < OPS[0] || t > OPS[1] || m < MEM_KIB[0] || m > MEM_KIB[1]) throw new KeyFileError('limits');
+  const [{ argon2idAsync }, { xsalsa20poly1305 }] = await Promise.all([
+    import('./vendor/noble-hashes/argon2.js'), import('./vendor/noble-ciphers/salsa.js')]);
+  const pass = enc.encode(passphrase);
+  const key = await argon2idAsync(pass, p.subarray(8, 24), { t, m, p: 1, dkLen: 32, onProgress });
+  pass.fill(0);
+  try {
+    return xsalsa20poly1305(key, p.subarray(24, 48)).decrypt(p.subarray(48));
+  } catch {
+    throw new KeyFileError('wrong');
+  } finally { key.fill(0); p.fill(0); }
 }
 
 // importKey: {priv: non-extractable CryptoKey, pub: Uint8Array(32)} of a
@@ -143,4 +193,24 @@ export async function adminBody(priv, pub, type, record, now = Date.now()) {
   const signed = cbor(m);
   m.set(5, await sign(priv, concat(enc.encode('simpul/admin/v1\n'), signed)));
   return cbor(m);
+}
+
+// ---- a rahasia report's attachments ----
+
+// openBlob opens a sealed attachment (docs/reports.md, sp_report_open_blob):
+// blob = nonce (24) || XChaCha20-Poly1305-IETF of the file under the
+// report's content key, AD "simpul/attach/v1\n" || media type. sha256 and
+// size are the entry's (the blob's): checked first, so a node serving other
+// bytes is caught before any decryption. The file's bytes, or an Error
+// whose message is 'hash' (not the bytes the entry names) or 'open' (the
+// key does not open it). XChaCha20 comes from the vendored @noble/ciphers.
+export async function openBlob(contentKey, blob, { sha256, size, media_type: type }) {
+  const h = new Uint8Array(await crypto.subtle.digest('SHA-256', blob));
+  if (blob.length !== size || [...h].map((b) => b.toString(16).padStart(2, '0')).join('') !== sha256) throw new Error('hash');
+  if (blob.length < 24 + 16) throw new Error('open');
+  const { xchacha20poly1305 } = await import('./vendor/noble-ciphers/chacha.js');
+  try {
+    return xchacha20poly1305(contentKey, blob.subarray(0, 24), concat(enc.encode('simpul/attach/v1\n'), enc.encode(type)))
+      .decrypt(blob.subarray(24));
+  } catch { throw new Error('open'); }
 }

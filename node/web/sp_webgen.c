@@ -6,6 +6,9 @@
  *
  *     sp_webgen OUT.c WILAYAH.csv ASSET-OR-PART...
  *
+ * It runs in node/web/, and each ASSET is named by its path there
+ * ("konsol.js", "vendor/noble-hashes/argon2.js"): vendored ES modules keep
+ * their folder, so their relative imports resolve unchanged in the browser.
  * For each asset it writes the bytes, the gzip of the bytes (zlib, level
  * 9) and an ETag (the first 16 hex digits of their SHA-256). The bundle
  * version is the SHA-256 of every asset's name and bytes: HTML pages name
@@ -26,10 +29,10 @@
 #include <sodium.h>
 #include <zlib.h>
 
-#define MAX_ASSETS 64
+#define MAX_ASSETS 128
 
 struct asset {
-	const char *name;  /* file name without folder */
+	const char *name;  /* path below node/web/ */
 	unsigned char *p;
 	size_t len;
 };
@@ -64,10 +67,12 @@ static unsigned char *slurp(const char *path, size_t *len)
 	return p;
 }
 
-static const char *base_name(const char *path)
+/* asset_name: the path as given, which must stay below node/web/. */
+static const char *asset_name(const char *path)
 {
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
+	if (path[0] == '/' || strstr(path, "..") != NULL)
+		die("asset path must be relative to node/web/", path);
+	return path;
 }
 
 static const char *mime_of(const char *name)
@@ -338,7 +343,7 @@ int main(int argc, char **argv)
 	crypto_hash_sha256_state st;
 	crypto_hash_sha256_init(&st);
 	for (int i = 3; i < argc; i++) {
-		const char *name = base_name(argv[i]);
+		const char *name = asset_name(argv[i]);
 		struct asset *x = has_ext(name, ".inc") ? &parts[np++] : &a[na++];
 		x->name = name;
 		x->p = slurp(argv[i], &x->len);

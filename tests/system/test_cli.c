@@ -789,6 +789,98 @@ static void test_keygen(void **state)
 	run_free(&r);
 }
 
+/* A signing key protected by a passphrase (keygen --passphrase-file): made
+ * new or from a plain key, opened only with the right passphrase, refused
+ * by the commands that take plain key files, and damaged or out-of-limits
+ * files refused. The browser test opens the same files in chromium. */
+static void test_keygen_protected(void **state)
+{
+	(void)state;
+	char plain[PATH_MAX], prot[PATH_MAX], prot2[PATH_MAX], pass[PATH_MAX], bad[PATH_MAX],
+		shortp[PATH_MAX], want[256], k_hex[65];
+	write_key(tp(plain, "plain7.key"), 7);
+	write_key_text(tp(pass, "pass"), "kata sandi yang panjang\n", 0600);
+	write_key_text(tp(bad, "bad"), "kata sandi yang lain\n", 0600);
+	write_key_text(tp(shortp, "short"), "pendek\n", 0600);
+	uint8_t pk[32], sk[64];
+	sp_test_keypair(7, pk, sk);
+	hex_of(pk, 32, k_hex);
+
+	struct run r = {0};
+	SIMPUL(&r, "keygen", "--passphrase-file", pass, "--out", tp(prot, "prot7.key"), "--from",
+	       plain);
+	EXPECT_EXIT(&r, 0);
+	fmt(want, sizeof(want), "wrote %s (protected by the passphrase)\npublic-key %s\n", prot, k_hex);
+	assert_string_equal(r.out, want);
+	run_free(&r);
+	struct stat st;
+	assert_int_equal(stat(prot, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	size_t n;
+	char *text = sp_test_slurp(prot, &n);
+	assert_int_equal(n, 32 + 129);
+	assert_memory_equal(text, "simpul-ed25519-protected-key-v1\n", 32);
+	assert_null(strstr(text, "BwcHBwcH")); /* the seed (7s) is not in clear */
+
+	SIMPUL(&r, "keygen", "--show", prot, "--passphrase-file", pass);
+	EXPECT_EXIT(&r, 0);
+	fmt(want, sizeof(want), "public-key %s\n", k_hex);
+	assert_string_equal(r.out, want);
+	run_free(&r);
+
+	SIMPUL(&r, "keygen", "--show", prot, "--passphrase-file", bad);
+	EXPECT_EXIT(&r, 1);
+	assert_string_equal(r.out, "");
+	EXPECT_IN(r.err, "wrong passphrase");
+	run_free(&r);
+
+	SIMPUL(&r, "keygen", "--show", prot); /* a plain-key command */
+	EXPECT_EXIT(&r, 1);
+	EXPECT_IN(r.err, "is protected by a passphrase");
+	run_free(&r);
+
+	/* a passphrase under 8 bytes creates nothing */
+	SIMPUL(&r, "keygen", "--passphrase-file", shortp, "--out", tp(prot2, "short.key"));
+	EXPECT_EXIT(&r, 1);
+	EXPECT_IN(r.err, "at least 8 bytes");
+	assert_false(exists(prot2));
+	run_free(&r);
+
+	/* a new protected key opens to the public key it printed */
+	SIMPUL(&r, "keygen", "--passphrase-file", pass, "--out", tp(prot2, "new.key"));
+	EXPECT_EXIT(&r, 0);
+	char printed[128];
+	line_value(r.out, "public-key ", printed, sizeof(printed));
+	run_free(&r);
+	SIMPUL(&r, "keygen", "--show", prot2, "--passphrase-file", pass);
+	EXPECT_EXIT(&r, 0);
+	fmt(want, sizeof(want), "public-key %s\n", printed);
+	assert_string_equal(r.out, want);
+	run_free(&r);
+
+	/* a damaged box, then limits over the maximum (8 passes): refused */
+	char *dam = strdup(text);
+	dam[32 + 120] = dam[32 + 120] == 'A' ? 'B' : 'A';
+	write_key_text(prot2, dam, 0600);
+	SIMPUL(&r, "keygen", "--show", prot2, "--passphrase-file", pass);
+	EXPECT_EXIT(&r, 1);
+	EXPECT_IN(r.err, "wrong passphrase, or the protected key file is damaged");
+	run_free(&r);
+	memcpy(dam + 32, "AAAAZA", 6); /* opslimit 100 */
+	write_key_text(prot2, dam, 0600);
+	SIMPUL(&r, "keygen", "--show", prot2, "--passphrase-file", pass);
+	EXPECT_EXIT(&r, 1);
+	EXPECT_IN(r.err, "Argon2id limits outside");
+	run_free(&r);
+
+	SIMPUL(&r, "keygen", "--seal", "--out", tp(prot2, "x.seal"), "--passphrase-file", pass);
+	EXPECT_EXIT(&r, 2);
+	EXPECT_IN(r.err, "for signing keys");
+	run_free(&r);
+	free(dam);
+	free(text);
+}
+
 /* Key files that group or others may read, or that are not exactly a key
  * file, are refused, by keygen --show and by log append. */
 static void test_key_refusals(void **state)
@@ -1560,7 +1652,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help),          cmocka_unit_test(test_usage_errors),
-		cmocka_unit_test(test_keygen),        cmocka_unit_test(test_key_refusals),
+		cmocka_unit_test(test_keygen),        cmocka_unit_test(test_keygen_protected),
+		cmocka_unit_test(test_key_refusals),
 		cmocka_unit_test(test_append_verify), cmocka_unit_test(test_export),
 		cmocka_unit_test(test_tiles_tampered), cmocka_unit_test(test_init_federation),
 		cmocka_unit_test(test_demo_twice),

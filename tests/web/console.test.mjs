@@ -10,8 +10,9 @@
 // The generated directory enrols an admin and a pejabat penghubung at
 // every institution (fed/keys/<ID>.admin.key, <ID>.officer.key). Each step
 // prints "ok - ..." or throws (exit 1); axe-core checks the page states.
-import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, assert, axe, conf, DESKTOP, launch, N, ok, shots as kitShots, until } from './kit.mjs';
 
@@ -36,6 +37,20 @@ function newKey(name) {
   writeFileSync(path, `simpul-ed25519-private-key-v1\n${seed.toString('base64')}\n`, { mode: 0o600 });
   return { path, pub: Buffer.from(x, 'base64url').toString('hex') };
 }
+
+// protectedKey: a new officer key file protected by a passphrase, made by
+// `simpul keygen --passphrase-file` (Argon2id + XSalsa20-Poly1305 in C),
+// and its public key in hex.
+function protectedKey(name, passphrase) {
+  const pass = join(conf.scratch, name + '.pass'), path = join(conf.scratch, name + '.key');
+  writeFileSync(pass, passphrase + '\n', { mode: 0o600 });
+  const out = execFileSync(conf.simpul, ['keygen', '--out', path, '--passphrase-file', pass], { encoding: 'utf8' });
+  const pub = /public-key ([0-9a-f]{64})/.exec(out)[1];
+  return { path, pub };
+}
+
+// The 1x1 PNG a rahasia report carries as a sealed attachment.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 // adminSend: review the change on the admin page, sign it, the answer.
 async function adminSend(page) {
@@ -107,8 +122,10 @@ async function main() {
     const r2 = await submit('73', { title: 'Jembatan retak dekat pasar Sengkang', content: 'Jembatan poros provinsi retak, berbahaya.' });
     const r3 = await submit('73.13', { visibility: 'rahasia', title: 'Pungutan liar di UPT', content: 'Petugas meminta uang.', contact: '0812-0000-1111' });
     const r4 = await submit('73.12', { region: '73.12.03', category: 'jalan', title: 'Jalan desa berlubang', content: 'Lubang besar.' });
-    assert(r1.routed === '73' && r3.routed === '73' && r4.routed === '73.12', 'routing as planned');
-    ok('four complaints filed (two at 73.13, one at 73, one at 73.12)');
+    const r5 = await submit('73.12', { visibility: 'rahasia', region: '73.12.03', category: 'jalan', title: 'Foto pungli di jembatan timbang',
+      content: 'Bukti foto terlampir.', attachments: [{ media_type: 'image/png', data: PNG.toString('base64') }] });
+    assert(r1.routed === '73' && r3.routed === '73' && r4.routed === '73.12' && r5.routed === '73.12', 'routing as planned');
+    ok('five complaints filed (two at 73.13, one at 73, two at 73.12, one of them rahasia with a sealed photo)');
 
     // ---- the https rule: plain http on a non-loopback name is refused ----
     {
@@ -307,8 +324,9 @@ async function main() {
       await p.waitForSelector('#adm-off-body tr');
       await p.selectOption('#adm-off-inst', '73.12');
       await p.waitForFunction(() => document.getElementById('adm-off-body').textContent.includes('73.12'));
-      // enrol a new officer at 73.12 with a key pasted
-      const k = newKey('petugas-baru');
+      // enrol a new officer at 73.12 with a key pasted (their key file
+      // protected by a passphrase)
+      const k = protectedKey('petugas-baru', 'kata sandi petugas baru');
       await p.selectOption('#adm-enrol-inst', '73.12');
       await p.fill('#adm-enrol-name', 'Petugas Baru Soppeng');
       await p.fill('#adm-enrol-key', k.pub);
@@ -320,9 +338,53 @@ async function main() {
       await axe(p, 'console administration');
       await shots(p, 'konsol-admin');
       ok('an admin enrols an officer of 73.12 (public key pasted), signed in the browser, written by the coordinator');
-      // the new officer signs in at 73.12
+      // the new officer signs in at 73.12 with the passphrase-protected key:
+      // none and a wrong passphrase are refused, the right one signs in
       const { ctx: c2, page: p2 } = await newPage(browser, errors);
-      assert(/Petugas Baru Soppeng/.test(await signIn(p2, '73.12', k.path)), 'the new officer signs in');
+      await p2.goto(N['73.12'] + '/konsol');
+      await p2.waitForSelector('#signin:not([hidden])');
+      await p2.setInputFiles('#keyfile', k.path);
+      await p2.click('#signin-btn');
+      await p2.waitForSelector('#signin-err:not([hidden])');
+      assert(/dilindungi kata sandi: isi kata sandinya/.test(await p2.textContent('#signin-err')), 'no passphrase: ' + await p2.textContent('#signin-err'));
+      await p2.fill('#passphrase', 'kata sandi yang salah');
+      await p2.click('#signin-btn');
+      await p2.waitForFunction(() => /Kata sandi salah/.test(document.getElementById('signin-err').textContent), null, { timeout: 120000 });
+      assert(await p2.isHidden('#who'), 'a wrong passphrase does not sign in');
+      assert(await p2.evaluate(() => new Promise((ok) => { const r = indexedDB.open('simpul-konsol', 1); r.onsuccess = () => { const g = r.result.transaction('session').objectStore('session').get('current'); g.onsuccess = () => ok(g.result === undefined); }; })), 'nothing kept for a wrong passphrase');
+      await axe(p2, 'sign-in refused for a wrong passphrase');
+      ok('a passphrase-protected key file: no passphrase and a wrong one refused with a clear message, nothing kept');
+      await p2.fill('#passphrase', 'kata sandi petugas baru');
+      await p2.click('#signin-btn');
+      await p2.waitForSelector('#who:not([hidden])', { timeout: 120000 });
+      assert(/Petugas Baru Soppeng/.test(await p2.textContent('#who-text')), 'the new officer signs in');
+      assert(await p2.evaluate(() => new Promise((ok) => { const r = indexedDB.open('simpul-konsol', 1); r.onsuccess = () => { const g = r.result.transaction('session').objectStore('session').get('current'); g.onsuccess = () => ok(g.result.priv.extractable === false && !('passphrase' in g.result)); }; })), 'kept as a non-extractable key');
+      assert(await p2.inputValue('#passphrase') === '', 'the passphrase field is emptied');
+      ok('the officer signs in with the passphrase (Argon2id and XSalsa20-Poly1305 in the browser, vendored @noble libraries); the key is kept non-extractable');
+      // ... opens the sealed photo of a rahasia report held by 73.12, in the browser
+      await findInInbox(p2, r5.id);
+      await openReport(p2, r5.id);
+      assert(/terenkripsi/.test(await p2.textContent('#r-content')), 'attachment listed as encrypted');
+      await p2.click('#open-btn');
+      await p2.waitForSelector('#open-result .sealed-open');
+      assert((await p2.textContent('#open-result')).includes('Foto pungli di jembatan timbang'), 'sealed title opened');
+      await p2.click('#open-result button[data-sha]');
+      await p2.waitForSelector('#open-result a.opened-file');
+      // what the officer saves (the link's download), byte for byte
+      const [dl] = await Promise.all([p2.waitForEvent('download'), p2.click('#open-result a.opened-file')]);
+      const saved = readFileSync(await dl.path());
+      const got = await p2.evaluate(() => ({ href: document.querySelector('#open-result a.opened-file').href,
+        img: document.querySelector('#open-result img.preview')?.naturalWidth }));
+      assert(saved.equals(PNG) && got.href.startsWith('blob:') && got.img === 1, `the original bytes: ${saved.toString('base64')} ${JSON.stringify(got)}`);
+      const v5 = await api('73.12', '/v1/reports/' + r5.id);
+      assert(createHash('sha256').update(PNG).digest('hex') !== v5.body.attachments[0].sha256, 'the node stores ciphertext, not the photo');
+      await axe(p2, 'a sealed attachment opened');
+      await kitShots(p2, 'konsol-lampiran-tersegel', DESKTOP);
+      ok('a sealed attachment of a rahasia report opened in the console (XChaCha20-Poly1305 in the browser): the original bytes');
+      // ... and acts with the key opened from the passphrase
+      a = await act(p2, 'verifikasi');
+      assert(/menerima tindakan/.test(a.result) && /diverifikasi/.test(a.result), 'the passphrase officer verifies: ' + a.result);
+      ok('the passphrase officer\'s signed action is accepted by the node');
       // a change outside the admin's remit: a rule for another province
       await p.fill('#adm-rs-id', '73:uji-luar');
       await p.fill('#adm-rs-cat', 'pendidikan');
