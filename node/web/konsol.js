@@ -125,7 +125,7 @@ async function start() {
   const s = await loadSession();
   if (!s || s.expired) {
     ctx.session = null;
-    $('who').hidden = true; $('nav-admin').hidden = true;
+    $('who').hidden = true; $('nav-admin').hidden = true; $('nav-dash').hidden = true;
     notice(s && s.expired ? t('Sesi Anda berakhir (8 jam tidak dipakai). Masuk lagi dengan berkas kunci Anda.',
       'Your session ended (8 hours without use). Sign in again with your key file.') : '', s ? 'bad' : '');
     show('signin'); applyLang();
@@ -145,6 +145,9 @@ async function start() {
     `You are an officer of ${instLabel(me.inst)}, but this node belongs to ${instLabel(ctx.dir.self)}. Your actions are accepted only through your own institution's node${nodeOf(me.inst)}.`), me.inst === ctx.dir.self ? '' : 'bad');
   $('who').hidden = false; $('who-text').textContent = whoText();
   $('nav-admin').hidden = me.role !== 'admin';
+  // the dashboard of cross-tier handling over the officer's own subtree
+  $('nav-dash').href = '/koordinator?' + new URLSearchParams({ scope: me.inst });
+  $('nav-dash').hidden = false;
   fillFilters();
   await route();
 }

@@ -145,36 +145,43 @@ function tree() {
   items.length ? el('ul', {}, ...items) : null));
 }
 
-// The columns of the figure tables: [id text, en text, value of a row].
+// The columns of the figure tables: [id text, en text, value of a row,
+// the column sets (#cols) showing it]. All seventeen do not fit a page
+// column side by side, so the tables show one set at a time (at most six
+// figures); every cell stays in the table (hidden ones as .off), and the
+// CSV carries them all.
 const COLS = [
-  ['Diterima', 'Received', (x) => num(x.received)],
-  ['Diverifikasi', 'Verified', (x) => num(x.verified)],
-  ['Tepat waktu', 'Responded in time', (x) => `${num(x.responded_in_time)}/${num(x.responded)}`],
-  ['Diteruskan', 'Forwarded', (x) => num(x.forwarded)],
-  ['Dikembalikan', 'Sent back', (x) => num(x.bounced)],
-  ['Kembali padanya', 'Returned to it', (x) => num(x.bounced_to)],
-  ['Diambil alih', 'Taken over', (x) => num(x.taken_over)],
-  ['Dijawab', 'Answered', (x) => num(x.answered)],
-  ['Selesai', 'Finished', (x) => num(x.finished)],
-  ['Dibuka kembali', 'Reopened', (x) => num(x.reopened)],
-  ['Nilai', 'Rating', (x) => (x.rating_mean === null ? '-' : `${dec(x.rating_mean)} (${x.rated})`)],
-  ['Median dipegang', 'Median in hand', (x) => dur(x.time_in_hand)],
-  ['p90 dipegang', 'p90 in hand', (x) => (x.time_in_hand.n ? duration(x.time_in_hand.p90_ms) : '-')],
-  ['Tenggat terlewat', 'Deadlines missed', (x) => num(x.missed)],
-  ['Dipegang / terlambat', 'Held / overdue', (x) => `${num(x.held_now)} / ${num(x.overdue_now)}`],
-  ['Lewat 60 hari', 'Past 60 days', (x) => num(x.past_ceiling)],
-  ['Tindak lanjut', 'Follow-up rate', (x) => pct(x.completion_rate)],
+  ['Diterima', 'Received', (x) => num(x.received), 'ringkas'],
+  ['Diverifikasi', 'Verified', (x) => num(x.verified), 'penanganan'],
+  ['Tepat waktu', 'Responded in time', (x) => `${num(x.responded_in_time)}/${num(x.responded)}`, 'ringkas waktu'],
+  ['Diteruskan', 'Forwarded', (x) => num(x.forwarded), 'alur'],
+  ['Dikembalikan', 'Sent back', (x) => num(x.bounced), 'alur'],
+  ['Kembali padanya', 'Returned to it', (x) => num(x.bounced_to), 'alur'],
+  ['Diambil alih', 'Taken over', (x) => num(x.taken_over), 'alur'],
+  ['Dijawab', 'Answered', (x) => num(x.answered), 'penanganan'],
+  ['Selesai', 'Finished', (x) => num(x.finished), 'ringkas penanganan'],
+  ['Dibuka kembali', 'Reopened', (x) => num(x.reopened), 'penanganan'],
+  ['Nilai', 'Rating', (x) => (x.rating_mean === null ? '-' : `${dec(x.rating_mean)} (${x.rated})`), 'ringkas penanganan'],
+  ['Median dipegang', 'Median in hand', (x) => dur(x.time_in_hand), 'waktu'],
+  ['p90 dipegang', 'p90 in hand', (x) => (x.time_in_hand.n ? duration(x.time_in_hand.p90_ms) : '-'), 'waktu'],
+  ['Tenggat terlewat', 'Deadlines missed', (x) => num(x.missed), 'waktu'],
+  ['Dipegang / terlambat', 'Held / overdue', (x) => `${num(x.held_now)} / ${num(x.overdue_now)}`, 'ringkas waktu'],
+  ['Lewat 60 hari', 'Past 60 days', (x) => num(x.past_ceiling), 'waktu'],
+  ['Tindak lanjut', 'Follow-up rate', (x) => pct(x.completion_rate), 'ringkas'],
 ];
 
+// off: the class of column i's cells under the chosen set.
+function off(i) { return COLS[i][3].split(' ').includes($('cols').value) ? '' : ' off'; }
+
 function head(table, first) {
-  table.classList.add('figs');
+  table.classList.add('figs', 'stack-figs');
   table.tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col' }, first),
-    ...COLS.map(([id, en]) => el('th', { scope: 'col', class: 'num' }, t(id, en)))));
+    ...COLS.map(([id, en], i) => el('th', { scope: 'col', class: 'num' + off(i) }, t(id, en)))));
 }
 
 function cells(x) {
-  return COLS.map(([, , f], i) => el('td', {
-    class: 'num' + (i === COLS.length - 1 && x.below_threshold ? ' below' : ''),
+  return COLS.map(([id, en, f], i) => el('td', {
+    class: 'num' + off(i) + (i === COLS.length - 1 && x.below_threshold ? ' below' : ''), 'data-label': t(id, en),
   }, f(x) + (i === COLS.length - 1 && x.below_threshold ? ' ▼' : '')));
 }
 
@@ -277,6 +284,7 @@ async function load() {
 
 setup(render);
 $('all-inst').addEventListener('change', institutions);
+$('cols').addEventListener('change', () => { if (D) { institutions(); tiers(); } });
 let resized = 0; // the chart is drawn for the width it has
 addEventListener('resize', () => { clearTimeout(resized); resized = setTimeout(() => D && weeks(), 150); });
 load();

@@ -162,6 +162,16 @@ async function main() {
     const extractable = await page.evaluate(() => new Promise((ok) => { const r = indexedDB.open('simpul-konsol', 1); r.onsuccess = () => { const g = r.result.transaction('session').objectStore('session').get('current'); g.onsuccess = () => ok(g.result.priv.extractable); }; }));
     assert(extractable === false, 'the stored CryptoKey is not extractable');
     ok('signed in: ' + who.trim() + ' (key kept as a non-extractable CryptoKey)');
+    {
+      // the dashboard of the officer's own subtree, one click away
+      assert(await page.getAttribute('#nav-dash', 'href') === '/koordinator?scope=73' && await page.isVisible('#nav-dash'), 'dashboard link');
+      const d = await ctxA.newPage();
+      await d.goto(N['73'] + await page.getAttribute('#nav-dash', 'href'));
+      await d.waitForSelector('#content:not([hidden])');
+      assert((await d.textContent('#crumbs')).includes('(73)'), 'the dashboard over 73: ' + await d.textContent('#crumbs'));
+      await d.close();
+      ok('the console links to the dashboard of the officer\'s own subtree (/koordinator?scope=73)');
+    }
 
     // ---- inbox: the complaint filed at 73.13 arrives by replication ----
     await findInInbox(page, r1.id);

@@ -428,13 +428,38 @@ async function axe(page, what) {
   ok(`axe: no serious violations on ${what}`);
 }
 
+// noOverflow: at the current width, with every set of figures (#cols),
+// no table is wider than its box (nothing to scroll sideways to) and the
+// page itself does not scroll sideways.
+async function noOverflow(page, what) {
+  const sets = await page.$$eval('#cols option', (os) => os.map((o) => o.value));
+  assert(sets.length >= 4, 'the sets of figures to choose from: ' + sets);
+  const first = await page.inputValue('#cols');
+  for (const set of sets) {
+    await page.selectOption('#cols', set);
+    const bad = await page.evaluate(() => {
+      const out = [], W = window.innerWidth;
+      if (document.documentElement.scrollWidth > W) out.push(`the page is ${document.documentElement.scrollWidth} px wide in ${W}`);
+      for (const w of document.querySelectorAll('.table-wrap')) {
+        if (w.closest('details:not([open])')) continue;
+        if (w.scrollWidth > w.clientWidth + 1) out.push(`#${w.querySelector('table').id}: ${w.scrollWidth} px in a box of ${w.clientWidth}`);
+      }
+      return out;
+    });
+    assert(bad.length === 0, `${what}, figures "${set}": a table overflows:\n  ${bad.join('\n  ')}`);
+  }
+  await page.selectOption('#cols', first);
+}
+
 async function shots(page, name) {
   for (const [tag, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     await page.setViewportSize(vp);
     await page.waitForTimeout(300); // the chart is redrawn for the new width
+    await noOverflow(page, `${name} at ${vp.width} px`);
     await page.screenshot({ path: join(conf.out, `${name}-${tag}.png`), fullPage: true });
   }
   await page.setViewportSize(DESKTOP);
+  ok(`${name}: no table overflows its column at ${PHONE.width} or ${DESKTOP.width} px, with any set of figures`);
 }
 
 // cell: the text of column `col` (the header's Indonesian text) in the
