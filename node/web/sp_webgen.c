@@ -1,6 +1,7 @@
 /*
  * sp_webgen.c - build-time generator of node/sp_web_data.c: the web pages'
- * assets (every .html, .css, .js and .svg file of node/web/) and the region list
+ * assets (every .html, .css, .js and .svg file of node/web/, and the vendored
+ * ES modules of node/web/vendor/LIB/) and the region list
  * (config/wilayah.csv) as C byte arrays, so simpuld serves them with no
  * file on disk and no build step for the pages themselves.
  *
