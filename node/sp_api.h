@@ -89,21 +89,6 @@ int sp_api_fork_at(struct sp_store *s, uint32_t id, uint64_t *at);
  * GET /v1/officers, /v1/route, /v1/calendar/{year}: sp_api_admin.c. */
 extern const struct sp_http_route sp_api_admin_routes[];
 
-/* The admin API's per-node state: the nonces of the requests written
- * (replays). sp_api_admin_new makes it (*out is the caller's;
- * SP_ERR_NOMEM), sp_api_admin_free releases it (NULL: no-op). */
-struct sp_api_admin;
-int sp_api_admin_new(struct sp_api_admin **out);
-void sp_api_admin_free(struct sp_api_admin *a);
-
-/* The calendar's state for /v1/status (a new JSON object: published
- * years, deadlines that fell in unpublished years), for /metrics (appended
- * to out), and a log line when more deadlines fell in an unpublished year
- * since the last call (the node calls it from its escalation timer). */
-struct sp_node;
-json_t *sp_api_admin_calendar_json(struct sp_node *n);
-void sp_api_admin_metrics(struct sp_node *n, struct sp_buf *out);
-void sp_api_admin_calendar_warn(struct sp_node *n);
 
 /* GET /v1/dashboard, /v1/dashboard/csv: the coordinator's figures of a
  * subtree, live from the index (sp_api_dash.c, sp_dash.h). */

@@ -20,18 +20,16 @@
  * every SP_EV_ADMIN entry of the own log, read at the first request); and
  * the directory would apply the entry it becomes (sp_dir_check: the
  * signer is an admin whose institution may make the change, or the node
- * key itself). Requests are handled one at a time (one mutex), so two
+ * key itself). Requests are handled one at a time (sp_admin_svc_lock), so two
  * cannot both pass the checks against the same directory state.
  */
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
 #include "sp_admin.h"
+#include "sp_admin_svc.h"
 #include "sp_api.h"
 #include "sp_api_parse.h"
 #include "sp_cal.h"
@@ -41,77 +39,6 @@
 #include "sp_clock.h"
 
 #define EXPIRY_MARGIN_MS 5000 /* the entry's time must stay before the expiry */
-
-struct sp_api_admin {
-	pthread_mutex_t mu;
-	int loaded;          /* nonces of the own log read */
-	uint8_t (*nonce)[SP_ADMIN_NONCE_BYTES];
-	size_t n, cap;
-	uint64_t last_warned; /* unpublished-calendar walks already logged */
-};
-
-int sp_api_admin_new(struct sp_api_admin **out)
-{
-	*out = calloc(1, sizeof(**out));
-	if (*out == NULL)
-		return SP_ERR_NOMEM;
-	pthread_mutex_init(&(*out)->mu, NULL);
-	return 0;
-}
-
-void sp_api_admin_free(struct sp_api_admin *a)
-{
-	if (a == NULL)
-		return;
-	pthread_mutex_destroy(&a->mu);
-	free(a->nonce);
-	free(a);
-}
-
-/* ---- the nonces written so far --------------------------------------------------------- */
-
-static int remember(struct sp_api_admin *a, const uint8_t nonce[SP_ADMIN_NONCE_BYTES])
-{
-	if (sp_grow((void **)&a->nonce, &a->cap, a->n, sizeof(*a->nonce)))
-		return SP_ERR_NOMEM;
-	memcpy(a->nonce[a->n++], nonce, SP_ADMIN_NONCE_BYTES);
-	return 0;
-}
-
-static int seen(const struct sp_api_admin *a, const uint8_t nonce[SP_ADMIN_NONCE_BYTES])
-{
-	for (size_t i = 0; i < a->n; i++)
-		if (sodium_memcmp(a->nonce[i], nonce, SP_ADMIN_NONCE_BYTES) == 0)
-			return 1;
-	return 0;
-}
-
-static int load_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
-{
-	(void)index;
-	struct sp_entry e;
-	struct sp_admin_req r;
-	if (sp_entry_decode(buf, len, &e) != 0 || e.type != SP_EV_ADMIN ||
-	    sp_admin_decode(e.body, e.body_len, &r) != 0)
-		return 0;
-	return remember(arg, r.nonce);
-}
-
-/* load_nonces reads every admin request of the own log, once. */
-static int load_nonces(struct sp_node *n, struct sp_api_admin *a)
-{
-	if (a->loaded)
-		return 0;
-	struct sp_log_info info;
-	uint32_t own;
-	int rc = sp_store_own_log(sp_node_store(n), &own);
-	if (rc == 0)
-		rc = sp_store_log_info(sp_node_store(n), own, &info);
-	if (rc == 0 && info.size > 0)
-		rc = sp_store_scan(sp_node_store(n), own, 0, info.size, load_one, a);
-	a->loaded = rc == 0;
-	return rc;
-}
 
 /* ---- what to tell the requester -------------------------------------------------------- */
 
@@ -274,7 +201,7 @@ struct admin_call {
 };
 
 /* admit checks everything and writes the entry; with the admin mutex. */
-static int admit(struct admin_call *c, struct sp_api_admin *a)
+static int admit(struct admin_call *c, struct sp_admin_svc *a)
 {
 	const struct sp_dirload *dl = sp_node_dir(c->n);
 	uint64_t now = sp_now_ms();
@@ -289,10 +216,10 @@ static int admit(struct admin_call *c, struct sp_api_admin *a)
 				"with a shorter life",
 				(unsigned long long)(SP_ADMIN_TTL_MAX_MS / 60000)),
 		       SP_ERR_EXPIRED;
-	int rc = load_nonces(c->n, a);
-	if (rc)
+	int rc = sp_admin_svc_seen(a, c->n, c->r.nonce);
+	if (rc < 0)
 		return rc;
-	if (seen(a, c->r.nonce))
+	if (rc == 1)
 		return snprintf(c->msg, sizeof(c->msg),
 				"this request was already written (same nonce): a request is "
 				"used once; sign a new one for a new change"),
@@ -315,7 +242,7 @@ static int admit(struct admin_call *c, struct sp_api_admin *a)
 		return rc;
 	rc = sp_store_append(sp_node_store(c->n), SP_EV_ADMIN, c->body, c->len, &c->index, NULL);
 	if (rc == 0)
-		rc = remember(a, c->r.nonce);
+		rc = sp_admin_svc_written(a, c->r.nonce);
 	uint64_t added = 0;
 	if (rc == 0)
 		rc = sp_node_dir_grow(c->n, &added);
@@ -372,10 +299,10 @@ static int post_admin(struct sp_http_req *req, struct sp_http_resp *res)
 					   "coordinator's node (%s); this node is %s",
 					   coord[0] ? coord : "none known", conf->id);
 	}
-	struct sp_api_admin *a = sp_node_admin(c.n);
-	pthread_mutex_lock(&a->mu);
+	struct sp_admin_svc *a = sp_node_admin(c.n);
+	sp_admin_svc_lock(a);
 	rc = admit(&c, a);
-	pthread_mutex_unlock(&a->mu);
+	sp_admin_svc_unlock(a);
 	free(body);
 	char who[17];
 	hex8(c.r.officer, who);
@@ -534,67 +461,6 @@ static int get_calendar(struct sp_http_req *req, struct sp_http_resp *res)
 			      : "no published calendar: only the fixed-date national holidays "
 				"(1 Jan, 1 May, 1 Jun, 17 Aug, 25 Dec) count; publish one with "
 				"simpul calendar publish"));
-}
-
-/* ---- calendar state for status, metrics and the log -------------------------------- */
-
-json_t *sp_api_admin_calendar_json(struct sp_node *n)
-{
-	const struct sp_dirload *dl = sp_node_dir(n);
-	if (dl == NULL)
-		return json_null();
-	json_t *years = json_array();
-	for (uint32_t y = 2000; y <= 2100; y++)
-		if (sp_cal_year_published(&dl->cal, y))
-			json_array_append_new(years, json_integer(y));
-	uint64_t walks;
-	uint32_t year;
-	sp_cal_unpublished(&dl->cal, &walks, &year);
-	json_t *j = json_pack("{s:o,s:I}", "published", years, "unpublished_deadlines",
-			      (json_int_t)walks);
-	if (j)
-		json_object_set_new(j, "unpublished_year", year ? json_integer(year) : json_null());
-	return j;
-}
-
-void sp_api_admin_calendar_warn(struct sp_node *n)
-{
-	const struct sp_dirload *dl = sp_node_dir(n);
-	struct sp_api_admin *a = sp_node_admin(n);
-	if (dl == NULL || a == NULL)
-		return;
-	uint64_t walks;
-	uint32_t year;
-	sp_cal_unpublished(&dl->cal, &walks, &year);
-	pthread_mutex_lock(&a->mu);
-	int news = walks > a->last_warned;
-	a->last_warned = walks;
-	pthread_mutex_unlock(&a->mu);
-	if (news)
-		sp_logx(sp_node_log(n), SP_LOGX_WARN, "calendar",
-			"deadlines fall in %u, which has no published holiday calendar (only "
-			"fixed-date holidays counted, %llu deadlines so far): publish it with "
-			"simpul calendar publish %u FILE",
-			year, (unsigned long long)walks, year);
-}
-
-void sp_api_admin_metrics(struct sp_node *n, struct sp_buf *out)
-{
-	const struct sp_dirload *dl = sp_node_dir(n);
-	if (dl == NULL)
-		return;
-	uint64_t walks;
-	uint32_t year;
-	sp_cal_unpublished(&dl->cal, &walks, &year);
-	char line[400];
-	int len = snprintf(line, sizeof(line),
-			   "# HELP simpul_calendar_unpublished_deadlines_total Deadlines computed "
-			   "across a year with no published holiday calendar.\n"
-			   "# TYPE simpul_calendar_unpublished_deadlines_total counter\n"
-			   "simpul_calendar_unpublished_deadlines_total{year=\"%u\"} %llu\n",
-			   year, (unsigned long long)walks);
-	if (len > 0 && (size_t)len < sizeof(line))
-		sp_buf_put(out, line, (size_t)len);
 }
 
 /* post_admin_forward: at the coordinator's node, the request itself;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_admin_svc.h"
 #include "sp_api.h"
 #include "sp_dirload.h"
 #include "sp_err.h"
@@ -100,7 +101,7 @@ static int get_status(struct sp_http_req *req, struct sp_http_resp *res)
 			  (double)sp_node_uptime_ms(n) / 1000.0, "own_log", "size",
 			  (json_int_t)info.size, "checkpoint_size", (json_int_t)cp_size, "logs",
 			  (json_int_t)count, "peer_penalties", sp_peer_penalties(sp_node_peer(n)),
-			  "frozen_logs", frozen, "calendar", sp_api_admin_calendar_json(n),
+			  "frozen_logs", frozen, "calendar", sp_admin_svc_calendar_json(n),
 			  "coordinator", coordinator_json(n), "admitted", sp_node_admitted(n)));
 }
 

@@ -24,6 +24,7 @@
 #include <systemd/sd-daemon.h>
 #include <uv.h>
 
+#include "sp_admin_svc.h"
 #include "sp_api.h"
 #include "sp_ctl.h"
 #include "sp_escalate.h"
@@ -201,7 +202,7 @@ static void on_cp_timer(uv_timer_t *t)
 static void esc_work(void *arg)
 {
 	sp_escalate_run(arg);
-	sp_api_admin_calendar_warn(arg);
+	sp_admin_svc_calendar_warn(arg);
 }
 
 static void esc_after(void *arg, int status)
@@ -449,7 +450,7 @@ static int start_reports(struct sp_node *n)
 	if (rc == 0)
 		rc = sp_replay_new(&n->replay);
 	if (rc == 0)
-		rc = sp_api_admin_new(&n->admin);
+		rc = sp_admin_svc_new(&n->admin);
 	if (rc == 0 && n->o->index_op == SP_NODE_INDEX_REBUILD) {
 		rebuilt = 1;
 		rc = sp_reports_rebuild(n->reports);
@@ -826,7 +827,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	sp_indexer_free(n->indexer);
 	sp_reports_free(n->reports);
 	sp_replay_free(n->replay);
-	sp_api_admin_free(n->admin);
+	sp_admin_svc_free(n->admin);
 	sp_witness_free(n->witness);
 	sp_dirload_free(n->dl);
 	sp_peer_free(n->peer);

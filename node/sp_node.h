@@ -80,10 +80,10 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log);
 
 struct sp_dirload;
 struct sp_reports;
-struct sp_api_admin;
+struct sp_admin_svc;
 
-/* sp_node_admin: the admin API's state (sp_api_admin.c). */
-struct sp_api_admin *sp_node_admin(struct sp_node *n);
+/* sp_node_admin: the administration service (sp_admin_svc.h). */
+struct sp_admin_svc *sp_node_admin(struct sp_node *n);
 
 /* sp_node_dir_grow applies the directory log's new entries (the admin API
  * on the coordinator's node, whose directory log is its own, after an

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "sp_err.h"
-#include "sp_api.h"
+#include "sp_admin_svc.h"
 #include "sp_clock.h"
 #include "sp_dirload.h"
 #include "sp_indexer.h"
@@ -31,7 +31,7 @@ uint64_t sp_node_uptime_ms(struct sp_node *n) { return sp_mono_ms() - n->t0_ms; 
 const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
 struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 struct sp_replay *sp_node_replay(struct sp_node *n) { return n->replay; }
-struct sp_api_admin *sp_node_admin(struct sp_node *n) { return n->admin; }
+struct sp_admin_svc *sp_node_admin(struct sp_node *n) { return n->admin; }
 
 /* calendar_published: a year's calendar arrived; the deadlines recorded
  * in the index that reach into it were counted without its holidays. */
@@ -358,7 +358,7 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 			      "# TYPE simpul_store_disk_bytes gauge\nsimpul_store_disk_bytes %llu\n",
 			 (unsigned long long)bytes);
 	data_metrics(n, out);
-	sp_api_admin_metrics(n, out);
+	sp_admin_svc_metrics(n, out);
 	sp_http_metrics(n->http, out);
 	sp_peer_metrics(n->peer, out);
 }

@@ -45,7 +45,7 @@ struct sp_node {
 	struct sp_reports *reports;   /* report index, derived from the logs */
 	struct sp_indexer *indexer;   /* own appends -> reports, off the commit thread */
 	struct sp_replay *replay;     /* recent open requests (sp_replay.h) */
-	struct sp_api_admin *admin;   /* admin request nonces (sp_api_admin.c) */
+	struct sp_admin_svc *admin;   /* admin request nonces, calendar (sp_admin_svc.c) */
 	struct sp_witness *witness;   /* tlog witness (sp_witness.h) */
 	struct sp_peer *peer;         /* replication with other nodes (sp_peer.h) */
 	struct sp_ctl *ctl;           /* control socket: hot backups (sp_ctl.h) */
