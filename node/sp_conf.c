@@ -405,6 +405,7 @@ static const struct key keys[] = {
 	{"peer", "tls_ca", set_opt_path, OFF(peer_tls_ca), 0, 0, 0},
 	{"peer", "attach_rate", set_u32, OFF(attach_rate), 0, 1u << 30, 0},
 	{"peer", "siblings", set_u32, OFF(peer_siblings), 0, 1, 0},
+	{"peer", "backup", set_u32, OFF(peer_backup), 0, 1, 0},
 	{"peer", "penalty_ms", set_u32, OFF(penalty_ms), 0, 86400000, 0},
 	{"peer", "penalty_max_ms", set_u32, OFF(penalty_max_ms), 0, 86400000, 0},
 	{"federation", "root_key", set_vkey, 0, 0, 0, 0},
@@ -552,6 +553,7 @@ void sp_conf_defaults(struct sp_conf *c)
 	c->penalty_ms = 30000;
 	c->penalty_max_ms = 3600000;
 	c->peer_siblings = 1;
+	c->peer_backup = 1;
 	c->verify_days = 3;
 	c->answer_days = 5;
 	c->window_days = 10;

@@ -90,6 +90,8 @@ struct sp_conf {
 	char peer_tls_ca[PATH_MAX];
 	uint32_t attach_rate;                    /* attachment bytes/s fetched from peers; 0: no cap */
 	uint32_t peer_siblings;                  /* 1: a province also dials the other provinces */
+	uint32_t peer_backup;                    /* 1: a ministry or agency also dials its backup
+						  * province (sp_topo.h) */
 	/* A peer refused for bad data is held off penalty_ms (0: never),
 	 * doubling with repeats up to penalty_max_ms (sp_peer_score.h). */
 	uint32_t penalty_ms, penalty_max_ms;

@@ -121,6 +121,11 @@ struct sp_peer_conn {
 	uint8_t *offer;
 	size_t offer_n, offer_peer_n;
 	uint64_t offer_gen;
+	/* the institutions the peer, a province, backs (sp_topo.h): it is
+	 * offered what they are; read from the directory once per session */
+	char (*backs)[SP_INST_ID_MAX + 1];
+	size_t nbacks;
+	int backs_read;
 	struct sp_peer_nset cos_sent; /* sp_peer_fork.c: COSIGN sizes sent, per log */
 	int ev_sent;            /* sp_peer_fork.c: evidence sent at fork gen ev_gen */
 	uint64_t ev_gen;

@@ -24,6 +24,7 @@
 #include "sp_files.h"
 #include "sp_peer_int.h"
 #include "sp_clock.h"
+#include "sp_topo.h"
 
 #include <nng/supplemental/tls/tls.h>
 
@@ -303,6 +304,7 @@ static void conn_free(struct sp_peer_conn *c)
 	sp_peer_nset_free(&c->peer_notes);
 	sp_peer_nset_free(&c->sent_notes);
 	free(c->offer);
+	free(c->backs);
 	sp_peer_nset_free(&c->cos_sent);
 	sodium_memzero(c->kx_sk, sizeof(c->kx_sk));
 	pthread_mutex_destroy(&c->mu);
@@ -551,20 +553,27 @@ static int dial_init(struct sp_peer *p, struct sp_peer_dial *d, const char *url)
 
 /* ---- start and stop ------------------------------------------------------------------------- */
 
-/* The URLs a node dials: [peer] peers, then, for a province with [peer]
+/* The URLs a node dials: [peer] peers; then, for a province with [peer]
  * siblings, every other province the directory lists whose id is larger
- * (the smaller id dials: one dialer per pair). Those lazy links keep
- * complaints moving between provinces while the national node is down. */
+ * (the smaller id dials: one dialer per pair); for a ministry or agency
+ * with [peer] backup, its backup province (sp_topo.h). Those lazy links
+ * keep complaints moving while the national node is down: between
+ * provinces, and between a ministry and the rest of the federation. A URL
+ * is dialed once however many rules name it. */
 struct dial_list {
 	const char *me;
 	char (*url)[SP_CONF_URL_MAX + 1];
 	size_t n, cap;
+	size_t nconf, siblings, backup; /* how many [peer] peers and each rule added */
 };
 
 static int push_url(struct dial_list *l, const char *url)
 {
 	if (strlen(url) > SP_CONF_URL_MAX)
 		return 0; /* not a URL the config would take either */
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->url[i], url) == 0)
+			return 0;
 	if (sp_grow((void **)&l->url, &l->cap, l->n, sizeof(*l->url)))
 		return SP_ERR_NOMEM;
 	snprintf(l->url[l->n++], SP_CONF_URL_MAX + 1, "%s", url);
@@ -576,20 +585,43 @@ static int add_sibling(void *arg, const struct sp_dir_inst *v)
 	struct dial_list *l = arg;
 	if (v->tier != SP_DIR_TIER_PROVINCE || strcmp(v->id, l->me) <= 0 || v->npeers == 0)
 		return 0;
-	return push_url(l, v->peers[0]);
+	size_t n = l->n;
+	int rc = push_url(l, v->peers[0]);
+	l->siblings += l->n - n;
+	return rc;
 }
 
-static int dial_list(const struct sp_peer *p, struct dial_list *l)
+/* add_backup: the backup province of a ministry or agency, if it has one
+ * with a peer address. */
+static int add_backup(const struct sp_peer *p, struct dial_list *l, char *backup)
+{
+	struct sp_dir_inst b;
+	if (sp_topo_backup(p->dir, p->conf->id, backup) != 0 ||
+	    sp_dir_institution(p->dir, backup, SP_DIR_TIME_MAX, &b) != 0 || b.npeers == 0)
+		return 0;
+	size_t n = l->n;
+	int rc = push_url(l, b.peers[0]);
+	l->backup += l->n - n;
+	return rc;
+}
+
+static int dial_list(const struct sp_peer *p, struct dial_list *l, char *backup)
 {
 	for (size_t i = 0; i < p->conf->npeers; i++) {
 		int rc = push_url(l, p->conf->peers[i]);
 		if (rc)
 			return rc;
 	}
+	l->nconf = l->n;
 	struct sp_dir_inst me;
-	if (!p->conf->peer_siblings || p->dir == NULL ||
-	    sp_dir_institution(p->dir, p->conf->id, SP_DIR_TIME_MAX, &me) != 0 ||
-	    me.tier != SP_DIR_TIER_PROVINCE)
+	if (p->dir == NULL || sp_dir_institution(p->dir, p->conf->id, SP_DIR_TIME_MAX, &me) != 0)
+		return 0;
+	if (p->conf->peer_backup) {
+		int rc = add_backup(p, l, backup);
+		if (rc)
+			return rc;
+	}
+	if (!p->conf->peer_siblings || me.tier != SP_DIR_TIER_PROVINCE)
 		return 0;
 	return sp_dir_each(p->dir, add_sibling, l);
 }
@@ -598,21 +630,25 @@ int sp_peer_net_start(struct sp_peer *p)
 {
 	int rc = p->conf->peer_listen[0] ? listen_start(p) : 0;
 	struct dial_list l = {.me = p->conf->id};
+	char backup[SP_INST_ID_MAX + 1] = "";
 	if (rc == 0)
-		rc = dial_list(p, &l);
+		rc = dial_list(p, &l, backup);
 	if (rc == 0 && l.n) {
 		p->dials = calloc(l.n, sizeof(*p->dials));
 		rc = p->dials ? 0 : SP_ERR_NOMEM;
 		for (size_t i = 0; rc == 0 && i < l.n; i++) {
 			rc = dial_init(p, &p->dials[i], l.url[i]);
 			p->ndials = i + 1;
-			if (rc && i >= p->conf->npeers) /* another province's bad URL: */
+			if (rc && i >= l.nconf) /* another institution's bad URL: */
 				p->dials[i].tried = 1, rc = 0; /* logged, never dialed */
 		}
 	}
-	if (rc == 0 && l.n > p->conf->npeers)
+	if (rc == 0 && l.siblings)
 		sp_logx(p->log, SP_LOGX_INFO, "peer", "dialing %zu other provinces ([peer] siblings)",
-			l.n - p->conf->npeers);
+			l.siblings);
+	if (rc == 0 && l.backup)
+		sp_logx(p->log, SP_LOGX_INFO, "peer", "dialing backup province %s ([peer] backup)",
+			backup);
 	free(l.url);
 	return rc;
 }

@@ -14,6 +14,10 @@
  *     it): "the logs of institutions it exchanged reports with". A complaint
  *     entered at a wrong door reaches its institution this way, through any
  *     node that holds both (the province or the national node);
+ *   - P is the backup province (sp_topo.h) of an institution W and L is
+ *     offered to W by the two rules above: a ministry's backup replicates
+ *     what the ministry does, so while the national node is down the
+ *     ministry's complaints, and those routed to it, pass through it;
  *   - P already holds L (its notes list it): what an observer or an older
  *     node chose to replicate stays up to date.
  * With no directory there is no tree: every log is offered.
@@ -24,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_err.h"
 #include "sp_peer_int.h"
+#include "sp_topo.h"
 
 #define TREE_DEPTH_MAX 16 /* coordinator, ministry or province, kab/kota, units */
 
@@ -57,25 +63,47 @@ static int is_ancestor(const struct sp_dir *d, const char *anc, const char *x)
 	return 0;
 }
 
+/* offered_to: log L of institution x is in the interest set of
+ * institution `who` by the tier tree or a report `who` takes part in. */
+static int offered_to(struct sp_peer *p, const char *x, uint32_t log, int have_log,
+		      const char *who)
+{
+	if (strcmp(x, who) == 0 || is_ancestor(p->dir, x, who) || is_ancestor(p->dir, who, x))
+		return 1;
+	return have_log && p->involved && p->involved(p->involved_arg, who, log);
+}
+
+/* backs: the institutions c's peer backs, read once per session. */
+static int backs(struct sp_peer_conn *c)
+{
+	if (!c->backs_read &&
+	    sp_topo_backed(c->p->dir, c->their_inst, &c->backs, &c->nbacks) == SP_ERR_NOMEM)
+		return -1;
+	c->backs_read = 1;
+	return 0;
+}
+
 /* offered: log n (ours, at position i of p->ours) is in c's interest set. */
 static int offered(struct sp_peer_conn *c, const struct sp_gossip_note *n)
 {
 	struct sp_peer *p = c->p;
 	char x[SP_INST_ID_MAX + 1];
-	const char *peer = c->their_inst;
 	if (p->dir == NULL)
 		return 1;
 	if (inst_of(p, n, x, sizeof(x)) != 0)
 		return 0;
-	if (strcmp(x, peer) == 0 || is_ancestor(p->dir, x, peer) || is_ancestor(p->dir, peer, x))
-		return 1;
 	if (sp_peer_nset_find(&c->peer_notes, n->origin, n->origin_len) >= 0)
 		return 1;
-	uint32_t id;
+	uint32_t id = 0;
 	char origin[SP_ORIGIN_MAX + 1];
 	snprintf(origin, sizeof(origin), "%.*s", (int)n->origin_len, n->origin);
-	return p->involved && sp_store_log_find(p->store, origin, &id) == 0 &&
-	       p->involved(p->involved_arg, peer, id);
+	int have = sp_store_log_find(p->store, origin, &id) == 0;
+	if (offered_to(p, x, id, have, c->their_inst))
+		return 1;
+	for (size_t i = 0; i < c->nbacks; i++)
+		if (offered_to(p, x, id, have, c->backs[i]))
+			return 1;
+	return 0;
 }
 
 /* refresh recomputes c's offer marks if anything they depend on changed. */
@@ -86,6 +114,8 @@ static int refresh(struct sp_peer_conn *c)
 	if (c->offer && c->offer_n == p->ours.n && c->offer_peer_n == c->peer_notes.n &&
 	    c->offer_gen == gen)
 		return 0;
+	if (p->dir && backs(c) != 0)
+		return -1;
 	uint8_t *marks = realloc(c->offer, p->ours.n + 1);
 	if (marks == NULL)
 		return -1;

@@ -29,6 +29,7 @@
 #include "sp_keyfile.h"
 #include "sp_note.h"
 #include "sp_store.h"
+#include "sp_topo.h"
 
 #define LINE_MAX_LEN 1024
 #define PATH_LEN 4096
@@ -589,7 +590,9 @@ static const char *tier_name(enum sp_dir_tier t)
 	return (unsigned)t <= SP_DIR_TIER_UNIT ? names[t] : "?";
 }
 
-static void ini_inst(struct sp_buf *b, const struct sp_dir_inst *r)
+/* ini_inst writes r's section; backup is its backup province (sp_topo.h)
+ * or NULL. */
+static void ini_inst(struct sp_buf *b, const struct sp_dir_inst *r, const char *backup)
 {
 	char k[65];
 	sp_buf_printf(b, "\n[institution %s]\nname = %s\ntier = %s\nparent = %s\n", r->id, r->name,
@@ -607,6 +610,18 @@ static void ini_inst(struct sp_buf *b, const struct sp_dir_inst *r)
 	for (size_t i = 0; i < r->ncategories; i++)
 		sp_buf_printf(b, " %s", r->categories[i]);
 	sp_buf_printf(b, "\n");
+	if (backup)
+		sp_buf_printf(b, "backup = %s\n", backup);
+}
+
+/* backup_of: the backup province of institution r, or NULL
+ * (prov[0..n): the provinces' ids). */
+static const char *backup_of(const struct sp_dir_inst *r, const char *const *prov, size_t n)
+{
+	if (!sp_topo_needs_backup(r->tier, strcmp(r->parent, SP_FEDGEN_COORDINATOR) == 0))
+		return NULL;
+	size_t k = sp_topo_pick(r->id, prov, n);
+	return k < n ? prov[k] : NULL;
 }
 
 static int write_ini(struct gen *g)
@@ -628,9 +643,15 @@ static int write_ini(struct gen *g)
 		origin);
 	sp_buf_printf(&b, "entries = %zu\ninstitutions = %zu\nprovinces = %zu\nkabkota = %zu\n",
 		g->res->entries, g->ninsts, g->res->provinces, g->res->kabkota);
-	for (size_t i = 0; i < g->ninsts; i++)
-		ini_inst(&b, &g->insts[i]);
-	int rc = write_file(g->o->out, "federation.ini", &b);
+	const char **prov = malloc((g->ninsts + 1) * sizeof(*prov));
+	size_t np = 0;
+	for (size_t i = 0; prov && i < g->ninsts; i++)
+		if (g->insts[i].tier == SP_DIR_TIER_PROVINCE)
+			prov[np++] = g->insts[i].id;
+	for (size_t i = 0; prov && i < g->ninsts; i++)
+		ini_inst(&b, &g->insts[i], backup_of(&g->insts[i], prov, np));
+	int rc = prov ? write_file(g->o->out, "federation.ini", &b) : SP_ERR_NOMEM;
+	free(prov);
 	return rc ? say(g, rc, "cannot write %s/federation.ini: %s", g->o->out, sp_strerror(rc))
 		  : 0;
 }

@@ -6,7 +6,9 @@
  * federation.ini; the directory has 38 provinces and 514 kabupaten/kota;
  * routing sends complaints where the rules say; key files are private and
  * hold the keys the records publish; delegation lets a kabupaten enrol its
- * own units; a --subset run holds only its provinces; usage errors.
+ * own units; each ministry's and agency's section names the backup province
+ * a node computes from the directory (sp_topo.h), and no other section names
+ * one; a --subset run holds only its provinces; usage errors.
  *
  * The region list is the one the product ships, config/wilayah.csv (all
  * provinces, kabupaten/kota and kecamatan); without it the tests skip.
@@ -28,6 +30,7 @@
 #include "sp_err.h"
 #include "sp_event.h"
 #include "sp_note.h"
+#include "sp_topo.h"
 
 #define FED_NAME "test.simpul.id"
 
@@ -286,6 +289,37 @@ static int enrol_unit(const struct fed *f, const uint8_t sk[64], const char *id,
 	return rc;
 }
 
+/* Each institution's `backup =` line in federation.ini against what a node
+ * computes from the directory. */
+struct backups {
+	const char *ini;
+	const struct sp_dir *d;
+	size_t named;
+};
+
+static int check_backup(void *arg, const struct sp_dir_inst *in)
+{
+	struct backups *b = arg;
+	char head[SP_INST_ID_MAX + 32], want[SP_INST_ID_MAX + 1] = "", got[SP_INST_ID_MAX + 1] = "";
+	snprintf(head, sizeof(head), "\n[institution %s]\n", in->id);
+	const char *sec = strstr(b->ini, head);
+	assert_non_null(sec);
+	const char *end = strstr(sec + 1, "\n[");
+	const char *line = strstr(sec, "\nbackup = ");
+	if (line && (end == NULL || line < end)) {
+		line += strlen("\nbackup = ");
+		size_t n = strcspn(line, "\n");
+		assert_true(n <= SP_INST_ID_MAX);
+		memcpy(got, line, n);
+		got[n] = '\0';
+	}
+	int rc = sp_topo_backup(b->d, in->id, want);
+	assert_true(rc == 0 || rc == SP_ERR_NOT_FOUND);
+	assert_string_equal(got, want);
+	b->named += got[0] != '\0';
+	return 0;
+}
+
 static void test_full(void **state)
 {
 	(void)state;
@@ -303,6 +337,20 @@ static void test_full(void **state)
 	assert_true(c.tier[SP_DIR_TIER_MINISTRY] >= 5);
 	assert_true(c.tier[SP_DIR_TIER_AGENCY] >= 3);
 	assert_true(sp_dir_is_coordinator(f.d, "KEMENPANRB"));
+
+	/* backup provinces: one per ministry and agency, as nodes compute them */
+	char path[PATH_MAX];
+	size_t len;
+	path_fmt(path, f.dir, "federation.ini");
+	struct backups b = {(char *)slurp(path, &len), f.d, 0};
+	assert_non_null(b.ini);
+	assert_int_equal(sp_dir_each(f.d, check_backup, &b), 0);
+	assert_int_equal(b.named, c.tier[SP_DIR_TIER_MINISTRY] + c.tier[SP_DIR_TIER_AGENCY]);
+	assert_non_null(strstr(b.ini, "[institution KEMENPU]\n"));
+	char want[SP_INST_ID_MAX + 1];
+	assert_int_equal(sp_topo_backup(f.d, "KEMENPU", want), 0);
+	assert_string_equal(want, "53");
+	free((char *)b.ini);
 
 	struct sp_dir_inst r;
 	assert_int_equal(sp_dir_institution(f.d, "73.12", SP_DIR_TIME_MAX, &r), 0);

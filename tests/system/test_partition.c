@@ -5,7 +5,9 @@
  *
  * The province's side dials the national coordinator through a TCP proxy
  * of the test (sp_proxy.h: their configs name the proxy's port instead of
- * KEMENPANRB's); the ministry dials it directly. While the proxy is cut it
+ * KEMENPANRB's); the ministry dials it directly, and not its backup province
+ * 73 (`[peer] backup = 0`: that link would cross the cut; replication.md
+ * §10.7 and test_two_paths cover it). While the proxy is cut it
  * drops every connection and refuses new ones, so the two sides cannot
  * exchange anything, and both keep taking complaints:
  *
@@ -102,6 +104,24 @@ static void unseen(const char *node, size_t k)
 		sp_ft_fail(&g.f, "the partition leaked: %s shows %s", node, v);
 }
 
+/* no_backup turns off KEMENPU's link to its backup province, which would
+ * cross the cut. */
+static void no_backup(void)
+{
+	char path[2 * PATH_MAX];
+	snprintf(path, sizeof(path), "%s/nodes/KEMENPU/simpuld.ini", g.f.fed);
+	char *ini = sp_h_slurp(path, NULL);
+	assert_non_null(ini);
+	char *at = strstr(ini, "[peer]\n");
+	assert_non_null(at);
+	char out[8192];
+	at += strlen("[peer]\n");
+	int n = snprintf(out, sizeof(out), "%.*sbackup = 0\n%s", (int)(at - ini), ini, at);
+	assert_true(n > 0 && (size_t)n < sizeof(out));
+	assert_int_equal(sp_file_replace(path, out, (size_t)n), 0);
+	free(ini);
+}
+
 /* coordinator_port: KEMENPANRB's peer port from federation.ini. */
 static unsigned coordinator_port(void)
 {
@@ -149,6 +169,7 @@ static void test_partition(void **state)
 	assert_int_equal(sp_proxy_start(port, &g.px), 0);
 	for (size_t i = 0; i < 4; i++)
 		via_proxy(prov_side[i], port);
+	no_backup();
 	for (size_t i = 0; i < NNODES; i++)
 		sp_ft_fed(&g.f, "start", all[i]);
 

@@ -15,6 +15,13 @@
  *   NOTES 0-1 (arrives 11), 73.12 reads it 11-12, WANT 12-13 (arrives 23),
  *   the coordinator reads it 23-24, ENTRIES 24-25 (arrives 35), 73.12
  *   ingests 35-38. Institution 38 ms.
+ *
+ * Two disjoint paths (docs/replication.md §10.7), on the full federation
+ * (563 nodes, generated from config/wilayah.csv): with every node down in
+ * turn, a complaint from every other node reaches every institution, or
+ * waits at a peer of the one down; without the ministries' backup
+ * provinces (the topology before), 11,130 are lost with the national node
+ * down, and the event run loses complaints entered at a ministry.
  */
 #include "sp_testutil.h"
 
@@ -27,7 +34,7 @@
 
 #define BIG (2 * PATH_MAX)
 
-static char dir[PATH_MAX], fed[BIG];
+static char dir[PATH_MAX], fed[BIG], fed_all[BIG];
 
 /* sim runs simpul-sim with the unit costs and `extra` arguments; returns
  * its output (the caller frees) after checking it exited 0. */
@@ -89,6 +96,64 @@ static void test_outages(void **state)
 	free(o);
 }
 
+/* run_all runs simpul-sim on the full federation with args; its output
+ * (the caller frees) and exit code. */
+static char *run_all(const char *const *args, int *code)
+{
+	char bin[BIG], out[BIG];
+	const char *argv[16] = {bin, "--fed", fed_all};
+	size_t n = 3;
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	sp_h_bin(bin, sizeof(bin), "simpul-sim");
+	snprintf(out, sizeof(out), "%s/sim-all-%d.out", dir, *code);
+	*code = sp_h_run(argv, out, 300000);
+	return sp_h_slurp(out, NULL);
+}
+
+static void test_every_down(void **state)
+{
+	(void)state;
+	int code = 1;
+	char *o = run_all((const char *const[]){"--every-down", NULL}, &code);
+	printf("%s", o);
+	assert_int_equal(code, 0);
+	has(o, "sessions per node: coordinator 562-562; ministry 2-2; agency 2-2;");
+	has(o, "  coordinator down (  1 runs): 315844 complaints, 315282 delivered, 562 waiting "
+	       "for the node down (held by its peers), 0 lost");
+	has(o, "every node down: 177820172 complaints, 177503766 delivered, 316406 waiting, 0 lost");
+	free(o);
+	code = 2;
+	o = run_all((const char *const[]){"--every-down", "--no-backup", NULL}, &code);
+	assert_int_equal(code, 3);
+	has(o, "lost: entered at KEMENDAGRI for 11.01 while KEMENPANRB is down");
+	has(o, "  coordinator down (  1 runs): 315844 complaints, 304152 delivered, 562 waiting "
+	       "for the node down (held by its peers), 11130 lost");
+	has(o, "  province    down ( 38 runs): 12002072 complaints, 11980716 delivered");
+	free(o);
+}
+
+/* The event run agrees: with the national node down every complaint of an
+ * hour's peak arrives; without the backup provinces, those entered at a
+ * ministry or agency do not. */
+static void test_national_down(void **state)
+{
+	(void)state;
+	int code = 3;
+	char *o = run_all((const char *const[]){"--down", "KEMENPANRB", NULL}, &code);
+	assert_int_equal(code, 0);
+	has(o, "(a) institution      n=834 ");
+	has(o, "(never: 0)");
+	free(o);
+	code = 4;
+	o = run_all((const char *const[]){"--down", "KEMENPANRB", "--no-backup", NULL}, &code);
+	assert_int_equal(code, 0);
+	if (strstr(o, "(a) institution      n=834 ") != NULL)
+		fail_msg("without backup provinces every complaint arrived:\n%s", o);
+	free(o);
+}
+
 static void test_bad_node(void **state)
 {
 	(void)state;
@@ -113,10 +178,18 @@ int main(void)
 			      "--subset", "73", NULL};
 	if (sp_h_run(init, out, 60000) != 0)
 		return 1;
+	snprintf(fed_all, sizeof(fed_all), "%s/fed-all", dir);
+	snprintf(out, sizeof(out), "%s/init-all.out", dir);
+	const char *init_all[] = {bin, "federation", "init", "--wilayah", SP_WILAYAH, "--out",
+				  fed_all, NULL};
+	if (sp_h_run(init_all, out, 300000) != 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eager_chain),
 		cmocka_unit_test(test_lazy_link),
 		cmocka_unit_test(test_outages),
+		cmocka_unit_test(test_every_down),
+		cmocka_unit_test(test_national_down),
 		cmocka_unit_test(test_bad_node),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));

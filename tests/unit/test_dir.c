@@ -2,7 +2,8 @@
  * test_dir.c - unit tests for the federation directory (protocol/sp_dir.c):
  * record round trips and strict decoding, the trust and delegation rules,
  * key rotation, officer enrolment over time, queries over the tier tree,
- * routing (longest prefix, category vs "*", defaults) and deadline policy.
+ * routing (longest prefix, category vs "*", defaults) and deadline policy;
+ * the backup province of the peer topology (sp_topo.h).
  */
 #include "sp_testutil.h"
 
@@ -15,6 +16,7 @@
 #include "sp_entry.h"
 #include "sp_err.h"
 #include "sp_event.h"
+#include "sp_topo.h"
 
 /* Key seeds: one byte names each test key. */
 enum {
@@ -947,6 +949,86 @@ static void test_bad_signature(void **state)
 	sp_dir_free(d);
 }
 
+/* ---- the backup province (sp_topo.h) ------------------------------------------------ */
+
+/* The 38 provinces of the Kemendagri list (config/wilayah.csv). */
+static const char *const provinces38[] = {
+	"11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33",
+	"34", "35", "36", "51", "52", "53", "61", "62", "63", "64", "65", "71", "72",
+	"73", "74", "75", "76", "81", "82", "91", "92", "93", "94", "95", "96"};
+
+/* The weights and picks below were computed independently, with Python's
+ * hashlib.blake2b(digest_size=32) over the bytes docs/replication.md
+ * §10.7 gives. */
+static void test_backup_rule(void **state)
+{
+	(void)state;
+	assert_true(sp_topo_weight("KEMENPU", "73") == 0x54d172db6bd12f00ULL);
+	size_t n = sizeof(provinces38) / sizeof(provinces38[0]);
+	assert_int_equal(n, 38);
+	assert_string_equal(provinces38[sp_topo_pick("KEMENPU", provinces38, n)], "53");
+	assert_string_equal(provinces38[sp_topo_pick("KEMENDAGRI", provinces38, n)], "92");
+	assert_string_equal(provinces38[sp_topo_pick("PLN", provinces38, n)], "82");
+	assert_int_equal(sp_topo_pick("KEMENPU", provinces38, 0), 0);
+	/* Rendezvous: dropping a province moves only those it backed. */
+	const char *without53[37];
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (strcmp(provinces38[i], "53") != 0)
+			without53[k++] = provinces38[i];
+	assert_string_equal(without53[sp_topo_pick("KEMENDAGRI", without53, 37)], "92");
+	assert_string_not_equal(without53[sp_topo_pick("KEMENPU", without53, 37)], "53");
+	/* Who needs one: what hangs from the coordinator alone. */
+	assert_true(sp_topo_needs_backup(SP_DIR_TIER_MINISTRY, 1));
+	assert_true(sp_topo_needs_backup(SP_DIR_TIER_AGENCY, 1));
+	assert_true(sp_topo_needs_backup(SP_DIR_TIER_UNIT, 1));
+	assert_false(sp_topo_needs_backup(SP_DIR_TIER_PROVINCE, 1));
+	assert_false(sp_topo_needs_backup(SP_DIR_TIER_COORDINATOR, 0));
+	assert_false(sp_topo_needs_backup(SP_DIR_TIER_KABKOTA, 0));
+	assert_false(sp_topo_needs_backup(SP_DIR_TIER_UNIT, 0));
+}
+
+/* The rule on a directory: KEMENPU's backup among 73 and 74 is 73; a
+ * retired province is no candidate, and what it backed moves. */
+static void test_backup_dir(void **state)
+{
+	(void)state;
+	struct sp_dir *d = base();
+	char out[SP_INST_ID_MAX + 1];
+	char (*v)[SP_INST_ID_MAX + 1] = NULL;
+	size_t n = 0;
+	assert_int_equal(sp_topo_backup(d, "KEMENPU", out), 0);
+	assert_string_equal(out, "73");
+	assert_int_equal(sp_topo_backup(d, "73", out), SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_topo_backup(d, "73.12", out), SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_topo_backup(d, "KEMENPANRB", out), SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_topo_backup(d, "99", out), SP_ERR_UNKNOWN_INSTITUTION);
+	assert_int_equal(add_inst(d, K_ROOT, 200, "KEMENPU.JALAN", SP_DIR_TIER_UNIT, "KEMENPU",
+				  K_UNIT, NULL),
+			 0);
+	assert_int_equal(sp_topo_backup(d, "KEMENPU.JALAN", out), SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_topo_backed(d, "73", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0], "KEMENPU");
+	free(v);
+	assert_int_equal(sp_topo_backed(d, "74", &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	assert_int_equal(sp_topo_backed(d, "KEMENPU", &v, &n), 0);
+	assert_int_equal(n, 0);
+	/* 73 leaves service: 74 is the only candidate left. */
+	assert_int_equal(put_retire(d, K_ROOT, 300, "73.12"), 0);
+	assert_int_equal(put_retire(d, K_ROOT, 300, "73"), 0);
+	assert_int_equal(sp_topo_backup(d, "KEMENPU", out), 0);
+	assert_string_equal(out, "74");
+	assert_int_equal(sp_topo_backed(d, "74", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0], "KEMENPU");
+	free(v);
+	assert_int_equal(sp_topo_backed(d, "73", &v, &n), 0);
+	assert_int_equal(n, 0);
+	sp_dir_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -957,6 +1039,7 @@ int main(void)
 		cmocka_unit_test(test_tree),          cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_policy),        cmocka_unit_test(test_bad_signature),
 		cmocka_unit_test(test_fork_resolution), cmocka_unit_test(test_retire),
+		cmocka_unit_test(test_backup_rule),   cmocka_unit_test(test_backup_dir),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

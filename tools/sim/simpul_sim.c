@@ -25,7 +25,7 @@ struct opts {
 	double per_day, peak, rate, duration;
 	double entries_per_report, catchup_rate, entry_bytes, batch_bytes, mbps;
 	uint64_t seed;
-	int outages;
+	int outages, every_down;
 	struct sp_sim_costs c;
 };
 
@@ -56,6 +56,8 @@ static const char usage_text[] =
 	"                            simpuld's interest sets (default)\n"
 	"      --no-siblings         provinces without sessions to each other\n"
 	"                            (simpuld with [peer] siblings = 0)\n"
+	"      --no-backup           ministries and agencies without their backup\n"
+	"                            province (simpuld with [peer] backup = 0)\n"
 	"      --entries-per-report N entries a report's log trail has in all (default 5)\n"
 	"      --catchup-rate N      entries/s one node ingests in a catch-up (default 31500)\n"
 	"      --entry-bytes N       mean entry size (default 400)\n"
@@ -63,6 +65,9 @@ static const char usage_text[] =
 	"      --mbps N              link bandwidth for catch-up (default 100)\n"
 	"      --outages             also: catch-up after outages of a kabupaten/kota,\n"
 	"                            a province and the national node (1 h, 1 day)\n"
+	"      --every-down          instead: take every node down in turn and check\n"
+	"                            that a complaint from every other node to every\n"
+	"                            node arrives (exit 3 if one does not)\n"
 	"      --seed N              random stream (default 1)\n"
 	"  -h, --help                show this help\n";
 
@@ -92,7 +97,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"catchup-rate", 1, 0, 'C'}, {"entry-bytes", 1, 0, 'b'}, {"batch-bytes", 1, 0, 'B'},
 		{"mbps", 1, 0, 'M'},         {"outages", 0, 0, 'O'},   {"seed", 1, 0, 's'},
 		{"from", 1, 0, 'F'},         {"to", 1, 0, 'T'},        {"no-siblings", 0, 0, 'N'},
-		{"help", 0, 0, 'h'},         {0, 0, 0, 0}};
+		{"no-backup", 0, 0, 'K'},    {"every-down", 0, 0, 'E'}, {"help", 0, 0, 'h'},
+		{0, 0, 0, 0}};
 	*o = (struct opts){.per_day = 2000, .peak = 10, .duration = 3600,
 			   .entries_per_report = 5, .catchup_rate = 31500, .entry_bytes = 400,
 			   .batch_bytes = 65536, .mbps = 100, .seed = 1,
@@ -122,6 +128,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'c': o->c.cores = (unsigned)v; break;
 		case 'S': o->c.shared = 1; break;
 		case 'N': o->c.no_siblings = 1; break;
+		case 'K': o->c.no_backup = 1; break;
+		case 'E': o->every_down = 1; break;
 		case 'i':
 			if (strcmp(a, "all") == 0)
 				o->c.interest = SP_SIM_ALL;
@@ -284,6 +292,18 @@ static void print_topology(const struct sp_sim *s)
 	       s->sessions - s->eager_links);
 	if (s->coord >= 0)
 		printf("national node %s: %zu sessions\n", s->n[s->coord].id, s->n[s->coord].npeers);
+	printf("sessions per node:");
+	for (int t = SP_SIM_NATIONAL; t <= SP_SIM_UNIT; t++) {
+		size_t lo = SIZE_MAX, hi = 0;
+		for (size_t i = 0; i < s->nn; i++)
+			if ((int)s->n[i].tier == t) {
+				lo = s->n[i].npeers < lo ? s->n[i].npeers : lo;
+				hi = s->n[i].npeers > hi ? s->n[i].npeers : hi;
+			}
+		if (hi > 0)
+			printf(" %s %zu-%zu;", tier_text((enum sp_sim_tier)t), lo, hi);
+	}
+	printf("\n");
 }
 
 static void print_load(const struct sp_sim *s, const struct opts *o, size_t n, double span_ms)
@@ -415,6 +435,72 @@ static int run(struct sp_sim *s, const struct opts *o)
 	return rc;
 }
 
+/* Lost complaints: how many, and the first few. */
+struct lost_list {
+	const struct sp_sim *s;
+	uint64_t n;
+};
+
+static void print_lost(void *arg, int door, int target, int down)
+{
+	struct lost_list *l = arg;
+	if (l->n++ < 20)
+		printf("  lost: entered at %s for %s while %s is down\n", l->s->n[door].id,
+		       l->s->n[target].id, l->s->n[down].id);
+}
+
+/* every_down: sp_sim_every_down, summed per tier of the node down; the
+ * node down with the fewest delivered of each tier. Exit code 3 when a
+ * complaint is lost. */
+static int every_down(const struct sp_sim *s)
+{
+	struct sp_sim_down *d = calloc(s->nn + 1, sizeof(*d));
+	struct lost_list l = {s, 0};
+	if (d == NULL || sp_sim_every_down(s, d, print_lost, &l) != 0) {
+		free(d);
+		return SP_ERR_NOMEM;
+	}
+	struct sp_sim_down sum = {0};
+	printf("every node down in turn: %zu runs; in each, a complaint entered at every node up "
+	       "for every other node (%zu x %zu)\n", s->nn, s->nn - 1, s->nn - 1);
+	for (int t = SP_SIM_NATIONAL; t <= SP_SIM_UNIT; t++) {
+		struct sp_sim_down k = {0};
+		size_t runs = 0;
+		int worst = -1;
+		for (size_t i = 0; i < s->nn; i++) {
+			if ((int)s->n[i].tier != t)
+				continue;
+			runs++;
+			k.complaints += d[i].complaints;
+			k.delivered += d[i].delivered;
+			k.waiting += d[i].waiting;
+			k.lost += d[i].lost;
+			if (worst < 0 || d[i].lost > d[worst].lost)
+				worst = (int)i;
+		}
+		if (runs == 0)
+			continue;
+		printf("  %-11s down (%3zu runs): %llu complaints, %llu delivered, %llu waiting for the "
+		       "node down (held by its peers), %llu lost; worst: %s down, %llu of %llu "
+		       "delivered, %llu lost\n",
+		       tier_text((enum sp_sim_tier)t), runs, (unsigned long long)k.complaints,
+		       (unsigned long long)k.delivered, (unsigned long long)k.waiting,
+		       (unsigned long long)k.lost, s->n[worst].id,
+		       (unsigned long long)d[worst].delivered,
+		       (unsigned long long)(d[worst].complaints - d[worst].waiting),
+		       (unsigned long long)d[worst].lost);
+		sum.complaints += k.complaints;
+		sum.delivered += k.delivered;
+		sum.waiting += k.waiting;
+		sum.lost += k.lost;
+	}
+	printf("every node down: %llu complaints, %llu delivered, %llu waiting, %llu lost\n",
+	       (unsigned long long)sum.complaints, (unsigned long long)sum.delivered,
+	       (unsigned long long)sum.waiting, (unsigned long long)sum.lost);
+	free(d);
+	return sum.lost ? 3 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -440,8 +526,16 @@ int main(int argc, char **argv)
 			s.n[d].down = 1;
 		snprintf(why, sizeof(why), "--down %s: no such node", o.down);
 	}
-	if (rc == 0)
+	if (rc == 0 && o.every_down) {
+		print_topology(&s);
+		rc = every_down(&s);
+		if (rc == 3) {
+			sp_sim_free(&s);
+			return 3;
+		}
+	} else if (rc == 0) {
 		rc = run(&s, &o);
+	}
 	if (rc)
 		fprintf(stderr, "simpul-sim: %s %s\n", sp_strerror(rc), why);
 	sp_sim_free(&s);

@@ -11,6 +11,7 @@
 
 #include "sp_err.h"
 #include "sp_files.h"
+#include "sp_topo.h"
 
 /* ---- topology ----------------------------------------------------------------------- */
 
@@ -129,11 +130,52 @@ static int link(struct sp_sim *s, int a, int b, int eager)
 	return 0;
 }
 
+/* backups: each ministry or agency dials its backup province (sp_topo.h:
+ * chosen among every province of the federation, running or not) over a
+ * lazy session ([peer] backup), and that province replicates what it
+ * backs (simpuld offers it so whether or not the session is there). */
+static int backups(struct sp_sim *s, const struct inst *v, size_t nv, const char *coord)
+{
+	const char **prov = malloc((nv + 1) * sizeof(*prov));
+	int *pnode = malloc((nv + 1) * sizeof(*pnode));
+	size_t np = 0;
+	int rc = prov && pnode ? 0 : SP_ERR_NOMEM;
+	for (size_t i = 0; rc == 0 && i < nv; i++)
+		if (v[i].tier == SP_SIM_PROVINCE) {
+			prov[np] = v[i].id;
+			pnode[np++] = v[i].node;
+		}
+	for (size_t i = 0; rc == 0 && i < nv; i++) {
+		int a = v[i].node;
+		if (a < 0 || !sp_topo_needs_backup((enum sp_dir_tier)v[i].tier,
+						   strcmp(v[i].parent, coord) == 0))
+			continue;
+		size_t k = sp_topo_pick(v[i].id, prov, np);
+		int b = k < np ? pnode[k] : -1;
+		if (b < 0)
+			continue;
+		struct sp_sim_node *x = &s->n[b];
+		int *nb = realloc(x->backs, (x->nbacks + 1) * sizeof(*nb));
+		if (nb == NULL) {
+			rc = SP_ERR_NOMEM;
+			break;
+		}
+		x->backs = nb;
+		x->backs[x->nbacks++] = a;
+		s->n[a].backup = b;
+		if (!s->c.no_backup)
+			rc = link(s, a, b, 0);
+	}
+	free(prov);
+	free(pnode);
+	return rc;
+}
+
 /* wire: each node dials its nearest ancestor node and the coordinator
- * (`simpul federation up`), and each province every other province
- * (simpuld's [peer] siblings); a session is eager between directory parent
- * and child, lazy otherwise. */
-static int wire(struct sp_sim *s, const struct inst *v, size_t nv)
+ * (`simpul federation up`), each province every other province
+ * (simpuld's [peer] siblings), each ministry or agency its backup province;
+ * a session is eager between directory parent and child, lazy otherwise. */
+static int wire(struct sp_sim *s, const struct inst *v, size_t nv, const char *coord)
 {
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < nv; i++) {
@@ -152,6 +194,8 @@ static int wire(struct sp_sim *s, const struct inst *v, size_t nv)
 		for (size_t j = i + 1; rc == 0 && j < s->nn; j++)
 			if (s->n[i].tier == SP_SIM_PROVINCE && s->n[j].tier == SP_SIM_PROVINCE)
 				rc = link(s, (int)i, (int)j, 0);
+	if (rc == 0)
+		rc = backups(s, v, nv, coord);
 	for (size_t i = 0; i < s->nn; i++) {
 		struct sp_sim_node *x = &s->n[i];
 		x->province = x->tier == SP_SIM_PROVINCE ? (int)i
@@ -176,6 +220,7 @@ static int add_nodes(struct sp_sim *s, struct inst *v, size_t nv, const char *no
 		struct sp_sim_node *x = &s->n[s->nn];
 		snprintf(x->id, sizeof(x->id), "%s", v[i].id);
 		x->tier = v[i].tier;
+		x->backup = -1;
 		x->core_free = calloc(s->c.cores, sizeof(double));
 		if (x->core_free == NULL)
 			return SP_ERR_NOMEM;
@@ -219,7 +264,7 @@ int sp_sim_load(struct sp_sim *s, const char *ini, const char *nodes,
 	if (rc == 0 && (s->shared_free = calloc(s->c.cores, sizeof(double))) == NULL)
 		rc = SP_ERR_NOMEM;
 	if (rc == 0)
-		rc = wire(s, v, nv);
+		rc = wire(s, v, nv, coord);
 	free(v);
 	return rc;
 }
@@ -229,6 +274,7 @@ void sp_sim_free(struct sp_sim *s)
 	for (size_t i = 0; s->n && i < s->nn; i++) {
 		free(s->n[i].peers);
 		free(s->n[i].eager);
+		free(s->n[i].backs);
 		free(s->n[i].core_free);
 	}
 	free(s->n);
@@ -298,19 +344,45 @@ static int is_ancestor_or_self(const struct sp_sim *s, int a, int of)
 	return 0;
 }
 
+/* door_base: node i replicates the log of door by the tier tree (its
+ * ancestors and subtree), or replicates every log. */
+static int door_base(const struct sp_sim *s, int i, int door)
+{
+	return s->c.interest == SP_SIM_ALL || is_ancestor_or_self(s, i, door) ||
+	       is_ancestor_or_self(s, door, i);
+}
+
+/* target_base: node i takes part in a report routed to target (it is the
+ * target, or with sets-up one of its ancestors). */
+static int target_base(const struct sp_sim *s, int i, int target)
+{
+	return i == target || (s->c.interest == SP_SIM_SETS_UP && is_ancestor_or_self(s, i, target));
+}
+
+/* A backup province replicates what the institutions it backs replicate. */
+static int door_side(const struct sp_sim *s, int i, int door)
+{
+	if (door_base(s, i, door))
+		return 1;
+	for (size_t k = 0; k < s->n[i].nbacks; k++)
+		if (door_base(s, s->n[i].backs[k], door))
+			return 1;
+	return 0;
+}
+
+static int target_side(const struct sp_sim *s, int i, int target)
+{
+	if (target_base(s, i, target))
+		return 1;
+	for (size_t k = 0; k < s->n[i].nbacks; k++)
+		if (target_base(s, s->n[i].backs[k], target))
+			return 1;
+	return 0;
+}
+
 int sp_sim_interested(const struct sp_sim *s, const struct sp_sim_report *r, int i)
 {
-	switch (s->c.interest) {
-	case SP_SIM_ALL:
-		return 1;
-	case SP_SIM_SETS_UP:
-		if (is_ancestor_or_self(s, i, r->target))
-			return 1;
-		/* fall through */
-	default:
-		return i == r->target || is_ancestor_or_self(s, i, r->door) ||
-		       is_ancestor_or_self(s, r->door, i);
-	}
+	return door_side(s, i, r->door) || target_side(s, i, r->target);
 }
 
 /* ---- the event run ------------------------------------------------------------------ */
@@ -485,5 +557,237 @@ int sp_sim_run(struct sp_sim *s, struct sp_sim_report *r, size_t n)
 		rc = handle(&x, &e);
 	}
 	free(x.st);
+	return rc;
+}
+
+/* ---- every node down in turn ---------------------------------------------------------- */
+
+/* The work of sp_sim_every_down. A complaint's entry is replicated by the
+ * door side (sp_sim_interested's part that depends on the door only) and
+ * the target side; with door D and node X down, the nodes the door side
+ * reaches from D (r, a stamp per node) and their peers (near) are found
+ * once; each target then adds its few target-side nodes, and the door-side
+ * nodes r did not reach (rest), in a small closure. */
+struct every {
+	const struct sp_sim *s;
+	uint8_t *adj;             /* nn x nn: a session joins i and j */
+	int **tside;              /* per target: its target-side nodes, -1 ended */
+	uint8_t *side;            /* door side of the current door */
+	uint32_t *r, *near, stamp;
+	int *queue, *rest, *u;
+	uint8_t *got;
+	size_t nrest;
+	int **aff;                /* per node x: the targets whose target side holds x */
+	size_t *naff;
+	uint32_t *mark;           /* targets already counted for the node down (x + 1) */
+};
+
+/* target_list: the target-side nodes of target t, -1 ended (the caller's). */
+static int *target_list(const struct sp_sim *s, int t)
+{
+	int *v = malloc((s->nn + 1) * sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; v && i < s->nn; i++)
+		if (target_side(s, (int)i, t))
+			v[n++] = (int)i;
+	if (v)
+		v[n] = -1;
+	return v;
+}
+
+static void every_free(struct every *e)
+{
+	for (size_t i = 0; e->tside && i < e->s->nn; i++)
+		free(e->tside[i]);
+	free(e->tside);
+	for (size_t i = 0; e->aff && i < e->s->nn; i++)
+		free(e->aff[i]);
+	free(e->aff);
+	free(e->naff);
+	free(e->mark);
+	free(e->adj);
+	free(e->side);
+	free(e->r);
+	free(e->near);
+	free(e->queue);
+	free(e->rest);
+	free(e->u);
+	free(e->got);
+}
+
+static int every_init(struct every *e, const struct sp_sim *s)
+{
+	size_t nn = s->nn;
+	memset(e, 0, sizeof(*e));
+	e->s = s;
+	e->adj = calloc(nn * nn + 1, 1);
+	e->tside = calloc(nn + 1, sizeof(*e->tside));
+	e->side = calloc(nn + 1, 1);
+	e->r = calloc(nn + 1, sizeof(*e->r));
+	e->near = calloc(nn + 1, sizeof(*e->near));
+	e->queue = malloc((nn + 1) * sizeof(int));
+	e->rest = malloc((nn + 1) * sizeof(int));
+	e->u = malloc((2 * nn + 1) * sizeof(int));
+	e->got = malloc(2 * nn + 1);
+	e->aff = calloc(nn + 1, sizeof(*e->aff));
+	e->naff = calloc(nn + 1, sizeof(*e->naff));
+	e->mark = calloc(nn + 1, sizeof(*e->mark));
+	if (!e->adj || !e->tside || !e->side || !e->r || !e->near || !e->queue || !e->rest ||
+	    !e->u || !e->got || !e->aff || !e->naff || !e->mark)
+		return SP_ERR_NOMEM;
+	for (size_t i = 0; i < nn; i++) {
+		for (size_t k = 0; k < s->n[i].npeers; k++)
+			e->adj[i * nn + (size_t)s->n[i].peers[k]] = 1;
+		if ((e->tside[i] = target_list(s, (int)i)) == NULL)
+			return SP_ERR_NOMEM;
+	}
+	for (size_t t = 0; t < nn; t++)
+		for (const int *p = e->tside[t]; *p >= 0; p++) {
+			int *v = realloc(e->aff[*p], (e->naff[*p] + 1) * sizeof(*v));
+			if (v == NULL)
+				return SP_ERR_NOMEM;
+			e->aff[*p] = v;
+			v[e->naff[*p]++] = (int)t;
+		}
+	return 0;
+}
+
+/* reach_door: with x down, the door-side nodes d reaches, and their peers. */
+static void reach_door(struct every *e, int d, int x)
+{
+	const struct sp_sim *s = e->s;
+	uint32_t st = ++e->stamp;
+	size_t head = 0, tail = 0;
+	e->queue[tail++] = d;
+	e->r[d] = st;
+	while (head < tail) {
+		const struct sp_sim_node *n = &s->n[e->queue[head++]];
+		for (size_t k = 0; k < n->npeers; k++) {
+			int v = n->peers[k];
+			e->near[v] = st;
+			if (v != x && e->side[v] && e->r[v] != st) {
+				e->r[v] = st;
+				e->queue[tail++] = v;
+			}
+		}
+	}
+	e->nrest = 0;
+	for (size_t i = 0; i < s->nn; i++)
+		if (e->side[i] && e->r[i] != st && (int)i != x)
+			e->rest[e->nrest++] = (int)i;
+}
+
+/* closure: which of the candidates u[0..n) (none down, none in r) are
+ * reached from r through each other; got[] is filled. */
+static void closure(struct every *e, size_t n)
+{
+	size_t nn = e->s->nn;
+	for (size_t i = 0; i < n; i++)
+		e->got[i] = e->near[e->u[i]] == e->stamp;
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; !e->got[i] && j < n; j++)
+				if (e->got[j] && e->adj[(size_t)e->u[i] * nn + (size_t)e->u[j]])
+					e->got[i] = changed = 1;
+	}
+}
+
+/* arrives: 1 if the complaint from d reaches target t (x down), 2 if t is
+ * x and a peer of it holds the entry, 0 if neither. */
+static int arrives(struct every *e, int t, int x)
+{
+	size_t nn = e->s->nn, n = 0;
+	if (t != x && e->r[t] == e->stamp)
+		return 1;
+	for (const int *p = e->tside[t]; *p >= 0; p++)
+		if (*p != x && e->r[*p] != e->stamp && !e->side[*p])
+			e->u[n++] = *p;
+	for (size_t i = 0; i < e->nrest; i++)
+		e->u[n++] = e->rest[i];
+	closure(e, n);
+	for (size_t i = 0; i < n; i++)
+		if (e->got[i] && e->u[i] == t)
+			return 1;
+	if (t != x)
+		return 0;
+	if (e->near[t] == e->stamp)
+		return 2;
+	for (size_t i = 0; i < n; i++)
+		if (e->got[i] && e->adj[(size_t)e->u[i] * nn + (size_t)t])
+			return 2;
+	return 0;
+}
+
+/* count adds one complaint's outcome a to out (lost: also reported). */
+static void count(struct sp_sim_down *out, int a, int d, int t, int x, sp_sim_lost_fn lost,
+		  void *arg)
+{
+	out->complaints++;
+	out->delivered += a == 1;
+	out->waiting += a == 2;
+	out->lost += a == 0;
+	if (a == 0 && lost)
+		lost(arg, d, t, x);
+}
+
+/* down_outside: node x, not on the door side of d, is down. The door side
+ * reaches what it reaches with nothing down (e's current stamp), so only
+ * the targets whose target side holds x can change: the others keep base[]. */
+static void down_outside(struct every *e, int d, int x, const int8_t *base, size_t nbase_ok,
+			 struct sp_sim_down *out, sp_sim_lost_fn lost, void *arg)
+{
+	const struct sp_sim *s = e->s;
+	size_t ok = nbase_ok;
+	for (size_t k = 0; k < e->naff[x]; k++) {
+		int t = e->aff[x][k];
+		if (t == d)
+			continue;
+		e->mark[t] = (uint32_t)x + 1;
+		ok -= base[t] == 1;
+		count(&out[x], arrives(e, t, x), d, t, x, lost, arg);
+	}
+	out[x].complaints += ok;
+	out[x].delivered += ok;
+	for (size_t t = 0; t < s->nn; t++) /* lost with nothing down: lost now */
+		if ((int)t != d && base[t] == 0 && e->mark[t] != (uint32_t)x + 1)
+			count(&out[x], 0, d, (int)t, x, lost, arg);
+}
+
+int sp_sim_every_down(const struct sp_sim *s, struct sp_sim_down *out, sp_sim_lost_fn lost,
+		      void *arg)
+{
+	struct every e;
+	int rc = every_init(&e, s);
+	int8_t *base = rc == 0 ? malloc(s->nn + 1) : NULL;
+	if (rc == 0 && base == NULL)
+		rc = SP_ERR_NOMEM;
+	memset(out, 0, s->nn * sizeof(*out));
+	for (size_t d = 0; rc == 0 && d < s->nn; d++) {
+		for (size_t i = 0; i < s->nn; i++) {
+			e.side[i] = (uint8_t)door_side(s, (int)i, (int)d);
+			e.mark[i] = 0;
+		}
+		reach_door(&e, (int)d, -1);
+		size_t nbase_ok = 0;
+		for (size_t t = 0; t < s->nn; t++) {
+			base[t] = (int8_t)(t == d ? -1 : arrives(&e, (int)t, -1));
+			nbase_ok += base[t] == 1;
+		}
+		for (size_t x = 0; x < s->nn; x++)
+			if (x != d && !e.side[x])
+				down_outside(&e, (int)d, (int)x, base, nbase_ok, out, lost, arg);
+		for (size_t x = 0; x < s->nn; x++) {
+			if (x == d || !e.side[x])
+				continue;
+			reach_door(&e, (int)d, (int)x);
+			for (size_t t = 0; t < s->nn; t++)
+				if (t != d)
+					count(&out[x], arrives(&e, (int)t, (int)x), (int)d, (int)t,
+					      (int)x, lost, arg);
+		}
+	}
+	free(base);
+	every_free(&e);
 	return rc;
 }

@@ -4,7 +4,9 @@
  * institutions of a `simpul federation init` folder (federation.ini), the
  * sessions `simpul federation up` sets up (each node dials its nearest
  * running ancestor and the coordinator), eager links between directory
- * parent and child, lazy links elsewhere. Each node is a CPU with a few
+ * parent and child, lazy links elsewhere; a ministry's or agency's lazy
+ * link to its backup province (sp_topo.h), which replicates what it backs.
+ * Each node is a CPU with a few
  * cores serving jobs first come, first served; each peer message costs
  * CPU at both ends and a hop of latency; an entry costs its verification
  * at the receiver. Entries spread as simpuld spreads them (docs/
@@ -47,6 +49,7 @@ struct sp_sim_costs {
 	int shared;        /* 1: all nodes share one machine of `cores` (a local benchmark) */
 	enum sp_sim_interest interest;
 	int no_siblings;   /* 1: provinces have no sessions with each other ([peer] siblings = 0) */
+	int no_backup;     /* 1: ministries and agencies dial no backup province ([peer] backup = 0) */
 };
 
 struct sp_sim_node {
@@ -57,6 +60,9 @@ struct sp_sim_node {
 	int *peers;        /* sessions */
 	uint8_t *eager;    /* eager[i]: peers[i] is a tree neighbour */
 	size_t npeers;
+	int backup;        /* its backup province among the nodes (sp_topo.h), -1 */
+	int *backs;        /* the nodes whose backup province it is */
+	size_t nbacks;
 	double *core_free; /* when each core is free (ms) */
 	double busy_ms;    /* CPU used */
 	uint64_t msgs;     /* messages sent and received */
@@ -117,5 +123,27 @@ int sp_sim_run(struct sp_sim *s, struct sp_sim_report *r, size_t n);
 /* sp_sim_interested: node i replicates the log entry of report r (its
  * door's log). */
 int sp_sim_interested(const struct sp_sim *s, const struct sp_sim_report *r, int i);
+
+/* The outcome of sp_sim_every_down, for one node down. */
+struct sp_sim_down {
+	uint64_t complaints; /* door up, target any other node */
+	uint64_t delivered;  /* reached the target (up) */
+	uint64_t waiting;    /* the target is the node down: held by a peer of it */
+	uint64_t lost;       /* neither */
+};
+
+/* Called for each complaint lost (door, target, the node down). */
+typedef void (*sp_sim_lost_fn)(void *arg, int door, int target, int down);
+
+/* sp_sim_every_down takes each node down in turn and decides, for a
+ * complaint entered at every other node for every node, whether its entry
+ * reaches the target: whether a path of nodes up that replicate the entry
+ * (sp_sim_interested) joins door and target, which is what the event run
+ * does with no time limit. A complaint for the node down counts as waiting
+ * when a peer of it holds the entry (it gets it back on its return). out
+ * has s->nn slots, one per node down. lost (may be NULL) is called for
+ * each complaint that arrives nowhere. SP_ERR_NOMEM. */
+int sp_sim_every_down(const struct sp_sim *s, struct sp_sim_down *out, sp_sim_lost_fn lost,
+		      void *arg);
 
 #endif
