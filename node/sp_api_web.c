@@ -66,14 +66,6 @@ int sp_web_region_known(const char *code)
 	return sp_web_region_find(kec) != NULL;
 }
 
-/* accepts_gzip: the Accept-Encoding header names gzip (browsers write it
- * in lower case and never with q=0). */
-static int accepts_gzip(const struct sp_http_req *req)
-{
-	const char *ae = sp_http_header(req, "Accept-Encoding");
-	return ae && strstr(ae, "gzip") != NULL;
-}
-
 /* etag_matches: If-None-Match lists the asset's ETag (or is "*"). */
 static int etag_matches(const struct sp_http_req *req, const char *etag)
 {
@@ -93,7 +85,7 @@ static int serve(struct sp_http_req *req, struct sp_http_resp *res, const struct
 	sp_http_header_add(res, "Vary", "Accept-Encoding");
 	if (etag_matches(req, a->etag))
 		return sp_http_reply(res, 304, a->type, "", 0);
-	if (accepts_gzip(req)) {
+	if (sp_http_accepts_gzip(req)) {
 		sp_http_header_add(res, "Content-Encoding", "gzip");
 		return sp_http_reply(res, 200, a->type, a->gz, a->gz_len);
 	}

@@ -111,6 +111,7 @@ static enum MHD_Result send_resp(struct sp_http_rq *rq)
 	struct sp_http_resp *res = &rq->res;
 	if (res->status == 0)
 		sp_http_reply_error(res, SP_ERR_INTERNAL, "handler gave no response");
+	sp_http_compress(rq);
 	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(
 		res->len, res->body, free);
 	if (r == NULL)

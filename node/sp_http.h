@@ -191,6 +191,10 @@ const char *sp_http_query(const struct sp_http_req *req, const char *name);
 /* sp_http_header: the value of request header `name`, or NULL. */
 const char *sp_http_header(const struct sp_http_req *req, const char *name);
 
+/* sp_http_accepts_gzip: 1 if the request's Accept-Encoding accepts gzip
+ * (named, or "*", with a q value above 0), else 0. */
+int sp_http_accepts_gzip(const struct sp_http_req *req);
+
 /* sp_http_reply sets the response: status, Content-Type and a copy of
  * body[0..len). SP_ERR_NOMEM. */
 int sp_http_reply(struct sp_http_resp *res, unsigned status, const char *type, const void *body,

@@ -18,6 +18,14 @@
  * times the limit, then answered 413; past that its connection is cut. */
 #define SP_HTTP_DISCARD_FACTOR 4
 
+/* Text answers of at least SP_HTTP_GZIP_MIN bytes are sent gzipped (zlib
+ * level SP_HTTP_GZIP_LEVEL) to clients that accept it: smaller ones gain
+ * less than the header costs. Past SP_HTTP_GZIP_MAX (a text attachment)
+ * they go as they are, so no one request costs a worker long. */
+#define SP_HTTP_GZIP_MIN 1024
+#define SP_HTTP_GZIP_MAX (1u << 20)
+#define SP_HTTP_GZIP_LEVEL 6
+
 #define SP_HTTP_STR_(x) #x
 #define SP_HTTP_STR(x) SP_HTTP_STR_(x) /* a numeric macro as a string literal */
 
@@ -139,5 +147,12 @@ extern const unsigned sp_http_codes[SP_HTTP_NCODES];
 
 /* sp_http_resp_clear frees a response's body and resets it. */
 void sp_http_resp_clear(struct sp_http_resp *res);
+
+/* sp_http_compress gzips rq's answer in place when it is JSON, XML or
+ * text of at least SP_HTTP_GZIP_MIN bytes, has no Content-Encoding yet and
+ * the client accepts gzip (sp_http_accepts_gzip); such answers get "Vary:
+ * Accept-Encoding" either way. Left as it is if compression fails or does
+ * not make it smaller. */
+void sp_http_compress(struct sp_http_rq *rq);
 
 #endif

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <zlib.h>
 
 #include "sp_err.h"
 #include "sp_http_int.h"
@@ -252,4 +255,100 @@ const char *sp_http_header(const struct sp_http_req *req, const char *name)
 struct sp_http_resp *sp_http_resp_of(struct sp_http_req *req)
 {
 	return &((struct sp_http_rq *)req)->res;
+}
+
+/* ---- gzip of large text answers ---------------------------------------------------------- */
+
+/* coding_q: the q value (0..1000) the Accept-Encoding list gives coding,
+ * directly or through "*"; -1 if it names neither. Items are
+ * "coding[;q=N]" separated by commas (RFC 9110 §12.5.3). */
+static int coding_q(const char *ae, const char *coding)
+{
+	int q_named = -1, q_star = -1;
+	for (const char *p = ae; p && *p;) {
+		p += strspn(p, " \t,");
+		size_t tl = strcspn(p, " \t;,");
+		if (tl == 0)
+			break;
+		const char *end = p + strcspn(p, ",");
+		int q = 1000;
+		const char *qs = memchr(p, ';', (size_t)(end - p));
+		if (qs) {
+			qs += 1 + strspn(qs + 1, " \t");
+			if ((qs[0] == 'q' || qs[0] == 'Q') && qs[1] == '=')
+				q = (int)(strtod(qs + 2, NULL) * 1000.0 + 0.5);
+		}
+		if (tl == strlen(coding) && strncasecmp(p, coding, tl) == 0)
+			q_named = q;
+		else if (tl == 1 && *p == '*')
+			q_star = q;
+		p = end;
+	}
+	return q_named >= 0 ? q_named : q_star;
+}
+
+int sp_http_accepts_gzip(const struct sp_http_req *req)
+{
+	const char *ae = sp_http_header(req, "Accept-Encoding");
+	return ae != NULL && coding_q(ae, "gzip") > 0;
+}
+
+/* compressible: JSON, XML and text answers (binary ones, tiles and
+ * attachments, are compressed already or do not gain). */
+static int compressible(const char *type)
+{
+	return type && (strncmp(type, "application/json", 16) == 0 ||
+			strncmp(type, "application/xml", 15) == 0 || strncmp(type, "text/", 5) == 0);
+}
+
+static int has_header(const struct sp_http_resp *res, const char *name)
+{
+	for (int i = 0; i < res->nheaders; i++)
+		if (strcasecmp(res->hname[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* gzip_of: the gzip of p[0..len) (malloc'ed, *out_len bytes), or NULL if
+ * it fails or is not smaller. */
+static uint8_t *gzip_of(const uint8_t *p, size_t len, size_t *out_len)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, SP_HTTP_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	/* Room for len bytes only: an output that does not fit is not worth it. */
+	uint8_t *out = malloc(len);
+	z.next_in = (Bytef *)p;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)len;
+	if (out == NULL || deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= len) {
+		free(out);
+		out = NULL;
+	}
+	*out_len = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+void sp_http_compress(struct sp_http_rq *rq)
+{
+	struct sp_http_resp *res = &rq->res;
+	if (res->len < SP_HTTP_GZIP_MIN || res->len > SP_HTTP_GZIP_MAX || !compressible(res->type) ||
+	    has_header(res, "Content-Encoding") || res->nheaders + 2 > SP_HTTP_MAX_HEADERS)
+		return;
+	/* The answer depends on Accept-Encoding whether compressed or not. */
+	if (!has_header(res, "Vary"))
+		sp_http_header_add(res, "Vary", "Accept-Encoding");
+	if (!sp_http_accepts_gzip(&rq->pub))
+		return;
+	size_t n;
+	uint8_t *gz = gzip_of(res->body, res->len, &n);
+	if (gz == NULL)
+		return;
+	free(res->body);
+	res->body = gz;
+	res->len = n;
+	sp_http_header_add(res, "Content-Encoding", "gzip");
 }

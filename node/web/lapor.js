@@ -4,7 +4,12 @@
 // and the report is submitted with a reporter key made in this page from a
 // fresh secret code (reporter.js), which only the reporter ever sees.
 import { api, applyLang, b64, directory, download, el, errText, hex, instName, setup, t } from './common.js';
-import { keyFromSecret, newSecret } from './reporter.js';
+
+// The reporter-key code (reporter.js, cbor.js) is needed only on submit:
+// loaded once the form is usable, so it does not hold back the form on a
+// slow connection (browsers open few connections per node at once).
+let reporterMod = null;
+const reporter = () => (reporterMod ||= import('./reporter.js').catch((e) => { reporterMod = null; throw e; }));
 
 const $ = (id) => document.getElementById(id);
 const TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'];
@@ -42,8 +47,10 @@ async function fillRegions(level, parent) {
   s.disabled = r.regions.length === 0;
 }
 
+// loadForm fills the categories from the directory. The provinces are in
+// the page already (the built-in region list, as /v1/regions gives it).
 async function loadForm() {
-  const [d] = await Promise.all([directory(), fillRegions(0, '')]);
+  const d = await directory();
   maxBody = d.max_body_bytes || maxBody;
   const cat = $('category');
   cat.replaceChildren(el('option', { value: '' }, t('- pilih kategori -', '- choose a category -')));
@@ -131,6 +138,7 @@ async function submit(ev) {
   try {
     // A fresh secret and salt per report (docs/reports.md "Reporter keys"):
     // only the key and the salt leave the page.
+    const { keyFromSecret, newSecret } = await reporter();
     const seed = newSecret(), salt = newSecret();
     const { pub } = await keyFromSecret(seed, salt);
     const body = { kind: f.kind, visibility: f.visibility, category: f.category, region: f.region,
@@ -201,5 +209,5 @@ for (let i = 0; i < 3; i++) {
   });
 }
 // The mark tells tests/web/bench.mjs when the form became usable.
-loadForm().then(() => performance.mark('simpul:form-ready'), showError);
+loadForm().then(() => { performance.mark('simpul:form-ready'); reporter().catch(() => {}); }, showError);
 applyLang();

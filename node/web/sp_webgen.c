@@ -117,6 +117,20 @@ static void out_put(struct out *o, const void *p, size_t n)
 	o->len += n;
 }
 
+/* put_html writes text escaped for HTML content and attribute values. */
+static void put_html(struct out *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': out_put(o, "&amp;", 5); break;
+		case '<': out_put(o, "&lt;", 4); break;
+		case '>': out_put(o, "&gt;", 4); break;
+		case '"': out_put(o, "&quot;", 6); break;
+		default: out_put(o, s + i, 1);
+		}
+	}
+}
+
 /* put_replacing writes p with every `key` replaced by val. */
 static void put_replacing(struct out *o, const unsigned char *p, size_t len, const char *key,
 			  const char *val)
@@ -171,51 +185,6 @@ static void put_nav(struct out *o, const struct asset *nav, const char *path, co
 	out_put(o, nav->p, (size_t)(hit - nav->p));
 	out_put(o, val, strlen(val));
 	out_put(o, nav->p + at, nav->len - at);
-}
-
-/* expand replaces the page's directive lines, each a whole line, by the
- * shared parts (the *.inc files), so every page has one copy of them:
- *     <!--#head TITLE-->  head.inc, its @TITLE@ replaced by TITLE
- *     <!--#nav PATH-->    nav.inc, the link to PATH marked as this page
- * An unknown directive or a missing part stops the build. */
-static void expand(struct asset *a, const struct asset *parts, size_t np)
-{
-	struct out o = {0};
-	const unsigned char *p = a->p, *end = a->p + a->len;
-	while (p < end) {
-		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
-		const unsigned char *le = nl ? nl + 1 : end;
-		size_t n = (size_t)(le - p) - (nl != NULL);
-		if (n < 9 || memcmp(p, "<!--#", 5) != 0 || memcmp(p + n - 3, "-->", 3) != 0) {
-			out_put(&o, p, (size_t)(le - p));
-			p = le;
-			continue;
-		}
-		const char *name = (const char *)p + 5;
-		const char *sp = memchr(name, ' ', n - 8);
-		if (sp == NULL)
-			die("directive without an argument in", a->name);
-		char arg[80];
-		size_t al = n - 8 - (size_t)(sp + 1 - name);
-		if (al == 0 || al >= sizeof(arg))
-			die("directive argument empty or too long in", a->name);
-		memcpy(arg, sp + 1, al);
-		arg[al] = '\0';
-		size_t nml = (size_t)(sp - name);
-		const struct asset *part = part_find(parts, np, name, nml);
-		if (part == NULL)
-			die("directive names no .inc part in", a->name);
-		if (nml == 4 && memcmp(name, "head", 4) == 0)
-			put_replacing(&o, part->p, part->len, "@TITLE@", arg);
-		else if (nml == 3 && memcmp(name, "nav", 3) == 0)
-			put_nav(&o, part, arg, a->name);
-		else
-			die("unknown directive in", a->name);
-		p = le;
-	}
-	free(a->p);
-	a->p = o.p;
-	a->len = o.len;
 }
 
 static unsigned char *gzip(const unsigned char *p, size_t len, size_t *out_len)
@@ -280,19 +249,33 @@ static int level_of(const char *s, size_t n)
 	return -1;
 }
 
-/* regions writes the region table from the CSV "kode,nama,level": the
- * code before the first comma, the level after the last, the name between
- * (its surrounding double quotes removed). */
-static void regions(FILE *o, const char *path)
+/* One region line of the CSV: code, name (quotes removed), level; the
+ * strings point into the CSV's bytes. */
+struct region {
+	const char *code, *name;
+	size_t code_len, name_len;
+	int level;
+};
+
+struct regions {
+	char *csv;
+	struct region *r;
+	size_t n;
+};
+
+/* load_regions reads the CSV "kode,nama,level": the code before the first
+ * comma, the level after the last, the name between (its surrounding
+ * double quotes removed). */
+static void load_regions(struct regions *rs, const char *path)
 {
-	size_t len;
-	char *csv = (char *)slurp(path, &len);
-	size_t count = 0, line_no = 0;
-	fprintf(o, "const struct sp_web_region sp_web_regions[] = {\n");
-	for (char *line = csv; line < csv + len;) {
-		char *end = memchr(line, '\n', (size_t)(csv + len - line));
+	size_t len, line_no = 0, cap = 0;
+	rs->csv = (char *)slurp(path, &len);
+	rs->r = NULL;
+	rs->n = 0;
+	for (char *line = rs->csv; line < rs->csv + len;) {
+		char *end = memchr(line, '\n', (size_t)(rs->csv + len - line));
 		if (!end)
-			end = csv + len;
+			end = rs->csv + len;
 		size_t n = (size_t)(end - line);
 		if (n && line[n - 1] == '\r')
 			n--;
@@ -313,17 +296,103 @@ static void regions(FILE *o, const char *path)
 				name++;
 				name_len -= 2;
 			}
-			fprintf(o, "\t{");
-			put_cstr(o, line, (size_t)(c1 - line));
-			fprintf(o, ", ");
-			put_cstr(o, name, name_len);
-			fprintf(o, ", %d},\n", lv);
-			count++;
+			if (rs->n == cap) {
+				cap = cap ? 2 * cap : 1024;
+				struct region *q = realloc(rs->r, cap * sizeof(*q));
+				if (!q)
+					die("out of memory reading", path);
+				rs->r = q;
+			}
+			rs->r[rs->n++] = (struct region){line, name, (size_t)(c1 - line), name_len, lv};
 		}
 		line = end + 1;
 	}
-	fprintf(o, "};\nconst size_t sp_web_nregions = %zu;\n", count);
-	free(csv);
+}
+
+/* put_regions writes the region table, sorted as the file is. */
+static void put_regions(FILE *o, const struct regions *rs)
+{
+	fprintf(o, "const struct sp_web_region sp_web_regions[] = {\n");
+	for (size_t i = 0; i < rs->n; i++) {
+		fprintf(o, "\t{");
+		put_cstr(o, rs->r[i].code, rs->r[i].code_len);
+		fprintf(o, ", ");
+		put_cstr(o, rs->r[i].name, rs->r[i].name_len);
+		fprintf(o, ", %d},\n", rs->r[i].level);
+	}
+	fprintf(o, "};\nconst size_t sp_web_nregions = %zu;\n", rs->n);
+}
+
+/* put_options writes an <option> per region of the level named (the
+ * pages' first region picker needs no request: the list is built in). */
+static void put_options(struct out *o, const struct regions *rs, const char *level,
+			const char *page)
+{
+	int lv = level_of(level, strlen(level));
+	if (lv < 0)
+		die("#options names no region level in", page);
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct region *r = &rs->r[i];
+		if (r->level != lv)
+			continue;
+		out_put(o, "<option value=\"", 15);
+		put_html(o, r->code, r->code_len);
+		out_put(o, "\">", 2);
+		put_html(o, r->name, r->name_len);
+		out_put(o, "</option>\n", 10);
+	}
+}
+
+/* expand replaces the page's directive lines, each a whole line, by the
+ * shared parts (the *.inc files), so every page has one copy of them:
+ *     <!--#head TITLE-->  head.inc, its @TITLE@ replaced by TITLE
+ *     <!--#nav PATH-->    nav.inc, the link to PATH marked as this page
+ *     <!--#options LEVEL-->  an <option> per region of that level
+ * An unknown directive or a missing part stops the build. */
+static void expand(struct asset *a, const struct asset *parts, size_t np,
+		   const struct regions *rs)
+{
+	struct out o = {0};
+	const unsigned char *p = a->p, *end = a->p + a->len;
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *le = nl ? nl + 1 : end;
+		size_t n = (size_t)(le - p) - (nl != NULL);
+		if (n < 9 || memcmp(p, "<!--#", 5) != 0 || memcmp(p + n - 3, "-->", 3) != 0) {
+			out_put(&o, p, (size_t)(le - p));
+			p = le;
+			continue;
+		}
+		const char *name = (const char *)p + 5;
+		const char *sp = memchr(name, ' ', n - 8);
+		if (sp == NULL)
+			die("directive without an argument in", a->name);
+		char arg[80];
+		size_t al = n - 8 - (size_t)(sp + 1 - name);
+		if (al == 0 || al >= sizeof(arg))
+			die("directive argument empty or too long in", a->name);
+		memcpy(arg, sp + 1, al);
+		arg[al] = '\0';
+		size_t nml = (size_t)(sp - name);
+		if (nml == 7 && memcmp(name, "options", 7) == 0) {
+			put_options(&o, rs, arg, a->name);
+			p = le;
+			continue;
+		}
+		const struct asset *part = part_find(parts, np, name, nml);
+		if (part == NULL)
+			die("directive names no .inc part in", a->name);
+		if (nml == 4 && memcmp(name, "head", 4) == 0)
+			put_replacing(&o, part->p, part->len, "@TITLE@", arg);
+		else if (nml == 3 && memcmp(name, "nav", 3) == 0)
+			put_nav(&o, part, arg, a->name);
+		else
+			die("unknown directive in", a->name);
+		p = le;
+	}
+	free(a->p);
+	a->p = o.p;
+	a->len = o.len;
 }
 
 static int has_ext(const char *name, const char *ext)
@@ -357,6 +426,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 8; i++)
 		sprintf(version + 2 * i, "%02x", vh[i]);
 
+	struct regions rs;
+	load_regions(&rs, argv[2]);
 	FILE *o = fopen(argv[1], "w");
 	if (!o)
 		die("cannot write", argv[1]);
@@ -364,7 +435,7 @@ int main(int argc, char **argv)
 	fprintf(o, "const char sp_web_version[] = \"%s\";\n\n", version);
 	for (size_t i = 0; i < na; i++) {
 		if (has_ext(a[i].name, ".html")) {
-			expand(&a[i], parts, np);
+			expand(&a[i], parts, np, &rs);
 			subst(&a[i], version);
 		}
 		size_t gl;
@@ -388,7 +459,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < np; i++)
 		free(parts[i].p);
 	fprintf(o, "};\nconst size_t sp_web_nassets = %zu;\n\n", na);
-	regions(o, argv[2]);
+	put_regions(o, &rs);
+	free(rs.r);
+	free(rs.csv);
 	if (fclose(o) != 0)
 		die("cannot write", argv[1]);
 	return 0;

@@ -10,7 +10,8 @@
 // page state it visits for serious or critical violations.
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac, generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, get as httpGet } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, assert, axe, conf, fits, launch, N, ok, PHONE, shots, until } from './kit.mjs';
@@ -60,6 +61,32 @@ async function stackChecks() {
   }
   assert(heads.size === 1, 'one shared head: ' + heads.size);
   ok('pages: one shared head and header, each page marked current in its own');
+
+  // Large JSON answers are gzipped for clients that accept it, and decode
+  // to the very bytes a client without Accept-Encoding gets (identity).
+  const raw = (path, ae) => new Promise((resolve, reject) => {
+    const headers = ae === undefined ? {} : { 'Accept-Encoding': ae };
+    httpGet(u + path, { headers }, (res) => {
+      const parts = [];
+      res.on('data', (c) => parts.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+    }).on('error', reject);
+  });
+  for (const path of ['/v1/directory', '/v1/regions?parent=73', '/open311/v2/services.xml']) {
+    const plain = await raw(path);
+    const gz = await raw(path, 'gzip, deflate, br');
+    assert(plain.body.length >= 1024, `${path} is large enough to compress: ${plain.body.length}`);
+    assert(!plain.headers['content-encoding'], `${path}: identity without Accept-Encoding`);
+    assert(gz.headers['content-encoding'] === 'gzip', `${path}: gzip when accepted`);
+    assert(plain.headers.vary === 'Accept-Encoding' && gz.headers.vary === 'Accept-Encoding', `${path}: Vary`);
+    assert(gz.body.length < plain.body.length / 2, `${path}: ${gz.body.length} of ${plain.body.length} bytes`);
+    assert(gunzipSync(gz.body).equals(plain.body), `${path}: the gzip decodes to the same answer`);
+    const refused = await raw(path, 'gzip;q=0, br');
+    assert(!refused.headers['content-encoding'] && refused.body.equals(plain.body), `${path}: gzip;q=0 is identity`);
+  }
+  const small = await raw('/v1/status', 'gzip');
+  assert(!small.headers['content-encoding'], 'a small answer is sent as it is');
+  ok('API: large JSON and XML answers gzipped when accepted (same bytes decoded), identity otherwise');
 }
 
 async function lapor(browser) {
@@ -77,6 +104,19 @@ async function lapor(browser) {
       errors.push(`${r.status()} ${r.url()}`);
   });
   await page.goto(N['73.12'] + '/');
+  await page.waitForFunction(() => performance.getEntriesByName('simpul:form-ready').length > 0);
+  // Until the form is usable the page asks for its own files and the
+  // directory only: the provinces are in the HTML, the reporter-key
+  // modules come after (few requests: a phone opens few connections).
+  const before = await page.evaluate(() => {
+    const ready = performance.getEntriesByName('simpul:form-ready')[0].startTime;
+    return performance.getEntriesByType('resource').filter((r) => r.startTime < ready)
+      .map((r) => new URL(r.name).pathname.replace(/^\/web\/[0-9a-f]{16}\//, ''));
+  });
+  assert(await page.$$eval('#r0 option', (o) => o.length) === 39, 'the 38 provinces are in the page');
+  assert(!before.includes('/v1/regions') && !before.includes('reporter.js') && !before.includes('cbor.js') &&
+    before.filter((p) => p !== 'icon.svg').length === 4, 'requests until the form is usable: ' + before.join(' '));
+  ok('Lapor: provinces in the page; until the form is usable only its own files and /v1/directory are fetched');
   await page.waitForSelector('#r0 option[value="73"]', { state: 'attached' });
   await page.waitForSelector('#category option[value="bansos"]', { state: 'attached' });
   await axe(page, 'Lapor (empty form)');
