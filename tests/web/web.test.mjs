@@ -147,7 +147,22 @@ async function lapor(browser) {
   await page.setInputFiles('#files', { name: 'catatan.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
   await page.click('#submit');
   assert(await page.isVisible('#files-err'), 'wrong file type refused in the page');
-  ok('Lapor: empty fields and a wrong file type refused in the page, in Bahasa Indonesia');
+  // A photo over the node's limit (max_body_bytes, as /v1/directory says):
+  // refused in the page before any upload, and by the node, which stores nothing.
+  const maxBody = (await api('73.12', '/v1/directory')).body.max_body_bytes;
+  const big = Buffer.concat([PNG, Buffer.alloc(maxBody + 1 - PNG.length)]);
+  const uploads = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/attachments')) uploads.push(r.url()); });
+  await page.setInputFiles('#files', { name: 'besar.png', mimeType: 'image/png', buffer: big });
+  await page.click('#submit');
+  assert((await page.textContent('#files-err')).includes('terlalu besar'), 'oversized file refused in the page: ' +
+    await page.textContent('#files-err'));
+  assert(uploads.length === 0, 'nothing uploaded');
+  const tooBig = await api('73.12', '/v1/attachments', { method: 'POST', headers: { 'Content-Type': 'image/png' }, body: big });
+  assert(tooBig.status === 413 && tooBig.body.error.code === 'SP_ERR_HTTP_TOO_LARGE', 'node refuses it: ' + tooBig.status);
+  const sha = createHash('sha256').update(big).digest('hex');
+  assert((await api('73.12', '/v1/attachments/' + sha)).status === 404, 'the oversized file is not stored');
+  ok('Lapor: empty fields, a wrong file type and an oversized photo refused in the page, in Bahasa Indonesia; the node refuses the photo too, nothing stored');
 
   // The node checks again: an unknown region is refused there too.
   const bad = await api('73.12', '/v1/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -260,7 +275,19 @@ async function lacak(browser, rep) {
   await page.waitForFunction(() => /salah|Wrong/.test(document.getElementById('act-result').textContent));
   assert((await page.textContent('#rep-badges')).includes('ditindaklanjuti'), 'still answered after a wrong secret');
   ok('Lacak: a wrong secret is refused with a message in Bahasa Indonesia, nothing changes');
+  // Add information with the right secret: recorded, shown in the trail.
   await page.fill('#secret', rep.secret.match(/.{4}/g).join(' '));
+  await page.selectOption('#action', 'balas');
+  await page.fill('#text', 'Lubangnya kini dua, di sebelah <b>kiri</b> juga.');
+  await page.click('#act-btn');
+  await page.waitForFunction(() => document.getElementById('act-result').textContent.includes('tercatat'))
+    .catch(async (e) => { throw new Error('balas: ' + await page.textContent('#act-result')); });
+  await page.waitForFunction(() => document.getElementById('timeline').textContent.includes('di sebelah <b>kiri</b> juga'));
+  const added = await api('73.12', '/v1/reports/' + rep.id);
+  assert(added.body.trail.some((x) => x.action === 'balas' && x.actor.reporter === 'key'), 'balas signed in the page');
+  ok('Lacak: information added with the secret, signed in the page, shown in the timeline as text');
+  await page.selectOption('#action', 'buka_kembali');
+  await page.fill('#text', 'Tambalannya sudah lepas lagi.');
   await page.click('#act-btn');
   await page.waitForFunction(() => document.getElementById('act-result').textContent.includes('tercatat'))
     .catch(async (e) => { throw new Error('reopen: ' + await page.textContent('#act-result')); });
