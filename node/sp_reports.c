@@ -13,6 +13,7 @@
 
 #include "sp_clock.h"
 #include "sp_err.h"
+#include "sp_pool.h"
 #include "sp_reports_int.h"
 
 #define JOB_ENTRIES 1024 /* entries indexed per batch */
@@ -1147,23 +1148,78 @@ static void note_change(struct job *j, struct jrec *p, const struct sp_rnote *be
 	sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, sizeof(k), v, sp_rnote_encode(p->rec.seq, &now, v));
 }
 
-/* refresh recomputes a touched report's summary at the job's time and
- * stages its record, postings, counts and deadline key. */
-static int refresh(struct job *j, struct jrec *p)
+/* A touched report's summary computed afresh at the job's time: the costly
+ * part of indexing (its trail read back, every act's signature checked by
+ * the state function), done for all of a job's reports at once on the
+ * store's worker pool (fresh_all), then staged one by one (refresh). */
+struct fresh {
+	struct jrec *p;
+	struct sp_reports_summary sum;
+	int rc;
+};
+
+struct fresh_loop {
+	struct job *j;
+	struct fresh *f;
+};
+
+static int fresh_chunk(void *arg, size_t begin, size_t end)
 {
-	struct sp_reports_view v;
+	struct fresh_loop *l = arg;
+	for (size_t i = begin; i < end; i++) {
+		struct fresh *f = &l->f[i];
+		struct sp_reports_view v;
+		f->rc = sp_rview_of(l->j->r, &f->p->rec, l->j->now, NULL, &v);
+		if (f->rc)
+			continue;
+		summarise(&v, l->j->now, &f->sum);
+		f->sum.seq = f->p->rec.seq;
+		sp_reports_view_free(&v);
+	}
+	return 0;
+}
+
+/* fresh_all computes the summaries of the job's touched reports (*out is
+ * the caller's: free it; *n gets how many; each with its own rc). */
+static int fresh_all(struct job *j, struct fresh **out, size_t *n)
+{
+	*n = 0;
+	*out = NULL;
+	for (size_t i = 0; i < j->n_recs; i++)
+		*n += j->recs[i]->dirty != 0;
+	if (*n == 0)
+		return 0;
+	struct fresh *f = calloc(*n, sizeof(*f));
+	if (f == NULL)
+		return SP_ERR_NOMEM;
+	for (size_t i = 0, k = 0; i < j->n_recs; i++)
+		if (j->recs[i]->dirty)
+			f[k++].p = j->recs[i];
+	struct fresh_loop l = {j, f};
+	/* a grain of a few reports: each is a few signature checks */
+	int rc = sp_pool_for(sp_store_pool(j->r->o.store), *n, 4, fresh_chunk, &l);
+	if (rc)
+		free(f);
+	else
+		*out = f;
+	return rc;
+}
+
+/* refresh stages a touched report's record with its new summary (f), its
+ * postings, counts and deadline key. */
+static int refresh(struct job *j, const struct fresh *f)
+{
+	struct jrec *p = f->p;
 	char (*nt)[SP_TERM_MAX] = calloc(SP_TERMS_MAX, SP_TERM_MAX);
 	size_t nn = 0;
-	int rc = nt ? sp_rview_of(j->r, &p->rec, j->now, NULL, &v) : SP_ERR_NOMEM;
+	int rc = nt ? f->rc : SP_ERR_NOMEM;
 	struct sp_rnote before;
 	int had = p->rec.has_sum;
 	if (had)
 		sp_rnote_of(&p->rec.sum, &before);
 	if (rc == 0) {
-		summarise(&v, j->now, &p->rec.sum);
-		p->rec.sum.seq = p->rec.seq;
+		p->rec.sum = f->sum;
 		p->rec.has_sum = 1;
-		sp_reports_view_free(&v);
 		rc = terms_of(j->r, &p->rec.sum, nt, &nn);
 	}
 	if (rc == 0)
@@ -1252,10 +1308,12 @@ static int mark_get(struct sp_reports *r, uint32_t log, struct mark *m)
 static int job_commit(struct job *j, uint32_t log, const struct mark *m)
 {
 	struct sp_reports *r = j->r;
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < j->n_recs; i++)
-		if (j->recs[i]->dirty)
-			rc = refresh(j, j->recs[i]);
+	struct fresh *f;
+	size_t nf;
+	int rc = fresh_all(j, &f, &nf);
+	for (size_t i = 0; rc == 0 && i < nf; i++)
+		rc = refresh(j, &f[i]);
+	free(f);
 	uint8_t k[1 + SP_TERM_MAX + 45], v[8 + SP_HASH_BYTES];
 	pthread_rwlock_rdlock(&r->lk);
 	for (size_t i = 0; rc == 0 && i < j->n_deltas; i++) {

@@ -422,6 +422,11 @@ int sp_store_log_find(struct sp_store *s, const char *origin, uint32_t *id)
 	return 0;
 }
 
+struct sp_pool *sp_store_pool(struct sp_store *s)
+{
+	return s->pool;
+}
+
 uint32_t sp_store_log_count(struct sp_store *s)
 {
 	pthread_rwlock_rdlock(&s->logs_mu);

@@ -26,6 +26,7 @@
 #include "sp_note.h"
 
 struct sp_store;
+struct sp_pool;
 
 struct sp_store_opts {
 	/* The own log: its origin ("<federation>/<institution id>") and the
@@ -87,6 +88,12 @@ int sp_store_log_find(struct sp_store *s, const char *origin, uint32_t *id);
 
 /* sp_store_log_info fills *info with a log's durable state. */
 int sp_store_log_info(struct sp_store *s, uint32_t id, struct sp_log_info *info);
+
+/* sp_store_pool: the store's worker pool (borrowed, lives as long as the
+ * store; opts.verify_threads - 1 workers, the caller being one more), for
+ * other data-parallel loops over what the store holds, such as computing
+ * report states in the report index (node/sp_reports.c). */
+struct sp_pool *sp_store_pool(struct sp_store *s);
 
 /* sp_store_log_count: number of logs; ids are 0 .. count-1. */
 uint32_t sp_store_log_count(struct sp_store *s);

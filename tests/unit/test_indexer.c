@@ -7,7 +7,9 @@
  * appends are indexed on their caller's thread. And the index's change
  * feed (what the webhook reads instead of every report): each new report
  * once, in order, from any cursor; a rebuild records nothing new and its
- * numbering goes on.
+ * numbering goes on. The states of a job's reports are computed on the
+ * store's worker pool: what the index holds, incrementally and rebuilt so,
+ * is what a rebuild on one thread gives.
  */
 #include "sp_testutil.h"
 
@@ -51,7 +53,9 @@ static int setup(void **state)
 	(void)state;
 	uint8_t pk[32], sk[64];
 	sp_test_keypair(7, pk, sk);
-	struct sp_store_opts so = {.own_origin = ORIGIN, .own_sk = sk, .checkpoint_ms = 0};
+	/* four threads compute states whatever the machine's CPUs */
+	struct sp_store_opts so = {.own_origin = ORIGIN, .own_sk = sk, .checkpoint_ms = 0,
+				   .verify_threads = 4};
 	assert_int_equal(sp_store_open(sp_test_tmpdir("indexer"), &so, &g.s), 0);
 	assert_int_equal(sp_store_own_log(g.s, &g.log), 0);
 	sp_cal_init(&g.cal);
@@ -266,6 +270,38 @@ static void test_change_feed(void **state)
 	assert_int_equal(none.n, 1);
 }
 
+/* verify_one_thread compares the index with one rebuilt on one thread in a
+ * copy of the store. */
+static void verify_one_thread(const char *name)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/copy", sp_test_tmpdir(name));
+	assert_int_equal(sp_store_backup(g.s, dir), 0);
+	struct sp_store_opts so = {.verify_threads = 1};
+	struct sp_store *copy;
+	assert_int_equal(sp_store_open(dir, &so, &copy), 0);
+	char why[512] = "";
+	int rc = sp_reports_verify(g.r, copy, why, sizeof(why));
+	sp_store_close(copy);
+	if (rc)
+		fail_msg("%s: %s", sp_errname(rc), why);
+}
+
+static void test_pool_equals_one_thread(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	static struct ack a[N];
+	assert_non_null(sp_store_pool(g.s));
+	for (int i = 0; i < N; i++)
+		submit(&a[i], 1000 + i, durable);
+	for (int i = 0; i < N; i++)
+		assert_true(wait_for(&a[i].answered));
+	verify_one_thread("indexer-pool-incremental");
+	assert_int_equal(sp_reports_rebuild(g.r), 0); /* every report in a few jobs */
+	verify_one_thread("indexer-pool-rebuilt");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_slow_answer_holds_no_commit),
 		cmocka_unit_test(test_stopped_indexes_inline),
 		cmocka_unit_test(test_change_feed),
+		cmocka_unit_test(test_pool_equals_one_thread),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
