@@ -199,10 +199,26 @@ static void on_cp_timer(uv_timer_t *t)
 		n->cp_busy = 0;
 }
 
+/* feed_prune: without webhooks the index's change feed has no reader, so
+ * what it holds is dropped at each escalation pass. With webhooks the
+ * webhook prunes what it has read (sp_webhook.c); the config, not n->hook,
+ * decides, as this pass may run before the webhook has started. */
+static void feed_prune(struct sp_node *n)
+{
+	struct sp_reports *r = sp_node_reports(n);
+	int rc = sp_webhook_wanted(&n->conf)
+			 ? 0
+			 : sp_reports_changes_prune(r, sp_reports_change_end(r), NULL);
+	if (rc && rc != SP_ERR_BUSY)
+		sp_logx(n->log, SP_LOGX_WARN, "reports", "change feed prune failed err=%s",
+			sp_errname(rc));
+}
+
 static void esc_work(void *arg)
 {
 	sp_escalate_run(arg);
 	sp_admin_svc_calendar_warn(arg);
+	feed_prune(arg);
 }
 
 static void esc_after(void *arg, int status)

@@ -352,6 +352,11 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 		      "and answered.\n"
 		      "# TYPE simpul_index_entries_total counter\nsimpul_index_entries_total %llu\n",
 		 (unsigned long long)wakes, (unsigned long long)indexed_n);
+	struct sp_reports *rx = sp_node_reports(n);
+	sp_buf_printf(out, "# HELP simpul_index_feed_changes Changes the report index's change feed "
+		      "keeps (not yet read by the webhooks, or not yet pruned).\n"
+		      "# TYPE simpul_index_feed_changes gauge\nsimpul_index_feed_changes %llu\n",
+		 (unsigned long long)(sp_reports_change_end(rx) - sp_reports_change_floor(rx)));
 	uint64_t bytes = 0;
 	if (sp_store_disk_bytes(n->store, &bytes) == 0)
 		sp_buf_printf(out, "# HELP simpul_store_disk_bytes Live SST and WAL bytes of the store.\n"

@@ -1929,6 +1929,7 @@ static int catch_up_all(struct sp_reports *r)
 }
 
 static int meta_get(struct sp_reports *r, const char *name, uint64_t *v);
+static int floor_find(struct sp_reports *r);
 
 static int rebuild_locked(struct sp_reports *r)
 {
@@ -1943,6 +1944,7 @@ static int rebuild_locked(struct sp_reports *r)
 	pthread_rwlock_wrlock(&r->lk);
 	r->next_chg = chg ? chg : 1;
 	pthread_rwlock_unlock(&r->lk);
+	atomic_store(&r->chg_floor, chg ? chg : 1); /* the feed was cleared with the rest */
 	if (rc == 0)
 		rc = catch_up_all(r);
 	uint8_t k[16], v[8];
@@ -2119,6 +2121,8 @@ int sp_reports_load(struct sp_reports *r, int *rebuilt)
 		rc = catch_up_all(r);
 	if (rc == 0) /* a directory change the index did not follow (a crash) */
 		rc = dir_sync_locked(r, 1, NULL);
+	if (rc == 0)
+		rc = floor_find(r);
 	size_t swept = 0;
 	uint64_t t0 = sp_mono_ms();
 	if (rc == 0)
@@ -2128,6 +2132,97 @@ int sp_reports_load(struct sp_reports *r, int *rebuilt)
 		sp_logx(r->o.log, SP_LOGX_INFO, "reports", "deadline sweep refreshed=%zu ms=%llu",
 			swept, (unsigned long long)(sp_mono_ms() - t0));
 	return rc;
+}
+
+/* ---- pruning the change feed ----------------------------------------------------------- */
+
+#define PRUNE_BATCH 4096 /* deletes per batch */
+
+/* feed_first gives the number of the feed's first kept change at or after
+ * from (*first = UINT64_MAX: none). Store errors. */
+static int feed_first(struct sp_reports *r, uint64_t from, struct sp_store_ixit **it,
+		      uint64_t *first)
+{
+	uint8_t k[9] = {'C'};
+	*first = UINT64_MAX;
+	int rc = sp_store_ixit_new(r->o.store, SP_STORE_IX_KEYS, k, 1, it);
+	if (rc)
+		return rc;
+	be64_put(k + 1, from);
+	sp_store_ixit_seek(*it, k, sizeof(k));
+	const uint8_t *ik, *v;
+	size_t kn, vn;
+	rc = sp_store_ixit_get(*it, &ik, &kn, &v, &vn);
+	if (rc == 0 && kn == 9)
+		*first = be64_get(ik + 1);
+	return rc == SP_ERR_NOT_FOUND ? 0 : rc;
+}
+
+/* floor_find sets the feed's floor from what it keeps (at start). */
+static int floor_find(struct sp_reports *r)
+{
+	struct sp_store_ixit *it = NULL;
+	uint64_t first;
+	int rc = feed_first(r, 0, &it, &first);
+	sp_store_ixit_free(it);
+	if (rc)
+		return sp_reports_damaged(r, rc, "change feed");
+	uint64_t end = sp_reports_change_end(r);
+	atomic_store(&r->chg_floor, first < end ? first : end);
+	return 0;
+}
+
+/* prune_locked deletes the changes [floor, before) in batches. */
+static int prune_locked(struct sp_reports *r, uint64_t before, size_t *n)
+{
+	struct sp_store_ixit *it = NULL;
+	struct sp_store_ixb *b = NULL;
+	uint64_t chg;
+	int rc = feed_first(r, atomic_load(&r->chg_floor), &it, &chg);
+	if (rc == 0)
+		rc = sp_store_ixb_new(r->o.store, &b);
+	while (rc == 0 && chg < before) {
+		const uint8_t *ik, *v;
+		size_t kn, vn;
+		rc = sp_store_ixit_get(it, &ik, &kn, &v, &vn);
+		if (rc || kn != 9 || (chg = be64_get(ik + 1)) >= before)
+			break;
+		sp_store_ixb_del(b, SP_STORE_IX_KEYS, ik, kn);
+		(*n)++;
+		if (sp_store_ixb_count(b) >= PRUNE_BATCH)
+			rc = sp_store_ixb_write(b);
+		sp_store_ixit_next(it);
+	}
+	if (rc == SP_ERR_NOT_FOUND)
+		rc = 0;
+	if (rc == 0 && sp_store_ixb_count(b))
+		rc = sp_store_ixb_write(b);
+	sp_store_ixb_free(b);
+	sp_store_ixit_free(it);
+	if (rc == 0)
+		atomic_store(&r->chg_floor, before);
+	return rc == SP_ERR_CORRUPT ? sp_reports_damaged(r, rc, "change feed") : rc;
+}
+
+int sp_reports_changes_prune(struct sp_reports *r, uint64_t before, size_t *n)
+{
+	size_t done = 0;
+	int rc = 0;
+	pthread_mutex_lock(&r->wmu);
+	uint64_t end = sp_reports_change_end(r);
+	if (before > end)
+		before = end;
+	if (before > atomic_load(&r->chg_floor) && !atomic_load(&r->broken))
+		rc = prune_locked(r, before, &done);
+	pthread_mutex_unlock(&r->wmu);
+	if (n)
+		*n = done;
+	return rc;
+}
+
+uint64_t sp_reports_change_floor(struct sp_reports *r)
+{
+	return atomic_load(&r->chg_floor);
 }
 
 static void *fixer_main(void *arg)

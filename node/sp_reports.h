@@ -298,6 +298,16 @@ int sp_reports_changes(struct sp_reports *r, uint64_t from, size_t limit, uint64
 /* sp_reports_change_end: the number the next change will get. */
 uint64_t sp_reports_change_end(struct sp_reports *r);
 
+/* sp_reports_changes_prune removes the feed's changes numbered below
+ * `before` (at most up to its end): what every reader of the feed has
+ * passed, so that the feed does not grow with every change ever made.
+ * *n (optional) gets how many were removed. Store errors. */
+int sp_reports_changes_prune(struct sp_reports *r, uint64_t before, size_t *n);
+
+/* sp_reports_change_floor: the lowest change number the feed still keeps
+ * (its end when it keeps none); changes below it were pruned. */
+uint64_t sp_reports_change_floor(struct sp_reports *r);
+
 /* Per-institution figures (the Transparansi page), from counters kept up
  * to date with the index: received (reports it held at some time), in hand
  * (it holds them now and they are not closed), overdue (of those, past a

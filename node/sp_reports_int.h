@@ -85,6 +85,7 @@ struct sp_reports {
 	size_t n_counts, cap_counts;
 	uint64_t next_seq;
 	uint64_t next_chg;         /* the change feed's next number */
+	_Atomic uint64_t chg_floor; /* the feed's first kept number (below: pruned) */
 	int quiet;                 /* wmu: a rebuild, which records no changes */
 	_Atomic uint64_t next_due; /* earliest 'D' key (UINT64_MAX: none) */
 	pthread_mutex_t pmu;       /* pending marks */

@@ -135,6 +135,16 @@ static int save_cursor(struct sp_webhook *w)
 	return sp_hook_write_durable(w->dir, "cursor", text, (size_t)n);
 }
 
+/* prune removes the changes before the recorded cursor from the index's
+ * feed: this is the feed's one reader, and it never reads them again. */
+static void prune(struct sp_webhook *w)
+{
+	int rc = sp_reports_changes_prune(w->reports, w->cursor, NULL);
+	if (rc && rc != SP_ERR_BUSY)
+		sp_logx(w->log, SP_LOGX_WARN, "webhook", "change feed prune failed err=%s",
+			sp_errname(rc));
+}
+
 /* scan reads the index's change feed from the cursor on (never every
  * report), writes the events, then moves the cursor. */
 static void scan(struct sp_webhook *w)
@@ -151,6 +161,8 @@ static void scan(struct sp_webhook *w)
 		w->cursor = next;
 		if (save_cursor(w) != 0)
 			sp_logx(w->log, SP_LOGX_WARN, "webhook", "cannot record notified changes");
+		else
+			prune(w); /* only once the cursor is durable */
 	}
 	if (sc.err)
 		sp_logx(w->log, SP_LOGX_WARN, "webhook", "outbox write failed err=%s",
@@ -240,14 +252,29 @@ static int load_cursor(struct sp_webhook *w)
 		w->cursor = feed_end;
 		return save_cursor(w);
 	}
+	/* Below the feed's floor: the node ran without webhooks meanwhile and
+	 * nobody kept those changes (or a rebuild of the index cleared them). */
+	uint64_t floor = sp_reports_change_floor(w->reports);
+	if (w->cursor < floor) {
+		sp_logx(w->log, SP_LOGX_WARN, "webhook",
+			"changes %llu to %llu were not kept (no webhook read them): not notified",
+			(unsigned long long)w->cursor, (unsigned long long)floor - 1);
+		w->cursor = floor;
+		return save_cursor(w);
+	}
 	return 0;
+}
+
+int sp_webhook_wanted(const struct sp_conf *c)
+{
+	return c->hook_url[0] != '\0' || c->nhooks > 0;
 }
 
 int sp_webhook_start(const struct sp_conf *c, struct sp_node *node, struct sp_logx *log,
 		     struct sp_webhook **out)
 {
 	*out = NULL;
-	if (c->hook_url[0] == '\0' && c->nhooks == 0)
+	if (!sp_webhook_wanted(c))
 		return 0;
 	struct sp_webhook *w = calloc(1, sizeof(*w));
 	if (w == NULL)
@@ -273,6 +300,7 @@ int sp_webhook_start(const struct sp_conf *c, struct sp_node *node, struct sp_lo
 		free_webhook(w);
 		return rc;
 	}
+	prune(w); /* what a start before this one left */
 	rc = sp_hook_tick_start(&w->tick, c->hook_interval_ms, run, w);
 	if (rc) {
 		free_webhook(w);

@@ -12,7 +12,9 @@
  * one event per change of a report its institution holds or held into
  * every endpoint's durable outbox, before the cursor is moved on in
  * <data>/webhooks/cursor. Each change is sent with the state as it was
- * then, so two changes between two reads are two events.
+ * then, so two changes between two reads are two events. Once the cursor
+ * is recorded, the feed's changes before it are pruned
+ * (sp_reports_changes_prune): the webhook is the feed's only reader.
  * Delivery is at least once: receivers deduplicate by event id. Event
  * numbers start from the clock (microseconds) at each start, so ids are
  * not used twice.
@@ -36,6 +38,10 @@
 #include "sp_node.h"
 
 struct sp_webhook;
+
+/* sp_webhook_wanted: c configures at least one endpoint (the webhook is
+ * then the reader of the index's change feed, and prunes it). */
+int sp_webhook_wanted(const struct sp_conf *c);
 
 /* sp_webhook_start starts the endpoints and the thread (nothing, *out
  * NULL, if no endpoint is configured); node gives the report index and

@@ -301,6 +301,20 @@ char *sp_h_get(const char *addr, const char *path, size_t *len)
 	return body;
 }
 
+long long sp_h_metric(const char *addr, const char *line)
+{
+	char *m = sp_h_get(addr, "/metrics", NULL);
+	long long v = -1;
+	size_t n = strlen(line);
+	for (const char *p = m; p && (p = strstr(p, line)) != NULL; p++)
+		if ((p == m || p[-1] == '\n') && p[n] == ' ') {
+			v = strtoll(p + n + 1, NULL, 10);
+			break;
+		}
+	free(m);
+	return v;
+}
+
 int sp_h_post_ready(const char *addr, const char *path, const char *extra, const void *body,
 		    size_t len, struct sp_h_resp *r)
 {

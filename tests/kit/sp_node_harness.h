@@ -74,6 +74,11 @@ int sp_h_http(const char *addr, const char *method, const char *path, const char
  * (malloc'ed, NUL-terminated; *len optional), or NULL. */
 char *sp_h_get(const char *addr, const char *path, size_t *len);
 
+/* sp_h_metric: the value of the line of addr's /metrics that starts with
+ * `line` (a metric's name, with its labels if it has any), -1 if the node
+ * does not answer or has no such line. */
+long long sp_h_metric(const char *addr, const char *line);
+
 /* sp_h_post_ready is sp_h_http's POST, retried for up to 30 s while the
  * node answers 503: right after a start a node holds its appends until its
  * peers told it its own log's size (docs/replication.md §10.8). */

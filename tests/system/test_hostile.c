@@ -405,16 +405,8 @@ static void write_config(struct sp_h_node *n, const char *peers, unsigned pen_ms
  * labels) on n, 0 if absent. */
 static unsigned long long metric(const struct sp_h_node *n, const char *line)
 {
-	char *m = sp_h_get(n->addr, "/metrics", NULL);
-	assert_non_null(m);
-	unsigned long long v = 0;
-	for (const char *p = m; (p = strstr(p, line)) != NULL; p++)
-		if ((p == m || p[-1] == '\n') && p[strlen(line)] == ' ') {
-			v = strtoull(p + strlen(line) + 1, NULL, 10);
-			break;
-		}
-	free(m);
-	return v;
+	long long v = sp_h_metric(n->addr, line);
+	return v > 0 ? (unsigned long long)v : 0;
 }
 
 /* log_state: n's size of log origin (-1 if it does not hold it) and

@@ -18,6 +18,9 @@
  *   or URL token.
  * - A cursor past the end of the index's change feed is brought back to
  *   its end, and new changes are notified.
+ * - The feed keeps only what the webhook has not read yet: after many
+ *   changes it keeps none (simpul_index_feed_changes), and every change
+ *   was notified to both endpoints.
  */
 #define _GNU_SOURCE /* memmem */
 #include "sp_testutil.h"
@@ -484,6 +487,23 @@ static void test_cursor_past_end(void **state)
 	json_decref(wait_for(&g.mail, id, 1));
 }
 
+static void test_feed_pruned(void **state)
+{
+	(void)state;
+	enum { N = 30 };
+	char ids[N][65];
+	for (int i = 0; i < N; i++)
+		submit("publik", CONTACT_P, ids[i]);
+	for (int i = 0; i < N; i++) {
+		json_decref(wait_for(&g.sms, ids[i], 1));
+		json_decref(wait_for(&g.mail, ids[i], 1));
+	}
+	long long kept = -1;
+	for (int i = 0; i < 300 && (kept = sp_h_metric(g.f.addr, "simpul_index_feed_changes")) != 0; i++)
+		usleep(100 * 1000);
+	assert_int_equal(kept, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_contact_waits),
 		cmocka_unit_test(test_privacy),
 		cmocka_unit_test(test_cursor_past_end),
+		cmocka_unit_test(test_feed_pruned),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

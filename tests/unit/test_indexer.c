@@ -7,7 +7,8 @@
  * appends are indexed on their caller's thread. And the index's change
  * feed (what the webhook reads instead of every report): each new report
  * once, in order, from any cursor; a rebuild records nothing new and its
- * numbering goes on. The states of a job's reports are computed on the
+ * numbering goes on; pruning keeps only the changes from a number on, and
+ * a start finds where the kept ones begin. The states of a job's reports are computed on the
  * store's worker pool: what the index holds, incrementally and rebuilt so,
  * is what a rebuild on one thread gives.
  */
@@ -270,6 +271,41 @@ static void test_change_feed(void **state)
 	assert_int_equal(none.n, 1);
 }
 
+static void test_change_feed_prune(void **state)
+{
+	(void)state;
+	static struct ack subs[6];
+	for (int i = 0; i < 6; i++)
+		submit(&subs[i], 500 + i, durable);
+	for (int i = 0; i < 6; i++)
+		assert_true(wait_for(&subs[i].answered));
+	uint64_t end = sp_reports_change_end(g.r), floor = sp_reports_change_floor(g.r), next;
+	assert_true(floor + 6 <= end);
+	size_t n = 0;
+	assert_int_equal(sp_reports_changes_prune(g.r, end - 3, &n), 0);
+	assert_int_equal(n, end - 3 - floor);
+	assert_int_equal(sp_reports_change_floor(g.r), end - 3);
+	struct seen kept = {0, 1}, again = {0, 1}, after = {0, 1};
+	assert_int_equal(sp_reports_changes(g.r, 0, 1000, 0, on_change, &kept, &next), 0);
+	assert_int_equal(kept.n, 3);
+	assert_int_equal(next, end);
+	/* a start finds the floor from what the feed keeps */
+	assert_int_equal(sp_reports_load(g.r, NULL), 0);
+	assert_int_equal(sp_reports_change_floor(g.r), end - 3);
+	/* past the end: up to the end, and numbering goes on */
+	assert_int_equal(sp_reports_changes_prune(g.r, end + 100, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(sp_reports_change_floor(g.r), end);
+	assert_int_equal(sp_reports_changes(g.r, 0, 1000, 0, on_change, &again, &next), 0);
+	assert_int_equal(again.n, 0);
+	static struct ack a;
+	submit(&a, 400, durable);
+	assert_true(wait_for(&a.answered));
+	assert_int_equal(sp_reports_change_end(g.r), end + 1);
+	assert_int_equal(sp_reports_changes(g.r, 0, 1000, 0, on_change, &after, &next), 0);
+	assert_int_equal(after.n, 1);
+}
+
 /* verify_one_thread compares the index with one rebuilt on one thread in a
  * copy of the store. */
 static void verify_one_thread(const char *name)
@@ -309,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_slow_answer_holds_no_commit),
 		cmocka_unit_test(test_stopped_indexes_inline),
 		cmocka_unit_test(test_change_feed),
+		cmocka_unit_test(test_change_feed_prune),
 		cmocka_unit_test(test_pool_equals_one_thread),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
