@@ -73,6 +73,9 @@ stop() {
 	kill -TERM "$PID"
 	wait "$PID" || true
 }
+# CPU time simpuld used so far (user + system, all threads): less
+# sensitive to a loaded machine than wall time
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$PID/stat"; }
 rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status"; }
 now_s() { date +%s.%N; }
 
@@ -82,7 +85,7 @@ t0=$(now_s)
 start
 t1=$(now_s)
 build=$(sed -n 's/.*index \(rebuilt\|loaded\) reports=\([0-9]*\) ms=\([0-9]*\).*/\1 \2 reports in \3 ms/p' "$LOG" | tail -1)
-echo "first start: index $build (process up in $(echo "$t1 - $t0" | bc) s)"
+echo "first start: index $build (process up in $(echo "$t1 - $t0" | bc) s, $(cpu_s) s of CPU, load $(cut -d' ' -f1 /proc/loadavg))"
 # report ids spread over the whole index, for the track figure
 : >"$W/ids-$N"
 step=$((N / 40 + 1))
@@ -99,12 +102,12 @@ stop
 # listened (user + system, all threads: less sensitive to a loaded machine)
 t0=$(now_s)
 start
-cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$PID/stat")
+cpu=$(cpu_s)
 while [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/v1/reports/$ID")" != 200 ]; do
 	sleep 0.005
 done
 t1=$(now_s)
-echo "restart until a track answers: $(echo "$t1 - $t0" | bc) s ($(grep 'index loaded' "$LOG" | tail -1 | sed 's/.*reports: //'); ${cpu} s of CPU until listening)"
+echo "restart until a track answers: $(echo "$t1 - $t0" | bc) s ($(grep 'index loaded' "$LOG" | tail -1 | sed 's/.*reports: //'); ${cpu} s of CPU until listening; load $(cut -d' ' -f1 /proc/loadavg))"
 sleep 5
 echo "idle RSS: $(rss_mb) MiB"
 du_b=$(du -sb "$DATA/store" | cut -f1)
@@ -135,7 +138,8 @@ p99() { # name, then wrk arguments
 	lat=$(echo "$out" | awk '$1 == "99%" {print $2}')
 	rps=$(echo "$out" | awk '/^Requests\/sec/ {printf "%.0f", $2}')
 	errs=$(echo "$out" | awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' | tr '\n' ' ')
-	printf '%-58s p99 %-9s %6s req/s%s\n' "$name" "$lat" "$rps" "${errs:+ errors: $errs}"
+	printf '%-58s p99 %-9s %6s req/s load %s%s\n' "$name" "$lat" "$rps" \
+		"$(cut -d' ' -f1 /proc/loadavg)" "${errs:+ errors: $errs}"
 }
 
 U=http://$ADDR
