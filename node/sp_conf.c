@@ -383,6 +383,7 @@ static const struct key keys[] = {
 	{"node", "id", set_name, OFF(id), 1, SP_INST_ID_MAX, 1},
 	{"node", "federation", set_name, OFF(federation), 1, SP_ORIGIN_NAME_MAX, 1},
 	{"node", "key", set_path, OFF(key_path), 0, 0, 0},
+	{"node", "key_previous", set_opt_path, OFF(key_prev), 0, 0, 0},
 	{"node", "data", set_path, OFF(data_dir), 0, 0, 0},
 	{"node", "log_level", set_level, OFF(log_level), 0, 0, 0},
 	{"node", "seal_key", set_opt_path, OFF(seal_path), 0, 0, 0},
@@ -750,6 +751,13 @@ int sp_conf_check_env(const struct sp_conf *c, char *why, size_t cap)
 			 c->key_path, kwhy);
 		return SP_ERR_CONFIG;
 	}
+	if (c->key_prev[0] && sp_keyfile_load(c->key_prev, pk, sk, kwhy, sizeof(kwhy)) != 0) {
+		sodium_memzero(sk, sizeof(sk));
+		snprintf(why, cap, "%s = %s: %s",
+			 sp_conf_where(c, "node", "key_previous", w, sizeof(w)), c->key_prev, kwhy);
+		return SP_ERR_CONFIG;
+	}
+	sodium_memzero(sk, sizeof(sk));
 	if (c->seal_path[0]) {
 		rc = sp_sealfile_load(c->seal_path, pk, seed, kwhy, sizeof(kwhy));
 		sodium_memzero(seed, sizeof(seed));

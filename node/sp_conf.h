@@ -52,6 +52,7 @@ struct sp_conf {
 	char id[SP_INST_ID_MAX + 1];             /* institution id, "73.12" */
 	char federation[SP_ORIGIN_NAME_MAX + 1]; /* "lapor.go.id" */
 	char key_path[PATH_MAX];                 /* node key file (resolved) */
+	char key_prev[PATH_MAX];                 /* the one it replaces ("": none) */
 	char data_dir[PATH_MAX];                 /* data folder (resolved) */
 	char seal_path[PATH_MAX];                /* X25519 seal key file ("": none) */
 	/* earlier seal keys, kept to open reports sealed before a rotation */

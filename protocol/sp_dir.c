@@ -962,6 +962,8 @@ static int inst_consistent(const struct sp_dir *d, const struct sp_dir_inst *r, 
 	long k = hidx_find(&d->by_key, r->sign_key, SP_KEY_BYTES);
 	if (k >= 0 && (old == NULL || &d->insts[k] != old))
 		return SP_ERR_EXISTS; /* a key names one institution, or writers blur */
+	if (k >= 0 && memcmp(latest(old)->sign_key, r->sign_key, SP_KEY_BYTES) != 0)
+		return SP_ERR_EXISTS; /* a rotated-away key never comes back (sp_keyhist.h) */
 	if (coord)
 		return 0;
 	if (find(d, r->parent) == NULL)
@@ -1714,6 +1716,27 @@ int sp_dir_institution(const struct sp_dir *d, const char *id, uint64_t t,
 	if (d == NULL)
 		return SP_ERR_ARG;
 	LOCKED(d, dir_institution(d, id, t, out));
+}
+
+static int dir_keyhist(const struct sp_dir *d, const char *id, struct sp_keyhist *out)
+{
+	const struct inst *in = find(d, id);
+	if (in == NULL)
+		return SP_ERR_UNKNOWN_INSTITUTION;
+	sp_keyhist_init(out, in->v[0].sign_key);
+	int rc = 0;
+	for (size_t i = 1; i < in->n && rc == 0; i++)
+		rc = sp_keyhist_add(out, in->v[i].sign_key, in->v[i].valid_from);
+	/* a key cannot come back: inst_consistent refuses another's, and its
+	 * own earlier one is SP_ERR_EXISTS here too */
+	return rc == SP_ERR_EXISTS ? SP_ERR_DIR_RECORD : rc;
+}
+
+int sp_dir_keyhist(const struct sp_dir *d, const char *id, struct sp_keyhist *out)
+{
+	if (d == NULL || id == NULL || out == NULL)
+		return SP_ERR_ARG;
+	LOCKED(d, dir_keyhist(d, id, out));
 }
 
 int sp_dir_by_key(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,

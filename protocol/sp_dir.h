@@ -36,6 +36,7 @@
 #include "sp_cbor.h"
 #include "sp_entry.h"
 #include "sp_event.h"
+#include "sp_keyhist.h"
 
 #define SP_DIR_NAME_MAX 128     /* institution or officer name, bytes */
 #define SP_DIR_ADDR_MAX 128     /* one peer or HTTP address, bytes */
@@ -288,6 +289,13 @@ int sp_dir_institution(const struct sp_dir *d, const char *id, uint64_t t,
  * key. SP_ERR_UNKNOWN_INSTITUTION if none (also: rotated away before t). */
 int sp_dir_by_key(const struct sp_dir *d, const uint8_t key[SP_KEY_BYTES], uint64_t t,
 		  struct sp_dir_inst *out);
+
+/* sp_dir_keyhist gives institution id's log key history (sp_keyhist.h):
+ * the sign_key of its first version from the start, then each other
+ * sign_key from the time of the version that brought it.
+ * SP_ERR_UNKNOWN_INSTITUTION; SP_ERR_RANGE (more keys than a history
+ * holds). */
+int sp_dir_keyhist(const struct sp_dir *d, const char *id, struct sp_keyhist *out);
 
 /* sp_dir_officer finds the enrolment of officer key in force at time t
  * (enrolled at or before t and not removed since). *out->inst is the

@@ -83,6 +83,7 @@ struct sp_snap *sp_snap_from_writer(struct sp_log *l)
 	sn->size = l->w_size;
 	memcpy(sn->head, l->w_head, SP_HASH_BYTES);
 	sn->head_time = l->w_time;
+	sn->head_key = l->w_key;
 	return sn;
 }
 
@@ -133,6 +134,7 @@ static void log_free(struct sp_log *l)
 	pthread_mutex_destroy(&l->wmu);
 	pthread_mutex_destroy(&l->smu);
 	pthread_mutex_destroy(&l->cp_mu);
+	pthread_mutex_destroy(&l->keys_mu);
 	free(l);
 }
 
@@ -143,7 +145,8 @@ static struct sp_log *log_new(uint32_t id, const char *origin, const uint8_t pk[
 		return NULL;
 	l->id = id;
 	snprintf(l->origin, sizeof(l->origin), "%s", origin);
-	memcpy(l->pk, pk, 32);
+	sp_keyhist_init(&l->keys, pk);
+	pthread_mutex_init(&l->keys_mu, NULL);
 	pthread_mutex_init(&l->wmu, NULL);
 	pthread_mutex_init(&l->smu, NULL);
 	pthread_mutex_init(&l->cp_mu, NULL);
@@ -151,15 +154,27 @@ static struct sp_log *log_new(uint32_t id, const char *origin, const uint8_t pk[
 	return l;
 }
 
+void sp_log_keys(struct sp_log *l, struct sp_keyhist *out)
+{
+	pthread_mutex_lock(&l->keys_mu);
+	*out = l->keys;
+	pthread_mutex_unlock(&l->keys_mu);
+}
+
+/* A log record (CBOR map): 0 origin, 1 first key, 2 own, 3 frozen, 4 the
+ * coordinator's resolution [size, root] (if any), 5 the later keys
+ * [[key, from_ms], ...] (if any: store format 3). */
 int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writebatch_t *wb)
 {
+	struct sp_keyhist h;
+	sp_log_keys((struct sp_log *)l, &h);
 	struct sp_buf b;
 	sp_buf_init(&b);
-	sp_cbor_put_map(&b, l->res_have ? 5 : 4);
+	sp_cbor_put_map(&b, 4 + (l->res_have ? 1 : 0) + (h.n > 1 ? 1 : 0));
 	sp_cbor_put_uint(&b, 0);
 	sp_cbor_put_text(&b, l->origin, strlen(l->origin));
 	sp_cbor_put_uint(&b, 1);
-	sp_cbor_put_bytes(&b, l->pk, 32);
+	sp_cbor_put_bytes(&b, h.pk[0], 32);
 	sp_cbor_put_uint(&b, 2);
 	sp_cbor_put_bool(&b, l->own);
 	sp_cbor_put_uint(&b, 3);
@@ -169,6 +184,15 @@ int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writeb
 		sp_cbor_put_array(&b, 2);
 		sp_cbor_put_uint(&b, l->res_size);
 		sp_cbor_put_bytes(&b, l->res_root, 32);
+	}
+	if (h.n > 1) {
+		sp_cbor_put_uint(&b, 5);
+		sp_cbor_put_array(&b, h.n - 1);
+		for (size_t i = 1; i < h.n; i++) {
+			sp_cbor_put_array(&b, 2);
+			sp_cbor_put_bytes(&b, h.pk[i], 32);
+			sp_cbor_put_uint(&b, h.from_ms[i]);
+		}
 	}
 	if (b.err) {
 		sp_buf_free(&b);
@@ -182,13 +206,30 @@ int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writeb
 	return 0;
 }
 
-/* parse_resolution reads key 4 of a log record, if there. */
-static int parse_resolution(struct sp_cbor_reader *r, int64_t *prev, struct sp_log *l)
+/* parse_keys reads key 5 of a log record: the keys after the first. */
+static int parse_keys(struct sp_cbor_reader *r, struct sp_log *l)
 {
-	uint64_t key, n;
+	uint64_t n, two, from;
+	if (sp_cbor_read_array(r, &n) || n == 0 || n >= SP_KEYHIST_MAX)
+		return SP_ERR_CORRUPT;
+	for (uint64_t i = 0; i < n; i++) {
+		const uint8_t *pk;
+		size_t pn;
+		if (sp_cbor_read_array(r, &two) || two != 2 || sp_cbor_read_bytes(r, &pk, &pn) ||
+		    pn != 32 || sp_cbor_read_uint(r, &from) ||
+		    sp_keyhist_add(&l->keys, pk, from) || l->keys.n != i + 2)
+			return SP_ERR_CORRUPT;
+	}
+	return 0;
+}
+
+/* parse_resolution reads key 4 of a log record. */
+static int parse_resolution(struct sp_cbor_reader *r, struct sp_log *l)
+{
+	uint64_t n;
 	const uint8_t *root;
 	size_t rn;
-	if (sp_cbor_read_key(r, prev, &key) || key != 4 || sp_cbor_read_array(r, &n) || n != 2 ||
+	if (sp_cbor_read_array(r, &n) || n != 2 ||
 	    sp_cbor_read_uint(r, &l->res_size) || l->res_size == 0 ||
 	    sp_cbor_read_bytes(r, &root, &rn) || rn != 32)
 		return SP_ERR_CORRUPT;
@@ -197,8 +238,10 @@ static int parse_resolution(struct sp_cbor_reader *r, int64_t *prev, struct sp_l
 	return 0;
 }
 
-static int parse_log_record(const uint8_t *v, size_t n, char *origin, uint8_t pk[32], int *own,
-			    int *frozen, struct sp_log *res)
+/* parse_log_record reads a log record; res gets the first key in its
+ * history, the later keys and the resolution. */
+static int parse_log_record(const uint8_t *v, size_t n, char *origin, int *own, int *frozen,
+			    struct sp_log *res)
 {
 	struct sp_cbor_reader r;
 	uint64_t count, key;
@@ -208,7 +251,7 @@ static int parse_log_record(const uint8_t *v, size_t n, char *origin, uint8_t pk
 	size_t on, pn;
 	struct sp_cbor_item it;
 	sp_cbor_reader_init(&r, v, n);
-	if (sp_cbor_read_map(&r, &count) || (count != 4 && count != 5) ||
+	if (sp_cbor_read_map(&r, &count) || count < 4 || count > 6 ||
 	    sp_cbor_read_key(&r, &prev, &key) ||
 	    key != 0 || sp_cbor_read_text(&r, &o, &on) || on > SP_ORIGIN_MAX ||
 	    sp_cbor_read_key(&r, &prev, &key) || key != 1 || sp_cbor_read_bytes(&r, &p, &pn) ||
@@ -216,14 +259,21 @@ static int parse_log_record(const uint8_t *v, size_t n, char *origin, uint8_t pk
 		return SP_ERR_CORRUPT;
 	memcpy(origin, o, on);
 	origin[on] = '\0';
-	memcpy(pk, p, 32);
+	sp_keyhist_init(&res->keys, p);
 	if (sp_cbor_read_key(&r, &prev, &key) || key != 2 || sp_cbor_read(&r, &it))
 		return SP_ERR_CORRUPT;
 	*own = it.kind == SP_CBOR_TRUE;
 	if (sp_cbor_read_key(&r, &prev, &key) || key != 3 || sp_cbor_read(&r, &it))
 		return SP_ERR_CORRUPT;
 	*frozen = it.kind == SP_CBOR_TRUE;
-	return count == 5 ? parse_resolution(&r, &prev, res) : 0;
+	int rc = 0;
+	for (uint64_t i = 4; i < count && rc == 0; i++) {
+		if (sp_cbor_read_key(&r, &prev, &key))
+			return SP_ERR_CORRUPT;
+		rc = key == 4 ? parse_resolution(&r, res) : key == 5 ? parse_keys(&r, res)
+								    : SP_ERR_CORRUPT;
+	}
+	return rc;
 }
 
 static int registry_append(struct sp_store *s, struct sp_log *l)
@@ -277,6 +327,10 @@ static int log_load_state(struct sp_store *s, struct sp_log *l)
 				l->w_size = e.index + 1;
 				l->w_time = e.time_ms;
 				sp_entry_hash(vb, vn, l->w_head);
+				long pos = sp_keyhist_find(&l->keys, e.author);
+				if (pos < 0)
+					rc = SP_ERR_CORRUPT; /* signed by a key the log never had */
+				l->w_key = pos < 0 ? 0 : (size_t)pos;
 			}
 		}
 	}
@@ -327,19 +381,19 @@ static int load_logs(struct sp_store *s)
 		const uint8_t *kb = (const uint8_t *)rocksdb_iter_key(it, &kn);
 		const uint8_t *vb = (const uint8_t *)rocksdb_iter_value(it, &vn);
 		char origin[SP_ORIGIN_MAX + 1];
-		uint8_t pk[32];
 		int own, frozen;
 		struct sp_log res = {0};
 		if (kn != 4 || sp_be32(kb) != s->nlogs ||
-		    parse_log_record(vb, vn, origin, pk, &own, &frozen, &res)) {
+		    parse_log_record(vb, vn, origin, &own, &frozen, &res)) {
 			rc = SP_ERR_CORRUPT;
 			break;
 		}
-		struct sp_log *l = log_new(s->nlogs, origin, pk);
+		struct sp_log *l = log_new(s->nlogs, origin, res.keys.pk[0]);
 		if (l == NULL) {
 			rc = SP_ERR_NOMEM;
 			break;
 		}
+		l->keys = res.keys;
 		l->res_have = res.res_have;
 		l->res_size = res.res_size;
 		memcpy(l->res_root, res.res_root, 32);
@@ -368,7 +422,9 @@ static int add_log(struct sp_store *s, const char *origin, const uint8_t pk[32],
 	int rc = 0;
 	long held = sp_store_find_locked(s, origin);
 	if (held >= 0) {
-		rc = memcmp(s->logs[held]->pk, pk, 32) == 0 ? 0 : SP_ERR_EXISTS;
+		struct sp_keyhist h;
+		sp_log_keys(s->logs[held], &h);
+		rc = sp_keyhist_find(&h, pk) >= 0 ? 0 : SP_ERR_EXISTS;
 		*id = (uint32_t)held;
 		pthread_rwlock_unlock(&s->logs_mu);
 		return rc;
@@ -452,7 +508,8 @@ int sp_store_log_info(struct sp_store *s, uint32_t id, struct sp_log_info *info)
 	memset(info, 0, sizeof(*info));
 	info->id = id;
 	memcpy(info->origin, l->origin, sizeof(info->origin));
-	memcpy(info->pk, l->pk, 32);
+	sp_log_keys(l, &info->keys);
+	memcpy(info->pk, info->keys.pk[info->keys.n - 1], 32);
 	info->own = l->own;
 	info->size = sn->size;
 	memcpy(info->head, sn->head, 32);
@@ -590,12 +647,10 @@ static int own_checkpoint_load(struct sp_store *s, struct sp_log *l)
 		sp_buf_free(&b);
 		return 0;
 	}
-	struct sp_note_key key;
 	struct sp_checkpoint c;
 	if (rc == 0)
-		rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
-	if (rc == 0)
-		rc = sp_checkpoint_open((const char *)b.p, b.len, &key, &c) ? SP_ERR_CORRUPT : 0;
+		rc = sp_log_checkpoint_open(l, 0, (const char *)b.p, b.len, &c, NULL) ? SP_ERR_CORRUPT
+										       : 0;
 	sp_buf_free(&b);
 	if (rc)
 		return rc;
@@ -639,8 +694,13 @@ static int open_own_log(struct sp_store *s, const struct sp_store_opts *o)
 	if (rc)
 		return rc;
 	struct sp_log *l = sp_store_log_get(s, id);
-	if (!l->own || memcmp(l->pk, pk, 32) != 0)
-		return SP_ERR_ARG; /* this folder belongs to another key or log */
+	struct sp_keyhist h;
+	sp_log_keys(l, &h);
+	long pos = sp_keyhist_find(&h, pk);
+	if (!l->own || pos < 0 || (size_t)pos < l->w_key)
+		return SP_ERR_ARG; /* another key or log's folder, or a key rotated away */
+	s->sk_pos = (size_t)pos;
+	s->sk_from = h.from_ms[pos];
 	s->own_id = (int)id;
 	return own_checkpoint_load(s, l);
 }
@@ -788,17 +848,79 @@ int sp_store_entry(struct sp_store *s, uint32_t id, uint64_t index, struct sp_bu
 	return rc == SP_ERR_NOT_FOUND ? SP_ERR_CORRUPT : rc;
 }
 
-/* sp_log_checkpoint_open verifies a checkpoint note with log l's key and
- * checks it names l's origin. */
-int sp_log_checkpoint_open(const struct sp_log *l, const char *note, size_t len,
-			   struct sp_checkpoint *c)
+int sp_log_checkpoint_open(struct sp_log *l, size_t cur, const char *note, size_t len,
+			   struct sp_checkpoint *c, size_t *j)
 {
-	struct sp_note_key key;
-	int rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
+	struct sp_keyhist h;
+	sp_log_keys(l, &h);
+	return sp_keyhist_checkpoint_open(&h, cur, l->origin, note, len, c, j);
+}
+
+int sp_log_entry_key(struct sp_store *s, struct sp_log *l, uint64_t index, size_t *pos)
+{
+	struct sp_buf b;
+	struct sp_entry e;
+	struct sp_keyhist h;
+	sp_buf_init(&b);
+	int rc = sp_store_entry(s, l->id, index, &b);
 	if (rc == 0)
-		rc = sp_checkpoint_open(note, len, &key, c);
-	if (rc == 0 && strcmp(c->origin, l->origin) != 0)
-		rc = SP_ERR_CHECKPOINT;
+		rc = sp_entry_decode(b.p, b.len, &e) ? SP_ERR_CORRUPT : 0;
+	if (rc == 0) {
+		sp_log_keys(l, &h);
+		long at = sp_keyhist_find(&h, e.author);
+		rc = at < 0 ? SP_ERR_CORRUPT : 0;
+		*pos = at < 0 ? 0 : (size_t)at;
+	}
+	sp_buf_free(&b);
+	return rc;
+}
+
+int sp_store_log_keys(struct sp_store *s, uint32_t id, const struct sp_keyhist *h)
+{
+	struct sp_log *l = sp_store_log_get(s, id);
+	if (l == NULL)
+		return SP_ERR_NOT_FOUND;
+	if (s->read_only || h->n == 0)
+		return SP_ERR_ARG;
+	pthread_mutex_lock(&l->wmu);
+	struct sp_keyhist old;
+	sp_log_keys(l, &old);
+	int rc = sp_keyhist_extends(&old, h) ? 0 : SP_ERR_EXISTS;
+	if (rc == 0 && h->n > old.n) {
+		pthread_mutex_lock(&l->keys_mu);
+		l->keys = *h;
+		pthread_mutex_unlock(&l->keys_mu);
+		rc = sp_store_write_log(s, l);
+		if (rc) { /* not on disk: not in force either */
+			pthread_mutex_lock(&l->keys_mu);
+			l->keys = old;
+			pthread_mutex_unlock(&l->keys_mu);
+		}
+	}
+	pthread_mutex_unlock(&l->wmu);
+	return rc;
+}
+
+int sp_store_own_rekey(struct sp_store *s, const uint8_t sk[SP_SECRET_BYTES])
+{
+	if (s->own_id < 0 || s->read_only)
+		return SP_ERR_ARG;
+	struct sp_log *l = sp_store_log_get(s, (uint32_t)s->own_id);
+	uint8_t pk[SP_KEY_BYTES];
+	struct sp_keyhist h;
+	crypto_sign_ed25519_sk_to_pk(pk, sk);
+	pthread_mutex_lock(&l->wmu);
+	pthread_mutex_lock(&l->cp_mu);
+	sp_log_keys(l, &h);
+	long pos = sp_keyhist_find(&h, pk);
+	int rc = pos < 0 ? SP_ERR_NOT_FOUND : (size_t)pos < s->sk_pos ? SP_ERR_STALE : 0;
+	if (rc == 0) {
+		memcpy(s->sk, sk, SP_SECRET_BYTES);
+		s->sk_pos = (size_t)pos;
+		s->sk_from = h.from_ms[pos];
+	}
+	pthread_mutex_unlock(&l->cp_mu);
+	pthread_mutex_unlock(&l->wmu);
 	return rc;
 }
 
@@ -1194,7 +1316,8 @@ int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, s
 	if (l->own || s->read_only)
 		return SP_ERR_ARG;
 	struct sp_checkpoint c;
-	int rc = sp_log_checkpoint_open(l, note, len, &c);
+	size_t signer, want = 0;
+	int rc = sp_log_checkpoint_open(l, 0, note, len, &c, &signer);
 	if (rc)
 		return rc;
 	struct sp_buf held;
@@ -1202,6 +1325,17 @@ int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, s
 	pthread_mutex_lock(&l->wmu);
 	uint8_t root[32];
 	int mismatch = 0;
+	/* signed by the key of the last entry it covers or a later one */
+	if (c.size > 0 && c.size <= l->w_size)
+		rc = sp_log_entry_key(s, l, c.size - 1, &want);
+	else if (c.size > l->w_size)
+		want = l->w_key;
+	if (rc == 0 && signer < want)
+		rc = SP_ERR_WRONG_AUTHOR;
+	if (rc) {
+		pthread_mutex_unlock(&l->wmu);
+		return rc;
+	}
 	int usual = sp_forkres_checkpoint(s, l, &c); /* a resolved fork's rules first */
 	if (usual != 1) {
 		pthread_mutex_unlock(&l->wmu);
@@ -1213,7 +1347,7 @@ int sp_store_checkpoint_put(struct sp_store *s, uint32_t id, const char *note, s
 	}
 	if (rc == 0 && !mismatch && sp_store_checkpoint_at(s, id, c.size, &held) == 0) {
 		struct sp_checkpoint old;
-		if (sp_log_checkpoint_open(l, (const char *)held.p, held.len, &old) == 0 &&
+		if (sp_log_checkpoint_open(l, 0, (const char *)held.p, held.len, &old, NULL) == 0 &&
 		    sodium_memcmp(old.root, c.root, 32) != 0)
 			mismatch = 1;
 		else

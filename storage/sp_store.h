@@ -22,6 +22,7 @@
 
 #include "sp_cbor.h"
 #include "sp_entry.h"
+#include "sp_keyhist.h"
 #include "sp_merkle.h"
 #include "sp_note.h"
 
@@ -49,7 +50,8 @@ struct sp_store_opts {
  * *out owns the store; close it with sp_store_close. Errors: SP_ERR_BUSY
  * (another process has it open), SP_ERR_DB, SP_ERR_CORRUPT (a log's tree
  * does not match its latest signed checkpoint), SP_ERR_ARG (the own origin
- * is known here with another key), SP_ERR_EXISTS (the store already has an
+ * is known here and own_sk is not in its key history, or is older than the
+ * key of its last entry), SP_ERR_EXISTS (the store already has an
  * own log under another origin: one node, one own log). */
 int sp_store_open(const char *path, const struct sp_store_opts *opts, struct sp_store **out);
 
@@ -62,7 +64,8 @@ void sp_store_close(struct sp_store *s);
 struct sp_log_info {
 	uint32_t id;
 	char origin[SP_ORIGIN_MAX + 1];
-	uint8_t pk[SP_KEY_BYTES];
+	uint8_t pk[SP_KEY_BYTES];     /* the writer's latest key */
+	struct sp_keyhist keys;       /* all its keys (docs/protocol.md §9) */
 	int own;
 	uint64_t size;                /* durable entries */
 	uint8_t head[SP_HASH_BYTES];  /* entry hash of entry size-1 (zeros if empty) */
@@ -78,10 +81,30 @@ struct sp_log_info {
 int sp_store_own_log(struct sp_store *s, uint32_t *id);
 
 /* sp_store_log_add registers a replica log (origin, writer key). Returns
- * the existing id if the same pair is known; SP_ERR_EXISTS if the origin is
- * known with another key. */
+ * the existing id if the origin is known and pk is in its key history;
+ * SP_ERR_EXISTS if the origin is known with other keys. */
 int sp_store_log_add(struct sp_store *s, const char *origin, const uint8_t pk[SP_KEY_BYTES],
 		     uint32_t *id);
+
+/* sp_store_log_keys replaces log id's key history (sp_keyhist.h) with h,
+ * which must extend it (the history only grows: SP_ERR_EXISTS otherwise,
+ * nothing changed); synced. From then on an entry of the log is accepted
+ * if its author is the key the rule puts in force (sp_keyhist_entry), and
+ * a checkpoint if signed by the key of the last entry it covers or a later
+ * one. The own log's history must hold a key before sp_store_own_rekey
+ * can sign with it. Errors: SP_ERR_NOT_FOUND, SP_ERR_ARG (read-only, empty
+ * h), SP_ERR_EXISTS, SP_ERR_DB. */
+int sp_store_log_keys(struct sp_store *s, uint32_t id, const struct sp_keyhist *h);
+
+/* sp_store_own_rekey makes sk (an Ed25519 secret key, copied) the own
+ * log's signer for every later entry and checkpoint: a signing-key
+ * rotation. Entries already signed stay as they are. Its public key must be
+ * in the own log's history at the position of the key in use or later (a
+ * key never goes back); its entries are dated no earlier than the time the
+ * history puts it in force. Errors: SP_ERR_ARG (no own log, read-only),
+ * SP_ERR_NOT_FOUND (not in the history: sp_store_log_keys first),
+ * SP_ERR_STALE (an older key than the one in use). */
+int sp_store_own_rekey(struct sp_store *s, const uint8_t sk[SP_SECRET_BYTES]);
 
 /* sp_store_log_find looks a log up by origin (SP_ERR_NOT_FOUND). */
 int sp_store_log_find(struct sp_store *s, const char *origin, uint32_t *id);
@@ -473,7 +496,7 @@ int sp_store_disk_bytes(struct sp_store *s, uint64_t *bytes);
  * open migrates an older store forward (a read-only open reads it as it
  * is) and refuses a newer one with SP_ERR_STORE_NEWER. Stores written
  * before the version was recorded are version 1. */
-#define SP_STORE_FORMAT 2
+#define SP_STORE_FORMAT 3
 
 /* sp_store_format_found: the version the store had when it was opened: 0
  * for a store this open created, less than SP_STORE_FORMAT if this open

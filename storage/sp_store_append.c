@@ -54,6 +54,8 @@ static int sign_one(struct sp_store *s, struct sp_log *l, struct sp_req *r,
 	memcpy(e.prev, l->w_head, SP_HASH_BYTES);
 	uint64_t now = sp_now_ms();
 	e.time_ms = now > l->w_time ? now : l->w_time;
+	if (e.time_ms < s->sk_from) /* a key signs nothing dated before it is in force */
+		e.time_ms = s->sk_from;
 	e.type = r->type;
 	e.body = r->body;
 	e.body_len = r->body_len;
@@ -84,6 +86,7 @@ static int sign_one(struct sp_store *s, struct sp_log *l, struct sp_req *r,
 	l->w_size++;
 	memcpy(l->w_head, r->hash, SP_HASH_BYTES);
 	l->w_time = e.time_ms;
+	l->w_key = s->sk_pos;
 	return 0;
 }
 

@@ -102,6 +102,7 @@ static int restart(struct sp_log *l)
 	sp_edge_init(&l->w_edge);
 	l->w_size = 0;
 	l->w_time = 0;
+	l->w_key = 0;
 	memset(l->w_head, 0, sizeof(l->w_head));
 	struct sp_snap *sn = sp_snap_from_writer(l);
 	if (sn == NULL)

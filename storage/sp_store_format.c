@@ -12,6 +12,10 @@
  *      the layout of sp_store_db.h, the attachments family possibly missing
  *      (open creates it).
  *   2  the same layout, with the version recorded. 1 -> 2 writes the record.
+ *   3  a log record may hold its writer's later keys (key 5: signing-key
+ *      rotation). 2 -> 3 rewrites nothing (a format-2 record is a valid
+ *      format-3 record of one key); the version keeps a format-2 binary
+ *      from misreading a log with several keys.
  *
  * A release that changes the layout raises SP_STORE_FORMAT and adds the step
  * from the previous version to `steps`: each runs once, in order, before the
@@ -29,6 +33,7 @@
 typedef int (*format_step)(struct sp_store *s);
 static const format_step steps[SP_STORE_FORMAT - 1] = {
 	NULL, /* 1 -> 2: nothing but the record */
+	NULL, /* 2 -> 3: nothing but the record */
 };
 
 /* format_read: the recorded version; 0 if none. */

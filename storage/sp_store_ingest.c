@@ -43,14 +43,31 @@ static int verify_chunk(void *arg, size_t begin, size_t end)
 	return 0;
 }
 
+/* older_key: entry e is signed by a key older than the held entry at its
+ * index: a rotated-away key's word against the log, which is no evidence
+ * of anything (else whoever holds an old key could freeze the log). */
+static int older_key(struct sp_store *s, struct sp_log *l, const struct sp_entry *e)
+{
+	struct sp_keyhist h;
+	size_t held_pos;
+	sp_log_keys(l, &h);
+	long pos = sp_keyhist_find(&h, e->author);
+	if (pos < 0)
+		return 1;
+	return sp_log_entry_key(s, l, e->index, &held_pos) == 0 && (size_t)pos < held_pos;
+}
+
 /* check_held_entry: a duplicate of an entry already held must have the
  * same bytes; another entry at that index is a fork. */
 static int check_held_entry(struct sp_store *s, struct sp_log *l, const uint8_t *buf, size_t len,
-		      uint64_t index, rocksdb_writebatch_t *wb)
+		      const struct sp_entry *e, rocksdb_writebatch_t *wb)
 {
 	struct sp_buf held;
 	sp_buf_init(&held);
+	uint64_t index = e->index;
 	int rc = sp_store_entry(s, l->id, index, &held);
+	if (rc == 0 && (held.len != len || memcmp(held.p, buf, len) != 0) && older_key(s, l, e))
+		rc = SP_ERR_WRONG_AUTHOR;
 	if (rc == 0 && (held.len != len || memcmp(held.p, buf, len) != 0)) {
 		if (sp_forkres_covers(l, SP_FORK_ENTRY, index) || sp_forkres_pending(l))
 			rc = SP_ERR_FORK_RESOLVED; /* the fork the coordinator resolved */
@@ -77,13 +94,10 @@ static int check_held_checkpoint_root(struct sp_store *s, struct sp_log *l, rock
 		sp_buf_free(&note);
 		return 0;
 	}
-	struct sp_note_key key;
 	struct sp_checkpoint c;
 	uint8_t root[32];
 	if (rc == 0)
-		rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
-	if (rc == 0)
-		rc = sp_checkpoint_open((const char *)note.p, note.len, &key, &c);
+		rc = sp_log_checkpoint_open(l, l->w_key, (const char *)note.p, note.len, &c, NULL);
 	if (rc == 0)
 		rc = sp_edge_root(&l->w_edge, root);
 	if (rc == 0 && sodium_memcmp(root, c.root, 32) != 0) {
@@ -106,10 +120,13 @@ static int extend(struct sp_store *s, struct sp_log *l, const struct verify_job 
 		  rocksdb_writebatch_t *wb)
 {
 	const struct sp_entry *e = &j->ents[i];
-	if (memcmp(e->author, l->pk, SP_KEY_BYTES) != 0)
+	struct sp_keyhist h;
+	size_t pos;
+	sp_log_keys(l, &h);
+	if (sp_keyhist_entry(&h, l->w_size ? l->w_key : 0, e->author, e->time_ms, &pos))
 		return SP_ERR_WRONG_AUTHOR;
 	struct sp_entry prev = {0};
-	memcpy(prev.author, l->pk, SP_KEY_BYTES);
+	memcpy(prev.author, e->author, SP_KEY_BYTES); /* the key rule is the one above */
 	prev.index = l->w_size - 1;
 	prev.time_ms = l->w_time;
 	int rc = sp_entry_check_link(l->w_size ? &prev : NULL, l->w_head, e);
@@ -131,6 +148,7 @@ static int extend(struct sp_store *s, struct sp_log *l, const struct verify_job 
 	l->w_size++;
 	memcpy(l->w_head, j->hash[i], SP_HASH_BYTES);
 	l->w_time = e->time_ms;
+	l->w_key = pos;
 	return 0;
 }
 
@@ -147,6 +165,7 @@ static int rollback(struct sp_log *l)
 		l->w_size = sn->size;
 		memcpy(l->w_head, sn->head, SP_HASH_BYTES);
 		l->w_time = sn->head_time;
+		l->w_key = sn->head_key;
 	}
 	sp_snap_put(sn);
 	return rc;
@@ -199,7 +218,7 @@ static int apply(struct sp_store *s, struct sp_log *l, const struct verify_job *
 		}
 		if (ents[i].index < l->w_size) {
 			if (ents[i].index < start)
-				rc = check_held_entry(s, l, entries[i], lens[i], ents[i].index, ev);
+				rc = check_held_entry(s, l, entries[i], lens[i], &ents[i], ev);
 			else
 				rc = SP_ERR_WRONG_INDEX; /* repeated within this batch */
 			continue;
@@ -391,7 +410,7 @@ int sp_store_own_checkpoint_put(struct sp_store *s, const char *note, size_t len
 	if (l == NULL)
 		return SP_ERR_ARG;
 	struct sp_checkpoint c;
-	int rc = sp_log_checkpoint_open(l, note, len, &c);
+	int rc = sp_log_checkpoint_open(l, 0, note, len, &c, NULL);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&l->wmu);

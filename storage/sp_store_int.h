@@ -22,19 +22,23 @@
 #include "sp_store_db.h"
 #include "sp_tile.h"
 #include "sp_clock.h"
+#include "sp_keyhist.h"
 
 struct sp_snap {
 	atomic_int refs;
 	uint64_t size;
 	uint8_t head[SP_HASH_BYTES];
 	uint64_t head_time;
+	size_t head_key; /* position in the log's key history of the head's author */
 	struct sp_edge edge;
 };
 
 struct sp_log {
 	uint32_t id;
 	char origin[SP_ORIGIN_MAX + 1];
-	uint8_t pk[SP_KEY_BYTES];
+	/* the writer's keys (sp_keyhist.h), only growing; under keys_mu */
+	pthread_mutex_t keys_mu;
+	struct sp_keyhist keys;
 	int own;
 	atomic_int frozen;
 
@@ -49,6 +53,7 @@ struct sp_log {
 	uint64_t w_size;
 	uint8_t w_head[SP_HASH_BYTES];
 	uint64_t w_time;
+	size_t w_key; /* key position of entry w_size - 1's author (0 if empty) */
 	struct sp_edge w_edge;
 
 	pthread_mutex_t smu;
@@ -106,6 +111,11 @@ struct sp_store {
 	atomic_int own_hold;   /* the node holds own appends (sp_store_own_hold) */
 	atomic_int own_lost;   /* own log resolved away by the coordinator: no appends */
 	uint8_t sk[SP_SECRET_BYTES];
+	/* the own signer: sk's position in the own log's key history and the
+	 * time that key is in force from (own entries are dated no earlier);
+	 * changed by sp_store_own_rekey under the own log's wmu and cp_mu */
+	size_t sk_pos;
+	uint64_t sk_from;
 
 	struct sp_pool *pool;
 
@@ -158,10 +168,15 @@ int sp_store_put(struct sp_store *s, enum sp_cf cf, const void *key, size_t klen
  * and returns the write's result, else returns rc unwritten; wb is
  * destroyed either way. */
 int sp_store_commit(struct sp_store *s, rocksdb_writebatch_t *wb, int rc, int sync);
-/* sp_log_checkpoint_open verifies a checkpoint note with log l's key and
- * checks it names l's origin. */
-int sp_log_checkpoint_open(const struct sp_log *l, const char *note, size_t len,
-			   struct sp_checkpoint *c);
+/* sp_log_checkpoint_open verifies a checkpoint note with a key of log l's
+ * history at position `cur` or later and checks it names l's origin; *j
+ * (optional) gets the signer's position. */
+int sp_log_checkpoint_open(struct sp_log *l, size_t cur, const char *note, size_t len,
+			   struct sp_checkpoint *c, size_t *j);
+/* sp_log_keys copies l's key history (under keys_mu). */
+void sp_log_keys(struct sp_log *l, struct sp_keyhist *out);
+/* sp_log_entry_key: the key position of entry `index`'s author (held). */
+int sp_log_entry_key(struct sp_store *s, struct sp_log *l, uint64_t index, size_t *pos);
 /* sp_store_checkpoint_sizes lists, ascending, the sizes in [lo, hi) at
  * which log id has a stored checkpoint (at most cap of them): one seek
  * instead of a lookup per entry when a batch is ingested. */

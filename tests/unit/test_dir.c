@@ -571,6 +571,21 @@ static void test_key_rotation(void **state)
 	assert_int_equal(
 		add_inst(d, K_ROOT, 260, "75", SP_DIR_TIER_PROVINCE, "KEMENPANRB", K_73, "75"),
 		SP_ERR_EXISTS);
+	/* nor come back to its own institution (a key history only moves on) */
+	assert_int_equal(
+		add_inst(d, K_ROOT, 270, "73", SP_DIR_TIER_PROVINCE, "KEMENPANRB", K_73, "73"),
+		SP_ERR_EXISTS);
+	/* the log key history an observer derives (docs/protocol.md §9) */
+	struct sp_keyhist h;
+	assert_int_equal(sp_dir_keyhist(d, "73", &h), 0);
+	assert_int_equal(h.n, 2);
+	assert_memory_equal(h.pk[0], a, 32);
+	assert_memory_equal(h.pk[1], bk, 32);
+	assert_int_equal(h.from_ms[1], 200);
+	assert_int_equal(sp_keyhist_entry(&h, 0, a, 250, NULL), 0);
+	assert_int_equal(sp_keyhist_entry(&h, 0, bk, 199, NULL), SP_ERR_WRONG_AUTHOR);
+	assert_int_equal(sp_keyhist_entry(&h, 1, a, 150, NULL), SP_ERR_WRONG_AUTHOR);
+	assert_int_equal(sp_dir_keyhist(d, "99", &h), SP_ERR_UNKNOWN_INSTITUTION);
 
 	/* the coordinator rotates its own key: the root of trust follows it */
 	assert_int_equal(

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "sp_clock.h"
 #include "sp_err.h"
 #include "sp_note.h"
 #include "sp_store.h"
@@ -852,6 +853,139 @@ static void test_own_restore(void **state)
 	entries_free(&e);
 }
 
+/* forge signs entry `index` of the log after prev_bytes with sk at time t:
+ * what a holder of a key could send. Caller frees *out. */
+static void forge(const uint8_t *prev_bytes, size_t prev_len, uint64_t index, uint64_t t,
+		  const uint8_t sk[64], uint8_t **out, size_t *len)
+{
+	struct sp_buf b;
+	struct sp_entry e = {.version = SP_ENTRY_VERSION, .index = index, .time_ms = t, .type = 1};
+	make_body(&b, 1000 + index);
+	sp_entry_hash(prev_bytes, prev_len, e.prev);
+	e.body = b.p;
+	e.body_len = b.len;
+	assert_int_equal(sp_entry_sign(&e, sk, out, len), 0);
+	sp_buf_free(&b);
+}
+
+static int no_fork(void *arg, const struct sp_fork *f)
+{
+	(void)f;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Signing-key rotation (docs/protocol.md §9): the own log switches to a
+ * key its history holds; a replica given the history takes entries and
+ * checkpoints by either key in order, and refuses (storing nothing, no
+ * evidence) an old key's entry or checkpoint after the new key signed,
+ * and a new key's entry dated before it was published. The history
+ * survives a restart; the node cannot go back to the old key. */
+static void test_key_rotation(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t own, rid, tmp;
+	size_t acc;
+	uint8_t pk1[32], sk1[64], pk2[32], sk2[64];
+	sp_test_keypair(9, pk1, sk1);
+	sp_test_keypair(10, pk2, sk2);
+	assert_int_equal(sp_store_own_log(f->s, &own), 0);
+	append_n(f->s, 0, 5);
+	assert_int_equal(sp_store_own_rekey(f->s, sk1), SP_ERR_NOT_FOUND); /* not published */
+	struct sp_keyhist h, other;
+	sp_keyhist_init(&h, f->pk);
+	uint64_t from = sp_now_ms() + 50; /* ahead of the clock: the signer waits for it */
+	assert_int_equal(sp_keyhist_add(&h, pk1, from), 0);
+	sp_keyhist_init(&other, pk2);
+	assert_int_equal(sp_store_log_keys(f->s, own, &other), SP_ERR_EXISTS);
+	assert_int_equal(sp_store_log_keys(f->s, own, &h), 0);
+	assert_int_equal(sp_store_own_rekey(f->s, sk1), 0);
+	append_n(f->s, 5, 3);
+	assert_int_equal(sp_store_checkpoint_sign(f->s), 0);
+	struct entries e;
+	entries_load(f->s, own, 8, &e);
+	struct sp_entry d;
+	for (size_t i = 0; i < 8; i++) {
+		assert_int_equal(sp_entry_decode(e.p[i], e.len[i], &d), 0);
+		assert_memory_equal(d.author, i < 5 ? f->pk : pk1, 32);
+		if (i >= 5)
+			assert_true(d.time_ms >= from);
+	}
+	struct sp_log_info info;
+	assert_int_equal(sp_store_log_info(f->s, own, &info), 0);
+	assert_int_equal(info.keys.n, 2);
+	assert_memory_equal(info.pk, pk1, 32);
+
+	/* A replica that knows only the first key stops at the switch. */
+	char rdir[600];
+	struct sp_store *r = open_replica(f, "rot", rdir, &rid);
+	const uint8_t *const *ents = (const uint8_t *const *)e.p;
+	assert_int_equal(sp_store_insert(r, rid, ents, e.len, 8, &acc), SP_ERR_WRONG_AUTHOR);
+	assert_int_equal(acc, 5);
+	assert_int_equal(sp_store_log_add(r, ORIGIN, pk1, &tmp), SP_ERR_EXISTS);
+	assert_int_equal(sp_store_log_keys(r, rid, &h), 0);
+	assert_int_equal(sp_store_log_add(r, ORIGIN, pk1, &tmp), 0); /* in its history now */
+	assert_int_equal(tmp, rid);
+	assert_int_equal(sp_store_insert(r, rid, ents + 5, e.len + 5, 3, &acc), 0);
+	assert_int_equal(acc, 3);
+	struct sp_buf note;
+	sp_buf_init(&note);
+	assert_int_equal(sp_store_checkpoint(f->s, own, &note, NULL), 0);
+	assert_int_equal(sp_store_checkpoint_put(r, rid, (const char *)note.p, note.len), 0);
+
+	/* The old key after the switch: refused, nothing stored, no evidence. */
+	uint8_t *bad;
+	size_t bad_len;
+	forge(e.p[7], e.len[7], 8, sp_now_ms(), f->sk, &bad, &bad_len);
+	const uint8_t *one[1] = {bad};
+	assert_int_equal(sp_store_insert(r, rid, one, &bad_len, 1, &acc), SP_ERR_WRONG_AUTHOR);
+	assert_int_equal(acc, 0);
+	free(bad);
+	forge(e.p[5], e.len[5], 6, sp_now_ms(), f->sk, &bad, &bad_len); /* at a held index */
+	one[0] = bad;
+	assert_int_equal(sp_store_insert(r, rid, one, &bad_len, 1, &acc), SP_ERR_WRONG_AUTHOR);
+	free(bad);
+	/* The new key dated before it was published: refused. */
+	forge(e.p[7], e.len[7], 8, from - 1, sk1, &bad, &bad_len);
+	one[0] = bad;
+	assert_int_equal(sp_store_insert(r, rid, one, &bad_len, 1, &acc), SP_ERR_WRONG_AUTHOR);
+	free(bad);
+	/* A checkpoint of the new key's entries signed by the old key. */
+	struct sp_checkpoint c = {.size = 8};
+	snprintf(c.origin, sizeof(c.origin), "%s", ORIGIN);
+	assert_int_equal(sp_store_root(r, rid, 8, c.root), 0);
+	sp_buf_free(&note);
+	sp_buf_init(&note);
+	assert_int_equal(sp_checkpoint_sign(&c, f->sk, &note), 0);
+	assert_int_equal(sp_store_checkpoint_put(r, rid, (const char *)note.p, note.len),
+			 SP_ERR_WRONG_AUTHOR);
+	int forks = 0;
+	assert_int_equal(sp_store_forks(r, rid, no_fork, &forks), 0);
+	assert_int_equal(forks, 0);
+	assert_int_equal(sp_store_log_info(r, rid, &info), 0);
+	assert_int_equal(info.size, 8);
+	assert_false(info.frozen);
+
+	/* Restarts keep the history; the own log does not go back. */
+	sp_store_close(r);
+	assert_int_equal(sp_store_open(rdir, NULL, &r), 0);
+	assert_int_equal(sp_store_log_info(r, rid, &info), 0);
+	assert_int_equal(info.keys.n, 2);
+	assert_memory_equal(info.keys.pk[1], pk1, 32);
+	assert_int_equal(info.keys.from_ms[1], from);
+	assert_int_equal(sp_store_own_rekey(f->s, f->sk), SP_ERR_STALE);
+	sp_store_close(f->s);
+	struct sp_store_opts o = {.own_origin = ORIGIN, .own_sk = f->sk};
+	struct sp_store *old = NULL;
+	assert_int_equal(sp_store_open(f->dir, &o, &old), SP_ERR_ARG);
+	f->s = open_own(f->dir, sk1);
+	append_n(f->s, 8, 1);
+	sp_buf_free(&note);
+	entries_free(&e);
+	sp_store_close(r);
+	sp_test_rmtree(rdir);
+}
+
 static void test_bad_appends(void **state)
 {
 	struct fixture *f = *state;
@@ -906,6 +1040,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_inconsistent_checkpoint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_own_restore, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fork_resolution, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_appends, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_info_logs_bounded, setup, teardown),
 	};
