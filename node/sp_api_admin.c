@@ -149,22 +149,24 @@ static void explain(const struct sp_dir *d, const struct sp_admin_req *r, int rc
 	}
 }
 
-/* unsupported: a new signing key for an institution already in the
- * directory (a node-key or coordinator-key rotation). The directory would
- * take it, but no node can follow: a store binds each log to one key
- * (docs/protocol.md 9), so the institution's next entries would be
- * refused everywhere. Refused until nodes rotate their own key. */
+/* unsupported: a new signing key for the national coordinator (a root key
+ * rotation). The directory would take it and nodes would follow it in
+ * their stores, but a node reading the directory file at start, and
+ * `simpul audit`, still check the coordinator's log against the one
+ * configured root key (docs/operations.md, Not yet supported): refused
+ * until they follow the root key from genesis (docs/protocol.md 9). */
 static int unsupported(const struct sp_dir *d, const struct sp_admin_req *r, char *msg,
 		       size_t cap)
 {
 	struct sp_dir_inst rec, cur;
 	if (r->type != SP_EV_INSTITUTION || sp_dir_inst_decode(r->record, r->record_len, &rec) != 0 ||
+	    !sp_dir_is_coordinator(d, rec.id) ||
 	    sp_dir_institution(d, rec.id, SP_DIR_TIME_MAX, &cur) != 0 ||
 	    memcmp(rec.sign_key, cur.sign_key, SP_KEY_BYTES) == 0)
 		return 0;
-	snprintf(msg, cap, "%s would get a new signing key, and nodes cannot switch a log to a new "
-		 "key yet (docs/operations.md, Not yet supported): publish the record with its "
-		 "current --sign-key (seal keys rotate: --seal-key)", rec.id);
+	snprintf(msg, cap, "the coordinator %s would get a new signing key, which audits and "
+		 "directory files cannot follow yet (docs/operations.md, Not yet supported): "
+		 "publish the record with its current --sign-key", rec.id);
 	return SP_ERR_UNSUPPORTED;
 }
 

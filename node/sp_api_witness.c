@@ -78,8 +78,10 @@ static int add_checkpoint(struct sp_http_req *req, struct sp_http_resp *res)
 static int get_witness(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	struct sp_witness *w = sp_node_witness(req->ctx);
-	json_t *j = json_pack("{s:s, s:s, s:s}", "name", sp_witness_name(w), "vkey",
-			      sp_witness_vkey(w), "submission_prefix", "/witness");
+	char vkey[SP_WITNESS_VKEY_MAX];
+	sp_witness_vkey(w, vkey);
+	json_t *j = json_pack("{s:s, s:s, s:s}", "name", sp_witness_name(w), "vkey", vkey,
+			      "submission_prefix", "/witness");
 	return sp_http_reply_json(res, 200, j);
 }
 

@@ -204,14 +204,14 @@ static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_log
 }
 
 /* find_log finds the directory log already in the store: the replica log
- * whose writer is the root key. */
+ * whose writer's first key is the root key. */
 static void find_log(struct sp_store *s, const uint8_t root[32], struct sp_dirload *d)
 {
 	uint32_t count = sp_store_log_count(s);
 	for (uint32_t id = 0; id < count && !d->has_log; id++) {
 		struct sp_log_info info;
 		if (sp_store_log_info(s, id, &info) == 0 && !info.own &&
-		    memcmp(info.pk, root, 32) == 0) {
+		    memcmp(info.keys.pk[0], root, 32) == 0) {
 			d->log_id = id;
 			d->has_log = 1;
 		}
@@ -521,13 +521,17 @@ int sp_dirload_open_key(const struct sp_dirload *d, const struct sp_report_key *
 }
 
 
-/* check_sign_key: the node's log key must be its directory record's. */
+/* check_sign_key: the node's log key must be one its directory record
+ * gave it (a later one is the node's to switch to: sp_node_rekey). */
 static int check_sign_key(const struct sp_conf *c, struct sp_store *s, struct sp_logx *log,
 			  const struct sp_dirload *d)
 {
 	struct sp_log_info info;
+	struct sp_keyhist h;
 	uint32_t own;
 	if (sp_store_own_log(s, &own) != 0 || sp_store_log_info(s, own, &info) != 0)
+		return 0;
+	if (d->dir && sp_dir_keyhist(d->dir, c->id, &h) == 0 && sp_keyhist_find(&h, info.pk) >= 0)
 		return 0;
 	char why[SP_CONF_WHY];
 	return key_matches(c, d->dir, 0, info.pk, log, why, sizeof(why));
@@ -679,6 +683,12 @@ static int check_keys(const struct sp_conf *c, const struct sp_dir *dir, struct 
 	sodium_memzero(sk, sizeof(sk));
 	if (rc == 0)
 		rc = key_matches(c, dir, 0, pk, NULL, why, cap);
+	/* a rotation waiting for its record: the directory still holds the
+	 * key [node] key replaces */
+	if (rc && c->key_prev[0] && sp_keyfile_load(c->key_prev, pk, sk, kwhy, sizeof(kwhy)) == 0 &&
+	    key_matches(c, dir, 0, pk, NULL, kwhy, sizeof(kwhy)) == 0)
+		rc = 0;
+	sodium_memzero(sk, sizeof(sk));
 	struct seals k = {0};
 	for (size_t i = 0; rc == 0 && c->seal_path[0] && i <= c->nseal_prev; i++)
 		if (read_seal(c, i ? "seal_keys_previous" : "seal_key",

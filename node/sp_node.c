@@ -97,8 +97,8 @@ static const char *restart_needed(const struct sp_conf *a, const struct sp_conf 
 {
 	if (strcmp(a->id, b->id) || strcmp(a->federation, b->federation))
 		return "[node] id/federation";
-	if (strcmp(a->key_path, b->key_path) || strcmp(a->data_dir, b->data_dir))
-		return "[node] key/data";
+	if (strcmp(a->data_dir, b->data_dir)) /* [node] key is reloaded: a rotation */
+		return "[node] data";
 	if (strcmp(a->http_listen, b->http_listen) || a->max_body_bytes != b->max_body_bytes ||
 	    a->max_connections != b->max_connections || a->max_per_address != b->max_per_address ||
 	    a->request_timeout_s != b->request_timeout_s ||
@@ -136,6 +136,7 @@ static void reload(struct sp_node *n)
 	sp_http_set_limits(n->http, c.rate_limit, c.rate_burst);
 	sp_logx(n->log, SP_LOGX_INFO, "node", "reloaded log_level=%s rate_limit=%u rate_burst=%u",
 		sp_logx_level_name(c.log_level), c.rate_limit, c.rate_burst);
+	sp_node_key_reload(n, &c);
 	if (n->dl && sp_dirload_seal_reload(n->dl, &c, n->log) != 0)
 		sp_logx(n->log, SP_LOGX_ERROR, "node",
 			"seal keys not reloaded: the keys in use stay (see the line above)");
@@ -381,22 +382,52 @@ static int load_key(struct sp_node *n, uint8_t pk[32], uint8_t sk[64])
 	return rc;
 }
 
+/* load_prev reads [node] key_previous (the key a rotation replaces). */
+static int load_prev(struct sp_node *n, uint8_t sk[64])
+{
+	char why[SP_KEYFILE_WHY], w[PATH_MAX + 64];
+	uint8_t pk[32];
+	int rc = sp_keyfile_load(n->conf.key_prev, pk, sk, why, sizeof(why));
+	if (rc)
+		sp_logx(n->log, SP_LOGX_ERROR, "node", "%s = %s: cannot use key file: %s",
+			sp_conf_where(&n->conf, "node", "key_previous", w, sizeof(w)),
+			n->conf.key_prev, why);
+	return rc;
+}
+
+/* open_with opens the store at path signing with sk. With a rotation
+ * waiting ([node] key not yet in the own log's key history, [node]
+ * key_previous set) it opens with the previous key and keeps [node] key
+ * waiting for its publication (sp_node_rekey). */
+static int open_with(struct sp_node *n, const char *path, uint8_t sk[64])
+{
+	uint8_t prev[64];
+	int has_prev = n->conf.key_prev[0] && load_prev(n, prev) == 0;
+	struct sp_store_opts so = {.own_origin = n->origin, .own_sk = sk,
+				   .checkpoint_ms = n->conf.checkpoint_ms};
+	int rc = sp_store_open(path, &so, &n->store);
+	if (rc == SP_ERR_ARG && has_prev) {
+		so.own_sk = prev;
+		rc = sp_store_open(path, &so, &n->store);
+		if (rc == 0) {
+			sp_node_key_use(n, prev, NULL, sk);
+			sp_logx(n->log, SP_LOGX_INFO, "node",
+				"signing with [node] key_previous until the directory publishes "
+				"[node] key");
+		}
+	} else if (rc == 0) {
+		sp_node_key_use(n, sk, has_prev ? prev : NULL, NULL);
+	}
+	sodium_memzero(prev, sizeof(prev));
+	return rc;
+}
+
 static int open_store(struct sp_node *n)
 {
 	uint8_t pk[32], sk[64];
 	int rc = load_key(n, pk, sk);
 	if (rc)
 		return rc;
-	memcpy(n->own_pk, pk, sizeof(n->own_pk));
-	struct sp_note_key k;
-	struct sp_buf b;
-	sp_buf_init(&b);
-	if (sp_note_key_init(&k, n->origin, SP_NOTE_TYPE_ED25519, pk) == 0) {
-		sp_note_vkey_format(&k, &b);
-		if (b.err == 0 && b.len < sizeof(n->vkey))
-			snprintf(n->vkey, sizeof(n->vkey), "%.*s", (int)b.len, (const char *)b.p);
-	}
-	sp_buf_free(&b);
 	char path[PATH_MAX], w[PATH_MAX + 64];
 	struct stat st;
 	if (stat(n->conf.data_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -408,11 +439,8 @@ static int open_store(struct sp_node *n)
 		rc = SP_ERR_RANGE;
 	else
 		rc = sp_mkdirs(n->conf.data_dir, 0700);
-	if (rc == 0) {
-		struct sp_store_opts so = {.own_origin = n->origin, .own_sk = sk,
-					   .checkpoint_ms = n->conf.checkpoint_ms};
-		rc = sp_store_open(path, &so, &n->store);
-	}
+	if (rc == 0)
+		rc = open_with(n, path, sk);
 	sodium_memzero(sk, sizeof(sk));
 	if (rc) {
 		sp_logx(n->log, SP_LOGX_ERROR, "store", "%s = %s: cannot open store path=%s err=%s: %s%s",
@@ -492,25 +520,24 @@ static int start_reports(struct sp_node *n)
 	return rc;
 }
 
-/* start_witness makes the node's witness (sp_witness.h): key from [node]
- * key_path, name = the node's origin. */
+/* start_witness makes the node's witness (sp_witness.h): the signing key
+ * in use, name = the node's origin. */
 static int start_witness(struct sp_node *n)
 {
-	uint8_t pk[32], sk[64];
-	char why[SP_KEYFILE_WHY];
+	uint8_t sk[64];
 	const struct sp_conf *c = sp_node_conf(n);
 	const struct sp_dirload *dl = sp_node_dir(n);
-	int rc = sp_keyfile_load(c->key_path, pk, sk, why, sizeof(why));
-	if (rc == 0) {
-		struct sp_witness_opts o = {
-			.store = sp_node_store(n),
-			.dir = dl ? dl->dir : NULL,
-			.federation = c->federation,
-			.name = sp_node_origin(n),
-			.sk = sk,
-		};
-		rc = sp_witness_new(&o, &n->witness);
-	}
+	pthread_mutex_lock(&n->key_mu);
+	memcpy(sk, n->sign_sk, 64);
+	pthread_mutex_unlock(&n->key_mu);
+	struct sp_witness_opts o = {
+		.store = sp_node_store(n),
+		.dir = dl ? dl->dir : NULL,
+		.federation = c->federation,
+		.name = sp_node_origin(n),
+		.sk = sk,
+	};
+	int rc = sp_witness_new(&o, &n->witness);
 	sodium_memzero(sk, sizeof(sk));
 	if (rc)
 		sp_logx(sp_node_log(n), SP_LOGX_ERROR, "witness", "cannot start err=%s",
@@ -653,7 +680,22 @@ static uint64_t involved_gen(void *arg)
  * directory vouches for (or [peer] keys on a node without one). */
 static int start_peer(struct sp_node *n)
 {
+	uint8_t sk[64], prev[64];
+	struct sp_keyhist h;
+	uint64_t until = 0;
+	pthread_mutex_lock(&n->key_mu);
+	memcpy(sk, n->sign_sk, 64);
+	memcpy(prev, n->prev_sk, 64);
+	int has_prev = n->has_prev;
+	pthread_mutex_unlock(&n->key_mu);
+	/* rotated lately: HELLO still presents the previous key (sp_peer_rekey) */
+	if (has_prev && n->dl && n->dl->dir && sp_dir_keyhist(n->dl->dir, n->conf.id, &h) == 0 &&
+	    h.n >= 2 && memcmp(h.pk[h.n - 2], prev + 32, 32) == 0)
+		until = h.from_ms[h.n - 1] + SP_PEER_KEY_GRACE_MS;
 	struct sp_peer_opts po = {
+		.sk = sk,
+		.prev_sk = until ? prev : NULL,
+		.prev_until_ms = until,
 		.loop = &n->loop,
 		.store = n->store,
 		.log = n->log,
@@ -667,6 +709,8 @@ static int start_peer(struct sp_node *n)
 		.involved_arg = n->reports,
 	};
 	int rc = sp_peer_new(&po, &n->peer);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(prev, sizeof(prev));
 	return rc ? start_error(n, "peer", "listen", n->conf.peer_listen, "cannot start peering", rc)
 		  : 0;
 }
@@ -782,6 +826,10 @@ static int node_start(struct sp_node *n)
 		return index_verify(n);
 	if (rc == 0)
 		rc = start_reports(n);
+	if (rc == 0 && !n->o->index_op) {
+		sp_node_keys_sync(n);
+		rc = sp_node_rekey(n); /* a rotation published while the node was down */
+	}
 	if (rc || n->o->index_op)
 		return rc;
 	if (rc == 0)
@@ -818,6 +866,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	n->log = log;
 	n->t0_ms = sp_mono_ms();
 	pthread_mutex_init(&n->defer_mu, NULL);
+	pthread_mutex_init(&n->key_mu, NULL);
 	int loop_up = 0;
 	int rc = node_start(n);
 	loop_up = n->wake.loop != NULL;
@@ -849,6 +898,10 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	sp_peer_free(n->peer);
 	sp_ctl_free(n->ctl);
 	pthread_mutex_destroy(&n->defer_mu);
+	pthread_mutex_destroy(&n->key_mu);
+	sodium_memzero(n->sign_sk, sizeof(n->sign_sk));
+	sodium_memzero(n->prev_sk, sizeof(n->prev_sk));
+	sodium_memzero(n->next_sk, sizeof(n->next_sk));
 	free(n);
 	return rc ? 1 : 0;
 }

@@ -56,8 +56,11 @@ int sp_node_dir_grow(struct sp_node *n, uint64_t *added)
 	int rc = sp_dirload_grow(n->dl, n->store, n->log, &got);
 	if (added)
 		*added = got;
-	if (got)
+	if (got) {
 		sp_dirload_seal_check(n->dl, n->conf.id, n->log);
+		sp_node_keys_sync(n); /* a rotated log's new key, wherever it is held */
+		sp_node_rekey(n);     /* our own, if it is the one published */
+	}
 	uint32_t year;
 	if (n->reports && sp_dirload_calendar_taken(n->dl, &year))
 		calendar_published(n, year);
@@ -207,7 +210,9 @@ static void append_done(void *arg, int err, uint64_t index, const uint8_t hash[S
 
 int sp_node_admitted(struct sp_node *n)
 {
-	return sp_dirload_admitted(n->dl, n->conf.id, n->own_pk);
+	uint8_t pk[32];
+	sp_node_own_pk(n, pk);
+	return sp_dirload_admitted(n->dl, n->conf.id, pk);
 }
 
 /* append queues w's entry (w is freed here on failure). */

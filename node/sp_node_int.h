@@ -53,12 +53,32 @@ struct sp_node {
 	uv_timer_t esc_timer;         /* overdue reports -> escalation entries */
 	int esc_busy;
 	char origin[SP_ORIGIN_MAX + 1];
+	/* the signing key (sp_node_key.c), under key_mu: the one in use, the
+	 * one it replaced (for the peers' grace), the one waiting to be
+	 * published (a rotation) */
+	pthread_mutex_t key_mu;
 	char vkey[SP_ORIGIN_MAX + 128];
-	uint8_t own_pk[32];           /* the node key's public half */
+	uint8_t own_pk[32];           /* the public half of sign_sk */
+	uint8_t sign_sk[64], prev_sk[64], next_sk[64];
+	int has_prev, has_next;
 	char addr_path[PATH_MAX];
 	uint64_t t0_ms;
 	atomic_uint_least64_t appends_ok, appends_err, checkpoints;
 	atomic_uint_least64_t escalations; /* own escalation entries made durable */
 };
+
+/* sp_node_key.c. sp_node_key_use sets the keys at start (prev_sk and
+ * next_sk may be NULL). sp_node_keys_sync extends every held log's key
+ * history to the directory's. sp_node_rekey switches the own log, the peers
+ * and the witness to the waiting key once the directory publishes it
+ * (logged; 0 if there is none or it is not published). sp_node_key_reload
+ * (SIGHUP) reads [node] key and makes it the waiting key if it is another.
+ * sp_node_own_pk copies the key in use. Any thread. */
+void sp_node_key_use(struct sp_node *n, const uint8_t sk[64], const uint8_t *prev_sk,
+		     const uint8_t *next_sk);
+int sp_node_keys_sync(struct sp_node *n);
+int sp_node_rekey(struct sp_node *n);
+int sp_node_key_reload(struct sp_node *n, const struct sp_conf *c);
+void sp_node_own_pk(struct sp_node *n, uint8_t pk[32]);
 
 #endif

@@ -42,14 +42,20 @@ static int inst_key(struct sp_peer *p, const char *inst, uint8_t key[32])
 }
 
 /* peer_vouched: the HELLO's key is the node key of the HELLO's institution
- * now (with a directory, a rotated-away key is refused). */
+ * now, or the one before it for SP_PEER_KEY_GRACE_MS after a rotation
+ * (with a directory; older keys are refused). */
 static int peer_vouched(struct sp_peer *p, const char *inst, const uint8_t key[32])
 {
 	if (p->dir) {
-		struct sp_dir_inst rec;
-		if (sp_dir_by_key(p->dir, key, sp_now_ms(), &rec) != 0 || strcmp(rec.id, inst) != 0)
+		struct sp_keyhist h;
+		if (sp_dir_keyhist(p->dir, inst, &h) != 0)
 			return SP_ERR_UNKNOWN_PEER;
-		return 0;
+		long at = sp_keyhist_find(&h, key);
+		if (at >= 0 && ((size_t)at + 1 == h.n ||
+				((size_t)at + 2 == h.n &&
+				 sp_now_ms() < h.from_ms[h.n - 1] + SP_PEER_KEY_GRACE_MS)))
+			return 0;
+		return SP_ERR_UNKNOWN_PEER;
 	}
 	uint8_t want[32];
 	if (inst_key(p, inst, want) != 0 || sodium_memcmp(want, key, 32) != 0)
@@ -80,16 +86,22 @@ static const char *origin_inst(struct sp_peer *p, const char *origin)
 }
 
 /* learn registers a log a peer offers, if its writer key is vouched for:
- * 1 if it was added, 0 if known or not vouched. */
+ * 1 if it was added, 0 if known or not vouched. With a directory the log
+ * takes the institution's whole key history. */
 static int learn(struct sp_peer *p, const char *origin)
 {
 	uint32_t id;
-	uint8_t key[32];
+	struct sp_keyhist h;
 	const char *inst = origin_inst(p, origin);
-	if (sp_store_log_find(p->store, origin, &id) == 0 || inst == NULL || !sp_dir_id_valid(inst) ||
-	    inst_key(p, inst, key) != 0)
+	if (sp_store_log_find(p->store, origin, &id) == 0 || inst == NULL || !sp_dir_id_valid(inst))
 		return 0;
-	int rc = sp_store_log_add(p->store, origin, key, &id);
+	if (p->dir ? sp_dir_keyhist(p->dir, inst, &h) != 0 : inst_key(p, inst, h.pk[0]) != 0)
+		return 0;
+	if (!p->dir)
+		sp_keyhist_init(&h, h.pk[0]);
+	int rc = sp_store_log_add(p->store, origin, h.pk[0], &id);
+	if (rc == 0 && h.n > 1)
+		rc = sp_store_log_keys(p->store, id, &h);
 	if (rc) {
 		sp_logx(p->log, SP_LOGX_WARN, "peer", "cannot add log origin=%s err=%s", origin,
 			sp_errname(rc));
@@ -479,7 +491,10 @@ static void session_start(struct sp_peer_conn *c)
 	c->ours.federation_len = strlen(p->conf->federation);
 	c->ours.inst = p->conf->id;
 	c->ours.inst_len = strlen(p->conf->id);
-	memcpy(c->ours.key, p->pk, 32);
+	pthread_mutex_lock(&p->key_mu);
+	int prev = sp_now_ms() < p->prev_until_ms;
+	memcpy(c->ours.key, prev ? p->prev_pk : p->pk, 32);
+	pthread_mutex_unlock(&p->key_mu);
 	randombytes_buf(c->ours.nonce, sizeof(c->ours.nonce));
 	crypto_kx_keypair(c->ours.kx, c->kx_sk);
 	struct sp_gossip_msg m = {.type = SP_GOSSIP_HELLO};
@@ -510,7 +525,12 @@ static void on_hello(struct sp_peer_conn *c, const struct sp_gossip_hello *h)
 		return;
 	}
 	struct sp_gossip_msg m = {.type = SP_GOSSIP_AUTH};
-	rc = sp_gossip_auth_sign(&c->ours, &c->theirs, p->sk, m.u.auth.sig);
+	uint8_t sk[64];
+	pthread_mutex_lock(&p->key_mu);
+	memcpy(sk, memcmp(c->ours.key, p->pk, 32) == 0 ? p->sk : p->prev_sk, 64);
+	pthread_mutex_unlock(&p->key_mu);
+	rc = sp_gossip_auth_sign(&c->ours, &c->theirs, sk, m.u.auth.sig);
+	sodium_memzero(sk, sizeof(sk));
 	if (rc) {
 		refuse(c, rc, "cannot authenticate (talking to myself?)");
 		return;
@@ -527,8 +547,8 @@ static int dedupe(struct sp_peer_conn *c)
 	for (struct sp_peer_conn *o = p->conns; o; o = o->next) {
 		if (o == c || o->state != SP_PEER_READY || memcmp(o->theirs.key, c->theirs.key, 32))
 			continue;
-		const uint8_t *kc = c->slot >= 0 ? p->pk : c->theirs.key;
-		const uint8_t *ko = o->slot >= 0 ? p->pk : o->theirs.key;
+		const uint8_t *kc = c->slot >= 0 ? c->ours.key : c->theirs.key;
+		const uint8_t *ko = o->slot >= 0 ? o->ours.key : o->theirs.key;
 		struct sp_peer_conn *loser = memcmp(kc, ko, 32) < 0 ? o : c;
 		drop(loser, SP_ERR_CLOSED, "duplicate session");
 		return loser == c;
@@ -660,6 +680,8 @@ static int own_note(struct sp_peer *p, struct sp_peer_conn *c, const char *origi
 	if (n->checkpoint == NULL)
 		return 0;
 	int rc = sp_store_own_checkpoint_put(p->store, n->checkpoint, n->checkpoint_len);
+	if (rc == SP_ERR_NOTE_NO_SIG)
+		return 0; /* our new key, before our directory holds it (a rotation) */
 	if (rc == SP_ERR_INCONSISTENT) {
 		sp_logx(p->log, SP_LOGX_ERROR, "peer",
 			"peer=%s holds an own checkpoint our log contradicts", peer_name(c));
@@ -1077,23 +1099,22 @@ int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out)
 	p->involved_gen = o->involved_gen;
 	p->involved_arg = o->involved_arg;
 	pthread_mutex_init(&p->ev_mu, NULL);
+	pthread_mutex_init(&p->key_mu, NULL);
 	sp_conf_origin(o->conf, p->origin, sizeof(p->origin));
 	p->has_own = sp_store_own_log(p->store, &p->own_id) == 0;
-	char why[SP_KEYFILE_WHY];
-	int rc = sp_keyfile_load(o->conf->key_path, p->pk, p->sk, why, sizeof(why));
-	if (rc) {
-		sp_logx(p->log, SP_LOGX_ERROR, "peer", "cannot use key file: %s", why);
-		pthread_mutex_destroy(&p->ev_mu);
-		sodium_memzero(p->sk, sizeof(p->sk));
-		free(p);
-		return rc;
+	memcpy(p->sk, o->sk, 64);
+	memcpy(p->pk, o->sk + 32, 32);
+	if (o->prev_sk) {
+		memcpy(p->prev_sk, o->prev_sk, 64);
+		memcpy(p->prev_pk, o->prev_sk + 32, 32);
+		p->prev_until_ms = o->prev_until_ms;
 	}
 	uv_async_init(p->loop, &p->async, on_async);
 	uv_timer_init(p->loop, &p->tick);
 	p->async.data = p->tick.data = p;
 	*out = p; /* from here sp_peer_stop + sp_peer_free clean up */
 	ours_rebuild(p);
-	rc = sp_peer_attach_start(p);
+	int rc = sp_peer_attach_start(p);
 	if (rc == 0)
 		rc = sp_peer_score_new(o->conf->penalty_ms, o->conf->penalty_max_ms, &p->score);
 	if (rc == 0)
@@ -1141,8 +1162,25 @@ void sp_peer_free(struct sp_peer *p)
 	sp_peer_attach_free(p);
 	sp_peer_score_free(p->score);
 	pthread_mutex_destroy(&p->ev_mu);
+	pthread_mutex_destroy(&p->key_mu);
 	sodium_memzero(p->sk, sizeof(p->sk));
+	sodium_memzero(p->prev_sk, sizeof(p->prev_sk));
 	free(p);
+}
+
+void sp_peer_rekey(struct sp_peer *p, const uint8_t sk[64], uint64_t prev_until_ms)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->key_mu);
+	if (memcmp(p->pk, sk + 32, 32) != 0) {
+		memcpy(p->prev_sk, p->sk, 64);
+		memcpy(p->prev_pk, p->pk, 32);
+		p->prev_until_ms = prev_until_ms;
+		memcpy(p->sk, sk, 64);
+		memcpy(p->pk, sk + 32, 32);
+	}
+	pthread_mutex_unlock(&p->key_mu);
 }
 
 void sp_peer_metrics(struct sp_peer *p, struct sp_buf *out)

@@ -91,7 +91,10 @@ struct sp_peer_opts {
 	uv_loop_t *loop;
 	struct sp_store *store;
 	struct sp_logx *log;
-	const struct sp_conf *conf; /* [peer], id, federation, key_path, data_dir */
+	const struct sp_conf *conf; /* [peer], id, federation, data_dir */
+	const uint8_t *sk;          /* the node key in use (copied) */
+	const uint8_t *prev_sk;     /* the one it replaced (NULL: none), presented ... */
+	uint64_t prev_until_ms;     /* ... in HELLO until then (sp_peer_rekey) */
 	const struct sp_dir *dir;   /* NULL: trust only [peer] keys */
 	sp_peer_stored_fn stored;   /* optional (the node's report index) */
 	sp_peer_reset_fn reset;     /* optional, with stored_arg */
@@ -103,7 +106,7 @@ struct sp_peer_opts {
 
 /* sp_peer_new starts listening and dialing (nothing if [peer] has neither)
  * and writes the bound listen URL to <data>/simpuld.peer. *out owns the
- * module. Errors (logged): SP_ERR_IO (cannot listen), key file errors,
+ * module. Errors (logged): SP_ERR_IO (cannot listen),
  * SP_ERR_NOMEM. */
 int sp_peer_new(const struct sp_peer_opts *o, struct sp_peer **out);
 
@@ -116,6 +119,18 @@ void sp_peer_notify(struct sp_peer *p);
  * dial at once (the kept branch may be only there). Any thread. NULL is a
  * no-op. */
 void sp_peer_forgive(struct sp_peer *p, const char *inst);
+
+/* After a node signing-key rotation peers keep accepting the previous key
+ * in HELLO for this long after the record that published the new one, and
+ * the node keeps presenting it: a neighbour whose directory does not have
+ * the new key yet still talks to it and takes the record. */
+#define SP_PEER_KEY_GRACE_MS (60ull * 60 * 1000)
+
+/* sp_peer_rekey: the node now signs with sk (a rotation): it becomes the
+ * peer layer's key for cosignatures at once and for HELLO from
+ * prev_until_ms on; until then HELLO presents the key it replaces. Any
+ * thread. */
+void sp_peer_rekey(struct sp_peer *p, const uint8_t sk[64], uint64_t prev_until_ms);
 
 /* sp_peer_stop closes every connection, the listener and the dialers
  * (waiting for nng's callbacks to finish) and closes the module's libuv

@@ -35,8 +35,8 @@ static int ev_entries(const struct sp_log_info *info, const struct sp_gossip_evi
 {
 	struct sp_entry ea, eb;
 	if (sp_entry_open(v->a, v->a_len, &ea) != 0 || sp_entry_open(v->b, v->b_len, &eb) != 0 ||
-	    memcmp(ea.author, info->pk, SP_KEY_BYTES) != 0 ||
-	    memcmp(eb.author, info->pk, SP_KEY_BYTES) != 0)
+	    sp_keyhist_find(&info->keys, ea.author) < 0 ||
+	    sp_keyhist_find(&info->keys, eb.author) < 0)
 		return SP_ERR_BAD_SIGNATURE;
 	return 0; /* same index (the codec checked), different bytes: a fork */
 }
@@ -55,11 +55,11 @@ static int tree_says(struct sp_peer *p, const struct sp_log_info *info,
 static int ev_checkpoints(struct sp_peer *p, const struct sp_log_info *info,
 			  const struct sp_gossip_evidence *v)
 {
-	struct sp_note_key k;
 	struct sp_checkpoint ca, cb;
-	if (sp_note_key_init(&k, info->origin, SP_NOTE_TYPE_ED25519, info->pk) != 0 ||
-	    sp_checkpoint_open((const char *)v->a, v->a_len, &k, &ca) != 0 ||
-	    sp_checkpoint_open((const char *)v->b, v->b_len, &k, &cb) != 0)
+	if (sp_keyhist_checkpoint_open(&info->keys, 0, info->origin, (const char *)v->a, v->a_len,
+				       &ca, NULL) != 0 ||
+	    sp_keyhist_checkpoint_open(&info->keys, 0, info->origin, (const char *)v->b, v->b_len,
+				       &cb, NULL) != 0)
 		return SP_ERR_BAD_SIGNATURE;
 	if (ca.size == cb.size)
 		return memcmp(ca.root, cb.root, 32) != 0 ? 0 : SP_ERR_NOT_EVIDENCE;
@@ -243,8 +243,8 @@ static void send_cosigns(struct sp_peer_conn *c)
 {
 	struct sp_peer *p = c->p;
 	struct sp_note_key k;
-	if (sp_note_key_init(&k, p->origin, SP_NOTE_TYPE_COSIG, p->pk) != 0)
-		return;
+	if (sp_note_key_init(&k, p->origin, SP_NOTE_TYPE_COSIG, c->ours.key) != 0)
+		return; /* the peer checks our lines with the key we presented */
 	for (size_t i = 0; i < c->peer_notes.n && !c->dead; i++) {
 		const struct sp_gossip_note *pn = &c->peer_notes.v[i];
 		long j = sp_peer_nset_find(&p->ours, pn->origin, pn->origin_len);

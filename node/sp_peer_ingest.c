@@ -27,26 +27,33 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "sp_err.h"
 #include "sp_peer_int.h"
 #include "sp_witness.h"
 
 /* ---- checks on the ingest thread -------------------------------------------------------- */
 
-/* check_batch_checkpoint: the batch's checkpoint is signed by the log's key and,
- * when we hold the size it proves from, extends our tree. */
+/* check_batch_checkpoint: the batch's checkpoint is signed by a key of the
+ * log's history, not older than our last entry's (SP_ERR_WRONG_AUTHOR),
+ * and, when we hold the size it proves from, extends our tree.
+ * SP_ERR_NOTE_NO_SIG: signed by a key we do not know (yet). */
 static int check_batch_checkpoint(struct sp_peer *p, const struct sp_log_info *info,
 			    const struct sp_gossip_entries *e)
 {
-	struct sp_note_key k;
 	struct sp_checkpoint cp;
-	if (sp_note_key_init(&k, info->origin, SP_NOTE_TYPE_ED25519, info->pk) != 0 ||
-	    sp_checkpoint_open(e->checkpoint, e->checkpoint_len, &k, &cp) != 0)
-		return SP_ERR_BAD_SIGNATURE;
+	size_t signer;
+	int rc = sp_keyhist_checkpoint_open(&info->keys, 0, info->origin, e->checkpoint,
+					    e->checkpoint_len, &cp, &signer);
+	if (rc)
+		return rc == SP_ERR_NOTE_NO_SIG ? rc : SP_ERR_BAD_SIGNATURE;
+	if (cp.size >= info->size && info->size > 0 && signer < info->head_key)
+		return SP_ERR_WRONG_AUTHOR; /* a rotated-away key's word on what came after */
 	if (e->proof_from == 0 || e->proof_from > info->size)
 		return 0;
 	uint8_t old_root[32];
-	int rc = sp_store_root(p->store, info->id, e->proof_from, old_root);
+	rc = sp_store_root(p->store, info->id, e->proof_from, old_root);
 	if (rc == 0)
 		rc = sp_merkle_verify_consistency(e->proof_from, cp.size, old_root, cp.root,
 						  (const sp_hash *)e->proof, e->nproof);
@@ -66,12 +73,35 @@ int sp_peer_checkpoint_put(struct sp_peer *p, uint32_t id, const char *cp, size_
 	if (held.own)
 		return sp_store_own_checkpoint_put(p->store, cp, len);
 	int rc = sp_store_checkpoint_put(p->store, id, cp, len);
-	if (rc == SP_ERR_FORK_RESOLVED)
-		return 0; /* of the branch resolved away: not kept, not the sender's fault */
-	if (rc == 0 && sp_witness_replica(p->store, p->origin, p->sk, id, cp, len,
+	if (rc == SP_ERR_FORK_RESOLVED || rc == SP_ERR_NOTE_NO_SIG)
+		return 0; /* of the branch resolved away, or by a key our directory does not
+			   * have yet (a rotation): not kept, not the sender's fault */
+	uint8_t sk[64];
+	pthread_mutex_lock(&p->key_mu);
+	memcpy(sk, p->sk, 64);
+	pthread_mutex_unlock(&p->key_mu);
+	if (rc == 0 && sp_witness_replica(p->store, p->origin, sk, id, cp, len,
 					  (uint64_t)time(NULL)) == SP_ERR_INCONSISTENT)
 		rc = SP_ERR_INCONSISTENT; /* contradicts what we cosigned: evidence kept */
+	sodium_memzero(sk, sizeof(sk));
 	return rc;
+}
+
+/* unknown_author: the refused entry (the first after the accepted prefix)
+ * is signed by a key not in the log's history: a rotation our directory
+ * does not have yet, asked for again once it does; not the sender's fault.
+ * An older key of the history after a newer one stays refused. */
+static int unknown_author(struct sp_peer *p, const struct sp_peer_job *j)
+{
+	const struct sp_gossip_entries *e = &j->m.u.entries;
+	struct sp_log_info info;
+	struct sp_entry ent;
+	if (sp_store_log_info(p->store, j->id, &info) != 0 || info.size < e->first ||
+	    info.size - e->first >= e->count)
+		return 0;
+	size_t at = (size_t)(info.size - e->first); /* the log stopped at the refused entry */
+	return sp_entry_decode(e->entries[at], e->lens[at], &ent) == 0 &&
+	       sp_keyhist_find(&info.keys, ent.author) < 0;
 }
 
 /* insert stores the batch; forks, frozen logs and the branch of a fork
@@ -90,7 +120,8 @@ static int insert(struct sp_peer *p, struct sp_peer_job *j)
 	if (rc == SP_ERR_FORK)
 		j->fork = 1;
 	if (rc == SP_ERR_FORK || rc == SP_ERR_BUSY || rc == SP_ERR_FORK_RESOLVED ||
-	    (j->unsolicited && (rc == SP_ERR_GAP || rc == SP_ERR_WRONG_INDEX)))
+	    (j->unsolicited && (rc == SP_ERR_GAP || rc == SP_ERR_WRONG_INDEX)) ||
+	    (rc == SP_ERR_WRONG_AUTHOR && unknown_author(p, j)))
 		return 0;
 	return rc == SP_ERR_GAP ? SP_ERR_WRONG_INDEX : rc;
 }
@@ -133,12 +164,18 @@ static void job_run(struct sp_peer *p, struct sp_peer_job *j)
 	int rc = sp_store_log_info(p->store, j->id, &info);
 	if (rc == 0 && e->first > info.size)
 		return; /* a gap: asked for again once the lane is empty */
-	if (rc == 0 && e->checkpoint && (rc = check_batch_checkpoint(p, &info, e)) != 0)
-		j->why = "checkpoint or consistency proof does not verify";
+	int unknown = 0; /* the checkpoint's key is one our directory lacks yet */
+	if (rc == 0 && e->checkpoint && (rc = check_batch_checkpoint(p, &info, e)) != 0) {
+		unknown = rc == SP_ERR_NOTE_NO_SIG;
+		rc = unknown ? 0 : rc;
+		j->why = rc == SP_ERR_WRONG_AUTHOR
+				 ? "checkpoint signed by a key rotated away before the entries it covers"
+				 : "checkpoint or consistency proof does not verify";
+	}
 	if (rc == 0 && (rc = insert(p, j)) != 0)
 		j->why = "entries refused";
 	tell_stored(p, j, info.size); /* also the valid prefix of a refused batch */
-	if (rc == 0 && e->checkpoint &&
+	if (rc == 0 && e->checkpoint && !unknown &&
 	    (rc = sp_peer_checkpoint_put(p, j->id, e->checkpoint, e->checkpoint_len)) != 0) {
 		if (rc == SP_ERR_INCONSISTENT)
 			j->cp_fork = 1, rc = 0;

@@ -211,7 +211,14 @@ struct sp_peer {
 	sp_peer_involved_fn involved;
 	sp_peer_involved_gen_fn involved_gen;
 	void *involved_arg;
+	/* the node key (cosignatures, and the HELLO key), and after a rotation
+	 * the one it replaced, still presented in HELLO until prev_until_ms so
+	 * that peers whose directory lacks the new key yet can take the record
+	 * from us (sp_peer_rekey); under key_mu */
+	pthread_mutex_t key_mu;
 	uint8_t pk[32], sk[64];
+	uint8_t prev_pk[32], prev_sk[64];
+	uint64_t prev_until_ms;
 	char origin[SP_ORIGIN_MAX + 1];
 	uint32_t own_id;
 	int has_own;

@@ -7,6 +7,7 @@
  * written before the line exists, so a crash between the two loses a
  * cosignature, never the record of one.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,9 @@ struct sp_witness {
 	const struct sp_dir *dir;
 	char federation[SP_ORIGIN_MAX + 1];
 	char name[SP_NOTE_NAME_MAX + 1];
+	pthread_mutex_t key_mu; /* sk and vkey: a rotation replaces them */
 	uint8_t sk[64];
-	char vkey[SP_NOTE_NAME_MAX + 64];
+	char vkey[SP_WITNESS_VKEY_MAX];
 };
 
 /* A parsed add-checkpoint request; pointers borrow the body. */
@@ -53,18 +55,8 @@ int sp_witness_new(const struct sp_witness_opts *o, struct sp_witness **out)
 	w->dir = o->dir;
 	snprintf(w->federation, sizeof(w->federation), "%s", o->federation ? o->federation : "");
 	snprintf(w->name, sizeof(w->name), "%s", o->name);
-	memcpy(w->sk, o->sk, sizeof(w->sk));
-	struct sp_note_key k;
-	struct sp_buf b;
-	sp_buf_init(&b);
-	int rc = sp_note_key_init(&k, w->name, SP_NOTE_TYPE_COSIG, w->sk + 32);
-	if (rc == 0) {
-		sp_note_vkey_format(&k, &b);
-		rc = b.err ? b.err : b.len >= sizeof(w->vkey) ? SP_ERR_KEY_FORMAT : 0;
-	}
-	if (rc == 0)
-		memcpy(w->vkey, b.p, b.len);
-	sp_buf_free(&b);
+	pthread_mutex_init(&w->key_mu, NULL);
+	int rc = sp_witness_rekey(w, o->sk);
 	if (rc) {
 		sp_witness_free(w);
 		return rc;
@@ -78,11 +70,47 @@ void sp_witness_free(struct sp_witness *w)
 	if (w == NULL)
 		return;
 	sodium_memzero(w->sk, sizeof(w->sk));
+	pthread_mutex_destroy(&w->key_mu);
 	free(w);
 }
 
+int sp_witness_rekey(struct sp_witness *w, const uint8_t sk[64])
+{
+	struct sp_note_key k;
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_note_key_init(&k, w->name, SP_NOTE_TYPE_COSIG, sk + 32);
+	if (rc == 0) {
+		sp_note_vkey_format(&k, &b);
+		rc = b.err ? b.err : b.len >= sizeof(w->vkey) ? SP_ERR_KEY_FORMAT : 0;
+	}
+	if (rc == 0) {
+		pthread_mutex_lock(&w->key_mu);
+		memcpy(w->sk, sk, sizeof(w->sk));
+		memcpy(w->vkey, b.p, b.len);
+		w->vkey[b.len] = '\0';
+		pthread_mutex_unlock(&w->key_mu);
+	}
+	sp_buf_free(&b);
+	return rc;
+}
+
+/* key_get copies the key in use. */
+static void key_get(struct sp_witness *w, uint8_t sk[64])
+{
+	pthread_mutex_lock(&w->key_mu);
+	memcpy(sk, w->sk, 64);
+	pthread_mutex_unlock(&w->key_mu);
+}
+
 const char *sp_witness_name(const struct sp_witness *w) { return w->name; }
-const char *sp_witness_vkey(const struct sp_witness *w) { return w->vkey; }
+
+void sp_witness_vkey(struct sp_witness *w, char out[SP_WITNESS_VKEY_MAX])
+{
+	pthread_mutex_lock(&w->key_mu);
+	memcpy(out, w->vkey, SP_WITNESS_VKEY_MAX);
+	pthread_mutex_unlock(&w->key_mu);
+}
 
 /* ---- request parsing -------------------------------------------------------------------- */
 
@@ -219,23 +247,23 @@ static int stored_needs(struct sp_store *s, uint32_t id, const struct wit_cp *c,
 
 /* ---- add-checkpoint ----------------------------------------------------------------------- */
 
-/* log_key finds the key of origin: a log held here (*id set, *held 1), or
- * an institution in the directory. SP_ERR_NOT_FOUND. */
-static int log_key(struct sp_witness *w, const char *origin, struct sp_note_key *k, uint32_t *id,
-		   int *held)
+/* log_keys finds the key history of origin: a log held here (*id set,
+ * *held 1), or an institution in the directory. SP_ERR_NOT_FOUND. */
+static int log_keys(struct sp_witness *w, const char *origin, struct sp_keyhist *h, uint32_t *id,
+		    int *held)
 {
 	struct sp_log_info info;
 	*held = sp_store_log_find(w->store, origin, id) == 0 &&
 		sp_store_log_info(w->store, *id, &info) == 0;
-	if (*held)
-		return sp_note_key_init(k, origin, SP_NOTE_TYPE_ED25519, info.pk) ? SP_ERR_NOT_FOUND : 0;
+	if (*held) {
+		*h = info.keys;
+		return 0;
+	}
 	size_t fl = strlen(w->federation);
-	struct sp_dir_inst rec;
 	if (w->dir == NULL || fl == 0 || strncmp(origin, w->federation, fl) != 0 ||
-	    origin[fl] != '/' ||
-	    sp_dir_institution(w->dir, origin + fl + 1, SP_DIR_TIME_MAX, &rec) != 0)
+	    origin[fl] != '/' || sp_dir_keyhist(w->dir, origin + fl + 1, h) != 0)
 		return SP_ERR_NOT_FOUND;
-	return sp_note_key_init(k, origin, SP_NOTE_TYPE_ED25519, rec.sign_key) ? SP_ERR_NOT_FOUND : 0;
+	return 0;
 }
 
 /* check_growth applies the tlog-witness checks of old size and proof. */
@@ -258,12 +286,13 @@ static int check_growth(const struct wit_req *r, const struct wit_state *st,
 /* add_to_log puts the cosignature on the stored checkpoint of a held log,
  * or keeps a same-size contradiction as fork evidence. */
 static void add_to_log(struct sp_witness *w, uint32_t id, const struct wit_cp *c,
-		       const struct wit_state *st, int rc, const struct sp_buf *line)
+		       const struct wit_state *st, int rc, const struct sp_buf *line,
+		       const uint8_t line_sk[64])
 {
 	if (rc == SP_ERR_INCONSISTENT)
 		sp_store_fork_checkpoints(w->store, id, c->body.size, (const char *)st->note.p,
 					  st->note.len, c->raw, c->raw_len);
-	else if (rc == 0 && stored_needs(w->store, id, c, w->name, w->sk))
+	else if (rc == 0 && stored_needs(w->store, id, c, w->name, line_sk))
 		sp_store_cosign_add(w->store, id, c->body.size, (const char *)line->p, line->len);
 }
 
@@ -272,28 +301,32 @@ int sp_witness_add_checkpoint(struct sp_witness *w, const char *body, size_t len
 {
 	struct wit_req r;
 	struct wit_cp c;
-	struct sp_note_key k;
+	struct sp_keyhist h;
 	struct sp_checkpoint opened;
 	uint32_t id = 0;
 	int held = 0;
 	*known = 0;
 	if (parse_request(body, len, &r) != 0 || parse_cp(r.note, r.note_len, &c) != 0)
 		return SP_ERR_NOTE_FORMAT;
-	if (log_key(w, c.body.origin, &k, &id, &held) != 0)
+	if (log_keys(w, c.body.origin, &h, &id, &held) != 0)
 		return SP_ERR_NOT_FOUND;
-	if (sp_checkpoint_open(c.raw, c.raw_len, &k, &opened) != 0)
+	/* any key of the log's history: the store checks which may sign what */
+	if (sp_keyhist_checkpoint_open(&h, 0, c.body.origin, c.raw, c.raw_len, &opened, NULL) != 0)
 		return SP_ERR_BAD_SIGNATURE;
 	struct wit_state st;
+	uint8_t sk[64];
+	key_get(w, sk);
 	int rc = state_get(w->store, c.body.origin, &st);
 	if (rc == 0)
 		rc = check_growth(&r, &st, &c.body, known);
 	size_t mark = out->len;
 	if (rc == 0)
-		rc = wit_cosign(w->store, w->name, w->sk, &st, &c, now, out);
+		rc = wit_cosign(w->store, w->name, sk, &st, &c, now, out);
 	if (held && (rc == 0 || rc == SP_ERR_INCONSISTENT)) {
 		struct sp_buf one = {.p = out->p + mark, .len = out->len - mark};
-		add_to_log(w, id, &c, &st, rc, &one);
+		add_to_log(w, id, &c, &st, rc, &one, sk);
 	}
+	sodium_memzero(sk, sizeof(sk));
 	if (rc == SP_ERR_STALE || rc == SP_ERR_INCONSISTENT) {
 		struct wit_state now_st;
 		if (state_get(w->store, c.body.origin, &now_st) == 0)

@@ -51,9 +51,16 @@ int sp_witness_new(const struct sp_witness_opts *o, struct sp_witness **out);
 /* sp_witness_free zeroes the key copy and frees w. NULL is a no-op. */
 void sp_witness_free(struct sp_witness *w);
 
-/* The witness name and its verifier key (type 0x04), owned by w. */
+/* The witness name (owned by w), and its verifier key (type 0x04) copied
+ * into out (SP_WITNESS_VKEY_MAX bytes): it changes with sp_witness_rekey. */
+#define SP_WITNESS_VKEY_MAX (SP_NOTE_NAME_MAX + 64)
 const char *sp_witness_name(const struct sp_witness *w);
-const char *sp_witness_vkey(const struct sp_witness *w);
+void sp_witness_vkey(struct sp_witness *w, char out[SP_WITNESS_VKEY_MAX]);
+
+/* sp_witness_rekey: cosign with sk (copied) from now on: the node's signing
+ * key was rotated, and its witness key is its signing key. Any thread.
+ * SP_ERR_KEY_FORMAT, SP_ERR_NOMEM (the key in use stays). */
+int sp_witness_rekey(struct sp_witness *w, const uint8_t sk[64]);
 
 /* sp_witness_add_checkpoint handles a tlog-witness add-checkpoint request
  * body[0..len) at time `now` (seconds): on success it appends the

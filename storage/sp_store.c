@@ -514,6 +514,7 @@ int sp_store_log_info(struct sp_store *s, uint32_t id, struct sp_log_info *info)
 	info->size = sn->size;
 	memcpy(info->head, sn->head, 32);
 	info->head_time_ms = sn->head_time;
+	info->head_key = sn->head_key;
 	info->frozen = atomic_load(&l->frozen);
 	sp_snap_put(sn);
 	pthread_mutex_lock(&l->wmu);

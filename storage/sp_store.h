@@ -66,6 +66,7 @@ struct sp_log_info {
 	char origin[SP_ORIGIN_MAX + 1];
 	uint8_t pk[SP_KEY_BYTES];     /* the writer's latest key */
 	struct sp_keyhist keys;       /* all its keys (docs/protocol.md §9) */
+	size_t head_key;              /* position in keys of entry size-1's author */
 	int own;
 	uint64_t size;                /* durable entries */
 	uint8_t head[SP_HASH_BYTES];  /* entry hash of entry size-1 (zeros if empty) */

@@ -331,7 +331,7 @@ static int demo_check(const struct demo_args *a, const char *vkey)
 		ex = simpul_fail(rc, "verifier key");
 	if (ex == 0) {
 		printf("5. verified the export offline, as an observer would:\n");
-		sp_audit_tiles(a->tiles, &key, pool, NULL, &rep);
+		sp_audit_tiles(a->tiles, &key, 1, pool, NULL, &rep);
 		ex = simpul_print_report(&rep, 1);
 	}
 	sp_pool_destroy(pool);

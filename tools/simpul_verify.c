@@ -16,14 +16,16 @@
 #include "sp_progress.h"
 
 struct verify_args {
-	const char *data, *origin, *tiles, *vkey;
+	const char *data, *origin, *tiles;
+	const char *vkey[SP_KEYHIST_MAX]; /* the log's key history, oldest first */
+	size_t nvkey;
 	uint64_t threads;
 };
 
 static void verify_help(const char *cmd)
 {
 	printf("usage: %s --data DIR [--origin ORIGIN] [--threads N]\n"
-	       "       %s --tiles DIR --vkey VERIFIER-KEY [--threads N]\n"
+	       "       %s --tiles DIR --vkey VERIFIER-KEY... [--threads N]\n"
 	       "\n"
 	       "Verify whole logs end to end: every entry's encoding and signature, its\n"
 	       "author (the log's key), its link to the entry before (index, previous hash,\n"
@@ -35,11 +37,16 @@ static void verify_help(const char *cmd)
 	       "With --tiles, checks an exported C2SP tlog-tiles folder offline, as a public\n"
 	       "observer does: the checkpoint's signature by VERIFIER-KEY, every entry\n"
 	       "bundle, and every hash tile at every level against the recomputed tree.\n"
+	       "A log whose signing key was rotated is checked across the switch: give\n"
+	       "each of its keys, oldest first (--vkey OLD --vkey NEW; docs/protocol.md 9):\n"
+	       "an entry may be signed by the key of the entry before it or a later one,\n"
+	       "never an earlier one. (A store folder holds each log's key history.)\n"
 	       "\n"
 	       "  -d, --data DIR        a store folder\n"
 	       "  -o, --origin ORIGIN   only this log of the store\n"
 	       "  -T, --tiles DIR       a tlog-tiles folder (see 'simpul log export')\n"
-	       "  -k, --vkey KEY        the log's C2SP verifier key, '<origin>+<id>+<key>'\n"
+	       "  -k, --vkey KEY        the log's C2SP verifier key, '<origin>+<id>+<key>';\n"
+	       "                        repeat for each key of a rotated log, oldest first\n"
 	       "  -j, --threads N       signature-checking threads (default: all CPUs)\n"
 	       "  -h, --help            show this help\n"
 	       "\n"
@@ -69,7 +76,9 @@ static int verify_parse(int argc, char **argv, struct verify_args *a)
 			a->tiles = optarg;
 			break;
 		case 'k':
-			a->vkey = optarg;
+			if (a->nvkey == SP_KEYHIST_MAX)
+				return simpul_usage(cmd, "at most %d --vkey", SP_KEYHIST_MAX);
+			a->vkey[a->nvkey++] = optarg;
 			break;
 		case 'j':
 			if (simpul_threads_arg(cmd, optarg, &a->threads))
@@ -86,9 +95,9 @@ static int verify_parse(int argc, char **argv, struct verify_args *a)
 		return simpul_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if ((a->data == NULL) == (a->tiles == NULL))
 		return simpul_usage(cmd, "give exactly one of --data DIR and --tiles DIR");
-	if (a->tiles && (a->vkey == NULL || a->origin))
+	if (a->tiles && (a->nvkey == 0 || a->origin))
 		return simpul_usage(cmd, "--tiles needs --vkey (and takes no --origin)");
-	if (a->data && a->vkey)
+	if (a->data && a->nvkey)
 		return simpul_usage(cmd, "--vkey goes with --tiles");
 	return -1;
 }
@@ -102,6 +111,8 @@ static void print_checkpoint(const struct sp_audit_report *r)
 		return;
 	}
 	printf("  checkpoint  size %llu, signature OK", (unsigned long long)r->cp_size);
+	if (r->nkeys > 1)
+		printf(" (key %zu of %zu)", r->cp_key + 1, r->nkeys);
 	if (r->cp_compared)
 		printf(", root %s", r->fail.err == SP_ERR_INCONSISTENT ? "DIFFERS" : "matches");
 	else if (r->cp_size > r->entries && r->fail.err == 0)
@@ -121,6 +132,8 @@ int simpul_print_report(const struct sp_audit_report *r, int tiles)
 	       (unsigned long long)r->entries, r->seconds,
 	       r->seconds > 0 ? (double)r->entries / r->seconds : 0.0);
 	printf("  root        %s%s\n", b64, r->fail.err ? " (of the entries verified)" : "");
+	if (r->nkeys > 1)
+		printf("  keys        %zu (signing-key rotations: %zu)\n", r->nkeys, r->nkeys - 1);
 	print_checkpoint(r);
 	if (tiles)
 		printf("  hash tiles  %llu compared\n", (unsigned long long)r->tiles);
@@ -172,14 +185,16 @@ static int verify_store(const struct verify_args *a, struct sp_pool *pool)
 
 static int verify_tiles(const struct verify_args *a, struct sp_pool *pool)
 {
-	struct sp_note_key key;
-	int rc = sp_note_vkey_parse(a->vkey, &key);
-	if (rc)
-		return simpul_fail(rc, "verifier key '%s'", a->vkey);
+	struct sp_note_key key[SP_KEYHIST_MAX];
+	for (size_t i = 0; i < a->nvkey; i++) {
+		int rc = sp_note_vkey_parse(a->vkey[i], &key[i]);
+		if (rc)
+			return simpul_fail(rc, "verifier key '%s'", a->vkey[i]);
+	}
 	struct sp_progress prog;
-	sp_progress_init(&prog, key.name, 0);
+	sp_progress_init(&prog, key[0].name, 0);
 	struct sp_audit_report rep;
-	sp_audit_tiles(a->tiles, &key, pool, &prog, &rep);
+	sp_audit_tiles(a->tiles, key, a->nvkey, pool, &prog, &rep);
 	sp_progress_done(&prog);
 	return simpul_print_report(&rep, 1);
 }

@@ -39,10 +39,10 @@ int sp_audit_failf(struct sp_audit_fail *f, int err, const char *fmt, ...)
 	return f->err;
 }
 
-void sp_audit_init(struct sp_audit *a, const uint8_t author[SP_KEY_BYTES], struct sp_pool *pool)
+void sp_audit_init(struct sp_audit *a, const struct sp_keyhist *keys, struct sp_pool *pool)
 {
 	memset(a, 0, sizeof(*a));
-	memcpy(a->author, author, SP_KEY_BYTES);
+	a->keys = *keys;
 	a->pool = pool;
 	sp_merkle_frontier_init(&a->tree);
 }
@@ -73,6 +73,7 @@ void sp_audit_mark(struct sp_audit *a, uint64_t size)
 	a->mark_set[i] = 0;
 	if (size == a->tree.size) {
 		sp_audit_root(a, a->mark_root[i]);
+		a->mark_key[i] = a->key_pos;
 		a->mark_set[i] = 1;
 	}
 }
@@ -115,7 +116,7 @@ static int check_items(void *arg, size_t begin, size_t end)
 		struct sp_audit_item *it = &a->items[i];
 		const uint8_t *p = a->bytes + it->off;
 		it->rc = sp_entry_open(p, it->len, &it->e);
-		if (it->rc == 0 && sodium_memcmp(it->e.author, a->author, SP_KEY_BYTES) != 0)
+		if (it->rc == 0 && sp_keyhist_find(&a->keys, it->e.author) < 0)
 			it->rc = SP_ERR_WRONG_AUTHOR;
 		if (it->rc)
 			continue;
@@ -129,11 +130,18 @@ static int check_items(void *arg, size_t begin, size_t end)
 static int accept_item(struct sp_audit *a, struct sp_audit_item *it)
 {
 	uint64_t index = a->tree.size;
+	size_t pos = 0;
 	int rc = it->rc;
 	if (rc == 0 && it->e.index != index)
 		rc = SP_ERR_WRONG_INDEX;
 	if (rc == 0)
-		rc = sp_entry_check_link(index ? &a->last : NULL, a->last_hash, &it->e);
+		rc = sp_keyhist_entry(&a->keys, index ? a->key_pos : 0, it->e.author, it->e.time_ms,
+				      &pos);
+	if (rc == 0) {
+		struct sp_entry prev = a->last;
+		memcpy(prev.author, it->e.author, SP_KEY_BYTES); /* the key rule is the one above */
+		rc = sp_entry_check_link(index ? &prev : NULL, a->last_hash, &it->e);
+	}
 	if (rc)
 		return sp_audit_failf(&a->fail, rc, "entry %llu", (unsigned long long)index);
 	sp_merkle_frontier_append(&a->tree, it->leaf);
@@ -143,12 +151,14 @@ static int accept_item(struct sp_audit *a, struct sp_audit_item *it)
 					     it->hash)) != 0)
 		return sp_audit_failf(&a->fail, rc, "entry %llu", (unsigned long long)index);
 	a->last = it->e;
+	a->key_pos = pos;
 	a->last.body = NULL; /* points into the chunk, which is about to be reused */
 	a->last.body_len = 0;
 	memcpy(a->last_hash, it->hash, SP_HASH_BYTES);
 	for (size_t i = 0; i < a->n_marks; i++) {
 		if (a->tree.size == a->mark_size[i]) {
 			sp_audit_root(a, a->mark_root[i]);
+			a->mark_key[i] = a->key_pos;
 			a->mark_set[i] = 1;
 		}
 	}
@@ -177,19 +187,23 @@ out:
 /* ---- checkpoints ---------------------------------------------------------------- */
 
 /* count_cosigs: signature lines by anyone but the log itself (witnesses). */
-static uint64_t count_cosigs(const char *note, size_t len, const struct sp_note_key *key)
+static uint64_t count_cosigs(const char *note, size_t len, const struct sp_keyhist *keys,
+			     const char *origin)
 {
 	struct sp_note *n = malloc(sizeof(*n));
+	struct sp_note_key k[SP_KEYHIST_MAX];
 	uint64_t count = 0;
-	if (n == NULL || sp_note_parse(note, len, n) != 0) {
+	if (n == NULL || sp_note_parse(note, len, n) != 0 || sp_keyhist_vkeys(keys, origin, k)) {
 		free(n);
 		return 0;
 	}
-	size_t klen = strlen(key->name);
+	size_t klen = strlen(origin);
 	for (size_t i = 0; i < n->nsigs; i++) {
 		const struct sp_note_sig *sg = &n->sigs[i];
-		int own = sg->name_len == klen && memcmp(sg->name, key->name, klen) == 0 &&
-			  memcmp(sg->id, key->id, 4) == 0;
+		int own = 0;
+		for (size_t j = 0; j < keys->n && !own; j++)
+			own = sg->name_len == klen && memcmp(sg->name, origin, klen) == 0 &&
+			      memcmp(sg->id, k[j].id, 4) == 0;
 		count += !own;
 	}
 	free(n);
@@ -197,15 +211,16 @@ static uint64_t count_cosigs(const char *note, size_t len, const struct sp_note_
 }
 
 /* sp_audit_open_checkpoint: see sp_audit_int.h. */
-int sp_audit_open_checkpoint(const char *note, size_t len, const struct sp_note_key *key,
-			   struct sp_checkpoint *c, struct sp_audit_report *rep)
+int sp_audit_open_checkpoint(const char *note, size_t len, const struct sp_keyhist *keys,
+			     const char *origin, struct sp_checkpoint *c,
+			     struct sp_audit_report *rep)
 {
-	int rc = sp_checkpoint_open(note, len, key, c);
+	int rc = sp_keyhist_checkpoint_open(keys, 0, origin, note, len, c, &rep->cp_key);
 	if (rc)
 		return rc;
 	rep->have_cp = 1;
 	rep->cp_size = c->size;
-	rep->cosigs = count_cosigs(note, len, key);
+	rep->cosigs = count_cosigs(note, len, keys, origin);
 	return 0;
 }
 
@@ -221,6 +236,11 @@ void sp_audit_compare_mark(struct sp_audit *a, const struct sp_checkpoint *c,
 		sp_audit_failf(&a->fail, SP_ERR_INCONSISTENT,
 			       "checkpoint of size %llu: the entries have another root",
 			       (unsigned long long)c->size);
+	for (size_t i = 0; i < a->n_marks; i++)
+		if (a->mark_size[i] == c->size && c->size > 0 && rep->cp_key < a->mark_key[i])
+			sp_audit_failf(&a->fail, SP_ERR_WRONG_AUTHOR,
+				       "checkpoint of size %llu: signed by a key older than its "
+				       "last entry's", (unsigned long long)c->size);
 }
 
 void sp_audit_report_done(struct sp_audit *a, struct sp_audit_report *rep, double t0)
@@ -240,7 +260,7 @@ static int count_fork(void *arg, const struct sp_fork *f)
 	return 0;
 }
 
-static void store_checkpoint(struct sp_store *s, uint32_t id, const struct sp_note_key *key,
+static void store_checkpoint(struct sp_store *s, uint32_t id, const struct sp_log_info *info,
 			     struct sp_audit *a, struct sp_checkpoint *c,
 			     struct sp_audit_report *rep)
 {
@@ -249,7 +269,8 @@ static void store_checkpoint(struct sp_store *s, uint32_t id, const struct sp_no
 	uint64_t key_size = 0;
 	int rc = sp_store_checkpoint(s, id, &note, &key_size);
 	if (rc == 0)
-		rc = sp_audit_open_checkpoint((const char *)note.p, note.len, key, c, rep);
+		rc = sp_audit_open_checkpoint((const char *)note.p, note.len, &info->keys,
+					      info->origin, c, rep);
 	if (rc == 0 && c->size != key_size)
 		rc = SP_ERR_CORRUPT; /* stored under another size than it says */
 	if (rc && rc != SP_ERR_NOT_FOUND)
@@ -410,16 +431,17 @@ int sp_audit_store_log(struct sp_store *s, uint32_t id, struct sp_pool *pool,
 		return sp_audit_failf(&rep->fail, rc, "log %u", (unsigned)id);
 	memcpy(rep->origin, info.origin, sizeof(rep->origin));
 	memcpy(rep->pk, info.pk, SP_KEY_BYTES);
+	rep->nkeys = info.keys.n;
 
 	struct sp_audit a;
 	struct sp_note_key key;
 	struct sp_checkpoint c;
-	sp_audit_init(&a, info.pk, pool);
+	sp_audit_init(&a, &info.keys, pool);
 	rc = sp_note_key_init(&key, info.origin, SP_NOTE_TYPE_ED25519, info.pk);
 	if (rc)
 		sp_audit_failf(&a.fail, rc, "the log's origin is not a valid key name");
 	else
-		store_checkpoint(s, id, &key, &a, &c, rep);
+		store_checkpoint(s, id, &info, &a, &c, rep);
 	if (rep->have_cp && c.size <= info.size)
 		sp_audit_mark(&a, c.size);
 	if (a.fail.err == 0)

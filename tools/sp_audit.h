@@ -49,7 +49,8 @@ struct sp_audit_item;
 
 /* The incremental checker. Fields are read-only for callers. */
 struct sp_audit {
-	uint8_t author[SP_KEY_BYTES];
+	struct sp_keyhist keys; /* the writer's keys (docs/protocol.md §9) */
+	size_t key_pos;         /* position of the last accepted entry's author */
 	struct sp_pool *pool; /* borrowed; NULL: everything on the caller */
 	sp_audit_leaf_fn leaf_fn;
 	void *leaf_ctx;
@@ -65,6 +66,7 @@ struct sp_audit {
 	uint64_t mark_size[SP_AUDIT_MARKS];
 	int mark_set[SP_AUDIT_MARKS];
 	uint8_t mark_root[SP_AUDIT_MARKS][32];
+	size_t mark_key[SP_AUDIT_MARKS]; /* key position of the entry at size - 1 */
 
 	struct sp_audit_fail fail;
 
@@ -74,8 +76,10 @@ struct sp_audit {
 	size_t n, cap;
 };
 
-/* sp_audit_init starts checking a log written by `author`. */
-void sp_audit_init(struct sp_audit *a, const uint8_t author[SP_KEY_BYTES], struct sp_pool *pool);
+/* sp_audit_init starts checking a log written by the keys of `keys`
+ * (copied; one key for a log never rotated), with the rotation rule of
+ * sp_keyhist_entry. */
+void sp_audit_init(struct sp_audit *a, const struct sp_keyhist *keys, struct sp_pool *pool);
 
 /* sp_audit_free releases the chunk buffers. */
 void sp_audit_free(struct sp_audit *a);
@@ -107,7 +111,9 @@ int sp_audit_failf(struct sp_audit_fail *f, int err, const char *fmt, ...)
 
 struct sp_audit_report {
 	char origin[SP_ORIGIN_MAX + 1];
-	uint8_t pk[SP_KEY_BYTES];
+	uint8_t pk[SP_KEY_BYTES];   /* the latest key */
+	size_t nkeys;               /* keys in its history */
+	size_t cp_key;              /* the checkpoint's signer: position in the history */
 	uint64_t entries;   /* entries checked */
 	uint8_t root[32];   /* root of those entries */
 	int have_cp;        /* a signed checkpoint was found and its signature holds */
@@ -151,12 +157,14 @@ int sp_audit_tiles_check(struct sp_audit *a, const struct sp_audit_src *src, uin
 			 struct sp_progress *prog, uint64_t *tiles);
 
 /* sp_audit_tiles verifies a tlog-tiles folder offline, as a public
- * observer does: `checkpoint` signed by key (whose name is the origin), every
+ * observer does: `checkpoint` signed by one of keys[0..nkeys) (the log's key
+ * history, oldest first, all of one name: the origin; rotation times are
+ * unknown offline, so only the order is checked), every
  * entry bundle the checkpoint covers, every hash tile at every level
  * against the tree recomputed from the entries, and the checkpoint's root.
  * Where a partial tile is missing its full tile is used (the spec lets
  * servers drop partial tiles once full). Returns rep->fail.err. */
-int sp_audit_tiles(const char *dir, const struct sp_note_key *key, struct sp_pool *pool,
-		   struct sp_progress *prog, struct sp_audit_report *rep);
+int sp_audit_tiles(const char *dir, const struct sp_note_key *keys, size_t nkeys,
+		   struct sp_pool *pool, struct sp_progress *prog, struct sp_audit_report *rep);
 
 #endif

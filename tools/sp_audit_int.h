@@ -7,10 +7,12 @@
 
 #include "sp_audit.h"
 
-/* sp_audit_open_checkpoint verifies a checkpoint note against the log key
- * and records it (size, cosignature count) in rep. */
-int sp_audit_open_checkpoint(const char *note, size_t len, const struct sp_note_key *key,
-			     struct sp_checkpoint *c, struct sp_audit_report *rep);
+/* sp_audit_open_checkpoint verifies a checkpoint note of log origin
+ * against a key of its history and records it (size, signer, cosignature
+ * count) in rep. */
+int sp_audit_open_checkpoint(const char *note, size_t len, const struct sp_keyhist *keys,
+			     const char *origin, struct sp_checkpoint *c,
+			     struct sp_audit_report *rep);
 
 /* sp_audit_compare_mark compares the root the checker recorded at the
  * checkpoint's size with the checkpoint's root (if it got that far). */

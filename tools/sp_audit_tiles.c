@@ -201,37 +201,58 @@ int sp_audit_tiles_check(struct sp_audit *a, const struct sp_audit_src *src, uin
 /* ---- a folder, with its checkpoint ----------------------------------------------- */
 
 static void tiles_checkpoint(const struct sp_audit_src *src, struct sp_audit_fail *fail,
-			     const struct sp_note_key *key, struct sp_checkpoint *c,
-			     struct sp_audit_report *rep)
+			     const struct sp_keyhist *keys, const char *origin,
+			     struct sp_checkpoint *c, struct sp_audit_report *rep)
 {
-	if (key->type != SP_NOTE_TYPE_ED25519) {
-		sp_audit_failf(fail, SP_ERR_KEY_FORMAT, "the verifier key is not an Ed25519 "
-							"log key");
-		return;
-	}
 	struct sp_buf note;
 	sp_buf_init(&note);
 	int rc = src->get(src->arg, "checkpoint", SP_NOTE_MAX, &note);
 	if (rc == 0)
-		rc = sp_audit_open_checkpoint((const char *)note.p, note.len, key, c, rep);
+		rc = sp_audit_open_checkpoint((const char *)note.p, note.len, keys, origin, c, rep);
 	if (rc)
 		sp_audit_failf(fail, rc, "checkpoint");
 	sp_buf_free(&note);
 }
 
-int sp_audit_tiles(const char *dir, const struct sp_note_key *key, struct sp_pool *pool,
-		   struct sp_progress *prog, struct sp_audit_report *rep)
+/* vkeys_history makes the key history of keys[0..n): one name, Ed25519,
+ * each key once, in the order given (no times: offline). */
+static int vkeys_history(const struct sp_note_key *keys, size_t n, struct sp_keyhist *h,
+			 struct sp_audit_fail *fail)
+{
+	h->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].type != SP_NOTE_TYPE_ED25519)
+			return sp_audit_failf(fail, SP_ERR_KEY_FORMAT,
+					      "verifier key %zu is not an Ed25519 log key", i + 1);
+		if (strcmp(keys[i].name, keys[0].name) != 0)
+			return sp_audit_failf(fail, SP_ERR_KEY_FORMAT,
+					      "verifier key %zu names another log", i + 1);
+		if (sp_keyhist_add(h, keys[i].pk, 0) != 0 || h->n != i + 1)
+			return sp_audit_failf(fail, SP_ERR_KEY_FORMAT,
+					      "verifier key %zu: repeated or too many", i + 1);
+	}
+	return 0;
+}
+
+int sp_audit_tiles(const char *dir, const struct sp_note_key *keys, size_t nkeys,
+		   struct sp_pool *pool, struct sp_progress *prog, struct sp_audit_report *rep)
 {
 	double t0 = sp_progress_now();
 	memset(rep, 0, sizeof(*rep));
-	snprintf(rep->origin, sizeof(rep->origin), "%s", key->name);
-	memcpy(rep->pk, key->pk, SP_KEY_BYTES);
+	snprintf(rep->origin, sizeof(rep->origin), "%s", keys[0].name);
+	memcpy(rep->pk, keys[nkeys - 1].pk, SP_KEY_BYTES);
+	rep->nkeys = nkeys;
 	struct sp_audit a;
 	struct sp_audit_src src;
-	sp_audit_init(&a, key->pk, pool);
+	struct sp_keyhist h;
+	struct sp_audit_fail bad = {0};
+	vkeys_history(keys, nkeys, &h, &bad);
+	sp_audit_init(&a, &h, pool);
+	a.fail = bad;
 	sp_audit_folder_src(&src, dir);
 	struct sp_checkpoint c;
-	tiles_checkpoint(&src, &a.fail, key, &c, rep);
+	if (a.fail.err == 0)
+		tiles_checkpoint(&src, &a.fail, &h, keys[0].name, &c, rep);
 	if (a.fail.err == 0) {
 		if (prog)
 			prog->total = c.size;

@@ -321,8 +321,16 @@ static void count_cosigs(struct sp_fa *a, struct sp_fa_log *l, const struct sp_b
 		}
 		char name[SP_ORIGIN_MAX + 1];
 		snprintf(name, sizeof(name), "%.*s", (int)sg->name_len, sg->name);
-		if (sp_note_key_init(&k, name, SP_NOTE_TYPE_COSIG, w.sign_key) != 0 ||
-		    memcmp(k.id, sg->id, 4) != 0) {
+		/* the witness key is its node key: any of its history */
+		struct sp_keyhist wh;
+		int found = sp_dir_keyhist(a->dir, inst, &wh) == 0;
+		for (size_t j = wh.n; found && j-- > 0;)
+			if (sp_note_key_init(&k, name, SP_NOTE_TYPE_COSIG, wh.pk[j]) == 0 &&
+			    memcmp(k.id, sg->id, 4) == 0)
+				break;
+			else if (j == 0)
+				found = 0;
+		if (!found) {
 			seen->cosigs_unknown++;
 			continue;
 		}
@@ -354,8 +362,7 @@ static void cosigners_of(struct sp_fa *a, struct sp_fa_log *l)
 }
 
 /* fetch_checkpoints asks every source for the log's checkpoint. */
-static void fetch_checkpoints(struct sp_fa *a, struct sp_fa_log *l, const struct sp_note_key *key,
-			      struct served *sv)
+static void fetch_checkpoints(struct sp_fa *a, struct sp_fa_log *l, struct served *sv)
 {
 	for (size_t s = 0; s < a->n_src; s++) {
 		struct sp_fa_seen *seen = &l->seen[s];
@@ -370,8 +377,9 @@ static void fetch_checkpoints(struct sp_fa *a, struct sp_fa_log *l, const struct
 		struct getter g = {a, &a->src[s], l->inst, ""};
 		int rc = src_get(&g, "checkpoint", SP_NOTE_MAX, &sv[s].note);
 		if (rc == 0)
-			rc = sp_checkpoint_open((const char *)sv[s].note.p, sv[s].note.len, key,
-						&sv[s].c);
+			rc = sp_keyhist_checkpoint_open(&l->keys, 0, l->origin,
+							(const char *)sv[s].note.p, sv[s].note.len,
+							&sv[s].c, NULL);
 		seen->err = rc;
 		if (rc == SP_ERR_IO && g.why[0]) {
 			snprintf(seen->why, sizeof(seen->why), "%s", g.why);
@@ -426,7 +434,7 @@ static void compare_seen(struct sp_fa *a, struct sp_fa_log *l, const struct sp_a
 static int try_source(struct sp_fa *a, struct sp_fa_log *l, size_t s, const struct served *sv,
 		      struct attempt *t, struct sp_audit *au)
 {
-	sp_audit_init(au, l->pk, a->o.pool);
+	sp_audit_init(au, &l->keys, a->o.pool);
 	au->entry_fn = keep_entry;
 	au->entry_ctx = t;
 	for (size_t k = 0; k < a->n_src; k++)
@@ -520,7 +528,7 @@ static int audit_log(struct sp_fa *a, uint32_t i, int directory)
 	}
 	int rc = sp_note_key_init(&key, l->origin, SP_NOTE_TYPE_ED25519, l->pk);
 	if (rc == 0)
-		fetch_checkpoints(a, l, &key, sv);
+		fetch_checkpoints(a, l, sv);
 	int s, kept = -1;
 	while (rc == 0 && (s = best_source(l, a->n_src, tried)) >= 0) {
 		tried[s] = 1;
@@ -618,6 +626,8 @@ static int add_inst(void *arg, const struct sp_dir_inst *in)
 		snprintf(l->inst, sizeof(l->inst), "%s", in->id);
 		textf(l->origin, sizeof(l->origin), "%s/%s", a->federation, in->id);
 		memcpy(l->pk, in->sign_key, SP_KEY_BYTES);
+		if (sp_dir_keyhist(a->dir, in->id, &l->keys) != 0)
+			sp_keyhist_init(&l->keys, in->sign_key);
 		prev_of(a, l);
 	}
 	snprintf(l->name, sizeof(l->name), "%s", in->name);
@@ -649,6 +659,7 @@ static int audit_root(struct sp_fa *a)
 	snprintf(l->inst, sizeof(l->inst), "%s", slash + 1);
 	snprintf(l->origin, sizeof(l->origin), "%s", a->root.name);
 	memcpy(l->pk, a->root.pk, SP_KEY_BYTES);
+	sp_keyhist_init(&l->keys, a->root.pk);
 	prev_of(a, l);
 	int rc = audit_log(a, 0, 1);
 	if (rc == 0 && l->verified == 0)

@@ -72,7 +72,8 @@ struct sp_fa_log {
 	enum sp_dir_tier tier;
 	char parent[SP_INST_ID_MAX + 1];
 	char origin[SP_ORIGIN_MAX + 1];
-	uint8_t pk[SP_KEY_BYTES];
+	uint8_t pk[SP_KEY_BYTES];    /* the latest key */
+	struct sp_keyhist keys;      /* every key, from the directory (protocol.md §9) */
 	enum sp_fa_log_status status;
 	uint64_t verified;   /* entries verified, [0, verified) */
 	uint64_t cp_size;    /* the largest validly signed checkpoint seen */

@@ -55,6 +55,7 @@
 #include "sp_admin.h"
 #include "sp_cal.h"
 #include "sp_err.h"
+#include "sp_fedgen.h"
 #include "sp_keyfile.h"
 #include "sp_node_harness.h"
 #include "sp_note.h"
@@ -385,10 +386,11 @@ static void test_refusals_write_nothing(void **state)
 	dir_key("73.11", pk);
 	inst_rec(&b, "73.12.DINKES", "73.12", SP_DIR_TIER_UNIT, pk);
 	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 409, "SP_ERR_EXISTS"));
-	/* 73.12 with a fresh signing key: a rotation nodes cannot follow yet */
+	/* a new signing key for the coordinator: a root key rotation audits
+	 * cannot follow yet (a node's own: test_sign_key_rotation) */
 	uint8_t fresh_sign[32], fresh_sk[64];
 	crypto_sign_keypair(fresh_sign, fresh_sk);
-	inst_rec(&b, "73.12", "73", SP_DIR_TIER_KABKOTA, fresh_sign);
+	inst_rec(&b, "KEMENPANRB", "", SP_DIR_TIER_COORDINATOR, fresh_sign);
 	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 501, "SP_ERR_UNSUPPORTED"));
 	/* 73.12's admin: a route for 73.11's region */
 	struct sp_dir_route rt;
@@ -920,6 +922,272 @@ static void test_seal_key_rotation(void **state)
 	opens(id_old, 0);
 }
 
+/* ---- a node's signing key rotated while it runs ------------------------------------------------ */
+
+/* set_node_key rewrites A's [node] key (and key_previous, if prev) and
+ * reloads it; waits for the nth log line holding want. */
+static void set_node_key(const char *cur, const char *prev, const char *want, int nth)
+{
+	char *ini = sp_h_slurp(g.a.ini, NULL);
+	assert_non_null(ini);
+	char *p = strstr(ini, "\nkey = "), *end = p ? strchr(p + 1, '\n') : NULL;
+	assert_non_null(end);
+	FILE *f = fopen(g.a.ini, "w");
+	assert_non_null(f);
+	fprintf(f, "%.*s\nkey = %s\n", (int)(p - ini), ini, cur);
+	if (prev)
+		fprintf(f, "key_previous = %s\n", prev);
+	fputs(end + 1, f);
+	fclose(f);
+	free(ini);
+	assert_int_equal(kill(g.a.pid, SIGHUP), 0);
+	uint64_t t0 = mono_ms();
+	for (;;) {
+		char *log = sp_h_slurp(g.a.log, NULL);
+		int seen = 0;
+		for (char *at = log; at && (at = strstr(at, want)) != NULL; at++)
+			seen++;
+		free(log);
+		if (seen >= nth)
+			return;
+		if (mono_ms() - t0 > WAIT_MS)
+			fail_msg("A's log never said '%s' (%d times)", want, nth);
+		usleep(100000);
+	}
+}
+
+/* cp_of: node n's latest checkpoint of 73.12's log (its size; note into
+ * *note if not NULL, caller frees), -1 if none. */
+static long long cp_of(const struct sp_h_node *n, char **note)
+{
+	char *cp = sp_h_get(n->addr, "/logs/73.12/checkpoint", NULL);
+	long long size = -1;
+	const char *nl = cp ? strchr(cp, '\n') : NULL;
+	if (nl)
+		size = atoll(nl + 1);
+	if (note)
+		*note = cp;
+	else
+		free(cp);
+	return size;
+}
+
+/* c_caught_up: C holds A's whole log under a checkpoint of A's size. */
+static int c_caught_up(void *arg)
+{
+	(void)arg;
+	long long a = own_size(&g.a);
+	return a > 0 && cp_of(&g.c, NULL) == a && cp_of(&g.a, NULL) == a;
+}
+
+/* wait_replicated: C catches up with A (fails with both logs if not). */
+static void wait_replicated(const char *what)
+{
+	if (!wait_for(c_caught_up, NULL)) {
+		char *la = sp_h_slurp(g.a.log, NULL), *lc = sp_h_slurp(g.c.log, NULL);
+		fail_msg("%s: C did not catch up with A (A %lld, C %lld)\nA:\n%s\nC:\n%s", what,
+			 own_size(&g.a), cp_of(&g.c, NULL), la ? la : "", lc ? lc : "");
+	}
+}
+
+static void submit_plain(const char *title)
+{
+	CLI(0, "submit", "--node", g.a_url, "--category", "jalan", "--region", "73.12.01",
+	    "--title", title, "--content", "Jalan berlubang");
+}
+
+/* submit_when_ready files a report at A once A appends again: after a
+ * restart it asks its peers for its own log's size first, and C holds
+ * 73.12 off for a while after the node with the old key sent bad data
+ * under that name (penalties are per institution). */
+static void submit_when_ready(void)
+{
+	static const char body[] =
+		"{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","
+		"\"region\":\"73.12.01\",\"title\":\"Tetap mengalir\",\"content\":\"Jalan "
+		"berlubang\",\"channel\":\"web\"}";
+	uint64_t t0 = mono_ms();
+	for (;;) {
+		struct sp_h_resp r;
+		assert_int_equal(sp_h_http(g.a.addr, "POST", "/v1/reports",
+					   "Content-Type: application/json\r\n", body,
+					   sizeof(body) - 1, &r),
+				 0);
+		int status = r.status;
+		sp_h_resp_free(&r);
+		if (status == 201)
+			return;
+		if (status != 503 || mono_ms() - t0 > 2 * WAIT_MS)
+			fail_msg("A answered %d to a report", status);
+		usleep(200000);
+	}
+}
+
+/* vkey_of: A's verifier key now (GET /v1/status). */
+static void vkey_of(char *out, size_t cap)
+{
+	json_t *j = get_json(&g.a, "/v1/status");
+	assert_non_null(j);
+	snprintf(out, cap, "%s", json_string_value(json_object_get(j, "vkey")));
+	json_decref(j);
+}
+
+/* opens_with: the checkpoint note opens with verifier key vkey. */
+static int opens_with(const char *note, const char *vkey)
+{
+	struct sp_note_key k;
+	struct sp_checkpoint c;
+	return sp_note_vkey_parse(vkey, &k) == 0 &&
+	       sp_checkpoint_open(note, strlen(note), &k, &c) == 0;
+}
+
+static int forks_listed(const struct sp_h_node *n)
+{
+	json_t *j = get_json(n, "/v1/forks");
+	assert_non_null(j);
+	int count = (int)json_array_size(json_object_get(j, "forks"));
+	json_decref(j);
+	return count;
+}
+
+/* start_rogue starts a node holding A's old key and a copy of A's store
+ * taken before the rotation, to which that key then appended `extra`
+ * entries: what a thief of the old key could offer. */
+static void start_rogue(struct sp_h_node *r, const char *copy, const char *old_key, int extra)
+{
+	char store[BIG + 16], out[BIG], count[16], origin[64];
+	node_init(r, "73.12", "rogue");
+	snprintf(store, sizeof(store), "%s/store", copy);
+	snprintf(out, sizeof(out), "%s/cp.out", r->dir);
+	const char *cp[] = {"/bin/cp", "-R", store, r->data, NULL};
+	assert_int_equal(sp_h_run(cp, out, 60000), 0);
+	snprintf(store, sizeof(store), "%s/store", r->data);
+	snprintf(count, sizeof(count), "%d", extra);
+	snprintf(origin, sizeof(origin), "%s/73.12", SP_FEDGEN_NAME);
+	CLI(0, "log", "append", "--data", store, "--key", old_key, "--origin", origin, "--count",
+	    count, "--text", "ditulis dengan kunci lama");
+	char peer[256];
+	snprintf(peer, sizeof(peer), "listen = \npeers = %s\n", g.c.peer_url);
+	sp_h_node_config(r, g.fed, g.root_vkey, peer);
+	/* the seal key test_seal_key_rotation published */
+	char *ini = sp_h_slurp(r->ini, NULL), *p = ini ? strstr(ini, "seal_key = ") : NULL;
+	char *end = p ? strchr(p, '\n') : NULL;
+	assert_non_null(end);
+	FILE *f = fopen(r->ini, "w");
+	assert_non_null(f);
+	fprintf(f, "%.*sseal_key = %s/73.12-new.seal%s", (int)(p - ini), ini, g.dir, end);
+	fclose(f);
+	free(ini);
+	sp_h_node_start(r, 0);
+}
+
+static int c_refused_old_key(void *arg)
+{
+	(void)arg;
+	char *log = sp_h_slurp(g.c.log, NULL);
+	int seen = log && strstr(log, "SP_ERR_WRONG_AUTHOR") != NULL;
+	free(log);
+	return seen;
+}
+
+/* A's node signing key is rotated while A and C run (docs/operations.md,
+ * runbook step 9): the new key is configured with the old one as
+ * key_previous and reloaded (not used: not published yet), an entry is
+ * still signed with the old key, the coordinator publishes the new key,
+ * and A switches at once. Entries before and after replicate to C, whose
+ * checkpoint of A's log is signed by the new key; a node holding the old
+ * key and a copy of A's log from before the switch offers entries signed
+ * by the old key after it (while A is down): C refuses them
+ * (SP_ERR_WRONG_AUTHOR), stores nothing and keeps no evidence; A restarts
+ * with the new key and its entries still flow. `simpul audit` and `simpul log verify`
+ * (a hot backup of C; the exported tiles with both --vkey) verify the log
+ * across the switch; with the new key alone the tiles fail. The old key
+ * cannot be given back to 73.12. */
+static void test_sign_key_rotation(void **state)
+{
+	(void)state;
+	char admin[PATH_MAX], old[PATH_MAX], fresh[PATH_MAX], copy[BIG], bak[BIG + 8], tiles[BIG];
+	char hex[65], old_hex[65], vkey_old[256], vkey_new[256], origin[64];
+	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	snprintf(old, sizeof(old), "%s/keys/73.12.key", g.fed);
+	snprintf(fresh, sizeof(fresh), "%s/73.12-new.key", g.dir);
+	snprintf(copy, sizeof(copy), "%s/a-copy", g.dir);
+	snprintf(origin, sizeof(origin), "%s/73.12", SP_FEDGEN_NAME);
+	vkey_of(vkey_old, sizeof(vkey_old));
+	submit_plain("Sebelum rotasi");
+	wait_replicated("before the rotation");
+	const char *gen[] = {"keygen", "--out", fresh, NULL};
+	char *out = simpul(0, gen);
+	line_after(out, "public-key ", hex, sizeof(hex));
+	free(out);
+	/* configured, not yet published: A keeps signing with the old key */
+	set_node_key(fresh, old, "is not published yet", 1);
+	submit_plain("Kunci baru belum terbit");
+	vkey_of(vkey_new, sizeof(vkey_new));
+	assert_string_equal(vkey_new, vkey_old);
+	wait_replicated("before publication");
+	long long switched_at = own_size(&g.a);
+	/* what a thief of the old key holds: A's log as the old key left it */
+	CLI(0, "backup", "--data", g.a.data, "--out", copy);
+	CLI(0, "institution", "update", "--node", g.c_url, "--key", admin, "--id", "73.12",
+	    "--sign-key", hex);
+	if (sp_h_wait_text(g.a.log, "signing key rotated: signing with the new key", WAIT_MS)) {
+		char *la = sp_h_slurp(g.a.log, NULL);
+		fail_msg("A did not switch to its new key; its log:\n%s", la ? la : "");
+	}
+	submit_plain("Sesudah rotasi");
+	submit_plain("Sesudah rotasi lagi");
+	wait_replicated("after the rotation");
+	vkey_of(vkey_new, sizeof(vkey_new));
+	assert_string_not_equal(vkey_new, vkey_old);
+	char *note = NULL;
+	long long held = cp_of(&g.c, &note);
+	assert_true(held >= switched_at + 2);
+	assert_true(opens_with(note, vkey_new));
+	assert_false(opens_with(note, vkey_old));
+	free(note);
+
+	/* the old key after the switch: refused by C, nothing stored. (A is
+	 * stopped meanwhile: for an hour after the switch it still presents
+	 * the old key to its peers, so C would keep one session of the two.) */
+	sp_h_node_stop(&g.a);
+	struct sp_h_node rogue;
+	start_rogue(&rogue, copy, old, (int)(held - switched_at) + 2);
+	if (!wait_for(c_refused_old_key, NULL)) {
+		char *lc = sp_h_slurp(g.c.log, NULL), *lr = sp_h_slurp(rogue.log, NULL);
+		fail_msg("C did not refuse the old key's entries\nC:\n%s\nrogue:\n%s", lc ? lc : "",
+			 lr ? lr : "");
+	}
+	kill(rogue.pid, SIGKILL);
+	waitpid(rogue.pid, NULL, 0);
+	assert_int_equal(cp_of(&g.c, NULL), held);
+	assert_int_equal(forks_listed(&g.c), 0);
+	/* A restarts signing with the new key ([node] key is in its history) */
+	sp_h_node_start(&g.a, 0);
+	snprintf(g.a_url, sizeof(g.a_url), "http://%s", g.a.addr);
+	vkey_of(vkey_new, sizeof(vkey_new));
+	assert_string_not_equal(vkey_new, vkey_old);
+	submit_when_ready();
+	wait_replicated("after the old key was refused");
+
+	/* every log verifies across the switch */
+	CLI(0, "audit", "--root", g.root_vkey, "--node", g.c_url, "--node", g.a_url, "--quiet");
+	snprintf(bak, sizeof(bak), "%s/c-copy", g.dir);
+	snprintf(tiles, sizeof(tiles), "%s/a-tiles", g.dir);
+	CLI(0, "backup", "--data", g.c.data, "--out", bak);
+	strcat(bak, "/store");
+	CLI(0, "log", "verify", "--data", bak, "--origin", origin);
+	CLI(0, "log", "export", "--data", bak, "--origin", origin, tiles);
+	CLI(0, "log", "verify", "--tiles", tiles, "--vkey", vkey_old, "--vkey", vkey_new);
+	CLI(1, "log", "verify", "--tiles", tiles, "--vkey", vkey_new);
+	/* a rotated-away key never comes back */
+	uint8_t opk[32];
+	assert_int_equal(sp_keyfile_load(old, opk, NULL, NULL, 0), 0);
+	sodium_bin2hex(old_hex, sizeof(old_hex), opk, 32);
+	CLI(1, "institution", "update", "--node", g.c_url, "--key", admin, "--id", "73.12",
+	    "--sign-key", old_hex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -931,6 +1199,7 @@ int main(void)
 		cmocka_unit_test(test_retire_institution),
 		cmocka_unit_test(test_calendar_2027),
 		cmocka_unit_test(test_seal_key_rotation),
+		cmocka_unit_test(test_sign_key_rotation),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

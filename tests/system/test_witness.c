@@ -131,8 +131,10 @@ static int add(struct wfix *f, uint64_t old, uint8_t proof_salt, uint8_t salt, u
 	request(&req, LOG_ORIGIN, old, proof_salt, salt, size, sk);
 	sp_buf_init(&out);
 	int rc = sp_witness_add_checkpoint(f->w, (const char *)req.p, req.len, NOW, &out, known);
+	char vkey[SP_WITNESS_VKEY_MAX];
+	sp_witness_vkey(f->w, vkey);
 	if (rc == 0)
-		cosig_ok(&req, (const char *)out.p, out.len, sp_witness_vkey(f->w));
+		cosig_ok(&req, (const char *)out.p, out.len, vkey);
 	else
 		assert_int_equal(out.len, 0);
 	sp_buf_free(&req);
