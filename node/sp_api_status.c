@@ -91,12 +91,14 @@ static int get_status(struct sp_http_req *req, struct sp_http_resp *res)
 			json_array_append_new(frozen, f);
 		}
 	}
+	char vkey[SP_ORIGIN_MAX + 128];
+	sp_node_vkey(n, vkey, sizeof(vkey));
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(
 		res, 200,
 		json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:I,s:I},s:I,s:o*,s:o,s:o*,s:o,s:b}", "id", c->id,
 			  "federation",
-			  c->federation, "origin", sp_node_origin(n), "vkey", sp_node_vkey(n),
+			  c->federation, "origin", sp_node_origin(n), "vkey", vkey,
 			  "version", SIMPUL_VERSION, "uptime_s",
 			  (double)sp_node_uptime_ms(n) / 1000.0, "own_log", "size",
 			  (json_int_t)info.size, "checkpoint_size", (json_int_t)cp_size, "logs",

@@ -847,11 +847,12 @@ static int node_start(struct sp_node *n)
 	if (rc == 0) {
 		struct sp_log_info info = {0};
 		uint32_t id;
+		char vkey[sizeof(n->vkey)];
 		if (sp_store_own_log(n->store, &id) == 0)
 			sp_store_log_info(n->store, id, &info);
+		sp_node_vkey(n, vkey, sizeof(vkey));
 		sp_logx(n->log, SP_LOGX_INFO, "node", "ready origin=%s size=%llu logs=%u vkey=%s",
-			n->origin, (unsigned long long)info.size, sp_store_log_count(n->store),
-			n->vkey);
+			n->origin, (unsigned long long)info.size, sp_store_log_count(n->store), vkey);
 		notify(n, "READY=1"); /* serving: systemd's Type=notify starts dependants now */
 	}
 	return rc;

@@ -107,9 +107,11 @@ const struct sp_conf *sp_node_conf(struct sp_node *n);
  * joining node waits for its record ([federation] await_record). */
 int sp_node_admitted(struct sp_node *n);
 
-/* sp_node_origin: the own log's origin; sp_node_vkey: its verifier key. */
+/* sp_node_origin: the own log's origin. sp_node_vkey copies the verifier
+ * key in use (a signing-key rotation replaces it while handlers run) into
+ * out, cut to cap bytes. Any thread. */
 const char *sp_node_origin(struct sp_node *n);
-const char *sp_node_vkey(struct sp_node *n);
+void sp_node_vkey(struct sp_node *n, char *out, size_t cap);
 
 /* sp_node_dir: the federation directory (sp_dirload.h), unchanging while
  * the node runs; sp_node_reports: the report index (sp_reports.h). */

@@ -26,7 +26,6 @@ struct sp_logx *sp_node_log(struct sp_node *n) { return n->log; }
 const struct sp_resolve_ctx *sp_node_resolve(struct sp_node *n) { return &n->resolve; }
 const struct sp_conf *sp_node_conf(struct sp_node *n) { return &n->conf; }
 const char *sp_node_origin(struct sp_node *n) { return n->origin; }
-const char *sp_node_vkey(struct sp_node *n) { return n->vkey; }
 uint64_t sp_node_uptime_ms(struct sp_node *n) { return sp_mono_ms() - n->t0_ms; }
 const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
 struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }

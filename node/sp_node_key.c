@@ -53,6 +53,13 @@ void sp_node_key_use(struct sp_node *n, const uint8_t sk[64], const uint8_t *pre
 	pthread_mutex_unlock(&n->key_mu);
 }
 
+void sp_node_vkey(struct sp_node *n, char *out, size_t cap)
+{
+	pthread_mutex_lock(&n->key_mu);
+	snprintf(out, cap, "%s", n->vkey);
+	pthread_mutex_unlock(&n->key_mu);
+}
+
 void sp_node_own_pk(struct sp_node *n, uint8_t pk[32])
 {
 	pthread_mutex_lock(&n->key_mu);
