@@ -815,6 +815,27 @@ static void test_calendar_2027(void **state)
 
 /* ---- seal-key rotation ---------------------------------------------------------------- */
 
+/* sighup_wait sends A SIGHUP and waits until its log holds `want` nth
+ * times (a reload's line). */
+static void sighup_wait(const char *want, int nth)
+{
+	assert_int_equal(kill(g.a.pid, SIGHUP), 0);
+	uint64_t t0 = mono_ms();
+	for (;;) {
+		char *log = sp_h_slurp(g.a.log, NULL);
+		int seen = 0;
+		for (char *at = log; at && (at = strstr(at, want)) != NULL; at++)
+			seen++;
+		free(log);
+		if (seen >= nth)
+			return;
+		if (mono_ms() - t0 > WAIT_MS)
+			fail_msg("A did not log '%s' (%d times) after SIGHUP (log %s)", want, nth,
+				 g.a.log);
+		usleep(100000);
+	}
+}
+
 /* set_seal_keys rewrites A's [node] seal keys (prev NULL: none) and sends
  * SIGHUP; waits for the reload's log line `want` (the n-th of its kind). */
 static void set_seal_keys(const char *cur, const char *prev, const char *want, int nth)
@@ -833,21 +854,7 @@ static void set_seal_keys(const char *cur, const char *prev, const char *want, i
 	fputs(rest, f);
 	fclose(f);
 	free(ini);
-	assert_int_equal(kill(g.a.pid, SIGHUP), 0);
-	uint64_t t0 = mono_ms();
-	for (;;) {
-		char *log = sp_h_slurp(g.a.log, NULL);
-		int seen = 0;
-		for (char *at = log; at && (at = strstr(at, want)) != NULL; at++)
-			seen++;
-		free(log);
-		if (seen >= nth)
-			return;
-		if (mono_ms() - t0 > WAIT_MS)
-			fail_msg("A did not log '%s' (%d times) after SIGHUP (log %s)", want, nth,
-				 g.a.log);
-		usleep(100000);
-	}
+	sighup_wait(want, nth);
 }
 
 static void submit_rahasia(char id[65])
@@ -940,20 +947,7 @@ static void set_node_key(const char *cur, const char *prev, const char *want, in
 	fputs(end + 1, f);
 	fclose(f);
 	free(ini);
-	assert_int_equal(kill(g.a.pid, SIGHUP), 0);
-	uint64_t t0 = mono_ms();
-	for (;;) {
-		char *log = sp_h_slurp(g.a.log, NULL);
-		int seen = 0;
-		for (char *at = log; at && (at = strstr(at, want)) != NULL; at++)
-			seen++;
-		free(log);
-		if (seen >= nth)
-			return;
-		if (mono_ms() - t0 > WAIT_MS)
-			fail_msg("A's log never said '%s' (%d times)", want, nth);
-		usleep(100000);
-	}
+	sighup_wait(want, nth);
 }
 
 /* cp_of: node n's latest checkpoint of 73.12's log (its size; note into
