@@ -4,8 +4,10 @@
  * rows as CSV, the monthly report's columns, one format with `simpul
  * audit --csv`). Public, like the logs they are computed from: docs/api.md.
  *
- * The figures are computed on the request's thread (sp_dash_compute); a
- * national node's answer takes a pass over its reports (docs/audit.md).
+ * The figures are computed on the request's thread and kept in the node's
+ * cache (sp_dash_get): a national node's first answer takes a pass over
+ * its reports, later ones are served from the cache until the index, a
+ * log or a checkpoint changes, or SP_DASH_CACHE_MS pass (docs/audit.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +138,13 @@ static json_t *dash_json(const struct sp_dash *d, const char *federation)
 			      "threshold", SP_HFIG_THRESHOLD);
 	if (j == NULL)
 		return NULL;
+	if (d->month[0])
+		json_object_set_new(j, "period",
+				    json_pack("{s:s,s:I,s:I}", "month", d->month, "from_ms",
+					      (json_int_t)d->period.from_ms, "to_ms",
+					      (json_int_t)d->period.to_ms));
+	else
+		json_object_set_new(j, "period", json_null());
 	json_object_set_new(j, "checkpoints", logs_json(d));
 	json_object_set_new(j, "institutions", insts_json(d));
 	json_object_set_new(j, "tiers", tiers_json(d));
@@ -147,25 +156,33 @@ static json_t *dash_json(const struct sp_dash *d, const char *federation)
 	return j;
 }
 
-/* compute reads scope and at from the query and computes; on failure it
+/* compute reads scope, month and at from the query and gets the figures
+ * (from the node's cache when they are computed already); on failure it
  * has set the error response and returns non-zero. */
-static int compute(struct sp_http_req *req, struct sp_http_resp *res, struct sp_dash **d)
+static int compute(struct sp_http_req *req, struct sp_http_resp *res, const struct sp_dash **d)
 {
 	struct sp_node *n = req->ctx;
-	const char *scope = sp_http_query(req, "scope"), *at_s = sp_http_query(req, "at");
-	uint64_t at = sp_now_ms();
+	const char *at_s = sp_http_query(req, "at");
+	struct sp_dash_ask ask = {sp_http_query(req, "scope"), sp_now_ms(),
+				  sp_http_query(req, "month")};
 	if (at_s) {
 		char *end;
-		if (*at_s < '0' || *at_s > '9' || (at = strtoull(at_s, &end, 10), *end != '\0'))
+		if (*at_s < '0' || *at_s > '9' || (ask.at = strtoull(at_s, &end, 10), *end != '\0'))
 			return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
 						   "at is a time in ms since 1970"),
 			       SP_ERR_HTTP_BAD_REQUEST;
 	}
-	int rc = sp_dash_compute(sp_node_store(n), sp_node_reports(n), sp_node_dir(n), scope, at, d);
+	struct sp_hfig_period period;
+	if (ask.month && sp_hfig_month(ask.month, &period) != 0)
+		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
+					   "month is a calendar month, YYYY-MM (e.g. 2026-11)"),
+		       SP_ERR_HTTP_BAD_REQUEST;
+	int rc = sp_dash_get(sp_node_dash(n), sp_node_store(n), sp_node_reports(n), sp_node_dir(n),
+			     &ask, at_s != NULL, d);
 	if (rc == SP_ERR_ARG)
 		sp_http_reply_error(res, SP_ERR_NOT_FOUND, "this node has no directory");
 	else if (rc == SP_ERR_UNKNOWN_INSTITUTION)
-		sp_http_reply_error(res, rc, "no institution '%.64s' in the directory", scope);
+		sp_http_reply_error(res, rc, "no institution '%.64s' in the directory", ask.scope);
 	else if (rc)
 		sp_http_reply_error(res, rc, NULL);
 	return rc;
@@ -173,11 +190,11 @@ static int compute(struct sp_http_req *req, struct sp_http_resp *res, struct sp_
 
 static int get_dashboard(struct sp_http_req *req, struct sp_http_resp *res)
 {
-	struct sp_dash *d;
+	const struct sp_dash *d;
 	if (compute(req, res, &d) != 0)
 		return SP_HTTP_DONE;
 	json_t *j = dash_json(d, sp_node_conf(req->ctx)->federation);
-	sp_dash_free(d);
+	sp_dash_put(sp_node_dash(req->ctx), d);
 	sp_http_cache(res, "no-cache");
 	return sp_http_reply_json(res, j ? 200 : 500, j);
 }
@@ -206,14 +223,14 @@ static void csv_rows(const struct sp_dash *d, const char *only, struct sp_buf *b
 static int get_csv(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	const char *only = sp_http_query(req, "only");
-	struct sp_dash *d;
+	const struct sp_dash *d;
 	if (compute(req, res, &d) != 0)
 		return SP_HTTP_DONE;
 	int known = only == NULL || sp_dash_find(d, only) != NULL;
 	for (unsigned t = 0; !known && t < SP_HFIG_TIERS; t++)
 		known = strcmp(only, sp_hfig_tier_name(t)) == 0;
 	if (!known) {
-		sp_dash_free(d);
+		sp_dash_put(sp_node_dash(req->ctx), d);
 		return sp_http_reply_error(res, SP_ERR_HTTP_BAD_REQUEST,
 					   "only names an institution of the subtree or a tier");
 	}
@@ -221,9 +238,10 @@ static int get_csv(struct sp_http_req *req, struct sp_http_resp *res)
 	sp_buf_init(&b);
 	csv_rows(d, only, &b);
 	char disp[160];
-	snprintf(disp, sizeof(disp), "attachment; filename=\"simpul-%s-%llu.csv\"",
-		 only ? only : d->scope, (unsigned long long)d->at);
-	sp_dash_free(d);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"simpul-%s%s%s-%llu.csv\"",
+		 only ? only : d->scope, d->month[0] ? "-" : "", d->month,
+		 (unsigned long long)d->at);
+	sp_dash_put(sp_node_dash(req->ctx), d);
 	if (b.err) {
 		sp_buf_free(&b);
 		return SP_ERR_NOMEM;

@@ -8,8 +8,11 @@
  */
 #include "sp_dash.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "sp_err.h"
 
@@ -98,6 +101,8 @@ static int counted(const struct sp_dash *d, uint32_t log, uint64_t index)
 static int add_id(void *arg, const struct sp_reports_summary *s)
 {
 	struct run *r = arg;
+	if (!sp_hfig_in_period(&r->d->period, s->submitted_ms))
+		return 0;
 	if (sp_grow((void **)&r->ids, &r->cap_ids, r->n_ids, sizeof(*r->ids)) != 0)
 		return SP_ERR_NOMEM;
 	memcpy(r->ids[r->n_ids++], s->id, SP_HASH_BYTES);
@@ -380,11 +385,17 @@ static void roll_up(struct sp_dash *d)
 		d->n_overdue = SP_DASH_OVERDUE_MAX;
 }
 
-static int compute(struct run *r, struct sp_store *store, const char *scope)
+static int compute(struct run *r, struct sp_store *store, const struct sp_dash_ask *ask)
 {
 	struct sp_dash *d = r->d;
+	const char *scope = ask->scope;
 	if (r->dl == NULL || r->dl->dir == NULL || r->dl->coordinator[0] == '\0')
 		return SP_ERR_ARG;
+	if (ask->month && ask->month[0]) {
+		if (sp_hfig_month(ask->month, &d->period) != 0)
+			return SP_ERR_RANGE;
+		snprintf(d->month, sizeof(d->month), "%s", ask->month);
+	}
 	if (scope == NULL || scope[0] == '\0')
 		scope = r->dl->coordinator;
 	if (strlen(scope) >= sizeof(d->scope))
@@ -406,15 +417,15 @@ static int compute(struct run *r, struct sp_store *store, const char *scope)
 }
 
 int sp_dash_compute(struct sp_store *store, struct sp_reports *reports, const struct sp_dirload *dl,
-		    const char *scope, uint64_t at, struct sp_dash **out)
+		    const struct sp_dash_ask *ask, struct sp_dash **out)
 {
 	*out = NULL;
 	struct sp_dash *d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return SP_ERR_NOMEM;
-	d->at = at;
+	d->at = ask->at;
 	struct run r = {.d = d, .reports = reports, .dl = dl};
-	int rc = compute(&r, store, scope);
+	int rc = compute(&r, store, ask);
 	free(r.ids);
 	free(r.recv_t);
 	free(r.fin_t);
@@ -441,4 +452,163 @@ void sp_dash_free(struct sp_dash *d)
 	free(d->weeks);
 	free(d->overdue);
 	free(d);
+}
+
+/* ---- the cache ------------------------------------------------------------------------- */
+
+/* One kept result and what it was computed from. */
+struct slot {
+	struct sp_dash *d; /* NULL: empty */
+	uint8_t deps[crypto_generichash_BYTES];
+	int at_fixed;
+	uint64_t used; /* the cache's clock at the last use */
+};
+
+struct sp_dash_cache {
+	pthread_mutex_t mu;
+	struct slot slot[SP_DASH_CACHE_SLOTS];
+	uint64_t clock, hits, misses;
+};
+
+int sp_dash_cache_new(struct sp_dash_cache **out)
+{
+	struct sp_dash_cache *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return SP_ERR_NOMEM;
+	pthread_mutex_init(&c->mu, NULL);
+	*out = c;
+	return 0;
+}
+
+void sp_dash_cache_free(struct sp_dash_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < SP_DASH_CACHE_SLOTS; i++)
+		sp_dash_free(c->slot[i].d);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+/* deps_of digests what figures computed now would be computed from
+ * (besides scope, month and at): the index's generation and every log's
+ * size and checkpoint size. */
+static int deps_of(struct sp_store *store, struct sp_reports *reports,
+		   uint8_t out[crypto_generichash_BYTES])
+{
+	crypto_generichash_state h;
+	uint32_t n = sp_store_log_count(store);
+	uint64_t gen[2] = {sp_reports_gen(reports), n};
+	crypto_generichash_init(&h, NULL, 0, crypto_generichash_BYTES);
+	crypto_generichash_update(&h, (const uint8_t *)gen, sizeof(gen));
+	struct sp_buf cp;
+	sp_buf_init(&cp);
+	int rc = 0;
+	for (uint32_t id = 0; rc == 0 && id < n; id++) {
+		struct sp_log_info info;
+		uint64_t v[2] = {0, 0};
+		rc = sp_store_log_info(store, id, &info);
+		cp.len = 0;
+		if (rc == 0 && sp_store_checkpoint(store, id, &cp, &v[1]) != 0)
+			v[1] = 0;
+		v[0] = rc == 0 ? info.size : 0;
+		crypto_generichash_update(&h, (const uint8_t *)v, sizeof(v));
+	}
+	sp_buf_free(&cp);
+	crypto_generichash_final(&h, out, crypto_generichash_BYTES);
+	return rc;
+}
+
+/* fits: slot s answers ask (scope resolved) with inputs deps. */
+static int fits(const struct slot *s, const char *scope, const struct sp_dash_ask *ask,
+		int at_fixed, const uint8_t *deps)
+{
+	const struct sp_dash *d = s->d;
+	if (d == NULL || memcmp(s->deps, deps, sizeof(s->deps)) != 0 || s->at_fixed != at_fixed ||
+	    strcmp(d->scope, scope) != 0 || strcmp(d->month, ask->month ? ask->month : "") != 0)
+		return 0;
+	if (at_fixed)
+		return d->at == ask->at;
+	return d->at <= ask->at && ask->at - d->at <= SP_DASH_CACHE_MS;
+}
+
+/* lookup: a fitting slot's result (one more holder), or NULL. mu held. */
+static const struct sp_dash *lookup(struct sp_dash_cache *c, const char *scope,
+				    const struct sp_dash_ask *ask, int at_fixed, const uint8_t *deps)
+{
+	for (size_t i = 0; i < SP_DASH_CACHE_SLOTS; i++) {
+		struct slot *s = &c->slot[i];
+		if (fits(s, scope, ask, at_fixed, deps)) {
+			s->used = ++c->clock;
+			s->d->refs++;
+			c->hits++;
+			return s->d;
+		}
+	}
+	return NULL;
+}
+
+/* keep puts d in the least recently used slot (d gets the cache's hold
+ * and the caller's). mu held. */
+static void keep(struct sp_dash_cache *c, struct sp_dash *d, int at_fixed, const uint8_t *deps)
+{
+	struct slot *s = &c->slot[0];
+	for (size_t i = 1; i < SP_DASH_CACHE_SLOTS; i++)
+		if (c->slot[i].used < s->used)
+			s = &c->slot[i];
+	if (s->d && --s->d->refs == 0)
+		sp_dash_free(s->d);
+	s->d = d;
+	d->refs = 2;
+	s->at_fixed = at_fixed;
+	s->used = ++c->clock;
+	memcpy(s->deps, deps, sizeof(s->deps));
+}
+
+int sp_dash_get(struct sp_dash_cache *c, struct sp_store *store, struct sp_reports *reports,
+		const struct sp_dirload *dl, const struct sp_dash_ask *ask, int at_fixed,
+		const struct sp_dash **out)
+{
+	*out = NULL;
+	uint8_t deps[crypto_generichash_BYTES];
+	const char *scope = ask->scope && ask->scope[0] ? ask->scope : dl ? dl->coordinator : "";
+	int rc = deps_of(store, reports, deps);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&c->mu);
+	*out = lookup(c, scope, ask, at_fixed, deps);
+	if (*out == NULL)
+		c->misses++;
+	pthread_mutex_unlock(&c->mu);
+	if (*out)
+		return 0;
+	/* computed outside the lock: other scopes are answered meanwhile */
+	struct sp_dash *d;
+	if ((rc = sp_dash_compute(store, reports, dl, ask, &d)) != 0)
+		return rc;
+	pthread_mutex_lock(&c->mu);
+	keep(c, d, at_fixed, deps);
+	pthread_mutex_unlock(&c->mu);
+	*out = d;
+	return 0;
+}
+
+void sp_dash_put(struct sp_dash_cache *c, const struct sp_dash *d)
+{
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	struct sp_dash *m = (struct sp_dash *)d;
+	int last = --m->refs == 0;
+	pthread_mutex_unlock(&c->mu);
+	if (last)
+		sp_dash_free(m);
+}
+
+void sp_dash_cache_counts(struct sp_dash_cache *c, uint64_t *hits, uint64_t *misses)
+{
+	pthread_mutex_lock(&c->mu);
+	*hits = c->hits;
+	*misses = c->misses;
+	pthread_mutex_unlock(&c->mu);
 }

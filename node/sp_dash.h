@@ -65,6 +65,8 @@ struct sp_dash_overdue {
 struct sp_dash {
 	char scope[SP_INST_ID_MAX + 1]; /* the subtree's root */
 	uint64_t at;                    /* "now" of every figure (ms) */
+	struct sp_hfig_period period;   /* only reports submitted in it */
+	char month[8];                  /* "YYYY-MM" the period is, "" for all */
 	struct sp_dash_log *logs;
 	size_t n_logs;
 	struct sp_dash_inst *inst;      /* the subtree, sorted by id */
@@ -80,17 +82,61 @@ struct sp_dash {
 	struct sp_dash_overdue *overdue; /* most overdue first */
 	size_t n_overdue, cap_overdue;
 	uint64_t overdue_total;
+	unsigned refs;                  /* sp_dash_cache's lock: holders of a shared one */
 };
 
-/* sp_dash_compute computes the figures of the subtree of `scope` (NULL or
- * "": the coordinator's, i.e. everything) at time `at` into a new *out
+/* What to compute: the subtree of scope (NULL or "": the coordinator's,
+ * i.e. everything) at time at; with month ("YYYY-MM", NULL or "": all),
+ * only the reports submitted in that month (sp_hfig_month). */
+struct sp_dash_ask {
+	const char *scope;
+	uint64_t at;
+	const char *month;
+};
+
+/* sp_dash_compute computes the figures asked into a new *out
  * (sp_dash_free). SP_ERR_UNKNOWN_INSTITUTION (scope not in the directory),
- * SP_ERR_ARG (no directory), SP_ERR_BUSY (the index is being rebuilt),
- * SP_ERR_NOMEM, store errors. */
+ * SP_ERR_ARG (no directory), SP_ERR_RANGE (month not YYYY-MM), SP_ERR_BUSY
+ * (the index is being rebuilt), SP_ERR_NOMEM, store errors. */
 int sp_dash_compute(struct sp_store *store, struct sp_reports *reports, const struct sp_dirload *dl,
-		    const char *scope, uint64_t at, struct sp_dash **out);
+		    const struct sp_dash_ask *ask, struct sp_dash **out);
 
 void sp_dash_free(struct sp_dash *d);
+
+/* ---- the cache ------------------------------------------------------------------- */
+
+/* A national node's figures take a pass over every report it indexed
+ * (seconds at 100,000 reports), and the page asks for them again at each
+ * visit. The cache keeps the last few results, each with what it was
+ * computed from: the index's generation (sp_reports_gen), every log's
+ * size and signed checkpoint size (so also the directory log's), the
+ * scope, the month and `at`. A result is reused while all of those are
+ * unchanged and, when the caller did not fix `at` (the figures "now"), it
+ * was computed at most SP_DASH_CACHE_MS ago: time alone makes reports
+ * overdue, and the answer says at_ms, the time it is true at. */
+#define SP_DASH_CACHE_MS 30000
+#define SP_DASH_CACHE_SLOTS 8
+
+struct sp_dash_cache;
+
+/* sp_dash_cache_new makes an empty cache (*out is the caller's;
+ * SP_ERR_NOMEM); sp_dash_cache_free releases it and its results (NULL:
+ * no-op), once no result it gave out is still held. */
+int sp_dash_cache_new(struct sp_dash_cache **out);
+void sp_dash_cache_free(struct sp_dash_cache *c);
+
+/* sp_dash_get: the figures asked, from the cache or computed (and kept).
+ * ask->at is the time wanted; at_fixed 0 means "now": a result of the
+ * same inputs computed since ask->at - SP_DASH_CACHE_MS does. *out is
+ * shared and read-only: give it back with sp_dash_put. Errors as
+ * sp_dash_compute. */
+int sp_dash_get(struct sp_dash_cache *c, struct sp_store *store, struct sp_reports *reports,
+		const struct sp_dirload *dl, const struct sp_dash_ask *ask, int at_fixed,
+		const struct sp_dash **out);
+void sp_dash_put(struct sp_dash_cache *c, const struct sp_dash *d);
+
+/* sp_dash_cache_counts: answers from the cache, and computations. */
+void sp_dash_cache_counts(struct sp_dash_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* sp_dash_find: the institution id of the subtree, or NULL. */
 const struct sp_dash_inst *sp_dash_find(const struct sp_dash *d, const char *id);

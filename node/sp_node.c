@@ -27,6 +27,7 @@
 #include "sp_admin_svc.h"
 #include "sp_api.h"
 #include "sp_ctl.h"
+#include "sp_dash.h"
 #include "sp_escalate.h"
 #include "sp_webhook.h"
 #include "sp_node_int.h"
@@ -495,6 +496,8 @@ static int start_reports(struct sp_node *n)
 		rc = sp_replay_new(&n->replay);
 	if (rc == 0)
 		rc = sp_admin_svc_new(&n->admin);
+	if (rc == 0)
+		rc = sp_dash_cache_new(&n->dash);
 	if (rc == 0 && n->o->index_op == SP_NODE_INDEX_REBUILD) {
 		rebuilt = 1;
 		rc = sp_reports_rebuild(n->reports);
@@ -894,6 +897,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	sp_reports_free(n->reports);
 	sp_replay_free(n->replay);
 	sp_admin_svc_free(n->admin);
+	sp_dash_cache_free(n->dash);
 	sp_witness_free(n->witness);
 	sp_dirload_free(n->dl);
 	sp_peer_free(n->peer);

@@ -85,6 +85,10 @@ struct sp_admin_svc;
 /* sp_node_admin: the administration service (sp_admin_svc.h). */
 struct sp_admin_svc *sp_node_admin(struct sp_node *n);
 
+/* sp_node_dash: the dashboard's cache of figures (sp_dash.h). */
+struct sp_dash_cache;
+struct sp_dash_cache *sp_node_dash(struct sp_node *n);
+
 /* sp_node_dir_grow applies the directory log's new entries (the admin API
  * on the coordinator's node, whose directory log is its own, after an
  * append; the ingest thread elsewhere); *added gets how many. A year's

@@ -13,6 +13,7 @@
 #include "sp_err.h"
 #include "sp_admin_svc.h"
 #include "sp_clock.h"
+#include "sp_dash.h"
 #include "sp_dirload.h"
 #include "sp_indexer.h"
 #include "sp_node_int.h"
@@ -31,6 +32,7 @@ const struct sp_dirload *sp_node_dir(struct sp_node *n) { return n->dl; }
 struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 struct sp_replay *sp_node_replay(struct sp_node *n) { return n->replay; }
 struct sp_admin_svc *sp_node_admin(struct sp_node *n) { return n->admin; }
+struct sp_dash_cache *sp_node_dash(struct sp_node *n) { return n->dash; }
 
 /* calendar_published: a year's calendar arrived; the deadlines recorded
  * in the index that reach into it were counted without its holidays. */
@@ -368,6 +370,17 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 			 (unsigned long long)bytes);
 	data_metrics(n, out);
 	sp_admin_svc_metrics(n, out);
+	uint64_t hits = 0, misses = 0;
+	if (n->dash)
+		sp_dash_cache_counts(n->dash, &hits, &misses);
+	sp_buf_printf(out, "# HELP simpul_dashboard_cached_total Dashboard answers (JSON or CSV) "
+		      "from figures already computed with the same inputs.\n"
+		      "# TYPE simpul_dashboard_cached_total counter\nsimpul_dashboard_cached_total %llu\n"
+		      "# HELP simpul_dashboard_computed_total Dashboard figures computed from the "
+		      "index.\n"
+		      "# TYPE simpul_dashboard_computed_total counter\n"
+		      "simpul_dashboard_computed_total %llu\n",
+		 (unsigned long long)hits, (unsigned long long)misses);
 	sp_http_metrics(n->http, out);
 	sp_peer_metrics(n->peer, out);
 }

@@ -1347,11 +1347,13 @@ static int job_commit(struct job *j, uint32_t log, const struct mark *m)
 		memcpy(v + 8, m->head, SP_HASH_BYTES);
 		sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k, mark_key(k, log), v, sizeof(v));
 	}
-	if (rc == 0 && sp_store_ixb_count(j->b))
+	int wrote = rc == 0 && sp_store_ixb_count(j->b);
+	if (wrote)
 		rc = sp_store_ixb_write(j->b);
 	if (rc)
 		return rc;
 	pthread_rwlock_wrlock(&r->lk);
+	r->gen += wrote;
 	for (size_t i = 0; rc == 0 && i < j->n_deltas; i++) {
 		int64_t n = (int64_t)sp_rcount_get(r, j->deltas[i].term) + j->deltas[i].d;
 		rc = count_set(r, j->deltas[i].term, n > 0 ? (uint64_t)n : 0);
@@ -1871,6 +1873,7 @@ static void mem_clear(struct sp_reports *r)
 	r->counts = NULL;
 	r->n_pairs = r->cap_pairs = r->n_counts = r->cap_counts = 0;
 	r->pairs_gen++;
+	r->gen++;
 	r->next_seq = 1;
 	atomic_store(&r->next_due, UINT64_MAX);
 	pthread_rwlock_unlock(&r->lk);

@@ -308,6 +308,12 @@ int sp_reports_changes_prune(struct sp_reports *r, uint64_t before, size_t *n);
  * (its end when it keeps none); changes below it were pruned. */
 uint64_t sp_reports_change_floor(struct sp_reports *r);
 
+/* sp_reports_gen: a number that moves whenever the index commits a write
+ * (entries indexed, deadlines swept, a rebuild's batches): what is derived
+ * from the index may be kept while it stays the same (the dashboard's
+ * cache, sp_dash.h). In memory only; any thread. */
+uint64_t sp_reports_gen(struct sp_reports *r);
+
 /* Per-institution figures (the Transparansi page), from counters kept up
  * to date with the index: received (reports it held at some time), in hand
  * (it holds them now and they are not closed), overdue (of those, past a

@@ -86,6 +86,7 @@ struct sp_reports {
 	uint64_t next_seq;
 	uint64_t next_chg;         /* the change feed's next number */
 	_Atomic uint64_t chg_floor; /* the feed's first kept number (below: pruned) */
+	uint64_t gen;              /* lk: index writes committed (sp_reports_gen) */
 	int quiet;                 /* wmu: a rebuild, which records no changes */
 	_Atomic uint64_t next_due; /* earliest 'D' key (UINT64_MAX: none) */
 	pthread_mutex_t pmu;       /* pending marks */

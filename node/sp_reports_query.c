@@ -696,6 +696,14 @@ uint64_t sp_reports_change_end(struct sp_reports *r)
 	return n;
 }
 
+uint64_t sp_reports_gen(struct sp_reports *r)
+{
+	pthread_rwlock_rdlock(&r->lk);
+	uint64_t n = r->gen;
+	pthread_rwlock_unlock(&r->lk);
+	return n;
+}
+
 /* change_at calls fn for the change under the iterator. */
 static int change_at(struct sp_reports *r, const uint8_t *v, size_t vn, sp_reports_fn fn,
 		     void *arg)

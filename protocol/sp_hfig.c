@@ -385,6 +385,30 @@ double sp_hfig_rating_mean(const struct sp_hfig_counts *c)
 	return c->rated ? (double)c->rating_sum / (double)c->rated : 0.0;
 }
 
+int sp_hfig_month(const char *s, struct sp_hfig_period *p)
+{
+	if (s == NULL || strlen(s) != 7 || s[4] != '-')
+		return SP_ERR_ARG;
+	for (int i = 0; i < 7; i++)
+		if (i != 4 && (s[i] < '0' || s[i] > '9'))
+			return SP_ERR_ARG;
+	uint32_t y = (uint32_t)atoi(s), m = (uint32_t)atoi(s + 5);
+	int64_t d0, d1;
+	if (y < 1970 || m < 1 || m > 12 ||
+	    sp_cal_ymd_to_day(y * 10000 + m * 100 + 1, &d0) != 0 ||
+	    sp_cal_ymd_to_day(m == 12 ? (y + 1) * 10000 + 101 : y * 10000 + (m + 1) * 100 + 1,
+			      &d1) != 0)
+		return SP_ERR_ARG;
+	p->from_ms = sp_cal_day_start_ms(d0);
+	p->to_ms = sp_cal_day_start_ms(d1);
+	return 0;
+}
+
+int sp_hfig_in_period(const struct sp_hfig_period *p, uint64_t t)
+{
+	return p->to_ms == 0 || (t >= p->from_ms && t < p->to_ms);
+}
+
 const char *sp_hfig_tier_name(unsigned t)
 {
 	static const char *const names[] = {"coordinator", "ministry", "agency",

@@ -150,6 +150,20 @@ double sp_hfig_rate(const struct sp_hfig_counts *c);
 /* sp_hfig_rating_mean: mean rating (0 when none). */
 double sp_hfig_rating_mean(const struct sp_hfig_counts *c);
 
+/* A period of the figures: the reports submitted in [from_ms, to_ms) only
+ * (the cohort a monthly report speaks of); to_ms 0 (all zero): all time. */
+struct sp_hfig_period {
+	uint64_t from_ms, to_ms;
+};
+
+/* sp_hfig_month reads "YYYY-MM" (a calendar month in WIB, as deadlines
+ * and the weekly series count days) into *p: 0, or SP_ERR_ARG (not that
+ * form, month not 01..12, year not 1970..9999). */
+int sp_hfig_month(const char *s, struct sp_hfig_period *p);
+
+/* sp_hfig_in_period: the submission time t is in p. */
+int sp_hfig_in_period(const struct sp_hfig_period *p, uint64_t t);
+
 /* sp_hfig_tier_name: "coordinator", "ministry", ... "unit" ("?" beyond). */
 const char *sp_hfig_tier_name(unsigned tier);
 

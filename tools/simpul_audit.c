@@ -17,7 +17,7 @@
 #include "sp_clock.h"
 
 struct audit_args {
-	const char *root, *state, *json, *csv, *html, *save;
+	const char *root, *state, *json, *csv, *html, *save, *month;
 	const char *sources[SP_FA_MAX_SOURCES];
 	size_t n_sources;
 	uint64_t at, chain, threads;
@@ -27,8 +27,8 @@ struct audit_args {
 static void audit_help(const char *cmd)
 {
 	printf("usage: %s --root VKEY (--node URL | --tiles DIR)... [--state FILE]\n"
-	       "       [--json FILE] [--csv FILE] [--html FILE] [--at MS] [--chain N]\n"
-	       "       [--save DIR] [--threads N] [--quiet]\n"
+	       "       [--json FILE] [--csv FILE] [--html FILE] [--at MS] [--month YYYY-MM]\n"
+	       "       [--chain N] [--save DIR] [--threads N] [--quiet]\n"
 	       "\n"
 	       "Audit how complaints are handled across a federation, from the signed logs\n"
 	       "alone. Starting from the coordinator's verifier key, it reads the directory\n"
@@ -46,6 +46,8 @@ static void audit_help(const char *cmd)
 	       "  -C, --csv FILE     write one row per institution, tier and federation\n"
 	       "  -H, --html FILE    write one self-contained HTML page\n"
 	       "  -a, --at MS        the audit's time, ms since 1970 (default: now)\n"
+	       "  -m, --month YYYY-MM  figures of the reports submitted in that month (WIB)\n"
+	       "                     only, as they stand at --at (every log is still verified)\n"
 	       "  -c, --chain N      list reports whose routing crossed more than N\n"
 	       "                     institutions (default 3)\n"
 	       "  -S, --save DIR     keep a copy of every log verified, as DIR/<inst>/...\n"
@@ -67,13 +69,14 @@ static int audit_parse(int argc, char **argv, struct audit_args *a)
 		{"json", required_argument, NULL, 'J'},  {"csv", required_argument, NULL, 'C'},
 		{"html", required_argument, NULL, 'H'},  {"at", required_argument, NULL, 'a'},
 		{"chain", required_argument, NULL, 'c'}, {"save", required_argument, NULL, 'S'},
+		{"month", required_argument, NULL, 'm'},
 		{"threads", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	const char *cmd = argv[0];
 	int c;
 	a->chain = 3;
-	while ((c = getopt_long(argc, argv, "r:n:T:s:J:C:H:a:c:S:j:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:n:T:s:J:C:H:a:m:c:S:j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': a->root = optarg; break;
 		case 'n':
@@ -95,6 +98,13 @@ static int audit_parse(int argc, char **argv, struct audit_args *a)
 		case 'C': a->csv = optarg; break;
 		case 'H': a->html = optarg; break;
 		case 'S': a->save = optarg; break;
+		case 'm': {
+			struct sp_hfig_period p;
+			if (sp_hfig_month(optarg, &p) != 0)
+				return simpul_usage(cmd, "--month wants YYYY-MM, not '%s'", optarg);
+			a->month = optarg;
+			break;
+		}
 		case 'q': a->quiet = 1; break;
 		case 'a':
 			if (simpul_parse_u64(optarg, &a->at) || a->at == 0)
@@ -206,6 +216,10 @@ int simpul_audit_main(int argc, char **argv)
 		.state_in = x.state, .now_ms = x.at, .chain_n = (unsigned)x.chain, .pool = pool,
 		.quiet = x.quiet, .save = x.save,
 	};
+	if (x.month) {
+		sp_hfig_month(x.month, &o.period); /* checked by audit_parse */
+		snprintf(o.month, sizeof(o.month), "%s", x.month);
+	}
 	struct sp_fa a;
 	rc = sp_fa_run(&o, &a);
 	if (rc) {

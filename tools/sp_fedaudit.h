@@ -29,6 +29,7 @@
 #include "sp_audit.h"
 #include "sp_cal.h"
 #include "sp_dir.h"
+#include "sp_hfig.h"
 #include "sp_pool.h"
 #include "sp_report.h"
 
@@ -120,6 +121,8 @@ struct sp_fa_opts {
 	struct sp_pool *pool;       /* borrowed */
 	int quiet;                  /* no progress on stderr */
 	const char *save;           /* copy every verified log's tiles here (NULL: no) */
+	struct sp_hfig_period period; /* figures of the reports submitted in it only */
+	char month[8];              /* "YYYY-MM" the period is, "" for all time */
 };
 
 struct sp_fa_fig; /* sp_fedaudit_fig.c */

@@ -38,6 +38,7 @@ struct rep {
 	struct ev *ev;
 	size_t n_ev, cap_ev;
 	int long_chain;
+	int outside;                     /* submitted outside the period: not counted */
 	struct sp_hfig_report h;         /* chain, ceiling, escalations (events: ev) */
 };
 
@@ -306,8 +307,14 @@ out:
 static int compute_reports(void *arg, size_t begin, size_t end)
 {
 	struct fig_run *r = arg;
-	for (size_t i = begin; i < end; i++)
-		one_report(r, &r->reps[i]);
+	for (size_t i = begin; i < end; i++) {
+		struct rep *p = &r->reps[i];
+		/* only its own figures are skipped: merges into it were judged
+		 * with every report known (gather) */
+		p->outside = !sp_hfig_in_period(&r->a->o.period, p->sub->time_ms);
+		if (!p->outside)
+			one_report(r, p);
+	}
 	return 0;
 }
 
@@ -441,7 +448,9 @@ int sp_fa_figures(struct sp_fa *a)
 		rc = sp_pool_for(a->o.pool, r.n_reps, GRAIN, compute_reports, &r);
 	for (size_t i = 0; rc == 0 && i < r.n_reps; i++) {
 		struct rep *p = &r.reps[i];
-		if (p->err == SP_ERR_NOMEM)
+		if (p->outside)
+			a->fig->outside_period++;
+		else if (p->err == SP_ERR_NOMEM)
 			rc = p->err;
 		else if (p->err)
 			a->fig->bad_bodies++;

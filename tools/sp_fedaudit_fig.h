@@ -46,6 +46,7 @@ struct sp_fa_fig {
 	uint64_t trail_applied, trail_refused; /* trail entries applied / refused by the rules */
 	uint64_t orphans;              /* trail entries whose report is in no verified log */
 	uint64_t bad_bodies;           /* report entries whose body does not parse */
+	uint64_t outside_period;       /* reports submitted outside o.period (not counted) */
 	uint64_t escalations, esc_acted, esc_unacted;
 	struct sp_fa_list chains, ceiling, unacted;
 	struct sp_fa_flow *flows;      /* in order first seen */

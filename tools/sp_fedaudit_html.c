@@ -81,6 +81,10 @@ static void head(struct sp_buf *b, const struct sp_fa *a)
 			 "terverifikasi (tanda tangan, rantai, pohon Merkle, checkpoint), bukan dari "
 			 "klaim node mana pun. %llu entri diverifikasi dari %zu log dalam %.1f s.</p>\n",
 		      when, (unsigned long long)a->entries, a->n_logs, a->verify_s);
+	if (a->o.month[0])
+		sp_buf_printf(b, "<p class=\"banner\">Periode %s: hanya pengaduan yang masuk pada "
+				 "bulan itu (WIB) yang dihitung <small>(only the reports submitted in "
+				 "that month)</small>.</p>\n", a->o.month);
 	sp_buf_printf(b, "<p class=\"banner %s\">%s</p>\n", a->complete ? "good" : "poor",
 		      a->complete ? "Lengkap: setiap log terverifikasi sampai checkpoint terbesarnya."
 				  : "TIDAK LENGKAP: sebagian log tidak dapat diverifikasi (lihat Log); "

@@ -124,6 +124,12 @@ static json_t *audit_json(const struct sp_fa *a)
 		(json_int_t)f->trail_applied, "trail_refused", (json_int_t)f->trail_refused,
 		"orphan_entries", (json_int_t)f->orphans, "unreadable_entries",
 		(json_int_t)f->bad_bodies));
+	json_object_set_new(j, "period",
+			    a->o.month[0] ? json_pack("{s:s,s:I,s:I,s:I}", "month", a->o.month,
+						      "from_ms", (json_int_t)a->o.period.from_ms,
+						      "to_ms", (json_int_t)a->o.period.to_ms,
+						      "reports_outside", (json_int_t)f->outside_period)
+					  : json_null());
 	json_object_set_new(j, "escalations", json_pack("{s:I,s:I,s:I}", "total",
 		(json_int_t)f->escalations, "acted_on", (json_int_t)f->esc_acted, "not_acted_on",
 		(json_int_t)f->esc_unacted));

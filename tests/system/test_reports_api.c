@@ -47,6 +47,7 @@
 #include "sp_json.h"
 #include "sp_files.h"
 #include "sp_keyfile.h"
+#include "sp_merkle.h"
 #include "sp_fedtest.h"
 #include "sp_node_harness.h"
 #include "sp_note.h"
@@ -796,10 +797,95 @@ static int on_list(const char *path, const char *id)
 	return found;
 }
 
+/* sign_replica_checkpoint stores 73.11's signed checkpoint of its first
+ * `size` entries (entry: the last of them, when size is 1) in store log. */
+static void sign_replica_checkpoint(struct sp_store *st, uint32_t log, const uint8_t *entry,
+				    size_t len)
+{
+	char key[PATH_MAX + 32];
+	uint8_t pk[32], sk[64];
+	snprintf(key, sizeof(key), "%s/keys/73.11.key", g.f.fed);
+	assert_int_equal(sp_keyfile_load(key, pk, sk, NULL, 0), 0);
+	struct sp_checkpoint c = {.origin = "simpul.local/73.11", .size = 1};
+	sp_merkle_leaf_hash(entry, len, c.root); /* a tree of one leaf */
+	struct sp_buf note;
+	sp_buf_init(&note);
+	assert_int_equal(sp_checkpoint_sign(&c, sk, &note), 0);
+	assert_int_equal(sp_store_checkpoint_put(st, log, (const char *)note.p, note.len), 0);
+	sp_buf_free(&note);
+}
+
+/* dash_row: institution id's row of GET path (a dashboard), and the whole
+ * answer in *all (caller frees). */
+static json_t *dash_row(const char *path, const char *id, json_t **all)
+{
+	json_t *j = call("GET", path, NULL, 200), *it;
+	size_t i;
+	*all = j;
+	json_array_foreach(json_object_get(j, "institutions"), i, it)
+		if (strcmp(jstr(it, "id"), id) == 0)
+			return it;
+	fail_msg("%s has no row of %s", path, id);
+	return NULL;
+}
+
+/* sign_own: the node signs a checkpoint of everything it wrote, which the
+ * dashboard counts up to. */
+static void sign_own(void)
+{
+	json_decref(call("POST", "/v1/checkpoint/sign", NULL, 200));
+}
+
+/* dash_escalated: the dashboard counts the escalation 73.12's node wrote
+ * for the old report: a missed deadline of 73.12, nobody acting yet, and
+ * the report on the overdue list with its escalation; once 73.12's officer
+ * verifies it, the escalation was acted on and the report is no longer
+ * overdue. Also checks that the figures then asked "now" again follow the
+ * new entries (the dashboard's cache is keyed on the index and
+ * checkpoints). */
+static void dash_escalated(const struct submitted *old)
+{
+	sign_own();
+	json_t *all, *r = dash_row("/v1/dashboard?scope=73.12", "73.12", &all);
+	assert_int_equal(jint(r, "missed"), 1);
+	assert_int_equal(jint(r, "esc_unacted"), 1);
+	assert_int_equal(jint(r, "esc_acted"), 0);
+	assert_int_equal(jint(r, "overdue_now"), 1);
+	json_t *ov = json_object_get(all, "overdue"), *o = json_array_get(json_object_get(ov, "reports"), 0);
+	assert_int_equal(jint(ov, "total"), 1);
+	assert_string_equal(jstr(o, "report"), old->id);
+	assert_string_equal(jstr(o, "holders"), "73.12");
+	assert_string_equal(jstr(o, "stage"), "verify");
+	assert_int_equal(jint(o, "escalations"), 1);
+	assert_int_equal(jint(o, "escalations_unacted"), 1);
+	assert_int_equal(jint(o, "escalations_acted"), 0);
+	assert_true(jint(o, "days_late") >= 10);
+	json_decref(all);
+
+	char *body = act_json(old, SP_ACT_VERIFIKASI, g.off_sk, NULL, NULL, 0);
+	act_ok(old, body, "diverifikasi");
+	free(body);
+	sign_own();
+	r = dash_row("/v1/dashboard?scope=73.12", "73.12", &all);
+	assert_int_equal(jint(r, "missed"), 1);
+	assert_int_equal(jint(r, "esc_acted"), 1);
+	assert_int_equal(jint(r, "esc_unacted"), 0);
+	assert_int_equal(jint(json_object_get(all, "overdue"), "total"), 0);
+	json_decref(all);
+	/* the province's subtree sums it; the sibling's row has none of it */
+	r = dash_row("/v1/dashboard?scope=73", "73.11", &all);
+	assert_int_equal(jint(r, "missed"), 0);
+	assert_int_equal(jint(json_object_get(all, "total"), "missed"), 1);
+	assert_int_equal(jint(json_object_get(all, "total"), "esc_acted"), 1);
+	json_decref(all);
+}
+
 /* A report whose verify deadline passed long ago (submitted 20 days ago at
- * another node, replicated here) gets an escalation entry from the node's
- * timer (every second in this config) and is on its parent's overdue list.
- * Real clocks throughout: the report is old, not the node's time shifted. */
+ * another node, replicated here with 73.11's signed checkpoint) gets an
+ * escalation entry from the node's timer (every second in this config) and
+ * is on its parent's overdue list; the dashboard counts the missed deadline
+ * and whether it was acted on (dash_escalated). Real clocks throughout: the
+ * report is old, not the node's time shifted. */
 static void test_escalation(void **state)
 {
 	node_stop();
@@ -818,6 +904,7 @@ static void test_escalation(void **state)
 	assert_int_equal(sp_store_log_add(st, "simpul.local/73.11", e.author, &log), 0);
 	assert_int_equal(sp_store_insert(st, log, ents, &len, 1, &accepted), 0);
 	assert_int_equal(accepted, 1);
+	sign_replica_checkpoint(st, log, entry, len);
 	sp_store_close(st);
 	struct submitted old;
 	sp_entry_hash(entry, len, h);
@@ -853,6 +940,7 @@ static void test_escalation(void **state)
 	json_int_t size = own_size();
 	usleep(2500 * 1000);
 	assert_int_equal(own_size(), size);
+	dash_escalated(&old);
 }
 
 /* A directory file with one corrupted entry stops start-up, saying which. */

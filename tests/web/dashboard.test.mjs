@@ -310,10 +310,10 @@ function checkCheckpoints(d, own) {
 }
 
 // audit runs `simpul audit` over the coordinator's node at `at`.
-function audit(at) {
+function audit(at, ...more) {
   const json = join(conf.scratch, 'audit.json'), csv = join(conf.scratch, 'audit.csv');
   simpul('audit', '--quiet', '--root', conf.root, '--node', N.KEMENPANRB, '--at', String(at), '--json', json,
-    '--csv', csv);
+    '--csv', csv, ...more);
   return { j: JSON.parse(readFileSync(json, 'utf8')), csv: readFileSync(csv, 'utf8') };
 }
 
@@ -384,7 +384,10 @@ async function apiChecks(at, own, r3, r7) {
   eq(tl[1], ta, 'kabkota\'s CSV row equals the audit\'s');
   ok('CSV of an institution (73.12) and of a tier (kabkota): the audit\'s columns and values');
 
+  await monthChecks(at, d, aLines);
+
   for (const [path, status] of [['/v1/dashboard?scope=NOPE', 404], ['/v1/dashboard?at=soon', 400],
+    ['/v1/dashboard?month=2026-13', 400], ['/v1/dashboard/csv?month=nov', 400],
     ['/v1/dashboard/csv?scope=73&only=KEMENSOS', 400], ['/v1/dashboard?scope=' + 'x'.repeat(300), 404]]) {
     const r = await api('KEMENPANRB', path);
     eq(r.status, status, path.slice(0, 60));
@@ -392,6 +395,82 @@ async function apiChecks(at, own, r3, r7) {
   }
   ok('bad input: unknown scope, bad time, a row outside the subtree: clear errors');
   return d;
+}
+
+// monthOf: the calendar month (WIB) of a time, YYYY-MM.
+function monthOf(t) { return new Date(t + 7 * 3600000).toISOString().slice(0, 7); }
+
+function monthBefore(m) {
+  const [y, mo] = m.split('-').map(Number);
+  return mo === 1 ? `${y - 1}-12` : `${y}-${String(mo - 1).padStart(2, '0')}`;
+}
+
+// monthChecks: ?month= (the monthly report's period) counts the reports
+// submitted in that month only, in the API, its CSV and `simpul audit
+// --month`; a month with none of them counts nothing.
+async function monthChecks(at, d, aLines) {
+  const all = Object.values(R);
+  const months = [...new Set(all.map((r) => monthOf(r.submitted)))].sort();
+  for (const m of months) {
+    const mine = all.filter((r) => monthOf(r.submitted) === m);
+    const p = (await api('KEMENPANRB', `/v1/dashboard?at=${at}&month=${m}`)).body;
+    eq(p.period && p.period.month, m, 'the period is stated');
+    eq(p.reports.total, mine.length, `${m}: the reports submitted in it`);
+    if (mine.length === all.length) for (const x of d.institutions) sameFigures(x, row(p, x.id), `${m} ${x.id}`);
+    const c = await api('KEMENPANRB', `/v1/dashboard/csv?at=${at}&month=${m}`);
+    assert(new RegExp(`filename="simpul-KEMENPANRB-${m}-\\d+\\.csv"`).test(c.headers.get('content-disposition')), 'month in the file name');
+    const { j, csv } = audit(at, '--month', m);
+    eq(j.period.month, m, 'the audit states the period');
+    eq(j.reports.total, mine.length, `audit --month ${m}: its reports`);
+    eq(j.period.reports_outside, all.length - mine.length, `audit --month ${m}: the others left out`);
+    const mineRows = c.body.trim().split('\n').filter((l) => l.startsWith('institution,'));
+    const theirs = csv.trim().split('\n');
+    eq(theirs[0], aLines[0], 'same columns with --month');
+    for (const l of mineRows) {
+      const f = l.split(','), t = theirs.find((x) => x.startsWith(`institution,${f[1]},`));
+      if (!t) continue; // an institution of the directory without a log in the audit
+      const g = t.split(',');
+      f[4] = g[4] = '';
+      eq(f.join(','), g.join(','), `${m}: ${f[1]}'s CSV row (dashboard vs audit --month)`);
+    }
+  }
+  const before = monthBefore(months[0]);
+  const e = (await api('KEMENPANRB', `/v1/dashboard?at=${at}&month=${before}`)).body;
+  eq(e.reports.total, 0, `${before}: no report submitted then`);
+  for (const x of e.institutions) for (const k of COUNTERS) eq(x[k], 0, `${before}: ${x.id} ${k}`);
+  const { j } = audit(at, '--month', before);
+  eq(j.reports.total, 0, `audit --month ${before}: nothing`);
+  ok(`month filter: ${months.join(', ')} counts its ${all.length} reports, ${before} none, in the API, the CSV and simpul audit --month`);
+}
+
+// metric reads one counter of the coordinator's node's /metrics.
+async function metric(name) {
+  const t = (await api('KEMENPANRB', '/metrics')).body;
+  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(t);
+  assert(m, `metric ${name}`);
+  return Number(m[1]);
+}
+
+// cacheChecks: figures "now" are computed once and served again until the
+// index or a checkpoint moves; then the next answer has the change.
+async function cacheChecks() {
+  const hit0 = await metric('simpul_dashboard_cached_total');
+  const miss0 = await metric('simpul_dashboard_computed_total');
+  const a = (await api('KEMENPANRB', '/v1/dashboard')).body;
+  const b = (await api('KEMENPANRB', '/v1/dashboard/csv')).body;
+  const c = (await api('KEMENPANRB', '/v1/dashboard')).body;
+  eq(c.at_ms, a.at_ms, 'the third answer is the figures of the first');
+  assert(b.includes('\nsubtree,KEMENPANRB,'), 'the CSV from the same figures');
+  eq(await metric('simpul_dashboard_computed_total'), miss0 + 1, 'computed once');
+  eq(await metric('simpul_dashboard_cached_total'), hit0 + 2, 'served twice from the cache');
+  const r9 = await submit('73.12', 'jalan', '73.12.03', '73.12');
+  await shows('KEMENPANRB', r9, 'diterima');
+  for (const id of Object.keys(N)) await api(id, '/v1/checkpoint/sign', { method: 'POST' });
+  await until('checkpoints with the new report', settled);
+  const n = (await api('KEMENPANRB', '/v1/dashboard')).body;
+  eq(n.reports.total, a.reports.total + 1, 'a new report in a checkpoint: counted at once, not served stale');
+  eq(row(n, '73.12').received, row(a, '73.12').received + 1, '73.12 received one more');
+  ok('cache: the same figures served again from the cache; a new report and checkpoint recompute them');
 }
 
 async function main() {
@@ -404,14 +483,15 @@ async function main() {
   for (const rep of Object.values(R)) {
     const v = (await api('KEMENPANRB', `/v1/reports/${rep.id}`)).body;
     rep.deadline = v.deadline;
+    rep.submitted = v.submitted;
     if (rep.status === 'ditindaklanjuti') windowEnd = Math.min(windowEnd, v.deadline);
     else if (rep.status !== 'selesai') at = Math.max(at, v.deadline + 60000);
   }
   assert(at > 0 && at < windowEnd, `a time between the deadlines (${at}) and the windows (${windowEnd})`);
   finish(at);
   const d = await apiChecks(at, own, r3, r7);
-  if (process.env.SP_DASH_NO_PAGE) return;
-  await pageChecks(d, at, r3, r7);
+  if (!process.env.SP_DASH_NO_PAGE) await pageChecks(d, at, r3, r7);
+  await cacheChecks();
 }
 
 // ---- the page -----------------------------------------------------------------------
