@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "sp_clock.h"
 #include "sp_err.h"
 
 /* What one computation carries besides the result. */
@@ -461,7 +462,8 @@ struct slot {
 	struct sp_dash *d; /* NULL: empty */
 	uint8_t deps[crypto_generichash_BYTES];
 	int at_fixed;
-	uint64_t used; /* the cache's clock at the last use */
+	uint64_t done_ms; /* when it was computed (finished) */
+	uint64_t used;    /* the cache's clock at the last use */
 };
 
 struct sp_dash_cache {
@@ -490,31 +492,41 @@ void sp_dash_cache_free(struct sp_dash_cache *c)
 	free(c);
 }
 
-/* deps_of digests what figures computed now would be computed from
- * (besides scope, month and at): the index's generation and every log's
- * size and checkpoint size. */
-static int deps_of(struct sp_store *store, struct sp_reports *reports,
+/* deps_of digests what figures computed now would be computed from,
+ * besides scope, month and at: every log's signed checkpoint (entries past
+ * it do not count), the directory log's size (the directory is applied as
+ * it grows) and, only while the index has not taken in every entry below
+ * those checkpoints, the index's generation (what it holds then is still
+ * moving). So entries past the checkpoints, and the index's own
+ * bookkeeping (deadline sweeps), leave a result valid. */
+static int deps_of(struct sp_store *store, struct sp_reports *reports, const struct sp_dirload *dl,
 		   uint8_t out[crypto_generichash_BYTES])
 {
 	crypto_generichash_state h;
 	uint32_t n = sp_store_log_count(store);
-	uint64_t gen[2] = {sp_reports_gen(reports), n};
+	uint64_t lag = 0;
 	crypto_generichash_init(&h, NULL, 0, crypto_generichash_BYTES);
-	crypto_generichash_update(&h, (const uint8_t *)gen, sizeof(gen));
 	struct sp_buf cp;
 	sp_buf_init(&cp);
 	int rc = 0;
 	for (uint32_t id = 0; rc == 0 && id < n; id++) {
-		struct sp_log_info info;
-		uint64_t v[2] = {0, 0};
-		rc = sp_store_log_info(store, id, &info);
+		uint64_t v[3] = {id, 0, 0}, indexed = 0;
 		cp.len = 0;
-		if (rc == 0 && sp_store_checkpoint(store, id, &cp, &v[1]) != 0)
+		if (sp_store_checkpoint(store, id, &cp, &v[1]) != 0)
 			v[1] = 0;
-		v[0] = rc == 0 ? info.size : 0;
+		if (dl && dl->has_log && id == dl->log_id) {
+			struct sp_log_info info;
+			rc = sp_store_log_info(store, id, &info);
+			v[2] = info.size;
+		}
+		if (rc == 0)
+			rc = sp_reports_indexed(reports, id, &indexed);
+		lag |= indexed < v[1];
 		crypto_generichash_update(&h, (const uint8_t *)v, sizeof(v));
 	}
 	sp_buf_free(&cp);
+	uint64_t gen = lag ? sp_reports_gen(reports) : 0;
+	crypto_generichash_update(&h, (const uint8_t *)&gen, sizeof(gen));
 	crypto_generichash_final(&h, out, crypto_generichash_BYTES);
 	return rc;
 }
@@ -529,7 +541,7 @@ static int fits(const struct slot *s, const char *scope, const struct sp_dash_as
 		return 0;
 	if (at_fixed)
 		return d->at == ask->at;
-	return d->at <= ask->at && ask->at - d->at <= SP_DASH_CACHE_MS;
+	return d->at <= ask->at && s->done_ms <= ask->at && ask->at - s->done_ms <= SP_DASH_CACHE_MS;
 }
 
 /* lookup: a fitting slot's result (one more holder), or NULL. mu held. */
@@ -550,7 +562,8 @@ static const struct sp_dash *lookup(struct sp_dash_cache *c, const char *scope,
 
 /* keep puts d in the least recently used slot (d gets the cache's hold
  * and the caller's). mu held. */
-static void keep(struct sp_dash_cache *c, struct sp_dash *d, int at_fixed, const uint8_t *deps)
+static void keep(struct sp_dash_cache *c, struct sp_dash *d, int at_fixed, const uint8_t *deps,
+		 uint64_t done_ms)
 {
 	struct slot *s = &c->slot[0];
 	for (size_t i = 1; i < SP_DASH_CACHE_SLOTS; i++)
@@ -561,6 +574,7 @@ static void keep(struct sp_dash_cache *c, struct sp_dash *d, int at_fixed, const
 	s->d = d;
 	d->refs = 2;
 	s->at_fixed = at_fixed;
+	s->done_ms = done_ms;
 	s->used = ++c->clock;
 	memcpy(s->deps, deps, sizeof(s->deps));
 }
@@ -572,7 +586,7 @@ int sp_dash_get(struct sp_dash_cache *c, struct sp_store *store, struct sp_repor
 	*out = NULL;
 	uint8_t deps[crypto_generichash_BYTES];
 	const char *scope = ask->scope && ask->scope[0] ? ask->scope : dl ? dl->coordinator : "";
-	int rc = deps_of(store, reports, deps);
+	int rc = deps_of(store, reports, dl, deps);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&c->mu);
@@ -587,7 +601,7 @@ int sp_dash_get(struct sp_dash_cache *c, struct sp_store *store, struct sp_repor
 	if ((rc = sp_dash_compute(store, reports, dl, ask, &d)) != 0)
 		return rc;
 	pthread_mutex_lock(&c->mu);
-	keep(c, d, at_fixed, deps);
+	keep(c, d, at_fixed, deps, sp_now_ms());
 	pthread_mutex_unlock(&c->mu);
 	*out = d;
 	return 0;

@@ -106,14 +106,18 @@ void sp_dash_free(struct sp_dash *d);
 /* ---- the cache ------------------------------------------------------------------- */
 
 /* A national node's figures take a pass over every report it indexed
- * (seconds at 100,000 reports), and the page asks for them again at each
- * visit. The cache keeps the last few results, each with what it was
- * computed from: the index's generation (sp_reports_gen), every log's
- * size and signed checkpoint size (so also the directory log's), the
- * scope, the month and `at`. A result is reused while all of those are
- * unchanged and, when the caller did not fix `at` (the figures "now"), it
- * was computed at most SP_DASH_CACHE_MS ago: time alone makes reports
- * overdue, and the answer says at_ms, the time it is true at. */
+ * (minutes on a loaded machine at 100,000 reports: BENCHMARKS.md), and the
+ * page asks for them again at each visit. The cache keeps the last few
+ * results, each with what it was computed from: every log's signed
+ * checkpoint size (entries past it are not counted), the directory log's
+ * size, the scope, the month and `at`; and, while the index has not yet
+ * taken in every entry below those checkpoints, the index's generation
+ * (sp_reports_gen). A result is reused while all of those are unchanged
+ * and, when the caller did not fix `at` (the figures "now"), its
+ * computation ended at most SP_DASH_CACHE_MS ago: time alone makes reports
+ * overdue, and the answer says at_ms, the time it is true at (on a loaded
+ * national node that may be minutes before: the computation's start). (`past_checkpoint`,
+ * the reports beyond the checkpoints, is as of the computation.) */
 #define SP_DASH_CACHE_MS 30000
 #define SP_DASH_CACHE_SLOTS 8
 
@@ -127,7 +131,8 @@ void sp_dash_cache_free(struct sp_dash_cache *c);
 
 /* sp_dash_get: the figures asked, from the cache or computed (and kept).
  * ask->at is the time wanted; at_fixed 0 means "now": a result of the
- * same inputs computed since ask->at - SP_DASH_CACHE_MS does. *out is
+ * same inputs whose computation ended since ask->at - SP_DASH_CACHE_MS
+ * does. *out is
  * shared and read-only: give it back with sp_dash_put. Errors as
  * sp_dash_compute. */
 int sp_dash_get(struct sp_dash_cache *c, struct sp_store *store, struct sp_reports *reports,

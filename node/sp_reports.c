@@ -1302,6 +1302,14 @@ static int mark_get(struct sp_reports *r, uint32_t log, struct mark *m)
 	return rc == SP_ERR_NOT_FOUND ? 0 : rc;
 }
 
+int sp_reports_indexed(struct sp_reports *r, uint32_t log, uint64_t *size)
+{
+	struct mark m;
+	int rc = mark_get(r, log, &m);
+	*size = rc == 0 ? m.size : 0;
+	return rc;
+}
+
 /* job_commit refreshes the touched reports, stages counters, pairs, the
  * next seq and the log's mark (m, if not NULL), writes the batch and then
  * updates memory. */

@@ -308,6 +308,11 @@ int sp_reports_changes_prune(struct sp_reports *r, uint64_t before, size_t *n);
  * (its end when it keeps none); changes below it were pruned. */
 uint64_t sp_reports_change_floor(struct sp_reports *r);
 
+/* sp_reports_indexed: how many entries of store log `log` the index has
+ * taken in (its high-water mark; 0 for a log it has not reached). Store
+ * errors. Any thread. */
+int sp_reports_indexed(struct sp_reports *r, uint32_t log, uint64_t *size);
+
 /* sp_reports_gen: a number that moves whenever the index commits a write
  * (entries indexed, deadlines swept, a rebuild's batches): what is derived
  * from the index may be kept while it stays the same (the dashboard's
