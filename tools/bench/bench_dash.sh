@@ -23,21 +23,9 @@ LOG=$OUT/node-$N.log
 mkdir -p "$OUT"
 [ -d "$DATA/store" ] || cp -a "$W/data-$N" "$DATA"
 
-ROOT=$(sed -n 's/^root_vkey = //p' "$W/fed/federation.ini")
-cat >"$INI" <<EOF
-[node]
-id = KEMENPANRB
-federation = simpul.local
-key = $W/fed/keys/KEMENPANRB.key
-seal_key = $W/fed/keys/KEMENPANRB.seal
-data = $DATA
-[http]
-listen = 127.0.0.1:0
-rate_limit = 0
-[federation]
-root_key = $ROOT
-directory = $DATA/directory
-EOF
+# shellcheck source=tools/bench/lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+bench_national_ini "$W" "$DATA" "$INI"
 
 rm -f "$DATA/simpuld.addr"
 : >"$LOG"

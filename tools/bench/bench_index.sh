@@ -38,25 +38,11 @@ if [ ! -d "$DATA/store" ]; then
 	echo "fill: $(tail -1 "$W/fill-$N.out") in $(echo "$t1 - $t0" | bc) s"
 fi
 
-ROOT=$(sed -n 's/^root_vkey = //p' "$W/fed/federation.ini")
-cat >"$INI" <<EOF
-[node]
-id = KEMENPANRB
-federation = simpul.local
-key = $W/fed/keys/KEMENPANRB.key
-seal_key = $W/fed/keys/KEMENPANRB.seal
-data = $DATA
-[http]
-listen = 127.0.0.1:0
-rate_limit = 0
-max_connections = 1024
-max_connections_per_address = 256
-[federation]
-root_key = $ROOT
-directory = $DATA/directory
-[deadlines]
-escalate_s = 5
-EOF
+# shellcheck source=tools/bench/lib.sh
+. "$SRC/tools/bench/lib.sh"
+bench_national_ini "$W" "$DATA" "$INI" "max_connections = 1024
+max_connections_per_address = 256" "[deadlines]
+escalate_s = 5"
 
 PID=
 start() {

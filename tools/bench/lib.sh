@@ -28,3 +28,29 @@ root_key = $root
 directory = $t/fed
 INI
 }
+
+# bench_national_ini W DATA INI [EXTRA_HTTP_LINES] [EXTRA_LINES]
+#   writes INI, the config of the national coordinator's node (KEMENPANRB)
+#   of the federation in W/fed (made by bench_index.sh), data in DATA, HTTP
+#   on an ephemeral loopback port without a rate limit. EXTRA_HTTP_LINES go
+#   into its [http] section, EXTRA_LINES (sections) at the end.
+bench_national_ini() {
+	local w=$1 data=$2 ini=$3 http=${4:-} more=${5:-} root
+	root=$(sed -n 's/^root_vkey = //p' "$w/fed/federation.ini")
+	cat >"$ini" <<INI
+[node]
+id = KEMENPANRB
+federation = simpul.local
+key = $w/fed/keys/KEMENPANRB.key
+seal_key = $w/fed/keys/KEMENPANRB.seal
+data = $data
+[http]
+listen = 127.0.0.1:0
+rate_limit = 0
+$http
+[federation]
+root_key = $root
+directory = $data/directory
+$more
+INI
+}
