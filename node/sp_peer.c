@@ -64,13 +64,16 @@ static int peer_vouched(struct sp_peer *p, const char *inst, const uint8_t key[3
 }
 
 /* is_neighbour: inst is our parent or child in the tier tree (with no
- * directory every configured peer is). */
+ * directory, or before our own record is in it, every peer is). */
 static int is_neighbour(struct sp_peer *p, const char *inst)
 {
 	if (p->dir == NULL)
 		return 1;
 	char parent[SP_INST_ID_MAX + 1];
-	if (sp_dir_parent(p->dir, p->conf->id, parent) == 0 && strcmp(parent, inst) == 0)
+	int rc = sp_dir_parent(p->dir, p->conf->id, parent);
+	if (rc == SP_ERR_UNKNOWN_INSTITUTION)
+		return 1; /* not admitted yet (await_record): any peer may be the parent */
+	if (rc == 0 && strcmp(parent, inst) == 0)
 		return 1;
 	return sp_dir_parent(p->dir, inst, parent) == 0 && strcmp(parent, p->conf->id) == 0;
 }
@@ -795,6 +798,13 @@ static void on_entries(struct sp_peer_conn *c, struct sp_gossip_msg *m, uint8_t 
 	}
 	if (rc == 0)
 		tune_chunk(c, e);
+	/* Who is a tree neighbour (and pushes) is read from each node's own
+	 * directory, as it was when the session began: a record that arrived
+	 * since (an institution added, re-parented, retired) may have made
+	 * this peer one, and its push met a WANT of ours. Look again before
+	 * calling it a protocol breach. */
+	if (rc == SP_ERR_RANGE && !c->eager)
+		c->eager = is_neighbour(p, c->their_inst);
 	if (rc == SP_ERR_RANGE && !c->eager) {
 		refuse(c, SP_ERR_PEER_PROTOCOL, "entries outside the range asked for");
 		return;
