@@ -2,6 +2,7 @@
  * sp_node_harness.c - processes, files, a raw HTTP client and the
  * federation fixture for the node tests (see sp_node_harness.h).
  */
+#define _GNU_SOURCE /* memmem */
 #include "sp_node_harness.h"
 
 #include "sp_testutil.h"
@@ -13,6 +14,8 @@
 #include "sp_store.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -127,6 +130,49 @@ char *sp_h_simpul(const char *dir, int want, const char *const *args)
 char *sp_h_slurp(const char *path, size_t *len)
 {
 	return sp_test_slurp(path, len);
+}
+
+static int holds_needle(const char *path, const struct sp_h_needle *needles, size_t n)
+{
+	size_t len;
+	char *text = sp_h_slurp(path, &len);
+	int found = 0;
+	for (size_t i = 0; text && !found && i < n; i++)
+		found = memmem(text, len, needles[i].bytes, needles[i].len) != NULL;
+	free(text);
+	return found;
+}
+
+int sp_h_find_in_tree(const char *root, const struct sp_h_needle *needles, size_t n,
+		      char *found_in, size_t cap)
+{
+	struct stat st;
+	if (lstat(root, &st) != 0)
+		return -1;
+	if (S_ISREG(st.st_mode)) {
+		if (!holds_needle(root, needles, n))
+			return 0;
+		snprintf(found_in, cap, "%s", root);
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	DIR *d = opendir(root);
+	if (!d)
+		return -1;
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char path[PATH_MAX];
+		if (snprintf(path, sizeof(path), "%s/%s", root, e->d_name) >= (int)sizeof(path))
+			rc = -1;
+		else
+			rc = sp_h_find_in_tree(path, needles, n, found_in, cap);
+	}
+	closedir(d);
+	return rc;
 }
 
 int sp_h_wait_file(const char *path, int timeout_ms)

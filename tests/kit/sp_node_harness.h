@@ -44,6 +44,22 @@ char *sp_h_simpul(const char *dir, int want, const char *const *args);
  * it cannot be read. *len optional. */
 char *sp_h_slurp(const char *path, size_t *len);
 
+/* A byte string that must not be found (sp_h_find_in_tree). SP_H_LIT
+ * makes one of a string literal. */
+struct sp_h_needle {
+	const void *bytes;
+	size_t len;
+};
+#define SP_H_LIT(s) {(s), sizeof(s) - 1}
+
+/* sp_h_find_in_tree looks for any of n needles in every regular file under
+ * root (root may itself be a file; symbolic links are not followed). The
+ * privacy tests use it: a contact, sealed text or key must be nowhere on
+ * disk. Returns 1 and writes the first file found into found_in (cap
+ * bytes), 0 if no file holds a needle, -1 if the tree cannot be read. */
+int sp_h_find_in_tree(const char *root, const struct sp_h_needle *needles, size_t n,
+		      char *found_in, size_t cap);
+
 /* sp_h_wait_file waits until path exists and is non-empty: 0 or -1. */
 int sp_h_wait_file(const char *path, int timeout_ms);
 

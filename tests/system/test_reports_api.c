@@ -24,10 +24,9 @@
  * entry from the node's timer and shows on the parent's overdue list; and
  * a directory file with a corrupted entry, which stops start-up naming it.
  */
-#define _GNU_SOURCE /* memmem, nftw */
+#define _GNU_SOURCE /* memmem */
 #include "sp_testutil.h"
 
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -623,35 +622,6 @@ static void test_restart(void **state)
 /* ---- privacy --------------------------------------------------------------------------- */
 
 static const char *const g_needles[] = {CONTACT, SECRET_TEXT, NAME};
-static int g_found;
-static char g_found_in[PATH_MAX];
-
-/* The tracking secrets the node made, as bytes and as hex: used in actions,
- * they must still be nowhere on disk (no log, no entry, no index). */
-static uint8_t g_secret_bin[2][32];
-
-static int scan_file(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	if (flag != FTW_F)
-		return 0;
-	size_t len;
-	char *text = sp_h_slurp(path, &len);
-	for (size_t i = 0; text && i < 3; i++) {
-		if (memmem(text, len, g_needles[i], strlen(g_needles[i]))) {
-			g_found = 1;
-			snprintf(g_found_in, sizeof(g_found_in), "%s", path);
-		}
-	}
-	const char *hex[2] = {g_pub.secret, g_anon.secret};
-	for (size_t i = 0; text && i < 2; i++) {
-		if (memmem(text, len, g_secret_bin[i], 32) || memmem(text, len, hex[i], 64)) {
-			g_found = 1;
-			snprintf(g_found_in, sizeof(g_found_in), "%s (a tracking secret)", path);
-		}
-	}
-	free(text);
-	return 0;
-}
 
 /* ---- reporter keys ------------------------------------------------------------------------ */
 
@@ -740,14 +710,23 @@ static void test_privacy(void **state)
 	json_decref(call("GET", "/v1/reports?limit=500", NULL, 200));
 	json_decref(call("GET", "/v1/stats", NULL, 200));
 	node_stop(); /* everything flushed */
-	g_found = 0;
-	assert_int_equal(sp_hex_parse(g_pub.secret, g_secret_bin[0], 32), 0);
-	assert_int_equal(sp_hex_parse(g_anon.secret, g_secret_bin[1], 32), 0);
-	assert_int_equal(nftw(g.f.data, scan_file, 16, FTW_PHYS), 0);
-	if (g_found)
-		fail_msg("reporter data in clear in %s", g_found_in);
-	scan_file(g.f.log, NULL, FTW_F, NULL);
-	assert_int_equal(g_found, 0);
+	/* the reporter's data, and the tracking secrets the node made (as
+	 * bytes and as hex: used in actions, they must still be nowhere on
+	 * disk: no log, no entry, no index) */
+	uint8_t secret_bin[2][32];
+	assert_int_equal(sp_hex_parse(g_pub.secret, secret_bin[0], 32), 0);
+	assert_int_equal(sp_hex_parse(g_anon.secret, secret_bin[1], 32), 0);
+	const struct sp_h_needle needles[] = {
+		{g_needles[0], strlen(g_needles[0])}, {g_needles[1], strlen(g_needles[1])},
+		{g_needles[2], strlen(g_needles[2])}, {secret_bin[0], 32},
+		{secret_bin[1], 32},		      {g_pub.secret, 64},
+		{g_anon.secret, 64},
+	};
+	const size_t n = sizeof(needles) / sizeof(needles[0]);
+	char found_in[PATH_MAX];
+	if (sp_h_find_in_tree(g.f.data, needles, n, found_in, sizeof(found_in)) != 0)
+		fail_msg("reporter data or a tracking secret in clear in %s", found_in);
+	assert_int_equal(sp_h_find_in_tree(g.f.log, needles, n, found_in, sizeof(found_in)), 0);
 	char *all = json_dumps(g.f.bodies, 0);
 	for (size_t i = 0; i < 3; i++)
 		assert_null(strstr(all, g_needles[i]));

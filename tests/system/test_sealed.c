@@ -20,10 +20,9 @@
  * officer may no longer read the report and 73's may. Privacy: no
  * plaintext in the data folder, the node's log or any public response.
  */
-#define _GNU_SOURCE /* memmem, nftw */
+#define _GNU_SOURCE /* memmem */
 #include "sp_testutil.h"
 
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,41 +431,20 @@ static void test_disposisi(void **state)
 
 /* ---- privacy ------------------------------------------------------------------------------- */
 
-static const char *const g_needles[] = {CONTACT, SECRET_TEXT, FILE_TEXT};
-static int g_found;
-static char g_found_in[PATH_MAX];
-
-static int scan_file(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	if (flag != FTW_F)
-		return 0;
-	size_t len;
-	char *text = sp_h_slurp(path, &len);
-	for (size_t i = 0; text && i < 3; i++) {
-		if (memmem(text, len, g_needles[i], strlen(g_needles[i]))) {
-			g_found = 1;
-			snprintf(g_found_in, sizeof(g_found_in), "%s", path);
-		}
-	}
-	free(text);
-	return 0;
-}
+static const struct sp_h_needle g_needles[] = {SP_H_LIT(CONTACT), SP_H_LIT(SECRET_TEXT),
+					       SP_H_LIT(FILE_TEXT)};
 
 static void test_privacy(void **state)
 {
 	(void)state;
 	sp_h_fed_stop(&g.f); /* everything flushed */
-	g_found = 0;
-	assert_int_equal(nftw(g.f.data, scan_file, 16, FTW_PHYS), 0);
-	if (g_found)
-		fail_msg("sealed data in clear in %s", g_found_in);
-	scan_file(g.f.log, NULL, FTW_F, NULL);
-	assert_int_equal(g_found, 0);
+	char found_in[PATH_MAX];
+	if (sp_h_find_in_tree(g.f.data, g_needles, 3, found_in, sizeof(found_in)) != 0)
+		fail_msg("sealed data in clear in %s", found_in);
+	assert_int_equal(sp_h_find_in_tree(g.f.log, g_needles, 3, found_in, sizeof(found_in)), 0);
 	char *all = json_dumps(g.f.bodies, 0);
 	for (size_t i = 0; i < 3; i++)
-		assert_null(strstr(all, g_needles[i]));
+		assert_null(strstr(all, g_needles[i].bytes));
 	free(all);
 	char *log = sp_h_slurp(g.f.log, NULL);
 	assert_null(strstr(log, PURPOSE));

@@ -16,41 +16,11 @@
 // scopes), its CSV and the page against those figures and against `simpul
 // audit` over the same checkpoints. Each step prints "ok - ..." or throws.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { createRequire } from 'node:module';
+import { DESKTOP, N, PHONE, api, assert, axe, conf, launch, ok, until } from './kit.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const conf = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const N = conf.nodes;
-mkdirSync(conf.out, { recursive: true });
-
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
-
-function ok(msg) { console.log('ok - ' + msg); }
-function assert(c, msg) { if (!c) throw new Error('assertion failed: ' + msg); }
 function eq(a, b, msg) { assert(a === b, `${msg}: got ${JSON.stringify(a)}, want ${JSON.stringify(b)}`); }
-
-async function api(node, path, init = {}) {
-  const r = await fetch(N[node] + path, init);
-  const text = await r.text();
-  let body = text;
-  try { body = JSON.parse(text); } catch { /* text */ }
-  return { status: r.status, body, headers: r.headers };
-}
-
-async function until(what, fn, ms = 60000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 // ---- the true figures --------------------------------------------------------------
 
@@ -496,18 +466,6 @@ async function main() {
 
 // ---- the page -----------------------------------------------------------------------
 
-async function axe(page, what) {
-  // The CSP forbids inline scripts: axe is evaluated through DevTools.
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
-  const r = await page.evaluate(async () => {
-    const res = await window.axe.run(document, { resultTypes: ['violations'] });
-    return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.help} - ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  assert(r.length === 0, `axe on ${what}:\n  ${r.join('\n  ')}`);
-  ok(`axe: no serious violations on ${what}`);
-}
-
 // noOverflow: at the current width, with every set of figures (#cols),
 // no table is wider than its box (nothing to scroll sideways to) and the
 // page itself does not scroll sideways.
@@ -570,11 +528,7 @@ async function showsRows(page, scope, ids) {
 }
 
 async function pageChecks(d, at, r3, r7) {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   try {
     const errors = [];
     const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });

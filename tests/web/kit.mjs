@@ -1,4 +1,4 @@
-// kit.mjs - what the browser tests (web.test.mjs, console.test.mjs) share:
+// kit.mjs - what the browser tests (web, console, dashboard .test.mjs) share:
 // the run's config (the JSON file named by the first argument, written by
 // the ctest driver), steps that print "ok - ..." or throw, axe-core on a
 // page state, phone and desktop screenshots, the nodes' API, and waiting
