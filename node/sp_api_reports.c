@@ -414,16 +414,26 @@ static json_t *item_json(const struct sp_dirload *dl, const struct sp_reports_it
 {
 	json_t *o = json_pack("{s:s,s:I,s:I,s:s,s:s}", "log", it->inst, "index",
 			      (json_int_t)it->index, "time", (json_int_t)it->e.time_ms, "type",
-			      it->e.type == SP_EV_ACTION ? "action" : "escalation", "verdict",
-			      verdict ? "invalid" : "applied");
+			      it->e.type == SP_EV_ACTION	  ? "action"
+			      : it->e.type == SP_EV_KEY_GRANT ? "key_grant"
+							      : "escalation",
+			      "verdict", verdict ? "invalid" : "applied");
 	if (o && verdict)
 		json_object_set_new(o, "error", json_string(sp_errname(verdict)));
 	struct sp_report_action a;
 	struct sp_report_escalation x;
+	struct sp_report_key keys[SP_REPORT_MAX_KEYS];
+	size_t nk = 0;
 	if (o && it->e.type == SP_EV_ACTION &&
 	    sp_report_action_parse(it->e.body, it->e.body_len, &a) == 0) {
 		act_fields(o, &a);
 		json_object_set_new(o, "actor", actor_json(dl, &a, it->e.time_ms));
+	} else if (o && it->e.type == SP_EV_KEY_GRANT &&
+		   sp_report_trail_keys(it->e.type, it->e.body, it->e.body_len, keys, &nk) == 0) {
+		json_t *to = json_array(); /* who got a copy; the sealed copies stay out */
+		for (size_t i = 0; to && i < nk; i++)
+			json_array_append_new(to, str_json(keys[i].inst));
+		json_object_set_new(o, "institutions", to);
 	} else if (o && sp_report_esc_parse(it->e.body, it->e.body_len, &x) == 0) {
 		json_object_set_new(o, "stage", json_integer(x.stage));
 		json_object_set_new(o, "deadline", json_integer((json_int_t)x.deadline_ms));

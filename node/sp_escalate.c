@@ -2,20 +2,25 @@
  * sp_escalate.c - the writer of the entries a node makes on its own (see
  * sp_escalate.h): on the node's timer, on a libuv pool thread, it finds
  * the overdue reports this node's institution holds and appends the
- * SP_EV_ESCALATION entry each one is due, once per missed deadline; and,
- * for each retired institution whose heir this institution is, the
- * SP_EV_TRANSFER entry that moves each report it held here.
+ * SP_EV_ESCALATION entry each one is due, once per missed deadline; for
+ * each retired institution whose heir this institution is, the
+ * SP_EV_TRANSFER entry that moves each report it held here; and, on the
+ * national coordinator's node, the SP_EV_KEY_GRANT entry that gives the
+ * holders of a rahasia report that hold no key copy one.
  */
 #include "sp_escalate.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "sp_act.h"
 #include "sp_buf.h"
 #include "sp_clock.h"
 #include "sp_dirload.h"
 #include "sp_err.h"
+#include "sp_open.h"
 #include "sp_report.h"
 #include "sp_reports.h"
 
@@ -35,36 +40,41 @@ static int holds(const struct sp_reports_summary *s, const char *inst, int first
 	return 0;
 }
 
-static int collect(void *arg, const struct sp_reports_summary *s)
+static int collect_all(void *arg, const struct sp_reports_summary *s)
 {
 	struct ids *d = arg;
-	if (!holds(s, d->holder, d->first))
-		return 0;
 	if (sp_grow((void **)&d->v, &d->cap, d->n, SP_HASH_BYTES) != 0)
 		return SP_ERR_NOMEM;
 	memcpy(d->v[d->n++], s->id, SP_HASH_BYTES);
 	return 0;
 }
 
-/* decide_fn: from a report's state at now, the body of the entry to write
+static int collect(void *arg, const struct sp_reports_summary *s)
+{
+	struct ids *d = arg;
+	return holds(s, d->holder, d->first) ? collect_all(arg, s) : 0;
+}
+
+/* decide_fn: from a report's view at now, the body of the entry to write
  * in a new buffer *body (NULL: nothing due). */
-typedef int (*decide_fn)(void *arg, const struct sp_report_state *st, uint64_t now,
+typedef int (*decide_fn)(void *arg, const struct sp_reports_view *v, uint64_t now,
 			 uint8_t **body, size_t *len);
 
-static int decide_escalation(void *arg, const struct sp_report_state *st, uint64_t now,
+static int decide_escalation(void *arg, const struct sp_reports_view *v, uint64_t now,
 			     uint8_t **body, size_t *len)
 {
 	(void)arg;
 	struct sp_report_escalation x;
-	return sp_report_escalation_due(st, now, &x) ? sp_report_esc_encode(&x, body, len) : 0;
+	return sp_report_escalation_due(&v->st, now, &x) ? sp_report_esc_encode(&x, body, len) : 0;
 }
 
 /* decide_transfer: the retired institution (arg) still holds it. */
-static int decide_transfer(void *arg, const struct sp_report_state *st, uint64_t now,
+static int decide_transfer(void *arg, const struct sp_reports_view *v, uint64_t now,
 			   uint8_t **body, size_t *len)
 {
 	(void)now;
 	const char *from = arg;
+	const struct sp_report_state *st = &v->st;
 	for (size_t i = 0; i < st->n_holders; i++)
 		if (strcmp(st->holders[i], from) == 0) {
 			struct sp_report_transfer x = {.from = sp_str_of(from)};
@@ -72,6 +82,40 @@ static int decide_transfer(void *arg, const struct sp_report_state *st, uint64_t
 			return sp_report_transfer_encode(&x, body, len);
 		}
 	return 0;
+}
+
+static const char *type_what(uint64_t type)
+{
+	return type == SP_EV_TRANSFER	 ? "took over from a retired holder"
+	       : type == SP_EV_KEY_GRANT ? "granted key copies to the holders"
+					 : "escalated";
+}
+
+/* decide_grant: on the coordinator's node (arg), a rahasia report whose
+ * holders include some without a key copy gets a grant of the content
+ * key, opened from the coordinator's own copy, sealed to each of them. */
+static int decide_grant(void *arg, const struct sp_reports_view *v, uint64_t now,
+			uint8_t **body, size_t *len)
+{
+	struct sp_node *n = arg;
+	const struct sp_dirload *dl = sp_node_dir(n);
+	char to[SP_REPORT_MAX_HOLDERS][SP_INST_ID_MAX + 1];
+	size_t k = sp_report_keyless(&v->st, to);
+	uint8_t key[SP_REPORT_CKEY_BYTES];
+	struct sp_report_grant g = {.n_keys = k};
+	if (k == 0 || dl == NULL || dl->dir == NULL)
+		return 0;
+	int rc = sp_open_key(n, v, key);
+	for (size_t i = 0; rc == 0 && i < k; i++) {
+		struct sp_dir_inst in;
+		rc = sp_dir_institution(dl->dir, to[i], now, &in);
+		struct sp_report_reader rd = {to[i], in.seal_key};
+		if (rc == 0)
+			rc = sp_report_seal_key(key, &rd, &g.keys[i]);
+	}
+	sodium_memzero(key, sizeof(key));
+	memcpy(g.report, v->st.id, SP_HASH_BYTES);
+	return rc ? rc : sp_report_grant_encode(&g, body, len);
 }
 
 /* write_one appends the entry of `type` that decide says report id is due
@@ -90,15 +134,15 @@ static int write_one(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_
 		return rc == SP_ERR_BUSY ? 0 : rc;
 	rc = sp_reports_view(r, id, now, NULL, &v);
 	if (rc == 0) {
-		rc = decide(arg, &v.st, now, &body, &len);
+		rc = decide(arg, &v, now, &body, &len);
 		sp_reports_view_free(&v);
 	}
-	/* a transfer is written only if the rules take it (heir, retired,
-	 * holder as of this entry), so a pass can never repeat a refused one */
-	if (rc == 0 && body != NULL && type == SP_EV_TRANSFER &&
+	/* a transfer or grant is written only if the rules take it (heir,
+	 * retired, holder as of this entry), so a pass never repeats a refused one */
+	if (rc == 0 && body != NULL && type != SP_EV_ESCALATION &&
 	    (rc = sp_act_check(n, id, type, body, len)) != 0) {
-		sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports", "transfer not written: %s",
-			sp_errname(rc));
+		sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports", "%s not written: %s",
+			type_what(type), sp_errname(rc));
 		free(body);
 		body = NULL;
 		rc = 0; /* this report only: the pass goes on */
@@ -113,10 +157,32 @@ static int write_one(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_
 	if (!due || rc)
 		sp_reports_unpend(r, id);
 	if (due && rc == 0)
-		sp_logx(sp_node_log(n), SP_LOGX_INFO, "reports", "%s index=%llu",
-			type == SP_EV_TRANSFER ? "took over from a retired holder" : "escalated",
+		sp_logx(sp_node_log(n), SP_LOGX_INFO, "reports", "%s index=%llu", type_what(type),
 			(unsigned long long)index);
 	free(body);
+	return rc;
+}
+
+/* grant_run: on the coordinator's node, a grant for each rahasia report
+ * a holder of which holds no key copy (the index lists them: its 'g'
+ * term), so that a take-over or a transfer can read what it took. A
+ * report whose grant fails is logged and left for the next pass. */
+static int grant_run(struct sp_node *n, uint64_t now, size_t *granted)
+{
+	const struct sp_dirload *dl = sp_node_dir(n);
+	if (dl == NULL || dl->dir == NULL || !sp_dir_is_coordinator(dl->dir, sp_node_conf(n)->id))
+		return 0;
+	struct ids d = {0};
+	struct sp_reports_query q = {.status = -1, .keyless = 1};
+	int rc = sp_reports_query(sp_node_reports(n), &q, now, collect_all, &d, NULL);
+	for (size_t i = 0; rc == 0 && i < d.n; i++) {
+		int one = write_one(n, d.v[i], now, SP_EV_KEY_GRANT, decide_grant, n);
+		if (one)
+			sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports", "key grant failed: %s",
+				sp_errname(one));
+	}
+	*granted += d.n;
+	free(d.v);
 	return rc;
 }
 
@@ -175,13 +241,15 @@ int sp_escalate_run(struct sp_node *n)
 	struct ids d = {.holder = sp_node_conf(n)->id, .first = 1};
 	struct sp_reports_query q = {.status = -1, .overdue = 1, .holder = d.holder};
 	uint64_t now = sp_now_ms();
-	size_t swept = 0, moved = 0;
+	size_t swept = 0, moved = 0, keyless = 0;
 	uint64_t t0 = sp_mono_ms();
 	/* the deadline index: only the reports whose deadline passed, and then
 	 * only those this institution holds, are read */
 	int rc = sp_reports_sweep(sp_node_reports(n), now, &swept);
 	if (rc == 0)
 		rc = transfer_run(n, now, &moved);
+	if (rc == 0)
+		rc = grant_run(n, now, &keyless);
 	if (rc == 0)
 		rc = sp_reports_query(sp_node_reports(n), &q, now, collect, &d, NULL);
 	for (size_t i = 0; rc == 0 && i < d.n; i++)
@@ -190,10 +258,10 @@ int sp_escalate_run(struct sp_node *n)
 	if (rc)
 		sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports", "escalation pass failed err=%s",
 			sp_errname(rc));
-	else if (d.n || moved || swept || ms >= 100)
+	else if (d.n || moved || keyless || swept || ms >= 100)
 		sp_logx(sp_node_log(n), SP_LOGX_INFO, "reports",
-			"escalation pass refreshed=%zu due=%zu transferred=%zu ms=%llu", swept, d.n,
-			moved, (unsigned long long)ms);
+			"escalation pass refreshed=%zu due=%zu transferred=%zu keyless=%zu ms=%llu",
+			swept, d.n, moved, keyless, (unsigned long long)ms);
 	free(d.v);
 	return rc;
 }

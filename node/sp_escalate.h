@@ -8,7 +8,11 @@
  * own log and adds it to the report index. It also moves the reports of
  * retired institutions whose heir (sp_dir_heir) is this institution: one
  * SP_EV_TRANSFER entry per report the retired one still holds (valid by
- * the rules of apply_transfer in sp_report_state.c). Layer: a node service (below
+ * the rules of apply_transfer in sp_report_state.c). On the national
+ * coordinator's node it also writes, for each rahasia report the index
+ * lists as keyless (a holder by take-over or transfer holds no copy of
+ * its content key), one SP_EV_KEY_GRANT entry sealing its own copy of the
+ * key to those holders (valid by apply_grant). Layer: a node service (below
  * the HTTP API, above sp_node_core.c); sp_node.c calls it on its timer.
  */
 #ifndef SP_ESCALATE_H

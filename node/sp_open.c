@@ -58,24 +58,22 @@ static int remember(struct sp_node *n, const struct sp_report_open_req *q, uint6
 	return 0;
 }
 
-/* content_key opens this institution's copy of the report's key: in the
- * envelope, or in an applied action that re-sealed it (a forward, a
- * take-over). SP_ERR_SEALED if this node holds no copy it can open. */
-static int content_key(struct sp_node *n, const struct sp_reports_view *v,
-		       uint8_t key[SP_REPORT_CKEY_BYTES])
+int sp_open_key(struct sp_node *n, const struct sp_reports_view *v,
+		uint8_t key[SP_REPORT_CKEY_BYTES])
 {
 	const struct sp_dirload *dl = sp_node_dir(n);
 	const char *me = sp_node_conf(n)->id;
 	const struct sp_report_sealed *s = &v->body.sealed;
-	if (dl == NULL)
+	if (dl == NULL || !v->body.has_sealed)
 		return SP_ERR_SEALED;
 	int rc = sp_dirload_open_key(dl, s->keys, s->n_keys, me, key); /* current, then previous */
 	for (size_t i = 0; rc == SP_ERR_SEALED && i < v->n; i++) {
-		struct sp_report_action a;
+		struct sp_report_key keys[SP_REPORT_MAX_KEYS];
+		size_t nk = 0;
 		const struct sp_entry *e = &v->items[i].e;
-		if (v->st.verdict[i] == 0 && e->type == SP_EV_ACTION &&
-		    sp_report_action_parse(e->body, e->body_len, &a) == 0)
-			rc = sp_dirload_open_key(dl, a.keys, a.n_keys, me, key);
+		if (v->st.verdict[i] == 0 &&
+		    sp_report_trail_keys(e->type, e->body, e->body_len, keys, &nk) == 0 && nk)
+			rc = sp_dirload_open_key(dl, keys, nk, me, key);
 	}
 	return rc;
 }
@@ -85,16 +83,17 @@ static int open_envelope(struct sp_node *n, struct sp_open *o, char why[SP_ERR_W
 {
 	if (!o->v.body.has_sealed)
 		return 0;
-	int rc = content_key(n, &o->v, o->key);
+	int rc = sp_open_key(n, &o->v, o->key);
 	o->has_key = rc == 0;
 	if (rc == 0)
 		rc = sp_report_open(&o->v.body.sealed, o->key, &o->plain, &o->len);
 	if (rc == 0)
 		rc = sp_report_private_parse(o->plain, o->len, &o->p);
 	if (rc == SP_ERR_SEALED)
-		return sp_err_why(why, rc, "this node (%s) holds no key copy of the report: ask the "
-				       "node of an institution that held it before, or the national "
-				       "coordinator's (a take-over does not re-seal: docs/reports.md)",
+		return sp_err_why(why, rc, "this node (%s) holds no key copy of the report yet: "
+				       "after a take-over the national coordinator's node grants "
+				       "one at its next deadline pass (docs/reports.md); meanwhile "
+				       "ask the node of an institution that held it before",
 				  sp_node_conf(n)->id);
 	return rc;
 }

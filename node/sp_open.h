@@ -5,8 +5,9 @@
  * A report's sealed envelope (rahasia title and content, the reporter's
  * name and contact) can be opened only with a copy of its content key
  * sealed to an institution's X25519 key: in the envelope (the first holder
- * and the national coordinator) or in an applied action's key 8 (every
- * later holder). sp_open_report opens the copy addressed to this node's
+ * and the national coordinator), in an applied action's key 8 (a holder
+ * forwarded to) or in an applied SP_EV_KEY_GRANT (a holder by take-over or
+ * transfer, once the coordinator's node has granted it one). sp_open_report opens the copy addressed to this node's
  * institution with its seal key, and only for an officer who signed a
  * fresh request (sp_report_open_req_verify), is enrolled now, and belongs
  * to an institution that currently holds the report or is the national
@@ -68,6 +69,13 @@ int sp_open_report(struct sp_node *n, const struct sp_report_open_req *q, uint64
  * the caller says what it opened for. */
 int sp_open_held(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_t now,
 		 struct sp_open *out);
+
+/* sp_open_key opens this node's institution's copy of the content key of
+ * the report viewed in v (the envelope's, an applied action's or grant's)
+ * into key, which the caller wipes after use. SP_ERR_SEALED if there is
+ * no envelope or no copy this node can open. */
+int sp_open_key(struct sp_node *n, const struct sp_reports_view *v,
+		uint8_t key[SP_REPORT_CKEY_BYTES]);
 
 /* sp_open_free zeroes and frees what *o holds. */
 void sp_open_free(struct sp_open *o);

@@ -74,7 +74,8 @@ static void put_names(struct sp_buf *b, const char (*v)[SP_INST_ID_MAX + 1], siz
 /* The record: [id, seq, sub log, sub index, indexed ms, [log, index, ...],
  * [involved], summary or null]; summary: [log, index, submitted, region,
  * category, routed_to, status, [holders], last holder, [handled], stage,
- * deadline, overdue, escalations, kind, valid until, answered, rating]. */
+ * deadline, overdue, escalations, kind, valid until, answered, rating,
+ * keyless]. */
 int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *b)
 {
 	const struct sp_reports_summary *s = &p->sum;
@@ -96,7 +97,7 @@ int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *b)
 		sp_cbor_put_null(b);
 		return b->err;
 	}
-	sp_cbor_put_array(b, 18);
+	sp_cbor_put_array(b, 19);
 	put_text(b, s->log);
 	sp_cbor_put_uint(b, s->index);
 	sp_cbor_put_uint(b, s->submitted_ms);
@@ -115,6 +116,7 @@ int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *b)
 	sp_cbor_put_uint(b, s->valid_until);
 	sp_cbor_put_uint(b, s->answered_ms);
 	sp_cbor_put_uint(b, s->rating);
+	sp_cbor_put_uint(b, (uint64_t)s->keyless);
 	return b->err;
 }
 
@@ -154,7 +156,7 @@ static int decode_sum(struct sp_cbor_reader *rd, struct sp_reports_summary *s)
 {
 	uint64_t c, v[8];
 	int rc = sp_cbor_read_array(rd, &c);
-	if (rc == 0 && c != 18)
+	if (rc == 0 && c != 19)
 		rc = SP_ERR_CORRUPT;
 	if (rc == 0)
 		rc = get_text(rd, s->log, sizeof(s->log));
@@ -192,7 +194,10 @@ static int decode_sum(struct sp_cbor_reader *rd, struct sp_reports_summary *s)
 		rc = get_uint(rd, &s->answered_ms, UINT64_MAX);
 	if (rc == 0)
 		rc = get_uint(rd, &v[5], 255);
+	if (rc == 0)
+		rc = get_uint(rd, &v[6], 1);
 	if (rc == 0) {
+		s->keyless = (int)v[6];
 		s->rating = (unsigned)v[5];
 		s->status = (enum sp_report_status)v[0];
 		s->stage = (enum sp_report_stage)v[1];
@@ -846,7 +851,7 @@ static int index_one(struct job *j, struct sp_rloc at, const struct sp_entry *e,
 		return insert_report(j, hash, at, &t);
 	}
 	if ((e->type != SP_EV_ACTION && e->type != SP_EV_ESCALATION &&
-	     e->type != SP_EV_TRANSFER) ||
+	     e->type != SP_EV_TRANSFER && e->type != SP_EV_KEY_GRANT) ||
 	    report_of(e, id) != 0)
 		return 0;
 	targets_of(e, &t);
@@ -927,7 +932,8 @@ static void inst_terms(struct termset *ts, const struct sp_reports_summary *s)
 
 /* terms_of lists the terms a summary is posted and counted under:
  *   a                 every report (postings in index order)
- *   s:<status>        its status; o: overdue
+ *   s:<status>        its status; o: overdue; g: a holder of a rahasia
+ *                     report holds no key copy (the coordinator grants one)
  *   i:<inst>          holds or held it
  *   h:<inst>          holds it now; t:<inst>: a holder is inst or under it
  *   r:<prefix>        each whole-part prefix of its region
@@ -950,6 +956,8 @@ static int terms_of(struct sp_reports *r, const struct sp_reports_summary *s,
 	term_add(&ts, "s:%s%s", st, "");
 	if (s->overdue)
 		term_add(&ts, "o%s%s", "", "");
+	if (s->keyless)
+		term_add(&ts, "g%s%s", "", "");
 	for (size_t i = 0; i < s->n_holders; i++) {
 		term_add(&ts, "h:%s%s", s->holders[i], "");
 		term_add(&ts, "i:%s%s", s->holders[i], "");
@@ -1027,6 +1035,8 @@ static void summarise(const struct sp_reports_view *v, uint64_t now, struct sp_r
 	s->kind = (int)v->body.kind;
 	s->answered_ms = st->answered_ms;
 	s->rating = st->rating;
+	char keyless[SP_REPORT_MAX_HOLDERS][SP_INST_ID_MAX + 1];
+	s->keyless = sp_report_keyless(st, keyless) > 0;
 	/* The state changes with time only when a deadline passes. */
 	s->valid_until = st->deadline_ms > now ? st->deadline_ms : UINT64_MAX;
 }

@@ -239,6 +239,7 @@ struct sp_reports_summary {
 	unsigned rating;               /* the reporter's rating 1..5 (0: none) */
 	int kind;                      /* enum sp_report_kind */
 	uint64_t valid_until;          /* the summary holds until then (ms) */
+	int keyless;                   /* rahasia, and a holder holds no key copy */
 };
 
 /* Filters; zero/NULL fields do not filter. */
@@ -254,6 +255,7 @@ struct sp_reports_query {
 	int subtree;             /* ... or, with subtree, by it or a descendant */
 	const char *category;    /* service category */
 	int kind;                /* 1 + enum sp_report_kind; 0: any */
+	int keyless;             /* rahasia with a holder that holds no key copy */
 };
 
 typedef int (*sp_reports_fn)(void *arg, const struct sp_reports_summary *s);

@@ -70,12 +70,12 @@ static int rec_line(struct sp_rrec *p, struct lines *l)
 		sp_buf_printf(&b, "%s,", p->inv[i].id);
 	if (p->has_sum) {
 		sp_buf_printf(&b, " %s:%llu t=%llu r=%s c=%s to=%s st=%d k=%d stage=%d dl=%llu od=%d esc=%u "
-			"until=%llu ans=%llu rate=%u last=%s h=",
+			"until=%llu ans=%llu rate=%u kl=%d last=%s h=",
 		    s->log, (unsigned long long)s->index, (unsigned long long)s->submitted_ms,
 		    s->region, s->category, s->routed_to, (int)s->status, s->kind, (int)s->stage,
 		    (unsigned long long)s->deadline_ms, s->overdue, s->escalations,
 		    (unsigned long long)s->valid_until, (unsigned long long)s->answered_ms, s->rating,
-		    s->last_holder);
+		    s->keyless, s->last_holder);
 		for (size_t i = 0; i < s->n_holders; i++)
 			sp_buf_printf(&b, "%s,", s->holders[i]);
 		sp_buf_printf(&b, " handled=");

@@ -33,7 +33,7 @@
 #include "sp_reports.h"
 #include "sp_store_index.h"
 
-#define SP_REPORTS_FORMAT 3
+#define SP_REPORTS_FORMAT 4 /* 4: summaries say keyless (SP_EV_KEY_GRANT) */
 #define SP_TERM_MAX 96   /* longest term */
 #define SP_TERMS_MAX 192 /* most terms of one report (16 holders with their ancestors) */
 

@@ -11,7 +11,7 @@
 #include "sp_err.h"
 #include "sp_reports_int.h"
 
-#define QUERY_TERMS 8 /* most posting lists one query intersects */
+#define QUERY_TERMS 9 /* most posting lists one query intersects (8 terms + time) */
 
 /* ---- simple reads ----------------------------------------------------------------- */
 
@@ -360,6 +360,8 @@ static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struc
 		plan_term(p, "s:%s", sp_report_status_name(q->status));
 	if (q->overdue)
 		plan_term(p, "o%s", "");
+	if (q->keyless)
+		plan_term(p, "g%s", "");
 	if (q->institution)
 		plan_term(p, q->overdue ? "t:%s" : "i:%s", q->institution);
 	if (q->holder)

@@ -35,6 +35,8 @@ enum sp_event {
 	SP_EV_ACTION = 17,     /* an officer's or reporter's action on a report */
 	SP_EV_ESCALATION = 18, /* a deadline passed: written by the holder's node */
 	SP_EV_TRANSFER = 19,   /* a retired holder's report taken over by its heir's node */
+	SP_EV_KEY_GRANT = 20,  /* a rahasia report's key sealed to holders that lack a copy,
+				* by the coordinator's node */
 };
 
 #define SP_INST_ID_MAX 32  /* longest institution id, bytes */

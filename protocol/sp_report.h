@@ -79,6 +79,14 @@
  * SP_EV_TRANSFER body (written by the heir's node: a retired holder's
  * report passes to the institution that inherits what it held)
  *   0  report       bytes  32      1  from   text: the retired holder's id
+ *
+ * SP_EV_KEY_GRANT body (written by the national coordinator's node, which
+ * holds a copy of every envelope's key, for current holders of a rahasia
+ * report that hold none: after a take-over or a transfer)
+ *   0  report       bytes  32
+ *   1  keys         array  1..16 of [institution id, crypto_box_seal of the
+ *                          content key], ids strictly ascending (as the
+ *                          envelope's key 2)
  */
 #ifndef SP_REPORT_H
 #define SP_REPORT_H
@@ -244,6 +252,12 @@ struct sp_report_transfer {
 	struct sp_str from; /* the retired holder (borrowed from the body when parsed) */
 };
 
+struct sp_report_grant {
+	uint8_t report[SP_HASH_BYTES];
+	size_t n_keys;
+	struct sp_report_key keys[SP_REPORT_MAX_KEYS]; /* inst borrowed from the body when parsed */
+};
+
 /* ---- bodies ------------------------------------------------------------ */
 
 /* sp_report_encode writes an SP_EV_REPORT body into a new buffer *out
@@ -299,11 +313,24 @@ int sp_report_transfer_encode(const struct sp_report_transfer *x, uint8_t **out,
 			      size_t *out_len);
 int sp_report_transfer_parse(const uint8_t *body, size_t len, struct sp_report_transfer *x);
 
+/* sp_report_grant_encode / _parse: SP_EV_KEY_GRANT bodies (caller frees
+ * *out; a parsed g's key ids borrow body). SP_ERR_REPORT_FIELD if
+ * malformed (no keys, ids not strictly ascending, a box not 80 bytes). */
+int sp_report_grant_encode(const struct sp_report_grant *g, uint8_t **out, size_t *out_len);
+int sp_report_grant_parse(const uint8_t *body, size_t len, struct sp_report_grant *g);
+
 /* sp_report_trail_report: the report id a trail entry's body names (an
- * SP_EV_ACTION, _ESCALATION or _TRANSFER body of type `type`). Errors:
- * those of the body's parser; SP_ERR_ARG for another type. */
+ * SP_EV_ACTION, _ESCALATION, _TRANSFER or _KEY_GRANT body of type `type`).
+ * Errors: those of the body's parser; SP_ERR_ARG for another type. */
 int sp_report_trail_report(uint64_t type, const uint8_t *body, size_t len,
 			   uint8_t id[SP_HASH_BYTES]);
+
+/* sp_report_trail_keys: the content-key copies a trail entry of `type`
+ * carries (an action's key 8, a grant's key 1) into keys[0..*n) (ids
+ * borrow body); *n is 0 for an entry that carries none. Errors: those of
+ * the body's parser. */
+int sp_report_trail_keys(uint64_t type, const uint8_t *body, size_t len,
+			 struct sp_report_key keys[SP_REPORT_MAX_KEYS], size_t *n);
 
 /* ---- sealing ----------------------------------------------------------- */
 
@@ -402,7 +429,7 @@ struct sp_report_trail {
 	const char *inst;   /* institution whose log holds the entry */
 	uint64_t index;     /* its index in that log */
 	uint64_t time_ms;   /* entry time */
-	uint64_t type;      /* SP_EV_ACTION, SP_EV_ESCALATION or SP_EV_TRANSFER */
+	uint64_t type;      /* SP_EV_ACTION, _ESCALATION, _TRANSFER or _KEY_GRANT */
 	const uint8_t *body;
 	size_t body_len;
 };
@@ -475,6 +502,10 @@ struct sp_report_state {
 	uint64_t stage_from_ms;              /* when the current stage began */
 	struct sp_report_policy policy;
 	int sealed_content;
+	/* institutions with a copy of the content key in the trail (the
+	 * envelope, applied actions and grants), allocated */
+	char (*keyed)[SP_INST_ID_MAX + 1];
+	size_t n_keyed;
 	int has_reporter_key;
 	uint8_t reporter_key[SP_KEY_BYTES];
 	size_t n_seen;
@@ -498,6 +529,12 @@ int sp_report_compute(const uint8_t id[SP_HASH_BYTES], const struct sp_entry *su
 
 /* sp_report_state_free releases what sp_report_compute allocated. */
 void sp_report_state_free(struct sp_report_state *st);
+
+/* sp_report_keyless lists into out[0..return) the current holders of a
+ * rahasia report that hold no copy of its content key (the ones an
+ * SP_EV_KEY_GRANT is for), in ascending order; 0 for any other report. */
+size_t sp_report_keyless(const struct sp_report_state *st,
+			 char out[SP_REPORT_MAX_HOLDERS][SP_INST_ID_MAX + 1]);
 
 /* sp_report_escalation_due says whether the holder's node should write an
  * escalation at `now`: 1 and *out filled if a VERIFY, ANSWER or CEILING

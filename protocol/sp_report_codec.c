@@ -1,6 +1,7 @@
 /*
- * sp_report_codec.c - the bodies of SP_EV_REPORT, SP_EV_ACTION and
- * SP_EV_ESCALATION entries, the sealed envelope and the private map, as
+ * sp_report_codec.c - the bodies of SP_EV_REPORT, SP_EV_ACTION,
+ * SP_EV_ESCALATION, SP_EV_TRANSFER and SP_EV_KEY_GRANT entries, the
+ * sealed envelope and the private map, as
  * deterministic CBOR (formats in sp_report.h). Signing is in
  * sp_report_sign.c, sealing in sp_report_seal.c, the state machine in
  * sp_report_state.c.
@@ -807,22 +808,109 @@ int sp_report_transfer_encode(const struct sp_report_transfer *x, uint8_t **out,
 	return finish(&b, check_transfer, out, out_len);
 }
 
-int sp_report_trail_report(uint64_t type, const uint8_t *body, size_t len,
-			   uint8_t id[SP_HASH_BYTES])
+/* ---- SP_EV_KEY_GRANT --------------------------------------------------- */
+
+enum { G_REPORT, G_KEYS };
+
+static int grant_field(struct sp_cbor_reader *r, uint64_t key, void *obj)
 {
+	struct sp_report_grant *g = obj;
+
+	switch (key) {
+	case G_REPORT: return read_fixed(r, g->report, SP_HASH_BYTES);
+	case G_KEYS: return read_keys(r, g->keys, &g->n_keys);
+	}
+	return SP_ERR_REPORT_FIELD;
+}
+
+int sp_report_grant_parse(const uint8_t *body, size_t len, struct sp_report_grant *g)
+{
+	struct sp_cbor_reader r;
+	uint64_t count;
+	uint32_t seen;
+	int err;
+
+	if (g == NULL)
+		return SP_ERR_ARG;
+	memset(g, 0, sizeof(*g));
+	err = map_begin(&r, body, len, &count);
+	if (err == 0)
+		err = read_map_fields(&r, count, grant_field, g, &seen);
+	if (err == 0 && seen != (BIT(G_REPORT) | BIT(G_KEYS)))
+		err = SP_ERR_REPORT_FIELD;
+	return err;
+}
+
+static int check_grant(const uint8_t *buf, size_t len)
+{
+	struct sp_report_grant *g = malloc(sizeof(*g));
+	int err = g ? sp_report_grant_parse(buf, len, g) : SP_ERR_NOMEM;
+
+	free(g);
+	return err;
+}
+
+int sp_report_grant_encode(const struct sp_report_grant *g, uint8_t **out, size_t *out_len)
+{
+	struct sp_buf b;
+
+	if (g == NULL || out == NULL || out_len == NULL || g->n_keys > SP_REPORT_MAX_KEYS)
+		return SP_ERR_ARG;
+	sp_buf_init(&b);
+	sp_cbor_put_map(&b, 2);
+	sp_cbor_put_uint(&b, G_REPORT);
+	sp_cbor_put_bytes(&b, g->report, SP_HASH_BYTES);
+	sp_cbor_put_uint(&b, G_KEYS);
+	put_keys(&b, g->keys, g->n_keys);
+	return finish(&b, check_grant, out, out_len);
+}
+
+/* A trail entry's body, parsed by its type. */
+union trail_body {
 	struct sp_report_action a;
 	struct sp_report_escalation x;
 	struct sp_report_transfer t;
-	const uint8_t *named = NULL;
-	int err = SP_ERR_ARG;
+	struct sp_report_grant g;
+};
 
-	if (type == SP_EV_ACTION && (err = sp_report_action_parse(body, len, &a)) == 0)
-		named = a.report;
-	else if (type == SP_EV_ESCALATION && (err = sp_report_esc_parse(body, len, &x)) == 0)
-		named = x.report;
-	else if (type == SP_EV_TRANSFER && (err = sp_report_transfer_parse(body, len, &t)) == 0)
-		named = t.report;
-	if (named)
-		memcpy(id, named, SP_HASH_BYTES);
+static int trail_parse(uint64_t type, const uint8_t *body, size_t len, union trail_body *u)
+{
+	switch (type) {
+	case SP_EV_ACTION: return sp_report_action_parse(body, len, &u->a);
+	case SP_EV_ESCALATION: return sp_report_esc_parse(body, len, &u->x);
+	case SP_EV_TRANSFER: return sp_report_transfer_parse(body, len, &u->t);
+	case SP_EV_KEY_GRANT: return sp_report_grant_parse(body, len, &u->g);
+	}
+	return SP_ERR_ARG;
+}
+
+int sp_report_trail_report(uint64_t type, const uint8_t *body, size_t len,
+			   uint8_t id[SP_HASH_BYTES])
+{
+	union trail_body u;
+	int err = trail_parse(type, body, len, &u);
+
+	if (err == 0)
+		memcpy(id, type == SP_EV_ACTION ? u.a.report : type == SP_EV_ESCALATION ? u.x.report
+						       : type == SP_EV_TRANSFER ? u.t.report
+										: u.g.report,
+		       SP_HASH_BYTES);
+	return err;
+}
+
+int sp_report_trail_keys(uint64_t type, const uint8_t *body, size_t len,
+			 struct sp_report_key keys[SP_REPORT_MAX_KEYS], size_t *n)
+{
+	union trail_body u;
+	int err = trail_parse(type, body, len, &u);
+	const struct sp_report_key *from = NULL;
+
+	*n = 0;
+	if (err == 0 && type == SP_EV_ACTION)
+		from = u.a.keys, *n = u.a.n_keys;
+	else if (err == 0 && type == SP_EV_KEY_GRANT)
+		from = u.g.keys, *n = u.g.n_keys;
+	if (*n)
+		memcpy(keys, from, *n * sizeof(*keys));
 	return err;
 }

@@ -138,6 +138,38 @@ static void close_all(struct sp_report_state *st, uint64_t t)
 			close_span(st, (int)i, t);
 }
 
+/* ---- key copies ---- */
+
+static int keyed(const struct sp_report_state *st, const char *inst)
+{
+	for (size_t i = 0; i < st->n_keyed; i++)
+		if (strcmp(st->keyed[i], inst) == 0)
+			return 1;
+	return 0;
+}
+
+/* keyed_add records that keys[0..n) hold copies of the content key. */
+static int keyed_add(struct sp_report_state *st, const struct sp_report_key *keys, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		char id[SP_INST_ID_MAX + 1];
+
+		snprintf(id, sizeof(id), "%.*s", (int)keys[k].inst.n, keys[k].inst.p);
+		if (keyed(st, id))
+			continue;
+		if ((st->n_keyed & (st->n_keyed - 1)) == 0) { /* grow at powers of two */
+			char(*p)[SP_INST_ID_MAX + 1] = realloc(
+				st->keyed, (st->n_keyed ? st->n_keyed * 2 : 4) * sizeof(*p));
+
+			if (p == NULL)
+				return SP_ERR_NOMEM;
+			st->keyed = p;
+		}
+		memcpy(st->keyed[st->n_keyed++], id, sizeof(id));
+	}
+	return 0;
+}
+
 /* ---- deadlines ---- */
 
 static uint64_t add_wd(const struct run *run, uint64_t from, uint32_t n)
@@ -515,6 +547,8 @@ static int apply_action(struct run *run, const struct sp_report_trail *t,
 						   : reporter_act(run, t, a, rep);
 	if (err == 0)
 		*fatal = remember(run->st, h);
+	if (err == 0 && *fatal == 0) /* a forward re-seals the key to its targets */
+		*fatal = keyed_add(run->st, a->keys, a->n_keys);
 	free(a);
 	return err;
 }
@@ -577,6 +611,33 @@ static int apply_transfer(struct run *run, const struct sp_report_trail *t)
 	return open_span(st, sp_str_of(heir), t->time_ms, -1);
 }
 
+/* apply_grant: the coordinator's node gives holders of a rahasia report
+ * that lack one a copy of its key; it changes no holder and no status. */
+static int apply_grant(struct run *run, const struct sp_report_trail *t, int *fatal)
+{
+	struct sp_report_state *st = run->st;
+	struct sp_report_grant *g = malloc(sizeof(*g));
+	int err = g ? sp_report_grant_parse(t->body, t->body_len, g) : (*fatal = SP_ERR_NOMEM);
+
+	if (err == 0 && memcmp(g->report, st->id, SP_HASH_BYTES) != 0)
+		err = SP_ERR_UNKNOWN_REPORT;
+	if (err == 0 && run->ctx->is_coordinator(run->ctx->arg, t->inst) != 1)
+		err = SP_ERR_AUTHORITY; /* only the coordinator holds every report's key */
+	if (err == 0 && !st->sealed_content)
+		err = SP_ERR_TRANSITION; /* nothing sealed to grant */
+	for (size_t i = 0; err == 0 && i < g->n_keys; i++) {
+		char id[SP_INST_ID_MAX + 1];
+
+		snprintf(id, sizeof(id), "%.*s", (int)g->keys[i].inst.n, g->keys[i].inst.p);
+		if (holder_span(st, id) < 0)
+			err = SP_ERR_AUTHORITY; /* a copy for one that does not hold it */
+	}
+	if (err == 0)
+		*fatal = keyed_add(st, g->keys, g->n_keys);
+	free(g);
+	return err;
+}
+
 static int apply_entry(struct run *run, const struct sp_report_trail *t,
 		       const struct sp_report *rep, int *fatal)
 {
@@ -593,6 +654,8 @@ static int apply_entry(struct run *run, const struct sp_report_trail *t,
 		return apply_action(run, t, rep, fatal);
 	if (t->type == SP_EV_ESCALATION)
 		return apply_escalation(run, t);
+	if (t->type == SP_EV_KEY_GRANT)
+		return apply_grant(run, t, fatal);
 	return SP_ERR_REPORT_FIELD;
 }
 
@@ -618,6 +681,12 @@ static int start_state(struct run *run, const uint8_t *id, const struct sp_entry
 	if (!policy_ok(&st->policy))
 		return SP_ERR_ARG;
 	st->sealed_content = rep->vis == SP_REPORT_RAHASIA;
+	if (rep->has_sealed) {
+		int err = keyed_add(st, rep->sealed.keys, rep->sealed.n_keys);
+
+		if (err)
+			return err;
+	}
 	return open_span(st, rep->routed_to, sub->time_ms, -1);
 }
 
@@ -693,10 +762,29 @@ void sp_report_state_free(struct sp_report_state *st)
 	free(st->spans);
 	free(st->verdict);
 	free(st->seen);
+	free(st->keyed);
 	st->spans = NULL;
 	st->verdict = NULL;
 	st->seen = NULL;
-	st->n_spans = st->n_verdicts = st->n_seen = 0;
+	st->keyed = NULL;
+	st->n_spans = st->n_verdicts = st->n_seen = st->n_keyed = 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+size_t sp_report_keyless(const struct sp_report_state *st,
+			 char out[SP_REPORT_MAX_HOLDERS][SP_INST_ID_MAX + 1])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; st->sealed_content && i < st->n_holders; i++)
+		if (!keyed(st, st->holders[i]))
+			memcpy(out[n++], st->holders[i], SP_INST_ID_MAX + 1);
+	qsort(out, n, SP_INST_ID_MAX + 1, by_name);
+	return n;
 }
 
 int sp_report_escalation_due(const struct sp_report_state *st, uint64_t now,

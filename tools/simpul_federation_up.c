@@ -57,6 +57,7 @@ struct fu_fed {
 	char dir[PATH_MAX];
 	char *ini;      /* federation.ini, NUL-terminated */
 	char name[128], coordinator[SP_INST_ID_MAX + 1], vkey[300];
+	char escalate_s[16]; /* [federation] escalate_s, "" if not set */
 	char bin[PATH_MAX]; /* the simpuld next to this executable */
 };
 
@@ -129,6 +130,7 @@ static int fed_open(struct fu_fed *f, const char *dir)
 	    ini_get(s, "root_vkey", f->vkey, sizeof(f->vkey)))
 		return simpul_fail(SP_ERR_CONFIG, "%s: no [federation] name, coordinator, root_vkey",
 				   path);
+	ini_get(s, "escalate_s", f->escalate_s, sizeof(f->escalate_s)); /* optional */
 	if (simpul_sibling("simpuld", f->bin, sizeof(f->bin)) != 0)
 		return simpul_fail(SP_ERR_NOT_FOUND, "simpuld next to this executable");
 	return 0;
@@ -204,7 +206,8 @@ static int ancestor(const struct fu_fed *f, const struct fu_inst *in,
 }
 
 /* write_config writes nodes/<ID>/simpuld.ini: the directory's ports, the
- * peers to dial (nearest ancestor, coordinator). */
+ * peers to dial (nearest ancestor, coordinator), and federation.ini's
+ * escalate_s if it has one. */
 static int write_config(const struct fu_fed *f, const struct fu_inst *in, char ids[][SP_INST_ID_MAX + 1],
 			size_t n)
 {
@@ -228,6 +231,10 @@ static int write_config(const struct fu_fed *f, const struct fu_inst *in, char i
 		     "[federation]\nroot_key = %s\ndirectory = %s\n[checkpoint]\ninterval_ms = 200\n",
 		     in->http + 7, in->peer, peers, f->vkey, f->dir);
 	sp_buf_put(&b, line, (size_t)k);
+	if (f->escalate_s[0]) { /* simpuld checks the value */
+		k = snprintf(line, sizeof(line), "[deadlines]\nescalate_s = %s\n", f->escalate_s);
+		sp_buf_put(&b, line, (size_t)k);
+	}
 	node_path(f, in->id, "simpuld.ini", path, sizeof(path));
 	int rc = b.err ? SP_ERR_NOMEM : sp_file_replace(path, b.p, b.len);
 	sp_buf_free(&b);

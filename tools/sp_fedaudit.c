@@ -257,7 +257,8 @@ static int keep_entry(void *arg, const struct sp_entry *e, const uint8_t *bytes,
 {
 	struct attempt *t = arg;
 	int report = e->type == SP_EV_REPORT || e->type == SP_EV_ACTION ||
-		     e->type == SP_EV_ESCALATION || e->type == SP_EV_TRANSFER;
+		     e->type == SP_EV_ESCALATION || e->type == SP_EV_TRANSFER ||
+		     e->type == SP_EV_KEY_GRANT;
 	int dir = t->directory && e->type < SP_EV_REPORT;
 	if (!report && !dir)
 		return 0;

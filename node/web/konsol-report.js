@@ -132,6 +132,10 @@ async function render(r) {
     const li = el('li', {}, el('span', { class: 'when' }, wib(it.time)));
     if (it.type === 'escalation') {
       li.append(badge(t('eskalasi', 'escalation'), 'bad'), ' ', t(`batas ${tr(STAGE[it.stage], '')} ${wib(it.deadline)} terlewati`, `${tr(STAGE[it.stage], '')} deadline ${wib(it.deadline)} missed`));
+    } else if (it.type === 'key_grant') {
+      const to = it.institutions.map(instLabel).join(', ');
+      li.append(badge(t('kunci', 'key'), 'ok'), ' ', t(`salinan kunci isi tersegel untuk ${to}`, `sealed content key copy for ${to}`));
+      if (it.verdict !== 'applied') li.append(' ', badge(t('tidak berlaku: ', 'not applied: ') + (it.error || ''), 'bad'));
     } else {
       const who = it.actor && it.actor.institution ? `${instLabel(it.actor.institution)}, ${t('petugas', 'officer')} ${it.actor.officer.slice(0, 8)}` : t('pelapor', 'the reporter');
       li.append(el('b', {}, tr(ACTION[it.action], it.action)), ' ');

@@ -105,6 +105,9 @@ async function render(r) {
     if (it.type === 'escalation') {
       li.append(badge(t('eskalasi', 'escalation'), 'bad'), ' ',
         t(`batas ${tr(STAGE[it.stage], '')} ${wib(it.deadline)} terlewati`, `${tr(STAGE[it.stage], '')} deadline ${wib(it.deadline)} missed`));
+    } else if (it.type === 'key_grant') {
+      const to = (await Promise.all(it.institutions.map(instName))).join(', ');
+      li.append(badge(t('kunci', 'key'), 'ok'), ' ', t(`salinan kunci isi tersegel untuk ${to}`, `sealed content key copy for ${to}`));
     } else {
       const who = it.actor && it.actor.institution ? await instName(it.actor.institution) : t('pelapor', 'the reporter');
       li.append(el('b', {}, tr(ACTION[it.action], it.action)), ' ');

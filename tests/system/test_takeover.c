@@ -1,15 +1,17 @@
 /*
  * test_takeover.c - reading a rahasia report after a take-over (issue #11
  * item 10), end to end with real simpuld processes (`simpul federation
- * up`, nodes KEMENPANRB, 73 and 73.12): a rahasia complaint is routed to
- * 73.12, sealed to 73.12 and the coordinator; an officer of the province
- * (73) takes it over (ambil_alih) at the province's node. The province's
- * node holds no copy of the content key, so reading it there is refused
- * (SP_ERR_SEALED, the limit docs/reports.md explains); the new holder's
- * officer reads it with the same signed open request (`simpul open`) at
- * the old holder's node and at the coordinator's node, which hold copies
- * and, once the take-over has replicated to them, count 73 as the holder.
- * The old holder's officer may no longer read it anywhere.
+ * up`, nodes KEMENPANRB, 73 and 73.12, deadline pass every second): a
+ * rahasia complaint is routed to 73.12, sealed to 73.12 and the
+ * coordinator; an officer of the province (73) takes it over (ambil_alih)
+ * at the province's node, which holds no copy of the content key. The
+ * coordinator's node, at its next deadline pass, writes one
+ * SP_EV_KEY_GRANT in its own log sealing the key to 73; once that has
+ * replicated to 73, the province's officer opens the report at the
+ * province's own node with the signed open request (`simpul open`, POST
+ * /v1/reports/{id}/open, as the console does). The old holder's and the
+ * coordinator's nodes open it for 73's officer too; the old holder's
+ * officer may no longer read it anywhere. The grant is written once.
  */
 #include "sp_testutil.h"
 
@@ -63,6 +65,39 @@ static int held_by_73(void *arg)
 			"73") == 0;
 	json_decref(j);
 	return ok;
+}
+
+/* grants_for_73: how many applied key_grant entries g.node's view of the
+ * report has, each from the coordinator's log and for 73 only. */
+static int grants_for_73(void)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", g.id);
+	json_t *j = sp_ft_get(&g.f, g.node, path), *it;
+	size_t i;
+	int n = 0;
+	json_array_foreach(json_object_get(j, "trail"), i, it) {
+		const char *type = json_string_value(json_object_get(it, "type"));
+		if (type == NULL || strcmp(type, "key_grant") != 0)
+			continue;
+		json_t *to = json_object_get(it, "institutions");
+		const char *log = json_string_value(json_object_get(it, "log"));
+		const char *verdict = json_string_value(json_object_get(it, "verdict"));
+		if (log == NULL || strcmp(log, "KEMENPANRB") != 0 || verdict == NULL ||
+		    strcmp(verdict, "applied") != 0 || json_array_size(to) != 1 ||
+		    strcmp(json_string_value(json_array_get(to, 0)) ? json_string_value(json_array_get(to, 0)) : "", "73") != 0)
+			sp_ft_fail(&g.f, "%s: unexpected key grant %s", g.node,
+				   json_dumps(it, JSON_COMPACT));
+		n++;
+	}
+	json_decref(j);
+	return n;
+}
+
+static int granted(void *arg)
+{
+	(void)arg;
+	return grants_for_73() > 0;
 }
 
 /* has_report: g.node has a view of the report. */
@@ -120,6 +155,17 @@ static int setup(void **state)
 {
 	(void)state;
 	sp_h_fed_init_ports(&g.f, "takeover", sp_h_port_block());
+	/* a deadline pass every second: the coordinator's grant comes soon */
+	char path[BIG];
+	snprintf(path, sizeof(path), "%s/federation.ini", g.f.fed);
+	char *ini = sp_h_slurp(path, NULL), *sec = ini ? strstr(ini, "[federation]\n") : NULL;
+	assert_non_null(sec);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	sec += strlen("[federation]\n");
+	fprintf(fp, "%.*sescalate_s = 1\n%s", (int)(sec - ini), ini, sec);
+	assert_int_equal(fclose(fp), 0);
+	free(ini);
 	sp_ft_officer(&g.f, "73", 31, g.off73, sizeof(g.off73));
 	sp_ft_officer(&g.f, "73.12", 32, g.off7312, sizeof(g.off7312));
 	return 0;
@@ -143,20 +189,22 @@ static void test_takeover_read(void **state)
 	submit_rahasia();
 	wait_for("73", has_report, "the province never received the report");
 
-	/* The province takes it over at its own node: its node has no copy. */
+	/* The province takes it over at its own node, which has no key copy;
+	 * the coordinator's node grants it one, and once the grant reaches the
+	 * province's node its officer opens the report there. */
 	sp_ft_act(&g.f, "73", g.off73, g.id, "ambil_alih");
 	g.node = "73";
 	assert_true(held_by_73(NULL));
-	assert_int_not_equal(open_at("73", g.off73, &out), 0);
-	if (strstr(out, "SP_ERR_SEALED") == NULL)
-		fail_msg("want SP_ERR_SEALED at the taker's node:\n%s", out);
+	wait_for("73", granted, "the coordinator's key grant never arrived");
+	if (open_at("73", g.off73, &out) != 0 || strstr(out, CONTENT) == NULL)
+		fail_msg("the new holder cannot read it at its own node:\n%s", out);
 	free(out);
 
 	/* The old holder's node and the coordinator's, once the take-over has
 	 * reached them, open it for the new holder's officer, and no longer
-	 * for the old holder's. */
-	static const char *const keepers[] = {"73.12", "KEMENPANRB"};
-	for (size_t i = 0; i < 2; i++) {
+	 * for the old holder's (at the province's node neither). */
+	static const char *const keepers[] = {"73.12", "KEMENPANRB", "73"};
+	for (size_t i = 0; i < 3; i++) {
 		wait_for(keepers[i], held_by_73, "the take-over never arrived");
 		if (open_at(keepers[i], g.off73, &out) != 0 || strstr(out, CONTENT) == NULL)
 			fail_msg("the new holder cannot read it at %s:\n%s", keepers[i], out);
@@ -167,6 +215,10 @@ static void test_takeover_read(void **state)
 				 out);
 		free(out);
 	}
+	/* Holders all keyed now: later passes (one a second) grant nothing more. */
+	sleep(3);
+	g.node = "KEMENPANRB";
+	assert_int_equal(grants_for_73(), 1);
 	assert_int_equal(sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL), 0);
 }
 

@@ -1039,6 +1039,161 @@ static void test_sealed_forward(void **state)
 	fx_free(&f);
 }
 
+/* ---- SP_EV_KEY_GRANT ---------------------------------------------------- */
+
+/* The body of docs/protocol.md §10.9: report 32 x 0x11; copies for 73 (80 x
+ * 0x22) and 73.11 (80 x 0x33). */
+static const char grant_vector[] =
+	"a2005820111111111111111111111111111111111111111111111111111111111111111101828262"
+	"37335850222222222222222222222222222222222222222222222222222222222222222222222222"
+	"22222222222222222222222222222222222222222222222222222222222222222222222222222222"
+	"22222222826537332e31315850333333333333333333333333333333333333333333333333333333"
+	"33333333333333333333333333333333333333333333333333333333333333333333333333333333"
+	"33333333333333333333333333";
+
+static void test_grant_vector(void **state)
+{
+	struct sp_report_grant g = {.n_keys = 2}, back;
+	uint8_t want[213], *body, id[32];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(sodium_hex2bin(want, sizeof(want), grant_vector, strlen(grant_vector), NULL,
+					&len, NULL),
+			 0);
+	assert_int_equal(len, sizeof(want));
+	memset(g.report, 0x11, 32);
+	g.keys[0].inst = (struct sp_str){"73", 2};
+	memset(g.keys[0].boxed, 0x22, SP_REPORT_BOX_BYTES);
+	g.keys[1].inst = (struct sp_str){"73.11", 5};
+	memset(g.keys[1].boxed, 0x33, SP_REPORT_BOX_BYTES);
+	assert_int_equal(sp_report_grant_encode(&g, &body, &len), 0);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(body, want, len);
+	free(body);
+	assert_int_equal(sp_report_grant_parse(want, sizeof(want), &back), 0);
+	assert_int_equal(back.n_keys, 2);
+	assert_int_equal(sp_str_cmp(back.keys[1].inst, sp_str_of("73.11")), 0);
+	assert_int_equal(sp_report_trail_report(SP_EV_KEY_GRANT, want, sizeof(want), id), 0);
+	assert_memory_equal(id, g.report, 32);
+
+	/* strict: ids out of order, no copies, a short box, a missing key */
+	uint8_t bad[sizeof(want)];
+	memcpy(bad, want, sizeof(bad));
+	assert_int_equal(bad[39], 0x62); /* text(2) "73" */
+	bad[40] = '8';                    /* "83" > "73.11" */
+	assert_int_equal(sp_report_grant_parse(bad, sizeof(bad), &back), SP_ERR_REPORT_FIELD);
+	g.n_keys = 0;
+	assert_int_equal(sp_report_grant_encode(&g, &body, &len), SP_ERR_REPORT_FIELD);
+	static const uint8_t short_box[] = {0xa2, 0x00, 0x58, 0x20, [36] = 0x01, 0x81, 0x82,
+					    0x62, '7', '3', 0x58, 0x4f};
+	assert_int_not_equal(sp_report_grant_parse(short_box, sizeof(short_box), &back), 0);
+	memcpy(bad, want, sizeof(bad));
+	bad[0] = 0xa1; /* only the report id, the rest trailing */
+	assert_int_not_equal(sp_report_grant_parse(bad, 35, &back), 0);
+	assert_int_equal(sp_report_grant_parse(bad, 36, &back), SP_ERR_REPORT_FIELD);
+}
+
+/* grant: the coordinator's node (or, in a forged one, another log) seals
+ * the content key to insts[0..n) (ascending), their X25519 key from
+ * seed byte 0x90 + i. */
+static size_t grant(struct fx *f, const char *log, uint64_t t, const char *const *insts,
+		    size_t n)
+{
+	struct sp_report_grant g = {.n_keys = n};
+	uint8_t *body;
+	size_t len;
+
+	memcpy(g.report, f->id, 32);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t pk[32], sk[32], seed[32] = {(uint8_t)(0x90 + i)};
+		struct sp_report_reader rd = {insts[i], pk};
+
+		crypto_box_seed_keypair(pk, sk, seed);
+		assert_int_equal(sp_report_seal_key(f->ckey, &rd, &g.keys[i]), 0);
+	}
+	assert_int_equal(sp_report_grant_encode(&g, &body, &len), 0);
+	return push(f, log, t, SP_EV_KEY_GRANT, body, len);
+}
+
+/* same_state: what a grant must not change. */
+static void same_state(const struct sp_report_state *a, const struct sp_report_state *b)
+{
+	assert_int_equal(a->status, b->status);
+	assert_int_equal(a->n_holders, b->n_holders);
+	for (size_t i = 0; i < a->n_holders; i++)
+		assert_string_equal(a->holders[i], b->holders[i]);
+	assert_int_equal(a->n_spans, b->n_spans);
+	assert_int_equal(a->stage, b->stage);
+	assert_int_equal(a->deadline_ms, b->deadline_ms);
+	assert_int_equal(a->escalations, b->escalations);
+}
+
+static void test_key_grant(void **state)
+{
+	struct fx f;
+	struct sp_report_state before;
+	char keyless[SP_REPORT_MAX_HOLDERS][SP_INST_ID_MAX + 1];
+	static const char *const to73[] = {"73"}, *const to7312[] = {"73.12"},
+				  *const both[] = {"73", "73.12"};
+	uint8_t key[32], pk[32], sk[32], seed[32] = {0x90};
+
+	(void)state;
+	fx_init(&f, SP_REPORT_RAHASIA, 0);
+	compute(&f, wib(20260105, 10));
+	assert_int_equal(sp_report_keyless(&f.st, keyless), 0); /* 73.12 is in the envelope */
+	size_t early = grant(&f, "NAS", wib(20260105, 10), to73, 1);
+	size_t by_73 = off_simple(&f, "73", 4, wib(20260105, 11), SP_ACT_AMBIL_ALIH);
+	compute(&f, wib(20260106, 9));
+	assert_int_equal(sp_report_keyless(&f.st, keyless), 1);
+	assert_string_equal(keyless[0], "73");
+	before = f.st;
+	f.st = (struct sp_report_state){0};
+
+	/* refused, and nothing changes: a grant before 73 held it, from a
+	 * log other than the coordinator's, for an old holder, for one not
+	 * holding it among holders, naming another report */
+	size_t by_holder = grant(&f, "73", wib(20260105, 12), to73, 1);
+	size_t by_child = grant(&f, "73.12", wib(20260105, 12), to73, 1);
+	size_t old = grant(&f, "NAS", wib(20260105, 13), to7312, 1);
+	size_t mixed = grant(&f, "NAS", wib(20260105, 13), both, 2);
+	size_t other = grant(&f, "NAS", wib(20260105, 14), to73, 1);
+	f.bodies[other][4] ^= 1; /* the report id's first byte */
+	compute(&f, wib(20260106, 9));
+	EXPECT_VERDICTS(&f, {early, SP_ERR_AUTHORITY}, {by_73, 0}, {by_holder, SP_ERR_AUTHORITY},
+			{by_child, SP_ERR_AUTHORITY}, {old, SP_ERR_AUTHORITY},
+			{mixed, SP_ERR_AUTHORITY}, {other, SP_ERR_UNKNOWN_REPORT});
+	same_state(&f.st, &before);
+	assert_int_equal(sp_report_keyless(&f.st, keyless), 1);
+
+	/* the coordinator's grant for the new holder: applied, 73 keyed, the
+	 * copy opens with 73's key, and holder, status, deadline stay */
+	size_t good = grant(&f, "NAS", wib(20260105, 15), to73, 1);
+	compute(&f, wib(20260106, 9));
+	assert_int_equal(f.st.verdict[good], 0);
+	same_state(&f.st, &before);
+	assert_int_equal(sp_report_keyless(&f.st, keyless), 0);
+	struct sp_report_key keys[SP_REPORT_MAX_KEYS];
+	size_t nk;
+	assert_int_equal(sp_report_trail_keys(SP_EV_KEY_GRANT, f.bodies[good],
+					      f.t[good].body_len, keys, &nk),
+			 0);
+	crypto_box_seed_keypair(pk, sk, seed);
+	assert_int_equal(sp_report_open_key(keys, nk, "73", pk, sk, key), 0);
+	assert_memory_equal(key, f.ckey, 32);
+	sp_report_state_free(&before);
+	fx_free(&f);
+
+	/* a report with nothing sealed gets no grant */
+	fx_init(&f, SP_REPORT_PUBLIK, 0);
+	off_simple(&f, "73", 4, wib(20260105, 11), SP_ACT_AMBIL_ALIH);
+	size_t publik = grant(&f, "NAS", wib(20260105, 12), to73, 1);
+	compute(&f, wib(20260106, 9));
+	assert_int_equal(f.st.verdict[publik], SP_ERR_TRANSITION);
+	assert_int_equal(sp_report_keyless(&f.st, keyless), 0);
+	fx_free(&f);
+}
+
 static void test_deadlines_escalation(void **state)
 {
 	struct fx f;
@@ -1198,6 +1353,8 @@ int main(void)
 		cmocka_unit_test(test_retired_holder),
 		cmocka_unit_test(test_replay_and_foreign),
 		cmocka_unit_test(test_sealed_forward),
+		cmocka_unit_test(test_grant_vector),
+		cmocka_unit_test(test_key_grant),
 		cmocka_unit_test(test_deadlines_escalation),
 		cmocka_unit_test(test_order_independent),
 	};
