@@ -1184,6 +1184,32 @@ static void test_key_grant(void **state)
 	sp_report_state_free(&before);
 	fx_free(&f);
 
+	/* the heir of a transfer holds no copy either, until granted one; a
+	 * forward with key copies leaves nobody keyless */
+	fx_init(&f, SP_REPORT_RAHASIA, 0);
+	f.retired = "73.12";
+	f.retired_at = wib(20260106, 9);
+	size_t moved = transfer(&f, "73", wib(20260106, 10), "73.12");
+	compute(&f, wib(20260106, 11));
+	assert_int_equal(f.st.verdict[moved], 0);
+	assert_int_equal(sp_report_keyless(&f.st, keyless), 1);
+	assert_string_equal(keyless[0], "73");
+	size_t heir = grant(&f, "NAS", wib(20260106, 11), to73, 1);
+	compute(&f, wib(20260106, 12));
+	assert_int_equal(f.st.verdict[heir], 0);
+	assert_int_equal(sp_report_keyless(&f.st, keyless), 0);
+	fx_free(&f);
+	fx_init(&f, SP_REPORT_RAHASIA, 0);
+	struct sp_report_action fwd = act(&f, SP_ACT_DISPOSISI);
+	struct sp_report_reader dinkes = {"73.12.DINKES", x_pk[2]};
+	fwd.targets[fwd.n_targets++] = (struct sp_str){"73.12.DINKES", 12};
+	assert_int_equal(sp_report_seal_key(f.ckey, &dinkes, &fwd.keys[fwd.n_keys++]), 0);
+	officer(&f, "73.12", 1, wib(20260105, 10), &fwd);
+	compute(&f, wib(20260105, 11));
+	assert_string_equal(f.st.holders[0], "73.12.DINKES");
+	assert_int_equal(sp_report_keyless(&f.st, keyless), 0);
+	fx_free(&f);
+
 	/* a report with nothing sealed gets no grant */
 	fx_init(&f, SP_REPORT_PUBLIK, 0);
 	off_simple(&f, "73", 4, wib(20260105, 11), SP_ACT_AMBIL_ALIH);
