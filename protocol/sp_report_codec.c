@@ -168,6 +168,27 @@ static int finish(struct sp_buf *b, check_fn check, uint8_t **out, size_t *out_l
 
 #define BIT(k) (1u << (k))
 
+/* parse_exact decodes a body map whose keys must be exactly `required`
+ * into obj (size bytes, zeroed first), one key at a time with fn. */
+static int parse_exact(const uint8_t *body, size_t len, field_fn fn, void *obj, size_t size,
+		       uint32_t required)
+{
+	struct sp_cbor_reader r;
+	uint64_t count;
+	uint32_t seen;
+	int err;
+
+	if (obj == NULL)
+		return SP_ERR_ARG;
+	memset(obj, 0, size);
+	err = map_begin(&r, body, len, &count);
+	if (err == 0)
+		err = read_map_fields(&r, count, fn, obj, &seen);
+	if (err == 0 && seen != required)
+		err = SP_ERR_REPORT_FIELD;
+	return err;
+}
+
 /* ---- sealed envelope --------------------------------------------------- */
 
 enum { E_NONCE, E_CT, E_KEYS, E_COUNT };
@@ -714,20 +735,8 @@ static int esc_field(struct sp_cbor_reader *r, uint64_t key, void *obj)
 
 int sp_report_esc_parse(const uint8_t *body, size_t len, struct sp_report_escalation *e)
 {
-	struct sp_cbor_reader r;
-	uint64_t count;
-	uint32_t seen;
-	int err;
-
-	if (e == NULL)
-		return SP_ERR_ARG;
-	memset(e, 0, sizeof(*e));
-	err = map_begin(&r, body, len, &count);
-	if (err == 0)
-		err = read_map_fields(&r, count, esc_field, e, &seen);
-	if (err == 0 && seen != (BIT(X_REPORT) | BIT(X_STAGE) | BIT(X_DEADLINE)))
-		err = SP_ERR_REPORT_FIELD;
-	return err;
+	return parse_exact(body, len, esc_field, e, sizeof(*e),
+			   BIT(X_REPORT) | BIT(X_STAGE) | BIT(X_DEADLINE));
 }
 
 static int check_esc(const uint8_t *buf, size_t len)
@@ -770,20 +779,7 @@ static int transfer_field(struct sp_cbor_reader *r, uint64_t key, void *obj)
 
 int sp_report_transfer_parse(const uint8_t *body, size_t len, struct sp_report_transfer *x)
 {
-	struct sp_cbor_reader r;
-	uint64_t count;
-	uint32_t seen;
-	int err;
-
-	if (x == NULL)
-		return SP_ERR_ARG;
-	memset(x, 0, sizeof(*x));
-	err = map_begin(&r, body, len, &count);
-	if (err == 0)
-		err = read_map_fields(&r, count, transfer_field, x, &seen);
-	if (err == 0 && seen != (BIT(T_REPORT) | BIT(T_FROM)))
-		err = SP_ERR_REPORT_FIELD;
-	return err;
+	return parse_exact(body, len, transfer_field, x, sizeof(*x), BIT(T_REPORT) | BIT(T_FROM));
 }
 
 static int check_transfer(const uint8_t *buf, size_t len)
@@ -825,20 +821,7 @@ static int grant_field(struct sp_cbor_reader *r, uint64_t key, void *obj)
 
 int sp_report_grant_parse(const uint8_t *body, size_t len, struct sp_report_grant *g)
 {
-	struct sp_cbor_reader r;
-	uint64_t count;
-	uint32_t seen;
-	int err;
-
-	if (g == NULL)
-		return SP_ERR_ARG;
-	memset(g, 0, sizeof(*g));
-	err = map_begin(&r, body, len, &count);
-	if (err == 0)
-		err = read_map_fields(&r, count, grant_field, g, &seen);
-	if (err == 0 && seen != (BIT(G_REPORT) | BIT(G_KEYS)))
-		err = SP_ERR_REPORT_FIELD;
-	return err;
+	return parse_exact(body, len, grant_field, g, sizeof(*g), BIT(G_REPORT) | BIT(G_KEYS));
 }
 
 static int check_grant(const uint8_t *buf, size_t len)
