@@ -120,6 +120,8 @@ static enum MHD_Result send_resp(struct sp_http_rq *rq)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->type);
 	if (res->cache)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, res->cache);
+	if (res->link)
+		MHD_add_response_header(r, "Link", res->link);
 	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	for (int i = 0; i < res->nheaders; i++)

@@ -217,6 +217,10 @@ int sp_http_reply_error(struct sp_http_resp *res, int err, const char *fmt, ...)
 /* sp_http_cache sets Cache-Control (a static string, e.g. "no-cache"). */
 void sp_http_cache(struct sp_http_resp *res, const char *cache_control);
 
+/* sp_http_link sets a Link header (a static string, any length: a page's
+ * preload list, longer than a header slot of sp_http_header_add). */
+void sp_http_link(struct sp_http_resp *res, const char *link);
+
 /* sp_http_header_add adds a response header (copied; at most
  * SP_HTTP_MAX_HEADERS of them, values up to 255 bytes; more are dropped). */
 void sp_http_header_add(struct sp_http_resp *res, const char *name, const char *value);

@@ -36,6 +36,7 @@ struct sp_http_resp {
 	unsigned status;         /* 0: not set yet */
 	const char *type;        /* static Content-Type */
 	const char *cache;       /* static Cache-Control, or NULL */
+	const char *link;        /* static Link, or NULL (may exceed a header slot) */
 	uint8_t *body;           /* malloc'ed, or NULL */
 	size_t len;
 	int nheaders;

@@ -174,6 +174,11 @@ void sp_http_cache(struct sp_http_resp *res, const char *cache_control)
 	res->cache = cache_control;
 }
 
+void sp_http_link(struct sp_http_resp *res, const char *link)
+{
+	res->link = link;
+}
+
 /* ---- patterns ------------------------------------------------------------------ */
 
 /* add_param records one matched variable (value copied). */

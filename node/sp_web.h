@@ -21,6 +21,7 @@ struct sp_web_asset {
 	const unsigned char *gz;
 	size_t gz_len;
 	const char *etag;
+	const char *link; /* a page's Link header (its preloads), or NULL */
 };
 
 /* One region of the Kemendagri list: dotted code, name, level (0

@@ -40,21 +40,29 @@ export function t(id, en) { return lang() === 'en' ? en : id; }
 
 // applyLang rewrites every [data-en] element: the Indonesian text is the
 // page's own (kept in data-id the first time), the English in data-en.
+// An element still in its own (Indonesian) text is not touched, and a text
+// is only written when it changes: rewriting the same text would make the
+// browser lay the whole page out again (on a slow phone, a visible delay
+// before the form is usable).
 export function applyLang(dicts = {}) {
   const en = lang() === 'en';
-  document.documentElement.lang = en ? 'en' : 'id';
+  // Setting lang, even to the value it has, restyles the whole page.
+  if (document.documentElement.lang !== (en ? 'en' : 'id')) document.documentElement.lang = en ? 'en' : 'id';
+  const put = (el, text) => { if (el.textContent !== text) el.textContent = text; };
   for (const el of document.querySelectorAll('[data-en]')) {
+    if (!en && !el.dataset.id) continue;
     if (!el.dataset.id) el.dataset.id = el.textContent;
-    el.textContent = en ? el.dataset.en : el.dataset.id;
+    put(el, en ? el.dataset.en : el.dataset.id);
   }
   for (const el of document.querySelectorAll('[data-en-placeholder]')) {
+    if (!en && !el.dataset.idPlaceholder) continue;
     if (!el.dataset.idPlaceholder) el.dataset.idPlaceholder = el.placeholder;
     el.placeholder = en ? el.dataset.enPlaceholder : el.dataset.idPlaceholder;
   }
   for (const el of document.querySelectorAll('[data-k]')) {
-    const k = el.dataset.k;
+    if (!en && !el.dataset.id) continue;
     if (!el.dataset.id) el.dataset.id = el.textContent;
-    el.textContent = en ? (dicts[k] || EN[k] || el.dataset.id) : el.dataset.id;
+    put(el, en ? (dicts[el.dataset.k] || EN[el.dataset.k] || el.dataset.id) : el.dataset.id);
   }
 }
 

@@ -3,7 +3,7 @@
 // uploaded to /v1/attachments (publik, anonim) or sent inline (rahasia),
 // and the report is submitted with a reporter key made in this page from a
 // fresh secret code (reporter.js), which only the reporter ever sees.
-import { api, applyLang, b64, directory, download, el, errText, hex, instName, setup, t } from './common.js';
+import { api, b64, directory, download, el, errText, hex, instName, setup, t } from './common.js';
 
 // The reporter-key code (reporter.js, cbor.js) is needed only on submit:
 // loaded once the form is usable, so it does not hold back the form on a
@@ -210,4 +210,3 @@ for (let i = 0; i < 3; i++) {
 }
 // The mark tells tests/web/bench.mjs when the form became usable.
 loadForm().then(() => { performance.mark('simpul:form-ready'); reporter().catch(() => {}); }, showError);
-applyLang();

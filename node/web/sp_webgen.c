@@ -395,6 +395,64 @@ static void expand(struct asset *a, const struct asset *parts, size_t np,
 	a->len = o.len;
 }
 
+/* The head lines a page's Link header is made from: each is a whole line
+ * of the expanded page, the URL follows the prefix up to the next quote. */
+static const struct {
+	const char *prefix, *rest, *link;
+} head_links[] = {
+	{"<link rel=\"stylesheet\" href=\"", "\">", "rel=preload; as=style"},
+	{"<script type=\"module\" src=\"", "\"></script>", "rel=modulepreload"},
+	{"<link rel=\"modulepreload\" href=\"", "\">", "rel=modulepreload"},
+	{"<link rel=\"preload\" href=\"", "\" as=\"fetch\" crossorigin=\"anonymous\">",
+	 "rel=preload; as=fetch; crossorigin=anonymous"},
+	{"<link rel=\"icon\" href=\"", NULL, NULL}, /* the browser fetches it when idle */
+};
+
+/* put_link writes the Link header of a page (NULL if it has none): the
+ * style sheet, module scripts and preloads its head names, in its order,
+ * so the browser asks for them when the answer arrives, before parsing.
+ * A <link> or <script> line of another form in the head stops the build
+ * (it would be left out silently). */
+static void put_link(FILE *f, const struct asset *a)
+{
+	struct out o = {0};
+	const unsigned char *p = a->p, *end = a->p + a->len;
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		if (n >= 7 && memcmp(p, "</head>", 7) == 0)
+			break;
+		size_t k = 0, nk = sizeof(head_links) / sizeof(head_links[0]);
+		for (; k < nk; k++) {
+			size_t pl = strlen(head_links[k].prefix);
+			if (n > pl && memcmp(p, head_links[k].prefix, pl) == 0)
+				break;
+		}
+		if (k == nk && ((n >= 5 && memcmp(p, "<link", 5) == 0) || (n >= 7 && memcmp(p, "<script", 7) == 0)))
+			die("a <link> or <script> line of a form the Link header does not know in", a->name);
+		if (k < nk && head_links[k].link) {
+			const char *url = (const char *)p + strlen(head_links[k].prefix);
+			const char *q = memchr(url, '"', n - strlen(head_links[k].prefix));
+			if (q == NULL || (size_t)((const char *)p + n - q) != strlen(head_links[k].rest) ||
+			    memcmp(q, head_links[k].rest, strlen(head_links[k].rest)) != 0)
+				die("a malformed <link> or <script> line in", a->name);
+			if (o.len)
+				out_put(&o, ", ", 2);
+			out_put(&o, "<", 1);
+			out_put(&o, url, (size_t)(q - url));
+			out_put(&o, ">; ", 3);
+			out_put(&o, head_links[k].link, strlen(head_links[k].link));
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (o.len == 0) {
+		fprintf(f, "NULL");
+		return;
+	}
+	put_cstr(f, (const char *)o.p, o.len);
+	free(o.p);
+}
+
 static int has_ext(const char *name, const char *ext)
 {
 	const char *dot = strrchr(name, '.');
@@ -452,8 +510,13 @@ int main(int argc, char **argv)
 		char etag[17];
 		hex16(a[i].p, a[i].len, etag);
 		fprintf(o, "\t{\"%s\", \"%s\", raw%zu, sizeof(raw%zu) - 1, gz%zu, sizeof(gz%zu) - 1, "
-			   "\"\\\"%s\\\"\"},\n",
+			   "\"\\\"%s\\\"\", ",
 			a[i].name, mime_of(a[i].name), i, i, i, i, etag);
+		if (has_ext(a[i].name, ".html"))
+			put_link(o, &a[i]);
+		else
+			fprintf(o, "NULL");
+		fprintf(o, "},\n");
 		free(a[i].p);
 	}
 	for (size_t i = 0; i < np; i++)

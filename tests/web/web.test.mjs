@@ -62,6 +62,23 @@ async function stackChecks() {
   assert(heads.size === 1, 'one shared head: ' + heads.size);
   ok('pages: one shared head and header, each page marked current in its own');
 
+  // Each page's answer names, in a Link header, the style sheets, modules
+  // and API preloads its head names (the browser asks for them before it
+  // has parsed the page); a revalidation (304) does not.
+  for (const path of Object.keys(pages)) {
+    const r = await fetch(u + path);
+    const h = await r.text(), head = h.slice(0, h.indexOf('</head>'));
+    const want = [...head.matchAll(/<link rel="stylesheet" href="([^"]+)">|<script type="module" src="([^"]+)"><\/script>|<link rel="modulepreload" href="([^"]+)">|<link rel="preload" href="([^"]+)" as="fetch" crossorigin="anonymous">/g)]
+      .map((x) => x[1] ? `<${x[1]}>; rel=preload; as=style` : x[4] ? `<${x[4]}>; rel=preload; as=fetch; crossorigin=anonymous`
+        : `<${x[2] || x[3]}>; rel=modulepreload`);
+    assert(want.length >= 3 && r.headers.get('link') === want.join(', '), `${path}: Link ${r.headers.get('link')} for ${want.join(', ')}`);
+    const again = await fetch(u + path, { headers: { 'If-None-Match': r.headers.get('etag') } });
+    assert(again.status === 304 && !again.headers.get('link'), `${path}: 304 without Link`);
+  }
+  assert((await fetch(u + '/')).headers.get('link').includes('</v1/directory>; rel=preload; as=fetch; crossorigin=anonymous'),
+    'Lapor preloads /v1/directory from its Link header');
+  ok('pages: a Link header preloads what each page\'s head names (not on a 304)');
+
   // Large JSON answers are gzipped for clients that accept it, and decode
   // to the very bytes a client without Accept-Encoding gets (identity).
   const raw = (path, ae) => new Promise((resolve, reject) => {
@@ -96,8 +113,11 @@ async function lapor(browser) {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {
     // a 404 while the receipt waits for its checkpoint is expected; every
-    // failed response is checked below.
+    // failed response is checked below. A preload the page then fetches
+    // again (its Link header's attributes not matching the page's own
+    // request) shows as a warning.
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+    if (m.type() === 'warning' && /preload/i.test(m.text())) errors.push(m.text());
   });
   page.on('response', (r) => {
     if (r.status() >= 400 && !r.url().endsWith('/receipt') && !r.url().includes('/v1/reports'))
@@ -115,7 +135,8 @@ async function lapor(browser) {
   });
   assert(await page.$$eval('#r0 option', (o) => o.length) === 39, 'the 38 provinces are in the page');
   assert(!before.includes('/v1/regions') && !before.includes('reporter.js') && !before.includes('cbor.js') &&
-    before.filter((p) => p !== 'icon.svg').length === 4, 'requests until the form is usable: ' + before.join(' '));
+    before.filter((p) => p !== 'icon.svg').length === 4 && new Set(before).size === before.length,
+    'requests until the form is usable (each once: the Link header\'s preloads are used): ' + before.join(' '));
   ok('Lapor: provinces in the page; until the form is usable only its own files and /v1/directory are fetched');
   await page.waitForSelector('#r0 option[value="73"]', { state: 'attached' });
   await page.waitForSelector('#category option[value="bansos"]', { state: 'attached' });
