@@ -210,7 +210,12 @@ function sealedFiles(r, key) {
         const ext = (a.media_type.split('/')[1] || 'bin').replace(/[^a-z0-9]/g, '');
         const kids = [el('a', { href: url, download: `lampiran-${i + 1}.${ext}`, class: 'opened-file' },
           t(`Simpan lampiran ${i + 1} (${a.media_type}, ${a.size - 40} B)`, `Save attachment ${i + 1} (${a.media_type}, ${a.size - 40} B)`))];
-        if (a.media_type.startsWith('image/')) kids.push(el('img', { src: url, alt: t(`Lampiran ${i + 1}`, `Attachment ${i + 1}`), class: 'preview' }));
+        // The preview is labelled and at least 4em square (a photo of a few
+        // pixels was a stray dot under the link).
+        if (a.media_type.startsWith('image/')) {
+          kids.push(el('figure', { class: 'preview' }, el('img', { src: url, alt: t(`Lampiran ${i + 1}`, `Attachment ${i + 1}`), class: 'preview' }),
+            el('figcaption', {}, t(`Pratinjau lampiran ${i + 1}`, `Preview of attachment ${i + 1}`))));
+        }
         li.replaceChildren(...kids);
       } catch (e) {
         const m = { hash: ['simpul memberikan berkas yang bukan milik laporan ini (hash tidak cocok)', 'the node served a file that is not this report\'s (hash mismatch)'],

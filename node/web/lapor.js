@@ -73,7 +73,8 @@ function validate(f) {
   bad += fieldError('content', !f.content.trim() ? t('Isi laporan wajib diisi.', 'The text is required.') :
     bytes(f.content) > 16000 ? t('Isi terlalu panjang.', 'Text too long.') : '');
   const today = new Date().toISOString().slice(0, 10);
-  bad += fieldError('date', f.date && f.date > today ? t('Tanggal kejadian tidak boleh di masa depan.', 'The date cannot be in the future.') : '');
+  bad += fieldError('date', f.date === null ? t('Tanggal tidak valid: tulis hari/bulan/tahun, misalnya 30/11/2026.', 'Not a valid date: write day/month/year, e.g. 30/11/2026.')
+    : f.date && f.date > today ? t('Tanggal kejadian tidak boleh di masa depan.', 'The date cannot be in the future.') : '');
   bad += fieldError('contact', f.contact && bytes(f.contact) > 256 ? t('Kontak terlalu panjang.', 'Contact too long.') : '');
   let fe = '';
   if (f.files.length > MAX_FILES) fe = t(`Paling banyak ${MAX_FILES} berkas.`, `At most ${MAX_FILES} files.`);
@@ -88,19 +89,42 @@ function validate(f) {
   return bad === 0;
 }
 
+// isoDate reads a date written the Indonesian way, day/month/year (30/11/2026;
+// "-" or "." also separate), into YYYY-MM-DD: '' when empty, null when it
+// is no calendar date (31/02, or 11/30 written month first). A text field
+// rather than the browser's date field, which shows the phone's own locale
+// (mm/dd/yyyy on a phone set to US English).
+function isoDate(s) {
+  s = s.trim();
+  if (!s) return '';
+  const m = s.match(/^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/);
+  if (!m) return null;
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const x = new Date(Date.UTC(y, mo - 1, d));
+  if (y < 1900 || x.getUTCFullYear() !== y || x.getUTCMonth() !== mo - 1 || x.getUTCDate() !== d) return null;
+  return x.toISOString().slice(0, 10);
+}
+
 function readForm() {
   const v = (n) => document.querySelector(`input[name="${n}"]:checked`).value;
   return {
     kind: v('kind'), visibility: v('visibility'), category: $('category').value, region: regionCode(),
-    title: $('title').value, content: $('content').value, date: $('date').value, place: $('place').value.trim(),
+    title: $('title').value, content: $('content').value, date: isoDate($('date').value), place: $('place').value.trim(),
     name: $('name').value.trim(), contact: $('contact').value.trim(), files: [...$('files').files],
   };
 }
 
-// The API has no fields for the date and place of the event: they open the text.
+const BULAN = ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober',
+  'November', 'Desember'];
+
+// The API has no fields for the date and place of the event: they open the
+// text, the date as Indonesians write it in full ("30 November 2026").
 function fullContent(f) {
   const lines = [];
-  if (f.date) lines.push(`Tanggal kejadian: ${f.date}`);
+  if (f.date) {
+    const [y, m, d] = f.date.split('-').map(Number);
+    lines.push(`Tanggal kejadian: ${d} ${BULAN[m - 1]} ${y}`);
+  }
   if (f.place) lines.push(`Tempat: ${f.place}`);
   return (lines.length ? lines.join('\n') + '\n\n' : '') + f.content;
 }

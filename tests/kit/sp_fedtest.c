@@ -12,7 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "sp_clock.h"
+#include "sp_entry.h"
 #include "sp_keyfile.h"
+#include "sp_merkle.h"
+#include "sp_note.h"
+#include "sp_report.h"
+#include "sp_store.h"
 
 #define FT_BIG (2 * PATH_MAX)
 
@@ -262,4 +270,78 @@ int sp_ft_agree(const struct sp_h_fed *f, const char *id, const char *const *mus
 	free(ref);
 	json_decref(view);
 	return ok;
+}
+
+/* inst_key loads inst's key pair from the federation's keys folder. */
+static void inst_key(const char *fed, const char *inst, uint8_t pk[32], uint8_t sk[64])
+{
+	char key[FT_BIG];
+	snprintf(key, sizeof(key), "%s/keys/%s.key", fed, inst);
+	assert_int_equal(sp_keyfile_load(key, pk, sk, NULL, 0), 0);
+}
+
+uint8_t *sp_ft_old_report(const char *fed, const char *inst, const char *to, const char *region,
+			  uint64_t age_ms, size_t *len)
+{
+	uint8_t pk[32], sk[64], *body, *out;
+	size_t blen;
+	inst_key(fed, inst, pk, sk);
+	struct sp_report r = {.kind = SP_REPORT_PENGADUAN, .vis = SP_REPORT_PUBLIK,
+			      .category = {"jalan", 5}, .region = {region, strlen(region)},
+			      .title = {"Jembatan putus", 14}, .content = {"Sejak bulan lalu", 16},
+			      .routed_to = {to, strlen(to)}, .channel = {"web", 3}, .has_reporter_key = 1};
+	randombytes_buf(r.reporter_key, sizeof(r.reporter_key));
+	assert_int_equal(sp_report_encode(&r, &body, &blen), 0);
+	struct sp_entry e = {.version = SP_ENTRY_VERSION, .time_ms = sp_now_ms() - age_ms,
+			     .type = SP_EV_REPORT, .body = body, .body_len = blen};
+	assert_int_equal(sp_entry_sign(&e, sk, &out, len), 0);
+	free(body);
+	return out;
+}
+
+void sp_ft_replica_checkpoint(struct sp_store *st, uint32_t log, const char *fed, const char *inst,
+			      const uint8_t *entry, size_t len)
+{
+	uint8_t pk[32], sk[64];
+	inst_key(fed, inst, pk, sk);
+	struct sp_checkpoint c = {.size = 1};
+	snprintf(c.origin, sizeof(c.origin), "simpul.local/%s", inst);
+	sp_merkle_leaf_hash(entry, len, c.root); /* a tree of one leaf */
+	struct sp_buf note;
+	sp_buf_init(&note);
+	assert_int_equal(sp_checkpoint_sign(&c, sk, &note), 0);
+	assert_int_equal(sp_store_checkpoint_put(st, log, (const char *)note.p, note.len), 0);
+	sp_buf_free(&note);
+}
+
+void sp_ft_plant_old_report(struct sp_h_fed *f, const char *node, const char *inst,
+			    const char *region, uint64_t age_ms, char id[65])
+{
+	sp_ft_fed(f, "kill", node);
+	size_t len, accepted = 0;
+	uint8_t *entry = sp_ft_old_report(f->fed, inst, node, region, age_ms, &len), h[32];
+	const uint8_t *const ents[] = {entry};
+	struct sp_entry e;
+	assert_int_equal(sp_entry_decode(entry, len, &e), 0);
+	char path[FT_BIG], origin[128];
+	snprintf(path, sizeof(path), "%s/nodes/%s/data/store", f->fed, node);
+	snprintf(origin, sizeof(origin), "simpul.local/%s", inst);
+	struct sp_store_opts o = {.verify_threads = 1};
+	struct sp_store *st;
+	uint32_t log;
+	assert_int_equal(sp_store_open(path, &o, &st), 0);
+	assert_int_equal(sp_store_log_add(st, origin, e.author, &log), 0);
+	assert_int_equal(sp_store_insert(st, log, ents, &len, 1, &accepted), 0);
+	assert_int_equal(accepted, 1);
+	sp_ft_replica_checkpoint(st, log, f->fed, inst, entry, len);
+	sp_store_close(st);
+	sp_entry_hash(entry, len, h);
+	sodium_bin2hex(id, 65, h, 32);
+	free(entry);
+	snprintf(path, sizeof(path), "%s/nodes/%s/simpuld.ini", f->fed, node);
+	FILE *ini = fopen(path, "a");
+	assert_non_null(ini);
+	fprintf(ini, "\n[deadlines]\nescalate_s = 1\n");
+	assert_int_equal(fclose(ini), 0);
+	sp_ft_fed(f, "start", node);
 }

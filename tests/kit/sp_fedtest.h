@@ -74,6 +74,30 @@ char *sp_ft_cp_body(const struct sp_h_fed *f, const char *node, const char *log)
 /* sp_ft_held: the size of that checkpoint (0 if none). */
 unsigned long long sp_ft_held(const struct sp_h_fed *f, const char *node, const char *log);
 
+struct sp_store;
+
+/* sp_ft_old_report: entry 0 of institution inst's log, signed as inst's
+ * node would (its key from fed/keys/INST.key): a publik complaint about
+ * region, routed to `to`, submitted age_ms ago (the entry's own time:
+ * the report is old, no clock is shifted). Its size goes to len; the
+ * caller frees it. */
+uint8_t *sp_ft_old_report(const char *fed, const char *inst, const char *to, const char *region,
+			  uint64_t age_ms, size_t *len);
+
+/* sp_ft_replica_checkpoint stores, in store log `log`, inst's signed
+ * checkpoint of a log whose one entry is entry (as a replica holds it). */
+void sp_ft_replica_checkpoint(struct sp_store *st, uint32_t log, const char *fed, const char *inst,
+			      const uint8_t *entry, size_t len);
+
+/* sp_ft_plant_old_report gives node `node` of f a replica of inst's log
+ * holding one old report (sp_ft_old_report: routed to `node`, about
+ * region) with inst's checkpoint, and an escalation pass every second:
+ * the node is killed, its store written, `[deadlines] escalate_s = 1`
+ * added to its config, and it is started again. The report's id (hex)
+ * goes to id. */
+void sp_ft_plant_old_report(struct sp_h_fed *f, const char *node, const char *inst,
+			    const char *region, uint64_t age_ms, char id[65]);
+
 /* sp_ft_wait calls ok(arg) until it returns nonzero or SP_FT_WAIT_MS pass;
  * returns its last result. */
 int sp_ft_wait(int (*ok)(void *arg), void *arg);

@@ -740,29 +740,6 @@ static void test_privacy(void **state)
 
 #define DAY_MS (24ull * 3600 * 1000)
 
-/* old_report signs, as the node of 73.11 would, entry 0 of its log: a
- * publik report (no wrong door) routed to 73.12, submitted `age_ms` ago.
- * Returns the entry (caller frees). */
-static uint8_t *old_report(uint64_t age_ms, size_t *len)
-{
-	char key[PATH_MAX + 32];
-	uint8_t pk[32], sk[64], *body, *out;
-	size_t blen;
-	snprintf(key, sizeof(key), "%s/keys/73.11.key", g.f.fed);
-	assert_int_equal(sp_keyfile_load(key, pk, sk, NULL, 0), 0);
-	struct sp_report r = {.kind = SP_REPORT_PENGADUAN, .vis = SP_REPORT_PUBLIK,
-			      .category = {"jalan", 5}, .region = {"73.12.03", 8},
-			      .title = {"Jembatan putus", 14}, .content = {"Sejak bulan lalu", 16},
-			      .routed_to = {"73.12", 5}, .channel = {"web", 3}, .has_reporter_key = 1};
-	randombytes_buf(r.reporter_key, sizeof(r.reporter_key));
-	assert_int_equal(sp_report_encode(&r, &body, &blen), 0);
-	struct sp_entry e = {.version = SP_ENTRY_VERSION, .time_ms = sp_now_ms() - age_ms,
-			     .type = SP_EV_REPORT, .body = body, .body_len = blen};
-	assert_int_equal(sp_entry_sign(&e, sk, &out, len), 0);
-	free(body);
-	return out;
-}
-
 /* on_list: report id is on GET path's list. */
 static int on_list(const char *path, const char *id)
 {
@@ -774,24 +751,6 @@ static int on_list(const char *path, const char *id)
 		found |= strcmp(jstr(it, "report_id"), id) == 0;
 	json_decref(j);
 	return found;
-}
-
-/* sign_replica_checkpoint stores 73.11's signed checkpoint of its first
- * `size` entries (entry: the last of them, when size is 1) in store log. */
-static void sign_replica_checkpoint(struct sp_store *st, uint32_t log, const uint8_t *entry,
-				    size_t len)
-{
-	char key[PATH_MAX + 32];
-	uint8_t pk[32], sk[64];
-	snprintf(key, sizeof(key), "%s/keys/73.11.key", g.f.fed);
-	assert_int_equal(sp_keyfile_load(key, pk, sk, NULL, 0), 0);
-	struct sp_checkpoint c = {.origin = "simpul.local/73.11", .size = 1};
-	sp_merkle_leaf_hash(entry, len, c.root); /* a tree of one leaf */
-	struct sp_buf note;
-	sp_buf_init(&note);
-	assert_int_equal(sp_checkpoint_sign(&c, sk, &note), 0);
-	assert_int_equal(sp_store_checkpoint_put(st, log, (const char *)note.p, note.len), 0);
-	sp_buf_free(&note);
 }
 
 /* dash_row: institution id's row of GET path (a dashboard), and the whole
@@ -869,7 +828,7 @@ static void test_escalation(void **state)
 {
 	node_stop();
 	size_t len;
-	uint8_t *entry = old_report(20 * DAY_MS, &len), h[32];
+	uint8_t *entry = sp_ft_old_report(g.f.fed, "73.11", "73.12", "73.12.03", 20 * DAY_MS, &len), h[32];
 	struct sp_store *st;
 	struct sp_store_opts o = {.verify_threads = 1};
 	uint32_t log;
@@ -883,7 +842,7 @@ static void test_escalation(void **state)
 	assert_int_equal(sp_store_log_add(st, "simpul.local/73.11", e.author, &log), 0);
 	assert_int_equal(sp_store_insert(st, log, ents, &len, 1, &accepted), 0);
 	assert_int_equal(accepted, 1);
-	sign_replica_checkpoint(st, log, entry, len);
+	sp_ft_replica_checkpoint(st, log, g.f.fed, "73.11", entry, len);
 	sp_store_close(st);
 	struct submitted old;
 	sp_entry_hash(entry, len, h);

@@ -6,7 +6,10 @@
  * reports), with an officer of 73.12 enrolled, and runs tests/web/web.test.mjs
  * (node + playwright-core driving Debian's /usr/bin/chromium, axe-core) on
  * it. The script does the browsing and asserting; this program provides the
- * federation and fails if the script does. Nothing is skipped: a missing
+ * federation and fails if the script does. 73.12 also holds an overdue,
+ * escalated report (sp_ft_plant_old_report: filed 20 days ago at 73.11,
+ * whose node does not run, and routed to 73.12, whose escalation timer
+ * then writes the missed verify deadline), for Lacak's overdue marks. Nothing is skipped: a missing
  * chromium, node or npm package fails the test (tools/setup installs them).
  */
 #include "sp_testutil.h"
@@ -21,9 +24,12 @@
 
 #define BIG (2 * PATH_MAX)
 
+#define DAY_MS (24ull * 3600 * 1000)
+
 static struct {
 	struct sp_h_fed f;
 	char key[BIG];
+	char overdue[65];
 } g;
 
 static int setup(void **state)
@@ -53,8 +59,9 @@ static void write_config(const char *path, const char *const *nodes, size_t n)
 	}
 	char simpul[BIG];
 	sp_h_bin(simpul, sizeof(simpul), "simpul");
-	json_t *c = json_pack("{s:o,s:s,s:s,s:s,s:s}", "nodes", urls, "officer_key", g.key,
-			      "simpul", simpul, "out", SP_WEB_OUT, "fed", g.f.fed);
+	json_t *c = json_pack("{s:o,s:s,s:s,s:s,s:s,s:s}", "nodes", urls, "officer_key", g.key,
+			      "simpul", simpul, "out", SP_WEB_OUT, "fed", g.f.fed, "overdue_report",
+			      g.overdue);
 	assert_non_null(c);
 	assert_int_equal(json_dump_file(c, path, JSON_INDENT(1)), 0);
 	json_decref(c);
@@ -68,6 +75,7 @@ static void test_web(void **state)
 	if (sp_h_fedup(g.f.fed, g.f.dir, &out, "up", "--nodes=KEMENPANRB,73,73.12,73.13") != 0)
 		fail_msg("federation up failed:\n%s", out ? out : "");
 	free(out);
+	sp_ft_plant_old_report(&g.f, "73.12", "73.11", "73.12.03", 20 * DAY_MS, g.overdue);
 	char conf[BIG], log[BIG];
 	snprintf(conf, sizeof(conf), "%s/web.json", g.f.dir);
 	snprintf(log, sizeof(log), "%s/web.out", g.f.dir);

@@ -4,7 +4,8 @@
 //   node web.test.mjs CONFIG.json
 //
 // CONFIG: {"nodes": {"KEMENPANRB": url, "73": url, "73.12": url, "73.13": url},
-//          "officer_key": path, "simpul": path, "out": folder for screenshots}
+//          "officer_key": path, "simpul": path, "out": folder for screenshots,
+//          "overdue_report": id of a report 73.12 holds, filed 20 days ago}
 //
 // Each step prints "ok - ..." or throws (exit 1). axe-core checks every
 // page state it visits for serious or critical violations.
@@ -163,11 +164,18 @@ async function lapor(browser) {
   const xss = '<img src=x onerror="window.__pwned=1">Jalan <script>window.__pwned=2</script> rusak';
   await page.fill('#title', xss);
   await page.fill('#content', 'Jalan berlubang di depan sekolah sejak bulan lalu.\n<b>tebal?</b>');
-  await page.fill('#date', '2026-11-30');
+  await page.fill('#date', '11/30/2026'); // month first, as a US-English phone's date field has it
   await page.fill('#place', 'depan SD Negeri 1 Labessi');
   await page.setInputFiles('#files', { name: 'catatan.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
   await page.click('#submit');
   assert(await page.isVisible('#files-err'), 'wrong file type refused in the page');
+  // The date is written day/month/year, whatever the phone's locale: a
+  // month-first date (no month 30) and a 31 February are refused.
+  assert((await page.textContent('#date-err')).includes('hari/bulan/tahun'), 'a month-first date refused: ' + await page.textContent('#date-err'));
+  await page.fill('#date', '31/02/2026');
+  await page.click('#submit');
+  assert(await page.isVisible('#date-err'), '31/02 refused');
+  await page.fill('#date', '30/11/2026');
   // A photo over the node's limit (max_body_bytes, as /v1/directory says):
   // refused in the page before any upload, and by the node, which stores nothing.
   const maxBody = (await api('73.12', '/v1/directory')).body.max_body_bytes;
@@ -217,6 +225,8 @@ async function lapor(browser) {
   const track = await api('73.12', '/v1/track/' + ticket);
   assert(track.status === 200, 'track at the door');
   assert(track.body.title === xss, 'title stored as typed');
+  assert(track.body.content.startsWith('Tanggal kejadian: 30 November 2026\nTempat: depan SD Negeri 1 Labessi\n\n'),
+    'the date of the event in Indonesian: ' + JSON.stringify(track.body.content.slice(0, 60)));
   assert(track.body.attachments.length === 1, 'attachment referenced');
   assert(!JSON.stringify(track.body).includes('0812 3456 7890') && !JSON.stringify(track.body).includes('Budi'),
     'contact and name not public');
@@ -331,6 +341,47 @@ async function lacak(browser, rep) {
   await axe(page, 'Lacak (report shown)');
   await shots(page, 'lacak');
   await ctx.close();
+}
+
+// Lacak's overdue marks: the report test_web.c gave 73.12 (filed 20 days
+// ago, nobody acted) is past its verify deadline, and 73.12's escalation
+// timer wrote the missed deadline into its log. The page shows what the
+// node's view says: the overdue badge, the escalation count, the deadline
+// marked late, and the escalation in the timeline; a report on time shows
+// none of them.
+async function overdue(browser, rep) {
+  const errors = [];
+  const { ctx, page } = await newPage(browser, errors);
+  const view = await until('73.12 escalated the overdue report', async () => {
+    const v = await api('73.12', '/v1/reports/' + conf.overdue_report);
+    return v.status === 200 && v.body.escalations >= 1 ? v.body : null;
+  });
+  assert(view.overdue === true && view.status === 'diterima' && view.deadline < Date.now(), 'the node\'s view: ' + JSON.stringify(view));
+  const esc = view.trail.filter((x) => x.type === 'escalation');
+  assert(esc.length === 1 && esc[0].log === '73.12' && esc[0].deadline === view.deadline, 'one escalation: ' + JSON.stringify(esc));
+  await page.goto(N['73.12'] + '/lacak?tiket=' + encodeURIComponent(view.ticket));
+  await page.waitForSelector('#report:not([hidden])');
+  await page.waitForFunction(() => document.getElementById('timeline').children.length >= 2);
+  const badges = await page.$$eval('#rep-badges .badge', (xs) => xs.map((x) => [x.className, x.textContent]));
+  assert(badges.some(([c, x]) => c.includes('bad') && x === 'melewati batas waktu'), 'overdue badge: ' + JSON.stringify(badges));
+  assert(badges.some(([c, x]) => c.includes('bad') && x === '1 eskalasi'), 'escalation count badge: ' + JSON.stringify(badges));
+  const facts = await page.$$eval('#rep-facts dt', (dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent]));
+  const due = facts.find(([k]) => k.startsWith('Batas waktu'));
+  assert(due && due[0].includes('verifikasi') && / WIB - TERLAMBAT$/.test(due[1]), 'deadline marked late: ' + JSON.stringify(facts));
+  const items = await page.$$eval('#timeline li', (lis) => lis.map((li) => [li.querySelector('.badge.bad')?.textContent || '', li.textContent]));
+  const e = items.filter(([b]) => b === 'eskalasi');
+  assert(e.length === 1 && /batas verifikasi .* WIB terlewati/.test(e[0][1]), 'escalation in the timeline: ' + JSON.stringify(items));
+  assert(e[0][1].includes(due[1].replace(' - TERLAMBAT', '')), 'the timeline names the missed deadline: ' + e[0][1]);
+  await axe(page, 'Lacak (overdue, escalated)');
+  await shots(page, 'lacak-terlambat');
+  // A report on time (the one filed in the page, answered and rated): no marks.
+  await page.goto(N['73.12'] + '/lacak?tiket=' + encodeURIComponent(rep.ticket));
+  await page.waitForFunction((t) => document.getElementById('rep-facts').textContent.includes(t), rep.ticket);
+  const calm = (await page.textContent('#rep-badges')) + (await page.textContent('#rep-facts')) + (await page.textContent('#timeline'));
+  assert(!/melewati|eskalasi|TERLAMBAT/.test(calm), 'no overdue marks on a report on time: ' + calm);
+  assert(errors.length === 0, 'no script errors: ' + errors.join('; '));
+  await ctx.close();
+  ok(`Lacak: ${view.ticket}, filed 20 days ago and escalated by 73.12, shows the overdue badge, 1 escalation, the deadline marked TERLAMBAT and the escalation in the timeline; a report on time shows none`);
 }
 
 async function checks(page) {
@@ -831,6 +882,7 @@ async function main() {
     const rep = await lapor(browser);
     writeFileSync(join(conf.out, 'report.json'), JSON.stringify(rep, null, 1));
     await lacak(browser, rep);
+    await overdue(browser, rep);
     await transparansi(browser, rep);
     await english(browser);
     await keyboard(browser, rep);
