@@ -20,7 +20,17 @@
 // latest version of an institution winning: its sign_key is the key of its
 // log `<federation>/<id>` and of its cosignatures. Nothing of the node's
 // own /v1/directory answer is trusted for keys.
+//
+// A browser that verified the log before keeps what it found (`state`:
+// size, root, the last entry's hash, the institutions) and on the next
+// visit reads only what was added: the new checkpoint must be consistent
+// with the remembered one (RFC 9162 consistency proof from the hash
+// tiles), the new entries must hash, with the tree before them, to the new
+// signed root, and chain to the remembered last entry; steps 3-4 apply to
+// them. A checkpoint smaller than the remembered one, or not consistent
+// with it, fails: the directory log was rewritten.
 import { decode, readHead, readItem, concat } from './cbor.js';
+import { hex } from './common.js';
 import * as V from './verify.js';
 
 const enc = new TextEncoder();
@@ -87,11 +97,15 @@ function recordOf(e) {
 }
 
 // verifyDirectory verifies the directory log named by the root key (a
-// verifier key string) and derives the log keys. It throws an Error whose
-// message says which step failed; on success:
-// {root, origin, size, checkpoint, records, coordinator, insts: Map(id ->
-//  {id, name, tier, sign_key}), keys: {"<federation>/<id>": sign_key}}.
-export async function verifyDirectory(rootKey, onProgress = () => {}) {
+// verifier key string) and derives the log keys; `saved` is the state a
+// verification of the same root key returned before in this browser (or
+// null: the whole log is read). It throws an Error whose message says
+// which step failed; on success:
+// {root, origin, size, from (entries before it were verified on an earlier
+//  visit and not read again), checkpoint, records, coordinator, insts:
+//  Map(id -> {id, name, tier, sign_key}), keys: {"<federation>/<id>":
+//  sign_key}, state (JSON-able, for the next visit)}.
+export async function verifyDirectory(rootKey, onProgress = () => {}, saved = null) {
   const root = await parseVkey(rootKey);
   const [federation, ...rest] = root.name.split('/');
   const prefix = '/logs/' + rest.join('/');
@@ -101,13 +115,18 @@ export async function verifyDirectory(rootKey, onProgress = () => {}) {
   const cp = await V.verifyCheckpoint(note, root.name, root.pub);
   if (!cp.ok) throw new StepError('checkpoint', cp.why);
   onProgress(cp.cp.size);
-  const raw = await V.entries(prefix, cp.cp.size);
+  const base = saved && saved.root === root.text && saved.size > 0 ? saved : null;
+  const from = base ? base.size : 0;
+  if (base) await extends_(prefix, base, cp.cp);
+  const raw = await V.entries(prefix, cp.cp.size, from);
   const leaves = await Promise.all(raw.map((x) => V.leafHash(x)));
-  if (!V.eq(await V.treeHash(leaves), cp.cp.root)) throw new StepError('tree', 'root');
-  const insts = new Map();
-  let prevHash = new Uint8Array(32), records = 0, coordinator = null;
-  for (let i = 0; i < raw.length; i++) {
-    const e = decodeEntry(raw[i]);
+  const head = base ? await V.appendedTreeHash(V.tileReader(prefix, cp.cp.size), from, leaves) : await V.treeHash(leaves);
+  if (!V.eq(head, cp.cp.root)) throw new StepError('tree', 'root');
+  const insts = new Map((base ? base.insts : []).map(([id, name, tier, key]) => [id, { id, name, tier, sign_key: V.hexd(key) }]));
+  let prevHash = base ? V.hexd(base.last) : new Uint8Array(32), records = base ? base.records : 0;
+  let coordinator = base ? base.coordinator : null;
+  for (let j = 0; j < raw.length; j++) {
+    const i = from + j, e = decodeEntry(raw[j]);
     if (!V.eq(e.author, root.pub)) throw new StepError('author', `entry ${i}`);
     if (e.index !== i || !V.eq(e.prev, prevHash)) throw new StepError('chain', `entry ${i}`);
     if (DIR_TYPES.has(e.type)) {
@@ -118,15 +137,28 @@ export async function verifyDirectory(rootKey, onProgress = () => {}) {
     if (i === 0 && (!rec || rec.tier !== 0)) throw new StepError('first', 'entry 0');
     if (i === 0) coordinator = rec.id;
     if (rec) insts.set(rec.id, rec);
-    prevHash = await V.sha256(raw[i]);
+    prevHash = await V.sha256(raw[j]);
   }
   const keys = {};
   for (const x of insts.values()) keys[`${federation}/${x.id}`] = x.sign_key;
-  return { root, origin: root.name, federation, size: cp.cp.size, checkpoint: note, records, coordinator, insts, keys };
+  const state = { root: root.text, size: cp.cp.size, hash: hex(cp.cp.root), last: hex(prevHash), records, coordinator,
+    insts: [...insts.values()].map((x) => [x.id, x.name, x.tier, hex(x.sign_key)]) };
+  return { root, origin: root.name, federation, size: cp.cp.size, from, checkpoint: note, records, coordinator, insts, keys, state };
+}
+
+// extends_ checks that the signed checkpoint cp (size, root) extends the
+// tree this browser verified before (base): not smaller, the same root at
+// the same size, else an RFC 9162 consistency proof from the hash tiles.
+async function extends_(prefix, base, cp) {
+  if (cp.size < base.size) throw new StepError('shrunk', `${cp.size} < ${base.size}`);
+  const old = V.hexd(base.hash);
+  const proof = cp.size === base.size ? [] : await V.consistencyProof(V.tileReader(prefix, cp.size), base.size, cp.size);
+  if (!(await V.verifyConsistency(base.size, cp.size, old, cp.root, proof))) throw new StepError('consistency', `${base.size} -> ${cp.size}`);
 }
 
 // StepError: a verification step that failed (step: checkpoint, tree,
-// author, chain, signature, first), for the page to explain.
+// author, chain, signature, first; shrunk, consistency: not an extension
+// of the log verified on an earlier visit), for the page to explain.
 export class StepError extends Error {
   constructor(step, detail) { super(`${step}: ${detail}`); this.step = step; this.detail = detail; }
 }

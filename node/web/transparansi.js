@@ -13,6 +13,7 @@ import * as V from './verify.js';
 const $ = (id) => document.getElementById(id);
 const KEEP = 'simpul.checkpoints'; // origin -> {size, root (hex), seen (ms)}
 const ROOT = 'simpul.rootkey'; // the root key the observer pasted, if any
+const DIRLOG = 'simpul.dirlog'; // root key -> the directory log as verified last (dirlog.js state)
 
 function check(ok, textId, textEn) {
   const cls = ok === true ? 'pass' : ok === false ? 'fail' : 'info';
@@ -26,6 +27,19 @@ function remember(all) { try { localStorage.setItem(KEEP, JSON.stringify(all)); 
 
 function mineRoot() { try { return localStorage.getItem(ROOT); } catch { return null; } }
 
+// The directory log verified on an earlier visit, per root key: the next
+// visit reads only the entries added since (dirlog.js).
+function dirlogSeen(rootKey) {
+  try { return JSON.parse(localStorage.getItem(DIRLOG) || '{}')[rootKey] || null; } catch { return null; }
+}
+function dirlogKeep(rootKey, state) {
+  try {
+    const all = JSON.parse(localStorage.getItem(DIRLOG) || '{}');
+    all[rootKey] = state;
+    localStorage.setItem(DIRLOG, JSON.stringify(all));
+  } catch { /* private mode: the next visit reads the whole log */ }
+}
+
 // trusted: the directory verified against the root key (the observer's,
 // else the one this node names), once per root key: {d (the node's
 // /v1/directory), rootKey, mine, v (dirlog result) | err}.
@@ -38,7 +52,8 @@ function trusted() {
       const out = { d, rootKey: mine || d.root_key, mine: !!mine };
       try {
         if (!out.rootKey) throw new D.StepError('none', '');
-        out.v = await D.verifyDirectory(out.rootKey);
+        out.v = await D.verifyDirectory(out.rootKey, undefined, dirlogSeen(out.rootKey));
+        dirlogKeep(out.rootKey, out.v.state);
       } catch (e) { out.err = e; }
       return out;
     })();
@@ -68,6 +83,8 @@ function stepText(e) {
       `${at} of the directory log does not chain to the one before`)];
     case 'first': return [t('log ini bukan log direktori: entri pertamanya bukan catatan koordinator',
       'this is not a directory log: its first entry is not the coordinator\'s record')];
+    case 'shrunk': case 'consistency': return [t(`log direktori bukan kelanjutan log yang diperiksa peramban ini sebelumnya (ukuran ${at}): log itu ditulis ulang`,
+      `the directory log does not extend the one this browser verified before (size ${at}): it was rewritten`)];
     default: return [e.message];
   }
 }
@@ -89,8 +106,11 @@ async function rootSection() {
       `FAILED: the directory is not verified: ${stepText(s.err)}. No log key can be trusted, so the logs below are not checked.`));
   } else {
     const v = s.v;
-    out.push(check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar; ${v.size} entri cocok dengan akarnya (RFC 9162), semuanya dari kunci akar dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
-      `Directory log ${v.origin}: checkpoint of size ${v.size} signed by the root key; ${v.size} entries hash to its root (RFC 9162), all by the root key and chained; ${v.records} directory records with valid signatures.`));
+    out.push(v.from === 0
+      ? check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar; ${v.size} entri cocok dengan akarnya (RFC 9162), semuanya dari kunci akar dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
+        `Directory log ${v.origin}: checkpoint of size ${v.size} signed by the root key; ${v.size} entries hash to its root (RFC 9162), all by the root key and chained; ${v.records} directory records with valid signatures.`)
+      : check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar dan konsisten (RFC 9162) dengan ukuran ${v.from} yang sudah diperiksa peramban ini; hanya ${v.size - v.from} entri baru dibaca, cocok dengan akarnya, dari kunci akar dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
+        `Directory log ${v.origin}: checkpoint of size ${v.size} signed by the root key and consistent (RFC 9162) with size ${v.from}, verified in this browser before; only the ${v.size - v.from} new entries read, they hash to its root, by the root key and chained; ${v.records} directory records with valid signatures.`));
     out.push(check(true, `Kunci log ${v.insts.size} instansi diturunkan dari catatan itu (koordinator: ${v.coordinator}).`,
       `The log keys of ${v.insts.size} institutions derived from those records (coordinator: ${v.coordinator}).`));
     const differ = s.d.institutions.filter((i) => !v.insts.has(i.id) || hex(v.insts.get(i.id).sign_key) !== i.sign_key).map((i) => i.id);

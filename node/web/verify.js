@@ -181,14 +181,16 @@ export async function entryAt(prefix, index, size) {
   return es[index % 256];
 }
 
-// entries reads the first `size` entries of the log at prefix.
-export async function entries(prefix, size) {
+// entries reads entries [from, size) of the log at prefix: only the
+// bundles holding them (from 0: the whole log).
+export async function entries(prefix, size, from = 0) {
   const out = [];
-  for (let N = 0; N * 256 < size; N++) {
+  if (from >= size) return out;
+  for (let N = Math.floor(from / 256); N * 256 < size; N++) {
     const { url, w } = bundleUrl(prefix, N, size);
     const es = bundle(await getBytes(url));
     if (es.length !== w) throw new Error(`${url}: ${es.length} entries, expected ${w}`);
-    out.push(...es);
+    out.push(...es.slice(Math.max(0, from - N * 256)));
   }
   return out;
 }
@@ -230,6 +232,21 @@ export async function rangeHash(hashAt, start, n) {
   const level = Math.floor(k / 8), first = start / 256 ** level;
   const hs = await Promise.all(Array.from({ length: 2 ** (k % 8) }, (_, j) => hashAt(level, first + j)));
   return treeHash(hs);
+}
+
+// appendedTreeHash: the MTH of a tree of m + leaves.length leaves whose
+// first m are read from the tiles (hashAt: whole subtrees only, as the
+// MTH recursion splits them) and the rest are the leaf hashes given. Equal
+// to a signed root, it binds those leaves to that tree without reading
+// the m entries before them.
+export async function appendedTreeHash(hashAt, m, leaves) {
+  async function mth(start, n) {
+    if (start + n <= m) return rangeHash(hashAt, start, n);
+    if (start >= m) return treeHash(leaves, start - m, start - m + n);
+    const k = split(n);
+    return nodeHash(await mth(start, k), await mth(start + k, n - k));
+  }
+  return mth(0, m + leaves.length);
 }
 
 // consistencyProof: RFC 9162 2.1.4.1 PROOF(m, D[n]) from the tiles.

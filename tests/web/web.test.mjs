@@ -405,6 +405,64 @@ function vkey(name, pub) {
 
 // trustAnchor: the keys come from the directory log verified against the
 // root key, not from the node's word.
+// The directory log on return visits: the page remembers the log it
+// verified (local storage) and reads only what was added since: nothing
+// while the log has not grown; after a routing rule is added at the
+// coordinator, only the bundles from the one holding the first new entry,
+// the new checkpoint consistent with the remembered one. A remembered log
+// the node's log does not extend (a different root at the same size, or
+// a smaller log) fails as rewritten.
+async function dirlogVisits(page, dir) {
+  const origin = dir.root_key.split('+')[0], coord = origin.split('/')[1];
+  const bundles = [];
+  const onReq = (r) => { if (r.url().includes(`/logs/${coord}/tile/entries/`)) bundles.push(new URL(r.url()).pathname); };
+  page.on('request', onReq);
+  const seen = () => page.evaluate(() => Object.values(JSON.parse(localStorage.getItem('simpul.dirlog') || '{}')));
+  const st = await seen();
+  assert(st.length === 1 && st[0].size > 0 && st[0].insts.length === dir.institutions.length, 'the verified directory log remembered: ' + JSON.stringify(st).slice(0, 200));
+  const m = st[0].size;
+  await reloadChecked(page);
+  let root = await rootChecks(page);
+  assert(bundles.length === 0 && root.some((x) => x[0].includes('pass') && x[1].includes(`konsisten (RFC 9162) dengan ukuran ${m} `) &&
+    x[1].includes('hanya 0 entri baru dibaca')) && root.some((x) => x[1].includes('sama dengan log yang diperiksa')),
+  'a return visit, log unchanged: no entry read: ' + JSON.stringify(root) + ' ' + bundles.join(' '));
+  // The coordinator's log grows: a routing rule (what the default route does anyway).
+  execFileSync(conf.simpul, ['route', 'set', '--node', N.KEMENPANRB, '--key', join(conf.fed, 'keys', `${coord}.admin.key`),
+    '--rule', 'uji-transparansi', '--category', 'pendidikan', '--region', '73.12.05', '--to', '73.12'], { stdio: 'pipe', timeout: 60000 });
+  await until('73.12 holds the grown directory log', async () =>
+    ((await api('73.12', '/v1/logs')).body.logs.find((l) => l.origin === origin) || {}).checkpoint_size > m);
+  await reloadChecked(page);
+  root = await rootChecks(page);
+  const n = (await seen())[0].size;
+  assert(n > m && root.some((x) => x[0].includes('pass') && x[1].includes(`ukuran ${n} ditandatangani kunci akar dan konsisten (RFC 9162) dengan ukuran ${m} `) &&
+    x[1].includes(`hanya ${n - m} entri baru dibaca`)) && root.some((x) => x[1].includes('sama dengan log yang diperiksa')),
+  `the grown log (${m} -> ${n}): only the new entries: ` + JSON.stringify(root));
+  const bundleNo = (p) => Number(p.match(/\/tile\/entries\/((?:x\d{3}\/)*\d{3})/)[1].replace(/[x/]/g, ''));
+  assert(bundles.length >= 1 && bundles.every((b) => bundleNo(b) >= Math.floor(m / 256)),
+    'only the bundles from the first new entry on: ' + bundles.join(' '));
+  // A remembered log the node's log does not extend: rewritten.
+  for (const [what, change] of [['another root at the same size', 'hash'], ['a larger log remembered', 'size']]) {
+    await page.evaluate((c) => {
+      const a = JSON.parse(localStorage.getItem('simpul.dirlog'));
+      for (const k of Object.keys(a)) {
+        if (c === 'hash') a[k].hash = (a[k].hash[0] === '0' ? '1' : '0') + a[k].hash.slice(1);
+        else a[k].size += 5;
+      }
+      localStorage.setItem('simpul.dirlog', JSON.stringify(a));
+    }, change);
+    await reloadChecked(page);
+    root = await rootChecks(page);
+    assert(root.some((x) => x[0].includes('fail') && x[1].includes('direktori tidak terverifikasi') && x[1].includes('ditulis ulang')),
+      `${what}: the directory log flagged as rewritten: ` + JSON.stringify(root));
+    await page.evaluate(() => localStorage.removeItem('simpul.dirlog'));
+    await reloadChecked(page);
+  }
+  root = await rootChecks(page);
+  assert(root.some((x) => x[0].includes('pass') && x[1].includes(`${n} entri cocok dengan akarnya`)), 'a first visit reads the whole log: ' + JSON.stringify(root));
+  page.off('request', onReq);
+  ok(`Transparansi: a return visit reads no directory entry while the log is unchanged, only the new ones after it grew (${m} -> ${n}, consistency proof from the tiles); a remembered log the node's does not extend is flagged as rewritten`);
+}
+
 async function trustAnchor(page, origin, dir) {
   const inst = origin.split('/')[1];
   const real = dir.institutions.find((i) => i.id === inst).sign_key;
@@ -425,7 +483,10 @@ async function trustAnchor(page, origin, dir) {
   ok('Transparansi: a node whose /v1/directory differs from the verified directory log is flagged; the log\'s keys are used');
 
   // 2. The node serves directory entries that are not the ones the root
-  //    key signed (one byte of 73.12's key changed in its record).
+  //    key signed (one byte of 73.12's key changed in its record), to a
+  //    browser that has not verified the log before (a returning one
+  //    would not read those entries again).
+  await page.evaluate(() => localStorage.removeItem('simpul.dirlog'));
   const coord = dir.root_key.split('+')[0].split('/')[1];
   const needle = Buffer.concat([Buffer.from([0x58, 0x20]), Buffer.from(real, 'hex')]);
   let hit = 0;
@@ -611,6 +672,7 @@ async function transparansi(browser, rep) {
   assert(c.some((x) => x[0].includes('fail') && x[2].includes('tanda tangan checkpoint tidak sah')), 'tampered checkpoint fails: ' + JSON.stringify(c));
   await page.unroute('**/v1/logs');
   ok('Transparansi: a tampered checkpoint (served through a corrupting proxy) is shown as failed');
+  await dirlogVisits(page, dir);
   await trustAnchor(page, origin, dir);
   await tileMath(page);
 
