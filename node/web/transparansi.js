@@ -106,7 +106,10 @@ async function rootSection() {
       `FAILED: the directory is not verified: ${stepText(s.err)}. No log key can be trusted, so the logs below are not checked.`));
   } else {
     const v = s.v;
-    out.push(v.from === 0
+    out.push(v.from === v.size
+      ? check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar, sama dengan yang sudah diperiksa peramban ini (tidak ada entri baru; tidak ada yang dibaca ulang); ${v.records} catatan direktori bertanda tangan sah.`,
+        `Directory log ${v.origin}: checkpoint of size ${v.size} signed by the root key, the same as this browser verified before (no new entry; nothing read again); ${v.records} directory records with valid signatures.`)
+      : v.from === 0
       ? check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar; ${v.size} entri cocok dengan akarnya (RFC 9162), semuanya dari kunci akar dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
         `Directory log ${v.origin}: checkpoint of size ${v.size} signed by the root key; ${v.size} entries hash to its root (RFC 9162), all by the root key and chained; ${v.records} directory records with valid signatures.`)
       : check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar dan konsisten (RFC 9162) dengan ukuran ${v.from} yang sudah diperiksa peramban ini; hanya ${v.size - v.from} entri baru dibaca, cocok dengan akarnya, dari kunci akar dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
