@@ -149,25 +149,26 @@ static void explain(const struct sp_dir *d, const struct sp_admin_req *r, int rc
 	}
 }
 
-/* unsupported: a new signing key for the national coordinator (a root key
- * rotation). The directory would take it and nodes would follow it in
- * their stores, but a node reading the directory file at start, and
- * `simpul audit`, still check the coordinator's log against the one
- * configured root key (docs/operations.md, Not yet supported): refused
- * until they follow the root key from genesis (docs/protocol.md 9). */
-static int unsupported(const struct sp_dir *d, const struct sp_admin_req *r, char *msg,
-		       size_t cap)
+/* coordinator_key: a new signing key for the national coordinator (a
+ * root key rotation, docs/operations.md runbook) is written by this node
+ * with the key in use, and every later entry of the directory log must be
+ * signed by the new one: refused unless this node already holds it as
+ * [node] key (configured and reloaded), else the directory would stop
+ * until it is. */
+static int coordinator_key(struct sp_node *n, const struct sp_dir *d,
+			   const struct sp_admin_req *r, char *msg, size_t cap)
 {
 	struct sp_dir_inst rec, cur;
 	if (r->type != SP_EV_INSTITUTION || sp_dir_inst_decode(r->record, r->record_len, &rec) != 0 ||
 	    !sp_dir_is_coordinator(d, rec.id) ||
 	    sp_dir_institution(d, rec.id, SP_DIR_TIME_MAX, &cur) != 0 ||
-	    memcmp(rec.sign_key, cur.sign_key, SP_KEY_BYTES) == 0)
+	    memcmp(rec.sign_key, cur.sign_key, SP_KEY_BYTES) == 0 || sp_node_key_ready(n, rec.sign_key))
 		return 0;
-	snprintf(msg, cap, "the coordinator %s would get a new signing key, which audits and "
-		 "directory files cannot follow yet (docs/operations.md, Not yet supported): "
-		 "publish the record with its current --sign-key", rec.id);
-	return SP_ERR_UNSUPPORTED;
+	snprintf(msg, cap, "the coordinator's node does not hold the new signing key of %s: set "
+		 "it as [node] key (with the key in use as key_previous) and reload the node "
+		 "(SIGHUP) first, then publish it (docs/operations.md, \"Rotate the "
+		 "coordinator's key\")", rec.id);
+	return SP_ERR_CONFIG;
 }
 
 /* ---- POST /v1/admin ------------------------------------------------------------------- */
@@ -239,7 +240,7 @@ static int admit(struct admin_call *c, struct sp_admin_svc *a)
 	rc = sp_dir_check(dl->dir, &e);
 	if (rc)
 		return explain(dl->dir, &c->r, rc, c->msg, sizeof(c->msg)), rc;
-	rc = unsupported(dl->dir, &c->r, c->msg, sizeof(c->msg));
+	rc = coordinator_key(c->n, dl->dir, &c->r, c->msg, sizeof(c->msg));
 	if (rc)
 		return rc;
 	rc = sp_store_append(sp_node_store(c->n), SP_EV_ADMIN, c->body, c->len, &c->index, NULL);

@@ -84,42 +84,33 @@ static int split_frames(struct frames *f, const char *path, struct sp_logx *log)
 	return 0;
 }
 
-/* check_chain verifies every frame as an entry of the coordinator's log and
- * reads the coordinator's id from the first (its institution record). */
+/* check_chain verifies every frame as an entry of the coordinator's log,
+ * from the configured (genesis) root key and across the coordinator's own
+ * key rotations the log records (sp_dirchain); *keys gets the
+ * coordinator's key history the file ends with, and coord the
+ * coordinator's id (from the first entry, its institution record). */
 static int check_chain(const struct frames *f, const struct sp_conf *c, const char *path,
-		       struct sp_logx *log, char coord[SP_INST_ID_MAX + 1])
+		       struct sp_logx *log, char coord[SP_INST_ID_MAX + 1], struct sp_keyhist *keys)
 {
-	const uint8_t *root = c->root_key.pk;
-	struct sp_entry prev = {0}, e;
-	uint8_t prev_hash[SP_HASH_BYTES] = {0};
-	for (size_t i = 0; i < f->n; i++) {
-		int rc = sp_entry_open(f->p[i], f->len[i], &e);
-		if (rc == 0 && memcmp(e.author, root, 32) != 0)
-			rc = SP_ERR_WRONG_AUTHOR;
-		if (rc == 0)
-			rc = sp_entry_check_link(i ? &prev : NULL, prev_hash, &e);
-		struct sp_dir_inst inst;
-		if (rc == 0 && i == 0 &&
-		    (e.type != SP_EV_INSTITUTION ||
-		     sp_dir_inst_decode(e.body, e.body_len, &inst) != 0 ||
-		     inst.tier != SP_DIR_TIER_COORDINATOR))
-			rc = SP_ERR_DIR_RECORD;
-		if (rc) {
-			char w[PATH_MAX + 64];
-			sp_logx(log, SP_LOGX_ERROR, "dir",
-				"%s = %s: %s: entry %zu is not part of the coordinator's log that "
-				"key signs: %s (%s)%s",
-				sp_conf_where(c, "federation", "root_key", w, sizeof(w)),
-				c->root_key.name, path, i, sp_strerror(rc), sp_errname(rc),
-				rc == SP_ERR_WRONG_AUTHOR ? "; is root_key this federation's?" : "");
-			return rc;
-		}
-		if (i == 0)
-			snprintf(coord, SP_INST_ID_MAX + 1, "%s", inst.id);
-		prev = e;
-		sp_entry_hash(f->p[i], f->len[i], prev_hash);
+	struct sp_dirchain ch;
+	int rc = sp_dirchain_init(&ch, c->root_key.pk);
+	size_t i = 0;
+	for (; rc == 0 && i < f->n; i++)
+		rc = sp_dirchain_add(&ch, f->p[i], f->len[i]);
+	if (rc == 0) {
+		snprintf(coord, SP_INST_ID_MAX + 1, "%s", ch.coordinator);
+		*keys = ch.keys;
+	} else {
+		char w[PATH_MAX + 64];
+		sp_logx(log, SP_LOGX_ERROR, "dir",
+			"%s = %s: %s: entry %zu is not part of the coordinator's log that key "
+			"signs (or a key it rotated to): %s (%s)%s",
+			sp_conf_where(c, "federation", "root_key", w, sizeof(w)), c->root_key.name,
+			path, i ? i - 1 : 0, sp_strerror(rc), sp_errname(rc),
+			rc == SP_ERR_WRONG_AUTHOR ? "; is root_key this federation's?" : "");
 	}
-	return 0;
+	sp_dirchain_free(&ch);
+	return rc;
 }
 
 /* check_own: on the coordinator's own node the directory log is its own
@@ -167,9 +158,10 @@ static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_log
 	char path[PATH_MAX + 32], cp_path[PATH_MAX + 32];
 	paths(c->directory, path, cp_path, sizeof(path));
 	struct frames f = {0};
+	struct sp_keyhist keys;
 	int rc = read_frames(c, path, log, &f);
 	if (rc == 0)
-		rc = check_chain(&f, c, path, log, d->coordinator);
+		rc = check_chain(&f, c, path, log, d->coordinator, &keys);
 	char origin[SP_ORIGIN_MAX + 1];
 	snprintf(origin, sizeof(origin), "%s/%s", c->federation, d->coordinator);
 	if (rc == 0)
@@ -178,6 +170,10 @@ static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_log
 	struct sp_log_info li = {0};
 	if (rc == 0)
 		sp_store_log_info(s, d->log_id, &li);
+	/* the keys the coordinator rotated to within the file, before its
+	 * entries by them are inserted (a store that knows more keeps them) */
+	if (rc == 0 && !li.own && keys.n > li.keys.n)
+		rc = sp_store_log_keys(s, d->log_id, &keys);
 	if (rc == 0 && li.own)
 		rc = check_own(s, d->log_id, &f);
 	else if (rc == 0)
@@ -653,17 +649,19 @@ static int check_build(const struct sp_conf *c, struct sp_logx *log, struct sp_d
 		char path[PATH_MAX + 32], cp[PATH_MAX + 32];
 		paths(c->directory, path, cp, sizeof(path));
 		struct frames f = {0};
+		struct sp_keyhist keys;
 		rc = read_frames(c, path, log, &f);
 		if (rc == 0)
-			rc = check_chain(&f, c, path, log, t->coordinator);
+			rc = check_chain(&f, c, path, log, t->coordinator, &keys);
 		struct apply_ctx a = {t, log, 0};
 		for (size_t i = 0; rc == 0 && i < f.n; i++)
 			rc = apply_one(&a, i, f.p[i], f.len[i]);
 		nfile = f.n;
 		frames_free(&f);
 		if (rc == 0)
-			fprintf(out, "directory  %s: %zu entries, signed by the root key\n", path,
-				nfile);
+			fprintf(out, "directory  %s: %zu entries, signed by the root key%s\n",
+				path, nfile,
+				keys.n > 1 ? " and the keys the coordinator rotated to" : "");
 	}
 	if (rc == 0)
 		check_store(c, log, t, nfile, out);

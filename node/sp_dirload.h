@@ -5,11 +5,14 @@
  * `simpul federation init` (DIR/directory.entries: each entry a 2-byte
  * big-endian length and the entry bytes; DIR/directory.checkpoint: the
  * coordinator's signed checkpoint). Every entry is decoded and verified
- * (sp_entry_open), must be signed by the configured root key, and must
- * extend the one before (index, previous hash, time): together they are
- * the coordinator's log. They go into the store as a replica log of origin
+ * (sp_entry_open), must be signed by the configured (genesis) root key or
+ * the key a coordinator record in the file rotated it to, in force at the
+ * entry's time (sp_dirchain, docs/protocol.md §9), and must extend the one
+ * before (index, previous hash, time): together they are the coordinator's
+ * log. They go into the store as a replica log of origin
  * "<federation>/<coordinator id>" (idempotent: entries already held are
- * skipped), with the checkpoint if one is given. Then the directory is
+ * skipped), its key history first extended with the keys the file
+ * rotated to, with the checkpoint if one is given. Then the directory is
  * built from what the store holds for that log (so a restart without the
  * file, or a log that has grown since, gives the same result): every
  * directory record is applied to an sp_dir, calendar records to the

@@ -117,6 +117,11 @@ int sp_node_admitted(struct sp_node *n);
 const char *sp_node_origin(struct sp_node *n);
 void sp_node_vkey(struct sp_node *n, char *out, size_t cap);
 
+/* sp_node_key_ready: 1 if the node can sign with pk once the directory
+ * publishes it: it is the key in use, or the [node] key configured to
+ * replace it (waiting for its record), else 0. Any thread. */
+int sp_node_key_ready(struct sp_node *n, const uint8_t pk[32]);
+
 /* sp_node_dir: the federation directory (sp_dirload.h), unchanging while
  * the node runs; sp_node_reports: the report index (sp_reports.h). */
 const struct sp_dirload *sp_node_dir(struct sp_node *n);

@@ -67,6 +67,15 @@ void sp_node_own_pk(struct sp_node *n, uint8_t pk[32])
 	pthread_mutex_unlock(&n->key_mu);
 }
 
+int sp_node_key_ready(struct sp_node *n, const uint8_t pk[32])
+{
+	pthread_mutex_lock(&n->key_mu);
+	int ready = memcmp(pk, n->own_pk, 32) == 0 ||
+		    (n->has_next && memcmp(pk, n->next_sk + 32, 32) == 0);
+	pthread_mutex_unlock(&n->key_mu);
+	return ready;
+}
+
 /* inst_of: the institution of origin "<federation>/<inst>", or NULL. */
 static const char *inst_of(const struct sp_node *n, const char *origin)
 {

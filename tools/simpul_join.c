@@ -20,6 +20,7 @@
 
 #include "simpul.h"
 #include "sp_dir.h"
+#include "sp_dirlog.h"
 #include "sp_entry.h"
 #include "sp_err.h"
 #include "sp_files.h"
@@ -34,7 +35,9 @@ struct joined {
 	char coordinator[SP_INST_ID_MAX + 1];
 	char via[SP_INST_ID_MAX + 1]; /* the node joined through */
 	char via_peer[SP_DIR_ADDR_MAX + 1];
-	uint8_t root[SP_KEY_BYTES];
+	uint8_t root[SP_KEY_BYTES];    /* the genesis root key */
+	uint8_t current[SP_KEY_BYTES]; /* the coordinator's key now */
+	size_t rotations;              /* of the coordinator's key, in the directory */
 	struct sp_buf entries, checkpoint;
 };
 
@@ -95,48 +98,71 @@ static int fetch(const char *url, struct joined *j)
 	return rc;
 }
 
-/* check opens every entry: one log, by one key, chained, starting with the
- * coordinator's record; that key must be root_vkey's when given. */
+/* first_author: the author of the first entry in the fetched frames. */
+static int first_author(const struct sp_buf *b, uint8_t out[SP_KEY_BYTES])
+{
+	struct sp_entry e;
+	size_t n = b->len >= 2 ? (size_t)b->p[0] << 8 | b->p[1] : 0;
+	if (n == 0 || 2 + n > b->len || sp_entry_decode(b->p + 2, n, &e) != 0)
+		return SP_ERR_CORRUPT;
+	memcpy(out, e.author, SP_KEY_BYTES);
+	return 0;
+}
+
+/* check verifies the directory as the coordinator's log from the root key
+ * (root_vkey's when given, else entry 0's author, printed for the operator
+ * to compare): every entry signed by the key in force, following the
+ * coordinator's own key rotations (sp_dirchain), chained, starting with
+ * the coordinator's record; and the checkpoint signed by its current key
+ * over exactly those entries. j->keys gets the coordinator's current key. */
 static int check(struct joined *j, const char *root_vkey)
 {
-	struct sp_entry e, prev;
-	uint8_t prev_hash[SP_HASH_BYTES] = {0};
-	size_t pos = 0, i = 0;
-	int rc = 0;
+	struct sp_note_key k;
+	if (root_vkey && (sp_note_vkey_parse(root_vkey, &k) != 0 || k.type != SP_NOTE_TYPE_ED25519))
+		return simpul_fail(SP_ERR_KEY_FORMAT, "--root-key is not an Ed25519 verifier key"),
+		       SP_ERR_KEY_FORMAT;
+	int rc = root_vkey ? (memcpy(j->root, k.pk, SP_KEY_BYTES), 0) : first_author(&j->entries, j->root);
+	struct sp_dirchain ch;
+	if (rc == 0)
+		rc = sp_dirchain_init(&ch, j->root);
+	else
+		memset(&ch, 0, sizeof(ch));
+	size_t pos = 0;
 	while (rc == 0 && pos < j->entries.len) {
 		size_t n = pos + 2 <= j->entries.len
 				   ? (size_t)j->entries.p[pos] << 8 | j->entries.p[pos + 1]
 				   : 0;
-		if (n == 0 || pos + 2 + n > j->entries.len) {
+		if (n == 0 || pos + 2 + n > j->entries.len)
 			rc = SP_ERR_CORRUPT;
-			break;
-		}
-		const uint8_t *p = j->entries.p + pos + 2;
-		rc = sp_entry_open(p, n, &e);
-		if (rc == 0 && i == 0)
-			memcpy(j->root, e.author, SP_KEY_BYTES);
-		if (rc == 0 && memcmp(e.author, j->root, SP_KEY_BYTES) != 0)
-			rc = SP_ERR_WRONG_AUTHOR;
-		if (rc == 0)
-			rc = sp_entry_check_link(i ? &prev : NULL, prev_hash, &e);
-		struct sp_dir_inst c;
-		if (rc == 0 && i == 0 &&
-		    (e.type != SP_EV_INSTITUTION || sp_dir_inst_decode(e.body, e.body_len, &c) ||
-		     c.tier != SP_DIR_TIER_COORDINATOR || strcmp(c.id, j->coordinator) != 0))
-			rc = SP_ERR_DIR_RECORD;
-		prev = e;
-		sp_entry_hash(p, n, prev_hash);
+		else
+			rc = sp_dirchain_add(&ch, j->entries.p + pos + 2, n);
 		pos += 2 + n;
-		i++;
 	}
-	struct sp_note_key k;
-	if (rc == 0 && root_vkey &&
-	    (sp_note_vkey_parse(root_vkey, &k) != 0 || memcmp(k.pk, j->root, SP_KEY_BYTES) != 0))
-		return simpul_fail(SP_ERR_WRONG_AUTHOR, "the directory is not signed by --root-key"),
-		       SP_ERR_WRONG_AUTHOR;
+	if (rc == 0 && strcmp(ch.coordinator, j->coordinator) != 0)
+		rc = SP_ERR_DIR_RECORD;
+	char origin[SP_ORIGIN_NAME_MAX + SP_INST_ID_MAX + 2];
+	snprintf(origin, sizeof(origin), "%s/%s", j->federation, j->coordinator);
+	int cp = rc == 0 ? sp_dirchain_checkpoint(&ch, origin, (const char *)j->checkpoint.p,
+						 j->checkpoint.len, NULL)
+			 : 0;
+	if (rc == 0 && cp == 0)
+		memcpy(j->current, ch.keys.pk[ch.keys.n - 1], SP_KEY_BYTES);
+	j->rotations = rc == 0 ? ch.keys.n - 1 : 0;
+	uint64_t bad = ch.n;
+	sp_dirchain_free(&ch);
+	if (rc == SP_ERR_WRONG_AUTHOR && root_vkey && bad == 0)
+		return simpul_fail(rc, "the directory is not signed by --root-key"), rc;
 	if (rc)
-		simpul_fail(rc, "the directory's entry %zu", i);
-	return rc;
+		return simpul_fail(rc, "the directory's entry %llu%s", (unsigned long long)bad,
+				   rc == SP_ERR_WRONG_AUTHOR
+					   ? ": not signed by the coordinator's key in force "
+					     "(from the root key, following its rotations)"
+					   : ""),
+		       rc;
+	if (cp)
+		simpul_fail(cp, "the directory's checkpoint is not signed by the coordinator's "
+				"current key over the entries fetched");
+	return cp;
 }
 
 static int write_config(const char *dir, const char *id, const struct joined *j,
@@ -229,6 +255,13 @@ int simpul_join(const char *dir, const char *id, const char *url, const char *ht
 		simpul_hex(sign_pk, 32, sk);
 		simpul_hex(seal_pk, 32, pk);
 		simpul_hex(j.root, 32, rk);
+		if (j.rotations) {
+			char ck[65];
+			simpul_hex(j.current, 32, ck);
+			printf("coordinator key now %s (%zu rotation%s since the root key, each "
+			       "signed by the key before it)\n",
+			       ck, j.rotations, j.rotations == 1 ? "" : "s");
+		}
 		printf("federation %s (coordinator %s, root key %s)\n"
 		       "directory  %s/directory.entries (%zu bytes, checked)\n"
 		       "config     %s/simpuld.ini\n"

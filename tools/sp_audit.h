@@ -3,7 +3,8 @@
  * exported C2SP tlog-tiles folder.
  *
  * Every entry is decoded strictly, its signature checked, its author must
- * be the log's key, and each must link to the one before (index, previous
+ * be the log's key in force (its key history, docs/protocol.md §9), and
+ * each must link to the one before (index, previous
  * hash, time); the RFC 6962 tree grown from the entries must have the root
  * of the log's latest signed checkpoint. Signature checks dominate the
  * cost, so entries are checked in chunks: decoding, signature, entry hash
@@ -37,7 +38,10 @@ typedef int (*sp_audit_leaf_fn)(void *ctx, uint64_t index, const uint8_t leaf[32
 
 /* Sees every entry accepted, in log order, once its signature, author and
  * link are checked: e (its body points into bytes), the exact bytes and
- * the entry hash, all valid only during the call. Non-zero fails the log. */
+ * the entry hash, all valid only during the call. Non-zero fails the log.
+ * It may extend the checker's keys (a->keys, a history the new one
+ * extends): the coordinator's log, read from its genesis key, puts each key
+ * it rotates to in force from the entry that publishes it. */
 typedef int (*sp_audit_entry_fn)(void *ctx, const struct sp_entry *e, const uint8_t *bytes,
 				 size_t len, const uint8_t hash[SP_HASH_BYTES]);
 

@@ -637,6 +637,93 @@ static int add_inst(void *arg, const struct sp_dir_inst *in)
 	return 0;
 }
 
+/* ---- the root key across the coordinator's rotations -------------------------------- */
+
+/* The bootstrap pass over the coordinator's log: each accepted entry is
+ * applied to a scratch directory, and the key history the checker uses
+ * grows with the coordinator's records (docs/protocol.md §9, "Following
+ * the root key"). */
+struct follow {
+	struct sp_audit *au;
+	struct sp_dir *dir;
+	const uint8_t *root;
+};
+
+static int follow_entry(void *arg, const struct sp_entry *e, const uint8_t *bytes, size_t len,
+			const uint8_t hash[SP_HASH_BYTES])
+{
+	(void)bytes, (void)len, (void)hash;
+	struct follow *f = arg;
+	int rc = sp_dir_apply(f->dir, e);
+	if (rc == SP_ERR_NOMEM)
+		return rc; /* a refused record is skipped, as every node skips it */
+	return sp_dirlog_follow(f->dir, f->root, &f->au->keys);
+}
+
+/* follow_source reads the coordinator's log from source s up to the size
+ * its checkpoint (note, signature not checked yet) claims, from the
+ * genesis key, following every rotation; if that checkpoint then opens
+ * with the key of its last entry or a later one, *keys gets the history. */
+static int follow_source(struct sp_fa *a, struct sp_fa_log *l, size_t s, const struct sp_buf *note,
+			 struct sp_keyhist *keys)
+{
+	struct sp_note *n = malloc(sizeof(*n));
+	struct sp_checkpoint c;
+	int rc = n == NULL ? SP_ERR_NOMEM
+	       : sp_note_parse((const char *)note->p, note->len, n) != 0 ||
+			 sp_checkpoint_parse(n->text, n->text_len, &c) != 0
+		   ? SP_ERR_CHECKPOINT
+		   : 0;
+	free(n);
+	struct sp_audit au;
+	struct sp_keyhist genesis;
+	sp_keyhist_init(&genesis, a->root.pk);
+	sp_audit_init(&au, &genesis, a->o.pool);
+	struct follow f = {&au, NULL, a->root.pk};
+	if (rc == 0)
+		rc = sp_dir_new(a->root.pk, &f.dir);
+	au.entry_fn = follow_entry;
+	au.entry_ctx = &f;
+	struct getter g = {a, &a->src[s], l->inst, ""};
+	struct sp_audit_src src = {src_get, &g, a->src[s].name};
+	if (rc == 0)
+		rc = sp_audit_tiles_check(&au, &src, c.size, NULL, NULL);
+	if (rc == 0)
+		rc = sp_keyhist_checkpoint_open(&au.keys, au.key_pos, l->origin,
+						(const char *)note->p, note->len, &c, NULL);
+	if (rc == 0)
+		*keys = au.keys;
+	sp_dir_free(f.dir);
+	sp_audit_free(&au);
+	return rc;
+}
+
+/* root_keys gives the coordinator's log (l) the key history its sources'
+ * checkpoints need: a checkpoint that does not open with the keys known
+ * (at first the genesis root key alone) may be signed by a key the
+ * coordinator rotated to; the log is then read from that source, from
+ * genesis (follow_source), and the longer history kept. The audit proper
+ * (audit_log) then verifies every source against it, in order: a key
+ * signs nothing before the record that published it. */
+static void root_keys(struct sp_fa *a, struct sp_fa_log *l)
+{
+	struct sp_buf note;
+	sp_buf_init(&note);
+	for (size_t s = 0; s < a->n_src; s++) {
+		struct getter g = {a, &a->src[s], l->inst, ""};
+		struct sp_checkpoint c;
+		struct sp_keyhist h;
+		if ((a->src[s].why[0] && !a->src[s].reached) ||
+		    src_get(&g, "checkpoint", SP_NOTE_MAX, &note) != 0 ||
+		    sp_keyhist_checkpoint_open(&l->keys, 0, l->origin, (const char *)note.p, note.len,
+					       &c, NULL) == 0)
+			continue;
+		if (follow_source(a, l, s, &note, &h) == 0 && sp_keyhist_extends(&l->keys, &h))
+			l->keys = h;
+	}
+	sp_buf_free(&note);
+}
+
 /* ---- the whole audit ------------------------------------------------------------------------ */
 
 static int audit_root(struct sp_fa *a)
@@ -662,6 +749,7 @@ static int audit_root(struct sp_fa *a)
 	memcpy(l->pk, a->root.pk, SP_KEY_BYTES);
 	sp_keyhist_init(&l->keys, a->root.pk);
 	prev_of(a, l);
+	root_keys(a, l);
 	int rc = audit_log(a, 0, 1);
 	if (rc == 0 && l->verified == 0)
 		rc = sp_say(a->why, sizeof(a->why), SP_ERR_NOT_FOUND,

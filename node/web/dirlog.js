@@ -5,16 +5,23 @@
 // The root key is a C2SP signed-note verifier key, `<name>+<key id>+<base64
 // (0x01 || Ed25519 key)>`, whose name is the coordinator's log origin
 // (`<federation>/<coordinator id>`), exactly what a node's `[federation]
-// root_key` holds. From it alone:
-//   1. the coordinator log's checkpoint must carry a valid signature by the
-//      root key (the log key of the directory log);
-//   2. every entry up to the checkpoint's size is read from the log's entry
-//      bundles, and their RFC 9162 tree head must equal the signed root, so
-//      these are the entries the root key signed, all of them, in order;
-//   3. each entry's author must be the root key, its index its position,
-//      its prev the SHA-256 of the entry before; each directory record
-//      (types 1-8) must carry a valid entry signature by the root key;
-//   4. the first entry must be the coordinator's institution record.
+// root_key` holds: the genesis root key. From it alone:
+//   1. every entry up to the size the coordinator log's checkpoint states
+//      is read from the log's entry bundles, and their RFC 9162 tree head
+//      must equal the checkpoint's root;
+//   2. each entry's author must be the coordinator's key in force: the
+//      root key, until a coordinator record (signed by the key in force)
+//      brings another, which signs from that entry's time on; a key never
+//      goes back (docs/protocol.md §9, "Following the root key"); its
+//      index its position, its prev the SHA-256 of the entry before; each
+//      directory record (types 1-8) must carry a valid entry signature;
+//   3. the first entry must be the coordinator's institution record;
+//   4. the checkpoint must carry a valid signature by the key of the last
+//      entry or a later one, so these are the entries the coordinator's
+//      keys signed, all of them, in order.
+// (The page does not re-check the directory's rules, e.g. the enrolment of
+// the admin a request carried by a type 8 entry names; the coordinator's
+// node checked them before it signed, and `simpul audit` checks them.)
 // Institution records (type 1, and type 1 records carried by an
 // administrator's request, type 8) are then applied in log order, the
 // latest version of an institution winning: its sign_key is the key of its
@@ -26,8 +33,8 @@
 // visit reads only what was added: the new checkpoint must be consistent
 // with the remembered one (RFC 9162 consistency proof from the hash
 // tiles), the new entries must hash, with the tree before them, to the new
-// signed root, and chain to the remembered last entry; steps 3-4 apply to
-// them. A checkpoint smaller than the remembered one, or not consistent
+// signed root, and chain to the remembered last entry; steps 2-4 apply to
+// them (the state keeps the coordinator's keys and the last entry's). A checkpoint smaller than the remembered one, or not consistent
 // with it, fails: the directory log was rewritten.
 import { decode, readHead, readItem, concat } from './cbor.js';
 import { hex } from './common.js';
@@ -104,7 +111,8 @@ function recordOf(e) {
 // {root, origin, size, from (entries before it were verified on an earlier
 //  visit and not read again), checkpoint, records, coordinator, insts:
 //  Map(id -> {id, name, tier, sign_key}), keys: {"<federation>/<id>":
-//  sign_key}, state (JSON-able, for the next visit)}.
+//  sign_key}, rootKeys: [{pub, from}] (the coordinator's keys, genesis
+//  first), state (JSON-able, for the next visit)}.
 export async function verifyDirectory(rootKey, onProgress = () => {}, saved = null) {
   const root = await parseVkey(rootKey);
   const [federation, ...rest] = root.name.split('/');
@@ -112,38 +120,54 @@ export async function verifyDirectory(rootKey, onProgress = () => {}, saved = nu
   const r = await fetch(prefix + '/checkpoint');
   if (!r.ok) throw new StepError('checkpoint', `${prefix}/checkpoint: ${r.status}`);
   const note = await r.text();
-  const cp = await V.verifyCheckpoint(note, root.name, root.pub);
-  if (!cp.ok) throw new StepError('checkpoint', cp.why);
-  onProgress(cp.cp.size);
-  const base = saved && saved.root === root.text && saved.size > 0 ? saved : null;
+  // the size and root are read before the signature is checked: after a
+  // rotation the checkpoint is signed by a key only the log itself names
+  let claimed;
+  try { claimed = V.parseCheckpoint(V.parseNote(note).text); } catch (e) { throw new StepError('checkpoint', e.message); }
+  if (claimed.origin !== root.name) throw new StepError('checkpoint', 'origin');
+  onProgress(claimed.size);
+  const base = saved && saved.root === root.text && saved.size > 0 && Array.isArray(saved.rootKeys) ? saved : null;
   const from = base ? base.size : 0;
-  if (base) await extends_(prefix, base, cp.cp);
-  const raw = await V.entries(prefix, cp.cp.size, from);
+  if (base) await extends_(prefix, base, claimed);
+  const raw = await V.entries(prefix, claimed.size, from);
   const leaves = await Promise.all(raw.map((x) => V.leafHash(x)));
-  const head = base ? await V.appendedTreeHash(V.tileReader(prefix, cp.cp.size), from, leaves) : await V.treeHash(leaves);
-  if (!V.eq(head, cp.cp.root)) throw new StepError('tree', 'root');
+  const head = base ? await V.appendedTreeHash(V.tileReader(prefix, claimed.size), from, leaves) : await V.treeHash(leaves);
+  if (!V.eq(head, claimed.root)) throw new StepError('tree', 'root');
   const insts = new Map((base ? base.insts : []).map(([id, name, tier, key]) => [id, { id, name, tier, sign_key: V.hexd(key) }]));
   let prevHash = base ? V.hexd(base.last) : new Uint8Array(32), records = base ? base.records : 0;
   let coordinator = base ? base.coordinator : null;
+  const rootKeys = base ? base.rootKeys.map(([k, t]) => ({ pub: V.hexd(k), from: t })) : [{ pub: root.pub, from: 0 }];
+  let pos = base ? base.pos : 0;
   for (let j = 0; j < raw.length; j++) {
     const i = from + j, e = decodeEntry(raw[j]);
-    if (!V.eq(e.author, root.pub)) throw new StepError('author', `entry ${i}`);
+    const at = rootKeys.findIndex((k) => V.eq(k.pub, e.author));
+    if (at < pos || (at > 0 && e.time < rootKeys[at].from)) throw new StepError('author', `entry ${i}`);
+    pos = at;
     if (e.index !== i || !V.eq(e.prev, prevHash)) throw new StepError('chain', `entry ${i}`);
     if (DIR_TYPES.has(e.type)) {
-      if (!(await verifySig(root.pub, e.sig, e.signed))) throw new StepError('signature', `entry ${i}`);
+      if (!(await verifySig(e.author, e.sig, e.signed))) throw new StepError('signature', `entry ${i}`);
       records++;
     }
     const rec = recordOf(e);
     if (i === 0 && (!rec || rec.tier !== 0)) throw new StepError('first', 'entry 0');
     if (i === 0) coordinator = rec.id;
     if (rec) insts.set(rec.id, rec);
+    // a coordinator record with another key rotates the root key: signed
+    // by the key in force, the new one signs from this entry's time on
+    if (rec && rec.id === coordinator && !rootKeys.some((k) => V.eq(k.pub, rec.sign_key)))
+      rootKeys.push({ pub: rec.sign_key, from: e.time });
     prevHash = await V.sha256(raw[j]);
   }
+  let cp = null;
+  for (let k = rootKeys.length - 1; k >= pos && !(cp && cp.ok); k--)
+    cp = await V.verifyCheckpoint(note, root.name, rootKeys[k].pub);
+  if (!cp.ok) throw new StepError('checkpoint', cp.why);
   const keys = {};
   for (const x of insts.values()) keys[`${federation}/${x.id}`] = x.sign_key;
-  const state = { root: root.text, size: cp.cp.size, hash: hex(cp.cp.root), last: hex(prevHash), records, coordinator,
-    insts: [...insts.values()].map((x) => [x.id, x.name, x.tier, hex(x.sign_key)]) };
-  return { root, origin: root.name, federation, size: cp.cp.size, from, checkpoint: note, records, coordinator, insts, keys, state };
+  const state = { root: root.text, size: claimed.size, hash: hex(claimed.root), last: hex(prevHash), records, coordinator,
+    insts: [...insts.values()].map((x) => [x.id, x.name, x.tier, hex(x.sign_key)]),
+    rootKeys: rootKeys.map((k) => [hex(k.pub), k.from]), pos };
+  return { root, origin: root.name, federation, size: claimed.size, from, checkpoint: note, records, coordinator, insts, keys, rootKeys, state };
 }
 
 // extends_ checks that the signed checkpoint cp (size, root) extends the

@@ -73,12 +73,12 @@ function stepText(e) {
   switch (e.step) {
     case 'none': return [t('Simpul ini tidak menyebut kunci akar (simpul mandiri) dan Anda belum menempelkan kunci.',
       'This node names no root key (a standalone node) and you have not pasted one.')];
-    case 'checkpoint': return [t(`checkpoint log direktori tidak ditandatangani oleh kunci akar ini (${at})`,
-      `the directory log's checkpoint is not signed by this root key (${at})`)];
-    case 'tree': return [t('entri log direktori yang disajikan simpul ini tidak cocok dengan akar checkpoint yang ditandatangani kunci akar',
-      'the directory log entries this node serves do not hash to the root of the checkpoint signed by the root key')];
-    case 'author': case 'signature': return [t(`${at.replace('entry', 'entri')} log direktori tidak ditandatangani oleh kunci akar`,
-      `${at} of the directory log is not signed by the root key`)];
+    case 'checkpoint': return [t(`checkpoint log direktori tidak ditandatangani oleh kunci akar ini (atau kunci hasil rotasinya) (${at})`,
+      `the directory log's checkpoint is not signed by this root key (or a key it rotated to) (${at})`)];
+    case 'tree': return [t('entri log direktori yang disajikan simpul ini tidak cocok dengan akar checkpoint-nya',
+      'the directory log entries this node serves do not hash to the root of its checkpoint')];
+    case 'author': case 'signature': return [t(`${at.replace('entry', 'entri')} log direktori tidak ditandatangani oleh kunci akar ini (atau kunci hasil rotasinya yang berlaku saat itu)`,
+      `${at} of the directory log is not signed by this root key (or the key it rotated to in force then)`)];
     case 'chain': return [t(`${at.replace('entry', 'entri')} log direktori tidak terhubung dengan entri sebelumnya`,
       `${at} of the directory log does not chain to the one before`)];
     case 'first': return [t('log ini bukan log direktori: entri pertamanya bukan catatan koordinator',
@@ -106,14 +106,18 @@ async function rootSection() {
       `FAILED: the directory is not verified: ${stepText(s.err)}. No log key can be trusted, so the logs below are not checked.`));
   } else {
     const v = s.v;
+    const rot = v.rootKeys.length - 1;
+    const signer = rot ? 'kunci koordinator saat ini' : 'kunci akar', signerEn = rot ? 'the coordinator\'s current key' : 'the root key';
+    const by = rot ? ` atau kunci yang menggantikannya (${rot} rotasi kunci koordinator, masing-masing ditandatangani kunci sebelumnya)` : '';
+    const byEn = rot ? ` or the keys that replaced it (${rot} coordinator key rotation${rot > 1 ? 's' : ''}, each signed by the key before)` : '';
     out.push(v.from === v.size
-      ? check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar, sama dengan yang sudah diperiksa peramban ini (tidak ada entri baru; tidak ada yang dibaca ulang); ${v.records} catatan direktori bertanda tangan sah.`,
-        `Directory log ${v.origin}: checkpoint of size ${v.size} signed by the root key, the same as this browser verified before (no new entry; nothing read again); ${v.records} directory records with valid signatures.`)
+      ? check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani ${signer}, sama dengan yang sudah diperiksa peramban ini (tidak ada entri baru; tidak ada yang dibaca ulang)${rot ? `; ${rot} rotasi kunci koordinator diikuti` : ''}; ${v.records} catatan direktori bertanda tangan sah.`,
+        `Directory log ${v.origin}: checkpoint of size ${v.size} signed by ${signerEn}, the same as this browser verified before (no new entry; nothing read again)${rot ? `; ${rot} coordinator key rotation${rot > 1 ? 's' : ''} followed` : ''}; ${v.records} directory records with valid signatures.`)
       : v.from === 0
-      ? check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar; ${v.size} entri cocok dengan akarnya (RFC 9162), semuanya dari kunci akar dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
-        `Directory log ${v.origin}: checkpoint of size ${v.size} signed by the root key; ${v.size} entries hash to its root (RFC 9162), all by the root key and chained; ${v.records} directory records with valid signatures.`)
-      : check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani kunci akar dan konsisten (RFC 9162) dengan ukuran ${v.from} yang sudah diperiksa peramban ini; hanya ${v.size - v.from} entri baru dibaca, cocok dengan akarnya, dari kunci akar dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
-        `Directory log ${v.origin}: checkpoint of size ${v.size} signed by the root key and consistent (RFC 9162) with size ${v.from}, verified in this browser before; only the ${v.size - v.from} new entries read, they hash to its root, by the root key and chained; ${v.records} directory records with valid signatures.`));
+      ? check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani ${signer}; ${v.size} entri cocok dengan akarnya (RFC 9162), semuanya dari kunci akar${by} dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
+        `Directory log ${v.origin}: checkpoint of size ${v.size} signed by ${signerEn}; ${v.size} entries hash to its root (RFC 9162), all by the root key${byEn} and chained; ${v.records} directory records with valid signatures.`)
+      : check(true, `Log direktori ${v.origin}: checkpoint ukuran ${v.size} ditandatangani ${signer} dan konsisten (RFC 9162) dengan ukuran ${v.from} yang sudah diperiksa peramban ini; hanya ${v.size - v.from} entri baru dibaca, cocok dengan akarnya, dari kunci akar${by} dan berantai; ${v.records} catatan direktori bertanda tangan sah.`,
+        `Directory log ${v.origin}: checkpoint of size ${v.size} signed by ${signerEn} and consistent (RFC 9162) with size ${v.from}, verified in this browser before; only the ${v.size - v.from} new entries read, they hash to its root, by the root key${byEn} and chained; ${v.records} directory records with valid signatures.`));
     out.push(check(true, `Kunci log ${v.insts.size} instansi diturunkan dari catatan itu (koordinator: ${v.coordinator}).`,
       `The log keys of ${v.insts.size} institutions derived from those records (coordinator: ${v.coordinator}).`));
     const differ = s.d.institutions.filter((i) => !v.insts.has(i.id) || hex(v.insts.get(i.id).sign_key) !== i.sign_key).map((i) => i.id);

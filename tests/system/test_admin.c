@@ -17,7 +17,7 @@
  *     (C's own log does not grow): unknown signer, a pejabat penghubung as
  *     signer, an officer enrolled elsewhere, an unknown institution, a
  *     parent cycle, a route outside the delegate's regions, a signing key
- *     another institution uses, a calendar with an impossible date, a
+ *     another institution uses, a new coordinator key its node does not hold, a calendar with an impossible date, a
  *     replayed, an expired and a forged request, a request sent to a node
  *     that is not the coordinator's;
  *   - ROUTES and POLICY: a rule set at C routes at A (`simpul route test`
@@ -386,12 +386,13 @@ static void test_refusals_write_nothing(void **state)
 	dir_key("73.11", pk);
 	inst_rec(&b, "73.12.DINKES", "73.12", SP_DIR_TIER_UNIT, pk);
 	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 409, "SP_ERR_EXISTS"));
-	/* a new signing key for the coordinator: a root key rotation audits
-	 * cannot follow yet (a node's own: test_sign_key_rotation) */
+	/* a new signing key for the coordinator that its node does not hold
+	 * ([node] key): the directory would stop (the rotation itself:
+	 * test_root_rotation) */
 	uint8_t fresh_sign[32], fresh_sk[64];
 	crypto_sign_keypair(fresh_sign, fresh_sk);
 	inst_rec(&b, "KEMENPANRB", "", SP_DIR_TIER_COORDINATOR, fresh_sign);
-	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 501, "SP_ERR_UNSUPPORTED"));
+	free(post(&g.c, admin, SP_EV_INSTITUTION, &b, 0, 0, 500, "SP_ERR_CONFIG"));
 	/* 73.12's admin: a route for 73.11's region */
 	struct sp_dir_route rt;
 	assert_int_equal(sp_dir_route_make(&rt, "73.12:grab", "jalan", "73.11", "73.12"), 0);

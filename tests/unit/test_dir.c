@@ -3,7 +3,8 @@
  * record round trips and strict decoding, the trust and delegation rules,
  * key rotation, officer enrolment over time, queries over the tier tree,
  * routing (longest prefix, category vs "*", defaults) and deadline policy;
- * the backup province of the peer topology (sp_topo.h).
+ * the coordinator's log checked from the genesis root key across its own
+ * key rotations (protocol/sp_dirlog.c, sp_dirchain); the backup province of the peer topology (sp_topo.h).
  */
 #include "sp_testutil.h"
 
@@ -13,6 +14,7 @@
 
 #include "sp_cbor.h"
 #include "sp_dir.h"
+#include "sp_dirlog.h"
 #include "sp_entry.h"
 #include "sp_err.h"
 #include "sp_event.h"
@@ -601,6 +603,117 @@ static void test_key_rotation(void **state)
 	sp_dir_free(d);
 }
 
+/* ---- the coordinator's log across its own key rotation ------------------ */
+
+/* chain_put signs body as entry c->n of the coordinator's log (linked to
+ * the last one accepted) at time t by key `signer`, and feeds it to c. */
+static int chain_put(struct sp_dirchain *c, uint8_t signer, uint64_t t, uint64_t type,
+		     struct sp_buf *body)
+{
+	uint8_t pk[32], sk[64];
+	sp_test_keypair(signer, pk, sk);
+	assert_int_equal(body->err, 0);
+	struct sp_entry e = {0};
+	e.version = SP_ENTRY_VERSION;
+	e.index = c->n;
+	memcpy(e.prev, c->last_hash, SP_HASH_BYTES);
+	e.time_ms = t;
+	e.type = type;
+	e.body = body->p;
+	e.body_len = body->len;
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(sp_entry_sign(&e, sk, &buf, &len), 0);
+	int rc = sp_dirchain_add(c, buf, len);
+	free(buf);
+	sp_buf_free(body);
+	return rc;
+}
+
+static int chain_inst(struct sp_dirchain *c, uint8_t signer, uint64_t t, const char *id,
+		      enum sp_dir_tier tier, const char *parent, uint8_t key)
+{
+	struct sp_dir_inst r = mk_inst(id, tier, parent, key, NULL);
+	struct sp_buf b;
+	sp_buf_init(&b);
+	assert_int_equal(sp_dir_inst_encode(&r, &b), 0);
+	return chain_put(c, signer, t, SP_EV_INSTITUTION, &b);
+}
+
+/* chain_cp: c's checkpoint signed by key `signer`, checked by c. */
+static int chain_cp(const struct sp_dirchain *c, uint8_t signer)
+{
+	uint8_t pk[32], sk[64];
+	sp_test_keypair(signer, pk, sk);
+	struct sp_checkpoint cp = {.size = c->n};
+	snprintf(cp.origin, sizeof(cp.origin), "simpul.test/KEMENPANRB");
+	sp_merkle_frontier_root(&c->tree, cp.root);
+	struct sp_buf note;
+	sp_buf_init(&note);
+	assert_int_equal(sp_checkpoint_sign(&cp, sk, &note), 0);
+	int rc = sp_dirchain_checkpoint(c, cp.origin, (const char *)note.p, note.len, NULL);
+	sp_buf_free(&note);
+	return rc;
+}
+
+static void test_root_chain(void **state)
+{
+	(void)state;
+	uint8_t root[32], root2[32];
+	pk_of(K_ROOT, root);
+	pk_of(K_ROOT2, root2);
+	struct sp_dirchain c;
+	/* another root key: entry 0 is not its */
+	assert_int_equal(sp_dirchain_init(&c, root2), 0);
+	assert_int_equal(chain_inst(&c, K_ROOT, 100, "KEMENPANRB", SP_DIR_TIER_COORDINATOR, "",
+				    K_ROOT),
+			 SP_ERR_WRONG_AUTHOR);
+	sp_dirchain_free(&c);
+	assert_int_equal(sp_dirchain_init(&c, root), 0);
+	/* entry 0 must be the coordinator's record */
+	assert_int_equal(chain_inst(&c, K_ROOT, 100, "73", SP_DIR_TIER_PROVINCE, "KEMENPANRB", K_73),
+			 SP_ERR_DIR_RECORD);
+	assert_int_equal(chain_inst(&c, K_ROOT, 100, "KEMENPANRB", SP_DIR_TIER_COORDINATOR, "",
+				    K_ROOT),
+			 0);
+	assert_string_equal(c.coordinator, "KEMENPANRB");
+	/* a key not published yet signs nothing */
+	assert_int_equal(chain_inst(&c, K_ROOT2, 150, "73", SP_DIR_TIER_PROVINCE, "KEMENPANRB", K_73),
+			 SP_ERR_WRONG_AUTHOR);
+	/* the rotation, signed by the root key, at t = 200 */
+	assert_int_equal(chain_inst(&c, K_ROOT, 200, "KEMENPANRB", SP_DIR_TIER_COORDINATOR, "",
+				    K_ROOT2),
+			 0);
+	assert_int_equal(c.keys.n, 2);
+	assert_memory_equal(c.keys.pk[1], root2, 32);
+	assert_int_equal(c.keys.from_ms[1], 200);
+	assert_int_equal(chain_cp(&c, K_ROOT), 0); /* the record's own entry: the old key's */
+	/* the old key may still extend the log until the new one signs (the
+	 * node learns the record late), but no longer writes the directory */
+	assert_int_equal(chain_inst(&c, K_ROOT, 210, "74", SP_DIR_TIER_PROVINCE, "KEMENPANRB", K_74),
+			 0);
+	struct sp_dir_inst v;
+	assert_int_equal(sp_dir_institution(c.dir, "74", SP_DIR_TIME_MAX, &v),
+			 SP_ERR_UNKNOWN_INSTITUTION);
+	assert_int_equal(chain_inst(&c, K_ROOT2, 220, "73", SP_DIR_TIER_PROVINCE, "KEMENPANRB", K_73),
+			 0);
+	assert_int_equal(c.key_pos, 1);
+	assert_int_equal(sp_dir_institution(c.dir, "73", SP_DIR_TIME_MAX, &v), 0);
+	/* once the new key signed, the old one is refused, and so are its
+	 * checkpoints */
+	assert_int_equal(chain_inst(&c, K_ROOT, 230, "75", SP_DIR_TIER_PROVINCE, "KEMENPANRB", 75),
+			 SP_ERR_WRONG_AUTHOR);
+	assert_int_equal(chain_cp(&c, K_ROOT2), 0);
+	assert_int_not_equal(chain_cp(&c, K_ROOT), 0);
+	assert_int_equal(c.n, 4);
+	/* what the directory says agrees: the history an observer derives */
+	struct sp_keyhist h;
+	assert_int_equal(sp_dirlog_root_keys(c.dir, root, &h), 0);
+	assert_true(sp_keyhist_extends(&c.keys, &h) && h.n == c.keys.n);
+	assert_int_equal(sp_dirlog_root_keys(c.dir, root2, &h), SP_ERR_WRONG_AUTHOR);
+	sp_dirchain_free(&c);
+}
+
 static void test_officers(void **state)
 {
 	(void)state;
@@ -1050,7 +1163,8 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),     cmocka_unit_test(test_encode_invalid),
 		cmocka_unit_test(test_decode_strict), cmocka_unit_test(test_region_syntax),
 		cmocka_unit_test(test_root_only),     cmocka_unit_test(test_delegation),
-		cmocka_unit_test(test_key_rotation),  cmocka_unit_test(test_officers),
+		cmocka_unit_test(test_key_rotation),  cmocka_unit_test(test_root_chain),
+		cmocka_unit_test(test_officers),
 		cmocka_unit_test(test_tree),          cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_policy),        cmocka_unit_test(test_bad_signature),
 		cmocka_unit_test(test_fork_resolution), cmocka_unit_test(test_retire),
