@@ -762,15 +762,18 @@ static int start_loop(struct sp_node *n)
 	return 0;
 }
 
-/* open_copy opens the store copy at path with the node's key. */
+/* open_copy opens the store copy at path with the key the node signs
+ * with: [node] key_previous while a rotation waits for its record ([node]
+ * key is not in the own log's history yet, so a store would refuse it). */
 static int open_copy(struct sp_node *n, const char *path, struct sp_store **out)
 {
-	uint8_t pk[32], sk[64];
-	int rc = load_key(n, pk, sk);
+	uint8_t sk[64];
+	pthread_mutex_lock(&n->key_mu);
+	memcpy(sk, n->sign_sk, sizeof(sk));
+	pthread_mutex_unlock(&n->key_mu);
 	struct sp_store_opts so = {.own_origin = n->origin, .own_sk = sk,
 				   .checkpoint_ms = n->conf.checkpoint_ms};
-	if (rc == 0)
-		rc = sp_store_open(path, &so, out);
+	int rc = sp_store_open(path, &so, out);
 	sodium_memzero(sk, sizeof(sk));
 	return rc;
 }

@@ -70,6 +70,7 @@ static struct {
 	char c_url[96], a_url[96];
 	char n_report[65]; /* held by 74 (N) once test_new_node_joins ran */
 	struct sp_h_node a, c, n;
+	struct sp_h_node rogue; /* test_sign_key_rotation's old-key node */
 } g;
 
 static uint64_t mono_ms(void)
@@ -175,12 +176,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	struct sp_h_node *all[] = {&g.a, &g.c, &g.n};
-	for (int i = 0; i < 3; i++)
-		if (all[i]->pid > 0) {
-			kill(all[i]->pid, SIGKILL);
-			waitpid(all[i]->pid, NULL, 0);
-		}
+	/* every node a test started, also when it failed midway */
+	struct sp_h_node *all[] = {&g.a, &g.c, &g.n, &g.rogue};
+	for (int i = 0; i < 4; i++)
+		sp_h_node_kill(all[i]);
 	return 0;
 }
 
@@ -1146,15 +1145,13 @@ static void test_sign_key_rotation(void **state)
 	 * stopped meanwhile: for an hour after the switch it still presents
 	 * the old key to its peers, so C would keep one session of the two.) */
 	sp_h_node_stop(&g.a);
-	struct sp_h_node rogue;
-	start_rogue(&rogue, copy, old, (int)(held - switched_at) + 2);
+	start_rogue(&g.rogue, copy, old, (int)(held - switched_at) + 2);
 	if (!wait_for(c_refused_old_key, NULL)) {
-		char *lc = sp_h_slurp(g.c.log, NULL), *lr = sp_h_slurp(rogue.log, NULL);
+		char *lc = sp_h_slurp(g.c.log, NULL), *lr = sp_h_slurp(g.rogue.log, NULL);
 		fail_msg("C did not refuse the old key's entries\nC:\n%s\nrogue:\n%s", lc ? lc : "",
 			 lr ? lr : "");
 	}
-	kill(rogue.pid, SIGKILL);
-	waitpid(rogue.pid, NULL, 0);
+	sp_h_node_kill(&g.rogue);
 	assert_int_equal(cp_of(&g.c, NULL), held);
 	assert_int_equal(forks_listed(&g.c), 0);
 	/* A restarts signing with the new key ([node] key is in its history) */

@@ -530,6 +530,9 @@ async function trustAnchor(page, origin, dir) {
   await page.click('#root-reset');
   await page.waitForFunction((k) => document.getElementById('root-key').textContent === k, dir.root_key);
   await page.waitForFunction(() => [...document.querySelectorAll('#root-result .check')].some((x) => x.textContent.includes('sama dengan log')));
+  // the reset checks the logs again and remembers their checkpoints: let it
+  // finish before a later step edits what the browser remembers
+  await page.waitForFunction(() => /log diperiksa/.test(document.getElementById('logs-status').textContent), null, { timeout: 60000 });
   ok('Transparansi: a pasted root key is checked, remembered, and the directory fails under a key that is not the federation\'s');
 }
 
