@@ -115,7 +115,7 @@ void sp_snap_publish(struct sp_log *l, struct sp_snap *sn)
 
 /* ---- the log registry ------------------------------------------------------------ */
 
-struct sp_log *sp_store_log_get(struct sp_store *s, uint32_t id)
+struct sp_log *sp_store_log_peek(struct sp_store *s, uint32_t id)
 {
 	struct sp_log *l = NULL;
 	pthread_rwlock_rdlock(&s->logs_mu);
@@ -123,6 +123,21 @@ struct sp_log *sp_store_log_get(struct sp_store *s, uint32_t id)
 		l = s->logs[id];
 	pthread_rwlock_unlock(&s->logs_mu);
 	return l;
+}
+
+static int log_load_edge(struct sp_store *s, struct sp_log *l);
+
+struct sp_log *sp_store_log_get(struct sp_store *s, uint32_t id)
+{
+	struct sp_log *l = sp_store_log_peek(s, id);
+	if (l == NULL || atomic_load(&l->edge_ready))
+		return l;
+	pthread_mutex_lock(&l->lazy_mu);
+	int rc = atomic_load(&l->edge_ready) ? 0 : log_load_edge(s, l);
+	if (rc == 0)
+		atomic_store(&l->edge_ready, 1);
+	pthread_mutex_unlock(&l->lazy_mu);
+	return rc ? NULL : l;
 }
 
 static void log_free(struct sp_log *l)
@@ -135,6 +150,7 @@ static void log_free(struct sp_log *l)
 	pthread_mutex_destroy(&l->smu);
 	pthread_mutex_destroy(&l->cp_mu);
 	pthread_mutex_destroy(&l->keys_mu);
+	pthread_mutex_destroy(&l->lazy_mu);
 	free(l);
 }
 
@@ -150,6 +166,8 @@ static struct sp_log *log_new(uint32_t id, const char *origin, const uint8_t pk[
 	pthread_mutex_init(&l->wmu, NULL);
 	pthread_mutex_init(&l->smu, NULL);
 	pthread_mutex_init(&l->cp_mu, NULL);
+	pthread_mutex_init(&l->lazy_mu, NULL);
+	atomic_init(&l->edge_ready, 1); /* a new log: nothing to read */
 	sp_edge_init(&l->w_edge);
 	return l;
 }
@@ -290,7 +308,6 @@ static int registry_append(struct sp_store *s, struct sp_log *l)
 	return 0;
 }
 
-/* Rebuilds a log's writer state and first snapshot from what is on disk. */
 /* level0_leaves hashes the last w entries of log l, read backwards with
  * it (at the log's last entry): one seek per log at open, not one lookup
  * per entry (a national node opens hundreds of logs). */
@@ -309,11 +326,22 @@ static int level0_leaves(rocksdb_iterator_t *it, struct sp_log *l, unsigned w, s
 	return 0;
 }
 
-static int log_load_state(struct sp_store *s, struct sp_log *l)
+/* entry_iter: an iterator on the entries family at the last entry of log
+ * l at or below index `at` (not valid if none). The caller destroys it. */
+static rocksdb_iterator_t *entry_iter(struct sp_store *s, const struct sp_log *l, uint64_t at)
 {
-	struct sp_key hi = sp_key_entry(l->id, UINT64_MAX);
+	struct sp_key hi = sp_key_entry(l->id, at);
 	rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ropts, s->cf[SP_CF_ENTRIES]);
 	rocksdb_iter_seek_for_prev(it, (const char *)hi.b, hi.n);
+	return it;
+}
+
+/* log_load_head reads log l's last entry (one seek): its size, head hash,
+ * time and author, and publishes a first snapshot of them. Its partial
+ * tiles are read by log_load_edge. */
+static int log_load_head(struct sp_store *s, struct sp_log *l)
+{
+	rocksdb_iterator_t *it = entry_iter(s, l, UINT64_MAX);
 	int rc = 0;
 	if (rocksdb_iter_valid(it)) {
 		size_t kn, vn;
@@ -334,22 +362,33 @@ static int log_load_state(struct sp_store *s, struct sp_log *l)
 			}
 		}
 	}
+	rocksdb_iter_destroy(it);
 	l->w_edge.size = l->w_size;
+	if (rc == 0) {
+		l->snap = sp_snap_from_writer(l);
+		rc = l->snap ? 0 : SP_ERR_NOMEM;
+	}
+	return rc;
+}
 
+/* log_load_edge rebuilds log l's partial tiles (w_edge) from what is on
+ * disk and publishes a snapshot with them. */
+static int log_load_edge(struct sp_store *s, struct sp_log *l)
+{
+	int rc = 0;
 	/* Level-0 partial tile: re-hash the last (size mod 256) entries. */
 	unsigned w0 = sp_edge_width(&l->w_edge, 0);
-	if (rc == 0 && w0 > 0) {
+	if (w0 > 0) {
+		rocksdb_iterator_t *it = entry_iter(s, l, l->w_size - 1);
 		sp_hash *leaves = malloc(SP_TILE_WIDTH * sizeof(sp_hash));
 		rc = leaves ? level0_leaves(it, l, w0, leaves) : SP_ERR_NOMEM;
 		if (rc == 0)
 			rc = sp_edge_set_tile(&l->w_edge, 0, leaves);
 		free(leaves);
+		rocksdb_iter_destroy(it);
 	}
-	rocksdb_iter_destroy(it);
-	if (rc)
-		return rc;
 	/* Higher partial tiles were persisted as their leaves. */
-	for (unsigned t = 1; t < SP_TILE_LEVELS; t++) {
+	for (unsigned t = 1; rc == 0 && t < SP_TILE_LEVELS; t++) {
 		unsigned w = sp_edge_width(&l->w_edge, t);
 		if (w == 0)
 			continue;
@@ -364,11 +403,13 @@ static int log_load_state(struct sp_store *s, struct sp_log *l)
 		if (rc == 0)
 			rc = sp_edge_set_tile(&l->w_edge, t, (const sp_hash *)b.p);
 		sp_buf_free(&b);
-		if (rc)
-			return rc;
 	}
-	l->snap = sp_snap_from_writer(l);
-	return l->snap ? 0 : SP_ERR_NOMEM;
+	struct sp_snap *sn = rc == 0 ? sp_snap_from_writer(l) : NULL;
+	if (rc == 0 && sn == NULL)
+		rc = SP_ERR_NOMEM;
+	if (rc == 0)
+		sp_snap_publish(l, sn);
+	return rc;
 }
 
 static int load_logs(struct sp_store *s)
@@ -400,12 +441,18 @@ static int load_logs(struct sp_store *s)
 		l->own = own;
 		atomic_store(&l->frozen, frozen);
 		rc = registry_append(s, l);
-		if (rc == 0)
-			rc = log_load_state(s, l);
+		if (rc) {
+			log_free(l);
+			break;
+		}
+		rc = log_load_head(s, l);
+		/* the own log is written at once: its tiles now (a replica's at its first use) */
+		if (rc == 0 && own)
+			rc = log_load_edge(s, l);
+		else
+			atomic_store(&l->edge_ready, 0);
 		if (rc == 0)
 			rc = sp_forkres_load(s, l);
-		else
-			log_free(l);
 	}
 	rocksdb_iter_destroy(it);
 	return rc;
@@ -483,6 +530,16 @@ struct sp_pool *sp_store_pool(struct sp_store *s)
 	return s->pool;
 }
 
+uint32_t sp_store_logs_loaded(struct sp_store *s)
+{
+	pthread_rwlock_rdlock(&s->logs_mu);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->nlogs; i++)
+		n += atomic_load(&s->logs[i]->edge_ready) != 0;
+	pthread_rwlock_unlock(&s->logs_mu);
+	return n;
+}
+
 uint32_t sp_store_log_count(struct sp_store *s)
 {
 	pthread_rwlock_rdlock(&s->logs_mu);
@@ -501,7 +558,7 @@ int sp_store_own_log(struct sp_store *s, uint32_t *id)
 
 int sp_store_log_info(struct sp_store *s, uint32_t id, struct sp_log_info *info)
 {
-	struct sp_log *l = sp_store_log_get(s, id);
+	struct sp_log *l = sp_store_log_peek(s, id);
 	if (l == NULL)
 		return SP_ERR_NOT_FOUND;
 	struct sp_snap *sn = sp_snap_get(l);
@@ -581,7 +638,17 @@ static int read_only_cfs(struct sp_store *s, const char *path)
 static int db_open(struct sp_store *s, const char *path, const struct sp_store_opts *o)
 {
 	size_t mb = o->cache_mb ? o->cache_mb : 64;
-	s->cache = rocksdb_cache_create_lru(mb << 20);
+	/* Few shards: each shard holds 1/2^bits of the cache, and a block
+	 * larger than its shard is never kept. A national store's bloom
+	 * filter blocks are megabytes (one per table file); with RocksDB's
+	 * default of 64 shards (1 MiB each) every point read loaded its
+	 * table's whole filter again from the file: 80 % of a restart's CPU
+	 * at 1,000,000 reports. */
+	rocksdb_lru_cache_options_t *co = rocksdb_lru_cache_options_create();
+	rocksdb_lru_cache_options_set_capacity(co, mb << 20);
+	rocksdb_lru_cache_options_set_num_shard_bits(co, 2);
+	s->cache = rocksdb_cache_create_lru_opts(co);
+	rocksdb_lru_cache_options_destroy(co);
 	s->bbo = rocksdb_block_based_options_create();
 	rocksdb_block_based_options_set_block_cache(s->bbo, s->cache);
 	rocksdb_block_based_options_set_block_size(s->bbo, 16 * 1024);
@@ -836,7 +903,7 @@ int sp_store_tile_emit(void *ctx, unsigned t, uint64_t k, const sp_hash *slots, 
 
 int sp_store_entry(struct sp_store *s, uint32_t id, uint64_t index, struct sp_buf *out)
 {
-	struct sp_log *l = sp_store_log_get(s, id);
+	struct sp_log *l = sp_store_log_peek(s, id);
 	if (l == NULL)
 		return SP_ERR_NOT_FOUND;
 	struct sp_snap *sn = sp_snap_get(l);
@@ -967,7 +1034,7 @@ int sp_store_checkpoint_sizes(struct sp_store *s, uint32_t id, uint64_t lo, uint
 int sp_store_scan(struct sp_store *s, uint32_t id, uint64_t from, uint64_t to, sp_entry_fn fn,
 		  void *arg)
 {
-	struct sp_log *l = sp_store_log_get(s, id);
+	struct sp_log *l = sp_store_log_peek(s, id);
 	if (l == NULL)
 		return SP_ERR_NOT_FOUND;
 	struct sp_snap *sn = sp_snap_get(l);

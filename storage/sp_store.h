@@ -122,6 +122,12 @@ struct sp_pool *sp_store_pool(struct sp_store *s);
 /* sp_store_log_count: number of logs; ids are 0 .. count-1. */
 uint32_t sp_store_log_count(struct sp_store *s);
 
+/* sp_store_logs_loaded: how many logs have their partial tiles in memory.
+ * A replica log's are read at its first use after the store opens, not at
+ * the open (a restart of a node holding hundreds of logs reads only their
+ * heads); the own log's at the open. */
+uint32_t sp_store_logs_loaded(struct sp_store *s);
+
 /* ---- own-log appends ---------------------------------------------------- */
 
 /* Called once per append, from the store's commit thread, after the entry

@@ -59,6 +59,14 @@ struct sp_log {
 	pthread_mutex_t smu;
 	struct sp_snap *snap;
 
+	/* A replica log is opened in two steps: its head at the store's open
+	 * (sp_store_log_info needs no more), its partial tiles (w_edge and the
+	 * snapshot's edge: the last entries re-hashed) at its first use by
+	 * sp_store_log_get, under lazy_mu. A national node holds hundreds of
+	 * logs; most are not touched in the seconds after a restart. */
+	pthread_mutex_t lazy_mu;
+	atomic_int edge_ready;
+
 	/* own log: the last checkpoint signed (cp_mu) */
 	pthread_mutex_t cp_mu;
 	uint64_t cp_size;
@@ -137,7 +145,13 @@ struct sp_store {
 };
 
 /* sp_store.c */
+/* sp_store_log_get: log id with its state loaded (its tiles read at the
+ * first call), or NULL: no such log, or its tiles on disk are damaged. */
 struct sp_log *sp_store_log_get(struct sp_store *s, uint32_t id);
+/* sp_store_log_peek: log id, its tiles perhaps not loaded yet: only its
+ * head (size, head hash, time, key) in the snapshot and what its log
+ * record holds may be read. NULL: no such log. */
+struct sp_log *sp_store_log_peek(struct sp_store *s, uint32_t id);
 /* sp_store_find_locked: the id of the log of origin, or -1 (logs_mu held). */
 long sp_store_find_locked(struct sp_store *s, const char *origin);
 struct sp_snap *sp_snap_from_writer(struct sp_log *l);

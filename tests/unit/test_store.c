@@ -475,6 +475,52 @@ static void test_replica_ingest(void **state)
 	sp_test_rmtree(fdir);
 }
 
+/* A replica log's tiles are read at its first use after a reopen, not at
+ * the open; what it answers then, and how it goes on, is the same. */
+static void test_replica_lazy_open(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t own, rid;
+	struct entries e;
+	char rdir[600];
+	own_entries(f, 1000, &own, &e); /* 600 = 2 * 256 + 88: partial tiles at levels 0 and 1 */
+	struct sp_store *r = open_replica(f, "lazy", rdir, &rid);
+	size_t acc;
+	assert_int_equal(sp_store_insert(r, rid, (const uint8_t *const *)e.p, e.len, 600, &acc), 0);
+	assert_int_equal(acc, 600);
+	sp_store_close(r);
+	assert_int_equal(sp_store_open(rdir, NULL, &r), 0);
+	assert_int_equal(sp_store_logs_loaded(r), 0);
+	/* the head and the entries are read without the tiles */
+	struct sp_log_info info;
+	assert_int_equal(sp_store_log_info(r, rid, &info), 0);
+	assert_int_equal(info.size, 600);
+	struct sp_buf b;
+	sp_buf_init(&b);
+	assert_int_equal(sp_store_entry(r, rid, 599, &b), 0);
+	assert_int_equal(b.len, e.len[599]);
+	sp_buf_free(&b);
+	assert_int_equal(sp_store_logs_loaded(r), 0);
+	/* the first root reads them: the same root as the writer's */
+	uint8_t w[32], got[32];
+	assert_int_equal(sp_store_root(r, rid, 600, got), 0);
+	assert_int_equal(sp_store_logs_loaded(r), 1);
+	assert_int_equal(sp_store_root(f->s, own, 600, w), 0);
+	assert_memory_equal(w, got, 32);
+	sp_store_close(r);
+	/* ingest goes on after a reopen, from the tiles read then */
+	assert_int_equal(sp_store_open(rdir, NULL, &r), 0);
+	assert_int_equal(
+	    sp_store_insert(r, rid, (const uint8_t *const *)e.p + 600, e.len + 600, 400, &acc), 0);
+	assert_int_equal(acc, 400);
+	assert_int_equal(sp_store_root(r, rid, 1000, got), 0);
+	assert_int_equal(sp_store_root(f->s, own, 1000, w), 0);
+	assert_memory_equal(w, got, 32);
+	entries_free(&e);
+	sp_store_close(r);
+	sp_test_rmtree(rdir);
+}
+
 /* Verifying one batch while the previous one is applied (the peer ingest
  * pipeline): batches verified ahead of the log they extend apply in
  * order with sp_store_insert's results; a bad signature found while
@@ -1033,6 +1079,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_append_chain_and_proofs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tiles_and_bundles, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen_and_continue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replica_lazy_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_then_apply, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_run, setup, teardown),
