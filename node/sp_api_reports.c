@@ -409,19 +409,26 @@ static json_t *actor_json(const struct sp_dirload *dl, const struct sp_report_ac
 			 "institution", known ? json_string(off.inst) : json_null());
 }
 
+/* item_type: a trail entry's "type" in the public JSON. */
+static const char *item_type(uint64_t type)
+{
+	return type == SP_EV_ACTION	 ? "action"
+	       : type == SP_EV_KEY_GRANT ? "key_grant"
+	       : type == SP_EV_TRANSFER	 ? "transfer"
+					 : "escalation";
+}
+
 static json_t *item_json(const struct sp_dirload *dl, const struct sp_reports_item *it,
 			 int verdict)
 {
 	json_t *o = json_pack("{s:s,s:I,s:I,s:s,s:s}", "log", it->inst, "index",
 			      (json_int_t)it->index, "time", (json_int_t)it->e.time_ms, "type",
-			      it->e.type == SP_EV_ACTION	  ? "action"
-			      : it->e.type == SP_EV_KEY_GRANT ? "key_grant"
-							      : "escalation",
-			      "verdict", verdict ? "invalid" : "applied");
+			      item_type(it->e.type), "verdict", verdict ? "invalid" : "applied");
 	if (o && verdict)
 		json_object_set_new(o, "error", json_string(sp_errname(verdict)));
 	struct sp_report_action a;
 	struct sp_report_escalation x;
+	struct sp_report_transfer tr;
 	struct sp_report_key keys[SP_REPORT_MAX_KEYS];
 	size_t nk = 0;
 	if (o && it->e.type == SP_EV_ACTION &&
@@ -434,7 +441,13 @@ static json_t *item_json(const struct sp_dirload *dl, const struct sp_reports_it
 		for (size_t i = 0; to && i < nk; i++)
 			json_array_append_new(to, str_json(keys[i].inst));
 		json_object_set_new(o, "institutions", to);
-	} else if (o && sp_report_esc_parse(it->e.body, it->e.body_len, &x) == 0) {
+	} else if (o && it->e.type == SP_EV_TRANSFER &&
+		   sp_report_transfer_parse(it->e.body, it->e.body_len, &tr) == 0) {
+		/* the heir's node writes a transfer in its own log: the log is "to" */
+		json_object_set_new(o, "from", str_json(tr.from));
+		json_object_set_new(o, "to", json_string(it->inst));
+	} else if (o && it->e.type == SP_EV_ESCALATION &&
+		   sp_report_esc_parse(it->e.body, it->e.body_len, &x) == 0) {
 		json_object_set_new(o, "stage", json_integer(x.stage));
 		json_object_set_new(o, "deadline", json_integer((json_int_t)x.deadline_ms));
 	}

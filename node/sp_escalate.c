@@ -166,7 +166,8 @@ static int write_one(struct sp_node *n, const uint8_t id[SP_HASH_BYTES], uint64_
 /* grant_run: on the coordinator's node, a grant for each rahasia report
  * a holder of which holds no key copy (the index lists them: its 'g'
  * term), so that a take-over or a transfer can read what it took. A
- * report whose grant fails is logged and left for the next pass. */
+ * report whose grant fails is left for the next pass, and logged at the
+ * first failure only (sp_node_grant_failed): it fails again at every pass. */
 static int grant_run(struct sp_node *n, uint64_t now, size_t *granted)
 {
 	const struct sp_dirload *dl = sp_node_dir(n);
@@ -177,9 +178,14 @@ static int grant_run(struct sp_node *n, uint64_t now, size_t *granted)
 	int rc = sp_reports_query(sp_node_reports(n), &q, now, collect_all, &d, NULL);
 	for (size_t i = 0; rc == 0 && i < d.n; i++) {
 		int one = write_one(n, d.v[i], now, SP_EV_KEY_GRANT, decide_grant, n);
-		if (one)
-			sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports", "key grant failed: %s",
-				sp_errname(one));
+		char h[2 * SP_HASH_BYTES + 1];
+		if (one && sp_node_grant_failed(n, d.v[i])) {
+			sodium_bin2hex(h, sizeof(h), d.v[i], SP_HASH_BYTES);
+			sp_logx(sp_node_log(n), SP_LOGX_WARN, "reports",
+				"key grant failed report=%s err=%s (logged once per report; "
+				"simpul_key_grant_failures_total counts every pass)",
+				h, sp_errname(one));
+		}
 	}
 	*granted += d.n;
 	free(d.v);

@@ -495,6 +495,8 @@ static int start_reports(struct sp_node *n)
 	if (rc == 0)
 		rc = sp_replay_new(&n->replay);
 	if (rc == 0)
+		rc = sp_replay_new(&n->grant_warned);
+	if (rc == 0)
 		rc = sp_admin_svc_new(&n->admin);
 	if (rc == 0)
 		rc = sp_dash_cache_new(&n->dash);
@@ -899,6 +901,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	sp_indexer_free(n->indexer);
 	sp_reports_free(n->reports);
 	sp_replay_free(n->replay);
+	sp_replay_free(n->grant_warned);
 	sp_admin_svc_free(n->admin);
 	sp_dash_cache_free(n->dash);
 	sp_witness_free(n->witness);

@@ -131,6 +131,14 @@ struct sp_reports *sp_node_reports(struct sp_node *n);
 struct sp_replay;
 struct sp_replay *sp_node_replay(struct sp_node *n);
 
+/* sp_node_grant_failed counts a key grant for report id that failed (the
+ * simpul_key_grant_failures_total metric) and says whether it is the
+ * first failure for that report since the node started: 1 (log it) or 0
+ * (logged already, or the bounded memory of such reports, 2,048, is
+ * full: the metric still counts), so a report the coordinator's node
+ * cannot re-seal is logged once, not at every deadline pass. Any thread. */
+int sp_node_grant_failed(struct sp_node *n, const uint8_t id[32]);
+
 /* sp_node_witness: the node's witness (sp_witness.h). */
 struct sp_witness;
 struct sp_witness *sp_node_witness(struct sp_node *n);

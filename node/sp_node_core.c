@@ -18,6 +18,7 @@
 #include "sp_indexer.h"
 #include "sp_node_int.h"
 #include "sp_peer.h"
+#include "sp_replay.h"
 #include "sp_reports.h"
 
 /* ---- accessors ------------------------------------------------------------------- */
@@ -33,6 +34,15 @@ struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 struct sp_replay *sp_node_replay(struct sp_node *n) { return n->replay; }
 struct sp_admin_svc *sp_node_admin(struct sp_node *n) { return n->admin; }
 struct sp_dash_cache *sp_node_dash(struct sp_node *n) { return n->dash; }
+
+int sp_node_grant_failed(struct sp_node *n, const uint8_t id[32])
+{
+	uint8_t key[SP_REPLAY_SIG_BYTES] = {0}; /* the report id, zero-padded */
+	memcpy(key, id, 32);
+	atomic_fetch_add(&n->grant_failures, 1);
+	/* remembered for the process's lifetime: it never expires */
+	return sp_replay_remember(n->grant_warned, key, UINT64_MAX, 0) == 0;
+}
 
 /* calendar_published: a year's calendar arrived; the deadlines recorded
  * in the index that reach into it were counted without its holidays. */
@@ -341,6 +351,11 @@ void sp_node_metrics(struct sp_node *n, struct sp_buf *out)
 		      "deadlines of reports it holds).\n"
 		      "# TYPE simpul_escalations_total counter\nsimpul_escalations_total %llu\n",
 		 (unsigned long long)atomic_load(&n->escalations));
+	sp_buf_printf(out, "# HELP simpul_key_grant_failures_total Key grants the coordinator's node "
+		      "could not write (its own key copy would not open), one per report and pass.\n"
+		      "# TYPE simpul_key_grant_failures_total counter\n"
+		      "simpul_key_grant_failures_total %llu\n",
+		      (unsigned long long)atomic_load(&n->grant_failures));
 	log_metrics(n, out, 0);
 	log_metrics(n, out, 1);
 	calendar_metric(n, out);

@@ -45,6 +45,7 @@ struct sp_node {
 	struct sp_reports *reports;   /* report index, derived from the logs */
 	struct sp_indexer *indexer;   /* own appends -> reports, off the commit thread */
 	struct sp_replay *replay;     /* recent open requests (sp_replay.h) */
+	struct sp_replay *grant_warned; /* reports whose key grant failure was logged */
 	struct sp_admin_svc *admin;   /* admin request nonces, calendar (sp_admin_svc.c) */
 	struct sp_dash_cache *dash;   /* the dashboard's recent figures (sp_dash.h) */
 	struct sp_witness *witness;   /* tlog witness (sp_witness.h) */
@@ -66,6 +67,7 @@ struct sp_node {
 	uint64_t t0_ms;
 	atomic_uint_least64_t appends_ok, appends_err, checkpoints;
 	atomic_uint_least64_t escalations; /* own escalation entries made durable */
+	atomic_uint_least64_t grant_failures; /* key grants that failed (sp_node_grant_failed) */
 };
 
 /* sp_node_key.c. sp_node_key_use sets the keys at start (prev_sk and

@@ -3,7 +3,9 @@
  * (an officer's request to open a sealed report), each remembered until
  * it expires, so a captured request cannot be used twice. Bounded: when
  * every slot holds a live signature, new requests are refused rather than
- * an old one forgotten. Thread-safe.
+ * an old one forgotten. Thread-safe. Also the node's memory of the reports
+ * whose failed key grant it has logged (sp_node_grant_failed: a report id,
+ * zero-padded, that never expires).
  */
 #ifndef SP_REPLAY_H
 #define SP_REPLAY_H

@@ -132,6 +132,9 @@ async function render(r) {
     const li = el('li', {}, el('span', { class: 'when' }, wib(it.time)));
     if (it.type === 'escalation') {
       li.append(badge(t('eskalasi', 'escalation'), 'bad'), ' ', t(`batas ${tr(STAGE[it.stage], '')} ${wib(it.deadline)} terlewati`, `${tr(STAGE[it.stage], '')} deadline ${wib(it.deadline)} missed`));
+    } else if (it.type === 'transfer') {
+      li.append(badge(t('pengalihan', 'transfer'), 'bad'), ' ', t(`dialihkan dari ${instLabel(it.from)} ke ${instLabel(it.to)} (instansi asal tidak aktif lagi)`, `transferred from ${instLabel(it.from)} to ${instLabel(it.to)} (the former institution was retired)`));
+      if (it.verdict !== 'applied') li.append(' ', badge(t('tidak berlaku: ', 'not applied: ') + (it.error || ''), 'bad'));
     } else if (it.type === 'key_grant') {
       const to = it.institutions.map(instLabel).join(', ');
       li.append(badge(t('kunci', 'key'), 'ok'), ' ', t(`salinan kunci isi tersegel untuk ${to}`, `sealed content key copy for ${to}`));

@@ -105,6 +105,11 @@ async function render(r) {
     if (it.type === 'escalation') {
       li.append(badge(t('eskalasi', 'escalation'), 'bad'), ' ',
         t(`batas ${tr(STAGE[it.stage], '')} ${wib(it.deadline)} terlewati`, `${tr(STAGE[it.stage], '')} deadline ${wib(it.deadline)} missed`));
+    } else if (it.type === 'transfer') {
+      const [from, to] = await Promise.all([instName(it.from), instName(it.to)]);
+      li.append(badge(t('pengalihan', 'transfer'), 'bad'), ' ',
+        t(`dialihkan dari ${from} ke ${to} (instansi asal tidak aktif lagi)`, `transferred from ${from} to ${to} (the former institution was retired)`));
+      if (it.verdict !== 'applied') li.append(' ', badge(t('tidak berlaku: ', 'not applied: ') + (it.error || ''), 'bad'));
     } else if (it.type === 'key_grant') {
       const to = (await Promise.all(it.institutions.map(instName))).join(', ');
       li.append(badge(t('kunci', 'key'), 'ok'), ' ', t(`salinan kunci isi tersegel untuk ${to}`, `sealed content key copy for ${to}`));

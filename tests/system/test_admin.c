@@ -585,6 +585,35 @@ static int held_by(void *arg)
 	return ok;
 }
 
+/* transfers: how many trail entries of report id at node n are
+ * transfers; each must be the applied one from 74 to its heir
+ * KEMENPANRB, in the heir's log, and no entry may be an escalation
+ * without a stage (how a transfer used to be shown). */
+static int transfers(const struct sp_h_node *n, const char *id)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", id);
+	json_t *j = get_json(n, path), *it;
+	size_t i;
+	int c = 0;
+	json_array_foreach(json_object_get(j, "trail"), i, it) {
+		const char *type = json_string_value(json_object_get(it, "type")) ?: "";
+		char *dump = json_dumps(it, JSON_COMPACT);
+		if (strcmp(type, "escalation") == 0 && json_object_get(it, "stage") == NULL)
+			fail_msg("an escalation without a stage: %s", dump);
+		if (strcmp(type, "transfer") == 0 &&
+		    (strcmp(json_string_value(json_object_get(it, "log")) ?: "", "KEMENPANRB") ||
+		     strcmp(json_string_value(json_object_get(it, "from")) ?: "", "74") ||
+		     strcmp(json_string_value(json_object_get(it, "to")) ?: "", "KEMENPANRB") ||
+		     strcmp(json_string_value(json_object_get(it, "verdict")) ?: "", "applied")))
+			fail_msg("unexpected transfer: %s", dump);
+		c += strcmp(type, "transfer") == 0;
+		free(dump);
+	}
+	json_decref(j);
+	return c;
+}
+
 static void test_retire_institution(void **state)
 {
 	(void)state;
@@ -614,6 +643,9 @@ static void test_retire_institution(void **state)
 		fail_msg("C did not take over 74's complaint (log %s)", g.c.log);
 	if (!wait_for(held_by, &at_n))
 		fail_msg("N does not see C's take-over (log %s)", g.n.log);
+	/* the public trail names the transfer as such, from 74 to its heir */
+	assert_int_equal(transfers(&g.c, g.n_report), 1);
+	assert_int_equal(transfers(&g.n, g.n_report), 1);
 	/* the retired node's officer can no longer act; a forward to it is refused */
 	char *out;
 	const char *late[] = {"act", "--node", n_url, "--key", n_off, g.n_report,

@@ -12,10 +12,18 @@
  * /v1/reports/{id}/open, as the console does). The old holder's and the
  * coordinator's nodes open it for 73's officer too; the old holder's
  * officer may no longer read it anywhere. The grant is written once.
+ *
+ * Then a grant that cannot be written: the coordinator's seal key is
+ * rotated (the new key published in the directory, the node reloaded
+ * with it alone, SIGHUP), so its own copy of a second rahasia report's key
+ * no longer opens; the province takes that report over. Each deadline
+ * pass fails to grant it (simpul_key_grant_failures_total counts every
+ * one), yet the node logs "key grant failed" for it once.
  */
 #include "sp_testutil.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +227,126 @@ static void test_takeover_read(void **state)
 	sleep(3);
 	g.node = "KEMENPANRB";
 	assert_int_equal(grants_for_73(), 1);
+}
+
+/* simpul_ok runs `simpul args...` and returns its output (the caller's);
+ * fails the test unless it exits 0. */
+static char *simpul_ok(const char *const *args)
+{
+	char bin[BIG], path[BIG];
+	const char *argv[16] = {bin};
+	size_t n = 1;
+	for (; args[n - 1] && n < 15; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(path, sizeof(path), "%s/simpul.out", g.f.dir);
+	int code = sp_h_run(argv, path, 30000);
+	char *out = sp_h_slurp(path, NULL);
+	if (code != 0)
+		sp_ft_fail(&g.f, "simpul %s: exit %d\n%s", args[0], code, out ? out : "");
+	return out;
+}
+
+/* seal_published: g.node's directory gives the coordinator seal key arg. */
+static int seal_published(void *arg)
+{
+	json_t *j = sp_ft_get(&g.f, g.node, "/v1/directory/institutions/KEMENPANRB");
+	const char *k = json_string_value(json_object_get(j, "seal_key"));
+	int ok = k && strcmp(k, arg) == 0;
+	json_decref(j);
+	return ok;
+}
+
+/* grant_failures: the coordinator's simpul_key_grant_failures_total. */
+static long long grant_failures(void)
+{
+	char a[64];
+	struct sp_h_resp r;
+	long long v = -1;
+	sp_h_fedup_addr(g.f.fed, "KEMENPANRB", a, sizeof(a));
+	if (sp_h_http(a, "GET", "/metrics", NULL, NULL, 0, &r) != 0)
+		return -1;
+	const char *at = r.status == 200 ? strstr(r.body, "\nsimpul_key_grant_failures_total ") : NULL;
+	if (at)
+		v = strtoll(at + strlen("\nsimpul_key_grant_failures_total "), NULL, 10);
+	sp_h_resp_free(&r);
+	return v;
+}
+
+static int failed_twice(void *arg)
+{
+	(void)arg;
+	return grant_failures() >= 2;
+}
+
+/* coord_log_count: how many times the coordinator's log holds needle. */
+static int coord_log_count(const char *needle)
+{
+	char path[BIG];
+	snprintf(path, sizeof(path), "%s/nodes/KEMENPANRB/simpuld.log", g.f.fed);
+	char *log = sp_h_slurp(path, NULL);
+	int c = 0;
+	for (const char *at = log; at && (at = strstr(at, needle)) != NULL; at++)
+		c++;
+	free(log);
+	return c;
+}
+
+static int seal_reloaded(void *arg)
+{
+	(void)arg;
+	return coord_log_count("seal keys loaded count=1") >= 1; /* logged by a reload only */
+}
+
+/* rotate_coord_seal gives the coordinator a new seal key: published in
+ * the directory by its admin, then the node reloaded with it alone. */
+static void rotate_coord_seal(void)
+{
+	char fresh[BIG], cur[BIG], admin[BIG], url[96], a[64], hex[65] = "", pidf[BIG];
+	snprintf(fresh, sizeof(fresh), "%s/coord-new.seal", g.f.dir);
+	snprintf(cur, sizeof(cur), "%s/keys/KEMENPANRB.seal", g.f.fed);
+	snprintf(admin, sizeof(admin), "%s/keys/KEMENPANRB.admin.key", g.f.fed);
+	sp_h_fedup_addr(g.f.fed, "KEMENPANRB", a, sizeof(a));
+	snprintf(url, sizeof(url), "http://%s", a);
+	const char *gen[] = {"keygen", "--seal", "--out", fresh, NULL};
+	char *out = simpul_ok(gen), *k = strstr(out, "seal-key ");
+	assert_non_null(k);
+	snprintf(hex, sizeof(hex), "%.64s", k + strlen("seal-key "));
+	free(out);
+	const char *upd[] = {"institution", "update", "--node", url, "--key", admin,
+			     "--id", "KEMENPANRB", "--seal-key", hex, NULL};
+	free(simpul_ok(upd));
+	g.node = "KEMENPANRB";
+	if (!sp_ft_wait(seal_published, hex))
+		sp_ft_fail(&g.f, "the coordinator's new seal key was never published");
+	assert_int_equal(rename(fresh, cur), 0);
+	snprintf(pidf, sizeof(pidf), "%s/nodes/KEMENPANRB/simpuld.pid", g.f.fed);
+	char *pid = sp_h_slurp(pidf, NULL);
+	assert_non_null(pid);
+	assert_int_equal(kill((pid_t)atol(pid), SIGHUP), 0);
+	free(pid);
+	if (!sp_ft_wait(seal_reloaded, NULL))
+		sp_ft_fail(&g.f, "the coordinator did not reload its seal key");
+}
+
+static void test_grant_failure_logged_once(void **state)
+{
+	(void)state;
+	submit_rahasia(); /* sealed to 73.12 and the coordinator's key of now */
+	wait_for("73", has_report, "the province never received the second report");
+	assert_int_equal(grant_failures(), 0);
+	rotate_coord_seal();
+	sp_ft_act(&g.f, "73", g.off73, g.id, "ambil_alih");
+	/* two passes at least have failed to grant it (a condition, not a sleep) */
+	if (!sp_ft_wait(failed_twice, NULL))
+		sp_ft_fail(&g.f, "the coordinator never tried to grant the second report");
+	char line[160];
+	snprintf(line, sizeof(line), "key grant failed report=%s err=SP_ERR_SEALED", g.id);
+	assert_int_equal(coord_log_count(line), 1);
+	assert_int_equal(coord_log_count("key grant failed"), 1);
+	g.node = "KEMENPANRB";
+	assert_int_equal(grants_for_73(), 0);
 	assert_int_equal(sp_h_fedup(g.f.fed, g.f.dir, NULL, "down", NULL), 0);
 }
 
@@ -226,6 +354,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_takeover_read),
+		cmocka_unit_test(test_grant_failure_logged_once),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
