@@ -39,6 +39,7 @@ function href(scope) {
   const p = new URLSearchParams();
   if (scope) p.set('scope', scope);
   if (q.get('at')) p.set('at', q.get('at'));
+  if (q.get('cols')) p.set('cols', q.get('cols'));
   return '/koordinator' + (p.size ? '?' + p : '');
 }
 
@@ -284,7 +285,14 @@ async function load() {
 
 setup(render);
 $('all-inst').addEventListener('change', institutions);
-$('cols').addEventListener('change', () => { if (D) { institutions(); tiers(); } });
+// the chosen set of figures is part of the address, so a view sent to
+// someone shows the same columns
+if ([...$('cols').options].some((o) => o.value === q.get('cols'))) $('cols').value = q.get('cols');
+$('cols').addEventListener('change', () => {
+  q.set('cols', $('cols').value);
+  history.replaceState(null, '', '?' + q);
+  render(); // every link (crumbs, tree, tables) carries the choice
+});
 let resized = 0; // the chart is drawn for the width it has
 addEventListener('resize', () => { clearTimeout(resized); resized = setTimeout(() => D && weeks(), 150); });
 load();

@@ -577,6 +577,18 @@ async function pageChecks(d, at, r3, r7) {
     await axe(page, 'Koordinator (English)');
     await page.click('#lang');
 
+    // the set of figures is in the address: a view sent on shows the same columns
+    await page.goto(`${N.KEMENPANRB}/koordinator?at=${at}&cols=alur`);
+    await page.waitForSelector('#content:not([hidden])');
+    eq(await page.inputValue('#cols'), 'alur', 'page: ?cols= chooses the set');
+    const shown = await page.$$eval('#inst thead th', (ths) => ths.filter((th) => th.offsetWidth > 0).map((th) => th.textContent));
+    eq(shown.join('|'), 'Instansi|Diteruskan|Dikembalikan|Kembali padanya|Diambil alih', 'page: the flow figures only');
+    assert((await page.getAttribute('#tree a >> nth=0', 'href')).includes('cols=alur'), 'page: drill-down links keep the set');
+    await page.selectOption('#cols', 'waktu');
+    assert(page.url().includes('cols=waktu') && page.url().includes(`at=${at}`), 'page: the address follows the choice: ' + page.url());
+    assert((await page.getAttribute('#tree a >> nth=0', 'href')).includes('cols=waktu'), 'page: drill-down links follow the choice');
+    ok('page: the chosen set of figures is kept in the address (?cols=) and by drill-down links');
+
     await page.goto(`${N.KEMENPANRB}/koordinator?scope=NOPE`);
     await page.waitForSelector('#status.error');
     assert((await page.textContent('#status')).includes('NOPE'), 'page: an unknown scope is said clearly');
