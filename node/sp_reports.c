@@ -71,32 +71,8 @@ static void put_names(struct sp_buf *b, const char (*v)[SP_INST_ID_MAX + 1], siz
 		put_text(b, v[i]);
 }
 
-/* The record: [id, seq, sub log, sub index, indexed ms, [log, index, ...],
- * [involved], summary or null]; summary: [log, index, submitted, region,
- * category, routed_to, status, [holders], last holder, [handled], stage,
- * deadline, overdue, escalations, kind, valid until, answered, rating,
- * keyless]. */
-int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *b)
+static void put_sum(struct sp_buf *b, const struct sp_reports_summary *s)
 {
-	const struct sp_reports_summary *s = &p->sum;
-	sp_cbor_put_array(b, 8);
-	sp_cbor_put_bytes(b, p->id, SP_HASH_BYTES);
-	sp_cbor_put_uint(b, p->seq);
-	sp_cbor_put_uint(b, p->sub.log);
-	sp_cbor_put_uint(b, p->sub.index);
-	sp_cbor_put_uint(b, p->indexed_ms);
-	sp_cbor_put_array(b, 2 * p->n_trail);
-	for (size_t i = 0; i < p->n_trail; i++) {
-		sp_cbor_put_uint(b, p->trail[i].log);
-		sp_cbor_put_uint(b, p->trail[i].index);
-	}
-	sp_cbor_put_array(b, p->n_inv);
-	for (size_t i = 0; i < p->n_inv; i++)
-		put_text(b, p->inv[i].id);
-	if (!p->has_sum) {
-		sp_cbor_put_null(b);
-		return b->err;
-	}
 	sp_cbor_put_array(b, 19);
 	put_text(b, s->log);
 	sp_cbor_put_uint(b, s->index);
@@ -117,6 +93,46 @@ int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *b)
 	sp_cbor_put_uint(b, s->answered_ms);
 	sp_cbor_put_uint(b, s->rating);
 	sp_cbor_put_uint(b, (uint64_t)s->keyless);
+}
+
+static void put_marks(struct sp_buf *b, const struct sp_rrec *p)
+{
+	uint8_t m[(SP_REPORTS_MAX_TRAIL + 7) / 8] = {0};
+	size_t n = p->n_trail < SP_REPORTS_MAX_TRAIL ? p->n_trail : SP_REPORTS_MAX_TRAIL;
+	for (size_t i = 0; i < n; i++)
+		m[i / 8] |= (uint8_t)((p->trail[i].sig_ok != 0) << (i % 8));
+	sp_cbor_put_bytes(b, m, (n + 7) / 8);
+}
+
+/* The record: [id, seq, sub log, sub index, indexed ms, [log, index, ...],
+ * [involved], summary or null, sig marks]; sig marks: a byte string, bit
+ * i%8 of byte i/8 the trail entry i's sig_ok (records written before the
+ * marks existed have 8 items: nothing marked, every signature checked, as
+ * before, until the record is written again or the index rebuilt);
+ * summary: [log, index, submitted, region, category, routed_to, status,
+ * [holders], last holder, [handled], stage, deadline, overdue,
+ * escalations, kind, valid until, answered, rating, keyless]. */
+int sp_rrec_encode(const struct sp_rrec *p, struct sp_buf *b)
+{
+	sp_cbor_put_array(b, 9);
+	sp_cbor_put_bytes(b, p->id, SP_HASH_BYTES);
+	sp_cbor_put_uint(b, p->seq);
+	sp_cbor_put_uint(b, p->sub.log);
+	sp_cbor_put_uint(b, p->sub.index);
+	sp_cbor_put_uint(b, p->indexed_ms);
+	sp_cbor_put_array(b, 2 * p->n_trail);
+	for (size_t i = 0; i < p->n_trail; i++) {
+		sp_cbor_put_uint(b, p->trail[i].log);
+		sp_cbor_put_uint(b, p->trail[i].index);
+	}
+	sp_cbor_put_array(b, p->n_inv);
+	for (size_t i = 0; i < p->n_inv; i++)
+		put_text(b, p->inv[i].id);
+	if (p->has_sum)
+		put_sum(b, &p->sum);
+	else
+		sp_cbor_put_null(b);
+	put_marks(b, p);
 	return b->err;
 }
 
@@ -220,6 +236,7 @@ static int decode_lists(struct sp_cbor_reader *rd, struct sp_rrec *p)
 	for (uint64_t i = 0; rc == 0 && i < c / 2; i++) {
 		rc = get_uint(rd, &v, UINT32_MAX);
 		p->trail[i].log = (uint32_t)v;
+		p->trail[i].sig_ok = 0;
 		if (rc == 0)
 			rc = get_uint(rd, &p->trail[i].index, UINT64_MAX);
 		p->n_trail += rc == 0;
@@ -238,6 +255,19 @@ static int decode_lists(struct sp_cbor_reader *rd, struct sp_rrec *p)
 	return rc;
 }
 
+/* get_marks reads the sig marks into the decoded trail. */
+static int get_marks(struct sp_cbor_reader *rd, struct sp_rrec *p)
+{
+	const uint8_t *m;
+	size_t n;
+	int rc = sp_cbor_read_bytes(rd, &m, &n);
+	if (rc == 0 && n != (p->n_trail + 7) / 8)
+		rc = SP_ERR_CORRUPT;
+	for (size_t i = 0; rc == 0 && i < p->n_trail; i++)
+		p->trail[i].sig_ok = (m[i / 8] >> (i % 8)) & 1;
+	return rc;
+}
+
 int sp_rrec_decode(const uint8_t *b, size_t n, struct sp_rrec *p)
 {
 	struct sp_cbor_reader rd;
@@ -246,8 +276,9 @@ int sp_rrec_decode(const uint8_t *b, size_t n, struct sp_rrec *p)
 	memset(p, 0, sizeof(*p));
 	sp_cbor_reader_init(&rd, b, n);
 	int rc = sp_cbor_read_array(&rd, &c);
-	if (rc == 0 && c != 8)
+	if (rc == 0 && c != 8 && c != 9)
 		rc = SP_ERR_CORRUPT;
+	int marked = c == 9;
 	if (rc == 0)
 		rc = sp_cbor_read_fixed(&rd, p->id, SP_HASH_BYTES, SP_ERR_CORRUPT);
 	if (rc == 0)
@@ -271,6 +302,8 @@ int sp_rrec_decode(const uint8_t *b, size_t n, struct sp_rrec *p)
 		p->sum.seq = p->seq;
 		memcpy(p->sum.id, p->id, SP_HASH_BYTES);
 	}
+	if (rc == 0 && marked)
+		rc = get_marks(&rd, p);
 	if (rc == 0 && rd.pos != n)
 		rc = SP_ERR_CORRUPT;
 	if (rc) {
@@ -801,7 +834,7 @@ static int orphans_adopt(struct job *j, struct jrec *p)
 		if (rc || kn != 45 || memcmp(k, pre, sizeof(pre)) != 0)
 			break;
 		struct sp_rloc at = {(uint32_t)(k[33] << 24 | k[34] << 16 | k[35] << 8 | k[36]),
-				     be64_get(k + 37)};
+				     be64_get(k + 37), 0};
 		rc = adopt(j, p, at);
 	}
 	sp_store_ixit_free(it);
@@ -1159,8 +1192,9 @@ static void note_change(struct job *j, struct jrec *p, const struct sp_rnote *be
 }
 
 /* A touched report's summary computed afresh at the job's time: the costly
- * part of indexing (its trail read back, every act's signature checked by
- * the state function), done for all of a job's reports at once on the
+ * part of indexing (its trail read back, each act's signature checked by
+ * the state function the first time; the record remembers the good ones,
+ * sp_rloc.sig_ok), done for all of a job's reports at once on the
  * store's worker pool (fresh_all), then staged one by one (refresh). */
 struct fresh {
 	struct jrec *p;
@@ -1179,9 +1213,12 @@ static int fresh_chunk(void *arg, size_t begin, size_t end)
 	for (size_t i = begin; i < end; i++) {
 		struct fresh *f = &l->f[i];
 		struct sp_reports_view v;
-		f->rc = sp_rview_of(l->j->r, &f->p->rec, l->j->now, NULL, &v);
+		struct sp_rrec *rec = &f->p->rec;
+		f->rc = sp_rview_of(l->j->r, rec, l->j->now, NULL, &v);
 		if (f->rc)
 			continue;
+		for (size_t k = 0; k < rec->n_trail && k < v.n; k++)
+			rec->trail[k].sig_ok |= v.st.sig_good[k];
 		summarise(&v, l->j->now, &f->sum);
 		f->sum.seq = f->p->rec.seq;
 		sp_reports_view_free(&v);
@@ -1417,7 +1454,7 @@ static int run_entry(struct run_ctx *c, uint64_t index, const uint8_t *buf, size
 	if (dec == NULL)
 		rc = sp_entry_decode(buf, len, &e) == 0 ? 0 : 1;
 	if (rc == 0)
-		rc = index_one(c->j, (struct sp_rloc){c->log, index}, dec ? dec : &e, hash);
+		rc = index_one(c->j, (struct sp_rloc){c->log, index, 0}, dec ? dec : &e, hash);
 	if (rc > 0)
 		rc = 0; /* an entry that does not decode is not the index's business */
 	c->m.size = index + 1;

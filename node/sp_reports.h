@@ -169,6 +169,8 @@ struct sp_reports_item {
 	struct sp_entry e;    /* borrows buf */
 	uint8_t *buf;
 	size_t len;
+	int sig_ok;           /* its action signature was found good when the index
+			       * computed the report before: not checked again */
 };
 
 /* A report with its state: the submission, the trail and the computed

@@ -40,6 +40,12 @@
 struct sp_rloc {
 	uint32_t log;
 	uint64_t index;
+	/* in a trail: the entry's action signature was found good by a
+	 * computation of this index (sp_report_state.sig_good), so views pass
+	 * it as sig_known instead of checking it again. The entry at (log,
+	 * index) never changes under the index: a log set aside by a fork
+	 * resolution rebuilds it (records and these marks from scratch). */
+	uint8_t sig_ok;
 };
 
 /* An institution's name, as in the logs' origins. */

@@ -154,6 +154,7 @@ static int view_items(struct sp_reports *r, const struct sp_rrec *p,
 		int rc = read_item(r, p->trail[v->n], &v->items[v->n]);
 		if (rc)
 			return rc;
+		v->items[v->n].sig_ok = p->trail[v->n].sig_ok;
 	}
 	if (x) {
 		struct sp_reports_item *it = &v->items[v->n++];
@@ -176,7 +177,7 @@ static int view_compute(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], u
 	for (size_t i = 0; i < v->n; i++) {
 		const struct sp_reports_item *it = &v->items[i];
 		t[i] = (struct sp_report_trail){it->inst, it->index, it->e.time_ms, it->e.type,
-						it->e.body, it->e.body_len};
+						it->e.body, it->e.body_len, it->sig_ok};
 	}
 	struct sp_report_ctx ctx;
 	char category[SP_DIR_CATEGORY_MAX + 1];

@@ -432,6 +432,12 @@ struct sp_report_trail {
 	uint64_t type;      /* SP_EV_ACTION, _ESCALATION, _TRANSFER or _KEY_GRANT */
 	const uint8_t *body;
 	size_t body_len;
+	/* 1: the caller already found this entry's action signature good (it
+	 * holds the entry in its own store and remembers that check:
+	 * sp_report_state.sig_good of an earlier computation), so it is not
+	 * checked again; every other rule still is. 0 (entries from outside,
+	 * or not known): checked. */
+	int sig_known;
 };
 
 /* Directory facts and policy, supplied by the caller. Each callback gets
@@ -496,6 +502,11 @@ struct sp_report_state {
 	/* verdict[i] for trail[i] as passed in: 0 applied, or why not */
 	int *verdict;
 	size_t n_verdicts;
+	/* sig_good[i]: trail[i] is an action whose signature was checked good
+	 * here (or was passed as sig_known and reached that check); 0 for
+	 * other entries, bad signatures and actions refused before it. What a
+	 * caller may remember and pass back as sig_known for the same bytes. */
+	uint8_t *sig_good;
 	/* internal */
 	enum sp_report_status before_hold;   /* resumed after tunda */
 	enum sp_report_status before_answer; /* restored by reopening */

@@ -57,6 +57,7 @@ struct sp_report_policy sp_report_default_policy(void)
 struct run {
 	const struct sp_report_ctx *ctx;
 	struct sp_report_state *st;
+	size_t cur; /* the entry being applied: its position in the caller's trail */
 };
 
 /* A trail entry with its position in the caller's array. */
@@ -426,8 +427,9 @@ static int officer_act(struct run *run, const struct sp_report_trail *t,
 
 	if (a->code >= SP_ACT_BALAS)
 		return SP_ERR_AUTHORITY;
-	if ((err = sp_report_action_verify_officer(a)) != 0)
+	if (!t->sig_known && (err = sp_report_action_verify_officer(a)) != 0)
 		return err;
+	run->st->sig_good[run->cur] = 1;
 	memset(o, 0, sizeof(o));
 	err = run->ctx->officer_institution(run->ctx->arg, a->officer, t->time_ms, o);
 	if (err)
@@ -497,8 +499,9 @@ static int reporter_act(struct run *run, const struct sp_report_trail *t,
 
 	if (a->code < SP_ACT_BALAS)
 		return SP_ERR_AUTHORITY;
-	if ((err = sp_report_action_verify_reporter(a, rep)) != 0)
+	if (!t->sig_known && (err = sp_report_action_verify_reporter(a, rep)) != 0)
 		return err;
+	run->st->sig_good[run->cur] = 1;
 	return reporter_step(run, a, t->time_ms);
 }
 
@@ -703,6 +706,7 @@ static int run_trail(struct run *run, const struct sp_report_trail *trail, size_
 	qsort(ord, n, sizeof(*ord), by_order);
 	for (size_t k = 0; k < n && fatal == 0; k++) {
 		auto_close(run, ord[k].t->time_ms);
+		run->cur = ord[k].i;
 		run->st->verdict[ord[k].i] = apply_entry(run, ord[k].t, rep, &fatal);
 	}
 	free(ord);
@@ -728,7 +732,7 @@ int sp_report_compute(const uint8_t id[SP_HASH_BYTES], const struct sp_entry *su
 		      const struct sp_report_ctx *ctx, uint64_t now, struct sp_report_state *st)
 {
 	struct sp_report *rep;
-	struct run run = {ctx, st};
+	struct run run = {ctx, st, 0};
 	int err;
 
 	if (st == NULL)
@@ -741,8 +745,9 @@ int sp_report_compute(const uint8_t id[SP_HASH_BYTES], const struct sp_entry *su
 		return SP_ERR_ARG;
 	rep = malloc(sizeof(*rep));
 	st->verdict = calloc(n ? n : 1, sizeof(int));
+	st->sig_good = calloc(n ? n : 1, 1);
 	st->n_verdicts = n;
-	err = rep && st->verdict ? sp_report_parse(sub->body, sub->body_len, rep) : SP_ERR_NOMEM;
+	err = rep && st->verdict && st->sig_good ? sp_report_parse(sub->body, sub->body_len, rep) : SP_ERR_NOMEM;
 	if (err == 0)
 		err = start_state(&run, id, sub, rep);
 	if (err == 0)
@@ -761,10 +766,12 @@ void sp_report_state_free(struct sp_report_state *st)
 		return;
 	free(st->spans);
 	free(st->verdict);
+	free(st->sig_good);
 	free(st->seen);
 	free(st->keyed);
 	st->spans = NULL;
 	st->verdict = NULL;
+	st->sig_good = NULL;
 	st->seen = NULL;
 	st->keyed = NULL;
 	st->n_spans = st->n_verdicts = st->n_seen = st->n_keyed = 0;

@@ -271,7 +271,7 @@ static void one_report(const struct fig_run *r, struct rep *p)
 		struct sp_entry e;
 		sp_entry_decode(item_bytes(a, it), it->len, &e);
 		t[i] = (struct sp_report_trail){a->logs[it->log].inst, it->index, it->time_ms,
-						it->type, e.body, e.body_len};
+						it->type, e.body, e.body_len, 0}; /* fetched: checked */
 	}
 	p->err = sp_entry_decode(item_bytes(a, p->sub), p->sub->len, &sub);
 	if (p->err == 0)

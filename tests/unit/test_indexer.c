@@ -10,7 +10,8 @@
  * numbering goes on; pruning keeps only the changes from a number on, and
  * a start finds where the kept ones begin. The states of a job's reports are computed on the
  * store's worker pool: what the index holds, incrementally and rebuilt so,
- * is what a rebuild on one thread gives.
+ * is what a rebuild on one thread gives. The index remembers which trail
+ * signatures it found good (views do not check them again).
  */
 #include "sp_testutil.h"
 
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "sp_cal.h"
+#include "sp_clock.h"
 #include "sp_err.h"
 #include "sp_indexer.h"
 #include "sp_report.h"
@@ -338,6 +340,60 @@ static void test_pool_equals_one_thread(void **state)
 	verify_one_thread("indexer-pool-rebuilt");
 }
 
+/* act_on appends reporter action `code` on report id, signed with the key
+ * of reporter seed (or a byte of its signature flipped); waits until it is
+ * durable and indexed (the indexer is stopped: indexed inline). */
+static void act_on(const uint8_t id[SP_HASH_BYTES], uint8_t seed, uint32_t code, uint64_t n,
+		   int forge)
+{
+	static struct ack a[8];
+	static size_t used;
+	assert_true(used < 8);
+	struct ack *k = &a[used++];
+	struct sp_report_action x;
+	memset(&x, 0, sizeof(x));
+	memcpy(x.report, id, SP_HASH_BYTES);
+	x.code = code;
+	x.issued_ms = n;
+	x.text = (struct sp_str){"Masih berlubang.", 16};
+	uint8_t pk[32], sk[64], *body;
+	size_t len;
+	sp_test_keypair(seed, pk, sk);
+	assert_int_equal(sp_report_action_build_reporter(&x, sk, &body, &len), 0);
+	if (forge)
+		body[len - 1] ^= 1; /* the signature is the body's last field */
+	assert_int_equal(sp_store_append_async(g.s, SP_EV_ACTION, body, len, durable, k), 0);
+	free(body);
+	assert_true(wait_for(&k->answered));
+	assert_int_equal(k->err, 0);
+}
+
+/* The index remembers which trail entries' signatures its computations
+ * found good, in the report's record, and its views pass them to the state
+ * function as known (not checked again); a bad one stays unmarked and is
+ * refused at every view; a rebuild marks them again. */
+static void test_sig_marks(void **state)
+{
+	(void)state;
+	static struct ack sub;
+	submit(&sub, 60, durable); /* reporter key of seed 61 */
+	assert_true(wait_for(&sub.answered));
+	act_on(sub.id, 61, SP_ACT_BALAS, 1, 0);
+	act_on(sub.id, 61, SP_ACT_BALAS, 2, 1);
+	for (int pass = 0; pass < 2; pass++) {
+		struct sp_reports_view v;
+		assert_int_equal(sp_reports_view(g.r, sub.id, sp_now_ms(), NULL, &v), 0);
+		assert_int_equal(v.n, 2);
+		assert_int_equal(v.st.verdict[0], 0);
+		assert_int_equal(v.items[0].sig_ok, 1);
+		assert_int_equal(v.st.sig_good[0], 1);
+		assert_int_equal(v.st.verdict[1], SP_ERR_REPORTER_PROOF);
+		assert_int_equal(v.items[1].sig_ok, 0);
+		sp_reports_view_free(&v);
+		assert_int_equal(sp_reports_rebuild(g.r), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_change_feed),
 		cmocka_unit_test(test_change_feed_prune),
 		cmocka_unit_test(test_pool_equals_one_thread),
+		cmocka_unit_test(test_sig_marks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -261,7 +261,7 @@ static size_t push(struct fx *f, const char *log, uint64_t t, uint64_t type, uin
 {
 	assert_true(f->n < MAX_TRAIL);
 	f->bodies[f->n] = body;
-	f->t[f->n] = (struct sp_report_trail){log, f->index++, t, type, body, len};
+	f->t[f->n] = (struct sp_report_trail){log, f->index++, t, type, body, len, 0};
 	return f->n++;
 }
 
@@ -659,6 +659,45 @@ static void test_authority(void **state)
 	compute(&f, 1780000000001ULL);
 	assert_int_equal(f.st.verdict[f.n - 2], 0);
 	assert_int_equal(f.st.verdict[early], 0);
+	fx_free(&f);
+}
+
+/* sig_good says which signatures were checked good; an entry passed back
+ * as sig_known is not checked again (what the node's index does with the
+ * entries of its own store), and every other rule still applies to it. */
+static void test_sig_known(void **state)
+{
+	struct fx f;
+	size_t v, forged, wrong_inst, rep;
+
+	fx_init(&f, SP_REPORT_PUBLIK, 0);
+	v = off_simple(&f, "73.12", 1, wib(20260106, 9), SP_ACT_VERIFIKASI);
+	forged = answer(&f, "73.12", 1, wib(20260106, 10));
+	f.bodies[forged][f.t[forged].body_len - 1] ^= 1;
+	wrong_inst = off_simple(&f, "73.12.DISDIK", 3, wib(20260106, 11), SP_ACT_VERIFIKASI);
+	rep = rep_simple(&f, wib(20260106, 12), SP_ACT_BALAS, 0, 0);
+	compute(&f, wib(20260107, 0));
+	EXPECT_VERDICTS(&f, {v, 0}, {forged, SP_ERR_BAD_SIGNATURE}, {wrong_inst, SP_ERR_AUTHORITY},
+			{rep, 0});
+	assert_int_equal(f.st.sig_good[v], 1);
+	assert_int_equal(f.st.sig_good[forged], 0);
+	assert_int_equal(f.st.sig_good[wrong_inst], 1); /* good, refused after the check */
+	assert_int_equal(f.st.sig_good[rep], 1);
+	assert_int_equal(f.st.status, SP_ST_DIVERIFIKASI);
+
+	/* Passed back as known: the same verdicts for what was good ... */
+	f.t[v].sig_known = f.t[wrong_inst].sig_known = f.t[rep].sig_known = 1;
+	compute(&f, wib(20260107, 0));
+	EXPECT_VERDICTS(&f, {v, 0}, {forged, SP_ERR_BAD_SIGNATURE}, {wrong_inst, SP_ERR_AUTHORITY},
+			{rep, 0});
+	assert_int_equal(f.st.sig_good[v], 1);
+	assert_int_equal(f.st.sig_good[rep], 1);
+	/* ... and the check really is skipped: a forged entry claimed known is
+	 * applied (only a caller that checked these bytes itself may claim it) */
+	f.t[forged].sig_known = 1;
+	compute(&f, wib(20260107, 0));
+	EXPECT_VERDICTS(&f, {forged, 0});
+	assert_int_equal(f.st.status, SP_ST_DITINDAKLANJUTI);
 	fx_free(&f);
 }
 
@@ -1367,6 +1406,7 @@ int main(void)
 		cmocka_unit_test(test_strict_action),
 		cmocka_unit_test(test_happy_path),
 		cmocka_unit_test(test_authority),
+		cmocka_unit_test(test_sig_known),
 		cmocka_unit_test(test_invalid_transitions),
 		cmocka_unit_test(test_tunda_arsip),
 		cmocka_unit_test(test_take_over),

@@ -39,12 +39,24 @@ done
 U=http://$(cat "$DATA/simpuld.addr")
 echo "load: $(uptime)"
 
-# timed NAME PATH: seconds for one GET (must answer 200), and the size
+# cpu_ticks: simpuld's CPU time so far (user + system, all threads), in
+# clock ticks (/proc/PID/stat fields 14 and 15)
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$PID/stat" | awk '{print $12 + $13}'
+}
+HZ=$(getconf CLK_TCK)
+
+# timed NAME PATH: seconds for one GET (must answer 200), the CPU seconds
+# simpuld spent meanwhile (on a shared machine the wall time says little),
+# and the size
 timed() {
+	c0=$(cpu_ticks)
 	r=$(curl -s -o "$OUT/last" -w '%{http_code} %{time_total} %{size_download}' "$U$2")
+	c1=$(cpu_ticks)
 	set -- "$1" $r
 	[ "$2" = 200 ] || { echo "$1: HTTP $2: $(head -c 300 "$OUT/last")" >&2; exit 1; }
-	printf '%-44s %8.3f s  %9d bytes\n' "$1" "$3" "$4"
+	printf '%-44s %8.3f s  cpu %8.2f s  %9d bytes\n' "$1" "$3" \
+		"$(echo "$c0 $c1 $HZ" | awk '{print ($2 - $1) / $3}')" "$4"
 }
 series() {
 	timed "$1 (first)" "$2"
