@@ -95,6 +95,30 @@ static const struct sp_hfig_step *first_response(const struct sp_report_span *sp
 	return NULL;
 }
 
+/* is_open: the report waits on an institution (not answered, not closed). */
+static int is_open(const struct sp_report_state *st)
+{
+	return st->status == SP_ST_DITERIMA || st->status == SP_ST_DIVERIFIKASI ||
+	       st->status == SP_ST_TUNDA || st->status == SP_ST_DIDISPOSISIKAN;
+}
+
+/* answered_by: inst's officers answered the report (tindak_lanjut). */
+static int answered_by(const char *inst, const struct sp_hfig_step *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].officer && s[i].code == SP_ACT_TINDAK_LANJUT && strcmp(s[i].inst, inst) == 0)
+			return 1;
+	return 0;
+}
+
+/* span_events: what holding period k means for its holder. The follow-up
+ * rate's two counters (docs/audit.md): a report stays its holder's to do
+ * when its last period there was not ended by its handing it on or by a
+ * take-over; it counts as `responsible` once it is due, i.e. answered by
+ * it, or past a deadline in force (st->overdue at now: verify, answer or
+ * the ceiling), or closed without its answer; until then (still in its
+ * hands, unanswered, no deadline passed) it is `not_yet_due` and left out
+ * of the rate, so fresh reports do not pull it down. */
 static int span_events(struct sp_hfig_report *p, const struct sp_report_state *st, size_t k,
 		       const struct sp_hfig_step *s, size_t n, const struct sp_cal *cal,
 		       uint64_t now)
@@ -132,13 +156,14 @@ static int span_events(struct sp_hfig_report *p, const struct sp_report_state *s
 	for (size_t j = k + 1; j < st->n_spans && last; j++)
 		last = strcmp(st->spans[j].inst, sp->inst) != 0;
 	if (last && how == 0) {
-		rc |= ev(p, sp->inst, SP_HF_RESPONSIBLE, 0);
-		for (size_t i = 0; i < n; i++)
-			if (s[i].officer && s[i].code == SP_ACT_TINDAK_LANJUT &&
-			    strcmp(s[i].inst, sp->inst) == 0) {
+		int followed = answered_by(sp->inst, s, n);
+		if (!followed && sp->open && is_open(st) && !st->overdue) {
+			rc |= ev(p, sp->inst, SP_HF_NOT_YET_DUE, 0);
+		} else {
+			rc |= ev(p, sp->inst, SP_HF_RESPONSIBLE, 0);
+			if (followed)
 				rc |= ev(p, sp->inst, SP_HF_FOLLOWED, 0);
-				break;
-			}
+		}
 	}
 	return rc ? SP_ERR_NOMEM : 0;
 }
@@ -232,8 +257,7 @@ static int steps_events(struct sp_hfig_report *p, const struct sp_report_state *
 
 static int holders_events(struct sp_hfig_report *p, const struct sp_report_state *st, uint64_t now)
 {
-	p->open = st->status == SP_ST_DITERIMA || st->status == SP_ST_DIVERIFIKASI ||
-		  st->status == SP_ST_TUNDA || st->status == SP_ST_DIDISPOSISIKAN;
+	p->open = is_open(st);
 	uint64_t ceiling = st->submitted_ms + (uint64_t)st->policy.ceiling_days * SP_CAL_DAY_MS;
 	p->past_ceiling = p->open && now > ceiling;
 	p->age_days = now > st->submitted_ms ? (now - st->submitted_ms) / SP_CAL_DAY_MS : 0;
@@ -277,7 +301,7 @@ const struct sp_hfig_counter_def sp_hfig_counters[] = {
 	C(bounced), C(bounced_to), C(taken_over), C(taken_from), C(answered), C(finished),
 	C(auto_closed), C(reopened), C(rated), C(archived), C(missed), C(esc_acted),
 	C(esc_unacted), C(held_now), C(overdue_now), C(past_ceiling), C(responsible),
-	C(followed_up),
+	C(followed_up), C(not_yet_due),
 #undef C
 };
 const size_t sp_hfig_n_counters = sizeof(sp_hfig_counters) / sizeof(sp_hfig_counters[0]);
@@ -310,6 +334,7 @@ void sp_hfig_count(struct sp_hfig_row *row, const struct sp_hfig_ev *e)
 		[SP_HF_ESC_UNACTED] = &c->esc_unacted, [SP_HF_HELD] = &c->held_now,
 		[SP_HF_OVERDUE] = &c->overdue_now, [SP_HF_PAST_CEILING] = &c->past_ceiling,
 		[SP_HF_RESPONSIBLE] = &c->responsible, [SP_HF_FOLLOWED] = &c->followed_up,
+		[SP_HF_NOT_YET_DUE] = &c->not_yet_due,
 	};
 	if (e->kind == SP_HF_HAND_D)
 		durs_add(&row->hand_d, e->v);

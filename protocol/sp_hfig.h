@@ -32,7 +32,7 @@ enum sp_hfig_kind {
 	SP_HF_AUTO, SP_HF_REOPENED,
 	SP_HF_RATED, /* v: the rating */
 	SP_HF_ARCHIVED, SP_HF_MISSED, SP_HF_ESC_ACTED, SP_HF_ESC_UNACTED, SP_HF_HELD,
-	SP_HF_OVERDUE, SP_HF_PAST_CEILING, SP_HF_RESPONSIBLE, SP_HF_FOLLOWED,
+	SP_HF_OVERDUE, SP_HF_PAST_CEILING, SP_HF_RESPONSIBLE, SP_HF_FOLLOWED, SP_HF_NOT_YET_DUE,
 	SP_HF_HAND_D, SP_HF_RESPOND_D, SP_HF_ANSWER_D, /* v: a duration (ms) */
 	SP_HF_FLOW_FWD,  /* inst forwarded it (disposisi) to `to` */
 	SP_HF_FLOW_BACK, /* inst returned it (bukan_wewenang) to `to` */
@@ -109,8 +109,11 @@ struct sp_hfig_counts {
 	uint64_t held_now;          /* reports it holds at now */
 	uint64_t overdue_now;       /* ... past their deadline */
 	uint64_t past_ceiling;      /* ... open beyond the ceiling (60 days) */
-	uint64_t responsible;       /* reports it held and did not hand on */
+	uint64_t responsible;       /* reports it held, did not hand on, and are due:
+				     * answered by it, past a deadline, or closed */
 	uint64_t followed_up;       /* ... that it answered */
+	uint64_t not_yet_due;       /* reports it holds, unanswered, before any deadline:
+				     * not (yet) in the follow-up rate */
 };
 
 /* Durations (ms) collected, then summarised. */

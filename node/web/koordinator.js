@@ -76,7 +76,8 @@ function cards() {
   $('cards').replaceChildren(
     card(num(D.reports.total), t('Laporan', 'Reports')),
     card(num(a.finished), t('Selesai', 'Finished')),
-    card(pct(rate), t('Tingkat tindak lanjut (ambang 50 %)', 'Follow-up rate (threshold 50 %)'),
+    card(pct(rate), t(`Tingkat tindak lanjut (ambang 50 %; ${num(a.not_yet_due)} laporan belum jatuh tempo tidak dihitung)`,
+      `Follow-up rate (threshold 50 %; ${num(a.not_yet_due)} reports not yet due left out)`),
       rate === null ? '' : rate < D.threshold ? 'bad' : 'ok'),
     card(num(a.overdue_now), t('Terlambat sekarang', 'Overdue now'), a.overdue_now ? 'bad' : ''),
     card(num(a.bounced), t('Dikembalikan (bukan wewenang)', 'Sent back (not ours)')),

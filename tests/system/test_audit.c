@@ -37,7 +37,8 @@ static const char *const NODES[] = {"KEMENPANRB", "73", "73.12", "73.11"};
 struct want {
 	const char *inst;
 	long received, routed, verified, forwarded, bounced, bounced_to, taken_over, taken_from,
-		answered, finished, reopened, rated, rating_sum, responsible, followed_up;
+		answered, finished, reopened, rated, rating_sum, responsible, followed_up,
+		not_yet_due;
 };
 
 static struct {
@@ -166,8 +167,9 @@ static void workload(void)
 	W("73.12")->responsible++;
 	W("73.12")->followed_up++;
 
-	/* r3: untouched; still 73.12's to do. */
-	W("73.12")->responsible++;
+	/* r3: untouched; still 73.12's to do, but no deadline has passed yet:
+	 * not yet due, so not in its follow-up rate (2b: it is, later). */
+	W("73.12")->not_yet_due++;
 
 	/* r4: the province takes it over from 73.12, verifies and answers it;
 	 * rated 2. */
@@ -297,6 +299,7 @@ static void check_figures(json_t *j)
 			{"answered", w->answered},   {"finished", w->finished},
 			{"reopened", w->reopened},   {"rated", w->rated},
 			{"responsible", w->responsible}, {"followed_up", w->followed_up},
+			{"not_yet_due", w->not_yet_due},
 		};
 		for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++)
 			if (num(r, c[k].k) != c[k].v)
@@ -447,7 +450,7 @@ static void test_audit(void **state)
 
 	/* 2b. Ninety days on (--at): the reporter's window has closed every
 	 * answered report, and r3, never handled, is open past the 60-day
-	 * ceiling, still held by 73.12. */
+	 * ceiling, still held by 73.12: due, and counted against its rate. */
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char at[32];
@@ -464,6 +467,10 @@ static void test_audit(void **state)
 	assert_int_equal(num(i73, "finished"), 1); /* r4 */
 	assert_int_equal(num(i12, "held_now"), 1);
 	assert_int_equal(num(i12, "past_ceiling"), 1);
+	/* r3 is due now (past its deadlines): in 73.12's rate, not followed up */
+	assert_int_equal(num(i12, "not_yet_due"), 0);
+	assert_int_equal(num(i12, "responsible"), W("73.12")->responsible + 1);
+	assert_int_equal(num(i12, "followed_up"), W("73.12")->followed_up);
 	assert_int_equal(num(json_object_get(j, "past_ceiling"), "total"), 1);
 	json_decref(j);
 

@@ -25,8 +25,8 @@ function eq(a, b, msg) { assert(a === b, `${msg}: got ${JSON.stringify(a)}, want
 // ---- the true figures --------------------------------------------------------------
 
 const COUNTERS = ['received', 'routed', 'verified', 'forwarded', 'bounced', 'bounced_to', 'taken_over',
-  'taken_from', 'answered', 'finished', 'rated', 'responsible', 'followed_up', 'held_now', 'overdue_now',
-  'missed'];
+  'taken_from', 'answered', 'finished', 'rated', 'responsible', 'followed_up', 'not_yet_due', 'held_now',
+  'overdue_now', 'missed'];
 const TIER = { KEMENPANRB: 'coordinator', KEMENSOS: 'ministry', 73: 'province', '73.12': 'kabkota', '73.11': 'kabkota' };
 const W = {};
 for (const id of Object.keys(TIER)) {
@@ -168,16 +168,20 @@ async function workload() {
 
 // finish turns what each report went through into the remaining figures,
 // at time `at` (deadlines read from the reports' views).
+// The follow-up rate counts a report that stayed an institution's to do once
+// it is due: answered by it, past its deadline, or closed; an open one still
+// before its deadline is not_yet_due (docs/audit.md).
 function finish(at) {
   for (const rep of Object.values(R)) {
+    const open = ['diterima', 'diverifikasi', 'tunda', 'didisposisikan'].includes(rep.status);
     for (const inst of rep.held) {
       if (rep.end[inst] === 'handed' || rep.end[inst] === 'taken') continue;
+      if (open && !rep.answered.has(inst) && rep.deadline > at) { W[inst].not_yet_due++; continue; }
       W[inst].responsible++;
       if (rep.answered.has(inst)) W[inst].followed_up++;
     }
     if (rep.rating) { W[rep.answerer].rated++; W[rep.answerer].rating_sum += rep.rating; }
     if (rep.status === 'selesai') W[rep.answerer].finished++;
-    const open = ['diterima', 'diverifikasi', 'tunda', 'didisposisikan'].includes(rep.status);
     if (open) {
       W[rep.holder].held_now++;
       if (rep.deadline <= at) W[rep.holder].overdue_now++;
@@ -430,6 +434,15 @@ async function cacheChecks() {
   const b = (await api('KEMENPANRB', '/v1/dashboard/csv')).body;
   const c = (await api('KEMENPANRB', '/v1/dashboard')).body;
   eq(c.at_ms, a.at_ms, 'the third answer is the figures of the first');
+  // now, before the deadlines: the open reports nobody answered are not yet
+  // due and out of the follow-up rate; the same reports count once due (at)
+  for (const id of Object.keys(TIER)) {
+    const fresh = Object.values(R).filter((rep) => rep.holder === id && !rep.answered.has(id) &&
+      ['diterima', 'diverifikasi', 'tunda', 'didisposisikan'].includes(rep.status) && rep.deadline > a.at_ms).length;
+    eq(row(a, id).not_yet_due, fresh, `now: ${id} not_yet_due`);
+    eq(row(a, id).responsible + fresh, W[id].responsible + W[id].not_yet_due, `now: ${id} responsible + not_yet_due`);
+  }
+  assert(row(a, '73.12').not_yet_due > 0, 'now: 73.12 has a report not yet due (r3)');
   assert(b.includes('\nsubtree,KEMENPANRB,'), 'the CSV from the same figures');
   eq(await metric('simpul_dashboard_computed_total'), miss0 + 1, 'computed once');
   eq(await metric('simpul_dashboard_cached_total'), hit0 + 2, 'served twice from the cache');
