@@ -13,6 +13,9 @@
  *     before, another history): inconsistent with the previous audit;
  *   - a node that is down: reported unreachable, every log still audited
  *     from the other nodes, the figures unchanged.
+ * And a unit-tier institution (73.12.DINKES) running its own node, joined
+ * and added by its kabupaten's admin: a report 73.12 forwards to it is
+ * answered there, and the coordinator's dashboard and audit count it.
  */
 #include "sp_testutil.h"
 
@@ -46,6 +49,7 @@ static struct {
 	char key12[BIG], key11[BIG], key73[BIG]; /* officers */
 	char url[N_NODES][96];
 	struct want w[3]; /* 73.12, 73.11, 73 */
+	struct sp_h_node unit; /* 73.12.DINKES's own node (test_unit_node) */
 } g;
 
 static struct want *W(const char *inst)
@@ -59,13 +63,14 @@ static struct want *W(const char *inst)
 
 /* ---- the workload ---------------------------------------------------------------- */
 
-/* submit files a complaint at node 73.11 (the door) about region, routed to
+/* submit_at files a complaint at node `door` about region, routed to
  * `to`; returns the id and the reporter's tracking secret. */
-static void submit(const char *region, const char *to, char id[65], char secret[65])
+static void submit_at(const char *door, const char *region, const char *to, char id[65],
+		      char secret[65])
 {
 	char a[64], body[512];
 	struct sp_h_resp r;
-	sp_h_fedup_addr(g.f.fed, "73.11", a, sizeof(a));
+	sp_h_fedup_addr(g.f.fed, door, a, sizeof(a));
 	int n = snprintf(body, sizeof(body),
 			 "{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","
 			 "\"region\":\"%s\",\"title\":\"Jalan rusak\",\"content\":\"Berlubang\","
@@ -83,6 +88,12 @@ static void submit(const char *region, const char *to, char id[65], char secret[
 	sp_h_resp_free(&r);
 	W(to)->received++;
 	W(to)->routed++;
+}
+
+/* submit: submit_at 73.11, the workload's door. */
+static void submit(const char *region, const char *to, char id[65], char secret[65])
+{
+	submit_at("73.11", region, to, id, secret);
 }
 
 struct shows {
@@ -105,22 +116,30 @@ static void wait_status(const char *node, const char *id, const char *status)
 		sp_ft_fail(&g.f, "%s does not show %s as %s", node, id, status);
 }
 
-/* act runs `simpul act` at node with an officer key or a secret, and
- * extra options (NULL-ended, at most 4). */
-static void act(const char *node, const char *key, const char *secret, const char *id,
-		const char *what, const char *o1, const char *o2)
+/* act_at runs `simpul act` at the node at url with an officer key or a
+ * secret, and an extra option and its value (or NULL). */
+static void act_at(const char *url, const char *key, const char *secret, const char *id,
+		   const char *what, const char *o1, const char *o2)
 {
-	char bin[BIG], a[64], url[96], out[BIG];
+	char bin[BIG], out[BIG];
 	sp_h_bin(bin, sizeof(bin), "simpul");
-	sp_h_fedup_addr(g.f.fed, node, a, sizeof(a));
-	snprintf(url, sizeof(url), "http://%s", a);
 	snprintf(out, sizeof(out), "%s/act.out", g.f.dir);
 	const char *argv[] = {bin, "act", "--node", url, key ? "--key" : "--secret",
 			      key ? key : secret, id, what, o1, o2, NULL};
 	if (sp_h_run(argv, out, 30000) != 0) {
 		char *o = sp_h_slurp(out, NULL);
-		fail_msg("simpul act %s at %s failed:\n%s", what, node, o ? o : "");
+		fail_msg("simpul act %s at %s failed:\n%s", what, url, o ? o : "");
 	}
+}
+
+/* act: act_at the node of institution `node` of the federation. */
+static void act(const char *node, const char *key, const char *secret, const char *id,
+		const char *what, const char *o1, const char *o2)
+{
+	char a[64], url[96];
+	sp_h_fedup_addr(g.f.fed, node, a, sizeof(a));
+	snprintf(url, sizeof(url), "http://%s", a);
+	act_at(url, key, secret, id, what, o1, o2);
 }
 
 /* The workload; each step says what it adds to the true figures. */
@@ -396,6 +415,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	if (g.unit.pid > 0)
+		sp_h_node_kill(&g.unit);
 	sp_h_fed_down(&g.f);
 	return 0;
 }
@@ -527,10 +548,173 @@ static void test_audit(void **state)
 	json_decref(j);
 }
 
+/* ---- a unit's own node ------------------------------------------------------------ */
+
+#define UNIT "73.12.DINKES"
+
+/* cli runs `simpul` with args (NULL-ended) and exit code want; its output
+ * alone (caller frees). */
+static char *cli(int want, const char *const *args)
+{
+	char out[BIG];
+	snprintf(out, sizeof(out), "%s/cli.out", g.f.dir);
+	unlink(out); /* sp_h_run appends */
+	return sp_h_simpul(g.f.dir, want, args);
+}
+
+/* word_after: the word after `key` in text, into out (65 bytes). */
+static void word_after(const char *text, const char *key, char out[65])
+{
+	const char *p = strstr(text, key);
+	if (p == NULL || sscanf(p + strlen(key), "%64s", out) != 1)
+		fail_msg("no '%s' in:\n%s", key, text);
+}
+
+/* get_at: GET path from the node at addr, parsed (NULL unless 200). */
+static json_t *get_at(const char *addr, const char *path)
+{
+	char *b = sp_h_get(addr, path, NULL);
+	json_t *j = b ? json_loads(b, 0, NULL) : NULL;
+	free(b);
+	return j;
+}
+
+/* unit_holds: the unit's node shows report arg held by the unit alone. */
+static int unit_holds(void *arg)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/reports/%s", (const char *)arg);
+	json_t *j = get_at(g.unit.addr, path), *h = json_object_get(j, "holders");
+	const char *who = json_string_value(json_array_get(h, 0));
+	int ok = json_array_size(h) == 1 && who && strcmp(who, UNIT) == 0;
+	json_decref(j);
+	return ok;
+}
+
+/* unit_known: 73.12's node lists the unit's officer (the records 73.12's
+ * admin wrote at the coordinator's node reached it). */
+static int unit_known(void *arg)
+{
+	(void)arg;
+	json_t *j = sp_ft_get(&g.f, "73.12", "/v1/officers?inst=" UNIT);
+	int ok = json_array_size(json_object_get(j, "officers")) == 1;
+	json_decref(j);
+	return ok;
+}
+
+/* unit_counted: the coordinator holds a checkpoint covering the unit's
+ * whole log, and its dashboard counts the unit's answer. */
+static int unit_counted(void *arg)
+{
+	(void)arg;
+	json_t *st = get_at(g.unit.addr, "/v1/status");
+	long long own = json_integer_value(json_object_get(json_object_get(st, "own_log"), "size"));
+	json_decref(st);
+	if (own == 0 || sp_ft_held(&g.f, "KEMENPANRB", UNIT) < (unsigned long long)own)
+		return 0;
+	json_t *d = sp_ft_get(&g.f, "KEMENPANRB", "/v1/dashboard");
+	json_t *insts = json_object_get(d, "institutions"), *v;
+	size_t i;
+	int ok = 0;
+	json_array_foreach(insts, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		if (id && strcmp(id, UNIT) == 0)
+			ok = json_integer_value(json_object_get(v, "answered")) == 1 &&
+			     strcmp(json_string_value(json_object_get(v, "tier")) ?: "", "unit") == 0;
+	}
+	json_decref(d);
+	return ok;
+}
+
+/* A unit (an OPD below a kabupaten) runs its own node: it joins through its
+ * kabupaten's node, 73.12's own admin adds it and enrols its officer (no
+ * coordinator's admin involved), 73.12 forwards a complaint to it
+ * (disposisi), the unit's officer answers at the unit's node, and the
+ * coordinator's dashboard and `simpul audit` of the coordinator's node
+ * alone count it: the unit's log reached the coordinator through the
+ * tier tree, verified. */
+static void test_unit_node(void **state)
+{
+	(void)state;
+	char a[64], url12[96], urlc[96], dir[BIG], admin[2 * BIG], off[2 * BIG], sign[65], seal[65];
+	char id[65], secret[65], unit_url[96];
+	sp_h_fedup_addr(g.f.fed, "73.12", a, sizeof(a));
+	snprintf(url12, sizeof(url12), "http://%s", a);
+	sp_h_fedup_addr(g.f.fed, "KEMENPANRB", a, sizeof(a));
+	snprintf(urlc, sizeof(urlc), "http://%s", a);
+	snprintf(dir, sizeof(dir), "%s/unit", g.f.dir);
+	snprintf(admin, sizeof(admin), "%s/keys/73.12.admin.key", g.f.fed);
+	snprintf(off, sizeof(off), "%s/officer.key", dir);
+
+	sp_h_node_init(&g.unit, UNIT, dir);
+	char *out = cli(0, (const char *const[]){"init", "--dir", dir, "--id", UNIT, "--join", url12,
+						 "--http", "127.0.0.1:0", "--peer",
+						 "tcp://127.0.0.1:0", "--root-key",
+						 g.f.root_vkey, NULL});
+	word_after(out, "sign-key   ", sign);
+	word_after(out, "seal-key   ", seal);
+	free(out);
+	free(cli(0, (const char *const[]){"institution", "add", "--node", urlc, "--key", admin,
+					  "--id", UNIT, "--name", "Dinas Kesehatan Kabupaten Soppeng",
+					  "--tier", "unit", "--parent", "73.12", "--sign-key", sign,
+					  "--seal-key", seal, NULL}));
+	free(cli(0, (const char *const[]){"keygen", "--out", off, NULL}));
+	free(cli(0, (const char *const[]){"officer", "enrol", "--node", urlc, "--key", admin,
+					  "--inst", UNIT, "--officer-key", off, "--name",
+					  "dr. Andi Nurhaedah", NULL}));
+	sp_h_node_start(&g.unit, 0);
+	snprintf(unit_url, sizeof(unit_url), "http://%s", g.unit.addr);
+
+	/* 73.12 verifies a complaint and forwards it to its unit */
+	if (!sp_ft_wait(unit_known, NULL))
+		sp_ft_fail(&g.f, "73.12 never learnt of its unit %s", UNIT);
+	submit_at("73.12", "73.12.03", "73.12", id, secret); /* 73.11 is down since test_audit */
+	wait_status("73.12", id, "diterima");
+	act("73.12", g.key12, NULL, id, "verifikasi", NULL, NULL);
+	act("73.12", g.key12, NULL, id, "disposisi", "--to", UNIT);
+
+	/* the unit's node receives it; its officer answers there */
+	if (!sp_ft_wait(unit_holds, id))
+		sp_ft_fail(&g.f, "the unit's node never held %s (log %s)", id, g.unit.log);
+	act_at(unit_url, off, NULL, id, "tindak_lanjut", "--text", "Puskesmas sudah menindaklanjuti");
+	wait_status("KEMENPANRB", id, "ditindaklanjuti");
+
+	/* the coordinator counts it: the dashboard ... */
+	struct sp_h_resp r;
+	assert_int_equal(sp_h_http(g.unit.addr, "POST", "/v1/checkpoint/sign", NULL, NULL, 0, &r), 0);
+	sp_h_resp_free(&r);
+	if (!sp_ft_wait(unit_counted, NULL))
+		sp_ft_fail(&g.f, "the coordinator's dashboard never counted the unit's answer");
+
+	/* ... and `simpul audit` of the coordinator's node alone */
+	json_t *j = audit(0, (const char *const[]){urlc, NULL}, NULL);
+	assert_string_equal(log_status(j, UNIT), "ok");
+	json_t *insts = json_object_get(j, "institutions");
+	json_t *u = find_id(insts, UNIT), *k = find_id(insts, "73.12");
+	assert_string_equal(json_string_value(json_object_get(u, "tier")), "unit");
+	assert_int_equal(num(u, "received"), 1);
+	assert_int_equal(num(u, "routed"), 0);
+	assert_int_equal(num(u, "answered"), 1);
+	assert_int_equal(num(u, "responsible"), 1);
+	assert_int_equal(num(u, "followed_up"), 1);
+	assert_int_equal(num(k, "forwarded"), W("73.12")->forwarded + 1);
+	assert_int_equal(num(k, "verified"), W("73.12")->verified + 1);
+	int flowed = 0;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "flows"), i, f)
+		flowed |= strcmp(json_string_value(json_object_get(f, "from")) ?: "", "73.12") == 0 &&
+			  strcmp(json_string_value(json_object_get(f, "to")) ?: "", UNIT) == 0 &&
+			  json_integer_value(json_object_get(f, "forwarded")) == 1;
+	assert_true(flowed);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_unit_node),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
