@@ -273,6 +273,8 @@ static int keep_entry(void *arg, const struct sp_entry *e, const uint8_t *bytes,
 	it->type = e->type;
 	it->off = t->bytes_len;
 	it->len = len;
+	it->body_off = (size_t)(e->body - bytes); /* e was decoded from bytes */
+	it->body_len = e->body_len;
 	memcpy(it->hash, hash, SP_HASH_BYTES);
 	memcpy(t->bytes + t->bytes_len, bytes, len);
 	t->bytes_len += len;

@@ -106,6 +106,7 @@ struct sp_fa_item {
 	uint64_t time_ms;
 	uint64_t type;
 	size_t off, len;  /* in the log's bytes */
+	size_t body_off, body_len; /* its body, within the entry: decoded once, when verified */
 	uint8_t hash[SP_HASH_BYTES];
 	uint8_t report[SP_HASH_BYTES]; /* the report it belongs to */
 	int bad;          /* the body does not parse: SP_ERR_* */

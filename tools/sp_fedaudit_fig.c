@@ -92,9 +92,11 @@ static int names_build(struct fig_run *r)
 
 /* ---- gathering --------------------------------------------------------------------- */
 
-static const uint8_t *item_bytes(const struct sp_fa *a, const struct sp_fa_item *it)
+/* item_body: the body of a kept entry (decoded when it was verified:
+ * decoding it again would check the same CBOR again). */
+static const uint8_t *item_body(const struct sp_fa *a, const struct sp_fa_item *it)
 {
-	return a->logs[it->log].bytes + it->off;
+	return a->logs[it->log].bytes + it->off + it->body_off;
 }
 
 /* What name_report works on: every entry of interest. */
@@ -109,14 +111,14 @@ static int name_report(void *arg, size_t begin, size_t end)
 	struct naming *nm = arg;
 	for (size_t k = begin; k < end; k++) {
 		struct sp_fa_item *it = (struct sp_fa_item *)nm->refs[k].it;
-		struct sp_entry e;
-		int rc = sp_entry_decode(item_bytes(nm->a, it), it->len, &e);
-		if (rc == 0 && it->type == SP_EV_REPORT) {
+		int rc;
+		if (it->type == SP_EV_REPORT) {
 			memcpy(it->report, it->hash, SP_HASH_BYTES);
 			struct sp_report b;
-			rc = sp_report_parse(e.body, e.body_len, &b);
-		} else if (rc == 0) {
-			rc = sp_report_trail_report(it->type, e.body, e.body_len, it->report);
+			rc = sp_report_parse(item_body(nm->a, it), it->body_len, &b);
+		} else {
+			rc = sp_report_trail_report(it->type, item_body(nm->a, it), it->body_len,
+						    it->report);
 		}
 		it->bad = rc;
 	}
@@ -208,10 +210,8 @@ static size_t decode_steps(const struct fig_run *r, const struct rep *p,
 		if (st->verdict[i] != 0)
 			continue;
 		const struct sp_fa_item *it = p->trail[i].it;
-		struct sp_entry e;
-		if (sp_entry_decode(item_bytes(r->a, it), it->len, &e) == 0 &&
-		    sp_hfig_step_of(r->a->logs[it->log].inst, it->time_ms, it->type, e.body,
-				    e.body_len, &s[n]) == 0)
+		if (sp_hfig_step_of(r->a->logs[it->log].inst, it->time_ms, it->type,
+				    item_body(r->a, it), it->body_len, &s[n]) == 0)
 			n++; /* it was applied, so it parses */
 	}
 	return n;
@@ -268,14 +268,14 @@ static void one_report(const struct fig_run *r, struct rep *p)
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		const struct sp_fa_item *it = p->trail[i].it;
-		struct sp_entry e;
-		sp_entry_decode(item_bytes(a, it), it->len, &e);
 		t[i] = (struct sp_report_trail){a->logs[it->log].inst, it->index, it->time_ms,
-						it->type, e.body, e.body_len, 0}; /* fetched: checked */
+						it->type, item_body(a, it), it->body_len,
+						0}; /* fetched: every signature checked */
 	}
-	p->err = sp_entry_decode(item_bytes(a, p->sub), p->sub->len, &sub);
-	if (p->err == 0)
-		p->err = sp_report_parse(sub.body, sub.body_len, &body);
+	sub = (struct sp_entry){.version = SP_ENTRY_VERSION, .index = p->sub->index,
+				.time_ms = p->sub->time_ms, .type = p->sub->type,
+				.body = item_body(a, p->sub), .body_len = p->sub->body_len};
+	p->err = sp_report_parse(sub.body, sub.body_len, &body);
 	if (p->err)
 		goto out;
 	char category[SP_DIR_CATEGORY_MAX + 1];
