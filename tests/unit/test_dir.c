@@ -42,25 +42,36 @@ static void pk_of(uint8_t seed, uint8_t pk[32])
 	sp_test_keypair(seed, pk, sk);
 }
 
-/* put signs body as an entry of `type` at time t by key `signer` and
- * applies it (through sp_dir_apply_entry: decode + verify + apply). */
-static int put(struct sp_dir *d, uint8_t signer, uint64_t t, uint64_t type, struct sp_buf *body)
+/* sign_body signs body (freed here) as an entry of `type` at time t, at
+ * `index` after `prev` (NULL: zeros), by key `signer`; *buf malloc'ed. */
+static void sign_body(uint8_t signer, uint64_t t, uint64_t type, uint64_t index,
+		      const uint8_t *prev, struct sp_buf *body, uint8_t **buf, size_t *len)
 {
 	uint8_t pk[32], sk[64];
 	sp_test_keypair(signer, pk, sk);
 	assert_int_equal(body->err, 0);
 	struct sp_entry e = {0};
 	e.version = SP_ENTRY_VERSION;
+	e.index = index;
+	if (prev)
+		memcpy(e.prev, prev, SP_HASH_BYTES);
 	e.time_ms = t;
 	e.type = type;
 	e.body = body->p;
 	e.body_len = body->len;
+	assert_int_equal(sp_entry_sign(&e, sk, buf, len), 0);
+	sp_buf_free(body);
+}
+
+/* put signs body as an entry of `type` at time t by key `signer` and
+ * applies it (through sp_dir_apply_entry: decode + verify + apply). */
+static int put(struct sp_dir *d, uint8_t signer, uint64_t t, uint64_t type, struct sp_buf *body)
+{
 	uint8_t *buf;
 	size_t len;
-	assert_int_equal(sp_entry_sign(&e, sk, &buf, &len), 0);
+	sign_body(signer, t, type, 0, NULL, body, &buf, &len);
 	int rc = sp_dir_apply_entry(d, buf, len);
 	free(buf);
-	sp_buf_free(body);
 	return rc;
 }
 
@@ -610,23 +621,11 @@ static void test_key_rotation(void **state)
 static int chain_put(struct sp_dirchain *c, uint8_t signer, uint64_t t, uint64_t type,
 		     struct sp_buf *body)
 {
-	uint8_t pk[32], sk[64];
-	sp_test_keypair(signer, pk, sk);
-	assert_int_equal(body->err, 0);
-	struct sp_entry e = {0};
-	e.version = SP_ENTRY_VERSION;
-	e.index = c->n;
-	memcpy(e.prev, c->last_hash, SP_HASH_BYTES);
-	e.time_ms = t;
-	e.type = type;
-	e.body = body->p;
-	e.body_len = body->len;
 	uint8_t *buf;
 	size_t len;
-	assert_int_equal(sp_entry_sign(&e, sk, &buf, &len), 0);
+	sign_body(signer, t, type, c->n, c->last_hash, body, &buf, &len);
 	int rc = sp_dirchain_add(c, buf, len);
 	free(buf);
-	sp_buf_free(body);
 	return rc;
 }
 
