@@ -41,12 +41,9 @@
 #include "sp_testutil.h"
 
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,29 +53,18 @@
 #include "sp_cal.h"
 #include "sp_err.h"
 #include "sp_fedgen.h"
+#include "sp_fedtest.h"
 #include "sp_keyfile.h"
-#include "sp_node_harness.h"
+#include "sp_nodetest.h"
 #include "sp_note.h"
 
-#define WAIT_MS 60000
 #define BIG (2 * PATH_MAX)
 
-static struct {
-	char dir[PATH_MAX - 64];
-	char fed[PATH_MAX - 32];
-	char root_vkey[300];
-	char c_url[96], a_url[96];
-	char n_report[65]; /* held by 74 (N) once test_new_node_joins ran */
-	struct sp_h_node a, c, n;
-	struct sp_h_node rogue; /* test_sign_key_rotation's old-key node */
-} g;
+static struct sp_nt_fix g;     /* C, A, and N (74) once test_new_node_joins ran */
+static char n_report[65];      /* held by 74 (N) once test_new_node_joins ran */
+static struct sp_h_node rogue; /* test_sign_key_rotation's old-key node */
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#define CLI(want, ...) SP_NT_CLI(&g, want, __VA_ARGS__)
 
 static uint64_t wall_ms(void)
 {
@@ -87,89 +73,13 @@ static uint64_t wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void key_of(char *out, size_t cap, const char *id, const char *kind)
-{
-	snprintf(out, cap, "%s/keys/%s.%s.key", g.fed, id, kind);
-}
-
-static json_t *get_json(const struct sp_h_node *n, const char *path)
-{
-	struct sp_h_resp r;
-	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
-		return NULL;
-	json_t *j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
-	sp_h_resp_free(&r);
-	return j;
-}
-
-static long long own_size(const struct sp_h_node *n)
-{
-	json_t *j = get_json(n, "/v1/status");
-	assert_non_null(j);
-	long long s = json_integer_value(json_object_get(json_object_get(j, "own_log"), "size"));
-	json_decref(j);
-	return s;
-}
-
-/* simpul runs the CLI with args (NULL-terminated), wants exit code want
- * and returns its output alone (the harness appends to one file). */
-static char *simpul(int want, const char *const *args)
-{
-	char out[BIG];
-	snprintf(out, sizeof(out), "%s/cli.out", g.dir);
-	unlink(out);
-	return sp_h_simpul(g.dir, want, args);
-}
-
-#define CLI(want, ...)                                                                         \
-	do {                                                                                   \
-		const char *args_[] = {__VA_ARGS__, NULL};                                     \
-		free(simpul(want, args_));                                                     \
-	} while (0)
-
-/* wait_for polls ok() up to WAIT_MS. */
-static int wait_for(int (*ok)(void *), void *arg)
-{
-	uint64_t t0 = mono_ms();
-	while (!ok(arg) && mono_ms() - t0 < WAIT_MS)
-		usleep(100000);
-	return ok(arg);
-}
-
 /* ---- fixture ------------------------------------------------------------------------------- */
-
-static void node_init(struct sp_h_node *n, const char *id, const char *dir)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", g.dir, dir);
-	sp_h_node_init(n, id, path);
-	assert_int_equal(mkdir(n->data, 0700), 0);
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("admin"));
-	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
-	sp_h_fedgen(g.dir, g.fed, 0, g.root_vkey, sizeof(g.root_vkey));
-	node_init(&g.c, "KEMENPANRB", "c");
-	node_init(&g.a, "73.12", "a");
-	/* C's store is the coordinator's, as `simpul federation up` makes it */
-	char from[BIG], out[BIG];
-	snprintf(from, sizeof(from), "%s/store", g.fed);
-	snprintf(out, sizeof(out), "%s/cp.out", g.c.dir);
-	const char *cp[] = {"/bin/cp", "-R", from, g.c.data, NULL};
-	assert_int_equal(sp_h_run(cp, out, 60000), 0);
 	/* C checks every second for reports of retired children to take over */
-	sp_h_node_config(&g.c, g.fed, g.root_vkey,
-			 "listen = tcp://127.0.0.1:0\npeers = \n[deadlines]\nescalate_s = 1\n");
-	sp_h_node_start(&g.c, 1);
-	char peer[256];
-	snprintf(peer, sizeof(peer), "listen = \npeers = %s\n", g.c.peer_url);
-	sp_h_node_config(&g.a, g.fed, g.root_vkey, peer);
-	sp_h_node_start(&g.a, 0);
-	snprintf(g.c_url, sizeof(g.c_url), "http://%s", g.c.addr);
-	snprintf(g.a_url, sizeof(g.a_url), "http://%s", g.a.addr);
+	sp_nt_fix_setup(&g, "admin", "[deadlines]\nescalate_s = 1\n");
 	return 0;
 }
 
@@ -177,36 +87,16 @@ static int teardown(void **state)
 {
 	(void)state;
 	/* every node a test started, also when it failed midway */
-	struct sp_h_node *all[] = {&g.a, &g.c, &g.n, &g.rogue};
-	for (int i = 0; i < 4; i++)
-		sp_h_node_kill(all[i]);
+	sp_nt_fix_kill(&g);
+	sp_h_node_kill(&rogue);
 	return 0;
 }
 
 /* ---- officers -------------------------------------------------------------------------------- */
 
-struct listed {
-	const char *inst;
-	char key[65];
-};
-
-static int officer_listed(void *arg)
-{
-	struct listed *l = arg;
-	char path[96];
-	snprintf(path, sizeof(path), "/v1/officers?inst=%s", l->inst);
-	json_t *j = get_json(&g.a, path), *it;
-	size_t i;
-	int found = 0;
-	json_array_foreach(json_object_get(j, "officers"), i, it)
-		found |= strcmp(json_string_value(json_object_get(it, "key")) ?: "", l->key) == 0;
-	json_decref(j);
-	return found;
-}
-
 static int officer_gone(void *arg)
 {
-	return !officer_listed(arg);
+	return !sp_nt_officer_listed(arg);
 }
 
 /* submit files a complaint at A; id and secret from `simpul submit`. */
@@ -215,7 +105,7 @@ static void submit(const char *cat, char id[65], char secret[65])
 	const char *args[] = {"submit",  "--node", g.a_url, "--category", cat, "--region",
 			      "73.12.01", "--title", "Jalan rusak", "--content", "Berlubang",
 			      NULL};
-	char *out = simpul(0, args);
+	char *out = sp_nt_cli(&g, 0, args);
 	char *r = strstr(out, "report    "), *s = strstr(out, "secret    ");
 	assert_non_null(r);
 	sscanf(r + 10, "%64s", id);
@@ -230,7 +120,7 @@ static void status_is(const char *id, const char *want)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/reports/%s", id);
-	json_t *j = get_json(&g.a, path);
+	json_t *j = sp_nt_json(&g.a, path);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "status")), want);
 	json_decref(j);
@@ -241,17 +131,17 @@ static void test_officer_enrolled_and_acts(void **state)
 	(void)state;
 	char ani[PATH_MAX], admin[PATH_MAX], kab_admin[PATH_MAX];
 	snprintf(ani, sizeof(ani), "%s/ani.key", g.dir);
-	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
-	key_of(kab_admin, sizeof(kab_admin), "73.12", "admin");
+	sp_nt_key(&g, admin, sizeof(admin), "KEMENPANRB", "admin");
+	sp_nt_key(&g, kab_admin, sizeof(kab_admin), "73.12", "admin");
 	CLI(0, "keygen", "--out", ani);
 	uint8_t pk[32];
 	assert_int_equal(sp_keyfile_load(ani, pk, NULL, NULL, 0), 0);
-	struct listed l = {"73.12", ""};
+	struct sp_nt_listed l = {&g.a, "73.12", ""};
 	sodium_bin2hex(l.key, sizeof(l.key), pk, 32);
-	assert_false(officer_listed(&l));
+	assert_false(sp_nt_officer_listed(&l));
 	CLI(0, "officer", "enrol", "--node", g.c_url, "--key", admin, "--inst", "73.12",
 	    "--officer-key", ani, "--name", "Ani Wijaya", "--role", "penghubung");
-	if (!wait_for(officer_listed, &l))
+	if (!sp_ft_wait(sp_nt_officer_listed, &l))
 		fail_msg("A did not apply the enrolment (log %s)", g.a.log);
 	/* the new officer handles a complaint through every state */
 	char id[65], secret[65];
@@ -266,7 +156,7 @@ static void test_officer_enrolled_and_acts(void **state)
 	/* 73.12's own admin suspends them: delegated, applied live */
 	CLI(0, "officer", "suspend", "--node", g.c_url, "--key", kab_admin, "--inst", "73.12",
 	    "--officer-key", l.key);
-	if (!wait_for(officer_gone, &l))
+	if (!sp_ft_wait(officer_gone, &l))
 		fail_msg("A did not apply the suspension (log %s)", g.a.log);
 	char id2[65];
 	submit("jalan", id2, NULL);
@@ -338,7 +228,7 @@ static void dir_key(const char *id, uint8_t out[32])
 	char path[96];
 	size_t got = 0;
 	snprintf(path, sizeof(path), "/v1/directory/institutions/%s", id);
-	json_t *j = get_json(&g.c, path);
+	json_t *j = sp_nt_json(&g.c, path);
 	assert_non_null(j);
 	const char *h = json_string_value(json_object_get(j, "sign_key"));
 	assert_int_equal(sodium_hex2bin(out, 32, h, 64, NULL, &got, NULL), 0);
@@ -349,15 +239,15 @@ static void test_refusals_write_nothing(void **state)
 {
 	(void)state;
 	char admin[PATH_MAX], pengh[PATH_MAX], kab_admin[PATH_MAX], stranger[PATH_MAX];
-	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
-	key_of(pengh, sizeof(pengh), "73.12", "officer");
-	key_of(kab_admin, sizeof(kab_admin), "73.12", "admin");
+	sp_nt_key(&g, admin, sizeof(admin), "KEMENPANRB", "admin");
+	sp_nt_key(&g, pengh, sizeof(pengh), "73.12", "officer");
+	sp_nt_key(&g, kab_admin, sizeof(kab_admin), "73.12", "admin");
 	snprintf(stranger, sizeof(stranger), "%s/stranger.key", g.dir);
 	uint8_t seed[32], fresh[32], pk[32];
 	memset(seed, 0x42, sizeof(seed));
 	assert_int_equal(sp_keyfile_create(stranger, seed, NULL, 0), 0);
 	randombytes_buf(fresh, sizeof(fresh));
-	long long before = own_size(&g.c);
+	long long before = sp_nt_own_size(&g.c);
 	struct sp_buf b;
 	sp_buf_init(&b);
 
@@ -369,7 +259,7 @@ static void test_refusals_write_nothing(void **state)
 	free(post(&g.c, admin, SP_EV_OFFICER, &b, wall_ms() + 3600000, 0, 409, "SP_ERR_EXPIRED"));
 	free(post(&g.a, admin, SP_EV_OFFICER, &b, 0, 0, 403, "SP_ERR_NOT_DELEGATED"));
 	/* an officer enrolled at 73.11 cannot be enrolled at 73.12 too */
-	key_of(stranger, sizeof(stranger), "73.11", "officer");
+	sp_nt_key(&g, stranger, sizeof(stranger), "73.11", "officer");
 	assert_int_equal(sp_keyfile_load(stranger, pk, NULL, NULL, 0), 0);
 	officer_rec(&b, "73.12", pk, SP_DIR_ENROL);
 	free(post(&g.c, admin, SP_EV_OFFICER, &b, 0, 0, 409, "SP_ERR_EXISTS"));
@@ -409,12 +299,12 @@ static void test_refusals_write_nothing(void **state)
 	sp_cbor_put_uint(&b, 20270230);
 	sp_cbor_put_text(&b, "Hari khayalan", 13);
 	free(post(&g.c, admin, SP_EV_CALENDAR, &b, 0, 0, 400, "SP_ERR_DIR_RECORD"));
-	assert_int_equal(own_size(&g.c), before); /* nothing written */
+	assert_int_equal(sp_nt_own_size(&g.c), before); /* nothing written */
 
 	/* a good request is written once; the same bytes again are a replay */
 	officer_rec(&b, "73.12", fresh, SP_DIR_ENROL);
 	char *sent = post(&g.c, admin, SP_EV_OFFICER, &b, 0, 0, 201, NULL);
-	assert_int_equal(own_size(&g.c), before + 1);
+	assert_int_equal(sp_nt_own_size(&g.c), before + 1);
 	struct sp_h_resp resp;
 	assert_int_equal(sp_h_http(g.c.addr, "POST", "/v1/admin",
 				   "Content-Type: application/json\r\n", sent, strlen(sent), &resp),
@@ -423,7 +313,7 @@ static void test_refusals_write_nothing(void **state)
 	assert_non_null(strstr(resp.body, "SP_ERR_REPLAY"));
 	sp_h_resp_free(&resp);
 	free(sent);
-	assert_int_equal(own_size(&g.c), before + 1);
+	assert_int_equal(sp_nt_own_size(&g.c), before + 1);
 	sp_buf_free(&b);
 }
 
@@ -438,7 +328,7 @@ static int routed_by(void *arg)
 	struct routed *r = arg;
 	char path[160];
 	snprintf(path, sizeof(path), "/v1/route?category=%s&region=%s", r->cat, r->region);
-	json_t *j = get_json(&g.a, path);
+	json_t *j = sp_nt_json(&g.a, path);
 	int ok = j && strcmp(json_string_value(json_object_get(j, "rule")) ?: "", r->rule) == 0;
 	json_decref(j);
 	return ok;
@@ -448,59 +338,34 @@ static void test_route_set_test_delete(void **state)
 {
 	(void)state;
 	char admin[PATH_MAX];
-	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	sp_nt_key(&g, admin, sizeof(admin), "KEMENPANRB", "admin");
 	struct routed r = {"air-bersih", "73.12.01", "default:73.12"};
 	assert_true(routed_by(&r));
 	CLI(0, "route", "set", "--node", g.c_url, "--key", admin, "--rule", "73:air-desa",
 	    "--category", "air-bersih", "--region", "73.12.01", "--to", "73");
 	r.rule = "73:air-desa";
-	if (!wait_for(routed_by, &r))
+	if (!sp_ft_wait(routed_by, &r))
 		fail_msg("A did not apply the rule (log %s)", g.a.log);
 	const char *args[] = {"route",      "test",     "--node", g.a_url, "--category",
 			      "air-bersih", "--region", "73.12.01", NULL};
-	char *out = simpul(0, args);
+	char *out = sp_nt_cli(&g, 0, args);
 	assert_non_null(strstr(out, "institution 73 "));
 	assert_non_null(strstr(out, "rule 73:air-desa"));
 	free(out);
 	CLI(0, "route", "delete", "--node", g.c_url, "--key", admin, "--rule", "73:air-desa");
 	r.rule = "default:73.12";
-	if (!wait_for(routed_by, &r))
+	if (!sp_ft_wait(routed_by, &r))
 		fail_msg("A did not apply the deletion (log %s)", g.a.log);
 	CLI(1, "route", "delete", "--node", g.c_url, "--key", admin, "--rule", "73:air-desa");
 }
 
 /* ---- a new institution joins ---------------------------------------------------------------- */
 
-/* line_after: the word after `key` in text, into out. */
-static void line_after(const char *text, const char *key, char *out, size_t cap)
-{
-	const char *p = strstr(text, key);
-	assert_non_null(p);
-	char fmt[16];
-	snprintf(fmt, sizeof(fmt), "%%%zus", cap - 1);
-	sscanf(p + strlen(key), fmt, out);
-}
-
-/* set_peers points n's config at the coordinator's peer listener (the
- * directory's loopback addresses are not the test's ports). */
-static void set_peers(const struct sp_h_node *n, const char *url)
-{
-	char *ini = sp_h_slurp(n->ini, NULL);
-	assert_non_null(ini);
-	char *p = strstr(ini, "peers = "), *end = p ? strchr(p, '\n') : NULL;
-	assert_non_null(end);
-	FILE *f = fopen(n->ini, "w");
-	assert_non_null(f);
-	fprintf(f, "%.*speers = %s%s[checkpoint]\ninterval_ms = 100\n", (int)(p - ini), ini, url, end);
-	fclose(f);
-	free(ini);
-}
-
 static int held_by_n(void *arg)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/reports/%s", (const char *)arg);
-	json_t *j = get_json(&g.n, path);
+	json_t *j = sp_nt_json(&g.n, path);
 	json_decref(j);
 	return j != NULL;
 }
@@ -508,17 +373,9 @@ static int held_by_n(void *arg)
 static void test_new_node_joins(void **state)
 {
 	(void)state;
-	char admin[PATH_MAX], dir[PATH_MAX], off[PATH_MAX], sign[65], seal[65];
-	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
-	snprintf(dir, sizeof(dir), "%s/n", g.dir);
-	sp_h_node_init(&g.n, "74", dir);
-	const char *join[] = {"init", "--dir", dir, "--id", "74", "--join", g.a_url, "--http",
-			      "127.0.0.1:0", "--peer", "tcp://127.0.0.1:0", "--root-key",
-			      g.root_vkey, NULL};
-	char *out = simpul(0, join);
-	line_after(out, "sign-key   ", sign, sizeof(sign));
-	line_after(out, "seal-key   ", seal, sizeof(seal));
-	free(out);
+	char admin[PATH_MAX], n_url[96], off[PATH_MAX], sign[65], seal[65];
+	sp_nt_key(&g, admin, sizeof(admin), "KEMENPANRB", "admin");
+	free(sp_nt_fix_join_init(&g, sign, seal));
 	/* checked against another root key, the directory is refused */
 	char other[PATH_MAX], vkey[300];
 	uint8_t opk[32], osk[64];
@@ -534,35 +391,31 @@ static void test_new_node_joins(void **state)
 	snprintf(other, sizeof(other), "%s/impostor", g.dir);
 	const char *bad[] = {"init", "--dir", other, "--id", "74", "--join", g.a_url,
 			     "--root-key", vkey, NULL};
-	out = simpul(1, bad);
+	char *out = sp_nt_cli(&g, 1, bad);
 	assert_non_null(strstr(out, "not signed by --root-key"));
 	free(out);
-	CLI(0, "institution", "add", "--node", g.c_url, "--key", admin, "--id", "74", "--name",
-	    "Pemerintah Provinsi Sulawesi Tenggara", "--tier", "province", "--parent",
-	    "KEMENPANRB", "--sign-key", sign, "--seal-key", seal, "--region", "74");
+	sp_nt_fix_add_province(&g, 0, admin, "74", "Pemerintah Provinsi Sulawesi Tenggara", sign,
+			       seal);
 	/* the same keys for another institution: refused */
-	CLI(1, "institution", "add", "--node", g.c_url, "--key", admin, "--id", "75", "--name",
-	    "Gorontalo", "--tier", "province", "--parent", "KEMENPANRB", "--sign-key", sign,
-	    "--seal-key", seal, "--region", "75");
+	sp_nt_fix_add_province(&g, 1, admin, "75", "Gorontalo", sign, seal);
 	snprintf(off, sizeof(off), "%s/officer.key", g.dir);
 	CLI(0, "keygen", "--out", off);
 	CLI(0, "officer", "enrol", "--node", g.c_url, "--key", admin, "--inst", "74",
 	    "--officer-key", off, "--name", "Wa Ode Hasnia");
-	set_peers(&g.n, g.c.peer_url);
-	sp_h_node_start(&g.n, 0);
-	snprintf(dir, sizeof(dir), "http://%s", g.n.addr);
+	sp_nt_fix_start_n(&g);
+	snprintf(n_url, sizeof(n_url), "http://%s", g.n.addr);
 	char id[65];
 	const char *sub[] = {"submit", "--node", g.c_url, "--category", "jalan", "--region",
 			     "74.01", "--title", "Jalan provinsi rusak", "--content", "Lubang",
 			     NULL};
-	out = simpul(0, sub);
-	line_after(out, "report    ", id, sizeof(id));
+	out = sp_nt_cli(&g, 0, sub);
+	sp_nt_word_after(out, "report    ", id, sizeof(id));
 	assert_non_null(strstr(out, "routed to 74 (rule default:74)"));
 	free(out);
-	if (!wait_for(held_by_n, id))
+	if (!sp_ft_wait(held_by_n, id))
 		fail_msg("the new node did not receive the complaint (log %s)", g.n.log);
-	CLI(0, "act", "--node", dir, "--key", off, id, "verifikasi");
-	memcpy(g.n_report, id, sizeof(id));
+	CLI(0, "act", "--node", n_url, "--key", off, id, "verifikasi");
+	memcpy(n_report, id, sizeof(id));
 }
 
 /* ---- retiring an institution ---------------------------------------------------------- */
@@ -578,7 +431,7 @@ static int held_by(void *arg)
 	const struct held *h = arg;
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/reports/%s", h->id);
-	json_t *j = get_json(h->node, path), *hs = json_object_get(j, "holders");
+	json_t *j = sp_nt_json(h->node, path), *hs = json_object_get(j, "holders");
 	int ok = json_array_size(hs) == 1 &&
 		 strcmp(json_string_value(json_array_get(hs, 0)) ?: "", h->holder) == 0;
 	json_decref(j);
@@ -593,7 +446,7 @@ static int transfers(const struct sp_h_node *n, const char *id)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/reports/%s", id);
-	json_t *j = get_json(n, path), *it;
+	json_t *j = sp_nt_json(n, path), *it;
 	size_t i;
 	int c = 0;
 	json_array_foreach(json_object_get(j, "trail"), i, it) {
@@ -619,54 +472,54 @@ static void test_retire_institution(void **state)
 	(void)state;
 	char admin[PATH_MAX], kab_admin[PATH_MAX], coord_off[PATH_MAX], n_off[PATH_MAX],
 		n_url[96];
-	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
-	key_of(kab_admin, sizeof(kab_admin), "73.12", "admin");
-	key_of(coord_off, sizeof(coord_off), "KEMENPANRB", "officer");
+	sp_nt_key(&g, admin, sizeof(admin), "KEMENPANRB", "admin");
+	sp_nt_key(&g, kab_admin, sizeof(kab_admin), "73.12", "admin");
+	sp_nt_key(&g, coord_off, sizeof(coord_off), "KEMENPANRB", "officer");
 	snprintf(n_off, sizeof(n_off), "%s/officer.key", g.dir);
 	snprintf(n_url, sizeof(n_url), "http://%s", g.n.addr);
-	assert_true(g.n_report[0] != '\0'); /* test_new_node_joins left it with 74 */
-	struct held at_c = {&g.c, g.n_report, "74"}, at_n = {&g.n, g.n_report, "74"};
+	assert_true(n_report[0] != '\0'); /* test_new_node_joins left it with 74 */
+	struct held at_c = {&g.c, n_report, "74"}, at_n = {&g.n, n_report, "74"};
 	assert_true(held_by(&at_c));
 	/* refused, nothing written: another institution's admin, the coordinator itself */
-	long long before = own_size(&g.c);
+	long long before = sp_nt_own_size(&g.c);
 	CLI(1, "institution", "retire", "--node", g.c_url, "--key", kab_admin, "--id", "74");
 	CLI(1, "institution", "retire", "--node", g.c_url, "--key", admin, "--id", "KEMENPANRB");
 	CLI(1, "institution", "retire", "--node", g.c_url, "--key", admin, "--id", "99");
-	assert_int_equal(own_size(&g.c), before);
+	assert_int_equal(sp_nt_own_size(&g.c), before);
 	/* the coordinator's admin retires province 74 while every node runs */
 	CLI(0, "institution", "retire", "--node", g.c_url, "--key", admin, "--id", "74");
 	CLI(1, "institution", "retire", "--node", g.c_url, "--key", admin, "--id", "74");
 	/* its open complaint passes to its heir, the coordinator, by C's own
 	 * transfer entry; N, a replica, computes the same */
 	at_c.holder = at_n.holder = "KEMENPANRB";
-	if (!wait_for(held_by, &at_c))
+	if (!sp_ft_wait(held_by, &at_c))
 		fail_msg("C did not take over 74's complaint (log %s)", g.c.log);
-	if (!wait_for(held_by, &at_n))
+	if (!sp_ft_wait(held_by, &at_n))
 		fail_msg("N does not see C's take-over (log %s)", g.n.log);
 	/* the public trail names the transfer as such, from 74 to its heir */
-	assert_int_equal(transfers(&g.c, g.n_report), 1);
-	assert_int_equal(transfers(&g.n, g.n_report), 1);
+	assert_int_equal(transfers(&g.c, n_report), 1);
+	assert_int_equal(transfers(&g.n, n_report), 1);
 	/* the retired node's officer can no longer act; a forward to it is refused */
 	char *out;
-	const char *late[] = {"act", "--node", n_url, "--key", n_off, g.n_report,
+	const char *late[] = {"act", "--node", n_url, "--key", n_off, n_report,
 			      "tindak_lanjut", "--text", "Sudah", NULL};
-	out = simpul(1, late);
+	out = sp_nt_cli(&g, 1, late);
 	assert_non_null(strstr(out, "SP_ERR_RETIRED"));
 	free(out);
-	const char *fwd[] = {"act", "--node", g.c_url, "--key", coord_off, g.n_report,
+	const char *fwd[] = {"act", "--node", g.c_url, "--key", coord_off, n_report,
 			     "disposisi", "--to", "74", NULL};
-	out = simpul(1, fwd);
+	out = sp_nt_cli(&g, 1, fwd);
 	assert_non_null(strstr(out, "SP_ERR_RETIRED"));
 	assert_non_null(strstr(out, "forward it to the one that took over"));
 	free(out);
 	/* routing passes it over: a complaint about 74.01 now goes to the coordinator */
 	const char *rt[] = {"route", "test", "--node", g.a_url, "--category", "jalan",
 			    "--region", "74.01", NULL};
-	out = simpul(0, rt);
+	out = sp_nt_cli(&g, 0, rt);
 	assert_non_null(strstr(out, "institution KEMENPANRB"));
 	free(out);
 	/* the heir acts on it */
-	CLI(0, "act", "--node", g.c_url, "--key", coord_off, g.n_report, "tindak_lanjut",
+	CLI(0, "act", "--node", g.c_url, "--key", coord_off, n_report, "tindak_lanjut",
 	    "--text", "Ditangani langsung");
 	/* every log, the retired one's too, still verifies end to end, and the
 	 * audit recomputes the same states from the logs alone */
@@ -680,7 +533,7 @@ static json_int_t listed_at(const struct sp_h_node *n, const char *q)
 {
 	char path[160];
 	snprintf(path, sizeof(path), "/v1/reports?%s&limit=500", q);
-	json_t *j = get_json(n, path);
+	json_t *j = sp_nt_json(n, path);
 	json_int_t c = j ? (json_int_t)json_array_size(json_object_get(j, "reports")) : -1;
 	json_decref(j);
 	return c;
@@ -703,7 +556,7 @@ static void move_73_12(const char *admin, const char *parent)
 {
 	struct sp_buf b;
 	sp_buf_init(&b);
-	json_t *j = get_json(&g.c, "/v1/directory/institutions/73.12");
+	json_t *j = sp_nt_json(&g.c, "/v1/directory/institutions/73.12");
 	assert_non_null(j);
 	struct sp_dir_inst r = {.tier = SP_DIR_TIER_KABKOTA};
 	size_t got;
@@ -727,21 +580,21 @@ static void test_reparent_moves_subtree_lists(void **state)
 {
 	(void)state;
 	char admin[PATH_MAX];
-	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	sp_nt_key(&g, admin, sizeof(admin), "KEMENPANRB", "admin");
 	json_int_t held = listed_at(&g.a, "holder=73.12");
 	struct subtrees before = {&g.a, listed_at(&g.a, "holder=73&subtree=1"),
 				  listed_at(&g.a, "holder=74&subtree=1")};
 	assert_true(held > 0 && before.in73 >= held && before.in74 >= 0);
 	struct subtrees moved = {&g.a, before.in73 - held, before.in74 + held};
 	move_73_12(admin, "74");
-	if (!wait_for(subtrees_are, &moved))
+	if (!sp_ft_wait(subtrees_are, &moved))
 		fail_msg("73.12's reports (%lld) did not move to 74's subtree at A: 73 lists %lld, "
 			 "74 %lld, want %lld, %lld (log %s)",
 			 (long long)held, (long long)listed_at(&g.a, "holder=73&subtree=1"),
 			 (long long)listed_at(&g.a, "holder=74&subtree=1"), (long long)moved.in73,
 			 (long long)moved.in74, g.a.log);
 	move_73_12(admin, "73");
-	if (!wait_for(subtrees_are, &before))
+	if (!sp_ft_wait(subtrees_are, &before))
 		fail_msg("73.12's reports did not move back to 73's subtree at A (log %s)", g.a.log);
 }
 
@@ -750,7 +603,7 @@ static void test_reparent_moves_subtree_lists(void **state)
 static int policy_is_30(void *arg)
 {
 	(void)arg;
-	json_t *j = get_json(&g.a, "/v1/route?category=kesehatan&region=73.12.01");
+	json_t *j = sp_nt_json(&g.a, "/v1/route?category=kesehatan&region=73.12.01");
 	int ok = j && json_integer_value(json_object_get(json_object_get(j, "policy"), "verify")) == 30;
 	json_decref(j);
 	return ok;
@@ -759,7 +612,7 @@ static int policy_is_30(void *arg)
 static int published_2027(void *arg)
 {
 	(void)arg;
-	json_t *j = get_json(&g.a, "/v1/calendar/2027");
+	json_t *j = sp_nt_json(&g.a, "/v1/calendar/2027");
 	int ok = j && json_is_true(json_object_get(j, "published"));
 	json_decref(j);
 	return ok;
@@ -769,7 +622,7 @@ static json_t *view(const char *id)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/reports/%s", id);
-	json_t *j = get_json(&g.a, path);
+	json_t *j = sp_nt_json(&g.a, path);
 	assert_non_null(j);
 	return j;
 }
@@ -778,7 +631,7 @@ static json_t *view(const char *id)
  * (GET /v1/reports lists the index's summaries), or -1. */
 static long long indexed_deadline(const char *id)
 {
-	json_t *j = get_json(&g.a, "/v1/reports?category=kesehatan&limit=100"), *it;
+	json_t *j = sp_nt_json(&g.a, "/v1/reports?category=kesehatan&limit=100"), *it;
 	size_t i;
 	long long d = -1;
 	json_array_foreach(json_object_get(j, "reports"), i, it)
@@ -792,10 +645,10 @@ static void test_calendar_2027(void **state)
 {
 	(void)state;
 	char admin[PATH_MAX], file[PATH_MAX];
-	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	sp_nt_key(&g, admin, sizeof(admin), "KEMENPANRB", "admin");
 	CLI(0, "policy", "set", "--node", g.c_url, "--key", admin, "--category", "kesehatan",
 	    "--verify", "30", "--answer", "5", "--window", "10", "--ceiling", "60");
-	if (!wait_for(policy_is_30, NULL))
+	if (!sp_ft_wait(policy_is_30, NULL))
 		fail_msg("A did not apply the policy (log %s)", g.a.log);
 	/* 30 working days from now (December 2026) end in 2027: unpublished */
 	char id1[65], id2[65];
@@ -805,7 +658,7 @@ static void test_calendar_2027(void **state)
 	assert_int_equal(indexed_deadline(id1), d1);
 	assert_int_equal(json_integer_value(json_object_get(v, "calendar_unpublished")), 2027);
 	json_decref(v);
-	json_t *st = get_json(&g.a, "/v1/status");
+	json_t *st = sp_nt_json(&g.a, "/v1/status");
 	json_t *cal = json_object_get(st, "calendar");
 	assert_true(json_integer_value(json_object_get(cal, "unpublished_deadlines")) >= 1);
 	assert_int_equal(json_integer_value(json_object_get(cal, "unpublished_year")), 2027);
@@ -821,10 +674,10 @@ static void test_calendar_2027(void **state)
 		   "2027-01-05 Libur uji kedua\n");
 	fclose(f);
 	CLI(0, "calendar", "publish", "2027", file, "--node", g.c_url, "--key", admin);
-	if (!wait_for(published_2027, NULL))
+	if (!sp_ft_wait(published_2027, NULL))
 		fail_msg("A did not apply the 2027 calendar (log %s)", g.a.log);
 	const char *args[] = {"calendar", "show", "2027", "--node", g.a_url, NULL};
-	char *out = simpul(0, args);
+	char *out = sp_nt_cli(&g, 0, args);
 	assert_non_null(strstr(out, "year 2027: published calendar"));
 	assert_non_null(strstr(out, "2027-01-05 Libur uji kedua"));
 	free(out);
@@ -847,27 +700,6 @@ static void test_calendar_2027(void **state)
 
 /* ---- seal-key rotation ---------------------------------------------------------------- */
 
-/* sighup_wait sends A SIGHUP and waits until its log holds `want` nth
- * times (a reload's line). */
-static void sighup_wait(const char *want, int nth)
-{
-	assert_int_equal(kill(g.a.pid, SIGHUP), 0);
-	uint64_t t0 = mono_ms();
-	for (;;) {
-		char *log = sp_h_slurp(g.a.log, NULL);
-		int seen = 0;
-		for (char *at = log; at && (at = strstr(at, want)) != NULL; at++)
-			seen++;
-		free(log);
-		if (seen >= nth)
-			return;
-		if (mono_ms() - t0 > WAIT_MS)
-			fail_msg("A did not log '%s' (%d times) after SIGHUP (log %s)", want, nth,
-				 g.a.log);
-		usleep(100000);
-	}
-}
-
 /* set_seal_keys rewrites A's [node] seal keys (prev NULL: none) and sends
  * SIGHUP; waits for the reload's log line `want` (the n-th of its kind). */
 static void set_seal_keys(const char *cur, const char *prev, const char *want, int nth)
@@ -886,7 +718,7 @@ static void set_seal_keys(const char *cur, const char *prev, const char *want, i
 	fputs(rest, f);
 	fclose(f);
 	free(ini);
-	sighup_wait(want, nth);
+	sp_nt_sighup_wait(&g.a, want, nth);
 }
 
 static void submit_rahasia(char id[65])
@@ -894,8 +726,8 @@ static void submit_rahasia(char id[65])
 	const char *args[] = {"submit", "--node", g.a_url, "--category", "jalan", "--region",
 			      "73.12.01", "--title", "Pungli rahasia", "--content",
 			      "Diminta uang", "--visibility", "rahasia", NULL};
-	char *out = simpul(0, args);
-	line_after(out, "report    ", id, 65);
+	char *out = sp_nt_cli(&g, 0, args);
+	sp_nt_word_after(out, "report    ", id, 65);
 	free(out);
 }
 
@@ -903,9 +735,9 @@ static void submit_rahasia(char id[65])
 static void opens(const char *id, int want)
 {
 	char off[PATH_MAX];
-	key_of(off, sizeof(off), "73.12", "officer");
+	sp_nt_key(&g, off, sizeof(off), "73.12", "officer");
 	const char *args[] = {"open", "--node", g.a_url, "--key", off, id, NULL};
-	char *out = simpul(want, args);
+	char *out = sp_nt_cli(&g, want, args);
 	if (want == 0)
 		assert_non_null(strstr(out, "Pungli rahasia"));
 	free(out);
@@ -913,7 +745,7 @@ static void opens(const char *id, int want)
 
 static int seal_published(void *arg)
 {
-	json_t *j = get_json(&g.a, "/v1/directory/institutions/73.12");
+	json_t *j = sp_nt_json(&g.a, "/v1/directory/institutions/73.12");
 	int ok = j && strcmp(json_string_value(json_object_get(j, "seal_key")) ?: "",
 			     (const char *)arg) == 0;
 	json_decref(j);
@@ -929,15 +761,15 @@ static void test_seal_key_rotation(void **state)
 	(void)state;
 	char admin[PATH_MAX], old[PATH_MAX], fresh[PATH_MAX], stray[PATH_MAX], hex[65];
 	char id_old[65], id_new[65];
-	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	sp_nt_key(&g, admin, sizeof(admin), "KEMENPANRB", "admin");
 	snprintf(old, sizeof(old), "%s/keys/73.12.seal", g.fed);
 	snprintf(fresh, sizeof(fresh), "%s/73.12-new.seal", g.dir);
 	snprintf(stray, sizeof(stray), "%s/stray.seal", g.dir);
 	submit_rahasia(id_old);
 	opens(id_old, 0);
 	const char *gen[] = {"keygen", "--seal", "--out", fresh, NULL};
-	char *out = simpul(0, gen);
-	line_after(out, "seal-key ", hex, sizeof(hex));
+	char *out = sp_nt_cli(&g, 0, gen);
+	sp_nt_word_after(out, "seal-key ", hex, sizeof(hex));
 	free(out);
 	CLI(0, "keygen", "--seal", "--out", stray);
 	/* a key the directory does not hold, without the old one: refused, the
@@ -948,7 +780,7 @@ static void test_seal_key_rotation(void **state)
 	set_seal_keys(fresh, old, "seal keys loaded count=2", 1);
 	CLI(0, "institution", "update", "--node", g.c_url, "--key", admin, "--id", "73.12",
 	    "--seal-key", hex);
-	if (!wait_for(seal_published, hex))
+	if (!sp_ft_wait(seal_published, hex))
 		fail_msg("A did not apply the new seal key (log %s)", g.a.log);
 	submit_rahasia(id_new);
 	opens(id_old, 0);
@@ -963,56 +795,28 @@ static void test_seal_key_rotation(void **state)
 
 /* ---- a node's signing key rotated while it runs ------------------------------------------------ */
 
-/* set_node_key rewrites A's [node] key (and key_previous, if prev) and
- * reloads it; waits for the nth log line holding want. */
-static void set_node_key(const char *cur, const char *prev, const char *want, int nth)
-{
-	char *ini = sp_h_slurp(g.a.ini, NULL);
-	assert_non_null(ini);
-	char *p = strstr(ini, "\nkey = "), *end = p ? strchr(p + 1, '\n') : NULL;
-	assert_non_null(end);
-	FILE *f = fopen(g.a.ini, "w");
-	assert_non_null(f);
-	fprintf(f, "%.*s\nkey = %s\n", (int)(p - ini), ini, cur);
-	if (prev)
-		fprintf(f, "key_previous = %s\n", prev);
-	fputs(end + 1, f);
-	fclose(f);
-	free(ini);
-	sighup_wait(want, nth);
-}
-
 /* cp_of: node n's latest checkpoint of 73.12's log (its size; note into
  * *note if not NULL, caller frees), -1 if none. */
 static long long cp_of(const struct sp_h_node *n, char **note)
 {
-	char *cp = sp_h_get(n->addr, "/logs/73.12/checkpoint", NULL);
-	long long size = -1;
-	const char *nl = cp ? strchr(cp, '\n') : NULL;
-	if (nl)
-		size = atoll(nl + 1);
-	if (note)
-		*note = cp;
-	else
-		free(cp);
-	return size;
+	return sp_nt_cp_size(n, "73.12", note);
 }
 
 /* c_caught_up: C holds A's whole log under a checkpoint of A's size. */
 static int c_caught_up(void *arg)
 {
 	(void)arg;
-	long long a = own_size(&g.a);
+	long long a = sp_nt_own_size(&g.a);
 	return a > 0 && cp_of(&g.c, NULL) == a && cp_of(&g.a, NULL) == a;
 }
 
 /* wait_replicated: C catches up with A (fails with both logs if not). */
 static void wait_replicated(const char *what)
 {
-	if (!wait_for(c_caught_up, NULL)) {
+	if (!sp_ft_wait(c_caught_up, NULL)) {
 		char *la = sp_h_slurp(g.a.log, NULL), *lc = sp_h_slurp(g.c.log, NULL);
 		fail_msg("%s: C did not catch up with A (A %lld, C %lld)\nA:\n%s\nC:\n%s", what,
-			 own_size(&g.a), cp_of(&g.c, NULL), la ? la : "", lc ? lc : "");
+			 sp_nt_own_size(&g.a), cp_of(&g.c, NULL), la ? la : "", lc ? lc : "");
 	}
 }
 
@@ -1032,7 +836,7 @@ static void submit_when_ready(void)
 		"{\"kind\":\"pengaduan\",\"visibility\":\"publik\",\"category\":\"jalan\","
 		"\"region\":\"73.12.01\",\"title\":\"Tetap mengalir\",\"content\":\"Jalan "
 		"berlubang\",\"channel\":\"web\"}";
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = sp_ft_ms();
 	for (;;) {
 		struct sp_h_resp r;
 		assert_int_equal(sp_h_http(g.a.addr, "POST", "/v1/reports",
@@ -1043,7 +847,7 @@ static void submit_when_ready(void)
 		sp_h_resp_free(&r);
 		if (status == 201)
 			return;
-		if (status != 503 || mono_ms() - t0 > 2 * WAIT_MS)
+		if (status != 503 || sp_ft_ms() - t0 > 2 * SP_FT_WAIT_MS)
 			fail_msg("A answered %d to a report", status);
 		usleep(200000);
 	}
@@ -1052,24 +856,12 @@ static void submit_when_ready(void)
 /* vkey_of: A's verifier key now (GET /v1/status). */
 static void vkey_of(char *out, size_t cap)
 {
-	json_t *j = get_json(&g.a, "/v1/status");
-	assert_non_null(j);
-	snprintf(out, cap, "%s", json_string_value(json_object_get(j, "vkey")));
-	json_decref(j);
-}
-
-/* opens_with: the checkpoint note opens with verifier key vkey. */
-static int opens_with(const char *note, const char *vkey)
-{
-	struct sp_note_key k;
-	struct sp_checkpoint c;
-	return sp_note_vkey_parse(vkey, &k) == 0 &&
-	       sp_checkpoint_open(note, strlen(note), &k, &c) == 0;
+	sp_nt_status_str(&g.a, "vkey", out, cap);
 }
 
 static int forks_listed(const struct sp_h_node *n)
 {
-	json_t *j = get_json(n, "/v1/forks");
+	json_t *j = sp_nt_json(n, "/v1/forks");
 	assert_non_null(j);
 	int count = (int)json_array_size(json_object_get(j, "forks"));
 	json_decref(j);
@@ -1081,12 +873,9 @@ static int forks_listed(const struct sp_h_node *n)
  * entries: what a thief of the old key could offer. */
 static void start_rogue(struct sp_h_node *r, const char *copy, const char *old_key, int extra)
 {
-	char store[BIG + 16], out[BIG], count[16], origin[64];
-	node_init(r, "73.12", "rogue");
-	snprintf(store, sizeof(store), "%s/store", copy);
-	snprintf(out, sizeof(out), "%s/cp.out", r->dir);
-	const char *cp[] = {"/bin/cp", "-R", store, r->data, NULL};
-	assert_int_equal(sp_h_run(cp, out, 60000), 0);
+	char store[BIG + 16], count[16], origin[64];
+	sp_nt_node_init(r, "73.12", g.dir, "rogue");
+	sp_nt_seed_store(r, copy);
 	snprintf(store, sizeof(store), "%s/store", r->data);
 	snprintf(count, sizeof(count), "%d", extra);
 	snprintf(origin, sizeof(origin), "%s/73.12", SP_FEDGEN_NAME);
@@ -1134,7 +923,7 @@ static void test_sign_key_rotation(void **state)
 	(void)state;
 	char admin[PATH_MAX], old[PATH_MAX], fresh[PATH_MAX], copy[BIG], bak[BIG + 8], tiles[BIG];
 	char hex[65], old_hex[65], vkey_old[256], vkey_new[256], origin[64];
-	key_of(admin, sizeof(admin), "KEMENPANRB", "admin");
+	sp_nt_key(&g, admin, sizeof(admin), "KEMENPANRB", "admin");
 	snprintf(old, sizeof(old), "%s/keys/73.12.key", g.fed);
 	snprintf(fresh, sizeof(fresh), "%s/73.12-new.key", g.dir);
 	snprintf(copy, sizeof(copy), "%s/a-copy", g.dir);
@@ -1142,22 +931,19 @@ static void test_sign_key_rotation(void **state)
 	vkey_of(vkey_old, sizeof(vkey_old));
 	submit_plain("Sebelum rotasi");
 	wait_replicated("before the rotation");
-	const char *gen[] = {"keygen", "--out", fresh, NULL};
-	char *out = simpul(0, gen);
-	line_after(out, "public-key ", hex, sizeof(hex));
-	free(out);
+	sp_nt_keygen(&g, fresh, hex);
 	/* configured, not yet published: A keeps signing with the old key */
-	set_node_key(fresh, old, "is not published yet", 1);
+	sp_nt_set_key(&g.a, fresh, old, "is not published yet", 1);
 	submit_plain("Kunci baru belum terbit");
 	vkey_of(vkey_new, sizeof(vkey_new));
 	assert_string_equal(vkey_new, vkey_old);
 	wait_replicated("before publication");
-	long long switched_at = own_size(&g.a);
+	long long switched_at = sp_nt_own_size(&g.a);
 	/* what a thief of the old key holds: A's log as the old key left it */
 	CLI(0, "backup", "--data", g.a.data, "--out", copy);
 	CLI(0, "institution", "update", "--node", g.c_url, "--key", admin, "--id", "73.12",
 	    "--sign-key", hex);
-	if (sp_h_wait_text(g.a.log, "signing key rotated: signing with the new key", WAIT_MS)) {
+	if (sp_h_wait_text(g.a.log, "signing key rotated: signing with the new key", SP_FT_WAIT_MS)) {
 		char *la = sp_h_slurp(g.a.log, NULL);
 		fail_msg("A did not switch to its new key; its log:\n%s", la ? la : "");
 	}
@@ -1169,21 +955,21 @@ static void test_sign_key_rotation(void **state)
 	char *note = NULL;
 	long long held = cp_of(&g.c, &note);
 	assert_true(held >= switched_at + 2);
-	assert_true(opens_with(note, vkey_new));
-	assert_false(opens_with(note, vkey_old));
+	assert_true(sp_nt_opens_with(note, vkey_new));
+	assert_false(sp_nt_opens_with(note, vkey_old));
 	free(note);
 
 	/* the old key after the switch: refused by C, nothing stored. (A is
 	 * stopped meanwhile: for an hour after the switch it still presents
 	 * the old key to its peers, so C would keep one session of the two.) */
 	sp_h_node_stop(&g.a);
-	start_rogue(&g.rogue, copy, old, (int)(held - switched_at) + 2);
-	if (!wait_for(c_refused_old_key, NULL)) {
-		char *lc = sp_h_slurp(g.c.log, NULL), *lr = sp_h_slurp(g.rogue.log, NULL);
+	start_rogue(&rogue, copy, old, (int)(held - switched_at) + 2);
+	if (!sp_ft_wait(c_refused_old_key, NULL)) {
+		char *lc = sp_h_slurp(g.c.log, NULL), *lr = sp_h_slurp(rogue.log, NULL);
 		fail_msg("C did not refuse the old key's entries\nC:\n%s\nrogue:\n%s", lc ? lc : "",
 			 lr ? lr : "");
 	}
-	sp_h_node_kill(&g.rogue);
+	sp_h_node_kill(&rogue);
 	assert_int_equal(cp_of(&g.c, NULL), held);
 	assert_int_equal(forks_listed(&g.c), 0);
 	/* A restarts signing with the new key ([node] key is in its history) */

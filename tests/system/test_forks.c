@@ -27,12 +27,9 @@
 #include "sp_testutil.h"
 
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +38,7 @@
 #include "sp_err.h"
 #include "sp_keyfile.h"
 #include "sp_node_harness.h"
+#include "sp_nodetest.h"
 #include "sp_note.h"
 #include "sp_clock.h"
 
@@ -60,15 +58,6 @@ static struct {
 
 /* ---- federation and nodes ------------------------------------------------------------------ */
 
-/* node_init: n runs institution id from folder g.dir/dir. */
-static void node_init(struct sp_h_node *n, const char *id, const char *dir)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", g.dir, dir);
-	sp_h_node_init(n, id, path);
-	assert_int_equal(mkdir(n->data, 0700), 0);
-}
-
 /* write_config: listen for peers (or not) and dial the space-separated
  * URLs in peers; the directory vouches for everyone. */
 static void write_config(const struct sp_h_node *n, int listen, const char *peers)
@@ -79,32 +68,10 @@ static void write_config(const struct sp_h_node *n, int listen, const char *peer
 	sp_h_node_config(n, g.fed, g.root_vkey, peer);
 }
 
-/* seed_coordinator gives C the coordinator's store (its own log is the
- * directory), as `simpul federation up` does. */
-static void seed_coordinator(const struct sp_h_node *n)
-{
-	char from[BIG], out[BIG];
-	snprintf(from, sizeof(from), "%s/store", g.fed);
-	snprintf(out, sizeof(out), "%s/cp.out", n->dir);
-	const char *argv[] = {"/bin/cp", "-R", from, n->data, NULL};
-	assert_int_equal(sp_h_run(argv, out, 60000), 0);
-}
-
-/* get_json: node n's JSON answer at path, or NULL. */
-static json_t *get_json(const struct sp_h_node *n, const char *path)
-{
-	struct sp_h_resp r;
-	if (sp_h_http(n->addr, "GET", path, NULL, NULL, 0, &r) != 0)
-		return NULL;
-	json_t *j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
-	sp_h_resp_free(&r);
-	return j;
-}
-
 /* witness_key: node n's witness verifier key (GET /v1/witness). */
 static void witness_key(const struct sp_h_node *n, struct sp_note_key *k)
 {
-	json_t *o = get_json(n, "/v1/witness");
+	json_t *o = sp_nt_json(n, "/v1/witness");
 	assert_non_null(o);
 	assert_int_equal(sp_note_vkey_parse(json_string_value(json_object_get(o, "vkey")), k), 0);
 	json_decref(o);
@@ -117,10 +84,10 @@ static int setup(void **state)
 	snprintf(g.dir, sizeof(g.dir), "%s", sp_test_tmpdir("forks"));
 	snprintf(g.fed, sizeof(g.fed), "%s/fed", g.dir);
 	sp_h_fedgen(g.dir, g.fed, 0, g.root_vkey, sizeof(g.root_vkey));
-	node_init(&g.a, "73.12", "a");
-	node_init(&g.a2, "73.12", "a2");
-	node_init(&g.b, "73", "b");
-	node_init(&g.c, "KEMENPANRB", "c");
+	sp_nt_node_init(&g.a, "73.12", g.dir, "a");
+	sp_nt_node_init(&g.a2, "73.12", g.dir, "a2");
+	sp_nt_node_init(&g.b, "73", g.dir, "b");
+	sp_nt_node_init(&g.c, "KEMENPANRB", g.dir, "c");
 	/* the coordinator's admin officer, and a key enrolled nowhere */
 	uint8_t seed[32], pk[32];
 	snprintf(g.admin_key, sizeof(g.admin_key), "%s/admin.key", g.dir);
@@ -138,10 +105,7 @@ static int teardown(void **state)
 {
 	struct sp_h_node *all[] = {&g.a, &g.a2, &g.b, &g.c};
 	for (int i = 0; i < 4; i++)
-		if (all[i]->pid > 0) {
-			kill(all[i]->pid, SIGKILL);
-			waitpid(all[i]->pid, NULL, 0);
-		}
+		sp_h_node_kill(all[i]);
 	return 0;
 }
 
@@ -165,7 +129,7 @@ static int cosigned_by(const struct sp_note_key *kb, const struct sp_note_key *k
 static void test_cosignatures_collected(void **state)
 {
 	sp_h_node_fill(&g.a, g.fed, SIZE, "laporan cabang pertama");
-	seed_coordinator(&g.c);
+	sp_nt_seed_store(&g.c, g.fed);
 	write_config(&g.a, 1, "");
 	sp_h_node_start(&g.a, 1);
 	write_config(&g.b, 1, g.a.peer_url);
@@ -194,7 +158,7 @@ static void test_cosignatures_collected(void **state)
  * peer whose two checkpoints have SIZE entries and different roots. */
 static int frozen_at(const struct sp_h_node *n, uint64_t at, const char *from)
 {
-	json_t *st = get_json(n, "/v1/status"), *v;
+	json_t *st = sp_nt_json(n, "/v1/status"), *v;
 	size_t i;
 	int ok = 0;
 	json_array_foreach(json_object_get(st, "frozen_logs"), i, v) {
@@ -205,7 +169,7 @@ static int frozen_at(const struct sp_h_node *n, uint64_t at, const char *from)
 	json_decref(st);
 	if (!ok || from == NULL)
 		return ok;
-	json_t *fk = get_json(n, "/v1/forks");
+	json_t *fk = sp_nt_json(n, "/v1/forks");
 	ok = 0;
 	json_array_foreach(json_object_get(fk, "forks"), i, v) {
 		const char *o = json_string_value(json_object_get(v, "origin"));
@@ -261,7 +225,7 @@ static void test_fork_evidence_replicated(void **state)
 		fail_msg("the fork did not reach B and C (logs: %s, %s)", g.b.log, g.c.log);
 	assert_int_equal(sp_h_wait_text(g.c.log, "fork evidence received and verified", 1000), 0);
 	/* C sends it back to B, which holds it already: no second record */
-	json_t *fk = get_json(&g.b, "/v1/forks");
+	json_t *fk = sp_nt_json(&g.b, "/v1/forks");
 	assert_int_equal(json_array_size(json_object_get(fk, "forks")), 1);
 	json_decref(fk);
 }
@@ -292,7 +256,7 @@ static int resolved_at(const struct sp_h_node *n, const char *root, json_int_t a
 	if (frozen_at(n, SIZE, NULL) || root_of(n, SIZE, have, sizeof(have)) != 0 ||
 	    strcmp(have, root) != 0)
 		return 0;
-	json_t *fk = get_json(n, "/v1/forks"), *v;
+	json_t *fk = sp_nt_json(n, "/v1/forks"), *v;
 	size_t i;
 	int ok = 0;
 	json_array_foreach(json_object_get(fk, "resolutions"), i, v) {
@@ -350,7 +314,7 @@ static int known_at(const struct sp_h_node *n, const char *id)
 {
 	char path[96];
 	snprintf(path, sizeof(path), "/v1/directory/institutions/%s", id);
-	json_t *j = get_json(n, path);
+	json_t *j = sp_nt_json(n, path);
 	int ok = j && strcmp(json_string_value(json_object_get(j, "parent")) ?: "", "73.12") == 0;
 	json_decref(j);
 	return ok;
