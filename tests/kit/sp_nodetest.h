@@ -8,8 +8,9 @@
  * the coordinator (KEMENPANRB, its own log is the directory) and A =
  * Kabupaten Soppeng (73.12) dialing C, every port chosen by the kernel.
  *
- * Functions fail the current cmocka test on unexpected errors. Waits use
- * sp_ft_wait (sp_fedtest.h) and its SP_FT_WAIT_MS limit.
+ * Functions fail the current cmocka test on unexpected errors. Waits are
+ * bounded by SP_FT_WAIT_MS (sp_fedtest.h), whose sp_ft_wait polls the
+ * tests' own conditions.
  */
 #ifndef SP_NODETEST_H
 #define SP_NODETEST_H
