@@ -65,14 +65,14 @@ static int apply(const struct sp_resolve_ctx *c, const struct sp_dir_forkres *r)
 
 int sp_resolve_entry(const struct sp_resolve_ctx *c, const uint8_t *buf, size_t len)
 {
-	struct sp_entry e;
-	if (c->dir == NULL || sp_entry_decode(buf, len, &e) != 0 || e.type != SP_EV_FORK_RESOLVE)
-		return 0;
 	struct sp_dir_forkres r;
-	int rc = sp_dir_forkres_check(c->dir, &e, &r);
+	uint64_t index = 0;
+	int rc = sp_dir_forkres_entry(c->dir, buf, len, &r, &index);
+	if (rc == SP_ERR_NOT_FOUND)
+		return 0;
 	if (rc) { /* the directory refuses it too: it changes nothing */
 		sp_logx(c->log, SP_LOGX_WARN, "fork", "fork resolution refused index=%llu err=%s",
-			(unsigned long long)e.index, sp_errname(rc));
+			(unsigned long long)index, sp_errname(rc));
 		return 0;
 	}
 	return apply(c, &r);

@@ -30,11 +30,11 @@ struct sp_resolve_ctx {
 
 /* sp_resolve_entry applies entry buf[0..len) of the directory log (its
  * signature checked by the store) if it is a fork resolution in force
- * (sp_dir_forkres_check), unless the log already carries that very
+ * (sp_dir_forkres_entry), unless the log already carries that very
  * resolution; for a log this store does not hold yet it is kept for when
  * the log is first fetched (sp_store_fork_resolve_origin). Other entries
  * are 0; so is a record the directory refuses
- * (sp_dir_forkres_check), which is logged and changes nothing. Store
+ * (sp_dir_forkres_entry), which is logged and changes nothing. Store
  * errors are returned. */
 int sp_resolve_entry(const struct sp_resolve_ctx *c, const uint8_t *buf, size_t len);
 

@@ -1710,6 +1710,22 @@ int sp_dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
 	LOCKED(d, dir_forkres_check(d, e, out));
 }
 
+int sp_dir_forkres_entry(const struct sp_dir *d, const uint8_t *buf, size_t len,
+			 struct sp_dir_forkres *out, uint64_t *index)
+{
+	struct sp_entry e;
+	if (d == NULL || sp_entry_decode(buf, len, &e) != 0 || e.type != SP_EV_FORK_RESOLVE)
+		return SP_ERR_NOT_FOUND;
+	if (index)
+		*index = e.index;
+	return sp_dir_forkres_check(d, &e, out);
+}
+
+int sp_dir_forkres_covers(uint64_t res_size, int checkpoint, uint64_t at)
+{
+	return checkpoint ? at <= res_size : at < res_size;
+}
+
 int sp_dir_institution(const struct sp_dir *d, const char *id, uint64_t t,
 		       struct sp_dir_inst *out)
 {

@@ -273,6 +273,25 @@ int sp_dir_officers(const struct sp_dir *d, const char *inst, sp_dir_officer_fn 
 int sp_dir_forkres_check(const struct sp_dir *d, const struct sp_entry *e,
 			 struct sp_dir_forkres *out);
 
+/* sp_dir_forkres_entry is the rule every node and `simpul audit` apply to
+ * each entry buf[0..len) of the coordinator's log (its signature checked
+ * by the caller): 0 if it is a fork resolution in force (*out gets it,
+ * *index, optional, the entry's index); SP_ERR_NOT_FOUND if it is no
+ * resolution (another type, or it does not decode as an entry); otherwise
+ * the error of sp_dir_forkres_check: a record every node refuses, which
+ * changes nothing. A later resolution of the same log replaces an earlier
+ * one. */
+int sp_dir_forkres_entry(const struct sp_dir *d, const uint8_t *buf, size_t len,
+			 struct sp_dir_forkres *out, uint64_t *index);
+
+/* sp_dir_forkres_covers: a signed statement of a resolved log that
+ * contradicts the branch kept is the fork the resolution settled (the
+ * branch set aside: never new evidence) when it is about the tree the
+ * resolution fixed, of res_size entries: a checkpoint (checkpoint = 1) of
+ * at most res_size entries, or the entry at index at < res_size
+ * (checkpoint = 0). Beyond that it is a new fork. 1 or 0. */
+int sp_dir_forkres_covers(uint64_t res_size, int checkpoint, uint64_t at);
+
 /* sp_dir_apply_entry = sp_entry_open (decode + verify) + sp_dir_apply. */
 int sp_dir_apply_entry(struct sp_dir *d, const uint8_t *buf, size_t len);
 

@@ -370,8 +370,8 @@ int sp_store_fork_resolve(struct sp_store *s, uint32_t id, uint64_t size,
 			  const uint8_t root[32], uint64_t *set_aside);
 
 /* sp_store_fork_covered: evidence of `kind` at `at` is about what a
- * resolution of size res_size settled (an entry below it, a checkpoint up
- * to it), so it no longer freezes the log. 1 or 0. */
+ * resolution of size res_size settled (the rule of sp_dir_forkres_covers,
+ * shared with `simpul audit`), so it no longer freezes the log. 1 or 0. */
 int sp_store_fork_covered(uint64_t res_size, enum sp_fork_kind kind, uint64_t at);
 
 /* sp_store_fork_resolve_origin is sp_store_fork_resolve for the log of

@@ -21,12 +21,14 @@
 
 #include <sodium.h>
 
+#include "sp_dir.h"
 #include "sp_err.h"
 #include "sp_store_int.h"
 
 int sp_store_fork_covered(uint64_t res_size, enum sp_fork_kind kind, uint64_t at)
 {
-	return kind == SP_FORK_ENTRY ? at < res_size : kind == SP_FORK_CHECKPOINT && at <= res_size;
+	return kind != SP_FORK_SET_ASIDE &&
+	       sp_dir_forkres_covers(res_size, kind == SP_FORK_CHECKPOINT, at);
 }
 
 int sp_forkres_covers(const struct sp_log *l, enum sp_fork_kind kind, uint64_t at)

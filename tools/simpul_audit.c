@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "sp_err.h"
 #include "sp_fedaudit.h"
 #include "sp_fedaudit_fig.h"
@@ -135,6 +137,22 @@ static int audit_parse(int argc, char **argv, struct audit_args *a)
 	return -1;
 }
 
+/* print_resolution: a log the coordinator resolved a fork in, the branch
+ * kept and what was set aside. */
+static void print_resolution(const struct sp_fa *a, const struct sp_fa_log *l)
+{
+	char root[64];
+	sodium_bin2base64(root, sizeof(root), l->res.root, 32, sodium_base64_VARIANT_ORIGINAL);
+	printf("  log %-12s fork resolved by the coordinator (entry %llu of its log): the tree of "
+	       "%llu entries, root %s%s\n",
+	       l->inst, (unsigned long long)l->res_entry, (unsigned long long)l->res.size, root,
+	       l->prev_set_aside ? "; the previous audit's tree was set aside" : "");
+	for (size_t s = 0; s < a->n_src; s++)
+		if (l->seen[s].set_aside)
+			printf("      set aside: %s (checkpoint of %llu entries)\n", a->src[s].name,
+			       (unsigned long long)l->seen[s].size);
+}
+
 static void print_summary(const struct sp_fa *a)
 {
 	printf("federation %s: %s\n", a->federation,
@@ -148,8 +166,10 @@ static void print_summary(const struct sp_fa *a)
 	size_t shown = 0;
 	for (size_t i = 0; i < a->n_logs; i++) {
 		const struct sp_fa_log *l = &a->logs[i];
+		if (l->resolved)
+			print_resolution(a, l);
 		if ((l->status == SP_FA_LOG_OK || l->status == SP_FA_LOG_ABSENT) &&
-		    !(l->prev && l->prev_ok == 0))
+		    !(l->prev && l->prev_ok == 0 && !l->prev_set_aside))
 			continue;
 		printf("  log %-12s %-10s %llu/%llu %s\n", l->inst, sp_fa_status_name(l->status),
 		       (unsigned long long)l->verified, (unsigned long long)l->cp_size, l->why);

@@ -401,6 +401,26 @@ static void fetch_checkpoints(struct sp_fa *a, struct sp_fa_log *l, struct serve
 	}
 }
 
+/* settled: a signed statement of size `size` that contradicts the verified
+ * tree is the fork the coordinator resolved, not a new one: it is about
+ * the tree the resolution fixed (the nodes' rule, sp_dir_forkres_covers),
+ * or its source's own entries have another root at the resolution's size
+ * (aside). */
+static int settled(const struct sp_fa_log *l, uint64_t size, int aside)
+{
+	return l->resolved && (aside || sp_dir_forkres_covers(l->res.size, 1, size));
+}
+
+/* kept_branch: attempt au is not of the branch a resolution set aside: it
+ * has the resolution's root at its size, or it is shorter (nothing to tell
+ * it by), or the log has no resolution. */
+static int kept_branch(const struct sp_fa_log *l, const struct sp_audit *au)
+{
+	uint8_t root[32];
+	return !l->resolved || sp_audit_marked(au, l->res.size, root) != 0 ||
+	       sodium_memcmp(root, l->res.root, 32) == 0;
+}
+
 /* compare_seen checks every source's checkpoint, and the previous audit,
  * against the tree a verified: a signed checkpoint whose size the tree
  * reached and whose root it does not have is proof of a fork. */
@@ -412,7 +432,13 @@ static void compare_seen(struct sp_fa *a, struct sp_fa_log *l, const struct sp_a
 		if (seen->err || sp_audit_marked(au, seen->size, root) != 0)
 			continue;
 		seen->agrees = sodium_memcmp(root, seen->root, 32) == 0;
-		if (!seen->agrees) {
+		if (!seen->agrees && settled(l, seen->size, seen->set_aside)) {
+			seen->set_aside = 1;
+			textf(seen->why, sizeof(seen->why),
+			      "the branch set aside by the coordinator's resolution (entry %llu of "
+			      "its log): another root at size %llu",
+			      (unsigned long long)l->res_entry, (unsigned long long)seen->size);
+		} else if (!seen->agrees) {
 			l->status = SP_FA_LOG_FORKED;
 			textf(l->why, sizeof(l->why),
 				 "fork: the checkpoint of size %llu from %s is signed by the log's key "
@@ -423,7 +449,8 @@ static void compare_seen(struct sp_fa *a, struct sp_fa_log *l, const struct sp_a
 	l->prev_ok = -1;
 	if (l->prev && sp_audit_marked(au, l->prev_size, root) == 0) {
 		l->prev_ok = sodium_memcmp(root, l->prev_root, 32) == 0;
-		if (!l->prev_ok) {
+		l->prev_set_aside = !l->prev_ok && settled(l, l->prev_size, 0);
+		if (!l->prev_ok && !l->prev_set_aside) {
 			l->status = SP_FA_LOG_FORKED;
 			snprintf(l->why, sizeof(l->why),
 				 "rewritten: the tree of size %llu verified by the previous audit has "
@@ -445,6 +472,8 @@ static int try_source(struct sp_fa *a, struct sp_fa_log *l, size_t s, const stru
 			sp_audit_mark(au, l->seen[k].size);
 	if (l->prev)
 		sp_audit_mark(au, l->prev_size);
+	if (l->resolved)
+		sp_audit_mark(au, l->res.size);
 	struct getter g = {a, &a->src[s], l->inst, ""};
 	struct sp_audit_src src = {src_get, &g, a->src[s].name};
 	struct sp_progress prog;
@@ -540,7 +569,16 @@ static int audit_log(struct sp_fa *a, uint32_t i, int directory)
 		int bad = try_source(a, l, (size_t)s, sv, &t, &au);
 		if (bad == SP_ERR_NOMEM)
 			rc = bad;
-		if (rc == 0 && (kept < 0 || bad == 0 || au.tree.size > l->verified)) {
+		int aside = rc == 0 && !kept_branch(l, &au);
+		if (aside) { /* never the log's result; the next source is tried */
+			l->seen[s].set_aside = 1;
+			textf(l->seen[s].why, sizeof(l->seen[s].why),
+			      "the branch set aside by the coordinator's resolution (entry %llu of "
+			      "its log): another root at size %llu",
+			      (unsigned long long)l->res_entry, (unsigned long long)l->res.size);
+			bad = SP_ERR_FORK_RESOLVED;
+		}
+		if (rc == 0 && !aside && (kept < 0 || bad == 0 || au.tree.size > l->verified)) {
 			keep_attempt(l, &t, &au, (size_t)s);
 			l->why[0] = '\0';
 			kept = s;
@@ -558,6 +596,11 @@ static int audit_log(struct sp_fa *a, uint32_t i, int directory)
 			 l->seen[kept].why);
 	if (l->status == SP_FA_LOG_UNVERIFIED)
 		why_unverified(a, l);
+	if (kept < 0 && l->resolved && l->why[0] == '\0')
+		textf(l->why, sizeof(l->why),
+		      "only the branch the coordinator's resolution set aside is served (resolution: "
+		      "%llu entries, entry %llu of its log)",
+		      (unsigned long long)l->res.size, (unsigned long long)l->res_entry);
 	if (kept >= 0) {
 		l->note = (char *)sp_buf_take(&sv[kept].note, &l->note_len);
 		cosigners_of(a, l);
@@ -570,6 +613,38 @@ static int audit_log(struct sp_fa *a, uint32_t i, int directory)
 }
 
 /* ---- the directory ----------------------------------------------------------------------- */
+
+/* keep_resolution records the coordinator's entry buf[0..len) if it is a
+ * fork resolution in force (the nodes' rule, sp_dir_forkres_entry); a
+ * later one of the same log replaces an earlier one. */
+static int keep_resolution(struct sp_fa *a, const uint8_t *buf, size_t len)
+{
+	struct sp_fa_res x;
+	if (sp_dir_forkres_entry(a->dir, buf, len, &x.r, &x.entry) != 0)
+		return 0; /* refused by every node too */
+	for (size_t i = 0; i < a->n_res; i++)
+		if (strcmp(a->res[i].r.inst, x.r.inst) == 0) {
+			a->res[i] = x;
+			return 0;
+		}
+	struct sp_fa_res *n = realloc(a->res, (a->n_res + 1) * sizeof(*n));
+	if (n == NULL)
+		return SP_ERR_NOMEM;
+	a->res = n;
+	a->res[a->n_res++] = x;
+	return 0;
+}
+
+/* resolution_of gives log l the resolution in force for it, if any. */
+static void resolution_of(const struct sp_fa *a, struct sp_fa_log *l)
+{
+	for (size_t i = 0; i < a->n_res; i++)
+		if (strcmp(a->res[i].r.inst, l->inst) == 0) {
+			l->resolved = 1;
+			l->res = a->res[i].r;
+			l->res_entry = a->res[i].entry;
+		}
+}
 
 /* apply_directory builds the directory and calendar from the verified
  * entries of the coordinator's log, in log order, as every node does. */
@@ -598,6 +673,8 @@ static int apply_directory(struct sp_fa *a)
 			r = sp_dirlog_apply(a->dir, &a->cal, &e, &rec);
 		if (r == SP_ERR_NOMEM)
 			rc = r; /* a refused record is skipped, as every node skips it */
+		if (r == 0 && it->type == SP_EV_FORK_RESOLVE)
+			rc = keep_resolution(a, l->bytes + it->off, it->len);
 	}
 	l->n_items = keep;
 	if (rc == 0 && sp_dir_coordinator(a->dir, a->coordinator) != 0)
@@ -632,6 +709,7 @@ static int add_inst(void *arg, const struct sp_dir_inst *in)
 		if (sp_dir_keyhist(a->dir, in->id, &l->keys) != 0)
 			sp_keyhist_init(&l->keys, in->sign_key);
 		prev_of(a, l);
+		resolution_of(a, l);
 	}
 	snprintf(l->name, sizeof(l->name), "%s", in->name);
 	snprintf(l->parent, sizeof(l->parent), "%s", in->parent);
@@ -807,6 +885,7 @@ void sp_fa_free(struct sp_fa *a)
 		free(a->logs[i].items);
 	}
 	free(a->logs);
+	free(a->res);
 	sp_fa_fig_free(a->fig);
 	sp_dir_free(a->dir);
 	sp_cal_free(&a->cal);

@@ -55,6 +55,7 @@ struct sp_fa_seen {
 	int tiles_err;    /* its entries or tiles failed verification (0: fine or not read) */
 	char why[SP_FA_WHY];
 	unsigned cosigs_ok, cosigs_bad, cosigs_unknown;
+	int set_aside;    /* it serves the branch the coordinator's resolution set aside */
 };
 
 enum sp_fa_log_status {
@@ -87,6 +88,13 @@ struct sp_fa_log {
 	uint64_t prev_size;
 	uint8_t prev_root[32];
 	int prev_ok;         /* -1 not checkable (shorter now), 0 rewritten, 1 consistent */
+	int prev_set_aside;  /* the previous audit's tree is the branch a resolution set aside */
+	/* the coordinator's resolution of a fork in this log, the latest in
+	 * its log (docs/replication.md 10.10): the log is the tree of
+	 * res.size entries whose root is res.root */
+	int resolved;
+	struct sp_dir_forkres res;
+	uint64_t res_entry;  /* the resolution's index in the coordinator's log */
 	char why[SP_FA_WHY]; /* what could not be verified, "" if all was */
 	struct sp_fa_seen *seen; /* per source */
 	char *note;          /* the checkpoint used (signed note), note_len bytes */
@@ -110,6 +118,12 @@ struct sp_fa_item {
 	uint8_t hash[SP_HASH_BYTES];
 	uint8_t report[SP_HASH_BYTES]; /* the report it belongs to */
 	int bad;          /* the body does not parse: SP_ERR_* */
+};
+
+/* A fork resolution in the coordinator's log. */
+struct sp_fa_res {
+	struct sp_dir_forkres r;
+	uint64_t entry; /* its index in the coordinator's log */
 };
 
 struct sp_fa_opts {
@@ -141,6 +155,8 @@ struct sp_fa {
 	size_t n_src;
 	struct sp_fa_log *logs;
 	size_t n_logs;
+	struct sp_fa_res *res; /* the fork resolutions in force, one per log (the latest) */
+	size_t n_res;
 	uint64_t entries;      /* entries verified, all logs */
 	double verify_s;       /* time spent fetching and verifying logs */
 	double figures_s;      /* time spent on states and figures */

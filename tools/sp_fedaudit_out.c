@@ -38,6 +38,8 @@ static json_t *seen_json(const struct sp_fa *a, const struct sp_fa_log *l)
 		}
 		if (x->tiles_err)
 			json_object_set_new(j, "tiles_error", json_string(sp_errname(x->tiles_err)));
+		if (x->set_aside)
+			json_object_set_new(j, "set_aside", json_true());
 		if (x->why[0])
 			json_object_set_new(j, "problem", json_string(x->why));
 		json_array_append_new(arr, j);
@@ -48,6 +50,24 @@ static json_t *seen_json(const struct sp_fa *a, const struct sp_fa_log *l)
 static void b64(const uint8_t *p, char out[64])
 {
 	sodium_bin2base64(out, 64, p, 32, sodium_base64_VARIANT_ORIGINAL);
+}
+
+/* resolution_json: the coordinator's resolution a log was verified
+ * against, and the sources (and previous audit) on the branch it set
+ * aside. */
+static json_t *resolution_json(const struct sp_fa *a, const struct sp_fa_log *l)
+{
+	char root[64], officer[2 * SP_KEY_BYTES + 1];
+	b64(l->res.root, root);
+	sodium_bin2hex(officer, sizeof(officer), l->res.officer, SP_KEY_BYTES);
+	json_t *aside = json_array();
+	for (size_t s = 0; s < a->n_src; s++)
+		if (l->seen[s].set_aside)
+			json_array_append_new(aside, json_pack("{s:s,s:I}", "source", a->src[s].name,
+							       "size", (json_int_t)l->seen[s].size));
+	return json_pack("{s:I,s:s,s:s,s:I,s:o,s:b}", "size", (json_int_t)l->res.size, "root", root,
+			 "officer", officer, "entry", (json_int_t)l->res_entry, "set_aside", aside,
+			 "previous_set_aside", l->prev_set_aside);
 }
 
 static json_t *log_json(const struct sp_fa *a, size_t i)
@@ -67,6 +87,7 @@ static json_t *log_json(const struct sp_fa *a, size_t i)
 		json_object_set_new(j, "previous", json_pack("{s:I,s:o}", "size", (json_int_t)l->prev_size,
 							     "consistent", l->prev_ok < 0 ? json_null() : json_boolean(l->prev_ok)));
 	json_object_set_new(j, "problem", l->why[0] ? json_string(l->why) : json_null());
+	json_object_set_new(j, "resolution", l->resolved ? resolution_json(a, l) : json_null());
 	json_object_set_new(j, "sources", seen_json(a, l));
 	return j;
 }

@@ -16,6 +16,9 @@
  * And a unit-tier institution (73.12.DINKES) running its own node, joined
  * and added by its kabupaten's admin: a report 73.12 forwards to it is
  * answered there, and the coordinator's dashboard and audit count it.
+ * And a fork of 73.11's log served by a second node of 73.11, found by the
+ * audit, then resolved by the coordinator (`simpul fork resolve`): the
+ * audit applies the resolution as the nodes do.
  */
 #include "sp_testutil.h"
 
@@ -50,6 +53,7 @@ static struct {
 	char url[N_NODES][96];
 	struct want w[3]; /* 73.12, 73.11, 73 */
 	struct sp_h_node unit; /* 73.12.DINKES's own node (test_unit_node) */
+	struct sp_h_node alt;  /* a second node of 73.11, on another branch (test_fork_resolved) */
 } g;
 
 static struct want *W(const char *inst)
@@ -417,6 +421,8 @@ static int teardown(void **state)
 	(void)state;
 	if (g.unit.pid > 0)
 		sp_h_node_kill(&g.unit);
+	if (g.alt.pid > 0)
+		sp_h_node_kill(&g.alt);
 	sp_h_fed_down(&g.f);
 	return 0;
 }
@@ -710,10 +716,105 @@ static void test_unit_node(void **state)
 	json_decref(j);
 }
 
+/* ---- a fork the coordinator resolved ------------------------------------------- */
+
+/* alt_checkpointed: the second node of 73.11 serves a checkpoint of its
+ * whole branch (arg: its size). */
+static int alt_checkpointed(void *arg)
+{
+	char *cp = sp_h_get(g.alt.addr, "/logs/73.11/checkpoint", NULL);
+	const char *nl = cp ? strchr(cp, '\n') : NULL;
+	int ok = nl && strtoull(nl + 1, NULL, 10) == *(unsigned long long *)arg;
+	free(cp);
+	return ok;
+}
+
+/* coord_checkpointed: the coordinator's own log (the directory, with the
+ * resolution) is covered by its signed checkpoint. */
+static int coord_checkpointed(void *arg)
+{
+	(void)arg;
+	json_t *j = sp_ft_get(&g.f, "KEMENPANRB", "/v1/status");
+	json_t *own = json_object_get(j, "own_log");
+	int ok = j && json_integer_value(json_object_get(own, "size")) ==
+			      json_integer_value(json_object_get(own, "checkpoint_size"));
+	json_decref(j);
+	return ok;
+}
+
+/* 73.11's key signs a second branch, longer than the log the federation
+ * holds, served by a second node of 73.11: the audit over the federation's
+ * nodes and that one finds the fork. The coordinator's admin resolves it
+ * for the federation's branch (`simpul fork resolve`): the audit then
+ * verifies 73.11's log against the resolution, reports it resolved with
+ * the second node's branch set aside, and counts the kept branch only
+ * (every figure as the test did it). */
+static void test_fork_resolved(void **state)
+{
+	(void)state;
+	char dir[BIG], admin[2 * BIG], size[32], root[64];
+	snprintf(dir, sizeof(dir), "%s/alt", g.f.dir);
+	snprintf(admin, sizeof(admin), "%s/keys/KEMENPANRB.admin.key", g.f.fed);
+	char *body = sp_ft_cp_body(&g.f, "KEMENPANRB", "73.11");
+	assert_non_null(body);
+	assert_int_equal(sscanf(body, "%*s %31s %63s", size, root), 2);
+	free(body);
+	unsigned long long longer = strtoull(size, NULL, 10) + 5;
+	sp_h_node_init(&g.alt, "73.11", dir);
+	sp_h_node_fill(&g.alt, g.f.fed, (int)longer, "cabang lain");
+	sp_h_node_config(&g.alt, g.f.fed, g.f.root_vkey, "");
+	sp_h_node_start(&g.alt, 0);
+	if (!sp_ft_wait(alt_checkpointed, &longer))
+		fail_msg("the second node of 73.11 serves no checkpoint of %llu (log %s)", longer,
+			 g.alt.log);
+	char alt[96];
+	snprintf(alt, sizeof(alt), "http://%s", g.alt.addr);
+	const char *srcs[] = {g.url[0], g.url[1], alt, NULL};
+
+	/* the fork, before any resolution */
+	json_t *j = audit(1, srcs, NULL);
+	assert_string_equal(log_status(j, "73.11"), "forked");
+	assert_true(json_is_null(json_object_get(log_of(j, "73.11"), "resolution")));
+	json_decref(j);
+
+	/* the coordinator's admin keeps the federation's branch */
+	free(cli(0, (const char *const[]){"fork", "resolve", "--node", g.url[0], "--key", admin,
+					  "--inst", "73.11", "--size", size, "--root", root, NULL}));
+	if (!sp_ft_wait(coord_checkpointed, NULL))
+		sp_ft_fail(&g.f, "the coordinator's checkpoint does not cover the resolution");
+	j = audit(0, srcs, NULL);
+	json_t *l = log_of(j, "73.11");
+	assert_string_equal(log_status(j, "73.11"), "ok");
+	assert_string_equal(json_string_value(json_object_get(l, "root")), root);
+	assert_int_equal(num(l, "verified"), strtol(size, NULL, 10));
+	json_t *res = json_object_get(l, "resolution");
+	assert_int_equal(num(res, "size"), strtol(size, NULL, 10));
+	assert_string_equal(json_string_value(json_object_get(res, "root")), root);
+	json_t *aside = json_object_get(res, "set_aside");
+	assert_int_equal(json_array_size(aside), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(aside, 0), "source")),
+			    alt);
+	assert_int_equal(num(json_array_get(aside, 0), "size"), (long)longer);
+	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(l, "sources"), 2),
+						 "set_aside")));
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	check_figures(j);
+	json_decref(j);
+	char out[BIG];
+	snprintf(out, sizeof(out), "%s/audit.out", g.f.dir);
+	char *text = sp_h_slurp(out, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "fork resolved by the coordinator"));
+	assert_non_null(strstr(text, "set aside: "));
+	free(text);
+	sp_h_node_kill(&g.alt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_fork_resolved),
 		cmocka_unit_test(test_unit_node),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
