@@ -152,8 +152,26 @@ static void node_path(const struct fu_fed *f, const char *id, const char *file, 
 		out[0] = '\0'; /* too long: names nothing */
 }
 
-/* node_pid: the running simpuld of node id (its pid file names a live,
- * non-zombie simpuld), or 0. */
+/* threads_left: how many threads of process pid still exist. A killed
+ * multi-threaded simpuld shows its main thread as a zombie while the others
+ * are still exiting, and its files (the store's lock) are closed only when
+ * the last one is gone. */
+static size_t threads_left(long pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	DIR *d = opendir(path);
+	size_t n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* node_pid: the running simpuld of node id (its pid file names a live
+ * simpuld: not a zombie whose threads have all exited), or 0. */
 static pid_t node_pid(const struct fu_fed *f, const char *id)
 {
 	char path[FU_PATH], buf[512];
@@ -174,7 +192,9 @@ static pid_t node_pid(const struct fu_fed *f, const char *id)
 		fclose(fp);
 	buf[n] = '\0';
 	const char *close = strrchr(buf, ')');
-	if (strstr(buf, "(simpuld)") == NULL || close == NULL || close[1] == '\0' || close[2] == 'Z')
+	if (strstr(buf, "(simpuld)") == NULL || close == NULL || close[1] == '\0')
+		return 0;
+	if (close[2] == 'Z' && threads_left(pid) <= 1)
 		return 0;
 	return (pid_t)pid;
 }
