@@ -406,6 +406,7 @@ static const struct {
 	{"<link rel=\"preload\" href=\"", "\" as=\"fetch\" crossorigin=\"anonymous\">",
 	 "rel=preload; as=fetch; crossorigin=anonymous"},
 	{"<link rel=\"icon\" href=\"", NULL, NULL}, /* the browser fetches it when idle */
+	{"<link rel=\"expect\" href=\"", NULL, NULL}, /* render blocking: not a fetch */
 };
 
 /* put_link writes the Link header of a page (NULL if it has none): the

@@ -938,6 +938,60 @@ async function checkWebhook(rep) {
   ok('webhooks: an event waiting in the outbox survives kill -9 and is delivered after the restart');
 }
 
+// A retirement transfer in Lacak: Wajo (73.13) is retired while it holds
+// an open complaint; its heir, the province (73), writes the transfer at
+// its next deadline pass. Lacak, at a third node (73.12), shows it as a
+// "pengalihan" from Wajo to the province, not as an escalation (the
+// label it had before the trail named transfers), in both languages.
+// Last of the steps: 73.13 takes no complaints after it.
+async function transfer(browser) {
+  const filed = await api('73.13', '/v1/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'pengaduan', visibility: 'publik', category: 'umum', region: '73.13.01',
+      title: 'Lampu jalan padam', content: 'Sudah dua minggu gelap di depan pasar.' }) });
+  assert(filed.status === 201 && filed.body.routed_to === '73.13', 'a complaint for Wajo: ' + JSON.stringify(filed.body));
+  const ini = join(conf.fed, 'nodes', '73', 'simpuld.ini');
+  writeFileSync(ini, readFileSync(ini, 'utf8') + '\n[deadlines]\nescalate_s = 1\n');
+  execFileSync(conf.simpul, ['federation', 'kill', '--dir', conf.fed, '73'], { stdio: 'pipe' });
+  execFileSync(conf.simpul, ['federation', 'start', '--dir', conf.fed, '73'], { stdio: 'pipe' });
+  await until('73 back up', async () => (await api('73', '/v1/status').catch(() => ({}))).status === 200);
+  execFileSync(conf.simpul, ['institution', 'retire', '--node', N.KEMENPANRB, '--key',
+    join(conf.fed, 'keys', 'KEMENPANRB.admin.key'), '--id', '73.13'], { stdio: 'pipe' });
+  const moved = (v) => v.status === 200 && v.body.trail.some((x) => x.type === 'transfer') ? v.body : null;
+  const heir = await until('73 took over Wajo\'s complaint', async () => moved(await api('73', '/v1/reports/' + filed.body.report_id)), 120000);
+  // Tracked at 73.12, which holds neither log: it asks Wajo's node (the
+  // ticket's door), which replicates its parent's log.
+  const view = await until('the transfer seen through 73.12', async () => moved(await api('73.12', '/v1/track/' + filed.body.ticket)));
+  for (const [at, v] of [['73', heir], ['73.12', view]]) {
+    const tr = v.trail.filter((x) => x.type === 'transfer');
+    assert(tr.length === 1 && tr[0].from === '73.13' && tr[0].to === '73' && tr[0].verdict === 'applied' &&
+      v.holders.join() === '73', `the trail at ${at}: ` + JSON.stringify(v.trail) + ' held by ' + v.holders);
+  }
+
+  const errors = [];
+  const { ctx, page } = await newPage(browser, errors);
+  await page.goto(N['73.12'] + '/lacak?tiket=' + encodeURIComponent(filed.body.ticket));
+  await page.waitForSelector('#report:not([hidden])');
+  await page.waitForFunction(() => document.getElementById('timeline').children.length >= 2);
+  const items = await page.$$eval('#timeline li', (lis) => lis.map((li) => [[...li.querySelectorAll('.badge')].map((b) => b.textContent).join(), li.textContent]));
+  const shown = items.filter(([b]) => b === 'pengalihan');
+  assert(shown.length === 1 && shown[0][1].includes('dialihkan dari Pemerintah Kabupaten Wajo (73.13) ke Pemerintah Provinsi Sulawesi Selatan (73) (instansi asal tidak aktif lagi)'),
+    'the transfer in the timeline: ' + JSON.stringify(items));
+  assert(!items.some(([b, x]) => b.includes('eskalasi') || x.includes('eskalasi')), 'no escalation shown: ' + JSON.stringify(items));
+  const held = await page.$$eval('#rep-facts dt', (dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent]));
+  assert(held.some(([k, v]) => k === 'Dipegang sekarang' && v === 'Pemerintah Provinsi Sulawesi Selatan (73)'), 'held by the heir: ' + JSON.stringify(held));
+  assert(errors.length === 0, 'no script errors: ' + errors.join('; '));
+  await axe(page, 'Lacak (transferred from a retired institution)');
+  await shots(page, 'lacak-pengalihan');
+  await page.click('#lang');
+  await page.waitForFunction(() => document.getElementById('timeline').textContent.includes('transferred from'));
+  const en = await page.$$eval('#timeline li', (lis) => lis.map((li) => [li.querySelector('.badge')?.textContent, li.textContent]))
+    .then((xs) => xs.filter(([, x]) => x.includes('transfer')));
+  assert(en.length === 1 && en[0][0] === 'transfer' && en[0][1].includes('transfer transferred from Pemerintah Kabupaten Wajo (73.13) to Pemerintah Provinsi Sulawesi Selatan (73) (the former institution was retired)'),
+    'in English: ' + JSON.stringify(en));
+  await ctx.close();
+  ok(`Lacak: ${filed.body.ticket}, held by Wajo when it was retired, shows the province's take-over as "pengalihan" (English "transfer"), not as an escalation`);
+}
+
 async function main() {
   const browser = await launch();
 
@@ -953,6 +1007,7 @@ async function main() {
     await keyboard(browser, rep);
     await open311(browser, rep);
     await checkWebhook(rep);
+    await transfer(browser);
   } finally {
     await browser.close();
   }
