@@ -13,13 +13,17 @@
  *   GET /v1/directory      institutions, their keys and categories
  *   GET /v1/stats/institutions  per-institution figures (Transparansi)
  *
- * The assets are compiled in (sp_web.h). Every page and asset is sent with
+ * The assets are compiled in (sp_web.h); Lapor gets the directory's
+ * categories added when it is sent. Every page and asset is sent with
  * a strict Content-Security-Policy (scripts, styles and connections from
  * this node only: no inline script or style), an ETag (304 on
  * If-None-Match), and gzip when the client accepts it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "sp_api.h"
 #include "sp_clock.h"
@@ -73,23 +77,35 @@ static int etag_matches(const struct sp_http_req *req, const char *etag)
 	return inm && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0);
 }
 
+/* headers sets what every page and asset is sent with and answers 1 if
+ * the client's copy is current (If-None-Match names etag: a 304 is set).
+ * A page's preloads go in the head of a 200: the browser asks for them as
+ * soon as the answer arrives, before it has parsed the page (on a slow
+ * phone, one round trip sooner). */
+static int headers(struct sp_http_req *req, struct sp_http_resp *res, const struct sp_web_asset *a,
+		   const char *cache, const char *etag)
+{
+	sp_http_cache(res, cache);
+	sp_http_header_add(res, "Content-Security-Policy", CSP);
+	sp_http_header_add(res, "Referrer-Policy", "no-referrer");
+	sp_http_header_add(res, "ETag", etag);
+	sp_http_header_add(res, "Vary", "Accept-Encoding");
+	if (etag_matches(req, etag)) {
+		sp_http_reply(res, 304, a->type, "", 0);
+		return 1;
+	}
+	if (a->link)
+		sp_http_link(res, a->link);
+	return 0;
+}
+
 static int serve(struct sp_http_req *req, struct sp_http_resp *res, const struct sp_web_asset *a,
 		 const char *cache)
 {
 	if (a == NULL)
 		return SP_ERR_NOT_FOUND;
-	sp_http_cache(res, cache);
-	sp_http_header_add(res, "Content-Security-Policy", CSP);
-	sp_http_header_add(res, "Referrer-Policy", "no-referrer");
-	sp_http_header_add(res, "ETag", a->etag);
-	sp_http_header_add(res, "Vary", "Accept-Encoding");
-	if (etag_matches(req, a->etag))
-		return sp_http_reply(res, 304, a->type, "", 0);
-	/* A page's preloads in the head of the answer: the browser asks for
-	 * them as soon as the answer arrives, before it has parsed the page
-	 * (on a slow phone, one round trip sooner). */
-	if (a->link)
-		sp_http_link(res, a->link);
+	if (headers(req, res, a, cache, a->etag))
+		return 0;
 	if (sp_http_accepts_gzip(req)) {
 		sp_http_header_add(res, "Content-Encoding", "gzip");
 		return sp_http_reply(res, 200, a->type, a->gz, a->gz_len);
@@ -97,9 +113,99 @@ static int serve(struct sp_http_req *req, struct sp_http_resp *res, const struct
 	return sp_http_reply(res, 200, a->type, a->raw, a->raw_len);
 }
 
+/* ---- GET / (Lapor) ------------------------------------------------------------------------ */
+
+/* The line of lapor.html that the directory's categories replace. */
+#define CATEGORY_SLOT "<!--categories-->\n"
+
+/* add_cats collects an institution's categories (the keys of a JSON
+ * object: each once). */
+static int add_cats(void *arg, const struct sp_dir_inst *r)
+{
+	for (size_t i = 0; i < r->ncategories; i++)
+		if (json_object_set_new(arg, r->categories[i], json_true()) != 0)
+			return SP_ERR_NOMEM;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* category_options writes Lapor's category choices: a prompt, the
+ * directory's categories in byte order (letters, digits and '-' only, as
+ * the directory allows: nothing to escape; "-" shown as a space), and
+ * "lainnya" (other: the region's government), as the page's script wrote
+ * them before they came with the page. */
+static int category_options(const struct sp_dirload *dl, struct sp_buf *out)
+{
+	json_t *set = json_object();
+	int rc = set ? 0 : SP_ERR_NOMEM;
+	if (rc == 0 && dl && dl->dir)
+		rc = sp_dir_each(dl->dir, add_cats, set);
+	size_t n = rc == 0 ? json_object_size(set) : 0, k = 0;
+	const char **cats = calloc(n ? n : 1, sizeof(*cats));
+	if (rc == 0 && cats == NULL)
+		rc = SP_ERR_NOMEM;
+	const char *key;
+	json_t *v;
+	if (rc == 0)
+		json_object_foreach(set, key, v)
+			if (sp_dir_category_valid(key) && strcmp(key, "*") != 0)
+				cats[k++] = key;
+	qsort(cats, k, sizeof(*cats), cmp_str);
+	sp_buf_put_cstr(out, "<option value=\"\" data-en=\"- choose a category -\">- pilih kategori -</option>\n");
+	for (size_t i = 0; i < k; i++) {
+		sp_buf_put_cstr(out, "<option value=\"");
+		sp_buf_put_cstr(out, cats[i]);
+		sp_buf_put_cstr(out, "\">");
+		for (const char *c = cats[i]; *c; c++)
+			sp_buf_put(out, *c == '-' ? " " : c, 1);
+		sp_buf_put_cstr(out, "</option>\n");
+	}
+	sp_buf_put_cstr(out, "<option value=\"lainnya\" data-en=\"other (local government)\">"
+			     "lainnya (pemerintah daerah)</option>\n");
+	free(cats);
+	json_decref(set);
+	return rc ? rc : out->err ? SP_ERR_NOMEM : 0;
+}
+
+/* page_lapor sends Lapor with the directory's categories in its category
+ * select, so the form is complete as it arrives: usable once parsed, with
+ * no request and no script run first (on a slow phone, a round trip and a
+ * JSON parse sooner). The directory changes while the node runs: the
+ * ETag is the page's own with a hash of the choices added. */
 static int page_lapor(struct sp_http_req *req, struct sp_http_resp *res)
 {
-	return serve(req, res, sp_web_asset_find("lapor.html"), "no-cache");
+	const struct sp_web_asset *a = sp_web_asset_find("lapor.html");
+	const char *slot = a ? strstr((const char *)a->raw, CATEGORY_SLOT) : NULL;
+	if (slot == NULL)
+		return serve(req, res, a, "no-cache");
+	struct sp_buf opts, page;
+	sp_buf_init(&opts);
+	sp_buf_init(&page);
+	int rc = category_options(sp_node_dir(req->ctx), &opts);
+	uint8_t h[8];
+	char hx[2 * sizeof(h) + 1], etag[128];
+	if (rc == 0) {
+		crypto_generichash(h, sizeof(h), opts.p, opts.len, NULL, 0);
+		sodium_bin2hex(hx, sizeof(hx), h, sizeof(h));
+		snprintf(etag, sizeof(etag), "%.*s-%s\"", (int)strlen(a->etag) - 1, a->etag, hx);
+		if (headers(req, res, a, "no-cache", etag)) {
+			sp_buf_free(&opts);
+			return 0;
+		}
+		/* the answer is gzipped as it is sent (sp_http_compress) */
+		size_t before = (size_t)(slot - (const char *)a->raw), sl = strlen(CATEGORY_SLOT);
+		sp_buf_put(&page, a->raw, before);
+		sp_buf_put(&page, opts.p, opts.len);
+		sp_buf_put(&page, slot + sl, a->raw_len - before - sl);
+		rc = page.err ? SP_ERR_NOMEM : sp_http_reply_buf(res, 200, a->type, &page);
+	}
+	sp_buf_free(&opts);
+	sp_buf_free(&page);
+	return rc;
 }
 
 static int page_lacak(struct sp_http_req *req, struct sp_http_resp *res)
@@ -178,9 +284,7 @@ static int add_inst(void *arg, const struct sp_dir_inst *r)
 {
 	struct dir_walk *w = arg;
 	json_array_append_new(w->insts, sp_api_inst_json(r));
-	for (size_t i = 0; i < r->ncategories; i++)
-		json_object_set_new(w->cats, r->categories[i], json_true());
-	return 0;
+	return add_cats(w->cats, r);
 }
 
 /* root_vkey: the federation root key this node trusts ([federation]

@@ -147,10 +147,11 @@ export function download(name, text, type = 'text/plain') {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-// directory: the institutions and categories the node's directory holds.
+// directory: the institutions and categories the node's directory holds
+// (asked for once; again after a failure).
 let dirPromise = null;
 export function directory() {
-  if (!dirPromise) dirPromise = api('/v1/directory');
+  if (!dirPromise) dirPromise = api('/v1/directory').catch((e) => { dirPromise = null; throw e; });
   return dirPromise;
 }
 export async function instName(id) {

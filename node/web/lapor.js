@@ -15,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 const TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'];
 const MAX_FILES = 4;
 const enc = new TextEncoder();
-let maxBody = 1 << 20;
+let maxBody = 1 << 20, limitKnown = false;
 
 function fieldError(id, msg) {
   const input = $(id === 'region' ? 'r0' : id), box = $(id + '-err');
@@ -47,15 +47,17 @@ async function fillRegions(level, parent) {
   s.disabled = r.regions.length === 0;
 }
 
-// loadForm fills the categories from the directory. The provinces are in
-// the page already (the built-in region list, as /v1/regions gives it).
-async function loadForm() {
+// limits reads the node's body limit from the directory (fetched once
+// the form is usable: the form itself needs nothing from it, the node puts
+// the categories in the page) and says it in the attachments' hint.
+async function limits() {
   const d = await directory();
   maxBody = d.max_body_bytes || maxBody;
-  const cat = $('category');
-  cat.replaceChildren(el('option', { value: '' }, t('- pilih kategori -', '- choose a category -')));
-  for (const c of [...d.categories].sort()) cat.append(el('option', { value: c }, c.replace(/-/g, ' ')));
-  cat.append(el('option', { value: 'lainnya' }, t('lainnya (pemerintah daerah)', 'other (local government)')));
+  limitKnown = true;
+  fileHint();
+}
+
+function fileHint() {
   $('files-hint').textContent = t(`JPEG, PNG, WebP atau PDF; paling banyak ${MAX_FILES} berkas, masing-masing paling besar ${kib(fileLimit())}`,
     `JPEG, PNG, WebP or PDF; up to ${MAX_FILES} files, each at most ${kib(fileLimit())}`);
 }
@@ -152,6 +154,8 @@ async function submit(ev) {
   ev.preventDefault();
   $('form-error').hidden = true;
   const f = readForm();
+  // The file size check needs the node's limit (normally long there).
+  try { await limits(); } catch (e) { showError(e); return; }
   if (!validate(f)) {
     const first = document.querySelector('[aria-invalid="true"]');
     if (first) first.focus();
@@ -224,7 +228,7 @@ async function getReceipt(r) {
   st.textContent = t('Tanda terima belum tersedia; coba lagi nanti.', 'Receipt not available yet; try again later.');
 }
 
-setup(() => loadForm().catch(showError));
+setup(() => { if (limitKnown) fileHint(); });
 $('form').addEventListener('submit', submit);
 for (let i = 0; i < 3; i++) {
   $('r' + i).addEventListener('change', (e) => {
@@ -232,5 +236,9 @@ for (let i = 0; i < 3; i++) {
     if (v) fillRegions(i + 1, v).catch(showError); else fillRegions(i + 1, null).catch(() => {});
   });
 }
-// The mark tells tests/web/bench.mjs when the form became usable.
-loadForm().then(() => { performance.mark('simpul:form-ready'); reporter().catch(() => {}); }, showError);
+// The form is usable now: the categories (put in by the node) and the
+// provinces are in its selects and its handlers are set. The mark tells
+// tests/web/bench.mjs when. What only submitting needs comes after.
+performance.mark('simpul:form-ready');
+limits().catch(() => {});
+reporter().catch(() => {});

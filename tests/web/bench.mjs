@@ -13,16 +13,16 @@
 // "simpul:form-ready", set when categories and provinces are in the
 // selects and the form's handlers are in place, or the page's first paint
 // if that comes later: measured in the page; the harness waits for the
-// mark without running anything in the page while it loads, mark.mjs), and the time from pressing "Kirim laporan" to the
-// ticket on screen, and when the last byte the form waited for arrived
-// (resource timing: what is left of "form usable" is the renderer's own
-// work), and the CPU time the page's main thread used until then
+// mark without running anything in the page while it loads, mark.mjs),
+// and the time from pressing "Kirim laporan" to the ticket on screen, and
+// when the last byte the form waited for arrived (resource timing: what is
+// left of "form usable" is the renderer's own work), and the CPU time the page's main thread used until then
 // (thread time from a trace, at 4x: other load on the machine adds little
 // to it, unlike the wall times).
-// Every other load is made with the page's preload hint for its
-// API call removed (request interception; from the HTML and from the
-// Link header), to show what it saves on the same machine at the same
-// time. Prints medians. Files a few real complaints on that node.
+// Every other load is made with the page's render blocking removed (its
+// <link rel="expect"> line, by request interception), to show what it
+// saves on the same machine at the same time. Prints medians. Files a few
+// real complaints on that node.
 import { chromium } from 'playwright-core';
 import { formReady } from './mark.mjs';
 
@@ -83,10 +83,8 @@ for (let i = 0; i < 2 * runs; i++) {
   if (strip) {
     await page.route(url + '/', async (route) => {
       const r = await route.fetch();
-      const html = (await r.text()).replace(/<link rel="preload"[^>]*as="fetch"[^>]*>\n?/g, '');
-      const headers = r.headers();
-      if (headers.link) headers.link = headers.link.split(', ').filter((l) => !l.includes('as=fetch')).join(', ');
-      await route.fulfill({ response: r, headers, body: html });
+      const html = (await r.text()).replace(/<link rel="expect"[^>]*>\n/, '');
+      await route.fulfill({ response: r, body: html });
     });
   }
   const cdp = await ctx.newCDPSession(page);
@@ -138,5 +136,5 @@ const f = (xs) => `${Math.round(median(xs))} ms`;
 console.log(`Lapor on Fast 3G + 4x CPU, median of ${runs}: DOMContentLoaded ${f(t.dcl)}, load ${f(t.load)}, ` +
   `form usable ${f(t.ready)} (the page's mark ${f(t.mark)}; its bytes all in at ${f(t.net)}; main thread CPU until then ${f(t.cpu)} ` +
   `(4x)), submit to ticket shown ${f(t.submit)}`);
-console.log(`  the same without the preload hints, median of ${runs}: DOMContentLoaded ${f(without.dcl)}, ` +
+console.log(`  the same without the render blocking, median of ${runs}: DOMContentLoaded ${f(without.dcl)}, ` +
   `load ${f(without.load)}, form usable ${f(without.ready)} (bytes in at ${f(without.net)}; CPU ${f(without.cpu)})`);

@@ -76,9 +76,21 @@ async function stackChecks() {
     const again = await fetch(u + path, { headers: { 'If-None-Match': r.headers.get('etag') } });
     assert(again.status === 304 && !again.headers.get('link'), `${path}: 304 without Link`);
   }
-  assert((await fetch(u + '/')).headers.get('link').includes('</v1/directory>; rel=preload; as=fetch; crossorigin=anonymous'),
-    'Lapor preloads /v1/directory from its Link header');
   ok('pages: a Link header preloads what each page\'s head names (not on a 304)');
+
+  // Lapor comes with the directory's categories in its category select
+  // (the node puts them in as it sends the page): the prompt, each
+  // category in order, "lainnya"; so it preloads no API call.
+  const cats = (await api('73.12', '/v1/directory')).body.categories;
+  const lp = await fetch(u + '/');
+  const lh = await lp.text();
+  const sel = lh.match(/<select id="category"[^>]*>\n([^]*?)<\/select>/);
+  const opts = sel ? [...sel[1].matchAll(/<option value="([^"]*)"[^>]*>([^<]*)<\/option>\n/g)].map((x) => [x[1], x[2]]) : [];
+  assert(JSON.stringify(opts.map((x) => x[0])) === JSON.stringify(['', ...[...cats].sort(), 'lainnya']) && cats.length > 10,
+    'the categories in the page: ' + JSON.stringify(opts));
+  assert(opts.every(([v, l]) => v === '' || v === 'lainnya' || l === v.replace(/-/g, ' ')), 'labels: ' + JSON.stringify(opts));
+  assert(!lp.headers.get('link').includes('/v1/'), 'Lapor preloads no API call: ' + lp.headers.get('link'));
+  ok(`Lapor: the directory's ${cats.length} categories are in the page as sent`);
 
   // Large JSON answers are gzipped for clients that accept it, and decode
   // to the very bytes a client without Accept-Encoding gets (identity).
@@ -90,7 +102,7 @@ async function stackChecks() {
       res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
     }).on('error', reject);
   });
-  for (const path of ['/v1/directory', '/v1/regions?parent=73', '/open311/v2/services.xml']) {
+  for (const path of ['/v1/directory', '/v1/regions?parent=73', '/open311/v2/services.xml', '/']) {
     const plain = await raw(path);
     const gz = await raw(path, 'gzip, deflate, br');
     assert(plain.body.length >= 1024, `${path} is large enough to compress: ${plain.body.length}`);
@@ -104,7 +116,7 @@ async function stackChecks() {
   }
   const small = await raw('/v1/status', 'gzip');
   assert(!small.headers['content-encoding'], 'a small answer is sent as it is');
-  ok('API: large JSON and XML answers gzipped when accepted (same bytes decoded), identity otherwise');
+  ok('API: large JSON and XML answers and Lapor (made as it is sent) gzipped when accepted (same bytes decoded), identity otherwise');
 }
 
 async function lapor(browser) {
@@ -135,10 +147,10 @@ async function lapor(browser) {
       .map((r) => new URL(r.name).pathname.replace(/^\/web\/[0-9a-f]{16}\//, ''));
   });
   assert(await page.$$eval('#r0 option', (o) => o.length) === 39, 'the 38 provinces are in the page');
-  assert(!before.includes('/v1/regions') && !before.includes('reporter.js') && !before.includes('cbor.js') &&
-    before.filter((p) => p !== 'icon.svg').length === 4 && new Set(before).size === before.length,
+  assert(!before.some((p) => p.startsWith('/v1/')) && !before.includes('reporter.js') && !before.includes('cbor.js') &&
+    before.filter((p) => p !== 'icon.svg').length === 3 && new Set(before).size === before.length,
     'requests until the form is usable (each once: the Link header\'s preloads are used): ' + before.join(' '));
-  ok('Lapor: provinces in the page; until the form is usable only its own files and /v1/directory are fetched');
+  ok('Lapor: provinces and categories in the page; until the form is usable only its own style sheet and modules are fetched');
   await page.waitForSelector('#r0 option[value="73"]', { state: 'attached' });
   await page.waitForSelector('#category option[value="bansos"]', { state: 'attached' });
   await axe(page, 'Lapor (empty form)');
@@ -758,6 +770,8 @@ async function english(browser) {
   await page.goto(N['73.13'] + '/');
   await page.click('#lang');
   assert((await page.textContent('h1')) === 'File a complaint', 'English switch');
+  const ends = await page.$$eval('#category option', (o) => [o[0].textContent, o[o.length - 1].textContent]);
+  assert(ends[0] === '- choose a category -' && ends[1] === 'other (local government)', 'the category choices in English: ' + ends);
   await page.goto(N['73.13'] + '/lacak');
   assert((await page.textContent('h1')) === 'Track a report', 'English remembered');
   await axe(page, 'Lacak (English)');
@@ -992,6 +1006,22 @@ async function transfer(browser) {
   ok(`Lacak: ${filed.body.ticket}, held by Wajo when it was retired, shows the province's take-over as "pengalihan" (English "transfer"), not as an escalation`);
 }
 
+// Lapor follows the directory: a category added by the coordinator's
+// admin appears in the page at 73.12 once the record reaches it, and the
+// page's old ETag no longer gets a 304.
+async function categoriesFollow() {
+  const before = await fetch(N['73.12'] + '/');
+  const etag = before.headers.get('etag');
+  assert(!(await before.text()).includes('bansos-tunai'), 'not there before');
+  execFileSync(conf.simpul, ['institution', 'update', '--node', N.KEMENPANRB, '--key',
+    join(conf.fed, 'keys', 'KEMENPANRB.admin.key'), '--id', 'KEMENSOS', '--category', 'bansos', '--category', 'bansos-tunai'], { stdio: 'pipe' });
+  await until('the new category in Lapor at 73.12', async () =>
+    (await (await fetch(N['73.12'] + '/')).text()).includes('<option value="bansos-tunai">bansos tunai</option>\n'));
+  const again = await fetch(N['73.12'] + '/', { headers: { 'If-None-Match': etag } });
+  assert(again.status === 200 && again.headers.get('etag') !== etag, 'the old ETag is stale: ' + again.status);
+  ok('Lapor: a category the directory gains is in the page as sent, under a new ETag');
+}
+
 async function main() {
   const browser = await launch();
 
@@ -1008,6 +1038,7 @@ async function main() {
     await open311(browser, rep);
     await checkWebhook(rep);
     await transfer(browser);
+    await categoriesFollow();
   } finally {
     await browser.close();
   }
