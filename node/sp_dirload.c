@@ -84,19 +84,66 @@ static int split_frames(struct frames *f, const char *path, struct sp_logx *log)
 	return 0;
 }
 
+/* A scan of the stored directory log against the file's frames. */
+struct held {
+	const struct frames *f;
+	size_t n; /* leading frames equal to the stored entries */
+};
+
+static int held_one(void *arg, uint64_t index, const uint8_t *buf, size_t len)
+{
+	struct held *h = arg;
+	if (len != h->f->len[index] || memcmp(buf, h->f->p[index], len) != 0)
+		return 1;
+	h->n++;
+	return 0;
+}
+
+/* held_prefix: how many leading frames the store already holds, byte for
+ * byte, in the log of the coordinator named by the first frame whose
+ * first key is the root key. The store checked their signatures when it
+ * took them (sp_store_insert, or signed them itself), so a start does not
+ * check them again: the whole directory at every start was a third of a
+ * national node's restart. Every other rule of the chain still applies to
+ * them (check_chain). 0 when in doubt. */
+static size_t held_prefix(struct sp_store *s, const struct sp_conf *c, const struct frames *f)
+{
+	struct sp_entry e;
+	struct sp_dir_inst inst;
+	if (f->n == 0 || sp_entry_decode(f->p[0], f->len[0], &e) != 0 ||
+	    e.type != SP_EV_INSTITUTION || sp_dir_inst_decode(e.body, e.body_len, &inst) != 0)
+		return 0;
+	char origin[SP_ORIGIN_MAX + 1];
+	uint32_t id;
+	struct sp_log_info li;
+	snprintf(origin, sizeof(origin), "%s/%s", c->federation, inst.id);
+	if (sp_store_log_find(s, origin, &id) != 0 || sp_store_log_info(s, id, &li) != 0 ||
+	    memcmp(li.keys.pk[0], c->root_key.pk, 32) != 0)
+		return 0;
+	struct held h = {f, 0};
+	sp_store_scan(s, id, 0, li.size < f->n ? li.size : f->n, held_one, &h);
+	return h.n;
+}
+
 /* check_chain verifies every frame as an entry of the coordinator's log,
  * from the configured (genesis) root key and across the coordinator's own
- * key rotations the log records (sp_dirchain); *keys gets the
- * coordinator's key history the file ends with, and coord the
- * coordinator's id (from the first entry, its institution record). */
-static int check_chain(const struct frames *f, const struct sp_conf *c, const char *path,
-		       struct sp_logx *log, char coord[SP_INST_ID_MAX + 1], struct sp_keyhist *keys)
+ * key rotations the log records (sp_dirchain); the first `held` frames
+ * (held_prefix) without their signatures. *keys gets the coordinator's
+ * key history the file ends with, coord the coordinator's id (from the
+ * first entry, its institution record), *sigs (optional) how many
+ * signatures were checked. */
+static int check_chain(const struct frames *f, size_t held, const struct sp_conf *c,
+		       const char *path, struct sp_logx *log, char coord[SP_INST_ID_MAX + 1],
+		       struct sp_keyhist *keys, uint64_t *sigs)
 {
 	struct sp_dirchain ch;
 	int rc = sp_dirchain_init(&ch, c->root_key.pk);
 	size_t i = 0;
 	for (; rc == 0 && i < f->n; i++)
-		rc = sp_dirchain_add(&ch, f->p[i], f->len[i]);
+		rc = i < held ? sp_dirchain_add_known(&ch, f->p[i], f->len[i])
+			      : sp_dirchain_add(&ch, f->p[i], f->len[i]);
+	if (sigs)
+		*sigs = ch.sigs;
 	if (rc == 0) {
 		snprintf(coord, SP_INST_ID_MAX + 1, "%s", ch.coordinator);
 		*keys = ch.keys;
@@ -116,12 +163,12 @@ static int check_chain(const struct frames *f, const struct sp_conf *c, const ch
 /* check_own: on the coordinator's own node the directory log is its own
  * log (a copy of the `federation init` store): the file must be a prefix
  * of it, byte for byte. */
-static int check_own(struct sp_store *s, uint32_t id, const struct frames *f)
+static int check_own(struct sp_store *s, uint32_t id, const struct frames *f, size_t held)
 {
 	struct sp_buf e;
 	sp_buf_init(&e);
 	int rc = 0;
-	for (size_t i = 0; i < f->n && rc == 0; i++) {
+	for (size_t i = held; i < f->n && rc == 0; i++) {
 		e.len = 0;
 		rc = sp_store_entry(s, id, i, &e);
 		if (rc == 0 && (e.len != f->len[i] || memcmp(e.p, f->p[i], e.len) != 0))
@@ -159,9 +206,11 @@ static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_log
 	paths(c->directory, path, cp_path, sizeof(path));
 	struct frames f = {0};
 	struct sp_keyhist keys;
+	uint64_t sigs = 0;
 	int rc = read_frames(c, path, log, &f);
+	size_t held = rc == 0 ? held_prefix(s, c, &f) : 0;
 	if (rc == 0)
-		rc = check_chain(&f, c, path, log, d->coordinator, &keys);
+		rc = check_chain(&f, held, c, path, log, d->coordinator, &keys, &sigs);
 	char origin[SP_ORIGIN_MAX + 1];
 	snprintf(origin, sizeof(origin), "%s/%s", c->federation, d->coordinator);
 	if (rc == 0)
@@ -175,9 +224,9 @@ static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_log
 	if (rc == 0 && !li.own && keys.n > li.keys.n)
 		rc = sp_store_log_keys(s, d->log_id, &keys);
 	if (rc == 0 && li.own)
-		rc = check_own(s, d->log_id, &f);
-	else if (rc == 0)
-		rc = sp_store_insert(s, d->log_id, f.p, f.len, f.n, &added);
+		rc = check_own(s, d->log_id, &f, held);
+	else if (rc == 0 && held < f.n) /* what the store holds was verified when stored */
+		rc = sp_store_insert(s, d->log_id, f.p + held, f.len + held, f.n - held, &added);
 	if (rc)
 		sp_logx(log, SP_LOGX_ERROR, "dir", "directory %s not stored in log %s: %s (%s)", path,
 			origin, sp_strerror(rc), sp_errname(rc));
@@ -185,8 +234,9 @@ static int store_file(const struct sp_conf *c, struct sp_store *s, struct sp_log
 	if (rc)
 		return rc;
 	d->has_log = 1;
-	sp_logx(log, SP_LOGX_INFO, "dir", "directory file=%s origin=%s new_entries=%zu", path,
-		origin, added);
+	sp_logx(log, SP_LOGX_INFO, "dir",
+		"directory file=%s origin=%s new_entries=%zu signatures_checked=%llu", path, origin,
+		added, (unsigned long long)sigs);
 	struct sp_buf cp;
 	sp_buf_init(&cp);
 	if (!li.own && sp_file_read(cp_path, SP_NOTE_MAX, &cp) == 0 && cp.len > 0) {
@@ -652,7 +702,7 @@ static int check_build(const struct sp_conf *c, struct sp_logx *log, struct sp_d
 		struct sp_keyhist keys;
 		rc = read_frames(c, path, log, &f);
 		if (rc == 0)
-			rc = check_chain(&f, c, path, log, t->coordinator, &keys);
+			rc = check_chain(&f, 0, c, path, log, t->coordinator, &keys, NULL);
 		struct apply_ctx a = {t, log, 0};
 		for (size_t i = 0; rc == 0 && i < f.n; i++)
 			rc = apply_one(&a, i, f.p[i], f.len[i]);

@@ -77,12 +77,17 @@ static int first_ok(const struct sp_entry *e, char coord[SP_INST_ID_MAX + 1])
 	return 0;
 }
 
-int sp_dirchain_add(struct sp_dirchain *c, const uint8_t *buf, size_t len)
+/* chain_add: sp_dirchain_add, the signature checked only when `verify`. */
+static int chain_add(struct sp_dirchain *c, const uint8_t *buf, size_t len, int verify)
 {
 	struct sp_entry e;
 	size_t pos = 0;
 	char coord[SP_INST_ID_MAX + 1] = "";
-	int rc = sp_entry_open(buf, len, &e);
+	int rc = sp_entry_decode(buf, len, &e);
+	if (rc == 0 && verify) {
+		c->sigs++;
+		rc = sp_entry_verify(buf, len, &e);
+	}
 	if (rc == 0)
 		rc = sp_keyhist_entry(&c->keys, c->n ? c->key_pos : 0, e.author, e.time_ms, &pos);
 	if (rc == 0) {
@@ -114,6 +119,16 @@ int sp_dirchain_add(struct sp_dirchain *c, const uint8_t *buf, size_t len)
 	sp_merkle_frontier_append(&c->tree, leaf);
 	c->n++;
 	return 0;
+}
+
+int sp_dirchain_add(struct sp_dirchain *c, const uint8_t *buf, size_t len)
+{
+	return chain_add(c, buf, len, 1);
+}
+
+int sp_dirchain_add_known(struct sp_dirchain *c, const uint8_t *buf, size_t len)
+{
+	return chain_add(c, buf, len, 0);
 }
 
 int sp_dirchain_checkpoint(const struct sp_dirchain *c, const char *origin, const char *note,

@@ -616,27 +616,41 @@ static void test_key_rotation(void **state)
 
 /* ---- the coordinator's log across its own key rotation ------------------ */
 
-/* chain_put signs body as entry c->n of the coordinator's log (linked to
- * the last one accepted) at time t by key `signer`, and feeds it to c. */
-static int chain_put(struct sp_dirchain *c, uint8_t signer, uint64_t t, uint64_t type,
-		     struct sp_buf *body)
+/* How chain_feed hands an entry to the checker. */
+enum feed { FEED_CHECKED, FEED_KNOWN, FEED_KNOWN_BADSIG };
+
+/* chain_feed signs body as entry c->n of the coordinator's log (linked to
+ * the last one accepted) at time t by key `signer`, and feeds it to c:
+ * with sp_dirchain_add, or as known (sp_dirchain_add_known), then perhaps
+ * with a byte of its signature flipped. */
+static int chain_feed(struct sp_dirchain *c, uint8_t signer, uint64_t t, uint64_t type,
+		      struct sp_buf *body, enum feed how)
 {
 	uint8_t *buf;
 	size_t len;
 	sign_body(signer, t, type, c->n, c->last_hash, body, &buf, &len);
-	int rc = sp_dirchain_add(c, buf, len);
+	if (how == FEED_KNOWN_BADSIG)
+		buf[len - 10] ^= 1; /* inside the signature, the last field */
+	int rc = how == FEED_CHECKED ? sp_dirchain_add(c, buf, len)
+				     : sp_dirchain_add_known(c, buf, len);
 	free(buf);
 	return rc;
 }
 
-static int chain_inst(struct sp_dirchain *c, uint8_t signer, uint64_t t, const char *id,
-		      enum sp_dir_tier tier, const char *parent, uint8_t key)
+static int chain_inst_as(struct sp_dirchain *c, enum feed how, uint8_t signer, uint64_t t,
+			 const char *id, enum sp_dir_tier tier, const char *parent, uint8_t key)
 {
 	struct sp_dir_inst r = mk_inst(id, tier, parent, key, NULL);
 	struct sp_buf b;
 	sp_buf_init(&b);
 	assert_int_equal(sp_dir_inst_encode(&r, &b), 0);
-	return chain_put(c, signer, t, SP_EV_INSTITUTION, &b);
+	return chain_feed(c, signer, t, SP_EV_INSTITUTION, &b, how);
+}
+
+static int chain_inst(struct sp_dirchain *c, uint8_t signer, uint64_t t, const char *id,
+		      enum sp_dir_tier tier, const char *parent, uint8_t key)
+{
+	return chain_inst_as(c, FEED_CHECKED, signer, t, id, tier, parent, key);
 }
 
 /* chain_cp: c's checkpoint signed by key `signer`, checked by c. */
@@ -710,6 +724,67 @@ static void test_root_chain(void **state)
 	assert_int_equal(sp_dirlog_root_keys(c.dir, root, &h), 0);
 	assert_true(sp_keyhist_extends(&c.keys, &h) && h.n == c.keys.n);
 	assert_int_equal(sp_dirlog_root_keys(c.dir, root2, &h), SP_ERR_WRONG_AUTHOR);
+	sp_dirchain_free(&c);
+}
+
+/* Entries the caller already verified (a node's store holds them byte for
+ * byte) skip only the signature check: the key in force, its rotations,
+ * the links and entry 0's rule still apply, and the count of signatures
+ * checked says what was skipped. */
+static void test_root_chain_known(void **state)
+{
+	(void)state;
+	uint8_t root[32], root2[32];
+	pk_of(K_ROOT, root);
+	pk_of(K_ROOT2, root2);
+	struct sp_dirchain c;
+	assert_int_equal(sp_dirchain_init(&c, root), 0);
+	/* a bad signature is refused when checked, and is not looked at when known */
+	assert_int_equal(chain_inst_as(&c, FEED_CHECKED, K_ROOT, 100, "KEMENPANRB",
+				       SP_DIR_TIER_COORDINATOR, "", K_ROOT),
+			 0);
+	assert_int_equal(c.sigs, 1);
+	assert_int_equal(chain_inst_as(&c, FEED_KNOWN_BADSIG, K_ROOT, 110, "73",
+				       SP_DIR_TIER_PROVINCE, "KEMENPANRB", K_73),
+			 0);
+	assert_int_equal(c.sigs, 1);
+	assert_int_equal(chain_inst_as(&c, FEED_CHECKED, K_ROOT, 120, "74", SP_DIR_TIER_PROVINCE,
+				       "KEMENPANRB", K_74),
+			 0);
+	assert_int_equal(c.sigs, 2);
+	/* every other rule applies to a known entry: a key not in force */
+	assert_int_equal(chain_inst_as(&c, FEED_KNOWN, K_ROOT2, 130, "75", SP_DIR_TIER_PROVINCE,
+				       "KEMENPANRB", 75),
+			 SP_ERR_WRONG_AUTHOR);
+	/* the rotation in a known entry is followed: the new key writes, the old is refused */
+	assert_int_equal(chain_inst_as(&c, FEED_KNOWN, K_ROOT, 200, "KEMENPANRB",
+				       SP_DIR_TIER_COORDINATOR, "", K_ROOT2),
+			 0);
+	assert_int_equal(c.keys.n, 2);
+	assert_memory_equal(c.keys.pk[1], root2, 32);
+	assert_int_equal(chain_inst_as(&c, FEED_KNOWN, K_ROOT2, 220, "75", SP_DIR_TIER_PROVINCE,
+				       "KEMENPANRB", 75),
+			 0);
+	assert_int_equal(chain_inst_as(&c, FEED_KNOWN, K_ROOT, 230, "76", SP_DIR_TIER_PROVINCE,
+				       "KEMENPANRB", 76),
+			 SP_ERR_WRONG_AUTHOR);
+	/* and the records are applied */
+	struct sp_dir_inst v;
+	assert_int_equal(sp_dir_institution(c.dir, "73", SP_DIR_TIME_MAX, &v), 0);
+	assert_int_equal(sp_dir_institution(c.dir, "75", SP_DIR_TIME_MAX, &v), 0);
+	assert_int_equal(c.n, 5);
+	assert_int_equal(c.sigs, 2);
+	sp_dirchain_free(&c);
+	/* entry 0 known: still the coordinator's record by the root key */
+	assert_int_equal(sp_dirchain_init(&c, root2), 0);
+	assert_int_equal(chain_inst_as(&c, FEED_KNOWN, K_ROOT, 100, "KEMENPANRB",
+				       SP_DIR_TIER_COORDINATOR, "", K_ROOT),
+			 SP_ERR_WRONG_AUTHOR);
+	sp_dirchain_free(&c);
+	assert_int_equal(sp_dirchain_init(&c, root), 0);
+	assert_int_equal(chain_inst_as(&c, FEED_KNOWN, K_ROOT, 100, "73", SP_DIR_TIER_PROVINCE,
+				       "KEMENPANRB", K_73),
+			 SP_ERR_DIR_RECORD);
 	sp_dirchain_free(&c);
 }
 
@@ -1163,6 +1238,7 @@ int main(void)
 		cmocka_unit_test(test_decode_strict), cmocka_unit_test(test_region_syntax),
 		cmocka_unit_test(test_root_only),     cmocka_unit_test(test_delegation),
 		cmocka_unit_test(test_key_rotation),  cmocka_unit_test(test_root_chain),
+		cmocka_unit_test(test_root_chain_known),
 		cmocka_unit_test(test_officers),
 		cmocka_unit_test(test_tree),          cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_policy),        cmocka_unit_test(test_bad_signature),
