@@ -3,11 +3,52 @@
  */
 #include "sp_json.h"
 
+#include <stdio.h>
+
 #include <sodium.h>
+
+#include "sp_err.h"
 
 json_t *sp_json_hex(const uint8_t *p, size_t n)
 {
 	char h[2 * 64 + 1];
 	sodium_bin2hex(h, sizeof(h), p, n);
 	return json_string(h);
+}
+
+static int put_cb(const char *p, size_t n, void *arg)
+{
+	struct sp_buf *out = arg;
+	sp_buf_put(out, p, n);
+	return out->err ? -1 : 0;
+}
+
+int sp_json_put_str(struct sp_buf *out, const char *s)
+{
+	size_t n = 0;
+	while (s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\')
+		n++;
+	if (s[n] == '\0') {
+		sp_buf_put(out, "\"", 1);
+		sp_buf_put(out, s, n);
+		sp_buf_put(out, "\"", 1);
+		return out->err ? SP_ERR_NOMEM : 0;
+	}
+	json_t *j = json_string(s);
+	size_t at = out->len;
+	int rc = j && json_dump_callback(j, put_cb, out,
+					 JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY) == 0
+			 ? 0
+			 : SP_ERR_NOMEM;
+	json_decref(j);
+	if (rc && !out->err)
+		out->len = at;
+	return rc;
+}
+
+void sp_json_put_int(struct sp_buf *out, json_int_t v)
+{
+	char t[32];
+	int n = snprintf(t, sizeof(t), "%" JSON_INTEGER_FORMAT, v);
+	sp_buf_put(out, t, (size_t)n);
 }

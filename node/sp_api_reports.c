@@ -727,23 +727,85 @@ static int post_action(struct sp_http_req *req, struct sp_http_resp *res)
 
 /* ---- GET /v1/reports, GET /v1/stats ------------------------------------------------------------ */
 
-static json_t *summary_json(const struct sp_reports_summary *s)
+/* A page of summaries written as it is read, without a jansson tree (a
+ * page of 50 cost more in building and dumping the tree than in reading
+ * the index); the bytes are those json_pack and json_dumps gave. */
+struct page {
+	struct sp_buf b;
+	size_t n; /* summaries written */
+};
+
+static void put_key(struct sp_buf *b, const char *key)
 {
-	json_t *h = json_array();
-	for (size_t i = 0; h && i < s->n_holders; i++)
-		json_array_append_new(h, json_string(s->holders[i]));
-	return json_pack("{s:o,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:i,s:o,s:b,s:i}", "report_id",
-			 sp_json_hex(s->id, 32), "log", s->log, "index", (json_int_t)s->index,
-			 "submitted", (json_int_t)s->submitted_ms, "region", s->region, "category",
-			 s->category, "routed_to", s->routed_to, "status",
-			 sp_report_status_name(s->status), "holders", h, "stage", (int)s->stage,
-			 "deadline", ms_or_null(s->deadline_ms), "overdue", s->overdue,
-			 "escalations", (int)s->escalations);
+	sp_buf_put(b, ",\"", 2);
+	sp_buf_put(b, key, strlen(key));
+	sp_buf_put(b, "\":", 2);
+}
+
+static int put_str_field(struct sp_buf *b, const char *key, const char *v)
+{
+	put_key(b, key);
+	return sp_json_put_str(b, v);
+}
+
+static void put_int_field(struct sp_buf *b, const char *key, json_int_t v)
+{
+	put_key(b, key);
+	sp_json_put_int(b, v);
+}
+
+/* put_holders: a holder json_string refuses is left out, as
+ * json_array_append_new(h, NULL) left it out. */
+static void put_holders(struct sp_buf *b, const struct sp_reports_summary *s)
+{
+	put_key(b, "holders");
+	sp_buf_put(b, "[", 1);
+	for (size_t i = 0, k = 0; i < s->n_holders; i++) {
+		size_t at = b->len;
+		if (k)
+			sp_buf_put(b, ",", 1);
+		if (sp_json_put_str(b, s->holders[i]) == 0)
+			k++;
+		else if (!b->err)
+			b->len = at;
+	}
+	sp_buf_put(b, "]", 1);
 }
 
 static int add_summary(void *arg, const struct sp_reports_summary *s)
 {
-	return json_array_append_new(arg, summary_json(s)) ? SP_ERR_NOMEM : 0;
+	struct page *pg = arg;
+	struct sp_buf *b = &pg->b;
+	char id[2 * SP_HASH_BYTES + 1];
+	sodium_bin2hex(id, sizeof(id), s->id, SP_HASH_BYTES);
+	if (pg->n++)
+		sp_buf_put(b, ",", 1);
+	sp_buf_put(b, "{\"report_id\":\"", 14);
+	sp_buf_put(b, id, 2 * SP_HASH_BYTES);
+	sp_buf_put(b, "\"", 1);
+	int rc = put_str_field(b, "log", s->log);
+	put_int_field(b, "index", (json_int_t)s->index);
+	put_int_field(b, "submitted", (json_int_t)s->submitted_ms);
+	if (rc == 0)
+		rc = put_str_field(b, "region", s->region);
+	if (rc == 0)
+		rc = put_str_field(b, "category", s->category);
+	if (rc == 0)
+		rc = put_str_field(b, "routed_to", s->routed_to);
+	if (rc == 0)
+		rc = put_str_field(b, "status", sp_report_status_name(s->status));
+	put_holders(b, s);
+	put_int_field(b, "stage", (int)s->stage);
+	put_key(b, "deadline");
+	if (s->deadline_ms)
+		sp_json_put_int(b, (json_int_t)s->deadline_ms);
+	else
+		sp_buf_put(b, "null", 4);
+	put_key(b, "overdue");
+	sp_buf_put(b, s->overdue ? "true" : "false", s->overdue ? 4 : 5);
+	put_int_field(b, "escalations", (int)s->escalations);
+	sp_buf_put(b, "}", 1);
+	return rc ? rc : b->err ? SP_ERR_NOMEM : 0;
 }
 
 static int parse_status(const char *s, int *out)
@@ -816,21 +878,27 @@ static int get_reports(struct sp_http_req *req, struct sp_http_resp *res)
 	struct sp_reports_query q;
 	if (parse_query(req, res, &q) != 0)
 		return SP_HTTP_DONE;
-	json_t *arr = json_array();
+	struct page pg = {.n = 0};
+	sp_buf_init(&pg.b);
+	sp_buf_put(&pg.b, "{\"reports\":[", 12);
 	uint64_t next = 0;
-	int rc = arr ? sp_reports_query(sp_node_reports(req->ctx), &q, sp_now_ms(), add_summary, arr,
-				      &next)
-		     : SP_ERR_NOMEM;
-	if (rc) {
-		json_decref(arr);
-		return rc;
+	int rc = sp_reports_query(sp_node_reports(req->ctx), &q, sp_now_ms(), add_summary, &pg,
+				  &next);
+	if (rc == 0) {
+		sp_buf_put(&pg.b, "],\"next_cursor\":", 16);
+		if (next) {
+			char cur[24];
+			sp_buf_put(&pg.b, cur, (size_t)snprintf(cur, sizeof(cur), "\"%llu\"",
+								  (unsigned long long)next));
+		} else {
+			sp_buf_put(&pg.b, "null", 4);
+		}
+		sp_buf_put(&pg.b, "}\n", 2);
+		sp_http_cache(res, "no-cache");
+		rc = pg.b.err ? SP_ERR_NOMEM : sp_http_reply_buf(res, 200, "application/json", &pg.b);
 	}
-	char cur[24];
-	snprintf(cur, sizeof(cur), "%llu", (unsigned long long)next);
-	sp_http_cache(res, "no-cache");
-	return sp_http_reply_json(res, 200,
-				  json_pack("{s:o,s:o}", "reports", arr, "next_cursor",
-					    next ? json_string(cur) : json_null()));
+	sp_buf_free(&pg.b);
+	return rc;
 }
 
 /* counts_json: {"total": n, "<status>": n, ..., "overdue": n} without zeros. */
@@ -852,12 +920,12 @@ static int add_inst(void *arg, const char *inst, const struct sp_reports_stats *
 	return o && json_object_set_new(arg, inst, o) == 0 ? 0 : SP_ERR_NOMEM;
 }
 
-static int get_stats(struct sp_http_req *req, struct sp_http_resp *res)
+/* make_stats writes the /v1/stats answer (a memo: from the counters alone). */
+static int make_stats(void *arg, struct sp_buf *out)
 {
 	struct sp_reports_stats st;
 	json_t *by_inst = json_object(), *by_status = json_object();
-	int rc = by_inst && by_status ? sp_reports_stats(sp_node_reports(req->ctx), sp_now_ms(), &st,
-							 add_inst, by_inst)
+	int rc = by_inst && by_status ? sp_reports_stats(arg, sp_now_ms(), &st, add_inst, by_inst)
 				      : SP_ERR_NOMEM;
 	for (int i = 0; rc == 0 && i <= SP_ST_DIGABUNG; i++)
 		if (st.by_status[i])
@@ -868,11 +936,26 @@ static int get_stats(struct sp_http_req *req, struct sp_http_resp *res)
 		json_decref(by_status);
 		return rc;
 	}
-	sp_http_cache(res, "no-cache");
-	return sp_http_reply_json(res, 200,
-				  json_pack("{s:I,s:I,s:o,s:o}", "total", (json_int_t)st.total,
-					    "overdue", (json_int_t)st.overdue, "by_status",
-					    by_status, "by_institution", by_inst));
+	rc = sp_http_json_dump(json_pack("{s:I,s:I,s:o,s:o}", "total", (json_int_t)st.total,
+					 "overdue", (json_int_t)st.overdue, "by_status", by_status,
+					 "by_institution", by_inst),
+			       out);
+	sp_buf_put(out, "\n", 1);
+	return rc;
+}
+
+static int get_stats(struct sp_http_req *req, struct sp_http_resp *res)
+{
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = sp_reports_memo(sp_node_reports(req->ctx), SP_REPORTS_MEMO_STATS, sp_now_ms(),
+				 make_stats, sp_node_reports(req->ctx), &b);
+	if (rc == 0) {
+		sp_http_cache(res, "no-cache");
+		rc = sp_http_reply_buf(res, 200, "application/json", &b);
+	}
+	sp_buf_free(&b);
+	return rc;
 }
 
 const struct sp_http_route sp_api_reports_routes[] = {

@@ -204,6 +204,11 @@ int sp_http_reply(struct sp_http_resp *res, unsigned status, const char *type, c
 int sp_http_reply_buf(struct sp_http_resp *res, unsigned status, const char *type,
 		      struct sp_buf *b);
 
+/* sp_http_json_dump appends j to out as every JSON answer is written
+ * (compact, ASCII only, no final newline) and takes the reference to j
+ * (NULL after a failed jansson call: SP_ERR_NOMEM). */
+int sp_http_json_dump(json_t *j, struct sp_buf *out);
+
 /* sp_http_reply_json sets a JSON response and takes the reference to j
  * (which may be NULL after a failed jansson call: that gives a 500). */
 int sp_http_reply_json(struct sp_http_resp *res, unsigned status, json_t *j);

@@ -126,6 +126,22 @@ int sp_http_reply_buf(struct sp_http_resp *res, unsigned status, const char *typ
 	return 0;
 }
 
+static int dump_put(const char *p, size_t n, void *arg)
+{
+	struct sp_buf *out = arg;
+	sp_buf_put(out, p, n);
+	return out->err ? -1 : 0;
+}
+
+int sp_http_json_dump(json_t *j, struct sp_buf *out)
+{
+	int rc = j && json_dump_callback(j, dump_put, out, JSON_COMPACT | JSON_ENSURE_ASCII) == 0
+			 ? 0
+			 : SP_ERR_NOMEM;
+	json_decref(j);
+	return rc == 0 && out->err ? SP_ERR_NOMEM : rc;
+}
+
 int sp_http_reply_json(struct sp_http_resp *res, unsigned status, json_t *j)
 {
 	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;

@@ -387,6 +387,7 @@ uint64_t sp_rcount_get(const struct sp_reports *r, const char *term)
 /* count_set sets term's counter (dropping it at 0); caller holds lk. */
 static int count_set(struct sp_reports *r, const char *term, uint64_t n)
 {
+	r->counts_gen++;
 	int found;
 	size_t at = count_pos(r, term, &found);
 	if (found && n == 0) {
@@ -1929,6 +1930,7 @@ static void mem_clear(struct sp_reports *r)
 	r->n_pairs = r->cap_pairs = r->n_counts = r->cap_counts = 0;
 	r->pairs_gen++;
 	r->gen++;
+	r->counts_gen++;
 	r->next_seq = 1;
 	atomic_store(&r->next_due, UINT64_MAX);
 	pthread_rwlock_unlock(&r->lk);
@@ -1947,6 +1949,9 @@ int sp_reports_new(const struct sp_reports_opts *o, struct sp_reports **out)
 	pthread_mutex_init(&r->wmu, NULL);
 	pthread_mutex_init(&r->pmu, NULL);
 	pthread_rwlock_init(&r->lk, NULL);
+	pthread_mutex_init(&r->memo_mu, NULL);
+	for (size_t i = 0; i < SP_REPORTS_MEMOS; i++)
+		sp_buf_init(&r->memo[i].text);
 	r->next_seq = 1;
 	atomic_store(&r->next_due, UINT64_MAX);
 	*out = r;
@@ -1961,6 +1966,9 @@ void sp_reports_free(struct sp_reports *r)
 		pthread_join(r->fixer, NULL);
 	mem_clear(r);
 	free(r->pending);
+	for (size_t i = 0; i < SP_REPORTS_MEMOS; i++)
+		sp_buf_free(&r->memo[i].text);
+	pthread_mutex_destroy(&r->memo_mu);
 	pthread_rwlock_destroy(&r->lk);
 	pthread_mutex_destroy(&r->wmu);
 	pthread_mutex_destroy(&r->pmu);

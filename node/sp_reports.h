@@ -340,6 +340,23 @@ struct sp_reports_inst_fig {
 typedef int (*sp_reports_fig_fn)(void *arg, const char *inst,
 				 const struct sp_reports_inst_fig *f);
 
+/* Answers made from the counters alone (sp_reports_stats,
+ * sp_reports_inst_figures), kept by sp_reports_memo. */
+enum { SP_REPORTS_MEMO_STATS, SP_REPORTS_MEMO_INST_FIGURES, SP_REPORTS_MEMOS };
+
+/* Writes a memo's text to out; 0 or an error (nothing kept). */
+typedef int (*sp_reports_memo_fn)(void *arg, struct sp_buf *out);
+
+/* sp_reports_memo appends to out the text that make wrote for `slot` with
+ * the counters as they are now (after a sweep at now): kept from an earlier
+ * call while no counter changed since, else made now and kept. Answers
+ * read from the counters are then computed once per change of the counters,
+ * not once per request (a national node's /v1/stats names 563
+ * institutions). make must depend on the counters alone. Errors: make's,
+ * SP_ERR_BUSY while the index is rebuilt, SP_ERR_NOMEM. */
+int sp_reports_memo(struct sp_reports *r, unsigned slot, uint64_t now, sp_reports_memo_fn make,
+		    void *arg, struct sp_buf *out);
+
 /* sp_reports_inst_figures calls fn for each institution with a figure, in
  * name order (after a sweep at now). A non-zero return from fn stops and
  * is returned. SP_ERR_BUSY while the index is rebuilt, store errors. */

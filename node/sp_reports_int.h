@@ -93,6 +93,13 @@ struct sp_reports {
 	uint64_t next_chg;         /* the change feed's next number */
 	_Atomic uint64_t chg_floor; /* the feed's first kept number (below: pruned) */
 	uint64_t gen;              /* lk: index writes committed (sp_reports_gen) */
+	uint64_t counts_gen;       /* lk: counter changes (the memos' version) */
+	pthread_mutex_t memo_mu;   /* the memos */
+	struct sp_rmemo {
+		int have;
+		uint64_t gen; /* counts_gen the text was made at */
+		struct sp_buf text;
+	} memo[SP_REPORTS_MEMOS];
 	int quiet;                 /* wmu: a rebuild, which records no changes */
 	_Atomic uint64_t next_due; /* earliest 'D' key (UINT64_MAX: none) */
 	pthread_mutex_t pmu;       /* pending marks */

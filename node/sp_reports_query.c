@@ -258,14 +258,14 @@ struct walk {
 	uint64_t seq;
 };
 
-static int list_seek(struct list *l, uint64_t at)
+#define LIST_STEPS 4 /* nexts tried before a seek: most pages read consecutive postings */
+
+/* list_here reads the posting under l's iterator into l->seq (UINT64_MAX:
+ * past the list). */
+static int list_here(struct list *l)
 {
-	uint8_t k[SP_TERM_MAX + 12];
 	const uint8_t *kb, *v;
 	size_t kn, vn;
-	if (l->seq >= at && l->seq != 0)
-		return 0;
-	sp_store_ixit_seek(l->it, k, sp_rkey_posting(k, l->term, at));
 	int rc = sp_store_ixit_get(l->it, &kb, &kn, &v, &vn);
 	if (rc == SP_ERR_NOT_FOUND || (rc == 0 && (kn != l->npre + 8 ||
 						  memcmp(kb, l->pre, l->npre) != 0))) {
@@ -279,6 +279,24 @@ static int list_seek(struct list *l, uint64_t at)
 		s = (s << 8) | kb[l->npre + i];
 	l->seq = s;
 	return 0;
+}
+
+/* list_seek moves l to its first posting with seq >= at: a few steps
+ * forward from where it is (a seek costs a binary search in every level of
+ * the tree; a step, next to nothing), else a seek. */
+static int list_seek(struct list *l, uint64_t at)
+{
+	uint8_t k[SP_TERM_MAX + 12];
+	if (l->seq >= at && l->seq != 0)
+		return 0;
+	for (int i = 0; l->seq != 0 && i < LIST_STEPS; i++) {
+		sp_store_ixit_next(l->it);
+		int rc = list_here(l);
+		if (rc || l->seq >= at)
+			return rc;
+	}
+	sp_store_ixit_seek(l->it, k, sp_rkey_posting(k, l->term, at));
+	return list_here(l);
 }
 
 /* walk_seek moves w to its first report with seq >= at. */
@@ -612,6 +630,7 @@ struct fig_walk {
 	struct sp_reports_inst_fig cur;
 	uint64_t n_answer_times;
 	uint64_t *buckets; /* BUCKETS counts of answer times */
+	unsigned top;      /* buckets past the last one set are zero */
 	sp_reports_fig_fn fn;
 	void *arg;
 };
@@ -631,6 +650,8 @@ static void fig_add(struct inst_walk *w, const char *rest, uint64_t n)
 		if (num && v < BUCKETS) {
 			f->buckets[v] = n;
 			f->n_answer_times += n;
+			if (v >= f->top)
+				f->top = (unsigned)v + 1;
 		}
 		break;
 	case 'v':
@@ -647,7 +668,7 @@ static void fig_add(struct inst_walk *w, const char *rest, uint64_t n)
 static uint64_t at_rank(const struct fig_walk *f, uint64_t k)
 {
 	uint64_t seen = 0;
-	for (unsigned b = 0; b < BUCKETS; b++) {
+	for (unsigned b = 0; b < f->top; b++) {
 		seen += f->buckets[b];
 		if (seen > k)
 			return sp_reports_bucket_mid(b);
@@ -666,8 +687,9 @@ static int fig_done(struct inst_walk *w, const char *inst)
 	}
 	int rc = f->fn(f->arg, inst, &f->cur);
 	memset(&f->cur, 0, sizeof(f->cur));
-	memset(f->buckets, 0, BUCKETS * sizeof(*f->buckets));
+	memset(f->buckets, 0, f->top * sizeof(*f->buckets));
 	f->n_answer_times = 0;
+	f->top = 0;
 	return rc;
 }
 
@@ -679,7 +701,7 @@ int sp_reports_inst_figures(struct sp_reports *r, uint64_t now, sp_reports_fig_f
 	if (rc)
 		return rc;
 	struct fig_walk f = {{"e:", fig_add, fig_done}, {0}, 0, calloc(BUCKETS, sizeof(uint64_t)),
-			     fn, arg};
+			     0, fn, arg};
 	if (f.buckets == NULL)
 		return SP_ERR_NOMEM;
 	pthread_rwlock_rdlock(&r->lk);
@@ -687,6 +709,41 @@ int sp_reports_inst_figures(struct sp_reports *r, uint64_t now, sp_reports_fig_f
 	pthread_rwlock_unlock(&r->lk);
 	free(f.buckets);
 	return rc;
+}
+
+/* ---- answers kept while the counters stay ------------------------------------------------ */
+
+int sp_reports_memo(struct sp_reports *r, unsigned slot, uint64_t now, sp_reports_memo_fn make,
+		    void *arg, struct sp_buf *out)
+{
+	if (slot >= SP_REPORTS_MEMOS)
+		return SP_ERR_ARG;
+	int rc = sp_reports_sweep(r, now, NULL);
+	if (rc == 0 && atomic_load(&r->broken))
+		rc = SP_ERR_BUSY;
+	if (rc)
+		return rc;
+	/* read before make: a change while it runs leaves the text tagged
+	 * older than it is, so the next call makes it again */
+	pthread_rwlock_rdlock(&r->lk);
+	uint64_t gen = r->counts_gen;
+	pthread_rwlock_unlock(&r->lk);
+	pthread_mutex_lock(&r->memo_mu);
+	struct sp_rmemo *m = &r->memo[slot];
+	if (!m->have || m->gen != gen) {
+		m->have = 0;
+		m->text.len = 0;
+		m->text.err = 0;
+		rc = make(arg, &m->text);
+		if (rc == 0 && m->text.err)
+			rc = SP_ERR_NOMEM;
+		m->have = rc == 0;
+		m->gen = gen;
+	}
+	if (rc == 0)
+		sp_buf_put(out, m->text.p, m->text.len);
+	pthread_mutex_unlock(&r->memo_mu);
+	return rc == 0 && out->err ? SP_ERR_NOMEM : rc;
 }
 
 /* ---- the change feed ---------------------------------------------------------------- */

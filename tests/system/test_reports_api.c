@@ -327,11 +327,32 @@ static void test_bad_requests(void **state)
 	assert_int_equal(own_size(), before);
 }
 
+/* stat_fig: /v1/stats' count of reports with `status`, and
+ * /v1/stats/institutions' `fig` of 73.12 (both kept between requests while
+ * no counter changes: sp_reports_memo). */
+static json_int_t stat_fig(const char *status, const char *fig, json_int_t *inst)
+{
+	json_t *j = call("GET", "/v1/stats", NULL, 200);
+	json_int_t n = json_integer_value(json_object_get(json_object_get(j, "by_status"), status));
+	json_decref(j);
+	j = call("GET", "/v1/stats/institutions", NULL, 200);
+	*inst = json_integer_value(
+	    json_object_get(json_object_get(json_object_get(j, "institutions"), "73.12"), fig));
+	json_decref(j);
+	return n;
+}
+
 static void test_actions(void **state)
 {
+	/* the stats answers follow every change of the counters */
+	json_int_t ans0, ans1, ans2;
+	json_int_t ver0 = stat_fig("diverifikasi", "answered", &ans0);
+	json_int_t ver1 = stat_fig("diverifikasi", "answered", &ans1);
+	assert_int_equal(ver1, ver0);
 	/* verify, answer, closed by the reporter's tracking secret */
 	char *verify = act_json(&g_pub, SP_ACT_VERIFIKASI, g.off_sk, NULL, NULL, 0);
 	act_ok(&g_pub, verify, "diverifikasi");
+	assert_int_equal(stat_fig("diverifikasi", "answered", &ans1), ver0 + 1);
 	act_refused(&g_pub, verify, 409, "SP_ERR_REPLAY");
 	free(verify);
 	char *early = act_json(&g_pub, SP_ACT_SELESAI, NULL, NULL, NULL, 0);
@@ -341,6 +362,8 @@ static void test_actions(void **state)
 				"Sudah ditambal oleh Dinas PU", 0);
 	act_ok(&g_pub, answer, "ditindaklanjuti");
 	free(answer);
+	assert_int_equal(stat_fig("diverifikasi", "answered", &ans2), ver0);
+	assert_int_equal(ans2, ans0 + 1);
 	char *close = act_json(&g_pub, SP_ACT_SELESAI, NULL, NULL, NULL, 0);
 	act_ok(&g_pub, close, "selesai");
 	free(close);

@@ -3,7 +3,9 @@
  * layers share: dynamic arrays (sp_grow, sp_grow_to: capacity doubles
  * from 16 to what is needed, contents kept, impossible sizes refused with
  * the array unchanged), text appended to a buffer (sp_buf_printf: any
- * length, no NUL) and the deadline for timed waits (sp_clock_after).
+ * length, no NUL), the deadline for timed waits (sp_clock_after), and
+ * JSON strings and integers written without a jansson tree (sp_json_put_str,
+ * sp_json_put_int: the bytes jansson writes, for every kind of text).
  */
 #include "sp_testutil.h"
 
@@ -15,6 +17,7 @@
 #include "sp_buf.h"
 #include "sp_clock.h"
 #include "sp_err.h"
+#include "sp_json.h"
 
 static void test_grow_to(void **state)
 {
@@ -125,6 +128,55 @@ static void test_clock_after(void **state)
 	}
 }
 
+/* jansson's own bytes for a string (what sp_json_put_str must give) */
+static char *jansson_str(const char *s)
+{
+	json_t *j = json_string(s);
+	char *t = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	return t;
+}
+
+static void test_json_put(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"", "73.12", "jalan", "a \"quoted\" word", "back\\slash", "a/b", "tab\there",
+		"line\nbreak", "\x01\x1f", "del\x7f", "Kabupaten P\xc3\xa9sisir", "\xe2\x82\xac",
+		"\xf0\x9f\x98\x80 emoji", "bad \xff utf-8", "cut \xc3",
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct sp_buf b;
+		sp_buf_init(&b);
+		sp_buf_put(&b, "x", 1); /* appends after what is there */
+		char *want = jansson_str(texts[i]);
+		int rc = sp_json_put_str(&b, texts[i]);
+		if (want == NULL) {
+			assert_int_equal(rc, SP_ERR_NOMEM); /* not UTF-8: refused, nothing added */
+			assert_int_equal(b.len, 1);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(b.len, 1 + strlen(want));
+			assert_memory_equal(b.p + 1, want, strlen(want));
+		}
+		free(want);
+		sp_buf_free(&b);
+	}
+	static const json_int_t ints[] = {0, 7, -1, 1765000000000LL, INT64_MAX, INT64_MIN};
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		struct sp_buf b;
+		sp_buf_init(&b);
+		sp_json_put_int(&b, ints[i]);
+		json_t *j = json_integer(ints[i]);
+		char *want = json_dumps(j, JSON_ENCODE_ANY);
+		json_decref(j);
+		assert_int_equal(b.len, strlen(want));
+		assert_memory_equal(b.p, want, b.len);
+		free(want);
+		sp_buf_free(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_buf_printf),
 		cmocka_unit_test(test_clock_after),
 		cmocka_unit_test(test_lower_bound),
+		cmocka_unit_test(test_json_put),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }
