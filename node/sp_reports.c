@@ -356,6 +356,46 @@ int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p)
 	return sp_reports_damaged(r, rc, "report record");
 }
 
+struct rrec_many {
+	struct sp_reports *r;
+	const uint64_t *seqs;
+	sp_rrec_fn fn;
+	void *arg;
+};
+
+static int rrec_one(void *arg, size_t i, int err, const uint8_t *v, size_t len)
+{
+	struct rrec_many *m = arg;
+	struct sp_rrec p;
+	if (err == 0)
+		err = sp_rrec_decode(v, len, &p);
+	if (err == 0 && p.seq != m->seqs[i]) {
+		sp_rrec_free(&p);
+		err = SP_ERR_CORRUPT;
+	}
+	if (err)
+		return m->fn(m->arg, m->seqs[i], sp_reports_damaged(m->r, err, "report record"), NULL);
+	int rc = m->fn(m->arg, m->seqs[i], 0, &p);
+	sp_rrec_free(&p);
+	return rc;
+}
+
+int sp_rrec_load_many(struct sp_reports *r, const uint64_t *seqs, size_t n, sp_rrec_fn fn,
+		      void *arg)
+{
+	uint8_t kb[SP_STORE_IX_MANY][9];
+	const uint8_t *keys[SP_STORE_IX_MANY];
+	size_t klens[SP_STORE_IX_MANY];
+	if (n > SP_STORE_IX_MANY)
+		return SP_ERR_ARG;
+	for (size_t i = 0; i < n; i++) {
+		klens[i] = sp_rkey_seq(kb[i], 'R', seqs[i]);
+		keys[i] = kb[i];
+	}
+	struct rrec_many m = {r, seqs, fn, arg};
+	return sp_store_ix_get_many(r->o.store, SP_STORE_IX_RECORDS, keys, klens, n, rrec_one, &m);
+}
+
 /* ---- counters and pairs (memory; lk) -------------------------------------------- */
 
 int sp_rcount_cmp(const void *term, const void *elem)

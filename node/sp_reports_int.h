@@ -140,6 +140,17 @@ void sp_rrec_free(struct sp_rrec *p);
 /* sp_rrec_load reads report seq's record (sp_rrec_free it).
  * SP_ERR_NOT_FOUND, SP_ERR_CORRUPT (and the fixer is started). */
 int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p);
+
+/* Called by sp_rrec_load_many for each record in order: err 0 and the
+ * record (freed after the call), or err (SP_ERR_NOT_FOUND: none; damage
+ * already reported by sp_reports_damaged) and NULL. A non-zero return
+ * stops the calls and is returned. */
+typedef int (*sp_rrec_fn)(void *arg, uint64_t seq, int err, struct sp_rrec *p);
+
+/* sp_rrec_load_many reads the records of seqs[0..n) (ascending, n <=
+ * SP_STORE_IX_MANY) in one batch and calls fn for each. */
+int sp_rrec_load_many(struct sp_reports *r, const uint64_t *seqs, size_t n, sp_rrec_fn fn,
+		      void *arg);
 /* sp_rseq_of: the seq of report id. SP_ERR_UNKNOWN_REPORT, SP_ERR_CORRUPT. */
 int sp_rseq_of(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t *seq);
 

@@ -453,33 +453,62 @@ static int in_time(const struct sp_reports_query *q, const struct sp_reports_sum
 	       (!q->until || s->submitted_ms < q->until);
 }
 
+/* A page being run: what its records go to. */
+struct page_run {
+	struct sp_reports *r;
+	const struct sp_reports_query *q;
+	sp_reports_fn fn;
+	void *arg;
+	uint64_t *next;
+	size_t emitted;
+	int done; /* the page is full and the next cursor found */
+};
+
+static int run_one(void *arg, uint64_t seq, int err, struct sp_rrec *rec)
+{
+	struct page_run *x = arg;
+	if (x->done)
+		return 0;
+	if (err == SP_ERR_NOT_FOUND)
+		err = sp_reports_damaged(x->r, SP_ERR_CORRUPT, "posting without record");
+	if (err)
+		return err;
+	if (!rec->has_sum || !in_time(x->q, &rec->sum))
+		return 0;
+	if (x->q->limit && x->emitted == x->q->limit) {
+		if (x->next)
+			*x->next = seq;
+		x->done = 1;
+		return 0;
+	}
+	x->emitted++;
+	return x->fn(x->arg, &rec->sum);
+}
+
+/* run_plan finds the page's reports in batches (as many as the page still
+ * needs, and one more for the next cursor), each batch's records read in
+ * one sp_rrec_load_many. */
 static int run_plan(struct sp_reports *r, struct plan *p, const struct sp_reports_query *q,
 		    sp_reports_fn fn, void *arg, uint64_t *next)
 {
-	uint64_t at = q->cursor ? q->cursor : 1, seq;
-	size_t emitted = 0;
-	int rc = 0;
-	for (; rc == 0; at = seq + 1) {
-		rc = plan_next(p, at, &seq);
-		if (rc || seq == UINT64_MAX)
-			break;
-		struct sp_rrec rec;
-		rc = sp_rrec_load(r, seq, &rec);
-		if (rc == SP_ERR_NOT_FOUND)
-			rc = sp_reports_damaged(r, SP_ERR_CORRUPT, "posting without record");
-		if (rc)
-			break;
-		if (rec.has_sum && in_time(q, &rec.sum)) {
-			if (q->limit && emitted == q->limit) {
-				if (next)
-					*next = seq;
-				sp_rrec_free(&rec);
-				break;
+	struct page_run x = {r, q, fn, arg, next, 0, 0};
+	uint64_t at = q->cursor ? q->cursor : 1, seqs[SP_STORE_IX_MANY];
+	int rc = 0, end = 0;
+	while (rc == 0 && !end && !x.done) {
+		size_t want = SP_STORE_IX_MANY, n = 0;
+		if (q->limit && q->limit - x.emitted + 1 < want)
+			want = q->limit - x.emitted + 1;
+		while (rc == 0 && !end && n < want) {
+			uint64_t seq;
+			rc = plan_next(p, at, &seq);
+			end = rc == 0 && seq == UINT64_MAX;
+			if (rc == 0 && !end) {
+				seqs[n++] = seq;
+				at = seq + 1;
 			}
-			rc = fn(arg, &rec.sum);
-			emitted++;
 		}
-		sp_rrec_free(&rec);
+		if (rc == 0 && n)
+			rc = sp_rrec_load_many(r, seqs, n, run_one, &x);
 	}
 	return rc;
 }
