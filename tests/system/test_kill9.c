@@ -10,10 +10,13 @@
  * encoding, signature, link to the one before, the Merkle root against
  * the signed checkpoint): no partial or torn entries, and fewer than
  * NBULK of them. Started again, it resumes from what it kept and ends with
- * the same checkpoint body (size and root) as 73.12 serves.
+ * the same checkpoint body (size and root) as 73.12 serves; stopped, its
+ * report index, kept incrementally across the kill, equals one rebuilt
+ * from its logs (`simpuld --index verify`).
  */
 #include "sp_testutil.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +120,18 @@ static void test_kill9(void **state)
 		sp_ft_fail(&g.f, "no catch-up after the restart: %s", g.why);
 	assert_true(sp_ft_held(&g.f, "73", "73.12") >= NBULK);
 	sp_ft_fed(&g.f, "down", NULL);
+
+	/* The index it kept through the kill is the one its logs give. */
+	char bin[PATH_MAX], ini[2 * PATH_MAX], vout[2 * PATH_MAX];
+	sp_h_bin(bin, sizeof(bin), "simpuld");
+	snprintf(ini, sizeof(ini), "%s/nodes/73/simpuld.ini", g.f.fed);
+	snprintf(vout, sizeof(vout), "%s/verify.out", g.f.dir);
+	const char *argv[] = {bin, "--config", ini, "--index", "verify", NULL};
+	int code = sp_h_run(argv, vout, 300000);
+	char *v = sp_h_slurp(vout, NULL);
+	if (code != 0 || v == NULL || strstr(v, "matches a rebuild") == NULL)
+		fail_msg("index verify on the province: exit %d: %s", code, v ? v : "(no output)");
+	free(v);
 }
 
 int main(void)

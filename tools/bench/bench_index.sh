@@ -86,6 +86,7 @@ stop
 
 # restart: until a track answers; and the CPU time simpuld used until it
 # listened (user + system, all threads: less sensitive to a loaded machine)
+scans=$(grep -c 'attach: start scan' "$LOG" || true)
 t0=$(now_s)
 start
 cpu=$(cpu_s)
@@ -94,6 +95,14 @@ while [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/v1/reports/$ID")
 done
 t1=$(now_s)
 echo "restart until a track answers: $(echo "$t1 - $t0" | bc) s ($(grep 'index loaded' "$LOG" | tail -1 | sed 's/.*reports: //'); ${cpu} s of CPU until listening; load $(cut -d' ' -f1 /proc/loadavg))"
+# the attachment start scan (every entry held, on a thread of its own)
+# competes with the queries: measure them after it
+i=0
+while [ "$(grep -c 'attach: start scan' "$LOG")" -le "$scans" ] && [ $i -lt 1200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+echo "attachment start scan: $(grep 'attach: start scan' "$LOG" | tail -1 | sed 's/.*attach: //')"
 sleep 5
 echo "idle RSS: $(rss_mb) MiB"
 du_b=$(du -sb "$DATA/store" | cut -f1)
