@@ -44,6 +44,15 @@ json_t *sp_api_inst_json(const struct sp_dir_inst *r);
  * GET /v1/regions, GET /v1/directory: what they show (sp_api_web.c). */
 extern const struct sp_http_route sp_api_web_routes[];
 
+/* The Lapor page as assembled for the directory of one generation
+ * (sp_dir_generation), plain and gzipped, shared by the HTTP threads:
+ * assembling and compressing it for every request cost nine tenths of
+ * GET /'s rate. sp_api_web_cache_new makes an empty one (*out is the
+ * caller's, SP_ERR_NOMEM); sp_api_web_cache_free releases it (NULL: no-op). */
+struct sp_web_cache;
+int sp_api_web_cache_new(struct sp_web_cache **out);
+void sp_api_web_cache_free(struct sp_web_cache *c);
+
 /* GET /v1/track/{ref} (a short ticket or a report id, found here or at
  * the node that holds it), .../receipt, POST .../actions (sp_api_track.c). */
 extern const struct sp_http_route sp_api_track_routes[];

@@ -19,6 +19,7 @@
  * this node only: no inline script or style), an ETag (304 on
  * If-None-Match), and gzip when the client accepts it.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,40 +172,96 @@ static int category_options(const struct sp_dirload *dl, struct sp_buf *out)
 	return rc ? rc : out->err ? SP_ERR_NOMEM : 0;
 }
 
+struct sp_web_cache {
+	pthread_mutex_t mu;
+	int valid;
+	uint64_t gen;     /* the directory's generation it was assembled at */
+	char etag[128];
+	struct sp_buf raw;
+	uint8_t *gz;      /* NULL: gzip did not make it smaller */
+	size_t gz_len;
+};
+
+int sp_api_web_cache_new(struct sp_web_cache **out)
+{
+	struct sp_web_cache *c = calloc(1, sizeof(*c));
+	if (c == NULL || pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		return SP_ERR_NOMEM;
+	}
+	sp_buf_init(&c->raw);
+	*out = c;
+	return 0;
+}
+
+void sp_api_web_cache_free(struct sp_web_cache *c)
+{
+	if (c == NULL)
+		return;
+	sp_buf_free(&c->raw);
+	free(c->gz);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+/* lapor_assemble fills c with Lapor for the directory as it is now (gen:
+ * its generation, read before: a change meanwhile makes the next request
+ * assemble again). The directory changes while the node runs: the ETag is
+ * the page's own with a hash of the choices added. Called under c->mu. */
+static int lapor_assemble(struct sp_web_cache *c, const struct sp_dirload *dl, uint64_t gen,
+			  const struct sp_web_asset *a, const char *slot)
+{
+	struct sp_buf opts;
+	sp_buf_init(&opts);
+	c->valid = 0;
+	c->raw.len = 0;
+	free(c->gz);
+	c->gz = NULL;
+	int rc = category_options(dl, &opts);
+	if (rc == 0) {
+		uint8_t h[8];
+		char hx[2 * sizeof(h) + 1];
+		crypto_generichash(h, sizeof(h), opts.p, opts.len, NULL, 0);
+		sodium_bin2hex(hx, sizeof(hx), h, sizeof(h));
+		snprintf(c->etag, sizeof(c->etag), "%.*s-%s\"", (int)strlen(a->etag) - 1, a->etag, hx);
+		size_t before = (size_t)(slot - (const char *)a->raw), sl = strlen(CATEGORY_SLOT);
+		sp_buf_put(&c->raw, a->raw, before);
+		sp_buf_put(&c->raw, opts.p, opts.len);
+		sp_buf_put(&c->raw, slot + sl, a->raw_len - before - sl);
+		rc = c->raw.err ? SP_ERR_NOMEM : 0;
+	}
+	if (rc == 0) {
+		c->gz = sp_http_gzip(c->raw.p, c->raw.len, &c->gz_len);
+		c->gen = gen;
+		c->valid = 1;
+	}
+	sp_buf_free(&opts);
+	return rc;
+}
+
 /* page_lapor sends Lapor with the directory's categories in its category
  * select, so the form is complete as it arrives: usable once parsed, with
  * no request and no script run first (on a slow phone, a round trip and a
- * JSON parse sooner). The directory changes while the node runs: the
- * ETag is the page's own with a hash of the choices added. */
+ * JSON parse sooner). It is assembled once per directory generation. */
 static int page_lapor(struct sp_http_req *req, struct sp_http_resp *res)
 {
 	const struct sp_web_asset *a = sp_web_asset_find("lapor.html");
 	const char *slot = a ? strstr((const char *)a->raw, CATEGORY_SLOT) : NULL;
-	if (slot == NULL)
+	struct sp_web_cache *c = sp_node_web(req->ctx);
+	if (slot == NULL || c == NULL)
 		return serve(req, res, a, "no-cache");
-	struct sp_buf opts, page;
-	sp_buf_init(&opts);
-	sp_buf_init(&page);
-	int rc = category_options(sp_node_dir(req->ctx), &opts);
-	uint8_t h[8];
-	char hx[2 * sizeof(h) + 1], etag[128];
-	if (rc == 0) {
-		crypto_generichash(h, sizeof(h), opts.p, opts.len, NULL, 0);
-		sodium_bin2hex(hx, sizeof(hx), h, sizeof(h));
-		snprintf(etag, sizeof(etag), "%.*s-%s\"", (int)strlen(a->etag) - 1, a->etag, hx);
-		if (headers(req, res, a, "no-cache", etag)) {
-			sp_buf_free(&opts);
-			return 0;
-		}
-		/* the answer is gzipped as it is sent (sp_http_compress) */
-		size_t before = (size_t)(slot - (const char *)a->raw), sl = strlen(CATEGORY_SLOT);
-		sp_buf_put(&page, a->raw, before);
-		sp_buf_put(&page, opts.p, opts.len);
-		sp_buf_put(&page, slot + sl, a->raw_len - before - sl);
-		rc = page.err ? SP_ERR_NOMEM : sp_http_reply_buf(res, 200, a->type, &page);
+	const struct sp_dirload *dl = sp_node_dir(req->ctx);
+	uint64_t gen = sp_dir_generation(dl ? dl->dir : NULL);
+	pthread_mutex_lock(&c->mu);
+	int rc = c->valid && c->gen == gen ? 0 : lapor_assemble(c, dl, gen, a, slot);
+	if (rc == 0 && !headers(req, res, a, "no-cache", c->etag)) {
+		int gz = c->gz && sp_http_accepts_gzip(req);
+		if (gz)
+			sp_http_header_add(res, "Content-Encoding", "gzip");
+		rc = gz ? sp_http_reply(res, 200, a->type, c->gz, c->gz_len)
+			: sp_http_reply(res, 200, a->type, c->raw.p, c->raw.len);
 	}
-	sp_buf_free(&opts);
-	sp_buf_free(&page);
+	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
 

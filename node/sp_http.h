@@ -195,6 +195,11 @@ const char *sp_http_header(const struct sp_http_req *req, const char *name);
  * (named, or "*", with a q value above 0), else 0. */
 int sp_http_accepts_gzip(const struct sp_http_req *req);
 
+/* sp_http_gzip: the gzip of p[0..len) at the level answers are sent with
+ * (malloc'ed, *out_len bytes: the caller frees it), or NULL if it fails or
+ * is not smaller. */
+uint8_t *sp_http_gzip(const uint8_t *p, size_t len, size_t *out_len);
+
 /* sp_http_reply sets the response: status, Content-Type and a copy of
  * body[0..len). SP_ERR_NOMEM. */
 int sp_http_reply(struct sp_http_resp *res, unsigned status, const char *type, const void *body,

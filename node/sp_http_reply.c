@@ -330,9 +330,7 @@ static int has_header(const struct sp_http_resp *res, const char *name)
 	return 0;
 }
 
-/* gzip_of: the gzip of p[0..len) (malloc'ed, *out_len bytes), or NULL if
- * it fails or is not smaller. */
-static uint8_t *gzip_of(const uint8_t *p, size_t len, size_t *out_len)
+uint8_t *sp_http_gzip(const uint8_t *p, size_t len, size_t *out_len)
 {
 	z_stream z;
 	memset(&z, 0, sizeof(z));
@@ -365,7 +363,7 @@ void sp_http_compress(struct sp_http_rq *rq)
 	if (!sp_http_accepts_gzip(&rq->pub))
 		return;
 	size_t n;
-	uint8_t *gz = gzip_of(res->body, res->len, &n);
+	uint8_t *gz = sp_http_gzip(res->body, res->len, &n);
 	if (gz == NULL)
 		return;
 	free(res->body);

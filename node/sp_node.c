@@ -500,6 +500,8 @@ static int start_reports(struct sp_node *n)
 		rc = sp_admin_svc_new(&n->admin);
 	if (rc == 0)
 		rc = sp_dash_cache_new(&n->dash);
+	if (rc == 0)
+		rc = sp_api_web_cache_new(&n->web);
 	if (rc == 0 && n->o->index_op == SP_NODE_INDEX_REBUILD) {
 		rebuilt = 1;
 		rc = sp_reports_rebuild(n->reports);
@@ -904,6 +906,7 @@ int sp_node_run(const struct sp_node_opts *o, struct sp_logx *log)
 	sp_replay_free(n->grant_warned);
 	sp_admin_svc_free(n->admin);
 	sp_dash_cache_free(n->dash);
+	sp_api_web_cache_free(n->web);
 	sp_witness_free(n->witness);
 	sp_dirload_free(n->dl);
 	sp_peer_free(n->peer);

@@ -85,6 +85,10 @@ struct sp_admin_svc;
 /* sp_node_admin: the administration service (sp_admin_svc.h). */
 struct sp_admin_svc *sp_node_admin(struct sp_node *n);
 
+/* sp_node_web: the assembled Lapor page (sp_api.h). */
+struct sp_web_cache;
+struct sp_web_cache *sp_node_web(struct sp_node *n);
+
 /* sp_node_dash: the dashboard's cache of figures (sp_dash.h). */
 struct sp_dash_cache;
 struct sp_dash_cache *sp_node_dash(struct sp_node *n);

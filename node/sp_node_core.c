@@ -34,6 +34,7 @@ struct sp_reports *sp_node_reports(struct sp_node *n) { return n->reports; }
 struct sp_replay *sp_node_replay(struct sp_node *n) { return n->replay; }
 struct sp_admin_svc *sp_node_admin(struct sp_node *n) { return n->admin; }
 struct sp_dash_cache *sp_node_dash(struct sp_node *n) { return n->dash; }
+struct sp_web_cache *sp_node_web(struct sp_node *n) { return n->web; }
 
 int sp_node_grant_failed(struct sp_node *n, const uint8_t id[32])
 {

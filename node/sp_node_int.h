@@ -48,6 +48,7 @@ struct sp_node {
 	struct sp_replay *grant_warned; /* reports whose key grant failure was logged */
 	struct sp_admin_svc *admin;   /* admin request nonces, calendar (sp_admin_svc.c) */
 	struct sp_dash_cache *dash;   /* the dashboard's recent figures (sp_dash.h) */
+	struct sp_web_cache *web;     /* the assembled Lapor page (sp_api.h) */
 	struct sp_witness *witness;   /* tlog witness (sp_witness.h) */
 	struct sp_peer *peer;         /* replication with other nodes (sp_peer.h) */
 	struct sp_ctl *ctl;           /* control socket: hot backups (sp_ctl.h) */

@@ -726,6 +726,7 @@ struct sp_dir {
 	struct sp_dir_delegate *dels; /* grants in force */
 	size_t ndels, capdels;
 	pthread_rwlock_t lk; /* queries read, applies write (see the wrappers at the end) */
+	uint64_t gen;        /* entries applied or refused: anything derived may be stale */
 };
 
 int sp_dir_new(const uint8_t root_key[SP_KEY_BYTES], struct sp_dir **out)
@@ -1649,6 +1650,7 @@ int sp_dir_apply(struct sp_dir *d, const struct sp_entry *e)
 	struct act a = {0, NULL};
 	pthread_rwlock_wrlock(&d->lk);
 	int rc = dir_apply(d, e, &a);
+	d->gen++;
 	UN(d);
 	return rc;
 }
@@ -1686,6 +1688,13 @@ int sp_dir_officers(const struct sp_dir *d, const char *inst, sp_dir_officer_fn 
 	if (d == NULL || fn == NULL)
 		return SP_ERR_ARG;
 	LOCKED(d, dir_officers(d, inst, fn, arg));
+}
+
+uint64_t sp_dir_generation(const struct sp_dir *d)
+{
+	if (d == NULL)
+		return 0;
+	LOCKED(d, d->gen);
 }
 
 size_t sp_dir_count(const struct sp_dir *d)

@@ -295,6 +295,11 @@ int sp_dir_forkres_covers(uint64_t res_size, int checkpoint, uint64_t at);
 /* sp_dir_apply_entry = sp_entry_open (decode + verify) + sp_dir_apply. */
 int sp_dir_apply_entry(struct sp_dir *d, const uint8_t *buf, size_t len);
 
+/* sp_dir_generation: how many entries sp_dir_apply has been given; what
+ * was derived from the directory at one generation (a page, a list) is
+ * current while it is unchanged. 0 for NULL. */
+uint64_t sp_dir_generation(const struct sp_dir *d);
+
 /* sp_dir_count: number of institutions (every version counts once). */
 size_t sp_dir_count(const struct sp_dir *d);
 
