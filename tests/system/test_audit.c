@@ -18,7 +18,9 @@
  * answered there, and the coordinator's dashboard and audit count it.
  * And a fork of 73.11's log served by a second node of 73.11, found by the
  * audit, then resolved by the coordinator (`simpul fork resolve`): the
- * audit applies the resolution as the nodes do.
+ * audit applies the resolution as the nodes do. And 73.12's node signing
+ * key rotated while the federation runs: the audit verifies its log across
+ * the switch and counts what was handled under the new key.
  */
 #include "sp_testutil.h"
 
@@ -29,9 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <signal.h>
 
 #include "sp_fedtest.h"
 #include "sp_node_harness.h"
+#include "sp_nodetest.h"
 
 #define BIG (2 * PATH_MAX)
 #define DAY_MS 86400000ULL
@@ -810,12 +814,115 @@ static void test_fork_resolved(void **state)
 	sp_h_node_kill(&g.alt);
 }
 
+/* ---- an institution's signing key rotated -------------------------------------- */
+
+/* row_of: the audit's figure k of institution inst. */
+static long row_of(json_t *j, const char *inst, const char *k)
+{
+	return num(find_id(json_object_get(j, "institutions"), inst), k);
+}
+
+/* vkey_of: the verifier key 73.12's node signs with now (GET /v1/status). */
+static void vkey_of(char *out, size_t cap)
+{
+	json_t *j = sp_ft_get(&g.f, "73.12", "/v1/status");
+	const char *v = json_string_value(json_object_get(j, "vkey"));
+	assert_non_null(v);
+	snprintf(out, cap, "%s", v);
+	json_decref(j);
+}
+
+/* held_12: the coordinator holds a checkpoint of 73.12's whole log, and
+ * 73.12's own checkpoint covers it. */
+static int held_12(void *arg)
+{
+	(void)arg;
+	json_t *j = sp_ft_get(&g.f, "73.12", "/v1/status");
+	json_t *own = json_object_get(j, "own_log");
+	long long size = json_integer_value(json_object_get(own, "size"));
+	int ok = size > 0 && size == json_integer_value(json_object_get(own, "checkpoint_size")) &&
+		 sp_ft_held(&g.f, "KEMENPANRB", "73.12") == (unsigned long long)size;
+	json_decref(j);
+	return ok;
+}
+
+/* 73.12 rotates its node's signing key while the federation runs (the
+ * runbook's step: the new key configured as [node] key with the old one as
+ * key_previous, a reload, `simpul institution update --sign-key` by the
+ * coordinator's admin); its node switches and handles a new complaint
+ * under the new key. `simpul audit` over the federation's nodes verifies
+ * 73.12's log across the switch, from the keys the directory gives it,
+ * and counts the complaint handled after the rotation. */
+static void test_sign_key_rotation(void **state)
+{
+	(void)state;
+	char dir[BIG], pidf[2 * BIG], fresh[2 * BIG], old[4096];
+	char admin[2 * BIG], hex[65], id[65], secret[65], v_old[256], v_new[256];
+	snprintf(dir, sizeof(dir), "%s/nodes/73.12", g.f.fed);
+	snprintf(pidf, sizeof(pidf), "%s/simpuld.pid", dir);
+	snprintf(fresh, sizeof(fresh), "%s/73.12-2027.key", g.f.dir);
+	snprintf(admin, sizeof(admin), "%s/keys/KEMENPANRB.admin.key", g.f.fed);
+	const char *srcs[] = {g.url[0], g.url[1], g.url[2], NULL};
+	if (!sp_ft_wait(held_12, NULL))
+		sp_ft_fail(&g.f, "the coordinator does not hold 73.12's whole log");
+	json_t *before = audit(0, srcs, NULL);
+	vkey_of(v_old, sizeof(v_old));
+
+	char *out = cli(0, (const char *const[]){"keygen", "--out", fresh, NULL});
+	word_after(out, "public-key ", hex);
+	free(out);
+	/* the runbook's step: the new key configured, the old one kept as
+	 * key_previous, a reload; not published yet, so not used yet */
+	struct sp_h_node n12 = {.id = "73.12"};
+	snprintf(n12.ini, sizeof(n12.ini), "%.4000s/simpuld.ini", dir);
+	snprintf(n12.log, sizeof(n12.log), "%.4000s/simpuld.log", dir);
+	char *text = sp_h_slurp(n12.ini, NULL), *k = text ? strstr(text, "\nkey = ") : NULL;
+	assert_non_null(k);
+	assert_int_equal(sscanf(k + 7, "%4095s", old), 1);
+	free(text);
+	char *pid = sp_h_slurp(pidf, NULL);
+	assert_non_null(pid);
+	n12.pid = (pid_t)atol(pid);
+	free(pid);
+	sp_nt_set_key(&n12, fresh, old, "is not published yet", 1);
+	free(cli(0, (const char *const[]){"institution", "update", "--node", g.url[0], "--key", admin,
+					  "--id", "73.12", "--sign-key", hex, NULL}));
+	if (sp_h_wait_text(n12.log, "signing key rotated: signing with the new key", 60000))
+		sp_ft_fail(&g.f, "73.12 did not switch to its new key (log %s)", n12.log);
+	vkey_of(v_new, sizeof(v_new));
+	assert_string_not_equal(v_new, v_old);
+
+	/* a complaint handled wholly under the new key */
+	submit_at("73.12", "73.12.03", "73.12", id, secret);
+	wait_status("73.12", id, "diterima");
+	act("73.12", g.key12, NULL, id, "verifikasi", NULL, NULL);
+	act("73.12", g.key12, NULL, id, "tindak_lanjut", "--text", "Sesudah rotasi kunci");
+	wait_status("KEMENPANRB", id, "ditindaklanjuti");
+	if (!sp_ft_wait(held_12, NULL))
+		sp_ft_fail(&g.f, "the coordinator does not hold 73.12's log after the rotation");
+
+	json_t *after = audit(0, srcs, NULL);
+	assert_string_equal(log_status(after, "73.12"), "ok");
+	assert_true(num(log_of(after, "73.12"), "verified") > num(log_of(before, "73.12"), "verified"));
+	static const char *const counted[] = {"received", "routed", "verified", "answered",
+					      "responsible", "followed_up"};
+	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		if (row_of(after, "73.12", counted[i]) != row_of(before, "73.12", counted[i]) + 1)
+			fail_msg("73.12 %s: %ld after the rotation, %ld before", counted[i],
+				 row_of(after, "73.12", counted[i]), row_of(before, "73.12", counted[i]));
+	assert_int_equal(num(json_object_get(after, "reports"), "total"),
+			 num(json_object_get(before, "reports"), "total") + 1);
+	json_decref(before);
+	json_decref(after);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_fork_resolved),
 		cmocka_unit_test(test_unit_node),
+		cmocka_unit_test(test_sign_key_rotation),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
