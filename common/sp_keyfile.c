@@ -221,8 +221,8 @@ static int read_file(const char *path, const char *magic, uint8_t *payload, size
 		rc = 0;
 	else if (is_protected(text, n))
 		rc = sp_say(why, why_cap, SP_ERR_KEY_FORMAT,
-			 "%s is protected by a passphrase: this command needs a plain key file "
-			 "(give the passphrase with --passphrase-file where a command takes one)",
+			 "%s is protected by a passphrase: give it with --passphrase-file PASS "
+			 "(a file whose first line is the passphrase; - for standard input)",
 			 path);
 	else
 		rc = sp_say(why, why_cap, SP_ERR_KEY_FORMAT,
@@ -327,7 +327,7 @@ int sp_keyfile_load_protected(const char *path, const char *pass, size_t pass_le
 	else if (crypto_secretbox_open_easy(seed, p + PROT_BOX, PROT_LEN - PROT_BOX, p + PROT_NONCE,
 					    key) != 0)
 		rc = sp_say(why, why_cap, SP_ERR_PASSPHRASE,
-			 "cannot open %s", path);
+			 "cannot open %s: %s", path, sp_strerror(SP_ERR_PASSPHRASE));
 	else
 		fill_pair(seed, pk, sk);
 	sodium_memzero(key, sizeof(key));
@@ -345,6 +345,48 @@ int sp_keyfile_load(const char *path, uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_K
 	if (rc == 0)
 		fill_pair(seed, pk, sk);
 	sodium_memzero(seed, sizeof(seed));
+	return rc;
+}
+
+int sp_keyfile_read_pass(const char *path, char *pass, size_t *len, char *why, size_t why_cap)
+{
+	*len = 0;
+	int in = strcmp(path, "-") == 0;
+	FILE *f = in ? stdin : fopen(path, "r");
+	if (f == NULL)
+		return sp_say(why, why_cap, SP_ERR_IO, "cannot open passphrase file %s: %s", path,
+			      strerror(errno));
+	int ok = fgets(pass, SP_KEYFILE_PASS_MAX + 2, f) != NULL;
+	if (!in)
+		fclose(f);
+	size_t n = ok ? strcspn(pass, "\r\n") : 0;
+	int rc = 0;
+	if (n == 0)
+		rc = sp_say(why, why_cap, SP_ERR_ARG, "no passphrase on the first line of %s",
+			    in ? "standard input" : path);
+	else if (n > SP_KEYFILE_PASS_MAX)
+		rc = sp_say(why, why_cap, SP_ERR_ARG, "the passphrase in %s is over %d bytes",
+			    in ? "standard input" : path, SP_KEYFILE_PASS_MAX);
+	if (rc)
+		sodium_memzero(pass, SP_KEYFILE_PASS_MAX + 2);
+	else
+		*len = n;
+	return rc;
+}
+
+int sp_keyfile_open(const char *path, const char *pass_path, uint8_t pk[SP_KEYFILE_PK],
+		    uint8_t sk[SP_KEYFILE_SK], char *why, size_t why_cap)
+{
+	if (pass_path == NULL)
+		return sp_keyfile_load(path, pk, sk, why, why_cap);
+	char pass[SP_KEYFILE_PASS_MAX + 2];
+	size_t len = 0;
+	int rc = sp_keyfile_read_pass(pass_path, pass, &len, why, why_cap);
+	if (rc == 0)
+		rc = sp_keyfile_load_protected(path, pass, len, pk, sk, why, why_cap);
+	sodium_memzero(pass, sizeof(pass));
+	if (rc == SP_ERR_KEY_FORMAT) /* a plain key file needs no passphrase */
+		rc = sp_keyfile_load(path, pk, sk, why, why_cap) == 0 ? 0 : rc;
 	return rc;
 }
 

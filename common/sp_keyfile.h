@@ -105,6 +105,28 @@ int sp_keyfile_load_protected(const char *path, const char *pass, size_t pass_le
 			      uint8_t pk[SP_KEYFILE_PK], uint8_t sk[SP_KEYFILE_SK], char *why,
 			      size_t why_cap);
 
+#define SP_KEYFILE_PASS_MAX 1024 /* bytes a passphrase may have */
+
+/* sp_keyfile_read_pass reads a passphrase: the first line of the file at
+ * path ("-": standard input), without its line end, into pass (at least
+ * SP_KEYFILE_PASS_MAX + 2 bytes, caller-owned; zeroed on error); *len gets
+ * its length. Errors, with a sentence in why that never holds the
+ * passphrase: SP_ERR_IO (cannot open or read), SP_ERR_ARG (the first line
+ * is empty, or over SP_KEYFILE_PASS_MAX bytes). */
+int sp_keyfile_read_pass(const char *path, char *pass, size_t *len, char *why, size_t why_cap);
+
+/* sp_keyfile_open loads the signing key a command signs with (an
+ * officer's, an admin's), the one way every such command does it: with
+ * pass_path NULL, a plain key file (sp_keyfile_load; a protected one is
+ * refused, naming --passphrase-file); else the passphrase read from
+ * pass_path (sp_keyfile_read_pass) opens a protected key file
+ * (sp_keyfile_load_protected), and a plain key file is loaded as it is.
+ * Either output may be NULL. Errors as those functions (a wrong passphrase:
+ * SP_ERR_PASSPHRASE); the passphrase is zeroed before this returns and is
+ * never in why. */
+int sp_keyfile_open(const char *path, const char *pass_path, uint8_t pk[SP_KEYFILE_PK],
+		    uint8_t sk[SP_KEYFILE_SK], char *why, size_t why_cap);
+
 /* sp_sealfile_create writes a new seal key file holding the X25519 secret
  * key sk (O_EXCL, 0600, fsynced). SP_ERR_EXISTS, SP_ERR_IO. */
 int sp_sealfile_create(const char *path, const uint8_t sk[SP_KEYFILE_SEED], char *why,

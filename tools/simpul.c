@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sp_err.h"
+#include "sp_keyfile.h"
 #include "sp_pool.h"
 
 #ifndef SIMPUL_VERSION
@@ -71,6 +72,15 @@ int simpul_fail(int err, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s\n", sp_strerror(err));
+	return SIMPUL_FAIL;
+}
+
+int simpul_signing_key(const char *key, const char *pass, uint8_t pk[32], uint8_t sk[64])
+{
+	char why[SP_KEYFILE_WHY];
+	if (sp_keyfile_open(key, pass, pk, sk, why, sizeof(why)) == 0)
+		return SIMPUL_OK;
+	fprintf(stderr, "simpul: %s\n", why); /* it names the file and what is wrong */
 	return SIMPUL_FAIL;
 }
 

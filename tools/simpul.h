@@ -38,6 +38,19 @@ int simpul_usage(const char *cmd, const char *fmt, ...) __attribute__((format(pr
  * returns SIMPUL_FAIL. */
 int simpul_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* simpul_signing_key loads the officer's or admin's key a command signs
+ * with: key file `key`, protected by the passphrase on the first line of
+ * file `pass` ("-": standard input) when pass is not NULL
+ * (sp_keyfile_open). On error it prints why (never the key or the
+ * passphrase) and returns SIMPUL_FAIL; sk is the caller's to zero. */
+int simpul_signing_key(const char *key, const char *pass, uint8_t pk[32], uint8_t sk[64]);
+
+/* The help line every command that signs with --key ends with. */
+#define SIMPUL_PASS_HELP                                                              \
+	"A key file protected by a passphrase ('simpul keygen --passphrase-file') is\n" \
+	"opened with --passphrase-file PASS: the passphrase is PASS's first line ('-':\n" \
+	"read it from standard input).\n"
+
 /* simpul_bad_option reports the option getopt rejected (it already
  * printed why) and returns SIMPUL_USAGE. */
 int simpul_bad_option(const char *cmd);

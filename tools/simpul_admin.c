@@ -31,7 +31,7 @@
 
 /* Every option any admin command takes; each command checks its own. */
 struct aopts {
-	const char *node, *key, *inst, *officer, *name, *role, *id, *tier, *parent, *sign_key,
+	const char *node, *key, *pass, *inst, *officer, *name, *role, *id, *tier, *parent, *sign_key,
 		*seal_key, *http, *rule, *category, *region, *target;
 	const char *peers[SP_DIR_MAX_PEERS], *regions[SP_DIR_MAX_REGIONS],
 		*cats[SP_DIR_MAX_CATEGORIES];
@@ -54,6 +54,7 @@ static const struct option admin_options[] = {
 	{"to", required_argument, NULL, 'T'},       {"verify", required_argument, NULL, 1},
 	{"answer", required_argument, NULL, 2},     {"window", required_argument, NULL, 3},
 	{"ceiling", required_argument, NULL, 4},    {"json", no_argument, NULL, 'j'},
+	{"passphrase-file", required_argument, NULL, 5},
 	{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 };
 
@@ -119,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct aopts *o, void (*help)(const
 		case 2: bad = set_days(&o->answer, optarg); break;
 		case 3: bad = set_days(&o->window, optarg); break;
 		case 4: bad = set_days(&o->ceiling, optarg); break;
+		case 5: o->pass = optarg; break;
 		case 'h': help(cmd); return SIMPUL_OK;
 		default: return simpul_bad_option(cmd);
 		}
@@ -148,9 +150,8 @@ static int send_record(const char *cmd, const struct aopts *o, uint64_t type, st
 	if (rec->err)
 		return simpul_fail(SP_ERR_NOMEM, "building the record");
 	uint8_t pk[SP_KEY_BYTES], sk[SP_SECRET_BYTES];
-	char why[SP_KEYFILE_WHY];
-	if (sp_keyfile_load(o->key, pk, sk, why, sizeof(why)) != 0)
-		return fprintf(stderr, "simpul: %s: %s\n", o->key, why), SIMPUL_FAIL;
+	if (simpul_signing_key(o->key, o->pass, pk, sk) != SIMPUL_OK)
+		return SIMPUL_FAIL;
 	struct sp_admin_req r = {.type = type, .record = rec->p, .record_len = rec->len,
 				 .expires_ms = sp_now_ms() + REQUEST_TTL_MS};
 	struct sp_buf body;
@@ -261,7 +262,8 @@ static void officer_help(const char *cmd)
 	       "suspend or remove them (both end the enrolment: a suspended officer is\n"
 	       "enrolled again with 'enrol'), or list who is enrolled now. Signed with\n"
 	       "ADMIN.key, the key of an admin officer (of the national coordinator, or of\n"
-	       "an institution above ID), and sent to the coordinator's node.\n",
+	       "an institution above ID), and sent to the coordinator's node.\n"
+	       SIMPUL_PASS_HELP,
 	       cmd, cmd, cmd, cmd);
 }
 
@@ -406,7 +408,8 @@ static void institution_help(const char *cmd)
 	       "Retire takes an institution out of service for good (its units first):\n"
 	       "routing passes it over, its officers stop, and its heir (the parent, or\n"
 	       "the nearest ancestor in service) takes the reports it held; its log stays\n"
-	       "readable and verifiable.\n",
+	       "readable and verifiable.\n"
+	       SIMPUL_PASS_HELP,
 	       cmd, cmd, cmd, cmd);
 }
 
@@ -568,7 +571,8 @@ static void route_help(const char *cmd)
 	       "\n"
 	       "Add or replace routing rule ID (complaints of CAT, '*' for any, about\n"
 	       "regions under PREFIX, none for anywhere, go to INST), delete it, or ask\n"
-	       "any node which institution a complaint would go to, and by which rule.\n",
+	       "any node which institution a complaint would go to, and by which rule.\n"
+	       SIMPUL_PASS_HELP,
 	       cmd, cmd, cmd);
 }
 
@@ -627,7 +631,8 @@ static void policy_help(const char *cmd)
 	       "Set the deadlines, in working days (1..365, each <= the ceiling), of\n"
 	       "complaints of category CAT, or without --category the federation default.\n"
 	       "Only the national coordinator's admins may. 'simpul route test' shows the\n"
-	       "policy in force for a category.\n",
+	       "policy in force for a category.\n"
+	       SIMPUL_PASS_HELP,
 	       cmd);
 }
 
@@ -666,7 +671,8 @@ static void calendar_help(const char *cmd)
 	       "the national coordinator's admins may. FILE has one day per line,\n"
 	       "'YYYY-MM-DD name' (ascending; '#' starts a comment). 'show' prints the\n"
 	       "holidays a node counts in YEAR and whether YEAR's calendar is published\n"
-	       "(without one only 1 Jan, 1 May, 1 Jun, 17 Aug and 25 Dec count).\n",
+	       "(without one only 1 Jan, 1 May, 1 Jun, 17 Aug and 25 Dec count).\n"
+	       SIMPUL_PASS_HELP,
 	       cmd, cmd);
 }
 

@@ -19,7 +19,8 @@
 
 static void resolve_help(const char *cmd)
 {
-	printf("usage: %s --node URL --key OFFICER.key --inst ID --size N --root BASE64\n"
+	printf("usage: %s --node URL --key OFFICER.key [--passphrase-file PASS] --inst ID\n"
+	       "       --size N --root BASE64\n"
 	       "\n"
 	       "Resolve a fork in institution ID's log: the log is the tree of N entries\n"
 	       "whose root is BASE64 (the second and third lines of a checkpoint of the\n"
@@ -27,12 +28,13 @@ static void resolve_help(const char *cmd)
 	       "coordinator and sent to the coordinator's node, which writes it to the\n"
 	       "directory log; every node that holds the log applies it (nodes on the other\n"
 	       "branch set their copy aside and fetch the kept one). Prints the node's\n"
-	       "answer. docs/replication.md 10.10.\n",
+	       "answer. docs/replication.md 10.10.\n"
+	       SIMPUL_PASS_HELP,
 	       cmd);
 }
 
 struct resolve_opts {
-	const char *node, *key, *inst, *root;
+	const char *node, *key, *pass, *inst, *root;
 	unsigned long long size;
 };
 
@@ -42,7 +44,7 @@ static char *resolve_body(const char *cmd, const struct resolve_opts *o)
 {
 	struct sp_dir_forkres r = {.size = o->size};
 	uint8_t sk[SP_SECRET_BYTES], pk[SP_KEY_BYTES];
-	char why[256], off[2 * SP_KEY_BYTES + 1];
+	char off[2 * SP_KEY_BYTES + 1];
 	char sig[sodium_base64_ENCODED_LEN(SP_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL)];
 	size_t got = 0;
 	if (snprintf(r.inst, sizeof(r.inst), "%s", o->inst) >= (int)sizeof(r.inst) ||
@@ -52,8 +54,8 @@ static char *resolve_body(const char *cmd, const struct resolve_opts *o)
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    got != 32)
 		return simpul_usage(cmd, "--root is the standard base64 of 32 bytes"), NULL;
-	if (sp_keyfile_load(o->key, pk, sk, why, sizeof(why)) != 0)
-		return fprintf(stderr, "simpul: %s: %s\n", o->key, why), NULL;
+	if (simpul_signing_key(o->key, o->pass, pk, sk) != SIMPUL_OK)
+		return NULL;
 	int rc = sp_dir_forkres_sign(&r, sk);
 	sodium_memzero(sk, sizeof(sk));
 	if (rc)
@@ -73,7 +75,7 @@ static int resolve_main(int argc, char **argv)
 		{"node", required_argument, NULL, 'N'}, {"key", required_argument, NULL, 'k'},
 		{"inst", required_argument, NULL, 'i'}, {"size", required_argument, NULL, 's'},
 		{"root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"passphrase-file", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
 	};
 	const char *cmd = "simpul fork resolve";
 	struct resolve_opts o = {0};
@@ -88,6 +90,8 @@ static int resolve_main(int argc, char **argv)
 			o.inst = optarg;
 		else if (c == 'r')
 			o.root = optarg;
+		else if (c == 'P')
+			o.pass = optarg;
 		else if (c == 's')
 			o.size = strtoull(optarg, &end, 10);
 		else if (c == 'h')

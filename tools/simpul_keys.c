@@ -117,41 +117,16 @@ static int seal_key(const char *out, const char *show)
 	return SIMPUL_OK;
 }
 
-#define PASS_MAX 1024
-
-/* read_pass reads the first line of path ("-": standard input) into pass
- * (PASS_MAX + 1 bytes), without its line end; *len is its length. */
-static int read_pass(const char *path, char pass[PASS_MAX + 2], size_t *len)
-{
-	*len = 0;
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (f == NULL)
-		return simpul_fail(SP_ERR_IO, "cannot open passphrase file %s: %s", path,
-				   strerror(errno));
-	int ok = fgets(pass, PASS_MAX + 2, f) != NULL;
-	if (f != stdin)
-		fclose(f);
-	*len = ok ? strcspn(pass, "\r\n") : 0;
-	if (!ok || *len == 0)
-		return simpul_fail(SP_ERR_ARG, "no passphrase on the first line of %s", path);
-	if (*len > PASS_MAX) {
-		sodium_memzero(pass, PASS_MAX + 2);
-		return simpul_fail(SP_ERR_ARG, "the passphrase in %s is over %d bytes", path,
-				   PASS_MAX);
-	}
-	return SIMPUL_OK;
-}
-
 /* protected_key writes (out: a new key, or the one in from) or opens
  * (show) a passphrase-protected signing key file. */
 static int protected_key(const char *pass_path, const char *out, const char *from,
 			 const char *show, const char *name)
 {
-	char pass[PASS_MAX + 2], why[SP_KEYFILE_WHY];
+	char pass[SP_KEYFILE_PASS_MAX + 2], why[SP_KEYFILE_WHY];
 	size_t len = 0;
-	int rc = read_pass(pass_path, pass, &len);
+	int rc = sp_keyfile_read_pass(pass_path, pass, &len, why, sizeof(why));
 	if (rc)
-		return rc;
+		return fprintf(stderr, "simpul: %s\n", why), SIMPUL_FAIL;
 	uint8_t pk[SP_KEY_BYTES], seed[SP_KEYFILE_SEED];
 	if (show) {
 		rc = sp_keyfile_load_protected(show, pass, len, pk, NULL, why, sizeof(why));
@@ -171,8 +146,8 @@ static int protected_key(const char *pass_path, const char *out, const char *fro
 	}
 	sodium_memzero(pass, sizeof(pass));
 	sodium_memzero(seed, sizeof(seed));
-	if (rc)
-		return simpul_fail(rc, "%s", why);
+	if (rc) /* why names the file and what is wrong */
+		return fprintf(stderr, "simpul: %s\n", why), SIMPUL_FAIL;
 	if (out)
 		printf("wrote %s (protected by the passphrase)\n", out);
 	return print_public(pk, name);

@@ -369,22 +369,18 @@ int simpul_track_main(int argc, char **argv)
 
 /* ---- open ----------------------------------------------------------------------------- */
 
-/* open_body signs an open request for report id (64 hex) with the officer
- * key file and returns its JSON text (caller frees), or NULL after
- * printing why. */
-static char *open_body(const char *keyfile, const char *id, const char *purpose)
+/* open_body signs an open request for report id (64 hex) with the
+ * officer's secret key sk and returns its JSON text (caller frees), or
+ * NULL after printing why. */
+static char *open_body(const uint8_t sk[SP_SECRET_BYTES], const char *id, const char *purpose)
 {
 	struct sp_report_open_req q = {.issued_ms = sp_now_ms(),
 				       .purpose = {purpose, strlen(purpose)}};
-	uint8_t sk[SP_SECRET_BYTES], pk[SP_KEY_BYTES];
-	char why[256], sig[sodium_base64_ENCODED_LEN(SP_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	char sig[sodium_base64_ENCODED_LEN(SP_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL)];
 	char off[2 * SP_KEY_BYTES + 1];
 	if (sp_hex_parse(id, q.report, 32) != 0)
 		return simpul_usage("simpul open", "a report id is 64 hex digits"), NULL;
-	if (sp_keyfile_load(keyfile, pk, sk, why, sizeof(why)) != 0)
-		return fprintf(stderr, "simpul: %s: %s\n", keyfile, why), NULL;
 	int rc = sp_report_open_req_sign(&q, sk);
-	sodium_memzero(sk, sizeof(sk));
 	if (rc)
 		return simpul_fail(rc, "cannot sign the open request (purpose: 1 to %d bytes)",
 				   SP_REPORT_PURPOSE_MAX), NULL;
@@ -400,10 +396,10 @@ static char *open_body(const char *keyfile, const char *id, const char *purpose)
 /* open_report asks the node to open report id for the officer: the
  * node's JSON answer (plaintext and content key), or NULL after printing
  * the error. raw prints the answer as it came. */
-static json_t *open_report(const char *node, const char *keyfile, const char *id,
+static json_t *open_report(const char *node, const uint8_t sk[SP_SECRET_BYTES], const char *id,
 			   const char *purpose, int raw)
 {
-	char path[128], *body = open_body(keyfile, id, purpose);
+	char path[128], *body = open_body(sk, id, purpose);
 	if (body == NULL)
 		return NULL;
 	snprintf(path, sizeof(path), "/v1/reports/%.64s/open", id);
@@ -414,14 +410,16 @@ static json_t *open_report(const char *node, const char *keyfile, const char *id
 
 static void open_help(const char *cmd)
 {
-	printf("usage: %s --node URL --key OFFICER.key REPORT_ID [--purpose TEXT] [--json]\n"
+	printf("usage: %s --node URL --key OFFICER.key [--passphrase-file PASS] REPORT_ID\n"
+	       "       [--purpose TEXT] [--json]\n"
 	       "\n"
 	       "Read a sealed report: its rahasia title and content, the reporter's name and\n"
 	       "contact. The request is signed with the officer's key; the node answers only an\n"
 	       "officer of a current holder or of the national coordinator, and only if it holds\n"
 	       "a key copy (the node of a holder). --purpose says why; it is signed with the\n"
 	       "request (default \"penanganan\"). --json adds the content key (base64), for\n"
-	       "sealed attachments. Use https:// in production: the answer is the plaintext.\n",
+	       "sealed attachments. Use https:// in production: the answer is the plaintext.\n"
+	       SIMPUL_PASS_HELP,
 	       cmd);
 }
 
@@ -439,9 +437,10 @@ int simpul_open_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"node", required_argument, NULL, 'N'},    {"key", required_argument, NULL, 'k'},
 		{"purpose", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+		{"help", no_argument, NULL, 'h'},          {"passphrase-file", required_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0},
 	};
-	const char *cmd = argv[0], *node = NULL, *key = NULL, *purpose = "penanganan";
+	const char *cmd = argv[0], *node = NULL, *key = NULL, *pass = NULL, *purpose = "penanganan";
 	int c, raw = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'N')
@@ -450,6 +449,8 @@ int simpul_open_main(int argc, char **argv)
 			key = optarg;
 		else if (c == 'p')
 			purpose = optarg;
+		else if (c == 'P')
+			pass = optarg;
 		else if (c == 'j')
 			raw = 1;
 		else if (c == 'h')
@@ -463,7 +464,11 @@ int simpul_open_main(int argc, char **argv)
 		return simpul_usage(cmd, "--key OFFICER.key is required");
 	if (optind + 1 != argc)
 		return simpul_usage(cmd, "give one REPORT_ID");
-	json_t *j = open_report(node, key, argv[optind], purpose, raw);
+	uint8_t pk[SP_KEY_BYTES], sk[SP_SECRET_BYTES];
+	if (simpul_signing_key(key, pass, pk, sk) != SIMPUL_OK)
+		return SIMPUL_FAIL;
+	json_t *j = open_report(node, sk, argv[optind], purpose, raw);
+	sodium_memzero(sk, sizeof(sk));
 	if (j && !raw)
 		open_print(j);
 	int rc = j ? SIMPUL_OK : SIMPUL_FAIL;
@@ -475,9 +480,9 @@ int simpul_open_main(int argc, char **argv)
 
 static void act_help(const char *cmd)
 {
-	printf("usage: %s --node URL (--key OFFICER.key | --secret HEX) REPORT_ID ACTION\n"
-	       "       [--to INST]... [--reason N] [--text T] [--rating N] [--merge-into ID]\n"
-	       "       [--json]\n"
+	printf("usage: %s --node URL (--key OFFICER.key [--passphrase-file PASS] |\n"
+	       "       --secret HEX) REPORT_ID ACTION [--to INST]... [--reason N] [--text T]\n"
+	       "       [--rating N] [--merge-into ID] [--json]\n"
 	       "\n"
 	       "Sign an action on a report and send it to the node of the officer's\n"
 	       "institution. Officer actions (--key): verifikasi tunda arsip disposisi\n"
@@ -485,12 +490,13 @@ static void act_help(const char *cmd)
 	       "the key of the tracking secret (--secret): balas selesai buka_kembali nilai.\n"
 	       "Reasons: tunda 1-2, arsip 10-13, bukan_wewenang 20-22 (docs/reports.md).\n"
 	       "A disposisi of a sealed report re-seals its content key to every --to\n"
-	       "(fetched with the officer's signed open request, as 'simpul open').\n",
+	       "(fetched with the officer's signed open request, as 'simpul open').\n"
+	       SIMPUL_PASS_HELP,
 	       cmd);
 }
 
 struct act_opts {
-	const char *node, *key, *secret, *text, *merge;
+	const char *node, *key, *pass, *secret, *text, *merge;
 	const char *to[SP_REPORT_MAX_TARGETS];
 	size_t n_to;
 	uint64_t reason, rating;
@@ -522,9 +528,10 @@ static int seal_to(const char *node, const char *inst, const uint8_t key[SP_REPO
  * to every target (docs/reports.md, act key 8). The key comes from the
  * node through the officer's signed open request; nothing sealed (no
  * content key): no copies. */
-static int reseal(const struct act_opts *o, const char *id, struct sp_report_action *a)
+static int reseal(const struct act_opts *o, const uint8_t sk[SP_SECRET_BYTES], const char *id,
+		  struct sp_report_action *a)
 {
-	json_t *j = open_report(o->node, o->key, id, "disposisi", 0);
+	json_t *j = open_report(o->node, sk, id, "disposisi", 0);
 	const char *b64 = json_string_value(json_object_get(j, "content_key"));
 	uint8_t key[SP_REPORT_CKEY_BYTES];
 	size_t got = 0;
@@ -587,24 +594,21 @@ static int act_build(const struct act_opts *o, const char *id, const char *actio
 	a->rating = (uint32_t)o->rating;
 	if (o->text)
 		a->text = (struct sp_str){o->text, strlen(o->text)};
-	if (a->code == SP_ACT_DISPOSISI && o->key && reseal(o, id, a) != SIMPUL_OK)
-		return SIMPUL_FAIL;
+	/* the key is loaded once (a passphrase on standard input is read once),
+	 * before anything is asked of the node */
 	uint8_t sk[SP_SECRET_BYTES], pk[SP_KEY_BYTES];
-	char why[256];
-	int rc;
-	if (o->key) {
-		rc = sp_keyfile_load(o->key, pk, sk, why, sizeof(why));
-		if (rc)
-			return fprintf(stderr, "simpul: %s: %s\n", o->key, why), SIMPUL_FAIL;
-		rc = sp_report_action_build_officer(a, sk, body, len);
-	} else {
-		rc = reporter_sk(o, id, sk);
-		if (rc != SIMPUL_OK)
-			return rc;
-		rc = sp_report_action_build_reporter(a, sk, body, len);
+	int rc = o->key ? simpul_signing_key(o->key, o->pass, pk, sk) : reporter_sk(o, id, sk);
+	if (rc != SIMPUL_OK)
+		return rc;
+	if (a->code == SP_ACT_DISPOSISI && o->key)
+		rc = reseal(o, sk, id, a);
+	if (rc == SIMPUL_OK) {
+		rc = o->key ? sp_report_action_build_officer(a, sk, body, len)
+			    : sp_report_action_build_reporter(a, sk, body, len);
+		rc = rc ? simpul_fail(rc, "cannot build the %s act", action) : SIMPUL_OK;
 	}
 	sodium_memzero(sk, sizeof(sk));
-	return rc ? simpul_fail(rc, "cannot build the %s act", action) : SIMPUL_OK;
+	return rc;
 }
 
 static int act_send(const struct act_opts *o, const char *id, const uint8_t *body, size_t len)
@@ -634,7 +638,7 @@ int simpul_act_main(int argc, char **argv)
 		{"reason", required_argument, NULL, 'r'}, {"text", required_argument, NULL, 'x'},
 		{"rating", required_argument, NULL, 'R'}, {"merge-into", required_argument, NULL, 'm'},
 		{"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"passphrase-file", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
 	};
 	const char *cmd = argv[0];
 	struct act_opts o = {0};
@@ -643,6 +647,7 @@ int simpul_act_main(int argc, char **argv)
 		switch (c) {
 		case 'N': o.node = optarg; break;
 		case 'k': o.key = optarg; break;
+		case 'P': o.pass = optarg; break;
 		case 's': o.secret = optarg; break;
 		case 'x': o.text = optarg; break;
 		case 'm': o.merge = optarg; break;
@@ -666,6 +671,8 @@ int simpul_act_main(int argc, char **argv)
 		return SIMPUL_USAGE;
 	if ((o.key == NULL) == (o.secret == NULL))
 		return simpul_usage(cmd, "give exactly one of --key OFFICER.key and --secret HEX");
+	if (o.pass && o.key == NULL)
+		return simpul_usage(cmd, "--passphrase-file goes with --key");
 	if (optind + 2 != argc)
 		return simpul_usage(cmd, "give REPORT_ID and ACTION");
 	struct sp_report_action a = {0};

@@ -58,6 +58,8 @@ static struct {
 	struct want w[3]; /* 73.12, 73.11, 73 */
 	struct sp_h_node unit; /* 73.12.DINKES's own node (test_unit_node) */
 	struct sp_h_node alt;  /* a second node of 73.11, on another branch (test_fork_resolved) */
+	char admin[BIG], pass[BIG]; /* the coordinator's admin key, passphrase-protected, and
+				     * the file holding the passphrase (protected_admin) */
 } g;
 
 static struct want *W(const char *inst)
@@ -746,6 +748,23 @@ static int coord_checkpointed(void *arg)
 	return ok;
 }
 
+/* protected_admin makes g.admin: the coordinator's admin key protected by
+ * the passphrase in g.pass, with which the admin commands below sign
+ * (--passphrase-file). */
+static void protected_admin(void)
+{
+	char plain[2 * BIG];
+	snprintf(plain, sizeof(plain), "%s/keys/KEMENPANRB.admin.key", g.f.fed);
+	snprintf(g.admin, sizeof(g.admin), "%s/admin-protected.key", g.f.dir);
+	snprintf(g.pass, sizeof(g.pass), "%s/admin.pass", g.f.dir);
+	FILE *f = fopen(g.pass, "w");
+	assert_non_null(f);
+	fputs("kata sandi admin nasional\n", f);
+	fclose(f);
+	free(cli(0, (const char *const[]){"keygen", "--passphrase-file", g.pass, "--out", g.admin,
+					  "--from", plain, NULL}));
+}
+
 /* 73.11's key signs a second branch, longer than the log the federation
  * holds, served by a second node of 73.11: the audit over the federation's
  * nodes and that one finds the fork. The coordinator's admin resolves it
@@ -756,9 +775,9 @@ static int coord_checkpointed(void *arg)
 static void test_fork_resolved(void **state)
 {
 	(void)state;
-	char dir[BIG], admin[2 * BIG], size[32], root[64];
+	char dir[BIG], size[32], root[64];
 	snprintf(dir, sizeof(dir), "%s/alt", g.f.dir);
-	snprintf(admin, sizeof(admin), "%s/keys/KEMENPANRB.admin.key", g.f.fed);
+	protected_admin();
 	char *body = sp_ft_cp_body(&g.f, "KEMENPANRB", "73.11");
 	assert_non_null(body);
 	assert_int_equal(sscanf(body, "%*s %31s %63s", size, root), 2);
@@ -782,8 +801,9 @@ static void test_fork_resolved(void **state)
 	json_decref(j);
 
 	/* the coordinator's admin keeps the federation's branch */
-	free(cli(0, (const char *const[]){"fork", "resolve", "--node", g.url[0], "--key", admin,
-					  "--inst", "73.11", "--size", size, "--root", root, NULL}));
+	free(cli(0, (const char *const[]){"fork", "resolve", "--node", g.url[0], "--key", g.admin,
+					  "--passphrase-file", g.pass, "--inst", "73.11", "--size",
+					  size, "--root", root, NULL}));
 	if (!sp_ft_wait(coord_checkpointed, NULL))
 		sp_ft_fail(&g.f, "the coordinator's checkpoint does not cover the resolution");
 	j = audit(0, srcs, NULL);
@@ -857,11 +877,10 @@ static void test_sign_key_rotation(void **state)
 {
 	(void)state;
 	char dir[BIG], pidf[2 * BIG], fresh[2 * BIG], old[4096];
-	char admin[2 * BIG], hex[65], id[65], secret[65], v_old[256], v_new[256];
+	char hex[65], id[65], secret[65], v_old[256], v_new[256];
 	snprintf(dir, sizeof(dir), "%s/nodes/73.12", g.f.fed);
 	snprintf(pidf, sizeof(pidf), "%s/simpuld.pid", dir);
 	snprintf(fresh, sizeof(fresh), "%s/73.12-2027.key", g.f.dir);
-	snprintf(admin, sizeof(admin), "%s/keys/KEMENPANRB.admin.key", g.f.fed);
 	const char *srcs[] = {g.url[0], g.url[1], g.url[2], NULL};
 	if (!sp_ft_wait(held_12, NULL))
 		sp_ft_fail(&g.f, "the coordinator does not hold 73.12's whole log");
@@ -885,8 +904,9 @@ static void test_sign_key_rotation(void **state)
 	n12.pid = (pid_t)atol(pid);
 	free(pid);
 	sp_nt_set_key(&n12, fresh, old, "is not published yet", 1);
-	free(cli(0, (const char *const[]){"institution", "update", "--node", g.url[0], "--key", admin,
-					  "--id", "73.12", "--sign-key", hex, NULL}));
+	free(cli(0, (const char *const[]){"institution", "update", "--node", g.url[0], "--key",
+					  g.admin, "--passphrase-file", g.pass, "--id", "73.12",
+					  "--sign-key", hex, NULL}));
 	if (sp_h_wait_text(n12.log, "signing key rotated: signing with the new key", 60000))
 		sp_ft_fail(&g.f, "73.12 did not switch to its new key (log %s)", n12.log);
 	vkey_of(v_new, sizeof(v_new));

@@ -16,7 +16,9 @@
  * gives the province's keys. A disposisi without key copies is refused
  * (SP_ERR_SEALED); `simpul act ... disposisi --to 73` re-seals the content
  * key, and the copy in the act opens with the province's seal key from the
- * federation folder (keys/73.seal): the same key. After it, 73.12's
+ * federation folder (keys/73.seal): the same key; the CLI officer's key
+ * is protected by a passphrase there (`--passphrase-file`, a wrong one
+ * refused with nothing written). After it, 73.12's
  * officer may no longer read the report and 73's may. Privacy: no
  * plaintext in the data folder, the node's log or any public response.
  */
@@ -45,6 +47,7 @@
 #define SECRET_TEXT "ISI-TERSEGEL: setoran ilegal di gudang bulog blok C"
 #define FILE_TEXT "LAMPIRAN-TERSEGEL: foto kuitansi"
 #define PURPOSE "verifikasi laporan"
+#define PASSPHRASE "kata sandi petugas soppeng"
 
 struct fixture {
 	struct sp_h_fed f;
@@ -54,6 +57,8 @@ struct fixture {
 	uint8_t coord_pk[32], coord_sk[64]; /* the national coordinator */
 	uint8_t nobody_pk[32], nobody_sk[64];
 	char cli_key[PATH_MAX + 16];        /* a 73.12 officer's key file */
+	char prot_key[PATH_MAX + 32];       /* the same key, protected by PASSPHRASE */
+	char pass[PATH_MAX + 16];           /* a file holding PASSPHRASE */
 	char url[96];
 	char id[65];                        /* the rahasia report */
 	char attach[65];                    /* its sealed file */
@@ -368,6 +373,47 @@ static void action_at(uint64_t index, uint8_t **buf, struct sp_report_action *a)
 	assert_non_null(*buf);
 }
 
+/* protected_key_cli: the CLI officer's key protected by a passphrase
+ * (keygen --passphrase-file --from) is refused without the passphrase and
+ * with a wrong one, by `simpul open` and `simpul act`: a clear error that
+ * never shows the passphrase, nothing written (own log still `size`). */
+static void protected_key_cli(long long size)
+{
+	static const char bad_pass[] = "kata sandi yang keliru";
+	snprintf(g.pass, sizeof(g.pass), "%s/pass", g.f.dir);
+	snprintf(g.prot_key, sizeof(g.prot_key), "%s/cli-protected.key", g.f.dir);
+	char bad[PATH_MAX + 16];
+	snprintf(bad, sizeof(bad), "%s/bad-pass", g.f.dir);
+	FILE *f = fopen(g.pass, "w");
+	assert_non_null(f);
+	fputs(PASSPHRASE "\n", f);
+	fclose(f);
+	f = fopen(bad, "w");
+	assert_non_null(f);
+	fputs(bad_pass, f);
+	fclose(f);
+	free(sp_h_simpul(g.f.dir, 0, (const char *const[]){"keygen", "--passphrase-file", g.pass,
+							   "--out", g.prot_key, "--from", g.cli_key,
+							   NULL}));
+	char *out = sp_h_simpul(g.f.dir, 1, (const char *const[]){"open", "--node", g.url, "--key",
+								 g.prot_key, g.id, NULL});
+	assert_non_null(strstr(out, "is protected by a passphrase: give it with --passphrase-file"));
+	free(out);
+	const char *acts[][12] = {
+		{"act", "--node", g.url, "--key", g.prot_key, "--passphrase-file", bad, g.id,
+		 "disposisi", "--to", "73", NULL},
+		{"open", "--node", g.url, "--key", g.prot_key, "--passphrase-file", bad, g.id, NULL},
+	};
+	for (size_t i = 0; i < 2; i++) {
+		out = sp_h_simpul(g.f.dir, 1, acts[i]);
+		assert_non_null(strstr(out, "wrong passphrase"));
+		assert_null(strstr(out, bad_pass));
+		assert_null(strstr(out, PASSPHRASE));
+		free(out);
+	}
+	assert_int_equal(sp_h_own_size(&g.f), size);
+}
+
 static void test_disposisi(void **state)
 {
 	(void)state;
@@ -388,15 +434,25 @@ static void test_disposisi(void **state)
 		      "SP_ERR_SEALED");
 	assert_int_equal(sp_h_own_size(&g.f), before);
 
-	/* the CLI reads it, then forwards it with the key re-sealed */
-	const char *open[] = {"open", "--node", g.url, "--key", g.cli_key, g.id, NULL};
+	/* the CLI reads it, then forwards it with the key re-sealed, the
+	 * officer's key protected by a passphrase (protected_key_cli) */
+	protected_key_cli(before);
+	const char *open[] = {"open", "--node", g.url, "--key", g.prot_key, "--passphrase-file",
+			      g.pass, g.id, NULL};
 	char *out = sp_h_simpul(g.f.dir, 0, open);
 	assert_non_null(strstr(out, SECRET_TEXT));
 	assert_non_null(strstr(out, CONTACT));
 	free(out);
-	const char *act[] = {"act",  "--node", g.url, "--key", g.cli_key, g.id, "disposisi",
-			     "--to", "73",     NULL};
-	out = sp_h_simpul(g.f.dir, 0, act);
+	/* the passphrase on standard input, read once for the open request
+	 * and the act both */
+	char bin[PATH_MAX], cmd[4 * PATH_MAX], log[PATH_MAX + 16];
+	sp_h_bin(bin, sizeof(bin), "simpul");
+	snprintf(cmd, sizeof(cmd), "%s act --node %s --key %s --passphrase-file - %s disposisi --to 73 < %s",
+		 bin, g.url, g.prot_key, g.id, g.pass);
+	snprintf(log, sizeof(log), "%s/act-stdin.out", g.f.dir);
+	if (sp_h_run((const char *const[]){"/bin/sh", "-c", cmd, NULL}, log, 30000) != 0)
+		fail_msg("simpul act with the passphrase on standard input failed (%s)", log);
+	out = sp_h_slurp(log, NULL);
 	assert_non_null(strstr(out, "status    didisposisikan"));
 	free(out);
 

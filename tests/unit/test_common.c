@@ -3,13 +3,16 @@
  * layers share: dynamic arrays (sp_grow, sp_grow_to: capacity doubles
  * from 16 to what is needed, contents kept, impossible sizes refused with
  * the array unchanged), text appended to a buffer (sp_buf_printf: any
- * length, no NUL), the deadline for timed waits (sp_clock_after), and
+ * length, no NUL), the deadline for timed waits (sp_clock_after),
  * JSON strings and integers written without a jansson tree (sp_json_put_str,
- * sp_json_put_int: the bytes jansson writes, for every kind of text).
+ * sp_json_put_int: the bytes jansson writes, for every kind of text), and
+ * the one way signing commands open a key file (sp_keyfile_open: plain,
+ * or protected by the passphrase read from a file).
  */
 #include "sp_testutil.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +21,7 @@
 #include "sp_clock.h"
 #include "sp_err.h"
 #include "sp_json.h"
+#include "sp_keyfile.h"
 
 static void test_grow_to(void **state)
 {
@@ -177,6 +181,55 @@ static void test_json_put(void **state)
 	}
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* sp_keyfile_open: the right passphrase opens a protected key to the same
+ * pair as the plain one; a wrong one is SP_ERR_PASSPHRASE and says so
+ * without the passphrase; none for a protected file, or an empty first
+ * line, is refused; a plain file with a passphrase is used as it is. */
+static void test_keyfile_open(void **state)
+{
+	(void)state;
+	const char *dir = sp_test_tmpdir("keyfile_open");
+	char plain[512], prot[512], pass[512], bad[512], empty[512], why[SP_KEYFILE_WHY];
+	snprintf(plain, sizeof(plain), "%s/plain.key", dir);
+	snprintf(prot, sizeof(prot), "%s/prot.key", dir);
+	snprintf(pass, sizeof(pass), "%s/pass", dir);
+	snprintf(bad, sizeof(bad), "%s/bad", dir);
+	snprintf(empty, sizeof(empty), "%s/empty", dir);
+	write_text(pass, "sandi yang benar\nsecond line ignored\n");
+	write_text(bad, "sandi yang salah");
+	write_text(empty, "\nsandi yang benar\n");
+	uint8_t seed[SP_KEYFILE_SEED], pk[32], sk[64], pk2[32], sk2[64];
+	memset(seed, 0x5a, sizeof(seed));
+	assert_int_equal(sp_keyfile_create(plain, seed, NULL, 0), 0);
+	assert_int_equal(sp_keyfile_create_protected(prot, seed, "sandi yang benar", 16, NULL, 0), 0);
+	assert_int_equal(sp_keyfile_open(plain, NULL, pk, sk, why, sizeof(why)), 0);
+	assert_int_equal(sp_keyfile_open(prot, pass, pk2, sk2, why, sizeof(why)), 0);
+	assert_memory_equal(pk, pk2, 32);
+	assert_memory_equal(sk, sk2, 64);
+	memset(pk2, 0, sizeof(pk2));
+	assert_int_equal(sp_keyfile_open(plain, pass, pk2, NULL, why, sizeof(why)), 0);
+	assert_memory_equal(pk, pk2, 32);
+
+	assert_int_equal(sp_keyfile_open(prot, bad, pk2, sk2, why, sizeof(why)), SP_ERR_PASSPHRASE);
+	assert_non_null(strstr(why, "wrong passphrase"));
+	assert_null(strstr(why, "sandi"));
+	assert_int_equal(sp_keyfile_open(prot, NULL, pk2, sk2, why, sizeof(why)), SP_ERR_KEY_FORMAT);
+	assert_non_null(strstr(why, "--passphrase-file"));
+	assert_int_equal(sp_keyfile_open(prot, empty, pk2, sk2, why, sizeof(why)), SP_ERR_ARG);
+	assert_null(strstr(why, "sandi"));
+	char missing[600];
+	snprintf(missing, sizeof(missing), "%s/none", dir);
+	assert_int_equal(sp_keyfile_open(prot, missing, pk2, sk2, why, sizeof(why)), SP_ERR_IO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_clock_after),
 		cmocka_unit_test(test_lower_bound),
 		cmocka_unit_test(test_json_put),
+		cmocka_unit_test(test_keyfile_open),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }
