@@ -219,7 +219,11 @@ int sp_fa_state_write(const struct sp_fa *a, const char *path)
 	for (size_t i = 0; i < a->n_logs; i++) {
 		const struct sp_fa_log *l = &a->logs[i];
 		char b64[64];
-		int mine = l->verified > 0 && (!l->prev || l->verified >= l->prev_size) &&
+		/* a tree that reached a resolution's size is of the branch kept
+		 * (audit_log set aside the others): it replaces a previous audit's
+		 * longer tree, which may be of the branch set aside */
+		int kept = l->resolved && l->verified >= l->res.size;
+		int mine = l->verified > 0 && (!l->prev || l->verified >= l->prev_size || kept) &&
 			   l->status != SP_FA_LOG_FORKED;
 		if (!mine && !l->prev)
 			continue;

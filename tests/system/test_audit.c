@@ -724,6 +724,17 @@ static void test_unit_node(void **state)
 
 /* ---- a fork the coordinator resolved ------------------------------------------- */
 
+/* state_size: the size a state file keeps for inst's log. */
+static long state_size(const char *path, const char *inst)
+{
+	json_t *s = json_load_file(path, 0, NULL);
+	assert_non_null(s);
+	long n = (long)json_integer_value(
+		json_object_get(json_object_get(json_object_get(s, "logs"), inst), "size"));
+	json_decref(s);
+	return n;
+}
+
 /* alt_checkpointed: the second node of 73.11 serves a checkpoint of its
  * whole branch (arg: its size). */
 static int alt_checkpointed(void *arg)
@@ -799,6 +810,19 @@ static void test_fork_resolved(void **state)
 	assert_string_equal(log_status(j, "73.11"), "forked");
 	assert_true(json_is_null(json_object_get(log_of(j, "73.11"), "resolution")));
 	json_decref(j);
+	/* a previous audit's state that verified the second node's branch */
+	char st[BIG], alt_root[64];
+	snprintf(st, sizeof(st), "%s/fork.state", g.f.dir);
+	char *cp = sp_h_get(g.alt.addr, "/logs/73.11/checkpoint", NULL);
+	assert_non_null(cp);
+	assert_int_equal(sscanf(cp, "%*s %*s %63s", alt_root), 1);
+	free(cp);
+	json_t *prev = json_pack("{s:s,s:I,s:{s:{s:I,s:s}}}", "root_vkey", g.f.root_vkey, "at",
+				 (json_int_t)1, "logs", "73.11", "size", (json_int_t)longer, "root",
+				 alt_root);
+	assert_int_equal(json_dump_file(prev, st, 0), 0);
+	json_decref(prev);
+	const char *x_st[] = {"--state", st, NULL};
 
 	/* the coordinator's admin keeps the federation's branch */
 	free(cli(0, (const char *const[]){"fork", "resolve", "--node", g.url[0], "--key", g.admin,
@@ -806,7 +830,10 @@ static void test_fork_resolved(void **state)
 					  size, "--root", root, NULL}));
 	if (!sp_ft_wait(coord_checkpointed, NULL))
 		sp_ft_fail(&g.f, "the coordinator's checkpoint does not cover the resolution");
-	j = audit(0, srcs, NULL);
+	/* with the state of the branch now set aside (longer than the kept
+	 * one): not a rewrite; the state then holds the kept branch */
+	j = audit(0, srcs, x_st);
+	assert_int_equal(state_size(st, "73.11"), strtol(size, NULL, 10));
 	json_t *l = log_of(j, "73.11");
 	assert_string_equal(log_status(j, "73.11"), "ok");
 	assert_string_equal(json_string_value(json_object_get(l, "root")), root);
