@@ -45,9 +45,10 @@ typedef int (*sp_audit_leaf_fn)(void *ctx, uint64_t index, const uint8_t leaf[32
 typedef int (*sp_audit_entry_fn)(void *ctx, const struct sp_entry *e, const uint8_t *bytes,
 				 size_t len, const uint8_t hash[SP_HASH_BYTES]);
 
-/* Tree sizes whose roots one check can record (checkpoints from several
- * sources, the previous audit's size). */
-#define SP_AUDIT_MARKS 16
+/* Tree sizes whose roots one check can record: a federation audit marks
+ * every source's checkpoint size (up to 64 sources, sp_fedaudit.h), the
+ * previous audit's size and a fork resolution's, and must lose none. */
+#define SP_AUDIT_MARKS 72
 
 struct sp_audit_item;
 

@@ -471,13 +471,14 @@ static int try_source(struct sp_fa *a, struct sp_fa_log *l, size_t s, const stru
 	sp_audit_init(au, &l->keys, a->o.pool);
 	au->entry_fn = keep_entry;
 	au->entry_ctx = t;
+	_Static_assert(SP_AUDIT_MARKS >= SP_FA_MAX_SOURCES + 2, "a size per source, prev, resolution");
+	if (l->resolved)
+		sp_audit_mark(au, l->res.size);
+	if (l->prev)
+		sp_audit_mark(au, l->prev_size);
 	for (size_t k = 0; k < a->n_src; k++)
 		if (l->seen[k].err == 0)
 			sp_audit_mark(au, l->seen[k].size);
-	if (l->prev)
-		sp_audit_mark(au, l->prev_size);
-	if (l->resolved)
-		sp_audit_mark(au, l->res.size);
 	struct getter g = {a, &a->src[s], l->inst, ""};
 	struct sp_audit_src src = {src_get, &g, a->src[s].name};
 	struct sp_progress prog;
