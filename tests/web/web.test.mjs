@@ -934,8 +934,12 @@ async function checkWebhook(rep) {
 
   // The outbox is durable: the receiver is down, an event waits on disk,
   // the node is killed (SIGKILL) and started again; the event arrives.
-  hook.down = true;
+  // Every earlier event delivered and its file gone first: a file still
+  // there, already delivered but not yet removed, would otherwise be taken
+  // for the one waiting (CI saw it). Nothing is delivered once down is set.
   const outDir = join(conf.fed, 'nodes', '73.12', 'data', 'webhooks', 'out');
+  await until('the outbox empty before the receiver goes down', async () => !readdirSync(outDir).some((f) => f.endsWith('.json')));
+  hook.down = true;
   const fresh = await api('73.12', '/v1/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ kind: 'pengaduan', visibility: 'publik', category: 'jalan', region: '73.12.02', title: 'Got tersumbat', content: 'Air meluap.' }) });
   assert(fresh.status === 201, 'a new report while the receiver is down');
