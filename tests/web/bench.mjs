@@ -23,18 +23,13 @@
 // versions alternated loads with a variant of the page made by request
 // interception; an intercepted page arrives sooner than the node's own
 // answer under the network emulation, so such pairs are not comparable.)
-import { chromium } from 'playwright-core';
-import { formReady } from './mark.mjs';
+import { launchBench, tracedLoad } from './mark.mjs';
 
 const url = process.argv[2];
 const runs = Number(process.argv[3] || 5);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchBench();
 
 async function weigh(path) {
   const ctx = await browser.newContext();
@@ -76,21 +71,7 @@ function mainThreadCpu(trace) {
     .reduce((a, e) => a + (e.tdur || 0) / 1000, 0);
 }
 for (let i = 0; i < runs; i++) {
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const page = await ctx.newPage();
-  const cdp = await ctx.newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 150,
-    downloadThroughput: 1.6 * 1024 * 1024 / 8, uploadThroughput: 750 * 1024 / 8 });
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-  const trace = [];
-  cdp.on('Tracing.dataCollected', (e) => trace.push(...e.value));
-  const traced = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
-  await cdp.send('Tracing.start', { categories: 'toplevel,blink.user_timing', transferMode: 'ReportEvents' });
-  await page.goto(url + '/', { waitUntil: 'commit' });
-  await formReady(cdp);
-  await cdp.send('Tracing.end');
-  await traced;
+  const { ctx, page, trace } = await tracedLoad(browser, url, 'toplevel,blink.user_timing');
   t.cpu.push(mainThreadCpu(trace));
   const nav = await page.evaluate(() => {
     const n = performance.getEntriesByType('navigation')[0];

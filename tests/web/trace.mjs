@@ -9,29 +9,12 @@
 // MIN_MS (default 4) as an indented tree. The raw trace is written to
 // trace.json if named (chrome://tracing or Perfetto open it).
 import { writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { formReady } from './mark.mjs';
+import { launchBench, tracedLoad } from './mark.mjs';
 
 const url = process.argv[2], min = Number(process.argv[3] || 4) * 1000;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'] });
-const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-const page = await ctx.newPage();
-const cdp = await ctx.newCDPSession(page);
-await cdp.send('Network.enable');
-await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 150,
-  downloadThroughput: 1.6 * 1024 * 1024 / 8, uploadThroughput: 750 * 1024 / 8 });
-await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-const trace = [];
-cdp.on('Tracing.dataCollected', (e) => trace.push(...e.value));
-const traced = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
-await cdp.send('Tracing.start', { transferMode: 'ReportEvents', categories: 'toplevel,blink,blink.user_timing,' +
-  'loading,navigation,v8.execute,devtools.timeline,disabled-by-default-devtools.timeline,disabled-by-default-v8.compile' });
-await page.goto(url + '/', { waitUntil: 'commit' });
-await formReady(cdp);
-await cdp.send('Tracing.end');
-await traced;
+const browser = await launchBench();
+const { page, trace } = await tracedLoad(browser, url, 'toplevel,blink,blink.user_timing,' +
+  'loading,navigation,v8.execute,devtools.timeline,disabled-by-default-devtools.timeline,disabled-by-default-v8.compile');
 const nav = await page.evaluate(() => {
   const n = performance.getEntriesByType('navigation')[0], r = (x) => Math.round(x);
   return { ready: r(performance.getEntriesByName('simpul:form-ready')[0].startTime),
