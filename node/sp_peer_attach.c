@@ -16,8 +16,9 @@
  * queue is below SP_PEER_TX_LOW.
  *
  * Threads: sp_peer_attach_collect runs on the ingest thread and the start
- * scan on a thread of its own; both only read the store and hand what they
- * find to the loop, where everything else runs. The counters are atomic
+ * scan on a thread of its own; both read the store (the scan also records
+ * its per-log marks, below) and hand what they find to the loop, where
+ * everything else runs. The counters are atomic
  * (sp_peer_attach_metrics runs on HTTP threads).
  */
 #include <stdio.h>
@@ -80,8 +81,8 @@ struct refs {
 	uint32_t log;  /* of the entries looked at */
 	struct sp_peer_att_ref *v;
 	size_t n, cap;
-	uint64_t seen; /* entries looked at (the start scan) */
-	atomic_int *stop; /* the start scan: stop when set */
+	uint64_t seen;    /* entries looked at (the start scan) */
+	uint64_t missing; /* attachments named and not held, listed or not */
 };
 
 /* refs_add_decoded lists the attachments entry e names that the store
@@ -100,6 +101,7 @@ static int refs_add_decoded(struct refs *rs, const struct sp_entry *e)
 		    memchr(a->media_type.p, '\0', a->media_type.n) ||
 		    sp_store_attach_get(rs->store, a->sha256, NULL, NULL) != SP_ERR_NOT_FOUND)
 			continue;
+		rs->missing++;
 		if (rs->n == SP_PEER_ATT_WANTED_MAX)
 			return 1;
 		if (rs->n == rs->cap) {
@@ -524,29 +526,149 @@ void sp_peer_attach_on_want(struct sp_peer_conn *c, const struct sp_gossip_attac
 
 /* ---- start, metrics ------------------------------------------------------------------------ */
 
-static int scan_one(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+/* The start scan reads each log from its mark (sp_store_attach_mark_get):
+ * the mark says every attachment named below it is held, and attachments
+ * are never deleted, so only the entries from the mark on can name one
+ * that is wanted. After a log is read its mark moves to the first entry
+ * naming an attachment not held (or the end read), so a file still
+ * missing (no peer had it, the node was stopped or killed) keeps its
+ * entry above the mark, and it is wanted again at every start until it is
+ * held: the wanted list itself need not be kept. Entries stored after the
+ * scan read a log's size (ingest, own appends) are above the mark; the
+ * ingest thread hands theirs to the loop as they come, and the next start
+ * reads them again. A mark names the hash of the entry below it, taken
+ * from the bytes the scan read; the first entry read must chain to the
+ * mark's hash, so a log started again by fork resolution meanwhile is
+ * read from 0, never marked from another branch's entries. */
+#define SCAN_MARK_EVERY 65536 /* entries: progress recorded during a long read */
+
+struct scan {
+	struct sp_peer *p;
+	struct refs rs;
+	uint32_t log;
+	uint64_t from, to;      /* [from, to): the entries to read */
+	uint8_t from_head[SP_HASH_BYTES];
+	uint64_t stop_at;       /* the first entry naming a file not held, or UINT64_MAX */
+	uint8_t stop_head[SP_HASH_BYTES];
+	uint64_t marked;        /* the mark recorded so far */
+	int moved;              /* the log is not the one the mark was taken from */
+	int reached;            /* entry to-1 read: end_head is its hash */
+	uint8_t end_head[SP_HASH_BYTES];
+};
+
+/* scan_mark records the mark at size (hash head) if it is higher. */
+static void scan_mark(struct scan *sc, uint64_t size, const uint8_t head[SP_HASH_BYTES])
 {
-	struct refs *rs = arg;
-	(void)index;
-	return atomic_load(rs->stop) || refs_add(rs, entry, len);
+	if (size <= sc->marked)
+		return;
+	int rc = sp_store_attach_mark_put(sc->p->store, sc->log, size, head);
+	if (rc == 0)
+		sc->marked = size;
+	else
+		sp_logx(sc->p->log, SP_LOGX_WARN, "attach", "cannot record the scan mark: %s",
+			sp_errname(rc));
 }
 
-/* scan_main (its own thread) looks at every entry held for attachments not
- * held, and hands the list to the loop as a job with no connection. */
+static int scan_one(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+	struct scan *sc = arg;
+	struct sp_entry e = {0};
+	int ok = sp_entry_decode(entry, len, &e) == 0;
+	if (index == sc->from && sc->from > 0 &&
+	    (!ok || sodium_memcmp(e.prev, sc->from_head, SP_HASH_BYTES) != 0)) {
+		sc->moved = 1;
+		return 1;
+	}
+	uint64_t missing = sc->rs.missing;
+	int full = 0;
+	if (ok)
+		full = refs_add_decoded(&sc->rs, &e);
+	else
+		sc->rs.seen++;
+	if (sc->rs.missing != missing && sc->stop_at == UINT64_MAX) {
+		sc->stop_at = index;
+		memcpy(sc->stop_head, e.prev, SP_HASH_BYTES);
+	}
+	if (index + 1 == sc->to || (sc->stop_at == UINT64_MAX && (index + 1) % SCAN_MARK_EVERY == 0)) {
+		uint8_t h[SP_HASH_BYTES];
+		sp_entry_hash(entry, len, h);
+		if (index + 1 == sc->to) {
+			memcpy(sc->end_head, h, SP_HASH_BYTES);
+			sc->reached = 1;
+		} else {
+			scan_mark(sc, index + 1, h);
+		}
+	}
+	return atomic_load(&sc->p->att->scan_stop) || full;
+}
+
+/* scan_from: where log sc->log's reading starts: its mark, or 0 (a line
+ * says why, or *unmarked counts a log without one). */
+static uint64_t scan_from(struct scan *sc, const char *origin, unsigned *unmarked)
+{
+	uint64_t size = 0;
+	int rc = sp_store_attach_mark_get(sc->p->store, sc->log, &size, sc->from_head);
+	if (rc == SP_ERR_NOT_FOUND)
+		(*unmarked)++;
+	else if (rc == SP_ERR_FORK)
+		sp_logx(sc->p->log, SP_LOGX_WARN, "attach",
+			"scan mark of %s does not match the log (damaged, or a fork resolved): "
+			"reading it from 0", origin);
+	else if (rc)
+		sp_logx(sc->p->log, SP_LOGX_WARN, "attach",
+			"scan mark of %s is damaged (%s): reading it from 0", origin,
+			sp_errname(rc));
+	return rc ? 0 : size;
+}
+
+/* scan_log reads log id from its mark to its end, collecting into *rs,
+ * and moves the mark. Returns the entries the mark spared. */
+static uint64_t scan_log(struct sp_peer *p, uint32_t id, struct refs *rs, unsigned *unmarked)
+{
+	struct sp_log_info info;
+	if (sp_store_log_info(p->store, id, &info) != 0 || info.size == 0)
+		return 0;
+	struct scan sc = {.p = p, .rs = *rs, .log = id, .to = info.size, .stop_at = UINT64_MAX};
+	sc.rs.log = id;
+	sc.from = sc.marked = scan_from(&sc, info.origin, unmarked);
+	if (sc.from > sc.to && sp_store_log_info(p->store, id, &info) == 0)
+		sc.to = info.size; /* it grew since its size was read */
+	if (sc.from > sc.to) /* ... or it was started again by fork resolution */
+		sc.from = sc.marked = 0;
+	sp_store_scan(p->store, id, sc.from, sc.to, scan_one, &sc);
+	if (sc.moved) {
+		sp_logx(p->log, SP_LOGX_WARN, "attach",
+			"%s changed under its scan mark (fork resolved?): reading it from 0",
+			info.origin);
+		sc.from = sc.marked = 0;
+		sc.moved = sc.reached = 0;
+		sc.stop_at = UINT64_MAX;
+		sp_store_scan(p->store, id, 0, sc.to, scan_one, &sc);
+	}
+	if (sc.stop_at != UINT64_MAX)
+		scan_mark(&sc, sc.stop_at, sc.stop_head);
+	else if (sc.reached && !sc.moved)
+		scan_mark(&sc, sc.to, sc.end_head);
+	*rs = sc.rs;
+	return sc.from;
+}
+
+/* scan_main (its own thread) reads every log from its mark for
+ * attachments not held, and hands the list to the loop as a job with no
+ * connection. */
 static void *scan_main(void *arg)
 {
 	struct sp_peer *p = arg;
-	uint64_t t0 = sp_mono_ms();
+	uint64_t t0 = sp_mono_ms(), skipped = 0;
 	uint32_t count = sp_store_log_count(p->store);
-	struct refs rs = {.store = p->store, .stop = &p->att->scan_stop};
-	for (uint32_t id = 0; id < count && !atomic_load(&p->att->scan_stop); id++) {
-		struct sp_log_info info;
-		rs.log = id;
-		if (sp_store_log_info(p->store, id, &info) == 0)
-			sp_store_scan(p->store, id, 0, info.size, scan_one, &rs);
-	}
-	sp_logx(p->log, SP_LOGX_INFO, "attach", "start scan entries=%llu wanted=%zu ms=%llu",
-		(unsigned long long)rs.seen, rs.n, (unsigned long long)(sp_mono_ms() - t0));
+	unsigned unmarked = 0;
+	struct refs rs = {.store = p->store};
+	for (uint32_t id = 0; id < count && !atomic_load(&p->att->scan_stop); id++)
+		skipped += scan_log(p, id, &rs, &unmarked);
+	sp_logx(p->log, SP_LOGX_INFO, "attach",
+		"start scan entries=%llu skipped=%llu logs=%u unmarked=%u wanted=%zu ms=%llu",
+		(unsigned long long)rs.seen, (unsigned long long)skipped, count, unmarked, rs.n,
+		(unsigned long long)(sp_mono_ms() - t0));
 	struct sp_peer_job *j = calloc(1, sizeof(*j));
 	struct sp_peer_ev *ev = calloc(1, sizeof(*ev));
 	if (j == NULL || ev == NULL || rs.n == 0 || atomic_load(&p->att->scan_stop)) {

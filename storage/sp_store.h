@@ -482,6 +482,25 @@ int sp_store_attach_part_done(struct sp_store *s, const uint8_t sha256[SP_HASH_B
 			      const uint8_t *bytes, size_t len, const char *media_type,
 			      unsigned flags);
 
+/* The attachment start scan's marks (node/sp_peer_attach.c): per log, a
+ * size N and the entry hash of entry N-1, recorded once every attachment
+ * named by entries 0..N-1 was held. Entries are hash-chained, so a mark
+ * whose hash is the log's entry N-1 vouches for the log's whole prefix;
+ * a damaged mark, or one of a log that fork resolution started again,
+ * names no entry the log holds there and is refused (a mark is only ever
+ * lowered by being refused: attachments are never deleted).
+ *
+ * sp_store_attach_mark_get reads log id's mark: *size (0 unless 0 is
+ * returned) and head. Errors: SP_ERR_NOT_FOUND (none kept), SP_ERR_CORRUPT
+ * (the value is not a mark), SP_ERR_FORK (the log is shorter, or holds
+ * another entry at N-1), SP_ERR_DB, SP_ERR_NOMEM.
+ * sp_store_attach_mark_put records one (size >= 1), unsynced: a mark lost
+ * in a crash only means a longer scan. Errors: SP_ERR_ARG, SP_ERR_DB. */
+int sp_store_attach_mark_get(struct sp_store *s, uint32_t id, uint64_t *size,
+			     uint8_t head[SP_HASH_BYTES]);
+int sp_store_attach_mark_put(struct sp_store *s, uint32_t id, uint64_t size,
+			     const uint8_t head[SP_HASH_BYTES]);
+
 /* ---- maintenance ------------------------------------------------------------ */
 
 /* sp_store_compact compacts all column families (benchmarks, after bulk

@@ -11,6 +11,9 @@
  * Partial attachments (a transfer from a peer in progress) are chunks
  * under the 40-byte key sha256 || offset (big-endian), chained from 0;
  * whole attachments have 32-byte keys, so the two never meet.
+ *
+ * The attachment start scan's marks (sp_store_attach_mark_get) are kept in
+ * the default family: "attscan/" id(4) -> size(8) hash of entry size-1(32).
  */
 #include "sp_store_int.h"
 
@@ -19,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "sp_entry.h"
 #include "sp_err.h"
 
 #define HDR_BYTES 2
@@ -262,4 +266,92 @@ int sp_store_attach_part_done(struct sp_store *s, const uint8_t sha256[SP_HASH_B
 	rc = sp_store_commit(s, wb, rc, 1);
 	free(v);
 	return rc;
+}
+
+/* ---- the attachment start scan's marks ------------------------------------------ */
+
+#define MARK_PREFIX "attscan/"
+#define MARK_KEY (sizeof(MARK_PREFIX) - 1 + 4)
+#define MARK_VAL (8 + SP_HASH_BYTES)
+
+static void mark_key(uint32_t id, uint8_t k[MARK_KEY])
+{
+	memcpy(k, MARK_PREFIX, sizeof(MARK_PREFIX) - 1);
+	for (int i = 0; i < 4; i++)
+		k[sizeof(MARK_PREFIX) - 1 + i] = (uint8_t)(id >> (8 * (3 - i)));
+}
+
+/* mark_fits: 0 if entry size-1 of log id (size >= 1) hashes to head,
+ * SP_ERR_FORK if the log is shorter or holds another entry there. */
+static int mark_fits(struct sp_store *s, uint32_t id, uint64_t size,
+		     const uint8_t head[SP_HASH_BYTES])
+{
+	struct sp_log_info info;
+	int rc = sp_store_log_info(s, id, &info);
+	if (rc)
+		return rc;
+	if (size > info.size)
+		return SP_ERR_FORK;
+	uint8_t h[SP_HASH_BYTES];
+	if (size == info.size) {
+		memcpy(h, info.head, SP_HASH_BYTES);
+	} else {
+		struct sp_buf b;
+		sp_buf_init(&b);
+		rc = sp_store_entry(s, id, size - 1, &b);
+		if (rc == 0 && b.err)
+			rc = SP_ERR_NOMEM;
+		if (rc == 0)
+			sp_entry_hash(b.p, b.len, h);
+		sp_buf_free(&b);
+		if (rc)
+			return rc;
+	}
+	return sodium_memcmp(h, head, SP_HASH_BYTES) ? SP_ERR_FORK : 0;
+}
+
+int sp_store_attach_mark_get(struct sp_store *s, uint32_t id, uint64_t *size,
+			     uint8_t head[SP_HASH_BYTES])
+{
+	*size = 0;
+	uint8_t k[MARK_KEY];
+	mark_key(id, k);
+	char *err = NULL;
+	size_t vn = 0;
+	char *v = rocksdb_get_cf(s->db, s->ropts, s->cf[SP_CF_DEFAULT], (const char *)k, sizeof(k),
+				 &vn, &err);
+	int rc = sp_db_err(err);
+	if (rc == 0 && v == NULL)
+		rc = SP_ERR_NOT_FOUND;
+	uint64_t n = rc == 0 && vn == MARK_VAL ? sp_be64((const uint8_t *)v) : 0;
+	if (rc == 0 && n == 0) /* a wrong length, or 0: never written so */
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0) {
+		memcpy(head, v + 8, SP_HASH_BYTES);
+		rc = mark_fits(s, id, n, head);
+	}
+	rocksdb_free(v);
+	if (rc == 0)
+		*size = n;
+	return rc;
+}
+
+int sp_store_attach_mark_put(struct sp_store *s, uint32_t id, uint64_t size,
+			     const uint8_t head[SP_HASH_BYTES])
+{
+	if (s->read_only || size == 0)
+		return SP_ERR_ARG;
+	uint8_t k[MARK_KEY], v[MARK_VAL];
+	mark_key(id, k);
+	for (int i = 0; i < 8; i++)
+		v[i] = (uint8_t)(size >> (8 * (7 - i)));
+	memcpy(v + 8, head, SP_HASH_BYTES);
+	return sp_store_put(s, SP_CF_DEFAULT, k, sizeof(k), v, sizeof(v), 0);
+}
+
+void sp_store_attach_mark_drop(struct sp_store *s, rocksdb_writebatch_t *wb, uint32_t id)
+{
+	uint8_t k[MARK_KEY];
+	mark_key(id, k);
+	rocksdb_writebatch_delete_cf(wb, s->cf[SP_CF_DEFAULT], (const char *)k, sizeof(k));
 }

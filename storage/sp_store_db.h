@@ -14,7 +14,7 @@
  *                                                  (older records: the first two only); kind 3:
  *                                                  an entry set aside by a fork resolution
  *   default      "witness/" origin, "forkres/" origin (sp_store_witness.c, sp_store_forkres.c),
- *                "format" (sp_store_format.c)
+ *                "format" (sp_store_format.c), "attscan/" id(4) (sp_store_attach.c)
  *   attachments  sha256(32)                     -> flags(1) type length(1) media type,
  *                                                  then the bytes (sp_store_attach.c)
  *   report_records, report_keys                  the node's report index (derived; layouts in

@@ -122,6 +122,7 @@ int sp_forkres_restart(struct sp_store *s, struct sp_log *l, uint64_t *moved)
 		range_delete(s, wb, SP_CF_ENTRIES, l->id);
 		range_delete(s, wb, SP_CF_TILES, l->id);
 		range_delete(s, wb, SP_CF_CHECKPOINTS, l->id);
+		sp_store_attach_mark_drop(s, wb, l->id); /* its entries are read again */
 		rc = sp_store_save_log(s, l, wb);
 	}
 	rc = sp_store_commit(s, wb, rc, 1);

@@ -160,6 +160,11 @@ void sp_snap_put(struct sp_snap *sn);
 void sp_snap_publish(struct sp_log *l, struct sp_snap *sn);
 int sp_store_tile_emit(void *ctx, unsigned t, uint64_t k, const sp_hash *slots, unsigned width);
 int sp_store_save_log(struct sp_store *s, const struct sp_log *l, rocksdb_writebatch_t *wb);
+
+/* sp_store_attach.c */
+/* sp_store_attach_mark_drop deletes log id's attachment-scan mark in wb
+ * (the log is started again from 0: sp_forkres_restart). */
+void sp_store_attach_mark_drop(struct sp_store *s, rocksdb_writebatch_t *wb, uint32_t id);
 /* sp_store_add_fork_from is sp_store_add_fork with the peer the evidence
  * came from (NULL: found here); the record keeps the time it was found. */
 int sp_store_add_fork_from(struct sp_store *s, struct sp_log *l, rocksdb_writebatch_t *wb,

@@ -199,6 +199,36 @@ int sp_h_wait_text(const char *path, const char *needle, int timeout_ms)
 	return -1;
 }
 
+int sp_h_attach_scan(const char *path, struct sp_h_scan *out)
+{
+	static const char tag[] = "attach: start scan ";
+	char *text = sp_h_slurp(path, NULL);
+	if (text == NULL)
+		return -1;
+	int n = 0;
+	const char *last = NULL;
+	for (const char *p = text; (p = strstr(p, tag)); p++, n++)
+		last = p;
+	*out = (struct sp_h_scan){-1, -1, -1};
+	const char *w = last ? strstr(last, " wanted=") : NULL;
+	if (last && (sscanf(last, "attach: start scan entries=%lld skipped=%lld", &out->entries,
+			    &out->skipped) != 2 ||
+		     w == NULL || sscanf(w, " wanted=%lld", &out->wanted) != 1))
+		fail_msg("start scan line not as expected: %.160s", last);
+	free(text);
+	return n;
+}
+
+void sp_h_attach_scan_wait(const char *path, int before, struct sp_h_scan *out, int timeout_ms)
+{
+	for (int waited = 0; sp_h_attach_scan(path, out) <= before; waited += 20) {
+		if (waited > timeout_ms)
+			fail_msg("no new attachment start scan line in %s within %d ms", path,
+				 timeout_ms);
+		nap_ms(20);
+	}
+}
+
 /* ---- ports ----------------------------------------------------------------------- */
 
 #define PORT_LO 20000    /* blocks of PORT_BLOCK ports from here ... */

@@ -71,6 +71,18 @@ int sp_h_take_port(char *addr, size_t cap);
 /* sp_h_wait_text waits until file path contains needle: 0 or -1. */
 int sp_h_wait_text(const char *path, const char *needle, int timeout_ms);
 
+/* The attachment start scan's line in a node's output (`attach: start
+ * scan entries=N skipped=S ... wanted=W`). sp_h_attach_scan counts those
+ * lines in file path (-1: unreadable) and parses the last into *out. */
+struct sp_h_scan {
+	long long entries, skipped, wanted;
+};
+int sp_h_attach_scan(const char *path, struct sp_h_scan *out);
+
+/* sp_h_attach_scan_wait waits until path holds more than `before` such
+ * lines and parses the last into *out; fails the test after timeout_ms. */
+void sp_h_attach_scan_wait(const char *path, int before, struct sp_h_scan *out, int timeout_ms);
+
 /* A response: status, the header block, and the body (NUL-terminated). */
 struct sp_h_resp {
 	int status;

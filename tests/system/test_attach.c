@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -53,46 +54,74 @@ static struct sp_store *open_store(const char *dir, int read_only)
 	return s;
 }
 
+/* A store opened straight through RocksDB, to damage it as a disk would. */
+struct raw {
+	rocksdb_options_t *o;
+	rocksdb_t *db;
+	char **names;
+	size_t n;
+	rocksdb_column_family_handle_t *cf[16];
+	rocksdb_readoptions_t *ro;
+	rocksdb_writeoptions_t *wo;
+};
+
+static void raw_open(struct raw *r, const char *dir)
+{
+	char *err = NULL;
+	r->o = rocksdb_options_create();
+	r->names = rocksdb_list_column_families(r->o, dir, &r->n, &err);
+	assert_null(err);
+	const rocksdb_options_t *cfo[16];
+	assert_true(r->n <= 16);
+	for (size_t i = 0; i < r->n; i++)
+		cfo[i] = r->o;
+	r->db = rocksdb_open_column_families(r->o, dir, (int)r->n, (const char *const *)r->names,
+					     cfo, r->cf, &err);
+	assert_null(err);
+	r->ro = rocksdb_readoptions_create();
+	r->wo = rocksdb_writeoptions_create();
+}
+
+/* raw_cf: the handle of family name. */
+static rocksdb_column_family_handle_t *raw_cf(struct raw *r, const char *name)
+{
+	size_t at = 0;
+	while (at < r->n && strcmp(r->names[at], name) != 0)
+		at++;
+	assert_true(at < r->n);
+	return r->cf[at];
+}
+
+static void raw_close(struct raw *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		rocksdb_column_family_handle_destroy(r->cf[i]);
+	rocksdb_close(r->db);
+	rocksdb_list_column_families_destroy(r->names, r->n);
+	rocksdb_readoptions_destroy(r->ro);
+	rocksdb_writeoptions_destroy(r->wo);
+	rocksdb_options_destroy(r->o);
+}
+
 /* damage rewrites the stored value of key with its last byte flipped, or,
  * with header set, with an impossible header, straight through RocksDB. */
 static void damage(const char *dir, const uint8_t key[32], int header)
 {
-	rocksdb_options_t *o = rocksdb_options_create();
-	char *err = NULL, **names;
-	size_t n;
-	names = rocksdb_list_column_families(o, dir, &n, &err);
-	assert_null(err);
-	const rocksdb_options_t *cfo[16];
-	rocksdb_column_family_handle_t *cf[16];
-	assert_true(n <= 16);
-	for (size_t i = 0; i < n; i++)
-		cfo[i] = o;
-	rocksdb_t *db = rocksdb_open_column_families(o, dir, (int)n, (const char *const *)names,
-						     cfo, cf, &err);
-	assert_null(err);
-	size_t at = 0;
-	while (at < n && strcmp(names[at], "attachments") != 0)
-		at++;
-	assert_true(at < n);
-	rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
-	rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+	struct raw r;
+	raw_open(&r, dir);
+	rocksdb_column_family_handle_t *cf = raw_cf(&r, "attachments");
+	char *err = NULL;
 	size_t vlen;
-	char *v = rocksdb_get_cf(db, ro, cf[at], (const char *)key, 32, &vlen, &err);
+	char *v = rocksdb_get_cf(r.db, r.ro, cf, (const char *)key, 32, &vlen, &err);
 	assert_non_null(v);
 	if (header)
 		v[1] = 0; /* no media type */
 	else
 		v[vlen - 1] ^= 1;
-	rocksdb_put_cf(db, wo, cf[at], (const char *)key, 32, v, vlen, &err);
+	rocksdb_put_cf(r.db, r.wo, cf, (const char *)key, 32, v, vlen, &err);
 	assert_null(err);
 	rocksdb_free(v);
-	for (size_t i = 0; i < n; i++)
-		rocksdb_column_family_handle_destroy(cf[i]);
-	rocksdb_close(db);
-	rocksdb_list_column_families_destroy(names, n);
-	rocksdb_readoptions_destroy(ro);
-	rocksdb_writeoptions_destroy(wo);
-	rocksdb_options_destroy(o);
+	raw_close(&r);
 }
 
 static void test_store(void **state)
@@ -488,6 +517,107 @@ static void test_rahasia(void **state)
 	free(f);
 }
 
+/* ---- the start scan's marks ------------------------------------------------------- */
+
+/* start_scan starts the node and reads its start scan's line: entries
+ * read, and entries skipped by the marks. */
+static void start_scan(long long *read, long long *skipped)
+{
+	struct sp_h_scan sc;
+	int before = sp_h_attach_scan(g_f.log, &sc);
+	sp_h_fed_start(&g_f);
+	sp_h_attach_scan_wait(g_f.log, before, &sc, 30000);
+	*read = sc.entries;
+	*skipped = sc.skipped;
+}
+
+static void restart_scan(long long *read, long long *skipped)
+{
+	sp_h_fed_stop(&g_f);
+	start_scan(read, skipped);
+}
+
+/* damage_marks damages every start-scan mark in the store of the node's
+ * data folder (stopped): the first's size is changed, the others'
+ * values cut short. Returns how many. */
+static int damage_marks(void)
+{
+	char dir[PATH_MAX + 16];
+	snprintf(dir, sizeof(dir), "%s/store", g_f.data);
+	struct raw r;
+	raw_open(&r, dir);
+	rocksdb_column_family_handle_t *cf = raw_cf(&r, "default");
+	rocksdb_iterator_t *it = rocksdb_create_iterator_cf(r.db, r.ro, cf);
+	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+	int n = 0;
+	for (rocksdb_iter_seek(it, "attscan/", 8); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+		size_t kn, vn;
+		const char *k = rocksdb_iter_key(it, &kn), *v = rocksdb_iter_value(it, &vn);
+		if (kn < 8 || memcmp(k, "attscan/", 8) != 0)
+			break;
+		char bad[40];
+		assert_int_equal(vn, sizeof(bad));
+		memcpy(bad, v, sizeof(bad));
+		bad[7] ^= 1; /* the size: one entry more or less */
+		rocksdb_writebatch_put_cf(wb, cf, k, kn, bad, n == 0 ? sizeof(bad) : 7);
+		n++;
+	}
+	char *err = NULL;
+	rocksdb_write(r.db, r.wo, wb, &err);
+	assert_null(err);
+	rocksdb_writebatch_destroy(wb);
+	rocksdb_iter_destroy(it);
+	raw_close(&r);
+	return n;
+}
+
+static void test_start_scan_marks(void **state)
+{
+	(void)state;
+	long long read, skipped, total;
+	restart_scan(&read, &skipped); /* the logs as the tests above left them */
+	total = read + skipped;
+	assert_true(total >= 1);
+	restart_scan(&read, &skipped); /* nothing new: nothing read */
+	assert_int_equal(read, 0);
+	assert_int_equal(skipped, total);
+
+	/* entries appended after the scan are read at the next start, only they */
+	long long size = sp_h_own_size(&g_f);
+	size_t len;
+	uint8_t *f = png("foto trotoar", &len), h[32];
+	char hex[65];
+	crypto_hash_sha256(h, f, len);
+	sodium_bin2hex(hex, sizeof(hex), h, 32);
+	json_decref(upload(f, len, "image/png", 201));
+	char *body = report_json(hex, (json_int_t)len, "image/png");
+	json_decref(sp_h_call(&g_f, "POST", "/v1/reports", "application/json", body, strlen(body),
+			      201));
+	long long added = sp_h_own_size(&g_f) - size;
+	assert_true(added >= 1);
+	restart_scan(&read, &skipped);
+	assert_int_equal(read, added);
+	assert_int_equal(skipped, total);
+	total += added;
+
+	/* damaged marks: said, and their logs read from 0; then marked again */
+	sp_h_fed_stop(&g_f);
+	int n = damage_marks();
+	assert_true(n >= 2);
+	start_scan(&read, &skipped);
+	assert_int_equal(read, total);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(sp_h_wait_text(g_f.log, "does not match the log (damaged, or a fork "
+					"resolved): reading it from 0", 0), 0);
+	assert_int_equal(sp_h_wait_text(g_f.log, "is damaged (SP_ERR_CORRUPT): reading it from 0",
+					0), 0);
+	restart_scan(&read, &skipped);
+	assert_int_equal(read, 0);
+	assert_int_equal(skipped, total);
+	free(body);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest store[] = {
@@ -499,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_upload_and_reference),
 		cmocka_unit_test(test_refused_uploads),
 		cmocka_unit_test(test_rahasia),
+		cmocka_unit_test(test_start_scan_marks),
 	};
 	int rc = cmocka_run_group_tests(store, NULL, NULL);
 	return sp_test_finish(rc | cmocka_run_group_tests(node, node_setup, node_teardown));

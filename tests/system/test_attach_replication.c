@@ -496,29 +496,23 @@ static void liar_connect_as(struct liar *l, const char *inst)
 	free(url);
 }
 
-/* offer: as inst, give 73.12 entry 0 of inst's log, a complaint naming
- * file[0..n) (hash h), and answer its ATTACH_WANT with `total` and the
- * file with one bit flipped if flip. Returns the ERROR code 73.12 closes
- * with (0: it did not close within the wait for its next request).
- * The honest copy is uploaded at the province first. */
-static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int flip)
+/* give: as inst (l), give 73.12 entry 0 of inst's log, a complaint naming
+ * a file of n bytes with hash h, and read until 73.12 asks for the file;
+ * returns the entry (caller frees). */
+static uint8_t *give(struct liar *l, const char *inst, const uint8_t h[32], size_t n)
 {
-	char origin[64], sha[65];
-	uint8_t h[32];
+	char origin[64];
 	snprintf(origin, sizeof(origin), "simpul.local/%s", inst);
-	upload("73", file, n, sha);
-	crypto_hash_sha256(h, file, n);
-	struct liar l = {0};
-	liar_connect_as(&l, inst);
+	liar_connect_as(l, inst);
 	size_t elen;
-	uint8_t *entry = report_entry(&l, h, n, &elen);
+	uint8_t *entry = report_entry(l, h, n, &elen);
 	struct sp_gossip_note note = {origin, strlen(origin), 1, NULL, 0};
 	struct sp_gossip_msg m = {.type = SP_GOSSIP_NOTES}, in;
 	m.u.notes = (struct sp_gossip_notes){1, 0, 1, &note};
-	liar_send(&l, &m);
+	liar_send(l, &m);
 	int asked = 0, code = 0;
 	uint64_t end = sp_mono_ms() + WAIT_MS;
-	while (code == 0 && !asked && sp_mono_ms() < end && liar_recv_ms(&l, &in, end - sp_mono_ms()) == 0) {
+	while (code == 0 && !asked && sp_mono_ms() < end && liar_recv_ms(l, &in, end - sp_mono_ms()) == 0) {
 		if (in.type == SP_GOSSIP_WANT) {
 			const uint8_t *ev[1] = {entry};
 			size_t lv[1] = {elen};
@@ -527,7 +521,7 @@ static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int 
 								 .origin_len = strlen(origin),
 								 .first = 0, .count = 1,
 								 .entries = ev, .lens = lv};
-			liar_send(&l, &m);
+			liar_send(l, &m);
 		} else if (in.type == SP_GOSSIP_ATTACH_WANT) {
 			assert_memory_equal(in.u.attach_want.hash, h, 32);
 			assert_int_equal(in.u.attach_want.offset, 0);
@@ -540,8 +534,24 @@ static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int 
 	if (!asked)
 		fail_msg("73.12 did not ask %s for the file within %d ms (ERROR %s)", inst, WAIT_MS,
 			 code ? sp_errname(code) : "none");
+	return entry;
+}
+
+/* offer: as inst, give 73.12 entry 0 of inst's log, a complaint naming
+ * file[0..n) (hash h), and answer its ATTACH_WANT with `total` and the
+ * file with one bit flipped if flip. Returns the ERROR code 73.12 closes
+ * with (0: it did not close within the wait for its next request).
+ * The honest copy is uploaded at the province first. */
+static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int flip)
+{
+	char sha[65];
+	uint8_t h[32];
+	upload("73", file, n, sha);
+	crypto_hash_sha256(h, file, n);
+	struct liar l = {0};
+	uint8_t *entry = give(&l, inst, h, n);
 	file[n / 2] ^= (uint8_t)flip; /* the lie */
-	m = (struct sp_gossip_msg){.type = SP_GOSSIP_ATTACH};
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_ATTACH};
 	memcpy(m.u.attach.hash, h, 32);
 	m.u.attach.total = total;
 	m.u.attach.data = file;
@@ -549,7 +559,7 @@ static int offer(const char *inst, uint8_t *file, size_t n, uint64_t total, int 
 	liar_send(&l, &m);
 	file[n / 2] ^= (uint8_t)flip;
 	/* 73.12 closes on a refusal; else it goes on (notes every round) */
-	code = liar_error(&l, 3000);
+	int code = liar_error(&l, 3000);
 	close(l.fd);
 	free(l.buf);
 	free(entry);
@@ -664,6 +674,53 @@ static void test_serving(void **state)
 	free(file);
 }
 
+/* restart_scan kills 73.12 (SIGKILL), starts it and reads its start
+ * scan's line. */
+static void restart_scan(struct sp_h_scan *sc)
+{
+	char log[PATH_MAX + 64];
+	snprintf(log, sizeof(log), "%s/nodes/73.12/simpuld.log", g.f.fed);
+	int before = sp_h_attach_scan(log, sc);
+	node("kill", "73.12");
+	node("start", "73.12");
+	sp_h_attach_scan_wait(log, before, sc, WAIT_MS);
+}
+
+/* A file named by an entry read by a start scan, and held by no peer:
+ * the scan's mark stays below that entry, so after restarts (kill -9) the
+ * file is still wanted, and fetched once a peer has it; the rest of the
+ * logs is not read again. */
+static void test_wanted_across_restarts(void **state)
+{
+	(void)state;
+	size_t n = 50000;
+	uint8_t *file = pdf(n, 31), h[32];
+	char sha[65];
+	crypto_hash_sha256(h, file, n);
+	sodium_bin2hex(sha, sizeof(sha), h, 32);
+	struct liar l = {0};
+	free(give(&l, "73.17", h, n));
+	struct sp_gossip_msg m = {.type = SP_GOSSIP_ATTACH}; /* "not held" */
+	memcpy(m.u.attach.hash, h, 32);
+	liar_send(&l, &m);
+	close(l.fd);
+	free(l.buf);
+
+	struct sp_h_scan first, second;
+	restart_scan(&first); /* reads 73.17's entry (and what came since the last start) */
+	assert_true(first.entries >= 1);
+	assert_true(first.wanted >= 1);
+	restart_scan(&second); /* the marks spare what was read, not 73.17's entry */
+	assert_true(second.entries >= 1);
+	assert_true(second.skipped > 0);
+	assert_true(second.entries < first.entries + first.skipped);
+	assert_true(second.wanted >= 1);
+
+	upload("73", file, n, sha); /* a peer has it now */
+	wait_same("73.12", sha, file, n);
+	free(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_lying_sender),
 		cmocka_unit_test(test_other_size),
 		cmocka_unit_test(test_serving),
+		cmocka_unit_test(test_wanted_across_restarts),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "sp_clock.h"
+#include "sp_entry.h"
 #include "sp_err.h"
 #include "sp_note.h"
 #include "sp_store.h"
@@ -733,10 +734,30 @@ static void test_fork_resolution(void **state)
 	assert_int_equal(sp_store_insert(r, rid, lost, o.len, 30, &acc), 0);
 	assert_int_equal(sp_store_insert(r, rid, kept + 5, e.len + 5, 1, &acc), SP_ERR_FORK);
 	assert_log(r, rid, 30, 1, 1, 0);
+	/* the attachment start scan's mark: refused unless it names the
+	 * log's entry at its size; dropped with the branch it was taken on */
+	uint8_t head[32], got[32];
+	uint64_t msize;
+	assert_int_equal(sp_store_attach_mark_get(r, rid, &msize, got), SP_ERR_NOT_FOUND);
+	sp_entry_hash(o.p[9], o.len[9], head);
+	assert_int_equal(sp_store_attach_mark_put(r, rid, 11, head), 0);
+	assert_int_equal(sp_store_attach_mark_get(r, rid, &msize, got), SP_ERR_FORK);
+	assert_int_equal(sp_store_attach_mark_put(r, rid, 10, head), 0);
+	assert_int_equal(sp_store_attach_mark_get(r, rid, &msize, got), 0);
+	assert_int_equal(msize, 10);
+	assert_memory_equal(got, head, 32);
+	sp_entry_hash(o.p[29], o.len[29], head);
+	assert_int_equal(sp_store_attach_mark_put(r, rid, 31, head), 0);
+	assert_int_equal(sp_store_attach_mark_get(r, rid, &msize, got), SP_ERR_FORK);
+	assert_int_equal(msize, 0);
+	assert_int_equal(sp_store_attach_mark_put(r, rid, 30, head), 0);
+	assert_int_equal(sp_store_attach_mark_get(r, rid, &msize, got), 0);
+	assert_int_equal(msize, 30);
 	assert_int_equal(sp_store_fork_resolve(r, rid, 0, root, NULL), SP_ERR_ARG);
 	assert_int_equal(sp_store_fork_resolve(r, rid, 30, root, &moved), 0);
 	assert_int_equal(moved, 30);
 	assert_log(r, rid, 0, 0, 1, 30);
+	assert_int_equal(sp_store_attach_mark_get(r, rid, &msize, got), SP_ERR_NOT_FOUND);
 	/* The other branch again: refused at the resolved size, no evidence. */
 	assert_int_equal(sp_store_insert(r, rid, lost, o.len, 30, &acc), SP_ERR_FORK_RESOLVED);
 	assert_log(r, rid, 0, 0, 1, 30);
