@@ -95,7 +95,8 @@ while [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/v1/reports/$ID")
 done
 t1=$(now_s)
 echo "restart until a track answers: $(echo "$t1 - $t0" | bc) s ($(grep 'index loaded' "$LOG" | tail -1 | sed 's/.*reports: //'); ${cpu} s of CPU until listening; load $(cut -d' ' -f1 /proc/loadavg))"
-# the attachment start scan (every entry held, on a thread of its own)
+# the attachment start scan (on a thread of its own; each log read from its
+# mark: here the whole fill, which came after the first start's scan)
 # competes with the queries: measure them after it
 i=0
 while [ "$(grep -c 'attach: start scan' "$LOG")" -le "$scans" ] && [ $i -lt 1200 ]; do
