@@ -4,6 +4,7 @@
 #include "sp_json.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <sodium.h>
 
@@ -25,16 +26,21 @@ static int put_cb(const char *p, size_t n, void *arg)
 
 int sp_json_put_str(struct sp_buf *out, const char *s)
 {
+	return sp_json_put_strn(out, s, strlen(s));
+}
+
+int sp_json_put_strn(struct sp_buf *out, const char *s, size_t len)
+{
 	size_t n = 0;
-	while (s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\')
+	while (n < len && s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\')
 		n++;
-	if (s[n] == '\0') {
+	if (n == len) {
 		sp_buf_put(out, "\"", 1);
 		sp_buf_put(out, s, n);
 		sp_buf_put(out, "\"", 1);
 		return out->err ? SP_ERR_NOMEM : 0;
 	}
-	json_t *j = json_string(s);
+	json_t *j = json_stringn(s, len);
 	size_t at = out->len;
 	int rc = j && json_dump_callback(j, put_cb, out,
 					 JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY) == 0

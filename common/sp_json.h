@@ -23,6 +23,10 @@ json_t *sp_json_hex(const uint8_t *p, size_t n);
  * refuses it), nothing appended then. */
 int sp_json_put_str(struct sp_buf *out, const char *s);
 
+/* sp_json_put_strn: the same for the n bytes at s, as jansson writes
+ * json_stringn(s, n) (a NUL among them is written \u0000). */
+int sp_json_put_strn(struct sp_buf *out, const char *s, size_t n);
+
 /* sp_json_put_int appends v as jansson writes an integer. */
 void sp_json_put_int(struct sp_buf *out, json_int_t v);
 

@@ -349,64 +349,189 @@ static int post_report(struct sp_http_req *req, struct sp_http_resp *res)
 
 /* ---- the state and trail as JSON ------------------------------------------------------------ */
 
-static json_t *ms_or_null(uint64_t ms)
+/* A report's answer is written straight into a buffer, with the bytes a
+ * jansson tree of it gave (json_dumps, JSON_COMPACT | JSON_ENSURE_ASCII):
+ * building and dumping that tree cost a quarter of a track answer's CPU.
+ * Where the tree could not make a value (text that is not UTF-8), it left
+ * the member out, and a json_pack'ed object with all of its members: a
+ * writer that fails here rolls the buffer back to where that member or
+ * element began (drop). */
+
+static void put_key(struct sp_buf *b, const char *key); /* with the pages, below */
+static void put_int_field(struct sp_buf *b, const char *key, json_int_t v);
+
+static int drop(struct sp_buf *b, size_t at, int rc)
 {
-	return ms ? json_integer((json_int_t)ms) : json_null();
+	if (rc && !b->err)
+		b->len = at;
+	return rc;
 }
 
-static json_t *str_json(struct sp_str s)
+static void put_lit(struct sp_buf *b, const char *s)
 {
-	return s.p ? json_stringn(s.p, s.n) : json_null();
+	sp_buf_put(b, s, strlen(s));
 }
 
-static json_t *history_json(const struct sp_report_state *st, uint64_t now)
+/* put_sstr writes s, or null when it is absent. */
+static int put_sstr(struct sp_buf *b, struct sp_str s)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < st->n_spans; i++) {
-		const struct sp_report_span *sp = &st->spans[i];
-		uint64_t end = sp->open ? now : sp->end_ms;
-		json_t *h = json_pack("{s:s,s:I,s:o,s:I,s:o}", "institution", sp->inst, "start",
-				      (json_int_t)sp->start_ms, "end",
-				      sp->open ? json_null() : json_integer((json_int_t)sp->end_ms),
-				      "duration_ms",
-				      (json_int_t)(end > sp->start_ms ? end - sp->start_ms : 0), "from",
-				      sp->from >= 0 ? json_string(st->spans[sp->from].inst)
-						    : json_null());
-		json_array_append_new(a, h);
+	if (s.p == NULL) {
+		put_lit(b, "null");
+		return 0;
 	}
-	return a;
+	return sp_json_put_strn(b, s.p, s.n);
 }
 
-/* act_fields adds what an action says in public (its signed act). */
-static void act_fields(json_t *o, const struct sp_report_action *a)
+static void put_hex(struct sp_buf *b, const uint8_t *p, size_t n)
 {
-	json_object_set_new(o, "action", json_string(sp_report_act_name((int)a->code)));
-	if (a->n_targets) {
-		json_t *t = json_array();
-		for (size_t i = 0; i < a->n_targets; i++)
-			json_array_append_new(t, str_json(a->targets[i]));
-		json_object_set_new(o, "targets", t);
+	char h[2 * 64 + 1];
+	sodium_bin2hex(h, sizeof(h), p, n);
+	sp_buf_put(b, "\"", 1);
+	sp_buf_put(b, h, 2 * n);
+	sp_buf_put(b, "\"", 1);
+}
+
+/* Members: each as json_object_set_new set it (left out without a value). */
+static void opt_sstr(struct sp_buf *b, const char *key, struct sp_str s)
+{
+	size_t at = b->len;
+	put_key(b, key);
+	drop(b, at, put_sstr(b, s));
+}
+
+static void opt_str(struct sp_buf *b, const char *key, const char *s)
+{
+	size_t at = b->len;
+	put_key(b, key);
+	drop(b, at, s ? sp_json_put_str(b, s) : SP_ERR_ARG);
+}
+
+static void put_hex_field(struct sp_buf *b, const char *key, const uint8_t *p, size_t n)
+{
+	put_key(b, key);
+	put_hex(b, p, n);
+}
+
+static void put_lit_field(struct sp_buf *b, const char *key, const char *lit)
+{
+	put_key(b, key);
+	put_lit(b, lit);
+}
+
+static void put_int_or_null(struct sp_buf *b, const char *key, uint64_t v)
+{
+	if (v)
+		put_int_field(b, key, (json_int_t)v);
+	else
+		put_lit_field(b, key, "null");
+}
+
+static void put_bool_field(struct sp_buf *b, const char *key, int v)
+{
+	put_lit_field(b, key, v ? "true" : "false");
+}
+
+/* Arrays: an element that cannot be made is left out, as
+ * json_array_append_new(a, NULL) left it out. */
+struct arr {
+	struct sp_buf *b;
+	size_t n, at;
+};
+
+static void arr_open(struct arr *a, struct sp_buf *b, const char *key)
+{
+	*a = (struct arr){.b = b};
+	put_key(b, key);
+	sp_buf_put(b, "[", 1);
+}
+
+/* arr_next starts an element; arr_end(a, rc) keeps it or drops it. */
+static void arr_next(struct arr *a)
+{
+	a->at = a->b->len;
+	if (a->n)
+		sp_buf_put(a->b, ",", 1);
+}
+
+static void arr_end(struct arr *a, int rc)
+{
+	if (drop(a->b, a->at, rc) == 0)
+		a->n++;
+}
+
+static void arr_close(struct arr *a)
+{
+	sp_buf_put(a->b, "]", 1);
+}
+
+static void put_strs(struct sp_buf *b, const char *key, const struct sp_str *s, size_t n)
+{
+	struct arr a;
+	arr_open(&a, b, key);
+	for (size_t i = 0; i < n; i++) {
+		arr_next(&a);
+		arr_end(&a, put_sstr(b, s[i]));
 	}
+	arr_close(&a);
+}
+
+static int put_span(struct sp_buf *b, const struct sp_report_state *st, size_t i, uint64_t now)
+{
+	const struct sp_report_span *sp = &st->spans[i];
+	uint64_t end = sp->open ? now : sp->end_ms;
+	put_lit(b, "{\"institution\":");
+	int rc = sp_json_put_str(b, sp->inst);
+	put_int_field(b, "start", (json_int_t)sp->start_ms);
+	if (sp->open)
+		put_lit_field(b, "end", "null");
+	else
+		put_int_field(b, "end", (json_int_t)sp->end_ms);
+	put_int_field(b, "duration_ms", (json_int_t)(end > sp->start_ms ? end - sp->start_ms : 0));
+	put_key(b, "from");
+	if (sp->from >= 0) {
+		if (rc == 0)
+			rc = sp_json_put_str(b, st->spans[sp->from].inst);
+	} else {
+		put_lit(b, "null");
+	}
+	sp_buf_put(b, "}", 1);
+	return rc;
+}
+
+/* put_act: what an action says in public (its signed act), and who. */
+static void put_act(struct sp_buf *b, const struct sp_dirload *dl, const struct sp_report_action *a,
+		    uint64_t t)
+{
+	opt_str(b, "action", sp_report_act_name((int)a->code));
+	if (a->n_targets)
+		put_strs(b, "targets", a->targets, a->n_targets);
 	if (a->reason)
-		json_object_set_new(o, "reason", json_integer(a->reason));
+		put_int_field(b, "reason", a->reason);
 	if (a->text.p)
-		json_object_set_new(o, "text", str_json(a->text));
+		opt_sstr(b, "text", a->text);
 	if (a->rating)
-		json_object_set_new(o, "rating", json_integer(a->rating));
+		put_int_field(b, "rating", a->rating);
 	if (a->has_merge)
-		json_object_set_new(o, "merge_into", sp_json_hex(a->merge_into, SP_HASH_BYTES));
-	json_object_set_new(o, "issued", json_integer((json_int_t)a->issued_ms));
-}
-
-static json_t *actor_json(const struct sp_dirload *dl, const struct sp_report_action *a,
-			  uint64_t t)
-{
-	if (a->actor != SP_ACTOR_OFFICER)
-		return json_pack("{s:s}", "reporter", "key");
+		put_hex_field(b, "merge_into", a->merge_into, SP_HASH_BYTES);
+	put_int_field(b, "issued", (json_int_t)a->issued_ms);
+	if (a->actor != SP_ACTOR_OFFICER) {
+		put_lit_field(b, "actor", "{\"reporter\":\"key\"}");
+		return;
+	}
 	struct sp_dir_officer off;
 	int known = dl && dl->dir && sp_dir_officer(dl->dir, a->officer, t, &off) == 0;
-	return json_pack("{s:o,s:o}", "officer", sp_json_hex(a->officer, SP_KEY_BYTES),
-			 "institution", known ? json_string(off.inst) : json_null());
+	size_t at = b->len;
+	put_key(b, "actor");
+	put_lit(b, "{\"officer\":");
+	put_hex(b, a->officer, SP_KEY_BYTES);
+	put_key(b, "institution");
+	int rc = 0;
+	if (known)
+		rc = sp_json_put_str(b, off.inst);
+	else
+		put_lit(b, "null");
+	sp_buf_put(b, "}", 1);
+	drop(b, at, rc);
 }
 
 /* item_type: a trail entry's "type" in the public JSON. */
@@ -418,149 +543,202 @@ static const char *item_type(uint64_t type)
 					 : "escalation";
 }
 
-static json_t *item_json(const struct sp_dirload *dl, const struct sp_reports_item *it,
-			 int verdict)
+/* put_item_body: what the entry says, by its type. */
+static void put_item_body(struct sp_buf *b, const struct sp_dirload *dl,
+			  const struct sp_reports_item *it)
 {
-	json_t *o = json_pack("{s:s,s:I,s:I,s:s,s:s}", "log", it->inst, "index",
-			      (json_int_t)it->index, "time", (json_int_t)it->e.time_ms, "type",
-			      item_type(it->e.type), "verdict", verdict ? "invalid" : "applied");
-	if (o && verdict)
-		json_object_set_new(o, "error", json_string(sp_errname(verdict)));
 	struct sp_report_action a;
 	struct sp_report_escalation x;
 	struct sp_report_transfer tr;
 	struct sp_report_key keys[SP_REPORT_MAX_KEYS];
+	struct sp_str insts[SP_REPORT_MAX_KEYS];
 	size_t nk = 0;
-	if (o && it->e.type == SP_EV_ACTION &&
+	if (it->e.type == SP_EV_ACTION &&
 	    sp_report_action_parse(it->e.body, it->e.body_len, &a) == 0) {
-		act_fields(o, &a);
-		json_object_set_new(o, "actor", actor_json(dl, &a, it->e.time_ms));
-	} else if (o && it->e.type == SP_EV_KEY_GRANT &&
+		put_act(b, dl, &a, it->e.time_ms);
+	} else if (it->e.type == SP_EV_KEY_GRANT &&
 		   sp_report_trail_keys(it->e.type, it->e.body, it->e.body_len, keys, &nk) == 0) {
-		json_t *to = json_array(); /* who got a copy; the sealed copies stay out */
-		for (size_t i = 0; to && i < nk; i++)
-			json_array_append_new(to, str_json(keys[i].inst));
-		json_object_set_new(o, "institutions", to);
-	} else if (o && it->e.type == SP_EV_TRANSFER &&
+		for (size_t i = 0; i < nk; i++) /* who got a copy; the sealed copies stay out */
+			insts[i] = keys[i].inst;
+		put_strs(b, "institutions", insts, nk);
+	} else if (it->e.type == SP_EV_TRANSFER &&
 		   sp_report_transfer_parse(it->e.body, it->e.body_len, &tr) == 0) {
 		/* the heir's node writes a transfer in its own log: the log is "to" */
-		json_object_set_new(o, "from", str_json(tr.from));
-		json_object_set_new(o, "to", json_string(it->inst));
-	} else if (o && it->e.type == SP_EV_ESCALATION &&
+		opt_sstr(b, "from", tr.from);
+		opt_str(b, "to", it->inst);
+	} else if (it->e.type == SP_EV_ESCALATION &&
 		   sp_report_esc_parse(it->e.body, it->e.body_len, &x) == 0) {
-		json_object_set_new(o, "stage", json_integer(x.stage));
-		json_object_set_new(o, "deadline", json_integer((json_int_t)x.deadline_ms));
+		put_int_field(b, "stage", x.stage);
+		put_int_field(b, "deadline", (json_int_t)x.deadline_ms);
 	}
-	return o;
 }
 
-static json_t *attachments_json(const struct sp_report *r)
+static int put_item(struct sp_buf *b, const struct sp_dirload *dl,
+		    const struct sp_reports_item *it, int verdict)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < r->n_attach; i++)
-		json_array_append_new(
-			a, json_pack("{s:o,s:I,s:o}", "sha256", sp_json_hex(r->attach[i].sha256, 32),
-				     "size", (json_int_t)r->attach[i].size, "media_type",
-				     str_json(r->attach[i].media_type)));
-	return a;
+	put_lit(b, "{\"log\":");
+	int rc = sp_json_put_str(b, it->inst);
+	put_int_field(b, "index", (json_int_t)it->index);
+	put_int_field(b, "time", (json_int_t)it->e.time_ms);
+	put_key(b, "type");
+	sp_json_put_str(b, item_type(it->e.type));
+	put_key(b, "verdict");
+	sp_json_put_str(b, verdict ? "invalid" : "applied");
+	if (verdict)
+		opt_str(b, "error", sp_errname(verdict));
+	put_item_body(b, dl, it);
+	sp_buf_put(b, "}", 1);
+	return rc;
 }
 
-/* body_json: what the submission says in public. */
-static void body_json(json_t *o, const struct sp_dirload *dl, const struct sp_report *r)
+static void put_attachments(struct sp_buf *b, const struct sp_report *r)
+{
+	struct arr a;
+	arr_open(&a, b, "attachments");
+	for (size_t i = 0; i < r->n_attach; i++) {
+		arr_next(&a);
+		put_lit(b, "{\"sha256\":");
+		put_hex(b, r->attach[i].sha256, 32);
+		put_int_field(b, "size", (json_int_t)r->attach[i].size);
+		put_key(b, "media_type");
+		int rc = put_sstr(b, r->attach[i].media_type);
+		sp_buf_put(b, "}", 1);
+		arr_end(&a, rc);
+	}
+	arr_close(&a);
+}
+
+/* put_body: what the submission says in public. */
+static void put_body(struct sp_buf *b, const struct sp_dirload *dl, const struct sp_report *r)
 {
 	char named[SP_DIR_RULE_MAX + 1];
 	const char *rule = r->has_rule && dl && sp_dirload_rule_name(dl, r->rule, named) == 0
 				   ? named
 				   : NULL;
-	json_object_set_new(o, "kind", json_string(kind_names[r->kind]));
-	json_object_set_new(o, "visibility", json_string(vis_names[r->vis]));
-	json_object_set_new(o, "category", str_json(r->category));
-	json_object_set_new(o, "region", str_json(r->region));
-	json_object_set_new(o, "routed_to", str_json(r->routed_to));
+	opt_str(b, "kind", kind_names[r->kind]);
+	opt_str(b, "visibility", vis_names[r->vis]);
+	opt_sstr(b, "category", r->category);
+	opt_sstr(b, "region", r->region);
+	opt_sstr(b, "routed_to", r->routed_to);
 	char def[SP_DIR_RULE_MAX + 1];
 	snprintf(def, sizeof(def), "default:%.*s", (int)r->routed_to.n, r->routed_to.p);
-	json_object_set_new(o, "rule", rule ? json_string(rule)
-				       : r->has_rule ? sp_json_hex(r->rule, 32) : json_string(def));
-	json_object_set_new(o, "channel", str_json(r->channel));
-	json_object_set_new(o, "attachments", attachments_json(r));
+	if (rule || !r->has_rule)
+		opt_str(b, "rule", rule ? rule : def);
+	else
+		put_hex_field(b, "rule", r->rule, 32);
+	opt_sstr(b, "channel", r->channel);
+	put_attachments(b, r);
 	if (r->vis == SP_REPORT_RAHASIA) {
-		json_object_set_new(o, "sealed", json_true());
+		put_lit_field(b, "sealed", "true");
 	} else {
-		json_object_set_new(o, "title", str_json(r->title));
-		json_object_set_new(o, "content", str_json(r->content));
+		opt_sstr(b, "title", r->title);
+		opt_sstr(b, "content", r->content);
 	}
-	json_object_set_new(o, "reporter_proof", json_string("key"));
+	put_lit_field(b, "reporter_proof", "\"key\"");
 	/* Public anyway (the tiles carry it) and needed to re-derive the key;
 	 * without the secret it links nothing. */
 	if (r->has_salt)
-		json_object_set_new(o, "reporter_salt", sp_json_hex(r->salt, SP_REPORTER_SALT_BYTES));
+		put_hex_field(b, "reporter_salt", r->salt, SP_REPORTER_SALT_BYTES);
 	if (r->vis == SP_REPORT_PUBLIK && r->has_reporter_key)
-		json_object_set_new(o, "reporter_key", sp_json_hex(r->reporter_key, SP_KEY_BYTES));
+		put_hex_field(b, "reporter_key", r->reporter_key, SP_KEY_BYTES);
 }
 
-static json_t *holders_json(const struct sp_report_state *st)
+static void put_state(struct sp_buf *b, const struct sp_report_state *st, uint64_t now)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < st->n_holders; i++)
-		json_array_append_new(a, json_string(st->holders[i]));
-	return a;
-}
-
-static void state_fields(json_t *o, const struct sp_report_state *st, uint64_t now)
-{
-	json_object_set_new(o, "status", json_string(sp_report_status_name(st->status)));
-	json_object_set_new(o, "holders", holders_json(st));
-	json_object_set_new(o, "history", history_json(st, now));
-	json_object_set_new(o, "bounces", json_integer(st->bounces));
-	json_object_set_new(o, "reopens", json_integer(st->reopens));
-	json_object_set_new(o, "escalations", json_integer(st->escalations));
-	json_object_set_new(o, "stage", json_integer(st->stage));
-	json_object_set_new(o, "deadline", ms_or_null(st->deadline_ms));
-	json_object_set_new(o, "overdue", json_boolean(st->overdue));
-	json_object_set_new(o, "rating", st->rating ? json_integer(st->rating) : json_null());
-	json_object_set_new(o, "auto_closed", json_boolean(st->auto_closed));
-	json_object_set_new(o, "merged_into",
-			    st->merged ? sp_json_hex(st->merged_into, 32) : json_null());
-	json_object_set_new(o, "answered", ms_or_null(st->answered_ms));
-	json_object_set_new(o, "closed", ms_or_null(st->closed_ms));
-}
-
-static json_t *view_json(const struct sp_dirload *dl, const struct sp_reports_view *v,
-			 uint64_t now)
-{
-	json_t *o = json_pack("{s:o,s:s,s:I,s:I,s:I}", "report_id", sp_json_hex(v->st.id, 32), "log",
-			      v->sub.inst, "index", (json_int_t)v->sub.index, "submitted",
-			      (json_int_t)v->sub.e.time_ms, "indexed", (json_int_t)v->indexed_ms);
-	json_t *trail = json_array();
-	if (o == NULL || trail == NULL) {
-		json_decref(o);
-		json_decref(trail);
-		return NULL;
+	struct arr a;
+	opt_str(b, "status", sp_report_status_name(st->status));
+	arr_open(&a, b, "holders");
+	for (size_t i = 0; i < st->n_holders; i++) {
+		arr_next(&a);
+		arr_end(&a, sp_json_put_str(b, st->holders[i]));
 	}
+	arr_close(&a);
+	arr_open(&a, b, "history");
+	for (size_t i = 0; i < st->n_spans; i++) {
+		arr_next(&a);
+		arr_end(&a, put_span(b, st, i, now));
+	}
+	arr_close(&a);
+	put_int_field(b, "bounces", st->bounces);
+	put_int_field(b, "reopens", st->reopens);
+	put_int_field(b, "escalations", st->escalations);
+	put_int_field(b, "stage", st->stage);
+	put_int_or_null(b, "deadline", st->deadline_ms);
+	put_bool_field(b, "overdue", st->overdue);
+	put_int_or_null(b, "rating", st->rating);
+	put_bool_field(b, "auto_closed", st->auto_closed);
+	if (st->merged)
+		put_hex_field(b, "merged_into", st->merged_into, 32);
+	else
+		put_lit_field(b, "merged_into", "null");
+	put_int_or_null(b, "answered", st->answered_ms);
+	put_int_or_null(b, "closed", st->closed_ms);
+}
+
+/* view_write appends report v's answer, with its final newline, to b: 0,
+ * or SP_ERR_NOMEM (also when its log's name is not UTF-8, which the tree
+ * refused too). */
+static int view_write(const struct sp_dirload *dl, const struct sp_reports_view *v, uint64_t now,
+		      struct sp_buf *b)
+{
+	size_t start = b->len;
+	put_lit(b, "{\"report_id\":");
+	put_hex(b, v->st.id, 32);
+	put_key(b, "log");
+	int rc = sp_json_put_str(b, v->sub.inst);
+	put_int_field(b, "index", (json_int_t)v->sub.index);
+	put_int_field(b, "submitted", (json_int_t)v->sub.e.time_ms);
+	put_int_field(b, "indexed", (json_int_t)v->indexed_ms);
 	char ticket[SP_TICKET_MAX];
 	if (sp_ticket_format(v->sub.inst, v->sub.index, v->st.id, ticket) == 0)
-		json_object_set_new(o, "ticket", json_string(ticket));
-	body_json(o, dl, &v->body);
-	state_fields(o, &v->st, now);
+		opt_str(b, "ticket", ticket);
+	put_body(b, dl, &v->body);
+	put_state(b, &v->st, now);
 	/* Said loudly: a deadline counted in a year whose holidays are unknown. */
 	uint32_t unpub = dl && v->st.deadline_ms
 				 ? sp_cal_first_unpublished(&dl->cal, v->sub.e.time_ms, v->st.deadline_ms)
 				 : 0;
-	json_object_set_new(o, "calendar_unpublished", unpub ? json_integer(unpub) : json_null());
-	for (size_t i = 0; i < v->n; i++)
-		json_array_append_new(trail, item_json(dl, &v->items[i], v->st.verdict[i]));
-	json_object_set_new(o, "trail", trail);
-	return o;
+	put_int_or_null(b, "calendar_unpublished", unpub);
+	struct arr a;
+	arr_open(&a, b, "trail");
+	for (size_t i = 0; i < v->n; i++) {
+		arr_next(&a);
+		arr_end(&a, put_item(b, dl, &v->items[i], v->st.verdict[i]));
+	}
+	arr_close(&a);
+	sp_buf_put(b, "}\n", 2);
+	if (rc == 0 && b->err)
+		rc = SP_ERR_NOMEM;
+	return rc ? drop(b, start, SP_ERR_NOMEM) : 0;
+}
+
+/* reply_view answers with report v (a 500 when it cannot be written, as
+ * sp_http_reply_json answers a tree that could not be made). */
+static int reply_view(struct sp_http_resp *res, unsigned status, const struct sp_dirload *dl,
+		      const struct sp_reports_view *v, uint64_t now)
+{
+	struct sp_buf b;
+	sp_buf_init(&b);
+	int rc = view_write(dl, v, now, &b) == 0
+			 ? sp_http_reply_buf(res, status, "application/json", &b)
+			 : sp_http_reply_error(res, SP_ERR_NOMEM, NULL);
+	sp_buf_free(&b);
+	return rc;
 }
 
 json_t *sp_api_report_view(struct sp_node *n, const uint8_t id[32], int *err)
 {
 	struct sp_reports_view v;
+	struct sp_buf b;
 	uint64_t now = sp_now_ms();
 	*err = sp_reports_view(sp_node_reports(n), id, now, NULL, &v);
 	if (*err)
 		return NULL;
-	json_t *o = view_json(sp_node_dir(n), &v, now);
+	sp_buf_init(&b);
+	json_t *o = view_write(sp_node_dir(n), &v, now, &b) == 0
+			    ? json_loadb((const char *)b.p, b.len, JSON_ALLOW_NUL, NULL)
+			    : NULL;
+	sp_buf_free(&b);
 	sp_reports_view_free(&v);
 	*err = o ? 0 : SP_ERR_NOMEM;
 	return o;
@@ -577,7 +755,7 @@ static int get_report(struct sp_http_req *req, struct sp_http_resp *res)
 	if (rc)
 		return rc;
 	sp_http_cache(res, "no-cache");
-	rc = sp_http_reply_json(res, 200, view_json(sp_node_dir(req->ctx), &v, now));
+	rc = reply_view(res, 200, sp_node_dir(req->ctx), &v, now);
 	sp_reports_view_free(&v);
 	return rc;
 }
@@ -644,7 +822,7 @@ static void act_done(void *arg, int err, uint64_t index, const uint8_t hash[SP_H
 	if (err) {
 		sp_http_reply_error(res, err, "action not stored: %s", sp_strerror(err));
 	} else {
-		sp_http_reply_json(res, 201, view_json(sp_node_dir(j->n), &v, now));
+		reply_view(res, 201, sp_node_dir(j->n), &v, now);
 		sp_reports_view_free(&v);
 		sp_logx(sp_node_log(j->n), SP_LOGX_INFO, "reports", "action=%s index=%llu",
 			sp_report_act_name((int)j->code), (unsigned long long)index);

@@ -21,8 +21,11 @@
  * rahasia text appear in no file of the data folder, not in the node's
  * log output, and not in any public HTTP response; escalation: a report
  * replicated from another node, submitted 20 days ago, gets its escalation
- * entry from the node's timer and shows on the parent's overdue list; and
- * a directory file with a corrupted entry, which stops start-up naming it.
+ * entry from the node's timer and shows on the parent's overdue list; the
+ * track answer's exact bytes (written without a jansson tree): every field
+ * of each kind of report and trail entry in its order, and the escapes of
+ * text; and a directory file with a corrupted entry, which stops start-up
+ * naming it.
  */
 #define _GNU_SOURCE /* memmem */
 #include "sp_testutil.h"
@@ -231,7 +234,7 @@ static void act_refused(const struct submitted *s, const char *body, int http, c
 	"\"region\":\"73.12.01\",\"title\":\"Pungli\",\"content\":\"" SECRET_TEXT "\","        \
 	"\"contact\":\"" CONTACT "\"}"
 
-static struct submitted g_pub, g_anon, g_rah, g_fwd, g_bansos, g_other;
+static struct submitted g_pub, g_anon, g_rah, g_fwd, g_bansos, g_other, g_old;
 
 static void test_submit_and_track(void **state)
 {
@@ -923,6 +926,149 @@ static void test_escalation(void **state)
 	usleep(2500 * 1000);
 	assert_int_equal(own_size(), size);
 	dash_escalated(&old);
+	g_old = old;
+}
+
+/* ---- the track answer's exact bytes ------------------------------------------------------- */
+
+#define ESCAPED                                                                                \
+	"{\"kind\":\"aspirasi\",\"visibility\":\"publik\",\"category\":\"jalan\","           \
+	"\"region\":\"73.12\",\"title\":\"Jalan \\\"rusak\\\" \\\\ D\\u00e9sa\","              \
+	"\"content\":\"baris satu\\nbaris \\u2014 \\u20ac \\ud83d\\ude00 / \\t\"}"
+
+/* keys_are: o's keys, in order, are exactly the NULL-ended list. */
+static void keys_are(json_t *o, const char *const *want, const char *what)
+{
+	size_t i = 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) {
+		if (want[i] == NULL || strcmp(key, want[i]) != 0)
+			fail_msg("%s: key %zu is '%s', not '%s'", what, i, key,
+				 want[i] ? want[i] : "(none)");
+		i++;
+	}
+	if (want[i])
+		fail_msg("%s: no key '%s'", what, want[i]);
+}
+
+/* track_bytes: the answer's bytes, which must be exactly what jansson
+ * writes for the tree they parse to (compact, ASCII, a final newline). */
+static json_t *track_bytes(const struct submitted *s, char **raw)
+{
+	size_t len;
+	*raw = sp_h_get(g.f.addr, s->path, &len);
+	assert_non_null(*raw);
+	json_t *j = json_loadb(*raw, len, JSON_ALLOW_NUL, NULL);
+	assert_non_null(j);
+	char *again = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	assert_int_equal(len, strlen(again) + 1);
+	assert_memory_equal(*raw, again, len - 1);
+	assert_int_equal((*raw)[len - 1], '\n');
+	free(again);
+	return j;
+}
+
+static json_t *item(json_t *j, size_t i)
+{
+	json_t *t = json_array_get(json_object_get(j, "trail"), i);
+	assert_non_null(t);
+	return t;
+}
+
+/* GET /v1/reports/{id} is written without a jansson tree: every field of
+ * every kind of report and trail entry, in its order, and the escapes of
+ * text, are pinned here (a field dropped, moved or escaped otherwise
+ * fails). */
+static void test_track_bytes(void **state)
+{
+	static const char *const top[] = {
+		"report_id", "log", "index", "submitted", "indexed", "ticket", "kind", "visibility",
+		"category", "region", "routed_to", "rule", "channel", "attachments", "title",
+		"content", "reporter_proof", "reporter_salt", "reporter_key", "status", "holders",
+		"history", "bounces", "reopens", "escalations", "stage", "deadline", "overdue",
+		"rating", "auto_closed", "merged_into", "answered", "closed", "calendar_unpublished",
+		"trail", NULL};
+	static const char *const officer[] = {"log", "index", "time", "type", "verdict",
+					      "action", "issued", "actor", NULL};
+	static const char *const answer[] = {"log", "index", "time", "type", "verdict",
+					     "action", "text", "issued", "actor", NULL};
+	static const char *const rated[] = {"log", "index", "time", "type", "verdict",
+					    "action", "rating", "issued", "actor", NULL};
+	static const char *const forward[] = {"log", "index", "time", "type", "verdict",
+					      "action", "targets", "issued", "actor", NULL};
+	static const char *const esc[] = {"log", "index", "time", "type", "verdict",
+					  "stage", "deadline", NULL};
+	static const char *const span[] = {"institution", "start", "end", "duration_ms", "from",
+					   NULL};
+	char *raw;
+	/* verified, answered, closed and rated by the reporter */
+	json_t *j = track_bytes(&g_pub, &raw);
+	keys_are(j, top, "publik");
+	keys_are(item(j, 0), officer, "verifikasi");
+	keys_are(item(j, 1), answer, "tindak_lanjut");
+	keys_are(json_object_get(item(j, 0), "actor"), (const char *const[]){"officer",
+									  "institution", NULL},
+		 "officer");
+	keys_are(item(j, 3), rated, "nilai");
+	keys_are(json_array_get(json_object_get(j, "history"), 0), span, "history");
+	assert_non_null(strstr(raw, ",\"actor\":{\"reporter\":\"key\"}}"));
+	assert_non_null(strstr(raw, ",\"rating\":4,\"auto_closed\":false,\"merged_into\":null,"));
+	assert_non_null(strstr(raw, ",\"attachments\":[],\"title\":\"Jalan rusak\","));
+	json_decref(j);
+	free(raw);
+	/* forwarded: targets, two spans, the second from the first */
+	j = track_bytes(&g_fwd, &raw);
+	keys_are(item(j, 0), forward, "disposisi");
+	assert_non_null(strstr(raw, ",\"targets\":[\"73\"],"));
+	assert_non_null(strstr(raw, ",\"end\":null,"));
+	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "history"), 0),
+						 "from")));
+	assert_string_equal(jstr(json_array_get(json_object_get(j, "history"), 1), "from"), "73.12");
+	json_decref(j);
+	free(raw);
+	/* rahasia: sealed, no title nor content, no reporter key */
+	static const char *const sealed[] = {
+		"report_id", "log", "index", "submitted", "indexed", "ticket", "kind", "visibility",
+		"category", "region", "routed_to", "rule", "channel", "attachments", "sealed",
+		"reporter_proof", "reporter_salt", "status", "holders", "history", "bounces",
+		"reopens", "escalations", "stage", "deadline", "overdue", "rating", "auto_closed",
+		"merged_into", "answered", "closed", "calendar_unpublished", "trail", NULL};
+	j = track_bytes(&g_rah, &raw);
+	keys_are(j, sealed, "rahasia");
+	assert_non_null(strstr(raw, ",\"sealed\":true,\"reporter_proof\":\"key\","));
+	json_decref(j);
+	free(raw);
+	j = track_bytes(&g_anon, &raw); /* anonim: no reporter key either */
+	assert_null(json_object_get(j, "reporter_key"));
+	assert_non_null(json_object_get(j, "title"));
+	json_decref(j);
+	free(raw);
+	/* replicated and escalated by this node's timer */
+	j = track_bytes(&g_old, &raw);
+	keys_are(item(j, 0), esc, "escalation");
+	assert_string_equal(jstr(j, "log"), "73.11");
+	json_decref(j);
+	free(raw);
+	/* text: quotes, backslash, a control character, non-ASCII, an emoji */
+	struct submitted e;
+	submit(ESCAPED, "73.12", &e);
+	char *verify = act_json(&e, SP_ACT_VERIFIKASI, g.off_sk, NULL, NULL, 0);
+	act_ok(&e, verify, "diverifikasi");
+	free(verify);
+	char *reply = act_json(&e, SP_ACT_TINDAK_LANJUT, g.off_sk, NULL,
+			       "\"Sudah\" \\ di D\xc3\xa9sa\x01 \xf0\x9f\x98\x80", 0);
+	act_ok(&e, reply, "ditindaklanjuti");
+	free(reply);
+	j = track_bytes(&e, &raw);
+	assert_non_null(strstr(raw, ",\"title\":\"Jalan \\\"rusak\\\" \\\\ D\\u00E9sa\","
+				    "\"content\":\"baris satu\\nbaris \\u2014 \\u20AC "
+				    "\\uD83D\\uDE00 / \\t\","));
+	assert_non_null(strstr(raw, ",\"text\":\"\\\"Sudah\\\" \\\\ di D\\u00E9sa\\u0001 "
+				    "\\uD83D\\uDE00\","));
+	assert_string_equal(jstr(j, "kind"), "aspirasi");
+	json_decref(j);
+	free(raw);
 }
 
 /* bad_dir_start: simpuld on data folder `data` with directory file `bad`
@@ -984,6 +1130,7 @@ int main(void)
 		cmocka_unit_test(test_anonim_unlinkable),
 		cmocka_unit_test(test_privacy),
 		cmocka_unit_test(test_escalation),
+		cmocka_unit_test(test_track_bytes),
 		cmocka_unit_test(test_bad_directory),
 	};
 	return sp_test_finish(cmocka_run_group_tests(tests, setup, teardown));

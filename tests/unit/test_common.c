@@ -5,7 +5,8 @@
  * the array unchanged), text appended to a buffer (sp_buf_printf: any
  * length, no NUL), the deadline for timed waits (sp_clock_after),
  * JSON strings and integers written without a jansson tree (sp_json_put_str,
- * sp_json_put_int: the bytes jansson writes, for every kind of text), and
+ * sp_json_put_strn, sp_json_put_int: the bytes jansson writes, for every
+ * kind of text, a NUL inside and a length that cuts a character), and
  * the one way signing commands open a key file (sp_keyfile_open: plain,
  * or protected by the passphrase read from a file).
  */
@@ -164,6 +165,34 @@ static void test_json_put(void **state)
 			assert_memory_equal(b.p + 1, want, strlen(want));
 		}
 		free(want);
+		sp_buf_free(&b);
+	}
+	/* sp_json_put_strn: n bytes, a NUL among them, a cut inside a character */
+	static const struct {
+		const char *s;
+		size_t n;
+		const char *want; /* NULL: refused */
+	} cut[] = {{"a\0b", 3, "\"a\\u0000b\""}, {"abcdef", 3, "\"abc\""},
+		   {"D\xc3\xa9sa", 3, "\"D\\u00E9\""}, {"\xc3\xa9", 1, NULL}, {"", 0, "\"\""}};
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		struct sp_buf b;
+		sp_buf_init(&b);
+		json_t *j = json_stringn(cut[i].s, cut[i].n);
+		char *jw = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY)
+			     : NULL;
+		json_decref(j);
+		int rc = sp_json_put_strn(&b, cut[i].s, cut[i].n);
+		if (cut[i].want == NULL) {
+			assert_null(jw);
+			assert_int_equal(rc, SP_ERR_NOMEM);
+			assert_int_equal(b.len, 0);
+		} else {
+			assert_string_equal(jw, cut[i].want); /* jansson's bytes, pinned */
+			assert_int_equal(rc, 0);
+			assert_int_equal(b.len, strlen(cut[i].want));
+			assert_memory_equal(b.p, cut[i].want, b.len);
+		}
+		free(jw);
 		sp_buf_free(&b);
 	}
 	static const json_int_t ints[] = {0, 7, -1, 1765000000000LL, INT64_MAX, INT64_MIN};
