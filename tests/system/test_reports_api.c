@@ -969,6 +969,12 @@ static json_t *track_bytes(const struct submitted *s, char **raw)
 	return j;
 }
 
+static void release(json_t *j, char *raw)
+{
+	json_decref(j);
+	free(raw);
+}
+
 static json_t *item(json_t *j, size_t i)
 {
 	json_t *t = json_array_get(json_object_get(j, "trail"), i);
@@ -1015,8 +1021,7 @@ static void test_track_bytes(void **state)
 	assert_non_null(strstr(raw, ",\"actor\":{\"reporter\":\"key\"}}"));
 	assert_non_null(strstr(raw, ",\"rating\":4,\"auto_closed\":false,\"merged_into\":null,"));
 	assert_non_null(strstr(raw, ",\"attachments\":[],\"title\":\"Jalan rusak\","));
-	json_decref(j);
-	free(raw);
+	release(j, raw);
 	/* forwarded: targets, two spans, the second from the first */
 	j = track_bytes(&g_fwd, &raw);
 	keys_are(item(j, 0), forward, "disposisi");
@@ -1025,8 +1030,7 @@ static void test_track_bytes(void **state)
 	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "history"), 0),
 						 "from")));
 	assert_string_equal(jstr(json_array_get(json_object_get(j, "history"), 1), "from"), "73.12");
-	json_decref(j);
-	free(raw);
+	release(j, raw);
 	/* rahasia: sealed, no title nor content, no reporter key */
 	static const char *const sealed[] = {
 		"report_id", "log", "index", "submitted", "indexed", "ticket", "kind", "visibility",
@@ -1037,19 +1041,16 @@ static void test_track_bytes(void **state)
 	j = track_bytes(&g_rah, &raw);
 	keys_are(j, sealed, "rahasia");
 	assert_non_null(strstr(raw, ",\"sealed\":true,\"reporter_proof\":\"key\","));
-	json_decref(j);
-	free(raw);
+	release(j, raw);
 	j = track_bytes(&g_anon, &raw); /* anonim: no reporter key either */
 	assert_null(json_object_get(j, "reporter_key"));
 	assert_non_null(json_object_get(j, "title"));
-	json_decref(j);
-	free(raw);
+	release(j, raw);
 	/* replicated and escalated by this node's timer */
 	j = track_bytes(&g_old, &raw);
 	keys_are(item(j, 0), esc, "escalation");
 	assert_string_equal(jstr(j, "log"), "73.11");
-	json_decref(j);
-	free(raw);
+	release(j, raw);
 	/* text: quotes, backslash, a control character, non-ASCII, an emoji */
 	struct submitted e;
 	submit(ESCAPED, "73.12", &e);
@@ -1067,8 +1068,7 @@ static void test_track_bytes(void **state)
 	assert_non_null(strstr(raw, ",\"text\":\"\\\"Sudah\\\" \\\\ di D\\u00E9sa\\u0001 "
 				    "\\uD83D\\uDE00\","));
 	assert_string_equal(jstr(j, "kind"), "aspirasi");
-	json_decref(j);
-	free(raw);
+	release(j, raw);
 }
 
 /* bad_dir_start: simpuld on data folder `data` with directory file `bad`
