@@ -356,44 +356,35 @@ int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p)
 	return sp_reports_damaged(r, rc, "report record");
 }
 
-struct rrec_many {
-	struct sp_reports *r;
-	const uint64_t *seqs;
-	sp_rrec_fn fn;
-	void *arg;
-};
-
-static int rrec_one(void *arg, size_t i, int err, const uint8_t *v, size_t len)
+/* A posting's value is the report's row: [id, summary]. A page is read
+ * from its postings alone (no record read per result): what the lists
+ * cost in disk (every posting of a report rewritten when its summary
+ * changes) buys pages that cost a walk along one list. */
+int sp_rpost_encode(const uint8_t id[SP_HASH_BYTES], const struct sp_reports_summary *s,
+		    struct sp_buf *b)
 {
-	struct rrec_many *m = arg;
-	struct sp_rrec p;
-	if (err == 0)
-		err = sp_rrec_decode(v, len, &p);
-	if (err == 0 && p.seq != m->seqs[i]) {
-		sp_rrec_free(&p);
-		err = SP_ERR_CORRUPT;
-	}
-	if (err)
-		return m->fn(m->arg, m->seqs[i], sp_reports_damaged(m->r, err, "report record"), NULL);
-	int rc = m->fn(m->arg, m->seqs[i], 0, &p);
-	sp_rrec_free(&p);
-	return rc;
+	sp_cbor_put_array(b, 2);
+	sp_cbor_put_bytes(b, id, SP_HASH_BYTES);
+	put_sum(b, s);
+	return b->err ? SP_ERR_NOMEM : 0;
 }
 
-int sp_rrec_load_many(struct sp_reports *r, const uint64_t *seqs, size_t n, sp_rrec_fn fn,
-		      void *arg)
+int sp_rpost_decode(const uint8_t *v, size_t n, uint64_t seq, struct sp_reports_summary *s)
 {
-	uint8_t kb[SP_STORE_IX_MANY][9];
-	const uint8_t *keys[SP_STORE_IX_MANY];
-	size_t klens[SP_STORE_IX_MANY];
-	if (n > SP_STORE_IX_MANY)
-		return SP_ERR_ARG;
-	for (size_t i = 0; i < n; i++) {
-		klens[i] = sp_rkey_seq(kb[i], 'R', seqs[i]);
-		keys[i] = kb[i];
-	}
-	struct rrec_many m = {r, seqs, fn, arg};
-	return sp_store_ix_get_many(r->o.store, SP_STORE_IX_RECORDS, keys, klens, n, rrec_one, &m);
+	struct sp_cbor_reader rd;
+	uint64_t c;
+	sp_cbor_reader_init(&rd, v, n);
+	int rc = sp_cbor_read_array(&rd, &c);
+	if (rc == 0 && c != 2)
+		rc = SP_ERR_CORRUPT;
+	if (rc == 0)
+		rc = sp_cbor_read_fixed(&rd, s->id, SP_HASH_BYTES, SP_ERR_CORRUPT);
+	if (rc == 0)
+		rc = decode_sum(&rd, s);
+	if (rc == 0 && rd.pos != n)
+		rc = SP_ERR_CORRUPT;
+	s->seq = seq;
+	return rc ? SP_ERR_CORRUPT : 0;
 }
 
 /* ---- counters and pairs (memory; lk) -------------------------------------------- */
@@ -1138,8 +1129,11 @@ static int posted(const char *term)
 }
 
 /* post writes a report's postings and counts for its terms, removing
- * those it no longer has. */
-static int post(struct job *j, struct jrec *p, char (*nt)[SP_TERM_MAX], size_t nn)
+ * those it no longer has. Every posting carries the report's row: when
+ * the row changed (changed), the postings it keeps are written again
+ * with it too. */
+static int post(struct job *j, struct jrec *p, char (*nt)[SP_TERM_MAX], size_t nn,
+		const struct sp_buf *row, int changed)
 {
 	uint8_t k[1 + SP_TERM_MAX + 9];
 	int rc = 0;
@@ -1152,12 +1146,12 @@ static int post(struct job *j, struct jrec *p, char (*nt)[SP_TERM_MAX], size_t n
 		rc = job_delta(j, p->terms[i], -1);
 	}
 	for (size_t i = 0; rc == 0 && i < nn; i++) {
-		if (has_term(p->terms, p->n_terms, nt[i]))
-			continue;
-		if (posted(nt[i]))
+		int kept = has_term(p->terms, p->n_terms, nt[i]);
+		if (posted(nt[i]) && (changed || !kept))
 			sp_store_ixb_put(j->b, SP_STORE_IX_KEYS, k,
-					 sp_rkey_posting(k, nt[i], p->rec.seq), NULL, 0);
-		rc = job_delta(j, nt[i], 1);
+					 sp_rkey_posting(k, nt[i], p->rec.seq), row->p, row->len);
+		if (!kept)
+			rc = job_delta(j, nt[i], 1);
 	}
 	memcpy(p->terms, nt, nn * SP_TERM_MAX);
 	p->n_terms = nn;
@@ -1302,16 +1296,26 @@ static int refresh(struct job *j, const struct fresh *f)
 	size_t nn = 0;
 	int rc = nt ? f->rc : SP_ERR_NOMEM;
 	struct sp_rnote before;
+	struct sp_buf was, row;
+	sp_buf_init(&was);
+	sp_buf_init(&row);
 	int had = p->rec.has_sum;
 	if (had)
 		sp_rnote_of(&p->rec.sum, &before);
+	if (rc == 0 && had)
+		rc = sp_rpost_encode(p->rec.id, &p->rec.sum, &was);
 	if (rc == 0) {
 		p->rec.sum = f->sum;
 		p->rec.has_sum = 1;
-		rc = terms_of(j->r, &p->rec.sum, nt, &nn);
+		rc = sp_rpost_encode(p->rec.id, &p->rec.sum, &row);
 	}
 	if (rc == 0)
-		rc = post(j, p, nt, nn);
+		rc = terms_of(j->r, &p->rec.sum, nt, &nn);
+	if (rc == 0)
+		rc = post(j, p, nt, nn, &row,
+			  !had || was.len != row.len || memcmp(was.p, row.p, row.len) != 0);
+	sp_buf_free(&was);
+	sp_buf_free(&row);
 	free(nt);
 	uint8_t k[17];
 	uint64_t until = p->rec.has_sum ? p->rec.sum.valid_until : UINT64_MAX;

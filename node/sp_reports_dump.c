@@ -100,6 +100,27 @@ static void id_of(struct sp_reports *r, uint64_t seq, char out[2 * SP_HASH_BYTES
 	sp_rrec_free(&p);
 }
 
+/* posting_of names a posting's report by its id (hex; "?seq" for a
+ * missing record) and says whether its row (v) is the report's row now:
+ * "" if so, " stale-row" if not (left behind by a summary change). */
+static const char *posting_of(struct sp_reports *r, uint64_t seq, const uint8_t *v, size_t vn,
+			      char out[2 * SP_HASH_BYTES + 1])
+{
+	struct sp_rrec p;
+	struct sp_buf b;
+	if (sp_rrec_load(r, seq, &p) != 0) {
+		snprintf(out, 2 * SP_HASH_BYTES + 1, "?%llu", (unsigned long long)seq);
+		return "";
+	}
+	sodium_bin2hex(out, 2 * SP_HASH_BYTES + 1, p.id, SP_HASH_BYTES);
+	sp_buf_init(&b);
+	int same = p.has_sum && sp_rpost_encode(p.id, &p.sum, &b) == 0 && b.len == vn &&
+		   memcmp(b.p, v, vn) == 0;
+	sp_buf_free(&b);
+	sp_rrec_free(&p);
+	return same ? "" : " stale-row";
+}
+
 static int records(struct sp_reports *r, const uint8_t *k, size_t kn, const uint8_t *v,
 		   size_t vn, struct lines *l)
 {
@@ -124,8 +145,9 @@ static int keys(struct sp_reports *r, const uint8_t *k, size_t kn, const uint8_t
 {
 	char id[2 * SP_HASH_BYTES + 1], line[SP_TERM_MAX + 200];
 	if (k[0] == 'P' && kn > 10) {
-		id_of(r, be(k + kn - 8, 8), id);
-		snprintf(line, sizeof(line), "P %.*s %s", (int)(kn - 10), (const char *)k + 1, id);
+		const char *row = posting_of(r, be(k + kn - 8, 8), v, vn, id);
+		snprintf(line, sizeof(line), "P %.*s %s%s", (int)(kn - 10), (const char *)k + 1, id,
+			 row);
 	} else if (k[0] == 'D' && kn == 17) {
 		id_of(r, be(k + 9, 8), id);
 		snprintf(line, sizeof(line), "D %llu %s", (unsigned long long)be(k + 1, 8), id);

@@ -7,7 +7,8 @@
  *   'R' seq(8)                 -> the report's record (CBOR, rec_encode)
  *   'I' id(32)                 -> seq(8)
  * Family report_keys:
- *   'P' term 0x00 seq(8)       -> ""          a posting: the report has that term
+ *   'P' term 0x00 seq(8)       -> row         a posting: the report has that term;
+ *                                             row = [id, summary] (sp_rpost_encode)
  *   'D' until(8) seq(8)        -> ""          its summary holds until then
  *   'N' term                   -> count(8)    reports with that term
  *   'W' log(4)                 -> size(8) head(32)   how far log `log` is indexed
@@ -33,7 +34,8 @@
 #include "sp_reports.h"
 #include "sp_store_index.h"
 
-#define SP_REPORTS_FORMAT 4 /* 4: summaries say keyless (SP_EV_KEY_GRANT) */
+#define SP_REPORTS_FORMAT 5 /* 4: summaries say keyless (SP_EV_KEY_GRANT);
+			     * 5: postings carry the page row */
 #define SP_TERM_MAX 96   /* longest term */
 #define SP_TERMS_MAX 192 /* most terms of one report (16 holders with their ancestors) */
 
@@ -141,16 +143,13 @@ void sp_rrec_free(struct sp_rrec *p);
  * SP_ERR_NOT_FOUND, SP_ERR_CORRUPT (and the fixer is started). */
 int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p);
 
-/* Called by sp_rrec_load_many for each record in order: err 0 and the
- * record (freed after the call), or err (SP_ERR_NOT_FOUND: none; damage
- * already reported by sp_reports_damaged) and NULL. A non-zero return
- * stops the calls and is returned. */
-typedef int (*sp_rrec_fn)(void *arg, uint64_t seq, int err, struct sp_rrec *p);
+/* A posting's value (the page row): sp_rpost_encode appends [id, s] to b
+ * (SP_ERR_NOMEM); sp_rpost_decode reads one back into s with seq, the
+ * posting's (SP_ERR_CORRUPT). */
+int sp_rpost_encode(const uint8_t id[SP_HASH_BYTES], const struct sp_reports_summary *s,
+		    struct sp_buf *b);
+int sp_rpost_decode(const uint8_t *v, size_t n, uint64_t seq, struct sp_reports_summary *s);
 
-/* sp_rrec_load_many reads the records of seqs[0..n) (ascending, n <=
- * SP_STORE_IX_MANY) in one batch and calls fn for each. */
-int sp_rrec_load_many(struct sp_reports *r, const uint64_t *seqs, size_t n, sp_rrec_fn fn,
-		      void *arg);
 /* sp_rseq_of: the seq of report id. SP_ERR_UNKNOWN_REPORT, SP_ERR_CORRUPT. */
 int sp_rseq_of(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t *seq);
 

@@ -247,6 +247,8 @@ struct list {
 	uint8_t pre[SP_TERM_MAX + 2]; /* 'P' term 0 */
 	size_t npre;
 	uint64_t seq; /* current (0: not positioned; UINT64_MAX: at the end) */
+	const uint8_t *row; /* the current posting's value (until the iterator moves) */
+	size_t nrow;
 };
 
 /* What one filter walks: the union of its lists (one, or the days or
@@ -256,6 +258,7 @@ struct walk {
 	size_t n;
 	uint64_t count; /* reports on its lists */
 	uint64_t seq;
+	size_t at; /* the list holding seq */
 };
 
 #define LIST_STEPS 4 /* nexts tried before a seek: most pages read consecutive postings */
@@ -278,6 +281,8 @@ static int list_here(struct list *l)
 	for (size_t i = 0; i < 8; i++)
 		s = (s << 8) | kb[l->npre + i];
 	l->seq = s;
+	l->row = v;
+	l->nrow = vn;
 	return 0;
 }
 
@@ -307,8 +312,10 @@ static int walk_seek(struct walk *w, uint64_t at)
 		int rc = list_seek(&w->l[i], at);
 		if (rc)
 			return rc;
-		if (w->l[i].seq < w->seq)
+		if (w->l[i].seq < w->seq) {
 			w->seq = w->l[i].seq;
+			w->at = i;
+		}
 	}
 	return 0;
 }
@@ -453,62 +460,32 @@ static int in_time(const struct sp_reports_query *q, const struct sp_reports_sum
 	       (!q->until || s->submitted_ms < q->until);
 }
 
-/* A page being run: what its records go to. */
-struct page_run {
-	struct sp_reports *r;
-	const struct sp_reports_query *q;
-	sp_reports_fn fn;
-	void *arg;
-	uint64_t *next;
-	size_t emitted;
-	int done; /* the page is full and the next cursor found */
-};
-
-static int run_one(void *arg, uint64_t seq, int err, struct sp_rrec *rec)
+/* run_plan emits the page: each report every walk agrees on, its row
+ * read from the posting it was found at (plan_next leaves every walk
+ * there), until the page is full and the next cursor found. */
+static int run_plan(struct plan *p, const struct sp_reports_query *q, sp_reports_fn fn, void *arg,
+		    uint64_t *next)
 {
-	struct page_run *x = arg;
-	if (x->done)
-		return 0;
-	if (err == SP_ERR_NOT_FOUND)
-		err = sp_reports_damaged(x->r, SP_ERR_CORRUPT, "posting without record");
-	if (err)
-		return err;
-	if (!rec->has_sum || !in_time(x->q, &rec->sum))
-		return 0;
-	if (x->q->limit && x->emitted == x->q->limit) {
-		if (x->next)
-			*x->next = seq;
-		x->done = 1;
-		return 0;
-	}
-	x->emitted++;
-	return x->fn(x->arg, &rec->sum);
-}
-
-/* run_plan finds the page's reports in batches (as many as the page still
- * needs, and one more for the next cursor), each batch's records read in
- * one sp_rrec_load_many. */
-static int run_plan(struct sp_reports *r, struct plan *p, const struct sp_reports_query *q,
-		    sp_reports_fn fn, void *arg, uint64_t *next)
-{
-	struct page_run x = {r, q, fn, arg, next, 0, 0};
-	uint64_t at = q->cursor ? q->cursor : 1, seqs[SP_STORE_IX_MANY];
-	int rc = 0, end = 0;
-	while (rc == 0 && !end && !x.done) {
-		size_t want = SP_STORE_IX_MANY, n = 0;
-		if (q->limit && q->limit - x.emitted + 1 < want)
-			want = q->limit - x.emitted + 1;
-		while (rc == 0 && !end && n < want) {
-			uint64_t seq;
-			rc = plan_next(p, at, &seq);
-			end = rc == 0 && seq == UINT64_MAX;
-			if (rc == 0 && !end) {
-				seqs[n++] = seq;
-				at = seq + 1;
-			}
+	uint64_t at = q->cursor ? q->cursor : 1, seq;
+	size_t emitted = 0;
+	int rc;
+	while ((rc = plan_next(p, at, &seq)) == 0 && seq != UINT64_MAX) {
+		const struct list *l = &p->w[0].l[p->w[0].at];
+		struct sp_reports_summary s;
+		rc = sp_rpost_decode(l->row, l->nrow, seq, &s);
+		if (rc)
+			break;
+		at = seq + 1;
+		if (!in_time(q, &s))
+			continue;
+		if (q->limit && emitted == q->limit) {
+			if (next)
+				*next = seq;
+			break;
 		}
-		if (rc == 0 && n)
-			rc = sp_rrec_load_many(r, seqs, n, run_one, &x);
+		emitted++;
+		if ((rc = fn(arg, &s)) != 0)
+			break;
 	}
 	return rc;
 }
@@ -526,7 +503,7 @@ int sp_reports_query(struct sp_reports *r, const struct sp_reports_query *q, uin
 		return rc;
 	rc = plan_of(r, q, &p);
 	if (rc == 0)
-		rc = run_plan(r, &p, q, fn, arg, next);
+		rc = run_plan(&p, q, fn, arg, next);
 	plan_free(&p);
 	return sp_reports_damaged(r, rc, "posting");
 }

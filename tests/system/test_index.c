@@ -364,29 +364,65 @@ static void test_crashes(void **state)
 	verify_ok();
 }
 
-/* damage_first flips a byte in the summary of the first report record on
- * disk (the node stopped); id gets that report's id. */
-static void damage_first(char id[65])
+/* damage_raw flips a byte in the summary of a raw stored value (val: the
+ * value then its checksum) and writes it back under key (the node
+ * stopped); id gets the report's id: record and posting row alike start
+ * CBOR [id (bytes 32), ...]. */
+static void damage_raw(struct sp_store *st, enum sp_store_ix fam, const uint8_t *key, size_t klen,
+		       uint8_t *val, size_t len, char id[65])
+{
+	sodium_bin2hex(id, 65, val + 3, 32);
+	val[len - SP_STORE_IX_SUM - 3] ^= 1; /* in its summary */
+	assert_int_equal(sp_store_ix_raw_put(st, fam, key, klen, val, len), 0);
+}
+
+static struct sp_store *open_stopped(void)
 {
 	char path[PATH_MAX + 16];
 	struct sp_store *st;
 	struct sp_store_opts o = {.verify_threads = 1};
+	snprintf(path, sizeof(path), "%s/store", g.f.data);
+	assert_int_equal(sp_store_open(path, &o, &st), 0);
+	return st;
+}
+
+/* damage_first damages the first report record on disk ('R' seq). */
+static void damage_first(char id[65])
+{
+	struct sp_store *st = open_stopped();
 	struct sp_buf key, val;
 	sp_buf_init(&key);
 	sp_buf_init(&val);
-	snprintf(path, sizeof(path), "%s/store", g.f.data);
-	assert_int_equal(sp_store_open(path, &o, &st), 0);
-	/* the first report record ('R' seq): CBOR [id (bytes 32), ...] */
 	assert_int_equal(sp_store_ix_raw_first(st, SP_STORE_IX_RECORDS, 40, &key, &val), 0);
 	assert_int_equal(key.p[0], 'R');
-	sodium_bin2hex(id, 65, val.p + 3, 32);
-	val.p[val.len - SP_STORE_IX_SUM - 3] ^= 1; /* in its summary */
-	assert_int_equal(sp_store_ix_raw_put(st, SP_STORE_IX_RECORDS, key.p, key.len, val.p,
-					     val.len),
-			 0);
+	damage_raw(st, SP_STORE_IX_RECORDS, key.p, key.len, val.p, val.len, id);
 	sp_store_close(st);
 	sp_buf_free(&key);
 	sp_buf_free(&val);
+}
+
+/* damage_posting damages the row of the first posting of the list of
+ * every report ('P' "a" 0x00 seq): what a page is read from. */
+static void damage_posting(char id[65])
+{
+	static const uint8_t pre[] = {'P', 'a', 0};
+	struct sp_store *st = open_stopped();
+	struct sp_store_ixit *it;
+	const uint8_t *k, *v;
+	size_t kn, vn;
+	assert_int_equal(sp_store_ixit_new(st, SP_STORE_IX_KEYS, pre, sizeof(pre), &it), 0);
+	sp_store_ixit_seek(it, pre, sizeof(pre));
+	assert_int_equal(sp_store_ixit_get(it, &k, &kn, &v, &vn), 0);
+	assert_int_equal(kn, sizeof(pre) + 8);
+	assert_memory_equal(k, pre, sizeof(pre));
+	uint8_t key[sizeof(pre) + 8], *val = malloc(vn + SP_STORE_IX_SUM);
+	assert_non_null(val);
+	memcpy(key, k, kn);
+	memcpy(val, v, vn + SP_STORE_IX_SUM);
+	sp_store_ixit_free(it);
+	damage_raw(st, SP_STORE_IX_KEYS, key, sizeof(key), val, vn + SP_STORE_IX_SUM, id);
+	free(val);
+	sp_store_close(st);
 }
 
 /* damaged_once: the node, asked `path` (which reads the damaged record),
@@ -416,8 +452,9 @@ static void damaged_once(const char *path, const char *id)
 	verify_ok();
 }
 
-/* A flipped byte in a report's record is found by a track (one record
- * read) and by a list (its page's records read in one batch). */
+/* A flipped byte in a report's record is found by a track (which reads
+ * the record); one in a posting's row by a list (whose page is read from
+ * the postings). */
 static void test_damage(void **state)
 {
 	(void)state;
@@ -425,7 +462,7 @@ static void test_damage(void **state)
 	damage_first(id);
 	snprintf(rpath, sizeof(rpath), "/v1/reports/%s", id);
 	damaged_once(rpath, id);
-	damage_first(id);
+	damage_posting(id);
 	damaged_once("/v1/reports?limit=500", id);
 }
 

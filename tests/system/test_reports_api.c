@@ -345,6 +345,28 @@ static json_int_t stat_fig(const char *status, const char *fig, json_int_t *inst
 	return n;
 }
 
+/* rows_agree: every report a list shows (its row, read from the list's
+ * postings) says what its track (computed from the trail) says: a
+ * summary change rewrote the rows of every list the report stays on. */
+static void rows_agree(const char *path)
+{
+	json_t *j = call("GET", path, NULL, 200);
+	json_t *reports = json_object_get(j, "reports"), *row;
+	size_t i;
+	assert_true(json_array_size(reports) > 0);
+	json_array_foreach(reports, i, row) {
+		char tpath[128];
+		snprintf(tpath, sizeof(tpath), "/v1/reports/%s", jstr(row, "report_id"));
+		json_t *t = call("GET", tpath, NULL, 200);
+		assert_string_equal(jstr(row, "status"), jstr(t, "status"));
+		assert_true(json_equal(json_object_get(row, "holders"), json_object_get(t, "holders")));
+		assert_int_equal(json_integer_value(json_object_get(row, "stage")),
+				 json_integer_value(json_object_get(t, "stage")));
+		json_decref(t);
+	}
+	json_decref(j);
+}
+
 static void test_actions(void **state)
 {
 	/* the stats answers follow every change of the counters */
@@ -432,6 +454,9 @@ static void test_actions(void **state)
 	assert_string_equal(jstr(json_object_get(t0, "actor"), "institution"), "73.12");
 	assert_string_equal(jstr(json_array_get(trail, 1), "text"), "Sudah ditambal oleh Dinas PU");
 	json_decref(j);
+	rows_agree("/v1/reports?limit=200");
+	rows_agree("/v1/reports?institution=73.12");
+	rows_agree("/v1/reports?region=73.12");
 }
 
 /* listed: how many reports a query lists */
