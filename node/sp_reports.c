@@ -1064,6 +1064,44 @@ static int terms_of(struct sp_reports *r, const struct sp_reports_summary *s,
 	return 0;
 }
 
+static int named(const char (*v)[SP_INST_ID_MAX + 1], size_t n, const char *inst)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], inst) == 0)
+			return 1;
+	return 0;
+}
+
+int sp_rrow_has(const struct sp_reports_summary *s, const char *t)
+{
+	char kind[16];
+	if (strcmp(t, "o") == 0)
+		return s->overdue != 0;
+	if (strcmp(t, "g") == 0)
+		return s->keyless != 0;
+	if (t[0] == '\0' || t[1] != ':')
+		return -1;
+	const char *v = t + 2;
+	size_t n = strlen(v);
+	switch (t[0]) {
+	case 's':
+		return strcmp(sp_report_status_name((int)s->status), v) == 0;
+	case 'h':
+		return named(s->holders, s->n_holders, v);
+	case 'i':
+		return named(s->holders, s->n_holders, v) || named(s->handled, s->n_handled, v);
+	case 'r': /* a whole-part prefix of its region */
+		return strncmp(s->region, v, n) == 0 && (s->region[n] == '\0' || s->region[n] == '.');
+	case 'c':
+		return strcmp(s->category, v) == 0;
+	case 'k':
+		snprintf(kind, sizeof(kind), "%d", s->kind);
+		return strcmp(kind, v) == 0;
+	default:
+		return -1;
+	}
+}
+
 static void copy_str(char *dst, size_t cap, struct sp_str s)
 {
 	snprintf(dst, cap, "%.*s", (int)s.n, s.p ? s.p : "");

@@ -150,6 +150,13 @@ int sp_rpost_encode(const uint8_t id[SP_HASH_BYTES], const struct sp_reports_sum
 		    struct sp_buf *b);
 int sp_rpost_decode(const uint8_t *v, size_t n, uint64_t seq, struct sp_reports_summary *s);
 
+/* sp_rrow_has: 1 if a report with summary s is posted under term t, 0 if
+ * not, -1 if a summary alone cannot say (t:, with the directory's
+ * ancestors; a, d:, m:). Agrees with the terms the index posts a report
+ * under (terms_of in sp_reports.c): a query checks such terms on the
+ * rows of the list it walks instead of walking their lists too. */
+int sp_rrow_has(const struct sp_reports_summary *s, const char *t);
+
 /* sp_rseq_of: the seq of report id. SP_ERR_UNKNOWN_REPORT, SP_ERR_CORRUPT. */
 int sp_rseq_of(struct sp_reports *r, const uint8_t id[SP_HASH_BYTES], uint64_t *seq);
 

@@ -258,7 +258,8 @@ struct walk {
 	size_t n;
 	uint64_t count; /* reports on its lists */
 	uint64_t seq;
-	size_t at; /* the list holding seq */
+	size_t at;        /* the list holding seq */
+	const char *term; /* its term (NULL: the day or month lists of a time range) */
 };
 
 #define LIST_STEPS 4 /* nexts tried before a seek: most pages read consecutive postings */
@@ -343,6 +344,8 @@ struct plan {
 	size_t n, used;
 	char terms[QUERY_TERMS][SP_TERM_MAX];
 	size_t n_terms;
+	const char *facets[QUERY_TERMS]; /* terms checked on the rows (sp_rrow_has) */
+	size_t n_facets;
 };
 
 static void plan_term(struct plan *p, const char *fmt, const char *v)
@@ -377,6 +380,27 @@ static int plan_time(struct sp_reports *r, const struct sp_reports_query *q, str
 	return rc;
 }
 
+/* plan_facets keeps walking only the smallest list and the lists a row
+ * cannot answer for; the other terms are checked on the rows of the
+ * reports found (a step along one list and a look at its row cost less
+ * than a seek in another list), and a time range by in_time. */
+static void plan_facets(struct plan *p)
+{
+	size_t keep = 1;
+	struct sp_reports_summary none;
+	memset(&none, 0, sizeof(none));
+	for (size_t i = 1; i < p->n; i++) {
+		const char *t = p->w[i].term;
+		if (t == NULL)
+			continue;
+		if (sp_rrow_has(&none, t) >= 0)
+			p->facets[p->n_facets++] = t;
+		else
+			p->w[keep++] = p->w[i];
+	}
+	p->n = p->n ? keep : 0;
+}
+
 /* plan_of lists a query's walks, most selective first. */
 static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struct plan *p)
 {
@@ -404,6 +428,7 @@ static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struc
 	for (size_t i = 0; rc == 0 && i < p->n_terms; i++) {
 		struct walk *w = &p->w[p->n++];
 		w->l = &p->lists[p->used++];
+		w->term = p->terms[i];
 		rc = list_open(r, w, p->terms[i]);
 	}
 	if (rc == 0 && (q->since || q->until))
@@ -419,6 +444,7 @@ static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struc
 			p->w[k] = p->w[k - 1];
 			p->w[k - 1] = t;
 		}
+	plan_facets(p);
 	return rc;
 }
 
@@ -460,6 +486,14 @@ static int in_time(const struct sp_reports_query *q, const struct sp_reports_sum
 	       (!q->until || s->submitted_ms < q->until);
 }
 
+static int facets_hold(const struct plan *p, const struct sp_reports_summary *s)
+{
+	for (size_t i = 0; i < p->n_facets; i++)
+		if (sp_rrow_has(s, p->facets[i]) != 1)
+			return 0;
+	return 1;
+}
+
 /* run_plan emits the page: each report every walk agrees on, its row
  * read from the posting it was found at (plan_next leaves every walk
  * there), until the page is full and the next cursor found. */
@@ -476,7 +510,7 @@ static int run_plan(struct plan *p, const struct sp_reports_query *q, sp_reports
 		if (rc)
 			break;
 		at = seq + 1;
-		if (!in_time(q, &s))
+		if (!in_time(q, &s) || !facets_hold(p, &s))
 			continue;
 		if (q->limit && emitted == q->limit) {
 			if (next)

@@ -507,6 +507,74 @@ static void inst_figures(void)
 	json_decref(j);
 }
 
+/* row_fits: a row (of the list of every report) has what query filter
+ * f (one "name=value") asks for. */
+static int row_fits(json_t *row, const char *f)
+{
+	const char *v = strchr(f, '=') + 1;
+	size_t n = strlen(v);
+	json_t *h;
+	size_t i;
+	if (strncmp(f, "status=", 7) == 0)
+		return strcmp(jstr(row, "status"), v) == 0;
+	if (strncmp(f, "category=", 9) == 0)
+		return strcmp(jstr(row, "category"), v) == 0;
+	if (strncmp(f, "region=", 7) == 0) {
+		const char *r = jstr(row, "region");
+		return strncmp(r, v, n) == 0 && (r[n] == '\0' || r[n] == '.');
+	}
+	if (strncmp(f, "holder=", 7) == 0) {
+		json_array_foreach(json_object_get(row, "holders"), i, h)
+			if (strcmp(json_string_value(h), v) == 0)
+				return 1;
+		return 0;
+	}
+	fail_msg("filter %s", f);
+	return 0;
+}
+
+static int same_name(const char *f, const char *o)
+{
+	return f != o && strcspn(f, "=") == strcspn(o, "=") && strncmp(f, o, strcspn(f, "=")) == 0;
+}
+
+/* combos_agree: a query of two or three filters (the smallest list
+ * walked, the other terms checked on its rows) lists exactly the reports
+ * of the list of every report that have them all, in order. */
+static void combos_agree(void)
+{
+	static const char *filters[] = {"status=diterima", "status=selesai", "region=73",
+					"region=73.12", "category=jalan", "category=bansos",
+					"holder=73.12", "holder=73"};
+	const size_t nf = sizeof(filters) / sizeof(*filters);
+	json_t *all = call("GET", "/v1/reports?limit=200", NULL, 200);
+	json_t *rows = json_object_get(all, "reports");
+	for (size_t a = 0; a < nf; a++)
+		for (size_t b = a + 1; b < nf; b++)
+			for (size_t c = b; c < nf; c++) {
+				char path[200], want[2048] = "", got[2048] = "";
+				if (same_name(filters[a], filters[b]) ||
+				    same_name(filters[b], filters[c]) || same_name(filters[a], filters[c]))
+					continue; /* a query names each filter once */
+				snprintf(path, sizeof(path), "/v1/reports?%s&%s%s%s", filters[a],
+					 filters[b], c > b ? "&" : "", c > b ? filters[c] : "");
+				size_t i;
+				json_t *row;
+				json_array_foreach(rows, i, row) {
+					if (row_fits(row, filters[a]) && row_fits(row, filters[b]) &&
+					    (c == b || row_fits(row, filters[c])))
+						strncat(want, jstr(row, "report_id"), 12);
+				}
+				json_t *j = call("GET", path, NULL, 200);
+				json_array_foreach(json_object_get(j, "reports"), i, row)
+					strncat(got, jstr(row, "report_id"), 12);
+				json_decref(j);
+				if (strcmp(want, got) != 0)
+					fail_msg("%s: want %s, got %s", path, want, got);
+			}
+	json_decref(all);
+}
+
 static void test_query_and_stats(void **state)
 {
 	json_t *j = call("GET", "/v1/reports?institution=73.12&limit=2", NULL, 200);
@@ -539,6 +607,7 @@ static void test_query_and_stats(void **state)
 	assert_int_equal(json_integer_value(json_object_get(kemensos, "total")), 1);
 	json_decref(j);
 	inst_figures();
+	combos_agree();
 }
 
 /* bundle_entry fetches entry `index` of 73.12's log from its tiles. */
