@@ -52,9 +52,18 @@ int sp_json_put_strn(struct sp_buf *out, const char *s, size_t len)
 	return rc;
 }
 
+/* Digits by hand rather than snprintf: a list page writes several
+ * hundred integers, and printf's machinery was a tenth of its CPU. */
 void sp_json_put_int(struct sp_buf *out, json_int_t v)
 {
-	char t[32];
-	int n = snprintf(t, sizeof(t), "%" JSON_INTEGER_FORMAT, v);
-	sp_buf_put(out, t, (size_t)n);
+	char t[24];
+	size_t i = sizeof(t);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--i] = '-';
+	sp_buf_put(out, t + i, sizeof(t) - i);
 }

@@ -247,8 +247,6 @@ struct list {
 	uint8_t pre[SP_TERM_MAX + 2]; /* 'P' term 0 */
 	size_t npre;
 	uint64_t seq; /* current (0: not positioned; UINT64_MAX: at the end) */
-	const uint8_t *row; /* the current posting's value (until the iterator moves) */
-	size_t nrow;
 };
 
 /* What one filter walks: the union of its lists (one, or the days or
@@ -268,9 +266,9 @@ struct walk {
  * past the list). */
 static int list_here(struct list *l)
 {
-	const uint8_t *kb, *v;
-	size_t kn, vn;
-	int rc = sp_store_ixit_get(l->it, &kb, &kn, &v, &vn);
+	const uint8_t *kb;
+	size_t kn;
+	int rc = sp_store_ixit_get(l->it, &kb, &kn, NULL, NULL);
 	if (rc == SP_ERR_NOT_FOUND || (rc == 0 && (kn != l->npre + 8 ||
 						  memcmp(kb, l->pre, l->npre) != 0))) {
 		l->seq = UINT64_MAX;
@@ -282,8 +280,6 @@ static int list_here(struct list *l)
 	for (size_t i = 0; i < 8; i++)
 		s = (s << 8) | kb[l->npre + i];
 	l->seq = s;
-	l->row = v;
-	l->nrow = vn;
 	return 0;
 }
 
@@ -380,20 +376,24 @@ static int plan_time(struct sp_reports *r, const struct sp_reports_query *q, str
 	return rc;
 }
 
-/* plan_facets keeps walking only the smallest list and the lists a row
- * cannot answer for; the other terms are checked on the rows of the
- * reports found (a step along one list and a look at its row cost less
- * than a seek in another list), and a time range by in_time. */
-static void plan_facets(struct plan *p)
+/* plan_facets keeps walking the smallest list, the lists a row cannot
+ * answer for, and the lists of rare terms; a common term (on at least
+ * 1/FACET_SHARE of all reports) is checked on the rows of the reports
+ * found instead (most rows pass it: a look at a row costs less than a
+ * seek in another list, which leapfrog pays when the term is rare), and
+ * a time range by in_time. */
+#define FACET_SHARE 4
+static void plan_facets(struct plan *p, uint64_t all)
 {
 	size_t keep = 1;
 	struct sp_reports_summary none;
 	memset(&none, 0, sizeof(none));
 	for (size_t i = 1; i < p->n; i++) {
 		const char *t = p->w[i].term;
-		if (t == NULL)
+		int common = p->w[i].count * FACET_SHARE >= all;
+		if (t == NULL && common)
 			continue;
-		if (sp_rrow_has(&none, t) >= 0)
+		if (t && common && sp_rrow_has(&none, t) >= 0)
 			p->facets[p->n_facets++] = t;
 		else
 			p->w[keep++] = p->w[i];
@@ -444,7 +444,12 @@ static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struc
 			p->w[k] = p->w[k - 1];
 			p->w[k - 1] = t;
 		}
-	plan_facets(p);
+	if (rc == 0) {
+		pthread_rwlock_rdlock(&r->lk);
+		uint64_t all = sp_rcount_get(r, "a");
+		pthread_rwlock_unlock(&r->lk);
+		plan_facets(p, all);
+	}
 	return rc;
 }
 
@@ -486,6 +491,15 @@ static int in_time(const struct sp_reports_query *q, const struct sp_reports_sum
 	       (!q->until || s->submitted_ms < q->until);
 }
 
+/* row_at reads the row of the posting w is at (seq), checksum checked. */
+static int row_at(const struct walk *w, uint64_t seq, struct sp_reports_summary *s)
+{
+	const uint8_t *k, *v;
+	size_t kn, vn;
+	int rc = sp_store_ixit_get(w->l[w->at].it, &k, &kn, &v, &vn);
+	return rc ? rc : sp_rpost_decode(v, vn, seq, s);
+}
+
 static int facets_hold(const struct plan *p, const struct sp_reports_summary *s)
 {
 	for (size_t i = 0; i < p->n_facets; i++)
@@ -504,10 +518,8 @@ static int run_plan(struct plan *p, const struct sp_reports_query *q, sp_reports
 	size_t emitted = 0;
 	int rc;
 	while ((rc = plan_next(p, at, &seq)) == 0 && seq != UINT64_MAX) {
-		const struct list *l = &p->w[0].l[p->w[0].at];
 		struct sp_reports_summary s;
-		rc = sp_rpost_decode(l->row, l->nrow, seq, &s);
-		if (rc)
+		if ((rc = row_at(&p->w[0], seq, &s)) != 0)
 			break;
 		at = seq + 1;
 		if (!in_time(q, &s) || !facets_hold(p, &s))

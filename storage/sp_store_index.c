@@ -255,9 +255,11 @@ int sp_store_ixit_get(struct sp_store_ixit *it, const uint8_t **key, size_t *kle
 	}
 	size_t n;
 	*key = (const uint8_t *)rocksdb_iter_key(it->it, klen);
+	if (val == NULL)
+		return 0; /* the key only: nothing to check it with but the value */
 	const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it->it, &n);
 	int rc = check(*key, *klen, v, n, vlen);
-	if (rc == 0 && val)
+	if (rc == 0)
 		*val = v;
 	return rc;
 }

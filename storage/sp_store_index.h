@@ -90,7 +90,10 @@ void sp_store_ixit_free(struct sp_store_ixit *it);
 /* sp_store_ixit_seek positions at the first key >= key; _next moves on.
  * sp_store_ixit_get gives the current key and value (checksum removed;
  * both valid until the iterator moves): 0, SP_ERR_NOT_FOUND at the end,
- * SP_ERR_CORRUPT (checksum), SP_ERR_DB. */
+ * SP_ERR_CORRUPT (checksum), SP_ERR_DB. With val NULL (vlen unused) it
+ * gives the key alone, unchecked (the checksum covers key and value: a
+ * reader stepping over keys it does not use skips hashing each value;
+ * it checks the ones it uses by asking again with val). */
 void sp_store_ixit_seek(struct sp_store_ixit *it, const uint8_t *key, size_t klen);
 void sp_store_ixit_next(struct sp_store_ixit *it);
 int sp_store_ixit_get(struct sp_store_ixit *it, const uint8_t **key, size_t *klen,
