@@ -356,17 +356,31 @@ int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p)
 	return sp_reports_damaged(r, rc, "report record");
 }
 
-/* A posting's value is the report's row: [id, summary]. A page is read
+/* A posting's value is the report's row: [flags, id, summary], flags
+ * (bytes: status, kind, overdue | keyless << 1) at a fixed place so that
+ * a query checks those filters on a row without decoding it. A page is read
  * from its postings alone (no record read per result): what the lists
  * cost in disk (every posting of a report rewritten when its summary
  * changes) buys pages that cost a walk along one list. */
 int sp_rpost_encode(const uint8_t id[SP_HASH_BYTES], const struct sp_reports_summary *s,
 		    struct sp_buf *b)
 {
-	sp_cbor_put_array(b, 2);
+	uint8_t flags[SP_RROW_FLAGS] = {(uint8_t)s->status, (uint8_t)s->kind,
+					(uint8_t)((s->overdue != 0) | (s->keyless != 0) << 1)};
+	sp_cbor_put_array(b, 3);
+	sp_cbor_put_bytes(b, flags, sizeof(flags));
 	sp_cbor_put_bytes(b, id, SP_HASH_BYTES);
 	put_sum(b, s);
 	return b->err ? SP_ERR_NOMEM : 0;
+}
+
+int sp_rpost_flags(const uint8_t *v, size_t n, const uint8_t **flags)
+{
+	/* CBOR: array(3), then bytes(3) */
+	if (n < 2 + SP_RROW_FLAGS || v[0] != 0x83 || v[1] != (0x40 | SP_RROW_FLAGS))
+		return SP_ERR_CORRUPT;
+	*flags = v + 2;
+	return 0;
 }
 
 int sp_rpost_decode(const uint8_t *v, size_t n, uint64_t seq, struct sp_reports_summary *s)
@@ -374,13 +388,19 @@ int sp_rpost_decode(const uint8_t *v, size_t n, uint64_t seq, struct sp_reports_
 	struct sp_cbor_reader rd;
 	uint64_t c;
 	sp_cbor_reader_init(&rd, v, n);
+	uint8_t flags[SP_RROW_FLAGS];
 	int rc = sp_cbor_read_array(&rd, &c);
-	if (rc == 0 && c != 2)
+	if (rc == 0 && c != 3)
 		rc = SP_ERR_CORRUPT;
+	if (rc == 0)
+		rc = sp_cbor_read_fixed(&rd, flags, sizeof(flags), SP_ERR_CORRUPT);
 	if (rc == 0)
 		rc = sp_cbor_read_fixed(&rd, s->id, SP_HASH_BYTES, SP_ERR_CORRUPT);
 	if (rc == 0)
 		rc = decode_sum(&rd, s);
+	if (rc == 0 && (flags[0] != (uint8_t)s->status || flags[1] != (uint8_t)s->kind ||
+			flags[2] != (uint8_t)((s->overdue != 0) | (s->keyless != 0) << 1)))
+		rc = SP_ERR_CORRUPT; /* the flags say what the summary says */
 	if (rc == 0 && rd.pos != n)
 		rc = SP_ERR_CORRUPT;
 	s->seq = seq;
@@ -1070,6 +1090,34 @@ static int named(const char (*v)[SP_INST_ID_MAX + 1], size_t n, const char *inst
 		if (strcmp(v[i], inst) == 0)
 			return 1;
 	return 0;
+}
+
+int sp_rrow_flag(const char *t, uint8_t *at, uint8_t *mask, uint8_t *want)
+{
+	if (strcmp(t, "o") == 0 || strcmp(t, "g") == 0) {
+		*at = 2;
+		*mask = *want = t[0] == 'o' ? 1 : 2;
+		return 0;
+	}
+	char *end;
+	if (strncmp(t, "k:", 2) == 0) {
+		long k = strtol(t + 2, &end, 10);
+		if (*end || end == t + 2 || k < 0 || k > 255)
+			return SP_ERR_ARG;
+		*at = 1;
+		*mask = 0xff;
+		*want = (uint8_t)k;
+		return 0;
+	}
+	if (strncmp(t, "s:", 2) == 0)
+		for (int i = 0; i <= SP_ST_DIGABUNG; i++)
+			if (strcmp(sp_report_status_name(i), t + 2) == 0) {
+				*at = 0;
+				*mask = 0xff;
+				*want = (uint8_t)i;
+				return 0;
+			}
+	return SP_ERR_ARG;
 }
 
 int sp_rrow_has(const struct sp_reports_summary *s, const char *t)

@@ -143,12 +143,21 @@ void sp_rrec_free(struct sp_rrec *p);
  * SP_ERR_NOT_FOUND, SP_ERR_CORRUPT (and the fixer is started). */
 int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p);
 
-/* A posting's value (the page row): sp_rpost_encode appends [id, s] to b
- * (SP_ERR_NOMEM); sp_rpost_decode reads one back into s with seq, the
- * posting's (SP_ERR_CORRUPT). */
+/* A posting's value (the page row): sp_rpost_encode appends [flags, id,
+ * s] to b (SP_ERR_NOMEM); sp_rpost_decode reads one back into s with seq,
+ * the posting's (SP_ERR_CORRUPT); sp_rpost_flags points *flags at a row's
+ * SP_RROW_FLAGS flag bytes (status, kind, overdue | keyless << 1) without
+ * decoding it (SP_ERR_CORRUPT: not a row). */
+#define SP_RROW_FLAGS 3
 int sp_rpost_encode(const uint8_t id[SP_HASH_BYTES], const struct sp_reports_summary *s,
 		    struct sp_buf *b);
 int sp_rpost_decode(const uint8_t *v, size_t n, uint64_t seq, struct sp_reports_summary *s);
+int sp_rpost_flags(const uint8_t *v, size_t n, const uint8_t **flags);
+
+/* sp_rrow_flag: for a term a row's flags answer (s:, k:, o, g), the
+ * flag byte (*at), its mask and the value it has under that term;
+ * SP_ERR_ARG for other terms. */
+int sp_rrow_flag(const char *t, uint8_t *at, uint8_t *mask, uint8_t *want);
 
 /* sp_rrow_has: 1 if a report with summary s is posted under term t, 0 if
  * not, -1 if a summary alone cannot say (t:, with the directory's

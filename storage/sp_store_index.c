@@ -265,6 +265,18 @@ int sp_store_ixit_get(struct sp_store_ixit *it, const uint8_t **key, size_t *kle
 }
 
 
+int sp_store_ixit_raw(struct sp_store_ixit *it, const uint8_t **val, size_t *vlen)
+{
+	size_t n;
+	if (it->it == NULL || !rocksdb_iter_valid(it->it))
+		return SP_ERR_NOT_FOUND;
+	*val = (const uint8_t *)rocksdb_iter_value(it->it, &n);
+	if (n < SP_STORE_IX_SUM)
+		return SP_ERR_CORRUPT;
+	*vlen = n - SP_STORE_IX_SUM;
+	return 0;
+}
+
 int sp_store_ix_clear(struct sp_store *s)
 {
 	if (s->read_only || s->cf[SP_CF_REPORT_KEYS] == NULL)

@@ -99,6 +99,12 @@ void sp_store_ixit_next(struct sp_store_ixit *it);
 int sp_store_ixit_get(struct sp_store_ixit *it, const uint8_t **key, size_t *klen,
 		      const uint8_t **val, size_t *vlen);
 
+/* sp_store_ixit_raw gives the current value as stored, its checksum NOT
+ * checked (and left off *vlen): for a reader that looks at a few bytes to
+ * skip an entry, and asks sp_store_ixit_get for the ones it uses.
+ * SP_ERR_NOT_FOUND, SP_ERR_CORRUPT (shorter than a checksum). */
+int sp_store_ixit_raw(struct sp_store_ixit *it, const uint8_t **val, size_t *vlen);
+
 /* sp_store_ix_clear deletes everything in both families (synced), for a
  * rebuild. SP_ERR_DB, SP_ERR_ARG (read-only store). */
 int sp_store_ix_clear(struct sp_store *s);

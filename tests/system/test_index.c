@@ -366,12 +366,13 @@ static void test_crashes(void **state)
 
 /* damage_raw flips a byte in the summary of a raw stored value (val: the
  * value then its checksum) and writes it back under key (the node
- * stopped); id gets the report's id: record and posting row alike start
- * CBOR [id (bytes 32), ...]. */
+ * stopped); id gets the report's id, at val + at: a record is CBOR
+ * [id (bytes 32), ...] (at 3), a posting's row [flags (bytes 3), id, ...]
+ * (at 7). */
 static void damage_raw(struct sp_store *st, enum sp_store_ix fam, const uint8_t *key, size_t klen,
-		       uint8_t *val, size_t len, char id[65])
+		       uint8_t *val, size_t len, size_t at, char id[65])
 {
-	sodium_bin2hex(id, 65, val + 3, 32);
+	sodium_bin2hex(id, 65, val + at, 32);
 	val[len - SP_STORE_IX_SUM - 3] ^= 1; /* in its summary */
 	assert_int_equal(sp_store_ix_raw_put(st, fam, key, klen, val, len), 0);
 }
@@ -395,7 +396,7 @@ static void damage_first(char id[65])
 	sp_buf_init(&val);
 	assert_int_equal(sp_store_ix_raw_first(st, SP_STORE_IX_RECORDS, 40, &key, &val), 0);
 	assert_int_equal(key.p[0], 'R');
-	damage_raw(st, SP_STORE_IX_RECORDS, key.p, key.len, val.p, val.len, id);
+	damage_raw(st, SP_STORE_IX_RECORDS, key.p, key.len, val.p, val.len, 3, id);
 	sp_store_close(st);
 	sp_buf_free(&key);
 	sp_buf_free(&val);
@@ -420,7 +421,7 @@ static void damage_posting(char id[65])
 	memcpy(key, k, kn);
 	memcpy(val, v, vn + SP_STORE_IX_SUM);
 	sp_store_ixit_free(it);
-	damage_raw(st, SP_STORE_IX_KEYS, key, sizeof(key), val, vn + SP_STORE_IX_SUM, id);
+	damage_raw(st, SP_STORE_IX_KEYS, key, sizeof(key), val, vn + SP_STORE_IX_SUM, 7, id);
 	free(val);
 	sp_store_close(st);
 }
