@@ -2158,6 +2158,8 @@ static int rebuild_locked(struct sp_reports *r)
 		rc = sp_store_ixb_write(b);
 	}
 	sp_store_ixb_free(b);
+	if (rc == 0)
+		rc = sp_store_ix_compact(r->o.store);
 	return rc ? rc : sweep_locked(r, sp_now_ms(), NULL);
 }
 

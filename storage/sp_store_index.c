@@ -277,6 +277,16 @@ int sp_store_ixit_raw(struct sp_store_ixit *it, const uint8_t **val, size_t *vle
 	return 0;
 }
 
+int sp_store_ix_compact(struct sp_store *s)
+{
+	if (s->read_only)
+		return SP_ERR_ARG;
+	for (int f = SP_CF_REPORT_RECORDS; f <= SP_CF_REPORT_KEYS; f++)
+		if (s->cf[f])
+			rocksdb_compact_range_cf(s->db, s->cf[f], NULL, 0, NULL, 0);
+	return 0;
+}
+
 int sp_store_ix_clear(struct sp_store *s)
 {
 	if (s->read_only || s->cf[SP_CF_REPORT_KEYS] == NULL)

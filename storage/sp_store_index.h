@@ -105,6 +105,12 @@ int sp_store_ixit_get(struct sp_store_ixit *it, const uint8_t **key, size_t *kle
  * SP_ERR_NOT_FOUND, SP_ERR_CORRUPT (shorter than a checksum). */
 int sp_store_ixit_raw(struct sp_store_ixit *it, const uint8_t **val, size_t *vlen);
 
+/* sp_store_ix_compact compacts both families (after a rebuild, which
+ * leaves the old index's tombstones and every posting written in many
+ * files: a query's walk then merges and skips them). SP_ERR_ARG
+ * (read-only store). */
+int sp_store_ix_compact(struct sp_store *s);
+
 /* sp_store_ix_clear deletes everything in both families (synced), for a
  * rebuild. SP_ERR_DB, SP_ERR_ARG (read-only store). */
 int sp_store_ix_clear(struct sp_store *s);
