@@ -1021,6 +1021,9 @@ static void inst_terms(struct termset *ts, const struct sp_reports_summary *s)
  *                     report holds no key copy (the coordinator grants one)
  *   i:<inst>          holds or held it
  *   h:<inst>          holds it now; t:<inst>: a holder is inst or under it
+ *   I:<inst>/<status>, H:<inst>/<status>   i: and h: with its status: an
+ *                     institution's reports by status (its inbox) is one
+ *                     list, not an intersection
  *   r:<prefix>        each whole-part prefix of its region
  *   c:<category>, k:<kind>
  *   d:<YYYYMMDD>, m:<YYYYMM>   the day and month it was submitted (UTC)
@@ -1045,13 +1048,17 @@ static int terms_of(struct sp_reports *r, const struct sp_reports_summary *s,
 		term_add(&ts, "g%s%s", "", "");
 	for (size_t i = 0; i < s->n_holders; i++) {
 		term_add(&ts, "h:%s%s", s->holders[i], "");
+		term_add(&ts, "H:%s/%s", s->holders[i], st);
 		term_add(&ts, "i:%s%s", s->holders[i], "");
+		term_add(&ts, "I:%s/%s", s->holders[i], st);
 		term_add(&ts, "t:%s%s", s->holders[i], "");
 		if (r->o.dir)
 			sp_dir_ancestors(r->o.dir, s->holders[i], anc_term, &ts);
 	}
-	for (size_t i = 0; i < s->n_handled; i++)
+	for (size_t i = 0; i < s->n_handled; i++) {
 		term_add(&ts, "i:%s%s", s->handled[i], "");
+		term_add(&ts, "I:%s/%s", s->handled[i], st);
+	}
 	char region[SP_DIR_REGION_MAX + 1];
 	snprintf(region, sizeof(region), "%s", s->region);
 	for (char *dot = region;; dot++) {

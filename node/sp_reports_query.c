@@ -416,16 +416,29 @@ static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struc
 {
 	char kind[16];
 	memset(p, 0, sizeof(*p));
-	if (q->status >= 0)
-		plan_term(p, "s:%s", sp_report_status_name(q->status));
+	const char *status = q->status >= 0 ? sp_report_status_name(q->status) : NULL;
+	char both[SP_TERM_MAX];
 	if (q->overdue)
 		plan_term(p, "o%s", "");
 	if (q->keyless)
 		plan_term(p, "g%s", "");
-	if (q->institution)
+	/* an institution's or holder's reports with a status: one list */
+	if (q->institution && status && !q->overdue) {
+		snprintf(both, sizeof(both), "I:%s/%s", q->institution, status);
+		plan_term(p, "%s", both);
+		status = NULL;
+	} else if (q->institution) {
 		plan_term(p, q->overdue ? "t:%s" : "i:%s", q->institution);
-	if (q->holder)
+	}
+	if (q->holder && status && !q->subtree) {
+		snprintf(both, sizeof(both), "H:%s/%s", q->holder, status);
+		plan_term(p, "%s", both);
+		status = NULL;
+	} else if (q->holder) {
 		plan_term(p, q->subtree ? "t:%s" : "h:%s", q->holder);
+	}
+	if (status)
+		plan_term(p, "s:%s", status);
 	if (q->region)
 		plan_term(p, "r:%s", q->region);
 	if (q->category)

@@ -489,6 +489,23 @@ static void inst_figures(void)
 	assert_int_equal(jint(s, "received"), listed("/v1/reports?institution=73.12"));
 	assert_int_equal(jint(p, "received"), listed("/v1/reports?institution=73"));
 	assert_int_equal(jint(p, "received"), 1); /* the forwarded one */
+	/* by status: an institution's (or holder's) reports with a status
+	 * are one list of their own; together they are all of its reports */
+	static const char *const sts[] = {"diterima", "diverifikasi", "didisposisikan",
+					  "ditindaklanjuti", "selesai", "tunda", "diarsipkan",
+					  "digabung"};
+	const char *const who[] = {"institution=73.12", "institution=73", "holder=73.12",
+				   "holder=73"};
+	for (size_t w = 0; w < sizeof(who) / sizeof(*who); w++) {
+		char path[128];
+		json_int_t sum = 0;
+		for (size_t k = 0; k < sizeof(sts) / sizeof(*sts); k++) {
+			snprintf(path, sizeof(path), "/v1/reports?%s&status=%s", who[w], sts[k]);
+			sum += listed(path);
+		}
+		snprintf(path, sizeof(path), "/v1/reports?%s", who[w]);
+		assert_int_equal(sum, listed(path));
+	}
 	/* in hand: held now and open (the answered one is closed) */
 	assert_int_equal(jint(s, "in_hand"), listed("/v1/reports?holder=73.12") -
 						     listed("/v1/reports?holder=73.12&status=selesai"));
