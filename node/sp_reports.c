@@ -1024,6 +1024,7 @@ static void inst_terms(struct termset *ts, const struct sp_reports_summary *s)
  *   I:<inst>/<status>, H:<inst>/<status>   i: and h: with its status: an
  *                     institution's reports by status (its inbox) is one
  *                     list, not an intersection
+ *   R:<prefix>/<category>   r: with its category (what a region asks about)
  *   r:<prefix>        each whole-part prefix of its region
  *   c:<category>, k:<kind>
  *   d:<YYYYMMDD>, m:<YYYYMM>   the day and month it was submitted (UTC)
@@ -1066,6 +1067,7 @@ static int terms_of(struct sp_reports *r, const struct sp_reports_summary *s,
 		if (dot)
 			*dot = '\0';
 		term_add(&ts, "r:%s%s", region, "");
+		term_add(&ts, "R:%s/%s", region, s->category);
 		if (dot == NULL)
 			break;
 		*dot = '.';

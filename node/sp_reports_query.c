@@ -439,10 +439,14 @@ static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struc
 	}
 	if (status)
 		plan_term(p, "s:%s", status);
-	if (q->region)
+	if (q->region && q->category) { /* a region's reports of a category: one list */
+		snprintf(both, sizeof(both), "R:%s/%s", q->region, q->category);
+		plan_term(p, "%s", both);
+	} else if (q->region) {
 		plan_term(p, "r:%s", q->region);
-	if (q->category)
+	} else if (q->category) {
 		plan_term(p, "c:%s", q->category);
+	}
 	if (q->kind > 0) {
 		snprintf(kind, sizeof(kind), "%d", q->kind - 1);
 		plan_term(p, "k:%s", kind);
