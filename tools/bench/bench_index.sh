@@ -142,6 +142,7 @@ U=http://$ADDR
 p99 "track GET /v1/reports/{id}" -s "$W/track.lua" "$U"
 p99 "institution=73.12&status=diterima" "$U/v1/reports?institution=73.12&status=diterima&limit=50"
 p99 "holder=73.12" "$U/v1/reports?holder=73.12&limit=50"
+p99 "holder=73.12&status=diterima (an inbox)" "$U/v1/reports?holder=73.12&status=diterima&limit=50"
 p99 "holder=73&subtree=1 (province and its kab/kota)" "$U/v1/reports?holder=73&subtree=1&limit=50"
 p99 "institution=73&overdue=1" "$U/v1/reports?institution=73&overdue=1&limit=50"
 p99 "overdue=1 (national)" "$U/v1/reports?overdue=1&limit=50"
@@ -151,6 +152,11 @@ p99 "category=bansos&kind=aspirasi" "$U/v1/reports?category=bansos&kind=aspirasi
 since=$(($(date +%s) * 1000 - 7 * 86400000))
 p99 "since=<7 days ago>&region=73" "$U/v1/reports?since=$since&region=73&limit=50"
 p99 "region=73.12&status=ditindaklanjuti&category=jalan" "$U/v1/reports?region=73.12&status=ditindaklanjuti&category=jalan&limit=50"
+# combinations no composite list serves: the rarest list walked, the
+# others checked on its rows or leapfrogged
+p99 "holder=73&subtree=1&status=diterima" "$U/v1/reports?holder=73&subtree=1&status=diterima&limit=50"
+p99 "region=73.12&status=ditindaklanjuti" "$U/v1/reports?region=73.12&status=ditindaklanjuti&limit=50"
+p99 "category=jalan&status=tunda&kind=pengaduan" "$U/v1/reports?category=jalan&status=tunda&kind=pengaduan&limit=50"
 p99 "no filter, page deep in the index" "$U/v1/reports?limit=50&cursor=$((N / 2))"
 p99 "/v1/stats" "$U/v1/stats"
 p99 "/v1/stats/institutions (counters)" "$U/v1/stats/institutions"
