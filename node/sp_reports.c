@@ -1024,7 +1024,9 @@ static void inst_terms(struct termset *ts, const struct sp_reports_summary *s)
  *   I:<inst>/<status>, H:<inst>/<status>   i: and h: with its status: an
  *                     institution's reports by status (its inbox) is one
  *                     list, not an intersection
- *   R:<prefix>/<category>   r: with its category (what a region asks about)
+ *   R:<prefix>/<category>   r: with its category (what a region asks
+ *                     about), for provinces and kabupaten/kota only
+ *                     (SP_RREGION_CAT_LEVELS)
  *   r:<prefix>        each whole-part prefix of its region
  *   c:<category>, k:<kind>
  *   d:<YYYYMMDD>, m:<YYYYMM>   the day and month it was submitted (UTC)
@@ -1062,12 +1064,14 @@ static int terms_of(struct sp_reports *r, const struct sp_reports_summary *s,
 	}
 	char region[SP_DIR_REGION_MAX + 1];
 	snprintf(region, sizeof(region), "%s", s->region);
+	int level = 0;
 	for (char *dot = region;; dot++) {
 		dot = strchr(dot, '.');
 		if (dot)
 			*dot = '\0';
 		term_add(&ts, "r:%s%s", region, "");
-		term_add(&ts, "R:%s/%s", region, s->category);
+		if (++level <= SP_RREGION_CAT_LEVELS)
+			term_add(&ts, "R:%s/%s", region, s->category);
 		if (dot == NULL)
 			break;
 		*dot = '.';

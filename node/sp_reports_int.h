@@ -37,6 +37,11 @@
 #define SP_REPORTS_FORMAT 5 /* 4: summaries say keyless (SP_EV_KEY_GRANT);
 			     * 5: postings carry the page row */
 #define SP_TERM_MAX 96   /* longest term */
+/* Region parts (province, kabupaten/kota) that get a list per category
+ * (R:): a counter is kept in memory per term, and kecamatan and villages
+ * times categories would be millions of them; their lists are short, so
+ * r: with c: on the rows serves them. */
+#define SP_RREGION_CAT_LEVELS 2
 #define SP_TERMS_MAX 192 /* most terms of one report (16 holders with their ancestors) */
 
 struct sp_rloc {

@@ -411,6 +411,14 @@ static void plan_facets(struct plan *p, uint64_t all)
 	p->n = p->n ? keep : 0;
 }
 
+static int region_levels(const char *region)
+{
+	int n = 1;
+	for (const char *c = region; *c; c++)
+		n += *c == '.';
+	return n;
+}
+
 /* plan_of lists a query's walks, most selective first. */
 static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struct plan *p)
 {
@@ -439,7 +447,8 @@ static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struc
 	}
 	if (status)
 		plan_term(p, "s:%s", status);
-	if (q->region && q->category) { /* a region's reports of a category: one list */
+	if (q->region && q->category && region_levels(q->region) <= SP_RREGION_CAT_LEVELS) {
+		/* a province's or kabupaten's reports of a category: one list */
 		snprintf(both, sizeof(both), "R:%s/%s", q->region, q->category);
 		plan_term(p, "%s", both);
 	} else if (q->region) {

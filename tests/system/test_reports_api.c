@@ -561,8 +561,8 @@ static int same_name(const char *f, const char *o)
 static void combos_agree(void)
 {
 	static const char *filters[] = {"status=diterima", "status=selesai", "region=73",
-					"region=73.12", "category=jalan", "category=bansos",
-					"holder=73.12", "holder=73"};
+					"region=73.12", "region=73.12.03", "category=jalan",
+					"category=bansos", "holder=73.12", "holder=73"};
 	const size_t nf = sizeof(filters) / sizeof(*filters);
 	json_t *all = call("GET", "/v1/reports?limit=200", NULL, 200);
 	json_t *rows = json_object_get(all, "reports");
