@@ -451,10 +451,11 @@ static int plan_of(struct sp_reports *r, const struct sp_reports_query *q, struc
 		/* a province's or kabupaten's reports of a category: one list */
 		snprintf(both, sizeof(both), "R:%s/%s", q->region, q->category);
 		plan_term(p, "%s", both);
-	} else if (q->region) {
-		plan_term(p, "r:%s", q->region);
-	} else if (q->category) {
-		plan_term(p, "c:%s", q->category);
+	} else {
+		if (q->region)
+			plan_term(p, "r:%s", q->region);
+		if (q->category)
+			plan_term(p, "c:%s", q->category);
 	}
 	if (q->kind > 0) {
 		snprintf(kind, sizeof(kind), "%d", q->kind - 1);

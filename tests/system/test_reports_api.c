@@ -586,8 +586,11 @@ static void combos_agree(void)
 				json_array_foreach(json_object_get(j, "reports"), i, row)
 					strncat(got, jstr(row, "report_id"), 12);
 				json_decref(j);
-				if (strcmp(want, got) != 0)
-					fail_msg("%s: want %s, got %s", path, want, got);
+				if (strcmp(want, got) != 0) {
+					json_t *x = call("GET", path, NULL, 200);
+					char *d = json_dumps(x, 0), *e = json_dumps(all, 0);
+					fail_msg("%s: want %s, got %s\n%s\nALL %s", path, want, got, d, e);
+				}
 			}
 	json_decref(all);
 }
