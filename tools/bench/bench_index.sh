@@ -119,13 +119,7 @@ echo 0 >"$PEAK"
 done) &
 SAMPLER=$!
 
-cat >"$W/track.lua" <<EOF
-ids = {}
-for l in io.lines("$W/ids-$N") do ids[#ids + 1] = l end
-request = function()
-	return wrk.format("GET", "/v1/reports/" .. ids[math.random(#ids)])
-end
-EOF
+bench_track_lua "$W/ids-$N" "$W/track.lua"
 
 p99() { # name, then wrk arguments
 	name=$1

@@ -16,6 +16,8 @@
 #       /tmp/simpul-bench-index/node-1000000.ini >/tmp/copy.ini
 #   tools/bench/bench_track.sh /tmp/copy.ini ids 3 main/tools/simpuld build/tools/simpuld
 set -eu
+# shellcheck source=tools/bench/lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 COMPARE=0
 [ "${1:-}" = --compare ] && { COMPARE=1; shift; }
@@ -26,13 +28,7 @@ shift 3
 DATA=$(sed -n 's/^data *= *//p' "$INI" | head -1)
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-cat >"$W/track.lua" <<LUA
-ids = {}
-for l in io.lines("$IDS") do ids[#ids + 1] = l end
-request = function()
-	return wrk.format("GET", "/v1/reports/" .. ids[math.random(#ids)])
-end
-LUA
+bench_track_lua "$IDS" "$W/track.lua"
 
 # start BIN: simpuld on INI, until its attachment scan is done; sets PID, ADDR
 start() {

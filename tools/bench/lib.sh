@@ -1,5 +1,7 @@
 # lib.sh - shared by the benchmark scripts in tools/bench (sourced, not run).
 #
+# bench_track_lua IDS OUT: the wrk script of the track figure (below).
+#
 # bench_soppeng_node BUILD SRC T [EXTRA_HTTP_LINES]
 #   makes a Sulawesi Selatan federation (province 73) in T/fed and a config
 #   T/simpuld.ini for the node of Kabupaten Soppeng (73.12), data in T/data,
@@ -53,4 +55,16 @@ root_key = $root
 directory = $data/directory
 $more
 INI
+}
+
+# bench_track_lua IDS OUT: a wrk script asking GET /v1/reports/{id} for
+# ids drawn at random from the file IDS (one per line).
+bench_track_lua() {
+	cat >"$2" <<LUA
+ids = {}
+for l in io.lines("$1") do ids[#ids + 1] = l end
+request = function()
+	return wrk.format("GET", "/v1/reports/" .. ids[math.random(#ids)])
+end
+LUA
 }
