@@ -214,7 +214,10 @@ static int lapor_assemble(struct sp_web_cache *c, const struct sp_dirload *dl, u
 	struct sp_buf opts;
 	sp_buf_init(&opts);
 	c->valid = 0;
-	c->raw.len = 0;
+	/* a fresh buffer: one that failed to grow keeps its error latched, and
+	 * reusing it would answer 500 until the node restarts */
+	sp_buf_free(&c->raw);
+	sp_buf_init(&c->raw);
 	free(c->gz);
 	c->gz = NULL;
 	int rc = category_options(dl, &opts);
