@@ -8,7 +8,9 @@
 # compares the answers byte for byte (the open spans' duration_ms, the
 # time of the request, masked).
 #
-# usage: tools/bench/bench_track.sh [--compare] CONFIG IDS ROUNDS SIMPULD...
+# usage: tools/bench/bench_track.sh [--compare | --path PATH] CONFIG IDS ROUNDS SIMPULD...
+#   --path PATH: measure GET PATH (e.g. '/v1/reports?holder=73.12')
+#   instead of the track, the same way.
 #   IDS: report ids, one a line (e.g. bench_index.sh's ids-N). The node
 #   writes to its store: run it on a copy, e.g.
 #   cp -a /tmp/simpul-bench-index/data-1000000 /tmp/copy
@@ -21,6 +23,8 @@ set -eu
 
 COMPARE=0
 [ "${1:-}" = --compare ] && { COMPARE=1; shift; }
+QUERY=
+[ "${1:-}" = --path ] && { QUERY=${2:?path}; shift 2; }
 INI=${1:?config}
 IDS=$(cd "$(dirname "${2:?ids}")" && pwd)/$(basename "$2")
 ROUNDS=${3:?rounds}
@@ -67,7 +71,11 @@ while [ $r -lt "$ROUNDS" ]; do
 		fi
 		load=$(cut -d' ' -f1 /proc/loadavg)
 		t0=$(cpu)
-		wrk -t2 -c64 -d10s --latency -s "$W/track.lua" "http://$ADDR" >"$W/wrk"
+		if [ -n "$QUERY" ]; then
+			wrk -t2 -c64 -d10s --latency "http://$ADDR$QUERY" >"$W/wrk"
+		else
+			wrk -t2 -c64 -d10s --latency -s "$W/track.lua" "http://$ADDR" >"$W/wrk"
+		fi
 		t1=$(cpu)
 		stop
 		reqs=$(awk '/requests in/ {print $1}' "$W/wrk")
