@@ -995,17 +995,6 @@ static int add_summary(void *arg, const struct sp_reports_summary *s)
 	return rc ? rc : b->err ? SP_ERR_NOMEM : 0;
 }
 
-static int parse_status(const char *s, int *out)
-{
-	for (int i = 0; i <= SP_ST_DIGABUNG; i++) {
-		if (strcmp(sp_report_status_name(i), s) == 0) {
-			*out = i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static int query_u64(struct sp_http_req *req, const char *name, uint64_t *v)
 {
 	const char *s = sp_http_query(req, name);
@@ -1040,7 +1029,7 @@ static int parse_query(struct sp_http_req *req, struct sp_http_resp *res,
 	q->region = sp_http_query(req, "region");
 	q->holder = sp_http_query(req, "holder");
 	q->category = sp_http_query(req, "category");
-	if (st && parse_status(st, &q->status) != 0)
+	if (st && (q->status = sp_report_status_of(st)) < 0)
 		return BAD(res, "unknown status '%.32s'", st);
 	if (kind && parse_kind(kind, &q->kind) != 0)
 		return BAD(res, "unknown kind '%.32s'", kind);

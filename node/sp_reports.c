@@ -362,11 +362,18 @@ int sp_rrec_load(struct sp_reports *r, uint64_t seq, struct sp_rrec *p)
  * from its postings alone (no record read per result): what the lists
  * cost in disk (every posting of a report rewritten when its summary
  * changes) buys pages that cost a walk along one list. */
+static void row_flags(const struct sp_reports_summary *s, uint8_t f[SP_RROW_FLAGS])
+{
+	f[0] = (uint8_t)s->status;
+	f[1] = (uint8_t)s->kind;
+	f[2] = (uint8_t)((s->overdue != 0) | (s->keyless != 0) << 1);
+}
+
 int sp_rpost_encode(const uint8_t id[SP_HASH_BYTES], const struct sp_reports_summary *s,
 		    struct sp_buf *b)
 {
-	uint8_t flags[SP_RROW_FLAGS] = {(uint8_t)s->status, (uint8_t)s->kind,
-					(uint8_t)((s->overdue != 0) | (s->keyless != 0) << 1)};
+	uint8_t flags[SP_RROW_FLAGS];
+	row_flags(s, flags);
 	sp_cbor_put_array(b, 3);
 	sp_cbor_put_bytes(b, flags, sizeof(flags));
 	sp_cbor_put_bytes(b, id, SP_HASH_BYTES);
@@ -388,7 +395,7 @@ int sp_rpost_decode(const uint8_t *v, size_t n, uint64_t seq, struct sp_reports_
 	struct sp_cbor_reader rd;
 	uint64_t c;
 	sp_cbor_reader_init(&rd, v, n);
-	uint8_t flags[SP_RROW_FLAGS];
+	uint8_t flags[SP_RROW_FLAGS], want[SP_RROW_FLAGS];
 	int rc = sp_cbor_read_array(&rd, &c);
 	if (rc == 0 && c != 3)
 		rc = SP_ERR_CORRUPT;
@@ -398,8 +405,9 @@ int sp_rpost_decode(const uint8_t *v, size_t n, uint64_t seq, struct sp_reports_
 		rc = sp_cbor_read_fixed(&rd, s->id, SP_HASH_BYTES, SP_ERR_CORRUPT);
 	if (rc == 0)
 		rc = decode_sum(&rd, s);
-	if (rc == 0 && (flags[0] != (uint8_t)s->status || flags[1] != (uint8_t)s->kind ||
-			flags[2] != (uint8_t)((s->overdue != 0) | (s->keyless != 0) << 1)))
+	if (rc == 0)
+		row_flags(s, want);
+	if (rc == 0 && memcmp(flags, want, sizeof(want)) != 0)
 		rc = SP_ERR_CORRUPT; /* the flags say what the summary says */
 	if (rc == 0 && rd.pos != n)
 		rc = SP_ERR_CORRUPT;
@@ -1122,15 +1130,13 @@ int sp_rrow_flag(const char *t, uint8_t *at, uint8_t *mask, uint8_t *want)
 		*want = (uint8_t)k;
 		return 0;
 	}
-	if (strncmp(t, "s:", 2) == 0)
-		for (int i = 0; i <= SP_ST_DIGABUNG; i++)
-			if (strcmp(sp_report_status_name(i), t + 2) == 0) {
-				*at = 0;
-				*mask = 0xff;
-				*want = (uint8_t)i;
-				return 0;
-			}
-	return SP_ERR_ARG;
+	int st = strncmp(t, "s:", 2) == 0 ? sp_report_status_of(t + 2) : -1;
+	if (st < 0)
+		return SP_ERR_ARG;
+	*at = 0;
+	*mask = 0xff;
+	*want = (uint8_t)st;
+	return 0;
 }
 
 int sp_rrow_has(const struct sp_reports_summary *s, const char *t)

@@ -613,14 +613,6 @@ int sp_reports_query(struct sp_reports *r, const struct sp_reports_query *q, uin
 
 /* ---- counts ------------------------------------------------------------------------- */
 
-static int status_of(const char *name)
-{
-	for (int i = 0; i <= SP_ST_DIGABUNG; i++)
-		if (strcmp(sp_report_status_name(i), name) == 0)
-			return i;
-	return -1;
-}
-
 /* A walk over the "<prefix><inst>/<rest>" counters (sorted, so one
  * institution's are together): add for each, then done once per
  * institution. */
@@ -677,7 +669,7 @@ static void stats_add(struct inst_walk *w, const char *rest, uint64_t n)
 		s->cur.total = n;
 	else if (strcmp(rest, "o") == 0)
 		s->cur.overdue = n;
-	else if (strncmp(rest, "s:", 2) == 0 && (st = status_of(rest + 2)) >= 0)
+	else if (strncmp(rest, "s:", 2) == 0 && (st = sp_report_status_of(rest + 2)) >= 0)
 		s->cur.by_status[st] = n;
 }
 

@@ -557,6 +557,9 @@ int sp_report_escalation_due(const struct sp_report_state *st, uint64_t now,
 /* sp_report_status_name / sp_report_act_name: stable lower-case names
  * ("didisposisikan", "bukan_wewenang"); "?" for unknown values. */
 const char *sp_report_status_name(int status);
+/* sp_report_status_of: the status named name (as sp_report_status_name
+ * writes it), or -1. */
+int sp_report_status_of(const char *name);
 const char *sp_report_act_name(int code);
 
 /* sp_report_default_policy: 3, 5, 10 working days, 60 calendar days. */

@@ -32,6 +32,14 @@ const char *sp_report_status_name(int status)
 	return names[status];
 }
 
+int sp_report_status_of(const char *name)
+{
+	for (int i = 0; i <= SP_ST_DIGABUNG; i++)
+		if (strcmp(sp_report_status_name(i), name) == 0)
+			return i;
+	return -1;
+}
+
 const char *sp_report_act_name(int code)
 {
 	static const char *const names[] = {

@@ -162,36 +162,6 @@ int sp_store_ix_get(struct sp_store *s, enum sp_store_ix fam, const uint8_t *key
 	return rc;
 }
 
-int sp_store_ix_get_many(struct sp_store *s, enum sp_store_ix fam, const uint8_t *const *keys,
-			 const size_t *klens, size_t n, sp_store_ix_fn fn, void *arg)
-{
-	rocksdb_column_family_handle_t *cf = s->cf[cf_of(fam)];
-	rocksdb_pinnableslice_t *vals[SP_STORE_IX_MANY] = {0};
-	char *errs[SP_STORE_IX_MANY] = {0};
-	if (n > SP_STORE_IX_MANY)
-		return SP_ERR_ARG;
-	if (cf && n)
-		rocksdb_batched_multi_get_cf(s->db, s->ropts, cf, n, (const char *const *)keys, klens,
-					     vals, errs, 1);
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		int err = db_status(errs[i]);
-		if (err == 0 && vals[i] == NULL)
-			err = SP_ERR_NOT_FOUND;
-		const uint8_t *v = NULL;
-		size_t vn = 0, vlen = 0;
-		if (err == 0) {
-			v = (const uint8_t *)rocksdb_pinnableslice_value(vals[i], &vn);
-			err = check(keys[i], klens[i], v, vn, &vlen);
-		}
-		if (rc == 0)
-			rc = fn(arg, i, err, err ? NULL : v, err ? 0 : vlen);
-		if (vals[i])
-			rocksdb_pinnableslice_destroy(vals[i]);
-	}
-	return rc;
-}
-
 int sp_store_ixit_new(struct sp_store *s, enum sp_store_ix fam, const uint8_t *prefix,
 		      size_t plen, struct sp_store_ixit **out)
 {

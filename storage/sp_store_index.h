@@ -61,21 +61,6 @@ int sp_store_ixb_write(struct sp_store_ixb *b);
 int sp_store_ix_get(struct sp_store *s, enum sp_store_ix fam, const uint8_t *key, size_t klen,
 		    struct sp_buf *out);
 
-/* Called by sp_store_ix_get_many for key i, in order: err 0 and its value
- * (checksum checked and removed; valid during the call only), or
- * SP_ERR_NOT_FOUND, SP_ERR_CORRUPT, SP_ERR_DB. A non-zero return stops the
- * calls and is returned. */
-typedef int (*sp_store_ix_fn)(void *arg, size_t i, int err, const uint8_t *val, size_t len);
-
-#define SP_STORE_IX_MANY 64 /* most keys one sp_store_ix_get_many reads */
-
-/* sp_store_ix_get_many reads keys[0..n) (n <= SP_STORE_IX_MANY, in
- * ascending order) of one family in one batch (RocksDB's MultiGet: each
- * table file's filter, index and data blocks looked up once for all the
- * keys they hold, not once per key) and calls fn for each. SP_ERR_ARG. */
-int sp_store_ix_get_many(struct sp_store *s, enum sp_store_ix fam, const uint8_t *const *keys,
-			 const size_t *klens, size_t n, sp_store_ix_fn fn, void *arg);
-
 /* An iterator over one family, from a consistent snapshot of the store
  * taken when it was made. */
 struct sp_store_ixit;

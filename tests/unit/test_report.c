@@ -1397,10 +1397,22 @@ static void test_order_independent(void **state)
 	fx_free(&f);
 }
 
+/* A status name reads back as its status; anything else is -1. */
+static void test_status_names(void **state)
+{
+	(void)state;
+	for (int i = 0; i <= SP_ST_DIGABUNG; i++)
+		assert_int_equal(sp_report_status_of(sp_report_status_name(i)), i);
+	assert_int_equal(sp_report_status_of("?"), -1);
+	assert_int_equal(sp_report_status_of("Diterima"), -1);
+	assert_int_equal(sp_report_status_of(""), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_round_trip),
+		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_seal_round_trip),
 		cmocka_unit_test(test_strict_report),
 		cmocka_unit_test(test_strict_action),
